@@ -1,0 +1,36 @@
+# The two commands: `make run` runs the flagship sample, `make test` the whole suite.
+# Both install what they need first; nothing else must be on the machine but Node 20.
+
+NODE_MODULES_STAMP := node_modules/.package-lock.json
+MOCHA := node_modules/.bin/mocha
+TSC := node_modules/.bin/tsc
+
+.PHONY: run test build bench bench-nexmark typecheck clean kafka-start kafka-stop
+
+$(NODE_MODULES_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+build: $(NODE_MODULES_STAMP)
+	@rm -rf build
+	$(TSC) -p tsconfig.json
+
+typecheck: build
+
+run: build
+	node build/samples/pageviews/main.js
+
+test: build
+	node specs/support/runSuite.js
+
+bench: build
+	node build/samples/bench/main.js
+
+clean:
+	rm -rf build
+
+kafka-start:
+	specs/services/kafka.sh start
+
+kafka-stop:
+	specs/services/kafka.sh stop

@@ -1,0 +1,170 @@
+/**
+ * A stream of records of type T, as the API builds it: each method adds an operator to the
+ * job graph and returns the stream it produces. Nothing runs until `execute`.
+ */
+import { CollectSink } from '../connectors/CollectSink';
+import { PrintSink } from '../connectors/PrintSink';
+import { Sink } from '../connectors/Sink';
+import { Partitioning, broadcast, hash, rebalance } from '../graph/Partitioning';
+import { StreamEdge, StreamNode } from '../graph/StreamNode';
+import { TopologyProblem } from '../graph/TopologyProblem';
+import { OperatorFactory } from '../runtime/StreamOperator';
+import { SinkOperator } from '../runtime/SinkOperator';
+import { Key } from '../state/keyHash';
+import type { StreamEnvironment } from './StreamEnvironment';
+import { KeyedStream } from './KeyedStream';
+import { OutputTag } from './OutputTag';
+import { KeyedProcessFunction, ProcessFunction } from './ProcessFunction';
+import { FilterFunction, FlatMapFunction, MapFunction } from './functions';
+import { FilterOperator } from './operators/FilterOperator';
+import { FlatMapOperator } from './operators/FlatMapOperator';
+import { MapOperator } from './operators/MapOperator';
+import { ProcessOperator } from './operators/ProcessOperator';
+
+/** Settings shared by operators and sinks: they apply to the node just created. */
+function settingsOf(node: StreamNode) {
+  return {
+    setParallelism(n: number) {
+      node.parallelism = n;
+    },
+    name(s: string) {
+      node.name = s;
+    },
+    uid(s: string) {
+      node.uid = s;
+    },
+  };
+}
+
+export interface OperatorOptions {
+  readonly sideOutputs?: readonly OutputTag<unknown>[];
+  readonly problems?: readonly TopologyProblem[];
+}
+
+export class DataStream<T> {
+  /** @internal */
+  constructor(
+    /** @internal */ readonly env: StreamEnvironment,
+    /** @internal The edges a consumer of this stream gets. */ readonly edges: readonly StreamEdge[],
+  ) {}
+
+  /** @internal Adds an operator reading this stream. */
+  transform<R>(name: string, factory: OperatorFactory, options: OperatorOptions = {}, keySelector?: (r: T) => Key): SingleOutputStream<R> {
+    const node = this.env.graph.add({
+      role: { kind: 'operator', factory, keySelector },
+      name,
+      inputs: this.edges,
+      sideOutputs: (options.sideOutputs ?? []).map((t) => t.id),
+      problems: options.problems,
+    });
+    return new SingleOutputStream<R>(this.env, node);
+  }
+
+  map<R>(fn: MapFunction<T, R>): SingleOutputStream<R> {
+    return this.transform('Map', () => new MapOperator(fn));
+  }
+
+  /** Keeps records for which `fn` holds; a type guard narrows the stream's type. */
+  filter<S extends T>(fn: (value: T) => value is S): SingleOutputStream<S>;
+  filter(fn: FilterFunction<T>): SingleOutputStream<T>;
+  filter(fn: FilterFunction<T>): SingleOutputStream<T> {
+    return this.transform('Filter', () => new FilterOperator(fn));
+  }
+
+  flatMap<R>(fn: FlatMapFunction<T, R>): SingleOutputStream<R> {
+    return this.transform('FlatMap', () => new FlatMapOperator(fn));
+  }
+
+  process<R>(fn: ProcessFunction<T, R>): SingleOutputStream<R> {
+    const name = 'Process';
+    const problems: TopologyProblem[] =
+      (fn as unknown) instanceof KeyedProcessFunction ? [{ _tag: 'KeyedFunctionOnNonKeyedStream', operator: name }] : [];
+    return this.transform(name, () => new ProcessOperator(fn), { sideOutputs: fn.sideOutputTags, problems });
+  }
+
+  /** Partitions by key: records with equal keys go to the same instance and share keyed state. */
+  keyBy<K extends Key>(keySelector: (record: T) => K): KeyedStream<T, K> {
+    return new KeyedStream<T, K>(this.env, this.repartitioned(hash(keySelector)), keySelector);
+  }
+
+  /** Merges streams of the same type; order between them is not defined. */
+  union(...others: DataStream<T>[]): DataStream<T> {
+    for (const other of others) {
+      if (other.env !== this.env) this.env.graph.problems.push({ _tag: 'ForeignStream', operator: 'Union' });
+    }
+    return new DataStream<T>(this.env, [...this.edges, ...others.filter((o) => o.env === this.env).flatMap((o) => o.edges)]);
+  }
+
+  /** Spreads records round-robin over the next operator's instances. */
+  rebalance(): DataStream<T> {
+    return new DataStream<T>(this.env, this.repartitioned(rebalance));
+  }
+
+  /** Sends every record to every instance of the next operator. */
+  broadcast(): DataStream<T> {
+    return new DataStream<T>(this.env, this.repartitioned(broadcast));
+  }
+
+  private repartitioned(partitioning: Partitioning): StreamEdge[] {
+    return this.edges.map((e) => ({ ...e, partitioning }));
+  }
+
+  sinkTo(sink: Sink<T>): DataStreamSink {
+    const node = this.env.graph.add({ role: { kind: 'sink', factory: () => new SinkOperator(sink) }, name: sink.name, inputs: this.edges });
+    return new DataStreamSink(node);
+  }
+
+  /** Writes each record to standard output (prefixed `n> ` by instance when parallel). */
+  print(): DataStreamSink {
+    return this.sinkTo(new PrintSink<T>());
+  }
+
+  /** Runs the job and returns this stream's records (by instance, in order within each). */
+  async executeAndCollect(jobName = 'Collect Job'): Promise<T[]> {
+    const sink = this.sinkTo(new CollectSink<T>());
+    const result = await this.env.execute(jobName);
+    return (result.collected.get(sink.node.id) ?? []) as T[];
+  }
+}
+
+/** A stream produced by one operator, whose settings can still be changed. */
+export class SingleOutputStream<T> extends DataStream<T> {
+  /** @internal */
+  constructor(env: StreamEnvironment, /** @internal */ readonly node: StreamNode) {
+    super(env, [{ source: node.id, tag: undefined, partitioning: undefined }]);
+  }
+  setParallelism(parallelism: number): this {
+    settingsOf(this.node).setParallelism(parallelism);
+    return this;
+  }
+  name(name: string): this {
+    settingsOf(this.node).name(name);
+    return this;
+  }
+  /** A stable id for the operator, so its state is found again when the job changes. */
+  uid(uid: string): this {
+    settingsOf(this.node).uid(uid);
+    return this;
+  }
+  /** The records this operator's function wrote to `tag`. */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    return new DataStream<X>(this.env, [{ source: this.node.id, tag: tag.id, partitioning: undefined }]);
+  }
+}
+
+export class DataStreamSink {
+  /** @internal */
+  constructor(/** @internal */ readonly node: StreamNode) {}
+  setParallelism(parallelism: number): this {
+    settingsOf(this.node).setParallelism(parallelism);
+    return this;
+  }
+  name(name: string): this {
+    settingsOf(this.node).name(name);
+    return this;
+  }
+  uid(uid: string): this {
+    settingsOf(this.node).uid(uid);
+    return this;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The environment's options, decoded at the boundary: every invalid or unknown option is
+ * reported at once, before anything is built.
+ */
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/Either';
+import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../state/keyGroups';
+
+const intInRange = (name: string, min: number, max: number) =>
+  new t.Type<number, number, unknown>(
+    name,
+    (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max,
+    (u, c) => (typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max ? t.success(u) : t.failure(u, c, `must be an integer in ${min}..${max}`)),
+    t.identity,
+  );
+
+const OptionsCodec = t.partial({
+  parallelism: intInRange('parallelism', 1, UPPER_BOUND_MAX_PARALLELISM),
+  maxParallelism: intInRange('maxParallelism', 1, UPPER_BOUND_MAX_PARALLELISM),
+  batchSize: intInRange('batchSize', 1, 1 << 20),
+  channelCapacity: intInRange('channelCapacity', 1, 1 << 24),
+  operatorChaining: t.boolean,
+});
+
+export interface StreamEnvironmentOptions {
+  /** Default parallelism of operators (default 1: one Node process runs on one core). */
+  readonly parallelism?: number;
+  /** Number of key groups, the upper bound for any operator's parallelism (default 128). */
+  readonly maxParallelism?: number;
+  /** Records per message between tasks (default 1024). */
+  readonly batchSize?: number;
+  /** Credit a consumer grants each input channel, in records (default 2 × batchSize). */
+  readonly channelCapacity?: number;
+  /** Chain forward edges of equal parallelism into one task (default true). */
+  readonly operatorChaining?: boolean;
+}
+
+export type EnvironmentConfig = Required<StreamEnvironmentOptions>;
+
+export class ConfigError extends Error {
+  readonly _tag = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid StreamEnvironment options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function decodeEnvironmentOptions(input: unknown): EnvironmentConfig {
+  const problems: string[] = [];
+  if (typeof input !== 'object' || input === null) throw new ConfigError(['options must be an object']);
+  const known = Object.keys(OptionsCodec.props);
+  for (const key of Object.keys(input)) if (!known.includes(key)) problems.push(`unknown option '${key}' (known: ${known.join(', ')})`);
+  const decoded = OptionsCodec.decode(input);
+  if (isLeft(decoded)) {
+    for (const e of decoded.left) {
+      const key = e.context[1]?.key ?? '?';
+      problems.push(`${key}: ${JSON.stringify(e.value)} ${e.message ?? 'is invalid'}`);
+    }
+  }
+  if (problems.length > 0 || isLeft(decoded)) throw new ConfigError(problems);
+  const o = decoded.right;
+  const maxParallelism = o.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
+  const parallelism = o.parallelism ?? 1;
+  if (parallelism > maxParallelism) problems.push(`parallelism ${parallelism} exceeds maxParallelism ${maxParallelism}`);
+  const batchSize = o.batchSize ?? 1024;
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    parallelism,
+    maxParallelism,
+    batchSize,
+    channelCapacity: o.channelCapacity ?? 2 * batchSize,
+    operatorChaining: o.operatorChaining ?? true,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * The lowest-level functions: see each record with a context, emit any number of records,
+ * write to side outputs, and (keyed) use state of the current key.
+ */
+import { Key } from '../state/keyHash';
+import { OutputTag } from './OutputTag';
+import { RuntimeContext } from './RuntimeContext';
+import { Collector } from './functions';
+
+export interface ProcessContext {
+  /** Emits to a side output; the tag must be listed in the function's `sideOutputTags`. */
+  output<X>(tag: OutputTag<X>, value: X): void;
+}
+
+export interface KeyedProcessContext<K> extends ProcessContext {
+  getCurrentKey(): K;
+}
+
+/**
+ * @example
+ * class Evens extends ProcessFunction<number, number> {
+ *   readonly sideOutputTags = [odd];
+ *   processElement(n: number, ctx: ProcessContext, out: Collector<number>) {
+ *     if (n % 2 === 0) out.collect(n); else ctx.output(odd, n);
+ *   }
+ * }
+ */
+export abstract class ProcessFunction<I, O> {
+  /** The side outputs this function writes to; `getSideOutput` accepts only these. */
+  readonly sideOutputTags: readonly OutputTag<any>[] = [];
+  open?(context: RuntimeContext): void | Promise<void>;
+  abstract processElement(value: I, ctx: ProcessContext, out: Collector<O>): void;
+  close?(): void | Promise<void>;
+}
+
+/** A process function on a keyed stream: state accesses refer to the current record's key. */
+export abstract class KeyedProcessFunction<K extends Key, I, O> {
+  readonly sideOutputTags: readonly OutputTag<any>[] = [];
+  open?(context: RuntimeContext): void | Promise<void>;
+  abstract processElement(value: I, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
+  close?(): void | Promise<void>;
+}

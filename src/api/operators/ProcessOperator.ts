@@ -1,0 +1,18 @@
+/** Runs a ProcessFunction on a non-keyed stream. */
+import { OperatorContext } from '../../runtime/StreamOperator';
+import { ProcessContext, ProcessFunction } from '../ProcessFunction';
+import { FunctionOperator } from './FunctionOperator';
+import { sideOutputEmitter } from './sideOutputs';
+
+export class ProcessOperator<I, O> extends FunctionOperator<I, O> {
+  private processContext!: ProcessContext;
+  constructor(private readonly fn: ProcessFunction<I, O>) {
+    super(fn);
+  }
+  protected override onOpen(context: OperatorContext): void {
+    this.processContext = { output: sideOutputEmitter(context.operatorName, this.fn.sideOutputTags, () => this.out) };
+  }
+  processElement(record: I): void {
+    this.fn.processElement(record, this.processContext, this.out);
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The sink interface connectors implement. Each parallel instance writes through its own
+ * writer; a writer that returns a promise makes its task wait, which is backpressure: the
+ * task grants no new credits upstream until the write has finished.
+ */
+
+export interface SinkContext {
+  readonly index: number;
+  readonly parallelism: number;
+  readonly jobName: string;
+}
+
+export interface SinkWriter<T> {
+  open?(): void | Promise<void>;
+  /** Writes one batch, in order. */
+  write(records: readonly T[]): void | Promise<void>;
+  /** End of input: make everything written durable. */
+  finish?(): void | Promise<void>;
+  /** What this writer hands to the job's result when it finishes (the collect sink's records). */
+  result?(): readonly unknown[];
+  /** Releases the writer's handles; called exactly once, also after failure or cancel. */
+  close?(): void | Promise<void>;
+}
+
+export interface Sink<T> {
+  readonly name: string;
+  createWriter(context: SinkContext): SinkWriter<T>;
+}

@@ -1,0 +1,34 @@
+/**
+ * The source interface connectors implement. A source is a description; each parallel
+ * instance creates its own reader inside its task, so no reader is shared between tasks.
+ */
+
+export interface SplitContext {
+  /** Index of this parallel instance, 0-based. */
+  readonly index: number;
+  readonly parallelism: number;
+}
+
+/** 'more': call poll again; 'end': the input is exhausted. */
+export type PollResult = 'more' | 'end';
+
+export interface SourceReader<T> {
+  open?(): void | Promise<void>;
+  /**
+   * Emits at most `max` records through `emit` and says whether more may come. May return a
+   * promise when records are not ready yet; the task waits for it and polls again after.
+   */
+  poll(max: number, emit: (record: T) => void): PollResult | Promise<PollResult>;
+  /** Where the reader stands, so that a checkpoint can resume it exactly here. */
+  position(): unknown;
+  /** Releases the reader's handles; called exactly once, also after failure or cancel. */
+  close?(): void | Promise<void>;
+}
+
+export interface Source<T> {
+  /** Default operator name of the source. */
+  readonly name: string;
+  /** Whether more than one parallel instance may read it (each reading its own split). */
+  readonly parallel: boolean;
+  createReader(split: SplitContext): SourceReader<T>;
+}

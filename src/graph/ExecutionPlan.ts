@@ -1,0 +1,67 @@
+/**
+ * The physical plan: operator chains (vertices), their parallel tasks, and the numbered
+ * channels between tasks. Pure data, computed once before the job starts; the job master
+ * turns each task into an actor and each channel into refs.
+ */
+import { Source } from '../connectors/Source';
+import { OperatorFactory } from '../runtime/StreamOperator';
+import { KeySelector, Partitioning } from './Partitioning';
+import { NodeId } from './StreamNode';
+
+export type TaskId = string & { readonly __brand: 'TaskId' };
+
+/** One operator in a chain, as the task runs it. */
+export interface ChainedNode {
+  readonly id: NodeId;
+  readonly name: string;
+  readonly uid: string;
+  /** Undefined for a source (the chain's head reads from `source` instead). */
+  readonly factory: OperatorFactory | undefined;
+  readonly keySelector: KeySelector | undefined;
+  readonly isSink: boolean;
+}
+
+/** One end of a channel: a task and the index of the channel at that task. */
+export interface ChannelEnd {
+  readonly task: TaskId;
+  readonly channel: number;
+}
+
+/** The channels of one outgoing edge of a task: where each partition goes. */
+export interface OutputEdgePlan {
+  readonly tag: string | undefined;
+  readonly partitioning: Exclude<Partitioning, { kind: 'forward' }> | { readonly kind: 'forward' };
+  /** Downstream ends, indexed by partition (the consumer's instance index, or one for forward). */
+  readonly channels: readonly ChannelEnd[];
+}
+
+export interface TaskPlan {
+  readonly id: TaskId;
+  /** Actor name: kebab-case and unique within the job. */
+  readonly actorName: string;
+  readonly vertex: number;
+  readonly name: string;
+  readonly index: number;
+  readonly parallelism: number;
+  /** The source this task reads, with its node; undefined unless the chain starts at a source. */
+  readonly source: { readonly node: ChainedNode; readonly source: Source<unknown> } | undefined;
+  readonly chain: readonly ChainedNode[];
+  /** Input channels, by this task's input channel index: the upstream end of each. */
+  readonly inputs: readonly ChannelEnd[];
+  /** Output edges; their channels are numbered consecutively in this order. */
+  readonly outputs: readonly OutputEdgePlan[];
+}
+
+export interface ExecutionPlan {
+  readonly jobName: string;
+  readonly maxParallelism: number;
+  readonly batchSize: number;
+  /** Records a consumer may have outstanding per input channel (its initial credit). */
+  readonly channelCapacity: number;
+  readonly tasks: readonly TaskPlan[];
+}
+
+/** The number of output channels of a task (the channels of all its edges). */
+export function outputChannelCount(task: TaskPlan): number {
+  return task.outputs.reduce((n, e) => n + e.channels.length, 0);
+}

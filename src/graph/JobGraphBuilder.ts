@@ -1,0 +1,39 @@
+/**
+ * Collects the nodes the API creates, and problems that belong to no single node (a stream
+ * of another environment mixed in). Read once at execute to build the execution plan.
+ */
+import { NodeRole, NodeId, StreamEdge, StreamNode } from './StreamNode';
+import { TopologyProblem } from './TopologyProblem';
+
+export interface NodeDraft {
+  readonly role: NodeRole;
+  readonly name: string;
+  readonly inputs: readonly StreamEdge[];
+  readonly sideOutputs?: readonly string[];
+  readonly parallelism?: number;
+  readonly problems?: readonly TopologyProblem[];
+}
+
+export class JobGraphBuilder {
+  private readonly list: StreamNode[] = [];
+  readonly problems: TopologyProblem[] = [];
+
+  add(draft: NodeDraft): StreamNode {
+    const node: StreamNode = {
+      id: this.list.length as NodeId,
+      role: draft.role,
+      inputs: draft.inputs,
+      sideOutputs: draft.sideOutputs ?? [],
+      name: draft.name,
+      uid: undefined,
+      parallelism: draft.parallelism,
+      problems: [...(draft.problems ?? [])],
+    };
+    this.list.push(node);
+    return node;
+  }
+
+  get nodes(): readonly StreamNode[] {
+    return this.list;
+  }
+}

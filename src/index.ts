@@ -1,0 +1,32 @@
+/**
+ * Sluice's public API: everything users import comes from here.
+ */
+export { StreamEnvironment } from './api/StreamEnvironment';
+export { StreamEnvironmentOptions, EnvironmentConfig, ConfigError } from './api/EnvironmentConfig';
+export { DataStream, SingleOutputStream, DataStreamSink } from './api/DataStream';
+export { KeyedStream, NumericField } from './api/KeyedStream';
+export { JobHandle, JobResult } from './api/JobHandle';
+export { OutputTag } from './api/OutputTag';
+export { ProcessFunction, KeyedProcessFunction, ProcessContext, KeyedProcessContext } from './api/ProcessFunction';
+export { RuntimeContext, RichFunction } from './api/RuntimeContext';
+export { Collector, MapFunction, FilterFunction, FlatMapFunction, ReduceFunction } from './api/functions';
+export { Source, SourceReader, SplitContext, PollResult } from './connectors/Source';
+export { Sink, SinkWriter, SinkContext } from './connectors/Sink';
+export { PrintSink } from './connectors/PrintSink';
+export { CollectSink } from './connectors/CollectSink';
+export { TextFileSink } from './connectors/TextFileSink';
+export { InvalidTopologyError, TopologyProblem, describeProblem } from './graph/TopologyProblem';
+export { UserFunctionFailed } from './runtime/UserFunctionFailed';
+export { JobStatus } from './runtime/jobLifecycle';
+export { JobCounters, OperatorCounters } from './metrics/TaskCounters';
+export { ValueState, ListState, MapState, ReducingState, AggregatingState } from './state/State';
+export {
+  ValueStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  AggregatingStateDescriptor,
+  AggregateFunction,
+} from './state/StateDescriptor';
+export { Serializer, Serializers } from './state/Serializer';
+export { Key } from './state/keyHash';

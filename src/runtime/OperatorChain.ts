@@ -1,0 +1,98 @@
+/**
+ * The operators of one task, linked so that each operator's output is the next one's input
+ * and the last one's output is the task's OutputGate. Each link counts what enters its
+ * operator and turns a throw into a UserFunctionFailed naming operator, instance and record.
+ */
+import { ChainedNode } from '../graph/ExecutionPlan';
+import { OperatorCounters } from '../metrics/TaskCounters';
+import { OperatorContext, Output, StreamOperator } from './StreamOperator';
+import { userFunctionFailed } from './UserFunctionFailed';
+
+class Link implements Output<unknown> {
+  recordsIn = 0;
+  constructor(readonly node: ChainedNode, readonly operator: StreamOperator<unknown, unknown>, private readonly instance: number) {}
+  collect(record: unknown): void {
+    this.recordsIn++;
+    try {
+      this.operator.processElement(record);
+    } catch (e) {
+      throw userFunctionFailed(this.node.name, this.instance, record, e);
+    }
+  }
+  /** Side outputs of an operator inside a chain have no consumer: the planner ends a chain at any consumed side output. */
+  collectSide(): void {}
+}
+
+export class OperatorChain {
+  private readonly links: Link[];
+  /** Where records enter the chain: its first operator, or the gate when the chain is empty. */
+  readonly head: Output<unknown>;
+
+  constructor(nodes: readonly ChainedNode[], private readonly instance: number, private readonly tail: Output<unknown> & { recordsOut: number }) {
+    this.links = nodes.map((n) => new Link(n, n.factory!(), instance));
+    this.head = this.links.length > 0 ? this.links[0] : tail;
+  }
+
+  async open(contextFor: (node: ChainedNode) => OperatorContext): Promise<void> {
+    for (let i = 0; i < this.links.length; i++) {
+      const link = this.links[i];
+      const output = i + 1 < this.links.length ? this.links[i + 1] : this.tail;
+      await this.run(link, 'opening', () => link.operator.open(contextFor(link.node), output));
+    }
+  }
+
+  /** After each input batch; resolves once asynchronous work (a sink's write) is done. */
+  endOfBatch(): void | Promise<void> {
+    let pending: Promise<void> | undefined;
+    for (const link of this.links) {
+      if (link.operator.endOfBatch === undefined) continue;
+      const r = link.operator.endOfBatch();
+      if (r !== undefined) pending = pending === undefined ? r : pending.then(() => r);
+    }
+    return pending;
+  }
+
+  /** End of input: each operator in turn emits what it still holds, then the next one finishes. */
+  async finish(): Promise<void> {
+    for (const link of this.links) {
+      const op = link.operator;
+      if (op.finish !== undefined) await this.run(link, 'finishing', () => op.finish!());
+    }
+  }
+
+  /** Closes every operator, even when one fails to close; the first error is rethrown. */
+  async close(): Promise<void> {
+    let first: unknown;
+    for (const link of this.links) {
+      const op = link.operator;
+      if (op.close === undefined) continue;
+      try {
+        await this.run(link, 'closing', () => op.close!());
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+
+  results(): Array<readonly [number, readonly unknown[]]> {
+    return this.links.filter((l) => l.operator.result !== undefined).map((l) => [l.node.id, l.operator.result!()] as const);
+  }
+
+  counters(): Record<string, OperatorCounters> {
+    const out: Record<string, OperatorCounters> = {};
+    this.links.forEach((link, i) => {
+      const recordsOut = i + 1 < this.links.length ? this.links[i + 1].recordsIn : link.node.isSink ? 0 : this.tail.recordsOut;
+      out[link.node.name] = { recordsIn: link.recordsIn, recordsOut };
+    });
+    return out;
+  }
+
+  private async run(link: Link, phase: string, f: () => void | Promise<void>): Promise<void> {
+    try {
+      await f();
+    } catch (e) {
+      throw userFunctionFailed(link.node.name, this.instance, undefined, e, phase);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The output side of a task: partitions records onto channels and sends them in batches,
+ * never more than the consumer granted (credit-based flow control, as Flink's). Records that
+ * cannot be sent yet wait in a per-channel buffer; the task stops taking input while any
+ * buffer holds a full batch, so buffers stay bounded by one batch plus what one input batch
+ * produces.
+ */
+import { dispatch } from 'nact';
+import { OutputEdgePlan } from '../graph/ExecutionPlan';
+import { KeySelector } from '../graph/Partitioning';
+import { keyGroupOf, operatorIndexForKeyGroup } from '../state/keyGroups';
+import { Output } from './StreamOperator';
+import { TaskRef } from './protocol';
+
+interface Channel {
+  readonly ref: TaskRef;
+  /** The channel's index at the consumer. */
+  readonly remote: number;
+  credits: number;
+  pending: unknown[];
+}
+
+interface Route {
+  readonly kind: 'forward' | 'rebalance' | 'broadcast' | 'hash';
+  readonly keySelector: KeySelector | undefined;
+  readonly channels: readonly Channel[];
+  /** Next channel for rebalance. */
+  next: number;
+}
+
+export class OutputGate implements Output<unknown> {
+  /** All channels by this task's output channel index (the index demand messages carry). */
+  private readonly channels: Channel[] = [];
+  private readonly main: Route[] = [];
+  private readonly side = new Map<string, Route[]>();
+  recordsOut = 0;
+
+  constructor(
+    edges: readonly OutputEdgePlan[],
+    refs: readonly TaskRef[],
+    private readonly batchSize: number,
+    private readonly maxParallelism: number,
+    taskIndex: number,
+  ) {
+    for (const edge of edges) {
+      const channels = edge.channels.map((end) => {
+        const channel: Channel = { ref: refs[this.channels.length], remote: end.channel, credits: 0, pending: [] };
+        this.channels.push(channel);
+        return channel;
+      });
+      const p = edge.partitioning;
+      const route: Route = { kind: p.kind, keySelector: p.kind === 'hash' ? p.keySelector : undefined, channels, next: taskIndex % channels.length };
+      if (edge.tag === undefined) this.main.push(route);
+      else this.side.set(edge.tag, [...(this.side.get(edge.tag) ?? []), route]);
+    }
+  }
+
+  collect(record: unknown): void {
+    this.recordsOut++;
+    const routes = this.main;
+    for (let i = 0; i < routes.length; i++) this.route(routes[i], record);
+  }
+
+  collectSide(tag: string, record: unknown): void {
+    const routes = this.side.get(tag);
+    if (routes === undefined) return;
+    for (let i = 0; i < routes.length; i++) this.route(routes[i], record);
+  }
+
+  private route(route: Route, record: unknown): void {
+    const channels = route.channels;
+    switch (route.kind) {
+      case 'forward':
+        this.push(channels[0], record);
+        return;
+      case 'rebalance':
+        this.push(channels[route.next], record);
+        route.next = route.next + 1 === channels.length ? 0 : route.next + 1;
+        return;
+      case 'broadcast':
+        for (let i = 0; i < channels.length; i++) this.push(channels[i], record);
+        return;
+      case 'hash': {
+        const keyGroup = keyGroupOf(route.keySelector!(record), this.maxParallelism);
+        this.push(channels[operatorIndexForKeyGroup(keyGroup, channels.length, this.maxParallelism)], record);
+        return;
+      }
+    }
+  }
+
+  private push(channel: Channel, record: unknown): void {
+    channel.pending.push(record);
+    if (channel.pending.length >= this.batchSize && channel.credits > 0) this.flush(channel);
+  }
+
+  private flush(channel: Channel): void {
+    while (channel.pending.length > 0 && channel.credits > 0) {
+      const n = Math.min(channel.pending.length, channel.credits, this.batchSize);
+      const records = n === channel.pending.length ? channel.pending : channel.pending.splice(0, n);
+      if (records === channel.pending) channel.pending = [];
+      channel.credits -= n;
+      dispatch(channel.ref, { type: 'records', channel: channel.remote, records });
+    }
+  }
+
+  /** Sends what the credits allow on every channel, partial batches included. */
+  flushAll(): void {
+    for (let i = 0; i < this.channels.length; i++) if (this.channels[i].pending.length > 0) this.flush(this.channels[i]);
+  }
+
+  /** The consumer on `channel` granted more records. */
+  grant(channel: number, credits: number): void {
+    const c = this.channels[channel];
+    c.credits += credits;
+    if (c.pending.length > 0) this.flush(c);
+  }
+
+  /** False while some channel holds a full batch it cannot send: take no more input then. */
+  hasRoom(): boolean {
+    for (let i = 0; i < this.channels.length; i++) if (this.channels[i].pending.length >= this.batchSize) return false;
+    return true;
+  }
+
+  /** True when nothing waits for credits. */
+  isDrained(): boolean {
+    for (let i = 0; i < this.channels.length; i++) if (this.channels[i].pending.length > 0) return false;
+    return true;
+  }
+
+  /** Tells every consumer that nothing more comes; only once drained, so nothing overtakes records. */
+  endOfInput(): void {
+    for (const c of this.channels) dispatch(c.ref, { type: 'endOfInput', channel: c.remote });
+  }
+
+  /** Records waiting for credits, over all channels (for the memory bound and tests). */
+  bufferedRecords(): number {
+    let n = 0;
+    for (const c of this.channels) n += c.pending.length;
+    return n;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The task actor: runs a Task's logic under the job master's supervision. A crash is
+ * reported to the master as a fact and the task stops; teardown happens in one place,
+ * after stop, whatever the reason.
+ */
+import { Ref, dispatch, spawn } from 'nact';
+import { Task, TaskDeps } from './Task';
+import { TaskMsg, TaskRef } from './protocol';
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+export function spawnTask(parent: Ref<unknown>, deps: TaskDeps): TaskRef {
+  const { master } = deps;
+  const id = deps.task.id;
+  return spawn(
+    parent as Ref<never>,
+    (task: Task, msg: TaskMsg) => {
+      const pending = task.handle(msg);
+      return pending === undefined ? task : pending.then(() => task);
+    },
+    deps.task.actorName,
+    {
+      initialStateFunc: (ctx) => new Task(deps, ctx.self as TaskRef),
+      // nact turns a throwing onCrash into an unhandled rejection: this one must not throw.
+      onCrash: (_msg, error, ctx) => {
+        try {
+          dispatch(master, { type: 'task.failed', task: id, error: asError(error) });
+        } catch {
+          // The master is gone: the job is already being torn down.
+        }
+        return ctx.stop;
+      },
+      afterStop: async (task: Task) => {
+        try {
+          await task.close();
+        } catch (e) {
+          dispatch(master, { type: 'task.failed', task: id, error: asError(e) });
+        } finally {
+          dispatch(master, { type: 'task.closed', task: id });
+        }
+      },
+    },
+  ) as TaskRef;
+}

@@ -1,0 +1,39 @@
+/**
+ * The keyed state backend of one task: holds the state of the key groups the task owns,
+ * hands out state primitives by descriptor, and snapshots and restores by key group so that
+ * a restore with another parallelism re-assigns whole key groups (invariant 5).
+ */
+import { Either } from 'fp-ts/Either';
+import { Key } from './keyHash';
+import { KeyGroupRange } from './keyGroups';
+import { AggregatingState, ListState, MapState, ReducingState, ValueState } from './State';
+import {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from './StateDescriptor';
+
+/** Serialized keyed state: key group -> state name -> [key text, entry text] pairs. */
+export interface KeyedStateSnapshot {
+  readonly keyGroups: { readonly [keyGroup: string]: { readonly [state: string]: ReadonlyArray<readonly [string, string]> } };
+}
+
+export interface KeyedStateBackend {
+  readonly keyGroupRange: KeyGroupRange;
+  /** Sets the key that following state accesses refer to. */
+  setCurrentKey(key: Key): void;
+  getCurrentKey(): Key;
+  getValueState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+  getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
+  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+  /** Number of keys with a value in each state (for metrics and tests). */
+  keyCounts(): Record<string, number>;
+  snapshot(): KeyedStateSnapshot;
+  /** Loads the key groups of `snapshots` that this backend owns; others are ignored. */
+  restore(snapshots: readonly KeyedStateSnapshot[]): Either<string, void>;
+  dispose(): void;
+}

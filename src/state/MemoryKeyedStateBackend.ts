@@ -1,0 +1,179 @@
+/**
+ * The embedded default: keyed state as JavaScript values in maps, per key group. Snapshots
+ * serialize with each state's serializer; restored entries are decoded when the state is
+ * first asked for, because only then is its descriptor known.
+ */
+import { Either, isLeft, left, right } from 'fp-ts/Either';
+import { Key, keyToString } from './keyHash';
+import { KeyGroupRange, keyGroupOfKeyString } from './keyGroups';
+import { KeyedStateBackend, KeyedStateSnapshot } from './KeyedStateBackend';
+import { AggregatingState, ListState, MapState, ReducingState, ValueState } from './State';
+import {
+  AggregatingStateDescriptor,
+  AnyStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from './StateDescriptor';
+import { StateTable } from './StateTable';
+import { EntryCodec, entryCodecFor } from './entryCodec';
+import { TableAggregatingState, TableListState, TableMapState, TableReducingState, TableValueState } from './keyedStates';
+
+/** The key of the record being processed, shared by all tables of one backend. */
+interface KeyCursor {
+  key: Key;
+  keyString: string;
+  keyGroup: number;
+}
+
+class MemoryStateTable<V> implements StateTable<V> {
+  /** keyGroup -> key text -> value. */
+  readonly groups = new Map<number, Map<string, V>>();
+  constructor(private readonly cursor: KeyCursor) {}
+  get(): V | undefined {
+    return this.groups.get(this.cursor.keyGroup)?.get(this.cursor.keyString);
+  }
+  put(value: V): void {
+    let group = this.groups.get(this.cursor.keyGroup);
+    if (group === undefined) {
+      group = new Map();
+      this.groups.set(this.cursor.keyGroup, group);
+    }
+    group.set(this.cursor.keyString, value);
+  }
+  remove(): void {
+    this.groups.get(this.cursor.keyGroup)?.delete(this.cursor.keyString);
+  }
+}
+
+interface RegisteredState {
+  readonly descriptor: AnyStateDescriptor;
+  readonly table: MemoryStateTable<unknown>;
+  readonly codec: EntryCodec;
+  readonly primitive: unknown;
+}
+
+export class MemoryKeyedStateBackend implements KeyedStateBackend {
+  private readonly cursor: KeyCursor = { key: '', keyString: '', keyGroup: -1 };
+  private readonly states = new Map<string, RegisteredState>();
+  /** Restored entries of states not yet asked for: state -> keyGroup -> [key text, entry text]. */
+  private readonly pending = new Map<string, Map<number, ReadonlyArray<readonly [string, string]>>>();
+
+  constructor(readonly keyGroupRange: KeyGroupRange, private readonly maxParallelism: number) {}
+
+  setCurrentKey(key: Key): void {
+    const keyString = keyToString(key);
+    const keyGroup = keyGroupOfKeyString(keyString, this.maxParallelism);
+    if (keyGroup < this.keyGroupRange.start || keyGroup > this.keyGroupRange.end) {
+      throw new Error(
+        `key ${keyString} is in key group ${keyGroup}, outside this task's range ` +
+          `${this.keyGroupRange.start}..${this.keyGroupRange.end}: records must reach keyed state through keyBy`,
+      );
+    }
+    this.cursor.key = key;
+    this.cursor.keyString = keyString;
+    this.cursor.keyGroup = keyGroup;
+  }
+
+  getCurrentKey(): Key {
+    return this.cursor.key;
+  }
+
+  private register<P>(descriptor: AnyStateDescriptor, create: (table: MemoryStateTable<any>) => P): P {
+    const existing = this.states.get(descriptor.name);
+    if (existing !== undefined) {
+      if (existing.descriptor.kind !== descriptor.kind) {
+        throw new Error(`state '${descriptor.name}' is already a ${existing.descriptor.kind} state; give the ${descriptor.kind} state another name`);
+      }
+      return existing.primitive as P;
+    }
+    const table = new MemoryStateTable<unknown>(this.cursor);
+    const codec = entryCodecFor(descriptor);
+    this.loadPending(descriptor.name, table, codec);
+    const primitive = create(table);
+    this.states.set(descriptor.name, { descriptor, table, codec, primitive });
+    return primitive;
+  }
+
+  private loadPending(name: string, table: MemoryStateTable<unknown>, codec: EntryCodec): void {
+    const groups = this.pending.get(name);
+    if (groups === undefined) return;
+    this.pending.delete(name);
+    for (const [keyGroup, entries] of groups) {
+      const group = new Map<string, unknown>();
+      for (const [keyString, text] of entries) {
+        const value = codec.decode(text);
+        if (isLeft(value)) throw new Error(`cannot restore state '${name}' of key ${keyString}: ${value.left}`);
+        group.set(keyString, value.right);
+      }
+      table.groups.set(keyGroup, group);
+    }
+  }
+
+  getValueState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
+    return this.register(d, (table) => new TableValueState<T>(table, d.defaultValue));
+  }
+  getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
+    return this.register(d, (table) => new TableListState<T>(table));
+  }
+  getMapState<K, V>(d: MapStateDescriptor<K, V>): MapState<K, V> {
+    return this.register(d, (table) => new TableMapState<K, V>(table));
+  }
+  getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
+    return this.register(d, (table) => new TableReducingState<T>(table, d.reduce));
+  }
+  getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
+    return this.register(d, (table) => new TableAggregatingState<IN, ACC, OUT>(table, d.aggregate));
+  }
+
+  keyCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const [name, { table }] of this.states) {
+      let n = 0;
+      for (const group of table.groups.values()) n += group.size;
+      counts[name] = n;
+    }
+    return counts;
+  }
+
+  snapshot(): KeyedStateSnapshot {
+    const keyGroups: Record<string, Record<string, Array<readonly [string, string]>>> = {};
+    const groupOf = (kg: number) => (keyGroups[kg] ??= {});
+    for (const [name, { table, codec }] of this.states) {
+      for (const [kg, group] of table.groups) {
+        if (group.size === 0) continue;
+        const entries: Array<readonly [string, string]> = [];
+        for (const [keyString, value] of group) entries.push([keyString, codec.encode(value)]);
+        groupOf(kg)[name] = entries;
+      }
+    }
+    // Restored state never asked for since is still state: carry it into the next snapshot.
+    for (const [name, groups] of this.pending) {
+      for (const [kg, entries] of groups) groupOf(kg)[name] = entries.slice();
+    }
+    return { keyGroups };
+  }
+
+  restore(snapshots: readonly KeyedStateSnapshot[]): Either<string, void> {
+    if (this.states.size > 0) return left('restore must happen before any state is used');
+    for (const snapshot of snapshots) {
+      for (const [kgText, states] of Object.entries(snapshot.keyGroups)) {
+        const kg = Number(kgText);
+        if (!Number.isInteger(kg)) return left(`invalid key group '${kgText}' in snapshot`);
+        if (kg < this.keyGroupRange.start || kg > this.keyGroupRange.end) continue;
+        for (const [name, entries] of Object.entries(states)) {
+          let groups = this.pending.get(name);
+          if (groups === undefined) this.pending.set(name, (groups = new Map()));
+          groups.set(kg, entries);
+        }
+      }
+    }
+    return right(undefined);
+  }
+
+  dispose(): void {
+    this.states.clear();
+    this.pending.clear();
+  }
+}

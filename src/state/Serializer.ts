@@ -1,0 +1,53 @@
+/**
+ * Serializers turn state values into text for snapshots and remote backends, and decode them
+ * back at the boundary: a value read from outside the process is decoded, never trusted.
+ */
+import { Either, left, right, isLeft } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { PathReporter } from 'io-ts/PathReporter';
+
+export interface Serializer<T> {
+  /** A short name shown in errors and in the state layout docs. */
+  readonly name: string;
+  serialize(value: T): string;
+  /** Left carries the reason the text is not a T. */
+  deserialize(text: string): Either<string, T>;
+}
+
+function parseJson(text: string): Either<string, unknown> {
+  try {
+    return right(JSON.parse(text) as unknown);
+  } catch (e) {
+    return left(`not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** A serializer that checks decoded values against an io-ts codec. */
+export function codecSerializer<A, O>(codec: t.Type<A, O, unknown>): Serializer<A> {
+  return {
+    name: codec.name,
+    serialize: (value) => JSON.stringify(codec.encode(value)),
+    deserialize: (text) => {
+      const parsed = parseJson(text);
+      if (isLeft(parsed)) return parsed;
+      const decoded = codec.decode(parsed.right);
+      return isLeft(decoded) ? left(PathReporter.report(decoded).join('; ')) : right(decoded.right);
+    },
+  };
+}
+
+/** Ready serializers for common value types. */
+export const Serializers = {
+  string: codecSerializer(t.string),
+  number: codecSerializer(t.number),
+  boolean: codecSerializer(t.boolean),
+  /** Any JSON value, trusted as T on the way back: use `fromCodec` when state comes from outside. */
+  json<T>(): Serializer<T> {
+    return {
+      name: 'json',
+      serialize: (value) => JSON.stringify(value),
+      deserialize: (text) => parseJson(text) as Either<string, T>,
+    };
+  },
+  fromCodec: codecSerializer,
+};
