@@ -12,10 +12,10 @@ import { OperatorFactory } from '../runtime/StreamOperator';
 import { SinkOperator } from '../runtime/SinkOperator';
 import { Key } from '../state/keyHash';
 import type { StreamEnvironment } from './StreamEnvironment';
-import { KeyedStream } from './KeyedStream';
+import type { KeyedStream } from './KeyedStream';
 import { OutputTag } from './OutputTag';
 import { KeyedProcessFunction, ProcessFunction } from './ProcessFunction';
-import { FilterFunction, FlatMapFunction, MapFunction } from './functions';
+import { FilterFunction, FlatMapFunction, MapFunction, instanceCopy } from './functions';
 import { FilterOperator } from './operators/FilterOperator';
 import { FlatMapOperator } from './operators/FlatMapOperator';
 import { MapOperator } from './operators/MapOperator';
@@ -61,30 +61,33 @@ export class DataStream<T> {
   }
 
   map<R>(fn: MapFunction<T, R>): SingleOutputStream<R> {
-    return this.transform('Map', () => new MapOperator(fn));
+    return this.transform('Map', () => new MapOperator(instanceCopy(fn)));
   }
 
   /** Keeps records for which `fn` holds; a type guard narrows the stream's type. */
   filter<S extends T>(fn: (value: T) => value is S): SingleOutputStream<S>;
   filter(fn: FilterFunction<T>): SingleOutputStream<T>;
   filter(fn: FilterFunction<T>): SingleOutputStream<T> {
-    return this.transform('Filter', () => new FilterOperator(fn));
+    return this.transform('Filter', () => new FilterOperator(instanceCopy(fn)));
   }
 
   flatMap<R>(fn: FlatMapFunction<T, R>): SingleOutputStream<R> {
-    return this.transform('FlatMap', () => new FlatMapOperator(fn));
+    return this.transform('FlatMap', () => new FlatMapOperator(instanceCopy(fn)));
   }
 
   process<R>(fn: ProcessFunction<T, R>): SingleOutputStream<R> {
     const name = 'Process';
     const problems: TopologyProblem[] =
       (fn as unknown) instanceof KeyedProcessFunction ? [{ _tag: 'KeyedFunctionOnNonKeyedStream', operator: name }] : [];
-    return this.transform(name, () => new ProcessOperator(fn), { sideOutputs: fn.sideOutputTags, problems });
+    return this.transform(name, () => new ProcessOperator(instanceCopy(fn)), { sideOutputs: fn.sideOutputTags, problems });
   }
 
   /** Partitions by key: records with equal keys go to the same instance and share keyed state. */
   keyBy<K extends Key>(keySelector: (record: T) => K): KeyedStream<T, K> {
-    return new KeyedStream<T, K>(this.env, this.repartitioned(hash(keySelector)), keySelector);
+    // Required here, not at the top: KeyedStream extends DataStream, so its module must load after this one.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { KeyedStream: Keyed } = require('./KeyedStream') as typeof import('./KeyedStream');
+    return new Keyed<T, K>(this.env, this.repartitioned(hash(keySelector)), keySelector);
   }
 
   /** Merges streams of the same type; order between them is not defined. */

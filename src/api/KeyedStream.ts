@@ -1,15 +1,17 @@
 /**
  * A stream partitioned by key: operators on it see each key on exactly one instance and keep
- * keyed state for it.
+ * keyed state for it. It is a DataStream too: map, filter, sinks... run per key's instance.
  */
 import { StreamEdge } from '../graph/StreamNode';
 import { Key } from '../state/keyHash';
-import { DataStream, SingleOutputStream } from './DataStream';
+import { DataStream, OperatorOptions, SingleOutputStream } from './DataStream';
+import { KeyScopedOperator } from './operators/KeyScopedOperator';
+import { ProcessOperator } from './operators/ProcessOperator';
 import { OutputTag } from './OutputTag';
-import { StreamOperator } from '../runtime/StreamOperator';
-import { KeyedProcessFunction } from './ProcessFunction';
+import { OperatorFactory, StreamOperator } from '../runtime/StreamOperator';
+import { KeyedProcessFunction, ProcessFunction } from './ProcessFunction';
 import type { StreamEnvironment } from './StreamEnvironment';
-import { ReduceFunction } from './functions';
+import { ReduceFunction, instanceCopy } from './functions';
 import { KeyedProcessOperator } from './operators/KeyedProcessOperator';
 import { KeyedReduceOperator } from './operators/KeyedReduceOperator';
 
@@ -26,42 +28,54 @@ function withField<T>(base: T, field: NumericField<T> | undefined, value: number
   return field === undefined ? (value as unknown as T) : { ...base, [field]: value };
 }
 
-export class KeyedStream<T, K extends Key> {
+export class KeyedStream<T, K extends Key> extends DataStream<T> {
   /** @internal */
-  constructor(
-    private readonly env: StreamEnvironment,
-    private readonly edges: readonly StreamEdge[],
-    /** @internal */ readonly keySelector: (record: T) => K,
-  ) {}
+  constructor(env: StreamEnvironment, edges: readonly StreamEdge[], /** @internal */ readonly keySelector: (record: T) => K) {
+    super(env, edges);
+  }
 
-  private build<R>(name: string, factory: () => StreamOperator<T, R>, sideOutputs: readonly OutputTag<unknown>[]): SingleOutputStream<R> {
-    return new DataStream<T>(this.env, this.edges).transform<R>(name, factory, { sideOutputs }, this.keySelector);
+  /**
+   * @internal Operators on a keyed stream (map, filter, ... included) may use keyed state:
+   * unless the operator sets the key itself, it is scoped to each record's key first.
+   */
+  override transform<R>(name: string, factory: OperatorFactory, options: OperatorOptions = {}, keySelector?: (r: T) => Key): SingleOutputStream<R> {
+    if (keySelector !== undefined) return super.transform(name, factory, options, keySelector);
+    const selector = this.keySelector;
+    return super.transform(name, () => new KeyScopedOperator(factory(), selector), options, selector);
+  }
+
+  private keyed<R>(name: string, factory: () => StreamOperator<T, R>, sideOutputs: readonly OutputTag<unknown>[] = []): SingleOutputStream<R> {
+    return super.transform<R>(name, factory, { sideOutputs }, this.keySelector);
   }
 
   /** Rolling reduce: for each record, emits the key's reduced value so far. */
   reduce(fn: ReduceFunction<T>): SingleOutputStream<T> {
-    return this.build('Keyed Reduce', () => new KeyedReduceOperator(fn, this.keySelector), []);
+    return this.keyed('Keyed Reduce', () => new KeyedReduceOperator(fn, this.keySelector));
   }
 
   /** Rolling sum of `field` per key; other fields are those of the key's first record. */
   sum(field?: NumericField<T>): SingleOutputStream<T> {
     const read = fieldReader(field);
-    return this.build('Keyed Sum', () => new KeyedReduceOperator<T>((acc, r) => withField(acc, field, read(acc) + read(r)), this.keySelector), []);
+    return this.keyed('Keyed Sum', () => new KeyedReduceOperator<T>((acc, r) => withField(acc, field, read(acc) + read(r)), this.keySelector));
   }
 
   /** Rolling minimum of `field` per key; other fields are those of the key's first record. */
   min(field?: NumericField<T>): SingleOutputStream<T> {
     const read = fieldReader(field);
-    return this.build('Keyed Min', () => new KeyedReduceOperator<T>((acc, r) => withField(acc, field, Math.min(read(acc), read(r))), this.keySelector), []);
+    return this.keyed('Keyed Min', () => new KeyedReduceOperator<T>((acc, r) => withField(acc, field, Math.min(read(acc), read(r))), this.keySelector));
   }
 
   /** Rolling maximum of `field` per key; other fields are those of the key's first record. */
   max(field?: NumericField<T>): SingleOutputStream<T> {
     const read = fieldReader(field);
-    return this.build('Keyed Max', () => new KeyedReduceOperator<T>((acc, r) => withField(acc, field, Math.max(read(acc), read(r))), this.keySelector), []);
+    return this.keyed('Keyed Max', () => new KeyedReduceOperator<T>((acc, r) => withField(acc, field, Math.max(read(acc), read(r))), this.keySelector));
   }
 
-  process<R>(fn: KeyedProcessFunction<K, T, R>): SingleOutputStream<R> {
-    return this.build('Keyed Process', () => new KeyedProcessOperator(fn, this.keySelector), fn.sideOutputTags);
+  /** Runs a keyed process function; a plain ProcessFunction is accepted too and sees keyed state. */
+  override process<R>(fn: KeyedProcessFunction<K, T, R> | ProcessFunction<T, R>): SingleOutputStream<R> {
+    if (fn instanceof KeyedProcessFunction) {
+      return this.keyed('Keyed Process', () => new KeyedProcessOperator(instanceCopy(fn), this.keySelector), fn.sideOutputTags);
+    }
+    return this.transform('Process', () => new ProcessOperator(instanceCopy(fn)), { sideOutputs: fn.sideOutputTags });
   }
 }

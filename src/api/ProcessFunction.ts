@@ -4,7 +4,6 @@
  */
 import { Key } from '../state/keyHash';
 import { OutputTag } from './OutputTag';
-import { RuntimeContext } from './RuntimeContext';
 import { Collector } from './functions';
 
 export interface ProcessContext {
@@ -28,15 +27,15 @@ export interface KeyedProcessContext<K> extends ProcessContext {
 export abstract class ProcessFunction<I, O> {
   /** The side outputs this function writes to; `getSideOutput` accepts only these. */
   readonly sideOutputTags: readonly OutputTag<any>[] = [];
-  open?(context: RuntimeContext): void | Promise<void>;
   abstract processElement(value: I, ctx: ProcessContext, out: Collector<O>): void;
-  close?(): void | Promise<void>;
+  // May define open(context: RuntimeContext) and close(), as a RichFunction does; they are
+  // not declared here so that subclasses need no `override`.
 }
 
 /** A process function on a keyed stream: state accesses refer to the current record's key. */
 export abstract class KeyedProcessFunction<K extends Key, I, O> {
   readonly sideOutputTags: readonly OutputTag<any>[] = [];
-  open?(context: RuntimeContext): void | Promise<void>;
   abstract processElement(value: I, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
-  close?(): void | Promise<void>;
+  // May define open(context: RuntimeContext) and close(), as a RichFunction does; they are
+  // not declared here so that subclasses need no `override`.
 }

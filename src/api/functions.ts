@@ -17,3 +17,13 @@ export type ReduceFunction<T> = (accumulated: T, value: T) => T;
 export function richPart(fn: object): RichFunction {
   return typeof fn === 'function' ? {} : (fn as RichFunction);
 }
+
+/**
+ * A copy of a function object for one parallel instance, so that fields a function sets in
+ * `open` (state handles, counters) are its own, as Flink's per-task deserialized copies are.
+ * The copy is shallow and keeps the prototype; a plain function is returned as is.
+ */
+export function instanceCopy<F>(fn: F): F {
+  if (typeof fn !== 'object' || fn === null) return fn;
+  return Object.assign(Object.create(Object.getPrototypeOf(fn) as object) as object, fn) as F;
+}

@@ -18,10 +18,14 @@ export const DEFAULT_MAX_PARALLELISM = 128;
 /** Upper bound on maxParallelism, as in Flink (2^15). */
 export const UPPER_BOUND_MAX_PARALLELISM = 32768;
 
-function checkParallelism(parallelism: number, maxParallelism: number): void {
+function checkMaxParallelism(maxParallelism: number): void {
   if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > UPPER_BOUND_MAX_PARALLELISM) {
     throw new RangeError(`maxParallelism must be an integer in 1..${UPPER_BOUND_MAX_PARALLELISM}, got ${maxParallelism}`);
   }
+}
+
+function checkParallelism(parallelism: number, maxParallelism: number): void {
+  checkMaxParallelism(maxParallelism);
   if (!Number.isInteger(parallelism) || parallelism < 1 || parallelism > maxParallelism) {
     throw new RangeError(`parallelism must be an integer in 1..maxParallelism (${maxParallelism}), got ${parallelism}`);
   }
@@ -29,6 +33,7 @@ function checkParallelism(parallelism: number, maxParallelism: number): void {
 
 /** The key group of a key whose canonical text is already known. */
 export function keyGroupOfKeyString(keyString: string, maxParallelism: number): KeyGroup {
+  checkMaxParallelism(maxParallelism);
   return (murmur3(keyString) % maxParallelism) as KeyGroup;
 }
 
@@ -39,6 +44,10 @@ export function keyGroupOf(key: Key, maxParallelism: number): KeyGroup {
 
 /** The parallel instance that owns a key group: floor(keyGroup * parallelism / maxParallelism). */
 export function operatorIndexForKeyGroup(keyGroup: number, parallelism: number, maxParallelism: number): number {
+  checkParallelism(parallelism, maxParallelism);
+  if (!Number.isInteger(keyGroup) || keyGroup < 0 || keyGroup >= maxParallelism) {
+    throw new RangeError(`key group must be an integer in 0..${maxParallelism - 1}, got ${keyGroup}`);
+  }
   return Math.floor((keyGroup * parallelism) / maxParallelism);
 }
 

@@ -9,7 +9,11 @@ export abstract class FunctionOperator<I, O> implements StreamOperator<I, O> {
   protected out!: Output<O>;
   protected context!: OperatorContext;
 
-  constructor(private readonly rich: RichFunction) {}
+  private readonly rich: RichFunction;
+  /** `fn` may define open/close (a RichFunction); a plain function or class defines neither. */
+  constructor(fn: object) {
+    this.rich = fn as RichFunction;
+  }
 
   open(context: OperatorContext, output: Output<O>): void | Promise<void> {
     this.context = context;

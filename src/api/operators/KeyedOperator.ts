@@ -6,13 +6,12 @@ import { KeySelector } from '../../graph/Partitioning';
 import { KeyedStateBackend } from '../../state/KeyedStateBackend';
 import { Key } from '../../state/keyHash';
 import { OperatorContext } from '../../runtime/StreamOperator';
-import { RichFunction } from '../RuntimeContext';
 import { FunctionOperator } from './FunctionOperator';
 
 export abstract class KeyedOperator<I, O> extends FunctionOperator<I, O> {
   protected state!: KeyedStateBackend;
-  constructor(rich: RichFunction, protected readonly keySelector: KeySelector<I>) {
-    super(rich);
+  constructor(fn: object, protected readonly keySelector: KeySelector<I>) {
+    super(fn);
   }
   protected override onOpen(context: OperatorContext): void {
     if (context.keyedState === undefined) throw new Error(`operator '${context.operatorName}' runs on a keyed stream but has no keyed state`);

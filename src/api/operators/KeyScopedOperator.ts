@@ -1,0 +1,33 @@
+/**
+ * Wraps an operator that runs on a keyed stream but does not know about keys (a map, a
+ * filter, a plain process function): sets the record's key before the operator sees it, so
+ * its function may use keyed state, as in Flink.
+ */
+import { KeySelector } from '../../graph/Partitioning';
+import { KeyedStateBackend } from '../../state/KeyedStateBackend';
+import { OperatorContext, Output, StreamOperator } from '../../runtime/StreamOperator';
+
+export class KeyScopedOperator<I, O> implements StreamOperator<I, O> {
+  private state!: KeyedStateBackend;
+  constructor(private readonly inner: StreamOperator<I, O>, private readonly keySelector: KeySelector<I>) {}
+  open(context: OperatorContext, output: Output<O>): void | Promise<void> {
+    this.state = context.keyedState!;
+    return this.inner.open(context, output);
+  }
+  processElement(record: I): void {
+    this.state.setCurrentKey(this.keySelector(record));
+    this.inner.processElement(record);
+  }
+  endOfBatch(): void | Promise<void> {
+    return this.inner.endOfBatch?.();
+  }
+  finish(): void | Promise<void> {
+    return this.inner.finish?.();
+  }
+  result(): readonly unknown[] {
+    return this.inner.result?.() ?? [];
+  }
+  close(): void | Promise<void> {
+    return this.inner.close?.();
+  }
+}
