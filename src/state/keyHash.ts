@@ -23,15 +23,29 @@ export function keyToString(key: Key): string {
     case 'boolean':
       return key ? '#true' : '#false';
     default:
-      return `#${JSON.stringify(key)}`;
+      return `#${canonicalJson(key)}`;
   }
 }
+
+/** JSON with object fields sorted, so that equal composite keys give equal text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const fields = Object.keys(value).sort();
+    return `{${fields.map((f) => `${JSON.stringify(f)}:${canonicalJson((value as Record<string, unknown>)[f])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Numbers JSON cannot write, read back by their text. */
+const NON_JSON_NUMBERS: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
 
 /** The key whose canonical text this is (the inverse of {@link keyToString}). */
 export function keyFromString(text: string): Key {
   if (text.charCodeAt(0) !== 35) return text;
   const body = text.slice(1);
   if (/^-?\d+n$/.test(body)) return BigInt(body.slice(0, -1));
+  if (Object.hasOwn(NON_JSON_NUMBERS, body)) return NON_JSON_NUMBERS[body];
   return JSON.parse(body) as Key;
 }
 
