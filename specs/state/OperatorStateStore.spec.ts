@@ -1,0 +1,121 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { isLeft, isRight } from 'fp-ts/Either';
+import { OperatorStateStore, OperatorStateSnapshot } from '../../src/state/OperatorStateStore';
+import { Serializers } from '../../src/state/Serializer';
+import { ListStateDescriptor } from '../../src/state/StateDescriptor';
+
+const offsets = new ListStateDescriptor('offsets', Serializers.number);
+const buffer = new ListStateDescriptor('buffer', Serializers.string);
+
+function storeWith(values: { offsets?: number[]; buffer?: string[] }): OperatorStateStore {
+  const s = new OperatorStateStore();
+  if (values.offsets) s.getListState(offsets).addAll(values.offsets);
+  if (values.buffer) s.getListState(buffer).addAll(values.buffer);
+  return s;
+}
+
+function restored(snapshots: readonly OperatorStateSnapshot[], index: number, parallelism: number): OperatorStateStore {
+  const s = new OperatorStateStore();
+  const result = s.restore(snapshots, index, parallelism);
+  expect(isRight(result), `restore of instance ${index} of ${parallelism}`).to.equal(true);
+  return s;
+}
+
+describe('state/OperatorStateStore', () => {
+  it('keeps a list per state name, and returns the same state for the same name', () => {
+    const s = new OperatorStateStore();
+    s.getListState(offsets).addAll([1, 2]);
+    s.getListState(buffer).add('x');
+    expect(s.getListState(offsets)).to.equal(s.getListState(offsets));
+    expect(s.getListState(offsets).get()).to.deep.equal([1, 2]);
+    expect(s.getListState(buffer).get()).to.deep.equal(['x']);
+  });
+
+  it('snapshots each list as serialized entries', () => {
+    const s = storeWith({ offsets: [1, 2], buffer: ['a'] });
+    expect(s.snapshot()).to.deep.equal({ lists: { offsets: ['1', '2'], buffer: ['"a"'] } });
+  });
+
+  it('snapshots a cleared list as empty', () => {
+    const s = storeWith({ offsets: [1] });
+    s.getListState(offsets).clear();
+    expect(s.snapshot()).to.deep.equal({ lists: { offsets: [] } });
+  });
+
+  it('restores at the same parallelism to the same lists', () => {
+    const snap = storeWith({ offsets: [5, 6, 7], buffer: ['a', 'b'] }).snapshot();
+    const s = restored([snap], 0, 1);
+    expect(s.getListState(offsets).get()).to.deep.equal([5, 6, 7]);
+    expect(s.getListState(buffer).get()).to.deep.equal(['a', 'b']);
+    expect(s.snapshot()).to.deep.equal(snap);
+  });
+
+  it('carries restored lists not yet asked for into the next snapshot', () => {
+    const snap = storeWith({ offsets: [5, 6], buffer: ['a'] }).snapshot();
+    const s = restored([snap], 0, 1);
+    s.getListState(offsets).add(7);
+    expect(s.snapshot()).to.deep.equal({ lists: { offsets: ['5', '6', '7'], buffer: ['"a"'] } });
+  });
+
+  it('deals the entries of 2 instances round-robin over 3: entry i of the concatenation goes to instance i mod 3', () => {
+    const snaps = [storeWith({ offsets: [0, 1, 2, 3] }).snapshot(), storeWith({ offsets: [4, 5, 6] }).snapshot()];
+    const lists = [0, 1, 2].map((i) => restored(snaps, i, 3).getListState(offsets).get());
+    expect(lists).to.deep.equal([
+      [0, 3, 6],
+      [1, 4],
+      [2, 5],
+    ]);
+  });
+
+  it('gathers the entries of 3 instances into 1', () => {
+    const snaps = [storeWith({ buffer: ['a'] }).snapshot(), storeWith({}).snapshot(), storeWith({ buffer: ['b', 'c'] }).snapshot()];
+    expect(restored(snaps, 0, 1).getListState(buffer).get()).to.deep.equal(['a', 'b', 'c']);
+  });
+
+  it('loses and duplicates no entry when restored at any other parallelism, and splits evenly', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ offsets: fc.array(fc.integer(), { maxLength: 12 }), buffer: fc.array(fc.string(), { maxLength: 5 }) }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 8 }),
+        (instances, parallelism) => {
+          const snaps = instances.map((v) => storeWith(v).snapshot());
+          const after = [...Array(parallelism).keys()].map((i) => restored(snaps, i, parallelism));
+          const allOffsets = after.map((s) => s.getListState(offsets).get());
+          const allBuffers = after.map((s) => s.getListState(buffer).get());
+          const sortNum = (xs: number[]) => [...xs].sort((a, b) => a - b);
+          expect(sortNum(allOffsets.flat())).to.deep.equal(sortNum(instances.flatMap((v) => v.offsets)));
+          expect([...allBuffers.flat()].sort()).to.deep.equal(instances.flatMap((v) => v.buffer).sort());
+          const sizes = allOffsets.map((l) => l.length);
+          expect(Math.max(...sizes) - Math.min(...sizes)).to.be.at.most(1);
+        },
+      ),
+    );
+  });
+
+  it('loses nothing of lists never asked for when restored at another parallelism and snapshotted again', () => {
+    const snaps = [storeWith({ offsets: [1, 2, 3] }).snapshot(), storeWith({ offsets: [4] }).snapshot()];
+    const again = [0, 1, 2].map((i) => restored(snaps, i, 3).snapshot());
+    expect(again.flatMap((s) => s.lists.offsets ?? []).sort()).to.deep.equal(['1', '2', '3', '4']);
+  });
+
+  it('refuses to restore once a state has been used', () => {
+    const s = new OperatorStateStore();
+    s.getListState(offsets);
+    const result = s.restore([{ lists: {} }], 0, 1);
+    expect(isLeft(result) && result.left).to.equal('restore must happen before any operator state is used');
+  });
+
+  describe('with a corrupt entry', () => {
+    it('fails on first access, naming the state and the reason', () => {
+      const s = restored([{ lists: { offsets: ['1', 'x'] } }], 0, 1);
+      expect(() => s.getListState(offsets)).to.throw(/cannot restore operator state 'offsets': not JSON/);
+    });
+
+    it('keeps failing on later accesses instead of silently starting the list empty', () => {
+      const s = restored([{ lists: { offsets: ['1', '"two"'] } }], 0, 1);
+      expect(() => s.getListState(offsets)).to.throw(/cannot restore operator state 'offsets': Invalid value "two"/);
+      expect(() => s.getListState(offsets), 'second access after a failed restore of the state').to.throw(/cannot restore operator state 'offsets'/);
+    });
+  });
+});
