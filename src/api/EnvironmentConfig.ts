@@ -57,13 +57,15 @@ export function decodeEnvironmentOptions(input: unknown): EnvironmentConfig {
       problems.push(`${key}: ${JSON.stringify(e.value)} ${e.message ?? 'is invalid'}`);
     }
   }
+  // Checked on the raw input too, so that it is listed with the other problems.
+  const raw = input as { parallelism?: unknown; maxParallelism?: unknown };
+  const [p, m] = [raw.parallelism ?? 1, raw.maxParallelism ?? DEFAULT_MAX_PARALLELISM];
+  if (OptionsCodec.props.parallelism.is(p) && OptionsCodec.props.maxParallelism.is(m) && p > m) problems.push(`parallelism ${p} exceeds maxParallelism ${m}`);
   if (problems.length > 0 || isLeft(decoded)) throw new ConfigError(problems);
   const o = decoded.right;
   const maxParallelism = o.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
   const parallelism = o.parallelism ?? 1;
-  if (parallelism > maxParallelism) problems.push(`parallelism ${parallelism} exceeds maxParallelism ${maxParallelism}`);
   const batchSize = o.batchSize ?? 1024;
-  if (problems.length > 0) throw new ConfigError(problems);
   return {
     parallelism,
     maxParallelism,

@@ -35,7 +35,7 @@ function validate(nodes: readonly StreamNode[], parallelism: ReadonlyMap<NodeId,
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const uids = new Map<string, string[]>();
   for (const node of nodes) {
-    problems.push(...node.problems);
+    problems.push(...node.problems.map((p) => ('operator' in p ? { ...p, operator: node.name } : p)));
     const p = parallelism.get(node.id)!;
     if (!Number.isInteger(p) || p < 1 || p > settings.maxParallelism) {
       problems.push({ _tag: 'ParallelismOutOfRange', operator: node.name, parallelism: p, maxParallelism: settings.maxParallelism });

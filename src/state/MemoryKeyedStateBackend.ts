@@ -35,6 +35,7 @@ class MemoryStateTable<V> implements StateTable<V> {
     return this.groups.get(this.cursor.keyGroup)?.get(this.cursor.keyString);
   }
   put(value: V): void {
+    if (this.cursor.keyGroup < 0) throw new Error('keyed state was written before a key was set: use keyed state only while processing a record of a keyed stream');
     let group = this.groups.get(this.cursor.keyGroup);
     if (group === undefined) {
       group = new Map();
@@ -99,7 +100,6 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
   private loadPending(name: string, table: MemoryStateTable<unknown>, codec: EntryCodec): void {
     const groups = this.pending.get(name);
     if (groups === undefined) return;
-    this.pending.delete(name);
     for (const [keyGroup, entries] of groups) {
       const group = new Map<string, unknown>();
       for (const [keyString, text] of entries) {
@@ -109,6 +109,7 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
       }
       table.groups.set(keyGroup, group);
     }
+    this.pending.delete(name);
   }
 
   getValueState<T>(d: ValueStateDescriptor<T>): ValueState<T> {

@@ -44,13 +44,13 @@ export class OperatorStateStore {
     const table = new SlotTable<unknown[]>();
     const texts = this.pending.get(descriptor.name);
     if (texts !== undefined) {
-      this.pending.delete(descriptor.name);
       const values: unknown[] = [];
       for (const text of texts) {
         const v = descriptor.serializer.deserialize(text);
         if (isLeft(v)) throw new Error(`cannot restore operator state '${descriptor.name}': ${v.left}`);
         values.push(v.right);
       }
+      this.pending.delete(descriptor.name);
       if (values.length > 0) table.put(values);
     }
     const state = new TableListState<unknown>(table);

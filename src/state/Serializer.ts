@@ -36,10 +36,19 @@ export function codecSerializer<A, O>(codec: t.Type<A, O, unknown>): Serializer<
   };
 }
 
+/** JSON has no NaN or Infinity: they are written as the strings "NaN", "Infinity", "-Infinity". */
+const NumberCodec = new t.Type<number, number | string, unknown>(
+  'number',
+  (u): u is number => typeof u === 'number',
+  (u, c) =>
+    typeof u === 'number' ? t.success(u) : u === 'NaN' || u === 'Infinity' || u === '-Infinity' ? t.success(Number(u)) : t.failure(u, c),
+  (n) => (Number.isFinite(n) ? n : String(n)),
+);
+
 /** Ready serializers for common value types. */
 export const Serializers = {
   string: codecSerializer(t.string),
-  number: codecSerializer(t.number),
+  number: codecSerializer(NumberCodec),
   boolean: codecSerializer(t.boolean),
   /** Any JSON value, trusted as T on the way back: use `fromCodec` when state comes from outside. */
   json<T>(): Serializer<T> {

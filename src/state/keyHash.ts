@@ -29,6 +29,7 @@ export function keyToString(key: Key): string {
 
 /** JSON with object fields sorted, so that equal composite keys give equal text. */
 function canonicalJson(value: unknown): string {
+  if (typeof (value as { toJSON?: unknown } | null)?.toJSON === 'function') return canonicalJson((value as { toJSON(): unknown }).toJSON());
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
     const fields = Object.keys(value).sort();
