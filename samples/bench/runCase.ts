@@ -1,0 +1,47 @@
+/**
+ * Runs one side of one benchmark in this process and prints its figures as one JSON line:
+ * `node build/samples/bench/runCase.js <benchmark id> <sluice|baseline> <events>`.
+ * The driver (main.ts) starts one process per run so that peak RSS is per run.
+ */
+import { Side, benchmarks } from './cases';
+
+export interface RunResult {
+  readonly benchmark: string;
+  readonly side: Side;
+  readonly events: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  readonly peakRssMb: number;
+  /** Records the sink saw, and a checksum of their values: both sides must agree. */
+  readonly count: number;
+  readonly checksum: number;
+}
+
+async function main(): Promise<void> {
+  const [id, side, eventsText] = process.argv.slice(2);
+  const benchmark = benchmarks.find((b) => b.id === id);
+  if (benchmark === undefined) throw new Error(`unknown benchmark '${id}'; known: ${benchmarks.map((b) => b.id).join(', ')}`);
+  if (side !== 'sluice' && side !== 'baseline') throw new Error(`side must be 'sluice' or 'baseline', got '${side}'`);
+  const events = eventsText === undefined ? benchmark.events : Number(eventsText);
+  if (!Number.isInteger(events) || events < 1) throw new Error(`events must be a positive integer, got '${eventsText}'`);
+
+  const started = process.hrtime.bigint();
+  const tally = await benchmark[side](events);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const result: RunResult = {
+    benchmark: id,
+    side,
+    events,
+    seconds,
+    eventsPerSecond: events / seconds,
+    peakRssMb: process.resourceUsage().maxRSS / 1024, // maxRSS is in kilobytes
+    count: tally.count,
+    checksum: tally.checksum,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
