@@ -30,3 +30,7 @@ export {
 } from './state/StateDescriptor';
 export { Serializer, Serializers } from './state/Serializer';
 export { Key } from './state/keyHash';
+export { CheckpointConfig, CheckpointOptions } from './checkpoint/CheckpointConfig';
+export { CheckpointId, CheckpointingMode } from './checkpoint/CheckpointTypes';
+export { CheckpointStats } from './checkpoint/coordinatorProtocol';
+export { RestartStrategy } from './checkpoint/RestartStrategy';

@@ -13,7 +13,7 @@ function refused(options: unknown): ConfigError {
   throw new Error(`expected ${JSON.stringify(options)} to be refused`);
 }
 
-const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining';
+const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, jobId, checkpointStorage';
 
 describe('api/EnvironmentConfig', () => {
   describe('defaults', () => {
@@ -24,6 +24,8 @@ describe('api/EnvironmentConfig', () => {
         batchSize: 1024,
         channelCapacity: 2048,
         operatorChaining: true,
+        jobId: undefined,
+        checkpointStorage: 'memory',
       });
       expect(StreamEnvironment.create({}).config).to.deep.equal(StreamEnvironment.create().config);
     });
@@ -35,7 +37,7 @@ describe('api/EnvironmentConfig', () => {
     it('apply only to options not given', () => {
       expect(
         StreamEnvironment.create({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false }).config,
-      ).to.deep.equal({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false });
+      ).to.deep.equal({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false, jobId: undefined, checkpointStorage: 'memory' });
     });
 
     it('apply to options given as undefined', () => {

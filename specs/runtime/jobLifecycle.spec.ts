@@ -13,22 +13,30 @@ function run(events: JobLifecycleEvent['type'][]): string {
 }
 
 describe('runtime/jobLifecycle', () => {
-  it('finishes only after every task finished and closed', () => {
-    expect(run(['job.started', 'tasks.finished'])).to.equal('finishing');
-    expect(run(['job.started', 'tasks.finished', 'tasks.closed'])).to.equal('finished');
+  it('finishes only after every task drained its input and closed', () => {
+    expect(run(['job.started', 'tasks.drained'])).to.equal('finishing');
+    expect(run(['job.started', 'tasks.drained', 'tasks.closed'])).to.equal('finished');
+  });
+  it('restarts through restarting and runs again', () => {
+    expect(run(['job.started', 'job.restart'])).to.equal('restarting');
+    expect(run(['job.started', 'job.restart', 'job.restarted'])).to.equal('running');
+    expect(run(['job.started', 'tasks.drained', 'job.restart', 'job.restarted'])).to.equal('running');
+  });
+  it('a failure while restarting (the restore failed) fails the job', () => {
+    expect(run(['job.started', 'job.restart', 'task.failed', 'tasks.closed'])).to.equal('failed');
   });
   it('fails through failing once the tasks have closed', () => {
     expect(run(['job.started', 'task.failed'])).to.equal('failing');
     expect(run(['job.started', 'task.failed', 'tasks.closed'])).to.equal('failed');
   });
   it('a failure while finishing fails the job', () => {
-    expect(run(['job.started', 'tasks.finished', 'task.failed', 'tasks.closed'])).to.equal('failed');
+    expect(run(['job.started', 'tasks.drained', 'task.failed', 'tasks.closed'])).to.equal('failed');
   });
   it('cancels through cancelling; a failure during cancelling does not change that', () => {
     expect(run(['job.started', 'job.cancel', 'task.failed', 'tasks.closed'])).to.equal('cancelled');
   });
   it('ignores events in final states', () => {
-    expect(run(['job.started', 'tasks.finished', 'tasks.closed', 'task.failed'])).to.equal('finished');
+    expect(run(['job.started', 'tasks.drained', 'tasks.closed', 'task.failed'])).to.equal('finished');
   });
 
   it('a cancelled infinite job settles as cancelled with its counters', async () => {

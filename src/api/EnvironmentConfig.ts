@@ -20,6 +20,18 @@ const OptionsCodec = t.partial({
   batchSize: intInRange('batchSize', 1, 1 << 20),
   channelCapacity: intInRange('channelCapacity', 1, 1 << 24),
   operatorChaining: t.boolean,
+  jobId: new t.Type<string, string, unknown>(
+    'jobId',
+    (u): u is string => typeof u === 'string',
+    (u, c) => (typeof u === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(u) ? t.success(u) : t.failure(u, c, 'must be 1-128 letters, digits, dots, dashes or underscores, starting with a letter or digit')),
+    t.identity,
+  ),
+  checkpointStorage: new t.Type<string, string, unknown>(
+    'checkpointStorage',
+    (u): u is string => typeof u === 'string',
+    (u, c) => (typeof u === 'string' && (u === 'memory' || /^file:.+/.test(u)) ? t.success(u) : t.failure(u, c, "must be 'memory' or 'file:<directory>'")),
+    t.identity,
+  ),
 });
 
 export interface StreamEnvironmentOptions {
@@ -33,9 +45,16 @@ export interface StreamEnvironmentOptions {
   readonly channelCapacity?: number;
   /** Chain forward edges of equal parallelism into one task (default true). */
   readonly operatorChaining?: boolean;
+  /**
+   * Identifies the job across runs: a job executed again with the same id and a durable
+   * checkpoint storage resumes from its last completed checkpoint (default: a new id per run).
+   */
+  readonly jobId?: string;
+  /** Where completed checkpoints go: `'memory'` (default) or `'file:<directory>'`. */
+  readonly checkpointStorage?: string;
 }
 
-export type EnvironmentConfig = Required<StreamEnvironmentOptions>;
+export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId'>> & { readonly jobId: string | undefined };
 
 export class ConfigError extends Error {
   readonly _tag = 'ConfigError';
@@ -72,5 +91,7 @@ export function decodeEnvironmentOptions(input: unknown): EnvironmentConfig {
     batchSize,
     channelCapacity: o.channelCapacity ?? 2 * batchSize,
     operatorChaining: o.operatorChaining ?? true,
+    jobId: o.jobId,
+    checkpointStorage: o.checkpointStorage ?? 'memory',
   };
 }

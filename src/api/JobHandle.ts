@@ -10,12 +10,16 @@
 import { JobCounters } from '../metrics/TaskCounters';
 import { JobStatus } from '../runtime/jobLifecycle';
 import { JobRun } from '../runtime/runJob';
+import { CheckpointId } from '../checkpoint/CheckpointTypes';
+import { CheckpointStats } from '../checkpoint/coordinatorProtocol';
 
 export interface JobResult {
   readonly jobName: string;
   readonly status: 'finished' | 'cancelled';
   readonly counters: JobCounters;
   readonly durationMs: number;
+  /** How many times the job was restarted after a failure. */
+  readonly restarts: number;
   /** @internal Records of collecting sinks by node id. */
   readonly collected: ReadonlyMap<number, unknown[]>;
 }
@@ -28,7 +32,7 @@ export class JobHandle implements PromiseLike<JobResult> {
     const started = Date.now();
     this.result = run.outcome.then((o) => {
       if (o.status === 'failed') throw o.error ?? new Error(`job '${jobName}' failed`);
-      return { jobName, status: o.status, counters: o.counters, durationMs: Date.now() - started, collected: o.collected };
+      return { jobName, status: o.status, counters: o.counters, durationMs: Date.now() - started, restarts: o.restarts, collected: o.collected };
     });
   }
 
@@ -46,6 +50,24 @@ export class JobHandle implements PromiseLike<JobResult> {
   /** The job's counters now: records in and out per operator, summed over instances. */
   counters(): Promise<JobCounters> {
     return this.run.counters();
+  }
+
+  /** Triggers a checkpoint now; resolves with its id once it is complete, rejects if it is aborted. */
+  triggerCheckpoint(): Promise<CheckpointId> {
+    return this.run.triggerCheckpoint();
+  }
+
+  /** Completed and failed checkpoints so far, the last one's duration, the longest alignment. */
+  checkpointStats(): Promise<CheckpointStats> {
+    return this.run.checkpointStats();
+  }
+
+  /**
+   * @internal Fault injection for tests and demos: crashes instance `index` of the task whose
+   * name contains `vertexName`, through the task actor's real supervision path.
+   */
+  crashTask(vertexName: string, index: number, reason = 'injected by crashTask'): void {
+    this.run.crashTask(vertexName, index, reason);
   }
 
   then<A = JobResult, B = never>(

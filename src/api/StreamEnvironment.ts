@@ -22,12 +22,21 @@ import { InvalidTopologyError } from '../graph/TopologyProblem';
 import { runJob } from '../runtime/runJob';
 import { MemoryKeyedStateBackend } from '../state/MemoryKeyedStateBackend';
 import { SingleOutputStream } from './DataStream';
-import { EnvironmentConfig, StreamEnvironmentOptions, decodeEnvironmentOptions } from './EnvironmentConfig';
+import { ConfigError, EnvironmentConfig, StreamEnvironmentOptions, decodeEnvironmentOptions } from './EnvironmentConfig';
+import { CheckpointConfig, CheckpointOptions, decodeCheckpointConfig } from '../checkpoint/CheckpointConfig';
+import { CheckpointingMode } from '../checkpoint/CheckpointTypes';
+import { DEFAULT_RESTART_WITH_CHECKPOINTING, RestartStrategy, decodeRestartStrategy } from '../checkpoint/RestartStrategy';
+import { checkpointStoreFor } from '../checkpoint/checkpointStorage';
+import { Checkpointing } from '../runtime/jobMasterActor';
 import { JobHandle } from './JobHandle';
+
+let runCounter = 0;
 
 export class StreamEnvironment {
   /** @internal */
   readonly graph = new JobGraphBuilder();
+  private checkpointConfig: CheckpointConfig | undefined;
+  private restartStrategy: RestartStrategy | undefined;
 
   private constructor(readonly config: EnvironmentConfig) {}
 
@@ -71,9 +80,56 @@ export class StreamEnvironment {
     return plan.right;
   }
 
+  /**
+   * Takes a checkpoint every `intervalMs`, with the given guarantee (Flink's default,
+   * exactly-once). `options` sets the other knobs: timeoutMs, minPauseMs, maxConcurrent,
+   * tolerableFailures, retained. Throws a ConfigError listing every invalid setting.
+   *
+   * @example
+   * env.enableCheckpointing(1000, 'exactly-once', { minPauseMs: 500 });
+   */
+  enableCheckpointing(intervalMs: number, mode: CheckpointingMode = 'exactly-once', options: CheckpointOptions = {}): this {
+    const decoded = decodeCheckpointConfig(intervalMs, mode, options);
+    if (Array.isArray(decoded)) throw new ConfigError(decoded);
+    this.checkpointConfig = decoded;
+    return this;
+  }
+
+  /** The checkpoint settings, or undefined while checkpointing is off. */
+  getCheckpointConfig(): CheckpointConfig | undefined {
+    return this.checkpointConfig;
+  }
+
+  /**
+   * How the job recovers from failures: `{ type: 'none' | 'fixed-delay' | 'exponential-delay' | 'failure-rate', ... }`.
+   * With checkpointing on and no strategy set, a job restarts with fixed-delay, as in Flink.
+   */
+  setRestartStrategy(strategy: RestartStrategy): this {
+    const decoded = decodeRestartStrategy(strategy);
+    if (typeof decoded === 'string') throw new ConfigError([decoded]);
+    this.restartStrategy = decoded;
+    return this;
+  }
+
   /** Starts the job. Refuses a topology that cannot run before anything starts. */
   execute(jobName = 'Sluice Job'): JobHandle {
     const plan = this.plan(jobName);
-    return new JobHandle(jobName, runJob(plan, (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism)));
+    const jobId = this.config.jobId ?? `job-${process.pid}-${Date.now().toString(36)}-${++runCounter}`;
+    let checkpointing: Checkpointing | undefined;
+    if (this.checkpointConfig !== undefined) {
+      const store = checkpointStoreFor(this.config.checkpointStorage, jobId, this.checkpointConfig.retained);
+      if (isLeft(store)) throw new ConfigError([store.left]);
+      checkpointing = { config: this.checkpointConfig, store: store.right };
+    }
+    const restartStrategy = this.restartStrategy ?? (checkpointing !== undefined ? DEFAULT_RESTART_WITH_CHECKPOINTING : { type: 'none' as const });
+    return new JobHandle(
+      jobName,
+      runJob(plan, {
+        jobId,
+        createKeyedStateBackend: (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism),
+        checkpointing,
+        restartStrategy,
+      }),
+    );
   }
 }

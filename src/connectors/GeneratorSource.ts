@@ -4,6 +4,7 @@
  * whatever the parallelism. Its position is the next index it will produce.
  */
 import { PollResult, Source, SourceReader, SplitContext } from './Source';
+import { restoredOffset } from './restoredPosition';
 
 export class GeneratorSource<T> implements Source<T> {
   readonly name = 'Generator Source';
@@ -13,9 +14,12 @@ export class GeneratorSource<T> implements Source<T> {
       throw new RangeError(`fromGenerator: count must be a non-negative integer or Infinity, got ${count}`);
     }
   }
-  createReader({ index, parallelism }: SplitContext): SourceReader<T> {
+  createReader({ index, parallelism, restoredPosition }: SplitContext): SourceReader<T> {
     const { count, generate } = this;
-    let next = index;
+    let next = restoredOffset(this.name, restoredPosition, index);
+    if (next % parallelism !== index % parallelism) {
+      throw new Error(`${this.name}: position ${next} does not belong to instance ${index} of ${parallelism}`);
+    }
     return {
       poll(max, emit): PollResult {
         for (let n = 0; n < max && next < count; n++, next += parallelism) emit(generate(next));

@@ -7,6 +7,8 @@ export interface SplitContext {
   /** Index of this parallel instance, 0-based. */
   readonly index: number;
   readonly parallelism: number;
+  /** Where this split stood in the checkpoint the job restores, as `position()` returned it; undefined on a fresh start. */
+  readonly restoredPosition?: unknown;
 }
 
 /** 'more': call poll again; 'end': the input is exhausted. */

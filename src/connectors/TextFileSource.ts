@@ -4,7 +4,8 @@
  */
 import { promises as fs } from 'fs';
 import { StringDecoder } from 'string_decoder';
-import { PollResult, Source, SourceReader } from './Source';
+import { PollResult, Source, SourceReader, SplitContext } from './Source';
+import { restoredOffset } from './restoredPosition';
 
 const CHUNK_BYTES = 64 * 1024;
 
@@ -14,13 +15,14 @@ export class TextFileSource implements Source<string> {
   constructor(private readonly path: string) {
     this.name = `Text File Source (${path})`;
   }
-  createReader(): SourceReader<string> {
+  createReader({ restoredPosition }: SplitContext): SourceReader<string> {
     const path = this.path;
+    const start = restoredOffset(this.name, restoredPosition, 0);
     let file: fs.FileHandle | undefined;
     const decoder = new StringDecoder('utf8');
-    let readOffset = 0;
+    let readOffset = start;
     /** Byte offset of the first line not yet emitted. */
-    let lineOffset = 0;
+    let lineOffset = start;
     let partial = '';
     let lines: string[] = [];
     let eof = false;
@@ -50,7 +52,8 @@ export class TextFileSource implements Source<string> {
         const n = Math.min(max, lines.length);
         for (let i = 0; i < n; i++) {
           const line = lines[i];
-          lineOffset += Buffer.byteLength(line) + 1;
+          // The last line may lack its line end; never count past the end of the file.
+          lineOffset = Math.min(lineOffset + Buffer.byteLength(line) + 1, readOffset);
           emit(line.endsWith('\r') ? line.slice(0, -1) : line);
         }
         lines = lines.slice(n);

@@ -1,15 +1,19 @@
 /**
  * The operators of one task, linked so that each operator's output is the next one's input
  * and the last one's output is the task's OutputGate. Each link counts what enters its
- * operator and turns a throw into a UserFunctionFailed naming operator, instance and record.
+ * operator, owns the operator's state store, and turns a throw into a UserFunctionFailed
+ * naming operator, instance and record.
  */
 import { ChainedNode } from '../graph/ExecutionPlan';
 import { OperatorCounters } from '../metrics/TaskCounters';
+import { CheckpointId } from '../checkpoint/CheckpointTypes';
+import { OperatorStateSnapshot, OperatorStateStore } from '../state/OperatorStateStore';
 import { OperatorContext, Output, StreamOperator } from './StreamOperator';
 import { userFunctionFailed } from './UserFunctionFailed';
 
 class Link implements Output<unknown> {
   recordsIn = 0;
+  readonly state = new OperatorStateStore();
   constructor(readonly node: ChainedNode, readonly operator: StreamOperator<unknown, unknown>, private readonly instance: number) {}
   collect(record: unknown): void {
     this.recordsIn++;
@@ -33,11 +37,19 @@ export class OperatorChain {
     this.head = this.links.length > 0 ? this.links[0] : tail;
   }
 
-  async open(contextFor: (node: ChainedNode) => OperatorContext): Promise<void> {
+  /** Loads each operator's restored state: the snapshots of every former instance of its node. */
+  restoreOperatorState(snapshotsOf: (uid: string) => readonly OperatorStateSnapshot[], parallelism: number): void {
+    for (const link of this.links) {
+      const restored = link.state.restore(snapshotsOf(link.node.uid), this.instance, parallelism);
+      if (restored._tag === 'Left') throw new Error(`cannot restore operator '${link.node.name}': ${restored.left}`);
+    }
+  }
+
+  async open(contextFor: (node: ChainedNode, state: OperatorStateStore) => OperatorContext): Promise<void> {
     for (let i = 0; i < this.links.length; i++) {
       const link = this.links[i];
       const output = i + 1 < this.links.length ? this.links[i + 1] : this.tail;
-      await this.run(link, 'opening', () => link.operator.open(contextFor(link.node), output));
+      await this.run(link, 'opening', () => link.operator.open(contextFor(link.node, link.state), output));
     }
   }
 
@@ -57,6 +69,24 @@ export class OperatorChain {
     for (const link of this.links) {
       const op = link.operator;
       if (op.finish !== undefined) await this.run(link, 'finishing', () => op.finish!());
+    }
+  }
+
+  /** Lets every operator move its state into its stores, then snapshots the stores by node uid. */
+  async snapshotState(id: CheckpointId): Promise<Record<string, OperatorStateSnapshot>> {
+    const snapshots: Record<string, OperatorStateSnapshot> = {};
+    for (const link of this.links) {
+      const op = link.operator;
+      if (op.snapshotState !== undefined) await this.run(link, `snapshotting checkpoint ${id}`, () => op.snapshotState!(id));
+      snapshots[link.node.uid] = link.state.snapshot();
+    }
+    return snapshots;
+  }
+
+  async notifyCheckpointComplete(id: CheckpointId): Promise<void> {
+    for (const link of this.links) {
+      const op = link.operator;
+      if (op.notifyCheckpointComplete !== undefined) await this.run(link, `committing checkpoint ${id}`, () => op.notifyCheckpointComplete!(id));
     }
   }
 

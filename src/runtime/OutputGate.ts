@@ -9,14 +9,24 @@ import { dispatch } from 'nact';
 import { OutputEdgePlan } from '../graph/ExecutionPlan';
 import { KeySelector } from '../graph/Partitioning';
 import { keyGroupOf, operatorIndexForKeyGroup } from '../state/keyGroups';
+import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { Output } from './StreamOperator';
 import { TaskRef } from './protocol';
+
+/** An in-band event: it travels in order with the records around it and takes no credit. */
+export type ChannelEvent =
+  | { readonly type: 'barrier'; readonly id: CheckpointId }
+  | { readonly type: 'barrier.cancel'; readonly id: CheckpointId }
+  | { readonly type: 'endOfInput' };
 
 interface Channel {
   readonly ref: TaskRef;
   /** The channel's index at the consumer. */
   readonly remote: number;
   credits: number;
+  /** Records (and the event that follows them) queued behind records still waiting for credit. */
+  readonly queued: Array<{ records: unknown[]; readonly event: ChannelEvent }>;
+  /** Records after the last queued event, not sent yet. */
   pending: unknown[];
 }
 
@@ -44,7 +54,7 @@ export class OutputGate implements Output<unknown> {
   ) {
     for (const edge of edges) {
       const channels = edge.channels.map((end) => {
-        const channel: Channel = { ref: refs[this.channels.length], remote: end.channel, credits: 0, pending: [] };
+        const channel: Channel = { ref: refs[this.channels.length], remote: end.channel, credits: 0, queued: [], pending: [] };
         this.channels.push(channel);
         return channel;
       });
@@ -93,49 +103,69 @@ export class OutputGate implements Output<unknown> {
     if (channel.pending.length >= this.batchSize && channel.credits > 0) this.flush(channel);
   }
 
-  private flush(channel: Channel): void {
-    while (channel.pending.length > 0 && channel.credits > 0) {
-      const n = Math.min(channel.pending.length, channel.credits, this.batchSize);
-      const records = n === channel.pending.length ? channel.pending : channel.pending.splice(0, n);
-      if (records === channel.pending) channel.pending = [];
+  /** Sends records from the front of `records` while credit lasts; returns what is left. */
+  private send(channel: Channel, records: unknown[]): unknown[] {
+    while (records.length > 0 && channel.credits > 0) {
+      const n = Math.min(records.length, channel.credits, this.batchSize);
+      const batch = n === records.length ? records : records.splice(0, n);
+      if (batch === records) records = [];
       channel.credits -= n;
-      dispatch(channel.ref, { type: 'records', channel: channel.remote, records });
+      dispatch(channel.ref, { type: 'records', channel: channel.remote, records: batch });
     }
+    return records;
+  }
+
+  private flush(channel: Channel): void {
+    while (channel.queued.length > 0) {
+      const head = channel.queued[0];
+      head.records = this.send(channel, head.records);
+      if (head.records.length > 0) return;
+      this.sendEvent(channel, head.event);
+      channel.queued.shift();
+    }
+    if (channel.pending.length > 0) channel.pending = this.send(channel, channel.pending);
+  }
+
+  private sendEvent(channel: Channel, event: ChannelEvent): void {
+    dispatch(channel.ref, { ...event, channel: channel.remote });
   }
 
   /** Sends what the credits allow on every channel, partial batches included. */
   flushAll(): void {
-    for (let i = 0; i < this.channels.length; i++) if (this.channels[i].pending.length > 0) this.flush(this.channels[i]);
+    for (let i = 0; i < this.channels.length; i++) {
+      const c = this.channels[i];
+      if (c.pending.length > 0 || c.queued.length > 0) this.flush(c);
+    }
+  }
+
+  /** Emits an event on every channel, after every record emitted before it (invariant 1). */
+  emitEvent(event: ChannelEvent): void {
+    for (const c of this.channels) {
+      if (c.queued.length === 0) c.pending = this.send(c, c.pending);
+      if (c.queued.length === 0 && c.pending.length === 0) this.sendEvent(c, event);
+      else {
+        c.queued.push({ records: c.pending, event });
+        c.pending = [];
+      }
+    }
   }
 
   /** The consumer on `channel` granted more records. */
   grant(channel: number, credits: number): void {
     const c = this.channels[channel];
     c.credits += credits;
-    if (c.pending.length > 0) this.flush(c);
+    if (c.pending.length > 0 || c.queued.length > 0) this.flush(c);
+  }
+
+  private buffered(c: Channel): number {
+    let n = c.pending.length;
+    for (let i = 0; i < c.queued.length; i++) n += c.queued[i].records.length;
+    return n;
   }
 
   /** False while some channel holds a full batch it cannot send: take no more input then. */
   hasRoom(): boolean {
-    for (let i = 0; i < this.channels.length; i++) if (this.channels[i].pending.length >= this.batchSize) return false;
+    for (let i = 0; i < this.channels.length; i++) if (this.buffered(this.channels[i]) >= this.batchSize) return false;
     return true;
-  }
-
-  /** True when nothing waits for credits. */
-  isDrained(): boolean {
-    for (let i = 0; i < this.channels.length; i++) if (this.channels[i].pending.length > 0) return false;
-    return true;
-  }
-
-  /** Tells every consumer that nothing more comes; only once drained, so nothing overtakes records. */
-  endOfInput(): void {
-    for (const c of this.channels) dispatch(c.ref, { type: 'endOfInput', channel: c.remote });
-  }
-
-  /** Records waiting for credits, over all channels (for the memory bound and tests). */
-  bufferedRecords(): number {
-    let n = 0;
-    for (const c of this.channels) n += c.pending.length;
-    return n;
   }
 }

@@ -6,6 +6,7 @@
  */
 import { KeyedStateBackend } from '../state/KeyedStateBackend';
 import { OperatorStateStore } from '../state/OperatorStateStore';
+import { CheckpointId, CheckpointingMode } from '../checkpoint/CheckpointTypes';
 
 export interface Output<T> {
   collect(record: T): void;
@@ -21,8 +22,16 @@ export interface OperatorContext {
   readonly maxParallelism: number;
   /** The task's keyed state; present only for operators on a keyed stream. */
   readonly keyedState: KeyedStateBackend | undefined;
+  /** This operator's own (non-keyed) state. */
   readonly operatorState: OperatorStateStore;
+  /** True when the state stores were restored from a checkpoint. */
+  readonly isRestored: boolean;
+  /** The guarantee checkpoints give; undefined when checkpointing is off. */
+  readonly checkpointing: CheckpointingMode | undefined;
 }
+
+/** The id a task's final snapshot uses, taken after its input ended: it precedes no later checkpoint. */
+export const FINAL_CHECKPOINT = Number.MAX_SAFE_INTEGER as CheckpointId;
 
 export interface StreamOperator<I, O> {
   open(context: OperatorContext, output: Output<O>): void | Promise<void>;
@@ -31,6 +40,13 @@ export interface StreamOperator<I, O> {
   endOfBatch?(): void | Promise<void>;
   /** End of all input: emit what is still held, before end-of-input goes downstream. */
   finish?(): void | Promise<void>;
+  /**
+   * A checkpoint barrier passed: move what the operator holds outside its state stores into
+   * them (a transactional sink pre-commits here). The stores are snapshotted right after.
+   */
+  snapshotState?(checkpointId: CheckpointId): void | Promise<void>;
+  /** Checkpoint `checkpointId` (and every earlier one) is complete: a transactional sink commits. */
+  notifyCheckpointComplete?(checkpointId: CheckpointId): void | Promise<void>;
   /** Records a sink hands to the job's result (the collect sink). */
   result?(): readonly unknown[];
   /** Releases what the operator holds; called exactly once, also after failure or cancel. */

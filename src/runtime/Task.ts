@@ -1,19 +1,24 @@
 /**
  * One parallel instance of an operator chain: the logic a task actor runs. It takes input
  * batches while its outputs have room, grants its producers credit for what it consumed,
- * reads its source while consumers have credit, and finishes once every input has ended.
- * All its state is reachable only from the task's message handler.
+ * reads its source while consumers have credit, aligns checkpoint barriers, snapshots and
+ * acknowledges, and finishes once every input has ended and (with checkpointing) the final
+ * checkpoint is complete. All its state is reachable only from the task's message handler.
  */
 import { dispatch } from 'nact';
+import { isLeft } from 'fp-ts/Either';
 import { ChainedNode, ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
 import { TaskCounters } from '../metrics/TaskCounters';
 import { KeyedStateBackend } from '../state/KeyedStateBackend';
 import { KeyGroupRange, keyGroupRangeForOperator } from '../state/keyGroups';
-import { OperatorStateStore } from '../state/OperatorStateStore';
+import { OperatorStateSnapshot } from '../state/OperatorStateStore';
 import { SourceReader } from '../connectors/Source';
+import { CheckpointId, CheckpointingMode, NodeSnapshot, TaskRestore, TaskSnapshot } from '../checkpoint/CheckpointTypes';
+import { AlignmentEffect, AlignmentEvent, AlignmentState, alignmentTransition, initialAlignment } from '../checkpoint/barrierAlignment';
+import { CoordinatorRef } from '../checkpoint/coordinatorProtocol';
 import { OperatorChain } from './OperatorChain';
 import { OutputGate } from './OutputGate';
-import { OperatorContext } from './StreamOperator';
+import { FINAL_CHECKPOINT, OperatorContext } from './StreamOperator';
 import { userFunctionFailed } from './UserFunctionFailed';
 import { MasterRef, TaskMsg, TaskRef } from './protocol';
 
@@ -22,31 +27,45 @@ export type KeyedStateBackendFactory = (range: KeyGroupRange, maxParallelism: nu
 export interface TaskDeps {
   readonly plan: ExecutionPlan;
   readonly task: TaskPlan;
+  /** Which deployment of the job this task belongs to; messages of older attempts are ignored. */
+  readonly attempt: number;
   readonly master: MasterRef;
+  readonly coordinator: CoordinatorRef | undefined;
+  readonly checkpointing: CheckpointingMode | undefined;
+  readonly restore: TaskRestore | undefined;
   readonly createKeyedStateBackend: KeyedStateBackendFactory;
 }
 
-type InputItem = Extract<TaskMsg, { type: 'records' } | { type: 'endOfInput' }>;
+type InputItem = Extract<TaskMsg, { type: 'records' | 'endOfInput' | 'barrier' | 'barrier.cancel' }>;
 
 interface InputChannel {
   ref: TaskRef | undefined;
   /** The channel's index at the producer. */
   readonly remote: number;
   ended: boolean;
+  /** Held by barrier alignment: its items wait until the checkpoint is aligned. */
+  blocked: boolean;
   /** Records taken since credit was last granted back. */
   consumed: number;
+  /** Arrived, not processed yet; bounded by the credit granted on the channel. */
+  readonly queue: InputItem[];
 }
 
 export class Task {
-  private phase: 'created' | 'running' | 'finishing' | 'finished' = 'created';
+  private phase: 'created' | 'running' | 'drained' | 'finished' = 'created';
   private readonly inputs: InputChannel[];
-  /** Arrived input not processed yet; bounded by the credit granted on each channel. */
-  private readonly queue: InputItem[] = [];
+  /** Where the round-robin over input channels continues. */
+  private nextInput = 0;
+  private readonly ended = new Set<number>();
+  private alignment: AlignmentState = initialAlignment;
+  private alignmentStartedAt = 0;
+  /** Latest cancellation marker forwarded, so each is forwarded once. */
+  private lastCancelForwarded = 0;
   private gate: OutputGate | undefined;
   private chain: OperatorChain | undefined;
   private reader: SourceReader<unknown> | undefined;
   private keyedState: KeyedStateBackend | undefined;
-  private readonly operatorState = new OperatorStateStore();
+  private readonly keyedNode: ChainedNode | undefined;
   private pollScheduled = false;
   private sourceRecordsOut = 0;
   private readonly emit = (record: unknown): void => {
@@ -55,7 +74,8 @@ export class Task {
   };
 
   constructor(private readonly deps: TaskDeps, private readonly self: TaskRef) {
-    this.inputs = deps.task.inputs.map((end) => ({ ref: undefined, remote: end.channel, ended: false, consumed: 0 }));
+    this.inputs = deps.task.inputs.map((end) => ({ ref: undefined, remote: end.channel, ended: false, blocked: false, consumed: 0, queue: [] }));
+    this.keyedNode = deps.task.chain.find((n) => n.keySelector !== undefined);
   }
 
   handle(msg: TaskMsg): void | Promise<void> {
@@ -64,7 +84,9 @@ export class Task {
         return this.wire(msg.inputs, msg.outputs);
       case 'records':
       case 'endOfInput':
-        this.queue.push(msg);
+      case 'barrier':
+      case 'barrier.cancel':
+        this.inputs[msg.channel].queue.push(msg);
         return this.drain();
       case 'demand':
         this.gate!.grant(msg.channel, msg.credits);
@@ -75,25 +97,38 @@ export class Task {
       case 'task.report':
         dispatch(msg.replyTo, this.counters());
         return;
+      case 'checkpoint.trigger':
+        return this.triggerAtSource(msg.id);
+      case 'checkpoint.completed':
+        return this.checkpointCompleted(msg.id, msg.final);
+      case 'checkpoint.aborted':
+        return this.applyAlignment({ type: 'abort', id: msg.id }).then(() => this.drain());
+      case 'task.crash':
+        throw new Error(`injected fault: ${msg.reason}`);
     }
   }
 
   private async wire(inputRefs: readonly TaskRef[], outputRefs: readonly TaskRef[]): Promise<void> {
-    const { plan, task } = this.deps;
+    const { plan, task, restore } = this.deps;
     inputRefs.forEach((ref, i) => (this.inputs[i].ref = ref));
     this.gate = new OutputGate(task.outputs, outputRefs, plan.batchSize, plan.maxParallelism, task.index);
     this.chain = new OperatorChain(task.chain, task.index, this.gate);
-    if (task.chain.some((n) => n.keySelector !== undefined)) {
-      this.keyedState = this.deps.createKeyedStateBackend(
-        keyGroupRangeForOperator(task.index, task.parallelism, plan.maxParallelism),
-        plan.maxParallelism,
-      );
+    const formerOf = (uid: string) => restore?.nodes[uid] ?? [];
+    if (this.keyedNode !== undefined) {
+      this.keyedState = this.deps.createKeyedStateBackend(keyGroupRangeForOperator(task.index, task.parallelism, plan.maxParallelism), plan.maxParallelism);
+      const restored = this.keyedState.restore(formerOf(this.keyedNode.uid).flatMap((f) => (f.snapshot.keyed ? [f.snapshot.keyed] : [])));
+      if (isLeft(restored)) throw new Error(`cannot restore keyed state of '${this.keyedNode.name}': ${restored.left}`);
     }
-    await this.chain.open((node) => this.contextFor(node));
+    this.chain.restoreOperatorState(
+      (uid) => formerOf(uid).flatMap((f): OperatorStateSnapshot[] => (f.snapshot.operator ? [f.snapshot.operator] : [])),
+      task.parallelism,
+    );
+    await this.chain.open((node, state) => this.contextFor(node, state));
     if (task.source !== undefined) {
       const sourceName = task.source.node.name;
+      const restoredPosition = formerOf(task.source.node.uid).find((f) => f.index === task.index)?.snapshot.source;
       try {
-        this.reader = task.source.source.createReader({ index: task.index, parallelism: task.parallelism });
+        this.reader = task.source.source.createReader({ index: task.index, parallelism: task.parallelism, restoredPosition });
         await this.reader.open?.();
       } catch (e) {
         throw userFunctionFailed(sourceName, task.index, undefined, e, 'opening');
@@ -104,7 +139,7 @@ export class Task {
     if (this.reader !== undefined) this.schedulePoll();
   }
 
-  private contextFor(node: ChainedNode): OperatorContext {
+  private contextFor(node: ChainedNode, operatorState: OperatorContext['operatorState']): OperatorContext {
     const { plan, task } = this.deps;
     return {
       jobName: plan.jobName,
@@ -113,12 +148,13 @@ export class Task {
       parallelism: task.parallelism,
       maxParallelism: plan.maxParallelism,
       keyedState: node.keySelector !== undefined ? this.keyedState : undefined,
-      operatorState: this.operatorState,
+      operatorState,
+      isRestored: this.deps.restore !== undefined,
+      checkpointing: this.deps.checkpointing,
     };
   }
 
   private resume(): void | Promise<void> {
-    if (this.phase === 'finishing') return this.completeFinishing();
     if (this.phase !== 'running') return;
     if (this.reader !== undefined) {
       if (this.gate!.hasRoom()) this.schedulePoll();
@@ -126,6 +162,8 @@ export class Task {
     }
     return this.drain();
   }
+
+  // --- sources -------------------------------------------------------------------------------
 
   private schedulePoll(): void {
     if (this.pollScheduled) return;
@@ -146,30 +184,70 @@ export class Task {
     const written = this.chain!.endOfBatch();
     if (written !== undefined) await written;
     this.gate!.flushAll();
-    if (result === 'end') return this.finish();
+    if (this.deps.checkpointing === 'at-most-once') {
+      dispatch(this.deps.master, { type: 'source.progress', task: task.id, position: this.reader!.position() });
+    }
+    if (result === 'end') return this.endInput();
     if (this.gate!.hasRoom()) this.schedulePoll();
+  }
+
+  /** The coordinator's trigger reaches a source between two polls: the position is exact. */
+  private async triggerAtSource(id: CheckpointId): Promise<void> {
+    if (this.phase !== 'running' || this.reader === undefined) return;
+    await this.checkpoint(id, 0);
+  }
+
+  // --- input ---------------------------------------------------------------------------------
+
+  /** The next input channel with something to process, round-robin; -1 when none. */
+  private nextReadyInput(): number {
+    const n = this.inputs.length;
+    for (let k = 0; k < n; k++) {
+      const c = (this.nextInput + k) % n;
+      const input = this.inputs[c];
+      if (!input.blocked && input.queue.length > 0) {
+        this.nextInput = (c + 1) % n;
+        return c;
+      }
+    }
+    return -1;
   }
 
   private async drain(): Promise<void> {
     if (this.phase !== 'running') return;
     const gate = this.gate!;
     const head = this.chain!.head;
-    while (this.queue.length > 0 && gate.hasRoom()) {
-      const item = this.queue.shift()!;
-      const input = this.inputs[item.channel];
-      if (item.type === 'endOfInput') {
-        input.ended = true;
-        if (this.inputs.every((i) => i.ended)) {
-          this.grantCredits();
-          return this.finish();
+    while (gate.hasRoom()) {
+      const c = this.nextReadyInput();
+      if (c < 0) break;
+      const input = this.inputs[c];
+      const item = input.queue.shift()!;
+      switch (item.type) {
+        case 'records': {
+          const records = item.records;
+          for (let i = 0; i < records.length; i++) head.collect(records[i]);
+          input.consumed += records.length;
+          const written = this.chain!.endOfBatch();
+          if (written !== undefined) await written;
+          break;
         }
-        continue;
+        case 'barrier':
+          await this.applyAlignment({ type: 'barrier', channel: c, id: item.id });
+          break;
+        case 'barrier.cancel':
+          await this.applyAlignment({ type: 'abort', id: item.id });
+          this.forwardCancel(item.id);
+          break;
+        case 'endOfInput':
+          input.ended = true;
+          this.ended.add(c);
+          await this.applyAlignment({ type: 'channelEnded', channel: c });
+          if (this.ended.size === this.inputs.length) {
+            this.grantCredits();
+            return this.endInput();
+          }
+          break;
       }
-      const records = item.records;
-      for (let i = 0; i < records.length; i++) head.collect(records[i]);
-      input.consumed += records.length;
-      const written = this.chain!.endOfBatch();
-      if (written !== undefined) await written;
     }
     this.grantCredits();
     gate.flushAll();
@@ -183,20 +261,97 @@ export class Task {
     }
   }
 
-  private async finish(): Promise<void> {
-    this.phase = 'finishing';
-    await this.chain!.finish();
-    this.gate!.flushAll();
-    this.completeFinishing();
+  // --- checkpoints ---------------------------------------------------------------------------
+
+  private async applyAlignment(event: AlignmentEvent): Promise<void> {
+    if (this.deps.checkpointing === undefined || this.reader !== undefined) return;
+    const before = this.alignment;
+    const { state, effects } = alignmentTransition(before, event, {
+      channels: this.inputs.length,
+      ended: this.ended,
+      aligned: this.deps.checkpointing === 'exactly-once',
+    });
+    this.alignment = state;
+    if (before.kind === 'waitingForFirstBarrier' && state.kind === 'collectingBarriers') this.alignmentStartedAt = Date.now();
+    for (const effect of effects) await this.applyEffect(effect);
   }
 
-  /** Ends the task once everything it produced has been sent: end-of-input must not overtake records. */
-  private completeFinishing(): void {
-    if (this.phase !== 'finishing' || !this.gate!.isDrained()) return;
-    this.gate!.endOfInput();
+  private async applyEffect(effect: AlignmentEffect): Promise<void> {
+    switch (effect.type) {
+      case 'block':
+        this.inputs[effect.channel].blocked = true;
+        return;
+      case 'unblockAll':
+        // Held input is taken by the drain loop that runs after every event.
+        for (const input of this.inputs) input.blocked = false;
+        return;
+      case 'snapshot':
+        return this.checkpoint(effect.id, this.inputs.length > 1 ? Date.now() - this.alignmentStartedAt : 0);
+      case 'subsumed':
+        this.decline(effect.id, 'subsumed by a newer checkpoint before it was aligned');
+        this.forwardCancel(effect.id);
+        return;
+    }
+  }
+
+  private forwardCancel(id: CheckpointId): void {
+    if (id <= this.lastCancelForwarded) return;
+    this.lastCancelForwarded = id;
+    this.gate!.emitEvent({ type: 'barrier.cancel', id });
+  }
+
+  private decline(id: CheckpointId, reason: string): void {
+    if (this.deps.coordinator === undefined) return;
+    dispatch(this.deps.coordinator, { type: 'checkpoint.decline', id, attempt: this.deps.attempt, task: this.deps.task.id, reason });
+  }
+
+  /** Snapshots, acknowledges, then sends the barrier on: everything emitted before belongs to `id`. */
+  private async checkpoint(id: CheckpointId, alignmentMs: number): Promise<void> {
+    const snapshot = await this.snapshot(id);
+    dispatch(this.deps.coordinator!, { type: 'checkpoint.ack', id, attempt: this.deps.attempt, task: this.deps.task.id, snapshot, alignmentMs });
+    this.gate!.emitEvent({ type: 'barrier', id });
+  }
+
+  private async snapshot(id: CheckpointId): Promise<TaskSnapshot> {
+    const { task } = this.deps;
+    const operators = await this.chain!.snapshotState(id);
+    const nodes: Record<string, NodeSnapshot> = {};
+    for (const [uid, operator] of Object.entries(operators)) nodes[uid] = { operator };
+    if (this.keyedNode !== undefined) nodes[this.keyedNode.uid] = { ...nodes[this.keyedNode.uid], keyed: this.keyedState!.snapshot() };
+    if (task.source !== undefined) nodes[task.source.node.uid] = { source: this.reader!.position() };
+    return { task: task.id, index: task.index, parallelism: task.parallelism, nodes };
+  }
+
+  private async checkpointCompleted(id: CheckpointId, final: boolean): Promise<void> {
+    if (final) {
+      if (this.phase !== 'drained') return;
+      await this.chain!.notifyCheckpointComplete(FINAL_CHECKPOINT);
+      return this.finishTask();
+    }
+    await this.chain!.notifyCheckpointComplete(id);
+  }
+
+  // --- end of input --------------------------------------------------------------------------
+
+  /**
+   * Every input ended: operators emit what they hold, end-of-input follows the records
+   * downstream. With checkpointing, the task then reports its final snapshot and waits for the
+   * final checkpoint before it commits and finishes; without, it finishes now.
+   */
+  private async endInput(): Promise<void> {
+    await this.chain!.finish();
+    this.gate!.emitEvent({ type: 'endOfInput' });
+    if (this.deps.checkpointing === undefined) return this.finishTask();
+    const snapshot = await this.snapshot(FINAL_CHECKPOINT);
+    this.phase = 'drained';
+    dispatch(this.deps.master, { type: 'task.drained', report: { task: this.deps.task.id, attempt: this.deps.attempt, snapshot } });
+  }
+
+  private finishTask(): void {
     this.phase = 'finished';
     dispatch(this.deps.master, {
       type: 'task.finished',
+      attempt: this.deps.attempt,
       report: { task: this.deps.task.id, counters: this.counters(), collected: this.chain!.results() },
     });
   }

@@ -1,29 +1,48 @@
 /**
- * The job master: supervisor of all tasks of one job. It creates a task actor per planned
- * task, wires their channels, follows the job lifecycle, and settles the job once every task
- * has closed. Tasks report facts to it (finished, failed, closed); it never reaches into them.
+ * The job master: supervisor of all tasks of one job. It deploys a task actor per planned task
+ * (restored from the last completed checkpoint, if any), wires their channels, follows the job
+ * lifecycle, applies the restart strategy when a task fails, and settles the job once every
+ * task has closed. Tasks report facts to it; it never reaches into them.
  */
 import { Ref, dispatch, query, spawn, stop } from 'nact';
+import { isLeft } from 'fp-ts/Either';
 import { createActor } from 'xstate';
 import { ExecutionPlan, TaskId } from '../graph/ExecutionPlan';
 import { JobCounters, TaskCounters, sumCounters } from '../metrics/TaskCounters';
+import { CheckpointConfig } from '../checkpoint/CheckpointConfig';
+import { CheckpointStore } from '../checkpoint/CheckpointStore';
+import { CheckpointId, CompletedCheckpoint, TaskRestore } from '../checkpoint/CheckpointTypes';
+import { RestartStrategy, decideRestart } from '../checkpoint/RestartStrategy';
+import { CoordinatorRef } from '../checkpoint/coordinatorProtocol';
+import { spawnCoordinator } from '../checkpoint/coordinatorActor';
+import { restoreFor } from '../checkpoint/restoreAssignment';
 import { KeyedStateBackendFactory } from './Task';
 import { JobStatus, jobLifecycle } from './jobLifecycle';
-import { MasterMsg, MasterRef, TaskFinished, TaskRef } from './protocol';
+import { MasterMsg, MasterRef, TaskDrained, TaskFinished, TaskRef } from './protocol';
 import { spawnTask } from './taskActor';
 
 export interface JobOutcome {
   readonly status: 'finished' | 'failed' | 'cancelled';
-  /** The first failure, for a failed job. */
+  /** The failure that failed the job. */
   readonly error: Error | undefined;
   readonly counters: JobCounters;
   /** Records gathered by collecting sinks, by node id, in instance order. */
   readonly collected: ReadonlyMap<number, unknown[]>;
+  /** How many times the job was restarted after a failure. */
+  readonly restarts: number;
+}
+
+export interface Checkpointing {
+  readonly config: CheckpointConfig;
+  readonly store: CheckpointStore;
 }
 
 export interface JobMasterDeps {
   readonly plan: ExecutionPlan;
+  readonly jobId: string;
   readonly createKeyedStateBackend: KeyedStateBackendFactory;
+  readonly checkpointing: Checkpointing | undefined;
+  readonly restartStrategy: RestartStrategy;
   readonly onStatus: (status: JobStatus) => void;
   readonly onSettled: (outcome: JobOutcome) => void;
 }
@@ -32,66 +51,229 @@ export interface JobMasterDeps {
 const REPORT_TIMEOUT_MS = 5000;
 
 class JobMaster {
-  private readonly tasks = new Map<TaskId, TaskRef>();
-  private readonly finished = new Map<TaskId, TaskFinished>();
-  private readonly closed = new Set<TaskId>();
-  private readonly lifecycle = createActor(jobLifecycle);
-  private error: Error | undefined;
+  private attempt = -1;
+  private tasks = new Map<TaskId, TaskRef>();
+  private drained = new Map<TaskId, TaskDrained>();
+  private finished = new Map<TaskId, TaskFinished>();
+  private closed = new Set<TaskId>();
   private stopping = false;
+  private readonly lifecycle = createActor(jobLifecycle);
+  private coordinator: CoordinatorRef | undefined;
+  private error: Error | undefined;
+  /** Times of failures that led to restarts, for the restart strategy. */
+  private readonly failures: number[] = [];
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** Latest position each source task reported (at-most-once restarts resume there). */
+  private readonly sourcePositions = new Map<TaskId, unknown>();
 
   constructor(private readonly deps: JobMasterDeps, private readonly self: MasterRef) {
     this.lifecycle.subscribe((snapshot) => deps.onStatus(snapshot.value as JobStatus));
     this.lifecycle.start();
-    for (const task of deps.plan.tasks) {
-      this.tasks.set(task.id, spawnTask(self, { plan: deps.plan, task, master: self, createKeyedStateBackend: deps.createKeyedStateBackend }));
-    }
-    const refOf = (id: TaskId) => this.tasks.get(id)!;
-    for (const task of deps.plan.tasks) {
-      dispatch(refOf(task.id), {
-        type: 'task.wire',
-        inputs: task.inputs.map((end) => refOf(end.task)),
-        outputs: task.outputs.flatMap((edge) => edge.channels.map((end) => refOf(end.task))),
-      });
-    }
-    this.lifecycle.send({ type: 'job.started' });
+    dispatch(self, { type: 'job.deploy' });
   }
 
   private status(): JobStatus {
     return this.lifecycle.getSnapshot().value as JobStatus;
   }
 
-  handle(msg: MasterMsg): void {
+  handle(msg: MasterMsg): void | Promise<void> {
     switch (msg.type) {
+      case 'job.deploy':
+        return this.deploy();
+      case 'task.drained':
+        if (msg.report.attempt === this.attempt) this.taskDrained(msg.report);
+        return;
       case 'task.finished':
+        if (msg.attempt !== this.attempt) return;
         this.finished.set(msg.report.task, msg.report);
-        if (this.finished.size === this.tasks.size) {
-          this.lifecycle.send({ type: 'tasks.finished' });
-          this.stopTasks();
-        }
+        if (this.finished.size < this.tasks.size) return;
+        // Without checkpointing tasks finish without draining first: the job is finishing now.
+        this.lifecycle.send({ type: 'tasks.drained' });
+        this.stopTasks();
         return;
       case 'task.failed':
-        this.error ??= msg.error;
-        this.lifecycle.send({ type: 'task.failed' });
-        if (this.status() === 'failing') this.stopTasks();
+      case 'job.failure':
+        if (msg.attempt === this.attempt) this.failed(msg.error);
+        return;
+      case 'checkpoint.tooManyFailures':
+        this.failed(msg.error);
+        return;
+      case 'checkpoint.completed':
+        return;
+      case 'task.closed':
+        if (msg.attempt !== this.attempt) return;
+        this.closed.add(msg.task);
+        if (this.closed.size === this.tasks.size) return this.allClosed();
+        return;
+      case 'source.progress':
+        this.sourcePositions.set(msg.task, msg.position);
         return;
       case 'job.cancel':
         this.lifecycle.send({ type: 'job.cancel' });
-        if (this.status() === 'cancelling') this.stopTasks();
-        return;
-      case 'task.closed':
-        this.closed.add(msg.task);
-        if (this.closed.size === this.tasks.size) this.settle();
+        if (this.status() !== 'cancelling') return;
+        if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+        this.restartTimer = undefined;
+        this.pauseCheckpoints('taskFailure');
+        if (this.tasks.size === 0 || this.closed.size === this.tasks.size) return this.settle();
+        this.stopTasks();
         return;
       case 'job.counters':
         void this.counters().then((c) => dispatch(msg.replyTo, c));
         return;
+      case 'job.crashTask': {
+        const plan = this.deps.plan.tasks.find((t) => t.name.includes(msg.vertexName) && t.index === msg.index);
+        const ref = plan && this.tasks.get(plan.id);
+        if (ref !== undefined) dispatch(ref, { type: 'task.crash', reason: msg.reason });
+        return;
+      }
+      case 'job.triggerCheckpoint':
+        if (this.coordinator === undefined) dispatch(msg.replyTo, new Error('checkpointing is not enabled: call env.enableCheckpointing(...)'));
+        else dispatch(this.coordinator, { type: 'coordinator.trigger', replyTo: msg.replyTo });
+        return;
+      case 'job.checkpointStats':
+        if (this.coordinator === undefined) dispatch(msg.replyTo, { completed: 0, failed: 0, lastCompletedId: undefined, lastDurationMs: undefined, maxAlignmentMs: 0 });
+        else dispatch(this.coordinator, { type: 'coordinator.stats', replyTo: msg.replyTo });
+        return;
     }
+  }
+
+  /** Deploys a new attempt of the job, from the latest completed checkpoint if there is one. */
+  private async deploy(): Promise<void> {
+    this.restartTimer = undefined;
+    const status = this.status();
+    if (status !== 'created' && status !== 'restarting') return;
+    let checkpoint: CompletedCheckpoint | undefined;
+    const checkpointing = this.deps.checkpointing;
+    if (checkpointing !== undefined) {
+      const latest = await checkpointing.store.latest();
+      if (isLeft(latest)) return this.failFatally(new Error(`cannot restore job '${this.deps.jobId}': ${latest.left}`));
+      checkpoint = latest.right;
+      this.coordinator ??= spawnCoordinator(this.self, {
+        jobId: this.deps.jobId,
+        config: checkpointing.config,
+        store: checkpointing.store,
+        master: this.self,
+        firstId: (checkpoint?.id ?? 0) + 1,
+      });
+    }
+    const restores = new Map<TaskId, TaskRestore | undefined>();
+    for (const task of this.deps.plan.tasks) {
+      let restore: TaskRestore | undefined;
+      if (checkpoint !== undefined) {
+        const r = restoreFor(task, checkpoint);
+        if (isLeft(r)) return this.failFatally(new Error(r.left));
+        restore = r.right;
+      }
+      restores.set(task.id, this.withReportedPosition(task.id, task.source?.node.uid, task.index, task.parallelism, restore));
+    }
+    this.attempt++;
+    this.tasks = new Map();
+    this.drained = new Map();
+    this.finished = new Map();
+    this.closed = new Set();
+    this.stopping = false;
+    for (const task of this.deps.plan.tasks) {
+      this.tasks.set(
+        task.id,
+        spawnTask(this.self, {
+          plan: this.deps.plan,
+          task,
+          attempt: this.attempt,
+          master: this.self,
+          coordinator: this.coordinator,
+          checkpointing: checkpointing?.config.mode,
+          restore: restores.get(task.id),
+          createKeyedStateBackend: this.deps.createKeyedStateBackend,
+        }),
+      );
+    }
+    const refOf = (id: TaskId) => this.tasks.get(id)!;
+    for (const task of this.deps.plan.tasks) {
+      dispatch(refOf(task.id), {
+        type: 'task.wire',
+        inputs: task.inputs.map((end) => refOf(end.task)),
+        outputs: task.outputs.flatMap((edge) => edge.channels.map((end) => refOf(end.task))),
+      });
+    }
+    if (this.coordinator !== undefined) {
+      dispatch(this.coordinator, {
+        type: 'coordinator.start',
+        attempt: this.attempt,
+        sources: this.deps.plan.tasks.filter((t) => t.source !== undefined).map((t) => refOf(t.id)),
+        tasks: this.deps.plan.tasks.map((t) => [t.id, refOf(t.id)] as const),
+      });
+    }
+    this.lifecycle.send({ type: status === 'created' ? 'job.started' : 'job.restarted' });
+  }
+
+  /**
+   * At-most-once: a restarted source resumes where it last reported, not where the checkpoint
+   * has it, so nothing is read twice (what was read after the checkpoint is not replayed).
+   */
+  private withReportedPosition(task: TaskId, uid: string | undefined, index: number, parallelism: number, restore: TaskRestore | undefined): TaskRestore | undefined {
+    if (uid === undefined || !this.sourcePositions.has(task)) return restore;
+    const position = this.sourcePositions.get(task);
+    const nodes = { ...(restore?.nodes ?? {}) };
+    nodes[uid] = [...(nodes[uid] ?? []).filter((f) => f.index !== index), { index, parallelism, snapshot: { source: position } }];
+    return { checkpointId: restore?.checkpointId ?? (0 as CheckpointId), nodes };
+  }
+
+  private taskDrained(report: TaskDrained): void {
+    if (this.drained.size === 0) this.pauseCheckpoints('jobFinishing');
+    this.drained.set(report.task, report);
+    if (this.drained.size < this.tasks.size) return;
+    this.lifecycle.send({ type: 'tasks.drained' });
+    const attempt = this.attempt;
+    const snapshots = [...this.drained.values()].map((d) => d.snapshot!);
+    query(this.coordinator!, (replyTo: Ref<CheckpointId | Error>) => ({ type: 'coordinator.final' as const, snapshots, replyTo }), this.deps.checkpointing!.config.timeoutMs)
+      .then((answer) => answer, (e: Error) => e)
+      .then((answer) => {
+        if (answer instanceof Error) dispatch(this.self, { type: 'job.failure', attempt, error: new Error(`the final checkpoint failed: ${answer.message}`) });
+      });
+  }
+
+  private pauseCheckpoints(reason: 'taskFailure' | 'jobFinishing'): void {
+    if (this.coordinator !== undefined) dispatch(this.coordinator, { type: 'coordinator.pause', reason });
+  }
+
+  private failed(error: Error): void {
+    const status = this.status();
+    if (status !== 'running' && status !== 'finishing' && status !== 'created') return;
+    const now = Date.now();
+    const decision = decideRestart(this.deps.restartStrategy, this.failures, now);
+    if (decision.restart) {
+      this.failures.push(now);
+      this.lifecycle.send({ type: 'job.restart' });
+      this.pauseCheckpoints('taskFailure');
+      this.restartDelayMs = decision.delayMs;
+      this.stopTasks();
+      return;
+    }
+    this.failFatally(error);
+  }
+
+  private restartDelayMs = 0;
+
+  private failFatally(error: Error): void {
+    this.error ??= error;
+    this.lifecycle.send({ type: 'task.failed' });
+    this.pauseCheckpoints('taskFailure');
+    if (this.tasks.size === 0 || this.closed.size === this.tasks.size) this.settle();
+    else this.stopTasks();
   }
 
   private stopTasks(): void {
     if (this.stopping) return;
     this.stopping = true;
     for (const ref of this.tasks.values()) stop(ref);
+  }
+
+  private allClosed(): void | Promise<void> {
+    if (this.status() === 'restarting') {
+      this.restartTimer = setTimeout(() => dispatch(this.self, { type: 'job.deploy' }), this.restartDelayMs);
+      return;
+    }
+    return this.settle();
   }
 
   private async counters(): Promise<JobCounters> {
@@ -105,9 +287,11 @@ class JobMaster {
     return sumCounters(reports.filter((r): r is TaskCounters => r !== undefined));
   }
 
-  private settle(): void {
+  private async settle(): Promise<void> {
     this.lifecycle.send({ type: 'tasks.closed' });
     const status = this.status();
+    // A finished job needs no checkpoint to resume from; a failed or cancelled one keeps its last.
+    if (status === 'finished' && this.deps.checkpointing !== undefined) await this.deps.checkpointing.store.discardAll();
     const collected = new Map<number, unknown[]>();
     // Plan order is instance order, so collected records come out by instance.
     for (const task of this.deps.plan.tasks) {
@@ -122,9 +306,14 @@ class JobMaster {
       error: status === 'failed' ? this.error : undefined,
       counters: sumCounters([...this.finished.values()].map((f) => f.counters)),
       collected,
+      restarts: this.failures.length,
     });
     this.lifecycle.stop();
     stop(this.self);
+  }
+
+  dispose(): void {
+    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
   }
 }
 
@@ -132,16 +321,17 @@ export function spawnJobMaster(parent: Ref<unknown>, name: string, deps: JobMast
   return spawn(
     parent as Ref<never>,
     (master: JobMaster, msg: MasterMsg) => {
-      master.handle(msg);
-      return master;
+      const pending = master.handle(msg);
+      return pending === undefined ? master : pending.then(() => master);
     },
     name,
     {
       initialStateFunc: (ctx) => new JobMaster(deps, ctx.self as MasterRef),
+      afterStop: (master: JobMaster) => master.dispose(),
       onCrash: (_msg, error, ctx) => {
         // A master crash is a bug of ours; settle the job as failed rather than hang it.
         try {
-          deps.onSettled({ status: 'failed', error: error ?? new Error('job master crashed'), counters: { operators: {} }, collected: new Map() });
+          deps.onSettled({ status: 'failed', error: error ?? new Error('job master crashed'), counters: { operators: {} }, collected: new Map(), restarts: 0 });
         } catch {
           // Nothing more can be done from here.
         }

@@ -6,6 +6,8 @@
 import { Ref } from 'nact';
 import { TaskId } from '../graph/ExecutionPlan';
 import { JobCounters, TaskCounters } from '../metrics/TaskCounters';
+import { CheckpointId, TaskSnapshot } from '../checkpoint/CheckpointTypes';
+import { CheckpointStats, CheckpointTaskMsg, CoordinatorReport } from '../checkpoint/coordinatorProtocol';
 
 export type TaskMsg =
   /** Connects the task to its peers: refs by input channel and by output channel. */
@@ -14,11 +16,25 @@ export type TaskMsg =
   | { readonly type: 'records'; readonly channel: number; readonly records: readonly unknown[] }
   /** The producer on this input channel will send nothing more. */
   | { readonly type: 'endOfInput'; readonly channel: number }
+  /** Checkpoint barrier `id`, in-band: everything before it on this channel belongs to checkpoint `id`. */
+  | { readonly type: 'barrier'; readonly channel: number; readonly id: CheckpointId }
+  /** Cancellation marker: checkpoint `id` was abandoned upstream; stop waiting for its barrier. */
+  | { readonly type: 'barrier.cancel'; readonly channel: number; readonly id: CheckpointId }
+  | CheckpointTaskMsg
+  /** Fault injection: crash the task actor here, through the real supervision path. */
+  | { readonly type: 'task.crash'; readonly reason: string }
   /** The consumer on this output channel may take `credits` more records. */
   | { readonly type: 'demand'; readonly channel: number; readonly credits: number }
   /** A source task's reminder to itself to read the next batch (lets other messages in between). */
   | { readonly type: 'source.poll' }
   | { readonly type: 'task.report'; readonly replyTo: Ref<TaskCounters> };
+
+export interface TaskDrained {
+  readonly task: TaskId;
+  readonly attempt: number;
+  /** The task's final snapshot, taken after its input ended (with checkpointing on). */
+  readonly snapshot: TaskSnapshot | undefined;
+}
 
 export interface TaskFinished {
   readonly task: TaskId;
@@ -28,9 +44,19 @@ export interface TaskFinished {
 }
 
 export type MasterMsg =
-  | { readonly type: 'task.finished'; readonly report: TaskFinished }
-  | { readonly type: 'task.failed'; readonly task: TaskId; readonly error: Error }
-  | { readonly type: 'task.closed'; readonly task: TaskId }
+  | { readonly type: 'task.drained'; readonly report: TaskDrained }
+  | { readonly type: 'task.finished'; readonly attempt: number; readonly report: TaskFinished }
+  | { readonly type: 'task.failed'; readonly attempt: number; readonly task: TaskId; readonly error: Error }
+  | { readonly type: 'task.closed'; readonly attempt: number; readonly task: TaskId }
+  /** A source's position after a poll, for at-most-once restarts that do not rewind. */
+  | { readonly type: 'source.progress'; readonly task: TaskId; readonly position: unknown }
+  | CoordinatorReport
+  | { readonly type: 'job.deploy' }
+  /** A failure outside any task (the final checkpoint could not be stored). */
+  | { readonly type: 'job.failure'; readonly attempt: number; readonly error: Error }
+  | { readonly type: 'job.crashTask'; readonly vertexName: string; readonly index: number; readonly reason: string }
+  | { readonly type: 'job.triggerCheckpoint'; readonly replyTo: Ref<CheckpointId | Error> }
+  | { readonly type: 'job.checkpointStats'; readonly replyTo: Ref<CheckpointStats> }
   | { readonly type: 'job.cancel' }
   | { readonly type: 'job.counters'; readonly replyTo: Ref<JobCounters> };
 

@@ -5,21 +5,35 @@
 import { Ref, dispatch, query, start, stop } from 'nact';
 import { ExecutionPlan } from '../graph/ExecutionPlan';
 import { JobCounters } from '../metrics/TaskCounters';
+import { CheckpointId } from '../checkpoint/CheckpointTypes';
+import { RestartStrategy } from '../checkpoint/RestartStrategy';
+import { CheckpointStats } from '../checkpoint/coordinatorProtocol';
 import { KeyedStateBackendFactory } from './Task';
-import { JobOutcome, spawnJobMaster } from './jobMasterActor';
+import { Checkpointing, JobOutcome, spawnJobMaster } from './jobMasterActor';
 import { JobStatus } from './jobLifecycle';
+import { MasterMsg } from './protocol';
 
 export interface JobRun {
   readonly outcome: Promise<JobOutcome>;
   status(): JobStatus;
   cancel(): void;
   counters(): Promise<JobCounters>;
+  triggerCheckpoint(): Promise<CheckpointId>;
+  checkpointStats(): Promise<CheckpointStats>;
+  crashTask(vertexName: string, index: number, reason: string): void;
 }
 
-const COUNTERS_TIMEOUT_MS = 10_000;
+export interface RunJobOptions {
+  readonly jobId: string;
+  readonly createKeyedStateBackend: KeyedStateBackendFactory;
+  readonly checkpointing: Checkpointing | undefined;
+  readonly restartStrategy: RestartStrategy;
+}
+
+const QUERY_TIMEOUT_MS = 10_000;
 let jobCounter = 0;
 
-export function runJob(plan: ExecutionPlan, createKeyedStateBackend: KeyedStateBackendFactory): JobRun {
+export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
   const system = start();
   let status: JobStatus = 'created';
   let settled: JobOutcome | undefined;
@@ -28,7 +42,10 @@ export function runJob(plan: ExecutionPlan, createKeyedStateBackend: KeyedStateB
   const name = `job-${++jobCounter}-${plan.jobName.replace(/[^A-Za-z0-9-]+/g, '-').toLowerCase()}`;
   const master = spawnJobMaster(system, name, {
     plan,
-    createKeyedStateBackend,
+    jobId: options.jobId,
+    createKeyedStateBackend: options.createKeyedStateBackend,
+    checkpointing: options.checkpointing,
+    restartStrategy: options.restartStrategy,
     onStatus: (s) => (status = s),
     onSettled: (o) => {
       if (settled !== undefined) return;
@@ -38,6 +55,7 @@ export function runJob(plan: ExecutionPlan, createKeyedStateBackend: KeyedStateB
       resolve(o);
     },
   });
+  const ask = <R>(make: (replyTo: Ref<R>) => MasterMsg, timeoutMs = QUERY_TIMEOUT_MS): Promise<R> => query(master, make, timeoutMs) as Promise<R>;
   return {
     outcome,
     status: () => status,
@@ -45,8 +63,17 @@ export function runJob(plan: ExecutionPlan, createKeyedStateBackend: KeyedStateB
       if (settled === undefined) dispatch(master, { type: 'job.cancel' });
     },
     counters: () =>
-      settled !== undefined
-        ? Promise.resolve(settled.counters)
-        : query(master, (replyTo: Ref<JobCounters>) => ({ type: 'job.counters' as const, replyTo }), COUNTERS_TIMEOUT_MS),
+      settled !== undefined ? Promise.resolve(settled.counters) : ask<JobCounters>((replyTo) => ({ type: 'job.counters', replyTo })),
+    triggerCheckpoint: async () => {
+      if (settled !== undefined) throw new Error('the job has ended');
+      const answer = await ask<CheckpointId | Error>(
+        (replyTo) => ({ type: 'job.triggerCheckpoint', replyTo }),
+        options.checkpointing?.config.timeoutMs ?? QUERY_TIMEOUT_MS,
+      );
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+    checkpointStats: () => ask<CheckpointStats>((replyTo) => ({ type: 'job.checkpointStats', replyTo })),
+    crashTask: (vertexName, index, reason) => dispatch(master, { type: 'job.crashTask', vertexName, index, reason }),
   };
 }

@@ -12,7 +12,7 @@ function asError(e: unknown): Error {
 }
 
 export function spawnTask(parent: Ref<unknown>, deps: TaskDeps): TaskRef {
-  const { master } = deps;
+  const { master, attempt } = deps;
   const id = deps.task.id;
   return spawn(
     parent as Ref<never>,
@@ -20,13 +20,14 @@ export function spawnTask(parent: Ref<unknown>, deps: TaskDeps): TaskRef {
       const pending = task.handle(msg);
       return pending === undefined ? task : pending.then(() => task);
     },
-    deps.task.actorName,
+    // A new name per attempt: a late message to an old task's ref must not reach its successor.
+    `${deps.task.actorName}-a${attempt}`,
     {
       initialStateFunc: (ctx) => new Task(deps, ctx.self as TaskRef),
       // nact turns a throwing onCrash into an unhandled rejection: this one must not throw.
       onCrash: (_msg, error, ctx) => {
         try {
-          dispatch(master, { type: 'task.failed', task: id, error: asError(error) });
+          dispatch(master, { type: 'task.failed', attempt, task: id, error: asError(error) });
         } catch {
           // The master is gone: the job is already being torn down.
         }
@@ -36,9 +37,9 @@ export function spawnTask(parent: Ref<unknown>, deps: TaskDeps): TaskRef {
         try {
           await task.close();
         } catch (e) {
-          dispatch(master, { type: 'task.failed', task: id, error: asError(e) });
+          dispatch(master, { type: 'task.failed', attempt, task: id, error: asError(e) });
         } finally {
-          dispatch(master, { type: 'task.closed', task: id });
+          dispatch(master, { type: 'task.closed', attempt, task: id });
         }
       },
     },

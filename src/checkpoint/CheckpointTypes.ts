@@ -1,0 +1,64 @@
+/**
+ * What a checkpoint is made of, and the codecs that decode one read back from storage (a
+ * checkpoint on disk is outside input: it is decoded, never trusted).
+ */
+import * as t from 'io-ts';
+import { KeyedStateSnapshot } from '../state/KeyedStateBackend';
+import { OperatorStateSnapshot } from '../state/OperatorStateStore';
+
+export type CheckpointId = number & { readonly __brand: 'CheckpointId' };
+
+/** Delivery guarantee the checkpoints give (see docs/guarantees.md). */
+export type CheckpointingMode = 'exactly-once' | 'at-least-once' | 'at-most-once';
+
+const KeyedStateSnapshotCodec = t.type({
+  keyGroups: t.record(t.string, t.record(t.string, t.array(t.tuple([t.string, t.string])))),
+});
+
+const OperatorStateSnapshotCodec = t.type({ lists: t.record(t.string, t.array(t.string)) });
+
+/** The state of one operator (node) of one task. */
+export const NodeSnapshotCodec = t.partial({
+  keyed: KeyedStateSnapshotCodec,
+  operator: OperatorStateSnapshotCodec,
+  /** A source's position: decoded by the source itself, which knows its shape. */
+  source: t.unknown,
+});
+export interface NodeSnapshot {
+  readonly keyed?: KeyedStateSnapshot;
+  readonly operator?: OperatorStateSnapshot;
+  readonly source?: unknown;
+}
+
+export const TaskSnapshotCodec = t.type({
+  task: t.string,
+  index: t.number,
+  parallelism: t.number,
+  /** By node uid. */
+  nodes: t.record(t.string, NodeSnapshotCodec),
+});
+export interface TaskSnapshot {
+  readonly task: string;
+  readonly index: number;
+  readonly parallelism: number;
+  readonly nodes: { readonly [uid: string]: NodeSnapshot };
+}
+
+export const CompletedCheckpointCodec = t.type({
+  jobId: t.string,
+  id: t.number,
+  timestamp: t.number,
+  tasks: t.array(TaskSnapshotCodec),
+});
+export interface CompletedCheckpoint {
+  readonly jobId: string;
+  readonly id: CheckpointId;
+  readonly timestamp: number;
+  readonly tasks: readonly TaskSnapshot[];
+}
+
+/** The state a new task starts from: each of its nodes' snapshots from every former instance. */
+export interface TaskRestore {
+  readonly checkpointId: CheckpointId;
+  readonly nodes: { readonly [uid: string]: ReadonlyArray<{ readonly index: number; readonly parallelism: number; readonly snapshot: NodeSnapshot }> };
+}

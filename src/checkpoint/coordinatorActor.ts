@@ -1,0 +1,236 @@
+/**
+ * The checkpoint coordinator: triggers checkpoints by policy (interval, min pause, max
+ * concurrent), injects them at the sources, collects each task's acknowledgement with its
+ * snapshot, completes a checkpoint atomically through the store or aborts it (timeout,
+ * decline, task failure, store failure), and tells tasks and the job master.
+ */
+import { Ref, dispatch, spawn } from 'nact';
+import { TaskId } from '../graph/ExecutionPlan';
+import { CheckpointConfig } from './CheckpointConfig';
+import { CheckpointStore } from './CheckpointStore';
+import { CheckpointId, TaskSnapshot } from './CheckpointTypes';
+import { PendingCheckpoint } from './PendingCheckpoint';
+import { CheckpointFailureReason } from './checkpointLifecycle';
+import { CheckpointStats, CheckpointTaskMsg, CoordinatorMsg, CoordinatorRef, CoordinatorReport } from './coordinatorProtocol';
+
+export interface CoordinatorDeps {
+  readonly jobId: string;
+  readonly config: CheckpointConfig;
+  readonly store: CheckpointStore;
+  readonly master: Ref<CoordinatorReport>;
+  /** Ids continue after the latest stored checkpoint, so they grow across restarts of the process. */
+  readonly firstId: number;
+}
+
+/** Failure reasons that say nothing about checkpointing itself and so do not count as failed checkpoints. */
+const NOT_COUNTED: ReadonlySet<CheckpointFailureReason> = new Set(['taskFailure', 'subsumed', 'jobFinishing']);
+
+class CheckpointCoordinator {
+  private attempt = -1;
+  private triggering = false;
+  private sources: ReadonlyArray<Ref<CheckpointTaskMsg>> = [];
+  private tasks = new Map<TaskId, Ref<CheckpointTaskMsg>>();
+  private readonly pending = new Map<CheckpointId, PendingCheckpoint>();
+  private readonly timeouts = new Map<CheckpointId, NodeJS.Timeout>();
+  /** Who waits for a checkpoint they asked for, by id. */
+  private readonly waiters = new Map<CheckpointId, Array<Ref<CheckpointId | Error>>>();
+  private readonly finals = new Set<CheckpointId>();
+  private tick: NodeJS.Timeout | undefined;
+  private nextId: number;
+  private lastCompletedAt = -Infinity;
+  private consecutiveFailures = 0;
+  private maxAlignmentMs = 0;
+  private stats: { completed: number; failed: number; lastCompletedId: CheckpointId | undefined; lastDurationMs: number | undefined } = {
+    completed: 0,
+    failed: 0,
+    lastCompletedId: undefined,
+    lastDurationMs: undefined,
+  };
+
+  constructor(private readonly deps: CoordinatorDeps, private readonly self: CoordinatorRef) {
+    this.nextId = deps.firstId;
+  }
+
+  handle(msg: CoordinatorMsg): void {
+    switch (msg.type) {
+      case 'coordinator.start':
+        this.attempt = msg.attempt;
+        this.sources = msg.sources;
+        this.tasks = new Map(msg.tasks);
+        this.triggering = true;
+        this.scheduleTick(this.deps.config.intervalMs);
+        return;
+      case 'coordinator.pause':
+        this.triggering = false;
+        this.clearTick();
+        for (const pc of [...this.pending.values()]) this.abort(pc, msg.reason);
+        return;
+      case 'coordinator.final':
+        this.completeFinal(msg.snapshots, msg.replyTo);
+        return;
+      case 'coordinator.trigger': {
+        const started = this.trigger(true);
+        if (typeof started === 'string') dispatch(msg.replyTo, new Error(`checkpoint not triggered: ${started}`));
+        else this.waiters.set(started, [...(this.waiters.get(started) ?? []), msg.replyTo]);
+        return;
+      }
+      case 'coordinator.stats':
+        dispatch(msg.replyTo, { ...this.stats, maxAlignmentMs: this.maxAlignmentMs } satisfies CheckpointStats);
+        return;
+      case 'checkpoint.tick':
+        this.tick = undefined;
+        if (!this.triggering) return;
+        this.trigger(false);
+        this.scheduleTick(this.deps.config.intervalMs);
+        return;
+      case 'checkpoint.timeout': {
+        const pc = this.pending.get(msg.id);
+        if (pc !== undefined && pc.status === 'pending') this.abort(pc, 'timeout');
+        return;
+      }
+      case 'checkpoint.ack': {
+        if (msg.attempt !== this.attempt) return;
+        const pc = this.pending.get(msg.id);
+        if (pc === undefined) return;
+        this.maxAlignmentMs = Math.max(this.maxAlignmentMs, msg.alignmentMs);
+        if (pc.acknowledge(msg.task, msg.snapshot) === 'accepted' && pc.status === 'persisting') this.persist(pc);
+        return;
+      }
+      case 'checkpoint.decline': {
+        if (msg.attempt !== this.attempt) return;
+        const pc = this.pending.get(msg.id);
+        if (pc !== undefined) this.abort(pc, msg.reason.startsWith('subsumed') ? 'subsumed' : 'declined');
+        return;
+      }
+      case 'checkpoint.persisted':
+        this.completed(msg.id);
+        return;
+      case 'checkpoint.persistFailed': {
+        const pc = this.pending.get(msg.id);
+        if (pc !== undefined) this.abort(pc, 'storeFailed', msg.error);
+        return;
+      }
+    }
+  }
+
+  /** Starts a checkpoint unless the policy says not now; returns its id or why not. */
+  private trigger(force: boolean): CheckpointId | string {
+    const { config } = this.deps;
+    if (this.sources.length === 0 || !this.triggering) return 'the job is not running';
+    if (this.pending.size >= config.maxConcurrent) return `${this.pending.size} checkpoint(s) already in progress (maxConcurrent ${config.maxConcurrent})`;
+    if (!force && Date.now() - this.lastCompletedAt < config.minPauseMs) return 'min pause not over';
+    const id = this.nextId++ as CheckpointId;
+    const pc = new PendingCheckpoint(id, Date.now(), new Set(this.tasks.keys()));
+    this.pending.set(id, pc);
+    this.timeouts.set(id, setTimeout(() => dispatch(this.self, { type: 'checkpoint.timeout', id }), config.timeoutMs));
+    for (const source of this.sources) dispatch(source, { type: 'checkpoint.trigger', id });
+    return id;
+  }
+
+  private completeFinal(snapshots: readonly TaskSnapshot[], replyTo: Ref<CheckpointId | Error>): void {
+    const id = this.nextId++ as CheckpointId;
+    const pc = new PendingCheckpoint(id, Date.now(), new Set(snapshots.map((s) => s.task as TaskId)));
+    this.pending.set(id, pc);
+    this.finals.add(id);
+    this.waiters.set(id, [replyTo]);
+    for (const s of snapshots) pc.acknowledge(s.task as TaskId, s);
+    this.persist(pc);
+  }
+
+  private persist(pc: PendingCheckpoint): void {
+    const checkpoint = { jobId: this.deps.jobId, id: pc.id, timestamp: Date.now(), tasks: pc.taskSnapshots() };
+    this.deps.store.add(checkpoint).then(
+      () => dispatch(this.self, { type: 'checkpoint.persisted', id: pc.id }),
+      (error: unknown) => dispatch(this.self, { type: 'checkpoint.persistFailed', id: pc.id, error: error instanceof Error ? error : new Error(String(error)) }),
+    );
+  }
+
+  private completed(id: CheckpointId): void {
+    const pc = this.pending.get(id);
+    if (pc === undefined) return;
+    pc.persisted();
+    this.forget(id);
+    this.lastCompletedAt = Date.now();
+    this.consecutiveFailures = 0;
+    this.stats = { ...this.stats, completed: this.stats.completed + 1, lastCompletedId: id, lastDurationMs: this.lastCompletedAt - pc.startedAt };
+    const final = this.finals.delete(id);
+    for (const task of this.tasks.values()) dispatch(task, { type: 'checkpoint.completed', id, final });
+    // A completed checkpoint subsumes older ones still pending.
+    for (const older of [...this.pending.values()]) if (older.id < id) this.abort(older, 'subsumed');
+    this.reply(id, id);
+    dispatch(this.deps.master, { type: 'checkpoint.completed', id });
+  }
+
+  private abort(pc: PendingCheckpoint, reason: CheckpointFailureReason, cause?: Error): void {
+    pc.abort(reason);
+    this.forget(pc.id);
+    this.finals.delete(pc.id);
+    this.stats = { ...this.stats, failed: this.stats.failed + 1 };
+    for (const task of this.tasks.values()) dispatch(task, { type: 'checkpoint.aborted', id: pc.id });
+    this.reply(pc.id, new Error(`checkpoint ${pc.id} aborted: ${reason}${cause ? ` (${cause.message})` : ''}`));
+    if (NOT_COUNTED.has(reason)) return;
+    this.consecutiveFailures++;
+    if (this.consecutiveFailures > this.deps.config.tolerableFailures) {
+      this.consecutiveFailures = 0;
+      dispatch(this.deps.master, {
+        type: 'checkpoint.tooManyFailures',
+        error: new Error(
+          `checkpoint ${pc.id} failed (${reason}${cause ? `: ${cause.message}` : ''}), exceeding the tolerable ` +
+            `${this.deps.config.tolerableFailures} failed checkpoint(s) in a row`,
+        ),
+      });
+    }
+  }
+
+  private forget(id: CheckpointId): void {
+    this.pending.delete(id);
+    const timer = this.timeouts.get(id);
+    if (timer !== undefined) clearTimeout(timer);
+    this.timeouts.delete(id);
+  }
+
+  private reply(id: CheckpointId, answer: CheckpointId | Error): void {
+    for (const waiter of this.waiters.get(id) ?? []) dispatch(waiter, answer);
+    this.waiters.delete(id);
+  }
+
+  private scheduleTick(delayMs: number): void {
+    this.clearTick();
+    this.tick = setTimeout(() => dispatch(this.self, { type: 'checkpoint.tick' }), delayMs);
+  }
+
+  private clearTick(): void {
+    if (this.tick !== undefined) clearTimeout(this.tick);
+    this.tick = undefined;
+  }
+
+  /** Teardown: no timer outlives the coordinator. */
+  dispose(): void {
+    this.clearTick();
+    for (const timer of this.timeouts.values()) clearTimeout(timer);
+    this.timeouts.clear();
+  }
+}
+
+export function spawnCoordinator(parent: Ref<unknown>, deps: CoordinatorDeps): CoordinatorRef {
+  return spawn(
+    parent as Ref<never>,
+    (coordinator: CheckpointCoordinator, msg: CoordinatorMsg) => {
+      coordinator.handle(msg);
+      return coordinator;
+    },
+    'checkpoint-coordinator',
+    {
+      initialStateFunc: (ctx) => new CheckpointCoordinator(deps, ctx.self as CoordinatorRef),
+      afterStop: (coordinator: CheckpointCoordinator) => coordinator.dispose(),
+      onCrash: (_msg, error, ctx) => {
+        try {
+          dispatch(deps.master, { type: 'checkpoint.tooManyFailures', error: error ?? new Error('checkpoint coordinator crashed') });
+        } catch {
+          // The master is gone.
+        }
+        return ctx.stop;
+      },
+    },
+  ) as CoordinatorRef;
+}
