@@ -10,6 +10,8 @@ import { StreamEdge, StreamNode } from '../graph/StreamNode';
 import { TopologyProblem } from '../graph/TopologyProblem';
 import { OperatorFactory } from '../runtime/StreamOperator';
 import { SinkOperator } from '../runtime/SinkOperator';
+import { TwoPhaseCommitSinkOperator } from '../runtime/TwoPhaseCommitSinkOperator';
+import { TwoPhaseCommitSink, isTwoPhaseCommitSink } from '../connectors/TwoPhaseCommitSink';
 import { Key } from '../state/keyHash';
 import type { StreamEnvironment } from './StreamEnvironment';
 import type { KeyedStream } from './KeyedStream';
@@ -112,8 +114,10 @@ export class DataStream<T> {
     return this.edges.map((e) => ({ ...e, partitioning }));
   }
 
-  sinkTo(sink: Sink<T>): DataStreamSink {
-    const node = this.env.graph.add({ role: { kind: 'sink', factory: () => new SinkOperator(sink) }, name: sink.name, inputs: this.edges });
+  /** Writes to a sink; a two-phase-commit sink gives exactly-once output with exactly-once checkpoints. */
+  sinkTo(sink: Sink<T> | TwoPhaseCommitSink<T, any>): DataStreamSink {
+    const factory = isTwoPhaseCommitSink<T>(sink) ? () => new TwoPhaseCommitSinkOperator(sink) : () => new SinkOperator(sink as Sink<T>);
+    const node = this.env.graph.add({ role: { kind: 'sink', factory }, name: sink.name, inputs: this.edges });
     return new DataStreamSink(node);
   }
 
@@ -124,9 +128,10 @@ export class DataStream<T> {
 
   /** Runs the job and returns this stream's records (by instance, in order within each). */
   async executeAndCollect(jobName = 'Collect Job'): Promise<T[]> {
-    const sink = this.sinkTo(new CollectSink<T>());
-    const result = await this.env.execute(jobName);
-    return (result.collected.get(sink.node.id) ?? []) as T[];
+    const sink = new CollectSink<T>();
+    this.sinkTo(sink);
+    await this.env.execute(jobName);
+    return sink.records();
   }
 }
 

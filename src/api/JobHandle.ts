@@ -20,8 +20,6 @@ export interface JobResult {
   readonly durationMs: number;
   /** How many times the job was restarted after a failure. */
   readonly restarts: number;
-  /** @internal Records of collecting sinks by node id. */
-  readonly collected: ReadonlyMap<number, unknown[]>;
 }
 
 export class JobHandle implements PromiseLike<JobResult> {
@@ -32,7 +30,7 @@ export class JobHandle implements PromiseLike<JobResult> {
     const started = Date.now();
     this.result = run.outcome.then((o) => {
       if (o.status === 'failed') throw o.error ?? new Error(`job '${jobName}' failed`);
-      return { jobName, status: o.status, counters: o.counters, durationMs: Date.now() - started, restarts: o.restarts, collected: o.collected };
+      return { jobName, status: o.status, counters: o.counters, durationMs: Date.now() - started, restarts: o.restarts };
     });
   }
 

@@ -1,18 +1,47 @@
 /**
- * Gathers records in memory and hands them to the job's result when the job finishes; what
- * `executeAndCollect()` uses. Meant for bounded jobs and tests.
+ * Gathers records in memory for the process that runs the job; what `executeAndCollect()`
+ * uses. It is a two-phase-commit sink: a transaction holds its records and commits them into
+ * this sink object, which outlives task restarts like an external store would, so with
+ * exactly-once checkpoints `records()` holds every record exactly once. Commits are
+ * idempotent by transaction id. Meant for bounded jobs and tests; with checkpointing the
+ * records must be JSON values (they are part of the checkpoint until committed).
  */
-import { Sink, SinkWriter } from './Sink';
+import { Serializers } from '../state/Serializer';
+import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from './TwoPhaseCommitSink';
 
-export class CollectSink<T> implements Sink<T> {
+export interface CollectTransaction<T> {
+  readonly id: string;
+  readonly instance: number;
+  readonly records: T[];
+}
+
+let transactionCounter = 0;
+
+export class CollectSink<T> implements TwoPhaseCommitSink<T, CollectTransaction<T>> {
   readonly name = 'Collect Sink';
-  createWriter(): SinkWriter<T> {
-    const records: T[] = [];
+  readonly twoPhaseCommit = true;
+  readonly transactionSerializer = Serializers.json<CollectTransaction<T>>();
+  /** Committed transactions, in commit order. */
+  private readonly committed = new Map<string, CollectTransaction<T>>();
+
+  createWriter({ index }: { index: number }): TwoPhaseCommitWriter<T, CollectTransaction<T>> {
     return {
-      write(batch) {
-        for (const r of batch) records.push(r);
+      beginTransaction: () => ({ id: `${process.pid}-${index}-${++transactionCounter}`, instance: index, records: [] }),
+      write(transaction, records) {
+        for (const r of records) transaction.records.push(r);
       },
-      result: () => records,
+      preCommit() {},
+      commit: (transaction) => {
+        if (!this.committed.has(transaction.id)) this.committed.set(transaction.id, transaction);
+      },
+      abort() {},
     };
+  }
+
+  /** The committed records, by writing instance, in commit order within each. */
+  records(): T[] {
+    const all = [...this.committed.values()];
+    const instances = [...new Set(all.map((t) => t.instance))].sort((a, b) => a - b);
+    return instances.flatMap((i) => all.filter((t) => t.instance === i).flatMap((t) => t.records));
   }
 }

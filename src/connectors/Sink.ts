@@ -16,8 +16,6 @@ export interface SinkWriter<T> {
   write(records: readonly T[]): void | Promise<void>;
   /** End of input: make everything written durable. */
   finish?(): void | Promise<void>;
-  /** What this writer hands to the job's result when it finishes (the collect sink's records). */
-  result?(): readonly unknown[];
   /** Releases the writer's handles; called exactly once, also after failure or cancel. */
   close?(): void | Promise<void>;
 }

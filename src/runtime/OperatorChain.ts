@@ -105,10 +105,6 @@ export class OperatorChain {
     if (first !== undefined) throw first;
   }
 
-  results(): Array<readonly [number, readonly unknown[]]> {
-    return this.links.filter((l) => l.operator.result !== undefined).map((l) => [l.node.id, l.operator.result!()] as const);
-  }
-
   counters(): Record<string, OperatorCounters> {
     const out: Record<string, OperatorCounters> = {};
     this.links.forEach((link, i) => {

@@ -28,9 +28,6 @@ export class SinkOperator<T> implements StreamOperator<T, never> {
     await this.endOfBatch();
     await this.writer.finish?.();
   }
-  result(): readonly unknown[] {
-    return this.writer.result?.() ?? [];
-  }
   close(): void | Promise<void> {
     return this.writer?.close?.();
   }

@@ -47,8 +47,6 @@ export interface StreamOperator<I, O> {
   snapshotState?(checkpointId: CheckpointId): void | Promise<void>;
   /** Checkpoint `checkpointId` (and every earlier one) is complete: a transactional sink commits. */
   notifyCheckpointComplete?(checkpointId: CheckpointId): void | Promise<void>;
-  /** Records a sink hands to the job's result (the collect sink). */
-  result?(): readonly unknown[];
   /** Releases what the operator holds; called exactly once, also after failure or cancel. */
   close?(): void | Promise<void>;
 }

@@ -352,7 +352,7 @@ export class Task {
     dispatch(this.deps.master, {
       type: 'task.finished',
       attempt: this.deps.attempt,
-      report: { task: this.deps.task.id, counters: this.counters(), collected: this.chain!.results() },
+      report: { task: this.deps.task.id, counters: this.counters() },
     });
   }
 

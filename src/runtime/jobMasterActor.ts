@@ -26,8 +26,6 @@ export interface JobOutcome {
   /** The failure that failed the job. */
   readonly error: Error | undefined;
   readonly counters: JobCounters;
-  /** Records gathered by collecting sinks, by node id, in instance order. */
-  readonly collected: ReadonlyMap<number, unknown[]>;
   /** How many times the job was restarted after a failure. */
   readonly restarts: number;
 }
@@ -292,20 +290,10 @@ class JobMaster {
     const status = this.status();
     // A finished job needs no checkpoint to resume from; a failed or cancelled one keeps its last.
     if (status === 'finished' && this.deps.checkpointing !== undefined) await this.deps.checkpointing.store.discardAll();
-    const collected = new Map<number, unknown[]>();
-    // Plan order is instance order, so collected records come out by instance.
-    for (const task of this.deps.plan.tasks) {
-      for (const [node, records] of this.finished.get(task.id)?.collected ?? []) {
-        const all = collected.get(node) ?? [];
-        for (const r of records) all.push(r);
-        collected.set(node, all);
-      }
-    }
     this.deps.onSettled({
       status: status === 'finished' ? 'finished' : status === 'cancelled' ? 'cancelled' : 'failed',
       error: status === 'failed' ? this.error : undefined,
       counters: sumCounters([...this.finished.values()].map((f) => f.counters)),
-      collected,
       restarts: this.failures.length,
     });
     this.lifecycle.stop();
@@ -331,7 +319,7 @@ export function spawnJobMaster(parent: Ref<unknown>, name: string, deps: JobMast
       onCrash: (_msg, error, ctx) => {
         // A master crash is a bug of ours; settle the job as failed rather than hang it.
         try {
-          deps.onSettled({ status: 'failed', error: error ?? new Error('job master crashed'), counters: { operators: {} }, collected: new Map(), restarts: 0 });
+          deps.onSettled({ status: 'failed', error: error ?? new Error('job master crashed'), counters: { operators: {} }, restarts: 0 });
         } catch {
           // Nothing more can be done from here.
         }

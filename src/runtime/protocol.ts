@@ -39,8 +39,6 @@ export interface TaskDrained {
 export interface TaskFinished {
   readonly task: TaskId;
   readonly counters: TaskCounters;
-  /** Records a collecting sink in this task gathered, by node id. */
-  readonly collected: ReadonlyArray<readonly [number, readonly unknown[]]>;
 }
 
 export type MasterMsg =

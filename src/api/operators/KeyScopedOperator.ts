@@ -24,9 +24,6 @@ export class KeyScopedOperator<I, O> implements StreamOperator<I, O> {
   finish(): void | Promise<void> {
     return this.inner.finish?.();
   }
-  result(): readonly unknown[] {
-    return this.inner.result?.() ?? [];
-  }
   close(): void | Promise<void> {
     return this.inner.close?.();
   }

@@ -1,0 +1,40 @@
+/**
+ * The two-phase-commit sink interface (Flink's TwoPhaseCommitSinkFunction): records go into a
+ * transaction; on a checkpoint barrier the transaction is pre-committed (durable, not
+ * visible) and a new one begins; when the checkpoint completes, it is committed. After a
+ * failure, transactions of the restored checkpoint are committed again (commit must be
+ * idempotent) and the one in progress is aborted: the output holds every record exactly once.
+ */
+import { Serializer } from '../state/Serializer';
+import { SinkContext } from './Sink';
+
+export interface TwoPhaseCommitWriter<T, Txn> {
+  open?(): void | Promise<void>;
+  beginTransaction(): Txn | Promise<Txn>;
+  /** Writes one batch into the transaction, in order. */
+  write(transaction: Txn, records: readonly T[]): void | Promise<void>;
+  /** Makes the transaction durable, still invisible. */
+  preCommit(transaction: Txn): void | Promise<void>;
+  /** Makes it visible. Idempotent: may be called again for a transaction already committed. */
+  commit(transaction: Txn): void | Promise<void>;
+  abort(transaction: Txn): void | Promise<void>;
+  /** After restore, for transactions of the restored checkpoint (default: commit). */
+  recoverAndCommit?(transaction: Txn): void | Promise<void>;
+  /** After restore, for the transaction that was in progress (default: abort). */
+  recoverAndAbort?(transaction: Txn): void | Promise<void>;
+  /** After restore: abort leftovers of transactions no checkpoint knows of (begun after the last one). */
+  abortLingering?(known: readonly Txn[]): void | Promise<void>;
+  close?(): void | Promise<void>;
+}
+
+export interface TwoPhaseCommitSink<T, Txn> {
+  readonly name: string;
+  readonly twoPhaseCommit: true;
+  /** Writes transaction handles into checkpoints and reads them back. */
+  readonly transactionSerializer: Serializer<Txn>;
+  createWriter(context: SinkContext): TwoPhaseCommitWriter<T, Txn>;
+}
+
+export function isTwoPhaseCommitSink<T>(sink: object): sink is TwoPhaseCommitSink<T, unknown> {
+  return (sink as { twoPhaseCommit?: unknown }).twoPhaseCommit === true;
+}
