@@ -34,3 +34,6 @@ export { CheckpointConfig, CheckpointOptions } from './checkpoint/CheckpointConf
 export { CheckpointId, CheckpointingMode } from './checkpoint/CheckpointTypes';
 export { CheckpointStats } from './checkpoint/coordinatorProtocol';
 export { RestartStrategy } from './checkpoint/RestartStrategy';
+export { TwoPhaseCommitSink, TwoPhaseCommitWriter } from './connectors/TwoPhaseCommitSink';
+export { FileSink, FileTransaction } from './connectors/FileSink';
+export { CheckpointedFunction, FunctionInitializationContext, FunctionSnapshotContext } from './api/CheckpointedFunction';

@@ -4,6 +4,8 @@
  */
 import { OperatorContext, Output, StreamOperator } from '../../runtime/StreamOperator';
 import { RichFunction, runtimeContextOf } from '../RuntimeContext';
+import { CheckpointId } from '../../checkpoint/CheckpointTypes';
+import { CheckpointedFunction } from '../CheckpointedFunction';
 
 export abstract class FunctionOperator<I, O> implements StreamOperator<I, O> {
   protected out!: Output<O>;
@@ -15,11 +17,22 @@ export abstract class FunctionOperator<I, O> implements StreamOperator<I, O> {
     this.rich = fn as RichFunction;
   }
 
-  open(context: OperatorContext, output: Output<O>): void | Promise<void> {
+  async open(context: OperatorContext, output: Output<O>): Promise<void> {
     this.context = context;
     this.out = output;
     this.onOpen(context);
-    return this.rich.open?.(runtimeContextOf(context));
+    const runtimeContext = runtimeContextOf(context);
+    await this.checkpointed.initializeState?.({ ...runtimeContext, isRestored: context.isRestored });
+    await this.rich.open?.(runtimeContext);
+  }
+
+  /** Lets a CheckpointedFunction move its own fields into its state before the snapshot. */
+  snapshotState(checkpointId: CheckpointId): void | Promise<void> {
+    return this.checkpointed.snapshotState?.({ checkpointId });
+  }
+
+  private get checkpointed(): CheckpointedFunction {
+    return this.rich as CheckpointedFunction;
   }
 
   /** Operator's own set-up, before the user function's open. */

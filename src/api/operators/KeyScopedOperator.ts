@@ -6,6 +6,7 @@
 import { KeySelector } from '../../graph/Partitioning';
 import { KeyedStateBackend } from '../../state/KeyedStateBackend';
 import { OperatorContext, Output, StreamOperator } from '../../runtime/StreamOperator';
+import { CheckpointId } from '../../checkpoint/CheckpointTypes';
 
 export class KeyScopedOperator<I, O> implements StreamOperator<I, O> {
   private state!: KeyedStateBackend;
@@ -23,6 +24,12 @@ export class KeyScopedOperator<I, O> implements StreamOperator<I, O> {
   }
   finish(): void | Promise<void> {
     return this.inner.finish?.();
+  }
+  snapshotState(checkpointId: CheckpointId): void | Promise<void> {
+    return this.inner.snapshotState?.(checkpointId);
+  }
+  notifyCheckpointComplete(checkpointId: CheckpointId): void | Promise<void> {
+    return this.inner.notifyCheckpointComplete?.(checkpointId);
   }
   close(): void | Promise<void> {
     return this.inner.close?.();
