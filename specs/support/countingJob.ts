@@ -1,0 +1,77 @@
+/**
+ * The job fault-injection specs run: events with ids 0..n-1 spread over keys, counted per key
+ * with keyed state, one output per input ({ id, key, count }). From the outputs we can tell,
+ * for every input, whether its effect is missing or repeated, in the sink and in the state.
+ */
+import { Collector, DataStream, KeyedProcessContext, KeyedProcessFunction, RuntimeContext, Serializers, ValueState, ValueStateDescriptor } from '../../src';
+
+export interface Event {
+  id: number;
+  key: number;
+}
+
+export interface Counted {
+  id: number;
+  key: number;
+  count: number;
+}
+
+/** A deterministic spread of ids over keys that depends on the seed. */
+export function keyOf(id: number, seed: number, keys: number): number {
+  let h = Math.imul(id ^ seed, 0x9e3779b1);
+  h ^= h >>> 15;
+  return (h >>> 0) % keys;
+}
+
+export class CountPerKey extends KeyedProcessFunction<number, Event, Counted> {
+  private count!: ValueState<number>;
+  open(ctx: RuntimeContext): void {
+    this.count = ctx.getState(new ValueStateDescriptor('count', Serializers.number, 0));
+  }
+  processElement(e: Event, _ctx: KeyedProcessContext<number>, out: Collector<Counted>): void {
+    const count = this.count.value()! + 1;
+    this.count.update(count);
+    out.collect({ id: e.id, key: e.key, count });
+  }
+}
+
+export function countingJob(events: DataStream<Event>): DataStream<Counted> {
+  return events.keyBy((e) => e.key).process(new CountPerKey()).uid('count-per-key');
+}
+
+export interface Audit {
+  /** Inputs whose output never arrived. */
+  readonly lost: number;
+  /** Outputs beyond the first for the same input. */
+  readonly duplicated: number;
+  /** Keys whose final count differs from the number of inputs with that key, by direction. */
+  readonly stateOver: number;
+  readonly stateUnder: number;
+}
+
+/** Compares outputs with what `records` inputs should have produced. */
+export function audit(outputs: readonly Counted[], records: number, seed: number, keys: number): Audit {
+  const seen = new Uint8Array(records);
+  let duplicated = 0;
+  const finalCount = new Map<number, number>();
+  for (const o of outputs) {
+    if (seen[o.id] > 0) duplicated++;
+    seen[o.id] = 1;
+    finalCount.set(o.key, Math.max(finalCount.get(o.key) ?? 0, o.count));
+  }
+  let lost = 0;
+  for (let i = 0; i < records; i++) if (seen[i] === 0) lost++;
+  const expected = new Map<number, number>();
+  for (let i = 0; i < records; i++) {
+    const k = keyOf(i, seed, keys);
+    expected.set(k, (expected.get(k) ?? 0) + 1);
+  }
+  let stateOver = 0;
+  let stateUnder = 0;
+  for (const [k, n] of expected) {
+    const got = finalCount.get(k) ?? 0;
+    if (got > n) stateOver++;
+    if (got < n) stateUnder++;
+  }
+  return { lost, duplicated, stateOver, stateUnder };
+}
