@@ -13,6 +13,7 @@ import {
   ProcessFunction,
   RuntimeContext,
   Serializers,
+  Sink,
   StreamEnvironment,
   ValueState,
   ValueStateDescriptor,
@@ -52,6 +53,11 @@ class Balance extends KeyedProcessFunction<string, Payment, [string, number]> {
   }
 }
 
+/** A sink appending to an array of this process: for examples and tests, at parallelism 1. */
+function appendTo<T>(name: string, into: T[]): Sink<T> {
+  return { name, createWriter: () => ({ write: (records) => void into.push(...records) }) };
+}
+
 async function main(): Promise<void> {
   const env = StreamEnvironment.create({ parallelism: 2 });
   const payments = env.fromCollection<Payment>([
@@ -66,19 +72,14 @@ async function main(): Promise<void> {
   const balances = valid.keyBy((p) => p.account).process(new Balance());
 
   // Side outputs are streams like any other: give each a sink.
-  const problems: string[] = [];
-  valid.getSideOutput(rejected).sinkTo({
-    name: 'rejected payments',
-    createWriter: () => ({ write: (rs) => rs.forEach((r) => problems.push(r.reason)) }),
-  }).setParallelism(1);
+  const rejectedPayments: Array<{ payment: Payment; reason: string }> = [];
+  valid.getSideOutput(rejected).sinkTo(appendTo('rejected payments', rejectedPayments)).setParallelism(1);
   const flagged: string[] = [];
-  balances.getSideOutput(suspicious).sinkTo({
-    name: 'suspicious accounts',
-    createWriter: () => ({ write: (rs) => rs.forEach((a) => flagged.push(a)) }),
-  }).setParallelism(1);
+  balances.getSideOutput(suspicious).sinkTo(appendTo('suspicious accounts', flagged)).setParallelism(1);
 
   const out = await balances.executeAndCollect('payments');
   assert.deepEqual(out.filter(([a]) => a === 'ann').map(([, b]) => b), [400, 1100, 1101]);
+  const problems = rejectedPayments.map((r) => r.reason);
   assert.deepEqual(problems, ['amount must be positive, got -5']);
   assert.deepEqual(flagged, ['ann']);
   console.log({ balances: out, problems, flagged });
