@@ -7,9 +7,9 @@ const RECORDS = 100_000;
 const KEYS = 64;
 
 /** Runs the counting job with faults; `fault(id)` is called for every record the source produces. */
-async function runWithFaults(mode: CheckpointingMode, seed: number, fault: (id: number, job: { crashTask(v: string, i: number): void }) => void): Promise<Audit & { restarts: number }> {
+async function runWithFaults(mode: CheckpointingMode, seed: number, fault: (id: number, job: { crashTask(v: string, i: number): void }) => void, unaligned = false): Promise<Audit & { restarts: number }> {
   const env = StreamEnvironment.create({ parallelism: 2, batchSize: 128 });
-  env.enableCheckpointing(5, mode).setRestartStrategy({ type: 'fixed-delay', attempts: 50, delayMs: 0 });
+  env.enableCheckpointing(5, mode, { unaligned }).setRestartStrategy({ type: 'fixed-delay', attempts: 50, delayMs: 0 });
   const sink = new CollectSink<Counted>();
   let job: { crashTask(v: string, i: number): void } | undefined;
   const events = env
@@ -26,9 +26,9 @@ async function runWithFaults(mode: CheckpointingMode, seed: number, fault: (id: 
 }
 
 /** A map that throws the first time it meets each of the chosen records. */
-async function runWithThrowingFunction(mode: CheckpointingMode, seed: number, failAt: readonly number[]): Promise<Audit & { restarts: number }> {
+async function runWithThrowingFunction(mode: CheckpointingMode, seed: number, failAt: readonly number[], unaligned = false): Promise<Audit & { restarts: number }> {
   const env = StreamEnvironment.create({ parallelism: 2, batchSize: 128 });
-  env.enableCheckpointing(5, mode).setRestartStrategy({ type: 'fixed-delay', attempts: 50, delayMs: 0 });
+  env.enableCheckpointing(5, mode, { unaligned }).setRestartStrategy({ type: 'fixed-delay', attempts: 50, delayMs: 0 });
   const sink = new CollectSink<Counted>();
   const pending = new Set(failAt);
   const events = env
@@ -62,6 +62,17 @@ describe('scenario: delivery guarantees under injected faults (invariant 3)', fu
         { numRuns: 6 },
       );
       expect(failures, 'restarts over all runs').to.be.at.least(6);
+    });
+
+    it('exactly-once with unaligned checkpoints: nothing lost, nothing repeated', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer(), failurePoints, async (seed, points) => {
+          const r = await runWithThrowingFunction('exactly-once', seed, points, true);
+          expect(r.restarts).to.be.within(1, points.length);
+          expect({ lost: r.lost, duplicated: r.duplicated, stateOver: r.stateOver, stateUnder: r.stateUnder }).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+        }),
+        { numRuns: 4 },
+      );
     });
 
     it('at-least-once: nothing lost', async () => {
@@ -108,6 +119,12 @@ describe('scenario: delivery guarantees under injected faults (invariant 3)', fu
 
     it('exactly-once: nothing lost, nothing repeated', async () => {
       const r = await runWithFaults('exactly-once', 7, injector());
+      expect(r.restarts).to.equal(crashes.length);
+      expect({ lost: r.lost, duplicated: r.duplicated, stateOver: r.stateOver, stateUnder: r.stateUnder }).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+    });
+
+    it('exactly-once with unaligned checkpoints: nothing lost, nothing repeated', async () => {
+      const r = await runWithFaults('exactly-once', 10, injector(), true);
       expect(r.restarts).to.equal(crashes.length);
       expect({ lost: r.lost, duplicated: r.duplicated, stateOver: r.stateOver, stateUnder: r.stateUnder }).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
     });

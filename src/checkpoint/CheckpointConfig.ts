@@ -19,6 +19,12 @@ export interface CheckpointConfig {
   readonly tolerableFailures: number;
   /** Completed checkpoints kept by the store (default 1). */
   readonly retained: number;
+  /**
+   * Exactly-once without alignment: barriers overtake buffered records, which are stored in
+   * the checkpoint and replayed on restore, so backpressure does not delay checkpoints
+   * (default false). Restoring such a checkpoint needs the same parallelism.
+   */
+  readonly unaligned: boolean;
 }
 
 export const DEFAULT_CHECKPOINT_TIMEOUT_MS = 10 * 60 * 1000;
@@ -42,6 +48,7 @@ const CheckpointOptionsCodec = t.partial({
   maxConcurrent: positiveInt,
   tolerableFailures: nonNegativeInt,
   retained: positiveInt,
+  unaligned: t.boolean,
 });
 
 export type CheckpointOptions = Partial<Omit<CheckpointConfig, 'intervalMs' | 'mode'>>;
@@ -55,6 +62,9 @@ export function decodeCheckpointConfig(intervalMs: unknown, mode: unknown, optio
     problems.push(`checkpoint interval ${JSON.stringify(intervalMs)} must be a positive integer of milliseconds`);
   }
   if (!MODES.includes(mode as CheckpointingMode)) problems.push(`checkpointing mode ${JSON.stringify(mode)} must be one of ${MODES.join(', ')}`);
+  if ((options as { unaligned?: unknown } | undefined)?.unaligned === true && mode !== 'exactly-once') {
+    problems.push(`unaligned checkpoints are an exactly-once technique; mode ${JSON.stringify(mode)} never aligns anyway`);
+  }
   const known = Object.keys(CheckpointOptionsCodec.props);
   if (typeof options === 'object' && options !== null) {
     for (const key of Object.keys(options)) if (!known.includes(key)) problems.push(`unknown checkpoint option '${key}' (known: ${known.join(', ')})`);
@@ -71,5 +81,6 @@ export function decodeCheckpointConfig(intervalMs: unknown, mode: unknown, optio
     maxConcurrent: o.maxConcurrent ?? 1,
     tolerableFailures: o.tolerableFailures ?? 0,
     retained: o.retained ?? 1,
+    unaligned: o.unaligned ?? false,
   };
 }

@@ -30,18 +30,30 @@ export interface NodeSnapshot {
   readonly source?: unknown;
 }
 
-export const TaskSnapshotCodec = t.type({
-  task: t.string,
-  index: t.number,
-  parallelism: t.number,
-  /** By node uid. */
-  nodes: t.record(t.string, NodeSnapshotCodec),
-});
+/** In-flight records of an unaligned checkpoint: by input channel and by output channel. */
+const ChannelStateCodec = t.type({ inputs: t.array(t.array(t.unknown)), outputs: t.array(t.array(t.unknown)) });
+export interface ChannelState {
+  readonly inputs: ReadonlyArray<readonly unknown[]>;
+  readonly outputs: ReadonlyArray<readonly unknown[]>;
+}
+
+export const TaskSnapshotCodec = t.intersection([
+  t.type({
+    task: t.string,
+    index: t.number,
+    parallelism: t.number,
+    /** By node uid. */
+    nodes: t.record(t.string, NodeSnapshotCodec),
+  }),
+  t.partial({ channels: ChannelStateCodec }),
+]);
 export interface TaskSnapshot {
   readonly task: string;
   readonly index: number;
   readonly parallelism: number;
   readonly nodes: { readonly [uid: string]: NodeSnapshot };
+  /** Present for unaligned checkpoints: records in flight at this task, replayed on restore. */
+  readonly channels?: ChannelState;
 }
 
 export const CompletedCheckpointCodec = t.type({
@@ -61,4 +73,6 @@ export interface CompletedCheckpoint {
 export interface TaskRestore {
   readonly checkpointId: CheckpointId;
   readonly nodes: { readonly [uid: string]: ReadonlyArray<{ readonly index: number; readonly parallelism: number; readonly snapshot: NodeSnapshot }> };
+  /** This task's in-flight records of an unaligned checkpoint. */
+  readonly channels?: ChannelState;
 }

@@ -26,5 +26,14 @@ export function restoreFor(task: TaskPlan, checkpoint: CompletedCheckpoint): Eit
       );
     }
   }
-  return right({ checkpointId: checkpoint.id, nodes });
+  // In-flight records go back to the channels they were on: only the same task can take them.
+  const own = checkpoint.tasks.find((s) => s.task === task.id && s.parallelism === task.parallelism);
+  const inFlight = checkpoint.tasks.some((s) => s.channels !== undefined && s.channels.inputs.concat(s.channels.outputs).some((c) => c.length > 0));
+  if (inFlight && checkpoint.tasks.some((s) => s.task === task.id && s.parallelism !== task.parallelism)) {
+    return left(
+      `checkpoint ${checkpoint.id} is unaligned and holds records in flight; it can only be restored with the same parallelism ` +
+        `(task '${task.name}' had ${checkpoint.tasks.find((s) => s.task === task.id)!.parallelism}, now ${task.parallelism})`,
+    );
+  }
+  return right({ checkpointId: checkpoint.id, nodes, channels: own?.channels });
 }

@@ -138,6 +138,28 @@ export class OutputGate implements Output<unknown> {
     }
   }
 
+  /**
+   * Sends an event on every channel at once, ahead of the records still buffered (an unaligned
+   * checkpoint barrier). Returns copies of the overtaken records by output channel: they belong
+   * to the checkpoint as channel state, and are still sent after the event.
+   */
+  emitPriorityEvent(event: ChannelEvent): unknown[][] {
+    return this.channels.map((c) => {
+      const overtaken: unknown[] = [];
+      for (const segment of c.queued) for (const r of segment.records) overtaken.push(r);
+      for (const r of c.pending) overtaken.push(r);
+      this.sendEvent(c, event);
+      return overtaken;
+    });
+  }
+
+  /** Puts restored channel state back in front of everything else, by output channel. */
+  restoreBuffered(byChannel: readonly (readonly unknown[])[]): void {
+    byChannel.forEach((records, i) => {
+      if (records.length > 0) this.channels[i].pending = [...records, ...this.channels[i].pending];
+    });
+  }
+
   /** Emits an event on every channel, after every record emitted before it (invariant 1). */
   emitEvent(event: ChannelEvent): void {
     for (const c of this.channels) {

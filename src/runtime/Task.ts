@@ -13,7 +13,7 @@ import { KeyedStateBackend } from '../state/KeyedStateBackend';
 import { KeyGroupRange, keyGroupRangeForOperator } from '../state/keyGroups';
 import { OperatorStateSnapshot } from '../state/OperatorStateStore';
 import { SourceReader } from '../connectors/Source';
-import { CheckpointId, CheckpointingMode, NodeSnapshot, TaskRestore, TaskSnapshot } from '../checkpoint/CheckpointTypes';
+import { ChannelState, CheckpointId, CheckpointingMode, NodeSnapshot, TaskRestore, TaskSnapshot } from '../checkpoint/CheckpointTypes';
 import { AlignmentEffect, AlignmentEvent, AlignmentState, alignmentTransition, initialAlignment } from '../checkpoint/barrierAlignment';
 import { CoordinatorRef } from '../checkpoint/coordinatorProtocol';
 import { OperatorChain } from './OperatorChain';
@@ -32,6 +32,8 @@ export interface TaskDeps {
   readonly master: MasterRef;
   readonly coordinator: CoordinatorRef | undefined;
   readonly checkpointing: CheckpointingMode | undefined;
+  /** Exactly-once by unaligned checkpoints: barriers overtake buffered records. */
+  readonly unaligned: boolean;
   readonly restore: TaskRestore | undefined;
   readonly createKeyedStateBackend: KeyedStateBackendFactory;
 }
@@ -43,6 +45,8 @@ interface InputChannel {
   /** The channel's index at the producer. */
   readonly remote: number;
   ended: boolean;
+  /** End-of-input has arrived (it may still wait in the queue). */
+  endArrived: boolean;
   /** Held by barrier alignment: its items wait until the checkpoint is aligned. */
   blocked: boolean;
   /** Records taken since credit was last granted back. */
@@ -59,6 +63,10 @@ export class Task {
   private readonly ended = new Set<number>();
   private alignment: AlignmentState = initialAlignment;
   private alignmentStartedAt = 0;
+  /** The unaligned checkpoint this task snapshotted and whose in-flight records it still collects. */
+  private unalignedPending: { readonly id: CheckpointId; readonly snapshot: TaskSnapshot; readonly inputs: unknown[][]; readonly outputs: unknown[][]; readonly remaining: Set<number> } | undefined;
+  /** Latest barrier id seen in unaligned mode; older ones are stale. */
+  private latestBarrier = 0;
   /** Latest cancellation marker forwarded, so each is forwarded once. */
   private lastCancelForwarded = 0;
   private gate: OutputGate | undefined;
@@ -74,7 +82,7 @@ export class Task {
   };
 
   constructor(private readonly deps: TaskDeps, private readonly self: TaskRef) {
-    this.inputs = deps.task.inputs.map((end) => ({ ref: undefined, remote: end.channel, ended: false, blocked: false, consumed: 0, queue: [] }));
+    this.inputs = deps.task.inputs.map((end) => ({ ref: undefined, remote: end.channel, ended: false, endArrived: false, blocked: false, consumed: 0, queue: [] }));
     this.keyedNode = deps.task.chain.find((n) => n.keySelector !== undefined);
   }
 
@@ -83,9 +91,18 @@ export class Task {
       case 'task.wire':
         return this.wire(msg.inputs, msg.outputs);
       case 'records':
+        if (this.unalignedPending?.remaining.has(msg.channel)) for (const r of msg.records) this.unalignedPending.inputs[msg.channel].push(r);
+        this.inputs[msg.channel].queue.push(msg);
+        return this.drain();
       case 'endOfInput':
+        this.inputs[msg.channel].endArrived = true;
+        this.inputs[msg.channel].queue.push(msg);
+        if (this.unalignedPending?.remaining.delete(msg.channel)) return this.completeUnaligned().then(() => this.drain());
+        return this.drain();
       case 'barrier':
       case 'barrier.cancel':
+        // Unaligned: barriers are handled on arrival, ahead of the input queued before them.
+        if (this.deps.unaligned) return msg.type === 'barrier' ? this.unalignedBarrier(msg.channel, msg.id).then(() => this.drain()) : this.unalignedCancel(msg.id);
         this.inputs[msg.channel].queue.push(msg);
         return this.drain();
       case 'demand':
@@ -102,6 +119,7 @@ export class Task {
       case 'checkpoint.completed':
         return this.checkpointCompleted(msg.id, msg.final);
       case 'checkpoint.aborted':
+        if (this.deps.unaligned) return this.unalignedCancel(msg.id);
         return this.applyAlignment({ type: 'abort', id: msg.id }).then(() => this.drain());
       case 'task.crash':
         throw new Error(`injected fault: ${msg.reason}`);
@@ -124,6 +142,7 @@ export class Task {
       task.parallelism,
     );
     await this.chain.open((node, state) => this.contextFor(node, state));
+    if (restore?.channels !== undefined) await this.replayChannelState(restore.channels);
     if (task.source !== undefined) {
       const sourceName = task.source.node.name;
       const restoredPosition = formerOf(task.source.node.uid).find((f) => f.index === task.index)?.snapshot.source;
@@ -194,7 +213,63 @@ export class Task {
   /** The coordinator's trigger reaches a source between two polls: the position is exact. */
   private async triggerAtSource(id: CheckpointId): Promise<void> {
     if (this.phase !== 'running' || this.reader === undefined) return;
-    await this.checkpoint(id, 0);
+    if (!this.deps.unaligned) return this.checkpoint(id, 0);
+    const snapshot = await this.snapshot(id);
+    const outputs = this.gate!.emitPriorityEvent({ type: 'barrier', id });
+    this.acknowledge(id, { ...snapshot, channels: { inputs: [], outputs } }, 0);
+  }
+
+  // --- unaligned checkpoints -----------------------------------------------------------------
+
+  /**
+   * First barrier of checkpoint `id`: snapshot at once and send the barrier ahead of the
+   * buffered output. The input queued before barriers, and what arrives on each channel until
+   * its barrier, is recorded as channel state; the checkpoint is acknowledged once every
+   * channel delivered its barrier (or ended).
+   */
+  private async unalignedBarrier(channel: number, id: CheckpointId): Promise<void> {
+    const pending = this.unalignedPending;
+    if (pending !== undefined && id === pending.id) {
+      pending.remaining.delete(channel);
+      return this.completeUnaligned();
+    }
+    if (id <= this.latestBarrier || this.phase !== 'running') return;
+    if (pending !== undefined) {
+      this.decline(pending.id, 'subsumed by a newer checkpoint before all its barriers arrived');
+      this.forwardCancel(pending.id);
+    }
+    this.latestBarrier = id;
+    const snapshot = await this.snapshot(id);
+    const outputs = this.gate!.emitPriorityEvent({ type: 'barrier', id });
+    const inputs = this.inputs.map((input) => input.queue.flatMap((item) => (item.type === 'records' ? [...item.records] : [])));
+    const remaining = new Set<number>();
+    this.inputs.forEach((input, c) => {
+      if (c !== channel && !input.endArrived) remaining.add(c);
+    });
+    this.unalignedPending = { id, snapshot, inputs, outputs, remaining };
+    return this.completeUnaligned();
+  }
+
+  private async completeUnaligned(): Promise<void> {
+    const pending = this.unalignedPending;
+    if (pending === undefined || pending.remaining.size > 0) return;
+    this.unalignedPending = undefined;
+    this.acknowledge(pending.id, { ...pending.snapshot, channels: { inputs: pending.inputs, outputs: pending.outputs } }, 0);
+  }
+
+  private async unalignedCancel(id: CheckpointId): Promise<void> {
+    this.latestBarrier = Math.max(this.latestBarrier, id);
+    if (this.unalignedPending?.id === id) this.unalignedPending = undefined;
+    this.forwardCancel(id);
+  }
+
+  /** Restored in-flight records: output first back in front of the gate, input through the chain. */
+  private async replayChannelState(channels: ChannelState): Promise<void> {
+    this.gate!.restoreBuffered(channels.outputs);
+    const head = this.chain!.head;
+    for (const records of channels.inputs) for (const r of records) head.collect(r);
+    const written = this.chain!.endOfBatch();
+    if (written !== undefined) await written;
   }
 
   // --- input ---------------------------------------------------------------------------------
@@ -264,7 +339,7 @@ export class Task {
   // --- checkpoints ---------------------------------------------------------------------------
 
   private async applyAlignment(event: AlignmentEvent): Promise<void> {
-    if (this.deps.checkpointing === undefined || this.reader !== undefined) return;
+    if (this.deps.checkpointing === undefined || this.deps.unaligned || this.reader !== undefined) return;
     const before = this.alignment;
     const { state, effects } = alignmentTransition(before, event, {
       channels: this.inputs.length,
@@ -308,8 +383,12 @@ export class Task {
   /** Snapshots, acknowledges, then sends the barrier on: everything emitted before belongs to `id`. */
   private async checkpoint(id: CheckpointId, alignmentMs: number): Promise<void> {
     const snapshot = await this.snapshot(id);
-    dispatch(this.deps.coordinator!, { type: 'checkpoint.ack', id, attempt: this.deps.attempt, task: this.deps.task.id, snapshot, alignmentMs });
+    this.acknowledge(id, snapshot, alignmentMs);
     this.gate!.emitEvent({ type: 'barrier', id });
+  }
+
+  private acknowledge(id: CheckpointId, snapshot: TaskSnapshot, alignmentMs: number): void {
+    dispatch(this.deps.coordinator!, { type: 'checkpoint.ack', id, attempt: this.deps.attempt, task: this.deps.task.id, snapshot, alignmentMs });
   }
 
   private async snapshot(id: CheckpointId): Promise<TaskSnapshot> {

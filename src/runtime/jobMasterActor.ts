@@ -180,6 +180,7 @@ class JobMaster {
           master: this.self,
           coordinator: this.coordinator,
           checkpointing: checkpointing?.config.mode,
+          unaligned: checkpointing?.config.unaligned ?? false,
           restore: restores.get(task.id),
           createKeyedStateBackend: this.deps.createKeyedStateBackend,
         }),
