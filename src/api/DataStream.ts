@@ -115,7 +115,9 @@ export class DataStream<T> {
   }
 
   /** Writes to a sink; a two-phase-commit sink gives exactly-once output with exactly-once checkpoints. */
-  sinkTo(sink: Sink<T> | TwoPhaseCommitSink<T, any>): DataStreamSink {
+  sinkTo(sink: Sink<T>): DataStreamSink;
+  sinkTo<Txn>(sink: TwoPhaseCommitSink<T, Txn>): DataStreamSink;
+  sinkTo(sink: Sink<T> | TwoPhaseCommitSink<T, unknown>): DataStreamSink {
     const factory = isTwoPhaseCommitSink<T>(sink) ? () => new TwoPhaseCommitSinkOperator(sink) : () => new SinkOperator(sink as Sink<T>);
     const node = this.env.graph.add({ role: { kind: 'sink', factory }, name: sink.name, inputs: this.edges });
     return new DataStreamSink(node);

@@ -114,6 +114,8 @@ export class StreamEnvironment {
   /** Starts the job. Refuses a topology that cannot run before anything starts. */
   execute(jobName = 'Sluice Job'): JobHandle {
     const plan = this.plan(jobName);
+    // As in Flink, executing consumes the topology: a later job on this environment starts afresh.
+    this.graph.clear();
     const jobId = this.config.jobId ?? `job-${process.pid}-${Date.now().toString(36)}-${++runCounter}`;
     let checkpointing: Checkpointing | undefined;
     if (this.checkpointConfig !== undefined) {

@@ -75,7 +75,7 @@ class CheckpointCoordinator {
         return;
       }
       case 'coordinator.stats':
-        dispatch(msg.replyTo, { ...this.stats, maxAlignmentMs: this.maxAlignmentMs } satisfies CheckpointStats);
+        dispatch(msg.replyTo, this.currentStats());
         return;
       case 'checkpoint.tick':
         this.tick = undefined;
@@ -158,7 +158,7 @@ class CheckpointCoordinator {
     // A completed checkpoint subsumes older ones still pending.
     for (const older of [...this.pending.values()]) if (older.id < id) this.abort(older, 'subsumed');
     this.reply(id, id);
-    dispatch(this.deps.master, { type: 'checkpoint.completed', id });
+    this.reportStats();
   }
 
   private abort(pc: PendingCheckpoint, reason: CheckpointFailureReason, cause?: Error): void {
@@ -168,6 +168,7 @@ class CheckpointCoordinator {
     this.stats = { ...this.stats, failed: this.stats.failed + 1 };
     for (const task of this.tasks.values()) dispatch(task, { type: 'checkpoint.aborted', id: pc.id });
     this.reply(pc.id, new Error(`checkpoint ${pc.id} aborted: ${reason}${cause ? ` (${cause.message})` : ''}`));
+    this.reportStats();
     if (NOT_COUNTED.has(reason)) return;
     this.consecutiveFailures++;
     if (this.consecutiveFailures > this.deps.config.tolerableFailures) {
@@ -180,6 +181,14 @@ class CheckpointCoordinator {
         ),
       });
     }
+  }
+
+  private currentStats(): CheckpointStats {
+    return { ...this.stats, maxAlignmentMs: this.maxAlignmentMs };
+  }
+
+  private reportStats(): void {
+    dispatch(this.deps.master, { type: 'checkpoint.stats', stats: this.currentStats() });
   }
 
   private forget(id: CheckpointId): void {

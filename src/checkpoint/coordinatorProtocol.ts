@@ -47,5 +47,6 @@ export type CoordinatorRef = Ref<CoordinatorMsg>;
 
 /** What the coordinator tells the job master. */
 export type CoordinatorReport =
-  | { readonly type: 'checkpoint.completed'; readonly id: CheckpointId }
+  /** Sent on every completion and abort, so the master knows the latest figures when the job ends. */
+  | { readonly type: 'checkpoint.stats'; readonly stats: CheckpointStats }
   | { readonly type: 'checkpoint.tooManyFailures'; readonly error: Error };

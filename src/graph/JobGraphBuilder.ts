@@ -33,6 +33,12 @@ export class JobGraphBuilder {
     return node;
   }
 
+  /** Forgets every node, as Flink's execute does: the next job starts from an empty graph. */
+  clear(): void {
+    this.list.length = 0;
+    this.problems.length = 0;
+  }
+
   get nodes(): readonly StreamNode[] {
     return this.list;
   }

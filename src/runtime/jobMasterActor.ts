@@ -13,7 +13,7 @@ import { CheckpointConfig } from '../checkpoint/CheckpointConfig';
 import { CheckpointStore } from '../checkpoint/CheckpointStore';
 import { CheckpointId, CompletedCheckpoint, TaskRestore } from '../checkpoint/CheckpointTypes';
 import { RestartStrategy, decideRestart } from '../checkpoint/RestartStrategy';
-import { CoordinatorRef } from '../checkpoint/coordinatorProtocol';
+import { CheckpointStats, CoordinatorRef } from '../checkpoint/coordinatorProtocol';
 import { spawnCoordinator } from '../checkpoint/coordinatorActor';
 import { restoreFor } from '../checkpoint/restoreAssignment';
 import { KeyedStateBackendFactory } from './Task';
@@ -28,6 +28,8 @@ export interface JobOutcome {
   readonly counters: JobCounters;
   /** How many times the job was restarted after a failure. */
   readonly restarts: number;
+  /** Checkpoint figures at the end; undefined without checkpointing. */
+  readonly checkpoints: CheckpointStats | undefined;
 }
 
 export interface Checkpointing {
@@ -61,6 +63,7 @@ class JobMaster {
   /** Times of failures that led to restarts, for the restart strategy. */
   private readonly failures: number[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
+  private checkpointStats: CheckpointStats | undefined;
   /** Latest position each source task reported (at-most-once restarts resume there). */
   private readonly sourcePositions = new Map<TaskId, unknown>();
 
@@ -96,7 +99,8 @@ class JobMaster {
       case 'checkpoint.tooManyFailures':
         this.failed(msg.error);
         return;
-      case 'checkpoint.completed':
+      case 'checkpoint.stats':
+        this.checkpointStats = msg.stats;
         return;
       case 'task.closed':
         if (msg.attempt !== this.attempt) return;
@@ -296,6 +300,7 @@ class JobMaster {
       error: status === 'failed' ? this.error : undefined,
       counters: sumCounters([...this.finished.values()].map((f) => f.counters)),
       restarts: this.failures.length,
+      checkpoints: this.checkpointStats,
     });
     this.lifecycle.stop();
     stop(this.self);
@@ -320,7 +325,7 @@ export function spawnJobMaster(parent: Ref<unknown>, name: string, deps: JobMast
       onCrash: (_msg, error, ctx) => {
         // A master crash is a bug of ours; settle the job as failed rather than hang it.
         try {
-          deps.onSettled({ status: 'failed', error: error ?? new Error('job master crashed'), counters: { operators: {} }, restarts: 0 });
+          deps.onSettled({ status: 'failed', error: error ?? new Error('job master crashed'), counters: { operators: {} }, restarts: 0, checkpoints: undefined });
         } catch {
           // Nothing more can be done from here.
         }

@@ -73,7 +73,10 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
       if (answer instanceof Error) throw answer;
       return answer;
     },
-    checkpointStats: () => ask<CheckpointStats>((replyTo) => ({ type: 'job.checkpointStats', replyTo })),
+    checkpointStats: () =>
+      settled !== undefined
+        ? Promise.resolve(settled.checkpoints ?? { completed: 0, failed: 0, lastCompletedId: undefined, lastDurationMs: undefined, maxAlignmentMs: 0 })
+        : ask<CheckpointStats>((replyTo) => ({ type: 'job.checkpointStats', replyTo })),
     crashTask: (vertexName, index, reason) => dispatch(master, { type: 'job.crashTask', vertexName, index, reason }),
   };
 }
