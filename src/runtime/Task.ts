@@ -134,7 +134,7 @@ export class Task {
     const formerOf = (uid: string) => restore?.nodes[uid] ?? [];
     if (this.keyedNode !== undefined) {
       this.keyedState = this.deps.createKeyedStateBackend(keyGroupRangeForOperator(task.index, task.parallelism, plan.maxParallelism), plan.maxParallelism);
-      const restored = this.keyedState.restore(formerOf(this.keyedNode.uid).flatMap((f) => (f.snapshot.keyed ? [f.snapshot.keyed] : [])));
+      const restored = await this.keyedState.restore(formerOf(this.keyedNode.uid).flatMap((f) => (f.snapshot.keyed ? [f.snapshot.keyed] : [])));
       if (isLeft(restored)) throw new Error(`cannot restore keyed state of '${this.keyedNode.name}': ${restored.left}`);
     }
     this.chain.restoreOperatorState(
@@ -267,7 +267,11 @@ export class Task {
   private async replayChannelState(channels: ChannelState): Promise<void> {
     this.gate!.restoreBuffered(channels.outputs);
     const head = this.chain!.head;
-    for (const records of channels.inputs) for (const r of records) head.collect(r);
+    for (const records of channels.inputs) {
+      const loading = this.prefetch(records);
+      if (loading !== undefined) await loading;
+      for (const r of records) head.collect(r);
+    }
     const written = this.chain!.endOfBatch();
     if (written !== undefined) await written;
   }
@@ -300,6 +304,8 @@ export class Task {
       switch (item.type) {
         case 'records': {
           const records = item.records;
+          const loading = this.prefetch(records);
+          if (loading !== undefined) await loading;
           for (let i = 0; i < records.length; i++) head.collect(records[i]);
           input.consumed += records.length;
           const written = this.chain!.endOfBatch();
@@ -326,6 +332,14 @@ export class Task {
     }
     this.grantCredits();
     gate.flushAll();
+  }
+
+  /** Lets a remote keyed backend load the batch's keys first; undefined when nothing to wait for. */
+  private prefetch(records: readonly unknown[]): Promise<void> | undefined {
+    const backend = this.keyedState;
+    if (backend?.prefetch === undefined || this.keyedNode === undefined) return undefined;
+    const selector = this.keyedNode.keySelector!;
+    return backend.prefetch(records.map((r) => selector(r)));
   }
 
   private grantCredits(): void {
@@ -396,7 +410,7 @@ export class Task {
     const operators = await this.chain!.snapshotState(id);
     const nodes: Record<string, NodeSnapshot> = {};
     for (const [uid, operator] of Object.entries(operators)) nodes[uid] = { operator };
-    if (this.keyedNode !== undefined) nodes[this.keyedNode.uid] = { ...nodes[this.keyedNode.uid], keyed: this.keyedState!.snapshot() };
+    if (this.keyedNode !== undefined) nodes[this.keyedNode.uid] = { ...nodes[this.keyedNode.uid], keyed: await this.keyedState!.snapshot(id) };
     if (task.source !== undefined) nodes[task.source.node.uid] = { source: this.reader!.position() };
     return { task: task.id, index: task.index, parallelism: task.parallelism, nodes };
   }

@@ -30,10 +30,18 @@ export interface KeyedStateBackend {
   getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;
   getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
   getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+  /**
+   * Makes the state of these keys readable without waiting, before a batch is processed: a
+   * remote backend loads what its cache lacks in one round trip. Returns undefined when
+   * nothing needs loading (always, for the memory backend), so the hot path awaits nothing.
+   */
+  prefetch?(keys: readonly Key[]): Promise<void> | undefined;
   /** Number of keys with a value in each state (for metrics and tests). */
   keyCounts(): Record<string, number>;
-  snapshot(): KeyedStateSnapshot;
+  /** The state as of now, for checkpoint `checkpointId` (a remote backend may flush first). */
+  snapshot(checkpointId: number): KeyedStateSnapshot | Promise<KeyedStateSnapshot>;
   /** Loads the key groups of `snapshots` that this backend owns; others are ignored. */
-  restore(snapshots: readonly KeyedStateSnapshot[]): Either<string, void>;
-  dispose(): void;
+  restore(snapshots: readonly KeyedStateSnapshot[]): Either<string, void> | Promise<Either<string, void>>;
+  /** Releases connections and memory; called once, when the task closes. */
+  dispose(): void | Promise<void>;
 }
