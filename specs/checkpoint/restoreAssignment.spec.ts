@@ -1,0 +1,178 @@
+import { expect } from 'chai';
+import { Either } from 'fp-ts/Either';
+import { ChannelState, CheckpointId, CompletedCheckpoint, NodeSnapshot, TaskRestore, TaskSnapshot } from '../../src/checkpoint/CheckpointTypes';
+import { restoreFor } from '../../src/checkpoint/restoreAssignment';
+import { Source } from '../../src/connectors/Source';
+import { ChainedNode, TaskId, TaskPlan } from '../../src/graph/ExecutionPlan';
+import { NodeId } from '../../src/graph/StreamNode';
+
+let nodeIds = 0;
+const node = (uid: string, name = uid): ChainedNode => ({
+  id: ++nodeIds as NodeId,
+  name,
+  uid,
+  factory: undefined,
+  keySelector: undefined,
+  isSink: false,
+});
+
+/** restoreFor reads only the plan's shape; the source itself is never called. */
+const unusedSource = { name: 'unused', parallel: true, createReader: () => expect.fail('createReader called') } as Source<unknown>;
+
+/** A task as buildExecutionPlan makes it: its id is `<vertex>-<index>`. */
+function plan(vertex: number, index: number, parallelism: number, chain: ChainedNode[], source?: ChainedNode): TaskPlan {
+  const name = (source ?? chain[0]).name;
+  return {
+    id: `${vertex}-${index}` as TaskId,
+    actorName: `task/${name.toLowerCase()}/${index}`,
+    vertex,
+    name,
+    index,
+    parallelism,
+    source: source === undefined ? undefined : { node: source, source: unusedSource },
+    chain,
+    inputs: [],
+    outputs: [],
+  };
+}
+
+const keyed = (tag: string): NodeSnapshot => ({ keyed: { keyGroups: { '3': { count: [[`"${tag}"`, '1']] } } } });
+const operator = (tag: string): NodeSnapshot => ({ operator: { lists: { buffer: [tag] } } });
+const position = (offset: number): NodeSnapshot => ({ source: offset });
+
+const taskSnapshot = (vertex: number, index: number, parallelism: number, nodes: Record<string, NodeSnapshot>, channels?: ChannelState): TaskSnapshot => ({
+  task: `${vertex}-${index}`,
+  index,
+  parallelism,
+  nodes,
+  ...(channels === undefined ? {} : { channels }),
+});
+
+const completed = (id: number, tasks: TaskSnapshot[]): CompletedCheckpoint => ({ jobId: 'restore-spec', id: id as CheckpointId, timestamp: 0, tasks });
+
+function expectRight(e: Either<string, TaskRestore>): TaskRestore {
+  if (e._tag !== 'Right') return expect.fail(`expected a restore, got: ${e.left}`);
+  return e.right;
+}
+
+function expectLeft(e: Either<string, TaskRestore>): string {
+  if (e._tag !== 'Left') return expect.fail(`expected a refusal, got a restore: ${JSON.stringify(e.right)}`);
+  return e.left;
+}
+
+describe('checkpoint/restoreAssignment', () => {
+  describe('restoreFor', () => {
+    // The job: numbers (source, vertex 0, parallelism 2) → parse, chained; count (keyed, vertex 1, parallelism 3).
+    const source = node('numbers-uid', 'Numbers');
+    const parse = node('parse-uid', 'Parse');
+    const count = node('count-uid', 'Count');
+    const checkpoint = completed(12, [
+      taskSnapshot(0, 0, 2, { 'numbers-uid': position(40), 'parse-uid': operator('p0') }),
+      taskSnapshot(0, 1, 2, { 'numbers-uid': position(41), 'parse-uid': operator('p1') }),
+      taskSnapshot(1, 0, 3, { 'count-uid': keyed('c0') }),
+      taskSnapshot(1, 1, 3, { 'count-uid': keyed('c1') }),
+      taskSnapshot(1, 2, 3, { 'count-uid': keyed('c2') }),
+    ]);
+    const allCounts = [0, 1, 2].map((i) => ({ index: i, parallelism: 3, snapshot: keyed(`c${i}`) }));
+
+    it("gives a task each of its nodes' snapshots from every former instance, with index and parallelism, and the checkpoint id", () => {
+      const restore = expectRight(restoreFor(plan(0, 1, 2, [parse], source), checkpoint));
+      expect(restore.checkpointId).to.equal(12);
+      expect(restore.nodes).to.deep.equal({
+        'numbers-uid': [
+          { index: 0, parallelism: 2, snapshot: position(40) },
+          { index: 1, parallelism: 2, snapshot: position(41) },
+        ],
+        'parse-uid': [
+          { index: 0, parallelism: 2, snapshot: operator('p0') },
+          { index: 1, parallelism: 2, snapshot: operator('p1') },
+        ],
+      });
+      expect(restore.channels, 'an aligned checkpoint has no records in flight').to.equal(undefined);
+    });
+
+    it('hands keyed state of all former instances to a rescaled operator (the backend keeps the key groups it owns)', () => {
+      for (const index of [0, 1]) {
+        expect(expectRight(restoreFor(plan(1, index, 2, [count]), checkpoint)).nodes).to.deep.equal({ 'count-uid': allCounts });
+      }
+    });
+
+    it('gives only its own nodes: snapshots of other operators are left out', () => {
+      expect(Object.keys(expectRight(restoreFor(plan(1, 0, 3, [count]), checkpoint)).nodes)).to.deep.equal(['count-uid']);
+    });
+
+    it('gives an empty list for a node the checkpoint does not know (an operator added since)', () => {
+      const enrich = node('enrich-uid');
+      expect(expectRight(restoreFor(plan(1, 0, 3, [count, enrich]), checkpoint)).nodes).to.deep.equal({
+        'count-uid': allCounts,
+        'enrich-uid': [],
+      });
+    });
+
+    it('restores a source that is new in the job with any parallelism', () => {
+      const fresh = node('fresh-uid', 'Fresh');
+      expect(expectRight(restoreFor(plan(2, 0, 4, [], fresh), checkpoint)).nodes).to.deep.equal({ 'fresh-uid': [] });
+    });
+
+    it('refuses a source restored with another parallelism, naming the source, both parallelisms and the checkpoint', () => {
+      expect(restoreFor(plan(0, 0, 3, [parse], source), checkpoint)).to.deep.equal({
+        _tag: 'Left',
+        left:
+          "source 'Numbers' ran with parallelism 2 in checkpoint 12 and cannot be restored with parallelism 3; " +
+          "keep a source's parallelism when rescaling",
+      });
+    });
+
+    it('does not mistake a uid named like an Object property for a node of the task', () => {
+      // uids are the user's own strings: 'constructor' and 'toString' are as valid as any.
+      const odd = completed(3, [
+        taskSnapshot(0, 0, 1, { constructor: operator('ctor'), toString: operator('str') }),
+        taskSnapshot(1, 0, 1, { 'count-uid': keyed('c0') }),
+      ]);
+      expect(expectRight(restoreFor(plan(1, 0, 1, [count]), odd)).nodes).to.deep.equal({
+        'count-uid': [{ index: 0, parallelism: 1, snapshot: keyed('c0') }],
+      });
+      expect(expectRight(restoreFor(plan(0, 0, 1, [node('constructor'), node('toString')]), odd)).nodes).to.deep.equal({
+        constructor: [{ index: 0, parallelism: 1, snapshot: operator('ctor') }],
+        toString: [{ index: 0, parallelism: 1, snapshot: operator('str') }],
+      });
+    });
+
+    describe('an unaligned checkpoint, with records in flight', () => {
+      const inFlight = (tag: string): ChannelState => ({ inputs: [[`${tag}-in`], []], outputs: [[`${tag}-out`]] });
+      const unaligned = completed(20, [
+        taskSnapshot(0, 0, 2, { 'numbers-uid': position(7), 'parse-uid': operator('p0') }, { inputs: [], outputs: [['n0'], []] }),
+        taskSnapshot(0, 1, 2, { 'numbers-uid': position(8), 'parse-uid': operator('p1') }, { inputs: [], outputs: [[], []] }),
+        taskSnapshot(1, 0, 2, { 'count-uid': keyed('c0') }, inFlight('c0')),
+        taskSnapshot(1, 1, 2, { 'count-uid': keyed('c1') }, inFlight('c1')),
+      ]);
+
+      it('gives each task back the records that were in flight at it, and only those', () => {
+        expect(expectRight(restoreFor(plan(1, 1, 2, [count]), unaligned)).channels).to.deep.equal(inFlight('c1'));
+        expect(expectRight(restoreFor(plan(0, 0, 2, [parse], source), unaligned)).channels).to.deep.equal({ inputs: [], outputs: [['n0'], []] });
+      });
+
+      it('refuses another parallelism, naming the task and both parallelisms', () => {
+        for (const index of [0, 1]) {
+          const error = expectLeft(restoreFor(plan(1, index, 3, [count]), unaligned));
+          expect(error).to.include('checkpoint 20 is unaligned').and.to.include("'Count'").and.to.include('had 2, now 3');
+        }
+      });
+
+      it('allows another parallelism when no channel held a record', () => {
+        const drained = completed(21, [
+          taskSnapshot(1, 0, 2, { 'count-uid': keyed('c0') }, { inputs: [[], []], outputs: [[]] }),
+          taskSnapshot(1, 1, 2, { 'count-uid': keyed('c1') }, { inputs: [[], []], outputs: [[]] }),
+        ]);
+        expect(expectRight(restoreFor(plan(1, 0, 3, [count]), drained)).nodes['count-uid']).to.have.lengthOf(2);
+      });
+
+      it('gives the records in flight to the task running the same operators when an operator added before it changed task ids', () => {
+        // The new job has a filter in vertex 1: count moved to vertex 2, and task id 1-0 is the filter's now.
+        const filter = node('filter-uid', 'Filter');
+        expect(expectRight(restoreFor(plan(2, 0, 2, [count]), unaligned)).channels, 'count keeps its records').to.deep.equal(inFlight('c0'));
+        expect(expectRight(restoreFor(plan(1, 0, 2, [filter]), unaligned)).channels, "the filter gets none of count's").to.equal(undefined);
+      });
+    });
+  });
+});
