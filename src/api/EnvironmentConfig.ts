@@ -5,6 +5,10 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../state/keyGroups';
+import type { RedisStateBackendOptions } from '../state/RedisKeyedStateBackend';
+
+/** Where keyed state lives: in the task's memory (default) or in Redis behind a per-task cache. */
+export type StateBackendOption = 'memory' | RedisStateBackendOptions;
 
 const intInRange = (name: string, min: number, max: number) =>
   new t.Type<number, number, unknown>(
@@ -29,10 +33,42 @@ const OptionsCodec = t.partial({
   checkpointStorage: new t.Type<string, string, unknown>(
     'checkpointStorage',
     (u): u is string => typeof u === 'string',
-    (u, c) => (typeof u === 'string' && (u === 'memory' || /^file:.+/.test(u)) ? t.success(u) : t.failure(u, c, "must be 'memory' or 'file:<directory>'")),
+    (u, c) =>
+      typeof u === 'string' && (u === 'memory' || /^file:.+/.test(u) || /^rediss?:\/\/.+/.test(u))
+        ? t.success(u)
+        : t.failure(u, c, "must be 'memory', 'file:<directory>' or 'redis://host:port/db?prefix=<prefix>'"),
+    t.identity,
+  ),
+  stateBackend: new t.Type<StateBackendOption, StateBackendOption, unknown>(
+    'stateBackend',
+    (u): u is StateBackendOption => u === 'memory' || RedisStateBackendCodec.is(u),
+    (u, c) => {
+      if (u === 'memory') return t.success(u);
+      const problem = redisStateBackendProblem(u);
+      return problem === undefined ? t.success(u as RedisStateBackendOptions) : t.failure(u, c, problem);
+    },
     t.identity,
   ),
 });
+
+const RedisStateBackendCodec = t.intersection([
+  t.type({ type: t.literal('redis'), url: t.string, keyPrefix: t.string }),
+  t.partial({ cacheSize: t.number }),
+]);
+
+/** Why a `stateBackend` value is not a Redis backend, or undefined when it is one. */
+function redisStateBackendProblem(u: unknown): string | undefined {
+  const shape = "must be 'memory' or { type: 'redis', url: 'redis://host:port[/db]', keyPrefix: '<prefix>', cacheSize?: <entries> }";
+  if (typeof u !== 'object' || u === null || (u as { type?: unknown }).type !== 'redis') return shape;
+  const o = u as Record<string, unknown>;
+  const problems: string[] = [];
+  const unknown = Object.keys(o).filter((k) => !['type', 'url', 'keyPrefix', 'cacheSize'].includes(k));
+  if (unknown.length > 0) problems.push(`unknown field(s) ${unknown.join(', ')}`);
+  if (typeof o.url !== 'string' || !/^rediss?:\/\/[^/]/.test(o.url)) problems.push("url must be 'redis://host:port[/db]'");
+  if (typeof o.keyPrefix !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(o.keyPrefix)) problems.push('keyPrefix must be 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit');
+  if (o.cacheSize !== undefined && !(typeof o.cacheSize === 'number' && Number.isInteger(o.cacheSize) && o.cacheSize >= 1 && o.cacheSize <= 1 << 26)) problems.push(`cacheSize must be an integer in 1..${1 << 26}`);
+  return problems.length === 0 ? undefined : problems.join('; ');
+}
 
 export interface StreamEnvironmentOptions {
   /** Default parallelism of operators (default 1: one Node process runs on one core). */
@@ -50,8 +86,16 @@ export interface StreamEnvironmentOptions {
    * checkpoint storage resumes from its last completed checkpoint (default: a new id per run).
    */
   readonly jobId?: string;
-  /** Where completed checkpoints go: `'memory'` (default) or `'file:<directory>'`. */
+  /**
+   * Where completed checkpoints go: `'memory'` (default), `'file:<directory>'` or
+   * `'redis://host:port/db?prefix=<prefix>'`.
+   */
   readonly checkpointStorage?: string;
+  /**
+   * Where keyed state lives: `'memory'` (default) or
+   * `{ type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: 'sluice', cacheSize: 100_000 }`.
+   */
+  readonly stateBackend?: StateBackendOption;
 }
 
 export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId'>> & { readonly jobId: string | undefined };
@@ -93,5 +137,6 @@ export function decodeEnvironmentOptions(input: unknown): EnvironmentConfig {
     operatorChaining: o.operatorChaining ?? true,
     jobId: o.jobId,
     checkpointStorage: o.checkpointStorage ?? 'memory',
+    stateBackend: o.stateBackend ?? 'memory',
   };
 }

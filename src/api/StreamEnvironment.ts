@@ -21,6 +21,7 @@ import { buildExecutionPlan } from '../graph/buildExecutionPlan';
 import { InvalidTopologyError } from '../graph/TopologyProblem';
 import { runJob } from '../runtime/runJob';
 import { MemoryKeyedStateBackend } from '../state/MemoryKeyedStateBackend';
+import { redisKeyedStateBackendFactory } from '../state/RedisKeyedStateBackend';
 import { SingleOutputStream } from './DataStream';
 import { ConfigError, EnvironmentConfig, StreamEnvironmentOptions, decodeEnvironmentOptions } from './EnvironmentConfig';
 import { CheckpointConfig, CheckpointOptions, decodeCheckpointConfig } from '../checkpoint/CheckpointConfig';
@@ -128,7 +129,10 @@ export class StreamEnvironment {
       jobName,
       runJob(plan, {
         jobId,
-        createKeyedStateBackend: (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism),
+        createKeyedStateBackend:
+          this.config.stateBackend === 'memory'
+            ? (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism)
+            : redisKeyedStateBackendFactory(this.config.stateBackend, jobId, plan.tasks.flatMap((t) => t.chain.filter((n) => n.keySelector !== undefined).map((n) => n.uid))),
         checkpointing,
         restartStrategy,
       }),

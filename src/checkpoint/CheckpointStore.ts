@@ -13,6 +13,13 @@ export interface CheckpointStore {
   latest(): Promise<Either<string, CompletedCheckpoint | undefined>>;
   /** Ids of the retained checkpoints, oldest first. */
   ids(): Promise<CheckpointId[]>;
-  /** Drops every checkpoint of the job. */
+  /**
+   * At-most-once: records where source task `task` will have read up to, before it emits the
+   * records; a restart resumes there, so no record is read twice, even after the process died.
+   */
+  saveSourceProgress(task: string, position: unknown): Promise<void>;
+  /** The last progress saved by each source task. */
+  sourceProgress(): Promise<Either<string, ReadonlyMap<string, unknown>>>;
+  /** Drops every checkpoint (and saved source progress) of the job. */
   discardAll(): Promise<void>;
 }

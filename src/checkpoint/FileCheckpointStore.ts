@@ -4,6 +4,7 @@
  *   <root>/<jobId>/chk-<id>.json   one checkpoint, written to a temporary file, synced, renamed
  *   <root>/<jobId>/_latest         the id of the latest complete checkpoint, replaced last by
  *                                  an atomic rename: the one step that completes a checkpoint
+ *   <root>/<jobId>/progress-<task>.json   at-most-once: how far a source task may have read
  *
  * A crash before the rename leaves `_latest` naming the previous checkpoint, whose file is
  * still there: older files are pruned only after the pointer moved.
@@ -17,6 +18,23 @@ import { CheckpointId, CompletedCheckpoint, CompletedCheckpointCodec } from './C
 
 const POINTER = '_latest';
 const fileOf = (id: number) => `chk-${id}.json`;
+/** Leftovers of an interrupted checkpoint or pointer write (not of a progress file being replaced). */
+const CHECKPOINT_TMP = /^(chk-\d+\.json|_latest)\.tmp-/;
+
+/**
+ * The add in progress by job folder. Completing a checkpoint is three steps (data, pointer,
+ * prune) that must not interleave with the next one's: with maxConcurrent > 1 the coordinator
+ * does not wait for one add before the next, and interleaved steps share the pointer's
+ * temporary file and prune each other's files, which can leave `_latest` naming a deleted one.
+ */
+const addsInProgress = new Map<string, Promise<void>>();
+
+/** Replaces a file atomically (rename), without sync: it survives the process, not the machine. */
+async function replaceFile(file: string, content: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, content);
+  await fs.rename(tmp, file);
+}
 
 async function writeDurably(file: string, content: string): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
@@ -57,9 +75,20 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   async add(checkpoint: CompletedCheckpoint): Promise<void> {
-    await this.writeData(checkpoint);
-    await this.publish(checkpoint.id);
-    await this.prune(checkpoint.id);
+    const previous = addsInProgress.get(this.dir) ?? Promise.resolve();
+    const done = previous.then(async () => {
+      await this.writeData(checkpoint);
+      await this.publish(checkpoint.id);
+      await this.prune(checkpoint.id);
+    });
+    // The next add waits for this one whether it succeeds or not; its failure is the caller's.
+    const tail = done.catch(() => undefined);
+    addsInProgress.set(this.dir, tail);
+    try {
+      await done;
+    } finally {
+      if (addsInProgress.get(this.dir) === tail) addsInProgress.delete(this.dir);
+    }
   }
 
   /** Removes checkpoints beyond the retained number, and leftovers of interrupted writes. */
@@ -68,7 +97,7 @@ export class FileCheckpointStore implements CheckpointStore {
     const keep = new Set<number>(ids.filter((id) => id <= latest).slice(-this.retained));
     for (const name of await fs.readdir(this.dir)) {
       const m = /^chk-(\d+)\.json$/.exec(name);
-      const stale = (m !== null && !keep.has(Number(m[1])) && Number(m[1]) < latest) || name.includes('.tmp-');
+      const stale = (m !== null && !keep.has(Number(m[1])) && Number(m[1]) < latest) || CHECKPOINT_TMP.test(name);
       if (stale) await fs.rm(path.join(this.dir, name), { force: true });
     }
   }
@@ -94,21 +123,57 @@ export class FileCheckpointStore implements CheckpointStore {
     return right({ ...decoded.right, id: decoded.right.id as CheckpointId });
   }
 
-  async ids(): Promise<CheckpointId[]> {
+  async saveSourceProgress(task: string, position: unknown): Promise<void> {
+    if (!this.dirReady) {
+      await fs.mkdir(this.dir, { recursive: true });
+      this.dirReady = true;
+    }
+    await replaceFile(path.join(this.dir, `progress-${task}.json`), JSON.stringify(position));
+  }
+
+  async sourceProgress(): Promise<Either<string, ReadonlyMap<string, unknown>>> {
+    const found = new Map<string, unknown>();
     let names: string[];
     try {
       names = await fs.readdir(this.dir);
     } catch {
+      return right(found);
+    }
+    for (const name of names) {
+      const m = /^progress-(.+)\.json$/.exec(name);
+      if (m === null) continue;
+      try {
+        found.set(m[1], JSON.parse(await fs.readFile(path.join(this.dir, name), 'utf8')) as unknown);
+      } catch (e) {
+        return left(`cannot read source progress ${path.join(this.dir, name)}: ${(e as Error).message}`);
+      }
+    }
+    return right(found);
+  }
+
+  private dirReady = false;
+
+  /** Ids of the retained checkpoints: data beyond the pointer was never completed (invariant 4). */
+  async ids(): Promise<CheckpointId[]> {
+    let names: string[];
+    let pointer: string;
+    try {
+      names = await fs.readdir(this.dir);
+      pointer = (await fs.readFile(path.join(this.dir, POINTER), 'utf8')).trim();
+    } catch {
       return [];
     }
+    const latest = /^\d+$/.test(pointer) ? Number(pointer) : Infinity;
     return names
       .map((n) => /^chk-(\d+)\.json$/.exec(n))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => Number(m[1]) as CheckpointId)
+      .filter((id) => id <= latest)
       .sort((a, b) => a - b);
   }
 
   async discardAll(): Promise<void> {
     await fs.rm(this.dir, { recursive: true, force: true });
+    this.dirReady = false;
   }
 }

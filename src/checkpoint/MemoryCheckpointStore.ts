@@ -8,6 +8,7 @@ import { CheckpointStore } from './CheckpointStore';
 import { CheckpointId, CompletedCheckpoint } from './CheckpointTypes';
 
 const stores = new Map<string, CompletedCheckpoint[]>();
+const progress = new Map<string, Map<string, unknown>>();
 
 export class MemoryCheckpointStore implements CheckpointStore {
   readonly description = 'memory';
@@ -34,7 +35,18 @@ export class MemoryCheckpointStore implements CheckpointStore {
     return this.list().map((c) => c.id);
   }
 
+  async saveSourceProgress(task: string, position: unknown): Promise<void> {
+    let mine = progress.get(this.jobId);
+    if (mine === undefined) progress.set(this.jobId, (mine = new Map()));
+    mine.set(task, position);
+  }
+
+  async sourceProgress(): Promise<Either<string, ReadonlyMap<string, unknown>>> {
+    return right(new Map(progress.get(this.jobId) ?? []));
+  }
+
   async discardAll(): Promise<void> {
     stores.delete(this.jobId);
+    progress.delete(this.jobId);
   }
 }

@@ -24,7 +24,8 @@ export class PendingCheckpoint {
   }
 
   acknowledge(task: TaskId, snapshot: TaskSnapshot): AckOutcome {
-    if (this.status !== 'pending') return 'discarded';
+    // Discarded only once over: while persisting, a repeated ack is still a duplicate (as in Flink).
+    if (this.status === 'completed' || this.status === 'aborted') return 'discarded';
     if (!this.expected.has(task)) return 'unknownTask';
     if (this.snapshots.has(task)) return 'duplicate';
     this.snapshots.set(task, snapshot);

@@ -27,11 +27,12 @@ export const DEFAULT_RESTART_WITH_CHECKPOINTING: RestartStrategy = { type: 'fixe
 const nonNegative = t.refinement(t.number, (n) => n >= 0 && Number.isFinite(n), 'non-negative number');
 const count = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'non-negative integer');
 
-export const RestartStrategyCodec = t.union([
-  t.strict({ type: t.literal('none') }),
-  t.strict({ type: t.literal('fixed-delay'), attempts: count, delayMs: nonNegative }),
-  t.intersection([
-    t.strict({
+/** One codec per type, so that a bad field is reported against the type the user meant. */
+const CODECS = {
+  none: t.type({ type: t.literal('none') }),
+  'fixed-delay': t.type({ type: t.literal('fixed-delay'), attempts: count, delayMs: nonNegative }),
+  'exponential-delay': t.intersection([
+    t.type({
       type: t.literal('exponential-delay'),
       initialBackoffMs: nonNegative,
       maxBackoffMs: nonNegative,
@@ -40,17 +41,38 @@ export const RestartStrategyCodec = t.union([
     }),
     t.partial({ jitterFactor: t.refinement(t.number, (n) => n >= 0 && n <= 1, 'number in 0..1') }),
   ]),
-  t.strict({ type: t.literal('failure-rate'), maxFailuresPerInterval: count, failureRateIntervalMs: nonNegative, delayMs: nonNegative }),
-]);
+  'failure-rate': t.type({ type: t.literal('failure-rate'), maxFailuresPerInterval: count, failureRateIntervalMs: nonNegative, delayMs: nonNegative }),
+};
 
+/** The fields each type knows: any other is refused (t.strict would silently drop a typo such as `jiter`). */
+const FIELDS: { readonly [K in RestartStrategy['type']]: readonly string[] } = {
+  none: ['type'],
+  'fixed-delay': ['type', 'attempts', 'delayMs'],
+  'exponential-delay': ['type', 'initialBackoffMs', 'maxBackoffMs', 'backoffMultiplier', 'resetBackoffThresholdMs', 'jitterFactor'],
+  'failure-rate': ['type', 'maxFailuresPerInterval', 'failureRateIntervalMs', 'delayMs'],
+};
+
+export const RestartStrategyCodec = t.union([CODECS.none, CODECS['fixed-delay'], CODECS['exponential-delay'], CODECS['failure-rate']]);
+
+/** Decodes a restart strategy; a refusal names the type and every bad, missing or unknown field. */
 export function decodeRestartStrategy(input: unknown): RestartStrategy | string {
-  const decoded = RestartStrategyCodec.decode(input);
-  if (!isLeft(decoded)) return decoded.right as RestartStrategy;
-  const type = (input as { type?: unknown } | null)?.type;
-  return `invalid restart strategy ${JSON.stringify(input)}: ` +
-    (['none', 'fixed-delay', 'exponential-delay', 'failure-rate'].includes(type as string)
-      ? `check the fields of '${String(type)}' (see docs/guarantees.md)`
-      : `type must be one of none, fixed-delay, exponential-delay, failure-rate`);
+  const prefix = `invalid restart strategy ${JSON.stringify(input)}: `;
+  const type = typeof input === 'object' && input !== null ? (input as { type?: unknown }).type : undefined;
+  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(FIELDS, type)) {
+    return prefix + 'type must be one of none, fixed-delay, exponential-delay, failure-rate';
+  }
+  const known = FIELDS[type as RestartStrategy['type']];
+  const problems = new Set<string>();
+  for (const key of Object.keys(input as object)) if (!known.includes(key)) problems.add(`unknown field '${key}' (known: ${known.join(', ')})`);
+  const decoded = CODECS[type as RestartStrategy['type']].decode(input);
+  if (isLeft(decoded)) {
+    for (const e of decoded.left) {
+      const at = e.context[e.context.length - 1];
+      problems.add(e.value === undefined ? `${at.key} is missing (a ${at.type.name})` : `${at.key} ${JSON.stringify(e.value)} must be a ${at.type.name}`);
+    }
+  }
+  if (problems.size > 0) return prefix + `in '${type}', ${[...problems].join('; ')} (see docs/guarantees.md)`;
+  return (isLeft(decoded) ? undefined : decoded.right) as RestartStrategy;
 }
 
 export type RestartDecision = { readonly restart: true; readonly delayMs: number } | { readonly restart: false; readonly reason: string };
@@ -77,7 +99,8 @@ export function decideRestart(strategy: RestartStrategy, failures: readonly numb
       }
       const base = Math.min(strategy.maxBackoffMs, strategy.initialBackoffMs * Math.pow(strategy.backoffMultiplier, streak));
       const jitter = (strategy.jitterFactor ?? 0) * base * (2 * random() - 1);
-      return { restart: true, delayMs: Math.max(0, Math.round(base + jitter)) };
+      // As Flink: jitter spreads the delay, the cap still bounds it.
+      return { restart: true, delayMs: Math.min(strategy.maxBackoffMs, Math.max(0, Math.round(base + jitter))) };
     }
     case 'failure-rate': {
       const recent = failures.filter((f) => now - f <= strategy.failureRateIntervalMs).length + 1;

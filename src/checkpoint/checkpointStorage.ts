@@ -10,7 +10,7 @@ import { MemoryCheckpointStore } from './MemoryCheckpointStore';
 export function checkpointStoreFor(storage: string, jobId: string, retained: number): Either<string, CheckpointStore> {
   if (storage === 'memory') return right(new MemoryCheckpointStore(jobId, retained));
   if (storage.startsWith('file:')) {
-    const root = storage.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
+    const root = storage.slice('file:'.length).replace(/^\/\/(?=\/|$)/, '');
     if (root.length === 0) return left(`checkpointStorage '${storage}' names no directory; use 'file:/path/to/dir'`);
     return right(new FileCheckpointStore(root, jobId, retained));
   }

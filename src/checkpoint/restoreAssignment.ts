@@ -10,15 +10,15 @@ import { CompletedCheckpoint, NodeSnapshot, TaskRestore } from './CheckpointType
 
 export function restoreFor(task: TaskPlan, checkpoint: CompletedCheckpoint): Either<string, TaskRestore> {
   const uids = [...(task.source ? [task.source.node.uid] : []), ...task.chain.map((n) => n.uid)];
-  const nodes: Record<string, Array<{ index: number; parallelism: number; snapshot: NodeSnapshot }>> = {};
-  for (const uid of uids) nodes[uid] = [];
+  // A Map, not an object literal: uids are the user's strings, and 'constructor' must not find Object's.
+  const byUid = new Map<string, Array<{ index: number; parallelism: number; snapshot: NodeSnapshot }>>(uids.map((uid) => [uid, []]));
   for (const snapshot of checkpoint.tasks) {
     for (const [uid, node] of Object.entries(snapshot.nodes)) {
-      nodes[uid]?.push({ index: snapshot.index, parallelism: snapshot.parallelism, snapshot: node });
+      byUid.get(uid)?.push({ index: snapshot.index, parallelism: snapshot.parallelism, snapshot: node });
     }
   }
   if (task.source !== undefined) {
-    const former = nodes[task.source.node.uid];
+    const former = byUid.get(task.source.node.uid)!;
     if (former.length > 0 && former[0].parallelism !== task.parallelism) {
       return left(
         `source '${task.source.node.name}' ran with parallelism ${former[0].parallelism} in checkpoint ${checkpoint.id} ` +
@@ -26,14 +26,22 @@ export function restoreFor(task: TaskPlan, checkpoint: CompletedCheckpoint): Eit
       );
     }
   }
-  // In-flight records go back to the channels they were on: only the same task can take them.
-  const own = checkpoint.tasks.find((s) => s.task === task.id && s.parallelism === task.parallelism);
+  // In-flight records go back to the channels they were on: only a former instance of the same
+  // operators with the same index can take them. Found by uid, as state is: a task id is a
+  // position in the plan (`<vertex>-<index>`) and names another operator once one is added.
+  const mine = new Set(uids);
+  const formerInstances = checkpoint.tasks.filter((s) => {
+    const former = Object.keys(s.nodes);
+    return former.length > 0 && former.every((uid) => mine.has(uid));
+  });
+  const own = formerInstances.find((s) => s.index === task.index && s.parallelism === task.parallelism);
   const inFlight = checkpoint.tasks.some((s) => s.channels !== undefined && s.channels.inputs.concat(s.channels.outputs).some((c) => c.length > 0));
-  if (inFlight && checkpoint.tasks.some((s) => s.task === task.id && s.parallelism !== task.parallelism)) {
+  const rescaled = formerInstances.find((s) => s.parallelism !== task.parallelism);
+  if (inFlight && rescaled !== undefined) {
     return left(
       `checkpoint ${checkpoint.id} is unaligned and holds records in flight; it can only be restored with the same parallelism ` +
-        `(task '${task.name}' had ${checkpoint.tasks.find((s) => s.task === task.id)!.parallelism}, now ${task.parallelism})`,
+        `(task '${task.name}' had ${rescaled.parallelism}, now ${task.parallelism})`,
     );
   }
-  return right({ checkpointId: checkpoint.id, nodes, channels: own?.channels });
+  return right({ checkpointId: checkpoint.id, nodes: Object.fromEntries(byUid), channels: own?.channels });
 }

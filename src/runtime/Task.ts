@@ -36,6 +36,8 @@ export interface TaskDeps {
   readonly unaligned: boolean;
   readonly restore: TaskRestore | undefined;
   readonly createKeyedStateBackend: KeyedStateBackendFactory;
+  /** At-most-once: saves how far this source task will have read, before it emits; durable like the checkpoints. */
+  readonly saveSourceProgress: ((position: unknown) => Promise<void>) | undefined;
 }
 
 type InputItem = Extract<TaskMsg, { type: 'records' | 'endOfInput' | 'barrier' | 'barrier.cancel' }>;
@@ -193,19 +195,22 @@ export class Task {
   private async poll(): Promise<void> {
     if (this.phase !== 'running' || !this.gate!.hasRoom()) return;
     const { task, plan } = this.deps;
+    // At-most-once: read into a buffer, save the position after it, only then emit.
+    const held: unknown[] | undefined = this.deps.saveSourceProgress === undefined ? undefined : [];
     let result;
     try {
-      result = this.reader!.poll(plan.batchSize, this.emit);
+      result = this.reader!.poll(plan.batchSize, held === undefined ? this.emit : (r) => held.push(r));
       if (typeof result !== 'string') result = await result;
     } catch (e) {
       throw userFunctionFailed(task.source!.node.name, task.index, undefined, e, 'reading');
     }
+    if (held !== undefined) {
+      await this.deps.saveSourceProgress!(this.reader!.position());
+      for (let i = 0; i < held.length; i++) this.emit(held[i]);
+    }
     const written = this.chain!.endOfBatch();
     if (written !== undefined) await written;
     this.gate!.flushAll();
-    if (this.deps.checkpointing === 'at-most-once') {
-      dispatch(this.deps.master, { type: 'source.progress', task: task.id, position: this.reader!.position() });
-    }
     if (result === 'end') return this.endInput();
     if (this.gate!.hasRoom()) this.schedulePoll();
   }

@@ -4,7 +4,8 @@
  * lifecycle, applies the restart strategy when a task fails, and settles the job once every
  * task has closed. Tasks report facts to it; it never reaches into them.
  */
-import { Ref, dispatch, query, spawn, stop } from 'nact';
+import { Ref, dispatch, spawn, stop } from 'nact';
+import { ask } from './ask';
 import { isLeft } from 'fp-ts/Either';
 import { createActor } from 'xstate';
 import { ExecutionPlan, TaskId } from '../graph/ExecutionPlan';
@@ -13,12 +14,12 @@ import { CheckpointConfig } from '../checkpoint/CheckpointConfig';
 import { CheckpointStore } from '../checkpoint/CheckpointStore';
 import { CheckpointId, CompletedCheckpoint, TaskRestore } from '../checkpoint/CheckpointTypes';
 import { RestartStrategy, decideRestart } from '../checkpoint/RestartStrategy';
-import { CheckpointStats, CoordinatorRef } from '../checkpoint/coordinatorProtocol';
+import { CheckpointStats, CoordinatorMsg, CoordinatorRef } from '../checkpoint/coordinatorProtocol';
 import { spawnCoordinator } from '../checkpoint/coordinatorActor';
 import { restoreFor } from '../checkpoint/restoreAssignment';
 import { KeyedStateBackendFactory } from './Task';
 import { JobStatus, jobLifecycle } from './jobLifecycle';
-import { MasterMsg, MasterRef, TaskDrained, TaskFinished, TaskRef } from './protocol';
+import { MasterMsg, MasterRef, TaskDrained, TaskFinished, TaskMsg, TaskRef } from './protocol';
 import { spawnTask } from './taskActor';
 
 export interface JobOutcome {
@@ -64,8 +65,6 @@ class JobMaster {
   private readonly failures: number[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
   private checkpointStats: CheckpointStats | undefined;
-  /** Latest position each source task reported (at-most-once restarts resume there). */
-  private readonly sourcePositions = new Map<TaskId, unknown>();
 
   constructor(private readonly deps: JobMasterDeps, private readonly self: MasterRef) {
     this.lifecycle.subscribe((snapshot) => deps.onStatus(snapshot.value as JobStatus));
@@ -106,9 +105,6 @@ class JobMaster {
         if (msg.attempt !== this.attempt) return;
         this.closed.add(msg.task);
         if (this.closed.size === this.tasks.size) return this.allClosed();
-        return;
-      case 'source.progress':
-        this.sourcePositions.set(msg.task, msg.position);
         return;
       case 'job.cancel':
         this.lifecycle.send({ type: 'job.cancel' });
@@ -158,6 +154,12 @@ class JobMaster {
         firstId: (checkpoint?.id ?? 0) + 1,
       });
     }
+    let progress: ReadonlyMap<string, unknown> = new Map();
+    if (checkpointing?.config.mode === 'at-most-once') {
+      const saved = await checkpointing.store.sourceProgress();
+      if (isLeft(saved)) return this.failFatally(new Error(`cannot restore job '${this.deps.jobId}': ${saved.left}`));
+      progress = saved.right;
+    }
     const restores = new Map<TaskId, TaskRestore | undefined>();
     for (const task of this.deps.plan.tasks) {
       let restore: TaskRestore | undefined;
@@ -166,7 +168,7 @@ class JobMaster {
         if (isLeft(r)) return this.failFatally(new Error(r.left));
         restore = r.right;
       }
-      restores.set(task.id, this.withReportedPosition(task.id, task.source?.node.uid, task.index, task.parallelism, restore));
+      restores.set(task.id, task.source === undefined || !progress.has(task.id) ? restore : withSourcePosition(restore, task.source.node.uid, task.index, task.parallelism, progress.get(task.id)));
     }
     this.attempt++;
     this.tasks = new Map();
@@ -187,6 +189,10 @@ class JobMaster {
           unaligned: checkpointing?.config.unaligned ?? false,
           restore: restores.get(task.id),
           createKeyedStateBackend: this.deps.createKeyedStateBackend,
+          saveSourceProgress:
+            task.source !== undefined && checkpointing?.config.mode === 'at-most-once'
+              ? (position) => checkpointing.store.saveSourceProgress(task.id, position)
+              : undefined,
         }),
       );
     }
@@ -209,18 +215,6 @@ class JobMaster {
     this.lifecycle.send({ type: status === 'created' ? 'job.started' : 'job.restarted' });
   }
 
-  /**
-   * At-most-once: a restarted source resumes where it last reported, not where the checkpoint
-   * has it, so nothing is read twice (what was read after the checkpoint is not replayed).
-   */
-  private withReportedPosition(task: TaskId, uid: string | undefined, index: number, parallelism: number, restore: TaskRestore | undefined): TaskRestore | undefined {
-    if (uid === undefined || !this.sourcePositions.has(task)) return restore;
-    const position = this.sourcePositions.get(task);
-    const nodes = { ...(restore?.nodes ?? {}) };
-    nodes[uid] = [...(nodes[uid] ?? []).filter((f) => f.index !== index), { index, parallelism, snapshot: { source: position } }];
-    return { checkpointId: restore?.checkpointId ?? (0 as CheckpointId), nodes };
-  }
-
   private taskDrained(report: TaskDrained): void {
     if (this.drained.size === 0) this.pauseCheckpoints('jobFinishing');
     this.drained.set(report.task, report);
@@ -228,7 +222,7 @@ class JobMaster {
     this.lifecycle.send({ type: 'tasks.drained' });
     const attempt = this.attempt;
     const snapshots = [...this.drained.values()].map((d) => d.snapshot!);
-    query(this.coordinator!, (replyTo: Ref<CheckpointId | Error>) => ({ type: 'coordinator.final' as const, snapshots, replyTo }), this.deps.checkpointing!.config.timeoutMs)
+    ask<CheckpointId | Error, CoordinatorMsg>(this.self, this.coordinator!, (replyTo) => ({ type: 'coordinator.final', snapshots, replyTo }), this.deps.checkpointing!.config.timeoutMs)
       .then((answer) => answer, (e: Error) => e)
       .then((answer) => {
         if (answer instanceof Error) dispatch(this.self, { type: 'job.failure', attempt, error: new Error(`the final checkpoint failed: ${answer.message}`) });
@@ -284,7 +278,7 @@ class JobMaster {
       [...this.tasks].map(([id, ref]) =>
         this.finished.has(id) || this.stopping
           ? Promise.resolve(this.finished.get(id)?.counters)
-          : query(ref, (replyTo: Ref<TaskCounters>) => ({ type: 'task.report' as const, replyTo }), REPORT_TIMEOUT_MS).catch(() => undefined),
+          : ask<TaskCounters, TaskMsg>(this.self, ref, (replyTo) => ({ type: 'task.report', replyTo }), REPORT_TIMEOUT_MS).catch(() => undefined),
       ),
     );
     return sumCounters(reports.filter((r): r is TaskCounters => r !== undefined));
@@ -309,6 +303,16 @@ class JobMaster {
   dispose(): void {
     if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
   }
+}
+
+/**
+ * At-most-once: a restarted source resumes where it saved its progress, not where the
+ * checkpoint has it, so nothing is read twice (what was read since the checkpoint is lost).
+ */
+function withSourcePosition(restore: TaskRestore | undefined, uid: string, index: number, parallelism: number, position: unknown): TaskRestore {
+  const nodes = { ...(restore?.nodes ?? {}) };
+  nodes[uid] = [...(nodes[uid] ?? []).filter((f) => f.index !== index), { index, parallelism, snapshot: { source: position } }];
+  return { ...restore, checkpointId: restore?.checkpointId ?? (0 as CheckpointId), nodes };
 }
 
 export function spawnJobMaster(parent: Ref<unknown>, name: string, deps: JobMasterDeps): MasterRef {

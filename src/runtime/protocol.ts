@@ -46,8 +46,6 @@ export type MasterMsg =
   | { readonly type: 'task.finished'; readonly attempt: number; readonly report: TaskFinished }
   | { readonly type: 'task.failed'; readonly attempt: number; readonly task: TaskId; readonly error: Error }
   | { readonly type: 'task.closed'; readonly attempt: number; readonly task: TaskId }
-  /** A source's position after a poll, for at-most-once restarts that do not rewind. */
-  | { readonly type: 'source.progress'; readonly task: TaskId; readonly position: unknown }
   | CoordinatorReport
   | { readonly type: 'job.deploy' }
   /** A failure outside any task (the final checkpoint could not be stored). */

@@ -2,7 +2,8 @@
  * Starts a planned job: an actor system of its own, the job master under it, and the
  * outcome as a promise. The system is stopped once the job has settled.
  */
-import { Ref, dispatch, query, start, stop } from 'nact';
+import { Ref, dispatch, start, stop } from 'nact';
+import { ask as askActor } from './ask';
 import { ExecutionPlan } from '../graph/ExecutionPlan';
 import { JobCounters } from '../metrics/TaskCounters';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
@@ -55,7 +56,7 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
       resolve(o);
     },
   });
-  const ask = <R>(make: (replyTo: Ref<R>) => MasterMsg, timeoutMs = QUERY_TIMEOUT_MS): Promise<R> => query(master, make, timeoutMs) as Promise<R>;
+  const ask = <R>(make: (replyTo: Ref<R>) => MasterMsg, timeoutMs = QUERY_TIMEOUT_MS): Promise<R> => askActor<R, MasterMsg>(system, master, make, timeoutMs);
   return {
     outcome,
     status: () => status,

@@ -3,7 +3,8 @@ import { ChildProcess, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Counted, audit } from '../support/countingJob';
+import { CheckpointingMode } from '../../src';
+import { Audit, Counted, audit } from '../support/countingJob';
 
 const RECORDS = 150_000;
 const KEYS = 50;
@@ -11,8 +12,8 @@ const SEED = 42;
 const JOB = path.join(__dirname, '..', 'support', 'killableJob.js');
 
 /** Starts the job; resolves on exit with whether it printed `finished` and how many checkpoints it completed. */
-function start(dir: string): { child: ChildProcess; firstCheckpoint: Promise<void>; exit: Promise<{ finished: boolean; checkpoints: number; code: number | null }> } {
-  const child = spawn(process.execPath, [JOB, dir, String(RECORDS), String(SEED), String(KEYS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function start(dir: string, mode: CheckpointingMode): { child: ChildProcess; firstCheckpoint: Promise<void>; exit: Promise<{ finished: boolean; checkpoints: number; code: number | null }> } {
+  const child = spawn(process.execPath, [JOB, dir, String(RECORDS), String(SEED), String(KEYS), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   let onCheckpoint: () => void = () => {};
@@ -41,7 +42,7 @@ async function committedOutput(dir: string): Promise<Counted[]> {
   return lines;
 }
 
-describe('scenario: the process is killed with SIGKILL and started again (invariant 3)', function () {
+describe('scenario: the process is killed with SIGKILL and started again, in each delivery mode (invariant 3)', function () {
   this.timeout(120_000);
   let dir: string;
   beforeEach(async () => {
@@ -51,12 +52,13 @@ describe('scenario: the process is killed with SIGKILL and started again (invari
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('resumes from the last completed checkpoint: the committed output holds every input exactly once', async () => {
+  /** Runs the job, killing its process at a different moment of each of the first runs, until it finishes. */
+  async function killRepeatedly(mode: CheckpointingMode): Promise<{ kills: number; audit: Audit }> {
     let kills = 0;
     for (let run = 0; run < 12; run++) {
-      const { child, firstCheckpoint, exit } = start(dir);
+      const { child, firstCheckpoint, exit } = start(dir, mode);
       if (run < 4) {
-        // Kill at a different moment of each run, once it has made progress.
+        // Once the run has made progress: at least one checkpoint completed.
         await Promise.race([firstCheckpoint, exit]);
         await new Promise((r) => setTimeout(r, [3, 17, 41, 70][run]));
         if (child.exitCode === null) {
@@ -67,10 +69,29 @@ describe('scenario: the process is killed with SIGKILL and started again (invari
       const { finished } = await exit;
       if (finished) break;
     }
-    expect(kills, 'processes killed mid-job').to.be.at.least(2);
     const outputs = await committedOutput(dir);
-    expect(audit(outputs, RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
-    // The finished job discarded its checkpoints and left no in-progress files behind.
+    // The finished job left no in-progress files behind.
     expect((await fs.readdir(path.join(dir, 'out'))).filter((n) => n.endsWith('.inprogress'))).to.deep.equal([]);
+    return { kills, audit: audit(outputs, RECORDS, SEED, KEYS) };
+  }
+
+  it('exactly-once: the committed output holds every input exactly once', async () => {
+    const { kills, audit: a } = await killRepeatedly('exactly-once');
+    expect(kills, 'processes killed mid-job').to.be.at.least(2);
+    expect(a).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+  });
+
+  it('at-least-once: nothing is lost', async () => {
+    const { kills, audit: a } = await killRepeatedly('at-least-once');
+    expect(kills, 'processes killed mid-job').to.be.at.least(2);
+    expect(a.lost).to.equal(0);
+    expect(a.stateUnder).to.equal(0);
+  });
+
+  it('at-most-once: nothing is repeated, though the process died', async () => {
+    const { kills, audit: a } = await killRepeatedly('at-most-once');
+    expect(kills, 'processes killed mid-job').to.be.at.least(2);
+    expect(a.duplicated).to.equal(0);
+    expect(a.stateOver).to.equal(0);
   });
 });
