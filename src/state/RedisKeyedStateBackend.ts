@@ -1,0 +1,514 @@
+/**
+ * Keyed state in Redis behind a bounded write-back cache, per task. The hot path reads and
+ * writes the cache only: `prefetch` loads the keys of a batch that the cache lacks in one
+ * pipeline (and writes back the dirty entries it evicts in the same round trip), and
+ * `snapshot` flushes dirty entries in one pipeline. Layout (see docs/redis.md):
+ *
+ *   <prefix>:<jobId>:<operatorUid>:kg:<keyGroup>   hash: <state>/<key text> -> entry text
+ *
+ * where <state> is the state name URI-encoded (so it holds no '/') and the entry text comes
+ * from the state's serializer (entryCodec.ts). A key group is one hash, so it moves whole.
+ *
+ * Exactness: the working hashes are a spill area, not the checkpoint. A snapshot carries the
+ * state itself (the same KeyedStateSnapshot as the memory backend), and `restore` replaces
+ * the owned key groups' hashes by the snapshot's content, so writes made after checkpoint n
+ * (evicted or flushed before a failure) cannot leak into a restore of n.
+ */
+import { Either, isLeft, left, right } from 'fp-ts/Either';
+import type Redis from 'ioredis';
+import { Key, keyToString } from './keyHash';
+import { KeyGroupRange, keyGroupOfKeyString } from './keyGroups';
+import { KeyedStateBackend, KeyedStateSnapshot } from './KeyedStateBackend';
+import { AggregatingState, ListState, MapState, ReducingState, ValueState } from './State';
+import {
+  AggregatingStateDescriptor,
+  AnyStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from './StateDescriptor';
+import { StateTable } from './StateTable';
+import { EntryCodec, entryCodecFor } from './entryCodec';
+import { TableAggregatingState, TableListState, TableMapState, TableReducingState, TableValueState } from './keyedStates';
+import { connectRedis, redactUrl, whenReady } from './redisConnection';
+
+/** The `stateBackend` option for Redis. */
+export interface RedisStateBackendOptions {
+  readonly type: 'redis';
+  /** `redis://[user:password@]host:port[/db]` */
+  readonly url: string;
+  /** Shared by all keys of the job's state: `<keyPrefix>:<jobId>:...`. */
+  readonly keyPrefix: string;
+  /** Entries (state × key) each task keeps in memory (default 100 000). */
+  readonly cacheSize?: number;
+}
+
+export const DEFAULT_REDIS_CACHE_SIZE = 100_000;
+
+/** The hash holding key group `keyGroup` of one operator's state. */
+export function keyGroupHashKey(keyPrefix: string, jobId: string, operatorUid: string, keyGroup: number): string {
+  return `${keyPrefix}:${jobId}:${operatorUid}:kg:${keyGroup}`;
+}
+
+/** The hash field of `keyString` in state `stateName`. */
+export function stateField(stateName: string, keyString: string): string {
+  return `${encodeURIComponent(stateName)}/${keyString}`;
+}
+
+/** The state name and key text of a hash field; undefined for a field of another shape. */
+export function parseStateField(field: string): { readonly state: string; readonly keyString: string } | undefined {
+  const slash = field.indexOf('/');
+  if (slash <= 0) return undefined;
+  try {
+    return { state: decodeURIComponent(field.slice(0, slash)), keyString: field.slice(slash + 1) };
+  } catch {
+    return undefined;
+  }
+}
+
+interface KeyCursor {
+  key: Key;
+  keyString: string;
+  keyGroup: number;
+}
+
+interface RegisteredState {
+  readonly name: string;
+  readonly descriptor: AnyStateDescriptor;
+  readonly codec: EntryCodec;
+  readonly fieldPrefix: string;
+  readonly primitive: unknown;
+}
+
+/** One state of one key, resident in the cache. */
+interface CacheEntry {
+  readonly field: string;
+  readonly keyString: string;
+  readonly keyGroup: number;
+  readonly state: RegisteredState;
+  /** undefined: the key has no value in this state. */
+  value: unknown;
+  /** Differs from what Redis holds. */
+  dirty: boolean;
+  /** The serialized value, kept while it is known, so snapshots do not serialize twice. */
+  text: string | undefined;
+  /** Why the stored entry could not be decoded; every access fails with it. */
+  error: string | undefined;
+  /** The prefetch that last touched it: entries of the current batch are never evicted. */
+  generation: number;
+}
+
+export interface RedisKeyedStateBackendConfig {
+  readonly url: string;
+  readonly keyPrefix: string;
+  readonly jobId: string;
+  readonly operatorUid: string;
+  readonly cacheSize: number;
+}
+
+/** Fields per HSET command when restoring, so no single command gets huge. */
+const RESTORE_CHUNK = 1000;
+
+class RedisStateTable<V> implements StateTable<V> {
+  constructor(private readonly backend: RedisKeyedStateBackend, private readonly state: RegisteredState) {}
+  get(): V | undefined {
+    return this.backend.read(this.state) as V | undefined;
+  }
+  put(value: V): void {
+    this.backend.write(this.state, value);
+  }
+  remove(): void {
+    this.backend.write(this.state, undefined);
+  }
+}
+
+export class RedisKeyedStateBackend implements KeyedStateBackend {
+  private readonly cursor: KeyCursor = { key: '', keyString: '', keyGroup: -1 };
+  private readonly states = new Map<string, RegisteredState>();
+  /** Least recently prefetched first (a Map keeps insertion order; a touch re-inserts). */
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly dirty = new Set<CacheEntry>();
+  /**
+   * States of which Redis may hold entries the cache lacks (restored, or evicted with a value).
+   * For the others the cache is the whole truth: a key not in it has no value, and a read
+   * needs no round trip even for a key that was not prefetched.
+   */
+  private readonly remoteStates = new Set<string>();
+  private generation = 0;
+  private readonly client: Redis;
+  /** Set once the connection was lost or a command failed: every later operation fails with it. */
+  private failure: Error | undefined;
+  private wasReady = false;
+  private disposed = false;
+  /** The pipeline under way, awaited by dispose so that nothing is written after it. */
+  private inflight: Promise<unknown> | undefined;
+  /** Settles once the client can take commands (they are refused before, not queued). */
+  private readonly connected: Promise<void>;
+
+  constructor(readonly keyGroupRange: KeyGroupRange, private readonly maxParallelism: number, private readonly config: RedisKeyedStateBackendConfig) {
+    if (!Number.isInteger(config.cacheSize) || config.cacheSize < 1) throw new RangeError(`cacheSize must be a positive integer, got ${config.cacheSize}`);
+    this.client = connectRedis(config.url);
+    this.connected = whenReady(this.client, config.url);
+    this.connected.catch(() => undefined);
+    this.client.on('ready', () => (this.wasReady = true));
+    this.client.on('close', () => {
+      // State evicted to Redis may be gone (a restarted server) or a write may be lost: only
+      // a restore from the last checkpoint is safe now.
+      if (this.wasReady && !this.disposed) this.failure ??= new Error(`the connection to Redis at ${redactUrl(config.url)} was lost; the task fails over to the last checkpoint`);
+    });
+  }
+
+  private hashOf(keyGroup: number): string {
+    return keyGroupHashKey(this.config.keyPrefix, this.config.jobId, this.config.operatorUid, keyGroup);
+  }
+
+  setCurrentKey(key: Key): void {
+    const keyString = keyToString(key);
+    const keyGroup = keyGroupOfKeyString(keyString, this.maxParallelism);
+    if (keyGroup < this.keyGroupRange.start || keyGroup > this.keyGroupRange.end) {
+      throw new Error(
+        `key ${keyString} is in key group ${keyGroup}, outside this task's range ` +
+          `${this.keyGroupRange.start}..${this.keyGroupRange.end}: records must reach keyed state through keyBy`,
+      );
+    }
+    this.cursor.key = key;
+    this.cursor.keyString = keyString;
+    this.cursor.keyGroup = keyGroup;
+  }
+
+  getCurrentKey(): Key {
+    return this.cursor.key;
+  }
+
+  // --- the hot path: cache only -----------------------------------------------------------------
+
+  /** @internal The current key's value in `state`. */
+  read(state: RegisteredState): unknown {
+    const entry = this.cache.get(state.fieldPrefix + this.cursor.keyString);
+    if (entry === undefined) {
+      if (this.remoteStates.has(state.name)) this.notLoaded(state);
+      return undefined;
+    }
+    if (entry.error !== undefined) throw new Error(`cannot restore state '${state.name}' of key ${entry.keyString}: ${entry.error}`);
+    return entry.value;
+  }
+
+  /** @internal Sets (or, with undefined, removes) the current key's value in `state`. */
+  write(state: RegisteredState, value: unknown): void {
+    const { keyString, keyGroup } = this.cursor;
+    if (keyGroup < 0) throw new Error('keyed state was written before a key was set: use keyed state only while processing a record of a keyed stream');
+    const field = state.fieldPrefix + keyString;
+    let entry = this.cache.get(field);
+    if (entry === undefined) {
+      if (this.remoteStates.has(state.name)) this.notLoaded(state);
+      if (value === undefined) return;
+      entry = { field, keyString, keyGroup, state, value: undefined, dirty: false, text: undefined, error: undefined, generation: this.generation };
+      this.cache.set(field, entry);
+    }
+    if (entry.error !== undefined) throw new Error(`cannot restore state '${state.name}' of key ${keyString}: ${entry.error}`);
+    entry.value = value;
+    entry.text = undefined;
+    entry.dirty = true;
+    this.dirty.add(entry);
+  }
+
+  private notLoaded(state: RegisteredState): never {
+    throw new Error(
+      `state '${state.name}' of key ${this.cursor.keyString} is not loaded: with the Redis backend, keyed state is readable ` +
+        `for the keys of the batch being processed (prefetched); access state only for the current record's key`,
+    );
+  }
+
+  // --- registration -----------------------------------------------------------------------------
+
+  private register<P>(descriptor: AnyStateDescriptor, create: (table: RedisStateTable<any>) => P): P {
+    const existing = this.states.get(descriptor.name);
+    if (existing !== undefined) {
+      if (existing.descriptor.kind !== descriptor.kind) {
+        throw new Error(`state '${descriptor.name}' is already a ${existing.descriptor.kind} state; give the ${descriptor.kind} state another name`);
+      }
+      return existing.primitive as P;
+    }
+    const partial = { name: descriptor.name, descriptor, codec: entryCodecFor(descriptor), fieldPrefix: stateField(descriptor.name, ''), primitive: undefined as unknown };
+    const state = partial as { -readonly [K in keyof RegisteredState]: RegisteredState[K] };
+    state.primitive = create(new RedisStateTable<unknown>(this, state));
+    this.states.set(descriptor.name, state);
+    return state.primitive as P;
+  }
+
+  getValueState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
+    return this.register(d, (table) => new TableValueState<T>(table, d.defaultValue));
+  }
+  getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
+    return this.register(d, (table) => new TableListState<T>(table));
+  }
+  getMapState<K, V>(d: MapStateDescriptor<K, V>): MapState<K, V> {
+    return this.register(d, (table) => new TableMapState<K, V>(table));
+  }
+  getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
+    return this.register(d, (table) => new TableReducingState<T>(table, d.reduce));
+  }
+  getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
+    return this.register(d, (table) => new TableAggregatingState<IN, ACC, OUT>(table, d.aggregate));
+  }
+
+  // --- batches ------------------------------------------------------------------------------------
+
+  /**
+   * Touches the batch's entries (most recently used), evicts the least recently used beyond the
+   * bound, and loads what is missing, writing evicted dirty entries in the same pipeline.
+   * Undefined when there is nothing to send: the hot path then awaits nothing.
+   */
+  prefetch(keys: readonly Key[]): Promise<void> | undefined {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const generation = ++this.generation;
+    const missing: CacheEntry[] = [];
+    const { start, end } = this.keyGroupRange;
+    for (let i = 0; i < keys.length; i++) {
+      const keyString = keyToString(keys[i]);
+      const keyGroup = keyGroupOfKeyString(keyString, this.maxParallelism);
+      // setCurrentKey refuses it with a clear message when the record is processed.
+      if (keyGroup < start || keyGroup > end) continue;
+      for (const state of this.states.values()) {
+        const field = state.fieldPrefix + keyString;
+        const entry = this.cache.get(field);
+        if (entry !== undefined) {
+          if (entry.generation !== generation) {
+            entry.generation = generation;
+            this.cache.delete(field);
+            this.cache.set(field, entry);
+          }
+        } else if (this.remoteStates.has(state.name)) {
+          const loading: CacheEntry = { field, keyString, keyGroup, state, value: undefined, dirty: false, text: undefined, error: undefined, generation };
+          this.cache.set(field, loading);
+          missing.push(loading);
+        }
+      }
+    }
+    const evicted = this.evict(generation);
+    if (missing.length === 0 && evicted.length === 0) return undefined;
+    return this.track(this.loadAndWriteBack(missing, evicted));
+  }
+
+  /** Removes least recently used entries beyond the bound, except those of the current batch. */
+  private evict(generation: number): CacheEntry[] {
+    let excess = this.cache.size - this.config.cacheSize;
+    if (excess <= 0) return [];
+    const written: CacheEntry[] = [];
+    for (const entry of this.cache.values()) {
+      if (excess <= 0 || entry.generation === generation) break;
+      this.cache.delete(entry.field);
+      excess--;
+      if (entry.dirty) {
+        this.dirty.delete(entry);
+        written.push(entry);
+      }
+      if (entry.value !== undefined || entry.error !== undefined) this.remoteStates.add(entry.state.name);
+    }
+    return written;
+  }
+
+  private async loadAndWriteBack(missing: readonly CacheEntry[], evicted: readonly CacheEntry[]): Promise<void> {
+    const pipeline = this.client.pipeline();
+    this.queueWrites(pipeline, evicted);
+    const byHash = new Map<string, CacheEntry[]>();
+    for (const entry of missing) {
+      const hash = this.hashOf(entry.keyGroup);
+      let list = byHash.get(hash);
+      if (list === undefined) byHash.set(hash, (list = []));
+      list.push(entry);
+    }
+    const reads: CacheEntry[][] = [];
+    for (const [hash, entries] of byHash) {
+      pipeline.hmget(hash, ...entries.map((e) => e.field));
+      reads.push(entries);
+    }
+    const results = await this.exec(pipeline);
+    const offset = results.length - reads.length;
+    for (let r = 0; r < reads.length; r++) {
+      const texts = results[offset + r] as Array<string | null>;
+      const entries = reads[r];
+      for (let i = 0; i < entries.length; i++) {
+        const text = texts[i];
+        if (text === null) continue;
+        const decoded = entries[i].state.codec.decode(text);
+        if (isLeft(decoded)) entries[i].error = decoded.left;
+        else {
+          entries[i].value = decoded.right;
+          entries[i].text = text;
+        }
+      }
+    }
+  }
+
+  /** HSET / HDEL commands for the entries, grouped by key-group hash; marks them clean. */
+  private queueWrites(pipeline: ReturnType<Redis['pipeline']>, entries: Iterable<CacheEntry>): void {
+    const sets = new Map<string, string[]>();
+    const dels = new Map<string, string[]>();
+    for (const entry of entries) {
+      const hash = this.hashOf(entry.keyGroup);
+      if (entry.value === undefined) {
+        let list = dels.get(hash);
+        if (list === undefined) dels.set(hash, (list = []));
+        list.push(entry.field);
+      } else {
+        let list = sets.get(hash);
+        if (list === undefined) sets.set(hash, (list = []));
+        entry.text ??= entry.state.codec.encode(entry.value);
+        list.push(entry.field, entry.text);
+      }
+      entry.dirty = false;
+    }
+    for (const [hash, args] of sets) pipeline.hset(hash, ...args);
+    for (const [hash, fields] of dels) pipeline.hdel(hash, ...fields);
+  }
+
+  /** Runs a pipeline; any failed command fails the backend for good. */
+  private async exec(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+    if (this.disposed) throw new Error('the Redis state backend was disposed');
+    try {
+      await this.connected;
+      const results = (await pipeline.exec()) ?? [];
+      const out: unknown[] = [];
+      for (const [error, value] of results) {
+        if (error !== null) throw error;
+        out.push(value);
+      }
+      return out;
+    } catch (e) {
+      this.failure ??= new Error(`Redis at ${redactUrl(this.config.url)} failed: ${(e as Error).message}`);
+      throw this.failure;
+    }
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inflight = promise;
+    return promise;
+  }
+
+  // --- checkpoints ----------------------------------------------------------------------------------
+
+  keyCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const name of this.states.keys()) counts[name] = 0;
+    for (const entry of this.cache.values()) if (entry.value !== undefined) counts[entry.state.name]++;
+    return counts;
+  }
+
+  /** Entries resident in the cache (for tests of the bound and for metrics). */
+  cachedEntries(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * Flushes the dirty entries in one pipeline, then returns the state: from the cache when it
+   * holds all of it, otherwise read back from the owned key groups' hashes in one pipeline.
+   */
+  async snapshot(_checkpointId: number): Promise<KeyedStateSnapshot> {
+    if (this.failure !== undefined) throw this.failure;
+    const work = this.track(this.flushAndRead());
+    return work;
+  }
+
+  private async flushAndRead(): Promise<KeyedStateSnapshot> {
+    const fromCache = this.remoteStates.size === 0;
+    if (this.dirty.size === 0 && fromCache) return this.snapshotFromCache();
+    const pipeline = this.client.pipeline();
+    this.queueWrites(pipeline, this.dirty);
+    this.dirty.clear();
+    const { start, end } = this.keyGroupRange;
+    if (!fromCache) for (let kg = start; kg <= end; kg++) pipeline.hgetall(this.hashOf(kg));
+    const results = await this.exec(pipeline);
+    if (fromCache) return this.snapshotFromCache();
+    const keyGroups: Record<string, Record<string, Array<readonly [string, string]>>> = {};
+    const hashes = results.slice(results.length - (end - start + 1)) as Array<Record<string, string>>;
+    hashes.forEach((hash, i) => {
+      for (const [field, text] of Object.entries(hash)) {
+        const parsed = parseStateField(field);
+        if (parsed === undefined) continue;
+        ((keyGroups[start + i] ??= {})[parsed.state] ??= []).push([parsed.keyString, text]);
+      }
+    });
+    return { keyGroups };
+  }
+
+  private snapshotFromCache(): KeyedStateSnapshot {
+    const keyGroups: Record<string, Record<string, Array<readonly [string, string]>>> = {};
+    for (const entry of this.cache.values()) {
+      if (entry.value === undefined) continue;
+      entry.text ??= entry.state.codec.encode(entry.value);
+      ((keyGroups[entry.keyGroup] ??= {})[entry.state.name] ??= []).push([entry.keyString, entry.text]);
+    }
+    return { keyGroups };
+  }
+
+  /**
+   * Replaces the owned key groups' hashes by the snapshots' content (deleting them when the
+   * snapshots hold nothing for them), so that nothing written after the checkpoint survives.
+   */
+  async restore(snapshots: readonly KeyedStateSnapshot[]): Promise<Either<string, void>> {
+    if (this.states.size > 0 || this.cache.size > 0) return left('restore must happen before any state is used');
+    const { start, end } = this.keyGroupRange;
+    const fields = new Map<number, string[]>();
+    for (const snapshot of snapshots) {
+      for (const [kgText, states] of Object.entries(snapshot.keyGroups)) {
+        const kg = Number(kgText);
+        if (!Number.isInteger(kg) || kgText.trim() === '') return left(`invalid key group '${kgText}' in snapshot`);
+        if (kg < start || kg > end) continue;
+        let args = fields.get(kg);
+        if (args === undefined) fields.set(kg, (args = []));
+        for (const [name, entries] of Object.entries(states)) {
+          if (entries.length > 0) this.remoteStates.add(name);
+          for (const [keyString, text] of entries) args.push(stateField(name, keyString), text);
+        }
+      }
+    }
+    const pipeline = this.client.multi();
+    for (let kg = start; kg <= end; kg++) {
+      const hash = this.hashOf(kg);
+      pipeline.del(hash);
+      const args = fields.get(kg) ?? [];
+      for (let i = 0; i < args.length; i += 2 * RESTORE_CHUNK) pipeline.hset(hash, ...args.slice(i, i + 2 * RESTORE_CHUNK));
+    }
+    await this.track(this.exec(pipeline));
+    return right(undefined);
+  }
+
+  /** Waits for the pipeline under way, then closes the connection: nothing is written after. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    try {
+      await this.inflight;
+    } catch {
+      // Already reported to the task that awaited it.
+    }
+    this.disposed = true;
+    this.cache.clear();
+    this.dirty.clear();
+    this.states.clear();
+    this.client.disconnect();
+  }
+}
+
+/**
+ * Creates the backends of a job's keyed tasks. The operator uid names the key space; until
+ * the runtime passes it to the factory, it is read from the plan when the job has one keyed
+ * operator, and otherwise each backend gets its own space (see docs/redis.md).
+ */
+export function redisKeyedStateBackendFactory(
+  options: RedisStateBackendOptions,
+  jobId: string,
+  keyedOperatorUids: readonly string[],
+): (range: KeyGroupRange, maxParallelism: number) => RedisKeyedStateBackend {
+  const distinct = [...new Set(keyedOperatorUids)];
+  let anonymous = 0;
+  return (range, maxParallelism) =>
+    new RedisKeyedStateBackend(range, maxParallelism, {
+      url: options.url,
+      keyPrefix: options.keyPrefix,
+      jobId,
+      operatorUid: distinct.length === 1 ? distinct[0] : `keyed-${process.pid}-${++anonymous}`,
+      cacheSize: options.cacheSize ?? DEFAULT_REDIS_CACHE_SIZE,
+    });
+}
