@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import * as t from 'io-ts';
+import { CollectSink, StreamEnvironment } from '../../src';
+import { KafkaDeadLetter, KafkaSource, fromKafka, kafkaDeadLetters } from '../../src/connectors/KafkaSource';
+import { kafkaBootstrap } from '../support/kafkaService';
+import { createTopic, produce, uniqueTopic } from '../support/kafkaTopics';
+
+const EventCodec = t.type({ id: t.number, key: t.number });
+type Event = t.TypeOf<typeof EventCodec>;
+
+const events = (n: number, partitions: number) =>
+  Array.from({ length: n }, (_, id) => ({ key: String(id % 97), value: JSON.stringify({ id, key: id % 97 }), partition: id % partitions }));
+
+describe('connectors/KafkaSource (real broker)', function () {
+  this.timeout(120_000);
+  let bootstrap: string;
+  before(async function () {
+    this.timeout(600_000);
+    bootstrap = await kafkaBootstrap(this);
+  });
+
+  describe('in bounded mode, with 3 partitions over 2 instances', () => {
+    it('reads every record of the topic exactly once and ends', async () => {
+      const topic = uniqueTopic('source-exact');
+      await createTopic(bootstrap, topic, 3);
+      await produce(bootstrap, topic, events(5000, 3));
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      const read = await fromKafka(env, new KafkaSource({ brokers: [bootstrap], topics: [topic], format: { codec: EventCodec }, boundedness: 'bounded' })).executeAndCollect();
+      expect(read.length).to.equal(5000);
+      expect(new Set(read.map((e) => e.id)).size).to.equal(5000);
+      expect(read.every((e) => e.key === e.id % 97)).to.equal(true);
+    });
+
+    it('keeps the order of each partition', async () => {
+      const topic = uniqueTopic('source-order');
+      await createTopic(bootstrap, topic, 2);
+      await produce(bootstrap, topic, events(2000, 2));
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      const read = await fromKafka(env, new KafkaSource({ brokers: [bootstrap], topics: [topic], format: { codec: EventCodec }, boundedness: 'bounded' })).executeAndCollect();
+      for (const partition of [0, 1]) {
+        const ids = read.filter((e) => e.id % 2 === partition).map((e) => e.id);
+        expect(ids).to.deep.equal([...ids].sort((a, b) => a - b));
+      }
+    });
+  });
+
+  describe('when records fail to decode', () => {
+    it('sends each to the dead-letter output with its reason and goes on', async () => {
+      const topic = uniqueTopic('source-dlq');
+      await createTopic(bootstrap, topic, 2);
+      const good = events(1000, 2);
+      const bad = [
+        { value: 'not json at all', partition: 0 },
+        { value: JSON.stringify({ id: 'seven', key: 1 }), partition: 1 },
+        { value: null, partition: 0 },
+      ];
+      await produce(bootstrap, topic, [...good.slice(0, 500), ...bad, ...good.slice(500)]);
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      const records = fromKafka(env, new KafkaSource({ brokers: [bootstrap], topics: [topic], format: { codec: EventCodec }, boundedness: 'bounded' }));
+      const dead = new CollectSink<KafkaDeadLetter>();
+      records.getSideOutput(kafkaDeadLetters).sinkTo(dead);
+      const read = await records.executeAndCollect();
+      expect(read.length).to.equal(1000);
+      const letters = dead.records().sort((a, b) => a.offset - b.offset || a.partition - b.partition);
+      expect(letters.map((l) => l.value)).to.have.members(['not json at all', JSON.stringify({ id: 'seven', key: 1 }), null]);
+      expect(letters.find((l) => l.value === 'not json at all')!.reason).to.match(/^not JSON/);
+      expect(letters.find((l) => l.value !== null && l.value.includes('seven'))!.reason).to.match(/Invalid value "seven" supplied to .*\/id: number/);
+      expect(letters.find((l) => l.value === null)!.reason).to.equal('no value (tombstone)');
+      expect(letters.every((l) => l.topic === topic)).to.equal(true);
+    });
+
+    it('uses a custom deserializer and its Left as the reason', async () => {
+      const topic = uniqueTopic('source-deserializer');
+      await createTopic(bootstrap, topic, 1);
+      await produce(bootstrap, topic, ['1', '2', 'x', '4'].map((value) => ({ value })));
+      const env = StreamEnvironment.create({ parallelism: 1 });
+      const source = new KafkaSource<number>({
+        brokers: [bootstrap],
+        topics: [topic],
+        boundedness: 'bounded',
+        format: {
+          deserialize: (r) => {
+            const n = Number(r.value?.toString());
+            return Number.isFinite(n) ? { _tag: 'Right', right: n } : { _tag: 'Left', left: `not a number: ${r.value?.toString()}` };
+          },
+        },
+      });
+      const records = fromKafka(env, source);
+      const dead = new CollectSink<KafkaDeadLetter>();
+      records.getSideOutput(kafkaDeadLetters).sinkTo(dead);
+      expect(await records.executeAndCollect()).to.deep.equal([1, 2, 4]);
+      expect(dead.records()).to.deep.equal([{ topic, partition: 0, offset: 2, key: null, value: 'x', reason: 'not a number: x' }]);
+    });
+  });
+
+  describe('when its task crashes mid-stream with exactly-once checkpoints', () => {
+    it('restores the offsets from the checkpoint: nothing lost, nothing repeated', async () => {
+      const topic = uniqueTopic('source-restore');
+      const n = 20_000;
+      await createTopic(bootstrap, topic, 4);
+      await produce(bootstrap, topic, events(n, 4));
+      const env = StreamEnvironment.create({ parallelism: 2, batchSize: 128 });
+      env.enableCheckpointing(20, 'exactly-once').setRestartStrategy({ type: 'fixed-delay', attempts: 10, delayMs: 0 });
+      const sink = new CollectSink<Event>();
+      const crashAt = new Set([3_000, 9_000, 15_000]);
+      let seen = 0;
+      let handle: { crashTask(v: string, i: number): void } | undefined;
+      fromKafka(env, new KafkaSource({ brokers: [bootstrap], topics: [topic], format: { codec: EventCodec }, boundedness: 'bounded' }))
+        .map((e) => {
+          if (crashAt.delete(++seen)) handle!.crashTask('Kafka Source', seen % 2);
+          return e;
+        })
+        .sinkTo(sink);
+      const job = env.execute('kafka-source-restore');
+      handle = job;
+      const result = await job;
+      expect(result.restarts).to.be.at.least(1);
+      const ids = sink.records().map((e) => e.id);
+      const unique = new Set(ids);
+      expect({ lost: n - unique.size, duplicated: ids.length - unique.size }).to.deep.equal({ lost: 0, duplicated: 0 });
+    });
+  });
+});

@@ -1,0 +1,226 @@
+/**
+ * Kafka sinks (kafkajs). Two named guarantees:
+ *
+ * - `KafkaSink.exactlyOnce(options)`: a two-phase-commit sink over Kafka transactions. Each
+ *   checkpoint interval writes one transaction; the barrier pre-commits it (every send
+ *   acknowledged by all in-sync replicas, still invisible to read_committed readers); the
+ *   completed checkpoint commits it. The transaction's producer id and epoch are part of the
+ *   checkpoint, so a restore commits a pre-committed transaction by sending EndTxn(commit)
+ *   with them — Flink's "resume the producer" — which kafkajs does not offer publicly; it
+ *   is done here with kafkajs 2.2.4's own eosManager and cluster (see `kafkaInternals`).
+ * - `KafkaSink.atLeastOnce(options)`: a plain sink whose every batch is acknowledged by all
+ *   in-sync replicas before the task asks for more, so the barrier never passes unflushed
+ *   records: nothing is lost, a restore may repeat records.
+ *
+ * Transactional ids are stable per (prefix, instance, slot): `<prefix>-<instance>-<slot>`. A
+ * transaction takes the lowest free slot and initializes its id anew (a new epoch), which
+ * fences a zombie writer of that id and aborts whatever it left open.
+ *
+ * Why committing an already-finished transaction again is safe: a slot's id is initialized
+ * again only after the transaction it held was committed, or when that transaction had not
+ * been pre-committed (in progress at a failure, or unknown to the restored checkpoint). So
+ * EndTxn(commit) with the stored epoch answers NONE (committed now, or a retry of a commit
+ * that completed), or PRODUCER_FENCED / INVALID_PRODUCER_EPOCH, meaning the id moved on after
+ * the commit. The one case this reading gets wrong is a transaction the broker aborted by
+ * itself because it stayed open longer than `transactionTimeoutMs` (the job down that long):
+ * Flink has the same limit. Keep the timeout above the longest outage (default 15 min, the
+ * broker's default `transaction.max.timeout.ms`).
+ */
+import * as t from 'io-ts';
+import { IHeaders, Kafka, logLevel, Message, Producer } from 'kafkajs';
+import { codecSerializer } from '../state/Serializer';
+import { Sink, SinkContext, SinkWriter } from './Sink';
+import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from './TwoPhaseCommitSink';
+import { createClusterOf, createTransactionalProducer, endTransaction, TransactionalProducer } from './KafkaInternals';
+
+/** What one record becomes in Kafka; `topic` defaults to the sink's topic. */
+export interface KafkaOutputRecord {
+  readonly topic?: string;
+  readonly key?: string | Buffer | null;
+  readonly value: string | Buffer | null;
+  readonly partition?: number;
+  readonly headers?: IHeaders;
+  readonly timestamp?: string;
+}
+
+export interface KafkaSinkOptions<T> {
+  readonly brokers: readonly string[];
+  /** Default topic of records whose `serialize` names none. */
+  readonly topic: string;
+  /** Default: the record as JSON, no key. */
+  readonly serialize?: (record: T) => KafkaOutputRecord;
+  readonly clientId?: string;
+}
+
+export interface KafkaExactlyOnceOptions<T> extends KafkaSinkOptions<T> {
+  /**
+   * Stable across restarts and unique per sink operator: transactional ids are
+   * `<prefix>-<instance>-<slot>`. Default: `sluice-<job name>-<topic>`.
+   */
+  readonly transactionalIdPrefix?: string;
+  /** Default 900000 (15 min), the broker's default maximum. */
+  readonly transactionTimeoutMs?: number;
+  /** Slots scanned for lingering transactions on restore (default 8). */
+  readonly lingeringScanSlots?: number;
+}
+
+/** `records`: how many were written, so a restore can tell an empty transaction from a lost one. */
+const KafkaTransactionCodec = t.type({ transactionalId: t.string, slot: t.number, producerId: t.string, producerEpoch: t.number, records: t.number });
+/** A transaction handle as checkpoints hold it. */
+export type KafkaTransaction = t.TypeOf<typeof KafkaTransactionCodec>;
+
+const defaultSerialize = (record: unknown): KafkaOutputRecord => ({ value: JSON.stringify(record) });
+
+/** Groups a batch into kafkajs topicMessages, one entry per topic, order kept within each. */
+function topicMessages<T>(records: readonly T[], serialize: (record: T) => KafkaOutputRecord, defaultTopic: string) {
+  const byTopic = new Map<string, Message[]>();
+  for (const record of records) {
+    const out = serialize(record);
+    const topic = out.topic ?? defaultTopic;
+    let list = byTopic.get(topic);
+    if (list === undefined) byTopic.set(topic, (list = []));
+    list.push({ key: out.key, value: out.value, partition: out.partition, headers: out.headers, timestamp: out.timestamp });
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+export const KafkaSink = {
+  /** Exactly-once through Kafka transactions; needs exactly-once checkpoints to commit (or commits at end of input). */
+  exactlyOnce<T>(options: KafkaExactlyOnceOptions<T>): TwoPhaseCommitSink<T, KafkaTransaction> {
+    return new KafkaTransactionalSink(options);
+  },
+  /** At-least-once: each batch is acknowledged by all in-sync replicas before more is read. */
+  atLeastOnce<T>(options: KafkaSinkOptions<T>): Sink<T> {
+    return new KafkaAtLeastOnceSink(options);
+  },
+};
+
+class KafkaAtLeastOnceSink<T> implements Sink<T> {
+  readonly name: string;
+  constructor(private readonly options: KafkaSinkOptions<T>) {
+    this.name = `Kafka Sink (${options.topic}, at-least-once)`;
+  }
+  createWriter(): SinkWriter<T> {
+    const { brokers, topic, clientId } = this.options;
+    const serialize = this.options.serialize ?? defaultSerialize;
+    const kafka = new Kafka({ brokers: [...brokers], clientId: clientId ?? 'sluice-sink', logLevel: logLevel.NOTHING });
+    let producer: Producer | undefined;
+    return {
+      async open() {
+        producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+        await producer.connect();
+      },
+      async write(records) {
+        await producer!.sendBatch({ acks: -1, topicMessages: topicMessages(records, serialize, topic) });
+      },
+      async close() {
+        const p = producer;
+        producer = undefined;
+        await p?.disconnect().catch(() => undefined);
+      },
+    };
+  }
+}
+
+class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransaction> {
+  readonly name: string;
+  readonly twoPhaseCommit = true;
+  readonly transactionSerializer = codecSerializer(KafkaTransactionCodec);
+
+  constructor(private readonly options: KafkaExactlyOnceOptions<T>) {
+    this.name = `Kafka Sink (${options.topic}, exactly-once)`;
+  }
+
+  createWriter({ index, jobName }: SinkContext): TwoPhaseCommitWriter<T, KafkaTransaction> {
+    const { brokers, topic, clientId, transactionTimeoutMs = 900_000, lingeringScanSlots = 8 } = this.options;
+    const serialize = this.options.serialize ?? defaultSerialize;
+    const prefix = this.options.transactionalIdPrefix ?? `sluice-${jobName}-${topic}`;
+    const idOf = (slot: number) => `${prefix}-${index}-${slot}`;
+    const kafka = new Kafka({ brokers: [...brokers], clientId: clientId ?? 'sluice-sink', logLevel: logLevel.NOTHING });
+    const cluster = createClusterOf(kafka);
+    /** Live transactions of this writer, by transactional id. */
+    const live = new Map<string, TransactionalProducer>();
+    /** Slots whose id must not be initialized: they hold a transaction not yet committed or aborted. */
+    const busy = new Set<number>();
+    const freeSlot = () => {
+      let slot = 0;
+      while (busy.has(slot)) slot++;
+      return slot;
+    };
+    /** Initializing an id (a new epoch) aborts what an earlier producer of it left open. */
+    const fence = async (transactionalId: string) => {
+      const producer = createTransactionalProducer(cluster, transactionalId, transactionTimeoutMs);
+      await producer.init();
+    };
+    /** Commits a transaction begun by an earlier writer; see the module comment for why each outcome is safe. */
+    const commitRecovered = async (txn: KafkaTransaction) => {
+      if (txn.records === 0) return;
+      const outcome = await endTransaction(cluster, txn, true);
+      if (outcome === 'invalidState') {
+        throw new Error(
+          `Kafka transaction ${txn.transactionalId} (producer ${txn.producerId}, epoch ${txn.producerEpoch}) with ${txn.records} records was aborted before its checkpoint's commit: ` +
+            'its records are lost. Was the job down longer than transactionTimeoutMs, or does another job use the same transactionalIdPrefix?',
+        );
+      }
+    };
+    return {
+      async open() {
+        await cluster.connect();
+      },
+      async beginTransaction() {
+        const slot = freeSlot();
+        busy.add(slot);
+        const transactionalId = idOf(slot);
+        const producer = createTransactionalProducer(cluster, transactionalId, transactionTimeoutMs);
+        await producer.init();
+        producer.begin();
+        live.set(transactionalId, producer);
+        return { transactionalId, slot, producerId: producer.producerId(), producerEpoch: producer.producerEpoch(), records: 0 };
+      },
+      async write(txn, records) {
+        // The handle is the one the checkpoint stores at pre-commit: the count goes with it.
+        txn.records += records.length;
+        await live.get(txn.transactionalId)!.sendBatch(topicMessages(records, serialize, topic));
+      },
+      preCommit() {
+        // Every write awaited acks=all: the records are durable in the open transaction.
+      },
+      async commit(txn) {
+        const producer = live.get(txn.transactionalId);
+        if (producer !== undefined && producer.producerEpoch() === txn.producerEpoch) {
+          await producer.commit();
+          live.delete(txn.transactionalId);
+        } else {
+          await commitRecovered(txn);
+        }
+        busy.delete(txn.slot);
+      },
+      async abort(txn) {
+        const producer = live.get(txn.transactionalId);
+        live.delete(txn.transactionalId);
+        try {
+          if (producer !== undefined) await producer.abort();
+          else await fence(txn.transactionalId);
+        } finally {
+          busy.delete(txn.slot);
+        }
+      },
+      async recoverAndCommit(txn) {
+        busy.add(txn.slot);
+        await commitRecovered(txn);
+        busy.delete(txn.slot);
+      },
+      async recoverAndAbort(txn) {
+        await fence(txn.transactionalId);
+      },
+      async abortLingering(known) {
+        const keep = new Set(known.map((k) => k.slot));
+        for (let slot = 0; slot < lingeringScanSlots; slot++) if (!keep.has(slot)) await fence(idOf(slot));
+      },
+      async close() {
+        live.clear();
+        await cluster.disconnect().catch(() => undefined);
+      },
+    };
+  }
+}
