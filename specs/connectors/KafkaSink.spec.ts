@@ -1,0 +1,130 @@
+import { expect } from 'chai';
+import { StreamEnvironment } from '../../src';
+import { KafkaSink, KafkaTransaction } from '../../src/connectors/KafkaSink';
+import { kafkaBootstrap } from '../support/kafkaService';
+import { createTopic, readCommitted, uniqueTopic } from '../support/kafkaTopics';
+
+describe('connectors/KafkaSink (real broker)', function () {
+  this.timeout(120_000);
+  let bootstrap: string;
+  before(async function () {
+    this.timeout(600_000);
+    bootstrap = await kafkaBootstrap(this);
+  });
+
+  const writerOf = (topic: string, prefix: string) =>
+    KafkaSink.exactlyOnce<number>({ brokers: [bootstrap], topic, transactionalIdPrefix: prefix, serialize: (n) => ({ key: String(n), value: String(n) }) }).createWriter({
+      index: 0,
+      parallelism: 1,
+      jobName: 'spec',
+    });
+  const values = async (topic: string) => (await readCommitted(bootstrap, topic)).map((r) => Number(r.value)).sort((a, b) => a - b);
+
+  describe('exactly-once, without checkpointing', () => {
+    it('commits the one transaction at end of input: a read_committed reader sees every record once', async () => {
+      const topic = uniqueTopic('sink-eo');
+      await createTopic(bootstrap, topic, 2);
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      env.fromGenerator(3000, (i) => i).sinkTo(KafkaSink.exactlyOnce<number>({ brokers: [bootstrap], topic, transactionalIdPrefix: topic, serialize: (n) => ({ value: String(n) }) }));
+      await env.execute('kafka-sink-eo');
+      expect(await values(topic)).to.deep.equal(Array.from({ length: 3000 }, (_, i) => i));
+    });
+  });
+
+  describe('at-least-once', () => {
+    it('writes every record, keys and topic per record', async () => {
+      const topic = uniqueTopic('sink-alo');
+      const other = uniqueTopic('sink-alo-other');
+      await createTopic(bootstrap, topic, 2);
+      await createTopic(bootstrap, other, 1);
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      env
+        .fromGenerator(1000, (i) => i)
+        .sinkTo(KafkaSink.atLeastOnce<number>({ brokers: [bootstrap], topic, serialize: (n) => ({ key: `k${n % 10}`, value: String(n), topic: n % 100 === 0 ? other : undefined }) }));
+      await env.execute('kafka-sink-alo');
+      const main = await readCommitted(bootstrap, topic);
+      expect(main.length).to.equal(990);
+      expect(main.every((r) => r.key === `k${Number(r.value) % 10}`)).to.equal(true);
+      expect(await values(other)).to.deep.equal(Array.from({ length: 10 }, (_, i) => i * 100));
+    });
+  });
+
+  describe('recovery of transactions begun by an earlier writer', () => {
+    it('commits a pre-committed transaction by its stored producer id and epoch, once, however often asked', async () => {
+      const topic = uniqueTopic('sink-recover');
+      await createTopic(bootstrap, topic, 1);
+      const before = writerOf(topic, topic);
+      await before.open?.();
+      const txn = await before.beginTransaction();
+      await before.write(txn, [1, 2, 3]);
+      await before.preCommit(txn);
+      // The writer's task dies here: no commit.
+      await before.close?.();
+      expect(await values(topic), 'invisible before commit').to.deep.equal([]);
+
+      const after = writerOf(topic, topic);
+      await after.open?.();
+      const stored = JSON.parse(JSON.stringify(txn)) as KafkaTransaction;
+      await after.recoverAndCommit!(stored);
+      await after.recoverAndCommit!(stored);
+      expect(await values(topic)).to.deep.equal([1, 2, 3]);
+      // The slot is reused (a new epoch): committing the old handle again is still a no-op.
+      const next = await after.beginTransaction();
+      expect(next.slot).to.equal(stored.slot);
+      await after.write(next, [4]);
+      await after.preCommit(next);
+      await after.commit(next);
+      await after.recoverAndCommit!(stored);
+      await after.close?.();
+      expect(await values(topic)).to.deep.equal([1, 2, 3, 4]);
+    });
+
+    it('aborts the transaction that was in progress and lingering ones no checkpoint knows of', async () => {
+      const topic = uniqueTopic('sink-abort');
+      await createTopic(bootstrap, topic, 1);
+      const before = writerOf(topic, topic);
+      await before.open?.();
+      const promised = await before.beginTransaction();
+      await before.write(promised, [1]);
+      await before.preCommit(promised);
+      const inProgress = await before.beginTransaction();
+      await before.write(inProgress, [2]);
+      const unknown = await before.beginTransaction();
+      await before.write(unknown, [3]);
+      expect([promised.slot, inProgress.slot, unknown.slot]).to.deep.equal([0, 1, 2]);
+      await before.close?.();
+
+      const after = writerOf(topic, topic);
+      await after.open?.();
+      await after.recoverAndCommit!(promised);
+      await after.recoverAndAbort!(inProgress);
+      await after.abortLingering!([promised, inProgress]);
+      await after.close?.();
+      // Every transaction is ended now, so the reader reaches the end offsets.
+      expect(await values(topic)).to.deep.equal([1]);
+    });
+
+    it('fences a zombie writer of the same transactional id', async () => {
+      const topic = uniqueTopic('sink-zombie');
+      await createTopic(bootstrap, topic, 1);
+      const zombie = writerOf(topic, topic);
+      await zombie.open?.();
+      const old = await zombie.beginTransaction();
+      await zombie.write(old, [1]);
+      const successor = writerOf(topic, topic);
+      await successor.open?.();
+      await successor.abortLingering!([]);
+      let error: unknown;
+      try {
+        await zombie.write(old, [2]);
+        await zombie.commit(old);
+      } catch (e) {
+        error = e;
+      }
+      expect(String(error)).to.match(/fenced|epoch/i);
+      await zombie.close?.();
+      await successor.close?.();
+      expect(await values(topic)).to.deep.equal([]);
+    });
+  });
+});
