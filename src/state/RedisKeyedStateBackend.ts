@@ -73,11 +73,18 @@ interface KeyCursor {
   keyGroup: number;
 }
 
-interface RegisteredState {
+/** A state known by name: registered by a function, or found in a restored snapshot. */
+interface StateSlot {
   readonly name: string;
+  readonly fieldPrefix: string;
+  /** Undefined until a function asks for the state: its entries wait as text until then. */
+  registered: RegisteredState | undefined;
+}
+
+interface RegisteredState {
   readonly descriptor: AnyStateDescriptor;
   readonly codec: EntryCodec;
-  readonly fieldPrefix: string;
+  readonly slot: StateSlot;
   readonly primitive: unknown;
 }
 
@@ -86,9 +93,11 @@ interface CacheEntry {
   readonly field: string;
   readonly keyString: string;
   readonly keyGroup: number;
-  readonly state: RegisteredState;
-  /** undefined: the key has no value in this state. */
+  readonly slot: StateSlot;
+  /** undefined: the key has no value in this state (or it is still `raw`). */
   value: unknown;
+  /** Loaded text of a state not yet registered, decoded on first access. */
+  raw: string | undefined;
   /** Differs from what Redis holds. */
   dirty: boolean;
   /** The serialized value, kept while it is known, so snapshots do not serialize twice. */
@@ -126,6 +135,7 @@ class RedisStateTable<V> implements StateTable<V> {
 export class RedisKeyedStateBackend implements KeyedStateBackend {
   private readonly cursor: KeyCursor = { key: '', keyString: '', keyGroup: -1 };
   private readonly states = new Map<string, RegisteredState>();
+  private readonly slots = new Map<string, StateSlot>();
   /** Least recently prefetched first (a Map keeps insertion order; a touch re-inserts). */
   private readonly cache = new Map<string, CacheEntry>();
   private readonly dirty = new Set<CacheEntry>();
@@ -148,7 +158,8 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
 
   constructor(readonly keyGroupRange: KeyGroupRange, private readonly maxParallelism: number, private readonly config: RedisKeyedStateBackendConfig) {
     if (!Number.isInteger(config.cacheSize) || config.cacheSize < 1) throw new RangeError(`cacheSize must be a positive integer, got ${config.cacheSize}`);
-    this.client = connectRedis(config.url);
+    // Named so that operators can find a task's connection in CLIENT LIST.
+    this.client = connectRedis(config.url, `sluice:${config.jobId}:${config.operatorUid}:kg${keyGroupRange.start}-${keyGroupRange.end}`);
     this.connected = whenReady(this.client, config.url);
     this.connected.catch(() => undefined);
     this.client.on('ready', () => (this.wasReady = true));
@@ -185,37 +196,59 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
 
   /** @internal The current key's value in `state`. */
   read(state: RegisteredState): unknown {
-    const entry = this.cache.get(state.fieldPrefix + this.cursor.keyString);
+    const entry = this.cache.get(state.slot.fieldPrefix + this.cursor.keyString);
     if (entry === undefined) {
-      if (this.remoteStates.has(state.name)) this.notLoaded(state);
+      if (this.remoteStates.has(state.slot.name)) this.notLoaded(state);
       return undefined;
     }
-    if (entry.error !== undefined) throw new Error(`cannot restore state '${state.name}' of key ${entry.keyString}: ${entry.error}`);
+    if (entry.raw !== undefined) this.decode(entry, state);
+    if (entry.error !== undefined) throw new Error(`cannot restore state '${state.slot.name}' of key ${entry.keyString}: ${entry.error}`);
     return entry.value;
+  }
+
+  private decode(entry: CacheEntry, state: RegisteredState): void {
+    const decoded = state.codec.decode(entry.raw!);
+    if (isLeft(decoded)) entry.error = decoded.left;
+    else {
+      entry.value = decoded.right;
+      entry.text = entry.raw;
+    }
+    entry.raw = undefined;
   }
 
   /** @internal Sets (or, with undefined, removes) the current key's value in `state`. */
   write(state: RegisteredState, value: unknown): void {
     const { keyString, keyGroup } = this.cursor;
     if (keyGroup < 0) throw new Error('keyed state was written before a key was set: use keyed state only while processing a record of a keyed stream');
-    const field = state.fieldPrefix + keyString;
+    const field = state.slot.fieldPrefix + keyString;
     let entry = this.cache.get(field);
     if (entry === undefined) {
-      if (this.remoteStates.has(state.name)) this.notLoaded(state);
+      if (this.remoteStates.has(state.slot.name)) this.notLoaded(state);
       if (value === undefined) return;
-      entry = { field, keyString, keyGroup, state, value: undefined, dirty: false, text: undefined, error: undefined, generation: this.generation };
+      entry = this.newEntry(field, keyString, keyGroup, state.slot, this.generation);
       this.cache.set(field, entry);
     }
-    if (entry.error !== undefined) throw new Error(`cannot restore state '${state.name}' of key ${keyString}: ${entry.error}`);
+    if (entry.raw !== undefined) this.decode(entry, state);
+    if (entry.error !== undefined) throw new Error(`cannot restore state '${state.slot.name}' of key ${keyString}: ${entry.error}`);
     entry.value = value;
     entry.text = undefined;
     entry.dirty = true;
     this.dirty.add(entry);
   }
 
+  private newEntry(field: string, keyString: string, keyGroup: number, slot: StateSlot, generation: number): CacheEntry {
+    return { field, keyString, keyGroup, slot, value: undefined, raw: undefined, dirty: false, text: undefined, error: undefined, generation };
+  }
+
+  private slotOf(name: string): StateSlot {
+    let slot = this.slots.get(name);
+    if (slot === undefined) this.slots.set(name, (slot = { name, fieldPrefix: stateField(name, ''), registered: undefined }));
+    return slot;
+  }
+
   private notLoaded(state: RegisteredState): never {
     throw new Error(
-      `state '${state.name}' of key ${this.cursor.keyString} is not loaded: with the Redis backend, keyed state is readable ` +
+      `state '${state.slot.name}' of key ${this.cursor.keyString} is not loaded: with the Redis backend, keyed state is readable ` +
         `for the keys of the batch being processed (prefetched); access state only for the current record's key`,
     );
   }
@@ -230,9 +263,10 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
       }
       return existing.primitive as P;
     }
-    const partial = { name: descriptor.name, descriptor, codec: entryCodecFor(descriptor), fieldPrefix: stateField(descriptor.name, ''), primitive: undefined as unknown };
-    const state = partial as { -readonly [K in keyof RegisteredState]: RegisteredState[K] };
+    const slot = this.slotOf(descriptor.name);
+    const state: { -readonly [K in keyof RegisteredState]: RegisteredState[K] } = { descriptor, codec: entryCodecFor(descriptor), slot, primitive: undefined };
     state.primitive = create(new RedisStateTable<unknown>(this, state));
+    slot.registered = state;
     this.states.set(descriptor.name, state);
     return state.primitive as P;
   }
@@ -270,8 +304,8 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
       const keyGroup = keyGroupOfKeyString(keyString, this.maxParallelism);
       // setCurrentKey refuses it with a clear message when the record is processed.
       if (keyGroup < start || keyGroup > end) continue;
-      for (const state of this.states.values()) {
-        const field = state.fieldPrefix + keyString;
+      for (const slot of this.slots.values()) {
+        const field = slot.fieldPrefix + keyString;
         const entry = this.cache.get(field);
         if (entry !== undefined) {
           if (entry.generation !== generation) {
@@ -279,10 +313,11 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
             this.cache.delete(field);
             this.cache.set(field, entry);
           }
-        } else if (this.remoteStates.has(state.name)) {
-          const loading: CacheEntry = { field, keyString, keyGroup, state, value: undefined, dirty: false, text: undefined, error: undefined, generation };
-          this.cache.set(field, loading);
-          missing.push(loading);
+        } else {
+          // Resident from now on: loaded when Redis may hold it, known to be absent otherwise.
+          const created = this.newEntry(field, keyString, keyGroup, slot, generation);
+          this.cache.set(field, created);
+          if (this.remoteStates.has(slot.name)) missing.push(created);
         }
       }
     }
@@ -304,7 +339,7 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
         this.dirty.delete(entry);
         written.push(entry);
       }
-      if (entry.value !== undefined || entry.error !== undefined) this.remoteStates.add(entry.state.name);
+      if (entry.value !== undefined || entry.raw !== undefined || entry.error !== undefined) this.remoteStates.add(entry.slot.name);
     }
     return written;
   }
@@ -332,12 +367,9 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
       for (let i = 0; i < entries.length; i++) {
         const text = texts[i];
         if (text === null) continue;
-        const decoded = entries[i].state.codec.decode(text);
-        if (isLeft(decoded)) entries[i].error = decoded.left;
-        else {
-          entries[i].value = decoded.right;
-          entries[i].text = text;
-        }
+        entries[i].raw = text;
+        const state = entries[i].slot.registered;
+        if (state !== undefined) this.decode(entries[i], state);
       }
     }
   }
@@ -355,7 +387,7 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
       } else {
         let list = sets.get(hash);
         if (list === undefined) sets.set(hash, (list = []));
-        entry.text ??= entry.state.codec.encode(entry.value);
+        entry.text ??= entry.slot.registered!.codec.encode(entry.value);
         list.push(entry.field, entry.text);
       }
       entry.dirty = false;
@@ -392,7 +424,7 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
   keyCounts(): Record<string, number> {
     const counts: Record<string, number> = {};
     for (const name of this.states.keys()) counts[name] = 0;
-    for (const entry of this.cache.values()) if (entry.value !== undefined) counts[entry.state.name]++;
+    for (const entry of this.cache.values()) if (entry.value !== undefined && entry.slot.registered !== undefined) counts[entry.slot.name]++;
     return counts;
   }
 
@@ -436,9 +468,9 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
   private snapshotFromCache(): KeyedStateSnapshot {
     const keyGroups: Record<string, Record<string, Array<readonly [string, string]>>> = {};
     for (const entry of this.cache.values()) {
-      if (entry.value === undefined) continue;
-      entry.text ??= entry.state.codec.encode(entry.value);
-      ((keyGroups[entry.keyGroup] ??= {})[entry.state.name] ??= []).push([entry.keyString, entry.text]);
+      const text = entry.raw ?? (entry.value === undefined ? undefined : (entry.text ??= entry.slot.registered!.codec.encode(entry.value)));
+      if (text === undefined) continue;
+      ((keyGroups[entry.keyGroup] ??= {})[entry.slot.name] ??= []).push([entry.keyString, text]);
     }
     return { keyGroups };
   }
@@ -459,7 +491,10 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
         let args = fields.get(kg);
         if (args === undefined) fields.set(kg, (args = []));
         for (const [name, entries] of Object.entries(states)) {
-          if (entries.length > 0) this.remoteStates.add(name);
+          if (entries.length > 0) {
+            this.remoteStates.add(name);
+            this.slotOf(name);
+          }
           for (const [keyString, text] of entries) args.push(stateField(name, keyString), text);
         }
       }
@@ -487,6 +522,7 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
     this.cache.clear();
     this.dirty.clear();
     this.states.clear();
+    this.slots.clear();
     this.client.disconnect();
   }
 }

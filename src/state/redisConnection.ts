@@ -6,8 +6,9 @@
 import Redis from 'ioredis';
 
 /** Commands are refused while disconnected and never replayed after a reconnect: a task must fail, not write late. */
-export function connectRedis(url: string): Redis {
+export function connectRedis(url: string, connectionName?: string): Redis {
   const client = new Redis(url, {
+    ...(connectionName !== undefined ? { connectionName } : {}),
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,

@@ -1,0 +1,325 @@
+import { expect } from 'chai';
+import { isLeft, isRight } from 'fp-ts/Either';
+import Redis from 'ioredis';
+import { ConfigError, decodeEnvironmentOptions } from '../../src/api/EnvironmentConfig';
+import { KeyedStateSnapshot } from '../../src/state/KeyedStateBackend';
+import { MemoryKeyedStateBackend } from '../../src/state/MemoryKeyedStateBackend';
+import { RedisKeyedStateBackend, keyGroupHashKey, parseStateField, stateField } from '../../src/state/RedisKeyedStateBackend';
+import { Serializers } from '../../src/state/Serializer';
+import { ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../../src/state/StateDescriptor';
+import { keyGroupOf, keyGroupRangeForOperator } from '../../src/state/keyGroups';
+import { Key } from '../../src/state/keyHash';
+import { KeyedStateBackend } from '../../src/state/KeyedStateBackend';
+import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
+
+const count = new ValueStateDescriptor('count', Serializers.number, 0);
+const events = new ListStateDescriptor('events', Serializers.string);
+const pages = new MapStateDescriptor('pages', Serializers.string, Serializers.number);
+const total = new ReducingStateDescriptor('total', (a: number, b: number) => a + b, Serializers.number);
+
+const keys: Key[] = [...[...Array(300).keys()].map((i) => `user-${i}`), ...[...Array(40).keys()].map((i) => i), true, 7n, ['eu', 1], { region: 'eu', id: 2 }, '#tagged', 'a/b:c'];
+
+function write(b: KeyedStateBackend, key: Key, n: number): void {
+  b.setCurrentKey(key);
+  b.getValueState(count).update(n);
+  b.getListState(events).addAll([`e${n}`, `f${n}`]);
+  b.getMapState(pages).put(`p${n % 3}`, n);
+  b.getReducingState(total).add(n);
+  b.getReducingState(total).add(1);
+}
+
+function check(b: KeyedStateBackend, key: Key, n: number): void {
+  b.setCurrentKey(key);
+  expect(b.getValueState(count).value(), `count of ${String(key)}`).to.equal(n);
+  expect(b.getListState(events).get(), `events of ${String(key)}`).to.deep.equal([`e${n}`, `f${n}`]);
+  expect(b.getMapState(pages).entries(), `pages of ${String(key)}`).to.deep.equal([[`p${n % 3}`, n]]);
+  expect(b.getReducingState(total).get(), `total of ${String(key)}`).to.equal(n + 1);
+}
+
+function normalized(snapshot: KeyedStateSnapshot): Record<string, Record<string, string[]>> {
+  const out: Record<string, Record<string, string[]>> = {};
+  for (const [kg, states] of Object.entries(snapshot.keyGroups)) {
+    for (const [name, entries] of Object.entries(states)) if (entries.length > 0) (out[kg] ??= {})[name] = entries.map((e) => JSON.stringify(e)).sort();
+  }
+  return out;
+}
+
+/** What a task does per batch: prefetch the batch's keys, then process each record. */
+async function batch(b: KeyedStateBackend, batchKeys: readonly Key[], each: (key: Key, i: number) => void): Promise<void> {
+  const loading = b.prefetch?.(batchKeys);
+  if (loading !== undefined) await loading;
+  batchKeys.forEach(each);
+}
+
+async function inBatches(b: KeyedStateBackend, all: readonly Key[], size: number, each: (key: Key, i: number) => void): Promise<void> {
+  for (let i = 0; i < all.length; i += size) await batch(b, all.slice(i, i + size), (k, j) => each(k, i + j));
+}
+
+describe('state/RedisKeyedStateBackend', function () {
+  let url: string;
+  let prefix: string;
+  const open: RedisKeyedStateBackend[] = [];
+
+  before(async function () {
+    url = await redisUrl(this);
+  });
+  beforeEach(() => {
+    prefix = uniquePrefix('backend');
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((b) => b.dispose()));
+    await dropPrefix(url, prefix);
+  });
+
+  function backend(options: { index?: number; parallelism?: number; cacheSize?: number; jobId?: string } = {}): RedisKeyedStateBackend {
+    const b = new RedisKeyedStateBackend(keyGroupRangeForOperator(options.index ?? 0, options.parallelism ?? 1, 128), 128, {
+      url,
+      keyPrefix: prefix,
+      jobId: options.jobId ?? 'job',
+      operatorUid: 'op',
+      cacheSize: options.cacheSize ?? 100_000,
+    });
+    open.push(b);
+    return b;
+  }
+
+  async function fresh(options: Parameters<typeof backend>[0] = {}, from: KeyedStateSnapshot[] = []): Promise<RedisKeyedStateBackend> {
+    const b = backend(options);
+    expect(isRight(await b.restore(from))).to.equal(true);
+    return b;
+  }
+
+  describe('the same behaviour as the memory backend', () => {
+    it('gives the same snapshot for the same writes, entry for entry', async () => {
+      const redis = await fresh();
+      const memory = new MemoryKeyedStateBackend(keyGroupRangeForOperator(0, 1, 128), 128);
+      await inBatches(redis, keys, 64, (k, n) => write(redis, k, n));
+      keys.forEach((k, n) => write(memory, k, n));
+      expect(normalized(await redis.snapshot(1))).to.deep.equal(normalized(memory.snapshot()));
+    });
+
+    it('restores a snapshot of the memory backend, and the memory backend restores one of Redis', async () => {
+      const memory = new MemoryKeyedStateBackend(keyGroupRangeForOperator(0, 1, 128), 128);
+      keys.forEach((k, n) => write(memory, k, n));
+      const redis = await fresh({}, [memory.snapshot()]);
+      await inBatches(redis, keys, 50, (k, n) => check(redis, k, n));
+      const back = new MemoryKeyedStateBackend(keyGroupRangeForOperator(0, 1, 128), 128);
+      expect(isRight(back.restore([await redis.snapshot(1)]))).to.equal(true);
+      keys.forEach((k, n) => check(back, k, n));
+    });
+
+    it('refuses a state name already used by a state of another kind, naming both kinds', async () => {
+      const b = await fresh();
+      b.getValueState(count);
+      expect(() => b.getListState(new ListStateDescriptor('count', Serializers.string))).to.throw("state 'count' is already a value state; give the list state another name");
+    });
+
+    it('refuses a key outside its key-group range', async () => {
+      const b = await fresh({ index: 0, parallelism: 2 });
+      const outside = keys.find((k) => keyGroupOf(k, 128) >= 64)!;
+      expect(() => b.setCurrentKey(outside)).to.throw(/outside this task's range 0\.\.63/);
+    });
+
+    it('moves the state of 2 instances into 3 through snapshots, each key into the instance owning its key group', async () => {
+      const old = [await fresh({ index: 0, parallelism: 2 }), await fresh({ index: 1, parallelism: 2, jobId: 'job-b' })];
+      for (const b of old) await inBatches(b, keys.filter((k) => keyGroupOf(k, 128) >= b.keyGroupRange.start && keyGroupOf(k, 128) <= b.keyGroupRange.end), 32, (k) => write(b, k, keys.indexOf(k)));
+      const snaps = await Promise.all(old.map((b, i) => b.snapshot(i)));
+      for (let index = 0; index < 3; index++) {
+        const b = await fresh({ index, parallelism: 3, jobId: `job-new` }, snaps);
+        const mine = keys.filter((k) => keyGroupOf(k, 128) >= b.keyGroupRange.start && keyGroupOf(k, 128) <= b.keyGroupRange.end);
+        await inBatches(b, mine, 40, (k) => check(b, k, keys.indexOf(k)));
+      }
+    });
+  });
+
+  describe('the write-back cache', () => {
+    it('answers prefetch with undefined when every key of the batch is cached, so the task awaits nothing', async () => {
+      const b = await fresh();
+      b.getValueState(count);
+      // A fresh state has nothing in Redis: nothing to load even for new keys.
+      expect(b.prefetch(['a', 'b'])).to.equal(undefined);
+      await batch(b, ['a', 'b'], (k) => {
+        b.setCurrentKey(k);
+        b.getValueState(count).update(1);
+      });
+      expect(b.prefetch(['a', 'b', 'a'])).to.equal(undefined);
+    });
+
+    it('holds at most cacheSize entries (plus one batch) with a key space 50 times larger, and loses nothing', async () => {
+      const b = await fresh({ cacheSize: 100 });
+      const many = [...Array(5000).keys()].map((i) => `k${i}`);
+      let peak = 0;
+      for (let round = 1; round <= 3; round++) {
+        await inBatches(b, many, 50, (k) => {
+          b.setCurrentKey(k);
+          const c = b.getValueState(count);
+          c.update(c.value()! + 1);
+          peak = Math.max(peak, b.cachedEntries());
+        });
+      }
+      expect(peak).to.be.at.most(150);
+      const snap = normalized(await b.snapshot(1));
+      const entries = Object.values(snap).flatMap((s) => s.count ?? []);
+      expect(entries.length).to.equal(5000);
+      expect(entries.every((e) => (JSON.parse(e) as [string, string])[1] === '3')).to.equal(true);
+    });
+
+    it('writes nothing to Redis between checkpoints while the state fits the cache, and flushes dirty entries at snapshot', async () => {
+      const b = await fresh();
+      await inBatches(b, keys, 100, (k, n) => write(b, k, n));
+      const client = new Redis(url);
+      try {
+        const hash = keyGroupHashKey(prefix, 'job', 'op', keyGroupOf('user-1', 128));
+        expect(await client.hget(hash, stateField('count', 'user-1'))).to.equal(null);
+        await b.snapshot(1);
+        expect(await client.hget(hash, stateField('count', 'user-1'))).to.equal('1');
+      } finally {
+        client.disconnect();
+      }
+    });
+
+    it('fails an access to a key that was neither prefetched nor known to be absent, saying what to do', async () => {
+      const memory = new MemoryKeyedStateBackend(keyGroupRangeForOperator(0, 1, 128), 128);
+      write(memory, 'a', 1);
+      const b = await fresh({}, [memory.snapshot()]);
+      b.setCurrentKey('a');
+      expect(() => b.getValueState(count).value()).to.throw(/state 'count' of key a is not loaded: .*prefetched/);
+    });
+  });
+
+  describe('exact restore of checkpoint n', () => {
+    it('does not leak writes made after checkpoint n, even when they were evicted or flushed to Redis', async () => {
+      const b = await fresh({ cacheSize: 20 });
+      const all = [...Array(200).keys()].map((i) => `k${i}`);
+      await inBatches(b, all, 20, (k) => {
+        b.setCurrentKey(k);
+        b.getValueState(count).update(1);
+      });
+      const n = await b.snapshot(1);
+      // After checkpoint 1: every key changes, new keys appear, some keys are cleared; part is
+      // evicted to Redis, the rest flushed by a checkpoint 2 that never completes.
+      await inBatches(b, [...all, 'late-1', 'late-2'], 20, (k, i) => {
+        b.setCurrentKey(k);
+        if (i % 7 === 0) b.getValueState(count).clear();
+        else b.getValueState(count).update(99);
+      });
+      await b.snapshot(2);
+      await b.dispose();
+
+      const restored = await fresh({ cacheSize: 20 }, [n]);
+      const seen: Array<number | undefined> = [];
+      await inBatches(restored, [...all, 'late-1', 'late-2'], 20, (k) => {
+        restored.setCurrentKey(k);
+        seen.push(restored.getValueState(new ValueStateDescriptor<number>('count', Serializers.number)).value());
+      });
+      expect(seen).to.deep.equal([...all.map(() => 1), undefined, undefined]);
+      expect(normalized(await restored.snapshot(3))).to.deep.equal(normalized(n));
+    });
+
+    it('starts empty when restored from no checkpoint, whatever an earlier attempt left in Redis', async () => {
+      const b = await fresh();
+      await batch(b, ['a'], () => {
+        b.setCurrentKey('a');
+        b.getValueState(count).update(5);
+      });
+      await b.snapshot(1);
+      await b.dispose();
+      const again = await fresh();
+      expect(again.prefetch(['a'])).to.equal(undefined);
+      again.setCurrentKey('a');
+      expect(again.getValueState(count).value()).to.equal(0);
+      expect(await again.snapshot(2)).to.deep.equal({ keyGroups: {} });
+    });
+
+    it('fails on first access to a corrupt restored entry, naming the state, the key and the reason', async () => {
+      const b = await fresh({}, [{ keyGroups: { [String(keyGroupOf('a', 128))]: { count: [['a', 'not json']] } } }]);
+      b.getValueState(count);
+      await b.prefetch(['a']);
+      b.setCurrentKey('a');
+      expect(() => b.getValueState(count).value()).to.throw(/cannot restore state 'count' of key a: not JSON/);
+    });
+
+    it('refuses a snapshot with a key group that is not a number', async () => {
+      const b = backend();
+      const r = await b.restore([{ keyGroups: { x: {} } }]);
+      expect(isLeft(r) && r.left).to.equal("invalid key group 'x' in snapshot");
+    });
+  });
+
+  describe('a lost connection', () => {
+    it('fails the next batch and the next snapshot with a message naming Redis, even when every key is cached', async () => {
+      const b = await fresh();
+      await batch(b, ['a'], () => write(b, 'a', 1));
+      const admin = new Redis(url);
+      try {
+        const clients = (await admin.client('LIST')) as string;
+        const mine = clients.split('\n').filter((l) => l.includes(`name=sluice:job:op:kg0-127 `));
+        expect(mine.length).to.be.at.least(1);
+        for (const line of mine) await admin.client('KILL', 'ID', /id=(\d+)/.exec(line)![1]);
+      } finally {
+        admin.disconnect();
+      }
+      const deadline = Date.now() + 5000;
+      let failure: unknown;
+      while (failure === undefined && Date.now() < deadline) {
+        try {
+          const p = b.prefetch(['a']);
+          if (p !== undefined) await p;
+        } catch (e) {
+          failure = e;
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(String(failure)).to.match(/connection to Redis at redis:\/\/.* was lost/);
+      let snapshotFailure: unknown;
+      await b.snapshot(2).catch((e) => (snapshotFailure = e));
+      expect(String(snapshotFailure)).to.match(/was lost/);
+    });
+  });
+
+  describe('key layout', () => {
+    it('keeps one hash per key group under <prefix>:<jobId>:<operatorUid>:kg:<keyGroup>, fields <state>/<key text>', async () => {
+      const b = await fresh();
+      await batch(b, ['a/b'], () => {
+        b.setCurrentKey('a/b');
+        b.getValueState(new ValueStateDescriptor('per key/count', Serializers.number)).update(7);
+      });
+      await b.snapshot(1);
+      const client = new Redis(url);
+      try {
+        const hash = `${prefix}:job:op:kg:${keyGroupOf('a/b', 128)}`;
+        expect(await client.hgetall(hash)).to.deep.equal({ 'per%20key%2Fcount/a/b': '7' });
+      } finally {
+        client.disconnect();
+      }
+      expect(parseStateField('per%20key%2Fcount/a/b')).to.deep.equal({ state: 'per key/count', keyString: 'a/b' });
+    });
+  });
+
+  describe('the stateBackend option', () => {
+    it("defaults to 'memory' and accepts a Redis backend", () => {
+      expect(decodeEnvironmentOptions({}).stateBackend).to.equal('memory');
+      const redis = { type: 'redis', url: 'redis://127.0.0.1:6379/2', keyPrefix: 'sluice', cacheSize: 1000 } as const;
+      expect(decodeEnvironmentOptions({ stateBackend: redis }).stateBackend).to.deep.equal(redis);
+    });
+
+    it('lists every problem of a Redis backend option at once', () => {
+      let error: unknown;
+      try {
+        decodeEnvironmentOptions({ stateBackend: { type: 'redis', url: 'http://x', keyPrefix: 'a b', cacheSize: 0, extra: 1 } });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).to.be.instanceOf(ConfigError);
+      const text = (error as ConfigError).problems.join('\n');
+      expect(text).to.include('unknown field(s) extra');
+      expect(text).to.include("url must be 'redis://host:port[/db]'");
+      expect(text).to.include('keyPrefix must be');
+      expect(text).to.include('cacheSize must be an integer');
+    });
+
+    it('refuses another backend type, naming the accepted shapes', () => {
+      expect(() => decodeEnvironmentOptions({ stateBackend: 'rocksdb' })).to.throw(/stateBackend: "rocksdb" must be 'memory' or \{ type: 'redis'/);
+    });
+  });
+});

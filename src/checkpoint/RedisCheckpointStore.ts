@@ -1,0 +1,166 @@
+/**
+ * Completed checkpoints in Redis, chosen with `checkpointStorage: 'redis://host:port/db?prefix=p'`:
+ *
+ *   <prefix>:<jobId>:chk:<id>      string: one checkpoint as JSON, written first
+ *   <prefix>:<jobId>:chk:ids       sorted set of the retained ids (score = id)
+ *   <prefix>:<jobId>:chk:latest    string: the id of the latest complete checkpoint
+ *   <prefix>:<jobId>:progress      hash: source task -> saved progress (at-most-once), as JSON
+ *
+ * Completion is one Lua script (atomic in Redis): it moves `latest`, adds the id to `ids` and
+ * drops the checkpoints beyond the retained number. A crash after the data is written and
+ * before the script leaves `latest` on the previous checkpoint, whose data is still there.
+ * Every operation uses its own short-lived connection, so the store holds no handle.
+ */
+import { Either, isLeft, left, right } from 'fp-ts/Either';
+import type Redis from 'ioredis';
+import { PathReporter } from 'io-ts/PathReporter';
+import { redactUrl, withRedis } from '../state/redisConnection';
+import { CheckpointStore } from './CheckpointStore';
+import { CheckpointId, CompletedCheckpoint, CompletedCheckpointCodec } from './CheckpointTypes';
+
+/** A `redis://` checkpoint storage URL, split into what ioredis connects to and the key prefix. */
+export interface RedisStorageLocation {
+  /** The URL without its query, for ioredis. */
+  readonly url: string;
+  readonly prefix: string;
+}
+
+export const DEFAULT_REDIS_CHECKPOINT_PREFIX = 'sluice';
+
+/** Parses `redis://host:port[/db][?prefix=p]`; Left names what is wrong. */
+export function parseRedisStorage(storage: string): Either<string, RedisStorageLocation> {
+  let parsed: URL;
+  try {
+    parsed = new URL(storage);
+  } catch {
+    return left(`checkpointStorage '${redactUrl(storage)}' is not a URL; use 'redis://host:port/db?prefix=<prefix>'`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return left(`checkpointStorage '${redactUrl(storage)}' is not a redis:// URL`);
+  if (parsed.hostname === '') return left(`checkpointStorage '${redactUrl(storage)}' names no host; use 'redis://host:port/db?prefix=<prefix>'`);
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,2}$/.test(db)) return left(`checkpointStorage '${redactUrl(storage)}': the database must be a number, got '${db}'`);
+  const unknown = [...parsed.searchParams.keys()].filter((k) => k !== 'prefix');
+  if (unknown.length > 0) return left(`checkpointStorage '${redactUrl(storage)}': unknown parameter(s) ${unknown.join(', ')} (known: prefix)`);
+  const prefix = parsed.searchParams.get('prefix') ?? DEFAULT_REDIS_CHECKPOINT_PREFIX;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(prefix)) return left(`checkpointStorage '${redactUrl(storage)}': prefix must be 1-64 letters, digits, dots, dashes or underscores`);
+  parsed.search = '';
+  return right({ url: parsed.toString(), prefix });
+}
+
+/** Moves the pointer, records the id and prunes beyond the retained number, atomically. */
+const PUBLISH = `
+local id = ARGV[1]
+redis.call('SET', KEYS[1], id)
+redis.call('ZADD', KEYS[2], id, id)
+local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[2])
+if excess > 0 then
+  local old = redis.call('ZRANGE', KEYS[2], 0, excess - 1)
+  for _, o in ipairs(old) do
+    if o ~= id then redis.call('DEL', ARGV[3] .. o) end
+  end
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, excess - 1)
+end
+return 1`;
+
+/** Reads the pointer and the checkpoint it names in one atomic step. */
+const READ_LATEST = `
+local id = redis.call('GET', KEYS[1])
+if not id then return nil end
+return { id, redis.call('GET', ARGV[1] .. id) }`;
+
+export class RedisCheckpointStore implements CheckpointStore {
+  readonly description: string;
+  private readonly base: string;
+
+  constructor(private readonly location: RedisStorageLocation, readonly jobId: string, private readonly retained: number) {
+    this.base = `${location.prefix}:${jobId}`;
+    this.description = `${redactUrl(location.url)} (keys ${this.base}:chk:*)`;
+  }
+
+  private get latestKey(): string {
+    return `${this.base}:chk:latest`;
+  }
+  private get idsKey(): string {
+    return `${this.base}:chk:ids`;
+  }
+  private get dataPrefix(): string {
+    return `${this.base}:chk:`;
+  }
+
+  /** Step 1 of completion: the checkpoint's data, stored but not yet the latest. */
+  async writeData(checkpoint: CompletedCheckpoint): Promise<void> {
+    await withRedis(this.location.url, (redis) => redis.set(`${this.dataPrefix}${checkpoint.id}`, JSON.stringify(checkpoint)));
+  }
+
+  /** Step 2: the one atomic command that makes checkpoint `id` the latest. */
+  async publish(id: CheckpointId): Promise<void> {
+    await withRedis(this.location.url, (redis) => redis.eval(PUBLISH, 2, this.latestKey, this.idsKey, String(id), String(this.retained), this.dataPrefix));
+  }
+
+  async add(checkpoint: CompletedCheckpoint): Promise<void> {
+    await withRedis(this.location.url, async (redis) => {
+      await redis.set(`${this.dataPrefix}${checkpoint.id}`, JSON.stringify(checkpoint));
+      await redis.eval(PUBLISH, 2, this.latestKey, this.idsKey, String(checkpoint.id), String(this.retained), this.dataPrefix);
+    });
+  }
+
+  async latest(): Promise<Either<string, CompletedCheckpoint | undefined>> {
+    const answer = (await withRedis(this.location.url, (redis) => redis.eval(READ_LATEST, 1, this.latestKey, this.dataPrefix))) as [string, string | null] | null;
+    if (answer === null) return right(undefined);
+    const [id, text] = answer;
+    if (!/^\d+$/.test(id)) return left(`${this.latestKey} does not hold a checkpoint id: '${id.slice(0, 40)}'`);
+    if (text === null) return left(`checkpoint ${id} named by ${this.latestKey} is missing from Redis (was the data evicted or flushed?)`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      return left(`checkpoint ${id} at ${this.dataPrefix}${id} is not JSON: ${(e as Error).message}`);
+    }
+    const decoded = CompletedCheckpointCodec.decode(parsed);
+    if (isLeft(decoded)) return left(`checkpoint ${id} at ${this.dataPrefix}${id} is invalid: ${PathReporter.report(decoded).slice(0, 3).join('; ')}`);
+    return right({ ...decoded.right, id: decoded.right.id as CheckpointId });
+  }
+
+  async ids(): Promise<CheckpointId[]> {
+    const ids = await withRedis(this.location.url, (redis) => redis.zrange(this.idsKey, '0', '-1'));
+    return ids.map((id) => Number(id) as CheckpointId);
+  }
+
+  async saveSourceProgress(task: string, position: unknown): Promise<void> {
+    await withRedis(this.location.url, (redis) => redis.hset(`${this.base}:progress`, task, JSON.stringify(position ?? null)));
+  }
+
+  async sourceProgress(): Promise<Either<string, ReadonlyMap<string, unknown>>> {
+    const saved = await withRedis(this.location.url, (redis) => redis.hgetall(`${this.base}:progress`));
+    const out = new Map<string, unknown>();
+    for (const [task, text] of Object.entries(saved)) {
+      try {
+        out.set(task, JSON.parse(text) as unknown);
+      } catch (e) {
+        return left(`source progress of ${task} in ${this.base}:progress is not JSON: ${(e as Error).message}`);
+      }
+    }
+    return right(out);
+  }
+
+  /** Drops the job's checkpoints and saved source progress (its keyed state is left alone). */
+  async discardAll(): Promise<void> {
+    await withRedis(this.location.url, async (redis) => {
+      const keys = await scanKeys(redis, `${this.base}:chk:*`);
+      keys.push(`${this.base}:progress`);
+      for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
+    });
+  }
+}
+
+/** Every key matching `pattern`, by SCAN (never KEYS, which blocks the server). */
+export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    out.push(...keys);
+  } while (cursor !== '0');
+  return [...new Set(out)];
+}
