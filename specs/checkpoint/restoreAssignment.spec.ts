@@ -139,17 +139,19 @@ describe('checkpoint/restoreAssignment', () => {
     });
 
     describe('an unaligned checkpoint, with records in flight', () => {
-      const inFlight = (tag: string): ChannelState => ({ inputs: [[`${tag}-in`], []], outputs: [[`${tag}-out`]] });
+      /** Records of one channel, without timestamps. */
+      const ch = (...records: string[]) => ({ records, timestamps: records.map(() => null) });
+      const inFlight = (tag: string): ChannelState => ({ inputs: [ch(`${tag}-in`), ch()], outputs: [ch(`${tag}-out`)] });
       const unaligned = completed(20, [
-        taskSnapshot(0, 0, 2, { 'numbers-uid': position(7), 'parse-uid': operator('p0') }, { inputs: [], outputs: [['n0'], []] }),
-        taskSnapshot(0, 1, 2, { 'numbers-uid': position(8), 'parse-uid': operator('p1') }, { inputs: [], outputs: [[], []] }),
+        taskSnapshot(0, 0, 2, { 'numbers-uid': position(7), 'parse-uid': operator('p0') }, { inputs: [], outputs: [ch('n0'), ch()] }),
+        taskSnapshot(0, 1, 2, { 'numbers-uid': position(8), 'parse-uid': operator('p1') }, { inputs: [], outputs: [ch(), ch()] }),
         taskSnapshot(1, 0, 2, { 'count-uid': keyed('c0') }, inFlight('c0')),
         taskSnapshot(1, 1, 2, { 'count-uid': keyed('c1') }, inFlight('c1')),
       ]);
 
       it('gives each task back the records that were in flight at it, and only those', () => {
         expect(expectRight(restoreFor(plan(1, 1, 2, [count]), unaligned)).channels).to.deep.equal(inFlight('c1'));
-        expect(expectRight(restoreFor(plan(0, 0, 2, [parse], source), unaligned)).channels).to.deep.equal({ inputs: [], outputs: [['n0'], []] });
+        expect(expectRight(restoreFor(plan(0, 0, 2, [parse], source), unaligned)).channels).to.deep.equal({ inputs: [], outputs: [ch('n0'), ch()] });
       });
 
       it('refuses another parallelism, naming the task and both parallelisms', () => {
@@ -161,8 +163,8 @@ describe('checkpoint/restoreAssignment', () => {
 
       it('allows another parallelism when no channel held a record', () => {
         const drained = completed(21, [
-          taskSnapshot(1, 0, 2, { 'count-uid': keyed('c0') }, { inputs: [[], []], outputs: [[]] }),
-          taskSnapshot(1, 1, 2, { 'count-uid': keyed('c1') }, { inputs: [[], []], outputs: [[]] }),
+          taskSnapshot(1, 0, 2, { 'count-uid': keyed('c0') }, { inputs: [ch(), ch()], outputs: [ch()] }),
+          taskSnapshot(1, 1, 2, { 'count-uid': keyed('c1') }, { inputs: [ch(), ch()], outputs: [ch()] }),
         ]);
         expect(expectRight(restoreFor(plan(1, 0, 3, [count]), drained)).nodes['count-uid']).to.have.lengthOf(2);
       });

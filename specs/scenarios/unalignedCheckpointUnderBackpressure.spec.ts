@@ -23,9 +23,9 @@ async function checkpointUnderBackpressure(dir: string, unaligned: boolean): Pro
     const id = await job.triggerCheckpoint();
     const stats = await job.checkpointStats();
     const stored = JSON.parse(await fs.readFile(path.join(dir, `bp-${unaligned}`, `chk-${id}.json`), 'utf8')) as {
-      tasks: Array<{ channels?: { inputs: unknown[][]; outputs: unknown[][] } }>;
+      tasks: Array<{ channels?: { inputs: Array<{ records: unknown[] }>; outputs: Array<{ records: unknown[] }> } }>;
     };
-    const inFlight = stored.tasks.reduce((n, t) => n + [...(t.channels?.inputs ?? []), ...(t.channels?.outputs ?? [])].reduce((m, c) => m + c.length, 0), 0);
+    const inFlight = stored.tasks.reduce((n, t) => n + [...(t.channels?.inputs ?? []), ...(t.channels?.outputs ?? [])].reduce((m, c) => m + c.records.length, 0), 0);
     return { id, inFlight, maxAlignmentMs: stats.maxAlignmentMs };
   } finally {
     await job.cancel();

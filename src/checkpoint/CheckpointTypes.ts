@@ -31,10 +31,16 @@ export interface NodeSnapshot {
 }
 
 /** In-flight records of an unaligned checkpoint: by input channel and by output channel. */
-const ChannelStateCodec = t.type({ inputs: t.array(t.array(t.unknown)), outputs: t.array(t.array(t.unknown)) });
+const ChannelRecordsCodec = t.type({ records: t.array(t.unknown), timestamps: t.array(t.union([t.number, t.null])) });
+const ChannelStateCodec = t.type({ inputs: t.array(ChannelRecordsCodec), outputs: t.array(ChannelRecordsCodec) });
+/** Records of one channel with their timestamps (null: none, as JSON has no NaN). */
+export interface ChannelRecords {
+  readonly records: readonly unknown[];
+  readonly timestamps: ReadonlyArray<number | null>;
+}
 export interface ChannelState {
-  readonly inputs: ReadonlyArray<readonly unknown[]>;
-  readonly outputs: ReadonlyArray<readonly unknown[]>;
+  readonly inputs: readonly ChannelRecords[];
+  readonly outputs: readonly ChannelRecords[];
 }
 
 export const TaskSnapshotCodec = t.intersection([

@@ -35,7 +35,7 @@ export function restoreFor(task: TaskPlan, checkpoint: CompletedCheckpoint): Eit
     return former.length > 0 && former.every((uid) => mine.has(uid));
   });
   const own = formerInstances.find((s) => s.index === task.index && s.parallelism === task.parallelism);
-  const inFlight = checkpoint.tasks.some((s) => s.channels !== undefined && s.channels.inputs.concat(s.channels.outputs).some((c) => c.length > 0));
+  const inFlight = checkpoint.tasks.some((s) => s.channels !== undefined && s.channels.inputs.concat(s.channels.outputs).some((c) => c.records.length > 0));
   const rescaled = formerInstances.find((s) => s.parallelism !== task.parallelism);
   if (inFlight && rescaled !== undefined) {
     return left(

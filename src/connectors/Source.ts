@@ -20,7 +20,7 @@ export interface SourceReader<T> {
    * Emits at most `max` records through `emit` and says whether more may come. May return a
    * promise when records are not ready yet; the task waits for it and polls again after.
    */
-  poll(max: number, emit: (record: T) => void): PollResult | Promise<PollResult>;
+  poll(max: number, emit: (record: T, timestamp?: number) => void): PollResult | Promise<PollResult>;
   /** Where the reader stands, so that a checkpoint can resume it exactly here. */
   position(): unknown;
   /** Releases the reader's handles; called exactly once, also after failure or cancel. */

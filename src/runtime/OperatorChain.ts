@@ -14,6 +14,8 @@ import { userFunctionFailed } from './UserFunctionFailed';
 class Link implements Output<unknown> {
   recordsIn = 0;
   readonly state = new OperatorStateStore();
+  /** Where this operator's output goes: the next link, or the gate. */
+  downstream!: Output<unknown>;
   constructor(readonly node: ChainedNode, readonly operator: StreamOperator<unknown, unknown>, private readonly instance: number) {}
   collect(record: unknown): void {
     this.recordsIn++;
@@ -25,6 +27,18 @@ class Link implements Output<unknown> {
   }
   /** Side outputs of an operator inside a chain have no consumer: the planner ends a chain at any consumed side output. */
   collectSide(): void {}
+  /** A watermark reaches this operator: it handles (and forwards) it, or it passes through. */
+  emitWatermark(watermark: number): void {
+    if (this.operator.processWatermark === undefined) return this.downstream.emitWatermark(watermark);
+    try {
+      this.operator.processWatermark(watermark);
+    } catch (e) {
+      throw userFunctionFailed(this.node.name, this.instance, undefined, e, `at watermark ${watermark}`);
+    }
+  }
+  emitIdle(): void {
+    this.downstream.emitIdle();
+  }
 }
 
 export class OperatorChain {
@@ -34,6 +48,7 @@ export class OperatorChain {
 
   constructor(nodes: readonly ChainedNode[], private readonly instance: number, private readonly tail: Output<unknown> & { recordsOut: number }) {
     this.links = nodes.map((n) => new Link(n, n.factory!(), instance));
+    this.links.forEach((link, i) => (link.downstream = i + 1 < this.links.length ? this.links[i + 1] : tail));
     this.head = this.links.length > 0 ? this.links[0] : tail;
   }
 

@@ -17,7 +17,16 @@ import { TaskRef } from './protocol';
 export type ChannelEvent =
   | { readonly type: 'barrier'; readonly id: CheckpointId }
   | { readonly type: 'barrier.cancel'; readonly id: CheckpointId }
+  | { readonly type: 'watermark'; readonly watermark: number }
+  /** The producer has nothing to say about event time for now: do not wait for its watermark. */
+  | { readonly type: 'idle' }
   | { readonly type: 'endOfInput' };
+
+/** Records not sent yet, with their event timestamps (NaN: none) in a parallel array. */
+export interface Buffered {
+  records: unknown[];
+  timestamps: number[];
+}
 
 interface Channel {
   readonly ref: TaskRef;
@@ -25,9 +34,14 @@ interface Channel {
   readonly remote: number;
   credits: number;
   /** Records (and the event that follows them) queued behind records still waiting for credit. */
-  readonly queued: Array<{ records: unknown[]; readonly event: ChannelEvent }>;
+  readonly queued: Array<{ buffered: Buffered; readonly event: ChannelEvent }>;
   /** Records after the last queued event, not sent yet. */
-  pending: unknown[];
+  pending: Buffered;
+}
+
+/** The timestamp of the record being emitted: set by whoever emits, read when it is buffered. */
+export interface RecordTime {
+  timestamp: number;
 }
 
 interface Route {
@@ -51,10 +65,11 @@ export class OutputGate implements Output<unknown> {
     private readonly batchSize: number,
     private readonly maxParallelism: number,
     taskIndex: number,
+    private readonly time: RecordTime,
   ) {
     for (const edge of edges) {
       const channels = edge.channels.map((end) => {
-        const channel: Channel = { ref: refs[this.channels.length], remote: end.channel, credits: 0, queued: [], pending: [] };
+        const channel: Channel = { ref: refs[this.channels.length], remote: end.channel, credits: 0, queued: [], pending: { records: [], timestamps: [] } };
         this.channels.push(channel);
         return channel;
       });
@@ -75,6 +90,14 @@ export class OutputGate implements Output<unknown> {
     const routes = this.side.get(tag);
     if (routes === undefined) return;
     for (let i = 0; i < routes.length; i++) this.route(routes[i], record);
+  }
+
+  emitWatermark(watermark: number): void {
+    this.emitEvent({ type: 'watermark', watermark });
+  }
+
+  emitIdle(): void {
+    this.emitEvent({ type: 'idle' });
   }
 
   private route(route: Route, record: unknown): void {
@@ -99,31 +122,39 @@ export class OutputGate implements Output<unknown> {
   }
 
   private push(channel: Channel, record: unknown): void {
-    channel.pending.push(record);
-    if (channel.pending.length >= this.batchSize && channel.credits > 0) this.flush(channel);
+    const pending = channel.pending;
+    pending.records.push(record);
+    pending.timestamps.push(this.time.timestamp);
+    if (pending.records.length >= this.batchSize && channel.credits > 0) this.flush(channel);
   }
 
-  /** Sends records from the front of `records` while credit lasts; returns what is left. */
-  private send(channel: Channel, records: unknown[]): unknown[] {
-    while (records.length > 0 && channel.credits > 0) {
-      const n = Math.min(records.length, channel.credits, this.batchSize);
-      const batch = n === records.length ? records : records.splice(0, n);
-      if (batch === records) records = [];
+  /** Sends records from the front of `buffered` while credit lasts, taking them out of it. */
+  private send(channel: Channel, buffered: Buffered): void {
+    while (buffered.records.length > 0 && channel.credits > 0) {
+      const n = Math.min(buffered.records.length, channel.credits, this.batchSize);
+      let records = buffered.records;
+      let timestamps = buffered.timestamps;
+      if (n === records.length) {
+        buffered.records = [];
+        buffered.timestamps = [];
+      } else {
+        records = records.splice(0, n);
+        timestamps = timestamps.splice(0, n);
+      }
       channel.credits -= n;
-      dispatch(channel.ref, { type: 'records', channel: channel.remote, records: batch });
+      dispatch(channel.ref, { type: 'records', channel: channel.remote, records, timestamps });
     }
-    return records;
   }
 
   private flush(channel: Channel): void {
     while (channel.queued.length > 0) {
       const head = channel.queued[0];
-      head.records = this.send(channel, head.records);
-      if (head.records.length > 0) return;
+      this.send(channel, head.buffered);
+      if (head.buffered.records.length > 0) return;
       this.sendEvent(channel, head.event);
       channel.queued.shift();
     }
-    if (channel.pending.length > 0) channel.pending = this.send(channel, channel.pending);
+    if (channel.pending.records.length > 0) this.send(channel, channel.pending);
   }
 
   private sendEvent(channel: Channel, event: ChannelEvent): void {
@@ -134,7 +165,7 @@ export class OutputGate implements Output<unknown> {
   flushAll(): void {
     for (let i = 0; i < this.channels.length; i++) {
       const c = this.channels[i];
-      if (c.pending.length > 0 || c.queued.length > 0) this.flush(c);
+      if (c.pending.records.length > 0 || c.queued.length > 0) this.flush(c);
     }
   }
 
@@ -143,31 +174,37 @@ export class OutputGate implements Output<unknown> {
    * checkpoint barrier). Returns copies of the overtaken records by output channel: they belong
    * to the checkpoint as channel state, and are still sent after the event.
    */
-  emitPriorityEvent(event: ChannelEvent): unknown[][] {
+  emitPriorityEvent(event: ChannelEvent): Buffered[] {
     return this.channels.map((c) => {
-      const overtaken: unknown[] = [];
-      for (const segment of c.queued) for (const r of segment.records) overtaken.push(r);
-      for (const r of c.pending) overtaken.push(r);
+      const overtaken: Buffered = { records: [], timestamps: [] };
+      for (const { buffered } of c.queued) {
+        overtaken.records.push(...buffered.records);
+        overtaken.timestamps.push(...buffered.timestamps);
+      }
+      overtaken.records.push(...c.pending.records);
+      overtaken.timestamps.push(...c.pending.timestamps);
       this.sendEvent(c, event);
       return overtaken;
     });
   }
 
   /** Puts restored channel state back in front of everything else, by output channel. */
-  restoreBuffered(byChannel: readonly (readonly unknown[])[]): void {
-    byChannel.forEach((records, i) => {
-      if (records.length > 0) this.channels[i].pending = [...records, ...this.channels[i].pending];
+  restoreBuffered(byChannel: readonly Buffered[]): void {
+    byChannel.forEach((restored, i) => {
+      const c = this.channels[i];
+      if (restored.records.length === 0) return;
+      c.pending = { records: [...restored.records, ...c.pending.records], timestamps: [...restored.timestamps, ...c.pending.timestamps] };
     });
   }
 
   /** Emits an event on every channel, after every record emitted before it (invariant 1). */
   emitEvent(event: ChannelEvent): void {
     for (const c of this.channels) {
-      if (c.queued.length === 0) c.pending = this.send(c, c.pending);
-      if (c.queued.length === 0 && c.pending.length === 0) this.sendEvent(c, event);
+      if (c.queued.length === 0) this.send(c, c.pending);
+      if (c.queued.length === 0 && c.pending.records.length === 0) this.sendEvent(c, event);
       else {
-        c.queued.push({ records: c.pending, event });
-        c.pending = [];
+        c.queued.push({ buffered: c.pending, event });
+        c.pending = { records: [], timestamps: [] };
       }
     }
   }
@@ -176,12 +213,12 @@ export class OutputGate implements Output<unknown> {
   grant(channel: number, credits: number): void {
     const c = this.channels[channel];
     c.credits += credits;
-    if (c.pending.length > 0 || c.queued.length > 0) this.flush(c);
+    if (c.pending.records.length > 0 || c.queued.length > 0) this.flush(c);
   }
 
   private buffered(c: Channel): number {
-    let n = c.pending.length;
-    for (let i = 0; i < c.queued.length; i++) n += c.queued[i].records.length;
+    let n = c.pending.records.length;
+    for (let i = 0; i < c.queued.length; i++) n += c.queued[i].buffered.records.length;
     return n;
   }
 

@@ -7,11 +7,17 @@
 import { KeyedStateBackend } from '../state/KeyedStateBackend';
 import { OperatorStateStore } from '../state/OperatorStateStore';
 import { CheckpointId, CheckpointingMode } from '../checkpoint/CheckpointTypes';
+import type { RecordTime } from './OutputGate';
 
 export interface Output<T> {
+  /** Emits a record; it carries the timestamp in the task's RecordTime (see OperatorContext.time). */
   collect(record: T): void;
   /** Emits to the side output `tag`; records reach whoever consumes `getSideOutput(tag)`. */
   collectSide(tag: string, record: unknown): void;
+  /** Event time downstream of this operator has reached `watermark`. */
+  emitWatermark(watermark: number): void;
+  /** This operator's output is idle: consumers should not wait for its watermarks. */
+  emitIdle(): void;
 }
 
 export interface OperatorContext {
@@ -24,6 +30,11 @@ export interface OperatorContext {
   readonly keyedState: KeyedStateBackend | undefined;
   /** This operator's own (non-keyed) state. */
   readonly operatorState: OperatorStateStore;
+  /**
+   * The timestamp of the current record (NaN: none). Records an operator emits keep it; an
+   * operator that gives its output another timestamp (an assigner, a window) sets it first.
+   */
+  readonly time: RecordTime;
   /** True when the state stores were restored from a checkpoint. */
   readonly isRestored: boolean;
   /** The guarantee checkpoints give; undefined when checkpointing is off. */
@@ -36,6 +47,11 @@ export const FINAL_CHECKPOINT = Number.MAX_SAFE_INTEGER as CheckpointId;
 export interface StreamOperator<I, O> {
   open(context: OperatorContext, output: Output<O>): void | Promise<void>;
   processElement(record: I): void;
+  /**
+   * Event time reached `watermark`. An operator that defines this forwards the watermark
+   * itself (`output.emitWatermark`); without it, watermarks pass through unchanged.
+   */
+  processWatermark?(watermark: number): void;
   /** Called after each input batch; a promise makes the task wait before taking more input. */
   endOfBatch?(): void | Promise<void>;
   /** End of all input: emit what is still held, before end-of-input goes downstream. */

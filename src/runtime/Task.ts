@@ -13,14 +13,23 @@ import { KeyedStateBackend } from '../state/KeyedStateBackend';
 import { KeyGroupRange, keyGroupRangeForOperator } from '../state/keyGroups';
 import { OperatorStateSnapshot } from '../state/OperatorStateStore';
 import { SourceReader } from '../connectors/Source';
-import { ChannelState, CheckpointId, CheckpointingMode, NodeSnapshot, TaskRestore, TaskSnapshot } from '../checkpoint/CheckpointTypes';
+import { ChannelRecords, ChannelState, CheckpointId, CheckpointingMode, NodeSnapshot, TaskRestore, TaskSnapshot } from '../checkpoint/CheckpointTypes';
 import { AlignmentEffect, AlignmentEvent, AlignmentState, alignmentTransition, initialAlignment } from '../checkpoint/barrierAlignment';
 import { CoordinatorRef } from '../checkpoint/coordinatorProtocol';
 import { OperatorChain } from './OperatorChain';
-import { OutputGate } from './OutputGate';
+import { Buffered, OutputGate, RecordTime } from './OutputGate';
 import { FINAL_CHECKPOINT, OperatorContext } from './StreamOperator';
 import { userFunctionFailed } from './UserFunctionFailed';
 import { MasterRef, TaskMsg, TaskRef } from './protocol';
+
+/** Channel records as a checkpoint stores them: JSON has no NaN, so a missing timestamp is null. */
+function toChannelRecords(b: Buffered): ChannelRecords {
+  return { records: b.records, timestamps: b.timestamps.map((t) => (Number.isNaN(t) ? null : t)) };
+}
+
+function fromChannelRecords(c: ChannelRecords): Buffered {
+  return { records: [...c.records], timestamps: c.timestamps.map((t) => t ?? NaN) };
+}
 
 export type KeyedStateBackendFactory = (range: KeyGroupRange, maxParallelism: number) => KeyedStateBackend;
 
@@ -40,7 +49,7 @@ export interface TaskDeps {
   readonly saveSourceProgress: ((position: unknown) => Promise<void>) | undefined;
 }
 
-type InputItem = Extract<TaskMsg, { type: 'records' | 'endOfInput' | 'barrier' | 'barrier.cancel' }>;
+type InputItem = Extract<TaskMsg, { type: 'records' | 'endOfInput' | 'barrier' | 'barrier.cancel' | 'watermark' | 'idle' }>;
 
 interface InputChannel {
   ref: TaskRef | undefined;
@@ -53,6 +62,10 @@ interface InputChannel {
   blocked: boolean;
   /** Records taken since credit was last granted back. */
   consumed: number;
+  /** The channel's event time: the latest watermark it delivered. */
+  watermark: number;
+  /** The producer declared itself idle and has sent no watermark since. */
+  idle: boolean;
   /** Arrived, not processed yet; bounded by the credit granted on the channel. */
   readonly queue: InputItem[];
 }
@@ -66,7 +79,7 @@ export class Task {
   private alignment: AlignmentState = initialAlignment;
   private alignmentStartedAt = 0;
   /** The unaligned checkpoint this task snapshotted and whose in-flight records it still collects. */
-  private unalignedPending: { readonly id: CheckpointId; readonly snapshot: TaskSnapshot; readonly inputs: unknown[][]; readonly outputs: unknown[][]; readonly remaining: Set<number> } | undefined;
+  private unalignedPending: { readonly id: CheckpointId; readonly snapshot: TaskSnapshot; readonly inputs: Buffered[]; readonly outputs: Buffered[]; readonly remaining: Set<number> } | undefined;
   /** Latest barrier id seen in unaligned mode; older ones are stale. */
   private latestBarrier = 0;
   /** Latest cancellation marker forwarded, so each is forwarded once. */
@@ -78,13 +91,28 @@ export class Task {
   private readonly keyedNode: ChainedNode | undefined;
   private pollScheduled = false;
   private sourceRecordsOut = 0;
-  private readonly emit = (record: unknown): void => {
+  /** The timestamp of the record moving through the chain now (NaN: none); read by the gate. */
+  private readonly time: RecordTime = { timestamp: NaN };
+  /** The task's event time: the minimum over its active inputs' watermarks; never goes back. */
+  private watermark = -Infinity;
+  private readonly emit = (record: unknown, timestamp?: number): void => {
     this.sourceRecordsOut++;
+    this.time.timestamp = timestamp ?? NaN;
     this.chain!.head.collect(record);
   };
 
   constructor(private readonly deps: TaskDeps, private readonly self: TaskRef) {
-    this.inputs = deps.task.inputs.map((end) => ({ ref: undefined, remote: end.channel, ended: false, endArrived: false, blocked: false, consumed: 0, queue: [] }));
+    this.inputs = deps.task.inputs.map((end) => ({
+      ref: undefined,
+      remote: end.channel,
+      ended: false,
+      endArrived: false,
+      blocked: false,
+      consumed: 0,
+      watermark: -Infinity,
+      idle: false,
+      queue: [],
+    }));
     this.keyedNode = deps.task.chain.find((n) => n.keySelector !== undefined);
   }
 
@@ -92,8 +120,17 @@ export class Task {
     switch (msg.type) {
       case 'task.wire':
         return this.wire(msg.inputs, msg.outputs);
-      case 'records':
-        if (this.unalignedPending?.remaining.has(msg.channel)) for (const r of msg.records) this.unalignedPending.inputs[msg.channel].push(r);
+      case 'records': {
+        const held = this.unalignedPending?.remaining.has(msg.channel) ? this.unalignedPending.inputs[msg.channel] : undefined;
+        if (held !== undefined) {
+          held.records.push(...msg.records);
+          held.timestamps.push(...msg.timestamps);
+        }
+        this.inputs[msg.channel].queue.push(msg);
+        return this.drain();
+      }
+      case 'watermark':
+      case 'idle':
         this.inputs[msg.channel].queue.push(msg);
         return this.drain();
       case 'endOfInput':
@@ -131,7 +168,7 @@ export class Task {
   private async wire(inputRefs: readonly TaskRef[], outputRefs: readonly TaskRef[]): Promise<void> {
     const { plan, task, restore } = this.deps;
     inputRefs.forEach((ref, i) => (this.inputs[i].ref = ref));
-    this.gate = new OutputGate(task.outputs, outputRefs, plan.batchSize, plan.maxParallelism, task.index);
+    this.gate = new OutputGate(task.outputs, outputRefs, plan.batchSize, plan.maxParallelism, task.index, this.time);
     this.chain = new OperatorChain(task.chain, task.index, this.gate);
     const formerOf = (uid: string) => restore?.nodes[uid] ?? [];
     if (this.keyedNode !== undefined) {
@@ -170,6 +207,7 @@ export class Task {
       maxParallelism: plan.maxParallelism,
       keyedState: node.keySelector !== undefined ? this.keyedState : undefined,
       operatorState,
+      time: this.time,
       isRestored: this.deps.restore !== undefined,
       checkpointing: this.deps.checkpointing,
     };
@@ -196,17 +234,21 @@ export class Task {
     if (this.phase !== 'running' || !this.gate!.hasRoom()) return;
     const { task, plan } = this.deps;
     // At-most-once: read into a buffer, save the position after it, only then emit.
-    const held: unknown[] | undefined = this.deps.saveSourceProgress === undefined ? undefined : [];
+    const held: Buffered | undefined = this.deps.saveSourceProgress === undefined ? undefined : { records: [], timestamps: [] };
     let result;
     try {
-      result = this.reader!.poll(plan.batchSize, held === undefined ? this.emit : (r) => held.push(r));
+      const hold = (r: unknown, timestamp?: number) => {
+        held!.records.push(r);
+        held!.timestamps.push(timestamp ?? NaN);
+      };
+      result = this.reader!.poll(plan.batchSize, held === undefined ? this.emit : hold);
       if (typeof result !== 'string') result = await result;
     } catch (e) {
       throw userFunctionFailed(task.source!.node.name, task.index, undefined, e, 'reading');
     }
     if (held !== undefined) {
       await this.deps.saveSourceProgress!(this.reader!.position());
-      for (let i = 0; i < held.length; i++) this.emit(held[i]);
+      for (let i = 0; i < held.records.length; i++) this.emit(held.records[i], held.timestamps[i]);
     }
     const written = this.chain!.endOfBatch();
     if (written !== undefined) await written;
@@ -221,7 +263,7 @@ export class Task {
     if (!this.deps.unaligned) return this.checkpoint(id, 0);
     const snapshot = await this.snapshot(id);
     const outputs = this.gate!.emitPriorityEvent({ type: 'barrier', id });
-    this.acknowledge(id, { ...snapshot, channels: { inputs: [], outputs } }, 0);
+    this.acknowledge(id, { ...snapshot, channels: { inputs: [], outputs: outputs.map(toChannelRecords) } }, 0);
   }
 
   // --- unaligned checkpoints -----------------------------------------------------------------
@@ -246,7 +288,15 @@ export class Task {
     this.latestBarrier = id;
     const snapshot = await this.snapshot(id);
     const outputs = this.gate!.emitPriorityEvent({ type: 'barrier', id });
-    const inputs = this.inputs.map((input) => input.queue.flatMap((item) => (item.type === 'records' ? [...item.records] : [])));
+    const inputs = this.inputs.map((input) => {
+      const queued: Buffered = { records: [], timestamps: [] };
+      for (const item of input.queue) {
+        if (item.type !== 'records') continue;
+        queued.records.push(...item.records);
+        queued.timestamps.push(...item.timestamps);
+      }
+      return queued;
+    });
     const remaining = new Set<number>();
     this.inputs.forEach((input, c) => {
       if (c !== channel && !input.endArrived) remaining.add(c);
@@ -259,7 +309,7 @@ export class Task {
     const pending = this.unalignedPending;
     if (pending === undefined || pending.remaining.size > 0) return;
     this.unalignedPending = undefined;
-    this.acknowledge(pending.id, { ...pending.snapshot, channels: { inputs: pending.inputs, outputs: pending.outputs } }, 0);
+    this.acknowledge(pending.id, { ...pending.snapshot, channels: { inputs: pending.inputs.map(toChannelRecords), outputs: pending.outputs.map(toChannelRecords) } }, 0);
   }
 
   private async unalignedCancel(id: CheckpointId): Promise<void> {
@@ -270,12 +320,15 @@ export class Task {
 
   /** Restored in-flight records: output first back in front of the gate, input through the chain. */
   private async replayChannelState(channels: ChannelState): Promise<void> {
-    this.gate!.restoreBuffered(channels.outputs);
+    this.gate!.restoreBuffered(channels.outputs.map(fromChannelRecords));
     const head = this.chain!.head;
-    for (const records of channels.inputs) {
+    for (const { records, timestamps } of channels.inputs.map(fromChannelRecords)) {
       const loading = this.prefetch(records);
       if (loading !== undefined) await loading;
-      for (const r of records) head.collect(r);
+      for (let i = 0; i < records.length; i++) {
+        this.time.timestamp = timestamps[i];
+        head.collect(records[i]);
+      }
     }
     const written = this.chain!.endOfBatch();
     if (written !== undefined) await written;
@@ -309,9 +362,14 @@ export class Task {
       switch (item.type) {
         case 'records': {
           const records = item.records;
+          const timestamps = item.timestamps;
           const loading = this.prefetch(records);
           if (loading !== undefined) await loading;
-          for (let i = 0; i < records.length; i++) head.collect(records[i]);
+          const time = this.time;
+          for (let i = 0; i < records.length; i++) {
+            time.timestamp = timestamps[i];
+            head.collect(records[i]);
+          }
           input.consumed += records.length;
           const written = this.chain!.endOfBatch();
           if (written !== undefined) await written;
@@ -320,6 +378,15 @@ export class Task {
         case 'barrier':
           await this.applyAlignment({ type: 'barrier', channel: c, id: item.id });
           break;
+        case 'watermark':
+          input.watermark = Math.max(input.watermark, item.watermark);
+          input.idle = false;
+          this.updateWatermark();
+          break;
+        case 'idle':
+          input.idle = true;
+          this.updateWatermark();
+          break;
         case 'barrier.cancel':
           await this.applyAlignment({ type: 'abort', id: item.id });
           this.forwardCancel(item.id);
@@ -327,6 +394,7 @@ export class Task {
         case 'endOfInput':
           input.ended = true;
           this.ended.add(c);
+          this.updateWatermark();
           await this.applyAlignment({ type: 'channelEnded', channel: c });
           if (this.ended.size === this.inputs.length) {
             this.grantCredits();
@@ -345,6 +413,36 @@ export class Task {
     if (backend?.prefetch === undefined || this.keyedNode === undefined) return undefined;
     const selector = this.keyedNode.keySelector!;
     return backend.prefetch(records.map((r) => selector(r)));
+  }
+
+  /**
+   * Event time of the task: the minimum watermark over inputs that are neither ended nor idle
+   * (invariant 6). It only moves forward; when every remaining input is idle, the task tells
+   * its consumers it is idle too.
+   */
+  private updateWatermark(): void {
+    let min = Infinity;
+    let active = 0;
+    let open = 0;
+    for (const input of this.inputs) {
+      if (input.ended) continue;
+      open++;
+      if (input.idle) continue;
+      active++;
+      if (input.watermark < min) min = input.watermark;
+    }
+    if (open > 0 && active === 0) {
+      this.chain!.head.emitIdle();
+      return;
+    }
+    // With every input ended, end-of-input advances event time (see endInput).
+    if (active > 0) this.advanceWatermark(min);
+  }
+
+  private advanceWatermark(watermark: number): void {
+    if (watermark <= this.watermark) return;
+    this.watermark = watermark;
+    this.chain!.head.emitWatermark(watermark);
   }
 
   private grantCredits(): void {
@@ -437,6 +535,8 @@ export class Task {
    * final checkpoint before it commits and finishes; without, it finishes now.
    */
   private async endInput(): Promise<void> {
+    // No more input: event time is over, every event-time window and timer fires.
+    this.advanceWatermark(Infinity);
     await this.chain!.finish();
     this.gate!.emitEvent({ type: 'endOfInput' });
     if (this.deps.checkpointing === undefined) return this.finishTask();

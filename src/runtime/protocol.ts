@@ -13,7 +13,11 @@ export type TaskMsg =
   /** Connects the task to its peers: refs by input channel and by output channel. */
   | { readonly type: 'task.wire'; readonly inputs: readonly Ref<TaskMsg>[]; readonly outputs: readonly Ref<TaskMsg>[] }
   /** A batch of records on one of the task's input channels. */
-  | { readonly type: 'records'; readonly channel: number; readonly records: readonly unknown[] }
+  | { readonly type: 'records'; readonly channel: number; readonly records: readonly unknown[]; readonly timestamps: readonly number[] }
+  /** Event time on this channel has reached `watermark`: no record with a smaller timestamp follows. */
+  | { readonly type: 'watermark'; readonly channel: number; readonly watermark: number }
+  /** The producer is idle: until its next watermark, do not hold event time back for it. */
+  | { readonly type: 'idle'; readonly channel: number }
   /** The producer on this input channel will send nothing more. */
   | { readonly type: 'endOfInput'; readonly channel: number }
   /** Checkpoint barrier `id`, in-band: everything before it on this channel belongs to checkpoint `id`. */
