@@ -22,6 +22,8 @@ import { FilterOperator } from './operators/FilterOperator';
 import { FlatMapOperator } from './operators/FlatMapOperator';
 import { MapOperator } from './operators/MapOperator';
 import { ProcessOperator } from './operators/ProcessOperator';
+import { WatermarkStrategy } from '../time/WatermarkStrategy';
+import { TimestampsAndWatermarksOperator } from '../time/TimestampsAndWatermarksOperator';
 
 /** Settings shared by operators and sinks: they apply to the node just created. */
 function settingsOf(node: StreamNode) {
@@ -82,6 +84,14 @@ export class DataStream<T> {
     const problems: TopologyProblem[] =
       (fn as unknown) instanceof KeyedProcessFunction ? [{ _tag: 'KeyedFunctionOnNonKeyedStream', operator: name }] : [];
     return this.transform(name, () => new ProcessOperator(instanceCopy(fn)), { sideOutputs: fn.sideOutputTags, problems });
+  }
+
+  /**
+   * Gives records event timestamps and the stream watermarks (see WatermarkStrategy); chained
+   * to a source, watermarks are generated per source instance.
+   */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): SingleOutputStream<T> {
+    return this.transform('Timestamps/Watermarks', () => new TimestampsAndWatermarksOperator(strategy));
   }
 
   /** Partitions by key: records with equal keys go to the same instance and share keyed state. */

@@ -9,10 +9,29 @@ import { Collector } from './functions';
 export interface ProcessContext {
   /** Emits to a side output; the tag must be listed in the function's `sideOutputTags`. */
   output<X>(tag: OutputTag<X>, value: X): void;
+  /** The current record's event timestamp, undefined when it has none. */
+  timestamp(): number | undefined;
+}
+
+/** Timers of the current key, as Flink's TimerService. */
+export interface TimerService {
+  currentProcessingTime(): number;
+  currentWatermark(): number;
+  /** `onTimer(time)` runs once the watermark reaches `time`. */
+  registerEventTimeTimer(time: number): void;
+  /** `onTimer(time)` runs once the clock reaches `time`. */
+  registerProcessingTimeTimer(time: number): void;
+  deleteEventTimeTimer(time: number): void;
+  deleteProcessingTimeTimer(time: number): void;
 }
 
 export interface KeyedProcessContext<K> extends ProcessContext {
   getCurrentKey(): K;
+  timerService(): TimerService;
+}
+
+export interface OnTimerContext<K> extends KeyedProcessContext<K> {
+  timeDomain(): 'event' | 'processing';
 }
 
 /**
@@ -32,7 +51,12 @@ export abstract class ProcessFunction<I, O> {
   // not declared here so that subclasses need no `override`.
 }
 
-/** A process function on a keyed stream: state accesses refer to the current record's key. */
+/**
+ * A process function on a keyed stream: state accesses refer to the current record's key. It
+ * may register timers through `ctx.timerService()` and define
+ * `onTimer(timestamp: number, ctx: OnTimerContext<K>, out: Collector<O>)`, called with the
+ * timer's key as the current key; timers are part of every checkpoint.
+ */
 export abstract class KeyedProcessFunction<K extends Key, I, O> {
   readonly sideOutputTags: readonly OutputTag<any>[] = [];
   abstract processElement(value: I, ctx: KeyedProcessContext<K>, out: Collector<O>): void;

@@ -8,6 +8,7 @@ import { KeyedStateBackend } from '../state/KeyedStateBackend';
 import { OperatorStateStore } from '../state/OperatorStateStore';
 import { CheckpointId, CheckpointingMode } from '../checkpoint/CheckpointTypes';
 import type { RecordTime } from './OutputGate';
+import type { ProcessingTimeService } from './ProcessingTimeService';
 
 export interface Output<T> {
   /** Emits a record; it carries the timestamp in the task's RecordTime (see OperatorContext.time). */
@@ -35,6 +36,8 @@ export interface OperatorContext {
    * operator that gives its output another timestamp (an assigner, a window) sets it first.
    */
   readonly time: RecordTime;
+  /** Processing-time timers; callbacks run in the task, between records. */
+  readonly processingTime: ProcessingTimeService;
   /** True when the state stores were restored from a checkpoint. */
   readonly isRestored: boolean;
   /** The guarantee checkpoints give; undefined when checkpointing is off. */

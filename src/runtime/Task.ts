@@ -18,6 +18,7 @@ import { AlignmentEffect, AlignmentEvent, AlignmentState, alignmentTransition, i
 import { CoordinatorRef } from '../checkpoint/coordinatorProtocol';
 import { OperatorChain } from './OperatorChain';
 import { Buffered, OutputGate, RecordTime } from './OutputGate';
+import { TaskTimers } from './ProcessingTimeService';
 import { FINAL_CHECKPOINT, OperatorContext } from './StreamOperator';
 import { userFunctionFailed } from './UserFunctionFailed';
 import { MasterRef, TaskMsg, TaskRef } from './protocol';
@@ -93,6 +94,7 @@ export class Task {
   private sourceRecordsOut = 0;
   /** The timestamp of the record moving through the chain now (NaN: none); read by the gate. */
   private readonly time: RecordTime = { timestamp: NaN };
+  private readonly timers: TaskTimers;
   /** The task's event time: the minimum over its active inputs' watermarks; never goes back. */
   private watermark = -Infinity;
   private readonly emit = (record: unknown, timestamp?: number): void => {
@@ -114,6 +116,7 @@ export class Task {
       queue: [],
     }));
     this.keyedNode = deps.task.chain.find((n) => n.keySelector !== undefined);
+    this.timers = new TaskTimers(() => dispatch(this.self, { type: 'timers.fire' }));
   }
 
   handle(msg: TaskMsg): void | Promise<void> {
@@ -160,6 +163,8 @@ export class Task {
       case 'checkpoint.aborted':
         if (this.deps.unaligned) return this.unalignedCancel(msg.id);
         return this.applyAlignment({ type: 'abort', id: msg.id }).then(() => this.drain());
+      case 'timers.fire':
+        return this.fireTimers();
       case 'task.crash':
         throw new Error(`injected fault: ${msg.reason}`);
     }
@@ -208,6 +213,7 @@ export class Task {
       keyedState: node.keySelector !== undefined ? this.keyedState : undefined,
       operatorState,
       time: this.time,
+      processingTime: this.timers,
       isRestored: this.deps.restore !== undefined,
       checkpointing: this.deps.checkpointing,
     };
@@ -561,8 +567,19 @@ export class Task {
     return { task: this.deps.task.id, operators };
   }
 
+  /** Runs due processing-time callbacks; what they emit goes out like the output of a batch. */
+  private async fireTimers(): Promise<void> {
+    if (this.phase !== 'running' && this.phase !== 'drained') return;
+    this.time.timestamp = NaN;
+    this.timers.fireDue();
+    const written = this.chain!.endOfBatch();
+    if (written !== undefined) await written;
+    this.gate!.flushAll();
+  }
+
   /** Releases everything the task holds; the task actor's single teardown. */
   async close(): Promise<void> {
+    this.timers.close();
     let first: unknown;
     const attempt = async (f: () => unknown) => {
       try {

@@ -25,6 +25,8 @@ export type TaskMsg =
   /** Cancellation marker: checkpoint `id` was abandoned upstream; stop waiting for its barrier. */
   | { readonly type: 'barrier.cancel'; readonly channel: number; readonly id: CheckpointId }
   | CheckpointTaskMsg
+  /** A processing-time timer of this task is due. */
+  | { readonly type: 'timers.fire' }
   /** Fault injection: crash the task actor here, through the real supervision path. */
   | { readonly type: 'task.crash'; readonly reason: string }
   /** The consumer on this output channel may take `credits` more records. */

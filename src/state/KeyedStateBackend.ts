@@ -36,6 +36,8 @@ export interface KeyedStateBackend {
    * nothing needs loading (always, for the memory backend), so the hot path awaits nothing.
    */
   prefetch?(keys: readonly Key[]): Promise<void> | undefined;
+  /** The keys that have a value in the named state (timers are found again after a restore this way). */
+  keysOf?(stateName: string): Key[];
   /** Number of keys with a value in each state (for metrics and tests). */
   keyCounts(): Record<string, number>;
   /** The state as of now, for checkpoint `checkpointId` (a remote backend may flush first). */

@@ -4,7 +4,7 @@
  * first asked for, because only then is its descriptor known.
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
-import { Key, keyToString } from './keyHash';
+import { Key, keyFromString, keyToString } from './keyHash';
 import { KeyGroupRange, keyGroupOfKeyString } from './keyGroups';
 import { KeyedStateBackend, KeyedStateSnapshot } from './KeyedStateBackend';
 import { AggregatingState, ListState, MapState, ReducingState, ValueState } from './State';
@@ -126,6 +126,14 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
   }
   getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
     return this.register(d, (table) => new TableAggregatingState<IN, ACC, OUT>(table, d.aggregate));
+  }
+
+  keysOf(stateName: string): Key[] {
+    const table = this.states.get(stateName)?.table;
+    if (table === undefined) return [];
+    const keys: Key[] = [];
+    for (const group of table.groups.values()) for (const keyString of group.keys()) keys.push(keyFromString(keyString));
+    return keys;
   }
 
   keyCounts(): Record<string, number> {

@@ -10,7 +10,11 @@ import { CheckpointId } from '../../checkpoint/CheckpointTypes';
 
 export class KeyScopedOperator<I, O> implements StreamOperator<I, O> {
   private state!: KeyedStateBackend;
-  constructor(private readonly inner: StreamOperator<I, O>, private readonly keySelector: KeySelector<I>) {}
+  /** Present only when the inner operator handles watermarks, so that they pass through otherwise. */
+  readonly processWatermark: ((watermark: number) => void) | undefined;
+  constructor(private readonly inner: StreamOperator<I, O>, private readonly keySelector: KeySelector<I>) {
+    this.processWatermark = inner.processWatermark?.bind(inner);
+  }
   open(context: OperatorContext, output: Output<O>): void | Promise<void> {
     this.state = context.keyedState!;
     return this.inner.open(context, output);

@@ -1,26 +1,74 @@
-/** Runs a KeyedProcessFunction: state accesses refer to the current record's key. */
+/** Runs a KeyedProcessFunction: state accesses refer to the current record's key; timers call onTimer. */
 import { KeySelector } from '../../graph/Partitioning';
 import { OperatorContext } from '../../runtime/StreamOperator';
+import { userFunctionFailed } from '../../runtime/UserFunctionFailed';
 import { Key } from '../../state/keyHash';
-import { KeyedProcessContext, KeyedProcessFunction } from '../ProcessFunction';
+import { KeyedTimerService, Timer } from '../../state/KeyedTimerService';
+import { Collector } from '../functions';
+import { KeyedProcessFunction, OnTimerContext, TimerService } from '../ProcessFunction';
 import { KeyedOperator } from './KeyedOperator';
 import { sideOutputEmitter } from './sideOutputs';
 
+type OnTimer<K, O> = (timestamp: number, ctx: OnTimerContext<K>, out: Collector<O>) => void;
+
 export class KeyedProcessOperator<K extends Key, I, O> extends KeyedOperator<I, O> {
-  private processContext!: KeyedProcessContext<K>;
+  private processContext!: OnTimerContext<K>;
   private currentKey: K | undefined;
+  private domain: 'event' | 'processing' = 'event';
+  private timers!: KeyedTimerService;
+
   constructor(private readonly fn: KeyedProcessFunction<K, I, O>, keySelector: KeySelector<I>) {
     super(fn, keySelector);
   }
+
   protected override onOpen(context: OperatorContext): void {
     super.onOpen(context);
+    const onTimer = (this.fn as { onTimer?: OnTimer<K, O> }).onTimer?.bind(this.fn);
+    this.timers = new KeyedTimerService(this.state, context.processingTime, (timer) => this.fire(timer, onTimer, context));
+    const timers = this.timers;
+    const timerService: TimerService = {
+      currentProcessingTime: () => context.processingTime.now(),
+      currentWatermark: () => timers.currentWatermark(),
+      registerEventTimeTimer: (t) => timers.registerEventTimeTimer('', t),
+      registerProcessingTimeTimer: (t) => timers.registerProcessingTimeTimer('', t),
+      deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer('', t),
+      deleteProcessingTimeTimer: (t) => timers.deleteProcessingTimeTimer('', t),
+    };
+    const time = context.time;
     this.processContext = {
       output: sideOutputEmitter(context.operatorName, this.fn.sideOutputTags, () => this.out),
+      timestamp: () => (Number.isNaN(time.timestamp) ? undefined : time.timestamp),
       getCurrentKey: () => this.currentKey as K,
+      timerService: () => timerService,
+      timeDomain: () => this.domain,
     };
   }
+
+  private fire(timer: Timer, onTimer: OnTimer<K, O> | undefined, context: OperatorContext): void {
+    if (onTimer === undefined) return;
+    this.currentKey = timer.key as K;
+    this.domain = timer.domain;
+    // What onTimer emits carries the timer's time, for event-time timers (as in Flink).
+    context.time.timestamp = timer.domain === 'event' ? timer.time : NaN;
+    try {
+      onTimer(timer.time, this.processContext, this.out);
+    } catch (e) {
+      throw userFunctionFailed(context.operatorName, context.index, undefined, e, `in onTimer(${timer.time})`);
+    }
+  }
+
   processElement(record: I): void {
     this.currentKey = this.enterKey(record) as K;
     this.fn.processElement(record, this.processContext, this.out);
+  }
+
+  processWatermark(watermark: number): void {
+    this.timers.advanceWatermark(watermark);
+    this.out.emitWatermark(watermark);
+  }
+
+  override close(): void | Promise<void> {
+    this.timers?.dispose();
+    return super.close();
   }
 }

@@ -10,7 +10,11 @@ export class ProcessOperator<I, O> extends FunctionOperator<I, O> {
     super(fn);
   }
   protected override onOpen(context: OperatorContext): void {
-    this.processContext = { output: sideOutputEmitter(context.operatorName, this.fn.sideOutputTags, () => this.out) };
+    const time = context.time;
+    this.processContext = {
+      output: sideOutputEmitter(context.operatorName, this.fn.sideOutputTags, () => this.out),
+      timestamp: () => (Number.isNaN(time.timestamp) ? undefined : time.timestamp),
+    };
   }
   processElement(record: I): void {
     this.fn.processElement(record, this.processContext, this.out);

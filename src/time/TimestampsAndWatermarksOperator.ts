@@ -1,0 +1,67 @@
+/**
+ * Assigns event timestamps and generates watermarks after each batch (bounded
+ * out-of-orderness), and declares its output idle after a period without records. Watermarks
+ * from upstream are replaced by its own, except the final one at end of input.
+ */
+import { OperatorContext, Output, StreamOperator } from '../runtime/StreamOperator';
+import { WatermarkStrategy } from './WatermarkStrategy';
+
+export class TimestampsAndWatermarksOperator<T> implements StreamOperator<T, T> {
+  private out!: Output<T>;
+  private context!: OperatorContext;
+  private maxTimestamp = -Infinity;
+  private emitted = -Infinity;
+  private sawRecords = false;
+  private idle = false;
+  private cancelIdleCheck: (() => void) | undefined;
+
+  constructor(private readonly strategy: WatermarkStrategy<T>) {}
+
+  open(context: OperatorContext, output: Output<T>): void {
+    this.context = context;
+    this.out = output;
+    if (this.strategy.idlenessMs !== undefined) this.scheduleIdleCheck();
+  }
+
+  processElement(record: T): void {
+    const time = this.context.time;
+    const assign = this.strategy.timestampAssigner;
+    if (assign !== undefined) time.timestamp = assign(record, time.timestamp);
+    if (time.timestamp > this.maxTimestamp) this.maxTimestamp = time.timestamp;
+    this.sawRecords = true;
+    this.out.collect(record);
+  }
+
+  endOfBatch(): void {
+    const bound = this.strategy.outOfOrdernessMs;
+    if (bound === undefined || this.maxTimestamp === -Infinity) return;
+    const watermark = this.maxTimestamp - bound - 1;
+    if (watermark > this.emitted || this.idle) {
+      this.idle = false;
+      this.emitted = Math.max(this.emitted, watermark);
+      this.out.emitWatermark(this.emitted);
+    }
+  }
+
+  processWatermark(watermark: number): void {
+    // Only the end of event time passes: this operator makes the watermarks downstream.
+    if (watermark === Infinity) this.out.emitWatermark(watermark);
+  }
+
+  private scheduleIdleCheck(): void {
+    const timeout = this.strategy.idlenessMs!;
+    const ctx = this.context;
+    this.cancelIdleCheck = ctx.processingTime.registerTimer(ctx.processingTime.now() + timeout, () => {
+      if (!this.sawRecords && !this.idle) {
+        this.idle = true;
+        this.out.emitIdle();
+      }
+      this.sawRecords = false;
+      this.scheduleIdleCheck();
+    });
+  }
+
+  close(): void {
+    this.cancelIdleCheck?.();
+  }
+}
