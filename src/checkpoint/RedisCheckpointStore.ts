@@ -47,9 +47,15 @@ export function parseRedisStorage(storage: string): Either<string, RedisStorageL
   return right({ url: parsed.toString(), prefix });
 }
 
-/** Moves the pointer, records the id and prunes beyond the retained number, atomically. */
+/**
+ * Moves the pointer, records the id and prunes beyond the retained number, atomically. The
+ * pointer never moves back: a checkpoint whose completion arrives after a newer one's (adds
+ * overlapping, or from a stale process) is not made the latest.
+ */
 const PUBLISH = `
 local id = ARGV[1]
+local current = redis.call('GET', KEYS[1])
+if current and tonumber(current) >= tonumber(id) then return 0 end
 redis.call('SET', KEYS[1], id)
 redis.call('ZADD', KEYS[2], id, id)
 local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[2])
@@ -67,6 +73,12 @@ const READ_LATEST = `
 local id = redis.call('GET', KEYS[1])
 if not id then return nil end
 return { id, redis.call('GET', ARGV[1] .. id) }`;
+
+/**
+ * The add in progress by job key space: adds of one job run one after the other, so the
+ * order of completion is the order of the coordinator's calls.
+ */
+const addsInProgress = new Map<string, Promise<void>>();
 
 export class RedisCheckpointStore implements CheckpointStore {
   readonly description: string;
@@ -98,10 +110,22 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   async add(checkpoint: CompletedCheckpoint): Promise<void> {
-    await withRedis(this.location.url, async (redis) => {
-      await redis.set(`${this.dataPrefix}${checkpoint.id}`, JSON.stringify(checkpoint));
-      await redis.eval(PUBLISH, 2, this.latestKey, this.idsKey, String(checkpoint.id), String(this.retained), this.dataPrefix);
-    });
+    const space = `${this.location.url} ${this.base}`;
+    const previous = addsInProgress.get(space) ?? Promise.resolve();
+    const done = previous.then(() =>
+      withRedis(this.location.url, async (redis) => {
+        await redis.set(`${this.dataPrefix}${checkpoint.id}`, JSON.stringify(checkpoint));
+        await redis.eval(PUBLISH, 2, this.latestKey, this.idsKey, String(checkpoint.id), String(this.retained), this.dataPrefix);
+      }),
+    );
+    // The next add waits for this one whether it succeeds or not; its failure is the caller's.
+    const tail = done.catch(() => undefined);
+    addsInProgress.set(space, tail);
+    try {
+      await done;
+    } finally {
+      if (addsInProgress.get(space) === tail) addsInProgress.delete(space);
+    }
   }
 
   async latest(): Promise<Either<string, CompletedCheckpoint | undefined>> {
