@@ -44,3 +44,17 @@ export { RedisCheckpointStore } from './checkpoint/RedisCheckpointStore';
 export { Time, Duration } from './time/Time';
 export { WatermarkStrategy, TimestampAssigner } from './time/WatermarkStrategy';
 export { TimerService, OnTimerContext } from './api/ProcessFunction';
+export { TimeWindow, GlobalWindow, Window } from './windowing/Window';
+export {
+  WindowAssigner,
+  TumblingEventTimeWindows,
+  TumblingProcessingTimeWindows,
+  SlidingEventTimeWindows,
+  SlidingProcessingTimeWindows,
+  EventTimeSessionWindows,
+  ProcessingTimeSessionWindows,
+  GlobalWindows,
+} from './windowing/WindowAssigner';
+export { Trigger, TriggerContext, TriggerResult, TriggerState, EventTimeTrigger, ProcessingTimeTrigger, CountTrigger, PurgingTrigger } from './windowing/Trigger';
+export { ProcessWindowFunction, WindowContext } from './windowing/ProcessWindowFunction';
+export { WindowedStream } from './windowing/WindowedStream';

@@ -15,6 +15,9 @@ import { TwoPhaseCommitSink, isTwoPhaseCommitSink } from '../connectors/TwoPhase
 import { Key } from '../state/keyHash';
 import type { StreamEnvironment } from './StreamEnvironment';
 import type { KeyedStream } from './KeyedStream';
+import type { Window } from '../windowing/Window';
+import type { WindowAssigner } from '../windowing/WindowAssigner';
+import type { WindowedStream } from '../windowing/WindowedStream';
 import { OutputTag } from './OutputTag';
 import { KeyedProcessFunction, ProcessFunction } from './ProcessFunction';
 import { FilterFunction, FlatMapFunction, MapFunction, instanceCopy } from './functions';
@@ -100,6 +103,14 @@ export class DataStream<T> {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { KeyedStream: Keyed } = require('./KeyedStream') as typeof import('./KeyedStream');
     return new Keyed<T, K>(this.env, this.repartitioned(hash(keySelector)), keySelector);
+  }
+
+  /** Windows over the whole stream (not keyed): one instance computes them. */
+  windowAll<W extends Window>(assigner: WindowAssigner<W>): WindowedStream<T, number, W> {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { WindowedStream: Windowed } = require('../windowing/WindowedStream') as typeof import('../windowing/WindowedStream');
+    const all = () => 0;
+    return new Windowed<T, number, W>(this.keyBy(all), all, assigner, 1);
   }
 
   /** Merges streams of the same type; order between them is not defined. */

@@ -12,6 +12,9 @@ import { OperatorFactory, StreamOperator } from '../runtime/StreamOperator';
 import { KeyedProcessFunction, ProcessFunction } from './ProcessFunction';
 import type { StreamEnvironment } from './StreamEnvironment';
 import { ReduceFunction, instanceCopy } from './functions';
+import type { Window } from '../windowing/Window';
+import type { WindowAssigner } from '../windowing/WindowAssigner';
+import type { WindowedStream } from '../windowing/WindowedStream';
 import { KeyedProcessOperator } from './operators/KeyedProcessOperator';
 import { KeyedReduceOperator } from './operators/KeyedReduceOperator';
 
@@ -69,6 +72,14 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
   max(field?: NumericField<T>): SingleOutputStream<T> {
     const read = fieldReader(field);
     return this.keyed('Keyed Max', () => new KeyedReduceOperator<T>((acc, r) => withField(acc, field, Math.max(read(acc), read(r))), this.keySelector));
+  }
+
+  /** Cuts each key's records into windows; see WindowedStream. */
+  window<W extends Window>(assigner: WindowAssigner<W>): WindowedStream<T, K, W> {
+    // Required here, not at the top: WindowedStream builds on DataStream, which loads first.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { WindowedStream: Windowed } = require('../windowing/WindowedStream') as typeof import('../windowing/WindowedStream');
+    return new Windowed<T, K, W>(this, this.keySelector, assigner);
   }
 
   /** Runs a keyed process function; a plain ProcessFunction is accepted too and sees keyed state. */
