@@ -1,0 +1,175 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import {
+  Collector,
+  CollectSink,
+  EventTimeSessionWindows,
+  OutputTag,
+  ProcessWindowFunction,
+  SlidingEventTimeWindows,
+  StreamEnvironment,
+  TimeWindow,
+  TumblingEventTimeWindows,
+  WatermarkStrategy,
+  WindowAssigner,
+  WindowContext,
+} from '../../src';
+
+interface Event {
+  id: number;
+  key: string;
+  t: number;
+}
+
+/** A window's result as emitted: which key and window, and how many records it counted. */
+type Emission = string;
+const emission = (key: string, start: number, end: number, count: number): Emission => `${key} [${start},${end}) ${count}`;
+
+class Tag extends ProcessWindowFunction<number, Emission, string, TimeWindow> {
+  process(key: string, ctx: WindowContext<TimeWindow>, counts: readonly number[], out: Collector<Emission>): void {
+    out.collect(emission(key, ctx.window.start, ctx.window.end, counts[0]));
+  }
+}
+
+const count = { createAccumulator: () => 0, add: (_e: Event, n: number) => n + 1, getResult: (n: number) => n, merge: (a: number, b: number) => a + b };
+
+/** The watermark each record meets: the one emitted after the source batch before it. */
+function watermarksAtArrival(events: readonly Event[], batchSize: number, bound: number): number[] {
+  const at: number[] = [];
+  let watermark = -Infinity;
+  let max = -Infinity;
+  events.forEach((e, i) => {
+    at.push(watermark);
+    max = Math.max(max, e.t);
+    if ((i + 1) % batchSize === 0) watermark = Math.max(watermark, max - bound - 1);
+  });
+  return at;
+}
+
+/**
+ * What Flink emits for tumbling or sliding windows, computed directly: a window fires once the
+ * watermark passes its end with the records that came before; each record arriving later but
+ * within the allowed lateness is added and fires an update; a record whose every window is past
+ * end + lateness goes to the late output.
+ */
+function referenceFixedWindows(events: readonly Event[], windowsOf: (t: number) => Array<[number, number]>, batchSize: number, bound: number, lateness: number) {
+  const arrival = watermarksAtArrival(events, batchSize, bound);
+  const emissions: Emission[] = [];
+  const late: number[] = [];
+  const before = new Map<string, number>();
+  const after = new Map<string, number>();
+  events.forEach((e, i) => {
+    let accepted = false;
+    for (const [start, end] of windowsOf(e.t)) {
+      const maxTs = end - 1;
+      if (maxTs + lateness <= arrival[i]) continue;
+      accepted = true;
+      const id = `${e.key} [${start},${end})`;
+      if (maxTs <= arrival[i]) {
+        const n = (before.get(id) ?? 0) + (after.get(id) ?? 0) + 1;
+        after.set(id, (after.get(id) ?? 0) + 1);
+        emissions.push(emission(e.key, start, end, n));
+      } else before.set(id, (before.get(id) ?? 0) + 1);
+    }
+    if (!accepted) late.push(e.id);
+  });
+  for (const [id, n] of before) emissions.push(`${id} ${n}`);
+  return { emissions: emissions.sort(), late: late.sort((a, b) => a - b) };
+}
+
+async function run(events: readonly Event[], assigner: WindowAssigner<TimeWindow>, batchSize: number, bound: number, lateness: number) {
+  const env = StreamEnvironment.create({ parallelism: 2, batchSize });
+  const lateTag = new OutputTag<Event>('late');
+  const windowed = env
+    .fromCollection(events)
+    .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<Event>(bound).withTimestampAssigner((e) => e.t))
+    // Chained to the (non-parallel) source: one watermark sequence, the one the reference follows.
+    .setParallelism(1)
+    .keyBy((e) => e.key)
+    .window(assigner)
+    .allowedLateness(lateness)
+    .sideOutputLateData(lateTag)
+    .aggregate(count, new Tag());
+  const lateSink = new CollectSink<Event>();
+  windowed.getSideOutput(lateTag).sinkTo(lateSink);
+  const emissions = await windowed.executeAndCollect('windows');
+  return { emissions: emissions.sort(), late: lateSink.records().map((e) => e.id).sort((a, b) => a - b) };
+}
+
+/** Out-of-order streams: timestamps drift forward with jumps back, some beyond the bound. */
+const streams = fc
+  .array(fc.record({ key: fc.constantFrom('a', 'b', 'c'), step: fc.integer({ min: 0, max: 7 }), back: fc.integer({ min: 0, max: 30 }) }), { minLength: 1, maxLength: 120 })
+  .map((steps) => {
+    let now = 0;
+    return steps.map((s, id) => {
+      now += s.step;
+      return { id, key: s.key, t: Math.max(0, now - (s.back > 22 ? s.back : s.back % 4)) };
+    });
+  });
+const settings = fc.record({ batchSize: fc.integer({ min: 1, max: 8 }), bound: fc.integer({ min: 0, max: 5 }), lateness: fc.integer({ min: 0, max: 12 }) });
+
+describe('windowing: event-time windows against a reference computed from the input', function () {
+  this.timeout(120_000);
+
+  it('tumbling windows: results, updates within allowed lateness, and late records in the side output only', async () => {
+    await fc.assert(
+      fc.asyncProperty(streams, settings, fc.integer({ min: 1, max: 15 }), async (events, { batchSize, bound, lateness }, size) => {
+        const windowsOf = (t: number): Array<[number, number]> => [[t - (t % size), t - (t % size) + size]];
+        const actual = await run(events, TumblingEventTimeWindows.of(size), batchSize, bound, lateness);
+        expect(actual).to.deep.equal(referenceFixedWindows(events, windowsOf, batchSize, bound, lateness));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('sliding windows: every window an element belongs to, with the same rules', async () => {
+    await fc.assert(
+      fc.asyncProperty(streams, settings, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), async (events, { batchSize, bound, lateness }, slide, slides) => {
+        const size = slide * slides;
+        const windowsOf = (t: number): Array<[number, number]> => {
+          const out: Array<[number, number]> = [];
+          for (let start = t - (t % slide); start > t - size; start -= slide) out.push([start, start + size]);
+          return out;
+        };
+        const actual = await run(events, SlidingEventTimeWindows.of(size, slide), batchSize, bound, lateness);
+        expect(actual).to.deep.equal(referenceFixedWindows(events, windowsOf, batchSize, bound, lateness));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('session windows: each key\'s sessions are its records split where the gap is exceeded, touching sessions merged', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ key: fc.constantFrom('a', 'b'), step: fc.integer({ min: 0, max: 9 }) }), { minLength: 1, maxLength: 100 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 6 }),
+        async (steps, batchSize, gap) => {
+          let now = 0;
+          const events = steps.map((s, id) => ({ id, key: s.key, t: (now += s.step) }));
+          const expected: Emission[] = [];
+          for (const key of ['a', 'b']) {
+            const ts = events.filter((e) => e.key === key).map((e) => e.t);
+            let start = ts[0];
+            let last = ts[0];
+            let n = 0;
+            for (const t of ts) {
+              if (t > last + gap) {
+                expected.push(emission(key, start, last + gap, n));
+                start = t;
+                n = 0;
+              }
+              last = t;
+              n++;
+            }
+            if (ts.length > 0) expected.push(emission(key, start, last + gap, n));
+          }
+          // Watermarks lag by the gap: a session closes only once no record can extend it any more.
+          const actual = await run(events, EventTimeSessionWindows.withGap(gap), batchSize, gap, 0);
+          expect(actual).to.deep.equal({ emissions: expected.sort(), late: [] });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
