@@ -1,13 +1,40 @@
 /**
- * The benchmarks: each a Sluice job beside a plain loop doing the same work (same event
- * generation, same functions, a Map for keyed counts). Each side of a benchmark runs alone in
- * its own process (see main.ts), so that its peak RSS is its own.
+ * The benchmarks: each a Sluice job beside a baseline doing the same work — a plain loop (same
+ * event generation, same functions, a Map for keyed counts), or the same Sluice job without
+ * the feature measured (checkpoints). Each side of a benchmark runs alone in its own process
+ * (see main.ts), so that its peak RSS is its own.
  */
-import { Collector, KeyedProcessContext, KeyedProcessFunction, RuntimeContext, Serializers, StreamEnvironment, ValueState, ValueStateDescriptor } from '../../src';
+import {
+  CheckpointStats,
+  Collector,
+  KeyedProcessContext,
+  KeyedProcessFunction,
+  RuntimeContext,
+  Serializers,
+  StreamEnvironment,
+  ValueState,
+  ValueStateDescriptor,
+} from '../../src';
 import { DiscardingSink } from './DiscardingSink';
 import { Tally, Trade, accountOf, emptyTally, isLarge, net, price, trade } from './workloads';
 
 export type Side = 'sluice' | 'baseline';
+
+/** What one side of a run reports: what its sink saw, and checkpoint figures if it checkpointed. */
+export interface SideOutcome extends Tally {
+  readonly checkpoints?: CheckpointFigures;
+}
+
+/** Checkpoints of one run, the final checkpoint at end of input apart (it only stores the last snapshots). */
+export interface CheckpointFigures {
+  /** Periodic checkpoints completed while the job ran. */
+  readonly completed: number;
+  readonly failed: number;
+  /** Trigger to completion of each periodic checkpoint seen, in order. */
+  readonly durationsMs: readonly number[];
+  /** Longest time a task held an input for barrier alignment. */
+  readonly maxAlignmentMs: number;
+}
 
 export interface Benchmark {
   /** Short id, used on the command line. */
@@ -19,12 +46,12 @@ export interface Benchmark {
   readonly events: number;
   /** The ratio (Sluice events/s ÷ baseline events/s) we aim at. */
   readonly aim: number;
-  readonly sluice: (events: number) => Promise<Tally>;
-  readonly baseline: (events: number) => Promise<Tally>;
+  readonly sluice: (events: number) => Promise<SideOutcome>;
+  readonly baseline: (events: number) => Promise<SideOutcome>;
 }
 
 /** Counts records per key in ValueState and emits the key's new count. */
-class CountPerKey extends KeyedProcessFunction<number, Trade, number> {
+export class CountPerKey extends KeyedProcessFunction<number, Trade, number> {
   private count!: ValueState<number>;
   open(context: RuntimeContext): void {
     this.count = context.getState(new ValueStateDescriptor('count', Serializers.number, 0));
@@ -42,6 +69,50 @@ async function runJob(parallelism: number, build: (env: StreamEnvironment, sink:
   build(env, sink);
   await env.execute('bench');
   return sink.total();
+}
+
+/** How often the checkpointed side reads the coordinator's figures, to see each checkpoint's duration. */
+const STATS_POLL_MS = 100;
+
+/**
+ * The keyed count with exactly-once checkpoints every `intervalMs`. `JobResult.checkpoints`
+ * describes the last checkpoint, which is the final one at end of input (no barriers, only a
+ * store write); so the periodic checkpoints' durations are read while the job runs.
+ */
+async function keyedCountCheckpointed(events: number, intervalMs: number): Promise<SideOutcome> {
+  const env = StreamEnvironment.create({ parallelism: 2 });
+  env.enableCheckpointing(intervalMs, 'exactly-once');
+  const sink = new DiscardingSink();
+  env.fromGenerator(events, trade).keyBy(accountOf).process(new CountPerKey()).uid('count-per-key').sinkTo(sink);
+  const job = env.execute('bench');
+  const durations = new Map<number, number>();
+  let latest: CheckpointStats | undefined;
+  const poll = setInterval(() => {
+    job.checkpointStats().then(
+      (stats) => {
+        latest = stats;
+        if (stats.lastCompletedId !== undefined && stats.lastDurationMs !== undefined) durations.set(stats.lastCompletedId, stats.lastDurationMs);
+      },
+      () => undefined, // the job is ending
+    );
+  }, STATS_POLL_MS);
+  try {
+    const result = await job;
+    const end = result.checkpoints!;
+    // The final checkpoint is the last completed one; the periodic ones are the others.
+    if (end.lastCompletedId !== undefined) durations.delete(end.lastCompletedId);
+    return {
+      ...sink.total(),
+      checkpoints: {
+        completed: end.completed - 1,
+        failed: end.failed,
+        durationsMs: [...durations.entries()].sort((a, b) => a[0] - b[0]).map(([, ms]) => ms),
+        maxAlignmentMs: Math.max(end.maxAlignmentMs, latest?.maxAlignmentMs ?? 0),
+      },
+    };
+  } finally {
+    clearInterval(poll);
+  }
 }
 
 export const benchmarks: readonly Benchmark[] = [
@@ -90,5 +161,19 @@ export const benchmarks: readonly Benchmark[] = [
       }
       return tally;
     },
+  },
+  {
+    id: 'keyed-checkpointed',
+    sluiceName: 'keyed count, exactly-once checkpoints every 1 s, p=2',
+    baselineName: 'the same job without checkpoints',
+    parallelism: 2,
+    // About 6 s on a 2-core VM: several checkpoints per run.
+    events: 7_000_000,
+    aim: 0.9,
+    sluice: (events) => keyedCountCheckpointed(events, 1000),
+    baseline: (events) =>
+      runJob(2, (env, sink) => {
+        env.fromGenerator(events, trade).keyBy(accountOf).process(new CountPerKey()).uid('count-per-key').sinkTo(sink);
+      }),
   },
 ];

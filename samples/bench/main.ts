@@ -1,40 +1,50 @@
 /**
- * The benchmark driver (`make bench`): runs every benchmark's Sluice job and its plain-loop
- * baseline, each run in a child process of its own (so peak RSS is per run), alternating the
- * two sides; prints a table of medians and writes the figures to build/bench-results.json.
+ * The benchmark driver (`make bench`): runs every benchmark's Sluice job and its baseline,
+ * each run in a child process of its own (so peak RSS is per run), alternating the two sides;
+ * prints a table of medians, then the checkpoint figures (figures.ts), each measurement in a
+ * child process too, and writes everything to build/bench-results.json.
  *
  * Environment: BENCH_RUNS (runs per side, default 3), BENCH_SCALE (multiplies the event
- * counts, default 1). Arguments: benchmark ids to run (default all).
+ * counts, default 1). Arguments: benchmark ids to run, and `figures` for the checkpoint
+ * figures (default all).
  */
 import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Benchmark, Side, benchmarks } from './cases';
+import { Benchmark, CheckpointFigures, Side, benchmarks } from './cases';
+import { RecoveryFigures, SLOW_SINK_MS_PER_BATCH, SlowSinkFigures } from './figures';
 import type { RunResult } from './runCase';
+import type { FigureId } from './runFigure';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RESULTS_FILE = path.resolve(__dirname, '..', '..', 'bench-results.json');
+/** Processes per slow-sink measurement (aligned and unaligned alternate) and per recovery measurement. */
+const SLOW_SINK_RUNS = 2;
+const RECOVERY_RUNS = 5;
 
-function runOnce(benchmark: Benchmark, side: Side, events: number): Promise<RunResult> {
+/** Runs `script` in a child process and parses the JSON line it prints last. */
+function runChild<T>(script: string, args: readonly string[]): Promise<T> {
+  const label = args.join('/');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'runCase.js'), benchmark.id, side, String(events)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(process.execPath, [path.join(__dirname, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${benchmark.id}/${side} exited with code ${code}`));
+      if (code !== 0) return reject(new Error(`${label} exited with code ${code}`));
       try {
-        resolve(JSON.parse(out.trim().split('\n').pop()!) as RunResult);
+        resolve(JSON.parse(out.trim().split('\n').pop()!) as T);
       } catch (e) {
-        reject(new Error(`${benchmark.id}/${side} printed no result: ${out}`));
+        reject(new Error(`${label} printed no result: ${out}`));
       }
     });
   });
 }
+
+const runOnce = (benchmark: Benchmark, side: Side, events: number) => runChild<RunResult>('runCase.js', [benchmark.id, side, String(events)]);
+const runFigure = <T>(id: FigureId) => runChild<T>('runFigure.js', [id]);
 
 interface SideSummary {
   readonly name: string;
@@ -44,20 +54,28 @@ interface SideSummary {
   readonly eventsPerSecond: number;
   /** The highest over the runs. */
   readonly peakRssMb: number;
+  /** Median over the runs. */
+  readonly cpuSeconds: number;
   readonly runs: readonly RunResult[];
 }
 
 function summarize(name: string, runs: readonly RunResult[]): SideSummary {
   const sorted = [...runs].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond);
-  const median = sorted[Math.floor(sorted.length / 2)];
+  const middle = sorted[Math.floor(sorted.length / 2)];
   return {
     name,
-    events: median.events,
-    seconds: median.seconds,
-    eventsPerSecond: median.eventsPerSecond,
+    events: middle.events,
+    seconds: middle.seconds,
+    eventsPerSecond: middle.eventsPerSecond,
     peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
     runs,
   };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Both sides saw the same records: same count, checksums equal up to floating-point summation order. */
@@ -66,12 +84,73 @@ function sameResults(a: RunResult, b: RunResult): boolean {
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const ratioText = (r: number) => `${r.toFixed(3)} (1/${(1 / r).toFixed(1)})`;
+const ratioText = (r: number) => (r >= 0.5 ? r.toFixed(3) : `${r.toFixed(3)} (1/${(1 / r).toFixed(1)})`);
+const aimText = (aim: number) => (aim >= 0.5 ? `>= ${aim}` : `>= 1/${Math.round(1 / aim)}`);
+const ms = (n: number) => `${Math.round(n)} ms`;
+
+/** One line on the checkpoints of a benchmark's checkpointing runs. */
+function checkpointNote(runs: readonly RunResult[]): string | undefined {
+  const figures = runs.map((r) => r.checkpoints).filter((c): c is CheckpointFigures => c !== undefined);
+  if (figures.length === 0) return undefined;
+  const durations = figures.flatMap((f) => f.durationsMs);
+  const completed = figures.map((f) => f.completed).join(', ');
+  const failed = figures.reduce((n, f) => n + f.failed, 0);
+  const duration = durations.length === 0 ? 'none seen' : `median ${ms(median(durations))}, max ${ms(Math.max(...durations))}`;
+  return `checkpoints completed per run ${completed} (${failed} failed); duration ${duration}; longest alignment ${ms(Math.max(...figures.map((f) => f.maxAlignmentMs)))}`;
+}
+
+interface Figures {
+  readonly slowSink: { readonly msPerBatch: number; readonly aligned: readonly SlowSinkFigures[]; readonly unaligned: readonly SlowSinkFigures[] };
+  readonly recovery: { readonly runs: readonly RecoveryFigures[]; readonly medianToRunningMs: number; readonly medianToFirstRecordsMs: number };
+}
+
+async function measureFigures(): Promise<Figures> {
+  process.stderr.write('  checkpoint figures: ');
+  const aligned: SlowSinkFigures[] = [];
+  const unaligned: SlowSinkFigures[] = [];
+  for (let i = 0; i < SLOW_SINK_RUNS; i++) {
+    aligned.push(await runFigure<SlowSinkFigures>('slow-sink-aligned'));
+    process.stderr.write('a');
+    unaligned.push(await runFigure<SlowSinkFigures>('slow-sink-unaligned'));
+    process.stderr.write('u');
+  }
+  const recovery: RecoveryFigures[] = [];
+  for (let i = 0; i < RECOVERY_RUNS; i++) {
+    recovery.push(await runFigure<RecoveryFigures>('recovery'));
+    process.stderr.write('r');
+  }
+  process.stderr.write('\n');
+  return {
+    slowSink: { msPerBatch: SLOW_SINK_MS_PER_BATCH, aligned, unaligned },
+    recovery: {
+      runs: recovery,
+      medianToRunningMs: median(recovery.map((r) => r.toRunningMs)),
+      medianToFirstRecordsMs: median(recovery.map((r) => r.toFirstRecordsMs)),
+    },
+  };
+}
+
+function printFigures(f: Figures): void {
+  console.log(`\nCheckpoint figures (each measurement a process of its own)`);
+  console.log(`\nCheckpoints behind a slow sink (${f.slowSink.msPerBatch} ms per batch): keyed count, p=2, 50,000 keys, checkpoints triggered one after the other`);
+  const rows = [['', 'checkpoints', 'median duration ms', 'max duration ms', 'max alignment ms']];
+  for (const [name, runs] of [['aligned', f.slowSink.aligned], ['unaligned', f.slowSink.unaligned]] as const) {
+    const durations = runs.flatMap((r) => r.durationsMs);
+    rows.push([`  ${name}`, String(durations.length), String(Math.round(median(durations))), String(Math.max(...durations)), String(Math.max(...runs.map((r) => r.maxAlignmentMs)))]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  for (const row of rows) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
+  const list = (values: readonly number[]) => values.map((v) => Math.round(v)).join(', ');
+  console.log(`\nRecovery from a crashed keyed task (crashTask, fixed-delay restart with delay 0, 50,000 keys restored), median of ${f.recovery.runs.length}:`);
+  console.log(`  crash -> job running again:           ${ms(f.recovery.medianToRunningMs)}  (runs: ${list(f.recovery.runs.map((r) => r.toRunningMs))})`);
+  console.log(`  crash -> sink receives records again: ${ms(f.recovery.medianToFirstRecordsMs)}  (runs: ${list(f.recovery.runs.map((r) => r.toFirstRecordsMs))})`);
+}
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const selected = wanted.length === 0 ? benchmarks : benchmarks.filter((b) => wanted.includes(b.id));
-  if (selected.length === 0) throw new Error(`no benchmark matches ${wanted.join(', ')}; known: ${benchmarks.map((b) => b.id).join(', ')}`);
+  const withFigures = wanted.length === 0 || wanted.includes('figures');
+  if (selected.length === 0 && !withFigures) throw new Error(`no benchmark matches ${wanted.join(', ')}; known: ${benchmarks.map((b) => b.id).join(', ')}, figures`);
   if (!(Number.isInteger(RUNS) && RUNS >= 1)) throw new Error(`BENCH_RUNS must be a positive integer, got ${process.env.BENCH_RUNS}`);
   if (!(SCALE > 0)) throw new Error(`BENCH_SCALE must be a positive number, got ${process.env.BENCH_SCALE}`);
 
@@ -93,14 +172,17 @@ async function main(): Promise<void> {
     const baseline = summarize(b.baselineName, runs.baseline);
     const ratio = sluice.eventsPerSecond / baseline.eventsPerSecond;
     const resultsMatch = runs.sluice.every((r) => sameResults(r, runs.baseline[0])) && runs.baseline.every((r) => sameResults(r, runs.baseline[0]));
-    rows.push({ id: b.id, parallelism: b.parallelism, sluice, baseline, ratio, aim: b.aim, meetsAim: ratio >= b.aim, resultsMatch });
+    // Work per event by CPU time: a cross-check when other processes share the machine.
+    const ratioByCpuTime = baseline.cpuSeconds / baseline.events / (sluice.cpuSeconds / sluice.events);
+    rows.push({ id: b.id, parallelism: b.parallelism, sluice, baseline, ratio, ratioByCpuTime, aim: b.aim, meetsAim: ratio >= b.aim, resultsMatch });
   }
+  const figures = withFigures ? await measureFigures() : undefined;
 
   const header = ['benchmark', 'events', 'seconds', 'events/s', 'peak RSS MB', 'ratio to baseline', 'aim', 'check'];
   const table: string[][] = [header];
   for (const r of rows) {
     const check = `${r.meetsAim ? 'meets aim' : 'MISSES AIM'}${r.resultsMatch ? '' : ', RESULTS DIFFER'}`;
-    table.push([r.sluice.name, int(r.sluice.events), r.sluice.seconds.toFixed(2), int(r.sluice.eventsPerSecond), r.sluice.peakRssMb.toFixed(0), ratioText(r.ratio), `>= 1/${Math.round(1 / r.aim)}`, check]);
+    table.push([r.sluice.name, int(r.sluice.events), r.sluice.seconds.toFixed(2), int(r.sluice.eventsPerSecond), r.sluice.peakRssMb.toFixed(0), ratioText(r.ratio), aimText(r.aim), check]);
     table.push([`  baseline: ${r.baseline.name}`, int(r.baseline.events), r.baseline.seconds.toFixed(2), int(r.baseline.eventsPerSecond), r.baseline.peakRssMb.toFixed(0), '', '', r.resultsMatch ? 'same results' : '']);
   }
   const widths = header.map((_, c) => Math.max(...table.map((row) => row[c].length)));
@@ -108,6 +190,14 @@ async function main(): Promise<void> {
   const line = (row: string[]) => row.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
   console.log(`\n${line(table[0])}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const row of table.slice(1)) console.log(line(row));
+  if (rows.length > 0) console.log('');
+  for (const r of rows) {
+    const paired = r.sluice.runs.map((run, i) => run.eventsPerSecond / r.baseline.runs[i].eventsPerSecond);
+    console.log(`${r.id}: ratio by CPU time ${ratioText(r.ratioByCpuTime)}; paired ratios (each Sluice run ÷ the baseline run right after it) ${paired.map((p) => p.toFixed(2)).join(', ')}`);
+    const note = checkpointNote(r.sluice.runs);
+    if (note !== undefined) console.log(`${' '.repeat(r.id.length + 2)}${note}`);
+  }
+  if (figures !== undefined) printFigures(figures);
 
   const report = {
     generatedAt: new Date().toISOString(),
@@ -117,6 +207,7 @@ async function main(): Promise<void> {
     runsPerSide: RUNS,
     scale: SCALE,
     benchmarks: rows,
+    checkpointFigures: figures,
   };
   await fs.mkdir(path.dirname(RESULTS_FILE), { recursive: true });
   await fs.writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);

@@ -3,7 +3,7 @@
  * `node build/samples/bench/runCase.js <benchmark id> <sluice|baseline> <events>`.
  * The driver (main.ts) starts one process per run so that peak RSS is per run.
  */
-import { Side, benchmarks } from './cases';
+import { CheckpointFigures, Side, benchmarks } from './cases';
 
 export interface RunResult {
   readonly benchmark: string;
@@ -12,9 +12,13 @@ export interface RunResult {
   readonly seconds: number;
   readonly eventsPerSecond: number;
   readonly peakRssMb: number;
+  /** User and system CPU time of the run (GC threads included): less sensitive than seconds to other load on the machine. */
+  readonly cpuSeconds: number;
   /** Records the sink saw, and a checksum of their values: both sides must agree. */
   readonly count: number;
   readonly checksum: number;
+  /** Of a side that checkpoints. */
+  readonly checkpoints?: CheckpointFigures;
 }
 
 async function main(): Promise<void> {
@@ -25,9 +29,11 @@ async function main(): Promise<void> {
   const events = eventsText === undefined ? benchmark.events : Number(eventsText);
   if (!Number.isInteger(events) || events < 1) throw new Error(`events must be a positive integer, got '${eventsText}'`);
 
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
-  const tally = await benchmark[side](events);
+  const outcome = await benchmark[side](events);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
   const result: RunResult = {
     benchmark: id,
     side,
@@ -35,8 +41,10 @@ async function main(): Promise<void> {
     seconds,
     eventsPerSecond: events / seconds,
     peakRssMb: process.resourceUsage().maxRSS / 1024, // maxRSS is in kilobytes
-    count: tally.count,
-    checksum: tally.checksum,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    count: outcome.count,
+    checksum: outcome.checksum,
+    ...(outcome.checkpoints !== undefined ? { checkpoints: outcome.checkpoints } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

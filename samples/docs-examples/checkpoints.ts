@@ -1,6 +1,7 @@
 /**
- * docs/guarantees.md: checkpoints, restart strategies, exactly-once output, and a job that
- * resumes from its last checkpoint when it is run again.
+ * docs/guarantees.md: checkpoints, restart strategies, exactly-once output, at-most-once, a
+ * job that resumes from its last checkpoint when it is run again (and starts anew once it has
+ * finished), and a keyed job restored at another parallelism.
  * Run: node build/samples/docs-examples/checkpoints.js
  */
 import * as assert from 'node:assert/strict';
@@ -96,6 +97,38 @@ async function exactlyOnceAfterAFailure(): Promise<void> {
   assert.ok([...finalCounts.values()].every((n) => n === 2000));
 }
 
+async function atMostOnceAfterAFailure(): Promise<void> {
+  // The same job at-most-once: after the failure, sources go on from where they were.
+  const env = StreamEnvironment.create({ parallelism: 2 });
+  env.enableCheckpointing(20, 'at-most-once').setRestartStrategy({ type: 'fixed-delay', attempts: 3, delayMs: 100 });
+  let failed = false;
+  const sink = new CollectSink<{ id: number; user: number; count: number }>();
+  env
+    .fromGenerator(200_000, (i): Click => ({ id: i, user: i % 100 }))
+    .map((c) => {
+      if (c.id === 150_000 && !failed) {
+        failed = true;
+        throw new Error('lost the connection to the enrichment service');
+      }
+      return c;
+    })
+    .keyBy((c) => c.user)
+    .process(new CountPerUser())
+    .uid('count-per-user')
+    .sinkTo(sink);
+
+  const result = await env.execute('clicks-at-most-once');
+  const outputs = sink.records();
+  console.log(`at-most-once: ${result.restarts} restart(s); ${outputs.length} of 200,000 outputs`);
+  // Nothing repeated: each click at most once in the output, and no count beyond the clicks.
+  assert.equal(result.restarts, 1);
+  assert.equal(new Set(outputs.map((o) => o.id)).size, outputs.length);
+  assert.ok(outputs.length <= 200_000);
+  assert.ok(outputs.every((o) => o.count <= 2000));
+  // What was read between the last checkpoint and the failure is lost (the failing click among it).
+  assert.ok(!outputs.some((o) => o.id === 150_000));
+}
+
 async function resumeFromTheLastCheckpoint(dir: string): Promise<void> {
   // A job with an id and a durable checkpoint storage resumes when it is executed again.
   const run = (events: number) => {
@@ -114,6 +147,9 @@ async function resumeFromTheLastCheckpoint(dir: string): Promise<void> {
 
   const second = await run(1_000_000); // same job id: starts where checkpoint `id` left off
   assert.equal(second.status, 'finished');
+  // A finished job discards its checkpoints: run again, it would start anew.
+  const left: string[] = await fs.readdir(path.join(dir, 'checkpoints')).catch(() => []);
+  assert.ok(!left.includes('docs-resume'), `checkpoints of a finished job are discarded, found ${left.join(', ')}`);
 
   const parts = (await fs.readdir(path.join(dir, 'out'))).filter((f) => f.startsWith('part-')).sort();
   const numbers = (await Promise.all(parts.map((p) => fs.readFile(path.join(dir, 'out', p), 'utf8')))).join('').split('\n').filter((l) => l !== '').map(Number);
@@ -123,13 +159,48 @@ async function resumeFromTheLastCheckpoint(dir: string): Promise<void> {
   assert.equal(new Set(numbers).size, 1_000_000);
 }
 
+async function rescaleFromACheckpoint(dir: string): Promise<void> {
+  // Checkpointed at parallelism 2, restored at 3: keyed state follows its key groups.
+  const users = 100;
+  const run = (parallelism: number, events: number, sink: CollectSink<{ id: number; user: number; count: number }>) => {
+    const env = StreamEnvironment.create({ parallelism, jobId: 'docs-rescale', checkpointStorage: `file:${dir}` });
+    env.enableCheckpointing(60_000);
+    env
+      .fromGenerator(events, (i): Click => ({ id: i, user: i % users }))
+      .setParallelism(2) // a source keeps its parallelism
+      .keyBy((c) => c.user)
+      .process(new CountPerUser())
+      .uid('count-per-user')
+      .sinkTo(sink);
+    return env.execute('rescalable');
+  };
+
+  const first = run(2, Infinity, new CollectSink());
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await first.triggerCheckpoint();
+  await first.cancel();
+
+  const sink = new CollectSink<{ id: number; user: number; count: number }>();
+  const second = await run(3, 1_000_000, sink);
+  assert.equal(second.status, 'finished');
+  // Each user's count went on from the checkpoint: at the end it is the user's clicks, 10,000.
+  const finalCounts = new Map<number, number>();
+  for (const o of sink.records()) finalCounts.set(o.user, Math.max(finalCounts.get(o.user) ?? 0, o.count));
+  console.log(`rescaled from 2 to 3: ${finalCounts.size} users, final counts ${[...new Set(finalCounts.values())].join(', ')}`);
+  assert.equal(finalCounts.size, users);
+  assert.ok([...finalCounts.values()].every((n) => n === 1_000_000 / users));
+}
+
 async function main(): Promise<void> {
   await exactlyOnceAfterAFailure();
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-docs-'));
-  try {
-    await resumeFromTheLastCheckpoint(dir);
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
+  await atMostOnceAfterAFailure();
+  for (const example of [resumeFromTheLastCheckpoint, rescaleFromACheckpoint]) {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-docs-'));
+    try {
+      await example(dir);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   }
 }
 
