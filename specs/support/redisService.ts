@@ -72,6 +72,11 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       let spawnError: Error | undefined;
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
       child.on('error', (e) => (spawnError = e));
+      // A run that dies without its after hooks must not leave the server behind.
+      const current = child;
+      const killOnExit = () => current.kill('SIGKILL');
+      process.once('exit', killOnExit);
+      current.once('exit', () => process.off('exit', killOnExit));
       exited = new Promise((resolve) => child!.once('exit', () => resolve()));
       await waitUntil(async () => {
         if (spawnError !== undefined) throw new Error(`cannot start redis-server: ${spawnError.message}`);

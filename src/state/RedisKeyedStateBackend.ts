@@ -295,7 +295,7 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
    * Undefined when there is nothing to send: the hot path then awaits nothing.
    */
   prefetch(keys: readonly Key[]): Promise<void> | undefined {
-    if (this.failure !== undefined) return Promise.reject(new Error(this.failure.message + ' [prefetch]'));
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     const generation = ++this.generation;
     const missing: CacheEntry[] = [];
     const { start, end } = this.keyGroupRange;
@@ -410,7 +410,7 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
       return out;
     } catch (e) {
       this.failure ??= new Error(`Redis at ${redactUrl(this.config.url)} failed: ${(e as Error).message}`);
-      throw new Error(this.failure.message + ' [exec]');
+      throw this.failure;
     }
   }
 
@@ -438,7 +438,7 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
    * holds all of it, otherwise read back from the owned key groups' hashes in one pipeline.
    */
   async snapshot(_checkpointId: number): Promise<KeyedStateSnapshot> {
-    if (this.failure !== undefined) throw new Error(this.failure.message + ' [snapshot]');
+    if (this.failure !== undefined) throw this.failure;
     const work = this.track(this.flushAndRead());
     return work;
   }
