@@ -85,6 +85,21 @@ describe('checkpoint/RedisCheckpointStore', function () {
       expect(await s.ids()).to.deep.equal([1, 2, 3]);
     });
 
+    it('never moves the pointer back when an older checkpoint completes after a newer one', async () => {
+      const s = store();
+      await s.add(checkpoint(3));
+      await s.writeData(checkpoint(2));
+      await s.publish(2 as CheckpointId);
+      expect(right(await s.latest())?.id).to.equal(3);
+    });
+
+    it('completes overlapping adds in the order they were called', async () => {
+      const s = store(2);
+      await Promise.all([1, 2, 3, 4].map((id) => s.add(checkpoint(id))));
+      expect(right(await s.latest())?.id).to.equal(4);
+      expect(await s.ids()).to.deep.equal([3, 4]);
+    });
+
     it('never lets a reader see a pointer to missing or partial data while checkpoints complete and are pruned', async () => {
       const writer = store(1);
       const reader = store(1);
