@@ -68,9 +68,9 @@ describe('connectors/KafkaSink (real broker)', function () {
       await after.recoverAndCommit!(stored);
       await after.recoverAndCommit!(stored);
       expect(await values(topic)).to.deep.equal([1, 2, 3]);
-      // The slot is reused (a new epoch): committing the old handle again is still a no-op.
+      // A later writer uses ids of its own: committing the old handle again is still a no-op.
       const next = await after.beginTransaction();
-      expect(next.slot).to.equal(stored.slot);
+      expect(next.transactionalId).not.to.equal(stored.transactionalId);
       await after.write(next, [4]);
       await after.preCommit(next);
       await after.commit(next);
@@ -99,9 +99,14 @@ describe('connectors/KafkaSink (real broker)', function () {
       await after.recoverAndCommit!(promised);
       await after.recoverAndAbort!(inProgress);
       await after.abortLingering!([promised, inProgress]);
+      // Lingering transactions end with the first commit after the restore, when every
+      // instance has recovered.
+      const next = await after.beginTransaction();
+      await after.write(next, [4]);
+      await after.preCommit(next);
+      await after.commit(next);
       await after.close?.();
-      // Every transaction is ended now, so the reader reaches the end offsets.
-      expect(await values(topic)).to.deep.equal([1]);
+      expect(await values(topic)).to.deep.equal([1, 4]);
     });
 
     it('fences a zombie writer of the same transactional id', async () => {
@@ -113,7 +118,10 @@ describe('connectors/KafkaSink (real broker)', function () {
       await zombie.write(old, [1]);
       const successor = writerOf(topic, topic);
       await successor.open?.();
-      await successor.abortLingering!([]);
+      await successor.abortLingering!([old]);
+      const next = await successor.beginTransaction();
+      await successor.preCommit(next);
+      await successor.commit(next);
       let error: unknown;
       try {
         await zombie.write(old, [2]);

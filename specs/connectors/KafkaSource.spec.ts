@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import * as t from 'io-ts';
+import { Kafka, Transaction, logLevel } from 'kafkajs';
 import { CollectSink, StreamEnvironment } from '../../src';
 import { KafkaDeadLetter, KafkaSource, fromKafka, kafkaDeadLetters } from '../../src/connectors/KafkaSource';
 import { kafkaBootstrap } from '../support/kafkaService';
@@ -41,6 +42,35 @@ describe('connectors/KafkaSource (real broker)', function () {
         const ids = read.filter((e) => e.id % 2 === partition).map((e) => e.id);
         expect(ids).to.deep.equal([...ids].sort((a, b) => a - b));
       }
+    });
+  });
+
+  describe('on a topic written in transactions', () => {
+    it('reads committed records only, also when aborted transactions of several producers interleave', async () => {
+      const topic = uniqueTopic('source-aborted');
+      await createTopic(bootstrap, topic, 1);
+      const kafka = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING });
+      const producer = (id: string) => kafka.producer({ transactionalId: `${topic}-${id}`, idempotent: true, maxInFlightRequests: 1 });
+      const [p1, p2, p3] = [producer('p1'), producer('p2'), producer('p3')];
+      await Promise.all([p1.connect(), p2.connect(), p3.connect()]);
+      const send = (txn: Transaction, id: number) => txn.send({ topic, messages: [{ value: JSON.stringify({ id, key: 0 }) }] });
+      const t1 = await p1.transaction();
+      const t2 = await p2.transaction();
+      const t3 = await p3.transaction();
+      await send(t1, 1);
+      await send(t2, 2);
+      await send(t3, 3);
+      await send(t1, 4);
+      await send(t2, 5);
+      // Aborted in another order than they began: the broker lists them by their end.
+      await t2.abort();
+      await t1.abort();
+      await send(t3, 6);
+      await t3.commit();
+      await Promise.all([p1.disconnect(), p2.disconnect(), p3.disconnect()]);
+      const env = StreamEnvironment.create({ parallelism: 1 });
+      const read = await fromKafka(env, new KafkaSource({ brokers: [bootstrap], topics: [topic], format: { codec: EventCodec }, boundedness: 'bounded' })).executeAndCollect();
+      expect(read.map((e) => e.id)).to.deep.equal([3, 6]);
     });
   });
 

@@ -120,3 +120,111 @@ export async function endTransaction(
     }
   }
 }
+
+// --- fetching without a consumer group ---------------------------------------------------------
+
+/** A record as kafkajs decodes it from a fetch response, control and aborted records included. */
+export interface RawKafkaMessage {
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: string;
+  readonly headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+  readonly isControlRecord: boolean;
+  readonly batchContext: { readonly producerId: string | number; readonly inTransaction: boolean };
+}
+
+export interface FetchedPartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly fetchOffset: number;
+  /** Records at or after `fetchOffset`, decided: aborted transactions and control records removed. */
+  readonly records: readonly { readonly offset: number; readonly message: RawKafkaMessage }[];
+  /** The offset after the last record the response covered (kept or not), or fetchOffset when none. */
+  readonly nextOffset: number;
+}
+
+interface FetchBroker {
+  fetch(request: object): Promise<{ responses: { topicName: string; partitions: { partition: number; abortedTransactions?: { producerId: string; firstOffset: string }[]; messages: RawKafkaMessage[] }[] }[] }>;
+}
+interface MetadataCluster {
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
+  findBroker(request: { nodeId: number }): Promise<FetchBroker>;
+}
+
+const READ_COMMITTED = 1;
+/** Errors after which fresh metadata (a new leader) lets the fetch succeed. */
+export const STALE_METADATA_ERRORS: readonly string[] = ['LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH', 'UNKNOWN_TOPIC_OR_PARTITION'];
+
+/**
+ * One read_committed fetch of the given partitions from their leaders. Aborted records are
+ * removed as the Java consumer does (aborted transactions in order of first offset; a
+ * producer's records are skipped from that offset until its ABORT marker): kafkajs 2.2.4's
+ * own filter takes the broker's list in the order given, which is not sorted, and lets
+ * records of aborted transactions through when transactions of several producers
+ * interleave (seen in specs/scenarios/kafkaToKafkaUnderTaskCrashes.spec.ts).
+ */
+export async function fetchPartitions(
+  kafkaCluster: KafkaCluster,
+  wanted: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[],
+  options: { readonly maxWaitMs: number; readonly maxBytesPerPartition: number },
+): Promise<FetchedPartition[]> {
+  const cluster = kafkaCluster as unknown as MetadataCluster;
+  await cluster.addMultipleTargetTopics([...new Set(wanted.map((w) => w.topic))]);
+  const byLeader = new Map<number, typeof wanted[number][]>();
+  for (const w of wanted) {
+    const leader = cluster.findTopicPartitionMetadata(w.topic).find((p) => p.partitionId === w.partition)?.leader;
+    if (leader === undefined || leader < 0) throw Object.assign(new Error(`no leader for ${w.topic}/${w.partition}`), { type: 'LEADER_NOT_AVAILABLE' });
+    const list = byLeader.get(leader) ?? [];
+    list.push(w);
+    byLeader.set(leader, list);
+  }
+  const results = await Promise.all(
+    [...byLeader].map(async ([nodeId, list]) => {
+      const broker = await cluster.findBroker({ nodeId });
+      const topics = [...new Set(list.map((w) => w.topic))].map((topic) => ({
+        topic,
+        partitions: list.filter((w) => w.topic === topic).map((w) => ({ partition: w.partition, fetchOffset: String(w.offset), maxBytes: options.maxBytesPerPartition })),
+      }));
+      const { responses } = await broker.fetch({ isolationLevel: READ_COMMITTED, maxWaitTime: options.maxWaitMs, minBytes: 1, maxBytes: options.maxBytesPerPartition * list.length, topics });
+      return responses.flatMap(({ topicName, partitions }) =>
+        partitions.map((p) => {
+          const fetchOffset = list.find((w) => w.topic === topicName && w.partition === p.partition)!.offset;
+          return decide(topicName, p.partition, fetchOffset, p.messages, p.abortedTransactions ?? []);
+        }),
+      );
+    }),
+  );
+  return results.flat();
+}
+
+const CONTROL_ABORT = 0;
+
+function decide(topic: string, partition: number, fetchOffset: number, messages: readonly RawKafkaMessage[], aborted: readonly { producerId: string; firstOffset: string }[]): FetchedPartition {
+  const pendingAborts = [...aborted].sort((a, b) => Number(a.firstOffset) - Number(b.firstOffset));
+  const abortedProducers = new Set<string>();
+  const records: { offset: number; message: RawKafkaMessage }[] = [];
+  let nextOffset = fetchOffset;
+  for (const message of messages) {
+    const offset = Number(message.offset);
+    if (offset < fetchOffset) continue;
+    nextOffset = offset + 1;
+    while (pendingAborts.length > 0 && Number(pendingAborts[0].firstOffset) <= offset) abortedProducers.add(String(pendingAborts.shift()!.producerId));
+    const producer = String(message.batchContext.producerId);
+    if (message.isControlRecord) {
+      // Control record key: int16 version, int16 type (0 abort, 1 commit).
+      if (message.key !== null && message.key.length >= 4 && message.key.readInt16BE(2) === CONTROL_ABORT) abortedProducers.delete(producer);
+      continue;
+    }
+    if (message.batchContext.inTransaction && abortedProducers.has(producer)) continue;
+    records.push({ offset, message });
+  }
+  return { topic, partition, fetchOffset, records, nextOffset };
+}
+
+/** Fresh metadata, after an error that says it is stale. */
+export async function refreshMetadata(cluster: KafkaCluster): Promise<void> {
+  await (cluster as unknown as MetadataCluster).refreshMetadata().catch(() => undefined);
+}

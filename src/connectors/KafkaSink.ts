@@ -65,7 +65,15 @@ export interface KafkaExactlyOnceOptions<T> extends KafkaSinkOptions<T> {
 }
 
 /** `records`: how many were written, so a restore can tell an empty transaction from a lost one. */
-const KafkaTransactionCodec = t.type({ transactionalId: t.string, slot: t.number, producerId: t.string, producerEpoch: t.number, records: t.number });
+const KafkaTransactionCodec = t.type({
+  transactionalId: t.string,
+  /** `<prefix>-<instance>-<generation>`: the transactional ids of one writer are this plus `-<slot>`. */
+  writer: t.string,
+  slot: t.number,
+  producerId: t.string,
+  producerEpoch: t.number,
+  records: t.number,
+});
 /** A transaction handle as checkpoints hold it. */
 export type KafkaTransaction = t.TypeOf<typeof KafkaTransactionCodec>;
 
@@ -135,7 +143,13 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
     const { brokers, topic, clientId, transactionTimeoutMs = 900_000, lingeringScanSlots = 8 } = this.options;
     const serialize = this.options.serialize ?? defaultSerialize;
     const prefix = this.options.transactionalIdPrefix ?? `sluice-${jobName}-${topic}`;
-    const idOf = (slot: number) => `${prefix}-${index}-${slot}`;
+    // A generation per writer: ids of an earlier writer are never initialized again by a later
+    // one, so committing a restored transaction cannot race with a new transaction on its id,
+    // wherever the restore hands the transaction to (operator list state is redistributed).
+    const writer = `${prefix}-${index}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    const idOf = (slot: number, of = writer) => `${of}-${slot}`;
+    /** Writers of restored transactions, whose lingering transactions are aborted once every instance has recovered. */
+    let earlierWriters: Set<string> | undefined;
     const kafka = new Kafka({ brokers: [...brokers], clientId: clientId ?? 'sluice-sink', logLevel: logLevel.NOTHING });
     const cluster = createClusterOf(kafka);
     /** Live transactions of this writer, by transactional id. */
@@ -163,11 +177,40 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
         );
       }
     };
+    /**
+     * A task can be stopped while one of its handlers still awaits this writer: after close,
+     * no operation may start (it would initialize an id the next incarnation uses), and close
+     * waits for those in flight.
+     */
+    let closed = false;
+    const inFlight = new Set<Promise<unknown>>();
+    const guarded = <A extends unknown[], R>(name: string, op: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
+      if (closed) return Promise.reject(new Error(`${this.name}: writer ${index} is closed; ${name} refused`));
+      const p = op(...args);
+      inFlight.add(p);
+      const done = () => inFlight.delete(p);
+      p.then(done, done);
+      return p;
+    };
+    /** Pre-committed transactions: only a commit or a restore ends them, never abort(). */
+    const preCommitted = new Set<string>();
+    const handleOf = (txn: KafkaTransaction) => `${txn.transactionalId}@${txn.producerEpoch}`;
+    /**
+     * Ends what earlier writers of restored transactions left open after the checkpoint (their
+     * slots, up to lingeringScanSlots): a transaction they pre-committed for a checkpoint that
+     * never completed, or one still open when they stopped.
+     */
+    const abortLingeringOfEarlierWriters = async () => {
+      const writers = earlierWriters;
+      if (writers === undefined) return;
+      earlierWriters = undefined;
+      for (const of of writers) for (let slot = 0; slot < lingeringScanSlots; slot++) await fence(idOf(slot, of));
+    };
     return {
-      async open() {
+      open: guarded('open', async () => {
         await cluster.connect();
-      },
-      async beginTransaction() {
+      }),
+      beginTransaction: guarded('beginTransaction', async () => {
         const slot = freeSlot();
         busy.add(slot);
         const transactionalId = idOf(slot);
@@ -175,17 +218,19 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
         await producer.init();
         producer.begin();
         live.set(transactionalId, producer);
-        return { transactionalId, slot, producerId: producer.producerId(), producerEpoch: producer.producerEpoch(), records: 0 };
-      },
-      async write(txn, records) {
+        return { transactionalId, writer, slot, producerId: producer.producerId(), producerEpoch: producer.producerEpoch(), records: 0 };
+      }),
+      write: guarded('write', async (txn: KafkaTransaction, records: readonly T[]) => {
         // The handle is the one the checkpoint stores at pre-commit: the count goes with it.
         txn.records += records.length;
         await live.get(txn.transactionalId)!.sendBatch(topicMessages(records, serialize, topic));
-      },
-      preCommit() {
+      }),
+      preCommit: guarded('preCommit', async (txn: KafkaTransaction) => {
         // Every write awaited acks=all: the records are durable in the open transaction.
-      },
-      async commit(txn) {
+        preCommitted.add(handleOf(txn));
+      }),
+      commit: guarded('commit', async (txn: KafkaTransaction) => {
+        await abortLingeringOfEarlierWriters();
         const producer = live.get(txn.transactionalId);
         if (producer !== undefined && producer.producerEpoch() === txn.producerEpoch) {
           await producer.commit();
@@ -193,9 +238,12 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
         } else {
           await commitRecovered(txn);
         }
+        preCommitted.delete(handleOf(txn));
         busy.delete(txn.slot);
-      },
-      async abort(txn) {
+      }),
+      abort: guarded('abort', async (txn: KafkaTransaction) => {
+        // A pre-committed transaction belongs to a checkpoint: a restore commits or fences it.
+        if (preCommitted.has(handleOf(txn))) return;
         const producer = live.get(txn.transactionalId);
         live.delete(txn.transactionalId);
         try {
@@ -204,20 +252,22 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
         } finally {
           busy.delete(txn.slot);
         }
-      },
-      async recoverAndCommit(txn) {
-        busy.add(txn.slot);
+      }),
+      recoverAndCommit: guarded('recoverAndCommit', async (txn: KafkaTransaction) => {
         await commitRecovered(txn);
-        busy.delete(txn.slot);
-      },
-      async recoverAndAbort(txn) {
+      }),
+      recoverAndAbort: guarded('recoverAndAbort', async (txn: KafkaTransaction) => {
         await fence(txn.transactionalId);
-      },
-      async abortLingering(known) {
-        const keep = new Set(known.map((k) => k.slot));
-        for (let slot = 0; slot < lingeringScanSlots; slot++) if (!keep.has(slot)) await fence(idOf(slot));
-      },
+      }),
+      abortLingering: guarded('abortLingering', async (known: readonly KafkaTransaction[]) => {
+        // Not now: another instance may still have to commit a transaction of these writers.
+        // The first commit after the restore comes from a checkpoint every instance has
+        // acknowledged, so every instance has finished its recovery by then.
+        earlierWriters = new Set(known.map((k) => k.writer));
+      }),
       async close() {
+        closed = true;
+        await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 30_000).unref())]);
         live.clear();
         await cluster.disconnect().catch(() => undefined);
       },

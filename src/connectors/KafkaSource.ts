@@ -14,7 +14,8 @@
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/PathReporter';
-import { Consumer, Kafka, KafkaMessage, PartitionAssigner, AssignerProtocol, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
+import { FetchedPartition, KafkaCluster, RawKafkaMessage, STALE_METADATA_ERRORS, createClusterOf, fetchPartitions, refreshMetadata } from './KafkaInternals';
 import { SingleOutputStream } from '../api/DataStream';
 import { OutputTag } from '../api/OutputTag';
 import { ProcessContext, ProcessFunction } from '../api/ProcessFunction';
@@ -44,7 +45,7 @@ export interface KafkaInputRecord {
   readonly timestamp: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: KafkaMessage['headers'];
+  readonly headers: RawKafkaMessage['headers'];
 }
 
 /**
@@ -70,8 +71,6 @@ export interface KafkaSourceOptions<T> {
   readonly boundedness?: 'bounded' | 'unbounded';
   /** Records buffered per instance before the consumer pauses (default 5000). */
   readonly bufferSize?: number;
-  /** Prefix of the consumer group ids (default 'sluice'); see docs/kafka.md on groups. */
-  readonly groupIdPrefix?: string;
   readonly clientId?: string;
 }
 
@@ -115,12 +114,11 @@ interface PartitionSplit {
 interface Entry {
   readonly split: PartitionSplit;
   readonly offset: number;
-  readonly message: KafkaMessage | null;
+  readonly message: RawKafkaMessage | null;
 }
 
 /** Poll waits at most this long for records, so checkpoint triggers are never held up longer. */
 const POLL_WAIT_MS = 50;
-let readerCounter = 0;
 
 export class KafkaSource<T> implements Source<Either<KafkaDeadLetter, T>> {
   readonly name: string;
@@ -137,21 +135,27 @@ export class KafkaSource<T> implements Source<Either<KafkaDeadLetter, T>> {
   }
 }
 
-/** One instance's reader: a kafkajs consumer in its own group, assigned exactly its split. */
+/**
+ * One instance's reader: it fetches its split itself (read_committed, no consumer group), into
+ * a bounded buffer that `poll` drains. The fetch loop stops while the buffer is full: that is
+ * the source's backpressure, and nothing is read that the task has no room for.
+ */
 class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
   private readonly kafka: Kafka;
   private readonly bounded: boolean;
   private readonly capacity: number;
   private splits: PartitionSplit[] = [];
-  private readonly byKey = new Map<string, PartitionSplit>();
   private buffer: Entry[] = [];
   private head = 0;
-  private consumer: Consumer | undefined;
-  private paused = false;
+  private cluster: KafkaCluster | undefined;
+  private fetching: Promise<void> | undefined;
   private failure: Error | undefined;
+  /** Wakes a poll waiting for records. */
   private wake: (() => void) | undefined;
+  /** Wakes the fetch loop waiting for room. */
+  private room: (() => void) | undefined;
   private closed = false;
-  private readonly decode: (message: KafkaMessage, split: PartitionSplit, offset: number) => Either<string, T>;
+  private readonly decode: (message: RawKafkaMessage, split: PartitionSplit, offset: number) => Either<string, T>;
 
   constructor(private readonly name: string, private readonly options: KafkaSourceOptions<T>, private readonly context: SplitContext) {
     this.kafka = new Kafka({ brokers: [...options.brokers], clientId: options.clientId ?? 'sluice-source', logLevel: logLevel.NOTHING });
@@ -173,6 +177,7 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
         .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
       const mine = all.filter((_, i) => i % parallelism === index);
       for (const topic of new Set(mine.map((m) => m.topic))) {
+        // Offsets of a read_committed reader: `high` is the last stable offset.
         const offsets = await admin.fetchTopicOffsets(topic);
         const byTimestamp = typeof startFrom === 'object' ? await admin.fetchTopicOffsetsByTimestamp(topic, startFrom.timestamp) : undefined;
         for (const { partition } of mine.filter((m) => m.topic === topic)) {
@@ -180,62 +185,15 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
           const start =
             restored.get(partitionKey(topic, partition)) ??
             (startFrom === 'earliest' ? Number(o.low) : startFrom === 'latest' ? Number(o.high) : Number(byTimestamp!.find((x) => x.partition === partition)!.offset));
-          const split: PartitionSplit = { topic, partition, next: start, buffered: start, end: this.bounded ? Number(o.high) : Infinity };
-          this.splits.push(split);
-          this.byKey.set(partitionKey(topic, partition), split);
+          this.splits.push({ topic, partition, next: start, buffered: start, end: this.bounded ? Number(o.high) : Infinity });
         }
       }
     } finally {
       await admin.disconnect();
     }
-    const toRead = this.splits.filter((s) => s.next < s.end);
-    if (toRead.length === 0) return;
-    // A group of its own per reader run: offsets live in checkpoints, and a fresh group never
-    // waits for a crashed predecessor's session to expire.
-    const groupId = `${this.options.groupIdPrefix ?? 'sluice'}-${topics.join('+')}-${index}-${process.pid}-${Date.now().toString(36)}-${++readerCounter}`;
-    const consumer = this.kafka.consumer({
-      groupId,
-      partitionAssigners: [fixedAssigner(toRead)],
-      readUncommitted: false,
-      allowAutoTopicCreation: false,
-      maxBytesPerPartition: 256 * 1024,
-      maxWaitTimeInMs: 100,
-    });
-    this.consumer = consumer;
-    consumer.on(consumer.events.CRASH, (e) => {
-      this.failure = e.payload.error;
-      this.notify();
-    });
-    consumer.on(consumer.events.GROUP_JOIN, () => this.seekAll());
-    // Batches holding only control records or aborted records never reach eachBatch.
-    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
-      if (e.payload.batchSize === 0) this.advance(e.payload.topic, e.payload.partition, Number(e.payload.lastOffset) + 1);
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...new Set(toRead.map((s) => s.topic))] });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch }) => {
-        const split = this.byKey.get(partitionKey(batch.topic, batch.partition));
-        if (split === undefined) return;
-        for (const message of batch.messages) {
-          const offset = Number(message.offset);
-          if (offset < split.buffered || offset >= split.end) continue;
-          this.buffer.push({ split, offset, message });
-          split.buffered = offset + 1;
-        }
-        // kafkajs's Batch has this method; its typings omit it.
-        if (!(batch as unknown as { isEmptyIncludingFiltered(): boolean }).isEmptyIncludingFiltered()) this.advance(batch.topic, batch.partition, Number(batch.lastOffset()) + 1);
-        if (split.buffered >= split.end) consumer.pause([{ topic: split.topic, partitions: [split.partition] }]);
-        if (this.buffer.length - this.head >= this.capacity && !this.paused) {
-          this.paused = true;
-          consumer.pause(this.topicPartitions());
-        }
-        this.notify();
-      },
-    });
-    this.seekAll();
+    this.cluster = createClusterOf(this.kafka);
+    await this.cluster.connect();
+    this.fetching = this.fetchLoop();
   }
 
   poll(max: number, emit: (record: Either<KafkaDeadLetter, T>) => void): PollResult | Promise<PollResult> {
@@ -270,10 +228,7 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
       this.buffer = buffer.slice(this.head);
       this.head = 0;
     }
-    if (this.paused && this.buffer.length - this.head <= this.capacity / 2) {
-      this.paused = false;
-      this.consumer?.resume(this.topicPartitions());
-    }
+    if (this.buffer.length - this.head <= this.capacity / 2) this.signalRoom();
     return this.bounded && this.head === this.buffer.length && this.done() ? 'end' : 'more';
   }
 
@@ -284,40 +239,60 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
   async close(): Promise<void> {
     this.closed = true;
     this.notify();
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    await consumer?.disconnect().catch(() => undefined);
+    this.signalRoom();
+    await this.fetching?.catch(() => undefined);
+    await this.cluster?.disconnect().catch(() => undefined);
   }
 
   private done(): boolean {
     return this.splits.every((s) => s.next >= s.end);
   }
 
-  /** Moves a split past offsets that carry no record (control records, aborted transactions). */
-  private advance(topic: string, partition: number, offset: number): void {
-    const split = this.byKey.get(partitionKey(topic, partition));
-    if (split === undefined) return;
-    const to = Math.min(offset, split.end);
-    if (to <= split.buffered) return;
-    this.buffer.push({ split, offset: to, message: null });
-    split.buffered = to;
-    this.notify();
-  }
-
-  private seekAll(): void {
-    if (this.consumer === undefined || this.closed) return;
-    for (const s of this.splits) if (s.buffered < s.end) this.consumer.seek({ topic: s.topic, partition: s.partition, offset: String(s.buffered) });
-  }
-
-  private topicPartitions(): { topic: string; partitions: number[] }[] {
-    const byTopic = new Map<string, number[]>();
-    for (const s of this.splits) {
-      if (s.buffered >= s.end) continue;
-      const list = byTopic.get(s.topic) ?? [];
-      list.push(s.partition);
-      byTopic.set(s.topic, list);
+  /** Fetches while there is room and something to read; stops on close or a non-retriable error. */
+  private async fetchLoop(): Promise<void> {
+    let retries = 0;
+    while (!this.closed) {
+      if (this.buffer.length - this.head >= this.capacity) {
+        await new Promise<void>((resolve) => (this.room = resolve));
+        continue;
+      }
+      const wanted = this.splits.filter((s) => s.buffered < s.end).map((s) => ({ topic: s.topic, partition: s.partition, offset: s.buffered }));
+      if (wanted.length === 0) return;
+      try {
+        const fetched = await fetchPartitions(this.cluster!, wanted, { maxWaitMs: 100, maxBytesPerPartition: 256 * 1024 });
+        retries = 0;
+        if (this.closed) return;
+        for (const f of fetched) this.accept(f);
+        this.notify();
+      } catch (e) {
+        const type = (e as { type?: string }).type ?? '';
+        const retriable = STALE_METADATA_ERRORS.includes(type) || (e as { retriable?: boolean }).retriable === true;
+        if (!retriable || ++retries > 20 || this.closed) {
+          this.failure = e instanceof Error ? e : new Error(String(e));
+          this.notify();
+          return;
+        }
+        await refreshMetadata(this.cluster!);
+        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** retries, 1000)));
+      }
     }
-    return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+  }
+
+  private accept(fetched: FetchedPartition): void {
+    const split = this.splits.find((s) => s.topic === fetched.topic && s.partition === fetched.partition);
+    // One fetch is in flight at a time, so a response always continues where the split stands.
+    if (split === undefined || fetched.fetchOffset !== split.buffered) return;
+    for (const { offset, message } of fetched.records) {
+      if (offset >= split.end) break;
+      this.buffer.push({ split, offset, message });
+      split.buffered = offset + 1;
+    }
+    // Offsets without a record for us (control records, aborted transactions) still move the split on.
+    const to = Math.min(fetched.nextOffset, split.end);
+    if (to > split.buffered) {
+      this.buffer.push({ split, offset: to, message: null });
+      split.buffered = to;
+    }
   }
 
   private notify(): void {
@@ -325,28 +300,15 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
     this.wake = undefined;
     wake?.();
   }
+
+  private signalRoom(): void {
+    const room = this.room;
+    this.room = undefined;
+    room?.();
+  }
 }
 
-/** Assigns the reader's split to the group's only member. */
-function fixedAssigner(splits: readonly PartitionSplit[]): PartitionAssigner {
-  return () => ({
-    name: 'SluiceSplitAssigner',
-    version: 0,
-    async assign({ members }) {
-      const assignment: Record<string, number[]> = {};
-      for (const s of splits) (assignment[s.topic] ??= []).push(s.partition);
-      return members.map(({ memberId }, i) => ({
-        memberId,
-        memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: i === 0 ? assignment : {}, userData: Buffer.alloc(0) }),
-      }));
-    },
-    protocol({ topics }) {
-      return { name: 'SluiceSplitAssigner', metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }) };
-    },
-  });
-}
-
-function decoderFor<T>(format: KafkaFormat<T>): (message: KafkaMessage, split: PartitionSplit, offset: number) => Either<string, T> {
+function decoderFor<T>(format: KafkaFormat<T>): (message: RawKafkaMessage, split: PartitionSplit, offset: number) => Either<string, T> {
   if ('codec' in format) {
     const codec = format.codec;
     return (message) => {
@@ -379,7 +341,7 @@ function decoderFor<T>(format: KafkaFormat<T>): (message: KafkaMessage, split: P
   };
 }
 
-function deadLetter(split: PartitionSplit, offset: number, message: KafkaMessage, reason: string): KafkaDeadLetter {
+function deadLetter(split: PartitionSplit, offset: number, message: RawKafkaMessage, reason: string): KafkaDeadLetter {
   return {
     topic: split.topic,
     partition: split.partition,
