@@ -95,12 +95,10 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   return own;
 }
 
+/** The Redis to probe first: SLUICE_REDIS_URL, or the development machines' 127.0.0.1:6379. */
 async function locate(): Promise<string> {
-  if (process.env.SLUICE_REDIS_URL !== undefined) {
-    if (await pings(process.env.SLUICE_REDIS_URL)) return process.env.SLUICE_REDIS_URL;
-    throw new Error(`SLUICE_REDIS_URL=${process.env.SLUICE_REDIS_URL} does not answer PING`);
-  }
-  if (await pings(DEFAULT_URL)) return DEFAULT_URL;
+  const probe = process.env.SLUICE_REDIS_URL ?? DEFAULT_URL;
+  if (await pings(probe)) return probe;
   return (await startOwnRedis()).url;
 }
 
@@ -116,7 +114,7 @@ export async function redisUrl(ctx: Mocha.Context): Promise<string> {
   } catch (e) {
     if (process.env.SLUICE_SKIP_SERVICES === '1') ctx.skip();
     throw new Error(
-      `these specs need Redis: none answers on 127.0.0.1:6379 and starting redis-server failed (${(e as Error).message}). ` +
+      `these specs need Redis: none answers on ${process.env.SLUICE_REDIS_URL ?? DEFAULT_URL} and starting redis-server failed (${(e as Error).message}). ` +
         `Start one with \`${START_COMMAND}\`, or set SLUICE_SKIP_SERVICES=1 to mark these specs pending.`,
     );
   }
