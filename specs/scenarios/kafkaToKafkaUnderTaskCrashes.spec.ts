@@ -12,7 +12,7 @@ import { Audit, Counted, audit, countingJob, keyOf } from '../support/countingJo
 import { kafkaBootstrap } from '../support/kafkaService';
 import { createTopic, produce, readCommitted, uniqueTopic } from '../support/kafkaTopics';
 
-const RECORDS = 40_000;
+const RECORDS = 40_000; // the brief asks for at least 20,000
 const KEYS = 64;
 const SEED = 11;
 const EventCodec = t.type({ id: t.number, key: t.number });
@@ -72,15 +72,16 @@ describe('scenario: Kafka to Kafka while task actors crash (invariant 3, real br
 
   it('exactly-once: a read_committed reader sees every input exactly once; the state counts each once', async () => {
     const r = await run('exactly-once');
-    console.log(`      exactly-once Kafka to Kafka with ${r.restarts} restarts: ${r.recordsPerSecond} records/s`);
-    expect(r.restarts).to.equal(crashes.length);
+    console.log(`      exactly-once Kafka to Kafka with ${r.restarts} restarts: ${r.recordsPerSecond} records/s, ${r.lost} lost, ${r.duplicated} repeated`);
+    // A crash that lands while the job restarts after the previous one costs no restart of its own.
+    expect(r.restarts).to.be.within(1, crashes.length);
     expect({ lost: r.lost, duplicated: r.duplicated, stateOver: r.stateOver, stateUnder: r.stateUnder }).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
   });
 
   it('at-least-once: nothing is lost', async () => {
     const r = await run('at-least-once');
     console.log(`      at-least-once Kafka to Kafka with ${r.restarts} restarts: ${r.recordsPerSecond} records/s, ${r.duplicated} repeated`);
-    expect(r.restarts).to.equal(crashes.length);
+    expect(r.restarts).to.be.within(1, crashes.length);
     expect(r.lost).to.equal(0);
     expect(r.stateUnder).to.equal(0);
   });
