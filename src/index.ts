@@ -58,3 +58,5 @@ export {
 export { Trigger, TriggerContext, TriggerResult, TriggerState, EventTimeTrigger, ProcessingTimeTrigger, CountTrigger, PurgingTrigger } from './windowing/Trigger';
 export { ProcessWindowFunction, WindowContext } from './windowing/ProcessWindowFunction';
 export { WindowedStream } from './windowing/WindowedStream';
+export { KafkaSource, KafkaSourceOptions, KafkaFormat, KafkaStartOffset, KafkaInputRecord, KafkaDeadLetter, KafkaSourcePosition, kafkaDeadLetters, fromKafka } from './connectors/KafkaSource';
+export { KafkaSink, KafkaSinkOptions, KafkaExactlyOnceOptions, KafkaOutputRecord, KafkaTransaction } from './connectors/KafkaSink';
