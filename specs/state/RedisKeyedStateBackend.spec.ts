@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 import { ConfigError, decodeEnvironmentOptions } from '../../src/api/EnvironmentConfig';
 import { KeyedStateSnapshot } from '../../src/state/KeyedStateBackend';
 import { MemoryKeyedStateBackend } from '../../src/state/MemoryKeyedStateBackend';
-import { RedisKeyedStateBackend, keyGroupHashKey, parseStateField, stateField } from '../../src/state/RedisKeyedStateBackend';
+import { RedisKeyedStateBackend, keyGroupHashKey, parseStateField, redisKeyedStateBackendFactory, stateField } from '../../src/state/RedisKeyedStateBackend';
 import { Serializers } from '../../src/state/Serializer';
 import { ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../../src/state/StateDescriptor';
 import { keyGroupOf, keyGroupRangeForOperator } from '../../src/state/keyGroups';
@@ -293,6 +293,52 @@ describe('state/RedisKeyedStateBackend', function () {
         client.disconnect();
       }
       expect(parseStateField('per%20key%2Fcount/a/b')).to.deep.equal({ state: 'per key/count', keyString: 'a/b' });
+    });
+  });
+
+  describe('the factory', () => {
+    it('names each key space after the keyed operator whose parallelism gives the range', async () => {
+      const create = redisKeyedStateBackendFactory({ type: 'redis', url, keyPrefix: prefix }, 'job', [
+        { uid: 'sessions', parallelism: 2 },
+        { uid: 'totals', parallelism: 3 },
+      ]);
+      const a = create(keyGroupRangeForOperator(1, 2, 128), 128);
+      const b = create(keyGroupRangeForOperator(2, 3, 128), 128);
+      open.push(a, b);
+      await a.restore([]);
+      await b.restore([]);
+      for (const [backend, key] of [[a, keys.find((k) => keyGroupOf(k, 128) >= 64)!], [b, keys.find((k) => keyGroupOf(k, 128) >= 86)!]] as const) {
+        backend.setCurrentKey(key);
+        backend.getValueState(count).update(1);
+        await backend.snapshot(1);
+      }
+      const client = new Redis(url);
+      try {
+        const names = (await client.keys(`${prefix}:job:*`)).map((k) => k.split(':')[2]).sort();
+        expect(names).to.deep.equal(['sessions', 'totals']);
+      } finally {
+        client.disconnect();
+      }
+    });
+
+    it('gives operators it cannot tell apart spaces of their own, deleted when the backend is disposed', async () => {
+      const create = redisKeyedStateBackendFactory({ type: 'redis', url, keyPrefix: prefix }, 'job', [
+        { uid: 'left', parallelism: 1 },
+        { uid: 'right', parallelism: 1 },
+      ]);
+      const a = create(keyGroupRangeForOperator(0, 1, 128), 128);
+      await a.restore([]);
+      a.setCurrentKey('x');
+      a.getValueState(count).update(1);
+      await a.snapshot(1);
+      const client = new Redis(url);
+      try {
+        expect((await client.keys(`${prefix}:job:keyed-*`)).length).to.equal(1);
+        await a.dispose();
+        expect(await client.keys(`${prefix}:job:*`)).to.deep.equal([]);
+      } finally {
+        client.disconnect();
+      }
     });
   });
 

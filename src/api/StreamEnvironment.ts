@@ -132,7 +132,7 @@ export class StreamEnvironment {
         createKeyedStateBackend:
           this.config.stateBackend === 'memory'
             ? (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism)
-            : redisKeyedStateBackendFactory(this.config.stateBackend, jobId, plan.tasks.flatMap((t) => t.chain.filter((n) => n.keySelector !== undefined).map((n) => n.uid))),
+            : redisKeyedStateBackendFactory(this.config.stateBackend, jobId, plan.tasks.flatMap((t) => t.chain.filter((n) => n.keySelector !== undefined).map((n) => ({ uid: n.uid, parallelism: t.parallelism })))),
         checkpointing,
         restartStrategy,
       }),

@@ -17,7 +17,7 @@
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import type Redis from 'ioredis';
 import { Key, keyToString } from './keyHash';
-import { KeyGroupRange, keyGroupOfKeyString } from './keyGroups';
+import { KeyGroupRange, keyGroupOfKeyString, keyGroupRangeForOperator } from './keyGroups';
 import { KeyedStateBackend, KeyedStateSnapshot } from './KeyedStateBackend';
 import { AggregatingState, ListState, MapState, ReducingState, ValueState } from './State';
 import {
@@ -519,6 +519,12 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
       // Already reported to the task that awaited it.
     }
     this.disposed = true;
+    // A space of its own is never restored into again: leave nothing behind (best effort).
+    if (this.config.operatorUid.startsWith(ANONYMOUS_OPERATOR_PREFIX) && this.failure === undefined && this.client.status === 'ready') {
+      const pipeline = this.client.pipeline();
+      for (let kg = this.keyGroupRange.start; kg <= this.keyGroupRange.end; kg++) pipeline.unlink(this.hashOf(kg));
+      await pipeline.exec().catch(() => undefined);
+    }
     this.cache.clear();
     this.dirty.clear();
     this.states.clear();
@@ -527,24 +533,46 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
   }
 }
 
+/** A keyed operator of the plan: its uid names its key space. */
+export interface KeyedOperatorInfo {
+  readonly uid: string;
+  readonly parallelism: number;
+}
+
+/** Prefix of the key spaces of backends whose operator could not be told (see the factory). */
+export const ANONYMOUS_OPERATOR_PREFIX = 'keyed-';
+
 /**
  * Creates the backends of a job's keyed tasks. The operator uid names the key space; until
- * the runtime passes it to the factory, it is read from the plan when the job has one keyed
- * operator, and otherwise each backend gets its own space (see docs/redis.md).
+ * the runtime passes it to the factory, it is told from the key-group range the factory gets:
+ * the one keyed operator whose parallelism gives that range. When two keyed operators have the
+ * same parallelism, each backend gets a space of its own, deleted when it is disposed (see
+ * docs/redis.md); exactness does not depend on it, since snapshots carry the state.
  */
 export function redisKeyedStateBackendFactory(
   options: RedisStateBackendOptions,
   jobId: string,
-  keyedOperatorUids: readonly string[],
+  keyedOperators: readonly KeyedOperatorInfo[],
 ): (range: KeyGroupRange, maxParallelism: number) => RedisKeyedStateBackend {
-  const distinct = [...new Set(keyedOperatorUids)];
+  const distinct = [...new Map(keyedOperators.map((o) => [o.uid, o])).values()];
   let anonymous = 0;
+  const uidFor = (range: KeyGroupRange, maxParallelism: number): string => {
+    const candidates = distinct.filter((o) => {
+      if (o.parallelism < 1 || o.parallelism > maxParallelism) return false;
+      for (let index = 0; index < o.parallelism; index++) {
+        const r = keyGroupRangeForOperator(index, o.parallelism, maxParallelism);
+        if (r.start === range.start && r.end === range.end) return true;
+      }
+      return false;
+    });
+    return candidates.length === 1 ? candidates[0].uid : `${ANONYMOUS_OPERATOR_PREFIX}${process.pid}-${Date.now().toString(36)}-${++anonymous}`;
+  };
   return (range, maxParallelism) =>
     new RedisKeyedStateBackend(range, maxParallelism, {
       url: options.url,
       keyPrefix: options.keyPrefix,
       jobId,
-      operatorUid: distinct.length === 1 ? distinct[0] : `keyed-${process.pid}-${++anonymous}`,
+      operatorUid: uidFor(range, maxParallelism),
       cacheSize: options.cacheSize ?? DEFAULT_REDIS_CACHE_SIZE,
     });
 }
