@@ -20,6 +20,7 @@ interface Run {
   readonly checkpointStorage: string;
   /** Called for every record the source produces, with the running job. */
   readonly fault: (id: number, job: Job) => void;
+  readonly unaligned?: boolean;
 }
 
 async function runCounting(run: Run) {
@@ -30,7 +31,7 @@ async function runCounting(run: Run) {
     checkpointStorage: run.checkpointStorage,
     stateBackend: { type: 'redis', url: run.url, keyPrefix: run.prefix, cacheSize: run.cacheSize },
   });
-  env.enableCheckpointing(10, 'exactly-once').setRestartStrategy({ type: 'fixed-delay', attempts: 100, delayMs: 20 });
+  env.enableCheckpointing(10, 'exactly-once', { unaligned: run.unaligned ?? false }).setRestartStrategy({ type: 'fixed-delay', attempts: 100, delayMs: 20 });
   const sink = new CollectSink<Counted>();
   let job: Job | undefined;
   const events = env
@@ -88,6 +89,14 @@ describe('scenario: exactly-once with keyed state in Redis (invariant 3)', funct
         }
       };
     };
+
+    it('with unaligned checkpoints (in-flight records replayed through prefetch): nothing lost, nothing repeated', async function () {
+      const url = await redisUrl(this);
+      cleanups.push(() => dropPrefix(url, prefix));
+      const r = await runCounting({ url, prefix, jobId: 'crash-unaligned', seed: 10, cacheSize: 8, checkpointStorage: `${url}/0?prefix=${prefix}`, fault: injector(), unaligned: true });
+      expect(r.restarts).to.equal(crashes.length);
+      expect(pick(r)).to.deep.equal(exact);
+    });
 
     for (const cacheSize of [100_000, 8]) {
       it(`nothing lost, nothing repeated, and the final state in Redis is exact (cache of ${cacheSize} entries for ${KEYS} keys)`, async function () {
