@@ -4,7 +4,7 @@ import { Kafka, Transaction, logLevel } from 'kafkajs';
 import { CollectSink, StreamEnvironment } from '../../src';
 import { KafkaDeadLetter, KafkaSource, fromKafka, kafkaDeadLetters } from '../../src/connectors/KafkaSource';
 import { kafkaBootstrap } from '../support/kafkaService';
-import { createTopic, produce, uniqueTopic } from '../support/kafkaTopics';
+import { createTopic, produce, uniqueTopic, waitForStableOffset } from '../support/kafkaTopics';
 
 const EventCodec = t.type({ id: t.number, key: t.number });
 type Event = t.TypeOf<typeof EventCodec>;
@@ -68,6 +68,8 @@ describe('connectors/KafkaSource (real broker)', function () {
       await send(t3, 6);
       await t3.commit();
       await Promise.all([p1.disconnect(), p2.disconnect(), p3.disconnect()]);
+      // 6 records and 3 markers.
+      await waitForStableOffset(bootstrap, topic, 9);
       const env = StreamEnvironment.create({ parallelism: 1 });
       const read = await fromKafka(env, new KafkaSource({ brokers: [bootstrap], topics: [topic], format: { codec: EventCodec }, boundedness: 'bounded' })).executeAndCollect();
       expect(read.map((e) => e.id)).to.deep.equal([3, 6]);

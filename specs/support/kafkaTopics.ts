@@ -46,6 +46,27 @@ export async function produce(bootstrap: string, topic: string, records: readonl
   }
 }
 
+/**
+ * Waits until every partition's last stable offset is at least `offset`: a transaction's
+ * commit returns before its markers are written, and a read_committed reader (or a bounded
+ * source, which stops at the last stable offsets it sees) ends there.
+ */
+export async function waitForStableOffset(bootstrap: string, topic: string, offset: number, timeoutMs = 30_000): Promise<void> {
+  const admin = client(bootstrap).admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      if (offsets.every((o) => Number(o.high) >= offset)) return;
+      if (Date.now() > deadline) throw new Error(`${topic}: last stable offsets ${JSON.stringify(offsets)} did not reach ${offset} in ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export interface ReadRecord {
   readonly partition: number;
   readonly offset: number;
