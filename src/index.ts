@@ -60,3 +60,4 @@ export { ProcessWindowFunction, WindowContext } from './windowing/ProcessWindowF
 export { WindowedStream } from './windowing/WindowedStream';
 export { KafkaSource, KafkaSourceOptions, KafkaFormat, KafkaStartOffset, KafkaInputRecord, KafkaDeadLetter, KafkaSourcePosition, kafkaDeadLetters, fromKafka } from './connectors/KafkaSource';
 export { KafkaSink, KafkaSinkOptions, KafkaExactlyOnceOptions, KafkaOutputRecord, KafkaTransaction } from './connectors/KafkaSink';
+export { SocketTextSource, SocketTextSourceOptions, SocketTextPosition, socketTextStream } from './connectors/SocketTextSource';
