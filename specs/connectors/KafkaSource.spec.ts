@@ -76,6 +76,36 @@ describe('connectors/KafkaSource (real broker)', function () {
     });
   });
 
+  describe('when the job takes records slowly', () => {
+    it('stops fetching once its buffer is full: memory stays bounded while the lag grows', async () => {
+      const topic = uniqueTopic('source-backpressure');
+      await createTopic(bootstrap, topic, 2);
+      await produce(bootstrap, topic, events(40_000, 2));
+      const source = new KafkaSource({ brokers: [bootstrap], topics: [topic], format: { codec: EventCodec }, bufferSize: 500, fetchMaxBytesPerPartition: 4096 });
+      const reader = source.createReader({ index: 0, parallelism: 1 }) as ReturnType<typeof source.createReader> & { buffered(): number };
+      await reader.open?.();
+      let taken = 0;
+      let maxBuffered = 0;
+      try {
+        for (let round = 0; round < 40; round++) {
+          // A slow consumer: 50 records every 10 ms.
+          let result = reader.poll(50, () => taken++);
+          if (typeof result !== 'string') result = await result;
+          await new Promise((r) => setTimeout(r, 10));
+          maxBuffered = Math.max(maxBuffered, reader.buffered());
+        }
+      } finally {
+        await reader.close?.();
+      }
+      // At most the buffer plus one fetch per partition; a fetch returns at least one whole
+      // record batch, and the records were produced 2000 at a time (1000 per partition).
+      expect(maxBuffered).to.be.at.most(500 + 2 * 1000);
+      expect(taken).to.be.at.least(1000);
+      const lag = 40_000 - taken - maxBuffered;
+      expect(lag, 'records left in Kafka').to.be.above(35_000);
+    });
+  });
+
   describe('when records fail to decode', () => {
     it('sends each to the dead-letter output with its reason and goes on', async () => {
       const topic = uniqueTopic('source-dlq');

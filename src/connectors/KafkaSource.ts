@@ -69,8 +69,10 @@ export interface KafkaSourceOptions<T> {
    * reader opens (for tests and batch back-fills).
    */
   readonly boundedness?: 'bounded' | 'unbounded';
-  /** Records buffered per instance before the consumer pauses (default 5000). */
+  /** Records buffered per instance before fetching stops (default 5000). */
   readonly bufferSize?: number;
+  /** Bytes one fetch may return per partition (default 256 KiB): with bufferSize, the memory bound. */
+  readonly fetchMaxBytesPerPartition?: number;
   readonly clientId?: string;
 }
 
@@ -232,6 +234,11 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
     return this.bounded && this.head === this.buffer.length && this.done() ? 'end' : 'more';
   }
 
+  /** @internal Records fetched and not yet polled, for specs of the memory bound. */
+  buffered(): number {
+    return this.buffer.length - this.head;
+  }
+
   position(): KafkaSourcePosition {
     return this.splits.map(({ topic, partition, next }) => ({ topic, partition, offset: next }));
   }
@@ -259,7 +266,7 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
       const wanted = this.splits.filter((s) => s.buffered < s.end).map((s) => ({ topic: s.topic, partition: s.partition, offset: s.buffered }));
       if (wanted.length === 0) return;
       try {
-        const fetched = await fetchPartitions(this.cluster!, wanted, { maxWaitMs: 100, maxBytesPerPartition: 256 * 1024 });
+        const fetched = await fetchPartitions(this.cluster!, wanted, { maxWaitMs: 100, maxBytesPerPartition: this.options.fetchMaxBytesPerPartition ?? 256 * 1024 });
         retries = 0;
         if (this.closed) return;
         for (const f of fetched) this.accept(f);
