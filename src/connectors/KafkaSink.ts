@@ -7,24 +7,26 @@
  *   completed checkpoint commits it. The transaction's producer id and epoch are part of the
  *   checkpoint, so a restore commits a pre-committed transaction by sending EndTxn(commit)
  *   with them — Flink's "resume the producer" — which kafkajs does not offer publicly; it
- *   is done here with kafkajs 2.2.4's own eosManager and cluster (see `kafkaInternals`).
+ *   is done here with kafkajs 2.2.4's own eosManager and cluster (see KafkaInternals.ts).
  * - `KafkaSink.atLeastOnce(options)`: a plain sink whose every batch is acknowledged by all
  *   in-sync replicas before the task asks for more, so the barrier never passes unflushed
  *   records: nothing is lost, a restore may repeat records.
  *
- * Transactional ids are stable per (prefix, instance, slot): `<prefix>-<instance>-<slot>`. A
- * transaction takes the lowest free slot and initializes its id anew (a new epoch), which
- * fences a zombie writer of that id and aborts whatever it left open.
+ * Transactional ids are `<prefix>-<instance>-<writer generation>-<slot>`. Each writer (each
+ * start of a sink instance) takes a fresh generation; a transaction takes the lowest free
+ * slot of its writer and initializes its id anew (a new epoch). Ids of an earlier writer are
+ * never used by a later one, so committing a restored transaction cannot race with new work,
+ * whichever instance the restore hands it to (operator list state is redistributed).
  *
  * Why committing an already-finished transaction again is safe: a slot's id is initialized
  * again only after the transaction it held was committed, or when that transaction had not
- * been pre-committed (in progress at a failure, or unknown to the restored checkpoint). So
+ * been pre-committed, or (lingering ones) once every instance has recovered. So
  * EndTxn(commit) with the stored epoch answers NONE (committed now, or a retry of a commit
  * that completed), or PRODUCER_FENCED / INVALID_PRODUCER_EPOCH, meaning the id moved on after
  * the commit. The one case this reading gets wrong is a transaction the broker aborted by
  * itself because it stayed open longer than `transactionTimeoutMs` (the job down that long):
  * Flink has the same limit. Keep the timeout above the longest outage (default 15 min, the
- * broker's default `transaction.max.timeout.ms`).
+ * broker's default `transaction.max.timeout.ms`). See docs/kafka.md, "Limits".
  */
 import * as t from 'io-ts';
 import { IHeaders, Kafka, logLevel, Message, Producer } from 'kafkajs';
