@@ -13,7 +13,7 @@ function refused(options: unknown): ConfigError {
   throw new Error(`expected ${JSON.stringify(options)} to be refused`);
 }
 
-const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, jobId, checkpointStorage';
+const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, jobId, checkpointStorage, stateBackend';
 
 describe('api/EnvironmentConfig', () => {
   describe('defaults', () => {
@@ -26,6 +26,7 @@ describe('api/EnvironmentConfig', () => {
         operatorChaining: true,
         jobId: undefined,
         checkpointStorage: 'memory',
+        stateBackend: 'memory',
       });
       expect(StreamEnvironment.create({}).config).to.deep.equal(StreamEnvironment.create().config);
     });
@@ -37,7 +38,7 @@ describe('api/EnvironmentConfig', () => {
     it('apply only to options not given', () => {
       expect(
         StreamEnvironment.create({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false }).config,
-      ).to.deep.equal({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false, jobId: undefined, checkpointStorage: 'memory' });
+      ).to.deep.equal({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false, jobId: undefined, checkpointStorage: 'memory', stateBackend: 'memory' });
     });
 
     it('apply to options given as undefined', () => {

@@ -32,7 +32,12 @@ function fromChannelRecords(c: ChannelRecords): Buffered {
   return { records: [...c.records], timestamps: c.timestamps.map((t) => t ?? NaN) };
 }
 
-export type KeyedStateBackendFactory = (range: KeyGroupRange, maxParallelism: number) => KeyedStateBackend;
+/** Which operator a keyed backend is for: a remote backend names its key space after it. */
+export interface KeyedStateOwner {
+  readonly operatorUid: string;
+}
+
+export type KeyedStateBackendFactory = (range: KeyGroupRange, maxParallelism: number, owner: KeyedStateOwner) => KeyedStateBackend;
 
 export interface TaskDeps {
   readonly plan: ExecutionPlan;
@@ -177,7 +182,9 @@ export class Task {
     this.chain = new OperatorChain(task.chain, task.index, this.gate);
     const formerOf = (uid: string) => restore?.nodes[uid] ?? [];
     if (this.keyedNode !== undefined) {
-      this.keyedState = this.deps.createKeyedStateBackend(keyGroupRangeForOperator(task.index, task.parallelism, plan.maxParallelism), plan.maxParallelism);
+      this.keyedState = this.deps.createKeyedStateBackend(keyGroupRangeForOperator(task.index, task.parallelism, plan.maxParallelism), plan.maxParallelism, {
+        operatorUid: this.keyedNode.uid,
+      });
       const restored = await this.keyedState.restore(formerOf(this.keyedNode.uid).flatMap((f) => (f.snapshot.keyed ? [f.snapshot.keyed] : [])));
       if (isLeft(restored)) throw new Error(`cannot restore keyed state of '${this.keyedNode.name}': ${restored.left}`);
     }
@@ -384,15 +391,22 @@ export class Task {
         case 'barrier':
           await this.applyAlignment({ type: 'barrier', channel: c, id: item.id });
           break;
-        case 'watermark':
+        case 'watermark': {
           input.watermark = Math.max(input.watermark, item.watermark);
           input.idle = false;
           this.updateWatermark();
+          // What the watermark fired (window results, timers) is written like a batch's output.
+          const written = this.chain!.endOfBatch();
+          if (written !== undefined) await written;
           break;
-        case 'idle':
+        }
+        case 'idle': {
           input.idle = true;
           this.updateWatermark();
+          const written = this.chain!.endOfBatch();
+          if (written !== undefined) await written;
           break;
+        }
         case 'barrier.cancel':
           await this.applyAlignment({ type: 'abort', id: item.id });
           this.forwardCancel(item.id);
@@ -401,6 +415,10 @@ export class Task {
           input.ended = true;
           this.ended.add(c);
           this.updateWatermark();
+          {
+            const written = this.chain!.endOfBatch();
+            if (written !== undefined) await written;
+          }
           await this.applyAlignment({ type: 'channelEnded', channel: c });
           if (this.ended.size === this.inputs.length) {
             this.grantCredits();
@@ -422,27 +440,24 @@ export class Task {
   }
 
   /**
-   * Event time of the task: the minimum watermark over inputs that are neither ended nor idle
-   * (invariant 6). It only moves forward; when every remaining input is idle, the task tells
-   * its consumers it is idle too.
+   * Event time of the task: the minimum watermark over inputs that are not idle (invariant 6);
+   * an ended input counts with its last watermark, the end of time, as every task sends it at
+   * end of input. It only moves forward; when every input is idle, the task tells its consumers
+   * it is idle too.
    */
   private updateWatermark(): void {
     let min = Infinity;
     let active = 0;
-    let open = 0;
     for (const input of this.inputs) {
-      if (input.ended) continue;
-      open++;
-      if (input.idle) continue;
+      if (input.idle && !input.ended) continue;
       active++;
       if (input.watermark < min) min = input.watermark;
     }
-    if (open > 0 && active === 0) {
-      this.chain!.head.emitIdle();
+    if (active === 0) {
+      if (this.inputs.length > 0) this.chain!.head.emitIdle();
       return;
     }
-    // With every input ended, end-of-input advances event time (see endInput).
-    if (active > 0) this.advanceWatermark(min);
+    this.advanceWatermark(min);
   }
 
   private advanceWatermark(watermark: number): void {

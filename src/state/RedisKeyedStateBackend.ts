@@ -553,7 +553,7 @@ export function redisKeyedStateBackendFactory(
   options: RedisStateBackendOptions,
   jobId: string,
   keyedOperators: readonly KeyedOperatorInfo[],
-): (range: KeyGroupRange, maxParallelism: number) => RedisKeyedStateBackend {
+): (range: KeyGroupRange, maxParallelism: number, owner?: { readonly operatorUid: string }) => RedisKeyedStateBackend {
   const distinct = [...new Map(keyedOperators.map((o) => [o.uid, o])).values()];
   let anonymous = 0;
   const uidFor = (range: KeyGroupRange, maxParallelism: number): string => {
@@ -567,12 +567,13 @@ export function redisKeyedStateBackendFactory(
     });
     return candidates.length === 1 ? candidates[0].uid : `${ANONYMOUS_OPERATOR_PREFIX}${process.pid}-${Date.now().toString(36)}-${++anonymous}`;
   };
-  return (range, maxParallelism) =>
+  return (range, maxParallelism, owner) =>
     new RedisKeyedStateBackend(range, maxParallelism, {
       url: options.url,
       keyPrefix: options.keyPrefix,
       jobId,
-      operatorUid: uidFor(range, maxParallelism),
+      // The runtime names the operator; the range is the fallback for callers that do not.
+      operatorUid: owner?.operatorUid ?? uidFor(range, maxParallelism),
       cacheSize: options.cacheSize ?? DEFAULT_REDIS_CACHE_SIZE,
     });
 }
