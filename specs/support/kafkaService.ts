@@ -6,9 +6,44 @@
  * script, or are pending (this.skip()) with SLUICE_SKIP_SERVICES=1.
  */
 import { execFile } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 
 const script = path.resolve(__dirname, '../../../specs/services/kafka.sh');
+/**
+ * One file per test process using the broker, named after its pid. Two runs can both find no
+ * broker and both "start" it (the script hands the second the first's broker): a run stops
+ * the broker only when no other live process holds a lease, so it never stops it under
+ * another run.
+ */
+const leases = path.resolve(__dirname, '../../../.cache/kafka/leases');
+const myLease = path.join(leases, String(process.pid));
+
+function takeLease(): void {
+  fs.mkdirSync(leases, { recursive: true });
+  fs.writeFileSync(myLease, `${new Date().toISOString()}\n`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Drops this process's lease; true when no other live process holds one. */
+function releaseLease(): boolean {
+  fs.rmSync(myLease, { force: true });
+  let others = 0;
+  for (const name of fs.existsSync(leases) ? fs.readdirSync(leases) : []) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || !isAlive(pid)) fs.rmSync(path.join(leases, name), { force: true });
+    else others++;
+  }
+  return others === 0;
+}
 
 type BrokerState =
   | { readonly type: 'unknown' }
@@ -46,7 +81,10 @@ async function acquire(): Promise<BrokerState> {
 /** The broker's address, starting it on first use; one attempt per run. */
 export function kafkaBroker(): Promise<BrokerState> {
   if (state.type !== 'unknown') return Promise.resolve(state);
-  pending ??= acquire().then((s) => (state = s));
+  pending ??= acquire().then((s) => {
+    if (s.type === 'ready') takeLease();
+    return (state = s);
+  });
   return pending;
 }
 
@@ -70,9 +108,10 @@ export const mochaHooks = {
   async afterAll(this: Mocha.Context): Promise<void> {
     this.timeout(60_000);
     if (pending !== undefined) await pending;
-    if (state.type === 'ready' && state.startedHere) {
-      await run(['stop'], 60_000);
-      state = { type: 'unavailable', reason: 'stopped after the run' };
-    }
+    if (state.type !== 'ready') return;
+    const last = releaseLease();
+    if (state.startedHere && last) await run(['stop'], 60_000);
+    else if (state.startedHere) process.stderr.write('kafkaService: the broker this run started stays up: other test processes use it\n');
+    state = { type: 'unavailable', reason: 'released after the run' };
   },
 };
