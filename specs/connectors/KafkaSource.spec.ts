@@ -26,7 +26,7 @@ describe('connectors/KafkaSource (real broker)', function () {
       await createTopic(bootstrap, topic, 3);
       await produce(bootstrap, topic, events(5000, 3));
       const env = StreamEnvironment.create({ parallelism: 2 });
-      const read = await fromKafka(env, new KafkaSource({ brokers: [bootstrap], topics: [topic], format: { codec: EventCodec }, boundedness: 'bounded' })).executeAndCollect();
+      const read = await env.fromKafka(new KafkaSource({ brokers: [bootstrap], topics: [topic], format: { codec: EventCodec }, boundedness: 'bounded' })).executeAndCollect();
       expect(read.length).to.equal(5000);
       expect(new Set(read.map((e) => e.id)).size).to.equal(5000);
       expect(read.every((e) => e.key === e.id % 97)).to.equal(true);

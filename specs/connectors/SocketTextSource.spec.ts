@@ -22,7 +22,7 @@ describe('connectors/SocketTextSource', () => {
       for (let at = 0; at < bytes.length; at += 997) socket.write(bytes.subarray(at, at + 997));
       socket.end();
     });
-    const out = await socketTextStream(StreamEnvironment.create(), '127.0.0.1', port).executeAndCollect();
+    const out = await StreamEnvironment.create().socketTextStream('127.0.0.1', port).executeAndCollect();
     expect(out).to.deep.equal([...lines, 'last without end']);
     await close();
   });

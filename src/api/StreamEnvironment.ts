@@ -15,6 +15,8 @@ import { CollectionSource } from '../connectors/CollectionSource';
 import { GeneratorSource } from '../connectors/GeneratorSource';
 import { Source } from '../connectors/Source';
 import { TextFileSource } from '../connectors/TextFileSource';
+import { KafkaSource, fromKafka } from '../connectors/KafkaSource';
+import { SocketTextSource, SocketTextSourceOptions } from '../connectors/SocketTextSource';
 import { ExecutionPlan } from '../graph/ExecutionPlan';
 import { JobGraphBuilder } from '../graph/JobGraphBuilder';
 import { buildExecutionPlan } from '../graph/buildExecutionPlan';
@@ -59,6 +61,19 @@ export class StreamEnvironment {
   /** `generate(i)` for i in 0..count-1; count may be Infinity. Parallel: instances share the indices. */
   fromGenerator<T>(count: number, generate: (index: number) => T): SingleOutputStream<T> {
     return this.fromSource(new GeneratorSource(count, generate));
+  }
+
+  /**
+   * The decoded records of a Kafka source; records that fail to decode are on the side output
+   * `kafkaDeadLetters` (see docs/kafka.md).
+   */
+  fromKafka<T>(source: KafkaSource<T>, uid?: string): SingleOutputStream<T> {
+    return fromKafka(this, source, uid);
+  }
+
+  /** The lines received on a TCP connection to host:port; ends when the peer closes it. */
+  socketTextStream(host: string, port: number, options: SocketTextSourceOptions = {}): SingleOutputStream<string> {
+    return this.fromSource(new SocketTextSource(host, port, options));
   }
 
   /** The lines of a text file, without line ends. */
