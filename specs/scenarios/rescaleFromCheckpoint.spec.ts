@@ -41,4 +41,17 @@ describe('scenario: restore a keyed job with another parallelism (invariant 5)',
       expect(audit(sink.records(), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
     });
   }
+
+  it('refuses to restore with another maxParallelism, which would split key groups', async () => {
+    const jobId = `rescale-max-${++jobs}-${process.pid}`;
+    await checkpointMidwayAndCancel(jobId, new CollectSink<Counted>());
+    const env = StreamEnvironment.create({ parallelism: 2, maxParallelism: 64, jobId });
+    env.enableCheckpointing(3_600_000, 'exactly-once');
+    countingJob(env.fromGenerator(RECORDS, (id) => ({ id, key: keyOf(id, SEED, KEYS) })).setParallelism(1)).sinkTo(new CollectSink<Counted>());
+    const error = await env.execute('wrong maxParallelism').then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).to.match(/split keyed state into 128 key groups .* cannot be restored with maxParallelism 64/);
+  });
 });

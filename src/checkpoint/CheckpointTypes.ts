@@ -62,16 +62,21 @@ export interface TaskSnapshot {
   readonly channels?: ChannelState;
 }
 
-export const CompletedCheckpointCodec = t.type({
-  jobId: t.string,
-  id: t.number,
-  timestamp: t.number,
-  tasks: t.array(TaskSnapshotCodec),
-});
+export const CompletedCheckpointCodec = t.intersection([
+  t.type({
+    jobId: t.string,
+    id: t.number,
+    timestamp: t.number,
+    tasks: t.array(TaskSnapshotCodec),
+  }),
+  t.partial({ maxParallelism: t.number }),
+]);
 export interface CompletedCheckpoint {
   readonly jobId: string;
   readonly id: CheckpointId;
   readonly timestamp: number;
+  /** The number of key groups keyed state was split into; a restore must use the same. */
+  readonly maxParallelism?: number;
   readonly tasks: readonly TaskSnapshot[];
 }
 

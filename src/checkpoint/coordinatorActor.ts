@@ -18,6 +18,8 @@ export interface CoordinatorDeps {
   readonly config: CheckpointConfig;
   readonly store: CheckpointStore;
   readonly master: Ref<CoordinatorReport>;
+  /** Recorded in each checkpoint: keyed state restores only into the same number of key groups. */
+  readonly maxParallelism: number;
   /** Ids continue after the latest stored checkpoint, so they grow across restarts of the process. */
   readonly firstId: number;
 }
@@ -138,7 +140,7 @@ class CheckpointCoordinator {
   }
 
   private persist(pc: PendingCheckpoint): void {
-    const checkpoint = { jobId: this.deps.jobId, id: pc.id, timestamp: Date.now(), tasks: pc.taskSnapshots() };
+    const checkpoint = { jobId: this.deps.jobId, id: pc.id, timestamp: Date.now(), maxParallelism: this.deps.maxParallelism, tasks: pc.taskSnapshots() };
     this.deps.store.add(checkpoint).then(
       () => dispatch(this.self, { type: 'checkpoint.persisted', id: pc.id }),
       (error: unknown) => dispatch(this.self, { type: 'checkpoint.persistFailed', id: pc.id, error: error instanceof Error ? error : new Error(String(error)) }),

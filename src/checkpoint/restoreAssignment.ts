@@ -8,7 +8,13 @@ import { Either, left, right } from 'fp-ts/Either';
 import { TaskPlan } from '../graph/ExecutionPlan';
 import { CompletedCheckpoint, NodeSnapshot, TaskRestore } from './CheckpointTypes';
 
-export function restoreFor(task: TaskPlan, checkpoint: CompletedCheckpoint): Either<string, TaskRestore> {
+export function restoreFor(task: TaskPlan, checkpoint: CompletedCheckpoint, maxParallelism?: number): Either<string, TaskRestore> {
+  if (maxParallelism !== undefined && checkpoint.maxParallelism !== undefined && checkpoint.maxParallelism !== maxParallelism) {
+    return left(
+      `checkpoint ${checkpoint.id} split keyed state into ${checkpoint.maxParallelism} key groups (maxParallelism); ` +
+        `it cannot be restored with maxParallelism ${maxParallelism}: keep maxParallelism when rescaling`,
+    );
+  }
   const uids = [...(task.source ? [task.source.node.uid] : []), ...task.chain.map((n) => n.uid)];
   // A Map, not an object literal: uids are the user's strings, and 'constructor' must not find Object's.
   const byUid = new Map<string, Array<{ index: number; parallelism: number; snapshot: NodeSnapshot }>>(uids.map((uid) => [uid, []]));

@@ -151,6 +151,7 @@ class JobMaster {
         config: checkpointing.config,
         store: checkpointing.store,
         master: this.self,
+        maxParallelism: this.deps.plan.maxParallelism,
         firstId: (checkpoint?.id ?? 0) + 1,
       });
     }
@@ -164,7 +165,7 @@ class JobMaster {
     for (const task of this.deps.plan.tasks) {
       let restore: TaskRestore | undefined;
       if (checkpoint !== undefined) {
-        const r = restoreFor(task, checkpoint);
+        const r = restoreFor(task, checkpoint, this.deps.plan.maxParallelism);
         if (isLeft(r)) return this.failFatally(new Error(r.left));
         restore = r.right;
       }
