@@ -50,7 +50,7 @@ describe('scenario: restore a keyed job with another parallelism (invariant 5)',
     countingJob(env.fromGenerator(RECORDS, (id) => ({ id, key: keyOf(id, SEED, KEYS) })).setParallelism(1)).sinkTo(new CollectSink<Counted>());
     const error = await env.execute('wrong maxParallelism').then(
       () => undefined,
-      (e: Error) => e,
+      (e: unknown) => e as Error,
     );
     expect(error?.message).to.match(/split keyed state into 128 key groups .* cannot be restored with maxParallelism 64/);
   });
