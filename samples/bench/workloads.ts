@@ -70,3 +70,97 @@ export function addTallies(tallies: readonly Tally[]): Tally {
   }
   return total;
 }
+
+// --- the windowed benchmarks -------------------------------------------------------------------
+
+/** Distinct keys of the windowed benchmarks. */
+export const WINDOW_ACCOUNTS = 10_000;
+/** Trades per second of event time: one per key per second on average, 10 per key per 10 s window. */
+export const TRADES_PER_SECOND = 10_000;
+/** Trades arrive up to this much after a later one; the watermark's bound, so no trade is ever late. */
+export const MAX_DELAY_MS = 1_000;
+export const WINDOW_SIZE_MS = 10_000;
+export const WINDOW_SLIDE_MS = 2_000;
+
+export interface TimedTrade extends Trade {
+  /** Event time, ms: the trade's place in the sequence, less up to MAX_DELAY_MS. */
+  readonly at: number;
+}
+
+/** The trade at `index` with an event time, out of order by up to MAX_DELAY_MS. */
+export function timedTrade(index: number): TimedTrade {
+  const h = mix(index);
+  return {
+    id: index,
+    account: h % WINDOW_ACCOUNTS,
+    amount: (mix(h) % 10_000) / 100,
+    at: Math.floor((index * 1000) / TRADES_PER_SECOND) - (mix(h + 1) % MAX_DELAY_MS),
+  };
+}
+
+export interface AmountAccumulator {
+  sum: number;
+  count: number;
+}
+
+/**
+ * The average amount of a window's trades (an AggregateFunction, as in Flink): the window's
+ * result depends on which trades are in it, so the checksum of the results checks the windows.
+ */
+export const averageAmount = {
+  createAccumulator: (): AmountAccumulator => ({ sum: 0, count: 0 }),
+  add: (t: TimedTrade, acc: AmountAccumulator): AmountAccumulator => ({ sum: acc.sum + t.amount, count: acc.count + 1 }),
+  getResult: (acc: AmountAccumulator): number => acc.sum / acc.count,
+  merge: (a: AmountAccumulator, b: AmountAccumulator): AmountAccumulator => ({ sum: a.sum + b.sum, count: a.count + b.count }),
+};
+
+export function timedAccountOf(t: TimedTrade): number {
+  return t.account;
+}
+
+/** Start of the window of `size`/`slide` that `t` belongs to last (floor, also below 0). */
+function lastWindowStart(t: number, slide: number): number {
+  return t - (((t % slide) + slide) % slide);
+}
+
+/** Records between two watermarks of the plain loop: the Sluice source's default batch size. */
+const LOOP_BATCH = 1024;
+
+/**
+ * The windowed benchmarks' baseline: the same trades, windows, watermark and average in a
+ * `for` loop, with a Map of open windows by start holding a Map of accumulators by key; a
+ * window's results are added to the tally once the watermark passes its end, the rest at the
+ * end of input, as the Sluice job does. Throws if a trade would be late (none is, by design).
+ */
+export function windowLoop(events: number, size: number, slide: number): Tally {
+  const tally = emptyTally();
+  const open = new Map<number, Map<number, AmountAccumulator>>();
+  let maxTimestamp = -Infinity;
+  let watermark = -Infinity;
+  const fire = (upTo: number) => {
+    for (const [start, accumulators] of open) {
+      if (start + size - 1 > upTo) continue;
+      for (const acc of accumulators.values()) {
+        tally.count++;
+        tally.checksum += averageAmount.getResult(acc);
+      }
+      open.delete(start);
+    }
+  };
+  for (let i = 0; i < events; i++) {
+    const t = timedTrade(i);
+    if (t.at > maxTimestamp) maxTimestamp = t.at;
+    for (let start = lastWindowStart(t.at, slide); start > t.at - size; start -= slide) {
+      if (start + size - 1 <= watermark) throw new Error(`trade ${i} at ${t.at} is late for window ${start} (watermark ${watermark})`);
+      let accumulators = open.get(start);
+      if (accumulators === undefined) open.set(start, (accumulators = new Map()));
+      accumulators.set(t.account, averageAmount.add(t, accumulators.get(t.account) ?? averageAmount.createAccumulator()));
+    }
+    if ((i + 1) % LOOP_BATCH === 0 && maxTimestamp - MAX_DELAY_MS - 1 > watermark) {
+      watermark = maxTimestamp - MAX_DELAY_MS - 1;
+      fire(watermark);
+    }
+  }
+  fire(Infinity);
+  return tally;
+}
