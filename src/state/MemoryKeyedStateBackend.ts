@@ -4,8 +4,8 @@
  * first asked for, because only then is its descriptor known.
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
-import { Key, keyFromString, keyToString } from './keyHash';
-import { KeyGroupRange, keyGroupOfKeyString } from './keyGroups';
+import { Key, keyFromString } from './keyHash';
+import { KeyGroupRange } from './keyGroups';
 import { KeyedStateBackend, KeyedStateSnapshot } from './KeyedStateBackend';
 import { AggregatingState, ListState, MapState, ReducingState, ValueState } from './State';
 import {
@@ -17,16 +17,11 @@ import {
   ValueStateDescriptor,
 } from './StateDescriptor';
 import { StateTable } from './StateTable';
+import { KeyCursor } from './KeyCursor';
 import { EntryCodec, entryCodecFor } from './entryCodec';
 import { TableAggregatingState, TableListState, TableMapState, TableReducingState, TableValueState } from './keyedStates';
 
 /** The key of the record being processed, shared by all tables of one backend. */
-interface KeyCursor {
-  key: Key;
-  keyString: string;
-  keyGroup: number;
-}
-
 class MemoryStateTable<V> implements StateTable<V> {
   /** keyGroup -> key text -> value. */
   readonly groups = new Map<number, Map<string, V>>();
@@ -56,25 +51,17 @@ interface RegisteredState {
 }
 
 export class MemoryKeyedStateBackend implements KeyedStateBackend {
-  private readonly cursor: KeyCursor = { key: '', keyString: '', keyGroup: -1 };
+  private readonly cursor: KeyCursor;
   private readonly states = new Map<string, RegisteredState>();
   /** Restored entries of states not yet asked for: state -> keyGroup -> [key text, entry text]. */
   private readonly pending = new Map<string, Map<number, ReadonlyArray<readonly [string, string]>>>();
 
-  constructor(readonly keyGroupRange: KeyGroupRange, private readonly maxParallelism: number) {}
+  constructor(readonly keyGroupRange: KeyGroupRange, maxParallelism: number) {
+    this.cursor = new KeyCursor(keyGroupRange, maxParallelism);
+  }
 
   setCurrentKey(key: Key): void {
-    const keyString = keyToString(key);
-    const keyGroup = keyGroupOfKeyString(keyString, this.maxParallelism);
-    if (keyGroup < this.keyGroupRange.start || keyGroup > this.keyGroupRange.end) {
-      throw new Error(
-        `key ${keyString} is in key group ${keyGroup}, outside this task's range ` +
-          `${this.keyGroupRange.start}..${this.keyGroupRange.end}: records must reach keyed state through keyBy`,
-      );
-    }
-    this.cursor.key = key;
-    this.cursor.keyString = keyString;
-    this.cursor.keyGroup = keyGroup;
+    this.cursor.moveTo(key);
   }
 
   getCurrentKey(): Key {

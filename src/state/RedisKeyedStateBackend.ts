@@ -29,6 +29,7 @@ import {
   ValueStateDescriptor,
 } from './StateDescriptor';
 import { StateTable } from './StateTable';
+import { KeyCursor } from './KeyCursor';
 import { EntryCodec, entryCodecFor } from './entryCodec';
 import { TableAggregatingState, TableListState, TableMapState, TableReducingState, TableValueState } from './keyedStates';
 import { connectRedis, redactUrl, whenReady } from './redisConnection';
@@ -65,12 +66,6 @@ export function parseStateField(field: string): { readonly state: string; readon
   } catch {
     return undefined;
   }
-}
-
-interface KeyCursor {
-  key: Key;
-  keyString: string;
-  keyGroup: number;
 }
 
 /** A state known by name: registered by a function, or found in a restored snapshot. */
@@ -133,7 +128,7 @@ class RedisStateTable<V> implements StateTable<V> {
 }
 
 export class RedisKeyedStateBackend implements KeyedStateBackend {
-  private readonly cursor: KeyCursor = { key: '', keyString: '', keyGroup: -1 };
+  private readonly cursor: KeyCursor;
   private readonly states = new Map<string, RegisteredState>();
   private readonly slots = new Map<string, StateSlot>();
   /** Least recently prefetched first (a Map keeps insertion order; a touch re-inserts). */
@@ -157,6 +152,7 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
   private readonly connected: Promise<void>;
 
   constructor(readonly keyGroupRange: KeyGroupRange, private readonly maxParallelism: number, private readonly config: RedisKeyedStateBackendConfig) {
+    this.cursor = new KeyCursor(keyGroupRange, maxParallelism);
     if (!Number.isInteger(config.cacheSize) || config.cacheSize < 1) throw new RangeError(`cacheSize must be a positive integer, got ${config.cacheSize}`);
     // Named so that operators can find a task's connection in CLIENT LIST.
     this.client = connectRedis(config.url, `sluice:${config.jobId}:${config.operatorUid}:kg${keyGroupRange.start}-${keyGroupRange.end}`);
@@ -175,17 +171,7 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
   }
 
   setCurrentKey(key: Key): void {
-    const keyString = keyToString(key);
-    const keyGroup = keyGroupOfKeyString(keyString, this.maxParallelism);
-    if (keyGroup < this.keyGroupRange.start || keyGroup > this.keyGroupRange.end) {
-      throw new Error(
-        `key ${keyString} is in key group ${keyGroup}, outside this task's range ` +
-          `${this.keyGroupRange.start}..${this.keyGroupRange.end}: records must reach keyed state through keyBy`,
-      );
-    }
-    this.cursor.key = key;
-    this.cursor.keyString = keyString;
-    this.cursor.keyGroup = keyGroup;
+    this.cursor.moveTo(key);
   }
 
   getCurrentKey(): Key {

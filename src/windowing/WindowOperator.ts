@@ -8,7 +8,7 @@
 import { KeySelector } from '../graph/Partitioning';
 import { OperatorContext } from '../runtime/StreamOperator';
 import { Key } from '../state/keyHash';
-import { KeyedTimerService, Timer } from '../state/KeyedTimerService';
+import { Timer } from '../state/KeyedTimerService';
 import { Serializers } from '../state/Serializer';
 import { MapState } from '../state/State';
 import { MapStateDescriptor } from '../state/StateDescriptor';
@@ -36,7 +36,6 @@ export interface WindowOperatorSpec<IN, ACC, OUT, KEY> {
 export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator<IN, OUT> {
   private windows!: MapState<string, Entry<ACC>>;
   private triggerState!: MapState<string, unknown>;
-  private timers!: KeyedTimerService;
   private trigger!: Trigger<IN>;
   private key!: KEY;
   private window!: Window;
@@ -52,7 +51,6 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
     this.trigger = this.spec.trigger ?? this.spec.assigner.defaultTrigger<IN>();
     this.windows = this.state.getMapState(new MapStateDescriptor('window-contents', Serializers.string, Serializers.json<Entry<ACC>>()));
     this.triggerState = this.state.getMapState(new MapStateDescriptor('window-trigger-state', Serializers.string, Serializers.json<unknown>()));
-    this.timers = new KeyedTimerService(this.state, context.processingTime, (timer) => this.onTimer(timer));
     const timers = this.timers;
     const output = sideOutputEmitter(context.operatorName, this.spec.sideOutputTags, () => this.out);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
@@ -171,7 +169,7 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
     else this.timers.deleteProcessingTimeTimer(window.id, time);
   }
 
-  private onTimer(timer: Timer): void {
+  protected override onTimer(timer: Timer): void {
     this.key = timer.key as KEY;
     const window = windowFromId(timer.namespace);
     this.window = window;
@@ -184,13 +182,4 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
     if (due) this.clearWindow(window);
   }
 
-  processWatermark(watermark: number): void {
-    this.timers.advanceWatermark(watermark);
-    this.out.emitWatermark(watermark);
-  }
-
-  override close(): void | Promise<void> {
-    this.timers?.dispose();
-    return super.close();
-  }
 }

@@ -3,7 +3,7 @@ import { KeySelector } from '../../graph/Partitioning';
 import { OperatorContext } from '../../runtime/StreamOperator';
 import { userFunctionFailed } from '../../runtime/UserFunctionFailed';
 import { Key } from '../../state/keyHash';
-import { KeyedTimerService, Timer } from '../../state/KeyedTimerService';
+import { Timer } from '../../state/KeyedTimerService';
 import { Collector } from '../functions';
 import { KeyedProcessFunction, OnTimerContext, TimerService } from '../ProcessFunction';
 import { KeyedOperator } from './KeyedOperator';
@@ -15,7 +15,7 @@ export class KeyedProcessOperator<K extends Key, I, O> extends KeyedOperator<I, 
   private processContext!: OnTimerContext<K>;
   private currentKey: K | undefined;
   private domain: 'event' | 'processing' = 'event';
-  private timers!: KeyedTimerService;
+  private onTimerFunction: OnTimer<K, O> | undefined;
 
   constructor(private readonly fn: KeyedProcessFunction<K, I, O>, keySelector: KeySelector<I>) {
     super(fn, keySelector);
@@ -23,8 +23,7 @@ export class KeyedProcessOperator<K extends Key, I, O> extends KeyedOperator<I, 
 
   protected override onOpen(context: OperatorContext): void {
     super.onOpen(context);
-    const onTimer = (this.fn as { onTimer?: OnTimer<K, O> }).onTimer?.bind(this.fn);
-    this.timers = new KeyedTimerService(this.state, context.processingTime, (timer) => this.fire(timer, onTimer, context));
+    this.onTimerFunction = (this.fn as { onTimer?: OnTimer<K, O> }).onTimer?.bind(this.fn);
     const timers = this.timers;
     const timerService: TimerService = {
       currentProcessingTime: () => context.processingTime.now(),
@@ -44,7 +43,9 @@ export class KeyedProcessOperator<K extends Key, I, O> extends KeyedOperator<I, 
     };
   }
 
-  private fire(timer: Timer, onTimer: OnTimer<K, O> | undefined, context: OperatorContext): void {
+  protected override onTimer(timer: Timer): void {
+    const onTimer = this.onTimerFunction;
+    const context = this.context;
     if (onTimer === undefined) return;
     this.currentKey = timer.key as K;
     this.domain = timer.domain;
@@ -62,13 +63,4 @@ export class KeyedProcessOperator<K extends Key, I, O> extends KeyedOperator<I, 
     this.fn.processElement(record, this.processContext, this.out);
   }
 
-  processWatermark(watermark: number): void {
-    this.timers.advanceWatermark(watermark);
-    this.out.emitWatermark(watermark);
-  }
-
-  override close(): void | Promise<void> {
-    this.timers?.dispose();
-    return super.close();
-  }
 }

@@ -1,0 +1,30 @@
+/**
+ * The key that keyed state accesses refer to, shared by the tables of one backend: set once
+ * per record, with its canonical text and key group computed once.
+ */
+import { Key, keyToString } from './keyHash';
+import { KeyGroupRange, keyGroupOfKeyString } from './keyGroups';
+
+export class KeyCursor {
+  key: Key = '';
+  keyString = '';
+  /** -1 until a key is set: writes are refused then. */
+  keyGroup = -1;
+
+  constructor(private readonly range: KeyGroupRange, private readonly maxParallelism: number) {}
+
+  /** Points at `key`; a key outside the task's key groups is a broken invariant (no keyBy). */
+  moveTo(key: Key): void {
+    const keyString = keyToString(key);
+    const keyGroup = keyGroupOfKeyString(keyString, this.maxParallelism);
+    if (keyGroup < this.range.start || keyGroup > this.range.end) {
+      throw new Error(
+        `key ${keyString} is in key group ${keyGroup}, outside this task's range ` +
+          `${this.range.start}..${this.range.end}: records must reach keyed state through keyBy`,
+      );
+    }
+    this.key = key;
+    this.keyString = keyString;
+    this.keyGroup = keyGroup;
+  }
+}
