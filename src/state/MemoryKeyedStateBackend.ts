@@ -7,19 +7,11 @@ import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { Key, keyFromString } from './keyHash';
 import { KeyGroupRange } from './keyGroups';
 import { KeyedStateBackend, KeyedStateSnapshot } from './KeyedStateBackend';
-import { AggregatingState, ListState, MapState, ReducingState, ValueState } from './State';
-import {
-  AggregatingStateDescriptor,
-  AnyStateDescriptor,
-  ListStateDescriptor,
-  MapStateDescriptor,
-  ReducingStateDescriptor,
-  ValueStateDescriptor,
-} from './StateDescriptor';
+import { AnyStateDescriptor } from './StateDescriptor';
 import { StateTable } from './StateTable';
 import { KeyCursor } from './KeyCursor';
 import { EntryCodec, entryCodecFor } from './entryCodec';
-import { TableAggregatingState, TableListState, TableMapState, TableReducingState, TableValueState } from './keyedStates';
+import { TableStateAccess } from './keyedStates';
 
 /** The key of the record being processed, shared by all tables of one backend. */
 class MemoryStateTable<V> implements StateTable<V> {
@@ -50,13 +42,14 @@ interface RegisteredState {
   readonly primitive: unknown;
 }
 
-export class MemoryKeyedStateBackend implements KeyedStateBackend {
+export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedStateBackend {
   private readonly cursor: KeyCursor;
   private readonly states = new Map<string, RegisteredState>();
   /** Restored entries of states not yet asked for: state -> keyGroup -> [key text, entry text]. */
   private readonly pending = new Map<string, Map<number, ReadonlyArray<readonly [string, string]>>>();
 
   constructor(readonly keyGroupRange: KeyGroupRange, maxParallelism: number) {
+    super();
     this.cursor = new KeyCursor(keyGroupRange, maxParallelism);
   }
 
@@ -68,7 +61,7 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
     return this.cursor.key;
   }
 
-  private register<P>(descriptor: AnyStateDescriptor, create: (table: MemoryStateTable<any>) => P): P {
+  protected register<P>(descriptor: AnyStateDescriptor, create: (table: MemoryStateTable<any>) => P): P {
     const existing = this.states.get(descriptor.name);
     if (existing !== undefined) {
       if (existing.descriptor.kind !== descriptor.kind) {
@@ -97,22 +90,6 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
       table.groups.set(keyGroup, group);
     }
     this.pending.delete(name);
-  }
-
-  getValueState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
-    return this.register(d, (table) => new TableValueState<T>(table, d.defaultValue));
-  }
-  getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
-    return this.register(d, (table) => new TableListState<T>(table));
-  }
-  getMapState<K, V>(d: MapStateDescriptor<K, V>): MapState<K, V> {
-    return this.register(d, (table) => new TableMapState<K, V>(table));
-  }
-  getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
-    return this.register(d, (table) => new TableReducingState<T>(table, d.reduce));
-  }
-  getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
-    return this.register(d, (table) => new TableAggregatingState<IN, ACC, OUT>(table, d.aggregate));
   }
 
   keysOf(stateName: string): Key[] {

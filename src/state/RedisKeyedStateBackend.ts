@@ -19,19 +19,11 @@ import type Redis from 'ioredis';
 import { Key, keyToString } from './keyHash';
 import { KeyGroupRange, keyGroupOfKeyString, keyGroupRangeForOperator } from './keyGroups';
 import { KeyedStateBackend, KeyedStateSnapshot } from './KeyedStateBackend';
-import { AggregatingState, ListState, MapState, ReducingState, ValueState } from './State';
-import {
-  AggregatingStateDescriptor,
-  AnyStateDescriptor,
-  ListStateDescriptor,
-  MapStateDescriptor,
-  ReducingStateDescriptor,
-  ValueStateDescriptor,
-} from './StateDescriptor';
+import { AnyStateDescriptor } from './StateDescriptor';
 import { StateTable } from './StateTable';
 import { KeyCursor } from './KeyCursor';
 import { EntryCodec, entryCodecFor } from './entryCodec';
-import { TableAggregatingState, TableListState, TableMapState, TableReducingState, TableValueState } from './keyedStates';
+import { TableStateAccess } from './keyedStates';
 import { connectRedis, redactUrl, whenReady } from './redisConnection';
 
 /** The `stateBackend` option for Redis. */
@@ -127,7 +119,7 @@ class RedisStateTable<V> implements StateTable<V> {
   }
 }
 
-export class RedisKeyedStateBackend implements KeyedStateBackend {
+export class RedisKeyedStateBackend extends TableStateAccess implements KeyedStateBackend {
   private readonly cursor: KeyCursor;
   private readonly states = new Map<string, RegisteredState>();
   private readonly slots = new Map<string, StateSlot>();
@@ -152,6 +144,7 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
   private readonly connected: Promise<void>;
 
   constructor(readonly keyGroupRange: KeyGroupRange, private readonly maxParallelism: number, private readonly config: RedisKeyedStateBackendConfig) {
+    super();
     this.cursor = new KeyCursor(keyGroupRange, maxParallelism);
     if (!Number.isInteger(config.cacheSize) || config.cacheSize < 1) throw new RangeError(`cacheSize must be a positive integer, got ${config.cacheSize}`);
     // Named so that operators can find a task's connection in CLIENT LIST.
@@ -241,7 +234,7 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
 
   // --- registration -----------------------------------------------------------------------------
 
-  private register<P>(descriptor: AnyStateDescriptor, create: (table: RedisStateTable<any>) => P): P {
+  protected register<P>(descriptor: AnyStateDescriptor, create: (table: RedisStateTable<any>) => P): P {
     const existing = this.states.get(descriptor.name);
     if (existing !== undefined) {
       if (existing.descriptor.kind !== descriptor.kind) {
@@ -255,22 +248,6 @@ export class RedisKeyedStateBackend implements KeyedStateBackend {
     slot.registered = state;
     this.states.set(descriptor.name, state);
     return state.primitive as P;
-  }
-
-  getValueState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
-    return this.register(d, (table) => new TableValueState<T>(table, d.defaultValue));
-  }
-  getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
-    return this.register(d, (table) => new TableListState<T>(table));
-  }
-  getMapState<K, V>(d: MapStateDescriptor<K, V>): MapState<K, V> {
-    return this.register(d, (table) => new TableMapState<K, V>(table));
-  }
-  getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
-    return this.register(d, (table) => new TableReducingState<T>(table, d.reduce));
-  }
-  getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
-    return this.register(d, (table) => new TableAggregatingState<IN, ACC, OUT>(table, d.aggregate));
   }
 
   // --- batches ------------------------------------------------------------------------------------

@@ -5,7 +5,15 @@
  * stored state without calling the state.
  */
 import { AggregatingState, ListState, MapState, ReducingState, ValueState } from './State';
-import { AggregateFunction } from './StateDescriptor';
+import {
+  AggregateFunction,
+  AggregatingStateDescriptor,
+  AnyStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from './StateDescriptor';
 import { StateTable } from './StateTable';
 
 export class TableValueState<T> implements ValueState<T> {
@@ -126,5 +134,29 @@ export class TableAggregatingState<IN, ACC, OUT> implements AggregatingState<IN,
   }
   clear(): void {
     this.table.remove();
+  }
+}
+
+/**
+ * The five `get…State` methods of a keyed backend, written once: a backend supplies only
+ * `register`, which finds or creates the table of a named state.
+ */
+export abstract class TableStateAccess {
+  protected abstract register<P>(descriptor: AnyStateDescriptor, create: (table: StateTable<any>) => P): P;
+
+  getValueState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
+    return this.register(d, (table) => new TableValueState<T>(table, d.defaultValue));
+  }
+  getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
+    return this.register(d, (table) => new TableListState<T>(table));
+  }
+  getMapState<K, V>(d: MapStateDescriptor<K, V>): MapState<K, V> {
+    return this.register(d, (table) => new TableMapState<K, V>(table));
+  }
+  getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
+    return this.register(d, (table) => new TableReducingState<T>(table, d.reduce));
+  }
+  getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
+    return this.register(d, (table) => new TableAggregatingState<IN, ACC, OUT>(table, d.aggregate));
   }
 }
