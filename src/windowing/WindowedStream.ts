@@ -107,8 +107,12 @@ export class WindowedStream<T, K extends Key, W extends Window = Window> {
       'Window Process',
       {
         createAccumulator: () => [],
-        add: (v, acc) => [...acc, v],
-        merge: (a, b) => [...a, ...b],
+        // In place: the operator puts the same array back, which a backend sees as a write.
+        add: (v, acc) => {
+          acc.push(v);
+          return acc;
+        },
+        merge: (a, b) => a.concat(b),
         emit: (key, ctx, acc, out) => f.process(key, ctx, acc, out),
       },
       fn,
