@@ -5,13 +5,14 @@
 
 export class TimeWindow {
   readonly kind = 'time' as const;
-  constructor(readonly start: number, readonly end: number) {}
+  /** Built once: the window operator names state and timers with it for every element. */
+  readonly id: string;
+  constructor(readonly start: number, readonly end: number) {
+    this.id = `${start}:${end}`;
+  }
   /** The largest timestamp inside the window. */
   maxTimestamp(): number {
     return this.end - 1;
-  }
-  get id(): string {
-    return `${this.start}:${this.end}`;
   }
   intersects(other: TimeWindow): boolean {
     return this.start <= other.end && this.end >= other.start;
