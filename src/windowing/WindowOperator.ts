@@ -20,10 +20,6 @@ import { Trigger, TriggerContext, TriggerResult, TriggerState } from './Trigger'
 import { TimeWindow, Window, windowFromId } from './Window';
 import { WindowAssigner } from './WindowAssigner';
 
-interface Entry<ACC> {
-  readonly acc: ACC;
-}
-
 export interface WindowOperatorSpec<IN, ACC, OUT, KEY> {
   readonly assigner: WindowAssigner;
   readonly trigger: Trigger<IN> | undefined;
@@ -34,7 +30,8 @@ export interface WindowOperatorSpec<IN, ACC, OUT, KEY> {
 }
 
 export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator<IN, OUT> {
-  private windows!: MapState<string, Entry<ACC>>;
+  /** Window id -> accumulator, for the current key. */
+  private windows!: MapState<string, ACC>;
   private triggerState!: MapState<string, unknown>;
   private trigger!: Trigger<IN>;
   private key!: KEY;
@@ -49,7 +46,7 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
   protected override onOpen(context: OperatorContext): void {
     super.onOpen(context);
     this.trigger = this.spec.trigger ?? this.spec.assigner.defaultTrigger<IN>();
-    this.windows = this.state.getMapState(new MapStateDescriptor('window-contents', Serializers.string, Serializers.json<Entry<ACC>>()));
+    this.windows = this.state.getMapState(new MapStateDescriptor('window-contents', Serializers.string, Serializers.json<ACC>()));
     this.triggerState = this.state.getMapState(new MapStateDescriptor('window-trigger-state', Serializers.string, Serializers.json<unknown>()));
     const timers = this.timers;
     const output = sideOutputEmitter(context.operatorName, this.spec.sideOutputTags, () => this.out);
@@ -110,8 +107,8 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
       if (this.isLate(window)) continue;
       accepted = true;
       this.window = window;
-      const previous = mergedAcc ?? this.windows.get(window.id)?.acc ?? contents.createAccumulator();
-      this.windows.put(window.id, { acc: contents.add(record, previous) });
+      const previous = mergedAcc ?? this.windows.get(window.id) ?? contents.createAccumulator();
+      this.windows.put(window.id, contents.add(record, previous));
       this.act(this.trigger.onElement(record, timestamp, window, this.triggerContext), window);
       this.registerCleanup(window);
     }
@@ -132,7 +129,7 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
       const existing = windowFromId(id);
       if (existing.kind !== 'time' || !existing.intersects(fresh)) continue;
       window = window.cover(existing);
-      acc = acc === undefined ? entry.acc : contents.merge(acc, entry.acc);
+      acc = acc === undefined ? entry : contents.merge(acc, entry);
       this.clearWindow(existing);
     }
     return { window, acc };
@@ -144,11 +141,11 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
   }
 
   private emit(window: Window): void {
-    const entry = this.windows.get(window.id);
-    if (entry === undefined) return;
+    const acc = this.windows.get(window.id);
+    if (acc === undefined) return;
     this.window = window;
     this.context.time.timestamp = window.kind === 'time' ? window.maxTimestamp() : NaN;
-    this.spec.contents.emit(this.key, this.windowContext, entry.acc, this.out);
+    this.spec.contents.emit(this.key, this.windowContext, acc, this.out);
   }
 
   /** A timer at the window's cleanup time, in the assigner's time domain. */
