@@ -61,3 +61,4 @@ export { WindowedStream } from './windowing/WindowedStream';
 export { KafkaSource, KafkaSourceOptions, KafkaFormat, KafkaStartOffset, KafkaInputRecord, KafkaDeadLetter, KafkaSourcePosition, kafkaDeadLetters, fromKafka } from './connectors/KafkaSource';
 export { KafkaSink, KafkaSinkOptions, KafkaExactlyOnceOptions, KafkaOutputRecord, KafkaTransaction } from './connectors/KafkaSink';
 export { SocketTextSource, SocketTextSourceOptions, SocketTextPosition, socketTextStream } from './connectors/SocketTextSource';
+export { StateTtlConfig, TtlUpdateType, TtlStateVisibility } from './state/StateTtlConfig';

@@ -31,7 +31,26 @@ function parse(text: string): Either<string, unknown> {
   }
 }
 
+/** With a TTL, an entry is stored with its time: `[t, entry text]`. */
 export function entryCodecFor(descriptor: AnyStateDescriptor): EntryCodec {
+  const plain = plainEntryCodecFor(descriptor);
+  if (descriptor.ttlConfig === undefined) return plain;
+  return {
+    encode: (stamped) => JSON.stringify([(stamped as { t: number }).t, plain.encode((stamped as { v: unknown }).v)]),
+    decode: (text) => {
+      const p = parse(text);
+      if (isLeft(p)) return p;
+      const pair = p.right;
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'number' || typeof pair[1] !== 'string') {
+        return left('expected [time, entry] for a state with a time-to-live');
+      }
+      const v = plain.decode(pair[1]);
+      return isLeft(v) ? v : right({ v: v.right, t: pair[0] });
+    },
+  };
+}
+
+function plainEntryCodecFor(descriptor: AnyStateDescriptor): EntryCodec {
   switch (descriptor.kind) {
     case 'value':
     case 'reducing':

@@ -15,6 +15,7 @@ import {
   ValueStateDescriptor,
 } from './StateDescriptor';
 import { StateTable } from './StateTable';
+import { TtlStateTable } from './TtlStateTable';
 
 export class TableValueState<T> implements ValueState<T> {
   constructor(private readonly table: StateTable<T>, private readonly defaultValue: T | undefined) {}
@@ -144,19 +145,25 @@ export class TableAggregatingState<IN, ACC, OUT> implements AggregatingState<IN,
 export abstract class TableStateAccess {
   protected abstract register<P>(descriptor: AnyStateDescriptor, create: (table: StateTable<any>) => P): P;
 
+  /** Registers the state, its table wrapped for expiry when the descriptor has a TTL. */
+  private registerWithTtl<P>(descriptor: AnyStateDescriptor, create: (table: StateTable<any>) => P): P {
+    const ttl = descriptor.ttlConfig;
+    return this.register(descriptor, ttl === undefined ? create : (table) => create(new TtlStateTable(table, ttl)));
+  }
+
   getValueState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
-    return this.register(d, (table) => new TableValueState<T>(table, d.defaultValue));
+    return this.registerWithTtl(d, (table) => new TableValueState<T>(table, d.defaultValue));
   }
   getListState<T>(d: ListStateDescriptor<T>): ListState<T> {
-    return this.register(d, (table) => new TableListState<T>(table));
+    return this.registerWithTtl(d, (table) => new TableListState<T>(table));
   }
   getMapState<K, V>(d: MapStateDescriptor<K, V>): MapState<K, V> {
-    return this.register(d, (table) => new TableMapState<K, V>(table));
+    return this.registerWithTtl(d, (table) => new TableMapState<K, V>(table));
   }
   getReducingState<T>(d: ReducingStateDescriptor<T>): ReducingState<T> {
-    return this.register(d, (table) => new TableReducingState<T>(table, d.reduce));
+    return this.registerWithTtl(d, (table) => new TableReducingState<T>(table, d.reduce));
   }
   getAggregatingState<IN, ACC, OUT>(d: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT> {
-    return this.register(d, (table) => new TableAggregatingState<IN, ACC, OUT>(table, d.aggregate));
+    return this.registerWithTtl(d, (table) => new TableAggregatingState<IN, ACC, OUT>(table, d.aggregate));
   }
 }
