@@ -5,10 +5,11 @@
  * const env = StreamEnvironment.create({ parallelism: 2 });
  * const counts = await env
  *   .fromCollection(['a b', 'b'])
- *   .flatMap((line: string, out) => line.split(' ').forEach((w) => out.collect(w)))
- *   .keyBy((w) => w)
- *   .map((w) => ({ word: w, n: 1 }))
- *   ...
+ *   .flatMap<{ word: string; n: number }>((line, out) => line.split(' ').forEach((word) => out.collect({ word, n: 1 })))
+ *   .keyBy((w) => w.word)
+ *   .sum('n')
+ *   .executeAndCollect(); // running counts: a 1, b 1, b 2 (in some order across keys)
+ * (specs/scenarios/wordCountAtAnyParallelism.spec.ts runs this job)
  */
 import { isLeft } from 'fp-ts/Either';
 import { CollectionSource } from '../connectors/CollectionSource';
