@@ -584,7 +584,9 @@ export class Task {
 
   /** Runs due processing-time callbacks; what they emit goes out like the output of a batch. */
   private async fireTimers(): Promise<void> {
-    if (this.phase !== 'running' && this.phase !== 'drained') return;
+    // After end of input nothing may follow the end-of-input marker: processing-time timers
+    // still pending then are dropped, as in Flink (documented with processing-time windows).
+    if (this.phase !== 'running') return;
     this.time.timestamp = NaN;
     this.timers.fireDue();
     const written = this.chain!.endOfBatch();
