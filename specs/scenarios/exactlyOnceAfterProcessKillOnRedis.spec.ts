@@ -4,13 +4,13 @@
  * it runs the job (`node <this file> <url> <prefix> <dir> <records> <seed> <keys>`).
  */
 import { expect } from 'chai';
-import { ChildProcess, spawn } from 'child_process';
 import { isRight } from 'fp-ts/Either';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FileSink, RedisStateInspector, Serializers, StreamEnvironment, ValueStateDescriptor } from '../../src';
-import { Counted, audit, countingJob, keyOf } from '../support/countingJob';
+import { audit, countingJob, keyOf } from '../support/countingJob';
+import { committedParts, runKilledUntilFinished } from '../support/killAndRestart';
 import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
 
 const RECORDS = 150_000;
@@ -49,38 +49,6 @@ async function child(): Promise<void> {
   process.stdout.write(result.status === 'finished' ? 'finished\n' : `ended ${result.status}\n`);
 }
 
-function start(url: string, prefix: string, dir: string): { child: ChildProcess; firstCheckpoint: Promise<void>; exit: Promise<{ finished: boolean }> } {
-  const proc = spawn(process.execPath, [__filename, url, prefix, dir, String(RECORDS), String(SEED), String(KEYS)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SLUICE_REDIS_KILL_CHILD: '1' },
-  });
-  let out = '';
-  let err = '';
-  let onCheckpoint: () => void = () => {};
-  const firstCheckpoint = new Promise<void>((resolve) => (onCheckpoint = resolve));
-  proc.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.includes('checkpoint ')) onCheckpoint();
-  });
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<{ finished: boolean }>((resolve, reject) =>
-    proc.on('exit', (code, signal) => {
-      if (code !== 0 && signal !== 'SIGKILL') reject(new Error(`job exited with ${code}: ${err}`));
-      else resolve({ finished: out.includes('finished') });
-    }),
-  );
-  return { child: proc, firstCheckpoint, exit };
-}
-
-async function committedOutput(dir: string): Promise<Counted[]> {
-  const out = path.join(dir, 'out');
-  const lines: Counted[] = [];
-  for (const name of (await fs.readdir(out)).filter((n) => n.startsWith('part-'))) {
-    for (const line of (await fs.readFile(path.join(out, name), 'utf8')).split('\n')) if (line.length > 0) lines.push(JSON.parse(line) as Counted);
-  }
-  return lines;
-}
-
 if (process.env.SLUICE_REDIS_KILL_CHILD === '1') {
   child().catch((e) => {
     process.stderr.write(`${(e as Error).stack}\n`);
@@ -105,21 +73,12 @@ if (process.env.SLUICE_REDIS_KILL_CHILD === '1') {
     });
 
     it('exactly-once: the committed output holds every input once, and the final state in Redis is exact', async () => {
-      let kills = 0;
-      for (let run = 0; run < 12; run++) {
-        const { child: proc, firstCheckpoint, exit } = start(url, prefix, dir);
-        if (run < 4) {
-          await Promise.race([firstCheckpoint, exit]);
-          await new Promise((r) => setTimeout(r, [3, 17, 41, 70][run]));
-          if (proc.exitCode === null) {
-            proc.kill('SIGKILL');
-            kills++;
-          }
-        }
-        if ((await exit).finished) break;
-      }
+      const kills = await runKilledUntilFinished(
+        { args: [__filename, url, prefix, dir, String(RECORDS), String(SEED), String(KEYS)], env: { ...process.env, SLUICE_REDIS_KILL_CHILD: '1' } },
+        [3, 17, 41, 70],
+      );
       expect(kills, 'processes killed mid-job').to.be.at.least(2);
-      expect(audit(await committedOutput(dir), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+      expect(audit(await committedParts(path.join(dir, 'out')), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
       const expected = new Map<number, number>();
       for (let i = 0; i < RECORDS; i++) expected.set(keyOf(i, SEED, KEYS), (expected.get(keyOf(i, SEED, KEYS)) ?? 0) + 1);
       const entries = await new RedisStateInspector(url, prefix).entries(JOB_ID, 'count-per-key', new ValueStateDescriptor('count', Serializers.number));

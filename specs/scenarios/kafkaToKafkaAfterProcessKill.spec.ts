@@ -5,39 +5,19 @@
  * (exactly-once), or at least once (at-least-once).
  */
 import { expect } from 'chai';
-import { ChildProcess, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CheckpointingMode } from '../../src';
 import { Audit, Counted, audit, keyOf } from '../support/countingJob';
 import { kafkaBootstrap } from '../support/kafkaService';
+import { runKilledUntilFinished } from '../support/killAndRestart';
 import { createTopic, produce, readCommitted, uniqueTopic } from '../support/kafkaTopics';
 
 const RECORDS = 100_000;
 const KEYS = 50;
 const SEED = 5;
 const JOB = path.join(__dirname, '..', 'support', 'kafkaKillableJob.js');
-
-function start(args: string[]): { child: ChildProcess; firstCheckpoint: Promise<void>; exit: Promise<{ finished: boolean }> } {
-  const child = spawn(process.execPath, [JOB, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  let onCheckpoint: () => void = () => {};
-  const firstCheckpoint = new Promise<void>((resolve) => (onCheckpoint = resolve));
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.includes('checkpoint ')) onCheckpoint();
-  });
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<{ finished: boolean }>((resolve, reject) =>
-    child.on('exit', (code, signal) => {
-      if (code !== 0 && signal !== 'SIGKILL') reject(new Error(`job exited with ${code}: ${err}`));
-      else resolve({ finished: out.includes('finished') });
-    }),
-  );
-  return { child, firstCheckpoint, exit };
-}
 
 describe('scenario: Kafka to Kafka with the process killed by SIGKILL and started again (invariant 3, real broker)', function () {
   this.timeout(300_000);
@@ -68,20 +48,7 @@ describe('scenario: Kafka to Kafka with the process killed by SIGKILL and starte
   async function killRepeatedly(mode: CheckpointingMode): Promise<{ kills: number; audit: Audit }> {
     const output = uniqueTopic(`kill-out-${mode}`);
     await createTopic(bootstrap, output, 2);
-    let kills = 0;
-    for (let run = 0; run < 12; run++) {
-      const { child, firstCheckpoint, exit } = start([bootstrap, input, output, dir, mode]);
-      if (run < 4) {
-        await Promise.race([firstCheckpoint, exit]);
-        await new Promise((r) => setTimeout(r, [30, 400, 900, 150][run]));
-        if (child.exitCode === null) {
-          child.kill('SIGKILL');
-          kills++;
-        }
-      }
-      const { finished } = await exit;
-      if (finished) break;
-    }
+    const kills = await runKilledUntilFinished({ args: [JOB, bootstrap, input, output, dir, mode] }, [30, 400, 900, 150]);
     const outputs = (await readCommitted(bootstrap, output)).map((r) => JSON.parse(r.value!) as Counted);
     return { kills, audit: audit(outputs, RECORDS, SEED, KEYS) };
   }
