@@ -7,10 +7,13 @@
 #   specs/services/kafka.sh stop     stop the broker started by this script (waits until gone)
 #   specs/services/kafka.sh status   print state; exit 0 if running and serving, non-zero if not
 #   specs/services/kafka.sh address  print the bootstrap address if running (exit 1 if not)
+#   specs/services/kafka.sh restart  stop the broker and start it again on the same ports with
+#                                    the same log dir (topics, offsets and transactions kept);
+#                                    the LAST line of stdout is the address, as for start
 #
 # Jars: Maven artifact org.apache.kafka:kafka_2.13 (version in specs/services/kafka/pom.xml)
 # plus runtime dependencies, copied once into <repo>/.cache/kafka/libs/.
-# State (pid, ports, config, data, logs): <repo>/.cache/kafka/run/.
+# State (pid, ports, config, data, logs): <repo>/.cache/kafka/run/, or KAFKA_RUN_DIR.
 # Only the address goes to stdout; progress and errors go to stderr.
 #
 # Environment (all optional):
@@ -20,6 +23,9 @@
 #   KAFKA_JVM_OPTS       other JVM options (default: G1 + C1-only JIT, which starts ~1.5 s faster;
 #                        set to "-XX:+UseG1GC" for full JIT when a test pushes a lot of data)
 #   KAFKA_START_TIMEOUT  seconds to wait for the broker to serve clients (default: 90)
+#   KAFKA_RUN_DIR        state folder of the instance (default: <repo>/.cache/kafka/run). Another
+#                        folder is another broker: a test that restarts or kills a broker runs
+#                        its own private one this way and leaves the shared one alone.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,11 +34,17 @@ CONF_DIR="$SCRIPT_DIR/kafka"
 POM="$CONF_DIR/pom.xml"
 LOG4J="$CONF_DIR/log4j.properties"
 
-CACHE_DIR="$REPO_ROOT/.cache/kafka"
+# The physical path: worktrees share one cache through a `.cache` link, and a broker is known by
+# the path of its config in its command line, so every worktree must name it the same way.
+if [[ -d "$REPO_ROOT/.cache" ]]; then
+  CACHE_DIR="$(cd "$REPO_ROOT/.cache" && pwd -P)/kafka"
+else
+  CACHE_DIR="$REPO_ROOT/.cache/kafka"
+fi
 LIBS_DIR="$CACHE_DIR/libs"
 LIBS_STAMP="$LIBS_DIR/.pom.sha256"
 MVN_DIR="$CACHE_DIR/mvn"
-RUN_DIR="$CACHE_DIR/run"
+RUN_DIR="${KAFKA_RUN_DIR:-$CACHE_DIR/run}"
 PID_FILE="$RUN_DIR/kafka.pid"
 PORT_FILE="$RUN_DIR/port"
 CTRL_PORT_FILE="$RUN_DIR/controller.port"
@@ -230,9 +242,10 @@ java_cmd() {
     -Dkafka.logs.dir="$LOGS_DIR" -Dlog4j.configuration="file:$LOG4J" -cp "$LIBS_DIR/*" "$@")
 }
 
-# Starts one broker; returns 0 ready, 1 died, 2 timeout. Leaves pid/ports/address in RUN_DIR.
+# Starts one broker on a freshly formatted log dir; returns 0 ready, 1 died, 2 timeout. Leaves
+# pid/ports/address in RUN_DIR.
 launch_once() {
-  local ports port ctrl_port pid rc
+  local ports port ctrl_port
   ports="$(free_ports)"
   port="${ports% *}"
   ctrl_port="${ports#* }"
@@ -250,6 +263,14 @@ launch_once() {
 
   echo "$port" >"$PORT_FILE"
   echo "$ctrl_port" >"$CTRL_PORT_FILE"
+  launch_broker "$port"
+}
+
+# Starts the broker of PROPS_FILE (its log dir formatted already) on PORT; returns 0 ready,
+# 1 died, 2 timeout.
+launch_broker() { # launch_broker PORT
+  local port="$1" pid rc
+  rm -f "$PID_FILE"
   echo "127.0.0.1:$port" >"$ADDR_FILE"
 
   # Own session (setsid) so the broker outlives the caller's terminal/process group; it must not
@@ -257,7 +278,7 @@ launch_once() {
   # The inner shell writes its own pid, then execs java with that same pid.
   java_cmd kafka.Kafka "$PROPS_FILE"
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PID_FILE" "${JAVA_CMD[@]}" \
-    >"$LOGS_DIR/stdout.log" 2>&1 </dev/null 9>&- &
+    >>"$LOGS_DIR/stdout.log" 2>&1 </dev/null 9>&- &
 
   local waited=0
   while [[ ! -s "$PID_FILE" ]] && ((waited < 100)); do sleep 0.05; waited=$((waited + 1)); done
@@ -347,6 +368,31 @@ cmd_stop() {
   fi
 }
 
+# Same ports, same log dir: clients keep their bootstrap address, and topics, committed
+# offsets and transactions survive, as they do when a production broker restarts.
+cmd_restart() {
+  need python3
+  need flock
+  need setsid
+  take_lock
+  if [[ ! -f "$PROPS_FILE" || ! -f "$PORT_FILE" || ! -d "$DATA_DIR" ]]; then
+    die "no broker to restart in $RUN_DIR: start one first"
+  fi
+  stop_locked
+  local port rc=0
+  port="$(cat "$PORT_FILE")"
+  launch_broker "$port" || rc=$?
+  if ((rc == 0)); then
+    read_address
+    return 0
+  fi
+  log "broker did not come back (rc=$rc); last log lines:"
+  tail -n 40 "$LOGS_DIR/stdout.log" >&2 2>/dev/null || true
+  tail -n 40 "$LOGS_DIR/server.log" >&2 2>/dev/null || true
+  stop_locked
+  die "Kafka failed to restart (logs in $LOGS_DIR)"
+}
+
 cmd_status() {
   if is_running; then
     local pid port addr
@@ -378,8 +424,9 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   address) cmd_address ;;
+  restart) cmd_restart ;;
   *)
-    echo "usage: $0 start|stop|status|address" >&2
+    echo "usage: $0 start|stop|status|address|restart" >&2
     exit 2
     ;;
 esac
