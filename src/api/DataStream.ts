@@ -15,6 +15,8 @@ import { TwoPhaseCommitSink, isTwoPhaseCommitSink } from '../connectors/TwoPhase
 import { Key } from '../state/keyHash';
 import type { StreamEnvironment } from './StreamEnvironment';
 import type { KeyedStream } from './KeyedStream';
+import type { ConnectedStreams } from './ConnectedStreams';
+import type { TwoInputsToWindow } from './CoGroupedStreams';
 import type { Window } from '../windowing/Window';
 import type { WindowAssigner } from '../windowing/WindowAssigner';
 import type { WindowedStream } from '../windowing/WindowedStream';
@@ -119,6 +121,27 @@ export class DataStream<T> {
       if (other.env !== this.env) this.env.graph.problems.push({ _tag: 'ForeignStream', operator: 'Union' });
     }
     return new DataStream<T>(this.env, [...this.edges, ...others.filter((o) => o.env === this.env).flatMap((o) => o.edges)]);
+  }
+
+  /** Two streams processed by one function with a method per input (see ConnectedStreams). */
+  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2> {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { ConnectedStreams: Connected } = require('./ConnectedStreams') as typeof import('./ConnectedStreams');
+    return new Connected<T, T2>(this, other);
+  }
+
+  /** A window join: `where(key).equalTo(key of other).window(assigner).apply(joinFunction)`. */
+  join<T2>(other: DataStream<T2>): TwoInputsToWindow<T, T2, 'Join'> {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { TwoInputsToWindow: ToWindow } = require('./CoGroupedStreams') as typeof import('./CoGroupedStreams');
+    return new ToWindow<T, T2, 'Join'>(this, other, 'Join');
+  }
+
+  /** A window co-group: as join, but the function sees both inputs' records of a key and window at once. */
+  coGroup<T2>(other: DataStream<T2>): TwoInputsToWindow<T, T2, 'CoGroup'> {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { TwoInputsToWindow: ToWindow } = require('./CoGroupedStreams') as typeof import('./CoGroupedStreams');
+    return new ToWindow<T, T2, 'CoGroup'>(this, other, 'CoGroup');
   }
 
   /** Spreads records round-robin over the next operator's instances. */

@@ -11,6 +11,7 @@ export interface NodeDraft {
   readonly inputs: readonly StreamEdge[];
   readonly sideOutputs?: readonly string[];
   readonly parallelism?: number;
+  readonly followsInput?: boolean;
   readonly problems?: readonly TopologyProblem[];
 }
 
@@ -27,6 +28,7 @@ export class JobGraphBuilder {
       name: draft.name,
       uid: undefined,
       parallelism: draft.parallelism,
+      followsInput: draft.followsInput,
       problems: [...(draft.problems ?? [])],
     };
     this.list.push(node);

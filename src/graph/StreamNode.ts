@@ -34,6 +34,8 @@ export interface StreamNode {
   uid: string | undefined;
   /** Undefined: the environment's parallelism (1 for a non-parallel source). */
   parallelism: number | undefined;
+  /** Unless set, take the parallelism of the first input (an internal step such as tagging a join's side). */
+  readonly followsInput?: boolean;
   /** Problems found while the API built the node, reported with all others at execute. */
   readonly problems: TopologyProblem[];
 }

@@ -24,8 +24,9 @@ interface Vertex {
   readonly parallelism: number;
 }
 
-function effectiveParallelism(node: StreamNode, settings: PlanSettings): number {
+function effectiveParallelism(node: StreamNode, settings: PlanSettings, resolved: ReadonlyMap<NodeId, number>): number {
   if (node.parallelism !== undefined) return node.parallelism;
+  if (node.followsInput === true && node.inputs.length > 0) return resolved.get(node.inputs[0].source) ?? settings.parallelism;
   if (node.role.kind === 'source' && !node.role.source.parallel) return 1;
   return settings.parallelism;
 }
@@ -61,7 +62,9 @@ function resolvePartitioning(edge: StreamEdge, upstreamParallelism: number, para
 }
 
 export function buildExecutionPlan(nodes: readonly StreamNode[], settings: PlanSettings): Either<readonly TopologyProblem[], ExecutionPlan> {
-  const parallelism = new Map(nodes.map((n) => [n.id, effectiveParallelism(n, settings)]));
+  // In node order, which is topological: an input's parallelism is known before its consumer's.
+  const parallelism = new Map<NodeId, number>();
+  for (const n of nodes) parallelism.set(n.id, effectiveParallelism(n, settings, parallelism));
   const problems = validate(nodes, parallelism, settings);
   if (problems.length > 0) return left(problems);
 
