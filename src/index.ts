@@ -59,6 +59,8 @@ export {
   GlobalWindows,
 } from './windowing/WindowAssigner';
 export { Trigger, TriggerContext, TriggerResult, TriggerState, EventTimeTrigger, ProcessingTimeTrigger, CountTrigger, PurgingTrigger } from './windowing/Trigger';
+export { OnMergeContext } from './windowing/Trigger';
+export { Evictor, EvictorContext, TimestampedValue, CountEvictor, TimeEvictor, DeltaEvictor, DeltaFunction } from './windowing/Evictor';
 export { ProcessWindowFunction, WindowContext } from './windowing/ProcessWindowFunction';
 export { WindowedStream } from './windowing/WindowedStream';
 export { KafkaSource, KafkaSourceOptions, KafkaFormat, KafkaStartOffset, KafkaInputRecord, KafkaDeadLetter, KafkaSourcePosition, kafkaDeadLetters, fromKafka } from './connectors/KafkaSource';

@@ -14,12 +14,7 @@ import {
   WindowAssigner,
   WindowContext,
 } from '../../src';
-
-interface Event {
-  id: number;
-  key: string;
-  t: number;
-}
+import { Event, fixedWindowsOf, orderedStreams, outOfOrderStreams as streams, runSettings as settings, sessionsOf, watermarksAtArrival } from '../support/windowReference';
 
 /** A window's result as emitted: which key and window, and how many records it counted. */
 type Emission = string;
@@ -32,19 +27,6 @@ class Tag extends ProcessWindowFunction<number, Emission, string, TimeWindow> {
 }
 
 const count = { createAccumulator: () => 0, add: (_e: Event, n: number) => n + 1, getResult: (n: number) => n, merge: (a: number, b: number) => a + b };
-
-/** The watermark each record meets: the one emitted after the source batch before it. */
-function watermarksAtArrival(events: readonly Event[], batchSize: number, bound: number): number[] {
-  const at: number[] = [];
-  let watermark = -Infinity;
-  let max = -Infinity;
-  events.forEach((e, i) => {
-    at.push(watermark);
-    max = Math.max(max, e.t);
-    if ((i + 1) % batchSize === 0) watermark = Math.max(watermark, max - bound - 1);
-  });
-  return at;
-}
 
 /**
  * What Flink emits for tumbling or sliding windows, computed directly: a window fires once the
@@ -96,25 +78,13 @@ async function run(events: readonly Event[], assigner: WindowAssigner<TimeWindow
   return { emissions: emissions.sort(), late: lateSink.records().map((e) => e.id).sort((a, b) => a - b) };
 }
 
-/** Out-of-order streams: timestamps drift forward with jumps back, some beyond the bound. */
-const streams = fc
-  .array(fc.record({ key: fc.constantFrom('a', 'b', 'c'), step: fc.integer({ min: 0, max: 7 }), back: fc.integer({ min: 0, max: 30 }) }), { minLength: 1, maxLength: 120 })
-  .map((steps) => {
-    let now = 0;
-    return steps.map((s, id) => {
-      now += s.step;
-      return { id, key: s.key, t: Math.max(0, now - (s.back > 22 ? s.back : s.back % 4)) };
-    });
-  });
-const settings = fc.record({ batchSize: fc.integer({ min: 1, max: 8 }), bound: fc.integer({ min: 0, max: 5 }), lateness: fc.integer({ min: 0, max: 12 }) });
-
 describe('windowing: event-time windows against a reference computed from the input', function () {
   this.timeout(120_000);
 
   it('tumbling windows: results, updates within allowed lateness, and late records in the side output only', async () => {
     await fc.assert(
       fc.asyncProperty(streams, settings, fc.integer({ min: 1, max: 15 }), async (events, { batchSize, bound, lateness }, size) => {
-        const windowsOf = (t: number): Array<[number, number]> => [[t - (t % size), t - (t % size) + size]];
+        const windowsOf = fixedWindowsOf(size, size);
         const actual = await run(events, TumblingEventTimeWindows.of(size), batchSize, bound, lateness);
         expect(actual).to.deep.equal(referenceFixedWindows(events, windowsOf, batchSize, bound, lateness));
       }),
@@ -126,11 +96,7 @@ describe('windowing: event-time windows against a reference computed from the in
     await fc.assert(
       fc.asyncProperty(streams, settings, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), async (events, { batchSize, bound, lateness }, slide, slides) => {
         const size = slide * slides;
-        const windowsOf = (t: number): Array<[number, number]> => {
-          const out: Array<[number, number]> = [];
-          for (let start = t - (t % slide); start > t - size; start -= slide) out.push([start, start + size]);
-          return out;
-        };
+        const windowsOf = fixedWindowsOf(size, slide);
         const actual = await run(events, SlidingEventTimeWindows.of(size, slide), batchSize, bound, lateness);
         expect(actual).to.deep.equal(referenceFixedWindows(events, windowsOf, batchSize, bound, lateness));
       }),
@@ -141,28 +107,13 @@ describe('windowing: event-time windows against a reference computed from the in
   it('session windows: each key\'s sessions are its records split where the gap is exceeded, touching sessions merged', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ key: fc.constantFrom('a', 'b'), step: fc.integer({ min: 0, max: 9 }) }), { minLength: 1, maxLength: 100 }),
+        orderedStreams(['a', 'b']),
         fc.integer({ min: 1, max: 8 }),
         fc.integer({ min: 1, max: 6 }),
-        async (steps, batchSize, gap) => {
-          let now = 0;
-          const events = steps.map((s, id) => ({ id, key: s.key, t: (now += s.step) }));
+        async (events, batchSize, gap) => {
           const expected: Emission[] = [];
           for (const key of ['a', 'b']) {
-            const ts = events.filter((e) => e.key === key).map((e) => e.t);
-            let start = ts[0];
-            let last = ts[0];
-            let n = 0;
-            for (const t of ts) {
-              if (t > last + gap) {
-                expected.push(emission(key, start, last + gap, n));
-                start = t;
-                n = 0;
-              }
-              last = t;
-              n++;
-            }
-            if (ts.length > 0) expected.push(emission(key, start, last + gap, n));
+            for (const session of sessionsOf(events, key, gap)) expected.push(emission(key, session[0].t, session[session.length - 1].t + gap, session.length));
           }
           // Watermarks lag by the gap: a session closes only once no record can extend it any more.
           const actual = await run(events, EventTimeSessionWindows.withGap(gap), batchSize, gap, 0);

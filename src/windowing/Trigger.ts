@@ -23,10 +23,30 @@ export interface TriggerContext {
   getState<V>(name: string): TriggerState<V>;
 }
 
+/** What a trigger sees when session windows merge: the merged windows' state can be combined. */
+export interface OnMergeContext extends TriggerContext {
+  /**
+   * Combines the named state of the windows being merged (with `merge`) into the merged
+   * window's state; the old windows' state is then dropped with them.
+   */
+  mergePartitionedState<V>(name: string, merge: (a: V, b: V) => V): void;
+}
+
 export interface Trigger<T, W extends Window = Window> {
   onElement(element: T, timestamp: number, window: W, ctx: TriggerContext): TriggerResult;
   onEventTime(time: number, window: W, ctx: TriggerContext): TriggerResult;
   onProcessingTime(time: number, window: W, ctx: TriggerContext): TriggerResult;
+  /**
+   * Whether the trigger works with merging (session) windows, i.e. has an `onMerge`. A merging
+   * window assigner refuses a trigger without it. Absent: false.
+   */
+  canMerge?(): boolean;
+  /**
+   * Windows were merged into `window` (before the element that merged them is added): register
+   * the merged window's timers and merge the old windows' state. Then each old window is
+   * cleared with `clear`.
+   */
+  onMerge?(window: W, ctx: OnMergeContext): void;
   /** The window is gone: drop timers and state of the trigger. */
   clear(window: W, ctx: TriggerContext): void;
 }
@@ -42,6 +62,11 @@ export const EventTimeTrigger = {
       },
       onEventTime: (time, window) => (time === window.maxTimestamp() ? 'FIRE' : 'CONTINUE'),
       onProcessingTime: () => 'CONTINUE',
+      canMerge: () => true,
+      onMerge(window, ctx) {
+        // A merged window that is already due fires with the element that merged it (onElement).
+        if (window.maxTimestamp() > ctx.currentWatermark()) ctx.registerEventTimeTimer(window.maxTimestamp());
+      },
       clear(window, ctx) {
         ctx.deleteEventTimeTimer(window.maxTimestamp());
       },
@@ -59,6 +84,10 @@ export const ProcessingTimeTrigger = {
       },
       onEventTime: () => 'CONTINUE',
       onProcessingTime: (time, window) => (time === window.maxTimestamp() ? 'FIRE' : 'CONTINUE'),
+      canMerge: () => true,
+      onMerge(window, ctx) {
+        if (window.maxTimestamp() > ctx.currentProcessingTime()) ctx.registerProcessingTimeTimer(window.maxTimestamp());
+      },
       clear(window, ctx) {
         ctx.deleteProcessingTimeTimer(window.maxTimestamp());
       },
@@ -83,6 +112,9 @@ export const CountTrigger = {
       },
       onEventTime: () => 'CONTINUE',
       onProcessingTime: () => 'CONTINUE',
+      canMerge: () => true,
+      // The merged window has seen the elements of all the windows it merged.
+      onMerge: (_window, ctx) => ctx.mergePartitionedState<number>('count', (a, b) => a + b),
       clear(_window, ctx) {
         ctx.getState<number>('count').clear();
       },
@@ -98,6 +130,8 @@ export const PurgingTrigger = {
       onElement: (e, ts, w, ctx) => purging(inner.onElement(e, ts, w, ctx)),
       onEventTime: (t, w, ctx) => purging(inner.onEventTime(t, w, ctx)),
       onProcessingTime: (t, w, ctx) => purging(inner.onProcessingTime(t, w, ctx)),
+      canMerge: () => inner.canMerge?.() ?? false,
+      onMerge: (w, ctx) => inner.onMerge?.(w, ctx),
       clear: (w, ctx) => inner.clear(w, ctx),
     };
   },

@@ -1,9 +1,10 @@
 /**
- * The window operator (keyed): puts each element into its windows' accumulators (merging
- * session windows), asks the trigger what to do, emits results with the window's end as
- * timestamp, sends elements of windows past their allowed lateness to the late-data side
- * output, and drops a window's state once the watermark passes its end plus the lateness.
- * Window contents, trigger state and timers are keyed state: they are in every checkpoint.
+ * The window operator (keyed): puts each element into its windows (an accumulator each, or
+ * the elements with an evictor; merging session windows), asks the trigger what to do, emits
+ * results with the window's end as timestamp, sends elements of windows past their allowed
+ * lateness to the late-data side output, and drops a window's state once the watermark passes
+ * its end plus the lateness. Window contents, trigger state and timers are keyed state: they
+ * are in every checkpoint.
  */
 import { KeySelector } from '../graph/Partitioning';
 import { OperatorContext } from '../runtime/StreamOperator';
@@ -16,28 +17,46 @@ import { KeyedOperator } from '../api/operators/KeyedOperator';
 import { sideOutputEmitter } from '../api/operators/sideOutputs';
 import { OutputTag } from '../api/OutputTag';
 import { WindowContents, WindowContext } from './ProcessWindowFunction';
-import { Trigger, TriggerContext, TriggerResult, TriggerState } from './Trigger';
+import { Evictor } from './Evictor';
+import { OnMergeContext, Trigger, TriggerResult, TriggerState } from './Trigger';
 import { TimeWindow, Window, windowFromId } from './Window';
 import { WindowAssigner } from './WindowAssigner';
+import { WindowBuffer, accumulatingBuffer, evictingBuffer } from './WindowBuffer';
 
 export interface WindowOperatorSpec<IN, ACC, OUT, KEY> {
   readonly assigner: WindowAssigner;
   readonly trigger: Trigger<IN> | undefined;
+  /** With an evictor the windows keep their elements, not an accumulator. */
+  readonly evictor: Evictor<IN> | undefined;
   readonly allowedLatenessMs: number;
   readonly lateDataTag: OutputTag<IN> | undefined;
   readonly contents: WindowContents<IN, ACC, OUT, KEY, Window>;
   readonly sideOutputTags: readonly OutputTag<unknown>[];
 }
 
+/** The window a session element ends up in, what it holds so far, and whether it existed before. */
+interface MergedSession {
+  readonly window: TimeWindow;
+  readonly stored: unknown;
+  readonly existed: boolean;
+}
+
 export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator<IN, OUT> {
-  /** Window id -> accumulator, for the current key. */
-  private windows!: MapState<string, ACC>;
+  /**
+   * Window id -> what the window holds (see WindowBuffer), for the current key. A session
+   * window whose contents were purged holds null: it still exists, so later elements merge
+   * with it, as in Flink.
+   */
+  private windows!: MapState<string, unknown>;
   private triggerState!: MapState<string, unknown>;
+  private buffer!: WindowBuffer<IN, unknown, OUT, KEY>;
   private trigger!: Trigger<IN>;
   private key!: KEY;
   private window!: Window;
+  /** While windows merge: the windows merged away, whose trigger state onMerge may combine. */
+  private mergedWindows: readonly Window[] = [];
   private windowContext!: WindowContext<Window>;
-  private triggerContext!: TriggerContext;
+  private triggerContext!: OnMergeContext;
 
   constructor(private readonly spec: WindowOperatorSpec<IN, ACC, OUT, KEY>, keySelector: KeySelector<IN>) {
     super({}, keySelector);
@@ -46,7 +65,9 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
   protected override onOpen(context: OperatorContext): void {
     super.onOpen(context);
     this.trigger = this.spec.trigger ?? this.spec.assigner.defaultTrigger<IN>();
-    this.windows = this.state.getMapState(new MapStateDescriptor('window-contents', Serializers.string, Serializers.json<ACC>()));
+    const evictor = this.spec.evictor;
+    this.buffer = (evictor === undefined ? accumulatingBuffer(this.spec.contents) : evictingBuffer(this.spec.contents, evictor)) as WindowBuffer<IN, unknown, OUT, KEY>;
+    this.windows = this.state.getMapState(new MapStateDescriptor(evictor === undefined ? 'window-contents' : 'window-elements', Serializers.string, Serializers.json<unknown>()));
     this.triggerState = this.state.getMapState(new MapStateDescriptor('window-trigger-state', Serializers.string, Serializers.json<unknown>()));
     const timers = this.timers;
     const output = sideOutputEmitter(context.operatorName, this.spec.sideOutputTags, () => this.out);
@@ -60,6 +81,7 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
       currentProcessingTime: () => context.processingTime.now(),
       output,
     };
+    const stateId = (window: Window, name: string) => `${window.id}|${name}`;
     this.triggerContext = {
       currentWatermark: () => timers.currentWatermark(),
       currentProcessingTime: () => context.processingTime.now(),
@@ -67,13 +89,18 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
       registerProcessingTimeTimer: (t) => timers.registerProcessingTimeTimer(self.window.id, t),
       deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer(self.window.id, t),
       deleteProcessingTimeTimer: (t) => timers.deleteProcessingTimeTimer(self.window.id, t),
-      getState: <V>(name: string): TriggerState<V> => {
-        const id = () => `${self.window.id}|${name}`;
-        return {
-          get: () => self.triggerState.get(id()) as V | undefined,
-          set: (v) => self.triggerState.put(id(), v),
-          clear: () => self.triggerState.remove(id()),
-        };
+      getState: <V>(name: string): TriggerState<V> => ({
+        get: () => self.triggerState.get(stateId(self.window, name)) as V | undefined,
+        set: (v) => self.triggerState.put(stateId(self.window, name), v),
+        clear: () => self.triggerState.remove(stateId(self.window, name)),
+      }),
+      mergePartitionedState: <V>(name: string, merge: (a: V, b: V) => V) => {
+        let merged = self.triggerState.get(stateId(self.window, name)) as V | undefined;
+        for (const old of self.mergedWindows) {
+          const value = self.triggerState.get(stateId(old, name)) as V | undefined;
+          if (value !== undefined) merged = merged === undefined ? value : merge(merged, value);
+        }
+        if (merged !== undefined) self.triggerState.put(stateId(self.window, name), merged);
       },
     };
   }
@@ -90,62 +117,81 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
   processElement(record: IN): void {
     this.key = this.enterKey(record) as KEY;
     const time = this.context.time;
-    const timestamp = this.spec.assigner.isEventTime ? time.timestamp : this.context.processingTime.now();
+    const recordTimestamp = time.timestamp;
+    const timestamp = this.spec.assigner.isEventTime ? recordTimestamp : this.context.processingTime.now();
     if (Number.isNaN(timestamp)) {
       throw new Error(`operator '${this.context.operatorName}': an event-time window needs timestamps; call assignTimestampsAndWatermarks(...) before it`);
     }
     let windows = this.spec.assigner.assignWindows(timestamp);
-    const contents = this.spec.contents;
-    let mergedAcc: ACC | undefined;
+    let merged: MergedSession | undefined;
     if (this.spec.assigner.merging) {
-      const merged = this.mergeSessions(windows[0] as TimeWindow);
+      merged = this.mergeSessions(windows[0] as TimeWindow);
       windows = [merged.window];
-      mergedAcc = merged.acc;
     }
     let accepted = false;
     for (const window of windows) {
       if (this.isLate(window)) continue;
       accepted = true;
       this.window = window;
-      const previous = mergedAcc ?? this.windows.get(window.id) ?? contents.createAccumulator();
-      this.windows.put(window.id, contents.add(record, previous));
+      const previous = merged !== undefined ? merged.stored : this.windows.get(window.id);
+      this.windows.put(window.id, this.buffer.add(record, recordTimestamp, previous ?? undefined));
       this.act(this.trigger.onElement(record, timestamp, window, this.triggerContext), window);
-      this.registerCleanup(window);
+      // A window that held something has its cleanup timer already: it is deleted only with the window.
+      if (merged !== undefined ? !merged.existed : previous === undefined) this.registerCleanup(window);
     }
     if (!accepted && this.spec.lateDataTag !== undefined) this.out.collectSide(this.spec.lateDataTag.id, record);
     // The record's own timestamp again for whatever comes after in the chain.
-    time.timestamp = this.spec.assigner.isEventTime ? timestamp : time.timestamp;
+    time.timestamp = recordTimestamp;
   }
 
   /**
    * A session window for the new element, merged with every window of the key it overlaps
-   * (existing windows of a key never overlap each other); the old ones are cleared.
+   * (existing windows of a key never overlap each other). When that changes windows (the
+   * element does not just fall inside one), the trigger merges its state into the merged
+   * window (onMerge) and the old windows are cleared, as in Flink.
    */
-  private mergeSessions(fresh: TimeWindow): { window: TimeWindow; acc: ACC | undefined } {
+  private mergeSessions(fresh: TimeWindow): MergedSession {
     let window = fresh;
-    let acc: ACC | undefined;
-    const contents = this.spec.contents;
-    for (const [id, entry] of this.windows.entries()) {
+    const overlapping: TimeWindow[] = [];
+    for (const id of this.windows.keys()) {
       const existing = windowFromId(id);
       if (existing.kind !== 'time' || !existing.intersects(fresh)) continue;
       window = window.cover(existing);
-      acc = acc === undefined ? entry : contents.merge(acc, entry);
-      this.clearWindow(existing);
+      overlapping.push(existing);
     }
-    return { window, acc };
+    if (overlapping.length === 0) return { window, stored: undefined, existed: false };
+    // Earliest first: with an evictor, the merged window's elements are in that order.
+    overlapping.sort((a, b) => a.start - b.start);
+    const held: unknown[] = overlapping.map((w) => this.windows.get(w.id)).filter((s) => s !== null && s !== undefined);
+    const stored = held.length === 0 ? undefined : held.reduce((a, b) => this.buffer.merge(a, b));
+    if (overlapping.length === 1 && overlapping[0].id === window.id) return { window: overlapping[0], stored, existed: true };
+    this.window = window;
+    this.mergedWindows = overlapping;
+    this.trigger.onMerge?.(window, this.triggerContext);
+    this.mergedWindows = [];
+    for (const old of overlapping) this.clearWindow(old);
+    return { window, stored, existed: false };
   }
 
   private act(result: TriggerResult, window: Window): void {
     if (result === 'FIRE' || result === 'FIRE_AND_PURGE') this.emit(window);
-    if (result === 'PURGE' || result === 'FIRE_AND_PURGE') this.windows.remove(window.id);
+    if (result === 'PURGE' || result === 'FIRE_AND_PURGE') this.empty(window);
+  }
+
+  /** Drops a window's contents; a session window stays (see `windows`). */
+  private empty(window: Window): void {
+    if (this.spec.assigner.merging) this.windows.put(window.id, null);
+    else this.windows.remove(window.id);
   }
 
   private emit(window: Window): void {
-    const acc = this.windows.get(window.id);
-    if (acc === undefined) return;
+    const stored = this.windows.get(window.id);
+    if (stored === undefined || stored === null) return;
     this.window = window;
     this.context.time.timestamp = window.kind === 'time' ? window.maxTimestamp() : NaN;
-    this.spec.contents.emit(this.key, this.windowContext, acc, this.out);
+    const kept = this.buffer.emit(this.key, this.windowContext, stored, this.out);
+    if (kept === undefined) this.empty(window);
+    else if (kept !== stored) this.windows.put(window.id, kept);
   }
 
   /** A timer at the window's cleanup time, in the assigner's time domain. */
@@ -170,13 +216,14 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
     this.key = timer.key as KEY;
     const window = windowFromId(timer.namespace);
     this.window = window;
-    if (!this.windows.contains(window.id)) return;
-    const result =
-      timer.domain === 'event' ? this.trigger.onEventTime(timer.time, window, this.triggerContext) : this.trigger.onProcessingTime(timer.time, window, this.triggerContext);
-    this.act(result, window);
+    // A session window merged away is gone; other windows see their timers even when purged.
+    if (!this.spec.assigner.merging || this.windows.contains(window.id)) {
+      const result =
+        timer.domain === 'event' ? this.trigger.onEventTime(timer.time, window, this.triggerContext) : this.trigger.onProcessingTime(timer.time, window, this.triggerContext);
+      this.act(result, window);
+    }
     const cleanup = this.cleanupTime(window);
     const due = timer.domain === 'event' ? this.spec.assigner.isEventTime && timer.time === cleanup : !this.spec.assigner.isEventTime && timer.time === cleanup;
     if (due) this.clearWindow(window);
   }
-
 }

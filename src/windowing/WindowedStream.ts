@@ -17,6 +17,7 @@ import { AggregateFunction } from '../state/StateDescriptor';
 import { Key } from '../state/keyHash';
 import { Duration, toMillis } from '../time/Time';
 import { ProcessWindowFunction, WindowContents, WindowContext } from './ProcessWindowFunction';
+import { Evictor } from './Evictor';
 import { Trigger } from './Trigger';
 import { Window } from './Window';
 import { WindowAssigner } from './WindowAssigner';
@@ -40,6 +41,7 @@ function withWindowFunction<IN, ACC, R, OUT, KEY>(
 
 export class WindowedStream<T, K extends Key, W extends Window = Window> {
   private triggerOverride: Trigger<T> | undefined;
+  private evictorOverride: Evictor<T> | undefined;
   private latenessMs = 0;
   private lateTag: OutputTag<T> | undefined;
 
@@ -52,8 +54,23 @@ export class WindowedStream<T, K extends Key, W extends Window = Window> {
     private readonly parallelism?: number,
   ) {}
 
+  /** Replaces the assigner's default trigger; with session windows, only a trigger that can merge. */
   trigger(trigger: Trigger<T, W>): this {
+    if (this.assigner.merging && trigger.canMerge?.() !== true) {
+      throw new Error(
+        `${this.assigner.name} merges windows, so its trigger must support merging: give the trigger canMerge() { return true } and an onMerge(window, ctx)`,
+      );
+    }
     this.triggerOverride = trigger as unknown as Trigger<T>;
+    return this;
+  }
+
+  /**
+   * Evicts elements of a window before or after its function sees them (see Evictor). With an
+   * evictor a window keeps all its elements in state until it is purged or cleaned up.
+   */
+  evictor(evictor: Evictor<T, W>): this {
+    this.evictorOverride = evictor as unknown as Evictor<T>;
     return this;
   }
 
@@ -123,6 +140,7 @@ export class WindowedStream<T, K extends Key, W extends Window = Window> {
     const spec = {
       assigner: this.assigner as WindowAssigner,
       trigger: this.triggerOverride,
+      evictor: this.evictorOverride,
       allowedLatenessMs: this.latenessMs,
       lateDataTag: this.lateTag,
       contents,
