@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { isRight } from 'fp-ts/Either';
+import { promises as fs } from 'fs';
 import Redis from 'ioredis';
+import * as os from 'os';
+import * as path from 'path';
 import { CollectSink, RedisStateInspector, Serializers, StreamEnvironment, ValueStateDescriptor } from '../../src';
 import { Counted, audit, countingJob, keyOf } from '../support/countingJob';
 import { OwnRedis, dropPrefix, redisUrl, startOwnRedis, uniquePrefix } from '../support/redisService';
@@ -58,6 +61,13 @@ function expectedCounts(seed: number): Map<number, number> {
   return expected;
 }
 
+/** The job's final keyed state as Redis holds it after the final checkpoint, read from outside. */
+async function finalCountsInRedis(url: string, prefix: string, jobId: string): Promise<Map<number, number>> {
+  const entries = await new RedisStateInspector(url, prefix).entries(jobId, 'count-per-key', count);
+  expect(isRight(entries), isRight(entries) ? '' : String(entries.left)).to.equal(true);
+  return new Map(isRight(entries) ? entries.right.map(([k, v]) => [k as number, v as number]) : []);
+}
+
 const exact = { lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 };
 const pick = (r: typeof exact) => ({ lost: r.lost, duplicated: r.duplicated, stateOver: r.stateOver, stateUnder: r.stateUnder });
 
@@ -107,11 +117,8 @@ describe('scenario: exactly-once with keyed state in Redis (invariant 3)', funct
         expect(r.restarts).to.equal(crashes.length);
         expect(pick(r)).to.deep.equal(exact);
         // The final checkpoint flushed every key: the working area is the job's final state.
+        expect(await finalCountsInRedis(url, prefix, jobId)).to.deep.equal(expectedCounts(7));
         const inspector = new RedisStateInspector(url, prefix);
-        const entries = await inspector.entries(jobId, 'count-per-key', count);
-        expect(isRight(entries)).to.equal(true);
-        const inRedis = new Map(isRight(entries) ? entries.right.map(([k, v]) => [k as number, v as number]) : []);
-        expect(inRedis).to.deep.equal(expectedCounts(7));
         expect(await inspector.jobs()).to.deep.equal([jobId]);
         expect(await inspector.operators(jobId)).to.deep.equal(['count-per-key']);
         expect(await inspector.dropJob(jobId)).to.be.greaterThan(KEYS / 2);
@@ -169,6 +176,48 @@ describe('scenario: exactly-once with keyed state in Redis (invariant 3)', funct
       await restarting;
       expect(r.restarts).to.be.at.least(1);
       expect(pick(r)).to.deep.equal(exact);
+      expect(await finalCountsInRedis(own.url, prefix, 'server-restart')).to.deep.equal(expectedCounts(13));
+    });
+  });
+
+  describe('a redis-server that keeps its data (append-only file, fsync always) is killed mid-job', () => {
+    let durable: OwnRedis;
+    let dir: string;
+    before(async function () {
+      await redisUrl(this);
+      dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-redis-aof-'));
+      durable = await startOwnRedis({ appendOnlyDir: dir });
+    });
+    after(async () => {
+      await durable?.stop();
+      if (dir !== undefined) await fs.rm(dir, { recursive: true, force: true });
+    });
+
+    it('twice, with the checkpoints in that Redis too: the job restores the checkpoint Redis kept, and output and final state are exact', async () => {
+      const killAt = [30_000, 70_000];
+      let restarting: Promise<void> | undefined;
+      const kills: Array<Promise<void>> = [];
+      const r = await runCounting({
+        url: durable.url,
+        prefix,
+        jobId: 'durable-restart',
+        seed: 17,
+        cacheSize: 16,
+        // The working hashes survive the kill with writes made after the last checkpoint: the restore must drop them.
+        checkpointStorage: `${durable.url}/0?prefix=${prefix}`,
+        fault: (id) => {
+          if (restarting === undefined && killAt.length > 0 && id >= killAt[0]) {
+            killAt.shift();
+            restarting = durable.stop(true).then(() => durable.start());
+            kills.push(restarting.finally(() => (restarting = undefined)));
+          }
+        },
+      });
+      await Promise.all(kills);
+      expect(kills.length, 'redis-server kills').to.equal(2);
+      expect(r.restarts).to.be.at.least(2);
+      expect(pick(r)).to.deep.equal(exact);
+      expect(await finalCountsInRedis(durable.url, prefix, 'durable-restart')).to.deep.equal(expectedCounts(17));
     });
   });
 });

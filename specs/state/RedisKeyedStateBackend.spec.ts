@@ -89,6 +89,7 @@ describe('state/RedisKeyedStateBackend', function () {
     return b;
   }
 
+  // The shared behaviour runs in KeyedStateBackend.spec.ts on both backends; these compare them directly.
   describe('the same behaviour as the memory backend', () => {
     it('gives the same snapshot for the same writes, entry for entry', async () => {
       const redis = await fresh();
@@ -106,18 +107,6 @@ describe('state/RedisKeyedStateBackend', function () {
       const back = new MemoryKeyedStateBackend(keyGroupRangeForOperator(0, 1, 128), 128);
       expect(isRight(back.restore([await redis.snapshot(1)]))).to.equal(true);
       keys.forEach((k, n) => check(back, k, n));
-    });
-
-    it('refuses a state name already used by a state of another kind, naming both kinds', async () => {
-      const b = await fresh();
-      b.getValueState(count);
-      expect(() => b.getListState(new ListStateDescriptor('count', Serializers.string))).to.throw("state 'count' is already a value state; give the list state another name");
-    });
-
-    it('refuses a key outside its key-group range', async () => {
-      const b = await fresh({ index: 0, parallelism: 2 });
-      const outside = keys.find((k) => keyGroupOf(k, 128) >= 64)!;
-      expect(() => b.setCurrentKey(outside)).to.throw(/outside this task's range 0\.\.63/);
     });
 
     it('moves the state of 2 instances into 3 through snapshots, each key into the instance owning its key group', async () => {

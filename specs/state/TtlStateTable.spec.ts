@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { isRight } from 'fp-ts/Either';
 import { ListStateDescriptor, Serializers, StateTtlConfig, Time, ValueStateDescriptor } from '../../src';
-import { MemoryKeyedStateBackend } from '../../src/state/MemoryKeyedStateBackend';
+import { KeyedStateSnapshot } from '../../src/state/KeyedStateBackend';
+import { keyGroupOf } from '../../src/state/keyGroups';
 import { StateTable } from '../../src/state/StateTable';
 import { Stamped, TtlStateTable } from '../../src/state/TtlStateTable';
+import { onEachKeyedBackend } from '../support/keyedBackends';
 
 /** A one-slot table, as a backend gives for the current key. */
 class Slot<V> implements StateTable<V> {
@@ -62,29 +64,74 @@ describe('state/TtlStateTable', () => {
 });
 
 describe('state: time-to-live in a keyed backend', () => {
-  const range = { start: 0, end: 127 };
+  onEachKeyedBackend((under) => {
+    const hour = StateTtlConfig.of(Time.hours(1));
+    const seenOf = (ttl = hour) => new ValueStateDescriptor('seen', Serializers.number).enableTimeToLive(ttl);
+    /** A snapshot holding 'seen' for u1 written `ageMs` ago and for u2 written just now. */
+    const aged = (ageMs: number): KeyedStateSnapshot => {
+      const now = Date.now();
+      return {
+        keyGroups: {
+          [String(keyGroupOf('u1', 128))]: { seen: [['u1', JSON.stringify([now - ageMs, '7'])]] },
+          [String(keyGroupOf('u2', 128))]: { seen: [['u2', JSON.stringify([now, '8'])]] },
+        },
+      };
+    };
 
-  it('expires values per key, and snapshots keep the write times so a restore expires them on time', () => {
-    const backend = new MemoryKeyedStateBackend(range, 128);
-    const seen = backend.getValueState(new ValueStateDescriptor('seen', Serializers.number).enableTimeToLive(StateTtlConfig.of(Time.hours(1))));
-    const pages = backend.getListState(new ListStateDescriptor('pages', Serializers.string).enableTimeToLive(StateTtlConfig.of(Time.hours(1))));
-    backend.setCurrentKey('u1');
-    seen.update(7);
-    pages.add('home');
-    pages.add('cart');
-    const snapshot = backend.snapshot();
-    const restored = new MemoryKeyedStateBackend(range, 128);
-    expect(isRight(restored.restore([snapshot]))).to.equal(true);
-    restored.setCurrentKey('u1');
-    expect(restored.getValueState(new ValueStateDescriptor('seen', Serializers.number).enableTimeToLive(StateTtlConfig.of(Time.hours(1)))).value()).to.equal(7);
-    expect(restored.getListState(new ListStateDescriptor('pages', Serializers.string).enableTimeToLive(StateTtlConfig.of(Time.hours(1)))).get()).to.deep.equal([
-      'home',
-      'cart',
-    ]);
-    // The stored entry carries its write time.
-    const entry = snapshot.keyGroups[Object.keys(snapshot.keyGroups)[0]].seen[0][1];
-    const [time, text] = JSON.parse(entry) as [number, string];
-    expect(text).to.equal('7');
-    expect(Math.abs(time - Date.now())).to.be.lessThan(60_000);
+    it('expires values per key, and snapshots keep the write times so a restore expires them on time', async () => {
+      const backend = under.create();
+      const seen = backend.getValueState(seenOf());
+      const pages = backend.getListState(new ListStateDescriptor('pages', Serializers.string).enableTimeToLive(hour));
+      await under.at(backend, 'u1');
+      seen.update(7);
+      pages.add('home');
+      pages.add('cart');
+      const snapshot = await backend.snapshot(1);
+      const restored = under.create();
+      expect(isRight(await restored.restore([snapshot]))).to.equal(true);
+      await under.at(restored, 'u1');
+      expect(restored.getValueState(seenOf()).value()).to.equal(7);
+      expect(restored.getListState(new ListStateDescriptor('pages', Serializers.string).enableTimeToLive(hour)).get()).to.deep.equal(['home', 'cart']);
+      // The stored entry carries its write time.
+      const entry = snapshot.keyGroups[Object.keys(snapshot.keyGroups)[0]].seen[0][1];
+      const [time, text] = JSON.parse(entry) as [number, string];
+      expect(text).to.equal('7');
+      expect(Math.abs(time - Date.now())).to.be.lessThan(60_000);
+    });
+
+    it('reads a restored value older than its time-to-live as absent, and drops it from the state and the next snapshot', async () => {
+      const backend = under.create();
+      await backend.restore([aged(2 * 3_600_000)]);
+      const seen = backend.getValueState(seenOf());
+      await under.at(backend, 'u1');
+      expect(seen.value()).to.equal(undefined);
+      await under.at(backend, 'u2');
+      expect(seen.value()).to.equal(8);
+      expect(backend.keyCounts()).to.deep.equal({ seen: 1 });
+      const keys = Object.values((await backend.snapshot(2)).keyGroups).flatMap((g) => (g.seen ?? []).map(([k]) => k));
+      expect(keys).to.deep.equal(['u2']);
+    });
+
+    it("with 'ReturnExpiredIfNotCleanedUp', the read that cleans an expired value up still sees it, the next does not", async () => {
+      const backend = under.create();
+      await backend.restore([aged(2 * 3_600_000)]);
+      const seen = backend.getValueState(seenOf(StateTtlConfig.of(Time.hours(1), { visibility: 'ReturnExpiredIfNotCleanedUp' })));
+      await under.at(backend, 'u1');
+      expect(seen.value()).to.equal(7);
+      expect(seen.value()).to.equal(undefined);
+    });
+
+    it("with 'OnReadAndWrite', a read stores a new write time, which the next snapshot carries", async () => {
+      const backend = under.create();
+      await backend.restore([aged(30 * 60_000)]);
+      const seen = backend.getValueState(seenOf(StateTtlConfig.of(Time.hours(1), { updateType: 'OnReadAndWrite' })));
+      const before = Date.now();
+      await under.at(backend, 'u1');
+      expect(seen.value()).to.equal(7);
+      await under.at(backend, 'u2'); // u1 may leave the cache: its new time must reach the snapshot anyway
+      const u1 = Object.values((await backend.snapshot(2)).keyGroups).flatMap((g) => (g.seen ?? []).filter(([k]) => k === 'u1'));
+      expect(u1).to.have.length(1);
+      expect((JSON.parse(u1[0][1]) as [number, string])[0]).to.be.at.least(before);
+    });
   });
 });

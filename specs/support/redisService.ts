@@ -15,7 +15,7 @@ const START_COMMAND = "redis-server --port 6379 --save '' --appendonly no";
 export interface OwnRedis {
   readonly url: string;
   readonly port: number;
-  /** Stops the server (SIGKILL when `crash`), forgetting everything it held. */
+  /** Stops the server (SIGKILL when `crash`); it forgets what it held unless it keeps an append-only file. */
   stop(crash?: boolean): Promise<void>;
   /** Starts it again on the same port. */
   start(): Promise<void>;
@@ -59,9 +59,16 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, w
   }
 }
 
+/** Options of a redis-server of our own. */
+export interface OwnRedisOptions {
+  /** Keep data across restarts in an append-only file in this folder, fsynced on every write. */
+  readonly appendOnlyDir?: string;
+}
+
 /** Starts a redis-server of our own on a free port; it is stopped after the run at the latest. */
-export async function startOwnRedis(): Promise<OwnRedis> {
+export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<OwnRedis> {
   const port = await freePort();
+  const persistence = options.appendOnlyDir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.appendOnlyDir];
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -70,7 +77,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     port,
     async start() {
       let spawnError: Error | undefined;
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], { stdio: 'ignore' });
       child.on('error', (e) => (spawnError = e));
       // A run that dies without its after hooks must not leave the server behind.
       const current = child;

@@ -64,6 +64,8 @@ export function parseStateField(field: string): { readonly state: string; readon
 interface StateSlot {
   readonly name: string;
   readonly fieldPrefix: string;
+  /** Keys with a value in this state, in the cache or in Redis (kept exact on every write). */
+  present: number;
   /** Undefined until a function asks for the state: its entries wait as text until then. */
   registered: RegisteredState | undefined;
 }
@@ -209,6 +211,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     }
     if (entry.raw !== undefined) this.decode(entry, state);
     if (entry.error !== undefined) throw new Error(`cannot restore state '${state.slot.name}' of key ${keyString}: ${entry.error}`);
+    if ((entry.value === undefined) !== (value === undefined)) state.slot.present += value === undefined ? -1 : 1;
     entry.value = value;
     entry.text = undefined;
     entry.dirty = true;
@@ -221,7 +224,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
 
   private slotOf(name: string): StateSlot {
     let slot = this.slots.get(name);
-    if (slot === undefined) this.slots.set(name, (slot = { name, fieldPrefix: stateField(name, ''), registered: undefined }));
+    if (slot === undefined) this.slots.set(name, (slot = { name, fieldPrefix: stateField(name, ''), present: 0, registered: undefined }));
     return slot;
   }
 
@@ -386,8 +389,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
 
   keyCounts(): Record<string, number> {
     const counts: Record<string, number> = {};
-    for (const name of this.states.keys()) counts[name] = 0;
-    for (const entry of this.cache.values()) if (entry.value !== undefined && entry.slot.registered !== undefined) counts[entry.slot.name]++;
+    for (const [name, state] of this.states) counts[name] = state.slot.present;
     return counts;
   }
 
@@ -456,7 +458,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
         for (const [name, entries] of Object.entries(states)) {
           if (entries.length > 0) {
             this.remoteStates.add(name);
-            this.slotOf(name);
+            this.slotOf(name).present += entries.length;
           }
           for (const [keyString, text] of entries) args.push(stateField(name, keyString), text);
         }
@@ -490,6 +492,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     }
     this.cache.clear();
     this.dirty.clear();
+    this.remoteStates.clear();
     this.states.clear();
     this.slots.clear();
     this.client.disconnect();
