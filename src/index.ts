@@ -1,7 +1,7 @@
 /**
  * Sluice's public API: everything users import comes from here.
  */
-export { StreamEnvironment } from './api/StreamEnvironment';
+export { StreamEnvironment, ExecuteOptions } from './api/StreamEnvironment';
 export { StreamEnvironmentOptions, EnvironmentConfig, ConfigError } from './api/EnvironmentConfig';
 export { DataStream, SingleOutputStream, DataStreamSink } from './api/DataStream';
 export { KeyedStream, NumericField } from './api/KeyedStream';

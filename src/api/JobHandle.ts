@@ -9,7 +9,9 @@
  */
 import { JobCounters } from '../metrics/TaskCounters';
 import { JobStatus } from '../runtime/jobLifecycle';
+import { Ref } from 'nact';
 import { JobRun } from '../runtime/runJob';
+import { ApplicationJobMsg } from '../runtime/applicationJobActor';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { CheckpointStats } from '../checkpoint/coordinatorProtocol';
 
@@ -34,6 +36,15 @@ export class JobHandle implements PromiseLike<JobResult> {
       if (o.status === 'failed') throw o.error ?? new Error(`job '${jobName}' failed`);
       return { jobName, status: o.status, counters: o.counters, durationMs: Date.now() - started, restarts: o.restarts, checkpoints: o.checkpoints };
     });
+  }
+
+  /**
+   * The job's actor in the application's actor system (see `executeIn`): stopping it cancels
+   * the job; it also takes `{ type: 'job.cancel' }` and `{ type: 'job.status', replyTo }`.
+   * Undefined for a job started with `execute` and no parent.
+   */
+  get actor(): Ref<ApplicationJobMsg> | undefined {
+    return this.run.actor;
   }
 
   /** Where the job is in its lifecycle. */

@@ -22,7 +22,8 @@ import { ExecutionPlan } from '../graph/ExecutionPlan';
 import { JobGraphBuilder } from '../graph/JobGraphBuilder';
 import { buildExecutionPlan } from '../graph/buildExecutionPlan';
 import { InvalidTopologyError } from '../graph/TopologyProblem';
-import { runJob } from '../runtime/runJob';
+import { Ref } from 'nact';
+import { JobRun, runJob } from '../runtime/runJob';
 import { MemoryKeyedStateBackend } from '../state/MemoryKeyedStateBackend';
 import { redisKeyedStateBackendFactory } from '../state/RedisKeyedStateBackend';
 import { SingleOutputStream } from './DataStream';
@@ -35,6 +36,14 @@ import { Checkpointing } from '../runtime/jobMasterActor';
 import { JobHandle } from './JobHandle';
 
 let runCounter = 0;
+
+/** Where the job's actors run. */
+export interface ExecuteOptions {
+  /** An actor system or actor of the application to run the job under (default: an actor system of the job's own). */
+  readonly parent?: Ref<any>;
+  /** The job master's actor name under the parent (default `job-<n>-<job name>`); unique under that parent. */
+  readonly actorName?: string;
+}
 
 export class StreamEnvironment {
   /** @internal */
@@ -128,8 +137,25 @@ export class StreamEnvironment {
     return this;
   }
 
+  /**
+   * Starts the job under an actor of the application (or its actor system): the application
+   * names the job's actor and supervises it; stopping that actor or system stops the job, which
+   * then settles as cancelled once every task has released what it holds.
+   *
+   * @example
+   * const system = start();
+   * const job = env.executeIn(system, 'scores', { actorName: 'fraud-scores' });
+   * stop(system); // (await job).status === 'cancelled'
+   */
+  executeIn(parent: Ref<any>, jobName = 'Sluice Job', options: Omit<ExecuteOptions, 'parent'> = {}): JobHandle {
+    return this.execute(jobName, { ...options, parent });
+  }
+
   /** Starts the job. Refuses a topology that cannot run before anything starts. */
-  execute(jobName = 'Sluice Job'): JobHandle {
+  execute(jobName = 'Sluice Job', options: ExecuteOptions = {}): JobHandle {
+    if (options.actorName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(options.actorName)) {
+      throw new ConfigError([`actorName ${JSON.stringify(options.actorName)} must be 1-128 letters, digits, dashes or underscores, starting with a letter or digit`]);
+    }
     const plan = this.plan(jobName);
     // As in Flink, executing consumes the topology: a later job on this environment starts afresh.
     this.graph.clear();
@@ -141,9 +167,9 @@ export class StreamEnvironment {
       checkpointing = { config: this.checkpointConfig, store: store.right };
     }
     const restartStrategy = this.restartStrategy ?? (checkpointing !== undefined ? DEFAULT_RESTART_WITH_CHECKPOINTING : { type: 'none' as const });
-    return new JobHandle(
-      jobName,
-      runJob(plan, {
+    let run: JobRun;
+    try {
+      run = runJob(plan, {
         jobId,
         createKeyedStateBackend:
           this.config.stateBackend === 'memory'
@@ -151,7 +177,14 @@ export class StreamEnvironment {
             : redisKeyedStateBackendFactory(this.config.stateBackend, jobId, plan.tasks.flatMap((t) => t.chain.filter((n) => n.keySelector !== undefined).map((n) => ({ uid: n.uid, parallelism: t.parallelism })))),
         checkpointing,
         restartStrategy,
-      }),
-    );
+        parent: options.parent,
+        actorName: options.actorName,
+      });
+    } catch (e) {
+      // nact refuses a second child of the same name under one parent.
+      if (e instanceof Error && /already exists/.test(e.message)) throw new ConfigError([`an actor named '${options.actorName}' already runs under the given parent; give the job another actorName`]);
+      throw e;
+    }
+    return new JobHandle(jobName, run);
   }
 }

@@ -13,6 +13,7 @@ import { KeyedStateBackendFactory } from './Task';
 import { Checkpointing, JobOutcome, spawnJobMaster } from './jobMasterActor';
 import { JobStatus } from './jobLifecycle';
 import { MasterMsg } from './protocol';
+import { ApplicationJobMsg, spawnApplicationJobActor } from './applicationJobActor';
 
 export interface JobRun {
   readonly outcome: Promise<JobOutcome>;
@@ -22,6 +23,8 @@ export interface JobRun {
   triggerCheckpoint(): Promise<CheckpointId>;
   checkpointStats(): Promise<CheckpointStats>;
   crashTask(vertexName: string, index: number, reason: string): void;
+  /** The job's actor in the application's system, when it was started under one. */
+  readonly actor: Ref<ApplicationJobMsg> | undefined;
 }
 
 export interface RunJobOptions {
@@ -29,18 +32,28 @@ export interface RunJobOptions {
   readonly createKeyedStateBackend: KeyedStateBackendFactory;
   readonly checkpointing: Checkpointing | undefined;
   readonly restartStrategy: RestartStrategy;
+  /** An actor system or actor of the application: the job gets a named actor there (see applicationJobActor). */
+  readonly parent?: Ref<unknown>;
+  /** That actor's name; default `job-<n>-<job name>`. */
+  readonly actorName?: string;
 }
 
 const QUERY_TIMEOUT_MS = 10_000;
 let jobCounter = 0;
 
 export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
-  const system = start();
   let status: JobStatus = 'created';
   let settled: JobOutcome | undefined;
   let resolve!: (o: JobOutcome) => void;
   const outcome = new Promise<JobOutcome>((r) => (resolve = r));
   const name = `job-${++jobCounter}-${plan.jobName.replace(/[^A-Za-z0-9-]+/g, '-').toLowerCase()}`;
+  let cancel = () => {};
+  // First, so that a name already taken under the parent refuses the job before anything starts.
+  let actor: Ref<ApplicationJobMsg> | undefined;
+  if (options.parent !== undefined) {
+    actor = spawnApplicationJobActor(options.parent, options.actorName ?? name, { status: () => status, cancel: () => cancel() }, outcome);
+  }
+  const system = start();
   const master = spawnJobMaster(system, name, {
     plan,
     jobId: options.jobId,
@@ -57,12 +70,14 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
     },
   });
   const ask = <R>(make: (replyTo: Ref<R>) => MasterMsg, timeoutMs = QUERY_TIMEOUT_MS): Promise<R> => askActor<R, MasterMsg>(system, master, make, timeoutMs);
+  cancel = () => {
+    if (settled === undefined) dispatch(master, { type: 'job.cancel' });
+  };
   return {
     outcome,
+    actor,
     status: () => status,
-    cancel: () => {
-      if (settled === undefined) dispatch(master, { type: 'job.cancel' });
-    },
+    cancel,
     counters: () =>
       settled !== undefined ? Promise.resolve(settled.counters) : ask<JobCounters>((replyTo) => ({ type: 'job.counters', replyTo })),
     triggerCheckpoint: async () => {
