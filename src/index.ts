@@ -67,3 +67,7 @@ export { KafkaSource, KafkaSourceOptions, KafkaFormat, KafkaStartOffset, KafkaIn
 export { KafkaSink, KafkaSinkOptions, KafkaExactlyOnceOptions, KafkaOutputRecord, KafkaTransaction } from './connectors/KafkaSink';
 export { SocketTextSource, SocketTextSourceOptions, SocketTextPosition, socketTextStream } from './connectors/SocketTextSource';
 export { StateTtlConfig, TtlUpdateType, TtlStateVisibility } from './state/StateTtlConfig';
+export { ActorSource, ActorSourceOptions, ActorSourcePosition } from './connectors/ActorSource';
+export { ActorSourceMsg, ActorSourceSignal, isActorSourceSignal } from './connectors/actorSourceProtocol';
+export { ActorSourceOutbox } from './connectors/ActorSourceOutbox';
+export { ActorSink, ActorSinkMsg, ActorSinkAck, acknowledge } from './connectors/ActorSink';

@@ -4,10 +4,14 @@
  * task grants no new credits upstream until the write has finished.
  */
 
+import type { Ref } from 'nact';
+
 export interface SinkContext {
   readonly index: number;
   readonly parallelism: number;
   readonly jobName: string;
+  /** The task actor writing: a writer may spawn child actors under it (they stop with the task). */
+  readonly actor?: Ref<unknown>;
 }
 
 export interface SinkWriter<T> {

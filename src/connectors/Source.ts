@@ -2,6 +2,8 @@
  * The source interface connectors implement. A source is a description; each parallel
  * instance creates its own reader inside its task, so no reader is shared between tasks.
  */
+import type { Ref } from 'nact';
+import type { CheckpointId, CheckpointingMode } from '../checkpoint/CheckpointTypes';
 
 export interface SplitContext {
   /** Index of this parallel instance, 0-based. */
@@ -9,6 +11,10 @@ export interface SplitContext {
   readonly parallelism: number;
   /** Where this split stood in the checkpoint the job restores, as `position()` returned it; undefined on a fresh start. */
   readonly restoredPosition?: unknown;
+  /** The task actor reading this split: a reader may spawn child actors under it (they stop with the task). */
+  readonly actor?: Ref<unknown>;
+  /** The guarantee checkpoints give; undefined when checkpointing is off. */
+  readonly checkpointing?: CheckpointingMode;
 }
 
 /** 'more': call poll again; 'end': the input is exhausted. */
@@ -21,8 +27,13 @@ export interface SourceReader<T> {
    * promise when records are not ready yet; the task waits for it and polls again after.
    */
   poll(max: number, emit: (record: T, timestamp?: number) => void): PollResult | Promise<PollResult>;
-  /** Where the reader stands, so that a checkpoint can resume it exactly here. */
-  position(): unknown;
+  /**
+   * Where the reader stands, so that a checkpoint can resume it exactly here. `checkpointId`
+   * is given when the position goes into that checkpoint.
+   */
+  position(checkpointId?: CheckpointId): unknown;
+  /** Checkpoint `checkpointId` (and every earlier one) is complete: what it holds is durable. */
+  notifyCheckpointComplete?(checkpointId: CheckpointId): void;
   /** Releases the reader's handles; called exactly once, also after failure or cancel. */
   close?(): void | Promise<void>;
 }

@@ -4,6 +4,7 @@
  * the chain, and emits through its Output. Per record: no promise, no allocation by the
  * runtime; only `endOfBatch` may be asynchronous (a sink writing a batch).
  */
+import type { Ref } from 'nact';
 import { KeyedStateBackend } from '../state/KeyedStateBackend';
 import { OperatorStateStore } from '../state/OperatorStateStore';
 import { CheckpointId, CheckpointingMode } from '../checkpoint/CheckpointTypes';
@@ -42,6 +43,8 @@ export interface OperatorContext {
   readonly isRestored: boolean;
   /** The guarantee checkpoints give; undefined when checkpointing is off. */
   readonly checkpointing: CheckpointingMode | undefined;
+  /** The task actor running the operator: a parent for actors the operator needs. */
+  readonly actor: Ref<unknown>;
 }
 
 /** The id a task's final snapshot uses, taken after its input ended: it precedes no later checkpoint. */

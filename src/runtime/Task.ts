@@ -198,7 +198,13 @@ export class Task {
       const sourceName = task.source.node.name;
       const restoredPosition = formerOf(task.source.node.uid).find((f) => f.index === task.index)?.snapshot.source;
       try {
-        this.reader = task.source.source.createReader({ index: task.index, parallelism: task.parallelism, restoredPosition });
+        this.reader = task.source.source.createReader({
+          index: task.index,
+          parallelism: task.parallelism,
+          restoredPosition,
+          actor: this.self,
+          checkpointing: this.deps.checkpointing,
+        });
         await this.reader.open?.();
       } catch (e) {
         throw userFunctionFailed(sourceName, task.index, undefined, e, 'opening');
@@ -223,6 +229,7 @@ export class Task {
       processingTime: this.timers,
       isRestored: this.deps.restore !== undefined,
       checkpointing: this.deps.checkpointing,
+      actor: this.self,
     };
   }
 
@@ -535,16 +542,18 @@ export class Task {
     const nodes: Record<string, NodeSnapshot> = {};
     for (const [uid, operator] of Object.entries(operators)) nodes[uid] = { operator };
     if (this.keyedNode !== undefined) nodes[this.keyedNode.uid] = { ...nodes[this.keyedNode.uid], keyed: await this.keyedState!.snapshot(id) };
-    if (task.source !== undefined) nodes[task.source.node.uid] = { source: this.reader!.position() };
+    if (task.source !== undefined) nodes[task.source.node.uid] = { source: this.reader!.position(id) };
     return { task: task.id, index: task.index, parallelism: task.parallelism, nodes };
   }
 
   private async checkpointCompleted(id: CheckpointId, final: boolean): Promise<void> {
     if (final) {
       if (this.phase !== 'drained') return;
+      this.reader?.notifyCheckpointComplete?.(FINAL_CHECKPOINT);
       await this.chain!.notifyCheckpointComplete(FINAL_CHECKPOINT);
       return this.finishTask();
     }
+    this.reader?.notifyCheckpointComplete?.(id);
     await this.chain!.notifyCheckpointComplete(id);
   }
 

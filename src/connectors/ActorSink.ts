@@ -1,0 +1,95 @@
+/**
+ * A sink that delivers results to an application actor with acknowledgement (Pekko's
+ * `Sink.actorRefWithBackpressure`, one batch at a time): each instance first sends
+ * `sink.init` and waits for an ack, then sends one batch and waits for its ack before the
+ * next. The task grants no credit upstream while it waits, so the consumer's own speed is the
+ * job's backpressure and nothing queues in its mailbox beyond one batch per instance.
+ *
+ * Guarantee: with checkpoints, batches written after the last completed checkpoint are
+ * delivered again after a restart (at-least-once); the consumer can tell the instance from
+ * `index`. A consumer that does not ack holds the job, and checkpoints time out.
+ *
+ * @example
+ * const consumer = spawnStateless(system, (msg: ActorSinkMsg<Score>) => {
+ *   if (msg.type === 'sink.batch') msg.records.forEach(remember);
+ *   acknowledge(msg); // init and batches need an ack; complete and stopped do not
+ * }, 'scores');
+ * scores.sinkTo(ActorSink.actorRefWithBackpressure<Score>(consumer));
+ */
+import { Ref, dispatch, spawnStateless, stop } from 'nact';
+import { Sink, SinkContext, SinkWriter } from './Sink';
+
+/** What the consumer actor receives. */
+export type ActorSinkMsg<T> =
+  /** Instance `index` is ready: ack to receive its first batch (Pekko's onInitMessage). */
+  | { readonly type: 'sink.init'; readonly index: number; readonly ackTo: Ref<ActorSinkAck> }
+  /** The next batch of instance `index`, in order; ack it to receive the next. */
+  | { readonly type: 'sink.batch'; readonly index: number; readonly records: readonly T[]; readonly ackTo: Ref<ActorSinkAck> }
+  /** Instance `index` ended its input: every batch was delivered (Pekko's onCompleteMessage). */
+  | { readonly type: 'sink.complete'; readonly index: number }
+  /** Instance `index` stopped before its input ended: the job failed, restarts or was cancelled. */
+  | { readonly type: 'sink.stopped'; readonly index: number };
+
+export type ActorSinkAck = { readonly type: 'sink.ack' };
+
+/** Acknowledges an init or a batch; other messages need no ack. */
+export function acknowledge(msg: ActorSinkMsg<unknown>): void {
+  if (msg.type === 'sink.init' || msg.type === 'sink.batch') dispatch(msg.ackTo, { type: 'sink.ack' });
+}
+
+export class ActorSink<T> implements Sink<T> {
+  readonly name = 'Actor Sink';
+  private constructor(readonly consumer: Ref<ActorSinkMsg<T>>) {}
+
+  /** A sink whose batches `consumer` receives, one at a time, each acknowledged before the next. */
+  static actorRefWithBackpressure<T>(consumer: Ref<any>): ActorSink<T> {
+    return new ActorSink<T>(consumer);
+  }
+
+  createWriter(context: SinkContext): SinkWriter<T> {
+    return new ActorSinkWriter<T>(this.consumer, context);
+  }
+}
+
+class ActorSinkWriter<T> implements SinkWriter<T> {
+  private ackTo: Ref<ActorSinkAck> | undefined;
+  private awaiting: (() => void) | undefined;
+  private ended = false;
+
+  constructor(private readonly consumer: Ref<ActorSinkMsg<T>>, private readonly context: SinkContext) {}
+
+  open(): Promise<void> {
+    if (this.context.actor === undefined) throw new Error('Actor Sink: runs only inside a task actor');
+    this.ackTo = spawnStateless(this.context.actor as Ref<never>, () => this.acked(), 'sink-ack') as Ref<ActorSinkAck>;
+    return this.send({ type: 'sink.init', index: this.context.index, ackTo: this.ackTo });
+  }
+
+  write(records: readonly T[]): Promise<void> {
+    return this.send({ type: 'sink.batch', index: this.context.index, records, ackTo: this.ackTo! });
+  }
+
+  finish(): void {
+    this.ended = true;
+    dispatch(this.consumer, { type: 'sink.complete', index: this.context.index });
+  }
+
+  close(): void {
+    if (!this.ended) dispatch(this.consumer, { type: 'sink.stopped', index: this.context.index });
+    this.acked();
+    if (this.ackTo !== undefined) stop(this.ackTo);
+  }
+
+  private send(msg: ActorSinkMsg<T>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.awaiting = resolve;
+      dispatch(this.consumer, msg);
+    });
+  }
+
+  /** An ack with nothing awaited (a duplicate) is ignored. */
+  private acked(): void {
+    const awaiting = this.awaiting;
+    this.awaiting = undefined;
+    awaiting?.();
+  }
+}
