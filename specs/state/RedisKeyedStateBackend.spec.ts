@@ -9,6 +9,7 @@ import { Serializers } from '../../src/state/Serializer';
 import { ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../../src/state/StateDescriptor';
 import { keyGroupOf, keyGroupRangeForOperator } from '../../src/state/keyGroups';
 import { Key } from '../../src/state/keyHash';
+import { TIMERS_STATE } from '../../src/state/KeyedTimerService';
 import { KeyedStateBackend } from '../../src/state/KeyedStateBackend';
 import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
 
@@ -173,6 +174,63 @@ describe('state/RedisKeyedStateBackend', function () {
       const b = await fresh({}, [memory.snapshot()]);
       b.setCurrentKey('a');
       expect(() => b.getValueState(count).value()).to.throw(/state 'count' of key a is not loaded: .*prefetched/);
+    });
+  });
+
+  describe('keys that own timers', () => {
+    const timers = new MapStateDescriptor(TIMERS_STATE, Serializers.string, Serializers.number);
+    const many = [...Array(200).keys()].map((i) => `k${i}`);
+    const owners = many.filter((_, i) => i % 50 === 0);
+
+    /** Counts every key, and gives every 50th key a timer. */
+    async function withTimers(b: RedisKeyedStateBackend): Promise<void> {
+      await inBatches(b, many, 20, (k, i) => {
+        b.setCurrentKey(k);
+        b.getValueState(count).update(i);
+        if (i % 50 === 0) b.getMapState(timers).put('e|100|', 1);
+      });
+    }
+
+    it('keep all their state in memory while the other keys are evicted, so a timer firing outside any batch reads it', async () => {
+      const b = await fresh({ cacheSize: 10 });
+      await withTimers(b);
+      expect(b.cachedEntries(), 'entries of keys without timers').to.be.at.most(10 + 2 * 20);
+      for (const k of owners) {
+        b.setCurrentKey(k);
+        expect(b.getValueState(count).value(), `count of ${k}, outside a batch`).to.equal(many.indexOf(k));
+      }
+      b.setCurrentKey(many[1]);
+      expect(() => b.getValueState(count).value()).to.throw(/not loaded/);
+      expect(b.keysOf(TIMERS_STATE).sort()).to.deep.equal([...owners].sort());
+    });
+
+    it('are listed after a restore with their state readable before any batch; the last timer gone, they are evictable again', async () => {
+      const before = await fresh({ cacheSize: 10 });
+      await withTimers(before);
+      const n = await before.snapshot(1);
+      const b = await fresh({ cacheSize: 10, jobId: 'job-restored' }, [n]);
+      expect(b.keysOf(TIMERS_STATE).sort()).to.deep.equal([...owners].sort());
+      for (const k of owners) {
+        b.setCurrentKey(k);
+        expect(b.getMapState(timers).keys()).to.deep.equal(['e|100|']);
+        expect(b.getValueState(count).value()).to.equal(many.indexOf(k));
+      }
+      b.setCurrentKey(owners[0]);
+      b.getMapState(timers).remove('e|100|');
+      expect(b.keysOf(TIMERS_STATE)).to.have.length(owners.length - 1);
+      await inBatches(b, many.slice(100), 20, (k) => {
+        b.setCurrentKey(k);
+        b.getValueState(count).value();
+      });
+      b.setCurrentKey(owners[0]);
+      expect(() => b.getValueState(count).value(), 'a former owner, evicted').to.throw(/not loaded/);
+      const all = Object.values(normalized(await b.snapshot(3))).flatMap((states) => states.count ?? []);
+      expect(all).to.have.length(many.length);
+    });
+
+    it('keysOf lists the timer state only, naming the state it refuses', async () => {
+      const b = await fresh();
+      expect(() => b.keysOf('count')).to.throw("the Redis backend lists the keys of the timer state only, not of 'count'");
     });
   });
 

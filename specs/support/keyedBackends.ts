@@ -64,3 +64,34 @@ export function onEachKeyedBackend(body: (under: KeyedBackendUnderTest) => void)
     });
   });
 }
+
+/** Entries each keyed task of a job under test keeps in memory with Redis state. */
+export const SUITE_JOB_CACHE_SIZE = 8;
+
+export interface StateBackendUnderTest {
+  readonly name: 'memory' | 'redis';
+  /** The environment options that choose this backend (a prefix of the test's own on Redis). */
+  options(): { readonly stateBackend?: { readonly type: 'redis'; readonly url: string; readonly keyPrefix: string; readonly cacheSize: number } };
+}
+
+/** Declares `body`'s job specs twice: with memory state, then with Redis state and a small cache. */
+export function onEachStateBackend(body: (backend: StateBackendUnderTest) => void): void {
+  describe('with memory state', () => {
+    body({ name: 'memory', options: () => ({}) });
+  });
+
+  describe(`with Redis state (a cache of ${SUITE_JOB_CACHE_SIZE} entries per task)`, function () {
+    let url: string;
+    let prefix: string;
+    before(async function () {
+      url = await redisUrl(this);
+    });
+    beforeEach(() => {
+      prefix = uniquePrefix('jobs');
+    });
+    afterEach(async () => {
+      await dropPrefix(url, prefix);
+    });
+    body({ name: 'redis', options: () => ({ stateBackend: { type: 'redis', url, keyPrefix: prefix, cacheSize: SUITE_JOB_CACHE_SIZE } }) });
+  });
+}

@@ -20,6 +20,7 @@ import {
   WindowContext,
 } from '../../src';
 import { Event, fixedWindowsOf, orderedStreams, outOfOrderStreams, runSettings, sessionsOf, watermarksAtArrival } from '../support/windowReference';
+import { onEachStateBackend } from '../support/keyedBackends';
 
 /** Which evictor, how far it evicts, and whether before or after the window function. */
 interface EvictorChoice {
@@ -120,101 +121,103 @@ function timed<E extends Event>(env: StreamEnvironment, events: readonly E[], bo
 
 describe('windowing: evictors against a reference computed from the input', function () {
   this.timeout(120_000);
+  onEachStateBackend((backend) => {
 
-  it('tumbling and sliding windows with a count, time or delta evictor, before or after the function, with disorder and allowed lateness', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        outOfOrderStreams,
-        runSettings,
-        evictorChoices,
-        fc.integer({ min: 1, max: 4 }),
-        fc.integer({ min: 1, max: 3 }),
-        async (events, { batchSize, bound, lateness }, choice, slide, slides) => {
-          const size = slide * slides;
-          const assigner: WindowAssigner<TimeWindow> = slides === 1 ? TumblingEventTimeWindows.of(size) : SlidingEventTimeWindows.of(size, slide);
-          const env = StreamEnvironment.create({ parallelism: 2, batchSize });
-          const lateTag = new OutputTag<Event>('late');
-          const windowed = timed(env, events, bound)
-            .keyBy((e) => e.key)
-            .window(assigner)
-            .evictor(evictorOf(choice))
-            .allowedLateness(lateness)
-            .sideOutputLateData(lateTag)
-            .process(new Ids());
-          const lateIds: number[] = [];
-          windowed.getSideOutput(lateTag).sinkTo({ name: 'Late', createWriter: () => ({ write: (es: readonly Event[]) => void lateIds.push(...es.map((e) => e.id)) }) });
-          const firings = (await windowed.executeAndCollect('evictors')).sort();
-          expect({ firings, late: lateIds.sort((a, b) => a - b) }).to.deep.equal(referenceWithEvictor(events, fixedWindowsOf(size, slide), batchSize, bound, lateness, choice));
-        },
-      ),
-      { numRuns: 60 },
-    );
-  });
+    it('tumbling and sliding windows with a count, time or delta evictor, before or after the function, with disorder and allowed lateness', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          outOfOrderStreams,
+          runSettings,
+          evictorChoices,
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 1, max: 3 }),
+          async (events, { batchSize, bound, lateness }, choice, slide, slides) => {
+            const size = slide * slides;
+            const assigner: WindowAssigner<TimeWindow> = slides === 1 ? TumblingEventTimeWindows.of(size) : SlidingEventTimeWindows.of(size, slide);
+            const env = StreamEnvironment.create({ parallelism: 2, batchSize, ...backend.options() });
+            const lateTag = new OutputTag<Event>('late');
+            const windowed = timed(env, events, bound)
+              .keyBy((e) => e.key)
+              .window(assigner)
+              .evictor(evictorOf(choice))
+              .allowedLateness(lateness)
+              .sideOutputLateData(lateTag)
+              .process(new Ids());
+            const lateIds: number[] = [];
+            windowed.getSideOutput(lateTag).sinkTo({ name: 'Late', createWriter: () => ({ write: (es: readonly Event[]) => void lateIds.push(...es.map((e) => e.id)) }) });
+            const firings = (await windowed.executeAndCollect('evictors')).sort();
+            expect({ firings, late: lateIds.sort((a, b) => a - b) }).to.deep.equal(referenceWithEvictor(events, fixedWindowsOf(size, slide), batchSize, bound, lateness, choice));
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
 
-  it("global windows with CountTrigger.of(slide) and CountEvictor.of(size): every slide records of a key, the sum of the key's last size records (aggregate)", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c'), value: fc.integer({ min: 0, max: 1000 }) }), { maxLength: 150 }),
-        fc.integer({ min: 1, max: 5 }),
-        fc.integer({ min: 1, max: 5 }),
-        fc.integer({ min: 1, max: 8 }),
-        async (records, size, slide, batchSize) => {
+    it("global windows with CountTrigger.of(slide) and CountEvictor.of(size): every slide records of a key, the sum of the key's last size records (aggregate)", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c'), value: fc.integer({ min: 0, max: 1000 }) }), { maxLength: 150 }),
+          fc.integer({ min: 1, max: 5 }),
+          fc.integer({ min: 1, max: 5 }),
+          fc.integer({ min: 1, max: 8 }),
+          async (records, size, slide, batchSize) => {
+            const expected: string[] = [];
+            for (const key of ['a', 'b', 'c']) {
+              const values = records.filter((r) => r.key === key).map((r) => r.value);
+              for (let n = slide; n <= values.length; n += slide) expected.push(`${key} ${values.slice(Math.max(0, n - size), n).reduce((a, b) => a + b, 0)}`);
+            }
+            const env = StreamEnvironment.create({ parallelism: 2, batchSize, ...backend.options() });
+            const sums = await env
+              .fromCollection(records)
+              .keyBy((r) => r.key)
+              .window(GlobalWindows.create())
+              .trigger(CountTrigger.of(slide))
+              .evictor(CountEvictor.of(size))
+              .aggregate(
+                {
+                  createAccumulator: () => ({ key: '', sum: 0 }),
+                  add: (r: { key: string; value: number }, acc: { key: string; sum: number }) => ({ key: r.key, sum: acc.sum + r.value }),
+                  getResult: (acc: { key: string; sum: number }) => `${acc.key} ${acc.sum}`,
+                  merge: (a: { key: string; sum: number }, b: { key: string; sum: number }) => ({ key: a.key, sum: a.sum + b.sum }),
+                },
+              )
+              .executeAndCollect('count windows');
+            expect(sums.sort()).to.deep.equal(expected.sort());
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
+
+    it("session windows with an evictor: merged sessions keep their elements in order, and the evictor sees the whole session (reduce)", async () => {
+      await fc.assert(
+        fc.asyncProperty(orderedStreams(['a', 'b']), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 6 }), evictorChoices, async (events, batchSize, gap, choice) => {
           const expected: string[] = [];
-          for (const key of ['a', 'b', 'c']) {
-            const values = records.filter((r) => r.key === key).map((r) => r.value);
-            for (let n = slide; n <= values.length; n += slide) expected.push(`${key} ${values.slice(Math.max(0, n - size), n).reduce((a, b) => a + b, 0)}`);
+          for (const key of ['a', 'b']) {
+            for (const session of sessionsOf(events, key, gap)) {
+              fireDirectly(session, choice, (ids) => expected.push(firing(key, session[0].t, session[session.length - 1].t + gap, ids)));
+            }
           }
-          const env = StreamEnvironment.create({ parallelism: 2, batchSize });
-          const sums = await env
-            .fromCollection(records)
-            .keyBy((r) => r.key)
-            .window(GlobalWindows.create())
-            .trigger(CountTrigger.of(slide))
-            .evictor(CountEvictor.of(size))
-            .aggregate(
-              {
-                createAccumulator: () => ({ key: '', sum: 0 }),
-                add: (r: { key: string; value: number }, acc: { key: string; sum: number }) => ({ key: r.key, sum: acc.sum + r.value }),
-                getResult: (acc: { key: string; sum: number }) => `${acc.key} ${acc.sum}`,
-                merge: (a: { key: string; sum: number }, b: { key: string; sum: number }) => ({ key: a.key, sum: a.sum + b.sum }),
-              },
-            )
-            .executeAndCollect('count windows');
-          expect(sums.sort()).to.deep.equal(expected.sort());
-        },
-      ),
-      { numRuns: 60 },
-    );
-  });
-
-  it("session windows with an evictor: merged sessions keep their elements in order, and the evictor sees the whole session (reduce)", async () => {
-    await fc.assert(
-      fc.asyncProperty(orderedStreams(['a', 'b']), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 6 }), evictorChoices, async (events, batchSize, gap, choice) => {
-        const expected: string[] = [];
-        for (const key of ['a', 'b']) {
-          for (const session of sessionsOf(events, key, gap)) {
-            fireDirectly(session, choice, (ids) => expected.push(firing(key, session[0].t, session[session.length - 1].t + gap, ids)));
+          const env = StreamEnvironment.create({ parallelism: 2, batchSize, ...backend.options() });
+          // A reduce that lists ids, so the evicted ones show; the window function adds the window.
+          type Listed = Event & { ids: number[] };
+          class Listing extends ProcessWindowFunction<Listed, string, string, TimeWindow> {
+            process(key: string, ctx: WindowContext<TimeWindow>, [listed]: readonly Listed[], out: Collector<string>): void {
+              out.collect(firing(key, ctx.window.start, ctx.window.end, listed.ids));
+            }
           }
-        }
-        const env = StreamEnvironment.create({ parallelism: 2, batchSize });
-        // A reduce that lists ids, so the evicted ones show; the window function adds the window.
-        type Listed = Event & { ids: number[] };
-        class Listing extends ProcessWindowFunction<Listed, string, string, TimeWindow> {
-          process(key: string, ctx: WindowContext<TimeWindow>, [listed]: readonly Listed[], out: Collector<string>): void {
-            out.collect(firing(key, ctx.window.start, ctx.window.end, listed.ids));
-          }
-        }
-        const listed = events.map((e): Listed => ({ ...e, ids: [e.id] }));
-        // Watermarks lag by the gap: a session closes only once no record can extend it any more.
-        const actual = await timed(env, listed, gap)
-          .keyBy((e) => e.key)
-          .window(EventTimeSessionWindows.withGap(gap))
-          .evictor(evictorOf(choice) as Evictor<Listed>)
-          .reduce((a, b) => ({ ...b, ids: [...a.ids, ...b.ids] }), new Listing())
-          .executeAndCollect('sessions with an evictor');
-        expect(actual.sort()).to.deep.equal(expected.sort());
-      }),
-      { numRuns: 60 },
-    );
+          const listed = events.map((e): Listed => ({ ...e, ids: [e.id] }));
+          // Watermarks lag by the gap: a session closes only once no record can extend it any more.
+          const actual = await timed(env, listed, gap)
+            .keyBy((e) => e.key)
+            .window(EventTimeSessionWindows.withGap(gap))
+            .evictor(evictorOf(choice) as Evictor<Listed>)
+            .reduce((a, b) => ({ ...b, ids: [...a.ids, ...b.ids] }), new Listing())
+            .executeAndCollect('sessions with an evictor');
+          expect(actual.sort()).to.deep.equal(expected.sort());
+        }),
+        { numRuns: 60 },
+      );
+    });
   });
 });

@@ -15,6 +15,7 @@ import {
   WindowContext,
 } from '../../src';
 import { Event, fixedWindowsOf, orderedStreams, outOfOrderStreams as streams, runSettings as settings, sessionsOf, watermarksAtArrival } from '../support/windowReference';
+import { StateBackendUnderTest, onEachStateBackend } from '../support/keyedBackends';
 
 /** A window's result as emitted: which key and window, and how many records it counted. */
 type Emission = string;
@@ -59,8 +60,8 @@ function referenceFixedWindows(events: readonly Event[], windowsOf: (t: number) 
   return { emissions: emissions.sort(), late: late.sort((a, b) => a - b) };
 }
 
-async function run(events: readonly Event[], assigner: WindowAssigner<TimeWindow>, batchSize: number, bound: number, lateness: number) {
-  const env = StreamEnvironment.create({ parallelism: 2, batchSize });
+async function run(backend: StateBackendUnderTest, events: readonly Event[], assigner: WindowAssigner<TimeWindow>, batchSize: number, bound: number, lateness: number) {
+  const env = StreamEnvironment.create({ parallelism: 2, batchSize, ...backend.options() });
   const lateTag = new OutputTag<Event>('late');
   const windowed = env
     .fromCollection(events)
@@ -80,47 +81,49 @@ async function run(events: readonly Event[], assigner: WindowAssigner<TimeWindow
 
 describe('windowing: event-time windows against a reference computed from the input', function () {
   this.timeout(120_000);
+  onEachStateBackend((backend) => {
 
-  it('tumbling windows: results, updates within allowed lateness, and late records in the side output only', async () => {
-    await fc.assert(
-      fc.asyncProperty(streams, settings, fc.integer({ min: 1, max: 15 }), async (events, { batchSize, bound, lateness }, size) => {
-        const windowsOf = fixedWindowsOf(size, size);
-        const actual = await run(events, TumblingEventTimeWindows.of(size), batchSize, bound, lateness);
-        expect(actual).to.deep.equal(referenceFixedWindows(events, windowsOf, batchSize, bound, lateness));
-      }),
-      { numRuns: 60 },
-    );
-  });
+    it('tumbling windows: results, updates within allowed lateness, and late records in the side output only', async () => {
+      await fc.assert(
+        fc.asyncProperty(streams, settings, fc.integer({ min: 1, max: 15 }), async (events, { batchSize, bound, lateness }, size) => {
+          const windowsOf = fixedWindowsOf(size, size);
+          const actual = await run(backend, events, TumblingEventTimeWindows.of(size), batchSize, bound, lateness);
+          expect(actual).to.deep.equal(referenceFixedWindows(events, windowsOf, batchSize, bound, lateness));
+        }),
+        { numRuns: 60 },
+      );
+    });
 
-  it('sliding windows: every window an element belongs to, with the same rules', async () => {
-    await fc.assert(
-      fc.asyncProperty(streams, settings, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), async (events, { batchSize, bound, lateness }, slide, slides) => {
-        const size = slide * slides;
-        const windowsOf = fixedWindowsOf(size, slide);
-        const actual = await run(events, SlidingEventTimeWindows.of(size, slide), batchSize, bound, lateness);
-        expect(actual).to.deep.equal(referenceFixedWindows(events, windowsOf, batchSize, bound, lateness));
-      }),
-      { numRuns: 60 },
-    );
-  });
+    it('sliding windows: every window an element belongs to, with the same rules', async () => {
+      await fc.assert(
+        fc.asyncProperty(streams, settings, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), async (events, { batchSize, bound, lateness }, slide, slides) => {
+          const size = slide * slides;
+          const windowsOf = fixedWindowsOf(size, slide);
+          const actual = await run(backend, events, SlidingEventTimeWindows.of(size, slide), batchSize, bound, lateness);
+          expect(actual).to.deep.equal(referenceFixedWindows(events, windowsOf, batchSize, bound, lateness));
+        }),
+        { numRuns: 60 },
+      );
+    });
 
-  it('session windows: each key\'s sessions are its records split where the gap is exceeded, touching sessions merged', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        orderedStreams(['a', 'b']),
-        fc.integer({ min: 1, max: 8 }),
-        fc.integer({ min: 1, max: 6 }),
-        async (events, batchSize, gap) => {
-          const expected: Emission[] = [];
-          for (const key of ['a', 'b']) {
-            for (const session of sessionsOf(events, key, gap)) expected.push(emission(key, session[0].t, session[session.length - 1].t + gap, session.length));
-          }
-          // Watermarks lag by the gap: a session closes only once no record can extend it any more.
-          const actual = await run(events, EventTimeSessionWindows.withGap(gap), batchSize, gap, 0);
-          expect(actual).to.deep.equal({ emissions: expected.sort(), late: [] });
-        },
-      ),
-      { numRuns: 60 },
-    );
+    it('session windows: each key\'s sessions are its records split where the gap is exceeded, touching sessions merged', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          orderedStreams(['a', 'b']),
+          fc.integer({ min: 1, max: 8 }),
+          fc.integer({ min: 1, max: 6 }),
+          async (events, batchSize, gap) => {
+            const expected: Emission[] = [];
+            for (const key of ['a', 'b']) {
+              for (const session of sessionsOf(events, key, gap)) expected.push(emission(key, session[0].t, session[session.length - 1].t + gap, session.length));
+            }
+            // Watermarks lag by the gap: a session closes only once no record can extend it any more.
+            const actual = await run(backend, events, EventTimeSessionWindows.withGap(gap), batchSize, gap, 0);
+            expect(actual).to.deep.equal({ emissions: expected.sort(), late: [] });
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
   });
 });

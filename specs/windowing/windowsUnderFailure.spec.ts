@@ -12,6 +12,7 @@ import {
   WatermarkStrategy,
 } from '../../src';
 import { RecordingSink } from '../support/RecordingSink';
+import { StateBackendUnderTest, onEachStateBackend } from '../support/keyedBackends';
 
 interface View {
   page: string;
@@ -22,8 +23,8 @@ const VIEWS = 30_000;
 const view = (i: number): View => ({ page: `page-${(i * 7) % 13}`, at: i * 3 + ((i * 7919) % 11) });
 const countViews = { createAccumulator: () => 0, add: (_v: View, n: number) => n + 1, getResult: (n: number) => n, merge: (a: number, b: number) => a + b };
 
-async function pageCounts(crashAt: number | undefined): Promise<string[]> {
-  const env = StreamEnvironment.create({ parallelism: 2, batchSize: 64 });
+async function pageCounts(backend: StateBackendUnderTest, crashAt: number | undefined): Promise<string[]> {
+  const env = StreamEnvironment.create({ parallelism: 2, batchSize: 64, ...backend.options() });
   env.enableCheckpointing(5, 'exactly-once').setRestartStrategy({ type: 'fixed-delay', attempts: 5, delayMs: 0 });
   const sink = new CollectSink<string>();
   let job: { crashTask(vertex: string, index: number): void } | undefined;
@@ -52,10 +53,12 @@ async function pageCounts(crashAt: number | undefined): Promise<string[]> {
 
 describe('windowing: windows in flight across a failure (exactly-once)', function () {
   this.timeout(60_000);
-  it('a window task crashing with windows open gives the results of an uninterrupted run', async () => {
-    const uninterrupted = await pageCounts(undefined);
-    expect(uninterrupted.length).to.be.greaterThan(1000);
-    expect(await pageCounts(VIEWS / 2)).to.deep.equal(uninterrupted);
+  onEachStateBackend((backend) => {
+    it('a window task crashing with windows open gives the results of an uninterrupted run', async () => {
+      const uninterrupted = await pageCounts(backend, undefined);
+      expect(uninterrupted.length).to.be.greaterThan(1000);
+      expect(await pageCounts(backend, VIEWS / 2)).to.deep.equal(uninterrupted);
+    });
   });
 });
 

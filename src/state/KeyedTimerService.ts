@@ -74,7 +74,7 @@ export class KeyedTimerService {
   private register(domain: TimeDomain, namespace: string, time: number): void {
     if (this.backend.keysOf === undefined) {
       // Timers must be found again after a restore, and fire outside any batch's prefetch.
-      throw new Error('timers (and windows) need a state backend that lists keys and reads any key at once: use the memory backend; the Redis backend does not support them yet');
+      throw new Error('timers (and windows) need a state backend that lists the keys owning timers after a restore (keysOf)');
     }
     const id = timerId(domain, namespace, time);
     if (this.registered.contains(id)) return;

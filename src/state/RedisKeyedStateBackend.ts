@@ -9,6 +9,12 @@
  * where <state> is the state name URI-encoded (so it holds no '/') and the entry text comes
  * from the state's serializer (entryCodec.ts). A key group is one hash, so it moves whole.
  *
+ * Timers: the keys that own timers (an entry in the timer service's state) are pinned: all
+ * their entries leave the LRU cache for a map of their own and stay in memory until their last
+ * timer is gone, so that a timer firing outside any batch (a watermark, the clock) finds its
+ * key's state without a round trip, and the timer service can list them after a restore (which
+ * loads them from the snapshot). The cache bound applies to the other keys.
+ *
  * Exactness: the working hashes are a spill area, not the checkpoint. A snapshot carries the
  * state itself (the same KeyedStateSnapshot as the memory backend), and `restore` replaces
  * the owned key groups' hashes by the snapshot's content, so writes made after checkpoint n
@@ -16,7 +22,8 @@
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import type Redis from 'ioredis';
-import { Key, keyToString } from './keyHash';
+import { Key, keyFromString, keyToString } from './keyHash';
+import { TIMERS_STATE } from './KeyedTimerService';
 import { KeyGroupRange, keyGroupOfKeyString, keyGroupRangeForOperator } from './keyGroups';
 import { KeyedStateBackend, KeyedStateSnapshot } from './KeyedStateBackend';
 import { AnyStateDescriptor } from './StateDescriptor';
@@ -127,6 +134,10 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   private readonly slots = new Map<string, StateSlot>();
   /** Least recently prefetched first (a Map keeps insertion order; a touch re-inserts). */
   private readonly cache = new Map<string, CacheEntry>();
+  /** Entries of the keys that own timers: never evicted, complete (a missing entry is an absent value). */
+  private readonly pinned = new Map<string, CacheEntry>();
+  /** Key texts that own at least one timer. */
+  private readonly timerOwners = new Set<string>();
   private readonly dirty = new Set<CacheEntry>();
   /**
    * States of which Redis may hold entries the cache lacks (restored, or evicted with a value).
@@ -177,9 +188,10 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
 
   /** @internal The current key's value in `state`. */
   read(state: RegisteredState): unknown {
-    const entry = this.cache.get(state.slot.fieldPrefix + this.cursor.keyString);
+    const field = state.slot.fieldPrefix + this.cursor.keyString;
+    const entry = this.cache.get(field) ?? this.pinned.get(field);
     if (entry === undefined) {
-      if (this.remoteStates.has(state.slot.name)) this.notLoaded(state);
+      if (this.remoteStates.has(state.slot.name) && !this.timerOwners.has(this.cursor.keyString)) this.notLoaded(state);
       return undefined;
     }
     if (entry.raw !== undefined) this.decode(entry, state);
@@ -202,12 +214,13 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     const { keyString, keyGroup } = this.cursor;
     if (keyGroup < 0) throw new Error('keyed state was written before a key was set: use keyed state only while processing a record of a keyed stream');
     const field = state.slot.fieldPrefix + keyString;
-    let entry = this.cache.get(field);
+    let entry = this.cache.get(field) ?? this.pinned.get(field);
     if (entry === undefined) {
-      if (this.remoteStates.has(state.slot.name)) this.notLoaded(state);
+      const owner = this.timerOwners.has(keyString);
+      if (this.remoteStates.has(state.slot.name) && !owner) this.notLoaded(state);
       if (value === undefined) return;
       entry = this.newEntry(field, keyString, keyGroup, state.slot, this.generation);
-      this.cache.set(field, entry);
+      (owner ? this.pinned : this.cache).set(field, entry);
     }
     if (entry.raw !== undefined) this.decode(entry, state);
     if (entry.error !== undefined) throw new Error(`cannot restore state '${state.slot.name}' of key ${keyString}: ${entry.error}`);
@@ -216,6 +229,23 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     entry.text = undefined;
     entry.dirty = true;
     this.dirty.add(entry);
+    if (state.slot.name === TIMERS_STATE) this.setTimerOwner(keyString, value !== undefined);
+  }
+
+  /** Pins a key's entries when it gets its first timer, unpins them when its last one goes. */
+  private setTimerOwner(keyString: string, owns: boolean): void {
+    if (owns === this.timerOwners.has(keyString)) return;
+    const [from, to] = owns ? [this.cache, this.pinned] : [this.pinned, this.cache];
+    if (owns) this.timerOwners.add(keyString);
+    else this.timerOwners.delete(keyString);
+    for (const slot of this.slots.values()) {
+      const field = slot.fieldPrefix + keyString;
+      const entry = from.get(field);
+      if (entry === undefined) continue;
+      from.delete(field);
+      entry.generation = this.generation; // back in the LRU order as just used
+      to.set(field, entry);
+    }
   }
 
   private newEntry(field: string, keyString: string, keyGroup: number, slot: StateSlot, generation: number): CacheEntry {
@@ -270,6 +300,8 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
       const keyGroup = keyGroupOfKeyString(keyString, this.maxParallelism);
       // setCurrentKey refuses it with a clear message when the record is processed.
       if (keyGroup < start || keyGroup > end) continue;
+      // A timer owner's entries are all in memory already.
+      if (this.timerOwners.has(keyString)) continue;
       for (const slot of this.slots.values()) {
         const field = slot.fieldPrefix + keyString;
         const entry = this.cache.get(field);
@@ -399,6 +431,15 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   }
 
   /**
+   * The keys with a value in a state that stays in memory: only the timer service's state
+   * (its owners are pinned); other states may live in Redis only, so they cannot be listed here.
+   */
+  keysOf(stateName: string): Key[] {
+    if (stateName !== TIMERS_STATE) throw new Error(`the Redis backend lists the keys of the timer state only, not of '${stateName}'`);
+    return [...this.timerOwners].map(keyFromString);
+  }
+
+  /**
    * Flushes the dirty entries in one pipeline, then returns the state: from the cache when it
    * holds all of it, otherwise read back from the owned key groups' hashes in one pipeline.
    */
@@ -432,7 +473,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
 
   private snapshotFromCache(): KeyedStateSnapshot {
     const keyGroups: Record<string, Record<string, Array<readonly [string, string]>>> = {};
-    for (const entry of this.cache.values()) {
+    for (const entry of [...this.cache.values(), ...this.pinned.values()]) {
       const text = entry.raw ?? (entry.value === undefined ? undefined : (entry.text ??= entry.slot.registered!.codec.encode(entry.value)));
       if (text === undefined) continue;
       ((keyGroups[entry.keyGroup] ??= {})[entry.slot.name] ??= []).push([entry.keyString, text]);
@@ -445,7 +486,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
    * snapshots hold nothing for them), so that nothing written after the checkpoint survives.
    */
   async restore(snapshots: readonly KeyedStateSnapshot[]): Promise<Either<string, void>> {
-    if (this.states.size > 0 || this.cache.size > 0) return left('restore must happen before any state is used');
+    if (this.states.size > 0 || this.cache.size > 0 || this.pinned.size > 0) return left('restore must happen before any state is used');
     const { start, end } = this.keyGroupRange;
     const fields = new Map<number, string[]>();
     for (const snapshot of snapshots) {
@@ -464,6 +505,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
         }
       }
     }
+    this.pinRestoredTimerOwners(snapshots);
     const pipeline = this.client.multi();
     for (let kg = start; kg <= end; kg++) {
       const hash = this.hashOf(kg);
@@ -473,6 +515,29 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     }
     await this.track(this.exec(pipeline));
     return right(undefined);
+  }
+
+  /** Loads every entry of the keys that own timers, from the snapshots, into the pinned map. */
+  private pinRestoredTimerOwners(snapshots: readonly KeyedStateSnapshot[]): void {
+    const { start, end } = this.keyGroupRange;
+    for (const snapshot of snapshots) {
+      for (const [kgText, states] of Object.entries(snapshot.keyGroups)) {
+        const kg = Number(kgText);
+        if (kg < start || kg > end) continue;
+        const owners = new Set((states[TIMERS_STATE] ?? []).map(([keyString]) => keyString));
+        if (owners.size === 0) continue;
+        for (const keyString of owners) this.timerOwners.add(keyString);
+        for (const [name, entries] of Object.entries(states)) {
+          const slot = this.slotOf(name);
+          for (const [keyString, text] of entries) {
+            if (!owners.has(keyString)) continue;
+            const entry = this.newEntry(slot.fieldPrefix + keyString, keyString, kg, slot, 0);
+            entry.raw = text;
+            this.pinned.set(entry.field, entry);
+          }
+        }
+      }
+    }
   }
 
   /** Waits for the pipeline under way, then closes the connection: nothing is written after. */
@@ -491,6 +556,8 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
       await pipeline.exec().catch(() => undefined);
     }
     this.cache.clear();
+    this.pinned.clear();
+    this.timerOwners.clear();
     this.dirty.clear();
     this.remoteStates.clear();
     this.states.clear();
