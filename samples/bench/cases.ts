@@ -45,6 +45,8 @@ export type Side = 'sluice' | 'baseline';
 /** What one side of a run reports: what its sink saw, and checkpoint figures if it checkpointed. */
 export interface SideOutcome extends Tally {
   readonly checkpoints?: CheckpointFigures;
+  /** Removes what the run left in an outside service; runs after the run is timed. */
+  readonly cleanup?: () => Promise<void>;
 }
 
 /** Checkpoints of one run, the final checkpoint at end of input apart (it only stores the last snapshots). */
@@ -68,17 +70,19 @@ export interface Benchmark {
   readonly events: number;
   /** The ratio (Sluice events/s ÷ baseline events/s) we aim at. */
   readonly aim: number;
+  /** Runs only when the benchmarks' Redis answers (redisCases.ts); skipped with a message otherwise. */
+  readonly needsRedis?: boolean;
   readonly sluice: (events: number) => Promise<SideOutcome>;
   readonly baseline: (events: number) => Promise<SideOutcome>;
 }
 
 /** Counts records per key in ValueState and emits the key's new count. */
-export class CountPerKey extends KeyedProcessFunction<number, Trade, number> {
+export class CountPerKey<IN = Trade> extends KeyedProcessFunction<number, IN, number> {
   private count!: ValueState<number>;
   open(context: RuntimeContext): void {
     this.count = context.getState(new ValueStateDescriptor('count', Serializers.number, 0));
   }
-  processElement(_trade: Trade, _ctx: KeyedProcessContext<number>, out: Collector<number>): void {
+  processElement(_event: IN, _ctx: KeyedProcessContext<number>, out: Collector<number>): void {
     const n = this.count.value()! + 1;
     this.count.update(n);
     out.collect(n);

@@ -12,11 +12,13 @@ import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Benchmark, CheckpointFigures, Side, benchmarks } from './cases';
+import { Benchmark, CheckpointFigures, Side, benchmarks as inMemory } from './cases';
+import { BENCH_REDIS_URL, benchRedisAnswers, redisBenchmarkSetThroughput, redisBenchmarks } from './redisCases';
 import { RecoveryFigures, SLOW_SINK_MS_PER_BATCH, SlowSinkFigures } from './figures';
 import type { RunResult } from './runCase';
 import type { FigureId } from './runFigure';
 
+const benchmarks = [...inMemory, ...redisBenchmarks];
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RESULTS_FILE = path.resolve(__dirname, '..', '..', 'bench-results.json');
@@ -158,6 +160,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const rows = [];
   for (const b of selected) {
+    if (b.needsRedis === true && !(await benchRedisAnswers())) {
+      console.log(`${b.id}: skipped, no Redis answers at ${BENCH_REDIS_URL} (start one with \`redis-server --port 6379 --save '' --appendonly no\`, or set SLUICE_REDIS_URL)`);
+      continue;
+    }
     const events = Math.max(1, Math.round(b.events * SCALE));
     const runs: Record<Side, RunResult[]> = { sluice: [], baseline: [] };
     process.stderr.write(`  ${b.id}: `);
@@ -177,6 +183,8 @@ async function main(): Promise<void> {
     rows.push({ id: b.id, parallelism: b.parallelism, sluice, baseline, ratio, ratioByCpuTime, aim: b.aim, meetsAim: ratio >= b.aim, resultsMatch });
   }
   const figures = withFigures ? await measureFigures() : undefined;
+  // The server's own pipelined SET throughput: the ceiling for the Redis rows, measured in the same run.
+  const redisCeiling = rows.some((r) => r.id.startsWith('redis-')) ? redisBenchmarkSetThroughput() : undefined;
 
   const header = ['benchmark', 'events', 'seconds', 'events/s', 'peak RSS MB', 'ratio to baseline', 'aim', 'check'];
   const table: string[][] = [header];
@@ -197,6 +205,10 @@ async function main(): Promise<void> {
     const note = checkpointNote(r.sluice.runs);
     if (note !== undefined) console.log(`${' '.repeat(r.id.length + 2)}${note}`);
   }
+  for (const r of rows.filter((row) => row.id.startsWith('redis-'))) {
+    const ceiling = redisCeiling === undefined ? 'redis-benchmark not found' : `${(r.sluice.eventsPerSecond / redisCeiling.setsPerSecond * 100).toFixed(1)}% of redis-benchmark's pipelined SET throughput (${int(redisCeiling.setsPerSecond)} SET/s, ${redisCeiling.command})`;
+    console.log(`${r.id}: ${r.ratio.toFixed(1)} times the naive GET+SET per record; ${ceiling}`);
+  }
   if (figures !== undefined) printFigures(figures);
 
   const report = {
@@ -208,6 +220,7 @@ async function main(): Promise<void> {
     scale: SCALE,
     benchmarks: rows,
     checkpointFigures: figures,
+    redisBenchmark: redisCeiling,
   };
   await fs.mkdir(path.dirname(RESULTS_FILE), { recursive: true });
   await fs.writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);

@@ -3,7 +3,10 @@
  * `node build/samples/bench/runCase.js <benchmark id> <sluice|baseline> <events>`.
  * The driver (main.ts) starts one process per run so that peak RSS is per run.
  */
-import { CheckpointFigures, Side, benchmarks } from './cases';
+import { CheckpointFigures, Side, benchmarks as inMemory } from './cases';
+import { redisBenchmarks } from './redisCases';
+
+const benchmarks = [...inMemory, ...redisBenchmarks];
 
 export interface RunResult {
   readonly benchmark: string;
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
   const outcome = await benchmark[side](events);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
+  await outcome.cleanup?.();
   const result: RunResult = {
     benchmark: id,
     side,
