@@ -71,3 +71,10 @@ export { ActorSource, ActorSourceOptions, ActorSourcePosition } from './connecto
 export { ActorSourceMsg, ActorSourceSignal, isActorSourceSignal } from './connectors/actorSourceProtocol';
 export { ActorSourceOutbox } from './connectors/ActorSourceOutbox';
 export { ActorSink, ActorSinkMsg, ActorSinkAck, acknowledge } from './connectors/ActorSink';
+export { TableEnvironment, TableEnvironmentOptions, TableResult, TableConfig } from './sql/TableEnvironment';
+export { Table } from './sql/Table';
+export { ChangelogRow, RowKind } from './sql/Change';
+export { SqlValidationError, SqlProblem, describeSqlProblem } from './sql/SqlProblem';
+export { ScalarFunction, SqlAggregateFunction } from './sql/UserDefinedFunction';
+export { SqlType } from './sql/types';
+export { SqlDeadLetter, sqlDeadLetters } from './sql/tableConnectors';

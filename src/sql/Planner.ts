@@ -1,0 +1,489 @@
+/**
+ * Turns a parsed query into a logical plan, checking it on the way: tables, columns and
+ * functions must exist, types must fit, and constructs must be ones the runtime can run.
+ * Every problem is recorded with its position and planning goes on, so a refused query lists
+ * them all. Aggregations over a window table function become window aggregations (final
+ * results when the window closes); other GROUP BYs become updating aggregations.
+ */
+import { Expr, FromItem, Query, Select } from './ast';
+import { AggregateCall, builtinAggregate, userAggregate } from './aggregates';
+import { Catalog, unknownTable } from './Catalog';
+import { Compiled, ExpressionContext, ScopeColumn, compileExpression, expressionKey, isAggregateCall } from './compileExpression';
+import { PlanNode, WindowSpec } from './logicalPlan';
+import { SqlPosition, SqlProblem } from './SqlProblem';
+import { Field, SqlType, commonType, isNumeric } from './types';
+
+interface Scope {
+  readonly node: PlanNode;
+  readonly columns: readonly ScopeColumn[];
+  /** The scope's columns are unknown because of a problem already reported. */
+  readonly opaque: boolean;
+}
+
+const WINDOW_COLUMNS = ['window_start', 'window_end', 'window_time'];
+const INVALID: PlanNode = { kind: 'invalid', fields: [], updating: false };
+
+export function fieldRef(fields: readonly Field[], index: number): Compiled {
+  const f = fields[index];
+  return { type: f.type, eval: (r) => r[index], text: f.name, field: index, rowtime: f.rowtime };
+}
+
+/** Output names are unique, as Flink makes them: a second `id` becomes `id0`. */
+function uniqueNames(names: readonly string[]): string[] {
+  const used = new Set<string>();
+  return names.map((name) => {
+    let candidate = name;
+    for (let n = 0; used.has(candidate); n++) candidate = `${name}${n}`;
+    used.add(candidate);
+    return candidate;
+  });
+}
+
+/** The conjuncts of an AND tree. */
+function conjuncts(e: Expr): Expr[] {
+  return e.kind === 'binary' && e.op === 'AND' ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
+}
+
+function conjunction(parts: readonly Expr[]): Expr | undefined {
+  return parts.reduce<Expr | undefined>((acc, e) => (acc === undefined ? e : { kind: 'binary', op: 'AND', left: acc, right: e, pos: (e as { pos: SqlPosition }).pos }), undefined);
+}
+
+/** Aggregate calls in an expression (not inside another aggregate's arguments). */
+function collectAggregates(e: Expr, isAggregate: (e: Expr) => boolean, out: Expr[]): void {
+  if (isAggregate(e)) {
+    out.push(e);
+    return;
+  }
+  const visit = (x: Expr | undefined): void => {
+    if (x !== undefined) collectAggregates(x, isAggregate, out);
+  };
+  switch (e.kind) {
+    case 'unary':
+    case 'cast':
+    case 'isNull':
+    case 'extract':
+      return visit(e.arg);
+    case 'binary':
+      return (visit(e.left), visit(e.right), undefined);
+    case 'call':
+      return e.args.forEach(visit);
+    case 'case':
+      visit(e.operand);
+      e.whens.forEach((w) => (visit(w.when), visit(w.then)));
+      return visit(e.otherwise);
+    case 'between':
+      return (visit(e.arg), visit(e.low), visit(e.high), undefined);
+    case 'in':
+      return (visit(e.arg), e.list.forEach(visit));
+    case 'like':
+      return (visit(e.arg), visit(e.pattern), undefined);
+    default:
+      return;
+  }
+}
+
+export class Planner {
+  constructor(private readonly catalog: Catalog, readonly problems: SqlProblem[]) {}
+
+  private context(scope: Pick<Scope, 'columns' | 'opaque'>, clause: string, substitute?: ExpressionContext['substitute']): ExpressionContext {
+    return { columns: scope.columns, problems: this.problems, functions: this.catalog.functions, clause, opaque: scope.opaque, substitute };
+  }
+
+  private problem(pos: SqlPosition, message: string): void {
+    this.problems.push({ ...pos, message });
+  }
+
+  /** Plans a whole query; a Top-N without its rank filter is refused here. */
+  plan(q: Query): PlanNode {
+    const node = this.planQuery(q);
+    this.checkRanks(node);
+    return node;
+  }
+
+  private checkRanks(node: PlanNode): void {
+    if (node.kind === 'rank' && node.limit === undefined) {
+      this.problem(node.pos, 'ROW_NUMBER() OVER (...) needs a filter on its result in the enclosing query (e.g. WHERE rownum <= 3)');
+    }
+    if (node.kind === 'union') node.inputs.forEach((i) => this.checkRanks(i));
+    else if (node.kind === 'join') (this.checkRanks(node.left), this.checkRanks(node.right));
+    else if ('input' in node) this.checkRanks(node.input);
+  }
+
+  planQuery(q: Query): PlanNode {
+    if (q.kind === 'select') return this.planSelect(q);
+    const inputs = q.inputs.map((i) => this.planQuery(i));
+    const [first, ...rest] = inputs;
+    let types = first.fields.map((f) => f.type);
+    rest.forEach((input, n) => {
+      const pos = (q.inputs[n + 1] as { pos: SqlPosition }).pos;
+      if (input.kind === 'invalid' || first.kind === 'invalid') return;
+      if (input.fields.length !== first.fields.length) {
+        this.problem(pos, `UNION ALL inputs must have the same number of columns: ${first.fields.length} and ${input.fields.length}`);
+        return;
+      }
+      types = types.map((t, i) => {
+        const common = commonType(t, input.fields[i].type);
+        if (common === undefined) this.problem(pos, `UNION ALL column ${i + 1} ('${first.fields[i].name}') mixes ${t} and ${input.fields[i].type}`);
+        return common ?? 'ANY';
+      });
+    });
+    const fields = first.fields.map((f, i) => ({ name: f.name, type: types[i], rowtime: inputs.every((n) => n.fields[i]?.rowtime === true) || undefined }));
+    return { kind: 'union', inputs, fields, updating: inputs.some((i) => i.updating) };
+  }
+
+  private planFrom(f: FromItem): Scope {
+    switch (f.kind) {
+      case 'table': {
+        const entry = this.catalog.get(f.name);
+        let node: PlanNode = INVALID;
+        if (entry === undefined) this.problems.push(unknownTable(this.catalog, f.name, f.pos));
+        else if (entry.kind === 'view') node = this.planQuery(entry.query);
+        else if (entry.kind === 'plan') node = entry.plan;
+        else if (entry.source === undefined) this.problem(f.pos, `table '${f.name}' cannot be read: its connector only writes`);
+        else node = { kind: 'scan', table: f.name, source: entry.source, fields: entry.fields, updating: false };
+        return this.scopeOf(node, f.alias ?? f.name);
+      }
+      case 'subquery':
+        return this.scopeOf(this.planQuery(f.query), f.alias);
+      case 'windowTvf':
+        return this.planWindowFunction(f);
+      case 'join':
+        return this.planJoin(f);
+    }
+  }
+
+  private scopeOf(node: PlanNode, qualifier: string | undefined): Scope {
+    return { node, columns: node.fields.map((field) => ({ ...field, qualifier })), opaque: node.kind === 'invalid' };
+  }
+
+  private intervalArgument(e: Expr, what: string): number {
+    const c = compileExpression(e, this.context({ columns: [], opaque: false }, 'a window argument'));
+    if (c.type === 'ANY') return 1;
+    if (c.type !== 'INTERVAL' || c.constant === undefined || !((c.constant.value as number) > 0)) {
+      this.problem((e as { pos: SqlPosition }).pos, `the ${what} must be a positive INTERVAL literal such as INTERVAL '10' SECOND, got ${c.text}`);
+      return 1;
+    }
+    return c.constant.value as number;
+  }
+
+  private planWindowFunction(f: Extract<FromItem, { kind: 'windowTvf' }>): Scope {
+    const inner = this.planFrom(f.input);
+    const time = compileExpression(f.timeColumn, this.context(inner, 'DESCRIPTOR'));
+    if (!inner.opaque && time.type !== 'ANY' && (time.field === undefined || !time.rowtime)) {
+      this.problem(f.pos, `DESCRIPTOR(${time.text}) must name a time attribute of the input (a column with WATERMARK FOR in its table)`);
+    }
+    if (inner.node.updating) this.problem(f.pos, `${f.fn} needs an append-only input, but its input is updating (it comes from a GROUP BY or a join with retractions)`);
+    const expected = { TUMBLE: ['size'], HOP: ['slide', 'size'], CUMULATE: ['step', 'size'], SESSION: ['gap'] }[f.fn];
+    if (f.args.length !== expected.length) {
+      this.problem(f.pos, `${f.fn}(TABLE t, DESCRIPTOR(time), ${expected.map((e) => `<${e}>`).join(', ')}) takes ${expected.length} interval argument(s), got ${f.args.length}`);
+    }
+    const ms = expected.map((what, i) => (f.args[i] === undefined ? 1 : this.intervalArgument(f.args[i], `${f.fn} ${what}`)));
+    if (f.partitionBy.length > 0 && f.fn !== 'SESSION') this.problem(f.pos, `PARTITION BY is allowed in SESSION only`);
+    f.partitionBy.forEach((p) => compileExpression(p, this.context(inner, 'PARTITION BY')));
+    let window: WindowSpec;
+    switch (f.fn) {
+      case 'TUMBLE':
+        window = { kind: 'TUMBLE', sizeMs: ms[0] };
+        break;
+      case 'HOP':
+        window = { kind: 'HOP', slideMs: ms[0], sizeMs: ms[1] };
+        break;
+      case 'CUMULATE':
+        window = { kind: 'CUMULATE', stepMs: ms[0], sizeMs: ms[1] };
+        if (ms[1] % ms[0] !== 0) this.problem(f.pos, `CUMULATE's size must be a whole multiple of its step`);
+        break;
+      case 'SESSION':
+        window = { kind: 'SESSION', gapMs: ms[0] };
+        break;
+    }
+    const fields: Field[] = [
+      ...inner.node.fields.map((x) => ({ name: x.name, type: x.type })),
+      { name: 'window_start', type: 'TIMESTAMP' },
+      { name: 'window_end', type: 'TIMESTAMP' },
+      { name: 'window_time', type: 'TIMESTAMP', rowtime: true },
+    ];
+    const node: PlanNode = { kind: 'windowTvf', input: inner.node, window, timeField: time.field ?? 0, fields, updating: false };
+    const qualifier = f.alias ?? inner.columns[0]?.qualifier;
+    return { node, columns: fields.map((x) => ({ ...x, qualifier })), opaque: inner.opaque };
+  }
+
+  private planJoin(f: Extract<FromItem, { kind: 'join' }>): Scope {
+    const left = this.planFrom(f.left);
+    const right = this.planFrom(f.right);
+    const columns = [...left.columns, ...right.columns];
+    const scope = { columns, opaque: left.opaque || right.opaque };
+    const n = left.columns.length;
+    const leftKeys: Compiled[] = [];
+    const rightKeys: Compiled[] = [];
+    const rest: Expr[] = [];
+    const side = (c: Compiled) => (c.field === undefined ? undefined : c.field < n ? 'left' : 'right');
+    for (const part of conjuncts(f.on)) {
+      if (part.kind === 'binary' && part.op === '=') {
+        const probe: SqlProblem[] = [];
+        const a = compileExpression(part.left, { ...this.context(scope, 'ON'), problems: probe });
+        const b = compileExpression(part.right, { ...this.context(scope, 'ON'), problems: probe });
+        const sa = side(a);
+        const sb = side(b);
+        if (probe.length === 0 && sa !== undefined && sb !== undefined && sa !== sb && commonType(a.type, b.type) !== undefined) {
+          const [l, r] = sa === 'left' ? [a, b] : [b, a];
+          leftKeys.push(fieldRef(left.node.fields, l.field!));
+          rightKeys.push(fieldRef(right.node.fields, r.field! - n));
+          continue;
+        }
+      }
+      rest.push(part);
+    }
+    const restExpr = conjunction(rest);
+    const condition = restExpr === undefined ? undefined : compileExpression(restExpr, this.context(scope, 'ON'));
+    if (condition !== undefined && condition.type !== 'BOOLEAN' && condition.type !== 'ANY') this.problem(f.pos, `ON needs a BOOLEAN condition, got ${condition.type}`);
+    if (leftKeys.length === 0 && !scope.opaque) this.problem(f.pos, 'a join needs at least one equality between a column of each side in ON (e.g. a.id = b.id)');
+    if (f.joinType !== 'INNER' && f.joinType !== 'LEFT') this.problem(f.pos, `${f.joinType} JOIN is not supported yet: use INNER or LEFT`);
+    const nullableRight = f.joinType === 'LEFT';
+    const fields: Field[] = [...left.node.fields, ...right.node.fields].map((x) => ({ name: x.name, type: x.type }));
+    const node: PlanNode = {
+      kind: 'join',
+      joinType: f.joinType,
+      left: left.node,
+      right: right.node,
+      leftKeys,
+      rightKeys,
+      condition,
+      fields,
+      updating: left.node.updating || right.node.updating || nullableRight,
+    };
+    return { node, columns: columns.map((c) => ({ ...c, rowtime: undefined })), opaque: scope.opaque };
+  }
+
+  private planSelect(s: Select): PlanNode {
+    let scope = this.planFrom(s.from);
+    let where = s.where;
+    // A filter on the rank column of a Top-N subquery is the Top-N's limit.
+    if (where !== undefined) {
+      const limited = this.applyRankLimit(scope.node, where);
+      if (limited !== undefined) {
+        scope = { ...scope, node: limited.node };
+        where = limited.rest;
+      }
+    }
+    const rankItem = s.items.findIndex((i) => i.expr.kind === 'call' && i.expr.over !== undefined);
+    if (rankItem >= 0) return this.planRank(s, scope, where, rankItem);
+
+    const isAggregate = (e: Expr) => isAggregateCall(e, this.catalog.functions);
+    const aggregateCalls: Expr[] = [];
+    for (const item of s.items) if (item.expr.kind !== 'star') collectAggregates(item.expr, isAggregate, aggregateCalls);
+    if (s.having !== undefined) collectAggregates(s.having, isAggregate, aggregateCalls);
+    if (s.groupBy.length === 0 && aggregateCalls.length === 0) {
+      if (s.having !== undefined) this.problem(s.pos, 'HAVING needs GROUP BY or an aggregate');
+      return this.calc(s, scope, where, undefined);
+    }
+    const isWindowGroup =
+      scope.node.kind === 'windowTvf' &&
+      ['window_start', 'window_end'].every((w) => s.groupBy.some((g) => g.kind === 'column' && g.name === w));
+    return isWindowGroup ? this.planWindowAggregate(s, scope, where, aggregateCalls) : this.planGroupAggregate(s, scope, where, aggregateCalls);
+  }
+
+  /** Projection and filter: the select list over `scope` (after substitutions when aggregated). */
+  private calc(s: Select, scope: Scope, filter: Expr | undefined, substitute: ExpressionContext['substitute'], clause = 'the select list'): PlanNode {
+    const ctx = this.context(scope, clause, substitute);
+    const projections: Compiled[] = [];
+    const names: string[] = [];
+    for (const item of s.items) {
+      if (item.expr.kind === 'star') {
+        const star = item.expr;
+        const matched = scope.columns.map((c, i) => ({ c, i })).filter(({ c }) => star.table === undefined || c.qualifier === star.table);
+        if (star.table !== undefined && matched.length === 0 && !scope.opaque) this.problem(star.pos, `unknown table or alias '${star.table}' in ${star.table}.*`);
+        if (substitute !== undefined && !scope.opaque) this.problem(star.pos, 'SELECT * cannot be used with GROUP BY: list the grouped columns and aggregates');
+        for (const { c, i } of matched) {
+          projections.push(fieldRef(scope.node.fields, i));
+          names.push(c.name);
+        }
+        continue;
+      }
+      const compiled = compileExpression(item.expr, ctx);
+      projections.push(compiled);
+      names.push(item.alias ?? (item.expr.kind === 'column' ? item.expr.name : compiled.field !== undefined && substitute ? scope.node.fields[compiled.field].name : `EXPR$${projections.length - 1}`));
+    }
+    const condition = filter === undefined ? undefined : compileExpression(filter, this.context(scope, substitute ? 'HAVING' : 'WHERE', substitute));
+    if (condition !== undefined && condition.type !== 'BOOLEAN' && condition.type !== 'ANY' && condition.type !== 'NULL') {
+      this.problem((filter as { pos: SqlPosition }).pos, `${substitute ? 'HAVING' : 'WHERE'} needs a BOOLEAN condition but ${condition.text} is ${condition.type}`);
+    }
+    const input = scope.node;
+    const fields = uniqueNames(names).map((name, i) => ({
+      name,
+      type: projections[i].type,
+      // A time attribute survives a projection only as the same column of an append-only input.
+      rowtime: projections[i].rowtime && !input.updating ? true : undefined,
+    }));
+    return { kind: 'calc', input, projections, filter: condition, fields, updating: input.updating };
+  }
+
+  private compileAggregates(calls: readonly Expr[], scope: Scope, updatingInput: boolean, merging: boolean): { aggregates: AggregateCall[]; index: Map<string, number> } {
+    const aggregates: AggregateCall[] = [];
+    const index = new Map<string, number>();
+    for (const call of calls) {
+      if (call.kind !== 'call') continue;
+      const key = expressionKey(call);
+      if (index.has(key)) continue;
+      index.set(key, aggregates.length);
+      aggregates.push(this.compileAggregate(call, scope, updatingInput, merging));
+    }
+    return { aggregates, index };
+  }
+
+  private compileAggregate(call: Extract<Expr, { kind: 'call' }>, scope: Scope, updatingInput: boolean, merging: boolean): AggregateCall {
+    const ctx = this.context(scope, "an aggregate function's arguments");
+    const args = call.args.map((a) => compileExpression(a, ctx));
+    const text = `${call.name}(${call.distinct ? 'DISTINCT ' : ''}${call.star ? '*' : args.map((a) => a.text).join(', ')})`;
+    const fail = (message: string): AggregateCall => {
+      this.problem(call.pos, message);
+      return builtinAggregate('COUNT', [], false, text);
+    };
+    const udf = this.catalog.functions.get(call.name);
+    if (udf !== undefined && udf.kind === 'aggregate') {
+      if (updatingInput && udf.retract === undefined) return fail(`${call.name} has no retract method, which an aggregate over an updating input needs`);
+      if (merging && udf.merge === undefined) return fail(`${call.name} has no merge method, which SESSION windows need`);
+      return userAggregate(udf, args, text);
+    }
+    if (call.star && call.name !== 'COUNT') return fail(`${call.name}(*) is not valid: only COUNT takes *`);
+    if (call.distinct && call.name !== 'COUNT') return fail(`DISTINCT is supported in COUNT only`);
+    if (!call.star && args.length !== 1) return fail(`${call.name} takes one argument, got ${args.length}`);
+    const type: SqlType = args[0]?.type ?? 'INT';
+    if ((call.name === 'SUM' || call.name === 'AVG') && !isNumeric(type)) return fail(`${call.name} needs a number but ${args[0].text} is ${type}`);
+    if ((call.name === 'MIN' || call.name === 'MAX') && (type === 'INTERVAL' || type === 'BOOLEAN')) return fail(`${call.name} cannot order ${type} values`);
+    return builtinAggregate(call.name, args, call.distinct, text);
+  }
+
+  /** Group keys and aggregate calls read the aggregation's output; other columns are refused. */
+  private postAggregate(input: Scope, fields: readonly Field[], keys: ReadonlyMap<string, number>, keyFields: ReadonlyMap<number, number>, aggregates: ReadonlyMap<string, number>, aggregateOffset: number, extra: (e: Expr) => number | undefined): ExpressionContext['substitute'] {
+    return (e) => {
+      const key = expressionKey(e);
+      const k = keys.get(key);
+      if (k !== undefined) return fieldRef(fields, k);
+      const a = aggregates.get(key);
+      if (a !== undefined) return fieldRef(fields, aggregateOffset + a);
+      const x = extra(e);
+      if (x !== undefined) return fieldRef(fields, x);
+      if (e.kind === 'column') {
+        const probe: SqlProblem[] = [];
+        const c = compileExpression(e, { ...this.context(input, 'GROUP BY'), problems: probe });
+        if (c.field !== undefined && keyFields.has(c.field)) return fieldRef(fields, keyFields.get(c.field)!);
+        if (probe.length > 0) this.problems.push(...probe);
+        else if (!input.opaque) this.problem(e.pos, `column '${c.text}' must be in GROUP BY or inside an aggregate function`);
+        return { type: 'ANY', eval: () => null, text: c.text };
+      }
+      return undefined;
+    };
+  }
+
+  private planGroupAggregate(s: Select, scope: Scope, where: Expr | undefined, calls: readonly Expr[]): PlanNode {
+    let input = scope.node;
+    if (where !== undefined) {
+      input = this.calc({ ...s, items: [{ expr: { kind: 'star', pos: s.pos } }] }, scope, where, undefined);
+    }
+    const filtered: Scope = { ...scope, node: input };
+    const ctx = this.context(scope, 'GROUP BY');
+    const keys = s.groupBy.map((g) => compileExpression(g, ctx));
+    const { aggregates, index } = this.compileAggregates(calls, scope, input.updating, false);
+    const keyNames = uniqueNames(keys.map((k, i) => (k.field !== undefined ? scope.node.fields[k.field].name : `EXPR$${i}`)));
+    const fields: Field[] = [...keys.map((k, i) => ({ name: keyNames[i], type: k.type })), ...aggregates.map((a, i) => ({ name: `EXPR$${keys.length + i}`, type: a.type }))];
+    const node: PlanNode = { kind: 'groupAggregate', input, keys, aggregates, fields, updating: true };
+    const keyIndex = new Map(s.groupBy.map((g, i) => [expressionKey(g), i]));
+    const keyFields = new Map(keys.flatMap((k, i) => (k.field === undefined ? [] : [[k.field, i] as const])));
+    const substitute = this.postAggregate(filtered, fields, keyIndex, keyFields, index, keys.length, () => undefined);
+    return this.calc(s, { node, columns: fields, opaque: scope.opaque }, s.having, substitute);
+  }
+
+  private planWindowAggregate(s: Select, scope: Scope, where: Expr | undefined, calls: readonly Expr[]): PlanNode {
+    const tvf = scope.node as Extract<PlanNode, { kind: 'windowTvf' }>;
+    const inputScope: Scope = { node: tvf.input, columns: scope.columns.slice(0, tvf.input.fields.length), opaque: scope.opaque };
+    let input = tvf.input;
+    if (where !== undefined) {
+      const probe: SqlProblem[] = [];
+      const planner = new Planner(this.catalog, probe);
+      input = planner.calc({ ...s, items: [{ expr: { kind: 'star', pos: s.pos } }] }, inputScope, where, undefined);
+      if (probe.length > 0) {
+        const usesWindow = WINDOW_COLUMNS.some((w) => probe.some((p) => p.message.includes(`'${w}'`)));
+        if (usesWindow) this.problem((where as { pos: SqlPosition }).pos, 'WHERE before a window aggregation cannot use window_start, window_end or window_time: filter in an enclosing query');
+        else this.problems.push(...probe);
+      }
+    }
+    const groups = s.groupBy.filter((g) => !(g.kind === 'column' && WINDOW_COLUMNS.includes(g.name)));
+    const ctx = this.context(inputScope, 'GROUP BY');
+    const keys = groups.map((g) => compileExpression(g, ctx));
+    const merging = tvf.window.kind === 'SESSION';
+    const { aggregates, index } = this.compileAggregates(calls, inputScope, false, merging);
+    const keyNames = keys.map((k, i) => (k.field !== undefined ? tvf.input.fields[k.field].name : `EXPR$${i}`));
+    const fields: Field[] = [
+      ...keys.map((k, i) => ({ name: keyNames[i], type: k.type })),
+      { name: 'window_start', type: 'TIMESTAMP' },
+      { name: 'window_end', type: 'TIMESTAMP' },
+      { name: 'window_time', type: 'TIMESTAMP', rowtime: true },
+      ...aggregates.map((a, i) => ({ name: `EXPR$${keys.length + 3 + i}`, type: a.type })),
+    ];
+    const node: PlanNode = { kind: 'windowAggregate', input, window: tvf.window, timeField: tvf.timeField, keys, aggregates, fields, updating: false };
+    const keyIndex = new Map(groups.map((g, i) => [expressionKey(g), i]));
+    const keyFields = new Map(keys.flatMap((k, i) => (k.field === undefined ? [] : [[k.field, i] as const])));
+    const windowColumn = (e: Expr) => (e.kind === 'column' && WINDOW_COLUMNS.includes(e.name) ? keys.length + WINDOW_COLUMNS.indexOf(e.name) : undefined);
+    const substitute = this.postAggregate(inputScope, fields, keyIndex, keyFields, index, keys.length + 3, windowColumn);
+    return this.calc(s, { node, columns: fields, opaque: scope.opaque }, s.having, substitute);
+  }
+
+  /** `SELECT ..., ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) AS rownum FROM input`. */
+  private planRank(s: Select, scope: Scope, where: Expr | undefined, rankItem: number): PlanNode {
+    const item = s.items[rankItem];
+    const call = item.expr as Extract<Expr, { kind: 'call' }>;
+    const over = call.over!;
+    if (call.name !== 'ROW_NUMBER') this.problem(call.pos, `${call.name}() OVER is not supported: use ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) for Top-N`);
+    if (over.orderBy.length === 0) this.problem(call.pos, 'ROW_NUMBER() OVER (...) needs an ORDER BY');
+    if (s.groupBy.length > 0) this.problem(s.pos, 'ROW_NUMBER() cannot be combined with GROUP BY in one SELECT: aggregate in a subquery');
+    let input = scope.node;
+    if (where !== undefined) input = this.calc({ ...s, items: [{ expr: { kind: 'star', pos: s.pos } }] }, scope, where, undefined);
+    const ctx = this.context(scope, 'OVER');
+    const partitionKeys = over.partitionBy.map((p) => compileExpression(p, ctx));
+    const orderBy = over.orderBy.map((o) => ({ expr: compileExpression(o.expr, ctx), descending: o.descending }));
+    const windowStart = partitionKeys.find((k) => k.field !== undefined && input.fields[k.field].name === 'window_start');
+    const windowEnd = partitionKeys.find((k) => k.field !== undefined && input.fields[k.field].name === 'window_end');
+    if (input.updating) this.problem(call.pos, 'Top-N over an updating input is not supported yet: rank an append-only input');
+    const rankName = item.alias ?? 'rownum';
+    const rankFields: Field[] = [...input.fields.map((f) => ({ name: f.name, type: f.type })), { name: rankName, type: 'BIGINT' }];
+    const windowed = windowStart !== undefined && windowEnd !== undefined;
+    const rank: PlanNode = {
+      kind: 'rank',
+      input,
+      partitionKeys,
+      orderBy,
+      limit: undefined,
+      windowEnd: windowed ? windowEnd.field : undefined,
+      pos: call.pos,
+      fields: rankFields,
+      // A window Top-N emits each window's final ranking once; a continuous one updates it.
+      updating: !windowed,
+    };
+    const rankScope: Scope = { node: rank, columns: rankFields.map((f, i) => ({ ...f, qualifier: scope.columns[i]?.qualifier })), opaque: scope.opaque };
+    const rankRef = fieldRef(rankFields, rankFields.length - 1);
+    const items = s.items.map((it, i) => (i === rankItem ? { expr: { kind: 'column' as const, name: rankName, pos: call.pos }, alias: rankName } : it));
+    return this.calc({ ...s, items }, rankScope, undefined, (e) => (e === items[rankItem].expr ? rankRef : undefined));
+  }
+
+  /**
+   * When `node` is a Top-N (under its projection) without a limit and `where` bounds its rank
+   * column (rownum <= N, rownum < N, rownum = 1), the Top-N with that limit and what is left of `where`.
+   */
+  private applyRankLimit(node: PlanNode, where: Expr): { node: PlanNode; rest: Expr | undefined } | undefined {
+    if (node.kind !== 'calc' || node.input.kind !== 'rank' || node.input.limit !== undefined) return undefined;
+    const rank = node.input;
+    const rankField = node.projections.findIndex((p) => p.field === rank.fields.length - 1);
+    if (rankField < 0) return undefined;
+    const rankName = node.fields[rankField].name;
+    const parts = conjuncts(where);
+    for (const [i, part] of parts.entries()) {
+      if (part.kind !== 'binary' || part.left.kind !== 'column' || part.left.name !== rankName || part.right.kind !== 'literal' || typeof part.right.value !== 'number') continue;
+      const n = part.right.value;
+      const limit = part.op === '<=' ? n : part.op === '<' ? n - 1 : part.op === '=' && n === 1 ? 1 : undefined;
+      if (limit === undefined || limit < 1) continue;
+      const limited: PlanNode = { ...node, input: { ...rank, limit } };
+      return { node: limited, rest: conjunction(parts.filter((_, j) => j !== i)) };
+    }
+    return undefined;
+  }
+}

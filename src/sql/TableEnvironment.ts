@@ -1,0 +1,255 @@
+/**
+ * The entry point of SQL, with Flink's names: `TableEnvironment.create(env)`, then
+ * `executeSql` for CREATE TABLE / CREATE VIEW / INSERT INTO / EXPLAIN, `sqlQuery` for a
+ * SELECT, `fromDataStream` to query a stream. Every statement is checked before anything
+ * runs; a bad one throws a SqlValidationError listing each problem with its line and column.
+ *
+ * @example
+ * const tEnv = TableEnvironment.create(env);
+ * tEnv.executeSql(`CREATE TABLE clicks (user_name STRING, url STRING, ts TIMESTAMP(3),
+ *   WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('connector' = 'filesystem', 'path' = 'clicks.csv')`);
+ * const counts = tEnv.sqlQuery(`SELECT user_name, COUNT(*) AS n FROM clicks GROUP BY user_name`);
+ * const changes = await counts.toChangelogStream().executeAndCollect();
+ */
+import { DataStream } from '../api/DataStream';
+import { JobHandle, JobResult } from '../api/JobHandle';
+import { StreamEnvironment } from '../api/StreamEnvironment';
+import { Statement } from './ast';
+import { Catalog, createTableEntry, defineColumns, unknownTable } from './Catalog';
+import { Change } from './Change';
+import { explainPlan, PlanNode } from './logicalPlan';
+import { parseColumnList, parseStatement } from './parser';
+import { Planner } from './Planner';
+import { SqlProblem, SqlValidationError } from './SqlProblem';
+import { Table } from './Table';
+import { TableSource } from './tableConnectors';
+import { translate } from './translateToDataStream';
+import { Row, commonType } from './types';
+import { UserDefinedFunction } from './UserDefinedFunction';
+
+export interface TableEnvironmentOptions {
+  /**
+   * 'streaming' (default): updating results are changelogs. 'batch': over bounded inputs,
+   * aggregations and rankings emit only their final rows, at the end of the input.
+   */
+  readonly mode?: 'streaming' | 'batch';
+}
+
+/** What executeSql returns: for INSERT INTO the running job, for EXPLAIN the plan. */
+export interface TableResult {
+  readonly kind: 'ok' | 'job' | 'explain';
+  /** The job an INSERT INTO started. */
+  readonly jobHandle?: JobHandle;
+  /** The plan, for EXPLAIN. */
+  readonly explanation?: string;
+  /** Waits for the job of an INSERT INTO to end (immediately done for other statements). */
+  await(): Promise<JobResult | undefined>;
+  /** Prints the plan of an EXPLAIN (or OK). */
+  print(): void;
+}
+
+export class TableConfig {
+  /** @internal */
+  stateRetentionMs: number | undefined;
+  /**
+   * Drops the state of a group, ranking or join key idle for this long (Flink's
+   * table.exec.state.ttl): state stays bounded when keys come and go, at the cost of exact
+   * results for keys that come back after it.
+   */
+  setIdleStateRetention(ms: number): this {
+    if (!(ms > 0)) throw new RangeError('idle state retention must be a positive number of milliseconds');
+    this.stateRetentionMs = ms;
+    return this;
+  }
+}
+
+let anonymousTables = 0;
+
+export class TableEnvironment {
+  private readonly catalog = new Catalog();
+  private readonly config = new TableConfig();
+
+  private constructor(readonly env: StreamEnvironment, private readonly mode: 'streaming' | 'batch') {}
+
+  static create(env: StreamEnvironment, options: TableEnvironmentOptions = {}): TableEnvironment {
+    return new TableEnvironment(env, options.mode ?? 'streaming');
+  }
+
+  getConfig(): TableConfig {
+    return this.config;
+  }
+
+  /** Runs one statement: CREATE TABLE, CREATE [TEMPORARY] VIEW, INSERT INTO, EXPLAIN (or a SELECT, whose changes `await` collects). */
+  executeSql(sql: string): TableResult {
+    const statement = this.parse(sql);
+    switch (statement.kind) {
+      case 'createTable': {
+        const problems: SqlProblem[] = [];
+        if (this.catalog.has(statement.name)) problems.push({ ...statement.pos, message: `table '${statement.name}' already exists` });
+        const entry = createTableEntry(statement, problems, this.catalog.functions);
+        this.refuseIf(problems);
+        this.catalog.register(entry);
+        return done();
+      }
+      case 'createView': {
+        const problems: SqlProblem[] = [];
+        if (this.catalog.has(statement.name)) problems.push({ ...statement.pos, message: `table or view '${statement.name}' already exists` });
+        new Planner(this.catalog, problems).plan(statement.query);
+        this.refuseIf(problems);
+        this.catalog.register({ kind: 'view', name: statement.name, query: statement.query });
+        return done();
+      }
+      case 'insert': {
+        const { plan, write } = this.planInsert(statement);
+        write(this.translatePlan(plan));
+        const handle = this.env.execute(`insert-into_${statement.table}`);
+        return { kind: 'job', jobHandle: handle, await: () => handle.result, print: () => console.log(`job ${handle.jobName} started`) };
+      }
+      case 'query': {
+        const table = this.tableOf(this.planStatement(statement));
+        const collected = table.toChangelogStream().executeAndCollect();
+        return { kind: 'job', await: () => collected.then(() => undefined), print: () => void collected.then((rows) => rows.forEach((r) => console.log(`${r.kind}${JSON.stringify(r.row)}`))) };
+      }
+      case 'explain': {
+        const explanation = this.explainStatement(statement.statement);
+        return { kind: 'explain', explanation, await: async () => undefined, print: () => console.log(explanation) };
+      }
+    }
+  }
+
+  /** Plans a SELECT; the Table converts to a stream. */
+  sqlQuery(select: string): Table {
+    const statement = this.parse(select);
+    if (statement.kind !== 'query') {
+      throw new SqlValidationError([{ ...statement.pos, message: 'sqlQuery takes a SELECT (or UNION ALL) query; use executeSql for other statements' }]);
+    }
+    return this.tableOf(this.planStatement(statement));
+  }
+
+  /** The plan of a statement, as EXPLAIN prints it. */
+  explainSql(sql: string): string {
+    return this.explainStatement(this.parse(sql));
+  }
+
+  /**
+   * A table over a stream of objects: `schema` lists the columns as CREATE TABLE does, with
+   * computed columns and a WATERMARK, read from each record's properties of those names
+   * (a Date becomes a TIMESTAMP's epoch milliseconds).
+   *
+   * @example
+   * const bids = tEnv.fromDataStream(stream, "item STRING, price DOUBLE, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND");
+   */
+  fromDataStream<T extends object>(stream: DataStream<T>, schema: string): Table {
+    const parsed = parseColumnList(schema);
+    if (!parsed.ok) throw new SqlValidationError(parsed.problems);
+    const problems: SqlProblem[] = [];
+    const { physical, computed, fields, watermark } = defineColumns(parsed, problems, this.catalog.functions);
+    this.refuseIf(problems);
+    const names = physical.map((f) => f.name);
+    const source: TableSource = {
+      physical,
+      computed,
+      watermark,
+      open: () =>
+        stream
+          .map((record: T): Row => names.map((n) => {
+            const v = (record as Record<string, unknown>)[n];
+            return v instanceof Date ? v.getTime() : v === undefined ? null : v;
+          }))
+          .name('From DataStream'),
+    };
+    const name = `UnnamedTable$${anonymousTables++}`;
+    this.catalog.register({ kind: 'table', name, fields, source });
+    return new Table(this, { kind: 'scan', table: name, source, fields, updating: false }, name);
+  }
+
+  /** Registers a Table (from sqlQuery or fromDataStream) under a name other queries can use. */
+  createTemporaryView(name: string, table: Table): void {
+    this.catalog.register({ kind: 'plan', name, plan: table.plan });
+  }
+
+  /** Registers a user-defined scalar (ScalarFunction) or aggregate (SqlAggregateFunction) function. */
+  createTemporarySystemFunction(name: string, fn: UserDefinedFunction): void {
+    this.catalog.functions.set(name.toUpperCase(), fn);
+  }
+
+  /** @internal Adds the plan's operators to the environment's job graph. */
+  translatePlan(plan: PlanNode): DataStream<Change> {
+    return translate(plan, this.env, { batch: this.mode === 'batch', stateRetentionMs: this.config.stateRetentionMs });
+  }
+
+  private tableOf(plan: PlanNode): Table {
+    const name = `UnnamedTable$${anonymousTables++}`;
+    this.catalog.register({ kind: 'plan', name, plan });
+    return new Table(this, plan, name);
+  }
+
+  private parse(sql: string): Statement {
+    const parsed = parseStatement(sql);
+    if (!parsed.ok) throw new SqlValidationError(parsed.problems);
+    return parsed.statement;
+  }
+
+  private refuseIf(problems: readonly SqlProblem[]): void {
+    if (problems.length > 0) throw new SqlValidationError([...problems].sort((a, b) => a.line - b.line || a.column - b.column));
+  }
+
+  private planStatement(statement: Extract<Statement, { kind: 'query' }>): PlanNode {
+    const problems: SqlProblem[] = [];
+    const plan = new Planner(this.catalog, problems).plan(statement.query);
+    this.refuseIf(problems);
+    // In batch mode aggregations and rankings emit final rows only: the result is append-only
+    // unless a LEFT JOIN retracts its NULL-padded rows.
+    return this.mode === 'batch' && !hasLeftJoin(plan) ? { ...plan, updating: false } : plan;
+  }
+
+  private planInsert(statement: Extract<Statement, { kind: 'insert' }>): { plan: PlanNode; write: (stream: DataStream<Change>) => void } {
+    const problems: SqlProblem[] = [];
+    const plan = new Planner(this.catalog, problems).plan(statement.query);
+    const target = this.catalog.get(statement.table);
+    if (target === undefined) problems.push(unknownTable(this.catalog, statement.table, statement.pos));
+    else if (target.kind !== 'table' || target.sink === undefined) problems.push({ ...statement.pos, message: `'${statement.table}' cannot be written: it is ${target.kind === 'table' ? 'a source-only table' : 'a view'}` });
+    else if (plan.kind !== 'invalid') {
+      const sinkFields = target.fields;
+      if (sinkFields.length !== plan.fields.length) {
+        problems.push({ ...statement.pos, message: `INSERT INTO ${statement.table}: the query has ${plan.fields.length} columns but the table has ${sinkFields.length} (${sinkFields.map((f) => f.name).join(', ')})` });
+      } else {
+        plan.fields.forEach((f, i) => {
+          if (commonType(f.type, sinkFields[i].type) === undefined) {
+            problems.push({ ...statement.pos, message: `INSERT INTO ${statement.table}: column ${i + 1} is ${f.type} but '${sinkFields[i].name}' is ${sinkFields[i].type}` });
+          }
+        });
+      }
+      if (plan.updating && this.mode !== 'batch' && !target.sink.acceptsUpdates) {
+        problems.push({ ...statement.pos, message: `table '${statement.table}' takes only inserts, but the query produces updates (GROUP BY, LEFT JOIN, continuous Top-N): aggregate over a window, or write to a table whose connector takes changelogs (print, blackhole)` });
+      }
+    }
+    this.refuseIf(problems);
+    const sink = (target as Extract<typeof target, { kind: 'table' }>).sink!;
+    const fields = (target as Extract<typeof target, { kind: 'table' }>).fields;
+    return { plan, write: (stream) => sink.write(stream, fields) };
+  }
+
+  private explainStatement(statement: Statement): string {
+    switch (statement.kind) {
+      case 'query':
+        return explainPlan(this.planStatement(statement));
+      case 'insert': {
+        const { plan } = this.planInsert(statement);
+        return `Sink(table=[${statement.table}], fields=[${plan.fields.map((f) => f.name).join(', ')}])\n${explainPlan(plan, 1)}`;
+      }
+      default:
+        throw new SqlValidationError([{ ...statement.pos, message: 'EXPLAIN takes a SELECT or an INSERT INTO' }]);
+    }
+  }
+}
+
+function hasLeftJoin(node: PlanNode): boolean {
+  if (node.kind === 'join') return node.joinType === 'LEFT' || hasLeftJoin(node.left) || hasLeftJoin(node.right);
+  if (node.kind === 'union') return node.inputs.some(hasLeftJoin);
+  return 'input' in node ? hasLeftJoin(node.input) : false;
+}
+
+function done(): TableResult {
+  return { kind: 'ok', await: async () => undefined, print: () => console.log('OK') };
+}

@@ -1,0 +1,41 @@
+/**
+ * Functions users register from TypeScript and call from SQL:
+ *
+ * @example
+ * tEnv.createTemporarySystemFunction('DISCOUNT', ScalarFunction.of('DOUBLE', (price: number, pct: number) => price * (1 - pct / 100)));
+ * tEnv.createTemporarySystemFunction('WEIGHTED_AVG', new WeightedAvg()); // an SqlAggregateFunction
+ *
+ * Accumulators of aggregate functions are kept in keyed state, so they must be JSON values.
+ */
+import { SqlType } from './types';
+
+export class ScalarFunction {
+  readonly kind = 'scalar' as const;
+  constructor(
+    /** The SQL type of the result. */
+    readonly resultType: SqlType,
+    readonly evaluate: (...args: any[]) => unknown,
+    /** How many arguments the function takes; undefined: any number. */
+    readonly arity?: number,
+  ) {}
+  static of(resultType: SqlType, fn: (...args: any[]) => unknown): ScalarFunction {
+    return new ScalarFunction(resultType, fn, fn.length);
+  }
+}
+
+/**
+ * An aggregate as in Flink's table AggregateFunction: `accumulate` folds a row's arguments
+ * in; `retract` (optional) takes them out again, which an aggregate over an updating input needs.
+ */
+export abstract class SqlAggregateFunction<ACC = unknown, R = unknown> {
+  readonly kind = 'aggregate' as const;
+  abstract readonly resultType: SqlType;
+  abstract createAccumulator(): ACC;
+  abstract accumulate(acc: ACC, ...args: any[]): ACC;
+  retract?(acc: ACC, ...args: any[]): ACC;
+  /** Needed for SESSION windows, whose windows merge. */
+  merge?(a: ACC, b: ACC): ACC;
+  abstract getValue(acc: ACC): R;
+}
+
+export type UserDefinedFunction = ScalarFunction | SqlAggregateFunction<any, any>;

@@ -1,0 +1,98 @@
+/**
+ * The syntax tree the parser builds: statements, queries and expressions as written, each
+ * node with the position of its first token.
+ */
+import { SqlPosition } from './SqlProblem';
+
+export interface TypeName {
+  readonly name: string;
+  /** Precision/length as written, e.g. TIMESTAMP(3), VARCHAR(20). */
+  readonly args: readonly number[];
+  readonly pos: SqlPosition;
+}
+
+export type Expr =
+  | { readonly kind: 'literal'; readonly value: number | string | boolean | null; readonly pos: SqlPosition }
+  | { readonly kind: 'typedLiteral'; readonly type: 'TIMESTAMP' | 'DATE'; readonly text: string; readonly pos: SqlPosition }
+  | { readonly kind: 'interval'; readonly text: string; readonly unit: string; readonly pos: SqlPosition }
+  | { readonly kind: 'column'; readonly table?: string; readonly name: string; readonly pos: SqlPosition }
+  | { readonly kind: 'unary'; readonly op: '-' | 'NOT'; readonly arg: Expr; readonly pos: SqlPosition }
+  | { readonly kind: 'binary'; readonly op: string; readonly left: Expr; readonly right: Expr; readonly pos: SqlPosition }
+  | {
+      readonly kind: 'call';
+      readonly name: string;
+      readonly args: readonly Expr[];
+      readonly distinct: boolean;
+      /** COUNT(*) */
+      readonly star: boolean;
+      readonly over?: { readonly partitionBy: readonly Expr[]; readonly orderBy: readonly OrderItem[] };
+      readonly pos: SqlPosition;
+    }
+  | { readonly kind: 'case'; readonly operand?: Expr; readonly whens: readonly { when: Expr; then: Expr }[]; readonly otherwise?: Expr; readonly pos: SqlPosition }
+  | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeName; readonly pos: SqlPosition }
+  | { readonly kind: 'isNull'; readonly arg: Expr; readonly negated: boolean; readonly pos: SqlPosition }
+  | { readonly kind: 'between'; readonly arg: Expr; readonly low: Expr; readonly high: Expr; readonly negated: boolean; readonly pos: SqlPosition }
+  | { readonly kind: 'in'; readonly arg: Expr; readonly list: readonly Expr[]; readonly negated: boolean; readonly pos: SqlPosition }
+  | { readonly kind: 'like'; readonly arg: Expr; readonly pattern: Expr; readonly negated: boolean; readonly pos: SqlPosition }
+  | { readonly kind: 'extract'; readonly unit: string; readonly arg: Expr; readonly pos: SqlPosition };
+
+export interface OrderItem {
+  readonly expr: Expr;
+  readonly descending: boolean;
+}
+
+export interface SelectItem {
+  readonly expr: Expr | { readonly kind: 'star'; readonly table?: string; readonly pos: SqlPosition };
+  readonly alias?: string;
+}
+
+export type WindowFunctionName = 'TUMBLE' | 'HOP' | 'CUMULATE' | 'SESSION';
+
+export type FromItem =
+  | { readonly kind: 'table'; readonly name: string; readonly alias?: string; readonly pos: SqlPosition }
+  | { readonly kind: 'subquery'; readonly query: Query; readonly alias?: string; readonly pos: SqlPosition }
+  | {
+      readonly kind: 'windowTvf';
+      readonly fn: WindowFunctionName;
+      readonly input: FromItem;
+      readonly partitionBy: readonly Expr[];
+      readonly timeColumn: Expr;
+      readonly args: readonly Expr[];
+      readonly alias?: string;
+      readonly pos: SqlPosition;
+    }
+  | { readonly kind: 'join'; readonly joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL'; readonly left: FromItem; readonly right: FromItem; readonly on: Expr; readonly pos: SqlPosition };
+
+export interface Select {
+  readonly kind: 'select';
+  readonly items: readonly SelectItem[];
+  readonly from: FromItem;
+  readonly where?: Expr;
+  readonly groupBy: readonly Expr[];
+  readonly having?: Expr;
+  readonly pos: SqlPosition;
+}
+
+export type Query = Select | { readonly kind: 'unionAll'; readonly inputs: readonly Query[]; readonly pos: SqlPosition };
+
+export interface ColumnDefinition {
+  readonly name: string;
+  readonly pos: SqlPosition;
+  /** A physical column has a type; a computed one an expression. */
+  readonly type?: TypeName;
+  readonly computed?: Expr;
+}
+
+export type Statement =
+  | {
+      readonly kind: 'createTable';
+      readonly name: string;
+      readonly columns: readonly ColumnDefinition[];
+      readonly watermark?: { readonly column: string; readonly expr: Expr; readonly pos: SqlPosition };
+      readonly options: ReadonlyMap<string, { readonly value: string; readonly pos: SqlPosition }>;
+      readonly pos: SqlPosition;
+    }
+  | { readonly kind: 'createView'; readonly name: string; readonly query: Query; readonly pos: SqlPosition }
+  | { readonly kind: 'insert'; readonly table: string; readonly query: Query; readonly pos: SqlPosition }
+  | { readonly kind: 'query'; readonly query: Query; readonly pos: SqlPosition }
+  | { readonly kind: 'explain'; readonly statement: Statement; readonly pos: SqlPosition };

@@ -1,0 +1,122 @@
+/**
+ * The logical plan of a query: relational operators with their output columns and whether
+ * they produce an append-only stream or an updating one (a changelog). EXPLAIN prints it.
+ */
+import { AggregateCall } from './aggregates';
+import { Compiled } from './compileExpression';
+import { SqlPosition } from './SqlProblem';
+import type { TableSource } from './tableConnectors';
+import { Field } from './types';
+
+export type WindowSpec =
+  | { readonly kind: 'TUMBLE'; readonly sizeMs: number }
+  | { readonly kind: 'HOP'; readonly slideMs: number; readonly sizeMs: number }
+  | { readonly kind: 'CUMULATE'; readonly stepMs: number; readonly sizeMs: number }
+  | { readonly kind: 'SESSION'; readonly gapMs: number };
+
+interface Base {
+  readonly fields: readonly Field[];
+  /** The node emits updates and deletes, not only inserts. */
+  readonly updating: boolean;
+}
+
+export type PlanNode = Base &
+  (
+    | { readonly kind: 'scan'; readonly table: string; readonly source: TableSource }
+    | { readonly kind: 'calc'; readonly input: PlanNode; readonly projections: readonly Compiled[]; readonly filter?: Compiled }
+    | { readonly kind: 'windowTvf'; readonly input: PlanNode; readonly window: WindowSpec; readonly timeField: number }
+    | {
+        readonly kind: 'windowAggregate';
+        readonly input: PlanNode;
+        readonly window: WindowSpec;
+        readonly timeField: number;
+        /** Output: keys, then window_start, window_end, window_time, then aggregates. */
+        readonly keys: readonly Compiled[];
+        readonly aggregates: readonly AggregateCall[];
+      }
+    | { readonly kind: 'groupAggregate'; readonly input: PlanNode; readonly keys: readonly Compiled[]; readonly aggregates: readonly AggregateCall[] }
+    | {
+        readonly kind: 'rank';
+        readonly input: PlanNode;
+        readonly partitionKeys: readonly Compiled[];
+        readonly orderBy: readonly { readonly expr: Compiled; readonly descending: boolean }[];
+        /** Set by the filter on the rank column (rownum <= N); a rank without one is refused. */
+        readonly limit: number | undefined;
+        /** Index of window_end among the input fields: a window Top-N emits when its window closes. */
+        readonly windowEnd: number | undefined;
+        readonly pos: SqlPosition;
+      }
+    | { readonly kind: 'union'; readonly inputs: readonly PlanNode[] }
+    | {
+        readonly kind: 'join';
+        readonly joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL';
+        readonly left: PlanNode;
+        readonly right: PlanNode;
+        readonly leftKeys: readonly Compiled[];
+        readonly rightKeys: readonly Compiled[];
+        /** On the joined row (left fields then right fields). */
+        readonly condition?: Compiled;
+        /** Interval join: right time - left time within [lowerMs, upperMs]; state is dropped by watermark. */
+        readonly interval?: { readonly leftTime: number; readonly rightTime: number; readonly lowerMs: number; readonly upperMs: number };
+      }
+    | { readonly kind: 'invalid' }
+  );
+
+function describeWindow(w: WindowSpec): string {
+  switch (w.kind) {
+    case 'TUMBLE':
+      return `TUMBLE(size=${w.sizeMs}ms)`;
+    case 'HOP':
+      return `HOP(slide=${w.slideMs}ms, size=${w.sizeMs}ms)`;
+    case 'CUMULATE':
+      return `CUMULATE(step=${w.stepMs}ms, size=${w.sizeMs}ms)`;
+    case 'SESSION':
+      return `SESSION(gap=${w.gapMs}ms)`;
+  }
+}
+
+const names = (fields: readonly Field[]) => fields.map((f) => f.name).join(', ');
+
+function describeNode(node: PlanNode): string {
+  const mode = node.updating ? ' [changelog]' : '';
+  switch (node.kind) {
+    case 'scan':
+      return `TableSourceScan(table=[${node.table}], fields=[${names(node.fields)}]${node.source.watermark ? `, watermark=[${node.source.watermark.text}]` : ''})${mode}`;
+    case 'calc':
+      return `Calc(select=[${node.projections.map((p, i) => (p.text === node.fields[i].name ? p.text : `${p.text} AS ${node.fields[i].name}`)).join(', ')}]${node.filter ? `, where=[${node.filter.text}]` : ''})${mode}`;
+    case 'windowTvf':
+      return `WindowTableFunction(${describeWindow(node.window)}, time=[${node.input.fields[node.timeField].name}])${mode}`;
+    case 'windowAggregate':
+      return `WindowAggregate(${describeWindow(node.window)}, time=[${node.input.fields[node.timeField].name}], groupBy=[${node.keys.map((k) => k.text).join(', ')}], select=[${node.aggregates.map((a) => a.text).join(', ')}])${mode}`;
+    case 'groupAggregate':
+      return `GroupAggregate(groupBy=[${node.keys.map((k) => k.text).join(', ')}], select=[${node.aggregates.map((a) => a.text).join(', ')}])${mode}`;
+    case 'rank':
+      return `${node.windowEnd === undefined ? 'Rank' : 'WindowRank'}(partitionBy=[${node.partitionKeys.map((k) => k.text).join(', ')}], orderBy=[${node.orderBy.map((o) => `${o.expr.text} ${o.descending ? 'DESC' : 'ASC'}`).join(', ')}], rankRange=[1..${node.limit ?? '?'}])${mode}`;
+    case 'union':
+      return `Union(all=[true], fields=[${names(node.fields)}])${mode}`;
+    case 'join':
+      return `${node.interval ? 'IntervalJoin' : 'Join'}(joinType=[${node.joinType}], where=[${node.leftKeys.map((k, i) => `${k.text} = ${node.rightKeys[i].text}`).join(' AND ')}${node.condition ? ` AND ${node.condition.text}` : ''}]${node.interval ? `, interval=[${node.interval.lowerMs}ms, ${node.interval.upperMs}ms]` : ''})${mode}`;
+    case 'invalid':
+      return 'Invalid';
+  }
+}
+
+function inputsOf(node: PlanNode): readonly PlanNode[] {
+  switch (node.kind) {
+    case 'scan':
+    case 'invalid':
+      return [];
+    case 'union':
+      return node.inputs;
+    case 'join':
+      return [node.left, node.right];
+    default:
+      return [node.input];
+  }
+}
+
+/** The plan as an indented tree, the root first (as Flink's EXPLAIN prints it). */
+export function explainPlan(node: PlanNode, depth = 0): string {
+  const line = `${depth === 0 ? '' : `${'   '.repeat(depth - 1)}+- `}${describeNode(node)}`;
+  return [line, ...inputsOf(node).map((i) => explainPlan(i, depth + 1))].join('\n');
+}

@@ -1,0 +1,82 @@
+/**
+ * A regular join on equal keys: both inputs, tagged with their side, are keyed by the join key;
+ * each side's rows (with their multiplicity) stay in keyed state, and a change on one side is
+ * joined with the other side's rows. The joined row keeps the change's kind (an insert joins
+ * as inserts, a retraction retracts what it joined). LEFT JOIN also emits the left row padded
+ * with NULLs while it has no match, and retracts that row once a match arrives. State expires
+ * after the table environment's idle-state retention, when set.
+ */
+import { KeyedProcessContext, KeyedProcessFunction } from '../../api/ProcessFunction';
+import { RuntimeContext } from '../../api/RuntimeContext';
+import { Collector } from '../../api/functions';
+import { MapState } from '../../state/State';
+import { MapStateDescriptor } from '../../state/StateDescriptor';
+import { Serializers } from '../../state/Serializer';
+import { Change, RowKind, isAccumulate } from '../Change';
+import { Compiled } from '../compileExpression';
+import { Row } from '../types';
+import { withRetention } from './stateRetention';
+
+export interface SideChange {
+  readonly side: 0 | 1;
+  readonly change: Change;
+}
+
+/** A row on one side: how many times it is there and, on a LEFT JOIN's left, how many matches it has. */
+type Entry = [row: Row, count: number, matches: number];
+
+export class JoinFunction extends KeyedProcessFunction<string, SideChange, Change> {
+  private sides!: [MapState<string, Entry>, MapState<string, Entry>];
+
+  constructor(
+    private readonly leftJoin: boolean,
+    private readonly rightWidth: number,
+    private readonly condition: Compiled | undefined,
+    private readonly retentionMs: number | undefined,
+  ) {
+    super();
+  }
+
+  open(ctx: RuntimeContext): void {
+    const side = (name: string) => ctx.getMapState(withRetention(new MapStateDescriptor<string, Entry>(name, Serializers.string, Serializers.json()), this.retentionMs));
+    this.sides = [side('join-left'), side('join-right')];
+  }
+
+  private joined(left: Row, right: Row): Row | undefined {
+    const row = [...left, ...right];
+    return this.condition === undefined || this.condition.eval(row) === true ? row : undefined;
+  }
+
+  private padded(left: Row): Row {
+    return [...left, ...new Array(this.rightWidth).fill(null)];
+  }
+
+  processElement({ side, change }: SideChange, _ctx: KeyedProcessContext<string>, out: Collector<Change>): void {
+    const mine = this.sides[side];
+    const other = this.sides[1 - side];
+    const id = JSON.stringify(change.row);
+    const adding = isAccumulate(change.kind);
+    const emit = (kind: RowKind, row: Row, times: number) => {
+      for (let i = 0; i < times; i++) out.collect({ kind, row });
+    };
+    let matches = 0;
+    for (const [otherId, [otherRow, count, otherMatches]] of other.entries()) {
+      const row = side === 0 ? this.joined(change.row, otherRow) : this.joined(otherRow, change.row);
+      if (row === undefined) continue;
+      matches += count;
+      if (this.leftJoin && side === 1) {
+        // The left row gains or loses a match: swap its NULL-padded row in or out.
+        if (adding && otherMatches === 0) emit('-D', this.padded(otherRow), count);
+        const now = otherMatches + (adding ? 1 : -1);
+        other.put(otherId, [otherRow, count, now]);
+        emit(change.kind, row, count);
+        if (!adding && now === 0) emit('+I', this.padded(otherRow), count);
+      } else emit(change.kind, row, count);
+    }
+    if (this.leftJoin && side === 0 && matches === 0) emit(adding ? '+I' : '-D', this.padded(change.row), 1);
+    const current = mine.get(id);
+    const count = (current?.[1] ?? 0) + (adding ? 1 : -1);
+    if (count <= 0) mine.remove(id);
+    else mine.put(id, [change.row, count, side === 0 ? matches : 0]);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Window Top-N: per partition (which includes window_start and window_end), the window's rows
+ * wait in keyed state until the watermark passes the window's end; then the first N in order
+ * are emitted with their row number, once, and the state is dropped.
+ */
+import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../../api/ProcessFunction';
+import { RuntimeContext } from '../../api/RuntimeContext';
+import { Collector } from '../../api/functions';
+import { ListState } from '../../state/State';
+import { ListStateDescriptor } from '../../state/StateDescriptor';
+import { Serializers } from '../../state/Serializer';
+import { Change } from '../Change';
+import { Row } from '../types';
+import { RowComparator } from './rowOrder';
+
+export class WindowRankFunction extends KeyedProcessFunction<string, Change, Change> {
+  private rows!: ListState<Row>;
+
+  constructor(private readonly windowEnd: number, private readonly compare: RowComparator, private readonly limit: number) {
+    super();
+  }
+
+  open(ctx: RuntimeContext): void {
+    this.rows = ctx.getListState(new ListStateDescriptor<Row>('window-rank', Serializers.json()));
+  }
+
+  processElement(change: Change, ctx: KeyedProcessContext<string>, _out: Collector<Change>): void {
+    const fireAt = (change.row[this.windowEnd] as number) - 1;
+    // A row for a window already ranked is late: its ranking has been emitted.
+    if (ctx.timerService().currentWatermark() >= fireAt) return;
+    this.rows.add(change.row);
+    ctx.timerService().registerEventTimeTimer(fireAt);
+  }
+
+  onTimer(_timestamp: number, _ctx: OnTimerContext<string>, out: Collector<Change>): void {
+    const sorted = this.rows.get().sort(this.compare);
+    for (let i = 0; i < Math.min(this.limit, sorted.length); i++) out.collect({ kind: '+I', row: [...sorted[i], i + 1] });
+    this.rows.clear();
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Turns a logical plan into DataStream operators: scans are sources (with computed columns and
+ * watermarks), calcs are flatMaps, aggregations and rankings keyed process functions or event-
+ * time windows, joins a keyed function over both inputs. Keyed state, checkpoints and
+ * exactly-once therefore apply to SQL jobs as to any other job.
+ */
+import { DataStream } from '../api/DataStream';
+import { StreamEnvironment } from '../api/StreamEnvironment';
+import { Collector } from '../api/functions';
+import { AggregateFunction } from '../state/StateDescriptor';
+import { WatermarkStrategy } from '../time/WatermarkStrategy';
+import { ProcessWindowFunction, WindowContext } from '../windowing/ProcessWindowFunction';
+import { TimeWindow } from '../windowing/Window';
+import { EventTimeSessionWindows, SlidingEventTimeWindows, TumblingEventTimeWindows, WindowAssigner } from '../windowing/WindowAssigner';
+import { Accumulation } from './aggregates';
+import { Change } from './Change';
+import { Compiled } from './compileExpression';
+import { PlanNode, WindowSpec } from './logicalPlan';
+import { cumulativeEventTimeWindows } from './runtime/CumulativeEventTimeWindows';
+import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
+import { JoinFunction, SideChange } from './runtime/JoinFunction';
+import { RankFunction } from './runtime/RankFunction';
+import { rowComparator } from './runtime/rowOrder';
+import { WindowRankFunction } from './runtime/WindowRankFunction';
+import { Row } from './types';
+
+export interface TranslationOptions {
+  /** Batch: updating operators emit their final rows once, at the end of the (bounded) input. */
+  readonly batch: boolean;
+  /** Idle-state retention of aggregations, rankings and joins (Flink's table.exec.state.ttl). */
+  readonly stateRetentionMs: number | undefined;
+}
+
+export function windowAssigner(w: WindowSpec): WindowAssigner<TimeWindow> {
+  switch (w.kind) {
+    case 'TUMBLE':
+      return TumblingEventTimeWindows.of(w.sizeMs);
+    case 'HOP':
+      return SlidingEventTimeWindows.of(w.sizeMs, w.slideMs);
+    case 'CUMULATE':
+      return cumulativeEventTimeWindows(w.stepMs, w.sizeMs);
+    case 'SESSION':
+      return EventTimeSessionWindows.withGap(w.gapMs);
+  }
+}
+
+/** The text of a row's key: equal keys give equal text (JSON keeps 1 and '1' apart). */
+function keySelector(keys: readonly Compiled[]): (c: Change) => string {
+  if (keys.length === 0) return () => '';
+  if (keys.length === 1) {
+    const k = keys[0].eval;
+    return (c) => JSON.stringify(k(c.row));
+  }
+  return (c) => JSON.stringify(keys.map((k) => k.eval(c.row)));
+}
+
+interface WindowAccumulator {
+  keys: unknown[] | null;
+  accs: unknown[];
+}
+
+export function translate(node: PlanNode, env: StreamEnvironment, options: TranslationOptions): DataStream<Change> {
+  const input = (n: PlanNode) => translate(n, env, options);
+  switch (node.kind) {
+    case 'invalid':
+      throw new Error('an invalid plan cannot run (its problems were reported when it was planned)');
+    case 'scan': {
+      const { source } = node;
+      const computed = source.computed;
+      let stream = source
+        .open(env)
+        .map<Change>((row: Row) => ({ kind: '+I', row: computed.length === 0 ? row : [...row, ...computed.map((c) => c.eval(row))] }))
+        .name(`Scan ${node.table}`);
+      if (source.watermark !== undefined) {
+        const { field, delayMs } = source.watermark;
+        stream = stream
+          .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<Change>(delayMs).withTimestampAssigner((c) => c.row[field] as number))
+          .name(`Watermarks ${node.table}`);
+      }
+      return stream;
+    }
+    case 'calc': {
+      const { projections, filter } = node;
+      const width = projections.length;
+      const evals = projections.map((p) => p.eval);
+      const test = filter?.eval;
+      return input(node.input)
+        .flatMap<Change>((c: Change, out: Collector<Change>) => {
+          if (test !== undefined && test(c.row) !== true) return;
+          const row = new Array(width);
+          for (let i = 0; i < width; i++) row[i] = evals[i](c.row);
+          out.collect({ kind: c.kind, row });
+        })
+        .name('Calc');
+    }
+    case 'windowTvf': {
+      const assigner = windowAssigner(node.window);
+      const time = node.timeField;
+      return input(node.input)
+        .flatMap<Change>((c: Change, out: Collector<Change>) => {
+          for (const w of assigner.assignWindows(c.row[time] as number)) out.collect({ kind: c.kind, row: [...c.row, w.start, w.end, w.end - 1] });
+        })
+        .name(`WindowTableFunction ${node.window.kind}`);
+    }
+    case 'windowAggregate': {
+      const accumulations: Accumulation[] = node.aggregates.map((a) => a.accumulation(false));
+      const keys = node.keys.map((k) => k.eval);
+      const aggregate: AggregateFunction<Change, WindowAccumulator, WindowAccumulator> = {
+        createAccumulator: () => ({ keys: null, accs: accumulations.map((a) => a.create()) }),
+        add: (c, acc) => {
+          if (acc.keys === null) acc.keys = keys.map((k) => k(c.row));
+          for (let i = 0; i < accumulations.length; i++) acc.accs[i] = accumulations[i].add(acc.accs[i], c.row);
+          return acc;
+        },
+        merge: (a, b) => ({ keys: a.keys ?? b.keys, accs: accumulations.map((m, i) => m.merge(a.accs[i], b.accs[i])) }),
+        getResult: (acc) => acc,
+      };
+      class EmitWindowRow extends ProcessWindowFunction<WindowAccumulator, Change, string, TimeWindow> {
+        process(_key: string, ctx: WindowContext<TimeWindow>, [acc]: readonly WindowAccumulator[], out: Collector<Change>): void {
+          const { start, end } = ctx.window;
+          out.collect({ kind: '+I', row: [...(acc.keys ?? []), start, end, end - 1, ...accumulations.map((a, i) => a.result(acc.accs[i]))] });
+        }
+      }
+      return input(node.input)
+        .keyBy(keySelector(node.keys))
+        .window(windowAssigner(node.window))
+        .aggregate(aggregate, new EmitWindowRow())
+        .name(`WindowAggregate ${node.window.kind}`);
+    }
+    case 'groupAggregate':
+      return input(node.input)
+        .keyBy(keySelector(node.keys))
+        .process(new GroupAggregateFunction(node.keys, node.aggregates, { batch: options.batch, retentionMs: options.stateRetentionMs, retractingInput: node.input.updating }))
+        .name('GroupAggregate');
+    case 'rank': {
+      const compare = rowComparator(node.orderBy);
+      const limit = node.limit ?? 0;
+      const keyed = input(node.input).keyBy(keySelector(node.partitionKeys));
+      return node.windowEnd !== undefined
+        ? keyed.process(new WindowRankFunction(node.windowEnd, compare, limit)).name('WindowRank')
+        : keyed.process(new RankFunction(compare, limit, options.batch, options.stateRetentionMs)).name('Rank');
+    }
+    case 'union': {
+      const [first, ...rest] = node.inputs.map(input);
+      return rest.length === 0 ? first : first.union(...rest);
+    }
+    case 'join': {
+      const leftKey = keySelector(node.leftKeys);
+      const rightKey = keySelector(node.rightKeys);
+      const left = input(node.left).map<SideChange>((change: Change) => ({ side: 0, change }));
+      const right = input(node.right).map<SideChange>((change: Change) => ({ side: 1, change }));
+      return left
+        .union(right)
+        .keyBy((s: SideChange) => (s.side === 0 ? leftKey(s.change) : rightKey(s.change)))
+        .process(new JoinFunction(node.joinType === 'LEFT', node.right.fields.length, node.condition, options.stateRetentionMs))
+        .name(`Join ${node.joinType}`);
+    }
+  }
+}
