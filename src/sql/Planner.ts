@@ -283,16 +283,17 @@ export class Planner {
   }
 
   /** Projection and filter: the select list over `scope` (after substitutions when aggregated). */
-  private calc(s: Select, scope: Scope, filter: Expr | undefined, substitute: ExpressionContext['substitute'], clause = 'the select list'): PlanNode {
+  private calc(s: Select, scope: Scope, filter: Expr | undefined, substitute: ExpressionContext['substitute'], aggregated = substitute !== undefined, starWidth = scope.columns.length): PlanNode {
+    const clause = 'the select list';
     const ctx = this.context(scope, clause, substitute);
     const projections: Compiled[] = [];
     const names: string[] = [];
     for (const item of s.items) {
       if (item.expr.kind === 'star') {
         const star = item.expr;
-        const matched = scope.columns.map((c, i) => ({ c, i })).filter(({ c }) => star.table === undefined || c.qualifier === star.table);
+        const matched = scope.columns.slice(0, starWidth).map((c, i) => ({ c, i })).filter(({ c }) => star.table === undefined || c.qualifier === star.table);
         if (star.table !== undefined && matched.length === 0 && !scope.opaque) this.problem(star.pos, `unknown table or alias '${star.table}' in ${star.table}.*`);
-        if (substitute !== undefined && !scope.opaque) this.problem(star.pos, 'SELECT * cannot be used with GROUP BY: list the grouped columns and aggregates');
+        if (aggregated && !scope.opaque) this.problem(star.pos, 'SELECT * cannot be used with GROUP BY: list the grouped columns and aggregates');
         for (const { c, i } of matched) {
           projections.push(fieldRef(scope.node.fields, i));
           names.push(c.name);
@@ -301,11 +302,11 @@ export class Planner {
       }
       const compiled = compileExpression(item.expr, ctx);
       projections.push(compiled);
-      names.push(item.alias ?? (item.expr.kind === 'column' ? item.expr.name : compiled.field !== undefined && substitute ? scope.node.fields[compiled.field].name : `EXPR$${projections.length - 1}`));
+      names.push(item.alias ?? (item.expr.kind === 'column' ? item.expr.name : compiled.field !== undefined && aggregated ? scope.node.fields[compiled.field].name : `EXPR$${projections.length - 1}`));
     }
-    const condition = filter === undefined ? undefined : compileExpression(filter, this.context(scope, substitute ? 'HAVING' : 'WHERE', substitute));
+    const condition = filter === undefined ? undefined : compileExpression(filter, this.context(scope, aggregated ? 'HAVING' : 'WHERE', substitute));
     if (condition !== undefined && condition.type !== 'BOOLEAN' && condition.type !== 'ANY' && condition.type !== 'NULL') {
-      this.problem((filter as { pos: SqlPosition }).pos, `${substitute ? 'HAVING' : 'WHERE'} needs a BOOLEAN condition but ${condition.text} is ${condition.type}`);
+      this.problem((filter as { pos: SqlPosition }).pos, `${aggregated ? 'HAVING' : 'WHERE'} needs a BOOLEAN condition but ${condition.text} is ${condition.type}`);
     }
     const input = scope.node;
     const fields = uniqueNames(names).map((name, i) => ({
@@ -462,7 +463,7 @@ export class Planner {
     const rankScope: Scope = { node: rank, columns: rankFields.map((f, i) => ({ ...f, qualifier: scope.columns[i]?.qualifier })), opaque: scope.opaque };
     const rankRef = fieldRef(rankFields, rankFields.length - 1);
     const items = s.items.map((it, i) => (i === rankItem ? { expr: { kind: 'column' as const, name: rankName, pos: call.pos }, alias: rankName } : it));
-    return this.calc({ ...s, items }, rankScope, undefined, (e) => (e === items[rankItem].expr ? rankRef : undefined));
+    return this.calc({ ...s, items }, rankScope, undefined, (e) => (e === items[rankItem].expr ? rankRef : undefined), false, input.fields.length);
   }
 
   /**

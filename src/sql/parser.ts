@@ -291,9 +291,13 @@ class Parser {
       const input = this.tvfInput();
       const partitionBy: Expr[] = [];
       if (this.accept('PARTITION')) {
+        // One column, or several in parentheses: a comma here already separates arguments.
         this.expect('BY');
-        do partitionBy.push(this.expr());
-        while (this.accept(','));
+        if (this.accept('(')) {
+          do partitionBy.push(this.expr());
+          while (this.accept(','));
+          this.expect(')');
+        } else partitionBy.push(this.expr());
       }
       this.expect(',');
       this.expect('DESCRIPTOR');
