@@ -170,7 +170,7 @@ export class Planner {
     const inner = this.planFrom(f.input);
     const time = compileExpression(f.timeColumn, this.context(inner, 'DESCRIPTOR'));
     if (!inner.opaque && time.type !== 'ANY' && (time.field === undefined || !time.rowtime)) {
-      this.problem(f.pos, `DESCRIPTOR(${time.text}) must name a time attribute of the input (a column with WATERMARK FOR in its table)`);
+      this.problem((f.timeColumn as { pos: SqlPosition }).pos, `DESCRIPTOR(${time.text}) must name a time attribute of the input (a column with WATERMARK FOR in its table)`);
     }
     if (inner.node.updating) this.problem(f.pos, `${f.fn} needs an append-only input, but its input is updating (it comes from a GROUP BY or a join with retractions)`);
     const expected = { TUMBLE: ['size'], HOP: ['slide', 'size'], CUMULATE: ['step', 'size'], SESSION: ['gap'] }[f.fn];

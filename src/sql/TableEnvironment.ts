@@ -24,7 +24,7 @@ import { SqlProblem, SqlValidationError } from './SqlProblem';
 import { Table } from './Table';
 import { TableSource } from './tableConnectors';
 import { translate } from './translateToDataStream';
-import { Row, commonType } from './types';
+import { Row, isAssignable } from './types';
 import { UserDefinedFunction } from './UserDefinedFunction';
 
 export interface TableEnvironmentOptions {
@@ -215,7 +215,7 @@ export class TableEnvironment {
         problems.push({ ...statement.pos, message: `INSERT INTO ${statement.table}: the query has ${plan.fields.length} columns but the table has ${sinkFields.length} (${sinkFields.map((f) => f.name).join(', ')})` });
       } else {
         plan.fields.forEach((f, i) => {
-          if (commonType(f.type, sinkFields[i].type) === undefined) {
+          if (!isAssignable(f.type, sinkFields[i].type)) {
             problems.push({ ...statement.pos, message: `INSERT INTO ${statement.table}: column ${i + 1} is ${f.type} but '${sinkFields[i].name}' is ${sinkFields[i].type}` });
           }
         });

@@ -61,6 +61,17 @@ export function commonType(a: SqlType, b: SqlType): SqlType | undefined {
   return undefined;
 }
 
+const NUMERIC_WIDTH: Partial<Record<SqlType, number>> = { INT: 1, BIGINT: 2, DOUBLE: 3 };
+
+/** Whether a value of type `from` can be written to a column of type `to` without loss (INSERT INTO). */
+export function isAssignable(from: SqlType, to: SqlType): boolean {
+  if (from === to || from === 'NULL' || from === 'ANY' || to === 'ANY') return true;
+  const a = NUMERIC_WIDTH[from];
+  const b = NUMERIC_WIDTH[to];
+  if (a !== undefined && b !== undefined) return a <= b;
+  return from === 'DATE' && to === 'TIMESTAMP';
+}
+
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /** `yyyy-MM-dd HH:mm:ss.SSS` in UTC, as Flink prints TIMESTAMP(3). */

@@ -1,0 +1,113 @@
+import { expect } from 'chai';
+import { SqlProblem, SqlValidationError, StreamEnvironment, TableEnvironment } from '../../src';
+
+function tableEnv() {
+  const env = StreamEnvironment.create({ parallelism: 1 });
+  const tEnv = TableEnvironment.create(env);
+  tEnv.executeSql(`CREATE TABLE bids (
+    item STRING,
+    price DOUBLE,
+    bidder INT,
+    ts TIMESTAMP(3),
+    WATERMARK FOR ts AS ts - INTERVAL '1' SECOND
+  ) WITH ('connector' = 'datagen', 'number-of-rows' = '10')`);
+  tEnv.executeSql("CREATE TABLE out (item STRING, n BIGINT) WITH ('connector' = 'filesystem', 'path' = '/tmp/unused', 'format' = 'csv')");
+  return tEnv;
+}
+
+/** The problems a statement is refused with, as `line:column message`. */
+function refusal(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (e) {
+    expect(e).to.be.instanceOf(SqlValidationError);
+    return (e as SqlValidationError).problems.map((p: SqlProblem) => `${p.line}:${p.column} ${p.message}`);
+  }
+  throw new Error('the statement was accepted');
+}
+
+describe('sql: bad statements are refused before anything runs, every problem with its position', () => {
+  it('a syntax error names what was expected, where', () => {
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item,\n  FROM bids'))).to.deep.equal(["2:3 expected an expression but found 'FROM'"]);
+    expect(refusal(() => tableEnv().sqlQuery("SELECT item FROM bids WHERE price > 'x"))).to.deep.equal(['1:37 unterminated string literal']);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item FROM bids WHERE'))).to.deep.equal(['1:28 expected an expression but found the end of the statement']);
+    expect(refusal(() => tableEnv().executeSql('CREATE TABLE t (a INT) WITH (connector = datagen)'))).to.deep.equal(["1:30 expected an option name (a quoted string) but found 'connector'"]);
+  });
+
+  it('unknown table, column and function, and type mismatches, all listed at once', () => {
+    const problems = refusal(() =>
+      tableEnv().sqlQuery(`SELECT itme, PRICE_OF(item), price + item
+FROM bids
+WHERE bidder = 'anyone' AND UPPER(price) = 'X'`),
+    );
+    expect(problems).to.deep.equal([
+      '1:8 unknown column \'itme\' (columns in scope: item, price, bidder, ts)',
+      '1:14 unknown function PRICE_OF',
+      '1:36 + needs numbers (or a TIMESTAMP and an INTERVAL) but got DOUBLE + STRING',
+      "3:14 cannot compare bidder (INT) with 'anyone' (STRING)",
+      '3:29 UPPER takes a string; got UPPER(DOUBLE)',
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT * FROM bidz'))).to.deep.equal(["1:15 unknown table 'bidz' (known: bids, out)"]);
+  });
+
+  it('aggregation mistakes: a column outside GROUP BY, SUM of a string, an aggregate in WHERE', () => {
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item, bidder, SUM(item) FROM bids WHERE COUNT(*) > 1 GROUP BY item'))).to.deep.equal([
+      '1:14 column \'bidder\' must be in GROUP BY or inside an aggregate function',
+      '1:22 SUM needs a number but item is STRING',
+      '1:48 aggregate function COUNT is not allowed in WHERE',
+    ]);
+  });
+
+  it('window functions: the time column must be a time attribute, sizes must be intervals', () => {
+    expect(refusal(() => tableEnv().sqlQuery("SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(price), INTERVAL '10' SECOND)) GROUP BY window_start, window_end"))).to.deep.equal([
+      '1:72 DESCRIPTOR(price) must name a time attribute of the input (a column with WATERMARK FOR in its table)',
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery("SELECT * FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), 10, INTERVAL '1' FORTNIGHT))"))).to.deep.equal([
+      '1:53 the HOP slide must be a positive INTERVAL literal such as INTERVAL \'10\' SECOND, got 10',
+      '1:57 unsupported interval unit FORTNIGHT: use MILLISECOND, SECOND, MINUTE, HOUR, DAY',
+    ]);
+  });
+
+  it('unsupported constructs are refused with a hint', () => {
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item FROM bids ORDER BY price'))).to.deep.equal(['1:23 ORDER BY is supported only inside OVER (...) for Top-N; a stream has no final order']);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item FROM bids UNION SELECT item FROM bids'))).to.deep.equal(['1:23 only UNION ALL is supported (UNION without ALL would remove duplicates)']);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT *, ROW_NUMBER() OVER (ORDER BY price) AS r FROM bids'))).to.deep.equal([
+      '1:11 ROW_NUMBER() OVER (...) needs a filter on its result in the enclosing query (e.g. WHERE rownum <= 3)',
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT a.item FROM bids AS a FULL JOIN bids AS b ON a.item = b.item'))).to.deep.equal(['1:30 FULL JOIN is not supported yet: use INNER or LEFT']);
+  });
+
+  it('CREATE TABLE: unknown types, connectors and options, a bad watermark', () => {
+    expect(
+      refusal(() =>
+        tableEnv().executeSql(`CREATE TABLE t (
+  a INTEGR,
+  b STRING,
+  WATERMARK FOR b AS b - INTERVAL '1' SECOND
+) WITH ('connector' = 'datagen', 'rows' = '5')`),
+      ),
+    ).to.deep.equal([
+      '2:5 unknown type INTEGR (supported: TINYINT, SMALLINT, INT, INTEGER, BIGINT, FLOAT, REAL, DOUBLE, DECIMAL, DEC, NUMERIC, STRING, VARCHAR, CHAR, BOOLEAN, TIMESTAMP, TIMESTAMP_LTZ, DATE)',
+      "4:3 WATERMARK FOR needs a TIMESTAMP column, but 'b' is STRING",
+      "5:34 unknown option 'rows' for this connector (supported: 'number-of-rows', 'fields.<name>.kind' ('sequence' or 'random'), 'fields.<name>.start', 'fields.<name>.end', 'fields.<name>.min', 'fields.<name>.max', 'fields.<name>.length')",
+    ]);
+    expect(refusal(() => tableEnv().executeSql("CREATE TABLE t (a INT) WITH ('connector' = 'jdbc')"))).to.deep.equal([
+      "1:30 unknown connector 'jdbc': use datagen, filesystem, print, blackhole or kafka",
+    ]);
+  });
+
+  it('INSERT INTO: the target must exist and take the query\'s columns and changes', () => {
+    expect(refusal(() => tableEnv().executeSql('INSERT INTO nowhere SELECT item FROM bids'))).to.deep.equal(["1:1 unknown table 'nowhere' (known: bids, out)"]);
+    expect(refusal(() => tableEnv().executeSql('INSERT INTO out SELECT item, price FROM bids'))).to.deep.equal(["1:1 INSERT INTO out: column 2 is DOUBLE but 'n' is BIGINT"]);
+    expect(refusal(() => tableEnv().executeSql('INSERT INTO out SELECT item, COUNT(*) FROM bids GROUP BY item'))).to.deep.equal([
+      "1:1 table 'out' takes only inserts, but the query produces updates (GROUP BY, LEFT JOIN, continuous Top-N): aggregate over a window, or write to a table whose connector takes changelogs (print, blackhole)",
+    ]);
+  });
+
+  it('the error message lists every problem, one a line', () => {
+    expect(() => tableEnv().sqlQuery('SELECT x, y FROM bids')).to.throw(
+      SqlValidationError,
+      "the statement was refused:\n  - line 1, column 8: unknown column 'x' (columns in scope: item, price, bidder, ts)\n  - line 1, column 11: unknown column 'y' (columns in scope: item, price, bidder, ts)",
+    );
+  });
+});
