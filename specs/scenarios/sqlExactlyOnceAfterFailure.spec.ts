@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ChangelogRow, CollectSink, DataStream, StreamEnvironment, TableEnvironment } from '../../src';
+import { ChangelogRow, CollectSink, StreamEnvironment, TableEnvironment } from '../../src';
 import { foldChangelog, sortRows } from '../support/changelog';
 
 const EVENTS = 20_000;
@@ -26,9 +26,9 @@ async function runSql(sql: string, task: string | undefined, changelog: boolean)
   });
   tEnv.createTemporaryView('purchases', tEnv.fromDataStream(events, "user STRING, amount INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"));
   const table = tEnv.sqlQuery(sql);
-  const sink = new CollectSink<unknown>();
-  const stream: DataStream<unknown> = changelog ? table.toChangelogStream() : table.toDataStream();
-  stream.sinkTo(sink);
+  const sink = new CollectSink<object>();
+  if (changelog) table.toChangelogStream().sinkTo(sink);
+  else table.toDataStream().sinkTo(sink);
   const handle = env.execute('sql under failure');
   job = handle;
   const result = await handle;
