@@ -13,6 +13,7 @@ import {
   Serializers,
   SlidingEventTimeWindows,
   StreamEnvironment,
+  TableEnvironment,
   Time,
   TumblingEventTimeWindows,
   ValueState,
@@ -154,6 +155,20 @@ function windowedAverages(events: number, windows: WindowAssigner): Promise<Tall
   });
 }
 
+/** The same windowed averages written in SQL: a TUMBLE window aggregation planned onto the same window operator. */
+function sqlWindowedAverages(events: number): Promise<Tally> {
+  return runJob(2, (env, sink) => {
+    const tEnv = TableEnvironment.create(env);
+    const trades = env.fromGenerator(events, timedTrade);
+    tEnv.createTemporaryView('trades', tEnv.fromDataStream(trades, `account INT, amount DOUBLE, at TIMESTAMP(3), WATERMARK FOR at AS at - INTERVAL '${MAX_DELAY_MS}' MILLISECOND`));
+    tEnv
+      .sqlQuery(`SELECT AVG(amount) AS average FROM TABLE(TUMBLE(TABLE trades, DESCRIPTOR(at), INTERVAL '${WINDOW_SIZE_MS}' MILLISECOND)) GROUP BY account, window_start, window_end`)
+      .toDataStream()
+      .map((row) => row.average as number)
+      .sinkTo(sink);
+  });
+}
+
 export const benchmarks: readonly Benchmark[] = [
   {
     id: 'stateless',
@@ -236,5 +251,16 @@ export const benchmarks: readonly Benchmark[] = [
     aim: 1 / 25,
     sluice: (events) => windowedAverages(events, SlidingEventTimeWindows.of(Time.milliseconds(WINDOW_SIZE_MS), Time.milliseconds(WINDOW_SLIDE_MS))),
     baseline: async (events) => windowLoop(events, WINDOW_SIZE_MS, WINDOW_SLIDE_MS),
+  },
+  {
+    id: 'sql-window-tumbling',
+    sluiceName: 'SQL: TUMBLE 10 s, AVG per key, p=2',
+    baselineName: 'the same job written with the DataStream API',
+    parallelism: 2,
+    events: 1_500_000,
+    // The issue's aim: the SQL plan within 1.5 times of the hand-written one.
+    aim: 0.67,
+    sluice: (events) => sqlWindowedAverages(events),
+    baseline: (events) => windowedAverages(events, TumblingEventTimeWindows.of(Time.milliseconds(WINDOW_SIZE_MS))),
   },
 ];

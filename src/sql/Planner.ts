@@ -302,7 +302,7 @@ export class Planner {
       }
       const compiled = compileExpression(item.expr, ctx);
       projections.push(compiled);
-      names.push(item.alias ?? (item.expr.kind === 'column' ? item.expr.name : compiled.field !== undefined && aggregated ? scope.node.fields[compiled.field].name : `EXPR$${projections.length - 1}`));
+      names.push(item.alias ?? (item.expr.kind === 'column' ? item.expr.name : `EXPR$${projections.length - 1}`));
     }
     const condition = filter === undefined ? undefined : compileExpression(filter, this.context(scope, aggregated ? 'HAVING' : 'WHERE', substitute));
     if (condition !== undefined && condition.type !== 'BOOLEAN' && condition.type !== 'ANY' && condition.type !== 'NULL') {

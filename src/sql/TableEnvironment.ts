@@ -22,7 +22,8 @@ import { parseColumnList, parseStatement } from './parser';
 import { Planner } from './Planner';
 import { SqlProblem, SqlValidationError } from './SqlProblem';
 import { Table } from './Table';
-import { TableSource } from './tableConnectors';
+import { SqlDeadLetter, TableSource } from './tableConnectors';
+import { PrintSink } from '../connectors/PrintSink';
 import { translate } from './translateToDataStream';
 import { Row, isAssignable } from './types';
 import { UserDefinedFunction } from './UserDefinedFunction';
@@ -68,6 +69,8 @@ let anonymousTables = 0;
 export class TableEnvironment {
   private readonly catalog = new Catalog();
   private readonly config = new TableConfig();
+  /** Dead-letter streams of the sources translated since the last job started. */
+  private deadLetterStreams: DataStream<SqlDeadLetter>[] = [];
 
   private constructor(readonly env: StreamEnvironment, private readonly mode: 'streaming' | 'batch') {}
 
@@ -102,6 +105,9 @@ export class TableEnvironment {
       case 'insert': {
         const { plan, write } = this.planInsert(statement);
         write(this.translatePlan(plan));
+        if (this.deadLetterStreams.length > 0) {
+          this.deadLetters().sinkTo(new PrintSink<SqlDeadLetter>((line) => process.stderr.write(line))).name('Dead letters').setParallelism(1);
+        }
         const handle = this.env.execute(`insert-into_${statement.table}`);
         return { kind: 'job', jobHandle: handle, await: () => handle.result, print: () => console.log(`job ${handle.jobName} started`) };
       }
@@ -175,7 +181,23 @@ export class TableEnvironment {
 
   /** @internal Adds the plan's operators to the environment's job graph. */
   translatePlan(plan: PlanNode): DataStream<Change> {
-    return translate(plan, this.env, { batch: this.mode === 'batch', stateRetentionMs: this.config.stateRetentionMs });
+    return translate(plan, this.env, {
+      batch: this.mode === 'batch',
+      stateRetentionMs: this.config.stateRetentionMs,
+      deadLetters: (stream) => this.deadLetterStreams.push(stream),
+    });
+  }
+
+  /**
+   * The input that tables read so far (for the next job) could not decode, with the reason:
+   * take it before executing the job, e.g. `tEnv.deadLetters().sinkTo(...)`. INSERT INTO jobs
+   * write theirs to standard error.
+   */
+  deadLetters(): DataStream<SqlDeadLetter> {
+    const [first, ...rest] = this.deadLetterStreams;
+    if (first === undefined) throw new Error('no table that decodes text (filesystem, kafka) has been read yet: convert the query to a stream first');
+    this.deadLetterStreams = [];
+    return rest.length === 0 ? first : first.union(...rest);
   }
 
   private tableOf(plan: PlanNode): Table {

@@ -26,9 +26,12 @@ export interface TableSource {
   readonly physical: readonly Field[];
   readonly computed: readonly Compiled[];
   readonly watermark?: { readonly field: number; readonly delayMs: number; readonly text: string };
-  /** The physical rows. */
-  open(env: StreamEnvironment): DataStream<Row>;
+  /** The physical rows; text that fails to decode goes to `deadLetters` (see sqlDeadLetters). */
+  open(env: StreamEnvironment, deadLetters: DeadLetterOutlet): DataStream<Row>;
 }
+
+/** Where a source hands the dead-letter stream of its decoder. */
+export type DeadLetterOutlet = (stream: DataStream<SqlDeadLetter>) => void;
 
 export interface TableSink {
   readonly acceptsUpdates: boolean;
@@ -36,7 +39,7 @@ export interface TableSink {
 }
 
 export interface TableConnector {
-  readonly open?: (env: StreamEnvironment) => DataStream<Row>;
+  readonly open?: TableSource['open'];
   readonly sink?: TableSink;
 }
 
@@ -108,7 +111,7 @@ export function tableConnector(table: string, options: Options, physical: readon
       if (dir === undefined) problems.push({ ...at, message: "the filesystem connector needs 'path'" });
       const directory = dir ?? '';
       return {
-        open: (env) => decodeLines(table, filesystemLines(env, directory), format, physical),
+        open: (env, deadLetters) => decodeLines(table, filesystemLines(env, directory), format, physical, deadLetters),
         sink: {
           acceptsUpdates: false,
           write: (stream, fields) => void stream.sinkTo(new FileSink<Change>(directory, (c) => encodeRow(c.row, fields, format))).name(`Sink: ${table}`),
@@ -133,7 +136,7 @@ export function tableConnector(table: string, options: Options, physical: readon
       if (servers === undefined) problems.push({ ...at, message: "the kafka connector needs 'properties.bootstrap.servers'" });
       const brokers = (servers ?? '').split(',');
       return {
-        open: (env) =>
+        open: (env, deadLetters) =>
           decodeLines(
             table,
             env.fromKafka(
@@ -148,6 +151,7 @@ export function tableConnector(table: string, options: Options, physical: readon
             ),
             format,
             physical,
+            deadLetters,
           ),
         sink: {
           acceptsUpdates: false,
@@ -266,7 +270,7 @@ class LineDecoder extends ProcessFunction<string, Row> {
     const row = new Array(this.fields.length);
     for (let i = 0; i < this.fields.length; i++) {
       const v = decodeValue(values[i], this.fields[i].type);
-      if (v === undefined) return `column '${this.fields[i].name}': ${JSON.stringify(values[i])} is not a ${this.fields[i].type}`;
+      if (v === undefined) return `column '${this.fields[i].name}': ${JSON.stringify(values[i])} is not of type ${this.fields[i].type}`;
       row[i] = v;
     }
     out.collect(row);
@@ -274,8 +278,10 @@ class LineDecoder extends ProcessFunction<string, Row> {
   }
 }
 
-function decodeLines(table: string, lines: DataStream<string>, format: 'csv' | 'json', fields: readonly Field[]): DataStream<Row> {
-  return lines.process(new LineDecoder(table, format, fields)).name(`Decode ${table} (${format})`);
+function decodeLines(table: string, lines: DataStream<string>, format: 'csv' | 'json', fields: readonly Field[], deadLetters: DeadLetterOutlet): DataStream<Row> {
+  const decoded = lines.process(new LineDecoder(table, format, fields)).name(`Decode ${table} (${format})`);
+  deadLetters(decoded.getSideOutput(sqlDeadLetters));
+  return decoded;
 }
 
 /**

@@ -22,6 +22,7 @@ import { JoinFunction, SideChange } from './runtime/JoinFunction';
 import { RankFunction } from './runtime/RankFunction';
 import { rowComparator } from './runtime/rowOrder';
 import { WindowRankFunction } from './runtime/WindowRankFunction';
+import { DeadLetterOutlet } from './tableConnectors';
 import { Row } from './types';
 
 export interface TranslationOptions {
@@ -29,6 +30,8 @@ export interface TranslationOptions {
   readonly batch: boolean;
   /** Idle-state retention of aggregations, rankings and joins (Flink's table.exec.state.ttl). */
   readonly stateRetentionMs: number | undefined;
+  /** Receives the dead-letter stream of each source that decodes text. */
+  readonly deadLetters: DeadLetterOutlet;
 }
 
 export function windowAssigner(w: WindowSpec): WindowAssigner<TimeWindow> {
@@ -68,7 +71,7 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
       const { source } = node;
       const computed = source.computed;
       let stream = source
-        .open(env)
+        .open(env, options.deadLetters)
         .map<Change>((row: Row) => ({ kind: '+I', row: computed.length === 0 ? row : [...row, ...computed.map((c) => c.eval(row))] }))
         .name(`Scan ${node.table}`);
       if (source.watermark !== undefined) {
