@@ -10,6 +10,8 @@ export class KeyCursor {
   keyString = '';
   /** -1 until a key is set: writes are refused then. */
   keyGroup = -1;
+  /** Changes with every move, so a table can keep what it read for the current key until then. */
+  version = 0;
 
   constructor(private readonly range: KeyGroupRange, private readonly maxParallelism: number) {}
 
@@ -26,5 +28,6 @@ export class KeyCursor {
     this.key = key;
     this.keyString = keyString;
     this.keyGroup = keyGroup;
+    this.version++;
   }
 }

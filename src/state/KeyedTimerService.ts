@@ -22,6 +22,9 @@ export interface Timer {
 }
 
 export const TIMERS_STATE = '__timers';
+/** Namespaces whose timer ids are kept (see `ids`). */
+const TIMER_IDS_CACHED = 4096;
+const TIMES_CACHED_PER_NAMESPACE = 8;
 
 const timerId = (domain: TimeDomain, namespace: string, time: number) => `${domain === 'event' ? 'e' : 'p'}|${time}|${namespace}`;
 
@@ -33,6 +36,12 @@ export class KeyedTimerService {
   /** Processing time a Node timer is armed for; one at a time, for the earliest. */
   private armedFor = Infinity;
   private cancelArmed: (() => void) | undefined;
+  /**
+   * Timer ids by domain, namespace and time, reused: a window operator registers the same
+   * timer for every element of a window, and a fresh id string is hashed again on every
+   * lookup. Cleared when it grows past TIMER_IDS_CACHED; only a cache.
+   */
+  private readonly ids: Record<TimeDomain, Map<string, Map<number, string>>> = { event: new Map(), processing: new Map() };
 
   constructor(
     private readonly backend: KeyedStateBackend,
@@ -58,11 +67,27 @@ export class KeyedTimerService {
   }
 
   deleteEventTimeTimer(namespace: string, time: number): void {
-    this.registered.remove(timerId('event', namespace, time));
+    this.registered.remove(this.idOf('event', namespace, time));
   }
 
   deleteProcessingTimeTimer(namespace: string, time: number): void {
-    this.registered.remove(timerId('processing', namespace, time));
+    this.registered.remove(this.idOf('processing', namespace, time));
+  }
+
+  private idOf(domain: TimeDomain, namespace: string, time: number): string {
+    const ids = this.ids[domain];
+    let byTime = ids.get(namespace);
+    if (byTime === undefined) {
+      if (ids.size >= TIMER_IDS_CACHED) ids.clear();
+      ids.set(namespace, (byTime = new Map()));
+    }
+    let id = byTime.get(time);
+    if (id === undefined) {
+      // A window has one or two timer times; a process function's namespace has many.
+      if (byTime.size >= TIMES_CACHED_PER_NAMESPACE) byTime.clear();
+      byTime.set(time, (id = timerId(domain, namespace, time)));
+    }
+    return id;
   }
 
   /** Fires, in time order, every event-time timer at or before `watermark`. */
@@ -76,7 +101,7 @@ export class KeyedTimerService {
       // Timers must be found again after a restore, and fire outside any batch's prefetch.
       throw new Error('timers (and windows) need a state backend that lists the keys owning timers after a restore (keysOf)');
     }
-    const id = timerId(domain, namespace, time);
+    const id = this.idOf(domain, namespace, time);
     if (this.registered.contains(id)) return;
     this.registered.put(id, 1);
     (domain === 'event' ? this.event : this.processing).push({ key: this.backend.getCurrentKey(), namespace, time, domain });
@@ -86,7 +111,7 @@ export class KeyedTimerService {
     for (let next = queue.peek(); next !== undefined && next.time <= upTo; next = queue.peek()) {
       queue.pop();
       this.backend.setCurrentKey(next.key);
-      const id = timerId(next.domain, next.namespace, next.time);
+      const id = this.idOf(next.domain, next.namespace, next.time);
       // Deleted timers stay in the heap; the state says whether a timer still stands.
       if (!this.registered.contains(id)) continue;
       this.registered.remove(id);

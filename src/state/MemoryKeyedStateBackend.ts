@@ -17,21 +17,38 @@ import { TableStateAccess } from './keyedStates';
 class MemoryStateTable<V> implements StateTable<V> {
   /** keyGroup -> key text -> value. */
   readonly groups = new Map<number, Map<string, V>>();
+  /**
+   * The current key's value as last read or written, valid while the cursor's version is
+   * `cachedVersion`: a record's operator reads and writes the same state several times (a
+   * window's contents, its timers), and each lookup by key text costs.
+   */
+  private cachedVersion = -1;
+  private cachedValue: V | undefined;
   constructor(private readonly cursor: KeyCursor) {}
   get(): V | undefined {
-    return this.groups.get(this.cursor.keyGroup)?.get(this.cursor.keyString);
+    if (this.cachedVersion === this.cursor.version) return this.cachedValue;
+    const value = this.groups.get(this.cursor.keyGroup)?.get(this.cursor.keyString);
+    this.cachedVersion = this.cursor.version;
+    this.cachedValue = value;
+    return value;
   }
   put(value: V): void {
     if (this.cursor.keyGroup < 0) throw new Error('keyed state was written before a key was set: use keyed state only while processing a record of a keyed stream');
+    // Changed in place and put back (lists, maps): already stored.
+    if (this.cachedVersion === this.cursor.version && this.cachedValue === value) return;
     let group = this.groups.get(this.cursor.keyGroup);
     if (group === undefined) {
       group = new Map();
       this.groups.set(this.cursor.keyGroup, group);
     }
     group.set(this.cursor.keyString, value);
+    this.cachedVersion = this.cursor.version;
+    this.cachedValue = value;
   }
   remove(): void {
     this.groups.get(this.cursor.keyGroup)?.delete(this.cursor.keyString);
+    this.cachedVersion = this.cursor.version;
+    this.cachedValue = undefined;
   }
 }
 

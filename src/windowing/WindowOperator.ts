@@ -34,6 +34,9 @@ export interface WindowOperatorSpec<IN, ACC, OUT, KEY> {
   readonly sideOutputTags: readonly OutputTag<unknown>[];
 }
 
+/** Enough for every window open at once in ordinary jobs (a sliding window's slides times a few). */
+const INTERNED_WINDOWS = 1024;
+
 /** The window a session element ends up in, what it holds so far, and whether it existed before. */
 interface MergedSession {
   readonly window: TimeWindow;
@@ -57,6 +60,12 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
   private mergedWindows: readonly Window[] = [];
   private windowContext!: WindowContext<Window>;
   private triggerContext!: OnMergeContext;
+  /**
+   * Time windows by start, reused for every element of a window: state and timers are named by
+   * `window.id`, and looking up the same string again is cheap (its hash is kept), a fresh one
+   * per element is not. Cleared when it grows past INTERNED_WINDOWS; only a cache.
+   */
+  private readonly interned = new Map<number, TimeWindow>();
 
   constructor(private readonly spec: WindowOperatorSpec<IN, ACC, OUT, KEY>, keySelector: KeySelector<IN>) {
     super({}, keySelector);
@@ -123,6 +132,7 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
       throw new Error(`operator '${this.context.operatorName}': an event-time window needs timestamps; call assignTimestampsAndWatermarks(...) before it`);
     }
     let windows = this.spec.assigner.assignWindows(timestamp);
+    if (!this.spec.assigner.merging) windows = this.intern(windows);
     let merged: MergedSession | undefined;
     if (this.spec.assigner.merging) {
       merged = this.mergeSessions(windows[0] as TimeWindow);
@@ -142,6 +152,21 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
     if (!accepted && this.spec.lateDataTag !== undefined) this.out.collectSide(this.spec.lateDataTag.id, record);
     // The record's own timestamp again for whatever comes after in the chain.
     time.timestamp = recordTimestamp;
+  }
+
+  /** The same window objects as before for windows seen before (see `interned`). */
+  private intern(windows: Window[]): Window[] {
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i];
+      if (w.kind !== 'time') continue;
+      const known = this.interned.get(w.start);
+      if (known !== undefined && known.end === w.end) windows[i] = known;
+      else {
+        if (this.interned.size >= INTERNED_WINDOWS) this.interned.clear();
+        this.interned.set(w.start, w);
+      }
+    }
+    return windows;
   }
 
   /**
