@@ -60,6 +60,63 @@ function referenceFixedWindows(events: readonly Event[], windowsOf: (t: number) 
   return { emissions: emissions.sort(), late: late.sort((a, b) => a - b) };
 }
 
+/** A key's session as the reference keeps it: [start, end), its records, and when it fires next. */
+interface Session {
+  start: number;
+  end: number;
+  count: number;
+  /** The watermark that fires it (its max timestamp), or undefined once it fired. */
+  firesAt: number | undefined;
+}
+
+/**
+ * What Flink emits for event-time session windows with out-of-order records and allowed
+ * lateness, computed directly on intervals: a record opens [t, t + gap) and joins every
+ * session of its key it overlaps or touches; a session fires when the watermark passes its
+ * max timestamp (at once, when a record joins it after that: an update), and is gone once the
+ * watermark passes max timestamp + lateness. A record whose own session would be gone and
+ * that joins none goes to the late output.
+ */
+function referenceSessions(events: readonly Event[], gap: number, batchSize: number, bound: number, lateness: number) {
+  const arrival = watermarksAtArrival(events, batchSize, bound);
+  const emissions: Emission[] = [];
+  const late: number[] = [];
+  const sessions = new Map<string, Session[]>();
+  const advanceTo = (watermark: number) => {
+    for (const [key, open] of sessions) {
+      for (const s of open) {
+        if (s.firesAt !== undefined && s.firesAt <= watermark) {
+          emissions.push(emission(key, s.start, s.end, s.count));
+          s.firesAt = undefined;
+        }
+      }
+      sessions.set(key, open.filter((s) => s.end - 1 + lateness > watermark));
+    }
+  };
+  events.forEach((e, i) => {
+    const watermark = arrival[i];
+    advanceTo(watermark);
+    const open = sessions.get(e.key) ?? [];
+    const joined = open.filter((s) => s.start <= e.t + gap && s.end >= e.t);
+    const start = Math.min(e.t, ...joined.map((s) => s.start));
+    const end = Math.max(e.t + gap, ...joined.map((s) => s.end));
+    if (joined.length === 0 && end - 1 + lateness <= watermark) {
+      late.push(e.id);
+      return;
+    }
+    const unchanged = joined.length === 1 && joined[0].start === start && joined[0].end === end;
+    const session: Session = unchanged ? joined[0] : { start, end, count: joined.reduce((n, s) => n + s.count, 0), firesAt: end - 1 };
+    session.count++;
+    if (end - 1 <= watermark) {
+      emissions.push(emission(e.key, start, end, session.count));
+      session.firesAt = undefined;
+    }
+    sessions.set(e.key, [...open.filter((s) => !joined.includes(s)), session]);
+  });
+  advanceTo(Infinity);
+  return { emissions: emissions.sort(), late: late.sort((a, b) => a - b) };
+}
+
 async function run(backend: StateBackendUnderTest, events: readonly Event[], assigner: WindowAssigner<TimeWindow>, batchSize: number, bound: number, lateness: number) {
   const env = StreamEnvironment.create({ parallelism: 2, batchSize, ...backend.options() });
   const lateTag = new OutputTag<Event>('late');
@@ -103,6 +160,16 @@ describe('windowing: event-time windows against a reference computed from the in
           expect(actual).to.deep.equal(referenceFixedWindows(events, windowsOf, batchSize, bound, lateness));
         }),
         { numRuns: 60 },
+      );
+    });
+
+    it('session windows with disorder and allowed lateness: merges, updates within the lateness, and late records in the side output only', async () => {
+      await fc.assert(
+        fc.asyncProperty(streams, settings, fc.integer({ min: 1, max: 8 }), async (events, { batchSize, bound, lateness }, gap) => {
+          const actual = await run(backend, events, EventTimeSessionWindows.withGap(gap), batchSize, bound, lateness);
+          expect(actual).to.deep.equal(referenceSessions(events, gap, batchSize, bound, lateness));
+        }),
+        { numRuns: 80 },
       );
     });
 

@@ -1,15 +1,23 @@
 import { expect } from 'chai';
 import {
+  Collector,
   CollectSink,
+  CountEvictor,
   CountTrigger,
+  DataStream,
+  EventTimeSessionWindows,
   GlobalWindows,
+  KeyedStream,
+  ProcessWindowFunction,
   PurgingTrigger,
   Source,
   StreamEnvironment,
   Time,
+  TimeWindow,
   TumblingEventTimeWindows,
   SlidingEventTimeWindows,
   WatermarkStrategy,
+  WindowContext,
 } from '../../src';
 import { RecordingSink } from '../support/RecordingSink';
 import { StateBackendUnderTest, onEachStateBackend } from '../support/keyedBackends';
@@ -23,7 +31,26 @@ const VIEWS = 30_000;
 const view = (i: number): View => ({ page: `page-${(i * 7) % 13}`, at: i * 3 + ((i * 7919) % 11) });
 const countViews = { createAccumulator: () => 0, add: (_v: View, n: number) => n + 1, getResult: (n: number) => n, merge: (a: number, b: number) => a + b };
 
-async function pageCounts(backend: StateBackendUnderTest, crashAt: number | undefined): Promise<string[]> {
+/** The windows a run counts views in, and what each keeps in state. */
+type WindowsOf = (views: KeyedStream<View, string>) => DataStream<number>;
+
+/** Sliding windows keep an accumulator per window. */
+const slidingCounts: WindowsOf = (views) => views.window(SlidingEventTimeWindows.of(Time.milliseconds(300), Time.milliseconds(100))).aggregate(countViews);
+
+/** Session windows with an evictor keep their views (a list per window), merged as sessions grow. */
+const sessionsOfLastViews: WindowsOf = (views) =>
+  views
+    .window(EventTimeSessionWindows.withGap(Time.milliseconds(30)))
+    .evictor(CountEvictor.of(5))
+    .process(new SumOfLastViews());
+
+class SumOfLastViews extends ProcessWindowFunction<View, number, string, TimeWindow> {
+  process(_page: string, ctx: WindowContext<TimeWindow>, views: readonly View[], out: Collector<number>): void {
+    out.collect(ctx.window.start * 1000 + views.reduce((sum, v) => sum + (v.at % 97), 0));
+  }
+}
+
+async function pageCounts(backend: StateBackendUnderTest, crashAt: number | undefined, windowsOf: WindowsOf = slidingCounts): Promise<string[]> {
   const env = StreamEnvironment.create({ parallelism: 2, batchSize: 64, ...backend.options() });
   env.enableCheckpointing(5, 'exactly-once').setRestartStrategy({ type: 'fixed-delay', attempts: 5, delayMs: 0 });
   const sink = new CollectSink<string>();
@@ -33,17 +60,16 @@ async function pageCounts(backend: StateBackendUnderTest, crashAt: number | unde
     .fromGenerator(VIEWS, (i) => {
       if (i === crashAt && !crashed) {
         crashed = true;
-        job!.crashTask('Window Aggregate', 1);
+        job!.crashTask('Window ', 1);
       }
       return view(i);
     })
     .setParallelism(1)
     .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<View>(Time.milliseconds(20)).withTimestampAssigner((v) => v.at))
     .setParallelism(1)
-    .keyBy((v) => v.page)
-    .window(SlidingEventTimeWindows.of(Time.milliseconds(300), Time.milliseconds(100)))
-    .aggregate(countViews);
-  windowed.map((n) => String(n)).sinkTo(sink);
+    .keyBy((v) => v.page);
+  windowsOf(windowed)
+    .map((n) => String(n)).sinkTo(sink);
   const handle = env.execute('windows under failure');
   job = handle;
   const result = await handle;
@@ -58,6 +84,12 @@ describe('windowing: windows in flight across a failure (exactly-once)', functio
       const uninterrupted = await pageCounts(backend, undefined);
       expect(uninterrupted.length).to.be.greaterThan(1000);
       expect(await pageCounts(backend, VIEWS / 2)).to.deep.equal(uninterrupted);
+    });
+
+    it('session windows with an evictor (their views in state, merging) crashing mid-run give the results of an uninterrupted run', async () => {
+      const uninterrupted = await pageCounts(backend, undefined, sessionsOfLastViews);
+      expect(uninterrupted.length).to.be.greaterThan(100);
+      expect(await pageCounts(backend, VIEWS / 2, sessionsOfLastViews)).to.deep.equal(uninterrupted);
     });
   });
 });

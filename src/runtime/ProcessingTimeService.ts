@@ -40,12 +40,16 @@ export class TaskTimers implements ProcessingTimeService {
     };
   }
 
-  /** Runs every callback that is due, in time order. */
+  /**
+   * Runs every callback that is due, in time order. A callback for `time` is due once the
+   * clock is past it (as in Flink): a processing-time window ending at `time` + 1 must not
+   * fire while records of its last millisecond may still come, or it fires twice.
+   */
   fireDue(): void {
     this.armed = undefined;
     this.armedFor = Infinity;
     const now = Date.now();
-    while (this.entries.length > 0 && this.entries[0].time <= now) {
+    while (this.entries.length > 0 && this.entries[0].time < now) {
       const entry = this.entries.shift()!;
       if (!entry.cancelled) entry.callback(entry.time);
     }
@@ -59,7 +63,7 @@ export class TaskTimers implements ProcessingTimeService {
     if (this.armed !== undefined && this.armedFor <= next) return;
     if (this.armed !== undefined) clearTimeout(this.armed);
     this.armedFor = next;
-    this.armed = setTimeout(() => this.wake(), Math.max(0, next - Date.now()));
+    this.armed = setTimeout(() => this.wake(), Math.max(0, next - Date.now() + 1));
   }
 
   close(): void {
