@@ -78,3 +78,5 @@ export { SqlValidationError, SqlProblem, describeSqlProblem } from './sql/SqlPro
 export { ScalarFunction, SqlAggregateFunction } from './sql/UserDefinedFunction';
 export { SqlType } from './sql/types';
 export { SqlDeadLetter, sqlDeadLetters } from './sql/tableConnectors';
+export { AskGateway, AskGatewayOptions, AskGatewayStats, AskTimeoutError, AskRefusedError, Request, Reply, replyTo } from './connectors/AskGateway';
+export { Supervision, SupervisionStrategy, SupervisionDirective, SupervisionLimit, DeadLetter, supervisionDeadLetters } from './api/SupervisionStrategy';

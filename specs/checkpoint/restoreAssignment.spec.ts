@@ -14,6 +14,7 @@ const node = (uid: string, name = uid): ChainedNode => ({
   factory: undefined,
   keySelector: undefined,
   isSink: false,
+  supervision: undefined,
 });
 
 /** restoreFor reads only the plan's shape; the source itself is never called. */

@@ -21,6 +21,7 @@ import type { Window } from '../windowing/Window';
 import type { WindowAssigner } from '../windowing/WindowAssigner';
 import type { WindowedStream } from '../windowing/WindowedStream';
 import { OutputTag } from './OutputTag';
+import { SupervisionStrategy, supervisionDeadLetters } from './SupervisionStrategy';
 import { KeyedProcessFunction, ProcessFunction } from './ProcessFunction';
 import { FilterFunction, FlatMapFunction, MapFunction, instanceCopy } from './functions';
 import { FilterOperator } from './operators/FilterOperator';
@@ -41,6 +42,12 @@ function settingsOf(node: StreamNode) {
     },
     uid(s: string) {
       node.uid = s;
+    },
+    supervision(strategy: SupervisionStrategy) {
+      node.supervision = strategy;
+      if (strategy.directive === 'resume' && !node.sideOutputs.includes(supervisionDeadLetters.id)) {
+        node.sideOutputs = [...node.sideOutputs, supervisionDeadLetters.id];
+      }
     },
   };
 }
@@ -200,6 +207,15 @@ export class SingleOutputStream<T> extends DataStream<T> {
     settingsOf(this.node).uid(uid);
     return this;
   }
+  /**
+   * How this operator recovers when its user code throws (default: restart the job, as
+   * Flink). With `resume`, the failing records are on `getSideOutput(supervisionDeadLetters)`.
+   */
+  withSupervisionStrategy(strategy: SupervisionStrategy): this {
+    settingsOf(this.node).supervision(strategy);
+    return this;
+  }
+
   /** The records this operator's function wrote to `tag`. */
   getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
     return new DataStream<X>(this.env, [{ source: this.node.id, tag: tag.id, partitioning: undefined }]);
@@ -219,6 +235,11 @@ export class DataStreamSink {
   }
   uid(uid: string): this {
     settingsOf(this.node).uid(uid);
+    return this;
+  }
+  /** How the sink recovers when its writer throws (default: restart the job); see SupervisionStrategy. */
+  withSupervisionStrategy(strategy: SupervisionStrategy): this {
+    settingsOf(this.node).supervision(strategy);
     return this;
   }
 }

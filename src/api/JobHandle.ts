@@ -22,6 +22,8 @@ export interface JobResult {
   readonly durationMs: number;
   /** How many times the job was restarted after a failure. */
   readonly restarts: number;
+  /** How many times a task was restarted alone, under the restartTask supervision directive. */
+  readonly taskRestarts: number;
   /** Checkpoint figures at the end; undefined without checkpointing. */
   readonly checkpoints: CheckpointStats | undefined;
 }
@@ -34,7 +36,7 @@ export class JobHandle implements PromiseLike<JobResult> {
     const started = Date.now();
     this.result = run.outcome.then((o) => {
       if (o.status === 'failed') throw o.error ?? new Error(`job '${jobName}' failed`);
-      return { jobName, status: o.status, counters: o.counters, durationMs: Date.now() - started, restarts: o.restarts, checkpoints: o.checkpoints };
+      return { jobName, status: o.status, counters: o.counters, durationMs: Date.now() - started, restarts: o.restarts, taskRestarts: o.taskRestarts, checkpoints: o.checkpoints };
     });
   }
 

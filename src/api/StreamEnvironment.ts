@@ -22,6 +22,7 @@ import { ExecutionPlan } from '../graph/ExecutionPlan';
 import { JobGraphBuilder } from '../graph/JobGraphBuilder';
 import { buildExecutionPlan } from '../graph/buildExecutionPlan';
 import { InvalidTopologyError } from '../graph/TopologyProblem';
+import { supervisionProblems } from '../graph/supervisionProblems';
 import { Ref } from 'nact';
 import { JobRun, runJob } from '../runtime/runJob';
 import { MemoryKeyedStateBackend } from '../state/MemoryKeyedStateBackend';
@@ -101,7 +102,7 @@ export class StreamEnvironment {
       channelCapacity: this.config.channelCapacity,
       chaining: this.config.operatorChaining,
     });
-    const problems = [...this.graph.problems, ...(isLeft(plan) ? plan.left : [])];
+    const problems = [...this.graph.problems, ...(isLeft(plan) ? plan.left : []), ...supervisionProblems(this.graph.nodes, this.checkpointConfig?.mode)];
     if (problems.length > 0 || isLeft(plan)) throw new InvalidTopologyError(problems);
     return plan.right;
   }

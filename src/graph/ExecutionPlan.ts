@@ -7,6 +7,7 @@ import { Source } from '../connectors/Source';
 import { OperatorFactory } from '../runtime/StreamOperator';
 import { KeySelector, Partitioning } from './Partitioning';
 import { NodeId } from './StreamNode';
+import type { SupervisionStrategy } from '../api/SupervisionStrategy';
 
 export type TaskId = string & { readonly __brand: 'TaskId' };
 
@@ -19,6 +20,8 @@ export interface ChainedNode {
   readonly factory: OperatorFactory | undefined;
   readonly keySelector: KeySelector | undefined;
   readonly isSink: boolean;
+  /** How the operator recovers from a failure of its user code; undefined: restart the job. */
+  readonly supervision: SupervisionStrategy | undefined;
 }
 
 /** One end of a channel: a task and the index of the channel at that task. */

@@ -8,6 +8,7 @@ import { Source } from '../connectors/Source';
 import { OperatorFactory } from '../runtime/StreamOperator';
 import { KeySelector, Partitioning } from './Partitioning';
 import { TopologyProblem } from './TopologyProblem';
+import type { SupervisionStrategy } from '../api/SupervisionStrategy';
 
 export type NodeId = number & { readonly __brand: 'NodeId' };
 
@@ -29,13 +30,15 @@ export interface StreamNode {
   readonly role: NodeRole;
   readonly inputs: readonly StreamEdge[];
   /** Tags of the side outputs this operator may emit. */
-  readonly sideOutputs: readonly string[];
+  sideOutputs: readonly string[];
   name: string;
   uid: string | undefined;
   /** Undefined: the environment's parallelism (1 for a non-parallel source). */
   parallelism: number | undefined;
   /** Unless set, take the parallelism of the first input (an internal step such as tagging a join's side). */
   readonly followsInput?: boolean;
+  /** How the operator recovers from a failure of its user code; undefined: restart the job. */
+  supervision?: SupervisionStrategy;
   /** Problems found while the API built the node, reported with all others at execute. */
   readonly problems: TopologyProblem[];
 }

@@ -11,7 +11,8 @@ export type TopologyProblem =
   | { readonly _tag: 'KeyedFunctionOnNonKeyedStream'; readonly operator: string }
   | { readonly _tag: 'DuplicateUid'; readonly uid: string; readonly operators: readonly string[] }
   | { readonly _tag: 'ForeignStream'; readonly operator: string }
-  | { readonly _tag: 'InvalidSetting'; readonly operator: string; readonly setting: string; readonly reason: string };
+  | { readonly _tag: 'InvalidSetting'; readonly operator: string; readonly setting: string; readonly reason: string }
+  | { readonly _tag: 'InvalidSupervision'; readonly operator: string; readonly strategy: string; readonly reason: string };
 
 export function describeProblem(p: TopologyProblem): string {
   switch (p._tag) {
@@ -35,6 +36,8 @@ export function describeProblem(p: TopologyProblem): string {
       return `operator '${p.operator}': a stream from another StreamEnvironment cannot be combined with this one`;
     case 'InvalidSetting':
       return `operator '${p.operator}': ${p.setting} ${p.reason}`;
+    case 'InvalidSupervision':
+      return `operator '${p.operator}': supervision strategy ${p.strategy}: ${p.reason}`;
   }
 }
 

@@ -140,6 +140,7 @@ export function buildExecutionPlan(nodes: readonly StreamNode[], settings: PlanS
       factory: n.role.kind === 'source' ? undefined : n.role.factory,
       keySelector: n.role.kind === 'operator' ? n.role.keySelector : undefined,
       isSink: n.role.kind === 'sink',
+      supervision: n.supervision,
     }));
     const head = v.nodes[0];
     for (let i = 0; i < v.parallelism; i++) {

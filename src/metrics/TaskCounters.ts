@@ -6,6 +6,8 @@
 export interface OperatorCounters {
   recordsIn: number;
   recordsOut: number;
+  /** Records skipped under the resume supervision directive; present only when some were. */
+  deadLetters?: number;
 }
 
 /** One task's counters, by operator name. */
@@ -26,6 +28,7 @@ export function sumCounters(tasks: readonly TaskCounters[]): JobCounters {
       const acc = (operators[name] ??= { recordsIn: 0, recordsOut: 0 });
       acc.recordsIn += c.recordsIn;
       acc.recordsOut += c.recordsOut;
+      if (c.deadLetters !== undefined) acc.deadLetters = (acc.deadLetters ?? 0) + c.deadLetters;
     }
   }
   return { operators };

@@ -9,10 +9,15 @@ import { OperatorCounters } from '../metrics/TaskCounters';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { OperatorStateSnapshot, OperatorStateStore } from '../state/OperatorStateStore';
 import { OperatorContext, Output, StreamOperator } from './StreamOperator';
-import { userFunctionFailed } from './UserFunctionFailed';
+import { UserFunctionFailed, userFunctionFailed } from './UserFunctionFailed';
+import { DeadLetter, supervisionDeadLetters, withinLimit } from '../api/SupervisionStrategy';
 
 class Link implements Output<unknown> {
   recordsIn = 0;
+  /** Records skipped under the resume directive, each sent to the dead-letter output. */
+  deadLetters = 0;
+  /** When this operator's recent resumes happened, for its supervision limit. */
+  private readonly resumes: number[] = [];
   readonly state = new OperatorStateStore();
   /** Where this operator's output goes: the next link, or the gate. */
   downstream!: Output<unknown>;
@@ -22,8 +27,23 @@ class Link implements Output<unknown> {
     try {
       this.operator.processElement(record);
     } catch (e) {
-      throw userFunctionFailed(this.node.name, this.instance, record, e);
+      const failure = userFunctionFailed(this.node.name, this.instance, record, e);
+      // A failure of an operator further down the chain passes through: it is that operator's to supervise.
+      failure.operatorUid ??= this.node.uid;
+      if (failure.operatorUid === this.node.uid && this.resumed(failure)) return;
+      throw failure;
     }
+  }
+
+  /** Under `resume`, within its limit: the record goes to the dead-letter output and the operator goes on. */
+  private resumed(failure: UserFunctionFailed): boolean {
+    const strategy = this.node.supervision;
+    if (strategy?.directive !== 'resume' || !withinLimit(strategy.limit, this.resumes, Date.now())) return false;
+    this.deadLetters++;
+    const cause = failure.cause;
+    const letter: DeadLetter = { operator: this.node.name, instance: this.instance, record: failure.record, reason: cause instanceof Error ? cause.message : String(cause) };
+    this.downstream.collectSide(supervisionDeadLetters.id, letter);
+    return true;
   }
   /** Side outputs of an operator inside a chain have no consumer: the planner ends a chain at any consumed side output. */
   collectSide(): void {}
@@ -124,7 +144,7 @@ export class OperatorChain {
     const out: Record<string, OperatorCounters> = {};
     this.links.forEach((link, i) => {
       const recordsOut = i + 1 < this.links.length ? this.links[i + 1].recordsIn : link.node.isSink ? 0 : this.tail.recordsOut;
-      out[link.node.name] = { recordsIn: link.recordsIn, recordsOut };
+      out[link.node.name] = link.deadLetters > 0 ? { recordsIn: link.recordsIn, recordsOut, deadLetters: link.deadLetters } : { recordsIn: link.recordsIn, recordsOut };
     });
     return out;
   }
@@ -133,7 +153,9 @@ export class OperatorChain {
     try {
       await f();
     } catch (e) {
-      throw userFunctionFailed(link.node.name, this.instance, undefined, e, phase);
+      const failure = userFunctionFailed(link.node.name, this.instance, undefined, e, phase);
+      failure.operatorUid ??= link.node.uid;
+      throw failure;
     }
   }
 }

@@ -29,7 +29,8 @@ export interface Buffered {
 }
 
 interface Channel {
-  readonly ref: TaskRef;
+  /** Changes only when the consumer task is restarted alone (restartTask). */
+  ref: TaskRef;
   /** The channel's index at the consumer. */
   readonly remote: number;
   credits: number;
@@ -78,6 +79,15 @@ export class OutputGate implements Output<unknown> {
       if (edge.tag === undefined) this.main.push(route);
       else this.side.set(edge.tag, [...(this.side.get(edge.tag) ?? []), route]);
     }
+  }
+
+  /**
+   * The consumer on `channel` was restarted alone: send to its successor, which grants its own
+   * credit; what the predecessor was granted is void. Records still buffered here go to the successor.
+   */
+  replaceConsumer(channel: number, ref: TaskRef): void {
+    this.channels[channel].ref = ref;
+    this.channels[channel].credits = 0;
   }
 
   collect(record: unknown): void {

@@ -44,6 +44,8 @@ export interface TaskDeps {
   readonly task: TaskPlan;
   /** Which deployment of the job this task belongs to; messages of older attempts are ignored. */
   readonly attempt: number;
+  /** How many times this task was restarted alone within the attempt (restartTask); 0 at first. */
+  readonly incarnation?: number;
   readonly master: MasterRef;
   readonly coordinator: CoordinatorRef | undefined;
   readonly checkpointing: CheckpointingMode | undefined;
@@ -155,6 +157,8 @@ export class Task {
       case 'demand':
         this.gate!.grant(msg.channel, msg.credits);
         return this.resume();
+      case 'task.peerReplaced':
+        return this.peerReplaced(msg.side, msg.channel, msg.ref);
       case 'source.poll':
         this.pollScheduled = false;
         return this.poll();
@@ -213,6 +217,26 @@ export class Task {
     this.phase = 'running';
     for (const input of this.inputs) dispatch(input.ref!, { type: 'demand', channel: input.remote, credits: plan.channelCapacity });
     if (this.reader !== undefined) this.schedulePoll();
+  }
+
+  /**
+   * A peer was restarted alone. A consumer's successor grants its own credit. A producer's
+   * successor gets credit for what this task's queue on that channel does not hold already,
+   * so records in flight stay under the channel's capacity.
+   */
+  private peerReplaced(side: 'input' | 'output', channel: number, ref: TaskRef): void | Promise<void> {
+    if (side === 'output') {
+      this.gate?.replaceConsumer(channel, ref);
+      return;
+    }
+    const input = this.inputs[channel];
+    input.ref = ref;
+    input.consumed = 0;
+    if (this.phase !== 'running' || input.ended) return;
+    let queued = 0;
+    for (const item of input.queue) if (item.type === 'records') queued += item.records.length;
+    const credits = this.deps.plan.channelCapacity - queued;
+    if (credits > 0) dispatch(ref, { type: 'demand', channel: input.remote, credits });
   }
 
   private contextFor(node: ChainedNode, operatorState: OperatorContext['operatorState']): OperatorContext {

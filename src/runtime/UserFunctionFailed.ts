@@ -16,6 +16,8 @@ function describeRecord(record: unknown): string {
 
 export class UserFunctionFailed extends Error {
   readonly _tag = 'UserFunctionFailed';
+  /** @internal The uid of the operator whose code failed, set where the chain knows it; its supervision strategy applies. */
+  operatorUid: string | undefined;
   constructor(
     readonly operator: string,
     /** The parallel instance (0-based) that ran the function. */

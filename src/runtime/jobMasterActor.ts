@@ -8,7 +8,7 @@ import { Ref, dispatch, spawn, stop } from 'nact';
 import { ask } from './ask';
 import { isLeft } from 'fp-ts/Either';
 import { createActor } from 'xstate';
-import { ExecutionPlan, TaskId } from '../graph/ExecutionPlan';
+import { ExecutionPlan, TaskId, TaskPlan } from '../graph/ExecutionPlan';
 import { JobCounters, TaskCounters, sumCounters } from '../metrics/TaskCounters';
 import { CheckpointConfig } from '../checkpoint/CheckpointConfig';
 import { CheckpointStore } from '../checkpoint/CheckpointStore';
@@ -17,7 +17,9 @@ import { RestartStrategy, decideRestart } from '../checkpoint/RestartStrategy';
 import { CheckpointStats, CoordinatorMsg, CoordinatorRef } from '../checkpoint/coordinatorProtocol';
 import { spawnCoordinator } from '../checkpoint/coordinatorActor';
 import { restoreFor } from '../checkpoint/restoreAssignment';
-import { KeyedStateBackendFactory } from './Task';
+import { KeyedStateBackendFactory, TaskDeps } from './Task';
+import { SupervisionStrategy, withinLimit } from '../api/SupervisionStrategy';
+import { UserFunctionFailed } from './UserFunctionFailed';
 import { JobStatus, jobLifecycle } from './jobLifecycle';
 import { MasterMsg, MasterRef, TaskDrained, TaskFinished, TaskMsg, TaskRef } from './protocol';
 import { spawnTask } from './taskActor';
@@ -29,6 +31,8 @@ export interface JobOutcome {
   readonly counters: JobCounters;
   /** How many times the job was restarted after a failure. */
   readonly restarts: number;
+  /** How many times a task was restarted alone (restartTask supervision). */
+  readonly taskRestarts: number;
   /** Checkpoint figures at the end; undefined without checkpointing. */
   readonly checkpoints: CheckpointStats | undefined;
 }
@@ -64,6 +68,14 @@ class JobMaster {
   /** Times of failures that led to restarts, for the restart strategy. */
   private readonly failures: number[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Tasks that failed under restartTask and are closing; each is respawned once closed. */
+  private restartingTasks = new Set<TaskId>();
+  /** Times of each task's restarts alone, for its supervision limit. */
+  private readonly taskRestartTimes = new Map<TaskId, number[]>();
+  /** Restarts of each task alone in the current attempt, which its actor name carries. */
+  private incarnations = new Map<TaskId, number>();
+  /** Tasks restarted alone over the job's life. */
+  private taskRestarts = 0;
   private checkpointStats: CheckpointStats | undefined;
 
   constructor(private readonly deps: JobMasterDeps, private readonly self: MasterRef) {
@@ -92,6 +104,8 @@ class JobMaster {
         this.stopTasks();
         return;
       case 'task.failed':
+        if (msg.attempt === this.attempt) this.taskFailed(msg.task, msg.error);
+        return;
       case 'job.failure':
         if (msg.attempt === this.attempt) this.failed(msg.error);
         return;
@@ -103,6 +117,7 @@ class JobMaster {
         return;
       case 'task.closed':
         if (msg.attempt !== this.attempt) return;
+        if (this.restartingTasks.delete(msg.task)) return this.restartTask(msg.task);
         this.closed.add(msg.task);
         if (this.closed.size === this.tasks.size) return this.allClosed();
         return;
@@ -176,27 +191,10 @@ class JobMaster {
     this.drained = new Map();
     this.finished = new Map();
     this.closed = new Set();
+    this.restartingTasks = new Set();
+    this.incarnations = new Map();
     this.stopping = false;
-    for (const task of this.deps.plan.tasks) {
-      this.tasks.set(
-        task.id,
-        spawnTask(this.self, {
-          plan: this.deps.plan,
-          task,
-          attempt: this.attempt,
-          master: this.self,
-          coordinator: this.coordinator,
-          checkpointing: checkpointing?.config.mode,
-          unaligned: checkpointing?.config.unaligned ?? false,
-          restore: restores.get(task.id),
-          createKeyedStateBackend: this.deps.createKeyedStateBackend,
-          saveSourceProgress:
-            task.source !== undefined && checkpointing?.config.mode === 'at-most-once'
-              ? (position) => checkpointing.store.saveSourceProgress(task.id, position)
-              : undefined,
-        }),
-      );
-    }
+    for (const task of this.deps.plan.tasks) this.tasks.set(task.id, spawnTask(this.self, this.taskDeps(task, restores.get(task.id), 0)));
     const refOf = (id: TaskId) => this.tasks.get(id)!;
     for (const task of this.deps.plan.tasks) {
       dispatch(refOf(task.id), {
@@ -205,15 +203,97 @@ class JobMaster {
         outputs: task.outputs.flatMap((edge) => edge.channels.map((end) => refOf(end.task))),
       });
     }
-    if (this.coordinator !== undefined) {
-      dispatch(this.coordinator, {
-        type: 'coordinator.start',
-        attempt: this.attempt,
-        sources: this.deps.plan.tasks.filter((t) => t.source !== undefined).map((t) => refOf(t.id)),
-        tasks: this.deps.plan.tasks.map((t) => [t.id, refOf(t.id)] as const),
+    this.startCoordinator();
+    this.lifecycle.send({ type: status === 'created' ? 'job.started' : 'job.restarted' });
+  }
+
+  private taskDeps(task: TaskPlan, restore: TaskRestore | undefined, incarnation: number): TaskDeps {
+    const checkpointing = this.deps.checkpointing;
+    return {
+      plan: this.deps.plan,
+      task,
+      attempt: this.attempt,
+      incarnation,
+      master: this.self,
+      coordinator: this.coordinator,
+      checkpointing: checkpointing?.config.mode,
+      unaligned: checkpointing?.config.unaligned ?? false,
+      restore,
+      createKeyedStateBackend: this.deps.createKeyedStateBackend,
+      saveSourceProgress:
+        task.source !== undefined && checkpointing?.config.mode === 'at-most-once'
+          ? (position) => checkpointing.store.saveSourceProgress(task.id, position)
+          : undefined,
+    };
+  }
+
+  /** A task failed: its operator's supervision strategy says whether it restarts alone, stops the job, or the job's restart strategy decides. */
+  private taskFailed(task: TaskId, error: Error): void {
+    if (this.restartingTasks.has(task)) return;
+    const strategy = supervisionOf(this.deps.plan, task, error);
+    if (strategy?.directive === 'stop') return this.failFatally(error);
+    if (strategy?.directive === 'restartTask' && this.status() === 'running') {
+      const history = this.taskRestartTimes.get(task) ?? [];
+      this.taskRestartTimes.set(task, history);
+      if (withinLimit(strategy.limit, history, Date.now())) {
+        // The task actor stops after reporting; its successor is spawned once it has closed.
+        this.restartingTasks.add(task);
+        return;
+      }
+    }
+    this.failed(error);
+  }
+
+  /**
+   * Rebuilds one task alone from the last completed checkpoint (restartTask) and points its
+   * peers at the successor. Pending checkpoints are aborted: the predecessor cannot ack them.
+   */
+  private async restartTask(id: TaskId): Promise<void> {
+    const task = this.deps.plan.tasks.find((t) => t.id === id)!;
+    const checkpointing = this.deps.checkpointing;
+    let restore: TaskRestore | undefined;
+    if (checkpointing !== undefined) {
+      const latest = await checkpointing.store.latest();
+      if (isLeft(latest)) return this.failFatally(new Error(`cannot restore task '${task.name}' (${task.index}): ${latest.left}`));
+      if (latest.right !== undefined) {
+        const r = restoreFor(task, latest.right, this.deps.plan.maxParallelism);
+        if (isLeft(r)) return this.failFatally(new Error(r.left));
+        restore = r.right;
+      }
+    }
+    if (this.status() !== 'running' || this.stopping) return;
+    this.pauseCheckpoints('taskFailure');
+    const incarnation = (this.incarnations.get(id) ?? 0) + 1;
+    this.incarnations.set(id, incarnation);
+    this.taskRestarts++;
+    const ref = spawnTask(this.self, this.taskDeps(task, restore, incarnation));
+    this.tasks.set(id, ref);
+    const refOf = (t: TaskId) => this.tasks.get(t)!;
+    for (const other of this.deps.plan.tasks) {
+      other.outputs.flatMap((edge) => edge.channels).forEach((end, channel) => {
+        if (end.task === id) dispatch(refOf(other.id), { type: 'task.peerReplaced', side: 'output', channel, ref });
+      });
+      other.inputs.forEach((end, channel) => {
+        if (end.task === id) dispatch(refOf(other.id), { type: 'task.peerReplaced', side: 'input', channel, ref });
       });
     }
-    this.lifecycle.send({ type: status === 'created' ? 'job.started' : 'job.restarted' });
+    dispatch(ref, {
+      type: 'task.wire',
+      inputs: task.inputs.map((end) => refOf(end.task)),
+      outputs: task.outputs.flatMap((edge) => edge.channels.map((end) => refOf(end.task))),
+    });
+    this.startCoordinator();
+  }
+
+  private startCoordinator(): void {
+    if (this.coordinator === undefined) return;
+    const refOf = (id: TaskId) => this.tasks.get(id)!;
+    dispatch(this.coordinator, {
+      type: 'coordinator.start',
+      attempt: this.attempt,
+      sources: this.deps.plan.tasks.filter((t) => t.source !== undefined).map((t) => refOf(t.id)),
+      tasks: this.deps.plan.tasks.map((t) => [t.id, refOf(t.id)] as const),
+    });
   }
 
   private taskDrained(report: TaskDrained): void {
@@ -295,6 +375,7 @@ class JobMaster {
       error: status === 'failed' ? this.error : undefined,
       counters: sumCounters([...this.finished.values()].map((f) => f.counters)),
       restarts: this.failures.length,
+      taskRestarts: this.taskRestarts,
       checkpoints: this.checkpointStats,
     });
     this.lifecycle.stop();
@@ -304,6 +385,17 @@ class JobMaster {
   dispose(): void {
     if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
   }
+}
+
+/**
+ * The supervision strategy of the operator whose code failed: the one the failure names, or
+ * the task's only operator; undefined (restart the job) when it cannot be told.
+ */
+function supervisionOf(plan: ExecutionPlan, task: TaskId, error: Error): SupervisionStrategy | undefined {
+  const chain = plan.tasks.find((t) => t.id === task)?.chain ?? [];
+  const uid = error instanceof UserFunctionFailed ? error.operatorUid : undefined;
+  if (uid !== undefined) return chain.find((n) => n.uid === uid)?.supervision;
+  return chain.length === 1 ? chain[0].supervision : undefined;
 }
 
 /**
@@ -330,7 +422,7 @@ export function spawnJobMaster(parent: Ref<unknown>, name: string, deps: JobMast
       onCrash: (_msg, error, ctx) => {
         // A master crash is a bug of ours; settle the job as failed rather than hang it.
         try {
-          deps.onSettled({ status: 'failed', error: error ?? new Error('job master crashed'), counters: { operators: {} }, restarts: 0, checkpoints: undefined });
+          deps.onSettled({ status: 'failed', error: error ?? new Error('job master crashed'), counters: { operators: {} }, restarts: 0, taskRestarts: 0, checkpoints: undefined });
         } catch {
           // Nothing more can be done from here.
         }

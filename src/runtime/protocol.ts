@@ -31,6 +31,8 @@ export type TaskMsg =
   | { readonly type: 'task.crash'; readonly reason: string }
   /** The consumer on this output channel may take `credits` more records. */
   | { readonly type: 'demand'; readonly channel: number; readonly credits: number }
+  /** The peer task on one of this task's channels was restarted alone (restartTask): `ref` is its successor. */
+  | { readonly type: 'task.peerReplaced'; readonly side: 'input' | 'output'; readonly channel: number; readonly ref: Ref<TaskMsg> }
   /** A source task's reminder to itself to read the next batch (lets other messages in between). */
   | { readonly type: 'source.poll' }
   | { readonly type: 'task.report'; readonly replyTo: Ref<TaskCounters> };

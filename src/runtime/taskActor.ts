@@ -20,8 +20,9 @@ export function spawnTask(parent: Ref<unknown>, deps: TaskDeps): TaskRef {
       const pending = task.handle(msg);
       return pending === undefined ? task : pending.then(() => task);
     },
-    // A new name per attempt: a late message to an old task's ref must not reach its successor.
-    `${deps.task.actorName}-a${attempt}`,
+    // A new name per attempt (and per restart of this task alone): a late message to an old
+    // task's ref must not reach its successor.
+    `${deps.task.actorName}-a${attempt}${deps.incarnation ? `-r${deps.incarnation}` : ''}`,
     {
       initialStateFunc: (ctx) => new Task(deps, ctx.self as TaskRef),
       // nact turns a throwing onCrash into an unhandled rejection: this one must not throw.
