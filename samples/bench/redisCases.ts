@@ -9,6 +9,8 @@
 import { spawnSync } from 'child_process';
 import Redis from 'ioredis';
 import { RedisStateInspector, StreamEnvironment } from '../../src';
+import { scanKeys } from '../../src/checkpoint/RedisCheckpointStore';
+import { redisAnswers } from '../../src/state/redisConnection';
 import type { Benchmark, SideOutcome } from './cases';
 import { CountPerKey } from './cases';
 import { DiscardingSink } from './DiscardingSink';
@@ -68,30 +70,15 @@ async function countWithGetAndSet(events: number, keys: number): Promise<SideOut
     tally.checksum += n;
   }
   const cleanup = async () => {
-    let cursor = '0';
-    do {
-      const [next, found] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 10_000);
-      cursor = next;
-      if (found.length > 0) await client.unlink(...found);
-    } while (cursor !== '0');
+    const written = await scanKeys(client, `${prefix}:*`);
+    for (let i = 0; i < written.length; i += 10_000) await client.unlink(...written.slice(i, i + 10_000));
     client.disconnect();
   };
   return { ...tally, cleanup };
 }
 
 /** Whether the benchmarks' Redis answers PING within a second. */
-export async function benchRedisAnswers(): Promise<boolean> {
-  const client = new Redis(BENCH_REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
+export const benchRedisAnswers = () => redisAnswers(BENCH_REDIS_URL);
 
 export interface RedisBenchmarkFigure {
   readonly command: string;

@@ -24,6 +24,8 @@ interface Run {
   /** Called for every record the source produces, with the running job. */
   readonly fault: (id: number, job: Job) => void;
   readonly unaligned?: boolean;
+  /** Between restarts (100 at most): long enough to outlast what the fault takes down. */
+  readonly restartDelayMs?: number;
 }
 
 async function runCounting(run: Run) {
@@ -34,7 +36,7 @@ async function runCounting(run: Run) {
     checkpointStorage: run.checkpointStorage,
     stateBackend: { type: 'redis', url: run.url, keyPrefix: run.prefix, cacheSize: run.cacheSize },
   });
-  env.enableCheckpointing(10, 'exactly-once', { unaligned: run.unaligned ?? false }).setRestartStrategy({ type: 'fixed-delay', attempts: 100, delayMs: 20 });
+  env.enableCheckpointing(10, 'exactly-once', { unaligned: run.unaligned ?? false }).setRestartStrategy({ type: 'fixed-delay', attempts: 100, delayMs: run.restartDelayMs ?? 20 });
   const sink = new CollectSink<Counted>();
   let job: Job | undefined;
   const events = env
@@ -205,6 +207,8 @@ describe('scenario: exactly-once with keyed state in Redis (invariant 3)', funct
         cacheSize: 16,
         // The working hashes survive the kill with writes made after the last checkpoint: the restore must drop them.
         checkpointStorage: `${durable.url}/0?prefix=${prefix}`,
+        // Loading the append-only file can take seconds on a loaded machine.
+        restartDelayMs: 300,
         fault: (id) => {
           if (restarting === undefined && killAt.length > 0 && id >= killAt[0]) {
             killAt.shift();

@@ -3,46 +3,21 @@ import fc from 'fast-check';
 import { isLeft, isRight } from 'fp-ts/Either';
 import { KeyedStateBackend, KeyedStateSnapshot } from '../../src/state/KeyedStateBackend';
 import { Serializers } from '../../src/state/Serializer';
-import {
-  ListStateDescriptor,
-  MapStateDescriptor,
-  ReducingStateDescriptor,
-  ValueStateDescriptor,
-} from '../../src/state/StateDescriptor';
+import { ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor } from '../../src/state/StateDescriptor';
 import { keyGroupOf, keyGroupRangeForOperator, operatorIndexForKeyGroup } from '../../src/state/keyGroups';
 import { Key } from '../../src/state/keyHash';
 import { KeyedBackendUnderTest, onEachKeyedBackend } from '../support/keyedBackends';
+import { checkSample, count, events, normalized, writeSample } from '../support/keyedStateSamples';
 
-const count = new ValueStateDescriptor('count', Serializers.number, 0);
-const events = new ListStateDescriptor('events', Serializers.string);
-const pages = new MapStateDescriptor('pages', Serializers.string, Serializers.number);
-const total = new ReducingStateDescriptor('total', (a: number, b: number) => a + b, Serializers.number);
-
-/** The state a key gets in the rescaling specs, derived from its number so it can be checked. */
+/** Gives `key` the sample state of `n` after loading it, as a task does. */
 async function write(under: KeyedBackendUnderTest, b: KeyedStateBackend, key: Key, n: number): Promise<void> {
   await under.at(b, key);
-  b.getValueState(count).update(n);
-  b.getListState(events).addAll([`e${n}`, `f${n}`]);
-  b.getMapState(pages).put(`p${n % 3}`, n);
-  b.getReducingState(total).add(n);
-  b.getReducingState(total).add(1);
+  writeSample(b, key, n);
 }
 
 async function check(under: KeyedBackendUnderTest, b: KeyedStateBackend, key: Key, n: number): Promise<void> {
   await under.at(b, key);
-  expect(b.getValueState(count).value(), `count of ${String(key)}`).to.equal(n);
-  expect(b.getListState(events).get(), `events of ${String(key)}`).to.deep.equal([`e${n}`, `f${n}`]);
-  expect(b.getMapState(pages).entries(), `pages of ${String(key)}`).to.deep.equal([[`p${n % 3}`, n]]);
-  expect(b.getReducingState(total).get(), `total of ${String(key)}`).to.equal(n + 1);
-}
-
-/** Key group -> state -> entries sorted, to compare snapshots whatever the order of entries. */
-function normalized(snapshot: KeyedStateSnapshot): Record<string, Record<string, string[]>> {
-  const out: Record<string, Record<string, string[]>> = {};
-  for (const [kg, states] of Object.entries(snapshot.keyGroups)) {
-    for (const [name, entries] of Object.entries(states)) if (entries.length > 0) (out[kg] ??= {})[name] = entries.map((e) => JSON.stringify(e)).sort();
-  }
-  return out;
+  checkSample(b, key, n);
 }
 
 /** Keys of several types. */

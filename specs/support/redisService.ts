@@ -7,6 +7,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as net from 'net';
 import Redis from 'ioredis';
+import { redisAnswers } from '../../src/state/redisConnection';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 const START_COMMAND = "redis-server --port 6379 --save '' --appendonly no";
@@ -24,20 +25,6 @@ export interface OwnRedis {
 let shared: Promise<string> | undefined;
 const started: OwnRedis[] = [];
 let prefixCounter = 0;
-
-/** Answers whether a Redis at `url` replies to PING within a second. */
-export async function pings(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -87,8 +74,8 @@ export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<OwnR
       exited = new Promise((resolve) => child!.once('exit', () => resolve()));
       await waitUntil(async () => {
         if (spawnError !== undefined) throw new Error(`cannot start redis-server: ${spawnError.message}`);
-        return pings(url);
-      }, 10_000, `redis-server on port ${port}`);
+        return redisAnswers(url);
+      }, 30_000, `redis-server on port ${port}`); // a loaded machine can take seconds
     },
     async stop(crash = false) {
       if (child === undefined || child.exitCode !== null) return;
@@ -105,7 +92,7 @@ export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<OwnR
 /** The Redis to probe first: SLUICE_REDIS_URL, or the development machines' 127.0.0.1:6379. */
 async function locate(): Promise<string> {
   const probe = process.env.SLUICE_REDIS_URL ?? DEFAULT_URL;
-  if (await pings(probe)) return probe;
+  if (await redisAnswers(probe)) return probe;
   return (await startOwnRedis()).url;
 }
 

@@ -10,7 +10,7 @@
  * from the state's serializer (entryCodec.ts). A key group is one hash, so it moves whole.
  *
  * Timers: the keys that own timers (an entry in the timer service's state) are pinned: all
- * their entries leave the LRU cache for a map of their own and stay in memory until their last
+ * their entries leave the evictable ones (they stay in their state's map) and stay in memory until their last
  * timer is gone, so that a timer firing outside any batch (a watermark, the clock) finds its
  * key's state without a round trip, and the timer service can list them after a restore (which
  * loads them from the snapshot). The cache bound applies to the other keys.
@@ -71,6 +71,8 @@ export function parseStateField(field: string): { readonly state: string; readon
 interface StateSlot {
   readonly name: string;
   readonly fieldPrefix: string;
+  /** Its entries in memory (evictable or pinned), by key text: lookups hash the cursor's key text, not a new field string. */
+  readonly entries: Map<string, CacheEntry>;
   /** Keys with a value in this state, in the cache or in Redis (kept exact on every write). */
   present: number;
   /** Undefined until a function asks for the state: its entries wait as text until then. */
@@ -132,10 +134,12 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   private readonly cursor: KeyCursor;
   private readonly states = new Map<string, RegisteredState>();
   private readonly slots = new Map<string, StateSlot>();
-  /** Least recently prefetched first (a Map keeps insertion order; a touch re-inserts). */
-  private readonly cache = new Map<string, CacheEntry>();
-  /** Entries of the keys that own timers: never evicted, complete (a missing entry is an absent value). */
-  private readonly pinned = new Map<string, CacheEntry>();
+  /**
+   * The entries eviction may remove, oldest first (a Set keeps insertion order): every entry in
+   * memory except those of keys that own timers, which are pinned (complete: a missing entry of
+   * such a key is an absent value).
+   */
+  private readonly evictable = new Set<CacheEntry>();
   /** Key texts that own at least one timer. */
   private readonly timerOwners = new Set<string>();
   private readonly dirty = new Set<CacheEntry>();
@@ -146,6 +150,8 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
    */
   private readonly remoteStates = new Set<string>();
   private generation = 0;
+  /** Generation before the last eviction sweep: entries used after it get a second chance. */
+  private lastSweep = 0;
   private readonly client: Redis;
   /** Set once the connection was lost or a command failed: every later operation fails with it. */
   private failure: Error | undefined;
@@ -188,8 +194,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
 
   /** @internal The current key's value in `state`. */
   read(state: RegisteredState): unknown {
-    const field = state.slot.fieldPrefix + this.cursor.keyString;
-    const entry = this.cache.get(field) ?? this.pinned.get(field);
+    const entry = state.slot.entries.get(this.cursor.keyString);
     if (entry === undefined) {
       if (this.remoteStates.has(state.slot.name) && !this.timerOwners.has(this.cursor.keyString)) this.notLoaded(state);
       return undefined;
@@ -213,14 +218,13 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   write(state: RegisteredState, value: unknown): void {
     const { keyString, keyGroup } = this.cursor;
     if (keyGroup < 0) throw new Error('keyed state was written before a key was set: use keyed state only while processing a record of a keyed stream');
-    const field = state.slot.fieldPrefix + keyString;
-    let entry = this.cache.get(field) ?? this.pinned.get(field);
+    let entry = state.slot.entries.get(keyString);
     if (entry === undefined) {
       const owner = this.timerOwners.has(keyString);
       if (this.remoteStates.has(state.slot.name) && !owner) this.notLoaded(state);
       if (value === undefined) return;
-      entry = this.newEntry(field, keyString, keyGroup, state.slot, this.generation);
-      (owner ? this.pinned : this.cache).set(field, entry);
+      entry = this.newEntry(keyString, keyGroup, state.slot, this.generation);
+      if (!owner) this.evictable.add(entry);
     }
     if (entry.raw !== undefined) this.decode(entry, state);
     if (entry.error !== undefined) throw new Error(`cannot restore state '${state.slot.name}' of key ${keyString}: ${entry.error}`);
@@ -235,26 +239,29 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   /** Pins a key's entries when it gets its first timer, unpins them when its last one goes. */
   private setTimerOwner(keyString: string, owns: boolean): void {
     if (owns === this.timerOwners.has(keyString)) return;
-    const [from, to] = owns ? [this.cache, this.pinned] : [this.pinned, this.cache];
     if (owns) this.timerOwners.add(keyString);
     else this.timerOwners.delete(keyString);
     for (const slot of this.slots.values()) {
-      const field = slot.fieldPrefix + keyString;
-      const entry = from.get(field);
+      const entry = slot.entries.get(keyString);
       if (entry === undefined) continue;
-      from.delete(field);
-      entry.generation = this.generation; // back in the LRU order as just used
-      to.set(field, entry);
+      if (owns) this.evictable.delete(entry);
+      else {
+        entry.generation = this.generation; // back among the evictable ones as just used
+        this.evictable.add(entry);
+      }
     }
   }
 
-  private newEntry(field: string, keyString: string, keyGroup: number, slot: StateSlot, generation: number): CacheEntry {
-    return { field, keyString, keyGroup, slot, value: undefined, raw: undefined, dirty: false, text: undefined, error: undefined, generation };
+  /** A new entry, in its slot's map (the caller decides whether it is evictable). */
+  private newEntry(keyString: string, keyGroup: number, slot: StateSlot, generation: number): CacheEntry {
+    const entry = { field: slot.fieldPrefix + keyString, keyString, keyGroup, slot, value: undefined, raw: undefined, dirty: false, text: undefined, error: undefined, generation };
+    slot.entries.set(keyString, entry);
+    return entry;
   }
 
   private slotOf(name: string): StateSlot {
     let slot = this.slots.get(name);
-    if (slot === undefined) this.slots.set(name, (slot = { name, fieldPrefix: stateField(name, ''), present: 0, registered: undefined }));
+    if (slot === undefined) this.slots.set(name, (slot = { name, fieldPrefix: stateField(name, ''), entries: new Map(), present: 0, registered: undefined }));
     return slot;
   }
 
@@ -286,9 +293,9 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   // --- batches ------------------------------------------------------------------------------------
 
   /**
-   * Touches the batch's entries (most recently used), evicts the least recently used beyond the
-   * bound, and loads what is missing, writing evicted dirty entries in the same pipeline.
-   * Undefined when there is nothing to send: the hot path then awaits nothing.
+   * Marks the batch's entries used, evicts entries not used lately beyond the bound, and loads
+   * what is missing, writing evicted dirty entries in the same pipeline. Undefined when there
+   * is nothing to send: the hot path then awaits nothing.
    */
   prefetch(keys: readonly Key[]): Promise<void> | undefined {
     if (this.failure !== undefined) return Promise.reject(this.failure);
@@ -303,18 +310,13 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
       // A timer owner's entries are all in memory already.
       if (this.timerOwners.has(keyString)) continue;
       for (const slot of this.slots.values()) {
-        const field = slot.fieldPrefix + keyString;
-        const entry = this.cache.get(field);
-        if (entry !== undefined) {
-          if (entry.generation !== generation) {
-            entry.generation = generation;
-            this.cache.delete(field);
-            this.cache.set(field, entry);
-          }
-        } else {
+        const entry = slot.entries.get(keyString);
+        // A hit only marks the entry (moving it in the Map per batch cost a third of the hot path).
+        if (entry !== undefined) entry.generation = generation;
+        else {
           // Resident from now on: loaded when Redis may hold it, known to be absent otherwise.
-          const created = this.newEntry(field, keyString, keyGroup, slot, generation);
-          this.cache.set(field, created);
+          const created = this.newEntry(keyString, keyGroup, slot, generation);
+          this.evictable.add(created);
           if (this.remoteStates.has(slot.name)) missing.push(created);
         }
       }
@@ -324,14 +326,26 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     return this.track(this.loadAndWriteBack(missing, evicted));
   }
 
-  /** Removes least recently used entries beyond the bound, except those of the current batch. */
+  /**
+   * Removes entries beyond the bound, oldest first, giving a second chance (a move to the back)
+   * to those used since the previous sweep, as the CLOCK algorithm does; entries of the current
+   * batch are never removed. One sweep looks at each entry at most once, so when every entry is
+   * in recent use the cache stays over the bound until a later batch.
+   */
   private evict(generation: number): CacheEntry[] {
-    let excess = this.cache.size - this.config.cacheSize;
+    let excess = this.evictable.size - this.config.cacheSize;
     if (excess <= 0) return [];
     const written: CacheEntry[] = [];
-    for (const entry of this.cache.values()) {
-      if (excess <= 0 || entry.generation === generation) break;
-      this.cache.delete(entry.field);
+    const usedLately: CacheEntry[] = [];
+    let unseen = this.evictable.size;
+    for (const entry of this.evictable) {
+      if (excess <= 0 || unseen-- === 0) break;
+      if (entry.generation > this.lastSweep) {
+        usedLately.push(entry);
+        continue;
+      }
+      this.evictable.delete(entry);
+      entry.slot.entries.delete(entry.keyString);
       excess--;
       if (entry.dirty) {
         this.dirty.delete(entry);
@@ -339,6 +353,12 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
       }
       if (entry.value !== undefined || entry.raw !== undefined || entry.error !== undefined) this.remoteStates.add(entry.slot.name);
     }
+    for (const entry of usedLately) {
+      this.evictable.delete(entry);
+      this.evictable.add(entry);
+    }
+    // The current batch's entries still count as used at the next sweep.
+    this.lastSweep = generation - 1;
     return written;
   }
 
@@ -427,7 +447,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
 
   /** Entries resident in the cache (for tests of the bound and for metrics). */
   cachedEntries(): number {
-    return this.cache.size;
+    return this.evictable.size;
   }
 
   /**
@@ -473,7 +493,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
 
   private snapshotFromCache(): KeyedStateSnapshot {
     const keyGroups: Record<string, Record<string, Array<readonly [string, string]>>> = {};
-    for (const entry of [...this.cache.values(), ...this.pinned.values()]) {
+    for (const slot of this.slots.values()) for (const entry of slot.entries.values()) {
       const text = entry.raw ?? (entry.value === undefined ? undefined : (entry.text ??= entry.slot.registered!.codec.encode(entry.value)));
       if (text === undefined) continue;
       ((keyGroups[entry.keyGroup] ??= {})[entry.slot.name] ??= []).push([entry.keyString, text]);
@@ -486,7 +506,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
    * snapshots hold nothing for them), so that nothing written after the checkpoint survives.
    */
   async restore(snapshots: readonly KeyedStateSnapshot[]): Promise<Either<string, void>> {
-    if (this.states.size > 0 || this.cache.size > 0 || this.pinned.size > 0) return left('restore must happen before any state is used');
+    if (this.states.size > 0 || this.evictable.size > 0 || this.timerOwners.size > 0) return left('restore must happen before any state is used');
     const { start, end } = this.keyGroupRange;
     const fields = new Map<number, string[]>();
     for (const snapshot of snapshots) {
@@ -531,9 +551,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
           const slot = this.slotOf(name);
           for (const [keyString, text] of entries) {
             if (!owners.has(keyString)) continue;
-            const entry = this.newEntry(slot.fieldPrefix + keyString, keyString, kg, slot, 0);
-            entry.raw = text;
-            this.pinned.set(entry.field, entry);
+            this.newEntry(keyString, kg, slot, 0).raw = text;
           }
         }
       }
@@ -555,8 +573,8 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
       for (let kg = this.keyGroupRange.start; kg <= this.keyGroupRange.end; kg++) pipeline.unlink(this.hashOf(kg));
       await pipeline.exec().catch(() => undefined);
     }
-    this.cache.clear();
-    this.pinned.clear();
+    this.evictable.clear();
+    for (const slot of this.slots.values()) slot.entries.clear();
     this.timerOwners.clear();
     this.dirty.clear();
     this.remoteStates.clear();

@@ -59,3 +59,17 @@ export async function withRedis<T>(url: string, f: (client: Redis) => Promise<T>
     client.disconnect();
   }
 }
+
+/** Whether a Redis at `url` answers PING within a second (for tools that use a server when there is one). */
+export async function redisAnswers(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
