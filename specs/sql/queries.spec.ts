@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ChangelogRow, ScalarFunction, SqlAggregateFunction, StreamEnvironment, TableEnvironment } from '../../src';
+import { ChangelogRow, ScalarFunction, Source, SqlAggregateFunction, StreamEnvironment, TableEnvironment } from '../../src';
 import { foldChangelog, sortRows } from '../support/changelog';
 
 interface Order {
@@ -294,6 +294,69 @@ describe('sql: queries give exact results', function () {
           { name: 'dan', id: null },
         ]),
       );
+    });
+
+    function withShipments(parallelism = 2) {
+      const tEnv = tableEnv(parallelism);
+      const shipments = [
+        { order_id: 1, ts: t(3) },
+        { order_id: 2, ts: t(9) },
+        { order_id: 3, ts: t(5) },
+        { order_id: 4, ts: t(20) },
+        { order_id: 6, ts: t(14) },
+        { order_id: 7, ts: t(15) },
+      ];
+      tEnv.createTemporaryView('shipments', tEnv.fromDataStream(tEnv.env.fromCollection(shipments), "order_id INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '2' SECOND"));
+      return tEnv;
+    }
+
+    it('interval join: orders shipped within 5 s, planned as an interval join that drops state behind the watermark', async () => {
+      const tEnv = withShipments();
+      const sql = "SELECT o.id, s.ts AS shipped FROM orders AS o JOIN shipments AS s ON o.id = s.order_id AND s.ts BETWEEN o.ts AND o.ts + INTERVAL '5' SECOND";
+      expect(tEnv.explainSql(sql)).to.contain('IntervalJoin(joinType=[INNER], where=[id = order_id AND');
+      expect(tEnv.explainSql(sql)).to.contain('interval=[0ms, 5000ms]');
+      expect(await rows(tEnv, sql)).to.deep.equal(sortRows([{ id: 1, shipped: t(3) }, { id: 3, shipped: t(5) }, { id: 6, shipped: t(14) }]));
+    });
+
+    it('window join: units ordered and shipments counted in the same 10 s window', async () => {
+      const tEnv = withShipments();
+      const sql = `SELECT o.window_start, o.units, s.shipped
+        FROM (SELECT window_start, window_end, SUM(amount) AS units FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end) AS o
+        JOIN (SELECT window_start, window_end, COUNT(*) AS shipped FROM TABLE(TUMBLE(TABLE shipments, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end) AS s
+        ON o.window_start = s.window_start AND o.window_end = s.window_end`;
+      expect(tEnv.explainSql(sql)).to.contain('WindowJoin(joinType=[INNER]');
+      expect(await rows(tEnv, sql)).to.deep.equal(sortRows([{ window_start: t(0), units: 11, shipped: 3 }, { window_start: t(10), units: 7, shipped: 2 }, { window_start: t(20), units: 6, shipped: 1 }]));
+    });
+
+    it('a regular join forgets keys idle longer than the idle-state retention (state TTL)', async () => {
+      const joinAfter = async (retentionMs: number | undefined) => {
+        const env = StreamEnvironment.create({ parallelism: 1 });
+        const tEnv = TableEnvironment.create(env);
+        if (retentionMs !== undefined) tEnv.getConfig().setIdleStateRetention(retentionMs);
+        tEnv.createTemporaryView('l', tEnv.fromDataStream(env.fromCollection([{ k: 'a', x: 1 }]), 'k STRING, x INT'));
+        // The right side waits 300 ms of wall-clock time (a condition, not a sleep) before its row.
+        const opened = Date.now();
+        const late: Source<{ k: string; y: number }> = {
+          name: 'late row',
+          parallel: false,
+          createReader: () => {
+            let sent = false;
+            return {
+              poll: (_max, emit) => {
+                if (Date.now() - opened < 300) return new Promise<'more'>((resolve) => setImmediate(() => resolve('more')));
+                if (!sent) emit({ k: 'a', y: 2 });
+                sent = true;
+                return 'end';
+              },
+              position: () => sent,
+            };
+          },
+        };
+        tEnv.createTemporaryView('r', tEnv.fromDataStream(env.fromSource(late), 'k STRING, y INT'));
+        return rows(tEnv, 'SELECT l.x, r.y FROM l JOIN r ON l.k = r.k');
+      };
+      expect(await joinAfter(undefined)).to.deep.equal([{ x: 1, y: 2 }]);
+      expect(await joinAfter(100)).to.deep.equal([]);
     });
 
     it('an aggregate over a join counts each order once', async () => {

@@ -238,6 +238,9 @@ export class Planner {
     if (condition !== undefined && condition.type !== 'BOOLEAN' && condition.type !== 'ANY') this.problem(f.pos, `ON needs a BOOLEAN condition, got ${condition.type}`);
     if (leftKeys.length === 0 && !scope.opaque) this.problem(f.pos, 'a join needs at least one equality between a column of each side in ON (e.g. a.id = b.id)');
     if (f.joinType !== 'INNER' && f.joinType !== 'LEFT') this.problem(f.pos, `${f.joinType} JOIN is not supported yet: use INNER or LEFT`);
+    const appendOnly = !left.node.updating && !right.node.updating;
+    const window = appendOnly ? this.windowJoin(left.node, right.node, leftKeys, rightKeys) : undefined;
+    const interval = appendOnly && window === undefined ? this.intervalJoin(rest, scope, n) : undefined;
     const nullableRight = f.joinType === 'LEFT';
     const fields: Field[] = [...left.node.fields, ...right.node.fields].map((x) => ({ name: x.name, type: x.type }));
     const node: PlanNode = {
@@ -248,10 +251,65 @@ export class Planner {
       leftKeys,
       rightKeys,
       condition,
+      window,
+      interval,
       fields,
       updating: left.node.updating || right.node.updating || nullableRight,
     };
     return { node, columns: columns.map((c) => ({ ...c, rowtime: undefined })), opaque: scope.opaque };
+  }
+
+  /** A join on equal window_start and window_end of two windowed inputs is a window join. */
+  private windowJoin(left: PlanNode, right: PlanNode, leftKeys: readonly Compiled[], rightKeys: readonly Compiled[]): { leftEnd: number; rightEnd: number } | undefined {
+    const pair = (name: string) => leftKeys.findIndex((k, i) => left.fields[k.field!].name === name && right.fields[rightKeys[i].field!].name === name);
+    const end = pair('window_end');
+    if (pair('window_start') < 0 || end < 0) return undefined;
+    return { leftEnd: leftKeys[end].field!, rightEnd: rightKeys[end].field! };
+  }
+
+  /**
+   * Conditions that bound one side's time attribute by the other's (l.ts BETWEEN r.ts -
+   * INTERVAL ... AND r.ts + INTERVAL ..., or with >= and <=) make an interval join: the bounds
+   * on right time - left time, when both are found.
+   */
+  private intervalJoin(conditions: readonly Expr[], scope: { columns: readonly ScopeColumn[]; opaque: boolean }, leftWidth: number): Extract<PlanNode, { kind: 'join' }>['interval'] {
+    const comparisons: { op: string; left: Expr; right: Expr }[] = [];
+    for (const c of conditions) {
+      if (c.kind === 'binary' && ['<', '<=', '>', '>='].includes(c.op)) comparisons.push({ op: c.op, left: c.left, right: c.right });
+      if (c.kind === 'between' && !c.negated) comparisons.push({ op: '>=', left: c.arg, right: c.low }, { op: '<=', left: c.arg, right: c.high });
+    }
+    const term = (e: Expr): { field: number; offset: number } | undefined => {
+      const probe: SqlProblem[] = [];
+      const ctx = { ...this.context(scope, 'ON'), problems: probe };
+      let column = e;
+      let offset = 0;
+      if (e.kind === 'binary' && (e.op === '+' || e.op === '-') && e.right.kind === 'interval') {
+        const ms = compileExpression(e.right, ctx).constant?.value as number | undefined;
+        if (ms === undefined) return undefined;
+        column = e.left;
+        offset = e.op === '+' ? ms : -ms;
+      }
+      const c = compileExpression(column, ctx);
+      return probe.length === 0 && c.field !== undefined && c.rowtime ? { field: c.field, offset } : undefined;
+    };
+    let lower: number | undefined;
+    let upper: number | undefined;
+    let times: { left: number; right: number } | undefined;
+    for (const c of comparisons) {
+      const a = term(c.left);
+      const b = term(c.right);
+      if (a === undefined || b === undefined || (a.field < leftWidth) === (b.field < leftWidth)) continue;
+      // Written as l + ol (op) r + or: right - left is bounded by ol - or.
+      const [l, r, op] = a.field < leftWidth ? [a, b, c.op] : [b, a, ({ '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as Record<string, string>)[c.op]];
+      const pair = { left: l.field, right: r.field - leftWidth };
+      if (times !== undefined && (times.left !== pair.left || times.right !== pair.right)) continue;
+      times = pair;
+      const bound = l.offset - r.offset;
+      if (op === '>' || op === '>=') upper = Math.min(upper ?? Infinity, bound);
+      else lower = Math.max(lower ?? -Infinity, bound);
+    }
+    if (times === undefined || lower === undefined || upper === undefined) return undefined;
+    return { leftTime: times.left, rightTime: times.right, lowerMs: lower, upperMs: upper };
   }
 
   private planSelect(s: Select): PlanNode {

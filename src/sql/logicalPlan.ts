@@ -58,6 +58,8 @@ export type PlanNode = Base &
         readonly condition?: Compiled;
         /** Interval join: right time - left time within [lowerMs, upperMs]; state is dropped by watermark. */
         readonly interval?: { readonly leftTime: number; readonly rightTime: number; readonly lowerMs: number; readonly upperMs: number };
+        /** Window join: both sides' window_end; a window's rows are dropped when it closes. */
+        readonly window?: { readonly leftEnd: number; readonly rightEnd: number };
       }
     | { readonly kind: 'invalid' }
   );
@@ -95,7 +97,7 @@ function describeNode(node: PlanNode): string {
     case 'union':
       return `Union(all=[true], fields=[${names(node.fields)}])${mode}`;
     case 'join':
-      return `${node.interval ? 'IntervalJoin' : 'Join'}(joinType=[${node.joinType}], where=[${node.leftKeys.map((k, i) => `${k.text} = ${node.rightKeys[i].text}`).join(' AND ')}${node.condition ? ` AND ${node.condition.text}` : ''}]${node.interval ? `, interval=[${node.interval.lowerMs}ms, ${node.interval.upperMs}ms]` : ''})${mode}`;
+      return `${node.interval ? 'IntervalJoin' : node.window ? 'WindowJoin' : 'Join'}(joinType=[${node.joinType}], where=[${node.leftKeys.map((k, i) => `${k.text} = ${node.rightKeys[i].text}`).join(' AND ')}${node.condition ? ` AND ${node.condition.text}` : ''}]${node.interval ? `, interval=[${node.interval.lowerMs}ms, ${node.interval.upperMs}ms]` : ''})${mode}`;
     case 'invalid':
       return 'Invalid';
   }

@@ -18,7 +18,7 @@ import { Compiled } from './compileExpression';
 import { PlanNode, WindowSpec } from './logicalPlan';
 import { cumulativeEventTimeWindows } from './runtime/CumulativeEventTimeWindows';
 import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
-import { JoinFunction, SideChange } from './runtime/JoinFunction';
+import { JoinFunction, RowExpiry, SideChange } from './runtime/JoinFunction';
 import { RankFunction } from './runtime/RankFunction';
 import { rowComparator } from './runtime/rowOrder';
 import { WindowRankFunction } from './runtime/WindowRankFunction';
@@ -60,6 +60,20 @@ function keySelector(keys: readonly Compiled[]): (c: Change) => string {
 interface WindowAccumulator {
   keys: unknown[] | null;
   accs: unknown[];
+}
+
+/** When rows of an interval or window join can match nothing more (see RowExpiry). */
+function joinExpiry(node: Extract<PlanNode, { kind: 'join' }>): RowExpiry | undefined {
+  if (node.window !== undefined) {
+    const { leftEnd, rightEnd } = node.window;
+    return { left: (r) => (r[leftEnd] as number) - 1, right: (r) => (r[rightEnd] as number) - 1 };
+  }
+  if (node.interval !== undefined) {
+    const { leftTime, rightTime, lowerMs, upperMs } = node.interval;
+    // A left row at t matches right rows in [t + lower, t + upper]; a right row at t left rows in [t - upper, t - lower].
+    return { left: (r) => (r[leftTime] as number) + upperMs, right: (r) => (r[rightTime] as number) - lowerMs };
+  }
+  return undefined;
 }
 
 export function translate(node: PlanNode, env: StreamEnvironment, options: TranslationOptions): DataStream<Change> {
@@ -155,7 +169,7 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
       return left
         .union(right)
         .keyBy((s: SideChange) => (s.side === 0 ? leftKey(s.change) : rightKey(s.change)))
-        .process(new JoinFunction(node.joinType === 'LEFT', node.right.fields.length, node.condition, options.stateRetentionMs))
+        .process(new JoinFunction(node.joinType === 'LEFT', node.right.fields.length, node.condition, options.stateRetentionMs, joinExpiry(node)))
         .name(`Join ${node.joinType}`);
     }
   }

@@ -6,7 +6,7 @@
  * with NULLs while it has no match, and retracts that row once a match arrives. State expires
  * after the table environment's idle-state retention, when set.
  */
-import { KeyedProcessContext, KeyedProcessFunction } from '../../api/ProcessFunction';
+import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../../api/ProcessFunction';
 import { RuntimeContext } from '../../api/RuntimeContext';
 import { Collector } from '../../api/functions';
 import { MapState } from '../../state/State';
@@ -25,6 +25,16 @@ export interface SideChange {
 /** A row on one side: how many times it is there and, on a LEFT JOIN's left, how many matches it has. */
 type Entry = [row: Row, count: number, matches: number];
 
+/**
+ * For interval and window joins: the event time after which a row of each side can match
+ * nothing more. Its state is dropped when the watermark passes it, and a row arriving after
+ * that is late and dropped, as Flink does.
+ */
+export interface RowExpiry {
+  readonly left: (row: Row) => number;
+  readonly right: (row: Row) => number;
+}
+
 export class JoinFunction extends KeyedProcessFunction<string, SideChange, Change> {
   private sides!: [MapState<string, Entry>, MapState<string, Entry>];
 
@@ -33,6 +43,7 @@ export class JoinFunction extends KeyedProcessFunction<string, SideChange, Chang
     private readonly rightWidth: number,
     private readonly condition: Compiled | undefined,
     private readonly retentionMs: number | undefined,
+    private readonly expiry?: RowExpiry,
   ) {
     super();
   }
@@ -51,7 +62,12 @@ export class JoinFunction extends KeyedProcessFunction<string, SideChange, Chang
     return [...left, ...new Array(this.rightWidth).fill(null)];
   }
 
-  processElement({ side, change }: SideChange, _ctx: KeyedProcessContext<string>, out: Collector<Change>): void {
+  processElement({ side, change }: SideChange, ctx: KeyedProcessContext<string>, out: Collector<Change>): void {
+    if (this.expiry !== undefined) {
+      const expires = (side === 0 ? this.expiry.left : this.expiry.right)(change.row);
+      if (ctx.timerService().currentWatermark() >= expires) return;
+      ctx.timerService().registerEventTimeTimer(expires);
+    }
     const mine = this.sides[side];
     const other = this.sides[1 - side];
     const id = JSON.stringify(change.row);
@@ -78,5 +94,13 @@ export class JoinFunction extends KeyedProcessFunction<string, SideChange, Chang
     const count = (current?.[1] ?? 0) + (adding ? 1 : -1);
     if (count <= 0) mine.remove(id);
     else mine.put(id, [change.row, count, side === 0 ? matches : 0]);
+  }
+
+  onTimer(timestamp: number, _ctx: OnTimerContext<string>, _out: Collector<Change>): void {
+    const expiry = this.expiry!;
+    this.sides.forEach((state, side) => {
+      const expires = side === 0 ? expiry.left : expiry.right;
+      for (const [id, [row]] of state.entries()) if (expires(row) <= timestamp) state.remove(id);
+    });
   }
 }
