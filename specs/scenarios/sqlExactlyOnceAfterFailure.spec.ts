@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ChangelogRow, CollectSink, StreamEnvironment, TableEnvironment } from '../../src';
+import { ChangelogRow, CollectSink, StreamEnvironment, StreamEnvironmentOptions, TableEnvironment } from '../../src';
+import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
 import { foldChangelog, sortRows } from '../support/changelog';
 
 const EVENTS = 20_000;
@@ -11,8 +12,8 @@ interface Run {
 }
 
 /** Runs the query over the generated events with exactly-once checkpoints; crashes `task` once, midway, when asked. */
-async function runSql(sql: string, task: string | undefined, changelog: boolean): Promise<Run> {
-  const env = StreamEnvironment.create({ parallelism: 2, batchSize: 64 });
+async function runSql(sql: string, task: string | undefined, changelog: boolean, options: StreamEnvironmentOptions = {}): Promise<Run> {
+  const env = StreamEnvironment.create({ parallelism: 2, batchSize: 64, ...options });
   env.enableCheckpointing(5, 'exactly-once').setRestartStrategy({ type: 'fixed-delay', attempts: 3, delayMs: 0 });
   const tEnv = TableEnvironment.create(env);
   let job: { crashTask(vertex: string, index: number): void } | undefined;
@@ -65,6 +66,19 @@ describe('scenario: an exactly-once SQL job survives an injected failure with ex
     const crashed = await runSql(sql, 'GroupAggregate', true);
     expect(crashed.restarts).to.equal(1);
     expect(crashed.rows).to.deep.equal(referenceTotals());
+  });
+
+  it('GROUP BY with its state in Redis (a 16-entry cache): the same exact totals after a crash', async function () {
+    const url = await redisUrl(this);
+    const prefix = uniquePrefix('sql-group');
+    try {
+      const sql = 'SELECT user, COUNT(*) AS n, SUM(amount) AS total FROM purchases GROUP BY user';
+      const crashed = await runSql(sql, 'GroupAggregate', true, { stateBackend: { type: 'redis', url, keyPrefix: prefix, cacheSize: 16 } });
+      expect(crashed.restarts).to.equal(1);
+      expect(crashed.rows).to.deep.equal(referenceTotals());
+    } finally {
+      await dropPrefix(url, prefix);
+    }
   });
 
   it('TUMBLE window aggregation: every window exactly once after a crash with windows open', async () => {

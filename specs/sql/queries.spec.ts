@@ -359,6 +359,24 @@ describe('sql: queries give exact results', function () {
       expect(await joinAfter(100)).to.deep.equal([]);
     });
 
+    it('RIGHT JOIN keeps every row of the right side, columns in the order written', async () => {
+      const log = await changes(withCustomers(), "SELECT o.id, c.name FROM orders AS o RIGHT JOIN customers AS c ON o.customer = c.name WHERE c.name <> 'bob'");
+      expect(foldChangelog(log)).to.deep.equal(sortRows([{ id: 1, name: 'ann' }, { id: 3, name: 'ann' }, { id: 6, name: 'ann' }, { id: null, name: 'dan' }]));
+    });
+
+    it('SELECT DISTINCT gives each distinct row once, as an updating result', async () => {
+      const log = await changes(tableEnv(), 'SELECT DISTINCT customer, product FROM orders WHERE amount < 5');
+      expect(foldChangelog(log)).to.deep.equal(
+        sortRows([
+          { customer: 'ann', product: 'apple' },
+          { customer: 'ann', product: 'pear' },
+          { customer: 'bob', product: 'pear' },
+          { customer: 'bob', product: 'plum' },
+          { customer: 'cid', product: 'plum' },
+        ]),
+      );
+    });
+
     it('an aggregate over a join counts each order once', async () => {
       const log = await changes(withCustomers(), 'SELECT c.city, SUM(o.amount) AS units FROM orders AS o JOIN customers AS c ON o.customer = c.name GROUP BY c.city');
       expect(foldChangelog(log)).to.deep.equal([

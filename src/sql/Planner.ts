@@ -208,6 +208,16 @@ export class Planner {
   }
 
   private planJoin(f: Extract<FromItem, { kind: 'join' }>): Scope {
+    if (f.joinType === 'RIGHT') {
+      // A RIGHT JOIN is the LEFT JOIN of the swapped inputs, its columns put back in order.
+      const swapped = this.planJoin({ ...f, joinType: 'LEFT', left: f.right, right: f.left });
+      const rightWidth = swapped.node.kind === 'join' ? swapped.node.left.fields.length : 0;
+      const total = swapped.columns.length;
+      const order = [...Array.from({ length: total - rightWidth }, (_, i) => rightWidth + i), ...Array.from({ length: rightWidth }, (_, i) => i)];
+      const projections = order.map((i) => fieldRef(swapped.node.fields, i));
+      const node: PlanNode = { kind: 'calc', input: swapped.node, projections, fields: order.map((i) => swapped.node.fields[i]), updating: swapped.node.updating };
+      return { node, columns: order.map((i) => swapped.columns[i]), opaque: swapped.opaque };
+    }
     const left = this.planFrom(f.left);
     const right = this.planFrom(f.right);
     const columns = [...left.columns, ...right.columns];
@@ -237,7 +247,7 @@ export class Planner {
     const condition = restExpr === undefined ? undefined : compileExpression(restExpr, this.context(scope, 'ON'));
     if (condition !== undefined && condition.type !== 'BOOLEAN' && condition.type !== 'ANY') this.problem(f.pos, `ON needs a BOOLEAN condition, got ${condition.type}`);
     if (leftKeys.length === 0 && !scope.opaque) this.problem(f.pos, 'a join needs at least one equality between a column of each side in ON (e.g. a.id = b.id)');
-    if (f.joinType !== 'INNER' && f.joinType !== 'LEFT') this.problem(f.pos, `${f.joinType} JOIN is not supported yet: use INNER or LEFT`);
+    if (f.joinType === 'FULL') this.problem(f.pos, 'FULL JOIN is not supported yet: use INNER, LEFT or RIGHT');
     const appendOnly = !left.node.updating && !right.node.updating;
     const window = appendOnly ? this.windowJoin(left.node, right.node, leftKeys, rightKeys) : undefined;
     const interval = appendOnly && window === undefined ? this.intervalJoin(rest, scope, n) : undefined;
@@ -313,6 +323,14 @@ export class Planner {
   }
 
   private planSelect(s: Select): PlanNode {
+    if (!s.distinct) return this.planSelectRows(s);
+    // DISTINCT: group the result by all its columns, with no aggregate.
+    const rows = this.planSelectRows({ ...s, distinct: false });
+    const fields = rows.fields.map((f) => ({ name: f.name, type: f.type }));
+    return { kind: 'groupAggregate', input: rows, keys: rows.fields.map((_, i) => fieldRef(rows.fields, i)), aggregates: [], fields, updating: true };
+  }
+
+  private planSelectRows(s: Select): PlanNode {
     let scope = this.planFrom(s.from);
     let where = s.where;
     // A filter on the rank column of a Top-N subquery is the Top-N's limit.
@@ -338,6 +356,11 @@ export class Planner {
       scope.node.kind === 'windowTvf' &&
       ['window_start', 'window_end'].every((w) => s.groupBy.some((g) => g.kind === 'column' && g.name === w));
     return isWindowGroup ? this.planWindowAggregate(s, scope, where, aggregateCalls) : this.planGroupAggregate(s, scope, where, aggregateCalls);
+  }
+
+  /** The input rows that pass `where`, all columns kept: the WHERE under an aggregation or a ranking. */
+  private filtered(s: Select, scope: Scope, where: Expr): PlanNode {
+    return this.calc({ ...s, items: [{ expr: { kind: 'star', pos: s.pos } }] }, scope, where, undefined);
   }
 
   /** Projection and filter: the select list over `scope` (after substitutions when aggregated). */
@@ -436,9 +459,7 @@ export class Planner {
 
   private planGroupAggregate(s: Select, scope: Scope, where: Expr | undefined, calls: readonly Expr[]): PlanNode {
     let input = scope.node;
-    if (where !== undefined) {
-      input = this.calc({ ...s, items: [{ expr: { kind: 'star', pos: s.pos } }] }, scope, where, undefined);
-    }
+    if (where !== undefined) input = this.filtered(s, scope, where);
     const filtered: Scope = { ...scope, node: input };
     const ctx = this.context(scope, 'GROUP BY');
     const keys = s.groupBy.map((g) => compileExpression(g, ctx));
@@ -459,7 +480,7 @@ export class Planner {
     if (where !== undefined) {
       const probe: SqlProblem[] = [];
       const planner = new Planner(this.catalog, probe);
-      input = planner.calc({ ...s, items: [{ expr: { kind: 'star', pos: s.pos } }] }, inputScope, where, undefined);
+      input = planner.filtered(s, inputScope, where);
       if (probe.length > 0) {
         const usesWindow = WINDOW_COLUMNS.some((w) => probe.some((p) => p.message.includes(`'${w}'`)));
         if (usesWindow) this.problem((where as { pos: SqlPosition }).pos, 'WHERE before a window aggregation cannot use window_start, window_end or window_time: filter in an enclosing query');
@@ -496,7 +517,7 @@ export class Planner {
     if (over.orderBy.length === 0) this.problem(call.pos, 'ROW_NUMBER() OVER (...) needs an ORDER BY');
     if (s.groupBy.length > 0) this.problem(s.pos, 'ROW_NUMBER() cannot be combined with GROUP BY in one SELECT: aggregate in a subquery');
     let input = scope.node;
-    if (where !== undefined) input = this.calc({ ...s, items: [{ expr: { kind: 'star', pos: s.pos } }] }, scope, where, undefined);
+    if (where !== undefined) input = this.filtered(s, scope, where);
     const ctx = this.context(scope, 'OVER');
     const partitionKeys = over.partitionBy.map((p) => compileExpression(p, ctx));
     const orderBy = over.orderBy.map((o) => ({ expr: compileExpression(o.expr, ctx), descending: o.descending }));

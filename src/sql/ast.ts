@@ -65,6 +65,8 @@ export type FromItem =
 
 export interface Select {
   readonly kind: 'select';
+  /** SELECT DISTINCT: one row per distinct result (an updating aggregation without aggregates). */
+  readonly distinct: boolean;
   readonly items: readonly SelectItem[];
   readonly from: FromItem;
   readonly where?: Expr;

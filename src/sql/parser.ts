@@ -102,6 +102,13 @@ class Parser {
     if (t.kind === 'quoted' || (t.kind === 'word' && !RESERVED.has(t.upper))) return this.next();
     return this.fail(`expected ${what} but found ${this.describe(t)}`);
   }
+  /** Items separated by commas. */
+  private commaList<T>(item: () => T): T[] {
+    const items: T[] = [];
+    do items.push(item());
+    while (this.accept(','));
+    return items;
+  }
   /** Dotted names (catalog.db.table) are accepted; the last part names the table. */
   private qualifiedName(what: string): Token {
     let t = this.identifier(what);
@@ -224,24 +231,21 @@ class Parser {
 
   private select(): Select {
     const start = this.expect('SELECT');
-    if (this.accept('DISTINCT')) this.fail('SELECT DISTINCT is not supported: use GROUP BY', start);
-    this.accept('ALL');
-    const items: SelectItem[] = [];
-    do items.push(this.selectItem());
-    while (this.accept(','));
+    const distinct = this.accept('DISTINCT');
+    if (!distinct) this.accept('ALL');
+    const items: SelectItem[] = this.commaList(() => this.selectItem());
     this.expect('FROM');
     const from = this.fromItem();
     const where = this.accept('WHERE') ? this.expr() : undefined;
-    const groupBy: Expr[] = [];
+    let groupBy: Expr[] = [];
     if (this.accept('GROUP')) {
       this.expect('BY');
-      do groupBy.push(this.expr());
-      while (this.accept(','));
+      groupBy = this.commaList(() => this.expr());
     }
     const having = this.accept('HAVING') ? this.expr() : undefined;
     if (this.is('ORDER')) this.fail('ORDER BY is supported only inside OVER (...) for Top-N; a stream has no final order');
     if (this.is('LIMIT')) this.fail('LIMIT is not supported: use ROW_NUMBER() OVER (...) with a filter for Top-N');
-    return { kind: 'select', items, from, where, groupBy, having, pos: { line: start.line, column: start.column } };
+    return { kind: 'select', distinct, items, from, where, groupBy, having, pos: { line: start.line, column: start.column } };
   }
 
   private selectItem(): SelectItem {
@@ -295,15 +299,14 @@ class Parser {
       }
       this.expect('(');
       const input = this.tvfInput();
-      const partitionBy: Expr[] = [];
+      let partitionBy: Expr[] = [];
       if (this.accept('PARTITION')) {
         // One column, or several in parentheses: a comma here already separates arguments.
         this.expect('BY');
         if (this.accept('(')) {
-          do partitionBy.push(this.expr());
-          while (this.accept(','));
+          partitionBy = this.commaList(() => this.expr());
           this.expect(')');
-        } else partitionBy.push(this.expr());
+        } else partitionBy = [this.expr()];
       }
       this.expect(',');
       this.expect('DESCRIPTOR');
@@ -341,21 +344,20 @@ class Parser {
   expr(): Expr {
     return this.or();
   }
-  private or(): Expr {
-    let left = this.and();
-    while (this.is('OR')) {
+  /** One precedence level of left-associative binary operators. */
+  private leftAssociative(ops: readonly string[], operand: () => Expr): Expr {
+    let left = operand();
+    while (ops.some((op) => this.is(op))) {
       const t = this.next();
-      left = { kind: 'binary', op: 'OR', left, right: this.and(), pos: { line: t.line, column: t.column } };
+      left = { kind: 'binary', op: t.upper, left, right: operand(), pos: { line: t.line, column: t.column } };
     }
     return left;
   }
+  private or(): Expr {
+    return this.leftAssociative(['OR'], () => this.and());
+  }
   private and(): Expr {
-    let left = this.not();
-    while (this.is('AND')) {
-      const t = this.next();
-      left = { kind: 'binary', op: 'AND', left, right: this.not(), pos: { line: t.line, column: t.column } };
-    }
-    return left;
+    return this.leftAssociative(['AND'], () => this.not());
   }
   private not(): Expr {
     if (this.is('NOT')) {
@@ -385,9 +387,7 @@ class Parser {
     }
     if (this.accept('IN')) {
       this.expect('(');
-      const list: Expr[] = [];
-      do list.push(this.expr());
-      while (this.accept(','));
+      const list = this.commaList(() => this.expr());
       this.expect(')');
       return { kind: 'in', arg: left, list, negated, pos };
     }
@@ -395,20 +395,10 @@ class Parser {
     return left;
   }
   private additive(): Expr {
-    let left = this.multiplicative();
-    while (this.is('+') || this.is('-') || this.is('||')) {
-      const t = this.next();
-      left = { kind: 'binary', op: t.text, left, right: this.multiplicative(), pos: { line: t.line, column: t.column } };
-    }
-    return left;
+    return this.leftAssociative(['+', '-', '||'], () => this.multiplicative());
   }
   private multiplicative(): Expr {
-    let left = this.unary();
-    while (this.is('*') || this.is('/') || this.is('%')) {
-      const t = this.next();
-      left = { kind: 'binary', op: t.text, left, right: this.unary(), pos: { line: t.line, column: t.column } };
-    }
-    return left;
+    return this.leftAssociative(['*', '/', '%'], () => this.unary());
   }
   private unary(): Expr {
     if (this.is('-')) {
@@ -514,31 +504,25 @@ class Parser {
     const name = t.kind === 'quoted' ? t.text : t.upper;
     let star = false;
     let distinct = false;
-    const args: Expr[] = [];
+    let args: Expr[] = [];
     if (this.accept('*')) star = true;
     else if (!this.is(')')) {
       distinct = this.accept('DISTINCT');
-      do args.push(this.expr());
-      while (this.accept(','));
+      args = this.commaList(() => this.expr());
     }
     this.expect(')');
     let over: { partitionBy: Expr[]; orderBy: OrderItem[] } | undefined;
     if (this.accept('OVER')) {
       this.expect('(');
-      const partitionBy: Expr[] = [];
-      const orderBy: OrderItem[] = [];
+      let partitionBy: Expr[] = [];
+      let orderBy: OrderItem[] = [];
       if (this.accept('PARTITION')) {
         this.expect('BY');
-        do partitionBy.push(this.expr());
-        while (this.accept(','));
+        partitionBy = this.commaList(() => this.expr());
       }
       if (this.accept('ORDER')) {
         this.expect('BY');
-        do {
-          const expr = this.expr();
-          const descending = this.accept('DESC') ? true : (this.accept('ASC'), false);
-          orderBy.push({ expr, descending });
-        } while (this.accept(','));
+        orderBy = this.commaList(() => ({ expr: this.expr(), descending: this.accept('DESC') ? true : (this.accept('ASC'), false) }));
       }
       this.expect(')');
       over = { partitionBy, orderBy };
