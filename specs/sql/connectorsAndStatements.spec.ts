@@ -112,6 +112,24 @@ describe('sql: connectors and statements', function () {
     expect(lines.join('').split('\n').filter((l) => l !== '')).to.deep.equal(['+I[1, 1]', '+I[0, 1]', '-U[1, 1]', '+U[1, 2]']);
   });
 
+  it('executeSql runs a SELECT and collects its changes', async () => {
+    const env = StreamEnvironment.create({ parallelism: 1 });
+    const tEnv = TableEnvironment.create(env);
+    tEnv.executeSql("CREATE TABLE gen (id INT) WITH ('connector' = 'datagen', 'number-of-rows' = '4', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '4')");
+    expect(await tEnv.executeSql('SELECT id * 2 AS twice FROM gen WHERE id > 2').collect!()).to.deep.equal([
+      { kind: '+I', row: { twice: 6 } },
+      { kind: '+I', row: { twice: 8 } },
+    ]);
+  });
+
+  it('refuses a stream of a job already executed, saying to build it again', async () => {
+    const env = StreamEnvironment.create({ parallelism: 1 });
+    const tEnv = TableEnvironment.create(env);
+    const table = tEnv.fromDataStream(env.fromCollection([{ a: 1 }]), 'a INT');
+    expect(await table.toDataStream().executeAndCollect()).to.deep.equal([{ a: 1 }]);
+    expect(() => tEnv.sqlQuery(`SELECT a FROM ${table}`).toDataStream()).to.throw(/already executed; build the stream again/);
+  });
+
   it('EXPLAIN prints the plan, the root first', () => {
     const env = StreamEnvironment.create({ parallelism: 1 });
     const tEnv = TableEnvironment.create(env);

@@ -11,12 +11,12 @@
  * const counts = tEnv.sqlQuery(`SELECT user_name, COUNT(*) AS n FROM clicks GROUP BY user_name`);
  * const changes = await counts.toChangelogStream().executeAndCollect();
  */
-import { DataStream } from '../api/DataStream';
+import { DataStream, SingleOutputStream } from '../api/DataStream';
 import { JobHandle, JobResult } from '../api/JobHandle';
 import { StreamEnvironment } from '../api/StreamEnvironment';
 import { Statement } from './ast';
 import { Catalog, createTableEntry, defineColumns, unknownTable } from './Catalog';
-import { Change } from './Change';
+import { Change, ChangelogRow } from './Change';
 import { explainPlan, PlanNode } from './logicalPlan';
 import { parseColumnList, parseStatement } from './parser';
 import { Planner } from './Planner';
@@ -43,6 +43,8 @@ export interface TableResult {
   readonly jobHandle?: JobHandle;
   /** The plan, for EXPLAIN. */
   readonly explanation?: string;
+  /** For a SELECT: runs it and gives every change of its result. */
+  collect?(): Promise<ChangelogRow[]>;
   /** Waits for the job of an INSERT INTO to end (immediately done for other statements). */
   await(): Promise<JobResult | undefined>;
   /** Prints the plan of an EXPLAIN (or OK). */
@@ -114,7 +116,12 @@ export class TableEnvironment {
       case 'query': {
         const table = this.tableOf(this.planStatement(statement));
         const collected = table.toChangelogStream().executeAndCollect();
-        return { kind: 'job', await: () => collected.then(() => undefined), print: () => void collected.then((rows) => rows.forEach((r) => console.log(`${r.kind}${JSON.stringify(r.row)}`))) };
+        return {
+          kind: 'job',
+          await: () => collected.then(() => undefined),
+          collect: () => collected,
+          print: () => void collected.then((rows) => rows.forEach((r) => console.log(`${r.kind}${JSON.stringify(r.row)}`))),
+        };
       }
       case 'explain': {
         const explanation = this.explainStatement(statement.statement);
@@ -152,17 +159,23 @@ export class TableEnvironment {
     const { physical, computed, fields, watermark } = defineColumns(parsed, problems, this.catalog.functions);
     this.refuseIf(problems);
     const names = physical.map((f) => f.name);
+    // Node ids are reused once a job is executed: remember the node to tell a stale stream apart.
+    const node = stream instanceof SingleOutputStream ? stream.node : undefined;
     const source: TableSource = {
       physical,
       computed,
       watermark,
-      open: () =>
-        stream
+      open: (env) => {
+        if (node !== undefined && env.graph.nodes[node.id] !== node) {
+          throw new Error('fromDataStream: the stream belongs to a job that was already executed; build the stream again for a new job (as in Flink, executing consumes the topology)');
+        }
+        return stream
           .map((record: T): Row => names.map((n) => {
             const v = (record as Record<string, unknown>)[n];
             return v instanceof Date ? v.getTime() : v === undefined ? null : v;
           }))
-          .name('From DataStream'),
+          .name('From DataStream');
+      },
     };
     const name = `UnnamedTable$${anonymousTables++}`;
     this.catalog.register({ kind: 'table', name, fields, source });
