@@ -13,12 +13,13 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Benchmark, CheckpointFigures, Side, benchmarks as inMemory } from './cases';
+import { actorBenchmarks } from './actorCases';
 import { BENCH_REDIS_URL, benchRedisAnswers, redisBenchmarkSetThroughput, redisBenchmarks } from './redisCases';
 import { RecoveryFigures, SLOW_SINK_MS_PER_BATCH, SlowSinkFigures } from './figures';
 import type { RunResult } from './runCase';
 import type { FigureId } from './runFigure';
 
-const benchmarks = [...inMemory, ...redisBenchmarks];
+const benchmarks = [...inMemory, ...redisBenchmarks, ...actorBenchmarks];
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RESULTS_FILE = path.resolve(__dirname, '..', '..', 'bench-results.json');

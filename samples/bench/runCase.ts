@@ -5,8 +5,9 @@
  */
 import { CheckpointFigures, Side, benchmarks as inMemory } from './cases';
 import { redisBenchmarks } from './redisCases';
+import { actorBenchmarks } from './actorCases';
 
-const benchmarks = [...inMemory, ...redisBenchmarks];
+const benchmarks = [...inMemory, ...redisBenchmarks, ...actorBenchmarks];
 
 export interface RunResult {
   readonly benchmark: string;

@@ -5,45 +5,13 @@ import {
   KeyedProcessContext,
   KeyedProcessFunction,
   OnTimerContext,
-  RuntimeContext,
-  Serializers,
   StreamEnvironment,
   TumblingProcessingTimeWindows,
-  ValueState,
-  ValueStateDescriptor,
   WatermarkStrategy,
 } from '../../src';
 import { StateBackendUnderTest, onEachStateBackend } from '../support/keyedBackends';
 
-interface Click {
-  user: string;
-  at: number;
-}
-
-/** Reports a user's clicks once no click came for 10 ms of event time (an event-time timer per user). */
-class QuietAfter extends KeyedProcessFunction<string, Click, string> {
-  private clicks!: ValueState<number>;
-  private deadline!: ValueState<number>;
-  open(ctx: RuntimeContext): void {
-    this.clicks = ctx.getState(new ValueStateDescriptor('clicks', Serializers.number, 0));
-    this.deadline = ctx.getState(new ValueStateDescriptor('deadline', Serializers.number));
-  }
-  processElement(click: Click, ctx: KeyedProcessContext<string>, _out: Collector<string>): void {
-    this.clicks.update(this.clicks.value()! + 1);
-    const previous = this.deadline.value();
-    if (previous !== undefined) ctx.timerService().deleteEventTimeTimer(previous);
-    const deadline = ctx.timestamp()! + 10;
-    this.deadline.update(deadline);
-    ctx.timerService().registerEventTimeTimer(deadline);
-  }
-  onTimer(timestamp: number, ctx: OnTimerContext<string>, out: Collector<string>): void {
-    out.collect(`${ctx.getCurrentKey()} ${this.clicks.value()} clicks, quiet at ${timestamp} (${ctx.timeDomain()}, output timestamp ${ctx.timestamp()})`);
-    this.clicks.clear();
-    this.deadline.clear();
-  }
-}
-
-const clicks = (n: number): Click[] => Array.from({ length: n }, (_, i) => ({ user: `u${i % 7}`, at: i * 3 + (i % 5 === 0 ? 40 : 0) }));
+import { Click, QuietAfter, clicks } from '../support/quietAfter';
 
 function job(backend: StateBackendUnderTest, events: Click[], crashAt?: number) {
   const env = StreamEnvironment.create({ parallelism: 2, batchSize: 16, ...backend.options() });

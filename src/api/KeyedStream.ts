@@ -15,6 +15,8 @@ import { ReduceFunction, instanceCopy } from './functions';
 import type { Window } from '../windowing/Window';
 import type { WindowAssigner } from '../windowing/WindowAssigner';
 import type { WindowedStream } from '../windowing/WindowedStream';
+import { KeyedActor } from './KeyedActor';
+import { KeyedActorFunction } from './operators/KeyedActorFunction';
 import { KeyedProcessOperator } from './operators/KeyedProcessOperator';
 import { KeyedReduceOperator } from './operators/KeyedReduceOperator';
 
@@ -80,6 +82,16 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { WindowedStream: Windowed } = require('../windowing/WindowedStream') as typeof import('../windowing/WindowedStream');
     return new Windowed<T, K, W>(this, this.keySelector, assigner);
+  }
+
+  /**
+   * Runs a keyed actor: each record is a message to the actor of its key, with that key's
+   * state, scheduled messages and side outputs (see KeyedActor). `S`: the messages the actor
+   * schedules for itself besides the stream's records.
+   */
+  processActor<R, S = never>(actor: KeyedActor<K, T | S, R>): SingleOutputStream<R> {
+    const fn = new KeyedActorFunction(actor);
+    return this.keyed('Keyed Actor', () => new KeyedProcessOperator(instanceCopy(fn), this.keySelector), fn.sideOutputTags);
   }
 
   /** Runs a keyed process function; a plain ProcessFunction is accepted too and sees keyed state. */

@@ -147,8 +147,12 @@ class ActorSourceReader<T> implements SourceReader<T> {
       n++;
     }
     this.emitted += n;
+    // Drop what was emitted: the buffer holds at most `bufferSize` records not emitted yet.
     if (this.head === this.buffer.length) {
       this.buffer = [];
+      this.head = 0;
+    } else if (this.head >= this.bufferSize) {
+      this.buffer = this.buffer.slice(this.head);
       this.head = 0;
     }
     if (!this.ackOnCheckpoint) this.acknowledged = this.emitted;
