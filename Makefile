@@ -25,6 +25,10 @@ test: build
 
 bench: build
 	node build/samples/bench/main.js
+	node build/samples/nexmark/bench.js
+
+bench-nexmark: build
+	node build/samples/nexmark/bench.js
 
 clean:
 	rm -rf build

@@ -1,0 +1,97 @@
+/**
+ * Runs one Nexmark query once in this process and prints its figures as one JSON line:
+ * `node build/samples/nexmark/runQuery.js <query> <memory|redis|rxjs|node-streams> <events>`.
+ * The driver (bench.ts) starts one process per run so that peak RSS is per run.
+ *
+ * Sluice runs: parallelism 1 (Flink's figures are per core; one Node process is one core),
+ * exactly-once checkpoints every second, the whole pipeline from the generator source to a
+ * sink that counts what it receives.
+ */
+import { RedisStateInspector, Sink, StreamEnvironment } from '../../src';
+import { StatelessQuery, runWithNodeStreams, runWithRxjs } from './baselines';
+import { BENCH_CONFIG, CHECKPOINT_INTERVAL_MS, REDIS_URL } from './benchSettings';
+import { nexmarkEvents } from './NexmarkSource';
+import { QueryId, queries } from './queries';
+
+export type Runner = 'memory' | 'redis' | 'rxjs' | 'node-streams';
+
+export interface QueryRun {
+  readonly query: QueryId;
+  readonly runner: Runner;
+  readonly events: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  readonly peakRssMb: number;
+  readonly cpuSeconds: number;
+  /** Records the query emitted: equal across runners for the same events. */
+  readonly outputs: number;
+  /** Periodic checkpoints completed (Sluice runs). */
+  readonly checkpoints?: number;
+}
+
+const REDIS_PREFIX = 'sluice-nexmark-bench';
+
+/** Counts records and drops them. */
+class CountingSink implements Sink<unknown> {
+  readonly name = 'Counting Sink';
+  count = 0;
+  createWriter() {
+    return { write: (records: readonly unknown[]) => void (this.count += records.length) };
+  }
+}
+
+async function runSluice(id: QueryId, backend: 'memory' | 'redis', events: number): Promise<{ outputs: number; checkpoints: number }> {
+  const jobId = `nexmark-${id}-${process.pid}-${Date.now()}`;
+  const env = StreamEnvironment.create({
+    parallelism: 1,
+    jobId,
+    ...(backend === 'redis' ? { stateBackend: { type: 'redis' as const, url: REDIS_URL, keyPrefix: REDIS_PREFIX } } : {}),
+  });
+  env.enableCheckpointing(CHECKPOINT_INTERVAL_MS, 'exactly-once');
+  const sink = new CountingSink();
+  (queries[id].query(nexmarkEvents(env, { ...BENCH_CONFIG, events })) as { sinkTo(s: Sink<unknown>): unknown }).sinkTo(sink);
+  try {
+    const result = await env.execute(`nexmark ${id}`);
+    // The last completed checkpoint is the final one at end of input; the others were periodic.
+    return { outputs: sink.count, checkpoints: Math.max(0, (result.checkpoints?.completed ?? 1) - 1) };
+  } finally {
+    if (backend === 'redis') await new RedisStateInspector(REDIS_URL, REDIS_PREFIX).dropJob(jobId);
+  }
+}
+
+async function main(): Promise<void> {
+  const [id, runner, eventsText] = process.argv.slice(2) as [QueryId, Runner, string];
+  if (!(id in queries)) throw new Error(`unknown query '${id}'; known: ${Object.keys(queries).join(', ')}`);
+  if (!['memory', 'redis', 'rxjs', 'node-streams'].includes(runner)) throw new Error(`runner must be memory, redis, rxjs or node-streams, got '${runner}'`);
+  const events = Number(eventsText);
+  if (!Number.isInteger(events) || events < 1) throw new Error(`events must be a positive integer, got '${eventsText}'`);
+  const stateless = (['q0', 'q1', 'q2'] as string[]).includes(id);
+  if ((runner === 'rxjs' || runner === 'node-streams') && !stateless) throw new Error(`the ${runner} baseline exists for q0, q1 and q2 only`);
+
+  const cpuBefore = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  let outputs: number;
+  let checkpoints: number | undefined;
+  if (runner === 'rxjs') outputs = await runWithRxjs(id as StatelessQuery, events, BENCH_CONFIG);
+  else if (runner === 'node-streams') outputs = await runWithNodeStreams(id as StatelessQuery, events, BENCH_CONFIG);
+  else ({ outputs, checkpoints } = await runSluice(id, runner, events));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  const run: QueryRun = {
+    query: id,
+    runner,
+    events,
+    seconds,
+    eventsPerSecond: events / seconds,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    outputs,
+    ...(checkpoints !== undefined ? { checkpoints } : {}),
+  };
+  process.stdout.write(`${JSON.stringify(run)}\n`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
