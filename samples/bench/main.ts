@@ -8,7 +8,6 @@
  * counts, default 1). Arguments: benchmark ids to run, and `figures` for the checkpoint
  * figures (default all).
  */
-import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -18,6 +17,7 @@ import { BENCH_REDIS_URL, benchRedisAnswers, redisBenchmarkSetThroughput, redisB
 import { RecoveryFigures, SLOW_SINK_MS_PER_BATCH, SlowSinkFigures } from './figures';
 import type { RunResult } from './runCase';
 import type { FigureId } from './runFigure';
+import { runChild as runChildProcess } from './runChild';
 
 const benchmarks = [...inMemory, ...redisBenchmarks, ...actorBenchmarks];
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -27,24 +27,8 @@ const RESULTS_FILE = path.resolve(__dirname, '..', '..', 'bench-results.json');
 const SLOW_SINK_RUNS = 2;
 const RECOVERY_RUNS = 5;
 
-/** Runs `script` in a child process and parses the JSON line it prints last. */
-function runChild<T>(script: string, args: readonly string[]): Promise<T> {
-  const label = args.join('/');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${label} exited with code ${code}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop()!) as T);
-      } catch (e) {
-        reject(new Error(`${label} printed no result: ${out}`));
-      }
-    });
-  });
-}
+/** Runs `script` (in this folder) in a child process and parses the JSON line it prints last. */
+const runChild = <T>(script: string, args: readonly string[]) => runChildProcess<T>(path.join(__dirname, script), args);
 
 const runOnce = (benchmark: Benchmark, side: Side, events: number) => runChild<RunResult>('runCase.js', [benchmark.id, side, String(events)]);
 const runFigure = <T>(id: FigureId) => runChild<T>('runFigure.js', [id]);

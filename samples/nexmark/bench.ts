@@ -2,7 +2,7 @@
  * The Nexmark benchmark (`make bench-nexmark`, also part of `make bench`): every query over a
  * fixed number of events, each run in a child process of its own (so peak RSS is per run),
  * with exactly-once checkpoints every second; first on the memory state backend, then the
- * stateful queries on Redis; then the stateless ones against the same logic in RxJS and Node
+ * stateful queries on Redis (a fresh key prefix per run, dropped after it); then the stateless ones against the same logic in RxJS and Node
  * streams, measured in the same run. Prints tables and writes build/nexmark-results.json.
  *
  * Throughput is given two ways. events/s is wall-clock. events per CPU-second is the events
@@ -13,10 +13,10 @@
  * Environment: NEXMARK_RUNS (runs per row, median shown; default 1), NEXMARK_SCALE (multiplies
  * the event counts; default 1). Arguments: query ids to run (default all).
  */
-import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { runChild } from '../bench/runChild';
 import { QUERY_IDS, QueryId, queries } from './queries';
 import type { QueryRun, Runner } from './runQuery';
 import { BENCH_CONFIG, CHECKPOINT_INTERVAL_MS } from './benchSettings';
@@ -37,22 +37,7 @@ const EVENTS: Record<QueryId, number> = {
   q8: 1_000_000,
 };
 
-function runChild(id: QueryId, runner: Runner, events: number): Promise<QueryRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'runQuery.js'), id, runner, String(events)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${id} on ${runner} exited with code ${code}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop()!) as QueryRun);
-      } catch {
-        reject(new Error(`${id} on ${runner} printed no result: ${out}`));
-      }
-    });
-  });
-}
+const runQuery = (id: QueryId, runner: Runner, events: number) => runChild<QueryRun>(path.join(__dirname, 'runQuery.js'), [id, runner, String(events)]);
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -66,6 +51,8 @@ export interface Row {
   readonly peakRssMb: number;
   readonly outputs: number;
   readonly checkpoints: number | undefined;
+  /** Redis runs: CPU seconds redis-server used meanwhile (median; a shared server's other clients count too). */
+  readonly redisCpuSeconds: number | undefined;
   readonly flinkPerCore: number;
   /** events per CPU-second ÷ Flink 1.13's Throughput/Core. */
   readonly ratioToFlink: number;
@@ -75,7 +62,7 @@ export interface Row {
 async function measure(id: QueryId, runner: Runner): Promise<Row> {
   const events = Math.max(1, Math.round(EVENTS[id] * SCALE));
   const runs: QueryRun[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await runChild(id, runner, events));
+  for (let i = 0; i < RUNS; i++) runs.push(await runQuery(id, runner, events));
   process.stderr.write('.');
   const perCpu = runs.map((r) => r.events / r.cpuSeconds);
   const middle = [...runs].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond)[Math.floor(runs.length / 2)];
@@ -90,6 +77,7 @@ async function measure(id: QueryId, runner: Runner): Promise<Row> {
     peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
     outputs: middle.outputs,
     checkpoints: middle.checkpoints,
+    redisCpuSeconds: runner === 'redis' ? median(runs.map((r) => r.redisCpuSeconds ?? NaN)) : undefined,
     flinkPerCore: queries[id].flinkPerCore,
     ratioToFlink: eventsPerCpuSecond / queries[id].flinkPerCore,
     runs,
@@ -142,7 +130,7 @@ async function main(): Promise<void> {
   for (const id of selected) memory.push(await measure(id, 'memory'));
   process.stderr.write('\n  redis ');
   const redis: Row[] = [];
-  for (const id of selected.filter((q) => queries[q].state === 'keyed')) redis.push(await measure(id, 'redis'));
+  for (const id of selected.filter((q) => queries[q].state !== undefined)) redis.push(await measure(id, 'redis'));
   process.stderr.write('\n  baselines ');
   const baselines: Row[] = [];
   for (const id of selected.filter((q) => queries[q].state === undefined)) {
@@ -152,12 +140,8 @@ async function main(): Promise<void> {
 
   console.log('Memory state backend (ratio: events per CPU-second ÷ Flink 1.13 Throughput/Core)\n');
   printTable(SLUICE_HEADER, memory.map(sluiceRow));
-  console.log('\nRedis state backend (127.0.0.1:6379), stateful queries\n');
-  const notOnRedis = selected.filter((q) => queries[q].state === 'timers');
-  printTable(SLUICE_HEADER, [
-    ...redis.map(sluiceRow),
-    ...notOnRedis.map((q) => [q, queries[q].description, 'not run: the Redis backend refuses windows and timers for now (#5)']),
-  ]);
+  console.log('\nRedis state backend (127.0.0.1:6379), stateful queries (events/CPU-s counts this process only; redis-server\'s CPU is the last column)\n');
+  printTable([...SLUICE_HEADER, 'redis-server CPU s'], redis.map((r) => [...sluiceRow(r), (r.redisCpuSeconds ?? NaN).toFixed(2)]));
 
   const comparisons = selected
     .filter((q) => queries[q].state === undefined)
@@ -198,7 +182,6 @@ async function main(): Promise<void> {
     generator: BENCH_CONFIG,
     memory,
     redis,
-    notRunOnRedis: notOnRedis,
     baselines,
   };
   await fs.mkdir(path.dirname(RESULTS_FILE), { recursive: true });

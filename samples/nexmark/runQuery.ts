@@ -8,6 +8,7 @@
  * sink that counts what it receives.
  */
 import { RedisStateInspector, Sink, StreamEnvironment } from '../../src';
+import { withRedis } from '../../src/state/redisConnection';
 import { StatelessQuery, runWithNodeStreams, runWithRxjs } from './baselines';
 import { BENCH_CONFIG, CHECKPOINT_INTERVAL_MS, REDIS_URL } from './benchSettings';
 import { nexmarkEvents } from './NexmarkSource';
@@ -27,6 +28,15 @@ export interface QueryRun {
   readonly outputs: number;
   /** Periodic checkpoints completed (Sluice runs). */
   readonly checkpoints?: number;
+  /** CPU time redis-server used during a Redis run (INFO cpu before and after; other clients of a shared server count too). */
+  readonly redisCpuSeconds?: number;
+}
+
+/** redis-server's CPU time so far (user + system), in seconds. */
+async function redisCpuSeconds(): Promise<number> {
+  const info = await withRedis(REDIS_URL, (r) => r.info('cpu'));
+  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
 }
 
 const REDIS_PREFIX = 'sluice-nexmark-bench';
@@ -68,6 +78,7 @@ async function main(): Promise<void> {
   const stateless = (['q0', 'q1', 'q2'] as string[]).includes(id);
   if ((runner === 'rxjs' || runner === 'node-streams') && !stateless) throw new Error(`the ${runner} baseline exists for q0, q1 and q2 only`);
 
+  const redisCpuBefore = runner === 'redis' ? await redisCpuSeconds() : undefined;
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   let outputs: number;
@@ -77,6 +88,7 @@ async function main(): Promise<void> {
   else ({ outputs, checkpoints } = await runSluice(id, runner, events));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
+  const redisCpu = redisCpuBefore === undefined ? undefined : (await redisCpuSeconds()) - redisCpuBefore;
   const run: QueryRun = {
     query: id,
     runner,
@@ -87,6 +99,7 @@ async function main(): Promise<void> {
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     outputs,
     ...(checkpoints !== undefined ? { checkpoints } : {}),
+    ...(redisCpu !== undefined ? { redisCpuSeconds: redisCpu } : {}),
   };
   process.stdout.write(`${JSON.stringify(run)}\n`);
 }

@@ -6,8 +6,6 @@ import {
   InvalidTopologyError,
   KeyedCoProcessFunction,
   KeyedProcessContext,
-  ListState,
-  ListStateDescriptor,
   OnTimerContext,
   ProcessContext,
   RuntimeContext,
@@ -17,46 +15,16 @@ import {
   ValueStateDescriptor,
   WatermarkStrategy,
 } from '../../src';
-
-interface Person {
-  id: number;
-  name: string;
-  at: number;
-}
-interface Auction {
-  id: number;
-  seller: number;
-  at: number;
-}
-
-/** A keyed join: auctions wait in state for their seller; the seller is kept for later auctions. */
-class SellerOfAuction extends KeyedCoProcessFunction<number, Person, Auction, string> {
-  private person!: ValueState<Person>;
-  private waiting!: ListState<Auction>;
-  open(ctx: RuntimeContext): void {
-    this.person = ctx.getState(new ValueStateDescriptor('person', Serializers.json<Person>()));
-    this.waiting = ctx.getListState(new ListStateDescriptor('waiting', Serializers.json<Auction>()));
-  }
-  processElement1(p: Person, _ctx: KeyedProcessContext<number>, out: Collector<string>): void {
-    this.person.update(p);
-    for (const a of this.waiting.get()) out.collect(`${a.id} by ${p.name}`);
-    this.waiting.clear();
-  }
-  processElement2(a: Auction, _ctx: KeyedProcessContext<number>, out: Collector<string>): void {
-    const p = this.person.value();
-    if (p === undefined) this.waiting.add(a);
-    else out.collect(`${a.id} by ${p.name}`);
-  }
-}
+import { Auction, AuctionsWithSeller, Person } from '../../samples/docs-examples/twoInputs';
 
 const persons = (n: number): Person[] => Array.from({ length: n }, (_, i) => ({ id: i, name: `p${i}`, at: i }));
-/** Every third auction comes before its seller does. */
+/** Auctions of sellers 0..sellers-1, seven apart: many come before their seller does. */
 const auctions = (n: number, sellers: number): Auction[] => Array.from({ length: n }, (_, i) => ({ id: i, seller: (i * 7) % sellers, at: i }));
 
 /** The join computed directly: every auction whose seller exists, with the seller's name. */
 function expectedJoin(ps: Person[], as: Auction[]): string[] {
   const names = new Map(ps.map((p) => [p.id, p.name]));
-  return as.filter((a) => names.has(a.seller)).map((a) => `${a.id} by ${names.get(a.seller)}`).sort();
+  return as.filter((a) => names.has(a.seller)).map((a) => `auction ${a.id} by ${names.get(a.seller)}`).sort();
 }
 
 function joinJob(ps: Person[], as: Auction[], crashAt?: number) {
@@ -76,7 +44,7 @@ function joinJob(ps: Person[], as: Auction[], crashAt?: number) {
   personStream
     .connect(auctionStream)
     .keyBy((p) => p.id, (a) => a.seller)
-    .process(new SellerOfAuction())
+    .process(new AuctionsWithSeller())
     .sinkTo(sink);
   const running = env.execute('keyed join');
   handle = running;

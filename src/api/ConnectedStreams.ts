@@ -15,7 +15,7 @@ import { CoProcessFunction, KeyedCoProcessFunction } from './CoProcessFunction';
 import type { DataStream, SingleOutputStream } from './DataStream';
 import { KeyedProcessOperator } from './operators/KeyedProcessOperator';
 import { ProcessOperator } from './operators/ProcessOperator';
-import { CoProcessAdapter, KeyedCoProcessAdapter } from './operators/coProcessAdapters';
+import { CoProcessAdapter } from './operators/coProcessAdapters';
 import { instanceCopy } from './functions';
 import { TwoInputRecord, mergedInputs, twoInputKey } from './TwoInputRecord';
 
@@ -40,7 +40,7 @@ export class ConnectedStreams<I1, I2> {
       if (fn instanceof KeyedCoProcessFunction) {
         return keyed.transform<O>(
           'Keyed Co-Process',
-          () => new KeyedProcessOperator(new KeyedCoProcessAdapter(instanceCopy(fn)), selector),
+          () => new KeyedProcessOperator(new CoProcessAdapter(instanceCopy(fn)), selector),
           { sideOutputs: fn.sideOutputTags },
           selector,
         );

@@ -15,7 +15,7 @@ export interface NexmarkQuery<T> {
   readonly description: string;
   /** Flink 1.13's published throughput per core (events/s), from the Nexmark project's README. */
   readonly flinkPerCore: number;
-  /** Keeps keyed state; undefined: stateless. 'timers': uses windows or timers, which the Redis backend does not run yet. */
+  /** Keeps keyed state (and runs on Redis in the benchmark); 'timers': with windows or timers too; undefined: stateless. */
   readonly state?: 'keyed' | 'timers';
 }
 

@@ -2,8 +2,7 @@
  * Query 4, average price per category: the average of the winning bids (the highest bid
  * placed between an auction's start and its expiry) over the auctions of each category. As
  * the Nexmark SQL, it is continuous: an auction's highest bid is updated as bids come, and the
- * category's average with it (the old highest bid retracted, the new one added). Written
- * without timers or windows, so it also runs on the Redis state backend.
+ * category's average with it (the old highest bid retracted, the new one added).
  */
 import {
   Collector,
