@@ -81,3 +81,4 @@ export { SqlDeadLetter, sqlDeadLetters } from './sql/tableConnectors';
 export { AskGateway, AskGatewayOptions, AskGatewayStats, AskTimeoutError, AskRefusedError, Request, Reply, replyTo } from './connectors/AskGateway';
 export { Supervision, SupervisionStrategy, SupervisionDirective, SupervisionLimit, DeadLetter, supervisionDeadLetters } from './api/SupervisionStrategy';
 export { KeyedActor, KeyedActorContext } from './api/KeyedActor';
+export { ApplicationJobMsg } from './runtime/applicationJobActor';

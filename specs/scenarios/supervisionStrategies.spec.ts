@@ -217,6 +217,33 @@ describe('scenario: supervision strategies per operator', () => {
         stop(system);
       }
     });
+
+    it('escalates to the job\'s restart strategy past its limit', async () => {
+      const opened: number[] = [];
+      class Opens extends KeyedProcessFunction<number, number, number> {
+        open(ctx: RuntimeContext): void {
+          opened.push(ctx.indexOfThisSubtask);
+        }
+        processElement(n: number, _ctx: KeyedProcessContext<number>, out: Collector<number>): void {
+          out.collect(n);
+        }
+      }
+      const env = StreamEnvironment.create();
+      env
+        .fromGenerator(Infinity, (i) => i)
+        .keyBy((n) => n % 10)
+        .process(new Opens())
+        .withSupervisionStrategy(Supervision.restartTask().withLimit(1, 60_000))
+        .sinkTo(new RecordingSink<number>());
+      const job = env.execute('restart task with limit');
+      await until(() => opened.length === 1);
+      job.crashTask('Keyed Process', 0, 'first');
+      await until(() => opened.length === 2);
+      job.crashTask('Keyed Process', 0, 'second');
+      // No checkpoints, so the job's restart strategy is none: the escalated failure fails the job.
+      const error = await job.then(() => undefined, (e) => e as Error);
+      expect(error?.message).to.contain('injected fault: second');
+    });
   });
 
   it('refuses bad combinations before the job starts, listing every problem', () => {

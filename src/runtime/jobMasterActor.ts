@@ -388,14 +388,18 @@ class JobMaster {
 }
 
 /**
- * The supervision strategy of the operator whose code failed: the one the failure names, or
- * the task's only operator; undefined (restart the job) when it cannot be told.
+ * The supervision strategy for a task's failure: that of the operator the failure names. A
+ * failure that names none (the task actor itself crashed) takes the strategy of the chain's
+ * one operator with a task-level strategy, if there is exactly one; otherwise (undefined) the
+ * job restarts.
  */
 function supervisionOf(plan: ExecutionPlan, task: TaskId, error: Error): SupervisionStrategy | undefined {
   const chain = plan.tasks.find((t) => t.id === task)?.chain ?? [];
   const uid = error instanceof UserFunctionFailed ? error.operatorUid : undefined;
   if (uid !== undefined) return chain.find((n) => n.uid === uid)?.supervision;
-  return chain.length === 1 ? chain[0].supervision : undefined;
+  // Resume needs a failing record to skip: it says nothing about a crash of the task.
+  const taskLevel = chain.filter((n) => n.supervision !== undefined && n.supervision.directive !== 'resume');
+  return taskLevel.length === 1 ? taskLevel[0].supervision : undefined;
 }
 
 /**
