@@ -5,10 +5,16 @@
 
 export class TimeWindow {
   readonly kind = 'time' as const;
-  /** Built once: the window operator names state and timers with it for every element. */
-  readonly id: string;
-  constructor(readonly start: number, readonly end: number) {
-    this.id = `${start}:${end}`;
+  /** Private (not enumerable): a window serializes as kind, start and end only. */
+  #id: string | undefined;
+  constructor(readonly start: number, readonly end: number) {}
+  /**
+   * Built on first use, then kept: the window operator names state and timers with it for
+   * every element, but replaces most freshly assigned windows by the one it already holds
+   * for that start, whose id is built (and its hash computed) once.
+   */
+  get id(): string {
+    return (this.#id ??= `${this.start}:${this.end}`);
   }
   /** The largest timestamp inside the window. */
   maxTimestamp(): number {
