@@ -66,6 +66,8 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
    * per element is not. Cleared when it grows past INTERNED_WINDOWS; only a cache.
    */
   private readonly interned = new Map<number, TimeWindow>();
+  /** The same windows by id, for timers (named by window id). */
+  private readonly internedById = new Map<string, TimeWindow>();
 
   constructor(private readonly spec: WindowOperatorSpec<IN, ACC, OUT, KEY>, keySelector: KeySelector<IN>) {
     super({}, keySelector);
@@ -162,8 +164,12 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
       const known = this.interned.get(w.start);
       if (known !== undefined && known.end === w.end) windows[i] = known;
       else {
-        if (this.interned.size >= INTERNED_WINDOWS) this.interned.clear();
+        if (this.interned.size >= INTERNED_WINDOWS) {
+          this.interned.clear();
+          this.internedById.clear();
+        }
         this.interned.set(w.start, w);
+        this.internedById.set(w.id, w);
       }
     }
     return windows;
@@ -239,7 +245,7 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
 
   protected override onTimer(timer: Timer): void {
     this.key = timer.key as KEY;
-    const window = windowFromId(timer.namespace);
+    const window = this.internedById.get(timer.namespace) ?? windowFromId(timer.namespace);
     this.window = window;
     // A session window merged away is gone; other windows see their timers even when purged.
     if (!this.spec.assigner.merging || this.windows.contains(window.id)) {
