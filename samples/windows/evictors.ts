@@ -12,6 +12,7 @@ import {
   CountTrigger,
   DeltaEvictor,
   EventTimeSessionWindows,
+  Evictor,
   GlobalWindows,
   StreamEnvironment,
   Time,
@@ -60,32 +61,28 @@ async function lastThreeEveryTwo(): Promise<void> {
   assert.deepEqual(averages, [61, 72, 232 / 3]);
 }
 
-// --- a minute window that only looks at its last 10 s --------------------------------------------
-async function lastTenSecondsOfEachMinute(): Promise<void> {
+// --- per minute, with an evictor -----------------------------------------------------------------
+/** The average per sensor and minute of event time, of the readings `evictor` leaves. */
+function minuteAverages(evictor: Evictor<Reading>): Promise<number[]> {
   const env = StreamEnvironment.create();
-  const averages = await env
+  return env
     .fromCollection(readings)
     .assignTimestampsAndWatermarks(byReadingTime())
     .keyBy((r) => r.sensor)
     .window(TumblingEventTimeWindows.of(Time.minutes(1)))
-    .evictor(TimeEvictor.of(Time.seconds(10)))
+    .evictor(evictor)
     .aggregate(average)
-    .executeAndCollect('last 10 s of each minute');
+    .executeAndCollect('averages per minute');
+}
+
+async function lastTenSecondsOfEachMinute(): Promise<void> {
+  const averages = await minuteAverages(TimeEvictor.of(Time.seconds(10)));
   // The latest reading is at 58 s: readings at 48 s or before are evicted; 52, 55 and 58 s stay.
   assert.deepEqual(averages, [(90 + 70 + 72) / 3]);
 }
 
-// --- readings far from the latest left out --------------------------------------------------------
 async function closeToTheLatest(): Promise<void> {
-  const env = StreamEnvironment.create();
-  const averages = await env
-    .fromCollection(readings)
-    .assignTimestampsAndWatermarks(byReadingTime())
-    .keyBy((r) => r.sensor)
-    .window(TumblingEventTimeWindows.of(Time.minutes(1)))
-    .evictor(DeltaEvictor.of(10, (a: Reading, b: Reading) => Math.abs(a.celsius - b.celsius)))
-    .aggregate(average)
-    .executeAndCollect('close to the latest');
+  const averages = await minuteAverages(DeltaEvictor.of(10, (a: Reading, b: Reading) => Math.abs(a.celsius - b.celsius)));
   // The latest is 72 °C: 60 and 62 (10 or more away) and 90 are evicted; 64, 70 and 72 stay.
   assert.deepEqual(averages, [(64 + 70 + 72) / 3]);
 }
