@@ -21,9 +21,9 @@ import { StateBackendUnderTest, onEachStateBackend } from '../support/keyedBacke
 type Emission = string;
 const emission = (key: string, start: number, end: number, count: number): Emission => `${key} [${start},${end}) ${count}`;
 
-class Tag extends ProcessWindowFunction<number, Emission, string, TimeWindow> {
-  process(key: string, ctx: WindowContext<TimeWindow>, counts: readonly number[], out: Collector<Emission>): void {
-    out.collect(emission(key, ctx.window.start, ctx.window.end, counts[0]));
+class Tag<K extends string | number> extends ProcessWindowFunction<number, Emission, K, TimeWindow> {
+  process(key: K, ctx: WindowContext<TimeWindow>, counts: readonly number[], out: Collector<Emission>): void {
+    out.collect(emission(String(key), ctx.window.start, ctx.window.end, counts[0]));
   }
 }
 
@@ -117,19 +117,18 @@ function referenceSessions(events: readonly Event[], gap: number, batchSize: num
   return { emissions: emissions.sort(), late: late.sort((a, b) => a - b) };
 }
 
-async function run(backend: StateBackendUnderTest, events: readonly Event[], assigner: WindowAssigner<TimeWindow>, batchSize: number, bound: number, lateness: number) {
+/** `all`: windowAll, one window per time range for the whole stream (its key is 0). */
+async function run(backend: StateBackendUnderTest, events: readonly Event[], assigner: WindowAssigner<TimeWindow>, batchSize: number, bound: number, lateness: number, all = false) {
   const env = StreamEnvironment.create({ parallelism: 2, batchSize, ...backend.options() });
   const lateTag = new OutputTag<Event>('late');
-  const windowed = env
+  const timed = env
     .fromCollection(events)
     .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<Event>(bound).withTimestampAssigner((e) => e.t))
     // Chained to the (non-parallel) source: one watermark sequence, the one the reference follows.
-    .setParallelism(1)
-    .keyBy((e) => e.key)
-    .window(assigner)
-    .allowedLateness(lateness)
-    .sideOutputLateData(lateTag)
-    .aggregate(count, new Tag());
+    .setParallelism(1);
+  const windowed = all
+    ? timed.windowAll(assigner).allowedLateness(lateness).sideOutputLateData(lateTag).aggregate(count, new Tag<number>())
+    : timed.keyBy((e) => e.key).window(assigner).allowedLateness(lateness).sideOutputLateData(lateTag).aggregate(count, new Tag<string>());
   const lateSink = new CollectSink<Event>();
   windowed.getSideOutput(lateTag).sinkTo(lateSink);
   const emissions = await windowed.executeAndCollect('windows');
@@ -160,6 +159,17 @@ describe('windowing: event-time windows against a reference computed from the in
           expect(actual).to.deep.equal(referenceFixedWindows(events, windowsOf, batchSize, bound, lateness));
         }),
         { numRuns: 60 },
+      );
+    });
+
+    it('windowAll: tumbling windows over the whole stream, with the same rules', async () => {
+      await fc.assert(
+        fc.asyncProperty(streams, settings, fc.integer({ min: 1, max: 15 }), async (events, { batchSize, bound, lateness }, size) => {
+          const actual = await run(backend, events, TumblingEventTimeWindows.of(size), batchSize, bound, lateness, true);
+          const asOneKey = events.map((e) => ({ ...e, key: '0' }));
+          expect(actual).to.deep.equal(referenceFixedWindows(asOneKey, fixedWindowsOf(size, size), batchSize, bound, lateness));
+        }),
+        { numRuns: 40 },
       );
     });
 
