@@ -4,7 +4,7 @@
  * The driver (bench.ts) starts one process per run so that peak RSS is per run.
  *
  * Sluice runs: parallelism 1 (Flink's figures are per core; one Node process is one core),
- * exactly-once checkpoints every second, the whole pipeline from the generator source to a
+ * exactly-once checkpoints every 250 ms, the whole pipeline from the generator source to a
  * sink that counts what it receives.
  */
 import { RedisStateInspector, Sink, StreamEnvironment } from '../../src';
