@@ -260,6 +260,21 @@ describe('sql: queries give exact results', function () {
       ]);
     });
 
+    it('Top-N over an updating input: the two customers with the most units, re-ranked as totals change', async () => {
+      const sql = `SELECT customer, units, rownum FROM (
+        SELECT *, ROW_NUMBER() OVER (ORDER BY units DESC) AS rownum
+        FROM (SELECT customer, SUM(amount) AS units FROM orders GROUP BY customer))
+      WHERE rownum <= 2`;
+      const tEnv = tableEnv(1);
+      expect(tEnv.explainSql(sql)).to.contain('RetractRank(partitionBy=[], orderBy=[units DESC], rankRange=[1..2])');
+      const log = await changes(tEnv, sql);
+      // Final totals: bob 11, cid 7, ann 6.
+      expect(foldChangelog(log)).to.deep.equal([
+        { customer: 'bob', units: 11, rownum: 1 },
+        { customer: 'cid', units: 7, rownum: 2 },
+      ]);
+    });
+
     it('UNION ALL keeps every row of each input', async () => {
       const result = await rows(tableEnv(), "SELECT id, 'cheap' AS kind FROM orders WHERE price < 1 UNION ALL SELECT id, 'big' AS kind FROM orders WHERE amount >= 5");
       expect(result).to.deep.equal(sortRows([{ id: 5, kind: 'cheap' }, { id: 7, kind: 'cheap' }, { id: 4, kind: 'big' }, { id: 8, kind: 'big' }]));

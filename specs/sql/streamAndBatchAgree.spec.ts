@@ -16,6 +16,7 @@ const QUERIES = {
   aggregateOfAggregate: 'SELECT n, COUNT(*) AS keys FROM (SELECT k, COUNT(*) AS n FROM events GROUP BY k) GROUP BY n',
   tumblingWindow: "SELECT k, window_start, COUNT(*) AS n, SUM(v) AS total FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY k, window_start, window_end",
   topN: 'SELECT k, v, r FROM (SELECT k, v, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC, ts ASC) AS r FROM events) WHERE r <= 2',
+  topNOfAggregate: 'SELECT k, n, r FROM (SELECT k, n, ROW_NUMBER() OVER (ORDER BY n DESC, k ASC) AS r FROM (SELECT k, COUNT(*) AS n FROM events GROUP BY k)) WHERE r <= 2',
 };
 
 /** The results computed directly from the events, for each query. */
@@ -41,7 +42,12 @@ function reference(events: readonly Event[]): Record<keyof typeof QUERIES, unkno
       .slice(0, 2)
       .map((e, i) => ({ k, v: e.v, r: i + 1 })),
   );
-  return { groupAggregate: sortRows(groupAggregate), aggregateOfAggregate: sortRows(aggregateOfAggregate), tumblingWindow: sortRows([...windows.values()]), topN: sortRows(topN) };
+  const topNOfAggregate = [...byKey]
+    .map(([k, es]) => ({ k, n: es.length }))
+    .sort((a, b) => b.n - a.n || (a.k < b.k ? -1 : 1))
+    .slice(0, 2)
+    .map((x, i) => ({ ...x, r: i + 1 }));
+  return { topNOfAggregate: sortRows(topNOfAggregate), groupAggregate: sortRows(groupAggregate), aggregateOfAggregate: sortRows(aggregateOfAggregate), tumblingWindow: sortRows([...windows.values()]), topN: sortRows(topN) };
 }
 
 async function run(events: readonly Event[], sql: string, mode: 'streaming' | 'batch', parallelism: number): Promise<unknown[]> {

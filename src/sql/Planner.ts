@@ -523,7 +523,7 @@ export class Planner {
     const orderBy = over.orderBy.map((o) => ({ expr: compileExpression(o.expr, ctx), descending: o.descending }));
     const windowStart = partitionKeys.find((k) => k.field !== undefined && input.fields[k.field].name === 'window_start');
     const windowEnd = partitionKeys.find((k) => k.field !== undefined && input.fields[k.field].name === 'window_end');
-    if (input.updating) this.problem(call.pos, 'Top-N over an updating input is not supported yet: rank an append-only input');
+    if (input.updating && windowStart !== undefined && windowEnd !== undefined) this.problem(call.pos, 'a window Top-N needs an append-only input (a window aggregation)');
     const rankName = item.alias ?? 'rownum';
     const rankFields: Field[] = [...input.fields.map((f) => ({ name: f.name, type: f.type })), { name: rankName, type: 'BIGINT' }];
     const windowed = windowStart !== undefined && windowEnd !== undefined;

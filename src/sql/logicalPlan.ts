@@ -93,7 +93,7 @@ function describeNode(node: PlanNode): string {
     case 'groupAggregate':
       return `GroupAggregate(groupBy=[${node.keys.map((k) => k.text).join(', ')}], select=[${node.aggregates.map((a) => a.text).join(', ')}])${mode}`;
     case 'rank':
-      return `${node.windowEnd === undefined ? 'Rank' : 'WindowRank'}(partitionBy=[${node.partitionKeys.map((k) => k.text).join(', ')}], orderBy=[${node.orderBy.map((o) => `${o.expr.text} ${o.descending ? 'DESC' : 'ASC'}`).join(', ')}], rankRange=[1..${node.limit ?? '?'}])${mode}`;
+      return `${node.windowEnd !== undefined ? 'WindowRank' : node.input.updating ? 'RetractRank' : 'Rank'}(partitionBy=[${node.partitionKeys.map((k) => k.text).join(', ')}], orderBy=[${node.orderBy.map((o) => `${o.expr.text} ${o.descending ? 'DESC' : 'ASC'}`).join(', ')}], rankRange=[1..${node.limit ?? '?'}])${mode}`;
     case 'union':
       return `Union(all=[true], fields=[${names(node.fields)}])${mode}`;
     case 'join':
