@@ -379,6 +379,21 @@ describe('sql: queries give exact results', function () {
       expect(foldChangelog(log)).to.deep.equal(sortRows([{ id: 1, name: 'ann' }, { id: 3, name: 'ann' }, { id: 6, name: 'ann' }, { id: null, name: 'dan' }]));
     });
 
+    it('FULL JOIN keeps the unmatched rows of both sides, padded with NULL', async () => {
+      const log = await changes(withCustomers(), "SELECT c.name, o.id FROM customers AS c FULL JOIN (SELECT * FROM orders WHERE customer <> 'bob') AS o ON c.name = o.customer");
+      expect(foldChangelog(log)).to.deep.equal(
+        sortRows([
+          { name: 'ann', id: 1 },
+          { name: 'ann', id: 3 },
+          { name: 'ann', id: 6 },
+          { name: 'bob', id: null },
+          { name: 'dan', id: null },
+          { name: null, id: 4 },
+          { name: null, id: 7 },
+        ]),
+      );
+    });
+
     it('SELECT DISTINCT gives each distinct row once, as an updating result', async () => {
       const log = await changes(tableEnv(), 'SELECT DISTINCT customer, product FROM orders WHERE amount < 5');
       expect(foldChangelog(log)).to.deep.equal(

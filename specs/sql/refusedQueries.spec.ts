@@ -74,7 +74,9 @@ WHERE bidder = 'anyone' AND UPPER(price) = 'X'`),
     expect(refusal(() => tableEnv().sqlQuery('SELECT *, ROW_NUMBER() OVER (ORDER BY price) AS r FROM bids'))).to.deep.equal([
       '1:11 ROW_NUMBER() OVER (...) needs a filter on its result in the enclosing query (e.g. WHERE rownum <= 3)',
     ]);
-    expect(refusal(() => tableEnv().sqlQuery('SELECT a.item FROM bids AS a FULL JOIN bids AS b ON a.item = b.item'))).to.deep.equal(['1:30 FULL JOIN is not supported yet: use INNER, LEFT or RIGHT']);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT a.item FROM bids AS a JOIN bids AS b ON a.price > b.price'))).to.deep.equal([
+      '1:30 a join needs at least one equality between a column of each side in ON (e.g. a.id = b.id)',
+    ]);
   });
 
   it('CREATE TABLE: unknown types, connectors and options, a bad watermark', () => {

@@ -247,11 +247,10 @@ export class Planner {
     const condition = restExpr === undefined ? undefined : compileExpression(restExpr, this.context(scope, 'ON'));
     if (condition !== undefined && condition.type !== 'BOOLEAN' && condition.type !== 'ANY') this.problem(f.pos, `ON needs a BOOLEAN condition, got ${condition.type}`);
     if (leftKeys.length === 0 && !scope.opaque) this.problem(f.pos, 'a join needs at least one equality between a column of each side in ON (e.g. a.id = b.id)');
-    if (f.joinType === 'FULL') this.problem(f.pos, 'FULL JOIN is not supported yet: use INNER, LEFT or RIGHT');
     const appendOnly = !left.node.updating && !right.node.updating;
     const window = appendOnly ? this.windowJoin(left.node, right.node, leftKeys, rightKeys) : undefined;
     const interval = appendOnly && window === undefined ? this.intervalJoin(rest, scope, n) : undefined;
-    const nullableRight = f.joinType === 'LEFT';
+    const padded = f.joinType === 'LEFT' || f.joinType === 'FULL';
     const fields: Field[] = [...left.node.fields, ...right.node.fields].map((x) => ({ name: x.name, type: x.type }));
     const node: PlanNode = {
       kind: 'join',
@@ -264,7 +263,7 @@ export class Planner {
       window,
       interval,
       fields,
-      updating: left.node.updating || right.node.updating || nullableRight,
+      updating: left.node.updating || right.node.updating || padded,
     };
     return { node, columns: columns.map((c) => ({ ...c, rowtime: undefined })), opaque: scope.opaque };
   }

@@ -234,8 +234,8 @@ export class TableEnvironment {
     const plan = new Planner(this.catalog, problems).plan(statement.query);
     this.refuseIf(problems);
     // In batch mode aggregations and rankings emit final rows only: the result is append-only
-    // unless a LEFT JOIN retracts its NULL-padded rows.
-    return this.mode === 'batch' && !hasLeftJoin(plan) ? { ...plan, updating: false } : plan;
+    // unless an outer join retracts its NULL-padded rows.
+    return this.mode === 'batch' && !hasOuterJoin(plan) ? { ...plan, updating: false } : plan;
   }
 
   private planInsert(statement: Extract<Statement, { kind: 'insert' }>): { plan: PlanNode; write: (stream: DataStream<Change>) => void } {
@@ -279,10 +279,10 @@ export class TableEnvironment {
   }
 }
 
-function hasLeftJoin(node: PlanNode): boolean {
-  if (node.kind === 'join') return node.joinType === 'LEFT' || hasLeftJoin(node.left) || hasLeftJoin(node.right);
-  if (node.kind === 'union') return node.inputs.some(hasLeftJoin);
-  return 'input' in node ? hasLeftJoin(node.input) : false;
+function hasOuterJoin(node: PlanNode): boolean {
+  if (node.kind === 'join') return node.joinType !== 'INNER' || hasOuterJoin(node.left) || hasOuterJoin(node.right);
+  if (node.kind === 'union') return node.inputs.some(hasOuterJoin);
+  return 'input' in node ? hasOuterJoin(node.input) : false;
 }
 
 function done(): TableResult {

@@ -172,7 +172,15 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
       return left
         .union(right)
         .keyBy((s: SideChange) => (s.side === 0 ? leftKey(s.change) : rightKey(s.change)))
-        .process(new JoinFunction(node.joinType === 'LEFT', node.right.fields.length, node.condition, options.stateRetentionMs, joinExpiry(node)))
+        .process(
+          new JoinFunction(
+            [node.joinType === 'LEFT' || node.joinType === 'FULL', node.joinType === 'FULL'],
+            [node.left.fields.length, node.right.fields.length],
+            node.condition,
+            options.stateRetentionMs,
+            joinExpiry(node),
+          ),
+        )
         .name(`Join ${node.joinType}`);
     }
   }

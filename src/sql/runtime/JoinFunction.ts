@@ -3,7 +3,8 @@
  * each side's rows (with their multiplicity) stay in keyed state, and a change on one side is
  * joined with the other side's rows. The joined row keeps the change's kind (an insert joins
  * as inserts, a retraction retracts what it joined). LEFT JOIN also emits the left row padded
- * with NULLs while it has no match, and retracts that row once a match arrives. State expires
+ * with NULLs while it has no match, and retracts that row once a match arrives (FULL JOIN: either
+ * side). State expires
  * after the table environment's idle-state retention, when set.
  */
 import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../../api/ProcessFunction';
@@ -39,8 +40,10 @@ export class JoinFunction extends KeyedProcessFunction<string, SideChange, Chang
   private sides!: [MapState<string, Entry>, MapState<string, Entry>];
 
   constructor(
-    private readonly leftJoin: boolean,
-    private readonly rightWidth: number,
+    /** Per side: its rows are emitted padded with NULLs while they have no match (LEFT: the left side; FULL: both). */
+    private readonly outer: readonly [boolean, boolean],
+    /** The number of columns of each side. */
+    private readonly widths: readonly [number, number],
     private readonly condition: Compiled | undefined,
     private readonly retentionMs: number | undefined,
     private readonly expiry?: RowExpiry,
@@ -58,8 +61,9 @@ export class JoinFunction extends KeyedProcessFunction<string, SideChange, Chang
     return this.condition === undefined || this.condition.eval(row) === true ? row : undefined;
   }
 
-  private padded(left: Row): Row {
-    return [...left, ...new Array(this.rightWidth).fill(null)];
+  private padded(side: 0 | 1, row: Row): Row {
+    const nulls = new Array(this.widths[1 - side]).fill(null);
+    return side === 0 ? [...row, ...nulls] : [...nulls, ...row];
   }
 
   processElement({ side, change }: SideChange, ctx: KeyedProcessContext<string>, out: Collector<Change>): void {
@@ -80,20 +84,21 @@ export class JoinFunction extends KeyedProcessFunction<string, SideChange, Chang
       const row = side === 0 ? this.joined(change.row, otherRow) : this.joined(otherRow, change.row);
       if (row === undefined) continue;
       matches += count;
-      if (this.leftJoin && side === 1) {
-        // The left row gains or loses a match: swap its NULL-padded row in or out.
-        if (adding && otherMatches === 0) emit('-D', this.padded(otherRow), count);
+      const otherSide = (1 - side) as 0 | 1;
+      if (this.outer[otherSide]) {
+        // The other side's row gains or loses a match: swap its NULL-padded row in or out.
+        if (adding && otherMatches === 0) emit('-D', this.padded(otherSide, otherRow), count);
         const now = otherMatches + (adding ? 1 : -1);
         other.put(otherId, [otherRow, count, now]);
         emit(change.kind, row, count);
-        if (!adding && now === 0) emit('+I', this.padded(otherRow), count);
+        if (!adding && now === 0) emit('+I', this.padded(otherSide, otherRow), count);
       } else emit(change.kind, row, count);
     }
-    if (this.leftJoin && side === 0 && matches === 0) emit(adding ? '+I' : '-D', this.padded(change.row), 1);
+    if (this.outer[side] && matches === 0) emit(adding ? '+I' : '-D', this.padded(side, change.row), 1);
     const current = mine.get(id);
     const count = (current?.[1] ?? 0) + (adding ? 1 : -1);
     if (count <= 0) mine.remove(id);
-    else mine.put(id, [change.row, count, side === 0 ? matches : 0]);
+    else mine.put(id, [change.row, count, matches]);
   }
 
   onTimer(timestamp: number, _ctx: OnTimerContext<string>, _out: Collector<Change>): void {
