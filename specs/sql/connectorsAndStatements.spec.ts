@@ -96,6 +96,17 @@ describe('sql: connectors and statements', function () {
     expect(sortRows(await run())).to.deep.equal(rows);
   });
 
+  it("datagen's rows-per-second holds the source to that rate", async () => {
+    const env = StreamEnvironment.create({ parallelism: 2 });
+    const tEnv = TableEnvironment.create(env);
+    tEnv.executeSql("CREATE TABLE gen (id INT) WITH ('connector' = 'datagen', 'number-of-rows' = '60', 'rows-per-second' = '200', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '60')");
+    const started = Date.now();
+    const rows = await tEnv.sqlQuery('SELECT id FROM gen').toDataStream().executeAndCollect();
+    expect(rows.length).to.equal(60);
+    // 60 rows at 200 a second cannot be read in less than about 300 ms (the first of each instance comes at once).
+    expect(Date.now() - started).to.be.at.least(280);
+  });
+
   it("the print connector writes each change as Flink does: +I[...], -U[...], +U[...]", async () => {
     const env = StreamEnvironment.create({ parallelism: 1 });
     const tEnv = TableEnvironment.create(env);

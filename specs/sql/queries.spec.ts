@@ -210,6 +210,22 @@ describe('sql: queries give exact results', function () {
       );
     });
 
+    it('cascading windows: 20 s totals from 10 s totals, windowed again on window_time', async () => {
+      const result = await rows(
+        tableEnv(),
+        `SELECT window_start, window_end, SUM(units) AS units, COUNT(*) AS parts
+         FROM TABLE(TUMBLE(TABLE (
+           SELECT customer, window_time, SUM(amount) AS units
+           FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+           GROUP BY customer, window_start, window_end, window_time), DESCRIPTOR(window_time), INTERVAL '20' SECOND))
+         GROUP BY window_start, window_end`,
+      );
+      expect(result).to.deep.equal([
+        { window_start: t(0), window_end: t(20), units: 18, parts: 6 },
+        { window_start: t(20), window_end: t(40), units: 6, parts: 1 },
+      ]);
+    });
+
     it('a window TVF without aggregation adds window_start, window_end and window_time to each row', async () => {
       const result = await rows(tableEnv(), "SELECT id, window_start, window_end, window_time FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '10' SECOND)) WHERE id <= 2");
       expect(result).to.deep.equal([

@@ -91,7 +91,7 @@ WHERE bidder = 'anyone' AND UPPER(price) = 'X'`),
     ).to.deep.equal([
       '2:5 unknown type INTEGR (supported: TINYINT, SMALLINT, INT, INTEGER, BIGINT, FLOAT, REAL, DOUBLE, DECIMAL, DEC, NUMERIC, STRING, VARCHAR, CHAR, BOOLEAN, TIMESTAMP, TIMESTAMP_LTZ, DATE)',
       "4:3 WATERMARK FOR needs a TIMESTAMP column, but 'b' is STRING",
-      "5:34 unknown option 'rows' for this connector (supported: 'number-of-rows', 'fields.<name>.kind' ('sequence' or 'random'), 'fields.<name>.start', 'fields.<name>.end', 'fields.<name>.min', 'fields.<name>.max', 'fields.<name>.length')",
+      "5:34 unknown option 'rows' for this connector (supported: 'number-of-rows', 'rows-per-second', 'fields.<name>.kind' ('sequence' or 'random'), 'fields.<name>.start', 'fields.<name>.end', 'fields.<name>.min', 'fields.<name>.max', 'fields.<name>.length')",
     ]);
     expect(refusal(() => tableEnv().executeSql("CREATE TABLE t (a INT) WITH ('connector' = 'jdbc')"))).to.deep.equal([
       "1:30 unknown connector 'jdbc': use datagen, filesystem, print, blackhole or kafka",

@@ -11,6 +11,8 @@ import { OutputTag } from '../api/OutputTag';
 import { ProcessFunction, ProcessContext } from '../api/ProcessFunction';
 import { Collector } from '../api/functions';
 import { FileSink } from '../connectors/FileSink';
+import { GeneratorSource } from '../connectors/GeneratorSource';
+import { RateLimitedSource } from './RateLimitedSource';
 import { KafkaSink } from '../connectors/KafkaSink';
 import { KafkaSource } from '../connectors/KafkaSource';
 import { PrintSink } from '../connectors/PrintSink';
@@ -285,12 +287,14 @@ function decodeLines(table: string, lines: DataStream<string>, format: 'csv' | '
 }
 
 /**
- * Flink's datagen: 'number-of-rows' (unbounded without it), and per field
+ * Flink's datagen: 'number-of-rows' (unbounded without it), 'rows-per-second', and per field
  * 'fields.<name>.kind' = 'sequence' ('start', 'end') or 'random' ('min', 'max', 'length').
  * Random values come from a hash of the row number and the field, so a run is repeatable.
  */
 function datagen(physical: readonly Field[], options: Options, reader: OptionReader & { unread(s: string): void }, problems: SqlProblem[]): TableConnector {
   let rows = reader.integer('number-of-rows', Infinity) ?? Infinity;
+  const rate = reader.integer('rows-per-second');
+  if (rate !== undefined && !(rate > 0)) problems.push({ ...(options.get('rows-per-second')?.pos ?? { line: 1, column: 1 }), message: `option 'rows-per-second' must be positive, got ${rate}` });
   const generators = physical.map((f, column) => {
     const kind = reader.oneOf(`fields.${f.name}.kind`, ['random', 'sequence'], 'random');
     if (kind === 'sequence') {
@@ -319,11 +323,15 @@ function datagen(physical: readonly Field[], options: Options, reader: OptionRea
       }
     };
   });
-  reader.unread("'number-of-rows', 'fields.<name>.kind' ('sequence' or 'random'), 'fields.<name>.start', 'fields.<name>.end', 'fields.<name>.min', 'fields.<name>.max', 'fields.<name>.length'");
-  void options;
-  void problems;
+  reader.unread("'number-of-rows', 'rows-per-second', 'fields.<name>.kind' ('sequence' or 'random'), 'fields.<name>.start', 'fields.<name>.end', 'fields.<name>.min', 'fields.<name>.max', 'fields.<name>.length'");
   const count = rows;
-  return { open: (env) => env.fromGenerator<Row>(count, (i) => generators.map((g) => g(i))).name('datagen') as DataStream<Row> };
+  const generate = (i: number): Row => generators.map((g) => g(i));
+  return {
+    open: (env) => {
+      const source = new GeneratorSource<Row>(count, generate);
+      return env.fromSource(rate !== undefined && rate > 0 ? new RateLimitedSource(source, rate) : source, 'datagen');
+    },
+  };
 }
 
 /** A 32-bit integer hash (murmur3's finalizer): repeatable pseudo-random values. */
