@@ -20,7 +20,6 @@ import { cumulativeEventTimeWindows } from './runtime/CumulativeEventTimeWindows
 import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
 import { JoinFunction, RowExpiry, SideChange } from './runtime/JoinFunction';
 import { RankFunction } from './runtime/RankFunction';
-import { RetractRankFunction } from './runtime/RetractRankFunction';
 import { rowComparator } from './runtime/rowOrder';
 import { WindowRankFunction } from './runtime/WindowRankFunction';
 import { DeadLetterOutlet } from './tableConnectors';
@@ -156,9 +155,7 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
       const keyed = input(node.input).keyBy(keySelector(node.partitionKeys));
       return node.windowEnd !== undefined
         ? keyed.process(new WindowRankFunction(node.windowEnd, compare, limit)).name('WindowRank')
-        : node.input.updating
-          ? keyed.process(new RetractRankFunction(compare, limit, options.batch, options.stateRetentionMs)).name('Rank')
-          : keyed.process(new RankFunction(compare, limit, options.batch, options.stateRetentionMs)).name('Rank');
+        : keyed.process(new RankFunction(compare, limit, node.input.updating, options.batch, options.stateRetentionMs)).name('Rank');
     }
     case 'union': {
       const [first, ...rest] = node.inputs.map(input);
