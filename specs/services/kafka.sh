@@ -7,9 +7,11 @@
 #   specs/services/kafka.sh stop     stop the broker started by this script (waits until gone)
 #   specs/services/kafka.sh status   print state; exit 0 if running and serving, non-zero if not
 #   specs/services/kafka.sh address  print the bootstrap address if running (exit 1 if not)
-#   specs/services/kafka.sh restart  stop the broker and start it again on the same ports with
-#                                    the same log dir (topics, offsets and transactions kept);
-#                                    the LAST line of stdout is the address, as for start
+#   specs/services/kafka.sh restart [SECONDS]
+#                                    stop the broker, stay down SECONDS (default 0), start it
+#                                    again on the same ports with the same log dir (topics,
+#                                    offsets and transactions kept); the LAST line of stdout is
+#                                    the address, as for start
 #
 # Jars: Maven artifact org.apache.kafka:kafka_2.13 (version in specs/services/kafka/pom.xml)
 # plus runtime dependencies, copied once into <repo>/.cache/kafka/libs/.
@@ -378,7 +380,10 @@ cmd_restart() {
   if [[ ! -f "$PROPS_FILE" || ! -f "$PORT_FILE" || ! -d "$DATA_DIR" ]]; then
     die "no broker to restart in $RUN_DIR: start one first"
   fi
+  local down="${1:-0}"
+  [[ "$down" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "restart: SECONDS must be a number, got '$down'"
   stop_locked
+  sleep "$down"
   local port rc=0
   port="$(cat "$PORT_FILE")"
   launch_broker "$port" || rc=$?
@@ -424,9 +429,9 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   address) cmd_address ;;
-  restart) cmd_restart ;;
+  restart) cmd_restart "${2:-0}" ;;
   *)
-    echo "usage: $0 start|stop|status|address|restart" >&2
+    echo "usage: $0 start|stop|status|address|restart [SECONDS]" >&2
     exit 2
     ;;
 esac

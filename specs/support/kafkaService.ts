@@ -53,25 +53,26 @@ type BrokerState =
 let state: BrokerState = { type: 'unknown' };
 let pending: Promise<BrokerState> | undefined;
 
-function run(args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs specs/services/kafka.sh with `args` (and extra environment, e.g. KAFKA_RUN_DIR for a private broker). */
+export function runKafkaScript(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(script, args, { timeout: timeoutMs, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+    execFile(script, args, { timeout: timeoutMs, maxBuffer: 1 << 20, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : -1;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });
 }
 
-const lastLine = (text: string) => text.trim().split('\n').pop()?.trim() ?? '';
+export const lastLine = (text: string) => text.trim().split('\n').pop()?.trim() ?? '';
 
 async function acquire(): Promise<BrokerState> {
-  const status = await run(['status'], 30_000);
+  const status = await runKafkaScript(['status'], 30_000);
   if (status.code === 0) {
-    const address = await run(['address'], 30_000);
+    const address = await runKafkaScript(['address'], 30_000);
     if (address.code === 0) return { type: 'ready', address: lastLine(address.stdout), startedHere: false };
   }
   // First start fetches the jars with Maven: allow minutes.
-  const started = await run(['start'], 10 * 60_000);
+  const started = await runKafkaScript(['start'], 10 * 60_000);
   if (started.code === 0 && /^[\w.-]+:\d+$/.test(lastLine(started.stdout))) {
     return { type: 'ready', address: lastLine(started.stdout), startedHere: status.code === 3 };
   }
@@ -110,7 +111,7 @@ export const mochaHooks = {
     if (pending !== undefined) await pending;
     if (state.type !== 'ready') return;
     const last = releaseLease();
-    if (state.startedHere && last) await run(['stop'], 60_000);
+    if (state.startedHere && last) await runKafkaScript(['stop'], 60_000);
     else if (state.startedHere) process.stderr.write('kafkaService: the broker this run started stays up: other test processes use it\n');
     state = { type: 'unavailable', reason: 'released after the run' };
   },
