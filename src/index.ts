@@ -63,7 +63,7 @@ export { OnMergeContext } from './windowing/Trigger';
 export { Evictor, EvictorContext, TimestampedValue, CountEvictor, TimeEvictor, DeltaEvictor, DeltaFunction } from './windowing/Evictor';
 export { ProcessWindowFunction, WindowContext } from './windowing/ProcessWindowFunction';
 export { WindowedStream } from './windowing/WindowedStream';
-export { KafkaSource, KafkaSourceOptions, KafkaFormat, KafkaStartOffset, KafkaInputRecord, KafkaDeadLetter, KafkaSourcePosition, kafkaDeadLetters, fromKafka } from './connectors/KafkaSource';
+export { KafkaSource, KafkaSourceOptions, KafkaFormat, KafkaStartOffset, KafkaTopics, KafkaInputRecord, KafkaDeadLetter, KafkaSourcePosition, kafkaDeadLetters, fromKafka } from './connectors/KafkaSource';
 export { KafkaSink, KafkaSinkOptions, KafkaExactlyOnceOptions, KafkaOutputRecord, KafkaTransaction } from './connectors/KafkaSink';
 export { SocketTextSource, SocketTextSourceOptions, SocketTextPosition, socketTextStream } from './connectors/SocketTextSource';
 export { StateTtlConfig, TtlUpdateType, TtlStateVisibility } from './state/StateTtlConfig';

@@ -3,8 +3,9 @@ import * as t from 'io-ts';
 import { Kafka, Transaction, logLevel } from 'kafkajs';
 import { CollectSink, StreamEnvironment } from '../../src';
 import { KafkaDeadLetter, KafkaSource, fromKafka, kafkaDeadLetters } from '../../src/connectors/KafkaSource';
+import { RecordingSink } from '../support/RecordingSink';
 import { kafkaBootstrap } from '../support/kafkaService';
-import { createTopic, produce, uniqueTopic, waitForStableOffset } from '../support/kafkaTopics';
+import { createTopic, eventually, groupOffsets, produce, uniqueTopic, waitForStableOffset } from '../support/kafkaTopics';
 
 const EventCodec = t.type({ id: t.number, key: t.number });
 type Event = t.TypeOf<typeof EventCodec>;
@@ -180,6 +181,125 @@ describe('connectors/KafkaSource (real broker)', function () {
       const ids = sink.records().map((e) => e.id);
       const unique = new Set(ids);
       expect({ lost: n - unique.size, duplicated: ids.length - unique.size }).to.deep.equal({ lost: 0, duplicated: 0 });
+    });
+  });
+
+  describe('given options with several problems', () => {
+    it('refuses them up front, listing every problem', () => {
+      expect(() => new KafkaSource({ brokers: [], topics: [], format: { codec: EventCodec }, startFrom: 'committed' })).to.throw(
+        "KafkaSource: name at least one topic, or a pattern; name at least one broker; startFrom 'committed' reads a consumer group's offsets: set groupId",
+      );
+    });
+  });
+
+  describe('with a topic pattern', () => {
+    it('reads every partition of the topics whose names match, and no other topic', async () => {
+      const prefix = uniqueTopic('pattern');
+      await createTopic(bootstrap, `${prefix}-a`, 2);
+      await createTopic(bootstrap, `${prefix}-b`, 1);
+      await createTopic(bootstrap, `other-${prefix}`, 1);
+      await produce(bootstrap, `${prefix}-a`, events(300, 2));
+      await produce(bootstrap, `${prefix}-b`, Array.from({ length: 50 }, (_, i) => ({ value: JSON.stringify({ id: 1000 + i, key: 0 }) })));
+      await produce(bootstrap, `other-${prefix}`, [{ value: JSON.stringify({ id: -1, key: 0 }) }]);
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      const pattern = new RegExp(`^${prefix}-[ab]$`);
+      const read = await fromKafka(env, new KafkaSource({ brokers: [bootstrap], topics: pattern, format: { codec: EventCodec }, boundedness: 'bounded' })).executeAndCollect();
+      const expected = [...Array.from({ length: 300 }, (_, i) => i), ...Array.from({ length: 50 }, (_, i) => 1000 + i)];
+      expect(read.map((e) => e.id).sort((a, b) => a - b)).to.deep.equal(expected);
+    });
+  });
+
+  describe('startFrom', () => {
+    it("'latest' reads only records written after the job started", async () => {
+      const topic = uniqueTopic('source-latest');
+      await createTopic(bootstrap, topic, 2);
+      await produce(bootstrap, topic, events(1000, 2));
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      // A completed checkpoint shows every source instance has opened its reader.
+      env.enableCheckpointing(50, 'exactly-once');
+      const sink = new RecordingSink<Event>();
+      fromKafka(env, new KafkaSource({ brokers: [bootstrap], topics: [topic], format: { codec: EventCodec }, startFrom: 'latest' })).sinkTo(sink);
+      const job = env.execute('kafka-source-latest');
+      await eventually(() => job.checkpointStats(), (s) => s.completed > 0);
+      const later = events(1500, 2).slice(1000);
+      await produce(bootstrap, topic, later);
+      await eventually(async () => sink.all().length, (n) => n >= 500);
+      await job.cancel();
+      expect(sink.all().map((e) => e.id).sort((a, b) => a - b)).to.deep.equal(later.map((e) => (JSON.parse(e.value) as Event).id));
+    });
+
+    it('{ timestamp } starts each partition at its first record at or after that time', async () => {
+      const topic = uniqueTopic('source-timestamp');
+      await createTopic(bootstrap, topic, 2);
+      const now = Date.now();
+      const stamped = (from: number, timestamp: number) => events(from + 400, 2).slice(from).map((e) => ({ ...e, timestamp }));
+      await produce(bootstrap, topic, [...stamped(0, now - 60_000), ...stamped(400, now - 30_000), ...stamped(800, now - 10_000)]);
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      const read = await fromKafka(env, new KafkaSource({ brokers: [bootstrap], topics: [topic], format: { codec: EventCodec }, boundedness: 'bounded', startFrom: { timestamp: now - 45_000 } })).executeAndCollect();
+      expect(read.map((e) => e.id).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 800 }, (_, i) => 400 + i));
+    });
+
+    it("'committed' resumes from the consumer group's offsets, which the previous job committed at its last checkpoint", async () => {
+      const topic = uniqueTopic('source-committed');
+      const groupId = `${topic}-group`;
+      await createTopic(bootstrap, topic, 2);
+      await produce(bootstrap, topic, events(1000, 2));
+      const first = StreamEnvironment.create({ parallelism: 2 });
+      first.enableCheckpointing(50, 'exactly-once');
+      const source = (startFrom: KafkaSource<Event>['options']['startFrom']) =>
+        new KafkaSource({ brokers: [bootstrap], topics: [topic], format: { codec: EventCodec }, boundedness: 'bounded', groupId, startFrom });
+      expect((await fromKafka(first, source('earliest')).executeAndCollect()).length).to.equal(1000);
+      expect(await groupOffsets(bootstrap, groupId, topic)).to.deep.equal([500, 500]);
+
+      await produce(bootstrap, topic, events(1600, 2).slice(1000));
+      const second = StreamEnvironment.create({ parallelism: 2 });
+      const read = await fromKafka(second, source('committed')).executeAndCollect();
+      expect(read.map((e) => e.id).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 600 }, (_, i) => 1000 + i));
+    });
+
+    it("'committed' refuses to start where the group has no offset, naming it; { committedOrElse } starts there instead", async () => {
+      const topic = uniqueTopic('source-uncommitted');
+      const groupId = `${topic}-group`;
+      await createTopic(bootstrap, topic, 1);
+      await produce(bootstrap, topic, events(100, 1));
+      const source = (startFrom: KafkaSource<Event>['options']['startFrom']) =>
+        new KafkaSource({ brokers: [bootstrap], topics: [topic], format: { codec: EventCodec }, boundedness: 'bounded', groupId, startFrom });
+      const refused = await fromKafka(StreamEnvironment.create({ parallelism: 1 }), source('committed')).executeAndCollect().then(
+        () => 'started',
+        (e: Error) => e.message,
+      );
+      expect(refused).to.include(`consumer group '${groupId}' has no committed offset for ${topic}/0`);
+      const read = await fromKafka(StreamEnvironment.create({ parallelism: 1 }), source({ committedOrElse: 'earliest' })).executeAndCollect();
+      expect(read.length).to.equal(100);
+    });
+  });
+
+  describe('with a groupId', () => {
+    it('commits its offsets to the group when a checkpoint completes, and not before', async () => {
+      const topic = uniqueTopic('source-commit');
+      const groupId = `${topic}-group`;
+      await createTopic(bootstrap, topic, 2);
+      await produce(bootstrap, topic, events(1000, 2));
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      // Checkpoints only when the spec triggers them.
+      env.enableCheckpointing(3_600_000, 'exactly-once');
+      const sink = new RecordingSink<Event>();
+      fromKafka(env, new KafkaSource({ brokers: [bootstrap], topics: [topic], format: { codec: EventCodec }, groupId })).sinkTo(sink);
+      const job = env.execute('kafka-source-commit');
+      try {
+        await eventually(async () => sink.all().length, (n) => n === 1000);
+        expect(await groupOffsets(bootstrap, groupId, topic), 'before any checkpoint').to.deep.equal([-1, -1]);
+        await job.triggerCheckpoint();
+        expect(await eventually(() => groupOffsets(bootstrap, groupId, topic), (o) => o[0] === 500 && o[1] === 500)).to.deep.equal([500, 500]);
+
+        await produce(bootstrap, topic, events(2000, 2).slice(1000));
+        await eventually(async () => sink.all().length, (n) => n === 2000);
+        expect(await groupOffsets(bootstrap, groupId, topic), 'read on, no checkpoint since').to.deep.equal([500, 500]);
+        await job.triggerCheckpoint();
+        expect(await eventually(() => groupOffsets(bootstrap, groupId, topic), (o) => o[0] === 1000 && o[1] === 1000)).to.deep.equal([1000, 1000]);
+      } finally {
+        await job.cancel();
+      }
     });
   });
 });

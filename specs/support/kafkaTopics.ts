@@ -31,6 +31,8 @@ export interface PlainRecord {
   readonly key?: string | null;
   readonly value: string | null;
   readonly partition?: number;
+  /** Record timestamp, ms since the epoch (default: the producer's clock). */
+  readonly timestamp?: number;
 }
 
 /** Produces the records (idempotent, acks=all) in batches of 2000, in order per partition. */
@@ -39,7 +41,7 @@ export async function produce(bootstrap: string, topic: string, records: readonl
   await producer.connect();
   try {
     for (let i = 0; i < records.length; i += 2000) {
-      await producer.send({ topic, acks: -1, messages: records.slice(i, i + 2000).map((r) => ({ key: r.key ?? null, value: r.value, partition: r.partition })) });
+      await producer.send({ topic, acks: -1, messages: records.slice(i, i + 2000).map((r) => ({ key: r.key ?? null, value: r.value, partition: r.partition, timestamp: r.timestamp === undefined ? undefined : String(r.timestamp) })) });
     }
   } finally {
     await producer.disconnect();
@@ -121,4 +123,27 @@ export async function readCommitted(bootstrap: string, topic: string, idleMs = 3
     records.push({ partition: Number(p.slice('Partition:'.length)), offset: Number(o.slice('Offset:'.length)), key: key === 'null' ? null : key, value: v === 'null' ? null : v });
   }
   return records;
+}
+
+/** The consumer group's committed offset per partition of the topic (-1 where none). */
+export async function groupOffsets(bootstrap: string, groupId: string, topic: string): Promise<number[]> {
+  const admin = client(bootstrap).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return offsets.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Polls `read` until `done` holds of its value, or fails after `timeoutMs` with the last value. */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -228,3 +228,45 @@ function decide(topic: string, partition: number, fetchOffset: number, messages:
 export async function refreshMetadata(cluster: KafkaCluster): Promise<void> {
   await (cluster as unknown as MetadataCluster).refreshMetadata().catch(() => undefined);
 }
+
+// --- committing a consumer group's offsets without joining the group ----------------------------
+
+interface OffsetCommitBroker {
+  offsetCommit(request: {
+    groupId: string;
+    groupGenerationId: number;
+    memberId: string;
+    retentionTime: number;
+    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+  }): Promise<unknown>;
+}
+
+const GROUP_COORDINATOR = 0;
+/** Errors after which asking for the coordinator again lets the commit succeed. */
+const COORDINATOR_ERRORS: readonly string[] = ['COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'REQUEST_TIMED_OUT'];
+
+/**
+ * OffsetCommit of `offsets` (the next offset to read, per partition) for `groupId`, as a
+ * client outside the group (generation -1, no member id): what Kafka's Java consumer does for
+ * manually assigned partitions, and what lag tools read. The group must have no active
+ * members using those partitions (the source never joins it).
+ */
+export async function commitGroupOffsets(cluster: KafkaCluster, groupId: string, offsets: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[]): Promise<void> {
+  const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({
+    topic,
+    partitions: offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: String(o.offset) })),
+  }));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await cluster.refreshMetadataIfNecessary();
+      const coordinator = (await cluster.findGroupCoordinator({ groupId, coordinatorType: GROUP_COORDINATOR })) as unknown as OffsetCommitBroker;
+      await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', retentionTime: -1, topics });
+      return;
+    } catch (e) {
+      const type = (e as { type?: string }).type ?? '';
+      const retriable = COORDINATOR_ERRORS.includes(type) || (e as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= 5) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 1000)));
+    }
+  }
+}

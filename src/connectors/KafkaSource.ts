@@ -14,8 +14,9 @@
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/PathReporter';
-import { Kafka, logLevel } from 'kafkajs';
-import { FetchedPartition, KafkaCluster, RawKafkaMessage, STALE_METADATA_ERRORS, createClusterOf, fetchPartitions, refreshMetadata } from './KafkaInternals';
+import { Admin, Kafka, logLevel } from 'kafkajs';
+import { FetchedPartition, KafkaCluster, RawKafkaMessage, STALE_METADATA_ERRORS, commitGroupOffsets, createClusterOf, fetchPartitions, refreshMetadata } from './KafkaInternals';
+import type { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { SingleOutputStream } from '../api/DataStream';
 import { OutputTag } from '../api/OutputTag';
 import { ProcessContext, ProcessFunction } from '../api/ProcessFunction';
@@ -56,14 +57,35 @@ export type KafkaFormat<T> =
   | { readonly codec: t.Type<T, unknown, unknown> }
   | { readonly deserialize: (record: KafkaInputRecord) => Either<string, T> };
 
-/** Where a split starts when the checkpoint does not name an offset for a partition. */
-export type KafkaStartOffset = 'earliest' | 'latest' | { readonly timestamp: number };
+/**
+ * Where a split starts when the checkpoint does not name an offset for a partition:
+ * 'earliest', 'latest', the first record at or after a timestamp (ms; the end when there is
+ * none), or the offsets committed to `groupId` ('committed' refuses to start when a
+ * partition has none; `{ committedOrElse }` starts such partitions there instead).
+ */
+export type KafkaStartOffset =
+  | 'earliest'
+  | 'latest'
+  | 'committed'
+  | { readonly committedOrElse: 'earliest' | 'latest' }
+  | { readonly timestamp: number };
+
+/** Named topics, or a pattern: every topic whose name it matches (Kafka's internal `__` topics never). */
+export type KafkaTopics = readonly string[] | RegExp;
 
 export interface KafkaSourceOptions<T> {
   readonly brokers: readonly string[];
-  readonly topics: readonly string[];
+  readonly topics: KafkaTopics;
   readonly format: KafkaFormat<T>;
   readonly startFrom?: KafkaStartOffset;
+  /**
+   * A consumer group: where `startFrom: 'committed'` reads its offsets, and where the source
+   * commits its position each time a checkpoint completes (never before: the group's offsets
+   * never run ahead of a completed checkpoint). The source does not join the group.
+   */
+  readonly groupId?: string;
+  /** With a `groupId`: commit the position on checkpoint completion (default true). */
+  readonly commitOffsetsOnCheckpoint?: boolean;
   /**
    * 'unbounded' (default) reads forever; 'bounded' stops at the end offsets seen when the
    * reader opens (for tests and batch back-fills).
@@ -127,15 +149,40 @@ export class KafkaSource<T> implements Source<Either<KafkaDeadLetter, T>> {
   readonly parallel = true;
 
   constructor(readonly options: KafkaSourceOptions<T>) {
-    if (options.topics.length === 0) throw new Error('KafkaSource: name at least one topic');
-    if (options.brokers.length === 0) throw new Error('KafkaSource: name at least one broker');
-    this.name = `Kafka Source (${options.topics.join(', ')})`;
+    const problems = optionProblems(options);
+    if (problems.length > 0) throw new Error(`KafkaSource: ${problems.join('; ')}`);
+    this.name = `Kafka Source (${options.topics instanceof RegExp ? String(options.topics) : options.topics.join(', ')})`;
   }
 
   createReader(split: SplitContext): SourceReader<Either<KafkaDeadLetter, T>> {
     return new KafkaSplitReader(this.name, this.options, split);
   }
 }
+
+/** Every problem of the options, so that all are reported at once. */
+function optionProblems<T>(options: KafkaSourceOptions<T>): string[] {
+  const problems: string[] = [];
+  const { topics, startFrom, groupId } = options;
+  if (!(topics instanceof RegExp) && topics.length === 0) problems.push('name at least one topic, or a pattern');
+  if (options.brokers.length === 0) problems.push('name at least one broker');
+  const committed = startFrom === 'committed' || (typeof startFrom === 'object' && 'committedOrElse' in startFrom);
+  if (committed && (groupId === undefined || groupId.length === 0)) problems.push("startFrom 'committed' reads a consumer group's offsets: set groupId");
+  if (typeof startFrom === 'object' && 'timestamp' in startFrom && !(Number.isFinite(startFrom.timestamp) && startFrom.timestamp >= 0)) {
+    problems.push(`startFrom { timestamp } must be a time in ms since the epoch, got ${startFrom.timestamp}`);
+  }
+  if (groupId !== undefined && groupId.length === 0) problems.push('groupId must not be empty');
+  return problems;
+}
+
+/** Topics to read, sorted: the named ones, or those the pattern matches now. */
+async function resolveTopics(admin: Admin, topics: KafkaTopics): Promise<string[]> {
+  if (!(topics instanceof RegExp)) return [...topics];
+  const pattern = new RegExp(topics.source, topics.flags.replace(/[gy]/g, ''));
+  return (await admin.listTopics()).filter((name) => !name.startsWith('__') && pattern.test(name)).sort();
+}
+
+/** Positions of checkpoints not yet complete, kept at most this many: a later completion subsumes older ones. */
+const PENDING_COMMITS = 32;
 
 /**
  * One instance's reader: it fetches its split itself (read_committed, no consumer group), into
@@ -157,23 +204,31 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
   /** Wakes the fetch loop waiting for room. */
   private room: (() => void) | undefined;
   private closed = false;
+  private readonly commitsToGroup: boolean;
+  /** Positions taken by checkpoints not yet complete, by checkpoint id (ascending). */
+  private readonly pendingCommits = new Map<CheckpointId, KafkaSourcePosition>();
+  private nextCommit: KafkaSourcePosition | undefined;
+  private committing: Promise<void> | undefined;
+  private failedCommits = 0;
   private readonly decode: (message: RawKafkaMessage, split: PartitionSplit, offset: number) => Either<string, T>;
 
   constructor(private readonly name: string, private readonly options: KafkaSourceOptions<T>, private readonly context: SplitContext) {
     this.kafka = new Kafka({ brokers: [...options.brokers], clientId: options.clientId ?? 'sluice-source', logLevel: logLevel.NOTHING });
     this.bounded = options.boundedness === 'bounded';
     this.capacity = options.bufferSize ?? 5000;
+    this.commitsToGroup = options.groupId !== undefined && options.commitOffsetsOnCheckpoint !== false;
     this.decode = decoderFor(options.format);
   }
 
   async open(): Promise<void> {
-    const { topics, startFrom = 'earliest' } = this.options;
+    const { startFrom = 'earliest' } = this.options;
     const { index, parallelism } = this.context;
     const restored = decodePosition(this.name, this.context.restoredPosition);
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const topics = await resolveTopics(admin, this.options.topics);
+      const metadata = await admin.fetchTopicMetadata({ topics });
       const all = metadata.topics
         .flatMap((tm) => tm.partitions.map((p) => ({ topic: tm.name, partition: p.partitionId })))
         .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
@@ -181,12 +236,10 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
       for (const topic of new Set(mine.map((m) => m.topic))) {
         // Offsets of a read_committed reader: `high` is the last stable offset.
         const offsets = await admin.fetchTopicOffsets(topic);
-        const byTimestamp = typeof startFrom === 'object' ? await admin.fetchTopicOffsetsByTimestamp(topic, startFrom.timestamp) : undefined;
+        const starts = await this.startOffsets(admin, topic, startFrom, offsets);
         for (const { partition } of mine.filter((m) => m.topic === topic)) {
           const o = offsets.find((x) => x.partition === partition)!;
-          const start =
-            restored.get(partitionKey(topic, partition)) ??
-            (startFrom === 'earliest' ? Number(o.low) : startFrom === 'latest' ? Number(o.high) : Number(byTimestamp!.find((x) => x.partition === partition)!.offset));
+          const start = restored.get(partitionKey(topic, partition)) ?? starts(partition);
           this.splits.push({ topic, partition, next: start, buffered: start, end: this.bounded ? Number(o.high) : Infinity });
         }
       }
@@ -196,6 +249,28 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
     this.cluster = createClusterOf(this.kafka);
     await this.cluster.connect();
     this.fetching = this.fetchLoop();
+  }
+
+  /** Where each partition of `topic` starts on a fresh start, by `startFrom`. */
+  private async startOffsets(admin: Admin, topic: string, startFrom: KafkaStartOffset, offsets: { partition: number; low: string; high: string }[]): Promise<(partition: number) => number> {
+    const at = (partition: number, edge: 'earliest' | 'latest') => {
+      const o = offsets.find((x) => x.partition === partition)!;
+      return Number(edge === 'earliest' ? o.low : o.high);
+    };
+    if (startFrom === 'earliest' || startFrom === 'latest') return (p) => at(p, startFrom);
+    if (typeof startFrom === 'object' && 'timestamp' in startFrom) {
+      const byTimestamp = await admin.fetchTopicOffsetsByTimestamp(topic, startFrom.timestamp);
+      return (p) => Number(byTimestamp.find((x) => x.partition === p)!.offset);
+    }
+    const groupId = this.options.groupId!;
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const orElse = startFrom === 'committed' ? undefined : startFrom.committedOrElse;
+    return (p) => {
+      const offset = Number(committed?.partitions.find((x) => x.partition === p)?.offset ?? -1);
+      if (offset >= 0) return offset;
+      if (orElse === undefined) throw new Error(`${this.name}: consumer group '${groupId}' has no committed offset for ${topic}/${p}; start it with startFrom { committedOrElse: 'earliest' | 'latest' }`);
+      return at(p, orElse);
+    };
   }
 
   poll(max: number, emit: (record: Either<KafkaDeadLetter, T>) => void): PollResult | Promise<PollResult> {
@@ -239,8 +314,27 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
     return this.buffer.length - this.head;
   }
 
-  position(): KafkaSourcePosition {
-    return this.splits.map(({ topic, partition, next }) => ({ topic, partition, offset: next }));
+  position(checkpointId?: CheckpointId): KafkaSourcePosition {
+    const position = this.splits.map(({ topic, partition, next }) => ({ topic, partition, offset: next }));
+    if (checkpointId !== undefined && this.commitsToGroup) {
+      this.pendingCommits.set(checkpointId, position);
+      if (this.pendingCommits.size > PENDING_COMMITS) this.pendingCommits.delete(this.pendingCommits.keys().next().value!);
+    }
+    return position;
+  }
+
+  /** Commits the position of the completed checkpoint to the group, in the background, latest first. */
+  notifyCheckpointComplete(checkpointId: CheckpointId): void {
+    const position = this.pendingCommits.get(checkpointId);
+    for (const id of this.pendingCommits.keys()) if (id <= checkpointId) this.pendingCommits.delete(id);
+    if (position === undefined || position.length === 0) return;
+    this.nextCommit = position;
+    this.committing ??= this.commitLoop().finally(() => (this.committing = undefined));
+  }
+
+  /** @internal Offset commits that failed (each reported as a process warning), for specs. */
+  commitFailures(): number {
+    return this.failedCommits;
   }
 
   async close(): Promise<void> {
@@ -248,7 +342,28 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
     this.notify();
     this.signalRoom();
     await this.fetching?.catch(() => undefined);
+    // The last completed checkpoint's commit (a bounded job's final one) is still sent.
+    await this.committing;
     await this.cluster?.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * One commit in flight at a time; a completion that arrives meanwhile replaces the waiting
+   * one, so at most one position waits. A failed commit is reported and not retried: the next
+   * completed checkpoint commits a newer position, and the checkpoint, not the group, is what
+   * a restore reads.
+   */
+  private async commitLoop(): Promise<void> {
+    while (this.nextCommit !== undefined) {
+      const offsets = this.nextCommit;
+      this.nextCommit = undefined;
+      try {
+        await commitGroupOffsets(this.cluster!, this.options.groupId!, offsets);
+      } catch (e) {
+        this.failedCommits++;
+        process.emitWarning(`${this.name}: committing offsets to consumer group '${this.options.groupId}' failed: ${(e as Error).message}`, 'SluiceKafkaCommitWarning');
+      }
+    }
   }
 
   private done(): boolean {
