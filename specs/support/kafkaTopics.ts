@@ -35,13 +35,13 @@ export interface PlainRecord {
   readonly timestamp?: number;
 }
 
-/** Produces the records (idempotent, acks=all) in batches of 2000, in order per partition. */
-export async function produce(bootstrap: string, topic: string, records: readonly PlainRecord[]): Promise<void> {
+/** Produces the records (idempotent, acks=all) in batches of `batch` (keep a batch under the broker's 1 MB), in order per partition. */
+export async function produce(bootstrap: string, topic: string, records: readonly PlainRecord[], batch = 2000): Promise<void> {
   const producer = client(bootstrap).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    for (let i = 0; i < records.length; i += 2000) {
-      await producer.send({ topic, acks: -1, messages: records.slice(i, i + 2000).map((r) => ({ key: r.key ?? null, value: r.value, partition: r.partition, timestamp: r.timestamp === undefined ? undefined : String(r.timestamp) })) });
+    for (let i = 0; i < records.length; i += batch) {
+      await producer.send({ topic, acks: -1, messages: records.slice(i, i + batch).map((r) => ({ key: r.key ?? null, value: r.value, partition: r.partition, timestamp: r.timestamp === undefined ? undefined : String(r.timestamp) })) });
     }
   } finally {
     await producer.disconnect();
