@@ -75,7 +75,11 @@ export interface Benchmark {
   readonly needsRedis?: boolean;
   readonly sluice: (events: number) => Promise<SideOutcome>;
   readonly baseline: (events: number) => Promise<SideOutcome>;
+  /** Run once by the driver before the runs (e.g. write the input to Kafka): environment for the runs' processes, or why the benchmark cannot run. */
+  readonly prepare?: (events: number) => Promise<PreparedRun>;
 }
+
+export type PreparedRun = { readonly env: Readonly<Record<string, string>> } | { readonly skipped: string };
 
 /** Counts records per key in ValueState and emits the key's new count. */
 export class CountPerKey<IN = Trade> extends KeyedProcessFunction<number, IN, number> {

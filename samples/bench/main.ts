@@ -14,12 +14,13 @@ import * as path from 'path';
 import { Benchmark, CheckpointFigures, Side, benchmarks as inMemory } from './cases';
 import { actorBenchmarks } from './actorCases';
 import { BENCH_REDIS_URL, benchRedisAnswers, redisBenchmarkSetThroughput, redisBenchmarks } from './redisCases';
+import { kafkaBenchmarks } from './kafkaCases';
 import { RecoveryFigures, SLOW_SINK_MS_PER_BATCH, SlowSinkFigures } from './figures';
 import type { RunResult } from './runCase';
 import type { FigureId } from './runFigure';
 import { runChild as runChildProcess } from './runChild';
 
-const benchmarks = [...inMemory, ...redisBenchmarks, ...actorBenchmarks];
+const benchmarks = [...inMemory, ...redisBenchmarks, ...actorBenchmarks, ...kafkaBenchmarks];
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RESULTS_FILE = path.resolve(__dirname, '..', '..', 'bench-results.json');
@@ -28,9 +29,9 @@ const SLOW_SINK_RUNS = 2;
 const RECOVERY_RUNS = 5;
 
 /** Runs `script` (in this folder) in a child process and parses the JSON line it prints last. */
-const runChild = <T>(script: string, args: readonly string[]) => runChildProcess<T>(path.join(__dirname, script), args);
+const runChild = <T>(script: string, args: readonly string[], env: Readonly<Record<string, string>> = {}) => runChildProcess<T>(path.join(__dirname, script), args, env);
 
-const runOnce = (benchmark: Benchmark, side: Side, events: number) => runChild<RunResult>('runCase.js', [benchmark.id, side, String(events)]);
+const runOnce = (benchmark: Benchmark, side: Side, events: number, env: Readonly<Record<string, string>>) => runChild<RunResult>('runCase.js', [benchmark.id, side, String(events)], env);
 const runFigure = <T>(id: FigureId) => runChild<T>('runFigure.js', [id]);
 
 interface SideSummary {
@@ -144,6 +145,7 @@ async function main(): Promise<void> {
   console.log(`Sluice benchmarks: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), ${RUNS} run(s) per side, median shown\n`);
   const started = Date.now();
   const rows = [];
+  const skipped: string[] = [];
   for (const b of selected) {
     if (b.needsRedis === true && !(await benchRedisAnswers())) {
       console.log(`${b.id}: skipped, no Redis answers at ${BENCH_REDIS_URL} (start one with \`redis-server --port 6379 --save '' --appendonly no\`, or set SLUICE_REDIS_URL)`);
@@ -151,10 +153,16 @@ async function main(): Promise<void> {
     }
     const events = Math.max(1, Math.round(b.events * SCALE));
     const runs: Record<Side, RunResult[]> = { sluice: [], baseline: [] };
+    const prepared = b.prepare === undefined ? { env: {} } : await b.prepare(events);
+    if ('skipped' in prepared) {
+      skipped.push(`${b.id}: not run: ${prepared.skipped}`);
+      process.stderr.write(`  ${b.id}: not run: ${prepared.skipped}\n`);
+      continue;
+    }
     process.stderr.write(`  ${b.id}: `);
     for (let i = 0; i < RUNS; i++) {
       for (const side of ['sluice', 'baseline'] as const) {
-        runs[side].push(await runOnce(b, side, events));
+        runs[side].push(await runOnce(b, side, events, prepared.env));
         process.stderr.write(side === 'sluice' ? 's' : 'b');
       }
     }
@@ -184,6 +192,7 @@ async function main(): Promise<void> {
   console.log(`\n${line(table[0])}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const row of table.slice(1)) console.log(line(row));
   if (rows.length > 0) console.log('');
+  for (const line of skipped) console.log(line);
   for (const r of rows) {
     const paired = r.sluice.runs.map((run, i) => run.eventsPerSecond / r.baseline.runs[i].eventsPerSecond);
     console.log(`${r.id}: ratio by CPU time ${ratioText(r.ratioByCpuTime)}; paired ratios (each Sluice run ÷ the baseline run right after it) ${paired.map((p) => p.toFixed(2)).join(', ')}`);
@@ -204,6 +213,7 @@ async function main(): Promise<void> {
     runsPerSide: RUNS,
     scale: SCALE,
     benchmarks: rows,
+    skipped,
     checkpointFigures: figures,
     redisBenchmark: redisCeiling,
   };

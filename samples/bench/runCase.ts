@@ -6,8 +6,9 @@
 import { CheckpointFigures, Side, benchmarks as inMemory } from './cases';
 import { redisBenchmarks } from './redisCases';
 import { actorBenchmarks } from './actorCases';
+import { kafkaBenchmarks } from './kafkaCases';
 
-const benchmarks = [...inMemory, ...redisBenchmarks, ...actorBenchmarks];
+const benchmarks = [...inMemory, ...redisBenchmarks, ...actorBenchmarks, ...kafkaBenchmarks];
 
 export interface RunResult {
   readonly benchmark: string;

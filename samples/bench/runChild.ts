@@ -1,10 +1,11 @@
 /** Runs a benchmark script in a child process of its own (so peak RSS is per run) and parses the JSON line it prints last. */
 import { spawn } from 'child_process';
 
-export function runChild<T>(script: string, args: readonly string[]): Promise<T> {
+/** `env`: variables added to this process's environment for the child (e.g. a prepared benchmark's). */
+export function runChild<T>(script: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<T> {
   const label = args.join('/');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.on('error', reject);
