@@ -9,9 +9,9 @@ import * as t from 'io-ts';
 import { StreamEnvironment } from '../../src';
 import { KafkaSink } from '../../src/connectors/KafkaSink';
 import { KafkaSource, fromKafka } from '../../src/connectors/KafkaSource';
-import { Audit, Counted, audit, countingJob, keyOf } from '../support/countingJob';
+import { Audit, Counted, audit, countingJob } from '../support/countingJob';
 import { kafkaBootstrap } from '../support/kafkaService';
-import { createTopic, produce, readCommitted, uniqueTopic } from '../support/kafkaTopics';
+import { createTopic, produceCountingInput, readCommitted, uniqueTopic } from '../support/kafkaTopics';
 import { PrivateKafkaBroker } from '../support/privateKafkaBroker';
 
 const RECORDS = 60_000;
@@ -44,14 +44,7 @@ describe('scenario: Kafka to Kafka while the broker restarts mid-stream (invaria
     const output = uniqueTopic('restart-out');
     await createTopic(bootstrap, input, 4);
     await createTopic(bootstrap, output, 2);
-    await produce(
-      bootstrap,
-      input,
-      Array.from({ length: RECORDS }, (_, id) => {
-        const key = keyOf(id, SEED, KEYS);
-        return { key: String(key), value: JSON.stringify({ id, key }) };
-      }),
-    );
+    await produceCountingInput(bootstrap, input, RECORDS, SEED, KEYS);
 
     const env = StreamEnvironment.create({ parallelism: 2, batchSize: 128 });
     env.enableCheckpointing(50, 'exactly-once').setRestartStrategy({ type: 'fixed-delay', attempts: 100, delayMs: 500 });

@@ -9,10 +9,10 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CheckpointingMode } from '../../src';
-import { Audit, Counted, audit, keyOf } from '../support/countingJob';
+import { Audit, Counted, audit } from '../support/countingJob';
 import { kafkaBootstrap } from '../support/kafkaService';
 import { runKilledUntilFinished } from '../support/killAndRestart';
-import { createTopic, produce, readCommitted, uniqueTopic } from '../support/kafkaTopics';
+import { createTopic, produceCountingInput, readCommitted, uniqueTopic } from '../support/kafkaTopics';
 
 const RECORDS = 100_000;
 const KEYS = 50;
@@ -29,14 +29,7 @@ describe('scenario: Kafka to Kafka with the process killed by SIGKILL and starte
     bootstrap = await kafkaBootstrap(this);
     input = uniqueTopic('kill-in');
     await createTopic(bootstrap, input, 4);
-    await produce(
-      bootstrap,
-      input,
-      Array.from({ length: RECORDS }, (_, id) => {
-        const key = keyOf(id, SEED, KEYS);
-        return { key: String(key), value: JSON.stringify({ id, key }) };
-      }),
-    );
+    await produceCountingInput(bootstrap, input, RECORDS, SEED, KEYS);
   });
   beforeEach(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-kafka-kill-'));

@@ -8,9 +8,9 @@ import * as t from 'io-ts';
 import { CheckpointingMode, StreamEnvironment } from '../../src';
 import { KafkaSink } from '../../src/connectors/KafkaSink';
 import { KafkaSource, fromKafka } from '../../src/connectors/KafkaSource';
-import { Audit, Counted, audit, countingJob, keyOf } from '../support/countingJob';
+import { Audit, Counted, audit, countingJob } from '../support/countingJob';
 import { kafkaBootstrap } from '../support/kafkaService';
-import { createTopic, produce, readCommitted, uniqueTopic } from '../support/kafkaTopics';
+import { createTopic, produceCountingInput, readCommitted, uniqueTopic } from '../support/kafkaTopics';
 
 const RECORDS = 40_000; // the brief asks for at least 20,000
 const KEYS = 64;
@@ -33,14 +33,7 @@ describe('scenario: Kafka to Kafka while task actors crash (invariant 3, real br
     bootstrap = await kafkaBootstrap(this);
     input = uniqueTopic('k2k-in');
     await createTopic(bootstrap, input, 4);
-    await produce(
-      bootstrap,
-      input,
-      Array.from({ length: RECORDS }, (_, id) => {
-        const key = keyOf(id, SEED, KEYS);
-        return { key: String(key), value: JSON.stringify({ id, key }) };
-      }),
-    );
+    await produceCountingInput(bootstrap, input, RECORDS, SEED, KEYS);
   });
 
   async function run(mode: CheckpointingMode): Promise<Audit & { restarts: number; recordsPerSecond: number }> {

@@ -7,6 +7,7 @@ import { execFile } from 'child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import * as os from 'os';
 import * as path from 'path';
+import { keyOf } from './countingJob';
 
 let topicCounter = 0;
 
@@ -146,4 +147,16 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
     if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The input of the counting job (countingJob.ts): events 0..records-1 as JSON, keyed by `keyOf(id, seed, keys)`. */
+export function produceCountingInput(bootstrap: string, topic: string, records: number, seed: number, keys: number): Promise<void> {
+  return produce(
+    bootstrap,
+    topic,
+    Array.from({ length: records }, (_, id) => {
+      const key = keyOf(id, seed, keys);
+      return { key: String(key), value: JSON.stringify({ id, key }) };
+    }),
+  );
 }
