@@ -1,8 +1,9 @@
 /**
  * Which part of a completed checkpoint each new task restores. Keyed state is handed over
  * whole (the backend keeps only the key groups it owns, invariant 5) and operator state of
- * all former instances (redistributed round-robin by the store); a source position only to
- * the instance of the same index, since a source split does not change hands.
+ * all former instances (redistributed round-robin by the store); source positions of every
+ * former instance (a source that is not `rescalable` reads only its own index's, and is
+ * restored only at the parallelism it had).
  */
 import { Either, left, right } from 'fp-ts/Either';
 import { TaskPlan } from '../graph/ExecutionPlan';
@@ -25,7 +26,7 @@ export function restoreFor(task: TaskPlan, checkpoint: CompletedCheckpoint, maxP
   }
   if (task.source !== undefined) {
     const former = byUid.get(task.source.node.uid)!;
-    if (former.length > 0 && former[0].parallelism !== task.parallelism) {
+    if (former.length > 0 && former[0].parallelism !== task.parallelism && task.source.source.rescalable !== true) {
       return left(
         `source '${task.source.node.name}' ran with parallelism ${former[0].parallelism} in checkpoint ${checkpoint.id} ` +
           `and cannot be restored with parallelism ${task.parallelism}; keep a source's parallelism when rescaling`,

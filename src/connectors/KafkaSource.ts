@@ -147,6 +147,8 @@ const POLL_WAIT_MS = 50;
 export class KafkaSource<T> implements Source<Either<KafkaDeadLetter, T>> {
   readonly name: string;
   readonly parallel = true;
+  /** Partitions are dealt anew from the positions of all former instances: restorable at any parallelism. */
+  readonly rescalable = true;
 
   constructor(readonly options: KafkaSourceOptions<T>) {
     const problems = optionProblems(options);
@@ -223,7 +225,9 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
   async open(): Promise<void> {
     const { startFrom = 'earliest' } = this.options;
     const { index, parallelism } = this.context;
-    const restored = decodePosition(this.name, this.context.restoredPosition);
+    // Every partition was in exactly one former split: their positions together name each once.
+    const { restoredPosition, restoredPositions = restoredPosition === undefined ? [] : [restoredPosition] } = this.context;
+    const restored = new Map(restoredPositions.flatMap((p) => [...decodePosition(this.name, p)]));
     const admin = this.kafka.admin();
     await admin.connect();
     try {

@@ -11,6 +11,11 @@ export interface SplitContext {
   readonly parallelism: number;
   /** Where this split stood in the checkpoint the job restores, as `position()` returned it; undefined on a fresh start. */
   readonly restoredPosition?: unknown;
+  /**
+   * The positions of every former instance of this source in the checkpoint the job restores,
+   * whatever its parallelism was: what a `rescalable` source deals out anew. Empty on a fresh start.
+   */
+  readonly restoredPositions?: readonly unknown[];
   /** The task actor reading this split: a reader may spawn child actors under it (they stop with the task). */
   readonly actor?: Ref<unknown>;
   /** The guarantee checkpoints give; undefined when checkpointing is off. */
@@ -43,5 +48,11 @@ export interface Source<T> {
   readonly name: string;
   /** Whether more than one parallel instance may read it (each reading its own split). */
   readonly parallel: boolean;
+  /**
+   * Whether its readers resume from `restoredPositions` (every former instance's), so that a
+   * checkpoint may be restored with another parallelism of the source. Default false: a
+   * source restores only at the parallelism it had.
+   */
+  readonly rescalable?: boolean;
   createReader(split: SplitContext): SourceReader<T>;
 }

@@ -200,12 +200,15 @@ export class Task {
     if (restore?.channels !== undefined) await this.replayChannelState(restore.channels);
     if (task.source !== undefined) {
       const sourceName = task.source.node.name;
-      const restoredPosition = formerOf(task.source.node.uid).find((f) => f.index === task.index)?.snapshot.source;
+      const former = formerOf(task.source.node.uid);
+      const restoredPosition = former.find((f) => f.index === task.index)?.snapshot.source;
+      const restoredPositions = former.flatMap((f) => (f.snapshot.source === undefined ? [] : [f.snapshot.source]));
       try {
         this.reader = task.source.source.createReader({
           index: task.index,
           parallelism: task.parallelism,
           restoredPosition,
+          restoredPositions,
           actor: this.self,
           checkpointing: this.deps.checkpointing,
         });
