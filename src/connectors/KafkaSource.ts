@@ -1,8 +1,10 @@
 /**
  * A parallel Kafka source (kafkajs). The partitions of the topics are split over the source
  * instances (partition i of the sorted list goes to instance i mod parallelism); each
- * instance reads its split from the offsets its checkpointed position names, so a restore
- * rewinds exactly there whatever the consumer group holds. Records are decoded at this edge
+ * instance reads its split from the offsets the checkpointed positions name (of every former
+ * instance, so a restore may change the parallelism), so a restore rewinds exactly there
+ * whatever the consumer group holds. With a `groupId`, a completed checkpoint's offsets are
+ * committed to the group, for lag tools and `startFrom: 'committed'`. Records are decoded at this edge
  * into `Either<KafkaDeadLetter, T>`; `fromKafka` splits them into the stream of T and the
  * dead-letter side output `kafkaDeadLetters`, so a bad record is data, not a crash.
  *
