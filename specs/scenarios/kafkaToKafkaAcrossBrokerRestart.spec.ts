@@ -62,7 +62,7 @@ describe('scenario: Kafka to Kafka while the broker restarts mid-stream (invaria
     const result = await env.execute(`kafka-to-kafka-broker-restart-${downSeconds}`);
     expect(restart, 'the broker was restarted').to.not.equal(undefined);
     await restart;
-    const outputs = (await readCommitted(bootstrap, output)).map((r) => JSON.parse(r.value!) as Counted);
+    const outputs = (await readCommitted(bootstrap, output, RECORDS)).map((r) => JSON.parse(r.value!) as Counted);
     console.log(`      broker down ${downSeconds} s after ${RESTART_AT} records: the job restarted ${result.restarts} time(s) and passed ${passedAfterRestart} records on after the broker was back`);
     return { restarts: result.restarts, passedAfterRestart, audit: audit(outputs, RECORDS, SEED, KEYS) };
   }

@@ -42,7 +42,7 @@ describe('scenario: Kafka to Kafka with the process killed by SIGKILL and starte
     const output = uniqueTopic(`kill-out-${mode}`);
     await createTopic(bootstrap, output, 2);
     const kills = await runKilledUntilFinished({ args: [JOB, bootstrap, input, output, dir, mode] }, [30, 400, 900, 150]);
-    const outputs = (await readCommitted(bootstrap, output)).map((r) => JSON.parse(r.value!) as Counted);
+    const outputs = (await readCommitted(bootstrap, output, RECORDS)).map((r) => JSON.parse(r.value!) as Counted);
     return { kills, audit: audit(outputs, RECORDS, SEED, KEYS) };
   }
 

@@ -59,7 +59,7 @@ describe('scenario: Kafka to Kafka while task actors crash (invariant 3, real br
     job = handle;
     const result = await handle;
     const seconds = (Date.now() - started) / 1000;
-    const outputs = (await readCommitted(bootstrap, output)).map((r) => JSON.parse(r.value!) as Counted);
+    const outputs = (await readCommitted(bootstrap, output, RECORDS)).map((r) => JSON.parse(r.value!) as Counted);
     return { ...audit(outputs, RECORDS, SEED, KEYS), restarts: result.restarts, recordsPerSecond: Math.round(RECORDS / seconds) };
   }
 
