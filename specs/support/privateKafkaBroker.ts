@@ -14,10 +14,12 @@ export class PrivateKafkaBroker {
   /** Starts a broker on a freshly formatted log dir of its own. */
   static async start(): Promise<PrivateKafkaBroker> {
     const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-private-kafka-'));
-    const started = await runKafkaScript(['start'], 180_000, { KAFKA_RUN_DIR: runDir });
+    // A second attempt: on a loaded machine a JVM (formatting, or the broker) has been seen to fail once.
+    let started = await runKafkaScript(['start'], 180_000, { KAFKA_RUN_DIR: runDir });
+    if (started.code !== 0) started = await runKafkaScript(['start'], 180_000, { KAFKA_RUN_DIR: runDir });
     if (started.code !== 0) {
       await fs.rm(runDir, { recursive: true, force: true });
-      throw new Error(`could not start a private Kafka broker (KAFKA_RUN_DIR=${runDir} specs/services/kafka.sh start): ${lastLine(started.stderr)}`);
+      throw new Error(`could not start a private Kafka broker (KAFKA_RUN_DIR=${runDir} specs/services/kafka.sh start): ${started.stderr.trim().split('\n').slice(-20).join('\n')}`);
     }
     return new PrivateKafkaBroker(runDir, lastLine(started.stdout));
   }
