@@ -12,11 +12,13 @@ describe('connectors/KafkaSink (real broker)', function () {
     bootstrap = await kafkaBootstrap(this);
   });
 
-  const writerOf = (topic: string, prefix: string) =>
+  /** A sink writer as a task creates it, fresh (no checkpoint) or restored from checkpoint `restoredCheckpointId`. */
+  const writerOf = (topic: string, prefix: string, restoredCheckpointId?: number) =>
     KafkaSink.exactlyOnce<number>({ brokers: [bootstrap], topic, transactionalIdPrefix: prefix, serialize: (n) => ({ key: String(n), value: String(n) }) }).createWriter({
       index: 0,
       parallelism: 1,
       jobName: 'spec',
+      restoredCheckpointId,
     });
   const values = async (topic: string) => (await readCommitted(bootstrap, topic)).map((r) => Number(r.value)).sort((a, b) => a - b);
 
@@ -62,7 +64,7 @@ describe('connectors/KafkaSink (real broker)', function () {
       await before.close?.();
       expect(await values(topic), 'invisible before commit').to.deep.equal([]);
 
-      const after = writerOf(topic, topic);
+      const after = writerOf(topic, topic, 1);
       await after.open?.();
       const stored = JSON.parse(JSON.stringify(txn)) as KafkaTransaction;
       await after.recoverAndCommit!(stored);
@@ -94,7 +96,7 @@ describe('connectors/KafkaSink (real broker)', function () {
       expect([promised.slot, inProgress.slot, unknown.slot]).to.deep.equal([0, 1, 2]);
       await before.close?.();
 
-      const after = writerOf(topic, topic);
+      const after = writerOf(topic, topic, 1);
       await after.open?.();
       await after.recoverAndCommit!(promised);
       await after.recoverAndAbort!(inProgress);
@@ -109,6 +111,62 @@ describe('connectors/KafkaSink (real broker)', function () {
       expect(await values(topic)).to.deep.equal([1, 4]);
     });
 
+    it('a rerun restored from the same checkpoint aborts what its predecessor left open before completing a checkpoint', async () => {
+      const topic = uniqueTopic('sink-rerun');
+      await createTopic(bootstrap, topic, 1);
+      const failed = writerOf(topic, topic, 3);
+      await failed.open?.();
+      const first = await failed.beginTransaction();
+      await failed.write(first, [1]);
+      await failed.preCommit(first);
+      const second = await failed.beginTransaction();
+      await failed.write(second, [2]);
+      // The process dies before checkpoint 4 completes: no close, nothing of it may show.
+      const rerun = writerOf(topic, topic, 3);
+      await rerun.open?.();
+      const next = await rerun.beginTransaction();
+      await rerun.write(next, [5]);
+      await rerun.preCommit(next);
+      await rerun.commit(next);
+      await rerun.close?.();
+      // read_committed readers end at the last stable offset: an open transaction would hide [5].
+      expect(await values(topic)).to.deep.equal([5]);
+      await failed.close?.();
+    });
+
+    it('hands the writers still to fence on to the next restore when it fails before fencing them', async () => {
+      const topic = uniqueTopic('sink-handover');
+      await createTopic(bootstrap, topic, 1);
+      const first = writerOf(topic, topic);
+      await first.open?.();
+      const promised = await first.beginTransaction();
+      await first.write(promised, [1]);
+      await first.preCommit(promised);
+      const lingering = await first.beginTransaction();
+      await first.write(lingering, [2]);
+      // Checkpoint 1 holds `promised`; the process dies with `lingering` open.
+      const second = writerOf(topic, topic, 1);
+      await second.open?.();
+      await second.recoverAndCommit!(promised);
+      await second.abortLingering!([promised]);
+      const carried = await second.beginTransaction();
+      expect(carried.lingering, 'the first writer is still to fence').to.deep.equal([promised.writer]);
+      await second.write(carried, [3]);
+      await second.preCommit(carried);
+      // Checkpoint 2 holds `carried`; the process dies before its first commit fenced anything.
+      const third = writerOf(topic, topic, 2);
+      await third.open?.();
+      await third.recoverAndCommit!(carried);
+      await third.abortLingering!([carried]);
+      const next = await third.beginTransaction();
+      await third.write(next, [4]);
+      await third.preCommit(next);
+      await third.commit(next);
+      expect(await values(topic)).to.deep.equal([1, 3, 4]);
+      await third.close?.();
+      await first.close?.();
+    });
+
     it('fences a zombie writer of the same transactional id', async () => {
       const topic = uniqueTopic('sink-zombie');
       await createTopic(bootstrap, topic, 1);
@@ -116,7 +174,7 @@ describe('connectors/KafkaSink (real broker)', function () {
       await zombie.open?.();
       const old = await zombie.beginTransaction();
       await zombie.write(old, [1]);
-      const successor = writerOf(topic, topic);
+      const successor = writerOf(topic, topic, 1);
       await successor.open?.();
       await successor.abortLingering!([old]);
       const next = await successor.beginTransaction();

@@ -12,11 +12,21 @@
  *   in-sync replicas before the task asks for more, so the barrier never passes unflushed
  *   records: nothing is lost, a restore may repeat records.
  *
- * Transactional ids are `<prefix>-<instance>-<writer generation>-<slot>`. Each writer (each
- * start of a sink instance) takes a fresh generation; a transaction takes the lowest free
- * slot of its writer and initializes its id anew (a new epoch). Ids of an earlier writer are
- * never used by a later one, so committing a restored transaction cannot race with new work,
- * whichever instance the restore hands it to (operator list state is redistributed).
+ * Transactional ids are `<prefix>-<instance>-g<generation>-<slot>`, the generation being one
+ * more than the checkpoint the job restored from (0 on a fresh start); a transaction takes
+ * the lowest free slot of its writer and initializes its id anew (a new epoch). A restored
+ * transaction was begun by a writer of a generation no higher than the restored checkpoint,
+ * so committing it cannot race with new work, whichever instance the restore hands it to
+ * (operator list state is redistributed). Two runs restored from the same checkpoint share a
+ * generation, and that is the point: the earlier one completed no checkpoint of its own, so
+ * nothing it wrote may become visible, and the later one fences its slots as it opens
+ * (Flink's probing of ids by checkpoint, with a fixed number of slots).
+ *
+ * Earlier writers' lingering transactions are fenced at the first commit after a restore
+ * (every instance has committed its share of the restored ones by then). Until that scan has
+ * finished, every new transaction names those writers (`lingering`), so a failure during the
+ * scan hands the work on to the next restore instead of leaving a transaction open until the
+ * broker's timeout (which holds back every read_committed reader of its partitions).
  *
  * Why committing an already-finished transaction again is safe: a slot's id is initialized
  * again only after the transaction it held was committed, or when that transaction had not
@@ -67,15 +77,19 @@ export interface KafkaExactlyOnceOptions<T> extends KafkaSinkOptions<T> {
 }
 
 /** `records`: how many were written, so a restore can tell an empty transaction from a lost one. */
-const KafkaTransactionCodec = t.type({
-  transactionalId: t.string,
-  /** `<prefix>-<instance>-<generation>`: the transactional ids of one writer are this plus `-<slot>`. */
-  writer: t.string,
-  slot: t.number,
-  producerId: t.string,
-  producerEpoch: t.number,
-  records: t.number,
-});
+const KafkaTransactionCodec = t.intersection([
+  t.type({
+    transactionalId: t.string,
+    /** `<prefix>-<instance>-g<generation>`: the transactional ids of one writer are this plus `-<slot>`. */
+    writer: t.string,
+    slot: t.number,
+    producerId: t.string,
+    producerEpoch: t.number,
+    records: t.number,
+  }),
+  /** Earlier writers whose lingering transactions were not yet fenced when this one began. */
+  t.partial({ lingering: t.array(t.string) }),
+]);
 /** A transaction handle as checkpoints hold it. */
 export type KafkaTransaction = t.TypeOf<typeof KafkaTransactionCodec>;
 
@@ -141,14 +155,13 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
     this.name = `Kafka Sink (${options.topic}, exactly-once)`;
   }
 
-  createWriter({ index, jobName }: SinkContext): TwoPhaseCommitWriter<T, KafkaTransaction> {
+  createWriter({ index, jobName, restoredCheckpointId }: SinkContext): TwoPhaseCommitWriter<T, KafkaTransaction> {
     const { brokers, topic, clientId, transactionTimeoutMs = 900_000, lingeringScanSlots = 8 } = this.options;
     const serialize = this.options.serialize ?? defaultSerialize;
     const prefix = this.options.transactionalIdPrefix ?? `sluice-${jobName}-${topic}`;
-    // A generation per writer: ids of an earlier writer are never initialized again by a later
-    // one, so committing a restored transaction cannot race with a new transaction on its id,
-    // wherever the restore hands the transaction to (operator list state is redistributed).
-    const writer = `${prefix}-${index}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    // The generation follows the restored checkpoint: see the module comment for why restored
+    // transactions never share an id with new work, and why a rerun shares its predecessor's.
+    const writer = `${prefix}-${index}-g${restoredCheckpointId === undefined ? 0 : restoredCheckpointId + 1}`;
     const idOf = (slot: number, of = writer) => `${of}-${slot}`;
     /** Writers of restored transactions, whose lingering transactions are aborted once every instance has recovered. */
     let earlierWriters: Set<string> | undefined;
@@ -167,6 +180,9 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
     const fence = async (transactionalId: string) => {
       const producer = createTransactionalProducer(cluster, transactionalId, transactionTimeoutMs);
       await producer.init();
+    };
+    const fenceSlotsOf = async (of: string) => {
+      for (let slot = 0; slot < lingeringScanSlots; slot++) await fence(idOf(slot, of));
     };
     /** Commits a transaction begun by an earlier writer; see the module comment for why each outcome is safe. */
     const commitRecovered = async (txn: KafkaTransaction) => {
@@ -205,12 +221,16 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
     const abortLingeringOfEarlierWriters = async () => {
       const writers = earlierWriters;
       if (writers === undefined) return;
-      earlierWriters = undefined;
-      for (const of of writers) for (let slot = 0; slot < lingeringScanSlots; slot++) await fence(idOf(slot, of));
+      for (const of of writers) await fenceSlotsOf(of);
+      // Only now: transactions begun before this point carry the writers to the next restore.
+      if (earlierWriters === writers) earlierWriters = undefined;
     };
     return {
       open: guarded('open', async () => {
         await cluster.connect();
+        // A run of this generation that failed before completing a checkpoint may have left
+        // transactions open: nothing of them may become visible.
+        await fenceSlotsOf(writer);
       }),
       beginTransaction: guarded('beginTransaction', async () => {
         const slot = freeSlot();
@@ -220,7 +240,8 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
         await producer.init();
         producer.begin();
         live.set(transactionalId, producer);
-        return { transactionalId, writer, slot, producerId: producer.producerId(), producerEpoch: producer.producerEpoch(), records: 0 };
+        const lingering = earlierWriters === undefined ? {} : { lingering: [...earlierWriters] };
+        return { transactionalId, writer, slot, producerId: producer.producerId(), producerEpoch: producer.producerEpoch(), records: 0, ...lingering };
       }),
       write: guarded('write', async (txn: KafkaTransaction, records: readonly T[]) => {
         // The handle is the one the checkpoint stores at pre-commit: the count goes with it.
@@ -265,7 +286,7 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
         // Not now: another instance may still have to commit a transaction of these writers.
         // The first commit after the restore comes from a checkpoint every instance has
         // acknowledged, so every instance has finished its recovery by then.
-        earlierWriters = new Set(known.map((k) => k.writer));
+        earlierWriters = new Set(known.flatMap((k) => [k.writer, ...(k.lingering ?? [])]).filter((of) => of !== writer));
       }),
       async close() {
         closed = true;

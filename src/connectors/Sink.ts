@@ -12,6 +12,8 @@ export interface SinkContext {
   readonly jobName: string;
   /** The task actor writing: a writer may spawn child actors under it (they stop with the task). */
   readonly actor?: Ref<unknown>;
+  /** The checkpoint the job was restored from; undefined on a fresh start. */
+  readonly restoredCheckpointId?: number;
 }
 
 export interface SinkWriter<T> {

@@ -41,6 +41,8 @@ export interface OperatorContext {
   readonly processingTime: ProcessingTimeService;
   /** True when the state stores were restored from a checkpoint. */
   readonly isRestored: boolean;
+  /** The checkpoint the state was restored from; undefined on a fresh start. */
+  readonly restoredCheckpointId?: CheckpointId;
   /** The guarantee checkpoints give; undefined when checkpointing is off. */
   readonly checkpointing: CheckpointingMode | undefined;
   /** The task actor running the operator: a parent for actors the operator needs. */

@@ -255,6 +255,7 @@ export class Task {
       time: this.time,
       processingTime: this.timers,
       isRestored: this.deps.restore !== undefined,
+      restoredCheckpointId: this.deps.restore?.checkpointId,
       checkpointing: this.deps.checkpointing,
       actor: this.self,
     };

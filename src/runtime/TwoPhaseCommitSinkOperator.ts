@@ -48,7 +48,12 @@ export class TwoPhaseCommitSinkOperator<T, Txn> implements StreamOperator<T, nev
 
   async open(context: OperatorContext, _output: Output<never>): Promise<void> {
     this.context = context;
-    this.writer = this.sink.createWriter({ index: context.index, parallelism: context.parallelism, jobName: context.jobName });
+    this.writer = this.sink.createWriter({
+      index: context.index,
+      parallelism: context.parallelism,
+      jobName: context.jobName,
+      restoredCheckpointId: context.restoredCheckpointId,
+    });
     await this.writer.open?.();
     const serializer = this.sink.transactionSerializer;
     this.pendingState = context.operatorState.getListState(new ListStateDescriptor('two-phase-commit-pending', pendingSerializer(serializer)));
