@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { FileSink, RedisStateInspector, Serializers, StreamEnvironment, ValueStateDescriptor } from '../../src';
 import { audit, countingJob, keyOf } from '../support/countingJob';
-import { committedParts, runKilledUntilFinished } from '../support/killAndRestart';
+import { committedParts, reportCheckpointsUntilDone, runKilledUntilFinished } from '../support/killAndRestart';
 import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
 
 const RECORDS = 150_000;
@@ -32,20 +32,7 @@ async function child(): Promise<void> {
   const events = env.fromGenerator(Number(recordsText), (id) => ({ id, key: keyOf(id, Number(seedText), Number(keysText)) })).setParallelism(1);
   countingJob(events).sinkTo(new FileSink(path.join(dir, 'out')));
   const job = env.execute(JOB_ID);
-  let completed = 0;
-  const watch = setInterval(() => {
-    job.checkpointStats().then(
-      (s) => {
-        if (s.completed > completed) {
-          completed = s.completed;
-          process.stdout.write(`checkpoint ${s.lastCompletedId}\n`);
-        }
-      },
-      () => undefined,
-    );
-  }, 5);
-  const result = await job;
-  clearInterval(watch);
+  const result = await reportCheckpointsUntilDone(job);
   process.stdout.write(result.status === 'finished' ? 'finished\n' : `ended ${result.status}\n`);
 }
 

@@ -12,6 +12,7 @@ import { CheckpointingMode, StreamEnvironment } from '../../src';
 import { KafkaSink } from '../../src/connectors/KafkaSink';
 import { KafkaSource, fromKafka } from '../../src/connectors/KafkaSource';
 import { Counted, countingJob } from './countingJob';
+import { reportCheckpointsUntilDone } from './killAndRestart';
 
 const EventCodec = t.type({ id: t.number, key: t.number });
 
@@ -25,20 +26,7 @@ async function main(): Promise<void> {
   if (mode === 'exactly-once') counted.sinkTo(KafkaSink.exactlyOnce<Counted>({ brokers: [bootstrap], topic: output, transactionalIdPrefix: output, serialize }));
   else counted.sinkTo(KafkaSink.atLeastOnce<Counted>({ brokers: [bootstrap], topic: output, serialize }));
   const job = env.execute('kafka-killable');
-  let completed = 0;
-  const watch = setInterval(() => {
-    job.checkpointStats().then(
-      (s) => {
-        if (s.completed > completed) {
-          completed = s.completed;
-          process.stdout.write(`checkpoint ${s.lastCompletedId}\n`);
-        }
-      },
-      () => undefined,
-    );
-  }, 5);
-  await job;
-  clearInterval(watch);
+  await reportCheckpointsUntilDone(job);
   process.stdout.write('finished\n');
   process.exit(0);
 }

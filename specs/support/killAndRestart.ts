@@ -6,6 +6,7 @@
 import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import type { JobHandle, JobResult } from '../../src/api/JobHandle';
 import { Counted } from './countingJob';
 
 export interface JobCommand {
@@ -53,6 +54,31 @@ export async function runKilledUntilFinished(command: JobCommand, killDelaysMs: 
     if ((await exit).finished) return kills;
   }
   throw new Error(`the job did not finish within ${maxRuns} runs`);
+}
+
+/**
+ * The child's side: prints `checkpoint <n>` whenever the job completes a checkpoint, until the
+ * job ends (the driver kills the child only after the first one). Printing `finished` stays
+ * with the child, which knows what a finished run is.
+ */
+export async function reportCheckpointsUntilDone(job: JobHandle): Promise<JobResult> {
+  let completed = 0;
+  const watch = setInterval(() => {
+    job.checkpointStats().then(
+      (s) => {
+        if (s.completed > completed) {
+          completed = s.completed;
+          process.stdout.write(`checkpoint ${s.lastCompletedId}\n`);
+        }
+      },
+      () => undefined,
+    );
+  }, 5);
+  try {
+    return await job;
+  } finally {
+    clearInterval(watch);
+  }
 }
 
 /** The records in the visible (committed) part files of a FileSink directory. */

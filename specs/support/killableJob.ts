@@ -9,6 +9,7 @@
 import * as path from 'path';
 import { CheckpointingMode, FileSink, StreamEnvironment } from '../../src';
 import { countingJob, keyOf } from './countingJob';
+import { reportCheckpointsUntilDone } from './killAndRestart';
 
 async function main(): Promise<void> {
   const [dir, recordsText, seedText, keysText, mode] = process.argv.slice(2);
@@ -20,20 +21,7 @@ async function main(): Promise<void> {
   const events = env.fromGenerator(records, (id) => ({ id, key: keyOf(id, seed, keys) })).setParallelism(1);
   countingJob(events).sinkTo(new FileSink(path.join(dir, 'out')));
   const job = env.execute('killable');
-  let completed = 0;
-  const watch = setInterval(() => {
-    job.checkpointStats().then(
-      (s) => {
-        if (s.completed > completed) {
-          completed = s.completed;
-          process.stdout.write(`checkpoint ${s.lastCompletedId}\n`);
-        }
-      },
-      () => undefined,
-    );
-  }, 5);
-  await job;
-  clearInterval(watch);
+  await reportCheckpointsUntilDone(job);
   process.stdout.write('finished\n');
 }
 
