@@ -3,6 +3,7 @@
  * that both do exactly the same per-event work: the same event generation, the same map and
  * filter functions, the same checksum.
  */
+import { lowbias32 } from '../common/lowbias32';
 
 export interface Trade {
   readonly id: number;
@@ -18,20 +19,10 @@ export interface PricedTrade extends Trade {
 /** Distinct keys of the keyed benchmark. */
 export const ACCOUNTS = 50_000;
 
-/** A 32-bit integer hash (lowbias32). */
-function mix(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
-
 /** The event at `index`: deterministic, so every run and every parallelism sees the same input. */
 export function trade(index: number): Trade {
-  const h = mix(index);
-  return { id: index, account: h % ACCOUNTS, amount: (mix(h) % 10_000) / 100 };
+  const h = lowbias32(index);
+  return { id: index, account: h % ACCOUNTS, amount: (lowbias32(h) % 10_000) / 100 };
 }
 
 /** map #1: adds a 1% fee (allocates a new record, as a real enrichment would). */
@@ -89,12 +80,12 @@ export interface TimedTrade extends Trade {
 
 /** The trade at `index` with an event time, out of order by up to MAX_DELAY_MS. */
 export function timedTrade(index: number): TimedTrade {
-  const h = mix(index);
+  const h = lowbias32(index);
   return {
     id: index,
     account: h % WINDOW_ACCOUNTS,
-    amount: (mix(h) % 10_000) / 100,
-    at: Math.floor((index * 1000) / TRADES_PER_SECOND) - (mix(h + 1) % MAX_DELAY_MS),
+    amount: (lowbias32(h) % 10_000) / 100,
+    at: Math.floor((index * 1000) / TRADES_PER_SECOND) - (lowbias32(h + 1) % MAX_DELAY_MS),
   };
 }
 

@@ -3,6 +3,7 @@
  * index always gives the same event, so every run (and every parallelism) sees the same input.
  * User activity is skewed as real traffic is: a few users make a large share of the views.
  */
+import { lowbias32 } from '../common/lowbias32';
 
 export interface PageView {
   readonly userId: number;
@@ -20,19 +21,9 @@ export const HEALTH_CHECK = '/health';
 
 const PAGES = ['/', '/search', '/product', '/product', '/product', '/cart', '/checkout', '/account'];
 
-/** A 32-bit integer hash (lowbias32): well mixed, cheap, and the same on every run. */
-function mix(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
-
 /** A uniform number in [0, 1) drawn from `index` and a `stream` number. */
 function uniform(index: number, stream: number): number {
-  return mix(index * 4 + stream) / 4294967296;
+  return lowbias32(index * 4 + stream) / 4294967296;
 }
 
 /**

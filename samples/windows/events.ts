@@ -10,6 +10,7 @@
  *  - a "too late" straggler claims the window before that: more than 5 s past its end, so it
  *    goes to the late-data side output.
  */
+import { lowbias32 } from '../common/lowbias32';
 
 export interface PageView {
   readonly id: number;
@@ -29,21 +30,11 @@ const STRAGGLER_EVERY = 2_000;
 /** Event time of the first view: 2026-01-01 09:00:00 UTC. */
 export const START = Date.UTC(2026, 0, 1, 9, 0, 0);
 
-/** A 32-bit integer hash (lowbias32). */
-function mix(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
-
 export type Straggler = 'update' | 'too late';
 
 /** What kind of straggler view `index` is, if it is one. */
 export function stragglerKind(index: number): Straggler | undefined {
-  const h = mix(index ^ 0x5bd1e995);
+  const h = lowbias32(index ^ 0x5bd1e995);
   if (h % STRAGGLER_EVERY !== 0) return undefined;
   const now = Math.floor((index * 1000) / VIEWS_PER_SECOND);
   const intoWindow = now % WINDOW_MS;
@@ -54,7 +45,7 @@ export function stragglerKind(index: number): Straggler | undefined {
 
 /** The view at `index`. */
 export function pageView(index: number): PageView {
-  const h = mix(index);
+  const h = lowbias32(index);
   // Pages by a power law: '/' gets about a third of the views, '/about' the fewest.
   const page = PAGES[Math.floor(PAGES.length * ((h % 10_007) / 10_007) ** 2)];
   const now = START + Math.floor((index * 1000) / VIEWS_PER_SECOND);
@@ -65,6 +56,6 @@ export function pageView(index: number): PageView {
     case 'too late':
       return { id: index, page, at: windowStart - WINDOW_MS - WINDOW_MS / 2 };
     case undefined:
-      return { id: index, page, at: now - (mix(h) % JITTER_MS) };
+      return { id: index, page, at: now - (lowbias32(h) % JITTER_MS) };
   }
 }
