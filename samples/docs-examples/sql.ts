@@ -1,5 +1,5 @@
 /**
- * docs/sql.md: the table environment, a changelog, a window aggregation, window Top-N, a
+ * docs/sql.md: the table environment, a changelog, a window aggregation, window attributes, window Top-N, a
  * user-defined function, batch mode, EXPLAIN and a refused query, each checked.
  * Run: node build/samples/docs-examples/sql.js
  */
@@ -63,6 +63,25 @@ export async function windows(): Promise<void> {
   ]);
 }
 
+/** Window bounds under other names: a window aggregation of a window aggregation, and a window join. */
+export async function windowAttributes(): Promise<void> {
+  const tEnv = await ordersTable();
+  const customerUnits = `SELECT customer, SUM(amount) AS units, window_start AS wstart, window_end AS wend
+      FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+      GROUP BY customer, window_start, window_end`;
+  const sql = `SELECT c.customer, c.units, c.wstart
+    FROM (${customerUnits}) AS c
+    JOIN (SELECT MAX(units) AS top, wstart, wend FROM (${customerUnits}) GROUP BY wstart, wend) AS m
+    ON c.wstart = m.wstart AND c.wend = m.wend AND c.units >= m.top`;
+  const plan = tEnv.explainSql(sql);
+  assert.ok(plan.includes('WindowJoin(joinType=[INNER]') && plan.includes('windowFrom=[wstart, wend]'), plan);
+  const hottest = await tEnv.sqlQuery(sql).toDataStream().executeAndCollect();
+  assert.deepEqual(hottest.sort((a, b) => (a.wstart as number) - (b.wstart as number)), [
+    { customer: 'bob', units: 12, wstart: T0 },
+    { customer: 'cid', units: 5, wstart: T0 + 10_000 },
+  ]);
+}
+
 /** A scalar function from TypeScript, and batch mode: final rows only, so toDataStream() takes a GROUP BY. */
 export async function udfAndBatch(): Promise<void> {
   const tEnv = await ordersTable('batch');
@@ -98,6 +117,7 @@ export async function explainAndErrors(): Promise<void> {
 export async function main(): Promise<void> {
   await changelog();
   await windows();
+  await windowAttributes();
   await udfAndBatch();
   await explainAndErrors();
 }

@@ -1,20 +1,22 @@
 /**
  * Runs one Nexmark query once in this process and prints its figures as one JSON line:
- * `node build/samples/nexmark/runQuery.js <query> <memory|redis|rxjs|node-streams> <events>`.
- * The driver (bench.ts) starts one process per run so that peak RSS is per run.
+ * `node build/samples/nexmark/runQuery.js <query> <memory|redis|sql|rxjs|node-streams> <events>`.
+ * The driver (bench.ts) starts one process per run so that peak RSS is per run. `sql` runs the
+ * query's SQL version (sql.ts) on the memory backend, its changelog counted as outputs.
  *
  * Sluice runs: parallelism 1 (Flink's figures are per core; one Node process is one core),
  * exactly-once checkpoints every 250 ms, the whole pipeline from the generator source to a
  * sink that counts what it receives.
  */
-import { RedisStateInspector, Sink, StreamEnvironment } from '../../src';
+import { RedisStateInspector, Sink, StreamEnvironment, TableEnvironment } from '../../src';
 import { withRedis } from '../../src/state/redisConnection';
 import { StatelessQuery, runWithNodeStreams, runWithRxjs } from './baselines';
 import { BENCH_CONFIG, CHECKPOINT_INTERVAL_MS, REDIS_URL } from './benchSettings';
 import { nexmarkEvents } from './NexmarkSource';
 import { QueryId, queries } from './queries';
+import { NEXMARK_SQL, registerNexmarkTables } from './sql';
 
-export type Runner = 'memory' | 'redis' | 'rxjs' | 'node-streams';
+export type Runner = 'memory' | 'redis' | 'sql' | 'rxjs' | 'node-streams';
 
 export interface QueryRun {
   readonly query: QueryId;
@@ -50,7 +52,7 @@ class CountingSink implements Sink<unknown> {
   }
 }
 
-async function runSluice(id: QueryId, backend: 'memory' | 'redis', events: number): Promise<{ outputs: number; checkpoints: number }> {
+async function runSluice(id: QueryId, backend: 'memory' | 'redis', events: number, language: 'datastream' | 'sql' = 'datastream'): Promise<{ outputs: number; checkpoints: number }> {
   const jobId = `nexmark-${id}-${process.pid}-${Date.now()}`;
   const env = StreamEnvironment.create({
     parallelism: 1,
@@ -59,7 +61,12 @@ async function runSluice(id: QueryId, backend: 'memory' | 'redis', events: numbe
   });
   env.enableCheckpointing(CHECKPOINT_INTERVAL_MS, 'exactly-once');
   const sink = new CountingSink();
-  (queries[id].query(nexmarkEvents(env, { ...BENCH_CONFIG, events })) as { sinkTo(s: Sink<unknown>): unknown }).sinkTo(sink);
+  const input = nexmarkEvents(env, { ...BENCH_CONFIG, events });
+  if (language === 'sql') {
+    const tEnv = TableEnvironment.create(env);
+    registerNexmarkTables(tEnv, input);
+    tEnv.sqlQuery(NEXMARK_SQL[id]).toChangelogStream().sinkTo(sink);
+  } else (queries[id].query(input) as { sinkTo(s: Sink<unknown>): unknown }).sinkTo(sink);
   try {
     const result = await env.execute(`nexmark ${id}`);
     // The last completed checkpoint is the final one at end of input; the others were periodic.
@@ -72,7 +79,7 @@ async function runSluice(id: QueryId, backend: 'memory' | 'redis', events: numbe
 async function main(): Promise<void> {
   const [id, runner, eventsText] = process.argv.slice(2) as [QueryId, Runner, string];
   if (!(id in queries)) throw new Error(`unknown query '${id}'; known: ${Object.keys(queries).join(', ')}`);
-  if (!['memory', 'redis', 'rxjs', 'node-streams'].includes(runner)) throw new Error(`runner must be memory, redis, rxjs or node-streams, got '${runner}'`);
+  if (!['memory', 'redis', 'sql', 'rxjs', 'node-streams'].includes(runner)) throw new Error(`runner must be memory, redis, sql, rxjs or node-streams, got '${runner}'`);
   const events = Number(eventsText);
   if (!Number.isInteger(events) || events < 1) throw new Error(`events must be a positive integer, got '${eventsText}'`);
   const stateless = (['q0', 'q1', 'q2'] as string[]).includes(id);
@@ -85,6 +92,7 @@ async function main(): Promise<void> {
   let checkpoints: number | undefined;
   if (runner === 'rxjs') outputs = await runWithRxjs(id as StatelessQuery, events, BENCH_CONFIG);
   else if (runner === 'node-streams') outputs = await runWithNodeStreams(id as StatelessQuery, events, BENCH_CONFIG);
+  else if (runner === 'sql') ({ outputs, checkpoints } = await runSluice(id, 'memory', events, 'sql'));
   else ({ outputs, checkpoints } = await runSluice(id, runner, events));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);

@@ -42,6 +42,24 @@ export const NEXMARK_SQL = {
              FROM auction AS A JOIN bid AS B ON A.id = B.auction AND B.dateTime BETWEEN A.dateTime AND A.expires
              GROUP BY A.id, A.category) AS Q
        GROUP BY Q.category`,
+  /**
+   * Hot items: per sliding window (10 s, every 2 s), the auctions with the most bids, ties
+   * included. Flink's formulation: bids counted per auction and window, joined with each
+   * window's highest count. The window bounds, renamed starttime/endtime, stay window
+   * attributes, so MaxBids is a window aggregation and the join a window join (append-only,
+   * state dropped as windows close). Flink's query selects auction and num only; the window
+   * bounds are kept here so that each row can be compared with the DataStream version's.
+   */
+  q5: `SELECT AuctionBids.auction, AuctionBids.num, AuctionBids.starttime, AuctionBids.endtime
+       FROM (SELECT auction, COUNT(*) AS num, window_start AS starttime, window_end AS endtime
+             FROM TABLE(HOP(TABLE bid, DESCRIPTOR(dateTime), INTERVAL '2' SECOND, INTERVAL '10' SECOND))
+             GROUP BY auction, window_start, window_end) AS AuctionBids
+       JOIN (SELECT MAX(CountBids.num) AS maxn, CountBids.starttime, CountBids.endtime
+             FROM (SELECT COUNT(*) AS num, window_start AS starttime, window_end AS endtime
+                   FROM TABLE(HOP(TABLE bid, DESCRIPTOR(dateTime), INTERVAL '2' SECOND, INTERVAL '10' SECOND))
+                   GROUP BY auction, window_start, window_end) AS CountBids
+             GROUP BY CountBids.starttime, CountBids.endtime) AS MaxBids
+       ON AuctionBids.starttime = MaxBids.starttime AND AuctionBids.endtime = MaxBids.endtime AND AuctionBids.num >= MaxBids.maxn`,
   /** Highest bid of each 10 s window: the bids whose price is their window's maximum. */
   q7: `SELECT B.auction, B.price, B.bidder, B.dateTime, B.extra
        FROM bid AS B

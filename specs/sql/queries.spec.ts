@@ -226,6 +226,46 @@ describe('sql: queries give exact results', function () {
       ]);
     });
 
+    const CUSTOMER_UNITS = `SELECT customer, SUM(amount) AS units, window_start AS wstart, window_end AS wend
+      FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+      GROUP BY customer, window_start, window_end`;
+
+    it('window bounds stay window bounds under other names: a GROUP BY on them is a window aggregation', async () => {
+      const sql = `SELECT wstart, wend, MAX(units) AS top, COUNT(*) AS customers FROM (${CUSTOMER_UNITS}) GROUP BY wstart, wend`;
+      const tEnv = tableEnv();
+      expect(tEnv.explainSql(sql)).to.contain('WindowAggregate(TUMBLE(size=10000ms), windowFrom=[wstart, wend], groupBy=[], select=[MAX(units), COUNT(*)])');
+      expect(await rows(tEnv, sql)).to.deep.equal([
+        { wstart: t(0), wend: t(10), top: 5, customers: 3 },
+        { wstart: t(10), wend: t(20), top: 4, customers: 3 },
+        { wstart: t(20), wend: t(30), top: 6, customers: 1 },
+      ]);
+    });
+
+    it('a join on renamed window bounds is a window join: the customers with the most units per window, ties included', async () => {
+      const sql = `SELECT c.customer, c.units, c.wstart
+        FROM (${CUSTOMER_UNITS}) AS c
+        JOIN (SELECT MAX(units) AS top, wstart, wend FROM (${CUSTOMER_UNITS}) GROUP BY wstart, wend) AS m
+        ON c.wstart = m.wstart AND c.wend = m.wend AND c.units >= m.top`;
+      const tEnv = tableEnv();
+      expect(tEnv.explainSql(sql)).to.contain('WindowJoin(joinType=[INNER]');
+      expect(await rows(tEnv, sql)).to.deep.equal(
+        sortRows([
+          { customer: 'ann', units: 5, wstart: t(0) },
+          { customer: 'cid', units: 5, wstart: t(0) },
+          { customer: 'bob', units: 4, wstart: t(10) },
+          { customer: 'bob', units: 6, wstart: t(20) },
+        ]),
+      );
+    });
+
+    it('bounds of different windowings, or one bound only, are plain columns: a regular join and an updating GROUP BY', () => {
+      const tEnv = tableEnv();
+      const hop = "SELECT window_start, window_end, COUNT(*) AS n FROM TABLE(HOP(TABLE orders, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '10' SECOND)) GROUP BY window_start, window_end";
+      const joined = tEnv.explainSql(`SELECT c.customer, h.n FROM (${CUSTOMER_UNITS}) AS c JOIN (${hop}) AS h ON c.wstart = h.window_start AND c.wend = h.window_end`);
+      expect(joined).to.contain('+- Join(joinType=[INNER]');
+      expect(tEnv.explainSql(`SELECT wstart, COUNT(*) AS n FROM (${CUSTOMER_UNITS}) GROUP BY wstart`)).to.contain('GroupAggregate(groupBy=[wstart], select=[COUNT(*)]) [changelog]');
+    });
+
     it('a window TVF without aggregation adds window_start, window_end and window_time to each row', async () => {
       const result = await rows(tableEnv(), "SELECT id, window_start, window_end, window_time FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '10' SECOND)) WHERE id <= 2");
       expect(result).to.deep.equal([

@@ -11,7 +11,7 @@ import { Catalog, unknownTable } from './Catalog';
 import { Compiled, ExpressionContext, ScopeColumn, compileExpression, expressionKey, isAggregateCall } from './compileExpression';
 import { PlanNode, WindowSpec } from './logicalPlan';
 import { SqlPosition, SqlProblem } from './SqlProblem';
-import { Field, SqlType, commonType, isNumeric } from './types';
+import { Field, SqlType, WindowBound, commonType, isNumeric, sameWindowing } from './types';
 
 interface Scope {
   readonly node: PlanNode;
@@ -21,6 +21,15 @@ interface Scope {
 }
 
 const WINDOW_COLUMNS = ['window_start', 'window_end', 'window_time'];
+
+/** The columns a window TVF or a window aggregation adds: its bounds and its time attribute. */
+function windowFields(window: WindowSpec): Field[] {
+  return [
+    { name: 'window_start', type: 'TIMESTAMP', windowBound: { bound: 'start', window } },
+    { name: 'window_end', type: 'TIMESTAMP', windowBound: { bound: 'end', window } },
+    { name: 'window_time', type: 'TIMESTAMP', rowtime: true },
+  ];
+}
 const INVALID: PlanNode = { kind: 'invalid', fields: [], updating: false };
 
 export function fieldRef(fields: readonly Field[], index: number): Compiled {
@@ -196,12 +205,7 @@ export class Planner {
         window = { kind: 'SESSION', gapMs: ms[0] };
         break;
     }
-    const fields: Field[] = [
-      ...inner.node.fields.map((x) => ({ name: x.name, type: x.type })),
-      { name: 'window_start', type: 'TIMESTAMP' },
-      { name: 'window_end', type: 'TIMESTAMP' },
-      { name: 'window_time', type: 'TIMESTAMP', rowtime: true },
-    ];
+    const fields: Field[] = [...inner.node.fields.map((x) => ({ name: x.name, type: x.type })), ...windowFields(window)];
     const node: PlanNode = { kind: 'windowTvf', input: inner.node, window, timeField: time.field ?? 0, fields, updating: false };
     const qualifier = f.alias ?? inner.columns[0]?.qualifier;
     return { node, columns: fields.map((x) => ({ ...x, qualifier })), opaque: inner.opaque };
@@ -268,11 +272,20 @@ export class Planner {
     return { node, columns: columns.map((c) => ({ ...c, rowtime: undefined })), opaque: scope.opaque };
   }
 
-  /** A join on equal window_start and window_end of two windowed inputs is a window join. */
+  /**
+   * A join on equal window starts and equal window ends of two inputs windowed the same way
+   * (their window bounds kept under any name) is a window join.
+   */
   private windowJoin(left: PlanNode, right: PlanNode, leftKeys: readonly Compiled[], rightKeys: readonly Compiled[]): { leftEnd: number; rightEnd: number } | undefined {
-    const pair = (name: string) => leftKeys.findIndex((k, i) => left.fields[k.field!].name === name && right.fields[rightKeys[i].field!].name === name);
-    const end = pair('window_end');
-    if (pair('window_start') < 0 || end < 0) return undefined;
+    const pair = (bound: 'start' | 'end') =>
+      leftKeys.findIndex((k, i) => {
+        const l = left.fields[k.field!].windowBound;
+        const r = right.fields[rightKeys[i].field!].windowBound;
+        return l?.bound === bound && r?.bound === bound && sameWindowing(l, r);
+      });
+    const start = pair('start');
+    const end = pair('end');
+    if (start < 0 || end < 0 || !sameWindowing(left.fields[leftKeys[start].field!].windowBound!, left.fields[leftKeys[end].field!].windowBound!)) return undefined;
     return { leftEnd: leftKeys[end].field!, rightEnd: rightKeys[end].field! };
   }
 
@@ -354,7 +367,28 @@ export class Planner {
     const isWindowGroup =
       scope.node.kind === 'windowTvf' &&
       ['window_start', 'window_end'].every((w) => s.groupBy.some((g) => g.kind === 'column' && g.name === w));
-    return isWindowGroup ? this.planWindowAggregate(s, scope, where, aggregateCalls) : this.planGroupAggregate(s, scope, where, aggregateCalls);
+    if (isWindowGroup) return this.planWindowAggregate(s, scope, where, aggregateCalls);
+    const bounds = this.groupedWindowBounds(s, scope);
+    return bounds !== undefined ? this.planAttachedWindowAggregate(s, scope, where, aggregateCalls, bounds) : this.planGroupAggregate(s, scope, where, aggregateCalls);
+  }
+
+  /**
+   * The GROUP BY items that are the start and the end of one windowing, kept from an earlier
+   * windowed operator over an append-only input: such a GROUP BY is a window aggregation.
+   */
+  private groupedWindowBounds(s: Select, scope: Scope): { start: number; end: number; window: WindowSpec; items: ReadonlySet<Expr> } | undefined {
+    if (scope.node.updating) return undefined;
+    const found: { item: Expr; field: number; bound: WindowBound }[] = [];
+    for (const g of s.groupBy) {
+      const c = compileExpression(g, { ...this.context(scope, 'GROUP BY'), problems: [] });
+      const bound = c.field === undefined ? undefined : scope.node.fields[c.field]?.windowBound;
+      if (bound !== undefined) found.push({ item: g, field: c.field!, bound });
+    }
+    for (const start of found.filter((f) => f.bound.bound === 'start')) {
+      const end = found.find((f) => f.bound.bound === 'end' && sameWindowing(f.bound, start.bound));
+      if (end !== undefined) return { start: start.field, end: end.field, window: start.bound.window, items: new Set([start.item, end.item]) };
+    }
+    return undefined;
   }
 
   /** The input rows that pass `where`, all columns kept: the WHERE under an aggregation or a ranking. */
@@ -394,6 +428,8 @@ export class Planner {
       type: projections[i].type,
       // A time attribute survives a projection only as the same column of an append-only input.
       rowtime: projections[i].rowtime && !input.updating ? true : undefined,
+      // So does a window bound (under any alias).
+      windowBound: projections[i].field !== undefined && !input.updating ? input.fields[projections[i].field!]?.windowBound : undefined,
     }));
     return { kind: 'calc', input, projections, filter: condition, fields, updating: input.updating };
   }
@@ -487,24 +523,62 @@ export class Planner {
       }
     }
     const groups = s.groupBy.filter((g) => !(g.kind === 'column' && WINDOW_COLUMNS.includes(g.name)));
+    const windowColumn = (e: Expr) => (e.kind === 'column' && WINDOW_COLUMNS.includes(e.name) ? WINDOW_COLUMNS.indexOf(e.name) : undefined);
+    const windowing = { kind: 'assign' as const, timeField: tvf.timeField };
+    return this.windowAggregate(s, inputScope, input, tvf.window, windowing, groups, windowColumn, calls);
+  }
+
+  /** A GROUP BY on the bounds of windows its input rows already carry (see groupedWindowBounds). */
+  private planAttachedWindowAggregate(s: Select, scope: Scope, where: Expr | undefined, calls: readonly Expr[], bounds: NonNullable<ReturnType<Planner['groupedWindowBounds']>>): PlanNode {
+    const input = where === undefined ? scope.node : this.filtered(s, scope, where);
+    const groups = s.groupBy.filter((g) => !bounds.items.has(g));
+    const boundKeys = new Map([...bounds.items].map((g) => [expressionKey(g), g]));
+    const windowColumn = (e: Expr) => {
+      const item = boundKeys.get(expressionKey(e));
+      if (item === undefined) return undefined;
+      const c = compileExpression(item, { ...this.context(scope, 'GROUP BY'), problems: [] });
+      return c.field === bounds.start ? 0 : 1;
+    };
+    const windowing = { kind: 'attached' as const, start: bounds.start, end: bounds.end };
+    return this.windowAggregate(s, scope, input, bounds.window, windowing, groups, windowColumn, calls);
+  }
+
+  /**
+   * The window aggregation of `input` grouped by `groups` (the GROUP BY items other than the
+   * window's), and the select list over it; `windowColumn` tells which of window_start,
+   * window_end, window_time (0, 1, 2) an expression of the select list or HAVING stands for.
+   */
+  private windowAggregate(
+    s: Select,
+    inputScope: Scope,
+    input: PlanNode,
+    window: WindowSpec,
+    windowing: Extract<PlanNode, { kind: 'windowAggregate' }>['windowing'],
+    groups: readonly Expr[],
+    windowColumn: (e: Expr) => number | undefined,
+    calls: readonly Expr[],
+  ): PlanNode {
     const ctx = this.context(inputScope, 'GROUP BY');
     const keys = groups.map((g) => compileExpression(g, ctx));
-    const merging = tvf.window.kind === 'SESSION';
+    // Rows that carry their window were merged already, if the windows were sessions.
+    const merging = window.kind === 'SESSION' && windowing.kind === 'assign';
     const { aggregates, index } = this.compileAggregates(calls, inputScope, false, merging);
-    const keyNames = keys.map((k, i) => (k.field !== undefined ? tvf.input.fields[k.field].name : `EXPR$${i}`));
+    const keyNames = keys.map((k, i) => (k.field !== undefined ? input.fields[k.field].name : `EXPR$${i}`));
     const fields: Field[] = [
       ...keys.map((k, i) => ({ name: keyNames[i], type: k.type })),
-      { name: 'window_start', type: 'TIMESTAMP' },
-      { name: 'window_end', type: 'TIMESTAMP' },
-      { name: 'window_time', type: 'TIMESTAMP', rowtime: true },
+      ...windowFields(window),
       ...aggregates.map((a, i) => ({ name: `EXPR$${keys.length + 3 + i}`, type: a.type })),
     ];
-    const node: PlanNode = { kind: 'windowAggregate', input, window: tvf.window, timeField: tvf.timeField, keys, aggregates, fields, updating: false };
+    const node: PlanNode = { kind: 'windowAggregate', input, window, windowing, keys, aggregates, fields, updating: false };
     const keyIndex = new Map(groups.map((g, i) => [expressionKey(g), i]));
     const keyFields = new Map(keys.flatMap((k, i) => (k.field === undefined ? [] : [[k.field, i] as const])));
-    const windowColumn = (e: Expr) => (e.kind === 'column' && WINDOW_COLUMNS.includes(e.name) ? keys.length + WINDOW_COLUMNS.indexOf(e.name) : undefined);
-    const substitute = this.postAggregate(inputScope, fields, keyIndex, keyFields, index, keys.length + 3, windowColumn);
-    return this.calc(s, { node, columns: fields, opaque: scope.opaque }, s.having, substitute);
+    if (windowing.kind === 'attached') keyFields.set(windowing.start, keys.length).set(windowing.end, keys.length + 1);
+    const windowOutput = (e: Expr) => {
+      const w = windowColumn(e);
+      return w === undefined ? undefined : keys.length + w;
+    };
+    const substitute = this.postAggregate(inputScope, fields, keyIndex, keyFields, index, keys.length + 3, windowOutput);
+    return this.calc(s, { node, columns: fields, opaque: inputScope.opaque }, s.having, substitute);
   }
 
   /** `SELECT ..., ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) AS rownum FROM input`. */

@@ -29,7 +29,12 @@ export type PlanNode = Base &
         readonly kind: 'windowAggregate';
         readonly input: PlanNode;
         readonly window: WindowSpec;
-        readonly timeField: number;
+        /**
+         * assign: each row goes to the windows of its time attribute (over a window TVF).
+         * attached: each row already names its window in two columns (window bounds kept from an
+         * earlier windowed operator): it is aggregated in that window, emitted when it closes.
+         */
+        readonly windowing: { readonly kind: 'assign'; readonly timeField: number } | { readonly kind: 'attached'; readonly start: number; readonly end: number };
         /** Output: keys, then window_start, window_end, window_time, then aggregates. */
         readonly keys: readonly Compiled[];
         readonly aggregates: readonly AggregateCall[];
@@ -77,6 +82,10 @@ function describeWindow(w: WindowSpec): string {
   }
 }
 
+function describeWindowing(input: readonly Field[], w: Extract<PlanNode, { kind: 'windowAggregate' }>['windowing']): string {
+  return w.kind === 'assign' ? `time=[${input[w.timeField].name}]` : `windowFrom=[${input[w.start].name}, ${input[w.end].name}]`;
+}
+
 const names = (fields: readonly Field[]) => fields.map((f) => f.name).join(', ');
 
 function describeNode(node: PlanNode): string {
@@ -89,7 +98,7 @@ function describeNode(node: PlanNode): string {
     case 'windowTvf':
       return `WindowTableFunction(${describeWindow(node.window)}, time=[${node.input.fields[node.timeField].name}])${mode}`;
     case 'windowAggregate':
-      return `WindowAggregate(${describeWindow(node.window)}, time=[${node.input.fields[node.timeField].name}], groupBy=[${node.keys.map((k) => k.text).join(', ')}], select=[${node.aggregates.map((a) => a.text).join(', ')}])${mode}`;
+      return `WindowAggregate(${describeWindow(node.window)}, ${describeWindowing(node.input.fields, node.windowing)}, groupBy=[${node.keys.map((k) => k.text).join(', ')}], select=[${node.aggregates.map((a) => a.text).join(', ')}])${mode}`;
     case 'groupAggregate':
       return `GroupAggregate(groupBy=[${node.keys.map((k) => k.text).join(', ')}], select=[${node.aggregates.map((a) => a.text).join(', ')}])${mode}`;
     case 'rank':

@@ -16,6 +16,8 @@ import { Accumulation } from './aggregates';
 import { Change } from './Change';
 import { Compiled } from './compileExpression';
 import { PlanNode, WindowSpec } from './logicalPlan';
+import { fieldRef } from './Planner';
+import { AttachedWindowAggregateFunction } from './runtime/AttachedWindowAggregateFunction';
 import { cumulativeEventTimeWindows } from './runtime/CumulativeEventTimeWindows';
 import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
 import { JoinFunction, RowExpiry, SideChange } from './runtime/JoinFunction';
@@ -120,6 +122,14 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
         .name(`WindowTableFunction ${node.window.kind}`);
     }
     case 'windowAggregate': {
+      if (node.windowing.kind === 'attached') {
+        const { start, end } = node.windowing;
+        const windowKey = keySelector([...node.keys, fieldRef(node.input.fields, start), fieldRef(node.input.fields, end)]);
+        return input(node.input)
+          .keyBy(windowKey)
+          .process(new AttachedWindowAggregateFunction(node.keys, start, end, node.aggregates))
+          .name(`WindowAggregate ${node.window.kind}`);
+      }
       const accumulations: Accumulation[] = node.aggregates.map((a) => a.accumulation(false));
       const keys = node.keys.map((k) => k.eval);
       const aggregate: AggregateFunction<Change, WindowAccumulator, WindowAccumulator> = {

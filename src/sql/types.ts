@@ -5,6 +5,7 @@
  * reported, so one mistake is not reported again by everything built on it.
  */
 import { TypeName } from './ast';
+import type { WindowSpec } from './logicalPlan';
 
 export type SqlType = 'INT' | 'BIGINT' | 'DOUBLE' | 'STRING' | 'BOOLEAN' | 'TIMESTAMP' | 'DATE' | 'INTERVAL' | 'NULL' | 'ANY';
 
@@ -13,7 +14,22 @@ export interface Field {
   readonly name: string;
   readonly type: SqlType;
   readonly rowtime?: boolean;
+  /** Set on a window_start or window_end column (under any alias) of an append-only input. */
+  readonly windowBound?: WindowBound;
 }
+
+/**
+ * Which bound of which windowing a column holds. It survives projections and renames, so a
+ * GROUP BY or a join on both bounds of the same windowing further down is windowed too: its
+ * windows are read from the rows and close with the watermark (Flink's window attribute
+ * propagation).
+ */
+export interface WindowBound {
+  readonly bound: 'start' | 'end';
+  readonly window: WindowSpec;
+}
+
+export const sameWindowing = (a: WindowBound, b: WindowBound) => JSON.stringify(a.window) === JSON.stringify(b.window);
 
 export type Row = readonly unknown[];
 
