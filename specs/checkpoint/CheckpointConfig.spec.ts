@@ -13,15 +13,23 @@ describe('checkpoint/CheckpointConfig', () => {
           minPauseMs: 0,
           maxConcurrent: 1,
           tolerableFailures: 0,
-          retained: 1,
+          retainedCheckpoints: 1,
           unaligned: false,
         });
       }
     });
 
     it('keeps every option that is given', () => {
-      const options = { timeoutMs: 5000, minPauseMs: 250, maxConcurrent: 3, tolerableFailures: 2, retained: 4, unaligned: true };
+      const options = { timeoutMs: 5000, minPauseMs: 250, maxConcurrent: 3, tolerableFailures: 2, retainedCheckpoints: 4, unaligned: true };
       expect(decodeCheckpointConfig(100, 'exactly-once', options)).to.deep.equal({ intervalMs: 100, mode: 'exactly-once', ...options });
+    });
+
+    it("takes retainedCheckpoints (Flink's state.checkpoints.num-retained) also under its earlier name, retained, and refuses the two disagreeing", () => {
+      expect(decodeCheckpointConfig(100, 'exactly-once', { retained: 3 })).to.include({ retainedCheckpoints: 3 });
+      expect(decodeCheckpointConfig(100, 'exactly-once', { retained: 3, retainedCheckpoints: 3 })).to.include({ retainedCheckpoints: 3 });
+      expect(decodeCheckpointConfig(100, 'exactly-once', { retained: 3, retainedCheckpoints: 2 })).to.deep.equal([
+        'retained (3) and retainedCheckpoints (2) disagree: give only retainedCheckpoints',
+      ]);
     });
 
     it('accepts each of the three modes', () => {
@@ -38,7 +46,7 @@ describe('checkpoint/CheckpointConfig', () => {
       expect(decodeCheckpointConfig(0, 'exactly-twice', { minPauseMs: -1, minPause: 5 })).to.deep.equal([
         'checkpoint interval 0 must be a positive integer of milliseconds',
         'checkpointing mode "exactly-twice" must be one of exactly-once, at-least-once, at-most-once',
-        "unknown checkpoint option 'minPause' (known: timeoutMs, minPauseMs, maxConcurrent, tolerableFailures, retained, unaligned)",
+        "unknown checkpoint option 'minPause' (known: timeoutMs, minPauseMs, maxConcurrent, tolerableFailures, retainedCheckpoints, retained, unaligned)",
         'minPauseMs: -1 must be a non-negative integer',
       ]);
     });
@@ -65,10 +73,10 @@ describe('checkpoint/CheckpointConfig', () => {
     });
 
     it('refuses options that must be positive when they are zero, naming each', () => {
-      expect(decodeCheckpointConfig(10, 'exactly-once', { timeoutMs: 0, maxConcurrent: 0, retained: 0 })).to.deep.equal([
+      expect(decodeCheckpointConfig(10, 'exactly-once', { timeoutMs: 0, maxConcurrent: 0, retainedCheckpoints: 0 })).to.deep.equal([
         'timeoutMs: 0 must be a positive integer',
         'maxConcurrent: 0 must be a positive integer',
-        'retained: 0 must be a positive integer',
+        'retainedCheckpoints: 0 must be a positive integer',
       ]);
     });
 

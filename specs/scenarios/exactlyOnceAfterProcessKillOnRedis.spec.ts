@@ -28,7 +28,7 @@ async function child(): Promise<void> {
     // A cache smaller than the key space: state is evicted to Redis between checkpoints.
     stateBackend: { type: 'redis', url, keyPrefix: prefix, cacheSize: 16 },
   });
-  env.enableCheckpointing(20, 'exactly-once', { retained: 2 });
+  env.enableCheckpointing(20, 'exactly-once', { retainedCheckpoints: 2 });
   const events = env.fromGenerator(Number(recordsText), (id) => ({ id, key: keyOf(id, Number(seedText), Number(keysText)) })).setParallelism(1);
   countingJob(events).sinkTo(new FileSink(path.join(dir, 'out')));
   const job = env.execute(JOB_ID);

@@ -123,6 +123,9 @@ describe('scenario: exactly-once with keyed state in Redis (invariant 3)', funct
         const inspector = new RedisStateInspector(url, prefix);
         expect(await inspector.jobs()).to.deep.equal([jobId]);
         expect(await inspector.operators(jobId)).to.deep.equal(['count-per-key']);
+        // Checkpoints were incremental (pieces beside the working hashes); a finished job
+        // discards its checkpoints, and their pieces and chains with them.
+        expect((await inspector.keysOf(jobId)).filter((k) => /:kg:\d+:/.test(k))).to.deep.equal([]);
         expect(await inspector.dropJob(jobId)).to.be.greaterThan(KEYS / 2);
         expect(await inspector.keysOf(jobId)).to.deep.equal([]);
       });

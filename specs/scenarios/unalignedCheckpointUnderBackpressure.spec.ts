@@ -13,7 +13,7 @@ const slowSink: Sink<unknown> = {
 
 async function checkpointUnderBackpressure(dir: string, unaligned: boolean): Promise<{ id: CheckpointId; inFlight: number; maxAlignmentMs: number }> {
   const env = StreamEnvironment.create({ parallelism: 2, batchSize: 32, channelCapacity: 64, jobId: `bp-${unaligned}`, checkpointStorage: `file:${dir}` });
-  env.enableCheckpointing(3_600_000, 'exactly-once', { unaligned, retained: 5 });
+  env.enableCheckpointing(3_600_000, 'exactly-once', { unaligned, retainedCheckpoints: 5 });
   const events = env.fromGenerator(Infinity, (id) => ({ id, key: keyOf(id, 1, 16) })).setParallelism(1);
   countingJob(events).sinkTo(slowSink);
   const job = env.execute('backpressure');

@@ -19,7 +19,7 @@ const EventCodec = t.type({ id: t.number, key: t.number });
 async function main(): Promise<void> {
   const [bootstrap, input, output, dir, mode] = process.argv.slice(2);
   const env = StreamEnvironment.create({ parallelism: 2, batchSize: 128, jobId: `kafka-killable-${output}`, checkpointStorage: `file:${dir}` });
-  env.enableCheckpointing(50, mode as CheckpointingMode, { retained: 2 });
+  env.enableCheckpointing(50, mode as CheckpointingMode, { retainedCheckpoints: 2 });
   const events = fromKafka(env, new KafkaSource({ brokers: [bootstrap], topics: [input], format: { codec: EventCodec }, boundedness: 'bounded' }), 'kafka-in');
   const serialize = (c: Counted) => ({ key: String(c.key), value: JSON.stringify(c) });
   const counted = countingJob(events);

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const seed = Number(seedText);
   const keys = Number(keysText);
   const env = StreamEnvironment.create({ parallelism: 2, batchSize: 128, jobId: 'killable', checkpointStorage: `file:${path.join(dir, 'checkpoints')}` });
-  env.enableCheckpointing(20, mode as CheckpointingMode, { retained: 2 });
+  env.enableCheckpointing(20, mode as CheckpointingMode, { retainedCheckpoints: 2 });
   const events = env.fromGenerator(records, (id) => ({ id, key: keyOf(id, seed, keys) })).setParallelism(1);
   countingJob(events).sinkTo(new FileSink(path.join(dir, 'out')));
   const job = env.execute('killable');

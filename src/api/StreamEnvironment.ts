@@ -27,6 +27,7 @@ import { Ref } from 'nact';
 import { JobRun, runJob } from '../runtime/runJob';
 import { MemoryKeyedStateBackend } from '../state/MemoryKeyedStateBackend';
 import { redisKeyedStateBackendFactory } from '../state/RedisKeyedStateBackend';
+import { incrementalSnapshotsFor } from '../state/incrementalSnapshots';
 import { SingleOutputStream } from './DataStream';
 import { ConfigError, EnvironmentConfig, StreamEnvironmentOptions, decodeEnvironmentOptions } from './EnvironmentConfig';
 import { CheckpointConfig, CheckpointOptions, decodeCheckpointConfig } from '../checkpoint/CheckpointConfig';
@@ -110,7 +111,7 @@ export class StreamEnvironment {
   /**
    * Takes a checkpoint every `intervalMs`, with the given guarantee (Flink's default,
    * exactly-once). `options` sets the other knobs: timeoutMs, minPauseMs, maxConcurrent,
-   * tolerableFailures, retained. Throws a ConfigError listing every invalid setting.
+   * tolerableFailures, retainedCheckpoints, unaligned. Throws a ConfigError listing every invalid setting.
    *
    * @example
    * env.enableCheckpointing(1000, 'exactly-once', { minPauseMs: 500 });
@@ -162,10 +163,13 @@ export class StreamEnvironment {
     this.graph.clear();
     const jobId = this.config.jobId ?? `job-${process.pid}-${Date.now().toString(36)}-${++runCounter}`;
     let checkpointing: Checkpointing | undefined;
+    let incremental: ReturnType<typeof incrementalSnapshotsFor>['incremental'];
     if (this.checkpointConfig !== undefined) {
-      const store = checkpointStoreFor(this.config.checkpointStorage, jobId, this.checkpointConfig.retained);
+      const store = checkpointStoreFor(this.config.checkpointStorage, jobId, this.checkpointConfig.retainedCheckpoints);
       if (isLeft(store)) throw new ConfigError([store.left]);
-      checkpointing = { config: this.checkpointConfig, store: store.right };
+      const chosen = this.config.stateBackend === 'memory' ? { incremental: undefined, store: store.right } : incrementalSnapshotsFor(this.config.stateBackend, jobId, store.right);
+      incremental = chosen.incremental;
+      checkpointing = { config: this.checkpointConfig, store: chosen.store };
     }
     const restartStrategy = this.restartStrategy ?? (checkpointing !== undefined ? DEFAULT_RESTART_WITH_CHECKPOINTING : { type: 'none' as const });
     let run: JobRun;
@@ -175,7 +179,12 @@ export class StreamEnvironment {
         createKeyedStateBackend:
           this.config.stateBackend === 'memory'
             ? (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism)
-            : redisKeyedStateBackendFactory(this.config.stateBackend, jobId, plan.tasks.flatMap((t) => t.chain.filter((n) => n.keySelector !== undefined).map((n) => ({ uid: n.uid, parallelism: t.parallelism })))),
+            : redisKeyedStateBackendFactory(
+                this.config.stateBackend,
+                jobId,
+                plan.tasks.flatMap((t) => t.chain.filter((n) => n.keySelector !== undefined).map((n) => ({ uid: n.uid, parallelism: t.parallelism }))),
+                incremental,
+              ),
         checkpointing,
         restartStrategy,
         parent: options.parent,

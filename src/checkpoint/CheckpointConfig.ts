@@ -2,7 +2,7 @@
  * Checkpointing settings, Flink's knobs, decoded and checked before the job starts.
  */
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/Either';
+import { isLeft, isRight } from 'fp-ts/Either';
 import { CheckpointingMode } from './CheckpointTypes';
 
 export interface CheckpointConfig {
@@ -17,8 +17,11 @@ export interface CheckpointConfig {
   readonly maxConcurrent: number;
   /** Failed checkpoints in a row the job tolerates before it fails over (default 0: none). */
   readonly tolerableFailures: number;
-  /** Completed checkpoints kept by the store (default 1). */
-  readonly retained: number;
+  /**
+   * Completed checkpoints kept by the store (default 1), as Flink's `state.checkpoints.num-retained`;
+   * with incremental snapshots, also every piece their chains reference (docs/redis.md).
+   */
+  readonly retainedCheckpoints: number;
   /**
    * Exactly-once without alignment: barriers overtake buffered records, which are stored in
    * the checkpoint and replayed on restore, so backpressure does not delay checkpoints
@@ -47,11 +50,16 @@ const CheckpointOptionsCodec = t.partial({
   minPauseMs: nonNegativeInt,
   maxConcurrent: positiveInt,
   tolerableFailures: nonNegativeInt,
+  retainedCheckpoints: positiveInt,
+  /** The earlier name of retainedCheckpoints, still accepted. */
   retained: positiveInt,
   unaligned: t.boolean,
 });
 
-export type CheckpointOptions = Partial<Omit<CheckpointConfig, 'intervalMs' | 'mode'>>;
+export type CheckpointOptions = Partial<Omit<CheckpointConfig, 'intervalMs' | 'mode'>> & {
+  /** @deprecated the earlier name of `retainedCheckpoints`. */
+  readonly retained?: number;
+};
 
 const MODES: readonly CheckpointingMode[] = ['exactly-once', 'at-least-once', 'at-most-once'];
 
@@ -71,6 +79,9 @@ export function decodeCheckpointConfig(intervalMs: unknown, mode: unknown, optio
   }
   const decoded = CheckpointOptionsCodec.decode(options ?? {});
   if (isLeft(decoded)) for (const e of decoded.left) problems.push(`${e.context[1]?.key ?? 'options'}: ${JSON.stringify(e.value)} ${e.message ?? 'is invalid'}`);
+  if (isRight(decoded) && decoded.right.retained !== undefined && decoded.right.retainedCheckpoints !== undefined && decoded.right.retained !== decoded.right.retainedCheckpoints) {
+    problems.push(`retained (${decoded.right.retained}) and retainedCheckpoints (${decoded.right.retainedCheckpoints}) disagree: give only retainedCheckpoints`);
+  }
   if (problems.length > 0 || isLeft(decoded)) return problems;
   const o = decoded.right;
   return {
@@ -80,7 +91,7 @@ export function decodeCheckpointConfig(intervalMs: unknown, mode: unknown, optio
     minPauseMs: o.minPauseMs ?? 0,
     maxConcurrent: o.maxConcurrent ?? 1,
     tolerableFailures: o.tolerableFailures ?? 0,
-    retained: o.retained ?? 1,
+    retainedCheckpoints: o.retainedCheckpoints ?? o.retained ?? 1,
     unaligned: o.unaligned ?? false,
   };
 }

@@ -11,9 +11,10 @@ export type CheckpointId = number & { readonly __brand: 'CheckpointId' };
 /** Delivery guarantee the checkpoints give (see docs/guarantees.md). */
 export type CheckpointingMode = 'exactly-once' | 'at-least-once' | 'at-most-once';
 
-const KeyedStateSnapshotCodec = t.type({
-  keyGroups: t.record(t.string, t.record(t.string, t.array(t.tuple([t.string, t.string])))),
-});
+const KeyedStateSnapshotCodec = t.intersection([
+  t.type({ keyGroups: t.record(t.string, t.record(t.string, t.array(t.tuple([t.string, t.string])))) }),
+  t.partial({ redis: t.type({ space: t.string, chains: t.record(t.string, t.array(t.string)) }) }),
+]);
 
 const OperatorStateSnapshotCodec = t.type({ lists: t.record(t.string, t.array(t.string)) });
 

@@ -92,8 +92,14 @@ export class RedisCheckpointStore implements CheckpointStore {
   private get latestKey(): string {
     return `${this.base}:chk:latest`;
   }
-  private get idsKey(): string {
+  /** The sorted set of the retained checkpoint ids (incremental snapshots keep what these reference). */
+  get idsKey(): string {
     return `${this.base}:chk:ids`;
+  }
+
+  /** The server and database the checkpoints are in (without the query). */
+  get url(): string {
+    return this.location.url;
   }
   private get dataPrefix(): string {
     return `${this.base}:chk:`;

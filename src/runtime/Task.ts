@@ -170,6 +170,7 @@ export class Task {
       case 'checkpoint.completed':
         return this.checkpointCompleted(msg.id, msg.final);
       case 'checkpoint.aborted':
+        this.keyedState?.notifyCheckpointAborted?.(msg.id);
         if (this.deps.unaligned) return this.unalignedCancel(msg.id);
         return this.applyAlignment({ type: 'abort', id: msg.id }).then(() => this.drain());
       case 'timers.fire':
@@ -189,7 +190,10 @@ export class Task {
       this.keyedState = this.deps.createKeyedStateBackend(keyGroupRangeForOperator(task.index, task.parallelism, plan.maxParallelism), plan.maxParallelism, {
         operatorUid: this.keyedNode.uid,
       });
-      const restored = await this.keyedState.restore(formerOf(this.keyedNode.uid).flatMap((f) => (f.snapshot.keyed ? [f.snapshot.keyed] : [])));
+      const restored = await this.keyedState.restore(
+        formerOf(this.keyedNode.uid).flatMap((f) => (f.snapshot.keyed ? [f.snapshot.keyed] : [])),
+        restore?.checkpointId,
+      );
       if (isLeft(restored)) throw new Error(`cannot restore keyed state of '${this.keyedNode.name}': ${restored.left}`);
     }
     this.chain.restoreOperatorState(
@@ -579,10 +583,13 @@ export class Task {
       if (this.phase !== 'drained') return;
       this.reader?.notifyCheckpointComplete?.(FINAL_CHECKPOINT);
       await this.chain!.notifyCheckpointComplete(FINAL_CHECKPOINT);
+      // The backend hears the real id: retention matches it against the store's.
+      await this.keyedState?.notifyCheckpointComplete?.(id);
       return this.finishTask();
     }
     this.reader?.notifyCheckpointComplete?.(id);
     await this.chain!.notifyCheckpointComplete(id);
+    await this.keyedState?.notifyCheckpointComplete?.(id);
   }
 
   // --- end of input --------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 import { Either } from 'fp-ts/Either';
 import { Key } from './keyHash';
 import { KeyGroupRange } from './keyGroups';
+import type { RedisStateHandle } from './incrementalSnapshots';
 import { AggregatingState, ListState, MapState, ReducingState, ValueState } from './State';
 import {
   AggregatingStateDescriptor,
@@ -15,9 +16,14 @@ import {
   ValueStateDescriptor,
 } from './StateDescriptor';
 
-/** Serialized keyed state: key group -> state name -> [key text, entry text] pairs. */
+/**
+ * Serialized keyed state: key group -> state name -> [key text, entry text] pairs; or, from a
+ * Redis backend whose checkpoints are in the same Redis, a reference to server-side pieces
+ * (`redis`, incrementalSnapshots.ts) and no entries.
+ */
 export interface KeyedStateSnapshot {
   readonly keyGroups: { readonly [keyGroup: string]: { readonly [state: string]: ReadonlyArray<readonly [string, string]> } };
+  readonly redis?: RedisStateHandle;
 }
 
 export interface KeyedStateBackend {
@@ -42,8 +48,15 @@ export interface KeyedStateBackend {
   keyCounts(): Record<string, number>;
   /** The state as of now, for checkpoint `checkpointId` (a remote backend may flush first). */
   snapshot(checkpointId: number): KeyedStateSnapshot | Promise<KeyedStateSnapshot>;
-  /** Loads the key groups of `snapshots` that this backend owns; others are ignored. */
-  restore(snapshots: readonly KeyedStateSnapshot[]): Either<string, void> | Promise<Either<string, void>>;
+  /**
+   * Loads the key groups of `snapshots` that this backend owns; others are ignored.
+   * `checkpointId`: the checkpoint they come from, when there is one.
+   */
+  restore(snapshots: readonly KeyedStateSnapshot[], checkpointId?: number): Either<string, void> | Promise<Either<string, void>>;
+  /** Checkpoint `checkpointId` is complete (after the store made it the latest), as sources hear it. */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  /** Checkpoint `checkpointId` was aborted: a snapshot taken for it will never be referenced. */
+  notifyCheckpointAborted?(checkpointId: number): void;
   /** Releases connections and memory; called once, when the task closes. */
   dispose(): void | Promise<void>;
 }

@@ -148,6 +148,9 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
   restore(snapshots: readonly KeyedStateSnapshot[]): Either<string, void> {
     if (this.states.size > 0) return left('restore must happen before any state is used');
     for (const snapshot of snapshots) {
+      if (snapshot.redis !== undefined && Object.keys(snapshot.redis.chains).length > 0) {
+        return left(`the snapshot references keyed state kept in Redis (${snapshot.redis.space}); restore it with the Redis state backend and the same keyPrefix`);
+      }
       for (const [kgText, states] of Object.entries(snapshot.keyGroups)) {
         const kg = Number(kgText);
         if (!Number.isInteger(kg)) return left(`invalid key group '${kgText}' in snapshot`);

@@ -32,6 +32,18 @@ import { KeyCursor } from './KeyCursor';
 import { EntryCodec, entryCodecFor } from './entryCodec';
 import { TableStateAccess } from './keyedStates';
 import { connectRedis, redactUrl, whenReady } from './redisConnection';
+import {
+  ChangedFields,
+  MAX_CHAIN_LENGTH,
+  PIECE_NAME,
+  PieceKind,
+  SnapshotScripts,
+  chainAfter,
+  chainsKey,
+  defineSnapshotScripts,
+  pieceDeletesKey,
+  pieceKey,
+} from './incrementalSnapshots';
 
 /** The `stateBackend` option for Redis. */
 export interface RedisStateBackendOptions {
@@ -112,7 +124,24 @@ export interface RedisKeyedStateBackendConfig {
   readonly jobId: string;
   readonly operatorUid: string;
   readonly cacheSize: number;
+  /**
+   * Set when the checkpoints are stored in this same Redis (server and database): snapshots are
+   * then incremental, server-side pieces (incrementalSnapshots.ts), as durable as the
+   * checkpoints that reference them. `checkpointIds` is the store's sorted set of retained
+   * checkpoint ids: retention keeps the pieces their chains name.
+   */
+  readonly incremental?: { readonly checkpointIds: string };
 }
+
+/** A snapshot taken and not yet completed or aborted: the chains it references, by key group. */
+interface PendingSnapshot {
+  readonly name: string;
+  readonly chains: Map<number, readonly string[]>;
+  readonly weights: Map<number, number>;
+}
+
+/** The id the runtime snapshots with at end of input (FINAL_CHECKPOINT); its real id comes with completion. */
+const FINAL_SNAPSHOT_ID = Number.MAX_SAFE_INTEGER;
 
 /** Fields per HSET command when restoring, so no single command gets huge. */
 const RESTORE_CHUNK = 1000;
@@ -149,6 +178,13 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
    * needs no round trip even for a key that was not prefetched.
    */
   private readonly remoteStates = new Set<string>();
+  /** Incremental snapshots: what changed since the base, the base's chains, snapshots pending. */
+  private readonly changes: ChangedFields | undefined;
+  /** Key group -> the chain of the last completed (or restored) snapshot; absent: none (the next is full). */
+  private baseChains = new Map<number, readonly string[]>();
+  /** Key group -> entries held by the deltas of its base chain (a full copy replaces them past the group's size). */
+  private baseWeights = new Map<number, number>();
+  private readonly pendingSnapshots = new Map<number, PendingSnapshot>();
   private generation = 0;
   /** Generation before the last eviction sweep: entries used after it get a second chance. */
   private lastSweep = 0;
@@ -169,6 +205,8 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     // Named so that operators can find a task's connection in CLIENT LIST.
     this.client = connectRedis(config.url, `sluice:${config.jobId}:${config.operatorUid}:kg${keyGroupRange.start}-${keyGroupRange.end}`);
     this.connected = whenReady(this.client, config.url);
+    defineSnapshotScripts(this.client);
+    this.changes = config.incremental === undefined ? undefined : new ChangedFields();
     this.connected.catch(() => undefined);
     this.client.on('ready', () => (this.wasReady = true));
     this.client.on('close', () => {
@@ -231,8 +269,12 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     if ((entry.value === undefined) !== (value === undefined)) state.slot.present += value === undefined ? -1 : 1;
     entry.value = value;
     entry.text = undefined;
-    entry.dirty = true;
-    this.dirty.add(entry);
+    // A dirty entry is in the dirty set and, in this epoch, among the changed fields already.
+    if (!entry.dirty) {
+      entry.dirty = true;
+      this.dirty.add(entry);
+      this.changes?.record(keyGroup, entry.field);
+    }
     if (state.slot.name === TIMERS_STATE) this.setTimerOwner(keyString, value !== undefined);
   }
 
@@ -463,10 +505,90 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
    * Flushes the dirty entries in one pipeline, then returns the state: from the cache when it
    * holds all of it, otherwise read back from the owned key groups' hashes in one pipeline.
    */
-  async snapshot(_checkpointId: number): Promise<KeyedStateSnapshot> {
+  async snapshot(checkpointId: number): Promise<KeyedStateSnapshot> {
     if (this.failure !== undefined) throw this.failure;
-    const work = this.track(this.flushAndRead());
-    return work;
+    return this.track(this.changes === undefined ? this.flushAndRead() : this.takePieces(checkpointId, this.changes));
+  }
+
+  /** `<keyPrefix>:<jobId>:<operatorUid>`: the key space of this operator's state. */
+  get space(): string {
+    return `${this.config.keyPrefix}:${this.config.jobId}:${this.config.operatorUid}`;
+  }
+
+  /**
+   * Incremental: flushes the dirty entries and, in the same pipeline, takes a piece of each key
+   * group changed since the base (a delta, or a full copy past the thresholds of TAKE_PIECE),
+   * server-side; unchanged key groups keep their base chain. The snapshot is the chains.
+   */
+  private async takePieces(checkpointId: number, changes: ChangedFields): Promise<KeyedStateSnapshot> {
+    const name = checkpointId === FINAL_SNAPSHOT_ID ? `f${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}` : String(checkpointId);
+    const pipeline = this.client.pipeline();
+    this.queueWrites(pipeline, this.dirty);
+    this.dirty.clear();
+    const changed = changes.cut(checkpointId);
+    const scripts = pipeline as unknown as SnapshotScripts;
+    const taken = new Map<number, number>();
+    const { start, end } = this.keyGroupRange;
+    for (let kg = start; kg <= end; kg++) {
+      const base = this.baseChains.get(kg);
+      const fields = changed.get(kg);
+      const hash = this.hashOf(kg);
+      if (base !== undefined && (fields === undefined || fields.size === 0)) {
+        // A piece of this name left by an earlier incarnation (a snapshot that never completed)
+        // goes first: the chain recorded next no longer names it, so retention would not.
+        pipeline.del(pieceKey(hash, name), pieceDeletesKey(hash, name));
+        if (base.length > 0) pipeline.hset(chainsKey(hash), name, base.join(','));
+        else pipeline.hdel(chainsKey(hash), name);
+        continue;
+      }
+      taken.set(kg, pipeline.length);
+      scripts.sluiceTakePiece(hash, chainsKey(hash), pieceKey(hash, name), pieceDeletesKey(hash, name), name, (base ?? []).join(','), this.baseWeights.get(kg) ?? 0, MAX_CHAIN_LENGTH, ...(fields ?? []));
+    }
+    const results = await this.exec(pipeline);
+    const chains = new Map<number, readonly string[]>();
+    const weights = new Map<number, number>();
+    const handle: Record<string, readonly string[]> = {};
+    for (let kg = start; kg <= end; kg++) {
+      const at = taken.get(kg);
+      const base = this.baseChains.get(kg);
+      const kind = at === undefined ? undefined : (results[at] as PieceKind);
+      const chain = kind === undefined ? base! : chainAfter(base, name, kind);
+      chains.set(kg, chain);
+      weights.set(kg, kind === 'delta' ? (this.baseWeights.get(kg) ?? 0) + (changed.get(kg)?.size ?? 0) : kind === undefined ? (this.baseWeights.get(kg) ?? 0) : 0);
+      if (chain.length > 0) handle[kg] = chain;
+    }
+    this.pendingSnapshots.set(checkpointId, { name, chains, weights });
+    return { keyGroups: {}, redis: { space: this.space, chains: handle } };
+  }
+
+  /**
+   * Checkpoint `checkpointId` is complete: its chains are the base of the next snapshots, and
+   * retention deletes the pieces that neither the store's retained checkpoints nor a pending
+   * snapshot reference. A completion this backend took no snapshot for (the final checkpoint,
+   * a snapshot of an earlier incarnation) only prunes.
+   */
+  async notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    const changes = this.changes;
+    if (changes === undefined || this.disposed) return;
+    const done = this.pendingSnapshots.get(checkpointId);
+    if (done !== undefined) {
+      this.baseChains = done.chains;
+      this.baseWeights = done.weights;
+      changes.completed(checkpointId);
+      for (const id of [...this.pendingSnapshots.keys()]) if (id <= checkpointId) this.pendingSnapshots.delete(id);
+    }
+    if (this.failure !== undefined) throw this.failure;
+    const keys = [this.config.incremental!.checkpointIds];
+    for (let kg = this.keyGroupRange.start; kg <= this.keyGroupRange.end; kg++) keys.push(chainsKey(this.hashOf(kg)));
+    const pipeline = this.client.pipeline();
+    (pipeline as unknown as SnapshotScripts).sluicePruneSnapshots(keys.length, ...keys, ...[...this.pendingSnapshots.values()].map((p) => p.name));
+    await this.track(this.exec(pipeline));
+  }
+
+  /** Checkpoint `checkpointId` will not complete: its changes fold into the next snapshot. */
+  notifyCheckpointAborted(checkpointId: number): void {
+    if (this.changes === undefined || !this.pendingSnapshots.delete(checkpointId)) return;
+    this.changes.aborted(checkpointId);
   }
 
   private async flushAndRead(): Promise<KeyedStateSnapshot> {
@@ -505,9 +627,23 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
    * Replaces the owned key groups' hashes by the snapshots' content (deleting them when the
    * snapshots hold nothing for them), so that nothing written after the checkpoint survives.
    */
-  async restore(snapshots: readonly KeyedStateSnapshot[]): Promise<Either<string, void>> {
+  async restore(snapshots: readonly KeyedStateSnapshot[], checkpointId?: number): Promise<Either<string, void>> {
     if (this.states.size > 0 || this.evictable.size > 0 || this.timerOwners.size > 0) return left('restore must happen before any state is used');
     const { start, end } = this.keyGroupRange;
+    const chains = new Map<number, readonly string[]>();
+    for (const snapshot of snapshots) {
+      if (snapshot.redis === undefined) continue;
+      if (snapshot.redis.space !== this.space) {
+        return left(`the snapshot's state is in Redis under '${snapshot.redis.space}', not '${this.space}': restore it with the same keyPrefix, jobId and operator uid`);
+      }
+      for (const [kgText, chain] of Object.entries(snapshot.redis.chains)) {
+        const kg = Number(kgText);
+        if (!Number.isInteger(kg) || kgText.trim() === '') return left(`invalid key group '${kgText}' in snapshot`);
+        const bad = chain.find((n) => !PIECE_NAME.test(n));
+        if (bad !== undefined || chain.length === 0) return left(`invalid chain of key group ${kg} in snapshot: ${JSON.stringify(chain).slice(0, 80)}`);
+        if (kg >= start && kg <= end) chains.set(kg, chain);
+      }
+    }
     const fields = new Map<number, string[]>();
     for (const snapshot of snapshots) {
       for (const [kgText, states] of Object.entries(snapshot.keyGroups)) {
@@ -526,14 +662,50 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
       }
     }
     this.pinRestoredTimerOwners(snapshots);
+    this.changes?.clear();
+    this.pendingSnapshots.clear();
+    this.baseChains = new Map();
+    this.baseWeights = new Map();
     const pipeline = this.client.multi();
+    const merged = new Map<number, number>();
     for (let kg = start; kg <= end; kg++) {
       const hash = this.hashOf(kg);
+      const chain = chains.get(kg);
+      if (chain !== undefined) {
+        // Rebuilt server-side from its pieces; the restored checkpoint is recorded as their owner.
+        const keys = [hash, chainsKey(hash), ...chain.flatMap((n) => [pieceKey(hash, n), pieceDeletesKey(hash, n)])];
+        merged.set(kg, pipeline.length);
+        (pipeline as unknown as SnapshotScripts).sluiceRestoreChain(keys.length, ...keys, checkpointId === undefined ? '' : String(checkpointId), chain.join(','), stateField(TIMERS_STATE, ''));
+        this.baseChains.set(kg, chain);
+        continue;
+      }
       pipeline.del(hash);
       const args = fields.get(kg) ?? [];
       for (let i = 0; i < args.length; i += 2 * RESTORE_CHUNK) pipeline.hset(hash, ...args.slice(i, i + 2 * RESTORE_CHUNK));
+      // Restored from entries, the group has no pieces: its next snapshot is a full copy.
+      if (args.length === 0) this.baseChains.set(kg, []);
     }
-    await this.track(this.exec(pipeline));
+    // A transaction's queue starts with MULTI, which has no result of its own.
+    const queued = pipeline.length;
+    const results = await this.track(this.exec(pipeline));
+    const skipped = queued - results.length;
+    for (const [kg, at] of merged) {
+      const [weight, counts, pinned] = results[at - skipped] as [number, Array<string | number>, string[]];
+      this.baseWeights.set(kg, weight);
+      for (let i = 0; i < counts.length; i += 2) {
+        const name = decodeURIComponent(String(counts[i]));
+        const n = Number(counts[i + 1]);
+        if (n === 0) continue;
+        this.remoteStates.add(name);
+        this.slotOf(name).present += n;
+      }
+      for (let i = 0; i < pinned.length; i += 2) {
+        const parsed = parseStateField(pinned[i]);
+        if (parsed === undefined) continue;
+        this.timerOwners.add(parsed.keyString);
+        this.newEntry(parsed.keyString, kg, this.slotOf(parsed.state), 0).raw = pinned[i + 1];
+      }
+    }
     return right(undefined);
   }
 
@@ -604,6 +776,7 @@ export function redisKeyedStateBackendFactory(
   options: RedisStateBackendOptions,
   jobId: string,
   keyedOperators: readonly KeyedOperatorInfo[],
+  incremental?: RedisKeyedStateBackendConfig['incremental'],
 ): (range: KeyGroupRange, maxParallelism: number, owner?: { readonly operatorUid: string }) => RedisKeyedStateBackend {
   const distinct = [...new Map(keyedOperators.map((o) => [o.uid, o])).values()];
   let anonymous = 0;
@@ -626,5 +799,6 @@ export function redisKeyedStateBackendFactory(
       // The runtime names the operator; the range is the fallback for callers that do not.
       operatorUid: owner?.operatorUid ?? uidFor(range, maxParallelism),
       cacheSize: options.cacheSize ?? DEFAULT_REDIS_CACHE_SIZE,
+      ...(incremental !== undefined ? { incremental } : {}),
     });
 }

@@ -11,7 +11,8 @@
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import type Redis from 'ioredis';
 import { CheckpointStore } from '../checkpoint/CheckpointStore';
-import { scanKeys } from '../checkpoint/RedisCheckpointStore';
+import { RedisCheckpointStore, scanKeys } from '../checkpoint/RedisCheckpointStore';
+import { pieceDeletesKey, pieceKey } from './incrementalSnapshots';
 import { keyGroupHashKey, parseStateField, stateField } from './RedisKeyedStateBackend';
 import { AnyStateDescriptor } from './StateDescriptor';
 import { entryCodecFor } from './entryCodec';
@@ -108,6 +109,15 @@ export async function checkpointedState(
   const keyString = keyToString(key);
   const kg = String(keyGroupOfKeyString(keyString, maxParallelism));
   for (const task of latest.right.tasks) {
+    const handle = task.nodes[operatorUid]?.keyed?.redis;
+    const chain = handle?.chains[kg];
+    if (handle !== undefined && chain !== undefined) {
+      if (!(store instanceof RedisCheckpointStore)) return left(`checkpoint ${latest.right.id} references state pieces in Redis, but ${store.description} is not a Redis store`);
+      const text = await withRedis(store.url, (r) => readFromChain(r, `${handle.space}:kg:${kg}`, chain, stateField(descriptor.name, keyString)));
+      if (text === undefined) return right(undefined);
+      const decoded = entryCodecFor(descriptor).decode(text);
+      return isLeft(decoded) ? left(`state '${descriptor.name}' of key ${keyString} in checkpoint ${latest.right.id}: ${decoded.left}`) : right(decoded.right);
+    }
     const entries = task.nodes[operatorUid]?.keyed?.keyGroups[kg]?.[descriptor.name];
     const found = entries?.find(([k]) => k === keyString);
     if (found === undefined) continue;
@@ -115,4 +125,14 @@ export async function checkpointedState(
     return isLeft(decoded) ? left(`state '${descriptor.name}' of key ${keyString} in checkpoint ${latest.right.id}: ${decoded.left}`) : right(decoded.right);
   }
   return right(undefined);
+}
+
+/** A field's text in a chain of pieces: the newest link that sets or deletes it decides. */
+async function readFromChain(redis: Redis, kgHash: string, chain: readonly string[], field: string): Promise<string | undefined> {
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const [text, deleted] = await Promise.all([redis.hget(pieceKey(kgHash, chain[i]), field), i === 0 ? 0 : redis.sismember(pieceDeletesKey(kgHash, chain[i]), field)]);
+    if (deleted === 1) return undefined;
+    if (text !== null) return text;
+  }
+  return undefined;
 }

@@ -20,6 +20,24 @@ export function connectRedis(url: string, connectionName?: string): Redis {
   return client;
 }
 
+/**
+ * Whether two `redis://` URLs name the same database of the same server (host, port, db;
+ * credentials aside). Different spellings of one host (localhost, 127.0.0.1) count as different.
+ */
+export function sameRedisDatabase(a: string, b: string): boolean {
+  const at = (url: string) => {
+    try {
+      const u = new URL(url);
+      const db = u.pathname.replace(/^\//, '');
+      return `${u.hostname.toLowerCase()}:${u.port || '6379'}/${db === '' ? '0' : Number(db)}`;
+    } catch {
+      return undefined;
+    }
+  };
+  const x = at(a);
+  return x !== undefined && x === at(b);
+}
+
 /** Waits until the client can take commands; rejects, naming the URL, at the first connection error. */
 export function whenReady(client: Redis, url: string): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
