@@ -9,7 +9,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { ChangelogRow, ScalarFunction, SqlValidationError, StreamEnvironment, TableEnvironment } from '../../src';
 
-const ORDERS_CSV = ['ann,3,2024-01-01 00:00:01', 'bob,12,2024-01-01 00:00:02', 'ann,2,2024-01-01 00:00:04', 'cid,5,2024-01-01 00:00:12', 'bob,1,2024-01-01 00:00:13'];
+const ORDERS_CSV = [
+  'ann,3,2024-01-01 00:00:01',
+  'bob,12,2024-01-01 00:00:02',
+  'ann,2,2024-01-01 00:00:04',
+  'eve,1,2024-01-01 00:00:08',
+  'dan,5,2024-01-01 00:00:09',
+  'cid,5,2024-01-01 00:00:12',
+  'bob,1,2024-01-01 00:00:13',
+];
 const T0 = Date.UTC(2024, 0, 1);
 
 async function ordersTable(mode: 'streaming' | 'batch' = 'streaming'): Promise<TableEnvironment> {
@@ -63,6 +71,27 @@ export async function windows(): Promise<void> {
   ]);
 }
 
+/** Ties: RANK leaves a gap after them, DENSE_RANK does not (first window: bob 12, ann 5, dan 5, eve 1). */
+export async function rankAndDenseRank(): Promise<void> {
+  const topOf = async (fn: string) => {
+    const tEnv = await ordersTable();
+    return tEnv
+      .sqlQuery(
+        `SELECT * FROM (
+           SELECT *, ${fn}() OVER (PARTITION BY window_start, window_end ORDER BY units DESC) AS r
+           FROM (SELECT customer, window_start, window_end, SUM(amount) AS units
+                 FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+                 GROUP BY customer, window_start, window_end))
+         WHERE r <= 3 AND window_start = TIMESTAMP '2024-01-01 00:00:00'`,
+      )
+      .toDataStream()
+      .executeAndCollect();
+  };
+  const names = (rows: readonly Record<string, unknown>[]) => rows.map((r) => `${r.customer} ${r.r}`).sort();
+  assert.deepEqual(names(await topOf('RANK')), ['ann 2', 'bob 1', 'dan 2']);
+  assert.deepEqual(names(await topOf('DENSE_RANK')), ['ann 2', 'bob 1', 'dan 2', 'eve 3']);
+}
+
 /** Window bounds under other names: a window aggregation of a window aggregation, and a window join. */
 export async function windowAttributes(): Promise<void> {
   const tEnv = await ordersTable();
@@ -93,6 +122,8 @@ export async function udfAndBatch(): Promise<void> {
       { customer: 'ann', half: 2.5, big_orders: 0 },
       { customer: 'bob', half: 6.5, big_orders: 1 },
       { customer: 'cid', half: 2.5, big_orders: 0 },
+      { customer: 'dan', half: 2.5, big_orders: 0 },
+      { customer: 'eve', half: 0.5, big_orders: 0 },
     ],
   );
 }
@@ -118,6 +149,7 @@ export async function main(): Promise<void> {
   await changelog();
   await windows();
   await windowAttributes();
+  await rankAndDenseRank();
   await udfAndBatch();
   await explainAndErrors();
 }

@@ -79,6 +79,20 @@ WHERE bidder = 'anyone' AND UPPER(price) = 'X'`),
     ]);
   });
 
+  it('rankings: only ROW_NUMBER, RANK and DENSE_RANK, without arguments, with ORDER BY and a filter on the result', () => {
+    expect(refusal(() => tableEnv().sqlQuery('SELECT * FROM (SELECT item, SUM(price) OVER (PARTITION BY item ORDER BY ts) AS s FROM bids) WHERE s <= 1'))).to.deep.equal([
+      '1:29 SUM() OVER is not supported: use ROW_NUMBER(), RANK() or DENSE_RANK() OVER (PARTITION BY ... ORDER BY ...) for Top-N',
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT * FROM (SELECT item, RANK(price) OVER (ORDER BY price) AS r FROM bids) WHERE r <= 3'))).to.deep.equal(['1:29 RANK() takes no arguments']);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item,\n  DENSE_RANK() OVER (PARTITION BY item) AS r FROM bids'))).to.deep.equal([
+      '2:3 DENSE_RANK() OVER (...) needs an ORDER BY',
+      '2:3 DENSE_RANK() OVER (...) needs a filter on its result in the enclosing query (e.g. WHERE rownum <= 3)',
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item FROM bids WHERE RANK() OVER (ORDER BY price) = 1'))).to.deep.equal([
+      '1:29 RANK() OVER (...) is supported only as one ROW_NUMBER(), RANK() or DENSE_RANK() in the select list of a subquery whose result is filtered on it (Top-N)',
+    ]);
+  });
+
   it('CREATE TABLE: unknown types, connectors and options, a bad watermark', () => {
     expect(
       refusal(() =>

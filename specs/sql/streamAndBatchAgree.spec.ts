@@ -17,7 +17,22 @@ const QUERIES = {
   tumblingWindow: "SELECT k, window_start, COUNT(*) AS n, SUM(v) AS total FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY k, window_start, window_end",
   topN: 'SELECT k, v, r FROM (SELECT k, v, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC, ts ASC) AS r FROM events) WHERE r <= 2',
   topNOfAggregate: 'SELECT k, n, r FROM (SELECT k, n, ROW_NUMBER() OVER (ORDER BY n DESC, k ASC) AS r FROM (SELECT k, COUNT(*) AS n FROM events GROUP BY k)) WHERE r <= 2',
+  rankTopN: 'SELECT k, v, r FROM (SELECT k, v, RANK() OVER (PARTITION BY k ORDER BY v DESC) AS r FROM events) WHERE r <= 2',
+  denseRankOfAggregate: 'SELECT k, n, r FROM (SELECT k, n, DENSE_RANK() OVER (ORDER BY n DESC) AS r FROM (SELECT k, COUNT(*) AS n FROM events GROUP BY k)) WHERE r <= 2',
 };
+
+/** Rows in ranking order numbered by RANK (ties share a number, then a gap) or DENSE_RANK, those up to 2 kept. */
+function ranked<T>(rows: readonly T[], compare: (a: T, b: T) => number, dense: boolean): (T & { r: number })[] {
+  const sorted = [...rows].sort(compare);
+  let r = 0;
+  return sorted
+    .map((row, i) => {
+      const tie = i > 0 && compare(sorted[i - 1], row) === 0;
+      r = tie ? r : dense ? r + 1 : i + 1;
+      return { ...row, r };
+    })
+    .filter((x) => x.r <= 2);
+}
 
 /** The results computed directly from the events, for each query. */
 function reference(events: readonly Event[]): Record<keyof typeof QUERIES, unknown[]> {
@@ -47,7 +62,12 @@ function reference(events: readonly Event[]): Record<keyof typeof QUERIES, unkno
     .sort((a, b) => b.n - a.n || (a.k < b.k ? -1 : 1))
     .slice(0, 2)
     .map((x, i) => ({ ...x, r: i + 1 }));
-  return { topNOfAggregate: sortRows(topNOfAggregate), groupAggregate: sortRows(groupAggregate), aggregateOfAggregate: sortRows(aggregateOfAggregate), tumblingWindow: sortRows([...windows.values()]), topN: sortRows(topN) };
+  const rankTopN = [...byKey].flatMap(([k, es]) => ranked(es.map((e) => ({ k, v: e.v })), (a, b) => b.v - a.v, false));
+  const denseRankOfAggregate = ranked([...byKey].map(([k, es]) => ({ k, n: es.length })), (a, b) => b.n - a.n, true);
+  return {
+    rankTopN: sortRows(rankTopN),
+    denseRankOfAggregate: sortRows(denseRankOfAggregate),
+    topNOfAggregate: sortRows(topNOfAggregate), groupAggregate: sortRows(groupAggregate), aggregateOfAggregate: sortRows(aggregateOfAggregate), tumblingWindow: sortRows([...windows.values()]), topN: sortRows(topN) };
 }
 
 async function run(events: readonly Event[], sql: string, mode: 'streaming' | 'batch', parallelism: number): Promise<unknown[]> {

@@ -10,6 +10,7 @@ import { AggregateCall, builtinAggregate, userAggregate } from './aggregates';
 import { Catalog, unknownTable } from './Catalog';
 import { Compiled, ExpressionContext, ScopeColumn, compileExpression, expressionKey, isAggregateCall } from './compileExpression';
 import { PlanNode, WindowSpec } from './logicalPlan';
+import { RankFunctionName } from './runtime/rankNumbers';
 import { SqlPosition, SqlProblem } from './SqlProblem';
 import { Field, SqlType, WindowBound, commonType, isNumeric, sameWindowing } from './types';
 
@@ -21,6 +22,7 @@ interface Scope {
 }
 
 const WINDOW_COLUMNS = ['window_start', 'window_end', 'window_time'];
+const RANK_FUNCTIONS: readonly RankFunctionName[] = ['ROW_NUMBER', 'RANK', 'DENSE_RANK'];
 
 /** The columns a window TVF or a window aggregation adds: its bounds and its time attribute. */
 function windowFields(window: WindowSpec): Field[] {
@@ -92,6 +94,9 @@ function collectAggregates(e: Expr, isAggregate: (e: Expr) => boolean, out: Expr
 }
 
 export class Planner {
+  /** Positions of OVER calls refused as no ranking function (SUM() OVER, say). */
+  private readonly refusedRankings = new Set<SqlPosition>();
+
   constructor(private readonly catalog: Catalog, readonly problems: SqlProblem[]) {}
 
   private context(scope: Pick<Scope, 'columns' | 'opaque'>, clause: string, substitute?: ExpressionContext['substitute']): ExpressionContext {
@@ -110,8 +115,9 @@ export class Planner {
   }
 
   private checkRanks(node: PlanNode): void {
-    if (node.kind === 'rank' && node.limit === undefined) {
-      this.problem(node.pos, 'ROW_NUMBER() OVER (...) needs a filter on its result in the enclosing query (e.g. WHERE rownum <= 3)');
+    // Not when the ranking function itself was refused: one mistake, one problem.
+    if (node.kind === 'rank' && node.limit === undefined && !this.refusedRankings.has(node.pos)) {
+      this.problem(node.pos, `${node.fn}() OVER (...) needs a filter on its result in the enclosing query (e.g. WHERE rownum <= 3)`);
     }
     if (node.kind === 'union') node.inputs.forEach((i) => this.checkRanks(i));
     else if (node.kind === 'join') (this.checkRanks(node.left), this.checkRanks(node.right));
@@ -581,31 +587,44 @@ export class Planner {
     return this.calc(s, { node, columns: fields, opaque: inputScope.opaque }, s.having, substitute);
   }
 
-  /** `SELECT ..., ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) AS rownum FROM input`. */
+  /**
+   * `SELECT ..., ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) AS rownum FROM input` (or
+   * RANK(), DENSE_RANK()): a Top-N once the enclosing query filters the rank column.
+   */
   private planRank(s: Select, scope: Scope, where: Expr | undefined, rankItem: number): PlanNode {
     const item = s.items[rankItem];
     const call = item.expr as Extract<Expr, { kind: 'call' }>;
     const over = call.over!;
-    if (call.name !== 'ROW_NUMBER') this.problem(call.pos, `${call.name}() OVER is not supported: use ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) for Top-N`);
-    if (over.orderBy.length === 0) this.problem(call.pos, 'ROW_NUMBER() OVER (...) needs an ORDER BY');
-    if (s.groupBy.length > 0) this.problem(s.pos, 'ROW_NUMBER() cannot be combined with GROUP BY in one SELECT: aggregate in a subquery');
+    const fn = (RANK_FUNCTIONS as readonly string[]).includes(call.name) ? (call.name as RankFunctionName) : 'ROW_NUMBER';
+    if (fn !== call.name) {
+      this.problem(call.pos, `${call.name}() OVER is not supported: use ROW_NUMBER(), RANK() or DENSE_RANK() OVER (PARTITION BY ... ORDER BY ...) for Top-N`);
+      this.refusedRankings.add(call.pos);
+    }
+    else if (call.args.length > 0 || call.star) this.problem(call.pos, `${fn}() takes no arguments`);
+    if (over.orderBy.length === 0) this.problem(call.pos, `${call.name}() OVER (...) needs an ORDER BY`);
+    if (s.groupBy.length > 0) this.problem(s.pos, `${call.name}() cannot be combined with GROUP BY in one SELECT: aggregate in a subquery`);
     let input = scope.node;
     if (where !== undefined) input = this.filtered(s, scope, where);
     const ctx = this.context(scope, 'OVER');
     const partitionKeys = over.partitionBy.map((p) => compileExpression(p, ctx));
     const orderBy = over.orderBy.map((o) => ({ expr: compileExpression(o.expr, ctx), descending: o.descending }));
-    const windowStart = partitionKeys.find((k) => k.field !== undefined && input.fields[k.field].name === 'window_start');
-    const windowEnd = partitionKeys.find((k) => k.field !== undefined && input.fields[k.field].name === 'window_end');
-    if (input.updating && windowStart !== undefined && windowEnd !== undefined) this.problem(call.pos, 'a window Top-N needs an append-only input (a window aggregation)');
+    // Partitioned by both bounds of one windowing (kept under any name, so the input is
+    // append-only): a window Top-N, ranking each window once it closes.
+    const bound = (k: Compiled) => (k.field === undefined ? undefined : input.fields[k.field].windowBound);
+    const windowStart = partitionKeys.find((k) => bound(k)?.bound === 'start');
+    const windowEnd = partitionKeys.find((k) => bound(k)?.bound === 'end' && windowStart !== undefined && sameWindowing(bound(k)!, bound(windowStart)!));
     const rankName = item.alias ?? 'rownum';
     const rankFields: Field[] = [...input.fields.map((f) => ({ name: f.name, type: f.type })), { name: rankName, type: 'BIGINT' }];
     const windowed = windowStart !== undefined && windowEnd !== undefined;
     const rank: PlanNode = {
       kind: 'rank',
+      fn,
       input,
       partitionKeys,
       orderBy,
       limit: undefined,
+      rankStart: 1,
+      numbered: true,
       windowEnd: windowed ? windowEnd.field : undefined,
       pos: call.pos,
       fields: rankFields,

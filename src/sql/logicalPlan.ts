@@ -4,6 +4,7 @@
  */
 import { AggregateCall } from './aggregates';
 import { Compiled } from './compileExpression';
+import type { RankFunctionName } from './runtime/rankNumbers';
 import { SqlPosition } from './SqlProblem';
 import type { TableSource } from './tableConnectors';
 import { Field } from './types';
@@ -42,11 +43,16 @@ export type PlanNode = Base &
     | { readonly kind: 'groupAggregate'; readonly input: PlanNode; readonly keys: readonly Compiled[]; readonly aggregates: readonly AggregateCall[] }
     | {
         readonly kind: 'rank';
+        readonly fn: RankFunctionName;
         readonly input: PlanNode;
         readonly partitionKeys: readonly Compiled[];
         readonly orderBy: readonly { readonly expr: Compiled; readonly descending: boolean }[];
         /** Set by the filter on the rank column (rownum <= N); a rank without one is refused. */
         readonly limit: number | undefined;
+        /** The first rank kept (1 unless an OFFSET skips rows). */
+        readonly rankStart: number;
+        /** Output rows end with their rank number (an OVER ranking); ORDER BY … LIMIT has none. */
+        readonly numbered: boolean;
         /** Index of window_end among the input fields: a window Top-N emits when its window closes. */
         readonly windowEnd: number | undefined;
         readonly pos: SqlPosition;
@@ -101,8 +107,12 @@ function describeNode(node: PlanNode): string {
       return `WindowAggregate(${describeWindow(node.window)}, ${describeWindowing(node.input.fields, node.windowing)}, groupBy=[${node.keys.map((k) => k.text).join(', ')}], select=[${node.aggregates.map((a) => a.text).join(', ')}])${mode}`;
     case 'groupAggregate':
       return `GroupAggregate(groupBy=[${node.keys.map((k) => k.text).join(', ')}], select=[${node.aggregates.map((a) => a.text).join(', ')}])${mode}`;
-    case 'rank':
-      return `${node.windowEnd !== undefined ? 'WindowRank' : node.input.updating ? 'RetractRank' : 'Rank'}(partitionBy=[${node.partitionKeys.map((k) => k.text).join(', ')}], orderBy=[${node.orderBy.map((o) => `${o.expr.text} ${o.descending ? 'DESC' : 'ASC'}`).join(', ')}], rankRange=[1..${node.limit ?? '?'}])${mode}`;
+    case 'rank': {
+      const orderBy = `orderBy=[${node.orderBy.map((o) => `${o.expr.text} ${o.descending ? 'DESC' : 'ASC'}`).join(', ')}]`;
+      if (!node.numbered) return `SortLimit(${orderBy}, offset=[${node.rankStart - 1}], fetch=[${node.limit === undefined ? 'ALL' : node.limit - node.rankStart + 1}])${mode}`;
+      const rankType = node.fn === 'ROW_NUMBER' ? '' : `, rankType=[${node.fn}]`;
+      return `${node.windowEnd !== undefined ? 'WindowRank' : node.input.updating ? 'RetractRank' : 'Rank'}(partitionBy=[${node.partitionKeys.map((k) => k.text).join(', ')}], ${orderBy}, rankRange=[${node.rankStart}..${node.limit ?? '?'}]${rankType})${mode}`;
+    }
     case 'union':
       return `Union(all=[true], fields=[${names(node.fields)}])${mode}`;
     case 'join':

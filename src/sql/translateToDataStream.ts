@@ -161,11 +161,11 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
         .name('GroupAggregate');
     case 'rank': {
       const compare = rowComparator(node.orderBy);
-      const limit = node.limit ?? 0;
+      const range = { first: node.rankStart, last: node.limit ?? Infinity };
       const keyed = input(node.input).keyBy(keySelector(node.partitionKeys));
-      return node.windowEnd !== undefined
-        ? keyed.process(new WindowRankFunction(node.windowEnd, compare, limit)).name('WindowRank')
-        : keyed.process(new RankFunction(compare, limit, node.input.updating, options.batch, options.stateRetentionMs)).name('Rank');
+      if (node.windowEnd !== undefined) return keyed.process(new WindowRankFunction(node.windowEnd, node.fn, compare, range)).name('WindowRank');
+      const rank = new RankFunction({ fn: node.fn, compare, range, numbered: node.numbered, retracting: node.input.updating, batch: options.batch, retentionMs: options.stateRetentionMs });
+      return keyed.process(rank).name(node.numbered ? 'Rank' : 'SortLimit');
     }
     case 'union': {
       const [first, ...rest] = node.inputs.map(input);

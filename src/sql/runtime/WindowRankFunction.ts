@@ -1,7 +1,8 @@
 /**
  * Window Top-N: per partition (which includes window_start and window_end), the window's rows
- * wait in keyed state until the watermark passes the window's end; then the first N in order
- * are emitted with their row number, once, and the state is dropped.
+ * wait in keyed state until the watermark passes the window's end; then the rows numbered
+ * within the range (ROW_NUMBER, RANK or DENSE_RANK) are emitted with their number, once, and
+ * the state is dropped.
  */
 import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../../api/ProcessFunction';
 import { RuntimeContext } from '../../api/RuntimeContext';
@@ -11,12 +12,18 @@ import { ListStateDescriptor } from '../../state/StateDescriptor';
 import { Serializers } from '../../state/Serializer';
 import { Change } from '../Change';
 import { Row } from '../types';
+import { RankFunctionName, RankRange, rankRows } from './rankNumbers';
 import { RowComparator } from './rowOrder';
 
 export class WindowRankFunction extends KeyedProcessFunction<string, Change, Change> {
   private rows!: ListState<Row>;
 
-  constructor(private readonly windowEnd: number, private readonly compare: RowComparator, private readonly limit: number) {
+  constructor(
+    private readonly windowEnd: number,
+    private readonly fn: RankFunctionName,
+    private readonly compare: RowComparator,
+    private readonly range: RankRange,
+  ) {
     super();
   }
 
@@ -33,8 +40,8 @@ export class WindowRankFunction extends KeyedProcessFunction<string, Change, Cha
   }
 
   onTimer(_timestamp: number, _ctx: OnTimerContext<string>, out: Collector<Change>): void {
-    const sorted = this.rows.get().sort(this.compare);
-    for (let i = 0; i < Math.min(this.limit, sorted.length); i++) out.collect({ kind: '+I', row: [...sorted[i], i + 1] });
+    // The sort is stable: ties stay in arrival order.
+    for (const { row, rank } of rankRows(this.fn, this.compare, this.rows.get().sort(this.compare), this.range)) out.collect({ kind: '+I', row: [...row, rank] });
     this.rows.clear();
   }
 }
