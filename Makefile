@@ -4,6 +4,7 @@
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 MOCHA := node_modules/.bin/mocha
 TSC := node_modules/.bin/tsc
+ESBUILD := node_modules/.bin/esbuild
 
 .PHONY: run test build bench bench-nexmark typecheck clean kafka-start kafka-stop
 
@@ -11,9 +12,12 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The SQL parser's grammar (dt-sql-parser, ES modules Node cannot load) is bundled into one
+# CommonJS file that src/sql/grammar/flinkSqlGrammar.ts requires.
 build: $(NODE_MODULES_STAMP)
 	@rm -rf build
 	$(TSC) -p tsconfig.json
+	$(ESBUILD) src/sql/grammar/flinkSqlBundle.mjs --bundle --minify --keep-names --platform=node --format=cjs --target=node20 --log-level=warning --outfile=build/vendor/flinkSql.cjs
 
 typecheck: build
 

@@ -164,9 +164,9 @@ function sqlWindowedAverages(events: number): Promise<Tally> {
   return runJob(2, (env, sink) => {
     const tEnv = TableEnvironment.create(env);
     const trades = env.fromGenerator(events, timedTrade);
-    tEnv.createTemporaryView('trades', tEnv.fromDataStream(trades, `account INT, amount DOUBLE, at TIMESTAMP(3), WATERMARK FOR at AS at - INTERVAL '${MAX_DELAY_MS}' MILLISECOND`));
+    tEnv.createTemporaryView('trades', tEnv.fromDataStream(trades, `account INT, amount DOUBLE, \`at\` TIMESTAMP(3), WATERMARK FOR \`at\` AS \`at\` - INTERVAL '${MAX_DELAY_MS}' MILLISECOND`));
     tEnv
-      .sqlQuery(`SELECT AVG(amount) AS average FROM TABLE(TUMBLE(TABLE trades, DESCRIPTOR(at), INTERVAL '${WINDOW_SIZE_MS}' MILLISECOND)) GROUP BY account, window_start, window_end`)
+      .sqlQuery(`SELECT AVG(amount) AS average FROM TABLE(TUMBLE(TABLE trades, DESCRIPTOR(\`at\`), INTERVAL '${WINDOW_SIZE_MS}' MILLISECOND)) GROUP BY account, window_start, window_end`)
       .toDataStream()
       .map((row) => row.average as number)
       .sinkTo(sink);

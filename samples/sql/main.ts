@@ -6,7 +6,7 @@
  *   views (generator) -> fromDataStream (WATERMARK 2 s) -> TUMBLE 10 s, COUNT per page
  *     -> ROW_NUMBER() per window, rownum <= 3 -> collected
  *
- * Run it with `node build/samples/sql/main.js` (after `npx tsc -p .`); SQL_VIEWS sets the
+ * Run it with `node build/samples/sql/main.js` (after `make build`); SQL_VIEWS sets the
  * number of views (default 200,000).
  */
 import { StreamEnvironment, TableEnvironment } from '../../src';
@@ -25,11 +25,11 @@ export const view = (i: number): View => ({
 });
 
 const QUERY = `
-  SELECT window_start, page, views, rownum FROM (
-    SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY views DESC, page ASC) AS rownum
+  SELECT window_start, page, \`views\`, rownum FROM (
+    SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY \`views\` DESC, page ASC) AS rownum
     FROM (
-      SELECT window_start, window_end, page, COUNT(*) AS views
-      FROM TABLE(TUMBLE(TABLE views, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+      SELECT window_start, window_end, page, COUNT(*) AS \`views\`
+      FROM TABLE(TUMBLE(TABLE \`views\`, DESCRIPTOR(ts), INTERVAL '10' SECOND))
       GROUP BY window_start, window_end, page))
   WHERE rownum <= 3`;
 
@@ -64,7 +64,7 @@ export async function runSample(count: number): Promise<{ windows: number; misma
   const env = StreamEnvironment.create({ parallelism: 2 });
   const tEnv = TableEnvironment.create(env);
   const views = env.fromGenerator(count, view).setParallelism(1);
-  tEnv.createTemporaryView('views', tEnv.fromDataStream(views, "page STRING, user STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '2' SECOND"));
+  tEnv.createTemporaryView('views', tEnv.fromDataStream(views, "page STRING, `user` STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '2' SECOND"));
   const started = Date.now();
   const rows = (await tEnv.sqlQuery(QUERY).toDataStream().executeAndCollect()) as unknown as TopPage[];
   const ms = Date.now() - started;

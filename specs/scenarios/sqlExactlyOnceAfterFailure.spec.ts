@@ -25,7 +25,7 @@ async function runSql(sql: string, task: string | undefined, changelog: boolean,
     }
     return event(i);
   });
-  tEnv.createTemporaryView('purchases', tEnv.fromDataStream(events, "user STRING, amount INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"));
+  tEnv.createTemporaryView('purchases', tEnv.fromDataStream(events, "`user` STRING, amount INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND"));
   const table = tEnv.sqlQuery(sql);
   const sink = new CollectSink<object>();
   if (changelog) table.toChangelogStream().sinkTo(sink);
@@ -62,7 +62,7 @@ describe('scenario: an exactly-once SQL job survives an injected failure with ex
   this.timeout(120_000);
 
   it('GROUP BY: the changelog committed after a crash of the aggregation folds to the exact totals, nothing retracted twice', async () => {
-    const sql = 'SELECT user, COUNT(*) AS n, SUM(amount) AS total FROM purchases GROUP BY user';
+    const sql = 'SELECT `user`, COUNT(*) AS n, SUM(amount) AS total FROM purchases GROUP BY `user`';
     const crashed = await runSql(sql, 'GroupAggregate', true);
     expect(crashed.restarts).to.equal(1);
     expect(crashed.rows).to.deep.equal(referenceTotals());
@@ -72,7 +72,7 @@ describe('scenario: an exactly-once SQL job survives an injected failure with ex
     const url = await redisUrl(this);
     const prefix = uniquePrefix('sql-group');
     try {
-      const sql = 'SELECT user, COUNT(*) AS n, SUM(amount) AS total FROM purchases GROUP BY user';
+      const sql = 'SELECT `user`, COUNT(*) AS n, SUM(amount) AS total FROM purchases GROUP BY `user`';
       const crashed = await runSql(sql, 'GroupAggregate', true, { stateBackend: { type: 'redis', url, keyPrefix: prefix, cacheSize: 16 } });
       expect(crashed.restarts).to.equal(1);
       expect(crashed.rows).to.deep.equal(referenceTotals());
@@ -82,7 +82,7 @@ describe('scenario: an exactly-once SQL job survives an injected failure with ex
   });
 
   it('TUMBLE window aggregation: every window exactly once after a crash with windows open', async () => {
-    const sql = "SELECT user, window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE purchases, DESCRIPTOR(ts), INTERVAL '5' SECOND)) GROUP BY user, window_start, window_end";
+    const sql = "SELECT `user`, window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE purchases, DESCRIPTOR(ts), INTERVAL '5' SECOND)) GROUP BY `user`, window_start, window_end";
     const crashed = await runSql(sql, 'WindowAggregate', false);
     expect(crashed.restarts).to.equal(1);
     expect(crashed.rows).to.deep.equal(referenceWindows());

@@ -111,12 +111,12 @@ describe('sql: connectors and statements', function () {
     const env = StreamEnvironment.create({ parallelism: 1 });
     const tEnv = TableEnvironment.create(env);
     tEnv.executeSql("CREATE TABLE gen (id INT) WITH ('connector' = 'datagen', 'number-of-rows' = '3', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '3')");
-    tEnv.executeSql("CREATE TABLE out (parity INT, n BIGINT) WITH ('connector' = 'print')");
+    tEnv.executeSql("CREATE TABLE `out` (parity INT, n BIGINT) WITH ('connector' = 'print')");
     const lines: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((chunk: string) => (lines.push(chunk), true)) as typeof process.stdout.write;
     try {
-      await tEnv.executeSql('INSERT INTO out SELECT MOD(id, 2) AS parity, COUNT(*) FROM gen GROUP BY MOD(id, 2)').await();
+      await tEnv.executeSql('INSERT INTO `out` SELECT MOD(id, 2) AS parity, COUNT(*) FROM gen GROUP BY MOD(id, 2)').await();
     } finally {
       process.stdout.write = write;
     }
@@ -145,8 +145,8 @@ describe('sql: connectors and statements', function () {
     const env = StreamEnvironment.create({ parallelism: 1 });
     const tEnv = TableEnvironment.create(env);
     tEnv.executeSql("CREATE TABLE bids (item STRING, price DOUBLE, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '2' SECOND) WITH ('connector' = 'datagen')");
-    tEnv.executeSql("CREATE TABLE out (item STRING, n BIGINT) WITH ('connector' = 'blackhole')");
-    const result = tEnv.executeSql("EXPLAIN INSERT INTO out SELECT item, COUNT(*) FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '2' SECOND, INTERVAL '10' SECOND)) WHERE price > 1 GROUP BY item, window_start, window_end");
+    tEnv.executeSql("CREATE TABLE `out` (item STRING, n BIGINT) WITH ('connector' = 'blackhole')");
+    const result = tEnv.executeSql("EXPLAIN INSERT INTO `out` SELECT item, COUNT(*) FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '2' SECOND, INTERVAL '10' SECOND)) WHERE price > 1 GROUP BY item, window_start, window_end");
     expect(result.explanation).to.equal(
       [
         'Sink(table=[out], fields=[item, EXPR$1])',

@@ -11,7 +11,7 @@ function tableEnv() {
     ts TIMESTAMP(3),
     WATERMARK FOR ts AS ts - INTERVAL '1' SECOND
   ) WITH ('connector' = 'datagen', 'number-of-rows' = '10')`);
-  tEnv.executeSql("CREATE TABLE out (item STRING, n BIGINT) WITH ('connector' = 'filesystem', 'path' = '/tmp/unused', 'format' = 'csv')");
+  tEnv.executeSql("CREATE TABLE `out` (item STRING, n BIGINT) WITH ('connector' = 'filesystem', 'path' = '/tmp/unused', 'format' = 'csv')");
   return tEnv;
 }
 
@@ -31,7 +31,33 @@ describe('sql: bad statements are refused before anything runs, every problem wi
     expect(refusal(() => tableEnv().sqlQuery('SELECT item,\n  FROM bids'))).to.deep.equal(["2:3 expected an expression but found 'FROM'"]);
     expect(refusal(() => tableEnv().sqlQuery("SELECT item FROM bids WHERE price > 'x"))).to.deep.equal(['1:37 unterminated string literal']);
     expect(refusal(() => tableEnv().sqlQuery('SELECT item FROM bids WHERE'))).to.deep.equal(['1:28 expected an expression but found the end of the statement']);
-    expect(refusal(() => tableEnv().executeSql('CREATE TABLE t (a INT) WITH (connector = datagen)'))).to.deep.equal(["1:30 expected an option name (a quoted string) but found 'connector'"]);
+    expect(refusal(() => tableEnv().executeSql('CREATE TABLE t (a INT) WITH (connector = datagen)'))).to.deep.equal(["1:42 expected an option value (a quoted string) but found 'datagen'"]);
+    expect(refusal(() => tableEnv().executeSql("CREATE TABLE t (a INT) WITH (connector = 'datagen')"))).to.deep.equal(["1:30 an option name is a quoted string: write 'connector'"]);
+  });
+
+  it('every syntax error of a statement is listed at once, each where it is', () => {
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item, price FROM bids WHERE price > AND bidder = 3 GROUP item'))).to.deep.equal([
+      "1:44 expected an expression but found 'AND'",
+      "1:65 missing 'BY' before 'item'",
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item,\nFROM bids\nWHERE price >\nGROUP BY item'))).to.deep.equal([
+      "2:1 expected an expression but found 'FROM'",
+      "4:1 expected an expression but found 'GROUP'",
+    ]);
+  });
+
+  it("a reserved word of Flink SQL used as a name is refused with the hint to backquote it, every one of them", () => {
+    const tEnv = tableEnv();
+    expect(refusal(() => tEnv.executeSql("CREATE TABLE clicks (user STRING, dateTime TIMESTAMP(3)) WITH ('connector' = 'datagen')"))).to.deep.equal([
+      "1:22 'user' is a reserved word in Flink SQL: write `user` (in backquotes) to use it as a name",
+      "1:35 'dateTime' is a reserved word in Flink SQL: write `dateTime` (in backquotes) to use it as a name",
+    ]);
+    tEnv.executeSql("CREATE TABLE clicks (`user` STRING, `dateTime` TIMESTAMP(3)) WITH ('connector' = 'datagen')");
+    expect(refusal(() => tEnv.sqlQuery('SELECT user, COUNT(*) FROM clicks GROUP BY user'))).to.deep.equal([
+      "1:8 'user' is a reserved word in Flink SQL: write `user` (in backquotes) to use it as a name",
+      "1:44 'user' is a reserved word in Flink SQL: write `user` (in backquotes) to use it as a name",
+    ]);
+    expect(tEnv.sqlQuery('SELECT `user`, COUNT(*) AS n FROM clicks GROUP BY `user`').fields.map((f) => `${f.name} ${f.type}`)).to.deep.equal(['user STRING', 'n BIGINT']);
   });
 
   it('unknown table, column and function, and type mismatches, all listed at once', () => {
@@ -62,9 +88,14 @@ WHERE bidder = 'anyone' AND UPPER(price) = 'X'`),
     expect(refusal(() => tableEnv().sqlQuery("SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE bids, DESCRIPTOR(price), INTERVAL '10' SECOND)) GROUP BY window_start, window_end"))).to.deep.equal([
       '1:72 DESCRIPTOR(price) must name a time attribute of the input (a column with WATERMARK FOR in its table)',
     ]);
-    expect(refusal(() => tableEnv().sqlQuery("SELECT * FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), 10, INTERVAL '1' FORTNIGHT))"))).to.deep.equal([
+    expect(refusal(() => tableEnv().sqlQuery("SELECT * FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), 10, INTERVAL '1' HOUR))"))).to.deep.equal([
       '1:53 the HOP slide must be a positive INTERVAL literal such as INTERVAL \'10\' SECOND, got 10',
-      '1:57 unsupported interval unit FORTNIGHT: use MILLISECOND, SECOND, MINUTE, HOUR, DAY',
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery("SELECT * FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '1' SECOND, INTERVAL '1' WEEK))"))).to.deep.equal([
+      '1:74 unsupported interval unit WEEK: use MILLISECOND, SECOND, MINUTE, HOUR, DAY',
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery("SELECT * FROM TABLE(HOP(TABLE bids, DESCRIPTOR(ts), INTERVAL '1' SECOND, INTERVAL '1' FORTNIGHT))"))).to.deep.equal([
+      "1:87 expected an interval unit (MILLISECOND, SECOND, MINUTE, HOUR, DAY) after INTERVAL '1' but found 'FORTNIGHT'",
     ]);
   });
 
@@ -94,16 +125,20 @@ WHERE bidder = 'anyone' AND UPPER(price) = 'X'`),
   });
 
   it('CREATE TABLE: unknown types, connectors and options, a bad watermark', () => {
+    // An unknown type is a syntax error (the grammar knows the type names): it comes alone.
+    expect(refusal(() => tableEnv().executeSql("CREATE TABLE t (\n  a INTEGR,\n  b STRING\n) WITH ('connector' = 'datagen')"))).to.deep.equal([
+      '2:5 unknown type INTEGR (supported: TINYINT, SMALLINT, INT, INTEGER, BIGINT, FLOAT, REAL, DOUBLE, DECIMAL, DEC, NUMERIC, STRING, VARCHAR, CHAR, BOOLEAN, TIMESTAMP, TIMESTAMP_LTZ, DATE)',
+    ]);
     expect(
       refusal(() =>
         tableEnv().executeSql(`CREATE TABLE t (
-  a INTEGR,
+  a ARRAY<INT>,
   b STRING,
   WATERMARK FOR b AS b - INTERVAL '1' SECOND
 ) WITH ('connector' = 'datagen', 'rows' = '5')`),
       ),
     ).to.deep.equal([
-      '2:5 unknown type INTEGR (supported: TINYINT, SMALLINT, INT, INTEGER, BIGINT, FLOAT, REAL, DOUBLE, DECIMAL, DEC, NUMERIC, STRING, VARCHAR, CHAR, BOOLEAN, TIMESTAMP, TIMESTAMP_LTZ, DATE)',
+      '2:5 unknown type ARRAY<INT> (supported: TINYINT, SMALLINT, INT, INTEGER, BIGINT, FLOAT, REAL, DOUBLE, DECIMAL, DEC, NUMERIC, STRING, VARCHAR, CHAR, BOOLEAN, TIMESTAMP, TIMESTAMP_LTZ, DATE)',
       "4:3 WATERMARK FOR needs a TIMESTAMP column, but 'b' is STRING",
       "5:34 unknown option 'rows' for this connector (supported: 'number-of-rows', 'rows-per-second', 'fields.<name>.kind' ('sequence' or 'random'), 'fields.<name>.start', 'fields.<name>.end', 'fields.<name>.min', 'fields.<name>.max', 'fields.<name>.length')",
     ]);
@@ -114,8 +149,8 @@ WHERE bidder = 'anyone' AND UPPER(price) = 'X'`),
 
   it('INSERT INTO: the target must exist and take the query\'s columns and changes', () => {
     expect(refusal(() => tableEnv().executeSql('INSERT INTO nowhere SELECT item FROM bids'))).to.deep.equal(["1:1 unknown table 'nowhere' (known: bids, out)"]);
-    expect(refusal(() => tableEnv().executeSql('INSERT INTO out SELECT item, price FROM bids'))).to.deep.equal(["1:1 INSERT INTO out: column 2 is DOUBLE but 'n' is BIGINT"]);
-    expect(refusal(() => tableEnv().executeSql('INSERT INTO out SELECT item, COUNT(*) FROM bids GROUP BY item'))).to.deep.equal([
+    expect(refusal(() => tableEnv().executeSql('INSERT INTO `out` SELECT item, price FROM bids'))).to.deep.equal(["1:1 INSERT INTO out: column 2 is DOUBLE but 'n' is BIGINT"]);
+    expect(refusal(() => tableEnv().executeSql('INSERT INTO `out` SELECT item, COUNT(*) FROM bids GROUP BY item'))).to.deep.equal([
       "1:1 table 'out' takes only inserts, but the query produces updates (GROUP BY, LEFT JOIN, continuous Top-N): aggregate over a window, or write to a table whose connector takes changelogs (print, blackhole)",
     ]);
   });

@@ -2,7 +2,8 @@
  * The result of `tEnv.sqlQuery(...)` (or `fromDataStream`): a planned query that converts to
  * a stream. `toDataStream()` is for append-only results; `toChangelogStream()` gives every
  * change of an updating one (+I, -U, +U, -D). In another query, a Table's `toString()` is the
- * name it is registered under, so `tEnv.sqlQuery(\`SELECT * FROM ${table}\`)` works.
+ * name it is registered under, in backquotes (`UnnamedTable$0`: `$` is no name character of
+ * the grammar), so `tEnv.sqlQuery(\`SELECT * FROM ${table}\`)` works.
  */
 import { DataStream } from '../api/DataStream';
 import type { TableEnvironment } from './TableEnvironment';
@@ -50,7 +51,7 @@ export class Table {
   }
 
   toString(): string {
-    return this.name;
+    return `\`${this.name.split('`').join('``')}\``;
   }
 
   private stream(): DataStream<Change> {

@@ -18,7 +18,7 @@ import { Statement } from './ast';
 import { Catalog, createTableEntry, defineColumns, unknownTable } from './Catalog';
 import { Change, ChangelogRow } from './Change';
 import { explainPlan, PlanNode } from './logicalPlan';
-import { parseColumnList, parseStatement } from './parser';
+import { parseColumnList, parseStatement } from './parseStatement';
 import { Planner } from './Planner';
 import { SqlProblem, SqlValidationError } from './SqlProblem';
 import { Table } from './Table';
