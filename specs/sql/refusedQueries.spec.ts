@@ -119,8 +119,13 @@ WHERE bidder = 'anyone' AND UPPER(price) = 'X'`),
       '2:3 DENSE_RANK() OVER (...) needs an ORDER BY',
       '2:3 DENSE_RANK() OVER (...) needs a filter on its result in the enclosing query (e.g. WHERE rownum <= 3)',
     ]);
+    // The grammar allows OVER only in a select list: elsewhere it is a syntax error.
     expect(refusal(() => tableEnv().sqlQuery('SELECT item FROM bids WHERE RANK() OVER (ORDER BY price) = 1'))).to.deep.equal([
-      '1:29 RANK() OVER (...) is supported only as one ROW_NUMBER(), RANK() or DENSE_RANK() in the select list of a subquery whose result is filtered on it (Top-N)',
+      "1:36 unexpected 'OVER'",
+      "1:58 unexpected '='",
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item, RANK() OVER (ORDER BY price) AS r FROM bids'))).to.deep.equal([
+      '1:14 RANK() OVER (...) needs a filter on its result in the enclosing query (e.g. WHERE rownum <= 3)',
     ]);
   });
 
