@@ -5,11 +5,11 @@
  * them all. Aggregations over a window table function become window aggregations (final
  * results when the window closes); other GROUP BYs become updating aggregations.
  */
-import { Expr, FromItem, Query, Select } from './ast';
+import { Expr, FromItem, OverWindow, Query, Select } from './ast';
 import { AggregateCall, builtinAggregate, userAggregate } from './aggregates';
 import { Catalog, unknownTable } from './Catalog';
 import { Compiled, ExpressionContext, ScopeColumn, compileExpression, expressionKey, isAggregateCall } from './compileExpression';
-import { PlanNode, WindowSpec } from './logicalPlan';
+import { OverFrameSpec, PlanNode, WindowSpec } from './logicalPlan';
 import { RankFunctionName } from './runtime/rankNumbers';
 import { SqlPosition, SqlProblem } from './SqlProblem';
 import { Field, SqlType, WindowBound, commonType, isNumeric, sameWindowing } from './types';
@@ -359,8 +359,15 @@ export class Planner {
         where = limited.rest;
       }
     }
-    const rankItem = s.items.findIndex((i) => i.expr.kind === 'call' && i.expr.over !== undefined);
-    if (rankItem >= 0) return this.planRank(s, scope, where, rankItem);
+    const overItems = s.items.flatMap((i, n) => (i.expr.kind === 'call' && i.expr.over !== undefined ? [n] : []));
+    if (overItems.length > 0) {
+      const isRanking = (n: number) => (RANK_FUNCTIONS as readonly string[]).includes((s.items[n].expr as { name: string }).name);
+      const rankItems = overItems.filter(isRanking);
+      if (rankItems.length === 0) return this.planOverAggregate(s, scope, where, overItems);
+      const aggregateItems = overItems.filter((n) => !isRanking(n));
+      for (const n of aggregateItems) this.problem((s.items[n].expr as { pos: SqlPosition }).pos, 'OVER aggregations and ROW_NUMBER(), RANK() or DENSE_RANK() cannot share one SELECT: rank in an enclosing query');
+      return this.planRank({ ...s, items: s.items.filter((_, n) => !aggregateItems.includes(n)) }, scope, where, rankItems[0] - aggregateItems.filter((n) => n < rankItems[0]).length);
+    }
 
     const isAggregate = (e: Expr) => isAggregateCall(e, this.catalog.functions);
     const aggregateCalls: Expr[] = [];
@@ -635,6 +642,80 @@ export class Planner {
     const rankRef = fieldRef(rankFields, rankFields.length - 1);
     const items = s.items.map((it, i) => (i === rankItem ? { expr: { kind: 'column' as const, name: rankName, pos: call.pos }, alias: rankName } : it));
     return this.calc({ ...s, items }, rankScope, undefined, (e) => (e === items[rankItem].expr ? rankRef : undefined), false, input.fields.length);
+  }
+
+  /**
+   * `SELECT ..., agg(x) OVER (PARTITION BY k ORDER BY ts <frame>) AS a FROM input`: per
+   * partition, each input row with the aggregates over its frame, emitted in event-time order
+   * once the watermark passes it (append-only). As in Flink, the OVER items of one SELECT share
+   * one window, ordered by a time attribute, over an append-only input.
+   */
+  private planOverAggregate(s: Select, scope: Scope, where: Expr | undefined, overItems: readonly number[]): PlanNode {
+    const calls = overItems.map((n) => s.items[n].expr as Extract<Expr, { kind: 'call' }>);
+    const [first] = calls;
+    const over = first.over!;
+    const windowKey = (w: OverWindow) => expressionKey([w.partitionBy, w.orderBy, w.frame]);
+    for (const c of calls.slice(1)) {
+      if (windowKey(c.over!) !== windowKey(over)) this.problem(c.pos, `the OVER aggregations of one SELECT must share one window: ${c.name}(...) OVER differs from ${first.name}(...) OVER (name it once in a WINDOW clause)`);
+    }
+    if (s.groupBy.length > 0) this.problem(s.pos, 'OVER aggregations cannot be combined with GROUP BY in one SELECT: aggregate in a subquery');
+    const input = where === undefined ? scope.node : this.filtered(s, scope, where);
+    if (input.updating && !scope.opaque) {
+      this.problem(first.pos, `${first.name}(...) OVER needs an append-only input, but its input is updating (it comes from a GROUP BY, a continuous Top-N or an outer join): an OVER aggregation emits each row once and cannot take it back`);
+    }
+    const ctx = this.context(scope, 'OVER');
+    const partitionKeys = over.partitionBy.map((p) => compileExpression(p, ctx));
+    const timeField = this.overTimeAttribute(over, scope, first);
+    const frame = this.overFrame(over, first);
+    const aggregates = calls.map((c) => this.compileAggregate({ ...c, over: undefined }, scope, false, false));
+    const recompute = calls.some((c) => {
+      const udf = this.catalog.functions.get(c.name);
+      return udf?.kind === 'aggregate' && udf.retract === undefined;
+    });
+    const fields: Field[] = [...input.fields, ...aggregates.map((a, i) => ({ name: `w0$o${i}`, type: a.type }))];
+    const node: PlanNode = { kind: 'overAggregate', input, partitionKeys, timeField, frame, aggregates, recompute, fields, updating: false };
+    const overScope: Scope = { node, columns: fields.map((f, i) => ({ ...f, qualifier: scope.columns[i]?.qualifier })), opaque: scope.opaque };
+    const refs = new Map<Expr, Compiled>(overItems.map((n, i) => [s.items[n].expr as Expr, fieldRef(fields, input.fields.length + i)]));
+    return this.calc(s, overScope, undefined, (e) => refs.get(e), false, input.fields.length);
+  }
+
+  /** The one time attribute, ascending, an OVER window is ordered by (0 after a problem). */
+  private overTimeAttribute(over: OverWindow, scope: Scope, call: Extract<Expr, { kind: 'call' }>): number {
+    const [order, ...more] = over.orderBy;
+    const hint = 'an OVER aggregation is ordered by a time attribute of its input (a column with WATERMARK FOR), ascending';
+    if (order === undefined) {
+      this.problem(call.pos, `${call.name}(...) OVER (...) needs ORDER BY: ${hint}`);
+      return 0;
+    }
+    for (const m of more) this.problem((m.expr as { pos: SqlPosition }).pos, `OVER (... ORDER BY) takes one column: ${hint}`);
+    const time = compileExpression(order.expr, this.context(scope, 'OVER'));
+    if (scope.opaque || time.type === 'ANY') return time.field ?? 0;
+    if (time.field === undefined || !time.rowtime) this.problem((order.expr as { pos: SqlPosition }).pos, `OVER (... ORDER BY ${time.text}): ${hint}; ${time.text} is not one`);
+    else if (order.descending) this.problem((order.expr as { pos: SqlPosition }).pos, `OVER (... ORDER BY ${time.text} DESC): ${hint}`);
+    return time.field ?? 0;
+  }
+
+  /** The frame as the runtime reads it; none written is RANGE UNBOUNDED PRECEDING, as in SQL. */
+  private overFrame(over: OverWindow, call: Extract<Expr, { kind: 'call' }>): OverFrameSpec {
+    const frame = over.frame;
+    if (frame === undefined) return { unit: 'RANGE', rangeMs: undefined };
+    const reach = frame.preceding;
+    if (frame.unit === 'ROWS') {
+      if (reach === undefined || typeof reach === 'number') return { unit: 'ROWS', rows: reach };
+      this.problem(frame.pos, `ROWS counts rows: write ROWS BETWEEN n PRECEDING AND CURRENT ROW, or RANGE BETWEEN INTERVAL ... PRECEDING AND CURRENT ROW for a time range`);
+      return { unit: 'ROWS', rows: undefined };
+    }
+    if (reach === undefined || reach === 0) return { unit: 'RANGE', rangeMs: reach };
+    if (typeof reach === 'number') {
+      this.problem(frame.pos, `RANGE over a time attribute reaches back a time: write RANGE BETWEEN INTERVAL '${reach}' SECOND PRECEDING AND CURRENT ROW (or ROWS BETWEEN ${reach} PRECEDING AND CURRENT ROW to count rows)`);
+      return { unit: 'RANGE', rangeMs: undefined };
+    }
+    const c = compileExpression(reach, this.context({ columns: [], opaque: false }, 'a window frame'));
+    if (c.type !== 'INTERVAL' || c.constant === undefined || !((c.constant.value as number) >= 0)) {
+      if (c.type !== 'ANY') this.problem((reach as { pos: SqlPosition }).pos, `${call.name}(...) OVER: the frame must reach back an INTERVAL literal such as INTERVAL '10' SECOND, got ${c.text}`);
+      return { unit: 'RANGE', rangeMs: undefined };
+    }
+    return { unit: 'RANGE', rangeMs: c.constant.value as number };
   }
 
   /**

@@ -25,7 +25,7 @@ export type Expr =
       readonly distinct: boolean;
       /** COUNT(*) */
       readonly star: boolean;
-      readonly over?: { readonly partitionBy: readonly Expr[]; readonly orderBy: readonly OrderItem[] };
+      readonly over?: OverWindow;
       readonly pos: SqlPosition;
     }
   | { readonly kind: 'case'; readonly operand?: Expr; readonly whens: readonly { when: Expr; then: Expr }[]; readonly otherwise?: Expr; readonly pos: SqlPosition }
@@ -35,6 +35,26 @@ export type Expr =
   | { readonly kind: 'in'; readonly arg: Expr; readonly list: readonly Expr[]; readonly negated: boolean; readonly pos: SqlPosition }
   | { readonly kind: 'like'; readonly arg: Expr; readonly pattern: Expr; readonly negated: boolean; readonly pos: SqlPosition }
   | { readonly kind: 'extract'; readonly unit: string; readonly arg: Expr; readonly pos: SqlPosition };
+
+/** The window of `fn(...) OVER (...)`, written in place or named in a WINDOW clause. */
+export interface OverWindow {
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly OrderItem[];
+  /** ROWS / RANGE BETWEEN ... AND CURRENT ROW; undefined when none is written. */
+  readonly frame?: OverFrame;
+  readonly pos: SqlPosition;
+}
+
+/** A frame that ends at the current row (the only end Sluice runs). */
+export interface OverFrame {
+  readonly unit: 'ROWS' | 'RANGE';
+  /**
+   * How far back it reaches: undefined for UNBOUNDED PRECEDING, a row count (ROWS n
+   * PRECEDING, RANGE n PRECEDING) or an interval (RANGE INTERVAL '...' PRECEDING).
+   */
+  readonly preceding?: number | Expr;
+  readonly pos: SqlPosition;
+}
 
 export interface OrderItem {
   readonly expr: Expr;

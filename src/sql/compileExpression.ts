@@ -309,7 +309,7 @@ function numericResult(a: SqlType, b: SqlType): SqlType {
 function compileCall(e: Extract<Expr, { kind: 'call' }>, ctx: ExpressionContext): Compiled {
   const problem = (message: string) => ctx.problems.push({ ...e.pos, message });
   if (e.over !== undefined) {
-    problem(`${e.name}() OVER (...) is supported only as one ROW_NUMBER(), RANK() or DENSE_RANK() in the select list of a subquery whose result is filtered on it (Top-N)`);
+    problem(`${e.name}() OVER (...) is supported only as a whole item of a select list`);
     return error(e.name);
   }
   if (isAggregateCall(e, ctx.functions)) {

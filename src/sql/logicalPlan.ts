@@ -15,6 +15,18 @@ export type WindowSpec =
   | { readonly kind: 'CUMULATE'; readonly stepMs: number; readonly sizeMs: number }
   | { readonly kind: 'SESSION'; readonly gapMs: number };
 
+/**
+ * The frame of an OVER aggregation, which always ends at the current row: the last `rows`
+ * rows before it (ROWS), or the rows up to `rangeMs` earlier in event time, its peers included
+ * (RANGE); undefined reaches back without bound.
+ */
+export type OverFrameSpec = { readonly unit: 'ROWS'; readonly rows: number | undefined } | { readonly unit: 'RANGE'; readonly rangeMs: number | undefined };
+
+export function describeOverFrame(f: OverFrameSpec): string {
+  const reach = f.unit === 'ROWS' ? f.rows : f.rangeMs === undefined ? undefined : `${f.rangeMs}ms`;
+  return `${f.unit} BETWEEN ${reach === undefined ? 'UNBOUNDED' : reach} PRECEDING AND CURRENT ROW`;
+}
+
 interface Base {
   readonly fields: readonly Field[];
   /** The node emits updates and deletes, not only inserts. */
@@ -56,6 +68,18 @@ export type PlanNode = Base &
         /** Index of window_end among the input fields: a window Top-N emits when its window closes. */
         readonly windowEnd: number | undefined;
         readonly pos: SqlPosition;
+      }
+    | {
+        readonly kind: 'overAggregate';
+        readonly input: PlanNode;
+        readonly partitionKeys: readonly Compiled[];
+        /** The input's time attribute the window is ordered by. */
+        readonly timeField: number;
+        readonly frame: OverFrameSpec;
+        /** Output: the input fields, then one field per aggregate. */
+        readonly aggregates: readonly AggregateCall[];
+        /** Some aggregate cannot retract (a user-defined one without retract): each frame is aggregated anew. */
+        readonly recompute: boolean;
       }
     | { readonly kind: 'union'; readonly inputs: readonly PlanNode[] }
     | {
@@ -113,6 +137,8 @@ function describeNode(node: PlanNode): string {
       const rankType = node.fn === 'ROW_NUMBER' ? '' : `, rankType=[${node.fn}]`;
       return `${node.windowEnd !== undefined ? 'WindowRank' : node.input.updating ? 'RetractRank' : 'Rank'}(partitionBy=[${node.partitionKeys.map((k) => k.text).join(', ')}], ${orderBy}, rankRange=[${node.rankStart}..${node.limit ?? '?'}]${rankType})${mode}`;
     }
+    case 'overAggregate':
+      return `OverAggregate(partitionBy=[${node.partitionKeys.map((k) => k.text).join(', ')}], orderBy=[${node.input.fields[node.timeField].name} ASC], window=[${describeOverFrame(node.frame)}], select=[${node.aggregates.map((a) => a.text).join(', ')}])${mode}`;
     case 'union':
       return `Union(all=[true], fields=[${names(node.fields)}])${mode}`;
     case 'join':

@@ -21,6 +21,7 @@ import { AttachedWindowAggregateFunction } from './runtime/AttachedWindowAggrega
 import { cumulativeEventTimeWindows } from './runtime/CumulativeEventTimeWindows';
 import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
 import { JoinFunction, RowExpiry, SideChange } from './runtime/JoinFunction';
+import { OverAggregateFunction, overLateRows } from './runtime/OverAggregateFunction';
 import { RankFunction } from './runtime/RankFunction';
 import { rowComparator } from './runtime/rowOrder';
 import { WindowRankFunction } from './runtime/WindowRankFunction';
@@ -167,6 +168,8 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
       const rank = new RankFunction({ fn: node.fn, compare, range, numbered: node.numbered, retracting: node.input.updating, batch: options.batch, retentionMs: options.stateRetentionMs });
       return keyed.process(rank).name(node.numbered ? 'Rank' : 'SortLimit');
     }
+    case 'overAggregate':
+      return translateOverAggregate(node, input(node.input), options);
     case 'union': {
       const [first, ...rest] = node.inputs.map(input);
       return rest.length === 0 ? first : first.union(...rest);
@@ -192,3 +195,25 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
     }
   }
 }
+
+/** An OVER aggregation keyed by its partition; its late rows go to the dead letters. */
+function translateOverAggregate(node: Extract<PlanNode, { kind: 'overAggregate' }>, input: DataStream<Change>, options: TranslationOptions): DataStream<Change> {
+  const over = input
+    .keyBy(keySelector(node.partitionKeys))
+    .process(new OverAggregateFunction({ timeField: node.timeField, frame: node.frame, aggregates: node.aggregates, recompute: node.recompute, retentionMs: options.stateRetentionMs }))
+    .name('OverAggregate');
+  const time = node.input.fields[node.timeField].name;
+  options.deadLetters(
+    over
+      .getSideOutput(overLateRows)
+      .map((late) => ({
+        table: 'OverAggregate',
+        input: JSON.stringify(late.row),
+        reason: `late: ${time} ${iso(late.row[node.timeField])} is not after the watermark ${iso(late.watermark)}, so the row cannot be put in order`,
+      }))
+      .name('OverAggregate late rows'),
+  );
+  return over;
+}
+
+const iso = (t: unknown) => (typeof t === 'number' && Number.isFinite(t) ? new Date(t).toISOString() : String(t));

@@ -13,14 +13,12 @@ import type {
   ExpressionContext,
   FunctionCallExpressionContext,
   OrderItemDefinitionContext,
-  OverWindowItemContext,
   PredicateContext,
   PrimaryExpressionContext,
   TimeIntervalExpressionContext,
   UidContext,
   ValueExpressionContext,
   WhenClauseContext,
-  WindowSpecContext,
 } from 'dt-sql-parser/dist/lib/flink/FlinkSqlParser';
 import { Expr, OrderItem, TypeName } from '../ast';
 import { flinkGrammar } from './flinkSqlGrammar';
@@ -251,32 +249,6 @@ function visitFunctionCall(scope: VisitScope, ctx: FunctionCallExpressionContext
     else return unsupported(scope, param, `the argument ${textOf(param)} of ${name}`);
   }
   return { kind: 'call', name, args, distinct, star, pos };
-}
-
-/** `fn(...) OVER (PARTITION BY ... ORDER BY ...) AS alias` in a select list. */
-export function visitOverWindowItem(scope: VisitScope, ctx: OverWindowItemContext): { expr: Expr; alias: string } {
-  const alias = nameOf(scope, ctx.identifier());
-  const call = visitPrimary(scope, ctx.primaryExpression());
-  const spec = ctx.windowSpec();
-  if (spec === null) return { expr: unsupported(scope, ctx.KW_OVER(), 'named windows (OVER w)'), alias };
-  if (call.kind !== 'call') return { expr: unsupported(scope, ctx.KW_OVER(), 'OVER after something other than a function call'), alias };
-  return { expr: { ...call, over: visitWindowSpec(scope, spec) }, alias };
-}
-
-function visitWindowSpec(scope: VisitScope, spec: WindowSpecContext): { partitionBy: Expr[]; orderBy: OrderItem[] } {
-  const G = flinkGrammar();
-  if (spec.errorCapturingIdentifier() !== null) unsupported(scope, spec, 'named windows in OVER (...)');
-  const frame = spec.windowFrame();
-  if (frame !== null) unsupported(scope, frame, 'window frames (ROWS / RANGE BETWEEN ...): Sluice runs ROW_NUMBER() Top-N');
-  const partitionBy: Expr[] = [];
-  const partition = spec.partitionByClause();
-  if (partition !== null) {
-    for (const child of partition.children ?? []) {
-      if (child instanceof G.ColumnNameContext) partitionBy.push(visitColumnName(scope, child));
-      else if (child instanceof G.PrimaryExpressionContext) partitionBy.push(visitPrimary(scope, child));
-    }
-  }
-  return { partitionBy, orderBy: visitOrderItems(scope, spec.orderByClause()?.orderItemDefinition() ?? []) };
 }
 
 export function visitOrderItems(scope: VisitScope, items: readonly OrderItemDefinitionContext[]): OrderItem[] {

@@ -11,7 +11,8 @@ import type {
   TableReferenceContext,
 } from 'dt-sql-parser/dist/lib/flink/FlinkSqlParser';
 import { Expr, FromItem, Query, SelectItem } from '../ast';
-import { visitBoolean, visitColumnName, visitExpression, visitOverWindowItem } from './expressionVisitor';
+import { visitBoolean, visitColumnName, visitExpression } from './expressionVisitor';
+import { NamedWindows, visitOverWindowItem, visitWindowClause } from './overWindowVisitor';
 import { parseSlice } from './parseSlice';
 import { at, nameOf, problem, singleToken, textOf, tokenAfterChild, tokensOf, unsupported, VisitScope } from './visitScope';
 import { visitWindowTableFunction } from './windowTableFunction';
@@ -52,11 +53,10 @@ function visitSelect(scope: VisitScope, ctx: SelectStatementContext): Query {
   const clause = ctx.selectClause();
   const pos = at(clause);
   if (ctx.matchRecognizeClause() !== null) return placeholderQuery(scope, ctx.matchRecognizeClause()!, 'MATCH_RECOGNIZE');
-  const window = ctx.windowClause();
-  if (window !== null) unsupported(scope, window, 'WINDOW clauses (named windows)');
+  const windows = visitWindowClause(scope, ctx.windowClause()?.namedWindow() ?? []);
   const fromClause = ctx.fromClause();
   if (fromClause === null) return placeholderQuery(scope, clause, 'SELECT without FROM');
-  const items = clause.selectList().columnProjectItem().map((item) => visitSelectItem(scope, item));
+  const items = clause.selectList().columnProjectItem().map((item) => visitSelectItem(scope, item, windows));
   const from = visitFrom(scope, fromClause.tableExpression());
   const whereClause = ctx.whereClause();
   let where: Expr | undefined;
@@ -78,10 +78,10 @@ function visitSelect(scope: VisitScope, ctx: SelectStatementContext): Query {
   };
 }
 
-function visitSelectItem(scope: VisitScope, ctx: ColumnProjectItemContext): SelectItem {
+function visitSelectItem(scope: VisitScope, ctx: ColumnProjectItemContext, windows: NamedWindows): SelectItem {
   const pos = at(ctx);
   const windowItem = ctx.selectWindowItemColumnName();
-  if (windowItem !== null) return visitOverWindowItem(scope, windowItem.overWindowItem());
+  if (windowItem !== null) return visitOverWindowItem(scope, windowItem.overWindowItem(), windows);
   const star = ctx.tableAllColumns();
   if (star !== null) {
     if (ctx.columnAlias() !== null) unsupported(scope, ctx.columnAlias()!, 'an alias for *');
