@@ -58,6 +58,21 @@ function referenceWindows(): unknown[] {
   return sortRows([...windows.values()]);
 }
 
+/** Per user in event-time order (no user has two events at one time), the sum of its last 4 amounts. */
+function referenceLastFour(): unknown[] {
+  const byUser = new Map<string, { ts: number; amount: number }[]>();
+  for (let i = 0; i < EVENTS; i++) {
+    const e = event(i);
+    byUser.set(e.user, [...(byUser.get(e.user) ?? []), e]);
+  }
+  const rows: unknown[] = [];
+  for (const [user, events] of byUser) {
+    events.sort((a, b) => a.ts - b.ts);
+    events.forEach((e, i) => rows.push({ user, ts: e.ts, last4: events.slice(Math.max(0, i - 3), i + 1).reduce((s, x) => s + x.amount, 0) }));
+  }
+  return sortRows(rows);
+}
+
 describe('scenario: an exactly-once SQL job survives an injected failure with exact results', function () {
   this.timeout(120_000);
 
@@ -86,5 +101,12 @@ describe('scenario: an exactly-once SQL job survives an injected failure with ex
     const crashed = await runSql(sql, 'WindowAggregate', false);
     expect(crashed.restarts).to.equal(1);
     expect(crashed.rows).to.deep.equal(referenceWindows());
+  });
+
+  it('OVER aggregation (ROWS frame): every row exactly once, with its exact frame, after a crash with rows pending and frames held', async () => {
+    const sql = 'SELECT `user`, ts, SUM(amount) OVER (PARTITION BY `user` ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW) AS last4 FROM purchases';
+    const crashed = await runSql(sql, 'OverAggregate', false);
+    expect(crashed.restarts).to.equal(1);
+    expect(crashed.rows).to.deep.equal(referenceLastFour());
   });
 });

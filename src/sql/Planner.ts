@@ -94,9 +94,6 @@ function collectAggregates(e: Expr, isAggregate: (e: Expr) => boolean, out: Expr
 }
 
 export class Planner {
-  /** Positions of OVER calls refused as no ranking function (SUM() OVER, say). */
-  private readonly refusedRankings = new Set<SqlPosition>();
-
   constructor(private readonly catalog: Catalog, readonly problems: SqlProblem[]) {}
 
   private context(scope: Pick<Scope, 'columns' | 'opaque'>, clause: string, substitute?: ExpressionContext['substitute']): ExpressionContext {
@@ -115,8 +112,7 @@ export class Planner {
   }
 
   private checkRanks(node: PlanNode): void {
-    // Not when the ranking function itself was refused: one mistake, one problem.
-    if (node.kind === 'rank' && node.limit === undefined && !this.refusedRankings.has(node.pos)) {
+    if (node.kind === 'rank' && node.limit === undefined) {
       this.problem(node.pos, `${node.fn}() OVER (...) needs a filter on its result in the enclosing query (e.g. WHERE rownum <= 3)`);
     }
     if (node.kind === 'union') node.inputs.forEach((i) => this.checkRanks(i));
@@ -602,12 +598,10 @@ export class Planner {
     const item = s.items[rankItem];
     const call = item.expr as Extract<Expr, { kind: 'call' }>;
     const over = call.over!;
-    const fn = (RANK_FUNCTIONS as readonly string[]).includes(call.name) ? (call.name as RankFunctionName) : 'ROW_NUMBER';
-    if (fn !== call.name) {
-      this.problem(call.pos, `${call.name}() OVER is not supported: use ROW_NUMBER(), RANK() or DENSE_RANK() OVER (PARTITION BY ... ORDER BY ...) for Top-N`);
-      this.refusedRankings.add(call.pos);
-    }
-    else if (call.args.length > 0 || call.star) this.problem(call.pos, `${fn}() takes no arguments`);
+    // Called for ranking functions only (see planSelectRows).
+    const fn = call.name as RankFunctionName;
+    if (call.args.length > 0 || call.star) this.problem(call.pos, `${fn}() takes no arguments`);
+    if (over.frame !== undefined) this.problem(over.frame.pos, `${fn}() numbers rows and takes no frame (ROWS / RANGE BETWEEN ...)`);
     if (over.orderBy.length === 0) this.problem(call.pos, `${call.name}() OVER (...) needs an ORDER BY`);
     if (s.groupBy.length > 0) this.problem(s.pos, `${call.name}() cannot be combined with GROUP BY in one SELECT: aggregate in a subquery`);
     let input = scope.node;

@@ -202,13 +202,13 @@ export class TableEnvironment {
   }
 
   /**
-   * The input that tables read so far (for the next job) could not decode, with the reason:
-   * take it before executing the job, e.g. `tEnv.deadLetters().sinkTo(...)`. INSERT INTO jobs
+   * The input that tables read so far (for the next job) could not decode, and the rows OVER
+   * aggregations dropped as late, with the reason: take it before executing the job, e.g. `tEnv.deadLetters().sinkTo(...)`. INSERT INTO jobs
    * write theirs to standard error.
    */
   deadLetters(): DataStream<SqlDeadLetter> {
     const [first, ...rest] = this.deadLetterStreams;
-    if (first === undefined) throw new Error('no table that decodes text (filesystem, kafka) has been read yet: convert the query to a stream first');
+    if (first === undefined) throw new Error('no table that decodes text (filesystem, kafka) has been read, nor an OVER aggregation run, yet: convert the query to a stream first');
     this.deadLetterStreams = [];
     return rest.length === 0 ? first : first.union(...rest);
   }

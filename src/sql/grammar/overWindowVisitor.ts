@@ -9,7 +9,7 @@ import type { NamedWindowContext, OverWindowItemContext, WindowFrameContext, Win
 import { Expr, OverFrame, OverWindow } from '../ast';
 import { visitColumnName, visitInterval, visitOrderItems, visitPrimary } from './expressionVisitor';
 import { flinkGrammar } from './flinkSqlGrammar';
-import { at, nameOf, problem, unsupported, VisitScope } from './visitScope';
+import { at, nameOf, problem, textOf, unsupported, VisitScope } from './visitScope';
 
 /** The windows a WINDOW clause names, by name. */
 export type NamedWindows = ReadonlyMap<string, OverWindow>;
@@ -74,7 +74,7 @@ function visitFrame(scope: VisitScope, ctx: WindowFrameContext): OverFrame | und
     return undefined;
   }
   if (end.KW_CURRENT() === null) {
-    unsupported(scope, end, `frames that end after the current row (${end.getText().toUpperCase().replace(/(\d+)/, '$1 ')}): an OVER aggregation emits a row when the watermark passes it, so its frame ends at CURRENT ROW`);
+    unsupported(scope, end, `frames that end after the current row (${textOf(end).toUpperCase()}): an OVER aggregation emits a row when the watermark passes it, so its frame ends at CURRENT ROW`);
     return undefined;
   }
   if (start.KW_CURRENT() !== null) return { unit, preceding: 0, pos };
