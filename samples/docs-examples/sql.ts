@@ -1,6 +1,6 @@
 /**
- * docs/sql.md: the table environment, a changelog, a window aggregation, window attributes, window Top-N, a
- * user-defined function, batch mode, EXPLAIN and a refused query, each checked.
+ * docs/sql.md: the table environment, a changelog, a window aggregation, window attributes, window Top-N, OVER
+ * aggregations, a user-defined function, batch mode, EXPLAIN and a refused query, each checked.
  * Run: node build/samples/docs-examples/sql.js
  */
 import * as assert from 'node:assert/strict';
@@ -111,6 +111,41 @@ export async function windowAttributes(): Promise<void> {
   ]);
 }
 
+/** OVER aggregations: each order with the total of the customer's last two, and the last 10 s of all orders. */
+export async function overAggregations(): Promise<void> {
+  const tEnv = await ordersTable();
+  const lastTwo = await tEnv
+    .sqlQuery(
+      `SELECT customer, amount,
+         SUM(amount) OVER (PARTITION BY customer ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS last_two
+       FROM orders`,
+    )
+    .toDataStream()
+    .executeAndCollect();
+  // Emitted in event-time order as the watermark passes each order.
+  assert.deepEqual(lastTwo, [
+    { customer: 'ann', amount: 3, last_two: 3 },
+    { customer: 'bob', amount: 12, last_two: 12 },
+    { customer: 'ann', amount: 2, last_two: 5 },
+    { customer: 'eve', amount: 1, last_two: 1 },
+    { customer: 'dan', amount: 5, last_two: 5 },
+    { customer: 'cid', amount: 5, last_two: 5 },
+    { customer: 'bob', amount: 1, last_two: 13 },
+  ]);
+  const recent = await tEnv
+    .sqlQuery(
+      `SELECT customer, COUNT(*) OVER w AS orders_10s, SUM(amount) OVER w AS units_10s
+       FROM orders
+       WINDOW w AS (ORDER BY ts RANGE BETWEEN INTERVAL '10' SECOND PRECEDING AND CURRENT ROW)`,
+    )
+    .toDataStream()
+    .executeAndCollect();
+  assert.deepEqual(recent.slice(-2), [
+    { customer: 'cid', orders_10s: 5, units_10s: 25 }, // 00:02 to 00:12: bob 12, ann 2, eve 1, dan 5, cid 5
+    { customer: 'bob', orders_10s: 5, units_10s: 14 }, // 00:03 to 00:13: bob's 12 has left the frame
+  ]);
+}
+
 /** A scalar function from TypeScript, and batch mode: final rows only, so toDataStream() takes a GROUP BY. */
 export async function udfAndBatch(): Promise<void> {
   const tEnv = await ordersTable('batch');
@@ -150,6 +185,7 @@ export async function main(): Promise<void> {
   await windows();
   await windowAttributes();
   await rankAndDenseRank();
+  await overAggregations();
   await udfAndBatch();
   await explainAndErrors();
 }
