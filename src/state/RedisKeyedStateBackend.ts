@@ -89,6 +89,12 @@ interface StateSlot {
   present: number;
   /** Undefined until a function asks for the state: its entries wait as text until then. */
   registered: RegisteredState | undefined;
+  /**
+   * Redis may hold entries of this state that the cache lacks (restored, or evicted with a
+   * value). Otherwise the cache is the whole truth: a key not in it has no value, and a read
+   * needs no round trip even for a key that was not prefetched.
+   */
+  remote: boolean;
 }
 
 interface RegisteredState {
@@ -163,6 +169,8 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   private readonly cursor: KeyCursor;
   private readonly states = new Map<string, RegisteredState>();
   private readonly slots = new Map<string, StateSlot>();
+  /** The slots' values, for the per-key loops (an array walk, no iterator per key). */
+  private readonly slotList: StateSlot[] = [];
   /**
    * The entries eviction may remove, oldest first (a Set keeps insertion order): every entry in
    * memory except those of keys that own timers, which are pinned (complete: a missing entry of
@@ -172,12 +180,6 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   /** Key texts that own at least one timer. */
   private readonly timerOwners = new Set<string>();
   private readonly dirty = new Set<CacheEntry>();
-  /**
-   * States of which Redis may hold entries the cache lacks (restored, or evicted with a value).
-   * For the others the cache is the whole truth: a key not in it has no value, and a read
-   * needs no round trip even for a key that was not prefetched.
-   */
-  private readonly remoteStates = new Set<string>();
   /** Incremental snapshots: what changed since the base, the base's chains, snapshots pending. */
   private readonly changes: ChangedFields | undefined;
   /** Key group -> the chain of the last completed (or restored) snapshot; absent: none (the next is full). */
@@ -201,6 +203,9 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   constructor(readonly keyGroupRange: KeyGroupRange, private readonly maxParallelism: number, private readonly config: RedisKeyedStateBackendConfig) {
     super();
     this.cursor = new KeyCursor(keyGroupRange, maxParallelism);
+    const hashKeys: string[] = [];
+    for (let kg = keyGroupRange.start; kg <= keyGroupRange.end; kg++) hashKeys.push(keyGroupHashKey(config.keyPrefix, config.jobId, config.operatorUid, kg));
+    this.hashKeys = hashKeys;
     if (!Number.isInteger(config.cacheSize) || config.cacheSize < 1) throw new RangeError(`cacheSize must be a positive integer, got ${config.cacheSize}`);
     // Named so that operators can find a task's connection in CLIENT LIST.
     this.client = connectRedis(config.url, `sluice:${config.jobId}:${config.operatorUid}:kg${keyGroupRange.start}-${keyGroupRange.end}`);
@@ -216,8 +221,11 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     });
   }
 
+  /** The owned key groups' hash keys, by key group − range start: built once, not per entry written or read. */
+  private readonly hashKeys: readonly string[];
+
   private hashOf(keyGroup: number): string {
-    return keyGroupHashKey(this.config.keyPrefix, this.config.jobId, this.config.operatorUid, keyGroup);
+    return this.hashKeys[keyGroup - this.keyGroupRange.start];
   }
 
   setCurrentKey(key: Key): void {
@@ -234,7 +242,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   read(state: RegisteredState): unknown {
     const entry = state.slot.entries.get(this.cursor.keyString);
     if (entry === undefined) {
-      if (this.remoteStates.has(state.slot.name) && !this.timerOwners.has(this.cursor.keyString)) this.notLoaded(state);
+      if (state.slot.remote && !this.timerOwners.has(this.cursor.keyString)) this.notLoaded(state);
       return undefined;
     }
     if (entry.raw !== undefined) this.decode(entry, state);
@@ -259,7 +267,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     let entry = state.slot.entries.get(keyString);
     if (entry === undefined) {
       const owner = this.timerOwners.has(keyString);
-      if (this.remoteStates.has(state.slot.name) && !owner) this.notLoaded(state);
+      if (state.slot.remote && !owner) this.notLoaded(state);
       if (value === undefined) return;
       entry = this.newEntry(keyString, keyGroup, state.slot, this.generation);
       if (!owner) this.evictable.add(entry);
@@ -283,7 +291,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     if (owns === this.timerOwners.has(keyString)) return;
     if (owns) this.timerOwners.add(keyString);
     else this.timerOwners.delete(keyString);
-    for (const slot of this.slots.values()) {
+    for (const slot of this.slotList) {
       const entry = slot.entries.get(keyString);
       if (entry === undefined) continue;
       if (owns) this.evictable.delete(entry);
@@ -303,7 +311,10 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
 
   private slotOf(name: string): StateSlot {
     let slot = this.slots.get(name);
-    if (slot === undefined) this.slots.set(name, (slot = { name, fieldPrefix: stateField(name, ''), entries: new Map(), present: 0, registered: undefined }));
+    if (slot === undefined) {
+      this.slots.set(name, (slot = { name, fieldPrefix: stateField(name, ''), entries: new Map(), present: 0, registered: undefined, remote: false }));
+      this.slotList.push(slot);
+    }
     return slot;
   }
 
@@ -344,6 +355,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     const generation = ++this.generation;
     const missing: CacheEntry[] = [];
     const { start, end } = this.keyGroupRange;
+    const slots = this.slotList;
     for (let i = 0; i < keys.length; i++) {
       const keyString = keyToString(keys[i]);
       const keyGroup = keyGroupOfKeyString(keyString, this.maxParallelism);
@@ -351,7 +363,8 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
       if (keyGroup < start || keyGroup > end) continue;
       // A timer owner's entries are all in memory already.
       if (this.timerOwners.has(keyString)) continue;
-      for (const slot of this.slots.values()) {
+      for (let s = 0; s < slots.length; s++) {
+        const slot = slots[s];
         const entry = slot.entries.get(keyString);
         // A hit only marks the entry (moving it in the Map per batch cost a third of the hot path).
         if (entry !== undefined) entry.generation = generation;
@@ -359,7 +372,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
           // Resident from now on: loaded when Redis may hold it, known to be absent otherwise.
           const created = this.newEntry(keyString, keyGroup, slot, generation);
           this.evictable.add(created);
-          if (this.remoteStates.has(slot.name)) missing.push(created);
+          if (slot.remote) missing.push(created);
         }
       }
     }
@@ -393,7 +406,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
         this.dirty.delete(entry);
         written.push(entry);
       }
-      if (entry.value !== undefined || entry.raw !== undefined || entry.error !== undefined) this.remoteStates.add(entry.slot.name);
+      if (entry.value !== undefined || entry.raw !== undefined || entry.error !== undefined) entry.slot.remote = true;
     }
     for (const entry of usedLately) {
       this.evictable.delete(entry);
@@ -407,16 +420,23 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   private async loadAndWriteBack(missing: readonly CacheEntry[], evicted: readonly CacheEntry[]): Promise<void> {
     const pipeline = this.client.pipeline();
     this.queueWrites(pipeline, evicted);
-    const byHash = new Map<string, CacheEntry[]>();
-    for (const entry of missing) {
-      const hash = this.hashOf(entry.keyGroup);
-      let list = byHash.get(hash);
-      if (list === undefined) byHash.set(hash, (list = []));
-      list.push(entry);
+    // One HMGET per key group: entries and their fields grouped by the group's index in the range.
+    const start = this.keyGroupRange.start;
+    const byGroup: Array<CacheEntry[] | undefined> = [];
+    for (let i = 0; i < missing.length; i++) {
+      const entry = missing[i];
+      const at = entry.keyGroup - start;
+      const list = byGroup[at];
+      if (list === undefined) byGroup[at] = [entry];
+      else list.push(entry);
     }
     const reads: CacheEntry[][] = [];
-    for (const [hash, entries] of byHash) {
-      pipeline.hmget(hash, ...entries.map((e) => e.field));
+    for (let at = 0; at < byGroup.length; at++) {
+      const entries = byGroup[at];
+      if (entries === undefined) continue;
+      const args: string[] = [this.hashKeys[at]];
+      for (let i = 0; i < entries.length; i++) args.push(entries[i].field);
+      pipeline.call('hmget', args);
       reads.push(entries);
     }
     const results = await this.exec(pipeline);
@@ -436,24 +456,21 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
 
   /** HSET / HDEL commands for the entries, grouped by key-group hash; marks them clean. */
   private queueWrites(pipeline: ReturnType<Redis['pipeline']>, entries: Iterable<CacheEntry>): void {
-    const sets = new Map<string, string[]>();
-    const dels = new Map<string, string[]>();
+    // Argument lists by key group index, each starting with the group's hash key.
+    const start = this.keyGroupRange.start;
+    const sets: Array<string[] | undefined> = [];
+    const dels: Array<string[] | undefined> = [];
     for (const entry of entries) {
-      const hash = this.hashOf(entry.keyGroup);
-      if (entry.value === undefined) {
-        let list = dels.get(hash);
-        if (list === undefined) dels.set(hash, (list = []));
-        list.push(entry.field);
-      } else {
-        let list = sets.get(hash);
-        if (list === undefined) sets.set(hash, (list = []));
+      const at = entry.keyGroup - start;
+      if (entry.value === undefined) (dels[at] ??= [this.hashKeys[at]]).push(entry.field);
+      else {
         entry.text ??= entry.slot.registered!.codec.encode(entry.value);
-        list.push(entry.field, entry.text);
+        (sets[at] ??= [this.hashKeys[at]]).push(entry.field, entry.text);
       }
       entry.dirty = false;
     }
-    for (const [hash, args] of sets) pipeline.hset(hash, ...args);
-    for (const [hash, fields] of dels) pipeline.hdel(hash, ...fields);
+    for (const args of sets) if (args !== undefined) pipeline.call('hset', args);
+    for (const args of dels) if (args !== undefined) pipeline.call('hdel', args);
   }
 
   /** Runs a pipeline; any failed command fails the backend for good. */
@@ -592,7 +609,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   }
 
   private async flushAndRead(): Promise<KeyedStateSnapshot> {
-    const fromCache = this.remoteStates.size === 0;
+    const fromCache = !this.slotList.some((slot) => slot.remote);
     if (this.dirty.size === 0 && fromCache) return this.snapshotFromCache();
     const pipeline = this.client.pipeline();
     this.queueWrites(pipeline, this.dirty);
@@ -654,8 +671,9 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
         if (args === undefined) fields.set(kg, (args = []));
         for (const [name, entries] of Object.entries(states)) {
           if (entries.length > 0) {
-            this.remoteStates.add(name);
-            this.slotOf(name).present += entries.length;
+            const slot = this.slotOf(name);
+            slot.remote = true;
+            slot.present += entries.length;
           }
           for (const [keyString, text] of entries) args.push(stateField(name, keyString), text);
         }
@@ -696,8 +714,9 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
         const name = decodeURIComponent(String(counts[i]));
         const n = Number(counts[i + 1]);
         if (n === 0) continue;
-        this.remoteStates.add(name);
-        this.slotOf(name).present += n;
+        const slot = this.slotOf(name);
+        slot.remote = true;
+        slot.present += n;
       }
       for (let i = 0; i < pinned.length; i += 2) {
         const parsed = parseStateField(pinned[i]);
@@ -749,9 +768,9 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     for (const slot of this.slots.values()) slot.entries.clear();
     this.timerOwners.clear();
     this.dirty.clear();
-    this.remoteStates.clear();
     this.states.clear();
     this.slots.clear();
+    this.slotList.length = 0;
     this.client.disconnect();
   }
 }

@@ -36,6 +36,23 @@ export function codecSerializer<A, O>(codec: t.Type<A, O, unknown>): Serializer<
   };
 }
 
+/**
+ * A codec serializer for a primitive type whose valid JSON values decode to themselves: those
+ * skip the codec (remote state decodes an entry per cache miss), anything else goes through it.
+ */
+function primitiveSerializer<A, O>(codec: t.Type<A, O, unknown>, type: 'string' | 'number' | 'boolean'): Serializer<A> {
+  const checked = codecSerializer(codec);
+  return {
+    name: codec.name,
+    serialize: checked.serialize,
+    deserialize: (text) => {
+      const parsed = parseJson(text);
+      if (isLeft(parsed)) return parsed;
+      return typeof parsed.right === type ? (parsed as Either<string, A>) : checked.deserialize(text);
+    },
+  };
+}
+
 /** JSON has no NaN or Infinity: they are written as the strings "NaN", "Infinity", "-Infinity". */
 const NumberCodec = new t.Type<number, number | string, unknown>(
   'number',
@@ -47,9 +64,9 @@ const NumberCodec = new t.Type<number, number | string, unknown>(
 
 /** Ready serializers for common value types. */
 export const Serializers = {
-  string: codecSerializer(t.string),
-  number: codecSerializer(NumberCodec),
-  boolean: codecSerializer(t.boolean),
+  string: primitiveSerializer(t.string, 'string'),
+  number: primitiveSerializer(NumberCodec, 'number'),
+  boolean: primitiveSerializer(t.boolean, 'boolean'),
   /** Any JSON value, trusted as T on the way back: use `fromCodec` when state comes from outside. */
   json<T>(): Serializer<T> {
     return {
