@@ -96,6 +96,10 @@ export class Task {
   private chain: OperatorChain | undefined;
   private reader: SourceReader<unknown> | undefined;
   private keyedState: KeyedStateBackend | undefined;
+  /** Prefetches asked of the keyed backend so far (each is one of its batch generations). */
+  private prefetches = 0;
+  /** The next queued batch, whose keys are loading while the current batch is processed. */
+  private ahead: { readonly item: InputItem; readonly at: number; readonly loading: Promise<void> | undefined } | undefined;
   private readonly keyedNode: ChainedNode | undefined;
   private pollScheduled = false;
   private sourceRecordsOut = 0;
@@ -415,7 +419,8 @@ export class Task {
         case 'records': {
           const records = item.records;
           const timestamps = item.timestamps;
-          const loading = this.prefetch(records);
+          const loading = this.loadBatch(item);
+          this.loadAhead(input.queue[0]);
           if (loading !== undefined) await loading;
           const time = this.time;
           for (let i = 0; i < records.length; i++) {
@@ -475,7 +480,32 @@ export class Task {
     const backend = this.keyedState;
     if (backend?.prefetch === undefined || this.keyedNode === undefined) return undefined;
     const selector = this.keyedNode.keySelector!;
+    this.prefetches++;
     return backend.prefetch(records.map((r) => selector(r)));
+  }
+
+  /**
+   * The load of a batch about to be processed: the one started ahead for it when no other
+   * prefetch came since (then the one started next, for the batch after, is the only newer
+   * one, and a backend keeps the entries of its last two batches), a new prefetch otherwise.
+   */
+  private loadBatch(item: Extract<InputItem, { type: 'records' }>): Promise<void> | undefined {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (ahead !== undefined && ahead.item === item && ahead.at === this.prefetches) return ahead.loading;
+    return this.prefetch(item.records);
+  }
+
+  /**
+   * Starts loading the keys of the next queued batch while this one is processed, so that a
+   * remote backend's round trip overlaps the work instead of stalling the task.
+   */
+  private loadAhead(next: InputItem | undefined): void {
+    if (next?.type !== 'records' || this.keyedState?.prefetch === undefined || this.keyedNode === undefined) return;
+    const loading = this.prefetch(next.records);
+    // Awaited when the batch is processed; a failure left unawaited (the batch never processed here) is not unhandled.
+    loading?.catch(() => undefined);
+    this.ahead = { item: next, at: this.prefetches, loading };
   }
 
   /**
