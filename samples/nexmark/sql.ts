@@ -61,14 +61,19 @@ export const NEXMARK_SQL = {
                    GROUP BY auction, window_start, window_end) AS CountBids
              GROUP BY CountBids.starttime, CountBids.endtime) AS MaxBids
        ON AuctionBids.starttime = MaxBids.starttime AND AuctionBids.endtime = MaxBids.endtime AND AuctionBids.num >= MaxBids.maxn`,
-  /** Highest bid of each 10 s window: the bids whose price is their window's maximum. */
+  /**
+   * Highest bid of each 10 s window: the bids whose price is their window's maximum. As Flink's
+   * text, an interval join: `window_time` is the window's last millisecond, so the bids of
+   * (window_time - 10 s, window_time] are the window's; their state goes once the watermark
+   * has passed them by 10 s (a WHERE on window_start/window_end would keep every bid forever).
+   */
   q7: `SELECT B.auction, B.price, B.bidder, B.\`dateTime\`, B.extra
        FROM bid AS B
-       JOIN (SELECT MAX(price) AS maxprice, window_start, window_end
+       JOIN (SELECT MAX(price) AS maxprice, window_time AS \`dateTime\`
              FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(\`dateTime\`), INTERVAL '10' SECOND))
-             GROUP BY window_start, window_end) AS B1
+             GROUP BY window_start, window_end, window_time) AS B1
        ON B.price = B1.maxprice
-       WHERE B.\`dateTime\` >= B1.window_start AND B.\`dateTime\` < B1.window_end`,
+       AND B.\`dateTime\` > B1.\`dateTime\` - INTERVAL '10' SECOND AND B.\`dateTime\` <= B1.\`dateTime\``,
   /** New users: persons who opened an auction in the 10 s window they registered in (a window join). */
   q8: `SELECT P.id, P.name, P.window_start AS starttime
        FROM (SELECT id, name, window_start, window_end FROM TABLE(TUMBLE(TABLE person, DESCRIPTOR(\`dateTime\`), INTERVAL '10' SECOND))

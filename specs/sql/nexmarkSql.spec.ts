@@ -73,6 +73,15 @@ describe('sql: the Nexmark queries in SQL give what their DataStream versions gi
     expect(plan).not.to.contain('GroupAggregate');
   });
 
+  it('q7 joins each bid with the window maxima of the 10 s after it by an interval join, so its state stays bounded', () => {
+    const env = StreamEnvironment.create();
+    const tEnv = TableEnvironment.create(env);
+    registerNexmarkTables(tEnv, nexmarkEvents(env, { ...CONFIG, events: 10 }));
+    const plan = tEnv.sqlQuery(NEXMARK_SQL.q7).explain();
+    expect(plan).to.contain('IntervalJoin(joinType=[INNER], where=[price = maxprice');
+    expect(plan).to.contain('interval=[0ms, 10000ms]');
+  });
+
   it('q4: the final average per category equals the last update of the DataStream version', async () => {
     const updates = await runDataStream(queries.q4.query);
     const last = new Map(updates.map((u) => [u.category, u.average]));

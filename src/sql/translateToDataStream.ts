@@ -74,7 +74,11 @@ function joinExpiry(node: Extract<PlanNode, { kind: 'join' }>): RowExpiry | unde
   if (node.interval !== undefined) {
     const { leftTime, rightTime, lowerMs, upperMs } = node.interval;
     // A left row at t matches right rows in [t + lower, t + upper]; a right row at t left rows in [t - upper, t - lower].
-    return { left: (r) => (r[leftTime] as number) + upperMs, right: (r) => (r[rightTime] as number) - lowerMs };
+    return {
+      left: (r) => (r[leftTime] as number) + upperMs,
+      right: (r) => (r[rightTime] as number) - lowerMs,
+      rowTime: { left: (r) => r[leftTime] as number, right: (r) => r[rightTime] as number },
+    };
   }
   return undefined;
 }

@@ -4,8 +4,8 @@
  * joined with the other side's rows. The joined row keeps the change's kind (an insert joins
  * as inserts, a retraction retracts what it joined). LEFT JOIN also emits the left row padded
  * with NULLs while it has no match, and retracts that row once a match arrives (FULL JOIN: either
- * side). State expires
- * after the table environment's idle-state retention, when set.
+ * side). State expires after the table environment's idle-state retention, when set; in
+ * interval and window joins, each row's state goes when the watermark passes its expiry.
  */
 import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../../api/ProcessFunction';
 import { RuntimeContext } from '../../api/RuntimeContext';
@@ -28,16 +28,27 @@ type Entry = [row: Row, count: number, matches: number];
 
 /**
  * For interval and window joins: the event time after which a row of each side can match
- * nothing more. Its state is dropped when the watermark passes it, and a row arriving after
- * that is late and dropped, as Flink does.
+ * nothing more, when its state is dropped.
  */
 export interface RowExpiry {
   readonly left: (row: Row) => number;
   readonly right: (row: Row) => number;
+  /**
+   * Interval joins: each row's own time attribute. As in Flink, a row is late (dropped) when
+   * its time is behind the watermark; a row on time still joins the other side's rows in state
+   * even when it can match nothing later, and is then not stored. Such rows expire each at its
+   * own time, so they are indexed by expiry time and a timer drops its rows directly (a scan of
+   * the key's rows per timer made a key with many rows quadratic).
+   * Window joins (absent): a row is late once the watermark reaches its window's last
+   * millisecond; a key's rows of one window expire together, dropped by one scan.
+   */
+  readonly rowTime?: { readonly left: (row: Row) => number; readonly right: (row: Row) => number };
 }
 
 export class JoinFunction extends KeyedProcessFunction<string, SideChange, Change> {
   private sides!: [MapState<string, Entry>, MapState<string, Entry>];
+  /** Indexed expiry (interval joins): per side, expiry time → ids of the rows that expire then. */
+  private expiring?: [MapState<number, string[]>, MapState<number, string[]>];
 
   constructor(
     /** Per side: its rows are emitted padded with NULLs while they have no match (LEFT: the left side; FULL: both). */
@@ -54,6 +65,10 @@ export class JoinFunction extends KeyedProcessFunction<string, SideChange, Chang
   open(ctx: RuntimeContext): void {
     const side = (name: string) => ctx.getMapState(withRetention(new MapStateDescriptor<string, Entry>(name, Serializers.string, Serializers.json()), this.retentionMs));
     this.sides = [side('join-left'), side('join-right')];
+    if (this.expiry?.rowTime !== undefined) {
+      const index = (name: string) => ctx.getMapState(new MapStateDescriptor<number, string[]>(name, Serializers.number, Serializers.json()));
+      this.expiring = [index('join-left-expiring'), index('join-right-expiring')];
+    }
   }
 
   private joined(left: Row, right: Row): Row | undefined {
@@ -67,10 +82,16 @@ export class JoinFunction extends KeyedProcessFunction<string, SideChange, Chang
   }
 
   processElement({ side, change }: SideChange, ctx: KeyedProcessContext<string>, out: Collector<Change>): void {
+    let expires: number | undefined;
+    let stored = true;
     if (this.expiry !== undefined) {
-      const expires = (side === 0 ? this.expiry.left : this.expiry.right)(change.row);
-      if (ctx.timerService().currentWatermark() >= expires) return;
-      ctx.timerService().registerEventTimeTimer(expires);
+      const watermark = ctx.timerService().currentWatermark();
+      expires = (side === 0 ? this.expiry.left : this.expiry.right)(change.row);
+      const rowTime = this.expiry.rowTime;
+      const late = rowTime !== undefined ? (side === 0 ? rowTime.left : rowTime.right)(change.row) < watermark : watermark >= expires;
+      if (late) return;
+      stored = watermark < expires;
+      if (stored) ctx.timerService().registerEventTimeTimer(expires);
     }
     const mine = this.sides[side];
     const other = this.sides[1 - side];
@@ -95,15 +116,27 @@ export class JoinFunction extends KeyedProcessFunction<string, SideChange, Chang
       } else emit(change.kind, row, count);
     }
     if (this.outer[side] && matches === 0) emit(adding ? '+I' : '-D', this.padded(side, change.row), 1);
+    if (!stored) return;
     const current = mine.get(id);
     const count = (current?.[1] ?? 0) + (adding ? 1 : -1);
     if (count <= 0) mine.remove(id);
     else mine.put(id, [change.row, count, matches]);
+    if (this.expiring !== undefined && current === undefined && count > 0) {
+      // A retracted row may stay listed: dropping an id that is gone is a no-op.
+      const index = this.expiring[side];
+      index.put(expires!, [...(index.get(expires!) ?? []), id]);
+    }
   }
 
   onTimer(timestamp: number, _ctx: OnTimerContext<string>, _out: Collector<Change>): void {
     const expiry = this.expiry!;
     this.sides.forEach((state, side) => {
+      if (this.expiring !== undefined) {
+        const index = this.expiring[side];
+        for (const id of index.get(timestamp) ?? []) state.remove(id);
+        index.remove(timestamp);
+        return;
+      }
       const expires = side === 0 ? expiry.left : expiry.right;
       for (const [id, [row]] of state.entries()) if (expires(row) <= timestamp) state.remove(id);
     });
