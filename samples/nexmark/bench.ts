@@ -33,6 +33,7 @@ const EVENTS: Record<QueryId, number> = {
   q3: 2_000_000,
   q4: 1_000_000,
   q5: 150_000,
+  q6: 500_000,
   q7: 300_000,
   q8: 1_000_000,
 };
@@ -53,9 +54,10 @@ export interface Row {
   readonly checkpoints: number | undefined;
   /** Redis runs: CPU seconds redis-server used meanwhile (median; a shared server's other clients count too). */
   readonly redisCpuSeconds: number | undefined;
-  readonly flinkPerCore: number;
+  /** undefined: Flink does not run the query (q6). */
+  readonly flinkPerCore: number | undefined;
   /** events per CPU-second ÷ Flink 1.13's Throughput/Core. */
-  readonly ratioToFlink: number;
+  readonly ratioToFlink: number | undefined;
   readonly runs: readonly QueryRun[];
 }
 
@@ -79,7 +81,7 @@ async function measure(id: QueryId, runner: Runner): Promise<Row> {
     checkpoints: middle.checkpoints,
     redisCpuSeconds: runner === 'redis' ? median(runs.map((r) => r.redisCpuSeconds ?? NaN)) : undefined,
     flinkPerCore: queries[id].flinkPerCore,
-    ratioToFlink: eventsPerCpuSecond / queries[id].flinkPerCore,
+    ratioToFlink: queries[id].flinkPerCore === undefined ? undefined : eventsPerCpuSecond / queries[id].flinkPerCore,
     runs,
   };
 }
@@ -104,8 +106,8 @@ const sluiceRow = (r: Row) => [
   int(r.eventsPerSecond),
   int(r.eventsPerCpuSecond),
   r.peakRssMb.toFixed(0),
-  k(r.flinkPerCore),
-  r.ratioToFlink.toFixed(2),
+  r.flinkPerCore === undefined ? '-' : k(r.flinkPerCore),
+  r.ratioToFlink === undefined ? '-' : r.ratioToFlink.toFixed(2),
   String(r.checkpoints ?? ''),
 ];
 const SLUICE_HEADER = ['query', '', 'events', 'seconds', 'events/s', 'events/CPU-s', 'peak RSS MB', 'Flink/core', 'ratio', 'checkpoints'];

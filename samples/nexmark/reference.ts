@@ -9,6 +9,7 @@ import { AUCTION_MODULUS, Q2Result } from './queries/q2';
 import { Q3Result, isQ3Auction, isQ3Person } from './queries/q3';
 import { Q4Result } from './queries/q4';
 import { Q5Result, Q5_SIZE, Q5_SLIDE } from './queries/q5';
+import { Q6Result, Q6_AUCTIONS } from './queries/q6';
 import { Q7Result } from './queries/q7';
 import { Q8Result } from './queries/q8';
 import { NEXMARK_WINDOW } from './queries/common';
@@ -53,6 +54,26 @@ export function q5Reference(events: readonly NexmarkEvent[]): Q5Result[] {
     if (counts.size === 0) continue;
     const max = Math.max(...counts.values());
     for (const [auction, num] of counts) if (num === max) out.push({ auction, num, start, end: start + size });
+  }
+  return out;
+}
+
+/**
+ * Per seller, its auctions that had a bid within their lifetime, in order of expiry (ties by
+ * id), each with the average final price of the last ten up to it.
+ */
+export function q6Reference(events: readonly NexmarkEvent[]): Q6Result[] {
+  const bids = events.filter(isBid);
+  const closed = events
+    .filter(isAuction)
+    .map((a) => ({ a, valid: bids.filter((b) => b.auction === a.id && b.dateTime >= a.dateTime && b.dateTime <= a.expires) }))
+    .filter(({ valid }) => valid.length > 0)
+    .map(({ a, valid }) => ({ auction: a.id, seller: a.seller, expires: a.expires, final: Math.max(...valid.map((b) => b.price)) }))
+    .sort((x, y) => x.expires - y.expires || x.auction - y.auction);
+  const out: Q6Result[] = [];
+  for (const c of closed) {
+    const last = closed.filter((x) => x.seller === c.seller && (x.expires < c.expires || (x.expires === c.expires && x.auction <= c.auction))).slice(-Q6_AUCTIONS);
+    out.push({ auction: c.auction, seller: c.seller, average: Math.trunc(last.reduce((s, x) => s + x.final, 0) / last.length), expires: c.expires });
   }
   return out;
 }

@@ -149,6 +149,16 @@ describe('sql: OVER aggregations (ROWS and RANGE frames) in event-time order', f
     ]);
   });
 
+  it('ORDER BY items after the time attribute order the rows of one time', async () => {
+    expect(await run('SELECT id, SUM(v) OVER (PARTITION BY k ORDER BY t, v DESC ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s FROM events')).to.deep.equal([
+      { id: 1, s: 1 },
+      { id: 4, s: 4 },
+      { id: 5, s: 7 },
+      { id: 2, s: 6 },
+      { id: 6, s: 12 },
+    ]);
+  });
+
   it('RANGE BETWEEN INTERVAL ... PRECEDING: the rows of the last interval, peers sharing one result; UNBOUNDED and the default frame reach back to the start', async () => {
     expect(await run("SELECT id, COUNT(*) OVER w AS n, MAX(v) OVER w AS hi FROM events WINDOW w AS (PARTITION BY k ORDER BY t RANGE BETWEEN INTERVAL '1' SECOND PRECEDING AND CURRENT ROW)")).to.deep.equal([
       { id: 1, n: 1, hi: 1 },

@@ -93,6 +93,19 @@ function collectAggregates(e: Expr, isAggregate: (e: Expr) => boolean, out: Expr
   }
 }
 
+/**
+ * The time attribute an interval join keeps: that of the side whose time is never below the
+ * other's (right - left within [lower, upper] with lower >= 0: the right one; upper <= 0: the
+ * left one). A joined row is emitted when its later row arrives, which is ahead of the
+ * watermark, so that time is too; the earlier side's time may not be, and is a plain
+ * TIMESTAMP after the join. (Flink keeps both and holds the watermark back instead.)
+ */
+function keptTimeAttribute(interval: NonNullable<Extract<PlanNode, { kind: 'join' }>['interval']>, leftWidth: number): number | undefined {
+  if (interval.lowerMs >= 0) return leftWidth + interval.rightTime;
+  if (interval.upperMs <= 0) return interval.leftTime;
+  return undefined;
+}
+
 export class Planner {
   constructor(private readonly catalog: Catalog, readonly problems: SqlProblem[]) {}
 
@@ -257,7 +270,8 @@ export class Planner {
     const window = appendOnly ? this.windowJoin(left.node, right.node, leftKeys, rightKeys) : undefined;
     const interval = appendOnly && window === undefined ? this.intervalJoin(rest, scope, n) : undefined;
     const padded = f.joinType === 'LEFT' || f.joinType === 'FULL';
-    const fields: Field[] = [...left.node.fields, ...right.node.fields].map((x) => ({ name: x.name, type: x.type }));
+    const kept = interval === undefined ? undefined : keptTimeAttribute(interval, n);
+    const fields: Field[] = [...left.node.fields, ...right.node.fields].map((x, i) => ({ name: x.name, type: x.type, rowtime: i === kept || undefined }));
     const node: PlanNode = {
       kind: 'join',
       joinType: f.joinType,
@@ -271,7 +285,7 @@ export class Planner {
       fields,
       updating: left.node.updating || right.node.updating || padded,
     };
-    return { node, columns: columns.map((c) => ({ ...c, rowtime: undefined })), opaque: scope.opaque };
+    return { node, columns: columns.map((c, i) => ({ ...c, rowtime: i === kept || undefined })), opaque: scope.opaque };
   }
 
   /**
@@ -660,6 +674,7 @@ export class Planner {
     const ctx = this.context(scope, 'OVER');
     const partitionKeys = over.partitionBy.map((p) => compileExpression(p, ctx));
     const timeField = this.overTimeAttribute(over, scope, first);
+    const peerOrder = over.orderBy.slice(1).map((o) => ({ expr: compileExpression(o.expr, ctx), descending: o.descending }));
     const frame = this.overFrame(over, first);
     const aggregates = calls.map((c) => this.compileAggregate({ ...c, over: undefined }, scope, false, false));
     const recompute = calls.some((c) => {
@@ -667,21 +682,24 @@ export class Planner {
       return udf?.kind === 'aggregate' && udf.retract === undefined;
     });
     const fields: Field[] = [...input.fields, ...aggregates.map((a, i) => ({ name: `w0$o${i}`, type: a.type }))];
-    const node: PlanNode = { kind: 'overAggregate', input, partitionKeys, timeField, frame, aggregates, recompute, fields, updating: false };
+    const node: PlanNode = { kind: 'overAggregate', input, partitionKeys, timeField, peerOrder, frame, aggregates, recompute, fields, updating: false };
     const overScope: Scope = { node, columns: fields.map((f, i) => ({ ...f, qualifier: scope.columns[i]?.qualifier })), opaque: scope.opaque };
     const refs = new Map<Expr, Compiled>(overItems.map((n, i) => [s.items[n].expr as Expr, fieldRef(fields, input.fields.length + i)]));
     return this.calc(s, overScope, undefined, (e) => refs.get(e), false, input.fields.length);
   }
 
-  /** The one time attribute, ascending, an OVER window is ordered by (0 after a problem). */
+  /**
+   * The time attribute, ascending, an OVER window is ordered by first (0 after a problem).
+   * Further ORDER BY items only order the rows of one time (a Sluice extension: Flink takes
+   * them in arrival order, which makes a ROWS frame depend on it).
+   */
   private overTimeAttribute(over: OverWindow, scope: Scope, call: Extract<Expr, { kind: 'call' }>): number {
-    const [order, ...more] = over.orderBy;
+    const [order] = over.orderBy;
     const hint = 'an OVER aggregation is ordered by a time attribute of its input (a column with WATERMARK FOR), ascending';
     if (order === undefined) {
       this.problem(call.pos, `${call.name}(...) OVER (...) needs ORDER BY: ${hint}`);
       return 0;
     }
-    for (const m of more) this.problem((m.expr as { pos: SqlPosition }).pos, `OVER (... ORDER BY) takes one column: ${hint}`);
     const time = compileExpression(order.expr, this.context(scope, 'OVER'));
     if (scope.opaque || time.type === 'ANY') return time.field ?? 0;
     if (time.field === undefined || !time.rowtime) this.problem((order.expr as { pos: SqlPosition }).pos, `OVER (... ORDER BY ${time.text}): ${hint}; ${time.text} is not one`);

@@ -75,6 +75,8 @@ export type PlanNode = Base &
         readonly partitionKeys: readonly Compiled[];
         /** The input's time attribute the window is ordered by. */
         readonly timeField: number;
+        /** ORDER BY items after the time attribute: the order of rows of one time (else arrival order). */
+        readonly peerOrder: readonly { readonly expr: Compiled; readonly descending: boolean }[];
         readonly frame: OverFrameSpec;
         /** Output: the input fields, then one field per aggregate. */
         readonly aggregates: readonly AggregateCall[];
@@ -138,7 +140,7 @@ function describeNode(node: PlanNode): string {
       return `${node.windowEnd !== undefined ? 'WindowRank' : node.input.updating ? 'RetractRank' : 'Rank'}(partitionBy=[${node.partitionKeys.map((k) => k.text).join(', ')}], ${orderBy}, rankRange=[${node.rankStart}..${node.limit ?? '?'}]${rankType})${mode}`;
     }
     case 'overAggregate':
-      return `OverAggregate(partitionBy=[${node.partitionKeys.map((k) => k.text).join(', ')}], orderBy=[${node.input.fields[node.timeField].name} ASC], window=[${describeOverFrame(node.frame)}], select=[${node.aggregates.map((a) => a.text).join(', ')}])${mode}`;
+      return `OverAggregate(partitionBy=[${node.partitionKeys.map((k) => k.text).join(', ')}], orderBy=[${[`${node.input.fields[node.timeField].name} ASC`, ...node.peerOrder.map((o) => `${o.expr.text} ${o.descending ? 'DESC' : 'ASC'}`)].join(', ')}], window=[${describeOverFrame(node.frame)}], select=[${node.aggregates.map((a) => a.text).join(', ')}])${mode}`;
     case 'union':
       return `Union(all=[true], fields=[${names(node.fields)}])${mode}`;
     case 'join':

@@ -23,6 +23,7 @@ import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
 import { JoinFunction, RowExpiry, SideChange } from './runtime/JoinFunction';
 import { OverAggregateFunction, overLateRows } from './runtime/OverAggregateFunction';
 import { RankFunction } from './runtime/RankFunction';
+import { RowTimestampOperator } from './runtime/RowTimestampOperator';
 import { rowComparator } from './runtime/rowOrder';
 import { WindowRankFunction } from './runtime/WindowRankFunction';
 import { DeadLetterOutlet } from './tableConnectors';
@@ -183,7 +184,7 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
       const rightKey = keySelector(node.rightKeys);
       const left = input(node.left).map<SideChange>((change: Change) => ({ side: 0, change }));
       const right = input(node.right).map<SideChange>((change: Change) => ({ side: 1, change }));
-      return left
+      const joined = left
         .union(right)
         .keyBy((s: SideChange) => (s.side === 0 ? leftKey(s.change) : rightKey(s.change)))
         .process(
@@ -196,6 +197,9 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
           ),
         )
         .name(`Join ${node.joinType}`);
+      // An interval join keeps a time attribute (see Planner's keptTimeAttribute): its rows are timed by it.
+      const timeField = node.fields.findIndex((f) => f.rowtime === true);
+      return timeField < 0 ? joined : joined.transform<Change>('Join row time', () => new RowTimestampOperator(timeField));
     }
   }
 }
@@ -204,7 +208,7 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
 function translateOverAggregate(node: Extract<PlanNode, { kind: 'overAggregate' }>, input: DataStream<Change>, options: TranslationOptions): DataStream<Change> {
   const over = input
     .keyBy(keySelector(node.partitionKeys))
-    .process(new OverAggregateFunction({ timeField: node.timeField, frame: node.frame, aggregates: node.aggregates, recompute: node.recompute, retentionMs: options.stateRetentionMs }))
+    .process(new OverAggregateFunction({ timeField: node.timeField, comparePeers: node.peerOrder.length === 0 ? undefined : rowComparator(node.peerOrder), frame: node.frame, aggregates: node.aggregates, recompute: node.recompute, retentionMs: options.stateRetentionMs }))
     .name('OverAggregate');
   const time = node.input.fields[node.timeField].name;
   options.deadLetters(

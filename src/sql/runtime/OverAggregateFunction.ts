@@ -1,7 +1,8 @@
 /**
  * OVER aggregation in event time, as Flink's RowTime*Over functions: per partition, rows wait
  * in keyed state until the watermark passes their time, then each is emitted (+I, append-only)
- * with the aggregates over its frame, in event-time order (rows of one time in arrival order).
+ * with the aggregates over its frame, in event-time order (rows of one time in the order of the
+ * further ORDER BY items, else in arrival order).
  * A row that arrives at or behind the watermark can no longer be put in order: it is late,
  * dropped from the result and sent to the late-rows side output.
  *
@@ -22,6 +23,7 @@ import { Accumulation, AggregateCall } from '../aggregates';
 import { Change } from '../Change';
 import { OverFrameSpec } from '../logicalPlan';
 import { Row } from '../types';
+import { RowComparator } from './rowOrder';
 import { withRetention } from './stateRetention';
 
 /** A row that reached an OVER aggregation at or behind the watermark, and that watermark. */
@@ -34,6 +36,8 @@ export const overLateRows = new OutputTag<LateRow>('sql-over-late-rows');
 
 export interface OverAggregateOptions {
   readonly timeField: number;
+  /** Orders the rows of one time; undefined: arrival order. */
+  readonly comparePeers: RowComparator | undefined;
   readonly frame: OverFrameSpec;
   readonly aggregates: readonly AggregateCall[];
   /** Some aggregate cannot retract: aggregate each bounded frame anew from its rows. */
@@ -85,7 +89,10 @@ export class OverAggregateFunction extends KeyedProcessFunction<string, Change, 
 
   onTimer(time: number, ctx: OnTimerContext<string>, out: Collector<Change>): void {
     const rows = this.pending.get(time);
-    if (rows !== undefined) this.pending.remove(time);
+    if (rows !== undefined) {
+      this.pending.remove(time);
+      if (this.options.comparePeers !== undefined) rows.sort(this.options.comparePeers);
+    }
     const state = this.frame.value() ?? { rows: [], accs: this.accumulations.map((a) => a.create()) };
     const { frame } = this.options;
     if (frame.unit === 'ROWS') {
