@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ChangelogRow, CollectSink, DataStream, StreamEnvironment, TableEnvironment } from '../../src';
+import { ChangelogRow, CollectSink, DataStream, SqlValidationError, StreamEnvironment, TableEnvironment } from '../../src';
 import { NexmarkEvent } from '../../samples/nexmark/model';
 import { NexmarkSourceOptions, nexmarkEvents } from '../../samples/nexmark/NexmarkSource';
 import { queries } from '../../samples/nexmark/queries';
@@ -94,6 +94,25 @@ describe('sql: the Nexmark queries in SQL give what their DataStream versions gi
     const expected = sorted(await runDataStream(queries.q6.query));
     expect(expected.length, 'the input is big enough to give results').to.be.greaterThan(100);
     expect(sorted(await runSql(NEXMARK_SQL.q6))).to.deep.equal(expected);
+  });
+
+  it("q6: Flink's own text is refused before it runs, with why (its comma join written as JOIN ... ON)", () => {
+    const env = StreamEnvironment.create();
+    const tEnv = TableEnvironment.create(env);
+    registerNexmarkTables(tEnv, nexmarkEvents(env, { ...CONFIG, events: 10 }));
+    const flink = `SELECT Q.seller, AVG(Q.final) OVER (PARTITION BY Q.seller ORDER BY Q.\`dateTime\` ROWS BETWEEN 10 PRECEDING AND CURRENT ROW)
+      FROM (SELECT MAX(B.price) AS final, A.seller, B.\`dateTime\` FROM auction AS A JOIN bid AS B
+            ON A.id = B.auction AND B.\`dateTime\` BETWEEN A.\`dateTime\` AND A.expires GROUP BY A.id, A.seller) AS Q`;
+    try {
+      tEnv.sqlQuery(flink);
+      expect.fail('the query was accepted');
+    } catch (e) {
+      expect(e).to.be.instanceOf(SqlValidationError);
+      expect((e as SqlValidationError).problems.map((p) => `${p.line}:${p.column} ${p.message}`)).to.deep.equal([
+        '1:18 AVG(...) OVER needs an append-only input, but its input is updating (it comes from a GROUP BY, a continuous Top-N or an outer join): an OVER aggregation emits each row once and cannot take it back',
+        "2:53 column 'B.dateTime' must be in GROUP BY or inside an aggregate function",
+      ]);
+    }
   });
 
   it('q6 runs as an append-only plan: no GroupAggregate, the OVER aggregation over a window aggregation of an interval join', () => {

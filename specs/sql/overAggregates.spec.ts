@@ -197,6 +197,11 @@ describe('sql: OVER aggregations (ROWS and RANGE frames) in event-time order', f
     );
   });
 
+  it('an OVER item may go without AS, or without an alias: it is then named as other unnamed columns', () => {
+    const sql = 'SELECT item, SUM(price) OVER (PARTITION BY item ORDER BY ts) total, COUNT(*) OVER (PARTITION BY item ORDER BY ts) FROM bids';
+    expect(tableEnv().explainSql(sql).split('\n')[0]).to.equal('Calc(select=[item, w0$o0 AS total, w0$o1 AS EXPR$2])');
+  });
+
   it('matches a direct reference on out-of-order streams: late rows dropped and reported, every aggregate exact (fast-check)', async () => {
     const frames = fc.oneof(
       fc.record({ unit: fc.constant('ROWS' as const), n: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }) }),

@@ -9,11 +9,17 @@
  *   its arguments are parsed later, each with the grammar's own rules (windowTableFunction.ts).
  * - EXTRACT(unit FROM ts): the grammar wants a name for the unit, but YEAR, SECOND... are
  *   reserved words; the unit is passed as a name.
+ * - `fn(...) OVER (...)` without `AS alias`: the grammar wants one; AS is put in before an
+ *   alias written without it, and AS with UNNAMED_OVER where there is none (the planner then
+ *   names the column as any other unnamed one).
  *
  * Exit: drop a bridge when the grammar covers the construct (and its specs still pass).
  */
 import type { Token } from 'antlr4ng';
 import { flinkGrammar } from './flinkSqlGrammar';
+
+/** The alias put in for an OVER item written without one. */
+export const UNNAMED_OVER = '$unnamed_over$';
 
 /** A `TABLE(fn(arg, ...))` call as written. */
 export interface TableFunctionCall {
@@ -54,6 +60,18 @@ export function bridgeGrammarGaps(tokens: readonly Token[]): BridgedTokens {
       out.push(t, tokens[i + 1], named(tokens[i + 2], tokens[i + 2].text ?? ''));
       i += 2;
       continue;
+    }
+    if (t.type === P.KW_OVER) {
+      const end = type(i + 1) === P.LR_BRACKET ? closing(tokens, i + 1) : isWord(tokens[i + 1]) ? i + 1 : undefined;
+      if (end !== undefined) {
+        out.push(...tokens.slice(i, end + 1));
+        // Only where a select item ends (elsewhere OVER is a syntax error, reported as written).
+        const next = tokens[end + 1]?.type;
+        if (next === P.ID_LITERAL) out.push(keyword(tokens[end], P.KW_AS, 'AS'));
+        else if (next === P.COMMA || next === P.KW_FROM) out.push(keyword(tokens[end], P.KW_AS, 'AS'), named(tokens[end], UNNAMED_OVER));
+        i = end;
+        continue;
+      }
     }
     out.push(t);
   }
@@ -100,6 +118,15 @@ function named(at: Token, text: string): Token {
   const g = flinkGrammar();
   if (!(at instanceof g.CommonToken)) throw new Error('the FlinkSQL lexer makes CommonTokens; another token source was used');
   const token = at.cloneWithType(g.FlinkSqlParser.ID_LITERAL);
+  token.text = text;
+  return token;
+}
+
+/** A keyword token of `type` at the place of `at`. */
+function keyword(at: Token, type: number, text: string): Token {
+  const g = flinkGrammar();
+  if (!(at instanceof g.CommonToken)) throw new Error('the FlinkSQL lexer makes CommonTokens; another token source was used');
+  const token = at.cloneWithType(type);
   token.text = text;
   return token;
 }

@@ -9,6 +9,7 @@ import type { NamedWindowContext, OverWindowItemContext, WindowFrameContext, Win
 import { Expr, OverFrame, OverWindow } from '../ast';
 import { visitColumnName, visitInterval, visitOrderItems, visitPrimary } from './expressionVisitor';
 import { flinkGrammar } from './flinkSqlGrammar';
+import { UNNAMED_OVER } from './grammarGaps';
 import { at, nameOf, problem, textOf, unsupported, VisitScope } from './visitScope';
 
 /** The windows a WINDOW clause names, by name. */
@@ -26,8 +27,9 @@ export function visitWindowClause(scope: VisitScope, named: readonly NamedWindow
 }
 
 /** `fn(...) OVER (...) AS alias` or `fn(...) OVER w AS alias` in a select list. */
-export function visitOverWindowItem(scope: VisitScope, ctx: OverWindowItemContext, windows: NamedWindows): { expr: Expr; alias: string } {
-  const alias = nameOf(scope, ctx.identifier());
+export function visitOverWindowItem(scope: VisitScope, ctx: OverWindowItemContext, windows: NamedWindows): { expr: Expr; alias: string | undefined } {
+  const written = nameOf(scope, ctx.identifier());
+  const alias = written === UNNAMED_OVER ? undefined : written;
   const call = visitPrimary(scope, ctx.primaryExpression());
   if (call.kind !== 'call') return { expr: unsupported(scope, ctx.KW_OVER(), 'OVER after something other than a function call'), alias };
   const spec = ctx.windowSpec();
