@@ -6,6 +6,7 @@ import { queries } from '../../samples/nexmark/queries';
 import { NexmarkGenerator } from '../../samples/nexmark/generator';
 import { isAuction } from '../../samples/nexmark/model';
 import { AUCTION_LENGTH_BOUND_SECONDS, NEXMARK_SQL, registerNexmarkTables } from '../../samples/nexmark/sql';
+import { nexmarkTableConnector } from '../../samples/nexmark/nexmarkTableConnector';
 import { foldChangelog } from '../support/changelog';
 
 /** 20,000 events over 40 s of event time, as the DataStream queries' spec uses. */
@@ -73,6 +74,60 @@ describe('sql: the Nexmark queries in SQL give what their DataStream versions gi
     expect(plan).to.contain('WindowJoin(joinType=[INNER]');
     expect(plan).to.contain('WindowAggregate(HOP(slide=2000ms, size=10000ms), windowFrom=[starttime, endtime], groupBy=[], select=[MAX(CountBids.num)])');
     expect(plan).not.to.contain('GroupAggregate');
+  });
+
+  describe("tables made by CREATE TABLE ... WITH ('connector' = 'nexmark'), a connector registered by the sample", () => {
+    const WATERMARK = "WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND";
+    const WITH = (kind: string) => `WITH ('connector' = 'nexmark', 'kind' = '${kind}', 'events' = '${EVENTS}', 'seed' = '${CONFIG.seed}', 'events-per-second' = '${CONFIG.eventsPerSecond}')`;
+    const DDL = [
+      `CREATE TABLE bid (auction BIGINT, bidder BIGINT, price BIGINT, \`dateTime\` TIMESTAMP(3), extra STRING, ${WATERMARK}) ${WITH('bid')}`,
+      `CREATE TABLE auction (id BIGINT, itemName STRING, description STRING, initialBid BIGINT, reserve BIGINT, \`dateTime\` TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT, category BIGINT, extra STRING, ${WATERMARK}) ${WITH('auction')}`,
+      `CREATE TABLE person (id BIGINT, name STRING, emailAddress STRING, creditCard STRING, city STRING, state STRING, \`dateTime\` TIMESTAMP(3), extra STRING, ${WATERMARK}) ${WITH('person')}`,
+    ];
+
+    async function runOnDdl(sql: string): Promise<Record<string, unknown>[]> {
+      const env = StreamEnvironment.create({ parallelism: 2, batchSize: 256 });
+      env.enableCheckpointing(20, 'exactly-once');
+      const tEnv = TableEnvironment.create(env);
+      tEnv.registerTableConnector('nexmark', nexmarkTableConnector);
+      for (const ddl of DDL) tEnv.executeSql(ddl);
+      const sink = new CollectSink<ChangelogRow>();
+      tEnv.sqlQuery(sql).toChangelogStream().sinkTo(sink);
+      await env.execute('nexmark sql on ddl');
+      return foldChangelog(sink.records());
+    }
+
+    for (const id of ['q1', 'q3', 'q8'] as const) {
+      it(`${id} gives what its DataStream version gives`, async () => {
+        const expected = sorted(await runDataStream(queries[id].query as (e: DataStream<NexmarkEvent>) => DataStream<unknown>));
+        expect(expected.length, 'the input is big enough to give results').to.be.greaterThan(0);
+        expect(sorted(await runOnDdl(NEXMARK_SQL[id]))).to.deep.equal(expected);
+      });
+    }
+
+    it('refuses, with every problem listed, columns and options the connector does not have', () => {
+      const tEnv = TableEnvironment.create(StreamEnvironment.create());
+      tEnv.registerTableConnector('nexmark', nexmarkTableConnector);
+      const refusal = (ddl: string) => {
+        try {
+          tEnv.executeSql(ddl);
+        } catch (e) {
+          expect(e).to.be.instanceOf(SqlValidationError);
+          return (e as SqlValidationError).problems.map((p) => `${p.line}:${p.column} ${p.message}`);
+        }
+        throw new Error('the statement was accepted');
+      };
+      expect(refusal("CREATE TABLE b (auction BIGINT) WITH ('connector' = 'nexmark', 'kind' = 'bids', 'event' = '10')")).to.deep.equal([
+        "1:1 the nexmark connector needs 'events' (how many events of all kinds to generate)",
+        "1:64 option 'kind' must be one of bid, auction, person, got 'bids'",
+        "1:81 unknown option 'event' for this connector (supported: 'kind', 'events', 'seed', 'events-per-second')",
+      ]);
+      expect(refusal("CREATE TABLE b (auction BIGINT, colour STRING, price STRING) WITH ('connector' = 'nexmark', 'kind' = 'bid', 'events' = '10')")).to.deep.equal([
+        "1:1 a nexmark bid has no column 'colour' (it has auction, bidder, price, dateTime, extra)",
+        "1:1 column 'price' of a nexmark bid is BIGINT, declared STRING",
+      ]);
+      expect(() => tEnv.registerTableConnector('kafka', nexmarkTableConnector)).to.throw("'kafka' is a built-in connector");
+    });
   });
 
   it('q7 joins each bid with the window maxima of the 10 s after it by an interval join, so its state stays bounded', () => {

@@ -149,7 +149,7 @@ WHERE bidder = 'anyone' AND UPPER(price) = 'X'`),
       "5:34 unknown option 'rows' for this connector (supported: 'number-of-rows', 'rows-per-second', 'fields.<name>.kind' ('sequence' or 'random'), 'fields.<name>.start', 'fields.<name>.end', 'fields.<name>.min', 'fields.<name>.max', 'fields.<name>.length')",
     ]);
     expect(refusal(() => tableEnv().executeSql("CREATE TABLE t (a INT) WITH ('connector' = 'jdbc')"))).to.deep.equal([
-      "1:30 unknown connector 'jdbc': use datagen, filesystem, print, blackhole or kafka",
+      "1:30 unknown connector 'jdbc': use one of datagen, filesystem, print, blackhole, kafka",
     ]);
   });
 

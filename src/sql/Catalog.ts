@@ -8,6 +8,7 @@ import { Compiled, compileExpression } from './compileExpression';
 import { PlanNode } from './logicalPlan';
 import { SqlPosition, SqlProblem } from './SqlProblem';
 import { TableSink, TableSource, tableConnector } from './tableConnectors';
+import { TableConnectorFactory } from './TableConnectorFactory';
 import { UserDefinedFunction } from './UserDefinedFunction';
 import { Field, SUPPORTED_TYPE_NAMES, typeFromName } from './types';
 
@@ -19,6 +20,8 @@ export type CatalogEntry =
 export class Catalog {
   private readonly entries = new Map<string, CatalogEntry>();
   readonly functions = new Map<string, UserDefinedFunction>();
+  /** Connectors registered by the application, by the name WITH ('connector' = ...) gives. */
+  readonly connectors = new Map<string, TableConnectorFactory>();
 
   get(name: string): CatalogEntry | undefined {
     return this.entries.get(name);
@@ -89,9 +92,9 @@ function watermarkDelay(expr: NonNullable<CreateTable['watermark']>['expr'], col
   return interval.constant!.value as number;
 }
 
-export function createTableEntry(statement: CreateTable, problems: SqlProblem[], functions: ReadonlyMap<string, UserDefinedFunction>): CatalogEntry {
-  const { physical, computed, fields, watermark } = defineColumns(statement, problems, functions);
-  const connector = tableConnector(statement.name, statement.options, physical, problems, statement.pos);
+export function createTableEntry(statement: CreateTable, problems: SqlProblem[], catalog: Catalog): CatalogEntry {
+  const { physical, computed, fields, watermark } = defineColumns(statement, problems, catalog.functions);
+  const connector = tableConnector(statement.name, statement.options, physical, problems, statement.pos, catalog.connectors);
   const open = connector.open;
   return {
     kind: 'table',

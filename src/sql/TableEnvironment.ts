@@ -22,7 +22,8 @@ import { parseColumnList, parseStatement } from './parseStatement';
 import { Planner } from './Planner';
 import { SqlProblem, SqlValidationError } from './SqlProblem';
 import { Table } from './Table';
-import { SqlDeadLetter, TableSource } from './tableConnectors';
+import { BUILT_IN_CONNECTORS, SqlDeadLetter, TableSource } from './tableConnectors';
+import { TableConnectorFactory } from './TableConnectorFactory';
 import { PrintSink } from '../connectors/PrintSink';
 import { translate } from './translateToDataStream';
 import { Row, isAssignable } from './types';
@@ -91,7 +92,7 @@ export class TableEnvironment {
       case 'createTable': {
         const problems: SqlProblem[] = [];
         if (this.catalog.has(statement.name)) problems.push({ ...statement.pos, message: `table '${statement.name}' already exists` });
-        const entry = createTableEntry(statement, problems, this.catalog.functions);
+        const entry = createTableEntry(statement, problems, this.catalog);
         this.refuseIf(problems);
         this.catalog.register(entry);
         return done();
@@ -190,6 +191,20 @@ export class TableEnvironment {
   /** Registers a user-defined scalar (ScalarFunction) or aggregate (SqlAggregateFunction) function. */
   createTemporarySystemFunction(name: string, fn: UserDefinedFunction): void {
     this.catalog.functions.set(name.toUpperCase(), fn);
+  }
+
+  /**
+   * Registers a connector of the application's own under `name`, for CREATE TABLE ... WITH
+   * ('connector' = name): its factory gets the table's columns and options (see
+   * TableConnectorFactory). The built-in names cannot be taken.
+   *
+   * @example
+   * tEnv.registerTableConnector('nexmark', nexmarkTableConnector);
+   * tEnv.executeSql("CREATE TABLE bid (auction BIGINT, price BIGINT, `dateTime` TIMESTAMP(3)) WITH ('connector' = 'nexmark', 'kind' = 'bid', 'events' = '1000')");
+   */
+  registerTableConnector(name: string, factory: TableConnectorFactory): void {
+    if (BUILT_IN_CONNECTORS.includes(name)) throw new Error(`registerTableConnector: '${name}' is a built-in connector (${BUILT_IN_CONNECTORS.join(', ')}); choose another name`);
+    this.catalog.connectors.set(name, factory);
   }
 
   /** @internal Adds the plan's operators to the environment's job graph. */

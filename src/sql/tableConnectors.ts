@@ -20,6 +20,7 @@ import { Sink } from '../connectors/Sink';
 import { Change } from './Change';
 import { Compiled } from './compileExpression';
 import { SqlPosition, SqlProblem } from './SqlProblem';
+import { TableConnectorFactory } from './TableConnectorFactory';
 import { right } from 'fp-ts/Either';
 import { Field, Row, SqlType, formatValue, parseTimestamp } from './types';
 
@@ -95,11 +96,22 @@ function optionReader(options: Options, problems: SqlProblem[], at: SqlPosition)
   };
 }
 
+/** The connectors every table environment knows; others are registered (registerTableConnector). */
+export const BUILT_IN_CONNECTORS = ['datagen', 'filesystem', 'print', 'blackhole', 'kafka'];
+
 /** Builds the connector a table's WITH options describe, or records why it cannot. */
-export function tableConnector(table: string, options: Options, physical: readonly Field[], problems: SqlProblem[], at: SqlPosition): TableConnector {
+export function tableConnector(
+  table: string,
+  options: Options,
+  physical: readonly Field[],
+  problems: SqlProblem[],
+  at: SqlPosition,
+  registered: ReadonlyMap<string, TableConnectorFactory>,
+): TableConnector {
   const connector = options.get('connector');
+  const known = [...BUILT_IN_CONNECTORS, ...registered.keys()].join(', ');
   if (connector === undefined) {
-    problems.push({ ...at, message: `table '${table}' needs WITH ('connector' = ...): one of datagen, filesystem, print, blackhole, kafka` });
+    problems.push({ ...at, message: `table '${table}' needs WITH ('connector' = ...): one of ${known}` });
     return {};
   }
   const reader = optionReader(options, problems, at);
@@ -165,10 +177,45 @@ export function tableConnector(table: string, options: Options, physical: readon
         },
       };
     }
-    default:
-      problems.push({ ...connector.pos, message: `unknown connector '${connector.value}': use datagen, filesystem, print, blackhole or kafka` });
-      return {};
+    default: {
+      const factory = registered.get(connector.value);
+      if (factory === undefined) {
+        problems.push({ ...connector.pos, message: `unknown connector '${connector.value}': use one of ${known}` });
+        return {};
+      }
+      return registeredConnector(table, factory, physical, options, reader, problems, at);
+    }
   }
+}
+
+/** A registered connector's table, its options and problems checked as the built-in ones'. */
+function registeredConnector(
+  table: string,
+  factory: TableConnectorFactory,
+  physical: readonly Field[],
+  options: Options,
+  reader: ReturnType<typeof optionReader>,
+  problems: SqlProblem[],
+  at: SqlPosition,
+): TableConnector {
+  let created: ReturnType<TableConnectorFactory['create']>;
+  try {
+    created = factory.create({
+      table,
+      columns: physical.map((f) => ({ name: f.name, type: f.type })),
+      options: reader,
+      problem: (message, option) => problems.push({ ...((option !== undefined ? options.get(option)?.pos : undefined) ?? at), message }),
+    });
+  } catch (e) {
+    problems.push({ ...at, message: `connector '${options.get('connector')!.value}' failed to create table '${table}': ${(e as Error).message}` });
+    return {};
+  }
+  reader.unread(factory.optionNames.map((n) => `'${n}'`).join(', ') || 'none');
+  const { source, sink } = created;
+  return {
+    open: source,
+    sink: sink === undefined ? undefined : { acceptsUpdates: sink.acceptsUpdates, write: (stream) => sink.write(stream) },
+  };
 }
 
 const blackhole: Sink<Change> = { name: 'BlackHole Sink', createWriter: () => ({ write: () => undefined }) };
