@@ -109,4 +109,17 @@ describe('scenario: an exactly-once SQL job survives an injected failure with ex
     expect(crashed.restarts).to.equal(1);
     expect(crashed.rows).to.deep.equal(referenceLastFour());
   });
+
+  it('OVER aggregation with its state in Redis (a 16-entry cache): the same exact rows after a crash', async function () {
+    const url = await redisUrl(this);
+    const prefix = uniquePrefix('sql-over');
+    try {
+      const sql = 'SELECT `user`, ts, SUM(amount) OVER (PARTITION BY `user` ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW) AS last4 FROM purchases';
+      const crashed = await runSql(sql, 'OverAggregate', false, { stateBackend: { type: 'redis', url, keyPrefix: prefix, cacheSize: 16 } });
+      expect(crashed.restarts).to.equal(1);
+      expect(crashed.rows).to.deep.equal(referenceLastFour());
+    } finally {
+      await dropPrefix(url, prefix);
+    }
+  });
 });
