@@ -3,7 +3,8 @@
  * prefetch, checkpoints every second in Redis), beside the same count done the naive way, one
  * GET and one SET per record with plain ioredis, against the same server in the same run. One
  * row where the key space fits the cache, one where it is 20 times the cache (so most records
- * miss it and peak RSS shows whether memory stays bounded). `redisBenchmarkSetThroughput`
+ * miss it and peak RSS shows whether memory stays bounded), and one comparing the cache-fits
+ * job with the same job on memory state (what keeping the state in Redis costs). `redisBenchmarkSetThroughput`
  * measures the server's pipelined SET throughput with `redis-benchmark`, the ceiling to compare with.
  */
 import { spawnSync } from 'child_process';
@@ -43,6 +44,15 @@ async function countOnRedisState(events: number, keys: number, cacheSize: number
     stateBackend: { type: 'redis', url: BENCH_REDIS_URL, keyPrefix: PREFIX, cacheSize },
     checkpointStorage: `${BENCH_REDIS_URL}/0?prefix=${PREFIX}`,
   });
+  const outcome = await runCount(env, events, keys);
+  return { ...outcome, cleanup: async () => void (await new RedisStateInspector(BENCH_REDIS_URL, PREFIX).dropJob(jobId)) };
+}
+
+/** The same job with its state and checkpoints in memory (the default backend). */
+const countOnMemoryState = (events: number, keys: number) => runCount(StreamEnvironment.create({ parallelism: 2 }), events, keys);
+
+/** The keyed count over `keys` keys with exactly-once checkpoints every second, on `env`'s backend. */
+async function runCount(env: StreamEnvironment, events: number, keys: number): Promise<SideOutcome> {
   env.enableCheckpointing(1000, 'exactly-once');
   const sink = new DiscardingSink();
   env
@@ -51,9 +61,9 @@ async function countOnRedisState(events: number, keys: number, cacheSize: number
     .process(new CountPerKey<CountedEvent>())
     .uid('count-per-key')
     .sinkTo(sink);
-  const result = await env.execute('bench-redis');
-  if (result.status !== 'finished') throw new Error(`the Redis job ended ${result.status}`);
-  return { ...sink.total(), cleanup: async () => void (await new RedisStateInspector(BENCH_REDIS_URL, PREFIX).dropJob(jobId)) };
+  const result = await env.execute('bench-keyed-count');
+  if (result.status !== 'finished') throw new Error(`the keyed count ended ${result.status}`);
+  return sink.total();
 }
 
 /** The naive way: per record, GET the key's count and SET the new one, awaiting each. */
@@ -124,5 +134,17 @@ export const redisBenchmarks: readonly Benchmark[] = [
     needsRedis: true,
     sluice: (events) => countOnRedisState(events, 100_000, 5_000),
     baseline: (events) => countWithGetAndSet(events, 100_000),
+  },
+  {
+    id: 'redis-keyed-vs-memory',
+    sluiceName: 'keyed count on Redis state, 10,000 keys (cache fits), checkpoints 1 s, p=2',
+    baselineName: 'the same job on memory state (checkpoints 1 s in memory)',
+    parallelism: 2,
+    // Ten times the naive rows' events: both sides are fast, and the time to start is not what is measured.
+    events: 10 * EVENTS,
+    aim: 0.5,
+    needsRedis: true,
+    sluice: (events) => countOnRedisState(events, 10_000, 100_000),
+    baseline: (events) => countOnMemoryState(events, 10_000),
   },
 ];
