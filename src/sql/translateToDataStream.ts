@@ -70,7 +70,7 @@ interface WindowAccumulator {
 function joinExpiry(node: Extract<PlanNode, { kind: 'join' }>): RowExpiry | undefined {
   if (node.window !== undefined) {
     const { leftEnd, rightEnd } = node.window;
-    return { left: (r) => (r[leftEnd] as number) - 1, right: (r) => (r[rightEnd] as number) - 1 };
+    return { left: (r) => (r[leftEnd] as number) - 1, right: (r) => (r[rightEnd] as number) - 1, cleanupEveryMs: 1 };
   }
   if (node.interval !== undefined) {
     const { leftTime, rightTime, lowerMs, upperMs } = node.interval;
@@ -79,6 +79,8 @@ function joinExpiry(node: Extract<PlanNode, { kind: 'join' }>): RowExpiry | unde
       left: (r) => (r[leftTime] as number) + upperMs,
       right: (r) => (r[rightTime] as number) - lowerMs,
       rowTime: { left: (r) => r[leftTime] as number, right: (r) => r[rightTime] as number },
+      // Half the width of the bounds: rows stay at most that much longer than they can match.
+      cleanupEveryMs: Math.max(1, Math.floor((upperMs - lowerMs) / 2)),
     };
   }
   return undefined;

@@ -36,19 +36,22 @@ export interface RowExpiry {
   /**
    * Interval joins: each row's own time attribute. As in Flink, a row is late (dropped) when
    * its time is behind the watermark; a row on time still joins the other side's rows in state
-   * even when it can match nothing later, and is then not stored. Such rows expire each at its
-   * own time, so they are indexed by expiry time and a timer drops its rows directly (a scan of
-   * the key's rows per timer made a key with many rows quadratic).
+   * even when it can match nothing later, and is then not stored.
    * Window joins (absent): a row is late once the watermark reaches its window's last
-   * millisecond; a key's rows of one window expire together, dropped by one scan.
+   * millisecond.
    */
   readonly rowTime?: { readonly left: (row: Row) => number; readonly right: (row: Row) => number };
+  /**
+   * Cleanup timers are rounded up to a multiple of this (ms): rows expiring each at its own
+   * time (interval joins) then share a timer, and a key's rows are scanned once per period
+   * instead of once per row, which made a key with many rows quadratic. Rows stay up to one
+   * period past their expiry, harmless since the join condition is checked on every match.
+   */
+  readonly cleanupEveryMs: number;
 }
 
 export class JoinFunction extends KeyedProcessFunction<string, SideChange, Change> {
   private sides!: [MapState<string, Entry>, MapState<string, Entry>];
-  /** Indexed expiry (interval joins): per side, expiry time → ids of the rows that expire then. */
-  private expiring?: [MapState<number, string[]>, MapState<number, string[]>];
 
   constructor(
     /** Per side: its rows are emitted padded with NULLs while they have no match (LEFT: the left side; FULL: both). */
@@ -65,10 +68,6 @@ export class JoinFunction extends KeyedProcessFunction<string, SideChange, Chang
   open(ctx: RuntimeContext): void {
     const side = (name: string) => ctx.getMapState(withRetention(new MapStateDescriptor<string, Entry>(name, Serializers.string, Serializers.json()), this.retentionMs));
     this.sides = [side('join-left'), side('join-right')];
-    if (this.expiry?.rowTime !== undefined) {
-      const index = (name: string) => ctx.getMapState(new MapStateDescriptor<number, string[]>(name, Serializers.number, Serializers.json()));
-      this.expiring = [index('join-left-expiring'), index('join-right-expiring')];
-    }
   }
 
   private joined(left: Row, right: Row): Row | undefined {
@@ -82,16 +81,16 @@ export class JoinFunction extends KeyedProcessFunction<string, SideChange, Chang
   }
 
   processElement({ side, change }: SideChange, ctx: KeyedProcessContext<string>, out: Collector<Change>): void {
-    let expires: number | undefined;
     let stored = true;
     if (this.expiry !== undefined) {
       const watermark = ctx.timerService().currentWatermark();
-      expires = (side === 0 ? this.expiry.left : this.expiry.right)(change.row);
+      const expires = (side === 0 ? this.expiry.left : this.expiry.right)(change.row);
       const rowTime = this.expiry.rowTime;
       const late = rowTime !== undefined ? (side === 0 ? rowTime.left : rowTime.right)(change.row) < watermark : watermark >= expires;
       if (late) return;
       stored = watermark < expires;
-      if (stored) ctx.timerService().registerEventTimeTimer(expires);
+      const every = this.expiry.cleanupEveryMs;
+      if (stored) ctx.timerService().registerEventTimeTimer(Math.ceil(expires / every) * every);
     }
     const mine = this.sides[side];
     const other = this.sides[1 - side];
@@ -121,22 +120,11 @@ export class JoinFunction extends KeyedProcessFunction<string, SideChange, Chang
     const count = (current?.[1] ?? 0) + (adding ? 1 : -1);
     if (count <= 0) mine.remove(id);
     else mine.put(id, [change.row, count, matches]);
-    if (this.expiring !== undefined && current === undefined && count > 0) {
-      // A retracted row may stay listed: dropping an id that is gone is a no-op.
-      const index = this.expiring[side];
-      index.put(expires!, [...(index.get(expires!) ?? []), id]);
-    }
   }
 
   onTimer(timestamp: number, _ctx: OnTimerContext<string>, _out: Collector<Change>): void {
     const expiry = this.expiry!;
     this.sides.forEach((state, side) => {
-      if (this.expiring !== undefined) {
-        const index = this.expiring[side];
-        for (const id of index.get(timestamp) ?? []) state.remove(id);
-        index.remove(timestamp);
-        return;
-      }
       const expires = side === 0 ? expiry.left : expiry.right;
       for (const [id, [row]] of state.entries()) if (expires(row) <= timestamp) state.remove(id);
     });
