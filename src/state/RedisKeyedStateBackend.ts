@@ -187,6 +187,12 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   /** Key group -> entries held by the deltas of its base chain (a full copy replaces them past the group's size). */
   private baseWeights = new Map<number, number>();
   private readonly pendingSnapshots = new Map<number, PendingSnapshot>();
+  /**
+   * Entries per owned key group (by offset from the range's start), kept on every write like
+   * `present`: a snapshot tells from it that a key group's piece will be a full copy, and then
+   * sends no field names to Redis.
+   */
+  private readonly groupSizes: number[];
   private generation = 0;
   /** Generation before the last eviction sweep: entries used after it get a second chance. */
   private lastSweep = 0;
@@ -206,6 +212,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     const hashKeys: string[] = [];
     for (let kg = keyGroupRange.start; kg <= keyGroupRange.end; kg++) hashKeys.push(keyGroupHashKey(config.keyPrefix, config.jobId, config.operatorUid, kg));
     this.hashKeys = hashKeys;
+    this.groupSizes = new Array<number>(Math.max(0, keyGroupRange.end - keyGroupRange.start + 1)).fill(0);
     if (!Number.isInteger(config.cacheSize) || config.cacheSize < 1) throw new RangeError(`cacheSize must be a positive integer, got ${config.cacheSize}`);
     // Named so that operators can find a task's connection in CLIENT LIST.
     this.client = connectRedis(config.url, `sluice:${config.jobId}:${config.operatorUid}:kg${keyGroupRange.start}-${keyGroupRange.end}`);
@@ -274,7 +281,10 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     }
     if (entry.raw !== undefined) this.decode(entry, state);
     if (entry.error !== undefined) throw new Error(`cannot restore state '${state.slot.name}' of key ${keyString}: ${entry.error}`);
-    if ((entry.value === undefined) !== (value === undefined)) state.slot.present += value === undefined ? -1 : 1;
+    if ((entry.value === undefined) !== (value === undefined)) {
+      state.slot.present += value === undefined ? -1 : 1;
+      this.groupSizes[keyGroup - this.keyGroupRange.start] += value === undefined ? -1 : 1;
+    }
     entry.value = value;
     entry.text = undefined;
     // A dirty entry is in the dirty set and, in this epoch, among the changed fields already.
@@ -559,7 +569,10 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
         continue;
       }
       taken.set(kg, pipeline.length);
-      scripts.sluiceTakePiece(hash, chainsKey(hash), pieceKey(hash, name), pieceDeletesKey(hash, name), name, (base ?? []).join(','), this.baseWeights.get(kg) ?? 0, MAX_CHAIN_LENGTH, ...(fields ?? []));
+      const changedCount = fields?.size ?? 0;
+      // The script's rule, told here from the counts kept: a full copy needs no field names.
+      const full = base === undefined || base.length === 0 || base.length + 1 > MAX_CHAIN_LENGTH || (this.baseWeights.get(kg) ?? 0) + changedCount >= this.groupSizes[kg - start];
+      scripts.sluiceTakePiece(hash, chainsKey(hash), pieceKey(hash, name), pieceDeletesKey(hash, name), name, (base ?? []).join(','), full ? -1 : (this.baseWeights.get(kg) ?? 0), MAX_CHAIN_LENGTH, ...(full ? [] : fields!));
     }
     const results = await this.exec(pipeline);
     const chains = new Map<number, readonly string[]>();
@@ -674,6 +687,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
             const slot = this.slotOf(name);
             slot.remote = true;
             slot.present += entries.length;
+            this.groupSizes[kg - start] += entries.length;
           }
           for (const [keyString, text] of entries) args.push(stateField(name, keyString), text);
         }
@@ -717,6 +731,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
         const slot = this.slotOf(name);
         slot.remote = true;
         slot.present += n;
+        this.groupSizes[kg - start] += n;
       }
       for (let i = 0; i < pinned.length; i += 2) {
         const parsed = parseStateField(pinned[i]);

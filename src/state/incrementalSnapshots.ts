@@ -43,7 +43,8 @@ export const chainsKey = (kgHash: string) => `${kgHash}:chains`;
  * '' for none). A full copy (COPY, server-side) when there is no base, when the chain would
  * exceed ARGV[4] links, or when the base's deltas (ARGV[3] entries) plus this one would hold as
  * many entries as the key group has: past that point a copy is smaller to keep and faster to
- * restore. Otherwise a delta with the changed fields (ARGV[5..]): their value, or their
+ * restore. ARGV[3] = -1 asks for a full copy (the caller told it from its own counts and sent
+ * no field names). Otherwise a delta with the changed fields (ARGV[5..]): their value, or their
  * deletion. Records the chain under the name. Returns 'full', 'delta' or 'empty' (no state).
  * KEYS: working hash, chains hash, piece, piece deletes.
  */
@@ -55,7 +56,7 @@ local changed = #ARGV - 4
 local size = redis.call('HLEN', work)
 local links = 0
 if base ~= '' then links = select(2, string.gsub(base, ',', ',')) + 1 end
-if base == '' or links + 1 > tonumber(ARGV[4]) or tonumber(ARGV[3]) + changed >= size then
+if base == '' or tonumber(ARGV[3]) < 0 or links + 1 > tonumber(ARGV[4]) or tonumber(ARGV[3]) + changed >= size then
   if size == 0 then
     redis.call('HDEL', chains, name)
     return 'empty'
