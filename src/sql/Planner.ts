@@ -10,6 +10,7 @@ import { AggregateCall, builtinAggregate, userAggregate } from './aggregates';
 import { Catalog, unknownTable } from './Catalog';
 import { Compiled, ExpressionContext, ScopeColumn, compileExpression, expressionKey, isAggregateCall } from './compileExpression';
 import { OverFrameSpec, PlanNode, WindowSpec } from './logicalPlan';
+import { planOrderBy } from './planOrderBy';
 import { RankFunctionName } from './runtime/rankNumbers';
 import { SqlPosition, SqlProblem } from './SqlProblem';
 import { Field, SqlType, WindowBound, commonType, isNumeric, sameWindowing } from './types';
@@ -107,7 +108,12 @@ function keptTimeAttribute(interval: NonNullable<Extract<PlanNode, { kind: 'join
 }
 
 export class Planner {
-  constructor(private readonly catalog: Catalog, readonly problems: SqlProblem[]) {}
+  constructor(
+    private readonly catalog: Catalog,
+    readonly problems: SqlProblem[],
+    /** Batch mode runs what a stream cannot, such as ORDER BY any column. */
+    private readonly mode: 'streaming' | 'batch' = 'streaming',
+  ) {}
 
   private context(scope: Pick<Scope, 'columns' | 'opaque'>, clause: string, substitute?: ExpressionContext['substitute']): ExpressionContext {
     return { columns: scope.columns, problems: this.problems, functions: this.catalog.functions, clause, opaque: scope.opaque, substitute };
@@ -125,7 +131,7 @@ export class Planner {
   }
 
   private checkRanks(node: PlanNode): void {
-    if (node.kind === 'rank' && node.limit === undefined) {
+    if (node.kind === 'rank' && node.numbered && node.limit === undefined) {
       this.problem(node.pos, `${node.fn}() OVER (...) needs a filter on its result in the enclosing query (e.g. WHERE rownum <= 3)`);
     }
     if (node.kind === 'union') node.inputs.forEach((i) => this.checkRanks(i));
@@ -135,6 +141,7 @@ export class Planner {
 
   planQuery(q: Query): PlanNode {
     if (q.kind === 'select') return this.planSelect(q);
+    if (q.kind === 'ordered') return planOrderBy(q, this.planQuery(q.query), { mode: this.mode, problems: this.problems, context: (scope, clause) => this.context(scope, clause) });
     const inputs = q.inputs.map((i) => this.planQuery(i));
     const [first, ...rest] = inputs;
     let types = first.fields.map((f) => f.type);
@@ -537,7 +544,7 @@ export class Planner {
     let input = tvf.input;
     if (where !== undefined) {
       const probe: SqlProblem[] = [];
-      const planner = new Planner(this.catalog, probe);
+      const planner = new Planner(this.catalog, probe, this.mode);
       input = planner.filtered(s, inputScope, where);
       if (probe.length > 0) {
         const usesWindow = WINDOW_COLUMNS.some((w) => probe.some((p) => p.message.includes(`'${w}'`)));
@@ -735,7 +742,7 @@ export class Planner {
    * column (rownum <= N, rownum < N, rownum = 1), the Top-N with that limit and what is left of `where`.
    */
   private applyRankLimit(node: PlanNode, where: Expr): { node: PlanNode; rest: Expr | undefined } | undefined {
-    if (node.kind !== 'calc' || node.input.kind !== 'rank' || node.input.limit !== undefined) return undefined;
+    if (node.kind !== 'calc' || node.input.kind !== 'rank' || node.input.limit !== undefined || !node.input.numbered) return undefined;
     const rank = node.input;
     const rankField = node.projections.findIndex((p) => p.field === rank.fields.length - 1);
     if (rankField < 0) return undefined;

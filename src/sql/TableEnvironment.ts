@@ -100,7 +100,7 @@ export class TableEnvironment {
       case 'createView': {
         const problems: SqlProblem[] = [];
         if (this.catalog.has(statement.name)) problems.push({ ...statement.pos, message: `table or view '${statement.name}' already exists` });
-        new Planner(this.catalog, problems).plan(statement.query);
+        new Planner(this.catalog, problems, this.mode).plan(statement.query);
         this.refuseIf(problems);
         this.catalog.register({ kind: 'view', name: statement.name, query: statement.query });
         return done();
@@ -246,7 +246,7 @@ export class TableEnvironment {
 
   private planStatement(statement: Extract<Statement, { kind: 'query' }>): PlanNode {
     const problems: SqlProblem[] = [];
-    const plan = new Planner(this.catalog, problems).plan(statement.query);
+    const plan = new Planner(this.catalog, problems, this.mode).plan(statement.query);
     this.refuseIf(problems);
     // In batch mode aggregations and rankings emit final rows only: the result is append-only
     // unless an outer join retracts its NULL-padded rows.
@@ -255,7 +255,7 @@ export class TableEnvironment {
 
   private planInsert(statement: Extract<Statement, { kind: 'insert' }>): { plan: PlanNode; write: (stream: DataStream<Change>) => void } {
     const problems: SqlProblem[] = [];
-    const plan = new Planner(this.catalog, problems).plan(statement.query);
+    const plan = new Planner(this.catalog, problems, this.mode).plan(statement.query);
     const target = this.catalog.get(statement.table);
     if (target === undefined) problems.push(unknownTable(this.catalog, statement.table, statement.pos));
     else if (target.kind !== 'table' || target.sink === undefined) problems.push({ ...statement.pos, message: `'${statement.table}' cannot be written: it is ${target.kind === 'table' ? 'a source-only table' : 'a view'}` });

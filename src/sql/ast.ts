@@ -59,6 +59,8 @@ export interface OverFrame {
 export interface OrderItem {
   readonly expr: Expr;
   readonly descending: boolean;
+  /** NULLS FIRST (true) / NULLS LAST (false) as written; undefined when not written. */
+  readonly nullsFirst?: boolean;
 }
 
 export interface SelectItem {
@@ -95,7 +97,17 @@ export interface Select {
   readonly pos: SqlPosition;
 }
 
-export type Query = Select | { readonly kind: 'unionAll'; readonly inputs: readonly Query[]; readonly pos: SqlPosition };
+/** A query with ORDER BY, LIMIT (FETCH FIRST) or OFFSET, each with the position it is written at. */
+export interface OrderedQuery {
+  readonly kind: 'ordered';
+  readonly query: Query;
+  readonly orderBy: readonly (OrderItem & { readonly pos: SqlPosition })[];
+  readonly limit?: { readonly rows: number; readonly pos: SqlPosition };
+  readonly offset?: { readonly rows: number; readonly pos: SqlPosition };
+  readonly pos: SqlPosition;
+}
+
+export type Query = Select | { readonly kind: 'unionAll'; readonly inputs: readonly Query[]; readonly pos: SqlPosition } | OrderedQuery;
 
 export interface ColumnDefinition {
   readonly name: string;

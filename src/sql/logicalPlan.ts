@@ -27,6 +27,13 @@ export function describeOverFrame(f: OverFrameSpec): string {
   return `${f.unit} BETWEEN ${reach === undefined ? 'UNBOUNDED' : reach} PRECEDING AND CURRENT ROW`;
 }
 
+/** One key of a sort or ranking; NULLs last unless nullsFirst. */
+export interface SortKey {
+  readonly expr: Compiled;
+  readonly descending: boolean;
+  readonly nullsFirst?: boolean;
+}
+
 interface Base {
   readonly fields: readonly Field[];
   /** The node emits updates and deletes, not only inserts. */
@@ -58,7 +65,7 @@ export type PlanNode = Base &
         readonly fn: RankFunctionName;
         readonly input: PlanNode;
         readonly partitionKeys: readonly Compiled[];
-        readonly orderBy: readonly { readonly expr: Compiled; readonly descending: boolean }[];
+        readonly orderBy: readonly SortKey[];
         /** Set by the filter on the rank column (rownum <= N); a rank without one is refused. */
         readonly limit: number | undefined;
         /** The first rank kept (1 unless an OFFSET skips rows). */
@@ -82,6 +89,14 @@ export type PlanNode = Base &
         readonly aggregates: readonly AggregateCall[];
         /** Some aggregate cannot retract (a user-defined one without retract): each frame is aggregated anew. */
         readonly recompute: boolean;
+      }
+    | {
+        /** ORDER BY an ascending time attribute on a stream: rows in order as the watermark passes them. */
+        readonly kind: 'temporalSort';
+        readonly input: PlanNode;
+        readonly timeField: number;
+        /** The time attribute first, then the keys that break its ties. */
+        readonly orderBy: readonly SortKey[];
       }
     | { readonly kind: 'union'; readonly inputs: readonly PlanNode[] }
     | {
@@ -118,6 +133,11 @@ function describeWindowing(input: readonly Field[], w: Extract<PlanNode, { kind:
   return w.kind === 'assign' ? `time=[${input[w.timeField].name}]` : `windowFrom=[${input[w.start].name}, ${input[w.end].name}]`;
 }
 
+function describeSortKeys(keys: readonly SortKey[]): string {
+  const nulls = (k: SortKey) => (k.nullsFirst === undefined ? '' : k.nullsFirst ? ' NULLS FIRST' : ' NULLS LAST');
+  return `orderBy=[${keys.map((k) => `${k.expr.text} ${k.descending ? 'DESC' : 'ASC'}${nulls(k)}`).join(', ')}]`;
+}
+
 const names = (fields: readonly Field[]) => fields.map((f) => f.name).join(', ');
 
 function describeNode(node: PlanNode): string {
@@ -134,13 +154,15 @@ function describeNode(node: PlanNode): string {
     case 'groupAggregate':
       return `GroupAggregate(groupBy=[${node.keys.map((k) => k.text).join(', ')}], select=[${node.aggregates.map((a) => a.text).join(', ')}])${mode}`;
     case 'rank': {
-      const orderBy = `orderBy=[${node.orderBy.map((o) => `${o.expr.text} ${o.descending ? 'DESC' : 'ASC'}`).join(', ')}]`;
+      const orderBy = describeSortKeys(node.orderBy);
       if (!node.numbered) return `SortLimit(${orderBy}, offset=[${node.rankStart - 1}], fetch=[${node.limit === undefined ? 'ALL' : node.limit - node.rankStart + 1}])${mode}`;
       const rankType = node.fn === 'ROW_NUMBER' ? '' : `, rankType=[${node.fn}]`;
       return `${node.windowEnd !== undefined ? 'WindowRank' : node.input.updating ? 'RetractRank' : 'Rank'}(partitionBy=[${node.partitionKeys.map((k) => k.text).join(', ')}], ${orderBy}, rankRange=[${node.rankStart}..${node.limit ?? '?'}]${rankType})${mode}`;
     }
     case 'overAggregate':
       return `OverAggregate(partitionBy=[${node.partitionKeys.map((k) => k.text).join(', ')}], orderBy=[${[`${node.input.fields[node.timeField].name} ASC`, ...node.peerOrder.map((o) => `${o.expr.text} ${o.descending ? 'DESC' : 'ASC'}`)].join(', ')}], window=[${describeOverFrame(node.frame)}], select=[${node.aggregates.map((a) => a.text).join(', ')}])${mode}`;
+    case 'temporalSort':
+      return `TemporalSort(${describeSortKeys(node.orderBy)})${mode}`;
     case 'union':
       return `Union(all=[true], fields=[${names(node.fields)}])${mode}`;
     case 'join':

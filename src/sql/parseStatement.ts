@@ -9,8 +9,9 @@ import type { Token } from 'antlr4ng';
 import { ColumnDefinition, Expr, Statement } from './ast';
 import { flinkGrammar } from './grammar/flinkSqlGrammar';
 import { bridgeGrammarGaps } from './grammar/grammarGaps';
-import { lexStatement, markAfterEnd } from './grammar/lexStatement';
+import { lexStatement, markAfterEnd, positionOf } from './grammar/lexStatement';
 import { parseWithHints } from './grammar/parseWithHints';
+import { bridgeRowLimitClauses } from './grammar/rowLimitClauses';
 import { visitCreateTable, visitProgram } from './grammar/statementVisitor';
 import { VisitScope } from './grammar/visitScope';
 import { SqlPosition, SqlProblem } from './SqlProblem';
@@ -22,10 +23,14 @@ export function parseStatement(sql: string): ParseResult {
   const lexed = lexStatement(sql);
   if (lexed.problems.length > 0) return { ok: false, problems: lexed.problems };
   const bridged = bridgeGrammarGaps(lexed.tokens);
-  const parsed = parseWithHints(bridged.tokens, (p) => p.program());
+  const rowLimits = bridgeRowLimitClauses(bridged.tokens);
+  const parsed = parseWithHints(rowLimits.tokens, (p) => p.program());
   if (parsed.problems.length > 0) return { ok: false, problems: parsed.problems };
-  const scope: VisitScope = { problems: [], calls: new Map(bridged.calls) };
+  const scope: VisitScope = { problems: [], calls: new Map(bridged.calls), offsets: new Map(rowLimits.offsets) };
   const statement = visitProgram(scope, parsed.tree);
+  for (const left of scope.offsets!.values()) {
+    scope.problems.push({ ...positionOf(left.keyword), message: 'OFFSET belongs at the end of a query, after its ORDER BY or LIMIT' });
+  }
   if (scope.problems.length > 0 || statement === undefined) return { ok: false, problems: sorted(scope.problems) };
   return { ok: true, statement };
 }

@@ -24,6 +24,7 @@ import { JoinFunction, RowExpiry, SideChange } from './runtime/JoinFunction';
 import { OverAggregateFunction, overLateRows } from './runtime/OverAggregateFunction';
 import { RankFunction } from './runtime/RankFunction';
 import { RowTimestampOperator } from './runtime/RowTimestampOperator';
+import { TemporalSortFunction, sortLateRows } from './runtime/TemporalSortFunction';
 import { rowComparator } from './runtime/rowOrder';
 import { WindowRankFunction } from './runtime/WindowRankFunction';
 import { DeadLetterOutlet } from './tableConnectors';
@@ -177,6 +178,8 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
     }
     case 'overAggregate':
       return translateOverAggregate(node, input(node.input), options);
+    case 'temporalSort':
+      return translateTemporalSort(node, input(node.input), options);
     case 'union': {
       const [first, ...rest] = node.inputs.map(input);
       return rest.length === 0 ? first : first.union(...rest);
@@ -224,6 +227,26 @@ function translateOverAggregate(node: Extract<PlanNode, { kind: 'overAggregate' 
       .name('OverAggregate late rows'),
   );
   return over;
+}
+
+/** A temporal sort: one key, so one task sees every row (as Flink runs it, with parallelism 1); late rows go to the dead letters. */
+function translateTemporalSort(node: Extract<PlanNode, { kind: 'temporalSort' }>, input: DataStream<Change>, options: TranslationOptions): DataStream<Change> {
+  const sorted = input
+    .keyBy(() => '')
+    .process(new TemporalSortFunction(node.timeField, rowComparator(node.orderBy.slice(1))))
+    .name('TemporalSort');
+  const time = node.input.fields[node.timeField].name;
+  options.deadLetters(
+    sorted
+      .getSideOutput(sortLateRows)
+      .map((late) => ({
+        table: 'TemporalSort',
+        input: JSON.stringify(late.row),
+        reason: `late: ${time} ${iso(late.row[node.timeField])} is not after the watermark ${iso(late.watermark)}, so the row cannot be put in order`,
+      }))
+      .name('TemporalSort late rows'),
+  );
+  return sorted;
 }
 
 const iso = (t: unknown) => (typeof t === 'number' && Number.isFinite(t) ? new Date(t).toISOString() : String(t));

@@ -13,15 +13,16 @@ import type {
 import { Expr, FromItem, Query, SelectItem } from '../ast';
 import { visitBoolean, visitColumnName, visitExpression } from './expressionVisitor';
 import { NamedWindows, visitOverWindowItem, visitWindowClause } from './overWindowVisitor';
+import { visitOrderAndLimit } from './orderByVisitor';
 import { parseSlice } from './parseSlice';
 import { at, nameOf, problem, singleToken, textOf, tokenAfterChild, tokensOf, unsupported, VisitScope } from './visitScope';
 import { visitWindowTableFunction } from './windowTableFunction';
 
 export function visitQuery(scope: VisitScope, ctx: QueryStatementContext): Query {
-  const order = ctx.orderByClause();
-  if (order !== null) problem(scope, order, 'ORDER BY is supported only inside OVER (...) for Top-N; a stream has no final order');
-  const limit = ctx.limitClause();
-  if (limit !== null) problem(scope, limit, 'LIMIT is not supported: use ROW_NUMBER() OVER (...) with a filter for Top-N');
+  return visitOrderAndLimit(scope, ctx, visitQueryBody(scope, ctx));
+}
+
+function visitQueryBody(scope: VisitScope, ctx: QueryStatementContext): Query {
   if (ctx.valuesClause() !== null) return placeholderQuery(scope, ctx, 'VALUES as a query');
   if (ctx.withClause() !== null) return placeholderQuery(scope, ctx, 'WITH ... AS (common table expressions): create a view instead');
   const operator = ctx._operator;
@@ -30,9 +31,14 @@ export function visitQuery(scope: VisitScope, ctx: QueryStatementContext): Query
     if (operator.text?.toUpperCase() !== 'UNION') return placeholderQuery(scope, operator, `${operator.text?.toUpperCase() ?? ''}`);
     if (ctx.KW_ALL() === null) problem(scope, operator, 'only UNION ALL is supported (UNION without ALL would remove duplicates)');
     const first = visitQuery(scope, left);
+    // The grammar gives an ORDER BY / LIMIT after the last input to that input; it ends the union.
+    const last = visitQuery(scope, right);
+    const ordersUnion = last.kind === 'ordered' && right.LR_BRACKET() === null;
+    const lastInput = ordersUnion ? last.query : last;
     // a UNION ALL b UNION ALL c is one union of three inputs (but not when parenthesized).
-    const inputs = first.kind === 'unionAll' && left._operator != null ? [...first.inputs, visitQuery(scope, right)] : [first, visitQuery(scope, right)];
-    return { kind: 'unionAll', inputs, pos: inputs[0].pos };
+    const inputs = first.kind === 'unionAll' && left._operator != null ? [...first.inputs, lastInput] : [first, lastInput];
+    const union: Query = { kind: 'unionAll', inputs, pos: inputs[0].pos };
+    return ordersUnion ? { ...last, query: union } : union;
   }
   const select = ctx.selectStatement();
   if (select !== null) return visitSelect(scope, select);

@@ -9,12 +9,15 @@ import { Expr } from '../ast';
 import { SqlPosition, SqlProblem } from '../SqlProblem';
 import { flinkGrammar } from './flinkSqlGrammar';
 import { TableFunctionCall } from './grammarGaps';
+import type { OffsetClause } from './rowLimitClauses';
 import { positionOf } from './lexStatement';
 
 export interface VisitScope {
   readonly problems: SqlProblem[];
   /** Placeholder token → the `TABLE(fn(...))` call it replaced; slices parsed later add theirs. */
   readonly calls: Map<Token, TableFunctionCall>;
+  /** OFFSET clauses cut out before parsing, by the token before them; a query visitor takes its own. */
+  readonly offsets?: Map<Token, OffsetClause>;
 }
 
 /** The position of a node's first token. */
