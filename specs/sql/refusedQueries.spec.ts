@@ -99,8 +99,37 @@ WHERE bidder = 'anyone' AND UPPER(price) = 'X'`),
     ]);
   });
 
+  it('ORDER BY on a stream: only an ascending time attribute first, or with a LIMIT; each refusal where it is written', () => {
+    const never = 'whose order is never final; add a LIMIT for a continuous Top-N (ORDER BY ... LIMIT n), or run the query in batch mode';
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item, price FROM bids ORDER BY price'))).to.deep.equal([
+      `1:39 ORDER BY on an unbounded stream must sort first by an ascending time attribute (a column with a WATERMARK), but it sorts by price, which is not a time attribute, ${never}`,
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item, ts\nFROM bids\nORDER BY ts DESC, item'))).to.deep.equal([
+      `3:10 ORDER BY on an unbounded stream must sort first by an ascending time attribute (a column with a WATERMARK), but it sorts by ts DESC ${never}`,
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item, ts FROM bids ORDER BY ts OFFSET 3'))).to.deep.equal([
+      '1:39 OFFSET on an unbounded stream needs a LIMIT (ORDER BY ... LIMIT n OFFSET m is a continuous Top-N); or run the query in batch mode',
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item, MAX(ts) AS ts FROM bids GROUP BY item ORDER BY ts'))).to.deep.equal([
+      `1:61 ORDER BY on an unbounded stream must sort first by an ascending time attribute (a column with a WATERMARK), but it sorts by ts, which is not a time attribute, ${never}`,
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item FROM bids ORDER BY price LIMIT n'))).to.deep.equal([
+      '1:44 LIMIT takes a number of rows (a non-negative integer literal), got n',
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item FROM bids ORDER BY nope, ts LIMIT 2'))).to.deep.equal([
+      "1:32 unknown column 'nope' (columns in scope: item)",
+      "1:38 unknown column 'ts' (columns in scope: item)",
+    ]);
+    // The same queries run on a stream with a LIMIT, or in batch mode.
+    expect(tableEnv().sqlQuery('SELECT item, price FROM bids ORDER BY price LIMIT 3').isUpdating).to.equal(true);
+    const batch = TableEnvironment.create(StreamEnvironment.create({ parallelism: 1 }), { mode: 'batch' });
+    batch.executeSql("CREATE TABLE bids (item STRING, price DOUBLE, ts TIMESTAMP(3)) WITH ('connector' = 'datagen', 'number-of-rows' = '10')");
+    expect(batch.explainSql('SELECT item, price FROM bids ORDER BY price OFFSET 3')).to.equal(
+      ['SortLimit(orderBy=[price ASC NULLS FIRST], offset=[3], fetch=[ALL])', '+- Calc(select=[item, price])', '   +- TableSourceScan(table=[bids], fields=[item, price, ts])'].join('\n'),
+    );
+  });
+
   it('unsupported constructs are refused with a hint', () => {
-    expect(refusal(() => tableEnv().sqlQuery('SELECT item FROM bids ORDER BY price'))).to.deep.equal(['1:23 ORDER BY is supported only inside OVER (...) for Top-N; a stream has no final order']);
     expect(refusal(() => tableEnv().sqlQuery('SELECT item FROM bids UNION SELECT item FROM bids'))).to.deep.equal(['1:23 only UNION ALL is supported (UNION without ALL would remove duplicates)']);
     expect(refusal(() => tableEnv().sqlQuery('SELECT *, ROW_NUMBER() OVER (ORDER BY price) AS r FROM bids'))).to.deep.equal([
       '1:11 ROW_NUMBER() OVER (...) needs a filter on its result in the enclosing query (e.g. WHERE rownum <= 3)',

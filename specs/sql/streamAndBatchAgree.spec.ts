@@ -19,6 +19,8 @@ const QUERIES = {
   topNOfAggregate: 'SELECT k, n, r FROM (SELECT k, n, ROW_NUMBER() OVER (ORDER BY n DESC, k ASC) AS r FROM (SELECT k, COUNT(*) AS n FROM events GROUP BY k)) WHERE r <= 2',
   rankTopN: 'SELECT k, v, r FROM (SELECT k, v, RANK() OVER (PARTITION BY k ORDER BY v DESC) AS r FROM events) WHERE r <= 2',
   denseRankOfAggregate: 'SELECT k, n, r FROM (SELECT k, n, DENSE_RANK() OVER (ORDER BY n DESC) AS r FROM (SELECT k, COUNT(*) AS n FROM events GROUP BY k)) WHERE r <= 2',
+  orderByLimitOffset: 'SELECT k, v, ts FROM events ORDER BY v DESC, ts LIMIT 3 OFFSET 1',
+  orderByTime: 'SELECT k, v, ts FROM events WHERE v > 2 ORDER BY ts, v',
 };
 
 /** Rows in ranking order numbered by RANK (ties share a number, then a gap) or DENSE_RANK, those up to 2 kept. */
@@ -64,7 +66,11 @@ function reference(events: readonly Event[]): Record<keyof typeof QUERIES, unkno
     .map((x, i) => ({ ...x, r: i + 1 }));
   const rankTopN = [...byKey].flatMap(([k, es]) => ranked(es.map((e) => ({ k, v: e.v })), (a, b) => b.v - a.v, false));
   const denseRankOfAggregate = ranked([...byKey].map(([k, es]) => ({ k, n: es.length })), (a, b) => b.n - a.n, true);
+  const orderByLimitOffset = [...events].sort((a, b) => b.v - a.v || a.ts - b.ts).slice(1, 4);
+  const orderByTime = events.filter((e) => e.v > 2);
   return {
+    orderByLimitOffset: sortRows(orderByLimitOffset),
+    orderByTime: sortRows(orderByTime),
     rankTopN: sortRows(rankTopN),
     denseRankOfAggregate: sortRows(denseRankOfAggregate),
     topNOfAggregate: sortRows(topNOfAggregate), groupAggregate: sortRows(groupAggregate), aggregateOfAggregate: sortRows(aggregateOfAggregate), tumblingWindow: sortRows([...windows.values()]), topN: sortRows(topN) };
