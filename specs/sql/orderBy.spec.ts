@@ -55,6 +55,7 @@ describe('sql: ORDER BY, LIMIT and OFFSET', function () {
     expect(ids(await runBatch(ROWS, 'SELECT id, v FROM events ORDER BY v, id'))).to.deep.equal([2, 6, 3, 1, 4, 5]);
     expect(ids(await runBatch(ROWS, 'SELECT id, v FROM events ORDER BY v DESC, id DESC'))).to.deep.equal([5, 4, 1, 3, 6, 2]);
     expect(ids(await runBatch(ROWS, 'SELECT id, v FROM events ORDER BY v NULLS LAST, id'))).to.deep.equal([3, 1, 4, 5, 2, 6]);
+    expect(ids(await runBatch(ROWS, 'SELECT e.id, e.v FROM events AS e ORDER BY e.v NULLS LAST, e.id'))).to.deep.equal([3, 1, 4, 5, 2, 6]);
     expect(ids(await runBatch(ROWS, 'SELECT id, v FROM events ORDER BY v DESC NULLS FIRST, id'))).to.deep.equal([2, 6, 5, 1, 4, 3]);
     expect(await runBatch(ROWS, 'SELECT id, v * 10 AS w FROM events WHERE v IS NOT NULL ORDER BY w DESC, id LIMIT 2')).to.deep.equal([
       { id: 5, w: 90 },
@@ -181,6 +182,7 @@ describe('sql: ORDER BY, LIMIT and OFFSET', function () {
     tEnv2.createTemporaryView('events', tEnv2.fromDataStream(env2.fromCollection(rows), SCHEMA(0)));
     const first = tEnv2.sqlQuery('SELECT id FROM events WHERE v > 1 LIMIT 3');
     expect(first.isUpdating).to.equal(false);
+    expect(tEnv2.sqlQuery('SELECT id FROM events LIMIT ALL').explain().split('\n')[0]).to.equal('Calc(select=[id])');
     expect(ids(await first.toDataStream().executeAndCollect())).to.deep.equal([1, 3, 4]);
   });
 });

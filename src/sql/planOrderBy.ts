@@ -10,7 +10,7 @@
  * ORDER BY names the query's output columns. NULLs sort as the smallest values (Flink's
  * default: first when ascending, last when descending) unless NULLS FIRST / LAST says otherwise.
  */
-import { OrderedQuery } from './ast';
+import { Expr, OrderedQuery } from './ast';
 import { ExpressionContext, ScopeColumn, compileExpression } from './compileExpression';
 import { PlanNode, SortKey } from './logicalPlan';
 import { SqlProblem } from './SqlProblem';
@@ -25,7 +25,9 @@ export function planOrderBy(q: OrderedQuery, input: PlanNode, planning: OrderByP
   const { problems } = planning;
   const opaque = input.kind === 'invalid';
   const context = planning.context({ columns: input.fields.map((f) => ({ ...f, qualifier: undefined })), opaque }, 'ORDER BY');
-  const orderBy: SortKey[] = q.orderBy.map((o) => ({ expr: compileExpression(o.expr, context), descending: o.descending, nullsFirst: o.nullsFirst ?? !o.descending }));
+  // `ORDER BY b.price` names the output column price when the query outputs one price.
+  const unqualified = (e: Expr): Expr => (e.kind === 'column' && e.table !== undefined && input.fields.filter((f) => f.name === e.name).length === 1 ? { ...e, table: undefined } : e);
+  const orderBy: SortKey[] = q.orderBy.map((o) => ({ expr: compileExpression(unqualified(o.expr), context), descending: o.descending, nullsFirst: o.nullsFirst ?? !o.descending }));
   if (opaque) return input;
   const offset = q.offset?.rows ?? 0;
   const base = { kind: 'rank', fn: 'ROW_NUMBER', input, partitionKeys: [], orderBy, rankStart: offset + 1, numbered: false, windowEnd: undefined, pos: q.pos, fields: input.fields } as const;
@@ -34,11 +36,13 @@ export function planOrderBy(q: OrderedQuery, input: PlanNode, planning: OrderByP
     return { ...base, limit: offset + q.limit.rows, updating: input.updating || orderBy.length > 0 };
   }
   if (planning.mode === 'batch') return { ...base, limit: undefined, updating: input.updating };
-  const [first] = orderBy;
   if (q.offset !== undefined) {
     problems.push({ ...q.offset.pos, message: 'OFFSET on an unbounded stream needs a LIMIT (ORDER BY ... LIMIT n OFFSET m is a continuous Top-N); or run the query in batch mode' });
     return input;
   }
+  const [first] = orderBy;
+  // LIMIT ALL alone: nothing to do.
+  if (first === undefined) return input;
   const time = first.expr;
   if (time.type !== 'ANY' && (time.field === undefined || !time.rowtime || first.descending)) {
     const what = time.field !== undefined && time.rowtime ? `${time.text} DESC` : `${time.text}, which is not a time attribute,`;
