@@ -72,6 +72,7 @@ export { ActorSourceMsg, ActorSourceSignal, isActorSourceSignal } from './connec
 export { ActorSourceOutbox } from './connectors/ActorSourceOutbox';
 export { ActorSink, ActorSinkMsg, ActorSinkAck, acknowledge } from './connectors/ActorSink';
 export { TableEnvironment, TableEnvironmentOptions, TableResult, TableConfig } from './sql/TableEnvironment';
+export { StatementSet } from './sql/StatementSet';
 export { Table } from './sql/Table';
 export { Change, ChangelogRow, RowKind } from './sql/Change';
 export { SqlValidationError, SqlProblem, describeSqlProblem } from './sql/SqlProblem';

@@ -1,6 +1,6 @@
 /**
  * docs/sql.md: the table environment, a changelog, a window aggregation, window attributes, window Top-N, OVER
- * aggregations, a user-defined function, batch mode, EXPLAIN and a refused query, each checked.
+ * aggregations, ORDER BY and LIMIT, a statement set, a user-defined function, batch mode, EXPLAIN and a refused query, each checked.
  * Run: node build/samples/docs-examples/sql.js
  */
 import * as assert from 'node:assert/strict';
@@ -146,6 +146,56 @@ export async function overAggregations(): Promise<void> {
   ]);
 }
 
+/** ORDER BY and LIMIT: a full sort in batch mode; on a stream, a sort by time, and a continuous Top-N. */
+export async function orderByAndLimit(): Promise<void> {
+  const batch = await ordersTable('batch');
+  const biggest = await batch.sqlQuery('SELECT customer, amount FROM orders ORDER BY amount DESC, customer LIMIT 3').toDataStream().executeAndCollect();
+  assert.deepEqual(biggest, [
+    { customer: 'bob', amount: 12 },
+    { customer: 'cid', amount: 5 },
+    { customer: 'dan', amount: 5 },
+  ]);
+  const stream = await ordersTable();
+  const byTime = await stream.sqlQuery('SELECT ts, customer FROM orders WHERE amount < 10 ORDER BY ts').toDataStream().executeAndCollect();
+  assert.deepEqual(byTime.map((r) => `${(r.ts as number) - T0} ${r.customer}`), ['1000 ann', '4000 ann', '8000 eve', '9000 dan', '12000 cid', '13000 bob']);
+  const top = await (await ordersTable()).sqlQuery('SELECT customer, amount FROM orders ORDER BY amount DESC LIMIT 2').toChangelogStream().executeAndCollect();
+  assert.deepEqual(top, [
+    { kind: '+I', row: { customer: 'ann', amount: 3 } },
+    { kind: '+I', row: { customer: 'bob', amount: 12 } },
+    { kind: '-D', row: { customer: 'ann', amount: 3 } }, // dan's 5 pushes ann's 3 out
+    { kind: '+I', row: { customer: 'dan', amount: 5 } },
+  ]);
+}
+
+/** A statement set: two INSERT INTO in one job, reading orders once. */
+export async function statementSet(): Promise<void> {
+  const tEnv = await ordersTable();
+  const out = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-sql-docs-set-'));
+  tEnv.executeSql(`CREATE TABLE big_orders (customer STRING, amount INT) WITH ('connector' = 'filesystem', 'path' = '${path.join(out, 'big')}', 'format' = 'json')`);
+  tEnv.executeSql(`CREATE TABLE per_window (customer STRING, orders BIGINT) WITH ('connector' = 'filesystem', 'path' = '${path.join(out, 'windows')}', 'format' = 'json')`);
+  const set = tEnv.createStatementSet();
+  set.addInsertSql('INSERT INTO big_orders SELECT customer, amount FROM orders WHERE big');
+  set.addInsertSql(`INSERT INTO per_window
+    SELECT customer, COUNT(*) FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+    GROUP BY customer, window_start, window_end`);
+  const result = set.execute();
+  assert.equal(result.jobHandle!.jobName, 'insert-into_big_orders,per_window');
+  await result.await();
+  const lines = async (dir: string) => {
+    const files = (await fs.readdir(path.join(out, dir))).filter((f) => !f.startsWith('.'));
+    return (await Promise.all(files.map((f) => fs.readFile(path.join(out, dir, f), 'utf8')))).join('').split('\n').filter((l) => l !== '').sort();
+  };
+  assert.deepEqual(await lines('big'), ['{"customer":"bob","amount":12}']);
+  assert.deepEqual(await lines('windows'), [
+    '{"customer":"ann","orders":2}',
+    '{"customer":"bob","orders":1}',
+    '{"customer":"bob","orders":1}',
+    '{"customer":"cid","orders":1}',
+    '{"customer":"dan","orders":1}',
+    '{"customer":"eve","orders":1}',
+  ]);
+}
+
 /** A scalar function from TypeScript, and batch mode: final rows only, so toDataStream() takes a GROUP BY. */
 export async function udfAndBatch(): Promise<void> {
   const tEnv = await ordersTable('batch');
@@ -186,6 +236,8 @@ export async function main(): Promise<void> {
   await windowAttributes();
   await rankAndDenseRank();
   await overAggregations();
+  await orderByAndLimit();
+  await statementSet();
   await udfAndBatch();
   await explainAndErrors();
 }

@@ -14,13 +14,15 @@
 import { DataStream, SingleOutputStream } from '../api/DataStream';
 import { JobHandle, JobResult } from '../api/JobHandle';
 import { StreamEnvironment } from '../api/StreamEnvironment';
-import { Statement } from './ast';
+import { InsertStatement, Statement } from './ast';
 import { Catalog, createTableEntry, defineColumns, unknownTable } from './Catalog';
 import { Change, ChangelogRow } from './Change';
 import { explainPlan, PlanNode } from './logicalPlan';
 import { parseColumnList, parseStatement } from './parseStatement';
 import { Planner } from './Planner';
-import { SqlProblem, SqlValidationError } from './SqlProblem';
+import { SqlPosition, SqlProblem, SqlValidationError } from './SqlProblem';
+import { StatementSet } from './StatementSet';
+import { explainInsert } from './explainInsert';
 import { Table } from './Table';
 import { BUILT_IN_CONNECTORS, SqlDeadLetter, TableSource } from './tableConnectors';
 import { TableConnectorFactory } from './TableConnectorFactory';
@@ -50,6 +52,13 @@ export interface TableResult {
   await(): Promise<JobResult | undefined>;
   /** Prints the plan of an EXPLAIN (or OK). */
   print(): void;
+}
+
+/** An INSERT INTO checked and planned: what it writes, and how to add its sink to a job. */
+export interface PlannedInsert {
+  readonly table: string;
+  readonly plan: PlanNode;
+  readonly write: (stream: DataStream<Change>) => void;
 }
 
 export class TableConfig {
@@ -105,14 +114,21 @@ export class TableEnvironment {
         this.catalog.register({ kind: 'view', name: statement.name, query: statement.query });
         return done();
       }
-      case 'insert': {
-        const { plan, write } = this.planInsert(statement);
-        write(this.translatePlan(plan));
-        if (this.deadLetterStreams.length > 0) {
-          this.deadLetters().sinkTo(new PrintSink<SqlDeadLetter>((line) => process.stderr.write(line))).name('Dead letters').setParallelism(1);
+      case 'insert':
+        return this.executeInserts([this.planInsert(statement)]);
+      case 'statementSet': {
+        const set = this.createStatementSet();
+        const problems: SqlProblem[] = [];
+        for (const insert of statement.inserts) {
+          try {
+            set.addPlannedInsert(this.planInsert(insert));
+          } catch (e) {
+            if (!(e instanceof SqlValidationError)) throw e;
+            problems.push(...e.problems);
+          }
         }
-        const handle = this.env.execute(`insert-into_${statement.table}`);
-        return { kind: 'job', jobHandle: handle, await: () => handle.result, print: () => console.log(`job ${handle.jobName} started`) };
+        this.refuseIf(problems);
+        return set.execute();
       }
       case 'query': {
         const table = this.tableOf(this.planStatement(statement));
@@ -129,6 +145,37 @@ export class TableEnvironment {
         return { kind: 'explain', explanation, await: async () => undefined, print: () => console.log(explanation) };
       }
     }
+  }
+
+  /** Several INSERT INTO run together as one job (Flink's StatementSet): a table read by several of them is read once. */
+  createStatementSet(): StatementSet {
+    return new StatementSet(this);
+  }
+
+  /** @internal An INSERT INTO statement, checked and planned. */
+  planInsertSql(sql: string): PlannedInsert {
+    const statement = this.parse(sql);
+    if (statement.kind !== 'insert') throw new SqlValidationError([{ ...statement.pos, message: 'addInsertSql takes an INSERT INTO statement' }]);
+    return this.planInsert(statement);
+  }
+
+  /** @internal Writing a Table into a table of the catalog, checked. */
+  planTableInsert(tableName: string, table: Table): PlannedInsert {
+    return this.insertInto(tableName, table.plan, { line: 1, column: 1 }, []);
+  }
+
+  /**
+   * @internal Runs the inserts as one job: every plan is translated into the same job graph,
+   * each table source once (shared by the inserts that read it).
+   */
+  executeInserts(inserts: readonly PlannedInsert[]): TableResult {
+    const scans = new Map<TableSource, DataStream<Change>>();
+    for (const insert of inserts) insert.write(this.translatePlan(insert.plan, scans));
+    if (this.deadLetterStreams.length > 0) {
+      this.deadLetters().sinkTo(new PrintSink<SqlDeadLetter>((line) => process.stderr.write(line))).name('Dead letters').setParallelism(1);
+    }
+    const handle = this.env.execute(`insert-into_${inserts.map((i) => i.table).join(',')}`);
+    return { kind: 'job', jobHandle: handle, await: () => handle.result, print: () => console.log(`job ${handle.jobName} started`) };
   }
 
   /** Plans a SELECT; the Table converts to a stream. */
@@ -207,9 +254,10 @@ export class TableEnvironment {
     this.catalog.connectors.set(name, factory);
   }
 
-  /** @internal Adds the plan's operators to the environment's job graph. */
-  translatePlan(plan: PlanNode): DataStream<Change> {
+  /** @internal Adds the plan's operators to the environment's job graph (reusing the streams of `scans`). */
+  translatePlan(plan: PlanNode, scans?: Map<TableSource, DataStream<Change>>): DataStream<Change> {
     return translate(plan, this.env, {
+      scans,
       batch: this.mode === 'batch',
       stateRetentionMs: this.config.stateRetentionMs,
       deadLetters: (stream) => this.deadLetterStreams.push(stream),
@@ -253,9 +301,15 @@ export class TableEnvironment {
     return this.mode === 'batch' && !hasOuterJoin(plan) ? { ...plan, updating: false } : plan;
   }
 
-  private planInsert(statement: Extract<Statement, { kind: 'insert' }>): { plan: PlanNode; write: (stream: DataStream<Change>) => void } {
+  private planInsert(statement: InsertStatement): PlannedInsert {
     const problems: SqlProblem[] = [];
     const plan = new Planner(this.catalog, problems, this.mode).plan(statement.query);
+    return this.insertInto(statement.table, plan, statement.pos, problems);
+  }
+
+  /** Checks that `plan` can be written into `tableName`; `problems` are those found so far. */
+  private insertInto(tableName: string, plan: PlanNode, pos: SqlPosition, problems: SqlProblem[]): PlannedInsert {
+    const statement = { table: tableName, pos };
     const target = this.catalog.get(statement.table);
     if (target === undefined) problems.push(unknownTable(this.catalog, statement.table, statement.pos));
     else if (target.kind !== 'table' || target.sink === undefined) problems.push({ ...statement.pos, message: `'${statement.table}' cannot be written: it is ${target.kind === 'table' ? 'a source-only table' : 'a view'}` });
@@ -277,17 +331,15 @@ export class TableEnvironment {
     this.refuseIf(problems);
     const sink = (target as Extract<typeof target, { kind: 'table' }>).sink!;
     const fields = (target as Extract<typeof target, { kind: 'table' }>).fields;
-    return { plan, write: (stream) => sink.write(stream, fields) };
+    return { table: tableName, plan, write: (stream) => sink.write(stream, fields) };
   }
 
   private explainStatement(statement: Statement): string {
     switch (statement.kind) {
       case 'query':
         return explainPlan(this.planStatement(statement));
-      case 'insert': {
-        const { plan } = this.planInsert(statement);
-        return `Sink(table=[${statement.table}], fields=[${plan.fields.map((f) => f.name).join(', ')}])\n${explainPlan(plan, 1)}`;
-      }
+      case 'insert':
+        return explainInsert(this.planInsert(statement));
       default:
         throw new SqlValidationError([{ ...statement.pos, message: 'EXPLAIN takes a SELECT or an INSERT INTO' }]);
     }

@@ -117,6 +117,13 @@ export interface ColumnDefinition {
   readonly computed?: Expr;
 }
 
+export interface InsertStatement {
+  readonly kind: 'insert';
+  readonly table: string;
+  readonly query: Query;
+  readonly pos: SqlPosition;
+}
+
 export type Statement =
   | {
       readonly kind: 'createTable';
@@ -127,6 +134,8 @@ export type Statement =
       readonly pos: SqlPosition;
     }
   | { readonly kind: 'createView'; readonly name: string; readonly query: Query; readonly pos: SqlPosition }
-  | { readonly kind: 'insert'; readonly table: string; readonly query: Query; readonly pos: SqlPosition }
+  | InsertStatement
+  /** EXECUTE STATEMENT SET BEGIN INSERT ...; ... END: the inserts run as one job. */
+  | { readonly kind: 'statementSet'; readonly inserts: readonly InsertStatement[]; readonly pos: SqlPosition }
   | { readonly kind: 'query'; readonly query: Query; readonly pos: SqlPosition }
   | { readonly kind: 'explain'; readonly statement: Statement; readonly pos: SqlPosition };

@@ -27,7 +27,7 @@ import { RowTimestampOperator } from './runtime/RowTimestampOperator';
 import { TemporalSortFunction, sortLateRows } from './runtime/TemporalSortFunction';
 import { rowComparator } from './runtime/rowOrder';
 import { WindowRankFunction } from './runtime/WindowRankFunction';
-import { DeadLetterOutlet } from './tableConnectors';
+import { DeadLetterOutlet, TableSource } from './tableConnectors';
 import { Row } from './types';
 
 export interface TranslationOptions {
@@ -37,6 +37,8 @@ export interface TranslationOptions {
   readonly stateRetentionMs: number | undefined;
   /** Receives the dead-letter stream of each source that decodes text. */
   readonly deadLetters: DeadLetterOutlet;
+  /** The stream of each table source already read in this job (a statement set reads each once). */
+  readonly scans?: Map<TableSource, DataStream<Change>>;
 }
 
 export function windowAssigner(w: WindowSpec): WindowAssigner<TimeWindow> {
@@ -94,6 +96,8 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
       throw new Error('an invalid plan cannot run (its problems were reported when it was planned)');
     case 'scan': {
       const { source } = node;
+      const read = options.scans?.get(source);
+      if (read !== undefined) return read;
       const computed = source.computed;
       let stream = source
         .open(env, options.deadLetters)
@@ -105,6 +109,7 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
           .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<Change>(delayMs).withTimestampAssigner((c) => c.row[field] as number))
           .name(`Watermarks ${node.table}`);
       }
+      options.scans?.set(source, stream);
       return stream;
     }
     case 'calc': {

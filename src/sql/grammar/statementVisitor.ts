@@ -75,8 +75,14 @@ function visitDml(scope: VisitScope, ctx: DmlContext, pos: SqlPosition): Stateme
   const insert = ctx.insertStatement()!;
   const simple = insert.insertSimpleStatement();
   if (simple === null) {
-    unsupported(scope, insert, 'STATEMENT SET: run one INSERT INTO at a time');
-    return undefined;
+    // EXECUTE STATEMENT SET BEGIN ... END, or BEGIN STATEMENT SET; ... END: several inserts, one job.
+    const set = insert.insertMulStatement() ?? insert.insertMulStatementCompatibility();
+    const inserts = (set?.insertSimpleStatement() ?? []).flatMap((i) => {
+      const statement = visitInsert(scope, i, at(i));
+      return statement?.kind === 'insert' ? [statement] : [];
+    });
+    if (set === null || set.insertSimpleStatement().length === 0) problem(scope, insert, 'a statement set needs at least one INSERT INTO');
+    return { kind: 'statementSet', inserts, pos };
   }
   return visitInsert(scope, simple, at(simple));
 }
