@@ -8,6 +8,7 @@ import { isAuction } from '../../samples/nexmark/model';
 import { AUCTION_LENGTH_BOUND_SECONDS, NEXMARK_SQL, registerNexmarkTables } from '../../samples/nexmark/sql';
 import { nexmarkTableConnector } from '../../samples/nexmark/nexmarkTableConnector';
 import { foldChangelog } from '../support/changelog';
+import { sqlRefusal } from '../support/sqlRefusal';
 
 /** 20,000 events over 40 s of event time, as the DataStream queries' spec uses. */
 const EVENTS = 20_000;
@@ -108,15 +109,7 @@ describe('sql: the Nexmark queries in SQL give what their DataStream versions gi
     it('refuses, with every problem listed, columns and options the connector does not have', () => {
       const tEnv = TableEnvironment.create(StreamEnvironment.create());
       tEnv.registerTableConnector('nexmark', nexmarkTableConnector);
-      const refusal = (ddl: string) => {
-        try {
-          tEnv.executeSql(ddl);
-        } catch (e) {
-          expect(e).to.be.instanceOf(SqlValidationError);
-          return (e as SqlValidationError).problems.map((p) => `${p.line}:${p.column} ${p.message}`);
-        }
-        throw new Error('the statement was accepted');
-      };
+      const refusal = (ddl: string) => sqlRefusal(() => tEnv.executeSql(ddl));
       expect(refusal("CREATE TABLE b (auction BIGINT) WITH ('connector' = 'nexmark', 'kind' = 'bids', 'event' = '10')")).to.deep.equal([
         "1:1 the nexmark connector needs 'events' (how many events of all kinds to generate)",
         "1:64 option 'kind' must be one of bid, auction, person, got 'bids'",

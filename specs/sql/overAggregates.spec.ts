@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { CollectSink, SqlAggregateFunction, SqlDeadLetter, SqlProblem, SqlValidationError, StreamEnvironment, TableEnvironment } from '../../src';
+import { CollectSink, SqlAggregateFunction, SqlDeadLetter, StreamEnvironment, TableEnvironment } from '../../src';
 import { Event, outOfOrderStreams, watermarksAtArrival } from '../support/windowReference';
+import { sqlRefusal as refusal } from '../support/sqlRefusal';
 
 interface Row {
   id: number;
@@ -104,17 +105,6 @@ function tableEnv(): TableEnvironment {
   const tEnv = TableEnvironment.create(env);
   tEnv.executeSql(`CREATE TABLE bids (item STRING, price INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ('connector' = 'datagen', 'number-of-rows' = '10')`);
   return tEnv;
-}
-
-/** The problems a statement is refused with, as `line:column message`. */
-function refusal(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (e) {
-    expect(e).to.be.instanceOf(SqlValidationError);
-    return (e as SqlValidationError).problems.map((p: SqlProblem) => `${p.line}:${p.column} ${p.message}`);
-  }
-  throw new Error('the statement was accepted');
 }
 
 describe('sql: OVER aggregations (ROWS and RANGE frames) in event-time order', function () {

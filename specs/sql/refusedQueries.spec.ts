@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { SqlProblem, SqlValidationError, StreamEnvironment, TableEnvironment } from '../../src';
+import { sqlRefusal as refusal } from '../support/sqlRefusal';
+import { SqlValidationError, StreamEnvironment, TableEnvironment } from '../../src';
 
 function tableEnv() {
   const env = StreamEnvironment.create({ parallelism: 1 });
@@ -13,17 +14,6 @@ function tableEnv() {
   ) WITH ('connector' = 'datagen', 'number-of-rows' = '10')`);
   tEnv.executeSql("CREATE TABLE `out` (item STRING, n BIGINT) WITH ('connector' = 'filesystem', 'path' = '/tmp/unused', 'format' = 'csv')");
   return tEnv;
-}
-
-/** The problems a statement is refused with, as `line:column message`. */
-function refusal(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (e) {
-    expect(e).to.be.instanceOf(SqlValidationError);
-    return (e as SqlValidationError).problems.map((p: SqlProblem) => `${p.line}:${p.column} ${p.message}`);
-  }
-  throw new Error('the statement was accepted');
 }
 
 describe('sql: bad statements are refused before anything runs, every problem with its position', () => {

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
+import { sqlRefusal } from '../support/sqlRefusal';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { SqlProblem, SqlValidationError, StreamEnvironment, TableEnvironment } from '../../src';
+import { StreamEnvironment, TableEnvironment } from '../../src';
 
 async function tempDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'sluice-sql-set-'));
@@ -87,15 +88,7 @@ describe('sql: a statement set runs several INSERT INTO as one job', function ()
 
   it('a bad insert is refused when added; in EXECUTE STATEMENT SET every problem of every insert is listed, and nothing runs', async () => {
     const { tEnv, counter } = await setUp(1);
-    const problems = (run: () => unknown): string[] => {
-      try {
-        run();
-      } catch (e) {
-        expect(e).to.be.instanceOf(SqlValidationError);
-        return (e as SqlValidationError).problems.map((p: SqlProblem) => `${p.line}:${p.column} ${p.message}`);
-      }
-      throw new Error('accepted');
-    };
+    const problems = sqlRefusal;
     const set = tEnv.createStatementSet();
     expect(problems(() => set.addInsertSql('SELECT * FROM orders'))).to.deep.equal(['1:1 addInsertSql takes an INSERT INTO statement']);
     const [unknown, ...more] = problems(() => set.addInsert('nope', tEnv.sqlQuery('SELECT customer FROM orders')));
