@@ -59,7 +59,11 @@ function keySelector(keys: readonly Compiled[]): (c: Change) => string {
   if (keys.length === 0) return () => '';
   if (keys.length === 1) {
     const k = keys[0].eval;
-    return (c) => JSON.stringify(k(c.row));
+    // A finite number's JSON is its String(), which skips the serializer: the same key text.
+    return (c) => {
+      const v = k(c.row);
+      return typeof v === 'number' && Number.isFinite(v) ? String(v) : JSON.stringify(v);
+    };
   }
   return (c) => JSON.stringify(keys.map((k) => k.eval(c.row)));
 }
