@@ -16,7 +16,7 @@ import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../..
 import { OutputTag } from '../../api/OutputTag';
 import { RuntimeContext } from '../../api/RuntimeContext';
 import { Collector } from '../../api/functions';
-import { MapState, ValueState } from '../../state/State';
+import { ValueState } from '../../state/State';
 import { MapStateDescriptor, ValueStateDescriptor } from '../../state/StateDescriptor';
 import { Serializers } from '../../state/Serializer';
 import { Accumulation, AggregateCall } from '../aggregates';
@@ -24,6 +24,7 @@ import { Change } from '../Change';
 import { OverFrameSpec } from '../logicalPlan';
 import { Row } from '../types';
 import { RowComparator } from './rowOrder';
+import { RowsAwaitingWatermark } from './RowsAwaitingWatermark';
 import { withRetention } from './stateRetention';
 
 /** A row that reached an OVER aggregation at or behind the watermark, and that watermark. */
@@ -54,7 +55,7 @@ interface FrameState {
 
 export class OverAggregateFunction extends KeyedProcessFunction<string, Change, Change> {
   override readonly sideOutputTags = [overLateRows];
-  private pending!: MapState<number, Row[]>;
+  private pending!: RowsAwaitingWatermark;
   private frame!: ValueState<FrameState>;
   private accumulations!: Accumulation[];
 
@@ -63,7 +64,7 @@ export class OverAggregateFunction extends KeyedProcessFunction<string, Change, 
   }
 
   open(ctx: RuntimeContext): void {
-    this.pending = ctx.getMapState(new MapStateDescriptor<number, Row[]>('over-pending', Serializers.json(), Serializers.json()));
+    this.pending = new RowsAwaitingWatermark(ctx.getMapState(new MapStateDescriptor<number, Row[]>('over-pending', Serializers.json(), Serializers.json())), this.options.timeField, overLateRows);
     this.frame = ctx.getState(withRetention(new ValueStateDescriptor<FrameState>('over-frame', Serializers.json()), this.options.retentionMs));
     // A bounded frame takes rows out again: MIN and MAX then keep every value they hold.
     const bounded = this.options.frame.unit === 'ROWS' ? this.options.frame.rows !== undefined : this.options.frame.rangeMs !== undefined;
@@ -71,28 +72,12 @@ export class OverAggregateFunction extends KeyedProcessFunction<string, Change, 
   }
 
   processElement(change: Change, ctx: KeyedProcessContext<string>, _out: Collector<Change>): void {
-    const time = change.row[this.options.timeField] as number | null;
-    const watermark = ctx.timerService().currentWatermark();
-    if (time === null || !(time > watermark)) {
-      ctx.output(overLateRows, { row: change.row, watermark });
-      return;
-    }
-    const waiting = this.pending.get(time);
-    if (waiting === undefined) {
-      this.pending.put(time, [change.row]);
-      ctx.timerService().registerEventTimeTimer(time);
-    } else {
-      waiting.push(change.row);
-      this.pending.put(time, waiting);
-    }
+    this.pending.hold(change.row, ctx);
   }
 
   onTimer(time: number, ctx: OnTimerContext<string>, out: Collector<Change>): void {
-    const rows = this.pending.get(time);
-    if (rows !== undefined) {
-      this.pending.remove(time);
-      if (this.options.comparePeers !== undefined) rows.sort(this.options.comparePeers);
-    }
+    const rows = this.pending.take(time);
+    if (rows !== undefined && this.options.comparePeers !== undefined) rows.sort(this.options.comparePeers);
     const state = this.frame.value() ?? { rows: [], accs: this.accumulations.map((a) => a.create()) };
     const { frame } = this.options;
     if (frame.unit === 'ROWS') {

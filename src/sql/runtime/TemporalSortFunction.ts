@@ -9,19 +9,19 @@ import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../..
 import { OutputTag } from '../../api/OutputTag';
 import { RuntimeContext } from '../../api/RuntimeContext';
 import { Collector } from '../../api/functions';
-import { MapState } from '../../state/State';
 import { MapStateDescriptor } from '../../state/StateDescriptor';
 import { Serializers } from '../../state/Serializer';
 import { Change } from '../Change';
 import { Row } from '../types';
 import type { LateRow } from './OverAggregateFunction';
 import { RowComparator } from './rowOrder';
+import { RowsAwaitingWatermark } from './RowsAwaitingWatermark';
 
 export const sortLateRows = new OutputTag<LateRow>('sql-sort-late-rows');
 
 export class TemporalSortFunction extends KeyedProcessFunction<string, Change, Change> {
   override readonly sideOutputTags = [sortLateRows];
-  private pending!: MapState<number, Row[]>;
+  private pending!: RowsAwaitingWatermark;
 
   /** `tieBreak` orders the rows of one time (the ORDER BY keys after the time attribute). */
   constructor(private readonly timeField: number, private readonly tieBreak: RowComparator) {
@@ -29,30 +29,16 @@ export class TemporalSortFunction extends KeyedProcessFunction<string, Change, C
   }
 
   open(ctx: RuntimeContext): void {
-    this.pending = ctx.getMapState(new MapStateDescriptor<number, Row[]>('sort-pending', Serializers.json(), Serializers.json()));
+    this.pending = new RowsAwaitingWatermark(ctx.getMapState(new MapStateDescriptor<number, Row[]>('sort-pending', Serializers.json(), Serializers.json())), this.timeField, sortLateRows);
   }
 
   processElement(change: Change, ctx: KeyedProcessContext<string>, _out: Collector<Change>): void {
-    const time = change.row[this.timeField] as number | null;
-    const watermark = ctx.timerService().currentWatermark();
-    if (time === null || !(time > watermark)) {
-      ctx.output(sortLateRows, { row: change.row, watermark });
-      return;
-    }
-    const waiting = this.pending.get(time);
-    if (waiting === undefined) {
-      this.pending.put(time, [change.row]);
-      ctx.timerService().registerEventTimeTimer(time);
-    } else {
-      waiting.push(change.row);
-      this.pending.put(time, waiting);
-    }
+    this.pending.hold(change.row, ctx);
   }
 
   onTimer(time: number, _ctx: OnTimerContext<string>, out: Collector<Change>): void {
-    const rows = this.pending.get(time);
+    const rows = this.pending.take(time);
     if (rows === undefined) return;
-    this.pending.remove(time);
     // Array.prototype.sort is stable: equal rows keep their arrival order.
     for (const row of rows.sort(this.tieBreak)) out.collect({ kind: '+I', row });
   }
