@@ -21,7 +21,7 @@ import { AttachedWindowAggregateFunction } from './runtime/AttachedWindowAggrega
 import { cumulativeEventTimeWindows } from './runtime/CumulativeEventTimeWindows';
 import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
 import { JoinFunction, RowExpiry, SideChange } from './runtime/JoinFunction';
-import { OverAggregateFunction, overLateRows } from './runtime/OverAggregateFunction';
+import { LateRow, OverAggregateFunction, overLateRows } from './runtime/OverAggregateFunction';
 import { RankFunction } from './runtime/RankFunction';
 import { RowTimestampOperator } from './runtime/RowTimestampOperator';
 import { TemporalSortFunction, sortLateRows } from './runtime/TemporalSortFunction';
@@ -218,23 +218,26 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
   }
 }
 
+/** Sends the rows an operator found behind the watermark to the dead letters, with why. */
+function reportLateRows(late: DataStream<LateRow>, operator: string, time: string, timeField: number, options: TranslationOptions): void {
+  options.deadLetters(
+    late
+      .map((l) => ({
+        table: operator,
+        input: JSON.stringify(l.row),
+        reason: `late: ${time} ${iso(l.row[timeField])} is not after the watermark ${iso(l.watermark)}, so the row cannot be put in order`,
+      }))
+      .name(`${operator} late rows`),
+  );
+}
+
 /** An OVER aggregation keyed by its partition; its late rows go to the dead letters. */
 function translateOverAggregate(node: Extract<PlanNode, { kind: 'overAggregate' }>, input: DataStream<Change>, options: TranslationOptions): DataStream<Change> {
   const over = input
     .keyBy(keySelector(node.partitionKeys))
     .process(new OverAggregateFunction({ timeField: node.timeField, comparePeers: node.peerOrder.length === 0 ? undefined : rowComparator(node.peerOrder), frame: node.frame, aggregates: node.aggregates, recompute: node.recompute, retentionMs: options.stateRetentionMs }))
     .name('OverAggregate');
-  const time = node.input.fields[node.timeField].name;
-  options.deadLetters(
-    over
-      .getSideOutput(overLateRows)
-      .map((late) => ({
-        table: 'OverAggregate',
-        input: JSON.stringify(late.row),
-        reason: `late: ${time} ${iso(late.row[node.timeField])} is not after the watermark ${iso(late.watermark)}, so the row cannot be put in order`,
-      }))
-      .name('OverAggregate late rows'),
-  );
+  reportLateRows(over.getSideOutput(overLateRows), 'OverAggregate', node.input.fields[node.timeField].name, node.timeField, options);
   return over;
 }
 
@@ -244,17 +247,7 @@ function translateTemporalSort(node: Extract<PlanNode, { kind: 'temporalSort' }>
     .keyBy(() => '')
     .process(new TemporalSortFunction(node.timeField, rowComparator(node.orderBy.slice(1))))
     .name('TemporalSort');
-  const time = node.input.fields[node.timeField].name;
-  options.deadLetters(
-    sorted
-      .getSideOutput(sortLateRows)
-      .map((late) => ({
-        table: 'TemporalSort',
-        input: JSON.stringify(late.row),
-        reason: `late: ${time} ${iso(late.row[node.timeField])} is not after the watermark ${iso(late.watermark)}, so the row cannot be put in order`,
-      }))
-      .name('TemporalSort late rows'),
-  );
+  reportLateRows(sorted.getSideOutput(sortLateRows), 'TemporalSort', node.input.fields[node.timeField].name, node.timeField, options);
   return sorted;
 }
 
