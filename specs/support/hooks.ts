@@ -1,4 +1,10 @@
 /**
+ * Sluice logs failures and restarts, which fault specs cause on purpose: quiet unless asked
+ * (SLUICE_LOG_LEVEL=info make test). Set before any job starts; child processes inherit it.
+ */
+process.env.SLUICE_LOG_LEVEL ??= 'silent';
+
+/**
  * Root hooks for the whole suite: turn unhandled rejections into failures, so an error that
  * escapes a test's promises is never silently lost.
  */

@@ -6,6 +6,7 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../state/keyGroups';
 import type { RedisStateBackendOptions } from '../state/RedisKeyedStateBackend';
+import { LoggingOption, loggingOptionProblem } from '../logging/logger';
 
 /** Where keyed state lives: in the task's memory (default) or in Redis behind a per-task cache. */
 export type StateBackendOption = 'memory' | RedisStateBackendOptions;
@@ -46,6 +47,15 @@ const OptionsCodec = t.partial({
       if (u === 'memory') return t.success(u);
       const problem = redisStateBackendProblem(u);
       return problem === undefined ? t.success(u as RedisStateBackendOptions) : t.failure(u, c, problem);
+    },
+    t.identity,
+  ),
+  logging: new t.Type<LoggingOption, LoggingOption, unknown>(
+    'logging',
+    (u): u is LoggingOption => loggingOptionProblem(u) === undefined,
+    (u, c) => {
+      const problem = loggingOptionProblem(u);
+      return problem === undefined ? t.success(u as LoggingOption) : t.failure(u, c, problem);
     },
     t.identity,
   ),
@@ -96,9 +106,17 @@ export interface StreamEnvironmentOptions {
    * `{ type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: 'sluice', cacheSize: 100_000 }`.
    */
   readonly stateBackend?: StateBackendOption;
+  /**
+   * Where the job's log lines go: a pino logger of the application's, or
+   * `{ level: 'info', pretty: false }` for JSON on stderr (level default: SLUICE_LOG_LEVEL, else 'info').
+   */
+  readonly logging?: LoggingOption;
 }
 
-export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId'>> & { readonly jobId: string | undefined };
+export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId' | 'logging'>> & {
+  readonly jobId: string | undefined;
+  readonly logging: LoggingOption | undefined;
+};
 
 export class ConfigError extends Error {
   readonly _tag = 'ConfigError';
@@ -138,5 +156,6 @@ export function decodeEnvironmentOptions(input: unknown): EnvironmentConfig {
     jobId: o.jobId,
     checkpointStorage: o.checkpointStorage ?? 'memory',
     stateBackend: o.stateBackend ?? 'memory',
+    logging: o.logging,
   };
 }

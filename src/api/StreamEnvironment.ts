@@ -36,6 +36,7 @@ import { DEFAULT_RESTART_WITH_CHECKPOINTING, RestartStrategy, decodeRestartStrat
 import { checkpointStoreFor } from '../checkpoint/checkpointStorage';
 import { Checkpointing } from '../runtime/jobMasterActor';
 import { JobHandle } from './JobHandle';
+import { createLogger } from '../logging/logger';
 
 let runCounter = 0;
 
@@ -187,6 +188,7 @@ export class StreamEnvironment {
               ),
         checkpointing,
         restartStrategy,
+        logger: createLogger(this.config.logging).child({ job: jobName, jobId }),
         parent: options.parent,
         actorName: options.actorName,
       });

@@ -23,6 +23,7 @@ import { UserFunctionFailed } from './UserFunctionFailed';
 import { JobStatus, jobLifecycle } from './jobLifecycle';
 import { MasterMsg, MasterRef, TaskDrained, TaskFinished, TaskMsg, TaskRef } from './protocol';
 import { spawnTask } from './taskActor';
+import { Logger } from '../logging/logger';
 
 export interface JobOutcome {
   readonly status: 'finished' | 'failed' | 'cancelled';
@@ -48,6 +49,8 @@ export interface JobMasterDeps {
   readonly createKeyedStateBackend: KeyedStateBackendFactory;
   readonly checkpointing: Checkpointing | undefined;
   readonly restartStrategy: RestartStrategy;
+  /** The job's logger; tasks and the coordinator log through children of it. */
+  readonly logger: Logger;
   readonly onStatus: (status: JobStatus) => void;
   readonly onSettled: (outcome: JobOutcome) => void;
 }

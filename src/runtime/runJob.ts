@@ -14,6 +14,7 @@ import { Checkpointing, JobOutcome, spawnJobMaster } from './jobMasterActor';
 import { JobStatus } from './jobLifecycle';
 import { MasterMsg } from './protocol';
 import { ApplicationJobMsg, spawnApplicationJobActor } from './applicationJobActor';
+import { Logger } from '../logging/logger';
 
 export interface JobRun {
   readonly outcome: Promise<JobOutcome>;
@@ -32,6 +33,8 @@ export interface RunJobOptions {
   readonly createKeyedStateBackend: KeyedStateBackendFactory;
   readonly checkpointing: Checkpointing | undefined;
   readonly restartStrategy: RestartStrategy;
+  /** The job's logger (its lines carry the job's name and id). */
+  readonly logger: Logger;
   /** An actor system or actor of the application: the job gets a named actor there (see applicationJobActor). */
   readonly parent?: Ref<unknown>;
   /** That actor's name; default `job-<n>-<job name>`. */
@@ -60,6 +63,7 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
     createKeyedStateBackend: options.createKeyedStateBackend,
     checkpointing: options.checkpointing,
     restartStrategy: options.restartStrategy,
+    logger: options.logger,
     onStatus: (s) => (status = s),
     onSettled: (o) => {
       if (settled !== undefined) return;
