@@ -5,6 +5,7 @@
  */
 
 import type { Ref } from 'nact';
+import type { Logger } from '../logging/logger';
 
 export interface SinkContext {
   readonly index: number;
@@ -14,6 +15,8 @@ export interface SinkContext {
   readonly actor?: Ref<unknown>;
   /** The checkpoint the job was restored from; undefined on a fresh start. */
   readonly restoredCheckpointId?: number;
+  /** The task's logger: a writer logs its retries and its client's lines here. */
+  readonly logger?: Logger;
 }
 
 export interface SinkWriter<T> {

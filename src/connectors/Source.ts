@@ -4,6 +4,7 @@
  */
 import type { Ref } from 'nact';
 import type { CheckpointId, CheckpointingMode } from '../checkpoint/CheckpointTypes';
+import type { Logger } from '../logging/logger';
 
 export interface SplitContext {
   /** Index of this parallel instance, 0-based. */
@@ -20,6 +21,8 @@ export interface SplitContext {
   readonly actor?: Ref<unknown>;
   /** The guarantee checkpoints give; undefined when checkpointing is off. */
   readonly checkpointing?: CheckpointingMode;
+  /** The task's logger: a reader logs its retries and its client's lines here. */
+  readonly logger?: Logger;
 }
 
 /** 'more': call poll again; 'end': the input is exhausted. */

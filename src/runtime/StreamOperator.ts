@@ -10,6 +10,7 @@ import { OperatorStateStore } from '../state/OperatorStateStore';
 import { CheckpointId, CheckpointingMode } from '../checkpoint/CheckpointTypes';
 import type { RecordTime } from './OutputGate';
 import type { ProcessingTimeService } from './ProcessingTimeService';
+import type { Logger } from '../logging/logger';
 
 export interface Output<T> {
   /** Emits a record; it carries the timestamp in the task's RecordTime (see OperatorContext.time). */
@@ -47,6 +48,8 @@ export interface OperatorContext {
   readonly checkpointing: CheckpointingMode | undefined;
   /** The task actor running the operator: a parent for actors the operator needs. */
   readonly actor: Ref<unknown>;
+  /** The task's logger (job, task, operator and index on every line). */
+  readonly logger: Logger;
 }
 
 /** The id a task's final snapshot uses, taken after its input ended: it precedes no later checkpoint. */

@@ -5,6 +5,7 @@
  * acknowledges, and finishes once every input has ended and (with checkpointing) the final
  * checkpoint is complete. All its state is reachable only from the task's message handler.
  */
+import { Logger } from '../logging/logger';
 import { dispatch } from 'nact';
 import { isLeft } from 'fp-ts/Either';
 import { ChainedNode, ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
@@ -53,6 +54,8 @@ export interface TaskDeps {
   readonly unaligned: boolean;
   readonly restore: TaskRestore | undefined;
   readonly createKeyedStateBackend: KeyedStateBackendFactory;
+  /** The task's logger: the job's, with the task's id, name and index on every line. */
+  readonly logger: Logger;
   /** At-most-once: saves how far this source task will have read, before it emits; durable like the checkpoints. */
   readonly saveSourceProgress: ((position: unknown) => Promise<void>) | undefined;
 }
@@ -219,6 +222,7 @@ export class Task {
           restoredPositions,
           actor: this.self,
           checkpointing: this.deps.checkpointing,
+          logger: this.deps.logger,
         });
         await this.reader.open?.();
       } catch (e) {
@@ -266,6 +270,7 @@ export class Task {
       restoredCheckpointId: this.deps.restore?.checkpointId,
       checkpointing: this.deps.checkpointing,
       actor: this.self,
+      logger: this.deps.logger,
     };
   }
 

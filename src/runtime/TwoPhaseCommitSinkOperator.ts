@@ -53,6 +53,7 @@ export class TwoPhaseCommitSinkOperator<T, Txn> implements StreamOperator<T, nev
       parallelism: context.parallelism,
       jobName: context.jobName,
       restoredCheckpointId: context.restoredCheckpointId,
+      logger: context.logger,
     });
     await this.writer.open?.();
     const serializer = this.sink.transactionSerializer;

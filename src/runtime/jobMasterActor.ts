@@ -223,6 +223,7 @@ class JobMaster {
       unaligned: checkpointing?.config.unaligned ?? false,
       restore,
       createKeyedStateBackend: this.deps.createKeyedStateBackend,
+      logger: this.deps.logger.child({ task: task.id, operator: task.name, index: task.index }),
       saveSourceProgress:
         task.source !== undefined && checkpointing?.config.mode === 'at-most-once'
           ? (position) => checkpointing.store.saveSourceProgress(task.id, position)
