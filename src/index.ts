@@ -9,6 +9,8 @@ export { ConnectedStreams, KeyedConnectedStreams } from './api/ConnectedStreams'
 export { CoProcessFunction, KeyedCoProcessFunction } from './api/CoProcessFunction';
 export { CoGroupFunction, JoinFunction, TwoInputsToWindow, WindowedJoin, WindowedCoGroup } from './api/CoGroupedStreams';
 export { JobHandle, JobResult } from './api/JobHandle';
+export { JobFailure, FailureAction } from './runtime/jobFailures';
+export { Logger, LogLevel, LoggingOptions, LoggingOption, summarizeRecord } from './logging/logger';
 export { OutputTag } from './api/OutputTag';
 export { ProcessFunction, KeyedProcessFunction, ProcessContext, KeyedProcessContext } from './api/ProcessFunction';
 export { RuntimeContext, RichFunction } from './api/RuntimeContext';

@@ -30,6 +30,7 @@ import { MapOperator } from './operators/MapOperator';
 import { ProcessOperator } from './operators/ProcessOperator';
 import { WatermarkStrategy } from '../time/WatermarkStrategy';
 import { TimestampsAndWatermarksOperator } from '../time/TimestampsAndWatermarksOperator';
+import { observed } from '../runtime/observed';
 
 /** Settings shared by operators and sinks: they apply to the node just created. */
 function settingsOf(node: StreamNode) {
@@ -179,12 +180,18 @@ export class DataStream<T> {
     return this.sinkTo(new PrintSink<T>());
   }
 
-  /** Runs the job and returns this stream's records (by instance, in order within each). */
-  async executeAndCollect(jobName = 'Collect Job'): Promise<T[]> {
-    const sink = new CollectSink<T>();
-    this.sinkTo(sink);
-    await this.env.execute(jobName);
-    return sink.records();
+  /**
+   * Runs the job and returns this stream's records (by instance, in order within each). A
+   * failed job rejects the promise, whenever it is awaited (see JobHandle).
+   */
+  executeAndCollect(jobName = 'Collect Job'): Promise<T[]> {
+    const collect = async () => {
+      const sink = new CollectSink<T>();
+      this.sinkTo(sink);
+      await this.env.execute(jobName);
+      return sink.records();
+    };
+    return observed(collect());
   }
 }
 

@@ -1,6 +1,8 @@
 /**
  * What `execute` returns: a running job. Await it (or its `result`) for the outcome; a failed
- * job rejects with the error that failed it.
+ * job rejects with the error that failed it, whenever it is awaited: a handle awaited late, or
+ * never, does not end the application's process with an unhandled rejection (the failure is
+ * logged, and kept in `failures()`).
  *
  * @example
  * const job = env.execute('counts');
@@ -14,6 +16,8 @@ import { JobRun } from '../runtime/runJob';
 import { ApplicationJobMsg } from '../runtime/applicationJobActor';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { CheckpointStats } from '../checkpoint/coordinatorProtocol';
+import { JobFailure } from '../runtime/jobFailures';
+import { observed } from '../runtime/observed';
 
 export interface JobResult {
   readonly jobName: string;
@@ -34,10 +38,12 @@ export class JobHandle implements PromiseLike<JobResult> {
   /** @internal */
   constructor(readonly jobName: string, private readonly run: JobRun) {
     const started = Date.now();
-    this.result = run.outcome.then((o) => {
-      if (o.status === 'failed') throw o.error ?? new Error(`job '${jobName}' failed`);
-      return { jobName, status: o.status, counters: o.counters, durationMs: Date.now() - started, restarts: o.restarts, taskRestarts: o.taskRestarts, checkpoints: o.checkpoints };
-    });
+    this.result = observed(
+      run.outcome.then((o) => {
+        if (o.status === 'failed') throw o.error ?? new Error(`job '${jobName}' failed`);
+        return { jobName, status: o.status, counters: o.counters, durationMs: Date.now() - started, restarts: o.restarts, taskRestarts: o.taskRestarts, checkpoints: o.checkpoints };
+      }),
+    );
   }
 
   /**
@@ -67,7 +73,20 @@ export class JobHandle implements PromiseLike<JobResult> {
 
   /** Triggers a checkpoint now; resolves with its id once it is complete, rejects if it is aborted. */
   triggerCheckpoint(): Promise<CheckpointId> {
-    return this.run.triggerCheckpoint();
+    return observed(this.run.triggerCheckpoint());
+  }
+
+  /**
+   * The job's failures so far, oldest first (the last 100): when, which operator and instance,
+   * the record it failed on (summarized), the error, and what the job did about it. A job
+   * that keeps restarting on a poison record shows here why.
+   *
+   * @example
+   * const last = job.failures().at(-1);
+   * if (last) console.log(`${last.operator}[${last.instance}] failed on ${last.record}: ${last.error.message}`);
+   */
+  failures(): readonly JobFailure[] {
+    return this.run.failures();
   }
 
   /** Completed and failed checkpoints so far, the last one's duration, the longest alignment. */

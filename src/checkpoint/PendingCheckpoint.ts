@@ -33,6 +33,11 @@ export class PendingCheckpoint {
     return 'accepted';
   }
 
+  /** The tasks that have not acknowledged yet. */
+  awaiting(): TaskId[] {
+    return [...this.expected].filter((t) => !this.snapshots.has(t));
+  }
+
   /** Snapshots in task order; complete once status is 'persisting'. */
   taskSnapshots(): TaskSnapshot[] {
     return [...this.snapshots.values()];

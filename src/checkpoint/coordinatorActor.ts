@@ -2,7 +2,9 @@
  * The checkpoint coordinator: triggers checkpoints by policy (interval, min pause, max
  * concurrent), injects them at the sources, collects each task's acknowledgement with its
  * snapshot, completes a checkpoint atomically through the store or aborts it (timeout,
- * decline, task failure, store failure), and tells tasks and the job master.
+ * decline, task failure, store failure), and tells tasks and the job master. Every abort is
+ * logged with its reason; those that count as failed checkpoints (declined, timed out, not
+ * stored) as warnings.
  */
 import { Ref, dispatch, spawn } from 'nact';
 import { TaskId } from '../graph/ExecutionPlan';
@@ -12,6 +14,7 @@ import { CheckpointId, TaskSnapshot } from './CheckpointTypes';
 import { PendingCheckpoint } from './PendingCheckpoint';
 import { CheckpointFailureReason } from './checkpointLifecycle';
 import { CheckpointStats, CheckpointTaskMsg, CoordinatorMsg, CoordinatorRef, CoordinatorReport } from './coordinatorProtocol';
+import { Logger, loggedError } from '../logging/logger';
 
 export interface CoordinatorDeps {
   readonly jobId: string;
@@ -22,6 +25,8 @@ export interface CoordinatorDeps {
   readonly maxParallelism: number;
   /** Ids continue after the latest stored checkpoint, so they grow across restarts of the process. */
   readonly firstId: number;
+  /** The coordinator's logger: the job's, with `component: 'checkpoint-coordinator'`. */
+  readonly logger: Logger;
 }
 
 /** Failure reasons that say nothing about checkpointing itself and so do not count as failed checkpoints. */
@@ -87,7 +92,10 @@ class CheckpointCoordinator {
         return;
       case 'checkpoint.timeout': {
         const pc = this.pending.get(msg.id);
-        if (pc !== undefined && pc.status === 'pending') this.abort(pc, 'timeout');
+        if (pc === undefined || pc.status !== 'pending') return;
+        const awaiting = pc.awaiting();
+        const named = awaiting.slice(0, 10).join(', ') + (awaiting.length > 10 ? `, … (${awaiting.length} in all)` : '');
+        this.abort(pc, 'timeout', undefined, `not acknowledged within ${this.deps.config.timeoutMs} ms by task(s) ${named}`);
         return;
       }
       case 'checkpoint.ack': {
@@ -101,7 +109,7 @@ class CheckpointCoordinator {
       case 'checkpoint.decline': {
         if (msg.attempt !== this.attempt) return;
         const pc = this.pending.get(msg.id);
-        if (pc !== undefined) this.abort(pc, msg.reason.startsWith('subsumed') ? 'subsumed' : 'declined');
+        if (pc !== undefined) this.abort(pc, msg.reason.startsWith('subsumed') ? 'subsumed' : 'declined', undefined, `declined by task ${msg.task}: ${msg.reason}`);
         return;
       }
       case 'checkpoint.persisted':
@@ -126,6 +134,7 @@ class CheckpointCoordinator {
     this.pending.set(id, pc);
     this.timeouts.set(id, setTimeout(() => dispatch(this.self, { type: 'checkpoint.timeout', id }), config.timeoutMs));
     for (const source of this.sources) dispatch(source, { type: 'checkpoint.trigger', id });
+    this.deps.logger.debug({ checkpoint: id }, `checkpoint ${id} triggered`);
     return id;
   }
 
@@ -155,6 +164,7 @@ class CheckpointCoordinator {
     this.lastCompletedAt = Date.now();
     this.consecutiveFailures = 0;
     this.stats = { ...this.stats, completed: this.stats.completed + 1, lastCompletedId: id, lastDurationMs: this.lastCompletedAt - pc.startedAt };
+    this.deps.logger.debug({ checkpoint: id, durationMs: this.stats.lastDurationMs }, `checkpoint ${id} completed in ${this.stats.lastDurationMs} ms`);
     const final = this.finals.delete(id);
     for (const task of this.tasks.values()) dispatch(task, { type: 'checkpoint.completed', id, final });
     // A completed checkpoint subsumes older ones still pending.
@@ -163,8 +173,14 @@ class CheckpointCoordinator {
     this.reportStats();
   }
 
-  private abort(pc: PendingCheckpoint, reason: CheckpointFailureReason, cause?: Error): void {
+  /** `detail`: who declined and why, or who did not acknowledge in time; `cause`: why the store failed. */
+  private abort(pc: PendingCheckpoint, reason: CheckpointFailureReason, cause?: Error, detail?: string): void {
     pc.abort(reason);
+    const text = `checkpoint ${pc.id} aborted (${reason})${detail ? `: ${detail}` : ''}${cause ? `: ${cause.message}` : ''}`;
+    const fields = { checkpoint: pc.id, reason, ...(cause === undefined ? {} : { error: loggedError(cause) }) };
+    // Aborts that say nothing about checkpointing (a task failed, a newer checkpoint, the end of input) are routine.
+    if (NOT_COUNTED.has(reason)) this.deps.logger.debug(fields, text);
+    else this.deps.logger.warn(fields, text);
     this.forget(pc.id);
     this.finals.delete(pc.id);
     this.stats = { ...this.stats, failed: this.stats.failed + 1 };
@@ -235,6 +251,11 @@ export function spawnCoordinator(parent: Ref<unknown>, deps: CoordinatorDeps): C
       initialStateFunc: (ctx) => new CheckpointCoordinator(deps, ctx.self as CoordinatorRef),
       afterStop: (coordinator: CheckpointCoordinator) => coordinator.dispose(),
       onCrash: (_msg, error, ctx) => {
+        try {
+          deps.logger.error({ error: loggedError(error) }, `the checkpoint coordinator crashed (a bug of Sluice's, please report it): ${error instanceof Error ? error.message : String(error)}`);
+        } catch {
+          // An application's logger that throws must not keep the job from settling.
+        }
         try {
           dispatch(deps.master, { type: 'checkpoint.tooManyFailures', error: error ?? new Error('checkpoint coordinator crashed') });
         } catch {

@@ -20,6 +20,7 @@ import { ActorSink, ActorSinkMsg, acknowledge } from './ActorSink';
 import { ActorSource } from './ActorSource';
 import { ActorSourceOutbox } from './ActorSourceOutbox';
 import { ActorSourceSignal, isActorSourceSignal } from './actorSourceProtocol';
+import { observed } from '../runtime/observed';
 
 /** A request as it travels through the job. */
 export interface Request<Req> {
@@ -115,21 +116,26 @@ export class AskGateway<Req, Res> {
     return ActorSink.actorRefWithBackpressure<Reply<Res>>(this.actor);
   }
 
-  /** Sends `payload` into the job and resolves with the job's reply to it. */
+  /**
+   * Sends `payload` into the job and resolves with the job's reply to it. The promise is
+   * observed: a refusal or a timeout before the caller awaits it (`const a = ask(x), b = ask(y);
+   * await a; await b`) is reported when awaited, never as an unhandled rejection (`stats()`
+   * counts them).
+   */
   ask(payload: Req, timeoutMs: number): Promise<Res> {
     const correlationId = this.nextId++;
     if (!this.outbox.offer({ correlationId, payload })) {
       this.counts.refused++;
-      return Promise.reject(new AskRefusedError(this.outbox.capacity));
+      return observed(Promise.reject(new AskRefusedError(this.outbox.capacity)));
     }
-    return new Promise<Res>((resolve, reject) => {
+    return observed(new Promise<Res>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(correlationId);
         this.counts.timedOut++;
         reject(new AskTimeoutError(correlationId, timeoutMs));
       }, timeoutMs);
       this.waiting.set(correlationId, { resolve, reject, timer });
-    });
+    }));
   }
 
   /** Ends the job's source: no request follows. */

@@ -70,3 +70,24 @@ export function summarizeRecord(record: unknown, maxLength = 200): string {
   }
   return text.length > maxLength ? `${text.slice(0, maxLength)}… (${text.length} chars)` : text;
 }
+
+/** An error as a log line carries it. */
+export interface LoggedError {
+  readonly type: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+  /** The error it wraps (a user function's own error inside a UserFunctionFailed). */
+  readonly cause?: LoggedError;
+}
+
+/**
+ * `error` for a log line's `error` field: type, message, stack and its causes (at most three
+ * deep), and nothing else. Not pino's `err` with the error itself: pino's serializer copies
+ * every field of an error (a UserFunctionFailed holds the whole failed record; a line carries
+ * `summarizeRecord(record)` instead) and repeats each cause's message in the message.
+ */
+export function loggedError(error: unknown, depth = 3): LoggedError {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error), stack: undefined };
+  const cause = error.cause !== undefined && depth > 1 ? loggedError(error.cause, depth - 1) : undefined;
+  return { type: error.name, message: error.message, stack: error.stack, ...(cause === undefined ? {} : { cause }) };
+}

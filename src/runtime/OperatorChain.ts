@@ -11,6 +11,7 @@ import { OperatorStateSnapshot, OperatorStateStore } from '../state/OperatorStat
 import { OperatorContext, Output, StreamOperator } from './StreamOperator';
 import { UserFunctionFailed, userFunctionFailed } from './UserFunctionFailed';
 import { DeadLetter, supervisionDeadLetters, withinLimit } from '../api/SupervisionStrategy';
+import { Logger, loggedError, summarizeRecord } from '../logging/logger';
 
 class Link implements Output<unknown> {
   recordsIn = 0;
@@ -21,7 +22,7 @@ class Link implements Output<unknown> {
   readonly state = new OperatorStateStore();
   /** Where this operator's output goes: the next link, or the gate. */
   downstream!: Output<unknown>;
-  constructor(readonly node: ChainedNode, readonly operator: StreamOperator<unknown, unknown>, private readonly instance: number) {}
+  constructor(readonly node: ChainedNode, readonly operator: StreamOperator<unknown, unknown>, private readonly instance: number, private readonly logger: Logger) {}
   collect(record: unknown): void {
     this.recordsIn++;
     try {
@@ -43,6 +44,10 @@ class Link implements Output<unknown> {
     const cause = failure.cause;
     const letter: DeadLetter = { operator: this.node.name, instance: this.instance, record: failure.record, reason: cause instanceof Error ? cause.message : String(cause) };
     this.downstream.collectSide(supervisionDeadLetters.id, letter);
+    this.logger.warn(
+      { failedOperator: this.node.name, record: summarizeRecord(failure.record), deadLetters: this.deadLetters, error: loggedError(failure) },
+      `record sent to the dead letters of '${this.node.name}' (supervision resume): ${letter.reason}`,
+    );
     return true;
   }
   /** Side outputs of an operator inside a chain have no consumer: the planner ends a chain at any consumed side output. */
@@ -66,8 +71,8 @@ export class OperatorChain {
   /** Where records enter the chain: its first operator, or the gate when the chain is empty. */
   readonly head: Output<unknown>;
 
-  constructor(nodes: readonly ChainedNode[], private readonly instance: number, private readonly tail: Output<unknown> & { recordsOut: number }) {
-    this.links = nodes.map((n) => new Link(n, n.factory!(), instance));
+  constructor(nodes: readonly ChainedNode[], private readonly instance: number, private readonly tail: Output<unknown> & { recordsOut: number }, logger: Logger) {
+    this.links = nodes.map((n) => new Link(n, n.factory!(), instance, logger));
     this.links.forEach((link, i) => (link.downstream = i + 1 < this.links.length ? this.links[i + 1] : tail));
     this.head = this.links.length > 0 ? this.links[0] : tail;
   }

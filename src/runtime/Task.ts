@@ -191,7 +191,7 @@ export class Task {
     const { plan, task, restore } = this.deps;
     inputRefs.forEach((ref, i) => (this.inputs[i].ref = ref));
     this.gate = new OutputGate(task.outputs, outputRefs, plan.batchSize, plan.maxParallelism, task.index, this.time);
-    this.chain = new OperatorChain(task.chain, task.index, this.gate);
+    this.chain = new OperatorChain(task.chain, task.index, this.gate, this.deps.logger);
     const formerOf = (uid: string) => restore?.nodes[uid] ?? [];
     if (this.keyedNode !== undefined) {
       this.keyedState = this.deps.createKeyedStateBackend(keyGroupRangeForOperator(task.index, task.parallelism, plan.maxParallelism), plan.maxParallelism, {

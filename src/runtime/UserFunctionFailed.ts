@@ -3,16 +3,7 @@
  * function becomes a UserFunctionFailed naming the operator, the instance and the record,
  * so the job's error says where to look.
  */
-
-function describeRecord(record: unknown): string {
-  let text: string;
-  try {
-    text = typeof record === 'string' ? JSON.stringify(record) : JSON.stringify(record) ?? String(record);
-  } catch {
-    text = String(record);
-  }
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
-}
+import { summarizeRecord } from '../logging/logger';
 
 export class UserFunctionFailed extends Error {
   readonly _tag = 'UserFunctionFailed';
@@ -29,7 +20,7 @@ export class UserFunctionFailed extends Error {
   ) {
     super(
       `user function of operator '${operator}' (instance ${instance}) failed ${phase}` +
-        (record === undefined ? '' : ` ${describeRecord(record)}`) +
+        (record === undefined ? '' : ` ${summarizeRecord(record)}`) +
         `: ${cause instanceof Error ? cause.message : String(cause)}`,
     );
     this.name = 'UserFunctionFailed';

@@ -23,7 +23,8 @@ import { UserFunctionFailed } from './UserFunctionFailed';
 import { JobStatus, jobLifecycle } from './jobLifecycle';
 import { MasterMsg, MasterRef, TaskDrained, TaskFinished, TaskMsg, TaskRef } from './protocol';
 import { spawnTask } from './taskActor';
-import { Logger } from '../logging/logger';
+import { Logger, loggedError } from '../logging/logger';
+import { FailureAction, JobFailure, failureSite } from './jobFailures';
 
 export interface JobOutcome {
   readonly status: 'finished' | 'failed' | 'cancelled';
@@ -52,6 +53,8 @@ export interface JobMasterDeps {
   /** The job's logger; tasks and the coordinator log through children of it. */
   readonly logger: Logger;
   readonly onStatus: (status: JobStatus) => void;
+  /** Every failure that reaches the master, with what the job did about it (job.failures()). */
+  readonly onFailure: (failure: JobFailure) => void;
   readonly onSettled: (outcome: JobOutcome) => void;
 }
 
@@ -110,10 +113,10 @@ class JobMaster {
         if (msg.attempt === this.attempt) this.taskFailed(msg.task, msg.error);
         return;
       case 'job.failure':
-        if (msg.attempt === this.attempt) this.failed(msg.error);
+        if (msg.attempt === this.attempt) this.failed(msg.error, undefined);
         return;
       case 'checkpoint.tooManyFailures':
-        this.failed(msg.error);
+        this.failed(msg.error, undefined);
         return;
       case 'checkpoint.stats':
         this.checkpointStats = msg.stats;
@@ -162,10 +165,11 @@ class JobMaster {
     const checkpointing = this.deps.checkpointing;
     if (checkpointing !== undefined) {
       const latest = await checkpointing.store.latest();
-      if (isLeft(latest)) return this.failFatally(new Error(`cannot restore job '${this.deps.jobId}': ${latest.left}`));
+      if (isLeft(latest)) return this.failFatally(new Error(`cannot restore job '${this.deps.jobId}': ${latest.left}`), undefined, 'its checkpoints cannot be read');
       checkpoint = latest.right;
       this.coordinator ??= spawnCoordinator(this.self, {
         jobId: this.deps.jobId,
+        logger: this.deps.logger.child({ component: 'checkpoint-coordinator' }),
         config: checkpointing.config,
         store: checkpointing.store,
         master: this.self,
@@ -176,7 +180,7 @@ class JobMaster {
     let progress: ReadonlyMap<string, unknown> = new Map();
     if (checkpointing?.config.mode === 'at-most-once') {
       const saved = await checkpointing.store.sourceProgress();
-      if (isLeft(saved)) return this.failFatally(new Error(`cannot restore job '${this.deps.jobId}': ${saved.left}`));
+      if (isLeft(saved)) return this.failFatally(new Error(`cannot restore job '${this.deps.jobId}': ${saved.left}`), undefined, 'its source progress cannot be read');
       progress = saved.right;
     }
     const restores = new Map<TaskId, TaskRestore | undefined>();
@@ -184,7 +188,7 @@ class JobMaster {
       let restore: TaskRestore | undefined;
       if (checkpoint !== undefined) {
         const r = restoreFor(task, checkpoint, this.deps.plan.maxParallelism);
-        if (isLeft(r)) return this.failFatally(new Error(r.left));
+        if (isLeft(r)) return this.failFatally(new Error(r.left), undefined, 'its checkpoint cannot be restored');
         restore = r.right;
       }
       restores.set(task.id, task.source === undefined || !progress.has(task.id) ? restore : withSourcePosition(restore, task.source.node.uid, task.index, task.parallelism, progress.get(task.id)));
@@ -208,6 +212,10 @@ class JobMaster {
     }
     this.startCoordinator();
     this.lifecycle.send({ type: status === 'created' ? 'job.started' : 'job.restarted' });
+    const from = checkpoint === undefined ? 'without a checkpoint' : `from checkpoint ${checkpoint.id}`;
+    const tasks = this.deps.plan.tasks.length;
+    if (status === 'created') this.deps.logger.info({ attempt: this.attempt, checkpoint: checkpoint?.id, tasks }, `job started ${from} (${tasks} tasks)`);
+    else this.deps.logger.info({ attempt: this.attempt, checkpoint: checkpoint?.id, restarts: this.failures.length }, `job restarted ${from} (restart ${this.failures.length})`);
   }
 
   private taskDeps(task: TaskPlan, restore: TaskRestore | undefined, incarnation: number): TaskDeps {
@@ -232,20 +240,48 @@ class JobMaster {
   }
 
   /** A task failed: its operator's supervision strategy says whether it restarts alone, stops the job, or the job's restart strategy decides. */
-  private taskFailed(task: TaskId, error: Error): void {
-    if (this.restartingTasks.has(task)) return;
-    const strategy = supervisionOf(this.deps.plan, task, error);
-    if (strategy?.directive === 'stop') return this.failFatally(error);
+  private taskFailed(id: TaskId, error: Error): void {
+    const task = this.deps.plan.tasks.find((t) => t.id === id);
+    // It failed again while closing for its restart alone: its successor is on the way.
+    if (this.restartingTasks.has(id)) return this.report(error, task, 'none', 'the task is already restarting');
+    const strategy = supervisionOf(this.deps.plan, id, error);
+    if (strategy?.directive === 'stop') return this.failFatally(error, task, "the operator's supervision strategy is stop");
     if (strategy?.directive === 'restartTask' && this.status() === 'running') {
-      const history = this.taskRestartTimes.get(task) ?? [];
-      this.taskRestartTimes.set(task, history);
+      const history = this.taskRestartTimes.get(id) ?? [];
+      this.taskRestartTimes.set(id, history);
       if (withinLimit(strategy.limit, history, Date.now())) {
         // The task actor stops after reporting; its successor is spawned once it has closed.
-        this.restartingTasks.add(task);
+        this.restartingTasks.add(id);
+        this.report(error, task, 'restartTask', `restart ${history.length} of the task alone within its limit`);
         return;
       }
     }
-    this.failed(error);
+    this.failed(error, task);
+  }
+
+  /**
+   * Keeps a failure in the job's history and logs it with what the job does about it: one
+   * line with the cause, so that a job restarting on a poison record says why every time.
+   */
+  private report(error: Error, task: TaskPlan | undefined, action: FailureAction, why: string): void {
+    const failure: JobFailure = { time: Date.now(), ...failureSite(error, task), error, action };
+    this.deps.onFailure(failure);
+    const where = failure.operator === undefined ? 'the job' : `operator '${failure.operator}' (instance ${failure.instance})`;
+    const fields = { task: task?.id, operator: failure.operator, instance: failure.instance, record: failure.record, action, error: loggedError(error) };
+    switch (action) {
+      case 'restartJob':
+        this.deps.logger.warn({ ...fields, restarts: this.failures.length, delayMs: this.restartDelayMs }, `${where} failed, the job restarts (${why}): ${error.message}`);
+        return;
+      case 'restartTask':
+        this.deps.logger.warn(fields, `${where} failed, its task restarts alone (${why}): ${error.message}`);
+        return;
+      case 'failJob':
+        this.deps.logger.error(fields, `${where} failed, the job fails (${why}): ${error.message}`);
+        return;
+      case 'none':
+        this.deps.logger.warn(fields, `${where} failed while ${why}: ${error.message}`);
+        return;
+    }
   }
 
   /**
@@ -258,10 +294,10 @@ class JobMaster {
     let restore: TaskRestore | undefined;
     if (checkpointing !== undefined) {
       const latest = await checkpointing.store.latest();
-      if (isLeft(latest)) return this.failFatally(new Error(`cannot restore task '${task.name}' (${task.index}): ${latest.left}`));
+      if (isLeft(latest)) return this.failFatally(new Error(`cannot restore task '${task.name}' (${task.index}): ${latest.left}`), task, 'its checkpoints cannot be read');
       if (latest.right !== undefined) {
         const r = restoreFor(task, latest.right, this.deps.plan.maxParallelism);
-        if (isLeft(r)) return this.failFatally(new Error(r.left));
+        if (isLeft(r)) return this.failFatally(new Error(r.left), task, 'its checkpoint cannot be restored');
         restore = r.right;
       }
     }
@@ -270,6 +306,10 @@ class JobMaster {
     const incarnation = (this.incarnations.get(id) ?? 0) + 1;
     this.incarnations.set(id, incarnation);
     this.taskRestarts++;
+    this.deps.logger.info(
+      { task: id, checkpoint: restore?.checkpointId, taskRestarts: this.taskRestarts },
+      `task '${task.name}' (instance ${task.index}) restarted alone ${restore === undefined ? 'without a checkpoint' : `from checkpoint ${restore.checkpointId}`}`,
+    );
     const ref = spawnTask(this.self, this.taskDeps(task, restore, incarnation));
     this.tasks.set(id, ref);
     const refOf = (t: TaskId) => this.tasks.get(t)!;
@@ -318,25 +358,31 @@ class JobMaster {
     if (this.coordinator !== undefined) dispatch(this.coordinator, { type: 'coordinator.pause', reason });
   }
 
-  private failed(error: Error): void {
+  /** A failure the job's restart strategy decides on. */
+  private failed(error: Error, task: TaskPlan | undefined): void {
     const status = this.status();
-    if (status !== 'running' && status !== 'finishing' && status !== 'created') return;
+    if (status !== 'running' && status !== 'finishing' && status !== 'created') return this.report(error, task, 'none', `the job is ${status}`);
     const now = Date.now();
     const decision = decideRestart(this.deps.restartStrategy, this.failures, now);
     if (decision.restart) {
       this.failures.push(now);
+      this.restartDelayMs = decision.delayMs;
+      this.report(error, task, 'restartJob', `restart ${this.failures.length}, in ${decision.delayMs} ms`);
       this.lifecycle.send({ type: 'job.restart' });
       this.pauseCheckpoints('taskFailure');
-      this.restartDelayMs = decision.delayMs;
       this.stopTasks();
       return;
     }
-    this.failFatally(error);
+    this.failFatally(error, task, decision.reason);
   }
 
   private restartDelayMs = 0;
 
-  private failFatally(error: Error): void {
+  /** A failure that ends the job; `why` says why it is not restarted. */
+  private failFatally(error: Error, task: TaskPlan | undefined, why: string): void {
+    const status = this.status();
+    const live = status === 'created' || status === 'running' || status === 'finishing' || status === 'restarting';
+    this.report(error, task, live ? 'failJob' : 'none', live ? why : `the job is ${status}`);
     this.error ??= error;
     this.lifecycle.send({ type: 'task.failed' });
     this.pauseCheckpoints('taskFailure');
@@ -374,6 +420,9 @@ class JobMaster {
     const status = this.status();
     // A finished job needs no checkpoint to resume from; a failed or cancelled one keeps its last.
     if (status === 'finished' && this.deps.checkpointing !== undefined) await this.deps.checkpointing.store.discardAll();
+    const ended = { status, restarts: this.failures.length, taskRestarts: this.taskRestarts };
+    if (status === 'failed') this.deps.logger.error({ ...ended, error: loggedError(this.error) }, `job failed: ${this.error?.message}`);
+    else this.deps.logger.info(ended, `job ${status}`);
     this.deps.onSettled({
       status: status === 'finished' ? 'finished' : status === 'cancelled' ? 'cancelled' : 'failed',
       error: status === 'failed' ? this.error : undefined,
@@ -429,6 +478,11 @@ export function spawnJobMaster(parent: Ref<unknown>, name: string, deps: JobMast
       afterStop: (master: JobMaster) => master.dispose(),
       onCrash: (_msg, error, ctx) => {
         // A master crash is a bug of ours; settle the job as failed rather than hang it.
+        try {
+          deps.logger.error({ error: loggedError(error) }, `the job master crashed (a bug of Sluice's, please report it): ${error instanceof Error ? error.message : String(error)}`);
+        } catch {
+          // An application's logger that throws must not keep the job from settling.
+        }
         try {
           deps.onSettled({ status: 'failed', error: error ?? new Error('job master crashed'), counters: { operators: {} }, restarts: 0, taskRestarts: 0, checkpoints: undefined });
         } catch {

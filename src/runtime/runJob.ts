@@ -15,6 +15,7 @@ import { JobStatus } from './jobLifecycle';
 import { MasterMsg } from './protocol';
 import { ApplicationJobMsg, spawnApplicationJobActor } from './applicationJobActor';
 import { Logger } from '../logging/logger';
+import { FailureHistory, JobFailure } from './jobFailures';
 
 export interface JobRun {
   readonly outcome: Promise<JobOutcome>;
@@ -24,6 +25,8 @@ export interface JobRun {
   triggerCheckpoint(): Promise<CheckpointId>;
   checkpointStats(): Promise<CheckpointStats>;
   crashTask(vertexName: string, index: number, reason: string): void;
+  /** The job's failures so far, oldest first (the most recent FAILURE_HISTORY_LIMIT); kept after the job ended. */
+  failures(): readonly JobFailure[];
   /** The job's actor in the application's system, when it was started under one. */
   readonly actor: Ref<ApplicationJobMsg> | undefined;
 }
@@ -47,6 +50,7 @@ let jobCounter = 0;
 export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
   let status: JobStatus = 'created';
   let settled: JobOutcome | undefined;
+  const failures = new FailureHistory();
   let resolve!: (o: JobOutcome) => void;
   const outcome = new Promise<JobOutcome>((r) => (resolve = r));
   const name = `job-${++jobCounter}-${plan.jobName.replace(/[^A-Za-z0-9-]+/g, '-').toLowerCase()}`;
@@ -65,6 +69,7 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
     restartStrategy: options.restartStrategy,
     logger: options.logger,
     onStatus: (s) => (status = s),
+    onFailure: (f) => failures.add(f),
     onSettled: (o) => {
       if (settled !== undefined) return;
       settled = o;
@@ -98,5 +103,6 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
         ? Promise.resolve(settled.checkpoints ?? { completed: 0, failed: 0, lastCompletedId: undefined, lastDurationMs: undefined, maxAlignmentMs: 0 })
         : ask<CheckpointStats>((replyTo) => ({ type: 'job.checkpointStats', replyTo })),
     crashTask: (vertexName, index, reason) => dispatch(master, { type: 'job.crashTask', vertexName, index, reason }),
+    failures: () => failures.list(),
   };
 }

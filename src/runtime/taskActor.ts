@@ -1,14 +1,26 @@
 /**
  * The task actor: runs a Task's logic under the job master's supervision. A crash is
- * reported to the master as a fact and the task stops; teardown happens in one place,
- * after stop, whatever the reason.
+ * reported to the master as a fact, logged with its cause on the task's logger, and the task
+ * stops; teardown happens in one place, after stop, whatever the reason.
  */
 import { Ref, dispatch, spawn } from 'nact';
 import { Task, TaskDeps } from './Task';
 import { TaskMsg, TaskRef } from './protocol';
+import { Logger, loggedError, summarizeRecord } from '../logging/logger';
+import { UserFunctionFailed } from './UserFunctionFailed';
 
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
+}
+
+/** One line per failure of a task, with its cause; the master's line says what the job does about it. */
+function logFailure(logger: Logger, error: Error, when: string): void {
+  const record = error instanceof UserFunctionFailed && error.record !== undefined ? summarizeRecord(error.record) : undefined;
+  try {
+    logger.error({ error: loggedError(error), ...(record === undefined ? {} : { record }) }, `task failed ${when}: ${error.message}`);
+  } catch {
+    // An application's logger that throws must not keep the failure from the master.
+  }
 }
 
 export function spawnTask(parent: Ref<unknown>, deps: TaskDeps): TaskRef {
@@ -28,7 +40,9 @@ export function spawnTask(parent: Ref<unknown>, deps: TaskDeps): TaskRef {
       // nact turns a throwing onCrash into an unhandled rejection: this one must not throw.
       onCrash: (_msg, error, ctx) => {
         try {
-          dispatch(master, { type: 'task.failed', attempt, task: id, error: asError(error) });
+          const failure = asError(error);
+          logFailure(deps.logger, failure, 'while running');
+          dispatch(master, { type: 'task.failed', attempt, task: id, error: failure });
         } catch {
           // The master is gone: the job is already being torn down.
         }
@@ -38,7 +52,9 @@ export function spawnTask(parent: Ref<unknown>, deps: TaskDeps): TaskRef {
         try {
           await task.close();
         } catch (e) {
-          dispatch(master, { type: 'task.failed', attempt, task: id, error: asError(e) });
+          const failure = asError(e);
+          logFailure(deps.logger, failure, 'while closing');
+          dispatch(master, { type: 'task.failed', attempt, task: id, error: failure });
         } finally {
           dispatch(master, { type: 'task.closed', attempt, task: id });
         }

@@ -30,6 +30,7 @@ import { PrintSink } from '../connectors/PrintSink';
 import { translate } from './translateToDataStream';
 import { Row, isAssignable } from './types';
 import { UserDefinedFunction } from './UserDefinedFunction';
+import { observed } from '../runtime/observed';
 
 export interface TableEnvironmentOptions {
   /**
@@ -132,12 +133,17 @@ export class TableEnvironment {
       }
       case 'query': {
         const table = this.tableOf(this.planStatement(statement));
+        // Observed (as every promise of a running job): a result never awaited does not end the process.
         const collected = table.toChangelogStream().executeAndCollect();
         return {
           kind: 'job',
-          await: () => collected.then(() => undefined),
+          await: () => observed(collected.then(() => undefined)),
           collect: () => collected,
-          print: () => void collected.then((rows) => rows.forEach((r) => console.log(`${r.kind}${JSON.stringify(r.row)}`))),
+          print: () =>
+            void collected.then(
+              (rows) => rows.forEach((r) => console.log(`${r.kind}${JSON.stringify(r.row)}`)),
+              (e: unknown) => console.error(`query failed: ${e instanceof Error ? e.message : String(e)}`),
+            ),
         };
       }
       case 'explain': {
