@@ -48,7 +48,7 @@ function post(port: number, payment: unknown): Promise<{ status: number; body: u
 export async function main(): Promise<void> {
   const system = start();
   const gateway = AskGateway.spawn<Payment, Verdict>(system, 'payments');
-  const env = StreamEnvironment.create({ parallelism: 2 });
+  const env = StreamEnvironment.create({ parallelism: 2, logging: { pretty: true } }); // log lines on stderr, one readable line each
   scoringJob(env, gateway);
   const job = env.executeIn(system, 'fraud scores', { actorName: 'fraud-scores' });
   const server = serve(gateway);

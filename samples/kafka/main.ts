@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const output = `page-counts-${run}`;
   await prepare(bootstrap, input, output, clicks);
 
-  const env = StreamEnvironment.create({ parallelism: 2 });
+  const env = StreamEnvironment.create({ parallelism: 2, logging: { pretty: true } }); // log lines on stderr, one readable line each
   env.enableCheckpointing(200, 'exactly-once');
   const source = new KafkaSource<Click>({ brokers: [bootstrap], topics: [input], format: { codec: ClickCodec }, boundedness: 'bounded' });
   const records = fromKafka(env, source, 'clicks-source');

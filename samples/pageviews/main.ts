@@ -115,7 +115,7 @@ class HeavyUserAlerts implements Sink<HeavyUser> {
 }
 
 async function main(): Promise<void> {
-  const env = StreamEnvironment.create({ parallelism: 2 });
+  const env = StreamEnvironment.create({ parallelism: 2, logging: { pretty: true } }); // log lines on stderr, one readable line each
 
   const activity = env
     .fromGenerator(EVENTS, pageView)

@@ -61,7 +61,7 @@ function reference(count: number): TopPage[] {
 const key = (r: TopPage) => `${r.window_start}/${r.rownum}/${r.page}/${r.views}`;
 
 export async function runSample(count: number): Promise<{ windows: number; mismatches: number; rows: TopPage[]; ms: number }> {
-  const env = StreamEnvironment.create({ parallelism: 2 });
+  const env = StreamEnvironment.create({ parallelism: 2, logging: { pretty: true } }); // log lines on stderr, one readable line each
   const tEnv = TableEnvironment.create(env);
   const views = env.fromGenerator(count, view).setParallelism(1);
   tEnv.createTemporaryView('views', tEnv.fromDataStream(views, "page STRING, `user` STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '2' SECOND"));

@@ -63,7 +63,7 @@ const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 async function main(): Promise<void> {
   console.log(`Sluice windows: ${int(EVENTS)} page views, ${int(VIEWS_PER_SECOND)} per second of event time, 10 s windows\n`);
   const started = Date.now();
-  const env = StreamEnvironment.create({ parallelism: 2 });
+  const env = StreamEnvironment.create({ parallelism: 2, logging: { pretty: true } }); // log lines on stderr, one readable line each
   const counts = env
     .fromGenerator(EVENTS, pageView)
     .name('page views')

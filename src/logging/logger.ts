@@ -55,7 +55,7 @@ export function createLogger(option: LoggingOption | undefined): Logger {
   const level = option?.level ?? levelFromEnvironment();
   // Synchronous writes: the lines before a crash are the ones that matter, and logs are rare.
   if (option?.pretty === true) {
-    return pino({ level, base: undefined }, pinoPretty({ destination: 2, sync: true, ignore: 'pid,hostname' }));
+    return pino({ level, base: undefined }, pinoPretty({ destination: 2, sync: true, ignore: 'pid,hostname', singleLine: true }));
   }
   return pino({ level, base: undefined }, pino.destination({ dest: 2, sync: true }));
 }
@@ -75,19 +75,26 @@ export function summarizeRecord(record: unknown, maxLength = 200): string {
 export interface LoggedError {
   readonly type: string;
   readonly message: string;
-  readonly stack: string | undefined;
+  /** Left out where another line about the same failure has it already. */
+  readonly stack?: string;
   /** The error it wraps (a user function's own error inside a UserFunctionFailed). */
   readonly cause?: LoggedError;
 }
 
 /**
- * `error` for a log line's `error` field: type, message, stack and its causes (at most three
- * deep), and nothing else. Not pino's `err` with the error itself: pino's serializer copies
- * every field of an error (a UserFunctionFailed holds the whole failed record; a line carries
- * `summarizeRecord(record)` instead) and repeats each cause's message in the message.
+ * `error` for a log line's `error` field: type, message, stack (unless `stack: false`) and its
+ * causes (at most three deep), and nothing else. Not pino's `err` with the error itself:
+ * pino's serializer copies every field of an error (a UserFunctionFailed holds the whole
+ * failed record; a line carries `summarizeRecord(record)` instead) and repeats each cause's
+ * message in the message.
  */
-export function loggedError(error: unknown, depth = 3): LoggedError {
-  if (!(error instanceof Error)) return { type: typeof error, message: String(error), stack: undefined };
-  const cause = error.cause !== undefined && depth > 1 ? loggedError(error.cause, depth - 1) : undefined;
-  return { type: error.name, message: error.message, stack: error.stack, ...(cause === undefined ? {} : { cause }) };
+export function loggedError(error: unknown, options: { readonly stack?: boolean } = {}, depth = 3): LoggedError {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
+  const cause = error.cause !== undefined && depth > 1 ? loggedError(error.cause, options, depth - 1) : undefined;
+  return {
+    type: error.name,
+    message: error.message,
+    ...(options.stack === false || error.stack === undefined ? {} : { stack: error.stack }),
+    ...(cause === undefined ? {} : { cause }),
+  };
 }

@@ -45,7 +45,7 @@ class Link implements Output<unknown> {
     const letter: DeadLetter = { operator: this.node.name, instance: this.instance, record: failure.record, reason: cause instanceof Error ? cause.message : String(cause) };
     this.downstream.collectSide(supervisionDeadLetters.id, letter);
     this.logger.warn(
-      { failedOperator: this.node.name, record: summarizeRecord(failure.record), deadLetters: this.deadLetters, error: loggedError(failure) },
+      { failedOperator: this.node.name, record: summarizeRecord(failure.record), deadLetters: this.deadLetters, error: loggedError(failure, { stack: false }) },
       `record sent to the dead letters of '${this.node.name}' (supervision resume): ${letter.reason}`,
     );
     return true;

@@ -23,6 +23,13 @@ export type JobLifecycleEvent =
   | { readonly type: 'job.cancel' }
   | { readonly type: 'tasks.closed' };
 
+/**
+ * Where a job is in its lifecycle (docs/api.md lists them): `created`, `running`, `finishing`
+ * (every input ended: the final checkpoint and commits), `restarting` (after a failure the
+ * restart strategy allows, until the tasks are rebuilt from the last completed checkpoint;
+ * `job.failures()` and the log say why), `failing`, `cancelling`, and the terminal `finished`,
+ * `failed`, `cancelled`.
+ */
 export type JobStatus = 'created' | 'running' | 'finishing' | 'restarting' | 'finished' | 'failing' | 'failed' | 'cancelling' | 'cancelled';
 
 export const jobLifecycle = setup({ types: { events: {} as JobLifecycleEvent } }).createMachine({

@@ -267,7 +267,8 @@ class JobMaster {
     const failure: JobFailure = { time: Date.now(), ...failureSite(error, task), error, action };
     this.deps.onFailure(failure);
     const where = failure.operator === undefined ? 'the job' : `operator '${failure.operator}' (instance ${failure.instance})`;
-    const fields = { task: task?.id, operator: failure.operator, instance: failure.instance, record: failure.record, action, error: loggedError(error) };
+    // A task's failure has its stack on the task's own line already.
+    const fields = { task: task?.id, operator: failure.operator, instance: failure.instance, record: failure.record, action, error: loggedError(error, { stack: task === undefined }) };
     switch (action) {
       case 'restartJob':
         this.deps.logger.warn({ ...fields, restarts: this.failures.length, delayMs: this.restartDelayMs }, `${where} failed, the job restarts (${why}): ${error.message}`);
@@ -294,10 +295,10 @@ class JobMaster {
     let restore: TaskRestore | undefined;
     if (checkpointing !== undefined) {
       const latest = await checkpointing.store.latest();
-      if (isLeft(latest)) return this.failFatally(new Error(`cannot restore task '${task.name}' (${task.index}): ${latest.left}`), task, 'its checkpoints cannot be read');
+      if (isLeft(latest)) return this.failFatally(new Error(`cannot restore task '${task.name}' (${task.index}): ${latest.left}`), undefined, 'its checkpoints cannot be read');
       if (latest.right !== undefined) {
         const r = restoreFor(task, latest.right, this.deps.plan.maxParallelism);
-        if (isLeft(r)) return this.failFatally(new Error(r.left), task, 'its checkpoint cannot be restored');
+        if (isLeft(r)) return this.failFatally(new Error(r.left), undefined, 'its checkpoint cannot be restored');
         restore = r.right;
       }
     }
@@ -421,7 +422,7 @@ class JobMaster {
     // A finished job needs no checkpoint to resume from; a failed or cancelled one keeps its last.
     if (status === 'finished' && this.deps.checkpointing !== undefined) await this.deps.checkpointing.store.discardAll();
     const ended = { status, restarts: this.failures.length, taskRestarts: this.taskRestarts };
-    if (status === 'failed') this.deps.logger.error({ ...ended, error: loggedError(this.error) }, `job failed: ${this.error?.message}`);
+    if (status === 'failed') this.deps.logger.error({ ...ended, error: loggedError(this.error, { stack: false }) }, `job failed: ${this.error?.message}`);
     else this.deps.logger.info(ended, `job ${status}`);
     this.deps.onSettled({
       status: status === 'finished' ? 'finished' : status === 'cancelled' ? 'cancelled' : 'failed',
