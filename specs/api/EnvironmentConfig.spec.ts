@@ -13,7 +13,7 @@ function refused(options: unknown): ConfigError {
   throw new Error(`expected ${JSON.stringify(options)} to be refused`);
 }
 
-const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, jobId, checkpointStorage, stateBackend';
+const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, jobId, checkpointStorage, stateBackend, logging';
 
 describe('api/EnvironmentConfig', () => {
   describe('defaults', () => {
@@ -27,6 +27,7 @@ describe('api/EnvironmentConfig', () => {
         jobId: undefined,
         checkpointStorage: 'memory',
         stateBackend: 'memory',
+        logging: undefined,
       });
       expect(StreamEnvironment.create({}).config).to.deep.equal(StreamEnvironment.create().config);
     });
@@ -38,7 +39,7 @@ describe('api/EnvironmentConfig', () => {
     it('apply only to options not given', () => {
       expect(
         StreamEnvironment.create({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false }).config,
-      ).to.deep.equal({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false, jobId: undefined, checkpointStorage: 'memory', stateBackend: 'memory' });
+      ).to.deep.equal({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false, jobId: undefined, checkpointStorage: 'memory', stateBackend: 'memory', logging: undefined });
     });
 
     it('apply to options given as undefined', () => {
@@ -76,6 +77,13 @@ describe('api/EnvironmentConfig', () => {
         'parallelism: "2" must be an integer in 1..32768',
         'maxParallelism: 1.5 must be an integer in 1..32768',
         'operatorChaining: "yes" is invalid',
+      ]);
+    });
+
+    it('refuses a logging option that is neither a pino logger nor { level, pretty }', () => {
+      expect(refused({ logging: { level: 'loud', colour: true } }).problems).to.deep.equal([
+        "logging: {\"level\":\"loud\",\"colour\":true} must be a pino logger or { level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent', pretty?: boolean }: " +
+          'unknown field(s) colour; level must be one of fatal, error, warn, info, debug, trace, silent',
       ]);
     });
 
