@@ -252,7 +252,7 @@ export function spawnCoordinator(parent: Ref<unknown>, deps: CoordinatorDeps): C
       afterStop: (coordinator: CheckpointCoordinator) => coordinator.dispose(),
       onCrash: (_msg, error, ctx) => {
         try {
-          deps.logger.error({ error: loggedError(error) }, `the checkpoint coordinator crashed (a bug of Sluice's, please report it): ${error instanceof Error ? error.message : String(error)}`);
+          deps.logger.error({ error: loggedError(error) }, `the checkpoint coordinator crashed, the job fails over: ${error instanceof Error ? error.message : String(error)}`);
         } catch {
           // An application's logger that throws must not keep the job from settling.
         }

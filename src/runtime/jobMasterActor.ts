@@ -480,7 +480,7 @@ export function spawnJobMaster(parent: Ref<unknown>, name: string, deps: JobMast
       onCrash: (_msg, error, ctx) => {
         // A master crash is a bug of ours; settle the job as failed rather than hang it.
         try {
-          deps.logger.error({ error: loggedError(error) }, `the job master crashed (a bug of Sluice's, please report it): ${error instanceof Error ? error.message : String(error)}`);
+          deps.logger.error({ error: loggedError(error) }, `the job master crashed, the job fails: ${error instanceof Error ? error.message : String(error)}`);
         } catch {
           // An application's logger that throws must not keep the job from settling.
         }
