@@ -6,7 +6,7 @@ MOCHA := node_modules/.bin/mocha
 TSC := node_modules/.bin/tsc
 ESBUILD := node_modules/.bin/esbuild
 
-.PHONY: run test build bench bench-nexmark typecheck clean kafka-start kafka-stop
+.PHONY: run run-kafka test build bench bench-nexmark typecheck clean kafka-start kafka-stop
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -23,6 +23,11 @@ typecheck: build
 
 run: build
 	node build/samples/pageviews/main.js
+
+# The article's job on Kafka, DataStream and SQL, checked (samples/kafka-windows): starts the
+# project's broker when none runs, and then stops it.
+run-kafka: build
+	samples/kafka-windows/run.sh
 
 test: build
 	node specs/support/runSuite.js
