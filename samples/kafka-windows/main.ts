@@ -32,10 +32,11 @@ async function main(): Promise<void> {
     },
     speed: numberFrom('KAFKA_WINDOWS_SPEED', 10),
   });
-  console.log(`Read the output yourself (see docs/quickstart.md):`);
+  console.log(`Read the output with Kafka's console consumer, from the repository's folder, while the broker runs (see docs/quickstart.md):`);
   console.log(
-    `  java -cp '.cache/kafka/libs/*' org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server ${bootstrap} ` +
-      `--topic ${report.topics.averages} --from-beginning --isolation-level read_committed --property print.key=true --timeout-ms 5000`,
+    `  java -Dlog4j.configuration=file:specs/services/kafka/log4j.properties -Dkafka.logs.dir=/tmp -cp '.cache/kafka/libs/*' ` +
+      `org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server ${bootstrap} --topic ${report.topics.averages} ` +
+      `--from-beginning --isolation-level read_committed --property print.key=true --timeout-ms 5000`,
   );
   process.exitCode = report.passed ? 0 : 1;
 }

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import * as fs from 'fs';
+import * as path from 'path';
 import { runExample } from '../../samples/kafka-windows/example';
 import { SensorAverage } from '../../samples/kafka-windows/readings';
 import { kafkaBootstrap } from '../support/kafkaService';
@@ -45,4 +47,32 @@ describe('samples/kafka-windows (the article\'s job, make run-kafka)', () => {
       'sensor-4 09:00:05.900',
     ]);
   });
+});
+
+describe('samples/kafka-windows in the docs', () => {
+  const repo = path.resolve(__dirname, '../../..');
+  const read = (file: string) => fs.readFileSync(path.join(repo, file), 'utf8');
+  const blocks = (markdown: string, language: string) => [...markdown.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
+  const linesOf = (code: string) => code.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+
+  /** The part of a document about the job: the root README's section of it, the others whole. */
+  const about = (doc: string) => {
+    const text = read(doc);
+    if (doc !== 'README.md') return text;
+    const from = text.indexOf('## Kafka → 10 s windows');
+    return text.slice(from, text.indexOf('\n## ', from + 1));
+  };
+
+  for (const doc of ['README.md', 'samples/kafka-windows/README.md', 'docs/quickstart.md']) {
+    it(`${doc} shows the job's code as job.ts and sqlJob.ts have it`, () => {
+      const job = linesOf(read('samples/kafka-windows/job.ts'));
+      const sql = linesOf(read('samples/kafka-windows/sqlJob.ts')).map((l) => l.replace(/^`/, '').replace(/`,?$/, ''));
+      const shown = blocks(about(doc), 'ts').flatMap(linesOf);
+      expect(shown.length).to.be.greaterThan(5);
+      expect(shown.filter((l) => !job.some((j) => j === l || j.startsWith(`${l} //`)))).to.deep.equal([]);
+      const query = blocks(about(doc), 'sql').flatMap(linesOf).filter((l) => /^(INSERT|SELECT|FROM|GROUP BY)/.test(l)).map((l) => l.replace(/;$/, ''));
+      expect(query).to.have.length(4);
+      expect(query.filter((l) => !sql.includes(l))).to.deep.equal([]);
+    });
+  }
 });
