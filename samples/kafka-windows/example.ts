@@ -96,8 +96,8 @@ export async function runExample(options: ExampleOptions): Promise<ExampleReport
       const sql = output.averagesOf('sql', start);
       if (windowsShown >= expected.windows || ds.length < size.sensors || sql.length < size.sensors) return;
       const readings = ds.reduce((n, a) => n + a.readings, 0);
-      const avg = ds.reduce((s, a) => s + a.avg_celsius * a.readings, 0) / readings;
-      const same = JSON.stringify(ds.map(idOf).sort()) === JSON.stringify(sql.map(idOf).sort()) && ds.every((a) => sql.some((b) => idOf(b) === idOf(a) && b.readings === a.readings && b.avg_celsius === a.avg_celsius));
+      const avg = ds.reduce((sum, a) => sum + a.avg_celsius * a.readings, 0) / readings;
+      const same = compare(ds, sql).problems.length === 0;
       print(
         `${elapsed()} window ${clock(START + windowsShown * WINDOW_MS)}-${clock(START + (windowsShown + 1) * WINDOW_MS)}: ${size.sensors} sensors, ${int(readings)} readings, ` +
           `average ${avg.toFixed(2)} °C; ${same ? 'the SQL job wrote the same' : 'the SQL job wrote something else'}; ${output.late.length} late so far`,
@@ -107,6 +107,8 @@ export async function runExample(options: ExampleOptions): Promise<ExampleReport
   };
   output.onRecord = showClosedWindows;
 
+  /** Why the run stopped before it could check everything, if it did. */
+  const runProblems: string[] = [];
   try {
     const env = averagesPerSensor([bootstrap], topics);
     watch('DataStream', env.execute('averages per sensor'));
@@ -119,10 +121,14 @@ export async function runExample(options: ExampleOptions): Promise<ExampleReport
       }),
     );
     print(`${elapsed()} all ${int(scheduled.length)} readings sent`);
-    await waitFor(`${expected.averages.length} window results in each output and ${expected.late.length} late readings`, () =>
-      expected.averages.every((a) => output.has('dataStream', a.sensor, a.window_start) && output.has('sql', a.sensor, a.window_start)) && output.late.length >= expected.late.length,
-    ).catch((e: Error) => print(`${elapsed()} ${e.message}`));
+    await waitFor(
+      `${expected.averages.length} window results in each output and ${expected.late.length} late readings`,
+      () => expected.averages.every((a) => output.has('dataStream', a.sensor, a.window_start) && output.has('sql', a.sensor, a.window_start)) && output.late.length >= expected.late.length,
+    );
     print(`${elapsed()} stopping the jobs (a job on an unbounded stream runs until it is stopped; the window after the last one stays open)`);
+  } catch (e) {
+    runProblems.push((e as Error).message);
+    print(`${elapsed()} ${(e as Error).message}; stopping the jobs`);
   } finally {
     await Promise.all(jobs.map(({ handle }) => handle.cancel().catch(() => undefined)));
     await output.stop();
@@ -130,21 +136,19 @@ export async function runExample(options: ExampleOptions): Promise<ExampleReport
 
   // The verdict: what a read_committed reader saw, against the results computed from the readings.
   const dataStream = { ...compare(expected.averages, output.rows.dataStream), late: output.late };
-  const lateProblems = compareLate(expected.late, output.late);
-  dataStream.problems.push(...lateProblems);
+  dataStream.problems.push(...compareLate(expected.late, output.late));
   const sql = compare(expected.averages, output.rows.sql);
-  if (failure !== undefined) dataStream.problems.push(failure.message);
-  const passed = dataStream.problems.length === 0 && sql.problems.length === 0;
+  const passed = runProblems.length === 0 && dataStream.problems.length === 0 && sql.problems.length === 0;
   const seconds = (Date.now() - started) / 1000;
   const n = expected.averages.length;
   print(`Checked with a read_committed reader against the results computed from the readings:`);
   print(`  DataStream: ${n - countWrong(dataStream.problems)} of ${n} window results exact (readings and average); ${output.late.length} of ${expected.late.length} late readings on ${topics.late}`);
   print(`  SQL:        ${n - countWrong(sql.problems)} of ${n} window results exact (its late rows are dropped, as in Flink SQL)`);
-  for (const p of [...dataStream.problems.map((p) => `DataStream: ${p}`), ...sql.problems.map((p) => `SQL: ${p}`)].slice(0, 10)) print(`    ${p}`);
+  for (const p of [...runProblems, ...dataStream.problems.map((p) => `DataStream: ${p}`), ...sql.problems.map((p) => `SQL: ${p}`)].slice(0, 10)) print(`    ${p}`);
   print(
     passed
       ? `PASS: ${expected.windows} windows x ${size.sensors} sensors exact in both jobs' outputs, each once; ${expected.late.length} late readings on the side output; ${seconds.toFixed(1)} s`
-      : `FAIL: ${dataStream.problems.length + sql.problems.length} problems; ${seconds.toFixed(1)} s`,
+      : `FAIL: ${runProblems.length + dataStream.problems.length + sql.problems.length} problems; ${seconds.toFixed(1)} s`,
   );
   return { topics, expected, dataStream, sql, passed, seconds };
 }
@@ -236,10 +240,10 @@ class OutputReader {
     return this.rows[job].filter((a) => a.window_start === windowStart);
   }
 
-  /** Stops once nothing new has come for a second (as the console consumer's --timeout-ms): the jobs are stopped, the topics final. */
+  /** Stops once nothing new has come for a second (as the console consumer's --timeout-ms); call it when the jobs have stopped and the topics are final. */
   async stop(): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while (Date.now() - this.lastRecordAt < 1_000 && Date.now() < deadline) await sleep(50);
+    const asked = Date.now();
+    while (Date.now() - Math.max(this.lastRecordAt, asked) < 1_000 && Date.now() - asked < 10_000) await sleep(50);
     await this.consumer.disconnect();
   }
 }
