@@ -20,8 +20,8 @@ started_here=false
 
 leases=""
 if [[ -z "${KAFKA_RUN_DIR:-}" ]]; then
-  leases="$(cd .cache && pwd -P)/kafka/leases"
-  mkdir -p "$leases"
+  mkdir -p .cache/kafka/leases
+  leases="$(cd .cache/kafka/leases && pwd -P)"
   date -u +%FT%TZ >"$leases/$$"
 fi
 
