@@ -149,6 +149,17 @@ WHERE bidder = 'anyone' AND UPPER(price) = 'X'`),
     ]);
   });
 
+  it('CASE: a WHEN that does not fit is reported at its condition, a THEN whose type does not fit at its result', () => {
+    expect(refusal(() => tableEnv().sqlQuery("SELECT CASE WHEN price THEN 1 WHEN bidder > 1 THEN 'x' END AS c FROM bids"))).to.deep.equal([
+      '1:18 WHEN needs a BOOLEAN condition but price is DOUBLE',
+      '1:52 the results of CASE mix INT and STRING',
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery("SELECT CASE item WHEN 'a' THEN item WHEN 3 THEN bidder ELSE 'none' END AS c FROM bids"))).to.deep.equal([
+      '1:42 WHEN 3 (INT) cannot be compared with item (STRING)',
+      '1:49 the results of CASE mix STRING and INT',
+    ]);
+  });
+
   it('CREATE TABLE: unknown types, connectors and options, a bad watermark', () => {
     // An unknown type is a syntax error (the grammar knows the type names): it comes alone.
     expect(refusal(() => tableEnv().executeSql("CREATE TABLE t (\n  a INTEGR,\n  b STRING\n) WITH ('connector' = 'datagen')"))).to.deep.equal([

@@ -115,15 +115,16 @@ export function compileExpression(e: Expr, ctx: ExpressionContext): Compiled {
       return compileCall(e, ctx);
     case 'case': {
       const operand = e.operand === undefined ? undefined : sub(e.operand);
-      const whens = e.whens.map((w) => ({ when: sub(w.when), then: sub(w.then), pos: w.when.kind === 'column' || true ? (w.when as { pos: SqlPosition }).pos : e.pos }));
+      const whens = e.whens.map((w) => ({ when: sub(w.when), then: sub(w.then) }));
       const otherwise = e.otherwise === undefined ? undefined : sub(e.otherwise);
       let type: SqlType = otherwise?.type ?? 'NULL';
-      for (const w of whens) {
+      // A WHEN that does not fit is reported at its condition, a THEN at its result.
+      for (const [i, w] of whens.entries()) {
         if (operand === undefined ? !isBoolean(w.when.type) : commonType(operand.type, w.when.type) === undefined) {
-          problem(w.pos, operand === undefined ? `WHEN needs a BOOLEAN condition but ${w.when.text} is ${w.when.type}` : `WHEN ${w.when.text} (${w.when.type}) cannot be compared with ${operand.text} (${operand.type})`);
+          problem(e.whens[i].when.pos, operand === undefined ? `WHEN needs a BOOLEAN condition but ${w.when.text} is ${w.when.type}` : `WHEN ${w.when.text} (${w.when.type}) cannot be compared with ${operand.text} (${operand.type})`);
         }
         const next = commonType(type, w.then.type);
-        if (next === undefined) problem(w.pos, `the results of CASE mix ${type} and ${w.then.type}`);
+        if (next === undefined) problem(e.whens[i].then.pos, `the results of CASE mix ${type} and ${w.then.type}`);
         type = next ?? 'ANY';
       }
       const test = operand === undefined ? (r: Row, w: Compiled) => w.eval(r) === true : (r: Row, w: Compiled) => { const v = operand.eval(r); return v !== null && v === w.eval(r); };
@@ -152,7 +153,7 @@ export function compileExpression(e: Expr, ctx: ExpressionContext): Compiled {
       const arg = sub(e.arg);
       const list = e.list.map(sub);
       for (const [i, item] of list.entries()) {
-        if (commonType(arg.type, item.type) === undefined) problem((e.list[i] as { pos: SqlPosition }).pos, `IN list item ${item.text} (${item.type}) cannot be compared with ${arg.text} (${arg.type})`);
+        if (commonType(arg.type, item.type) === undefined) problem(e.list[i].pos, `IN list item ${item.text} (${item.type}) cannot be compared with ${arg.text} (${arg.type})`);
       }
       return {
         type: 'BOOLEAN',
