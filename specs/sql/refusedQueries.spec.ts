@@ -149,6 +149,15 @@ WHERE bidder = 'anyone' AND UPPER(price) = 'X'`),
     ]);
   });
 
+  it('HAVING beside OVER has no groups to filter: refused at the HAVING, for an OVER aggregation and for a ranking, not dropped', () => {
+    expect(refusal(() => tableEnv().sqlQuery('SELECT item, SUM(price) OVER (PARTITION BY item ORDER BY ts) AS s FROM bids HAVING price > 1'))).to.deep.equal([
+      '1:90 HAVING needs GROUP BY or an aggregate, and SUM(...) OVER computes a value per row: filter on it in an enclosing query',
+    ]);
+    expect(refusal(() => tableEnv().sqlQuery('SELECT * FROM (SELECT item, ROW_NUMBER() OVER (PARTITION BY item ORDER BY price) AS rn FROM bids HAVING price > 1) WHERE rn <= 3'))).to.deep.equal([
+      '1:111 HAVING needs GROUP BY or an aggregate, and ROW_NUMBER() OVER computes a value per row: filter on it in an enclosing query',
+    ]);
+  });
+
   it('CASE: a WHEN that does not fit is reported at its condition, a THEN whose type does not fit at its result', () => {
     expect(refusal(() => tableEnv().sqlQuery("SELECT CASE WHEN price THEN 1 WHEN bidder > 1 THEN 'x' END AS c FROM bids"))).to.deep.equal([
       '1:18 WHEN needs a BOOLEAN condition but price is DOUBLE',

@@ -1,6 +1,8 @@
 /**
- * The syntax tree the parser builds: statements, queries and expressions as written, each
- * node with the position of its first token.
+ * The syntax tree the parser builds: statements, queries and expressions as written. Every
+ * statement, query, FROM item and expression has its `pos`, where the planner reports its
+ * problems: its first token, or for an operator the operator's own (`a + b` at the `+`), so
+ * the planner reads `e.pos` of any of them without a cast.
  */
 import { SqlPosition } from './SqlProblem';
 
@@ -35,6 +37,9 @@ export type Expr =
   | { readonly kind: 'in'; readonly arg: Expr; readonly list: readonly Expr[]; readonly negated: boolean; readonly pos: SqlPosition }
   | { readonly kind: 'like'; readonly arg: Expr; readonly pattern: Expr; readonly negated: boolean; readonly pos: SqlPosition }
   | { readonly kind: 'extract'; readonly unit: string; readonly arg: Expr; readonly pos: SqlPosition };
+
+/** A function call: a scalar function, an aggregate, or with `over` an OVER aggregation or a ranking. */
+export type CallExpr = Extract<Expr, { kind: 'call' }>;
 
 /** The window of `fn(...) OVER (...)`, written in place or named in a WINDOW clause. */
 export interface OverWindow {

@@ -16,7 +16,7 @@ import { Accumulation } from './aggregates';
 import { Change } from './Change';
 import { Compiled } from './compileExpression';
 import { PlanNode, WindowSpec } from './logicalPlan';
-import { fieldRef } from './Planner';
+import { fieldRef } from './PlanningContext';
 import { AttachedWindowAggregateFunction } from './runtime/AttachedWindowAggregateFunction';
 import { cumulativeEventTimeWindows } from './runtime/CumulativeEventTimeWindows';
 import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
@@ -211,7 +211,7 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
           ),
         )
         .name(`Join ${node.joinType}`);
-      // An interval join keeps a time attribute (see Planner's keptTimeAttribute): its rows are timed by it.
+      // An interval join keeps a time attribute (see keptTimeAttribute in planJoin.ts): its rows are timed by it.
       const timeField = node.fields.findIndex((f) => f.rowtime === true);
       return timeField < 0 ? joined : joined.transform<Change>('Join row time', () => new RowTimestampOperator(timeField));
     }
