@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { Key, keyFromString, keyToString, murmur3 } from '../../src/state/keyHash';
+import { DEFAULT_MAX_PARALLELISM, keyGroupOf } from '../../src/state/keyGroups';
 
 /** A JSON value as it comes back from JSON (so -0 is 0 and undefined fields are absent). */
 const json = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
@@ -19,6 +20,36 @@ const anyKey: fc.Arbitrary<Key> = fc.oneof(
   fc.array(json, { maxLength: 4 }),
   fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 4 }).map((o) => JSON.parse(JSON.stringify(o)) as { [field: string]: unknown }),
 );
+
+/** MurmurHash3_x86_32 as the reference writes it, over bytes: the oracle for the streaming UTF-8 version. */
+function referenceMurmur3(data: Buffer, seed: number): number {
+  const mix = (k: number) => {
+    const m = Math.imul(k, 0xcc9e2d51);
+    return Math.imul((m << 15) | (m >>> 17), 0x1b873593);
+  };
+  let h = seed | 0;
+  const blocks = data.length >> 2;
+  for (let i = 0; i < blocks; i++) {
+    h ^= mix(data.readInt32LE(i * 4));
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const tail = blocks * 4;
+  const rest = data.length & 3;
+  if (rest > 0) {
+    let k = data[tail];
+    if (rest > 1) k ^= data[tail + 1] << 8;
+    if (rest > 2) k ^= data[tail + 2] << 16;
+    h ^= mix(k);
+  }
+  h ^= data.length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
 
 describe('state/keyHash', () => {
   describe('keyToString / keyFromString', () => {
@@ -101,15 +132,57 @@ describe('state/keyHash', () => {
   });
 
   describe('murmur3', () => {
-    it('keeps its values for known inputs (a change would move every key to another key group)', () => {
-      expect(murmur3('')).to.equal(3954623016);
-      expect(murmur3('a')).to.equal(298494453);
-      expect(murmur3('hello')).to.equal(1894370753);
-      expect(murmur3('Sluice')).to.equal(2667759069);
-      expect(murmur3('#1')).to.equal(2423411249);
-      expect(murmur3('user-42')).to.equal(4155398877);
-      expect(murmur3('hello', 0)).to.equal(449616461);
-      expect(murmur3('a', 0)).to.equal(721651713);
+    // The compatibility contract: key groups are murmur3(key text) % maxParallelism, so a
+    // change of any value here moves keys between key groups and strands state kept by an
+    // earlier version. Values are MurmurHash3_x86_32 of the text's UTF-8 bytes as the
+    // reference (SMHasher's MurmurHash3.cpp) computes them.
+    it('gives the reference MurmurHash3_x86_32 values of the widely published test vectors', () => {
+      const vectors: ReadonlyArray<readonly [string, number, number]> = [
+        ['', 0, 0],
+        ['', 1, 0x514e28b7],
+        ['', 0xffffffff, 0x81f16f39],
+        ['\0\0\0\0', 0, 0x2362f9de],
+        ['a', 0x9747b28c, 0x7fa09ea6],
+        ['ab', 0x9747b28c, 0x74875592],
+        ['abc', 0x9747b28c, 0xc84a62dd],
+        ['abcd', 0x9747b28c, 0xf0478627],
+        ['aa', 0x9747b28c, 0x5d211726],
+        ['aaa', 0x9747b28c, 0x283e0130],
+        ['aaaa', 0x9747b28c, 0x5a97808a],
+        ['Hello, world!', 0x9747b28c, 0x24884cba],
+        ['ππππππππ', 0x9747b28c, 0xd58063c1],
+        ['a'.repeat(256), 0x9747b28c, 0x37405bdc],
+        ['abc', 0, 0xb3dd93fa],
+        ['abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq', 0, 0xee925b90],
+        ['The quick brown fox jumps over the lazy dog', 0x9747b28c, 0x2fa826cd],
+      ];
+      for (const [text, seed, expected] of vectors) expect(murmur3(text, seed), `murmur3(${JSON.stringify(text.slice(0, 20))}, 0x${seed.toString(16)})`).to.equal(expected);
+    });
+
+    it("hashes text as its UTF-8 bytes: 'hello' with seed 0 is 613153351, as the reference gives", () => {
+      expect(murmur3('hello', 0)).to.equal(613153351);
+      // Two, three and four bytes per code point; a lone surrogate is U+FFFD (EF BF BD), as TextEncoder writes it.
+      expect(murmur3('Zürich')).to.equal(0x29ee1baf);
+      expect(murmur3('😀')).to.equal(0x4ed00c2f);
+      expect(murmur3('\ud800')).to.equal(0xded2c03b);
+      expect(murmur3('\ud800')).to.equal(murmur3('\ufffd'));
+    });
+
+    it('keeps its values for key texts with the default seed (the key groups of these keys)', () => {
+      expect(murmur3('')).to.equal(0xebb6c228);
+      expect(murmur3('hello')).to.equal(0x5d7f56e8);
+      expect(murmur3('user-42')).to.equal(0xc63ce64b);
+      expect(murmur3('#1')).to.equal(0xe9cc947a);
+      expect(['user-42', 'hello', 1, 'Zürich'].map((k) => keyGroupOf(k, DEFAULT_MAX_PARALLELISM))).to.deep.equal([75, 104, 122, 47]);
+    });
+
+    it('equals a plain transliteration of the reference over the UTF-8 bytes, for any text', () => {
+      fc.assert(
+        fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.string()), fc.integer({ min: 0, max: 2 ** 32 - 1 }), (text, seed) => {
+          expect(murmur3(text, seed)).to.equal(referenceMurmur3(Buffer.from(text, 'utf8'), seed));
+        }),
+        { numRuns: 2000 },
+      );
     });
 
     it('returns an unsigned 32-bit integer, the same on every call', () => {

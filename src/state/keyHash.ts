@@ -1,6 +1,6 @@
 /**
  * Stable hashing of keys: the same key hashes to the same value in every process and on
- * every run, so a key always lands in the same key group (ARCHITECTURE invariant 5).
+ * every run, so a key always lands in the same key group (docs/internals.md, invariant 5).
  */
 
 /** A key a stream can be partitioned by. Composite keys are arrays or plain objects. */
@@ -50,20 +50,88 @@ export function keyFromString(text: string): Key {
   return JSON.parse(body) as Key;
 }
 
-/** MurmurHash3 (x86, 32 bit) over UTF-16 code units: fast, well mixed, and stable across runs. */
-export function murmur3(text: string, seed = 0x9747b28c): number {
+/** The seed of key hashing; key groups depend on it, so it never changes. */
+const KEY_HASH_SEED = 0x9747b28c;
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+/** One 4-byte block (little-endian, as the reference reads it) mixed into the hash state. */
+function mixBlock(h: number, k: number): number {
+  k = Math.imul(k, C1);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, C2);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/**
+ * MurmurHash3_x86_32 (Austin Appleby's reference, SMHasher's `MurmurHash3.cpp`) over the UTF-8
+ * bytes of `text`, as an unsigned 32-bit integer: `murmur3('hello', 0)` is 613153351, as the
+ * reference gives for the bytes of "hello". The bytes are made on the fly, without encoding
+ * the text into a buffer first; a lone surrogate counts as U+FFFD, as `TextEncoder` writes it.
+ * Key groups depend on these values (specs/state/keyHash.spec.ts pins them).
+ */
+export function murmur3(text: string, seed = KEY_HASH_SEED): number {
   let h = seed | 0;
+  /** Bytes of the block being filled, the first in the low bits. */
+  let k = 0;
+  /** Bits of `k` filled: 0, 8, 16 or 24. */
+  let filled = 0;
+  let bytes = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
-    let k = text.charCodeAt(i);
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      // ASCII, the common case: one byte.
+      k |= c << filled;
+      if (filled === 24) {
+        h = mixBlock(h, k);
+        k = 0;
+        filled = 0;
+      } else filled += 8;
+      bytes++;
+      continue;
+    }
+    // The code point's UTF-8 bytes, the first in the low bits, and how many there are.
+    let encoded: number;
+    let count: number;
+    if (c < 0x800) {
+      encoded = (0xc0 | (c >>> 6)) | ((0x80 | (c & 0x3f)) << 8);
+      count = 2;
+    } else {
+      const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      if (c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        encoded = (0xf0 | (cp >>> 18)) | ((0x80 | ((cp >>> 12) & 0x3f)) << 8) | ((0x80 | ((cp >>> 6) & 0x3f)) << 16) | ((0x80 | (cp & 0x3f)) << 24);
+        count = 4;
+        i++;
+      } else {
+        if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+        encoded = (0xe0 | (c >>> 12)) | ((0x80 | ((c >>> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
+        count = 3;
+      }
+    }
+    bytes += count;
+    for (; count > 0; count--) {
+      k |= (encoded & 0xff) << filled;
+      encoded >>>= 8;
+      if (filled === 24) {
+        h = mixBlock(h, k);
+        k = 0;
+        filled = 0;
+      } else filled += 8;
+    }
   }
-  h ^= n;
+  if (filled > 0) {
+    // The tail: mixed as a block is, without the rotation and step of h.
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
+  }
+  h ^= bytes;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
