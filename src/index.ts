@@ -14,7 +14,7 @@ export { Logger, LogLevel, LoggingOptions, LoggingOption, summarizeRecord } from
 export { OutputTag } from './api/OutputTag';
 export { ProcessFunction, KeyedProcessFunction, ProcessContext, KeyedProcessContext } from './api/ProcessFunction';
 export { RuntimeContext, RichFunction } from './api/RuntimeContext';
-export { Collector, MapFunction, FilterFunction, FlatMapFunction, ReduceFunction } from './api/functions';
+export { Collector, MapFunction, FilterFunction, FlatMapFunction, IterableFlatMapFunction, ReduceFunction, CollectorResult, NotAsync, AsyncResultRefusal } from './api/functions';
 export { Source, SourceReader, SplitContext, PollResult } from './connectors/Source';
 export { Sink, SinkWriter, SinkContext } from './connectors/Sink';
 export { PrintSink } from './connectors/PrintSink';

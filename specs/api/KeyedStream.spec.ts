@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { StreamEnvironment } from '../../src';
+import { CollectSink, CountTrigger, DeadLetter, GlobalWindows, StreamEnvironment, Supervision, UserFunctionFailed, supervisionDeadLetters } from '../../src';
 
 interface Reading {
   sensor: string;
@@ -59,5 +59,77 @@ describe('api/KeyedStream', () => {
       .sum()
       .executeAndCollect();
     expect(out).to.deep.equal([1, 2, 4, 6]);
+  });
+  describe('when the key selector returns null or undefined', () => {
+    interface Visit {
+      user?: string | null;
+      n: number;
+    }
+    const visits: Visit[] = [{ user: 'u1', n: 1 }, { user: null, n: 2 }, { user: 'u2', n: 3 }, { n: 4 }, { user: 'u1', n: 5 }];
+    // As data decoded from JSON often is: the type says there is a user, the record has none.
+    const userOf = (v: Visit) => v.user as string;
+
+    it('fails the record, naming the keyed operator', async () => {
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      env.fromCollection(visits).keyBy(userOf).sum('n').name('Visits per user').print();
+      let error: unknown;
+      try {
+        await env.execute('null key');
+      } catch (e) {
+        error = e;
+      }
+      expect(error).to.be.instanceOf(UserFunctionFailed);
+      const failed = error as UserFunctionFailed;
+      expect(failed.operator).to.equal('Visits per user');
+      expect(failed.record).to.deep.equal({ user: null, n: 2 });
+      expect((failed.cause as Error).message).to.match(/^the key selector returned null: every record of a keyed stream needs a key/);
+    });
+
+    it('sends records without a key to the dead letters under resume; the others are aggregated by key', async () => {
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      const sums = env.fromCollection(visits).keyBy(userOf).sum('n').name('Visits per user').withSupervisionStrategy(Supervision.resume());
+      const out = new CollectSink<Visit>();
+      const letters = new CollectSink<DeadLetter>();
+      sums.sinkTo(out);
+      sums.getSideOutput(supervisionDeadLetters).sinkTo(letters);
+      const result = await env.execute('null key resumed');
+      expect(out.records().map((v) => [v.user, v.n]).sort()).to.deep.equal([
+        ['u1', 1],
+        ['u1', 6],
+        ['u2', 3],
+      ]);
+      expect(letters.records().map((l) => [l.operator, l.record]).sort((a, b) => ((a[1] as Visit).n - (b[1] as Visit).n))).to.deep.equal([
+        ['Visits per user', { user: null, n: 2 }],
+        ['Visits per user', { n: 4 }],
+      ]);
+      expect(letters.records().map((l) => l.reason.split(':')[0]).sort()).to.deep.equal(['the key selector returned null', 'the key selector returned undefined']);
+      expect(result.counters.operators['Visits per user']).to.deep.include({ deadLetters: 2 });
+    });
+
+    it('fails the record in a map on the keyed stream and in a window too, each under its own name', async () => {
+      for (const build of [
+        (env: StreamEnvironment) => env.fromCollection(visits).keyBy(userOf).map((v) => v.n).name('Scoped map'),
+        (env: StreamEnvironment) =>
+          env
+            .fromCollection(visits)
+            .keyBy(userOf)
+            .window(GlobalWindows.create())
+            .trigger(CountTrigger.of(2))
+            .reduce((a, b) => ({ ...a, n: a.n + b.n }))
+            .name('Pairs'),
+      ]) {
+        const env = StreamEnvironment.create();
+        build(env).print();
+        let error: unknown;
+        try {
+          await env.execute('null key elsewhere');
+        } catch (e) {
+          error = e;
+        }
+        expect(error, 'the job fails').to.be.instanceOf(UserFunctionFailed);
+        expect((error as UserFunctionFailed).operator).to.be.oneOf(['Scoped map', 'Pairs']);
+        expect(((error as UserFunctionFailed).cause as Error).message).to.match(/^the key selector returned null/);
+      }
+    });
   });
 });

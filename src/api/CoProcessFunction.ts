@@ -5,7 +5,7 @@
  */
 import { Key } from '../state/keyHash';
 import { OutputTag } from './OutputTag';
-import { Collector } from './functions';
+import { Collector, CollectorResult } from './functions';
 import { KeyedProcessContext, ProcessContext } from './ProcessFunction';
 
 /**
@@ -18,8 +18,8 @@ import { KeyedProcessContext, ProcessContext } from './ProcessFunction';
 export abstract class CoProcessFunction<I1, I2, O> {
   /** The side outputs this function writes to; `getSideOutput` accepts only these. */
   readonly sideOutputTags: readonly OutputTag<any>[] = [];
-  abstract processElement1(value: I1, ctx: ProcessContext, out: Collector<O>): void;
-  abstract processElement2(value: I2, ctx: ProcessContext, out: Collector<O>): void;
+  abstract processElement1(value: I1, ctx: ProcessContext, out: Collector<O>): CollectorResult;
+  abstract processElement2(value: I2, ctx: ProcessContext, out: Collector<O>): CollectorResult;
   // May define open(context: RuntimeContext) and close(), as a RichFunction does.
 }
 
@@ -30,7 +30,7 @@ export abstract class CoProcessFunction<I1, I2, O> {
  */
 export abstract class KeyedCoProcessFunction<K extends Key, I1, I2, O> {
   readonly sideOutputTags: readonly OutputTag<any>[] = [];
-  abstract processElement1(value: I1, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
-  abstract processElement2(value: I2, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
+  abstract processElement1(value: I1, ctx: KeyedProcessContext<K>, out: Collector<O>): CollectorResult;
+  abstract processElement2(value: I2, ctx: KeyedProcessContext<K>, out: Collector<O>): CollectorResult;
   // May define open(context: RuntimeContext) and close(), as a RichFunction does.
 }

@@ -23,7 +23,7 @@ import type { WindowedStream } from '../windowing/WindowedStream';
 import { OutputTag } from './OutputTag';
 import { SupervisionStrategy, supervisionDeadLetters } from './SupervisionStrategy';
 import { KeyedProcessFunction, ProcessFunction } from './ProcessFunction';
-import { FilterFunction, FlatMapFunction, MapFunction, instanceCopy } from './functions';
+import { FilterFunction, FlatMapFunction, IterableFlatMapFunction, MapFunction, instanceCopy } from './functions';
 import { FilterOperator } from './operators/FilterOperator';
 import { FlatMapOperator } from './operators/FlatMapOperator';
 import { MapOperator } from './operators/MapOperator';
@@ -88,7 +88,18 @@ export class DataStream<T> {
     return this.transform('Filter', () => new FilterOperator(instanceCopy(fn)));
   }
 
-  flatMap<R>(fn: FlatMapFunction<T, R>): SingleOutputStream<R> {
+  /**
+   * Emits none, one or many records per record: those the function collects through `out`,
+   * or the items of the iterable it returns (an array, a generator).
+   * @example
+   * lines.flatMap((line) => line.split(' '));
+   * lines.flatMap<string>((line, out) => { for (const word of line.split(' ')) out.collect(word); });
+   */
+  // The collector form first: a function returning an array does not match it (its result
+  // must be nothing), so it falls to the iterable form, which infers R from the items.
+  flatMap<R>(fn: FlatMapFunction<T, R>): SingleOutputStream<R>;
+  flatMap<R>(fn: IterableFlatMapFunction<T, R>): SingleOutputStream<R>;
+  flatMap<R>(fn: FlatMapFunction<T, R> | IterableFlatMapFunction<T, R>): SingleOutputStream<R> {
     return this.transform('FlatMap', () => new FlatMapOperator(instanceCopy(fn)));
   }
 

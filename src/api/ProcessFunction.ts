@@ -4,7 +4,7 @@
  */
 import { Key } from '../state/keyHash';
 import { OutputTag } from './OutputTag';
-import { Collector } from './functions';
+import { Collector, CollectorResult } from './functions';
 
 export interface ProcessContext {
   /** Emits to a side output; the tag must be listed in the function's `sideOutputTags`. */
@@ -46,7 +46,8 @@ export interface OnTimerContext<K> extends KeyedProcessContext<K> {
 export abstract class ProcessFunction<I, O> {
   /** The side outputs this function writes to; `getSideOutput` accepts only these. */
   readonly sideOutputTags: readonly OutputTag<any>[] = [];
-  abstract processElement(value: I, ctx: ProcessContext, out: Collector<O>): void;
+  /** Emits through `out`; returns nothing (an `async` method is refused: see docs/api.md, Asynchronous work). */
+  abstract processElement(value: I, ctx: ProcessContext, out: Collector<O>): CollectorResult;
   // May define open(context: RuntimeContext) and close(), as a RichFunction does; they are
   // not declared here so that subclasses need no `override`.
 }
@@ -59,7 +60,8 @@ export abstract class ProcessFunction<I, O> {
  */
 export abstract class KeyedProcessFunction<K extends Key, I, O> {
   readonly sideOutputTags: readonly OutputTag<any>[] = [];
-  abstract processElement(value: I, ctx: KeyedProcessContext<K>, out: Collector<O>): void;
+  /** Emits through `out`; returns nothing (an `async` method is refused: see docs/api.md, Asynchronous work). */
+  abstract processElement(value: I, ctx: KeyedProcessContext<K>, out: Collector<O>): CollectorResult;
   // May define open(context: RuntimeContext) and close(), as a RichFunction does; they are
   // not declared here so that subclasses need no `override`.
 }

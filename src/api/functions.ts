@@ -8,9 +8,32 @@ export interface Collector<T> {
   collect(record: T): void;
 }
 
-export type MapFunction<T, R> = ((value: T) => R) | (RichFunction & { map(value: T): R });
+/**
+ * The type a Promise result turns into: a type error whose text says why. Functions run
+ * synchronously, one record after another; a Promise would be emitted instead of its value
+ * (map), taken as true (filter) or dropped (flatMap, process). At run time such a result
+ * fails the record (see `asyncResultRefused`).
+ */
+export type AsyncResultRefusal = 'refused: the function returns a Promise; functions run synchronously (see docs/api.md, Asynchronous work)';
+
+/** `R`, unless it is a Promise: then the refusal, so that the function does not type-check. */
+export type NotAsync<R> = R extends PromiseLike<unknown> ? AsyncResultRefusal : R;
+
+/**
+ * What a function that emits through a collector may return: nothing. Not plain `void`, which
+ * would accept a Promise too; the object member matches nothing a function would return, and
+ * is there so that TypeScript's error on a Promise names the refusal.
+ */
+export type CollectorResult = void | { readonly then?: AsyncResultRefusal };
+
+export type MapFunction<T, R> = ((value: T) => NotAsync<R>) | (RichFunction & { map(value: T): NotAsync<R> });
 export type FilterFunction<T> = ((value: T) => boolean) | (RichFunction & { filter(value: T): boolean });
-export type FlatMapFunction<T, R> = ((value: T, out: Collector<R>) => void) | (RichFunction & { flatMap(value: T, out: Collector<R>): void });
+/** Emits through `out`: none, one or many records per input. */
+export type FlatMapFunction<T, R> =
+  | ((value: T, out: Collector<R>) => CollectorResult)
+  | (RichFunction & { flatMap(value: T, out: Collector<R>): CollectorResult });
+/** Returns the records to emit: an array, a generator, any iterable (as `Array.prototype.flatMap` and RxJS take them). */
+export type IterableFlatMapFunction<T, R> = ((value: T) => Iterable<R>) | (RichFunction & { flatMap(value: T): Iterable<R> });
 export type ReduceFunction<T> = (accumulated: T, value: T) => T;
 
 /** The lifecycle part of a function given either way. */

@@ -124,7 +124,11 @@ export class OutputGate implements Output<unknown> {
         for (let i = 0; i < channels.length; i++) this.push(channels[i], record);
         return;
       case 'hash': {
-        const keyGroup = keyGroupOf(route.keySelector!(record), this.maxParallelism);
+        const key = route.keySelector!(record);
+        // No key: the record goes on to the first instance, where the keyed operator fails it
+        // by its own name and under its own supervision (KeyCursor.moveTo), not this task.
+        if (key === null || key === undefined) return this.push(channels[0], record);
+        const keyGroup = keyGroupOf(key, this.maxParallelism);
         this.push(channels[operatorIndexForKeyGroup(keyGroup, channels.length, this.maxParallelism)], record);
         return;
       }

@@ -15,8 +15,13 @@ export class KeyCursor {
 
   constructor(private readonly range: KeyGroupRange, private readonly maxParallelism: number) {}
 
-  /** Points at `key`; a key outside the task's key groups is a broken invariant (no keyBy). */
+  /**
+   * Points at `key`. No key (null or undefined, which a selector typed `any` can give) fails
+   * the record, so the operator's supervision decides (dead letters under `resume`); a key
+   * outside the task's key groups is a broken invariant (no keyBy).
+   */
   moveTo(key: Key): void {
+    if (key === null || key === undefined) throw noKey(key);
     const keyString = keyToString(key);
     const keyGroup = keyGroupOfKeyString(keyString, this.maxParallelism);
     if (keyGroup < this.range.start || keyGroup > this.range.end) {
@@ -30,4 +35,11 @@ export class KeyCursor {
     this.keyGroup = keyGroup;
     this.version++;
   }
+}
+
+function noKey(key: null | undefined): Error {
+  return new Error(
+    `the key selector returned ${key}: every record of a keyed stream needs a key (a string, number, boolean, ` +
+      `bigint, or an array or object of those); filter such records out before keyBy, or give them a key of their own`,
+  );
 }

@@ -6,6 +6,7 @@ import { Key } from '../../state/keyHash';
 import { Timer } from '../../state/KeyedTimerService';
 import { Collector } from '../functions';
 import { KeyedProcessFunction, OnTimerContext, TimerService } from '../ProcessFunction';
+import { asyncResultRefused, isThenable } from './asyncResultRefused';
 import { KeyedOperator } from './KeyedOperator';
 import { sideOutputEmitter } from './sideOutputs';
 
@@ -60,7 +61,7 @@ export class KeyedProcessOperator<K extends Key, I, O> extends KeyedOperator<I, 
 
   processElement(record: I): void {
     this.currentKey = this.enterKey(record) as K;
-    this.fn.processElement(record, this.processContext, this.out);
+    const result: unknown = this.fn.processElement(record, this.processContext, this.out);
+    if (result !== undefined && isThenable(result)) throw asyncResultRefused('process', result);
   }
-
 }

@@ -1,6 +1,7 @@
 /** Runs a ProcessFunction on a non-keyed stream. */
 import { OperatorContext } from '../../runtime/StreamOperator';
 import { ProcessContext, ProcessFunction } from '../ProcessFunction';
+import { asyncResultRefused, isThenable } from './asyncResultRefused';
 import { FunctionOperator } from './FunctionOperator';
 import { sideOutputEmitter } from './sideOutputs';
 
@@ -17,6 +18,7 @@ export class ProcessOperator<I, O> extends FunctionOperator<I, O> {
     };
   }
   processElement(record: I): void {
-    this.fn.processElement(record, this.processContext, this.out);
+    const result: unknown = this.fn.processElement(record, this.processContext, this.out);
+    if (result !== undefined && isThenable(result)) throw asyncResultRefused('process', result);
   }
 }

@@ -12,7 +12,7 @@ import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../Pr
 import { RichFunction, RuntimeContext } from '../RuntimeContext';
 import { OutputTag } from '../OutputTag';
 import { TwoInputRecord } from '../TwoInputRecord';
-import { Collector } from '../functions';
+import { Collector, CollectorResult } from '../functions';
 
 type Lifecycle = RichFunction & CheckpointedFunction;
 type OnTimer<K, O> = (timestamp: number, ctx: OnTimerContext<K>, out: Collector<O>) => void;
@@ -31,9 +31,9 @@ export class CoProcessAdapter<K extends Key, I1, I2, O> extends KeyedProcessFunc
     this.sideOutputTags = fn.sideOutputTags;
     this.onTimer = (fn as { onTimer?: OnTimer<K, O> }).onTimer?.bind(fn);
   }
-  processElement(r: TwoInputRecord<I1, I2>, ctx: KeyedProcessContext<K>, out: Collector<O>): void {
-    if (r.input === 1) this.fn.processElement1(r.value, ctx, out);
-    else this.fn.processElement2(r.value, ctx, out);
+  /** Returns what the user's method returns, so that the operator refuses a Promise. */
+  processElement(r: TwoInputRecord<I1, I2>, ctx: KeyedProcessContext<K>, out: Collector<O>): CollectorResult {
+    return r.input === 1 ? this.fn.processElement1(r.value, ctx, out) : this.fn.processElement2(r.value, ctx, out);
   }
   open(ctx: RuntimeContext) {
     return (this.fn as Lifecycle).open?.(ctx);
