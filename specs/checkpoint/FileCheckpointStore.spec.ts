@@ -116,7 +116,7 @@ describe('checkpoint/FileCheckpointStore', () => {
     expect(await fs.readdir(root)).to.deep.equal([]);
   });
 
-  describe('atomic completion (invariant 4): a crash at any step leaves the previous checkpoint usable', () => {
+  describe('atomic completion (docs/internals.md, invariant 4): a crash at any step leaves the previous checkpoint usable', () => {
     it('after the data of n+1 is written but before the pointer moves, latest is still exactly n', async () => {
       const store = new FileCheckpointStore(root, JOB, 1);
       await store.add(checkpoint(1));

@@ -65,7 +65,7 @@ describe('checkpoint/RedisCheckpointStore', function () {
     expect(data.sort()).to.deep.equal([`${prefix}:job-1:chk:4`, `${prefix}:job-1:chk:5`]);
   });
 
-  describe('atomic completion (invariant 4)', () => {
+  describe('atomic completion (docs/internals.md, invariant 4)', () => {
     it('leaves the previous checkpoint the latest when the process dies after writing the data and before the pointer', async () => {
       const s = store();
       await s.add(checkpoint(1));

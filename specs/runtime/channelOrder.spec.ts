@@ -9,7 +9,7 @@ interface Tagged {
   seq: number;
 }
 
-describe('runtime: per-channel order (invariant 1)', () => {
+describe('runtime: per-channel order (docs/internals.md, invariant 1)', () => {
   it('between one producing and one consuming task, records arrive in the order sent, none lost or repeated', async () => {
     await fc.assert(
       fc.asyncProperty(

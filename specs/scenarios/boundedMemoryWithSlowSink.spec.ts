@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { StreamEnvironment } from '../../src';
 import { RecordingSink } from '../support/RecordingSink';
 
-describe('scenario: an infinite source into a slow sink (invariant 2)', () => {
+describe('scenario: an infinite source into a slow sink (docs/internals.md, invariant 2)', () => {
   it('keeps records in flight under the bound the credits give', async () => {
     const batchSize = 16;
     const channelCapacity = 32;

@@ -49,7 +49,7 @@ async function progress(handle: { counters(): Promise<{ operators: Record<string
   while (((await handle.counters()).operators['Generator Source']?.recordsOut ?? 0) < records) await new Promise((r) => setImmediate(r));
 }
 
-describe('scenario: a crash at any step of a checkpoint leaves the previous one usable (invariant 4)', function () {
+describe('scenario: a crash at any step of a checkpoint leaves the previous one usable (docs/internals.md, invariant 4)', function () {
   this.timeout(60_000);
   let dir: string;
   beforeEach(async () => {

@@ -45,7 +45,7 @@ async function runWithThrowingFunction(mode: CheckpointingMode, seed: number, fa
 
 const failurePoints = fc.uniqueArray(fc.integer({ min: 0, max: RECORDS - 1 }), { minLength: 1, maxLength: 4 });
 
-describe('scenario: delivery guarantees under injected faults (invariant 3)', function () {
+describe('scenario: delivery guarantees under injected faults (docs/internals.md, invariant 3)', function () {
   this.timeout(120_000);
 
   describe('a user function throws at random records (fast-check picks the points and the seed)', () => {

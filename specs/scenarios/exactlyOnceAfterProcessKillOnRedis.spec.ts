@@ -42,7 +42,7 @@ if (process.env.SLUICE_REDIS_KILL_CHILD === '1') {
     process.exit(1);
   });
 } else {
-  describe('scenario: the process of a job with Redis state is killed with SIGKILL and started again (invariant 3)', function () {
+  describe('scenario: the process of a job with Redis state is killed with SIGKILL and started again (docs/internals.md, invariant 3)', function () {
     this.timeout(120_000);
     let url: string;
     let prefix: string;

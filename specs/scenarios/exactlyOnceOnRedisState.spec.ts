@@ -73,7 +73,7 @@ async function finalCountsInRedis(url: string, prefix: string, jobId: string): P
 const exact = { lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 };
 const pick = (r: typeof exact) => ({ lost: r.lost, duplicated: r.duplicated, stateOver: r.stateOver, stateUnder: r.stateUnder });
 
-describe('scenario: exactly-once with keyed state in Redis (invariant 3)', function () {
+describe('scenario: exactly-once with keyed state in Redis (docs/internals.md, invariant 3)', function () {
   this.timeout(120_000);
   let prefix: string;
   const cleanups: Array<() => Promise<void>> = [];

@@ -11,7 +11,7 @@ const KEYS = 50;
 const SEED = 42;
 const JOB = path.join(__dirname, '..', 'support', 'killableJob.js');
 
-describe('scenario: the process is killed with SIGKILL and started again, in each delivery mode (invariant 3)', function () {
+describe('scenario: the process is killed with SIGKILL and started again, in each delivery mode (docs/internals.md, invariant 3)', function () {
   this.timeout(120_000);
   let dir: string;
   beforeEach(async () => {

@@ -2,7 +2,7 @@
  * A Kafka source feeding a slow sink while records keep arriving: the source takes only what
  * the sink makes room for, so the consumer lag — the topic's end offsets minus the job's
  * position, as the consumer group shows it through the Kafka admin API — grows, while the
- * records the job holds, and the process's memory, stay bounded (invariant 2).
+ * records the job holds, and the process's memory, stay bounded (docs/internals.md, invariant 2).
  */
 import { expect } from 'chai';
 import * as t from 'io-ts';
@@ -56,7 +56,7 @@ class SlowCountingSink implements Sink<unknown> {
   }
 }
 
-describe('scenario: a slow sink pauses the Kafka source (invariant 2, real broker)', function () {
+describe('scenario: a slow sink pauses the Kafka source (docs/internals.md, invariant 2, real broker)', function () {
   this.timeout(180_000);
   let bootstrap: string;
   before(async function () {

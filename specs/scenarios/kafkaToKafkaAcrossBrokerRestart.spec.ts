@@ -23,7 +23,7 @@ const RESTART_AT = 15_000;
 const OUTAGE_SECONDS = 25;
 const EventCodec = t.type({ id: t.number, key: t.number });
 
-describe('scenario: Kafka to Kafka while the broker restarts mid-stream (invariant 3, real broker)', function () {
+describe('scenario: Kafka to Kafka while the broker restarts mid-stream (docs/internals.md, invariant 3, real broker)', function () {
   this.timeout(300_000);
   let broker: PrivateKafkaBroker | undefined;
   before(async function () {

@@ -19,7 +19,7 @@ const KEYS = 50;
 const SEED = 5;
 const JOB = path.join(__dirname, '..', 'support', 'kafkaKillableJob.js');
 
-describe('scenario: Kafka to Kafka with the process killed by SIGKILL and started again (invariant 3, real broker)', function () {
+describe('scenario: Kafka to Kafka with the process killed by SIGKILL and started again (docs/internals.md, invariant 3, real broker)', function () {
   this.timeout(300_000);
   let bootstrap: string;
   let input: string;

@@ -24,7 +24,7 @@ const crashes: ReadonlyArray<readonly [number, string, number]> = [
   [33_000, 'Kafka Sink', 1],
 ];
 
-describe('scenario: Kafka to Kafka while task actors crash (invariant 3, real broker)', function () {
+describe('scenario: Kafka to Kafka while task actors crash (docs/internals.md, invariant 3, real broker)', function () {
   this.timeout(180_000);
   let bootstrap: string;
   let input: string;

@@ -26,7 +26,7 @@ async function checkpointMidwayAndCancel(jobId: string, sink: CollectSink<Counte
   expect(result.status).to.equal('cancelled');
 }
 
-describe('scenario: restore a keyed job with another parallelism (invariant 5)', function () {
+describe('scenario: restore a keyed job with another parallelism (docs/internals.md, invariant 5)', function () {
   this.timeout(60_000);
   for (const parallelism of [3, 1]) {
     it(`checkpointed at parallelism 2 and restored at ${parallelism}, it ends with the state of an uninterrupted run`, async () => {

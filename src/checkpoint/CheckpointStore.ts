@@ -1,6 +1,6 @@
 /**
  * Where completed checkpoints live. `add` makes a checkpoint durable and then, in one atomic
- * step, the latest (invariant 4): a crash at any moment leaves the previous one readable.
+ * step, the latest (docs/internals.md, invariant 4): a crash at any moment leaves the previous one readable.
  */
 import { Either } from 'fp-ts/Either';
 import { CheckpointId, CompletedCheckpoint } from './CheckpointTypes';

@@ -153,7 +153,7 @@ export class FileCheckpointStore implements CheckpointStore {
 
   private dirReady = false;
 
-  /** Ids of the retained checkpoints: data beyond the pointer was never completed (invariant 4). */
+  /** Ids of the retained checkpoints: data beyond the pointer was never completed (docs/internals.md, invariant 4). */
   async ids(): Promise<CheckpointId[]> {
     let names: string[];
     let pointer: string;

@@ -1,6 +1,6 @@
 /**
  * Which part of a completed checkpoint each new task restores. Keyed state is handed over
- * whole (the backend keeps only the key groups it owns, invariant 5) and operator state of
+ * whole (the backend keeps only the key groups it owns: docs/internals.md, invariant 5) and operator state of
  * all former instances (redistributed round-robin by the store); source positions of every
  * former instance (a source that is not `rescalable` reads only its own index's, and is
  * restored only at the parallelism it had).

@@ -1,6 +1,6 @@
 /**
  * How records of an edge are spread over the consuming operator's parallel instances.
- * `hash` sends each key to the instance owning its key group (invariant 5).
+ * `hash` sends each key to the instance owning its key group (docs/internals.md, invariant 5).
  */
 import { Key } from '../state/keyHash';
 

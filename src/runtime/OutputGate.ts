@@ -211,7 +211,7 @@ export class OutputGate implements Output<unknown> {
     });
   }
 
-  /** Emits an event on every channel, after every record emitted before it (invariant 1). */
+  /** Emits an event on every channel, after every record emitted before it (docs/internals.md, invariant 1). */
   emitEvent(event: ChannelEvent): void {
     for (const c of this.channels) {
       if (c.queued.length === 0) this.send(c, c.pending);

@@ -514,7 +514,7 @@ export class Task {
   }
 
   /**
-   * Event time of the task: the minimum watermark over inputs that are not idle (invariant 6);
+   * Event time of the task: the minimum watermark over inputs that are not idle (docs/internals.md, invariant 6);
    * an ended input counts with its last watermark, the end of time, as every task sends it at
    * end of input. It only moves forward; when every input is idle, the task tells its consumers
    * it is idle too.

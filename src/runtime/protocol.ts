@@ -1,7 +1,7 @@
 /**
  * The messages between a job's actors. Between one producing and one consuming task, nact
  * delivers messages in the order they were sent, so records and end-of-input keep their order
- * (invariant 1). Records cross only as batches, and only as many as the consumer granted.
+ * (docs/internals.md, invariant 1). Records cross only as batches, and only as many as the consumer granted.
  */
 import { Ref } from 'nact';
 import { TaskId } from '../graph/ExecutionPlan';

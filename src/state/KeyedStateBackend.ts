@@ -1,7 +1,7 @@
 /**
  * The keyed state backend of one task: holds the state of the key groups the task owns,
  * hands out state primitives by descriptor, and snapshots and restores by key group so that
- * a restore with another parallelism re-assigns whole key groups (invariant 5).
+ * a restore with another parallelism re-assigns whole key groups (docs/internals.md, invariant 5).
  */
 import { Either } from 'fp-ts/Either';
 import { Key } from './keyHash';
