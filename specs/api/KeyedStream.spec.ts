@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { CollectSink, CountTrigger, DeadLetter, GlobalWindows, StreamEnvironment, Supervision, UserFunctionFailed, supervisionDeadLetters } from '../../src';
+import { failureOf } from '../support/failureOf';
 
 interface Reading {
   sensor: string;
@@ -72,12 +73,7 @@ describe('api/KeyedStream', () => {
     it('fails the record, naming the keyed operator', async () => {
       const env = StreamEnvironment.create({ parallelism: 2 });
       env.fromCollection(visits).keyBy(userOf).sum('n').name('Visits per user').print();
-      let error: unknown;
-      try {
-        await env.execute('null key');
-      } catch (e) {
-        error = e;
-      }
+      const error = await failureOf(env.execute('null key'));
       expect(error).to.be.instanceOf(UserFunctionFailed);
       const failed = error as UserFunctionFailed;
       expect(failed.operator).to.equal('Visits per user');
@@ -120,12 +116,7 @@ describe('api/KeyedStream', () => {
       ]) {
         const env = StreamEnvironment.create();
         build(env).print();
-        let error: unknown;
-        try {
-          await env.execute('null key elsewhere');
-        } catch (e) {
-          error = e;
-        }
+        const error = await failureOf(env.execute('null key elsewhere'));
         expect(error, 'the job fails').to.be.instanceOf(UserFunctionFailed);
         expect((error as UserFunctionFailed).operator).to.be.oneOf(['Scoped map', 'Pairs']);
         expect(((error as UserFunctionFailed).cause as Error).message).to.match(/^the key selector returned null/);

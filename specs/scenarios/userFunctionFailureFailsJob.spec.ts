@@ -1,15 +1,7 @@
 import { expect } from 'chai';
 import { StreamEnvironment, UserFunctionFailed } from '../../src';
 import { RecordingSink } from '../support/RecordingSink';
-
-async function failureOf(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the job to fail');
-}
+import { failureOf } from '../support/failureOf';
 
 describe('scenario: a user function throws', () => {
   it('fails the job with an error naming the operator, the instance and the record', async () => {

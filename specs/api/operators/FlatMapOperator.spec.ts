@@ -1,14 +1,6 @@
 import { expect } from 'chai';
 import { Collector, StreamEnvironment, UserFunctionFailed } from '../../../src';
-
-async function failureOf(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the job to fail');
-}
+import { failureOf } from '../../support/failureOf';
 
 const lines = ['to be or', 'not to be'];
 

@@ -13,15 +13,7 @@ import {
   supervisionDeadLetters,
 } from '../../../src';
 import { DataStream } from '../../../src/api/DataStream';
-
-async function failureOf(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected the job to fail');
-}
+import { failureOf } from '../../support/failureOf';
 
 // The functions below are what TypeScript refuses (specs/api/asyncFunctionsRefusedByTypes.spec.ts):
 // these casts stand for JavaScript callers, or code typed `any`, which only the run time can stop.
