@@ -22,6 +22,7 @@ export { CollectSink } from './connectors/CollectSink';
 export { TextFileSink } from './connectors/TextFileSink';
 export { InvalidTopologyError, TopologyProblem, describeProblem } from './graph/TopologyProblem';
 export { UserFunctionFailed } from './runtime/UserFunctionFailed';
+export { ServiceError, OutsideService } from './services/ServiceError';
 export { JobStatus } from './runtime/jobLifecycle';
 export { JobCounters, OperatorCounters } from './metrics/TaskCounters';
 export { ValueState, ListState, MapState, ReducingState, AggregatingState } from './state/State';
@@ -72,7 +73,7 @@ export { StateTtlConfig, TtlUpdateType, TtlStateVisibility } from './state/State
 export { ActorSource, ActorSourceOptions, ActorSourcePosition } from './connectors/ActorSource';
 export { ActorSourceMsg, ActorSourceSignal, isActorSourceSignal } from './connectors/actorSourceProtocol';
 export { ActorSourceOutbox } from './connectors/ActorSourceOutbox';
-export { ActorSink, ActorSinkMsg, ActorSinkAck, acknowledge } from './connectors/ActorSink';
+export { ActorSink, ActorSinkMsg, ActorSinkAck, ActorSinkOptions, acknowledge } from './connectors/ActorSink';
 export { TableEnvironment, TableEnvironmentOptions, TableResult, TableConfig } from './sql/TableEnvironment';
 export { StatementSet } from './sql/StatementSet';
 export { Table } from './sql/Table';

@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import { Either } from 'fp-ts/Either';
+import { execFileSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CheckpointId, CompletedCheckpoint } from '../../src/checkpoint/CheckpointTypes';
 import { FileCheckpointStore } from '../../src/checkpoint/FileCheckpointStore';
+import { ServiceError } from '../../src/services/ServiceError';
 
 const JOB = 'job-file-store';
 
@@ -223,6 +225,26 @@ describe('checkpoint/FileCheckpointStore', () => {
       bad.tasks[1].nodes['count-uid'].keyed.keyGroups['17'].count = [['"apple"', 1]];
       await fs.writeFile(path.join(jobDir, 'chk-1.json'), JSON.stringify(bad));
       expect(expectLeft(await store.latest())).to.include('is invalid');
+    });
+  });
+
+  describe('a file system that does not answer', () => {
+    it('fails a read within the bound, naming the folder, as an error a restart cannot mend', async () => {
+      await fs.mkdir(jobDir, { recursive: true });
+      // A read of a FIFO without a writer blocks, as a read from a hung mount does.
+      const pointer = path.join(jobDir, '_latest');
+      execFileSync('mkfifo', [pointer]);
+      const store = new FileCheckpointStore(root, JOB, 1, 200);
+      const started = Date.now();
+      const error = await store.latest().then(() => undefined, (e: unknown) => e);
+      try {
+        expect(Date.now() - started).to.be.below(2000);
+        expect(error).to.be.instanceOf(ServiceError).and.to.include({ service: 'file', target: jobDir, restartable: false });
+        expect((error as Error).message).to.equal(`reading the latest checkpoint in ${jobDir}: the file system did not answer within 200 ms; check the disk or mount holding it`);
+      } finally {
+        // Ends the blocked read (end of file), so that no thread of the pool stays blocked.
+        await (await fs.open(pointer, 'w')).close();
+      }
     });
   });
 });

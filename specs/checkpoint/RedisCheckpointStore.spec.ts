@@ -172,7 +172,7 @@ describe('checkpoint/RedisCheckpointStore', function () {
       const bad = parseRedisStorage('redis://u:secret@h:1/x');
       expect(isLeft(bad) && bad.left).to.equal("checkpointStorage 'redis://u:***@h:1/x': the database must be a number, got 'x'");
       const unknown = parseRedisStorage('redis://h:1/0?prefx=a');
-      expect(isLeft(unknown) && unknown.left).to.include('unknown parameter(s) prefx (known: prefix)');
+      expect(isLeft(unknown) && unknown.left).to.include('unknown parameter(s) prefx (known: prefix, operationTimeoutMs)');
       const prefixBad = parseRedisStorage('redis://h:1/0?prefix=a*b');
       expect(isLeft(prefixBad) && prefixBad.left).to.include('prefix must be');
     });

@@ -66,4 +66,15 @@ describe('connectors/ActorSink', () => {
     expect(consumer.seen.overlapping).to.equal(0);
     expect(consumer.seen.kinds[consumer.seen.kinds.length - 1]).to.equal('sink.stopped');
   });
+
+  it('fails the job, naming the consumer, when it never acknowledges: a restart would wait for it again', async () => {
+    const deaf = spawnStateless(system as Ref<never>, () => undefined, 'deaf-consumer');
+    const env = StreamEnvironment.create({});
+    env.enableCheckpointing(50);
+    env.fromGenerator(Infinity, (i) => i).sinkTo(ActorSink.actorRefWithBackpressure<number>(deaf, { ackTimeoutMs: 200 }));
+    const started = Date.now();
+    const error = await env.execute('deaf consumer').then(() => undefined, (e: unknown) => e as Error);
+    expect(Date.now() - started).to.be.below(5000);
+    expect(error?.message).to.include("the consumer actor 'deaf-consumer' did not acknowledge sink.init within 200 ms");
+  });
 });

@@ -364,14 +364,14 @@ describe('state/RedisKeyedStateBackend', function () {
   describe('the stateBackend option', () => {
     it("defaults to 'memory' and accepts a Redis backend", () => {
       expect(decodeEnvironmentOptions({}).stateBackend).to.equal('memory');
-      const redis = { type: 'redis', url: 'redis://127.0.0.1:6379/2', keyPrefix: 'sluice', cacheSize: 1000 } as const;
+      const redis = { type: 'redis', url: 'redis://127.0.0.1:6379/2', keyPrefix: 'sluice', cacheSize: 1000, operationTimeoutMs: 5000 } as const;
       expect(decodeEnvironmentOptions({ stateBackend: redis }).stateBackend).to.deep.equal(redis);
     });
 
     it('lists every problem of a Redis backend option at once', () => {
       let error: unknown;
       try {
-        decodeEnvironmentOptions({ stateBackend: { type: 'redis', url: 'http://x', keyPrefix: 'a b', cacheSize: 0, extra: 1 } });
+        decodeEnvironmentOptions({ stateBackend: { type: 'redis', url: 'http://x', keyPrefix: 'a b', cacheSize: 0, operationTimeoutMs: 0, extra: 1 } });
       } catch (e) {
         error = e;
       }
@@ -381,6 +381,7 @@ describe('state/RedisKeyedStateBackend', function () {
       expect(text).to.include("url must be 'redis://host:port[/db]'");
       expect(text).to.include('keyPrefix must be');
       expect(text).to.include('cacheSize must be an integer');
+      expect(text).to.include('operationTimeoutMs must be an integer in 1..86400000 (ms), got 0');
     });
 
     it('refuses another backend type, naming the accepted shapes', () => {

@@ -96,7 +96,8 @@ export async function readCommitted(bootstrap: string, topic: string, expected =
   return records;
 }
 
-async function endOffsets(bootstrap: string, topic: string): Promise<number[]> {
+/** Each partition's end offset (high watermark), in partition order. */
+export async function endOffsets(bootstrap: string, topic: string): Promise<number[]> {
   const admin = client(bootstrap).admin();
   await admin.connect();
   try {

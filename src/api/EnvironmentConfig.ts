@@ -7,6 +7,7 @@ import { isLeft } from 'fp-ts/Either';
 import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../state/keyGroups';
 import type { RedisStateBackendOptions } from '../state/RedisKeyedStateBackend';
 import { LoggingOption, loggingOptionProblem } from '../logging/logger';
+import { operationTimeoutProblem } from '../services/withinDeadline';
 
 /** Where keyed state lives: in the task's memory (default) or in Redis behind a per-task cache. */
 export type StateBackendOption = 'memory' | RedisStateBackendOptions;
@@ -63,20 +64,22 @@ const OptionsCodec = t.partial({
 
 const RedisStateBackendCodec = t.intersection([
   t.type({ type: t.literal('redis'), url: t.string, keyPrefix: t.string }),
-  t.partial({ cacheSize: t.number }),
+  t.partial({ cacheSize: t.number, operationTimeoutMs: t.number }),
 ]);
 
 /** Why a `stateBackend` value is not a Redis backend, or undefined when it is one. */
 function redisStateBackendProblem(u: unknown): string | undefined {
-  const shape = "must be 'memory' or { type: 'redis', url: 'redis://host:port[/db]', keyPrefix: '<prefix>', cacheSize?: <entries> }";
+  const shape = "must be 'memory' or { type: 'redis', url: 'redis://host:port[/db]', keyPrefix: '<prefix>', cacheSize?: <entries>, operationTimeoutMs?: <ms> }";
   if (typeof u !== 'object' || u === null || (u as { type?: unknown }).type !== 'redis') return shape;
   const o = u as Record<string, unknown>;
   const problems: string[] = [];
-  const unknown = Object.keys(o).filter((k) => !['type', 'url', 'keyPrefix', 'cacheSize'].includes(k));
+  const unknown = Object.keys(o).filter((k) => !['type', 'url', 'keyPrefix', 'cacheSize', 'operationTimeoutMs'].includes(k));
   if (unknown.length > 0) problems.push(`unknown field(s) ${unknown.join(', ')}`);
   if (typeof o.url !== 'string' || !/^rediss?:\/\/[^/]/.test(o.url)) problems.push("url must be 'redis://host:port[/db]'");
   if (typeof o.keyPrefix !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(o.keyPrefix)) problems.push('keyPrefix must be 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit');
   if (o.cacheSize !== undefined && !(typeof o.cacheSize === 'number' && Number.isInteger(o.cacheSize) && o.cacheSize >= 1 && o.cacheSize <= 1 << 26)) problems.push(`cacheSize must be an integer in 1..${1 << 26}`);
+  const timeoutProblem = operationTimeoutProblem(o.operationTimeoutMs);
+  if (timeoutProblem !== undefined) problems.push(timeoutProblem);
   return problems.length === 0 ? undefined : problems.join('; ');
 }
 
@@ -98,12 +101,13 @@ export interface StreamEnvironmentOptions {
   readonly jobId?: string;
   /**
    * Where completed checkpoints go: `'memory'` (default), `'file:<directory>'` or
-   * `'redis://host:port/db?prefix=<prefix>'`.
+   * `'redis://host:port/db?prefix=<prefix>[&operationTimeoutMs=<ms>]'`.
    */
   readonly checkpointStorage?: string;
   /**
    * Where keyed state lives: `'memory'` (default) or
-   * `{ type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: 'sluice', cacheSize: 100_000 }`.
+   * `{ type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: 'sluice', cacheSize: 100_000, operationTimeoutMs: 30_000 }`
+   * (operationTimeoutMs: the longest a task waits on Redis for one operation; see docs/redis.md).
    */
   readonly stateBackend?: StateBackendOption;
   /**

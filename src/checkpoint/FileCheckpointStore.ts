@@ -8,12 +8,19 @@
  *
  * A crash before the rename leaves `_latest` naming the previous checkpoint, whose file is
  * still there: older files are pruned only after the pointer moved.
+ *
+ * Each operation the runtime calls ends within FILE_OPERATION_TIMEOUT_MS: a file system that
+ * stops answering (a hung network mount) fails it, naming the folder, instead of holding the
+ * checkpoint or the restore for ever. Node cannot cancel the call itself; it ends or not in
+ * the background, and a later add waits for it (adds never interleave).
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { PathReporter } from 'io-ts/PathReporter';
 import { CheckpointStore } from './CheckpointStore';
+import { ServiceError } from '../services/ServiceError';
+import { withinDeadline } from '../services/withinDeadline';
 import { CheckpointId, CompletedCheckpoint, CompletedCheckpointCodec } from './CheckpointTypes';
 
 const POINTER = '_latest';
@@ -28,6 +35,9 @@ const CHECKPOINT_TMP = /^(chk-\d+\.json|_latest)\.tmp-/;
  * temporary file and prune each other's files, which can leave `_latest` naming a deleted one.
  */
 const addsInProgress = new Map<string, Promise<void>>();
+
+/** The longest one operation of the store may take (writes are fsynced: generous for a slow disk). */
+export const FILE_OPERATION_TIMEOUT_MS = 60_000;
 
 /** Replaces a file atomically (rename), without sync: it survives the process, not the machine. */
 async function replaceFile(file: string, content: string): Promise<void> {
@@ -52,7 +62,7 @@ export class FileCheckpointStore implements CheckpointStore {
   readonly description: string;
   private readonly dir: string;
 
-  constructor(root: string, jobId: string, private readonly retained: number) {
+  constructor(root: string, jobId: string, private readonly retained: number, private readonly operationTimeoutMs = FILE_OPERATION_TIMEOUT_MS) {
     this.dir = path.join(root, jobId);
     this.description = `file:${this.dir}`;
   }
@@ -74,7 +84,35 @@ export class FileCheckpointStore implements CheckpointStore {
     }
   }
 
-  async add(checkpoint: CompletedCheckpoint): Promise<void> {
+  add(checkpoint: CompletedCheckpoint): Promise<void> {
+    return this.within(`storing checkpoint ${checkpoint.id}`, this.addUnbounded(checkpoint));
+  }
+
+  latest(): Promise<Either<string, CompletedCheckpoint | undefined>> {
+    return this.within('reading the latest checkpoint', this.latestUnbounded());
+  }
+
+  saveSourceProgress(task: string, position: unknown): Promise<void> {
+    return this.within(`saving the progress of ${task}`, this.saveSourceProgressUnbounded(task, position));
+  }
+
+  sourceProgress(): Promise<Either<string, ReadonlyMap<string, unknown>>> {
+    return this.within('reading the source progress', this.sourceProgressUnbounded());
+  }
+
+  discardAll(): Promise<void> {
+    return this.within('discarding the checkpoints', this.discardAllUnbounded());
+  }
+
+  private within<T>(what: string, operation: Promise<T>): Promise<T> {
+    return withinDeadline(
+      operation,
+      this.operationTimeoutMs,
+      () => new ServiceError('file', this.dir, `${what} in ${this.dir}: the file system did not answer within ${this.operationTimeoutMs} ms; check the disk or mount holding it`, false),
+    );
+  }
+
+  private async addUnbounded(checkpoint: CompletedCheckpoint): Promise<void> {
     const previous = addsInProgress.get(this.dir) ?? Promise.resolve();
     const done = previous.then(async () => {
       await this.writeData(checkpoint);
@@ -102,7 +140,7 @@ export class FileCheckpointStore implements CheckpointStore {
     }
   }
 
-  async latest(): Promise<Either<string, CompletedCheckpoint | undefined>> {
+  private async latestUnbounded(): Promise<Either<string, CompletedCheckpoint | undefined>> {
     let pointer: string;
     try {
       pointer = (await fs.readFile(path.join(this.dir, POINTER), 'utf8')).trim();
@@ -123,7 +161,7 @@ export class FileCheckpointStore implements CheckpointStore {
     return right({ ...decoded.right, id: decoded.right.id as CheckpointId });
   }
 
-  async saveSourceProgress(task: string, position: unknown): Promise<void> {
+  private async saveSourceProgressUnbounded(task: string, position: unknown): Promise<void> {
     if (!this.dirReady) {
       await fs.mkdir(this.dir, { recursive: true });
       this.dirReady = true;
@@ -131,7 +169,7 @@ export class FileCheckpointStore implements CheckpointStore {
     await replaceFile(path.join(this.dir, `progress-${task}.json`), JSON.stringify(position));
   }
 
-  async sourceProgress(): Promise<Either<string, ReadonlyMap<string, unknown>>> {
+  private async sourceProgressUnbounded(): Promise<Either<string, ReadonlyMap<string, unknown>>> {
     const found = new Map<string, unknown>();
     let names: string[];
     try {
@@ -172,7 +210,7 @@ export class FileCheckpointStore implements CheckpointStore {
       .sort((a, b) => a - b);
   }
 
-  async discardAll(): Promise<void> {
+  private async discardAllUnbounded(): Promise<void> {
     await fs.rm(this.dir, { recursive: true, force: true });
     this.dirReady = false;
   }

@@ -1,5 +1,7 @@
 /**
- * Completed checkpoints in Redis, chosen with `checkpointStorage: 'redis://host:port/db?prefix=p'`:
+ * Completed checkpoints in Redis, chosen with `checkpointStorage: 'redis://host:port/db?prefix=p'`
+ * (and `&operationTimeoutMs=<ms>`: the longest one operation of the store waits on Redis,
+ * reaching the server included; default 30 000):
  *
  *   <prefix>:<jobId>:chk:<id>      string: one checkpoint as JSON, written first
  *   <prefix>:<jobId>:chk:ids       sorted set of the retained ids (score = id)
@@ -12,9 +14,10 @@
  * Every operation uses its own short-lived connection, so the store holds no handle.
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
-import type Redis from 'ioredis';
 import { PathReporter } from 'io-ts/PathReporter';
+import type Redis from 'ioredis';
 import { redactUrl, withRedis } from '../state/redisConnection';
+import { operationTimeoutProblem } from '../services/withinDeadline';
 import { CheckpointStore } from './CheckpointStore';
 import { CheckpointId, CompletedCheckpoint, CompletedCheckpointCodec } from './CheckpointTypes';
 
@@ -23,6 +26,8 @@ export interface RedisStorageLocation {
   /** The URL without its query, for ioredis. */
   readonly url: string;
   readonly prefix: string;
+  /** The bound on each operation of the store (undefined: DEFAULT_REDIS_OPERATION_TIMEOUT_MS). */
+  readonly operationTimeoutMs?: number;
 }
 
 export const DEFAULT_REDIS_CHECKPOINT_PREFIX = 'sluice';
@@ -39,12 +44,16 @@ export function parseRedisStorage(storage: string): Either<string, RedisStorageL
   if (parsed.hostname === '') return left(`checkpointStorage '${redactUrl(storage)}' names no host; use 'redis://host:port/db?prefix=<prefix>'`);
   const db = parsed.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d{1,2}$/.test(db)) return left(`checkpointStorage '${redactUrl(storage)}': the database must be a number, got '${db}'`);
-  const unknown = [...parsed.searchParams.keys()].filter((k) => k !== 'prefix');
-  if (unknown.length > 0) return left(`checkpointStorage '${redactUrl(storage)}': unknown parameter(s) ${unknown.join(', ')} (known: prefix)`);
+  const unknown = [...parsed.searchParams.keys()].filter((k) => k !== 'prefix' && k !== 'operationTimeoutMs');
+  if (unknown.length > 0) return left(`checkpointStorage '${redactUrl(storage)}': unknown parameter(s) ${unknown.join(', ')} (known: prefix, operationTimeoutMs)`);
+  const timeoutText = parsed.searchParams.get('operationTimeoutMs');
+  const operationTimeoutMs = timeoutText === null ? undefined : /^\d+$/.test(timeoutText) ? Number(timeoutText) : timeoutText;
+  const timeoutProblem = operationTimeoutProblem(operationTimeoutMs);
+  if (timeoutProblem !== undefined) return left(`checkpointStorage '${redactUrl(storage)}': ${timeoutProblem}`);
   const prefix = parsed.searchParams.get('prefix') ?? DEFAULT_REDIS_CHECKPOINT_PREFIX;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(prefix)) return left(`checkpointStorage '${redactUrl(storage)}': prefix must be 1-64 letters, digits, dots, dashes or underscores`);
   parsed.search = '';
-  return right({ url: parsed.toString(), prefix });
+  return right({ url: parsed.toString(), prefix, ...(typeof operationTimeoutMs === 'number' ? { operationTimeoutMs } : {}) });
 }
 
 /**
@@ -89,6 +98,11 @@ export class RedisCheckpointStore implements CheckpointStore {
     this.description = `${redactUrl(location.url)} (keys ${this.base}:chk:*)`;
   }
 
+  /** One operation on a connection of its own, bounded by the location's operationTimeoutMs. */
+  private withRedis<T>(f: (redis: Redis) => Promise<T>): Promise<T> {
+    return withRedis(this.location.url, f, { operationTimeoutMs: this.location.operationTimeoutMs });
+  }
+
   private get latestKey(): string {
     return `${this.base}:chk:latest`;
   }
@@ -107,19 +121,19 @@ export class RedisCheckpointStore implements CheckpointStore {
 
   /** Step 1 of completion: the checkpoint's data, stored but not yet the latest. */
   async writeData(checkpoint: CompletedCheckpoint): Promise<void> {
-    await withRedis(this.location.url, (redis) => redis.set(`${this.dataPrefix}${checkpoint.id}`, JSON.stringify(checkpoint)));
+    await this.withRedis((redis) => redis.set(`${this.dataPrefix}${checkpoint.id}`, JSON.stringify(checkpoint)));
   }
 
   /** Step 2: the one atomic command that makes checkpoint `id` the latest. */
   async publish(id: CheckpointId): Promise<void> {
-    await withRedis(this.location.url, (redis) => redis.eval(PUBLISH, 2, this.latestKey, this.idsKey, String(id), String(this.retained), this.dataPrefix));
+    await this.withRedis((redis) => redis.eval(PUBLISH, 2, this.latestKey, this.idsKey, String(id), String(this.retained), this.dataPrefix));
   }
 
   async add(checkpoint: CompletedCheckpoint): Promise<void> {
     const space = `${this.location.url} ${this.base}`;
     const previous = addsInProgress.get(space) ?? Promise.resolve();
     const done = previous.then(() =>
-      withRedis(this.location.url, async (redis) => {
+      this.withRedis(async (redis) => {
         await redis.set(`${this.dataPrefix}${checkpoint.id}`, JSON.stringify(checkpoint));
         await redis.eval(PUBLISH, 2, this.latestKey, this.idsKey, String(checkpoint.id), String(this.retained), this.dataPrefix);
       }),
@@ -135,7 +149,7 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   async latest(): Promise<Either<string, CompletedCheckpoint | undefined>> {
-    const answer = (await withRedis(this.location.url, (redis) => redis.eval(READ_LATEST, 1, this.latestKey, this.dataPrefix))) as [string, string | null] | null;
+    const answer = (await this.withRedis((redis) => redis.eval(READ_LATEST, 1, this.latestKey, this.dataPrefix))) as [string, string | null] | null;
     if (answer === null) return right(undefined);
     const [id, text] = answer;
     if (!/^\d+$/.test(id)) return left(`${this.latestKey} does not hold a checkpoint id: '${id.slice(0, 40)}'`);
@@ -152,16 +166,16 @@ export class RedisCheckpointStore implements CheckpointStore {
   }
 
   async ids(): Promise<CheckpointId[]> {
-    const ids = await withRedis(this.location.url, (redis) => redis.zrange(this.idsKey, '0', '-1'));
+    const ids = await this.withRedis((redis) => redis.zrange(this.idsKey, '0', '-1'));
     return ids.map((id) => Number(id) as CheckpointId);
   }
 
   async saveSourceProgress(task: string, position: unknown): Promise<void> {
-    await withRedis(this.location.url, (redis) => redis.hset(`${this.base}:progress`, task, JSON.stringify(position ?? null)));
+    await this.withRedis((redis) => redis.hset(`${this.base}:progress`, task, JSON.stringify(position ?? null)));
   }
 
   async sourceProgress(): Promise<Either<string, ReadonlyMap<string, unknown>>> {
-    const saved = await withRedis(this.location.url, (redis) => redis.hgetall(`${this.base}:progress`));
+    const saved = await this.withRedis((redis) => redis.hgetall(`${this.base}:progress`));
     const out = new Map<string, unknown>();
     for (const [task, text] of Object.entries(saved)) {
       try {
@@ -175,7 +189,7 @@ export class RedisCheckpointStore implements CheckpointStore {
 
   /** Drops the job's checkpoints and saved source progress (its keyed state is left alone). */
   async discardAll(): Promise<void> {
-    await withRedis(this.location.url, async (redis) => {
+    await this.withRedis(async (redis) => {
       const keys = await scanKeys(redis, `${this.base}:chk:*`);
       keys.push(`${this.base}:progress`);
       for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));

@@ -196,6 +196,8 @@ class CheckpointCoordinator {
         error: new Error(
           `checkpoint ${pc.id} failed (${reason}${cause ? `: ${cause.message}` : ''}), exceeding the tolerable ` +
             `${this.deps.config.tolerableFailures} failed checkpoint(s) in a row`,
+          // The cause goes with it: a store out of reach for its whole bound fails the job without restarts.
+          cause === undefined ? undefined : { cause },
         ),
       });
     }

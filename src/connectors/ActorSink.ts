@@ -7,7 +7,9 @@
  *
  * Guarantee: with checkpoints, batches written after the last completed checkpoint are
  * delivered again after a restart (at-least-once); the consumer can tell the instance from
- * `index`. A consumer that does not ack holds the job, and checkpoints time out.
+ * `index`. A consumer that does not ack holds the job for at most `ackTimeoutMs` (default
+ * 60 s): an init without ack fails the job (the consumer is gone, or never acknowledges), a
+ * batch without ack fails the task, and the job restarts by its strategy.
  *
  * @example
  * const consumer = spawnStateless(system, (msg: ActorSinkMsg<Score>) => {
@@ -18,6 +20,14 @@
  */
 import { Ref, dispatch, spawnStateless, stop } from 'nact';
 import { Sink, SinkContext, SinkWriter } from './Sink';
+import { ServiceError } from '../services/ServiceError';
+import { withinDeadline } from '../services/withinDeadline';
+
+/** The consumer's actor path, for errors. */
+function consumerName(ref: Ref<unknown>): string {
+  const parts = (ref as { path?: { parts?: readonly string[] } }).path?.parts;
+  return parts === undefined ? 'consumer' : `'${parts.join('/')}'`;
+}
 
 /** What the consumer actor receives. */
 export type ActorSinkMsg<T> =
@@ -37,17 +47,26 @@ export function acknowledge(msg: ActorSinkMsg<unknown>): void {
   if (msg.type === 'sink.init' || msg.type === 'sink.batch') dispatch(msg.ackTo, { type: 'sink.ack' });
 }
 
+export interface ActorSinkOptions {
+  /** The longest an instance waits for the consumer's ack of an init or a batch (default 60 000 ms). */
+  readonly ackTimeoutMs?: number;
+}
+
+export const DEFAULT_ACTOR_SINK_ACK_TIMEOUT_MS = 60_000;
+
 export class ActorSink<T> implements Sink<T> {
   readonly name = 'Actor Sink';
-  private constructor(readonly consumer: Ref<ActorSinkMsg<T>>) {}
+  private constructor(readonly consumer: Ref<ActorSinkMsg<T>>, private readonly ackTimeoutMs: number) {}
 
   /** A sink whose batches `consumer` receives, one at a time, each acknowledged before the next. */
-  static actorRefWithBackpressure<T>(consumer: Ref<any>): ActorSink<T> {
-    return new ActorSink<T>(consumer);
+  static actorRefWithBackpressure<T>(consumer: Ref<any>, options: ActorSinkOptions = {}): ActorSink<T> {
+    const { ackTimeoutMs = DEFAULT_ACTOR_SINK_ACK_TIMEOUT_MS } = options;
+    if (!(Number.isInteger(ackTimeoutMs) && ackTimeoutMs >= 1)) throw new Error(`ActorSink: ackTimeoutMs must be a positive integer (ms), got ${ackTimeoutMs}`);
+    return new ActorSink<T>(consumer, ackTimeoutMs);
   }
 
   createWriter(context: SinkContext): SinkWriter<T> {
-    return new ActorSinkWriter<T>(this.consumer, context);
+    return new ActorSinkWriter<T>(this.consumer, context, this.ackTimeoutMs);
   }
 }
 
@@ -56,7 +75,7 @@ class ActorSinkWriter<T> implements SinkWriter<T> {
   private awaiting: (() => void) | undefined;
   private ended = false;
 
-  constructor(private readonly consumer: Ref<ActorSinkMsg<T>>, private readonly context: SinkContext) {}
+  constructor(private readonly consumer: Ref<ActorSinkMsg<T>>, private readonly context: SinkContext, private readonly ackTimeoutMs: number) {}
 
   open(): Promise<void> {
     if (this.context.actor === undefined) throw new Error('Actor Sink: runs only inside a task actor');
@@ -80,10 +99,18 @@ class ActorSinkWriter<T> implements SinkWriter<T> {
   }
 
   private send(msg: ActorSinkMsg<T>): Promise<void> {
-    return new Promise<void>((resolve) => {
+    const acked = new Promise<void>((resolve) => {
       this.awaiting = resolve;
       dispatch(this.consumer, msg);
     });
+    const consumer = consumerName(this.consumer);
+    // An init never acked: a restart would wait for the same consumer again.
+    const restartable = msg.type !== 'sink.init';
+    return withinDeadline(
+      acked,
+      this.ackTimeoutMs,
+      () => new ServiceError('actor', consumer, `Actor Sink (instance ${this.context.index}): the consumer actor ${consumer} did not acknowledge ${msg.type} within ${this.ackTimeoutMs} ms: is it running, and does it call acknowledge(msg)? (ackTimeoutMs)`, restartable),
+    );
   }
 
   /** An ack with nothing awaited (a duplicate) is ignored. */

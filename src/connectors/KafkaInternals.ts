@@ -9,6 +9,8 @@
  * Exit condition: when kafkajs exposes producer id/epoch and resuming a transaction, use that.
  */
 import { Kafka, TopicMessages } from 'kafkajs';
+import type { Logger } from '../logging/logger';
+import { kafkaLogCreator, kafkaLogLevel } from './kafkaClient';
 
 /* eslint-disable @typescript-eslint/no-var-requires */
 interface EosManager {
@@ -38,17 +40,21 @@ function assertSupported(): void {
   }
 }
 
-const silentLogger = () => {
-  const { createLogger, LEVELS } = require('kafkajs/src/loggers');
-  return createLogger({ level: LEVELS.NOTHING, logCreator: () => () => undefined });
+/** kafkajs's internal logger, writing to the task's logger (nothing without one). */
+const kafkajsLogger = (logger: Logger | undefined) => {
+  const { createLogger } = require('kafkajs/src/loggers');
+  return createLogger({ level: kafkaLogLevel(logger), logCreator: kafkaLogCreator(logger) });
 };
 
-/** A cluster connection of the client's settings (kafkajs's private factory). */
-export function createClusterOf(kafka: Kafka): KafkaCluster {
+/**
+ * A cluster connection of the client's settings (kafkajs's private factory). Its Metadata
+ * requests ask the broker to create a missing topic only with `allowAutoTopicCreation`.
+ */
+export function createClusterOf(kafka: Kafka, { allowAutoTopicCreation = false }: { readonly allowAutoTopicCreation?: boolean } = {}): KafkaCluster {
   assertSupported();
   const factory = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
   if (factory === undefined) throw new Error('kafkajs internals changed: no createCluster factory. Use KafkaSink.atLeastOnce.');
-  return (kafka as unknown as Record<symbol, (o: object) => KafkaCluster>)[factory]({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+  return (kafka as unknown as Record<symbol, (o: object) => KafkaCluster>)[factory]({ allowAutoTopicCreation, maxInFlightRequests: 1 });
 }
 
 /** One transaction at a time under one transactional id, with its id and epoch readable. */
@@ -63,13 +69,32 @@ export interface TransactionalProducer {
   producerEpoch(): number;
 }
 
-export function createTransactionalProducer(cluster: KafkaCluster, transactionalId: string, transactionTimeout: number): TransactionalProducer {
+export interface TransactionalProducerOptions {
+  /** Where kafkajs's lines go (the task's logger). */
+  readonly logger?: Logger;
+  /**
+   * True once the writer is closed: kafkajs's retries stop then, instead of running on (and
+   * reconnecting a cluster already disconnected) after the caller gave up on a bounded wait.
+   */
+  readonly stopped?: () => boolean;
+}
+
+export function createTransactionalProducer(cluster: KafkaCluster, transactionalId: string, transactionTimeout: number, options: TransactionalProducerOptions = {}): TransactionalProducer {
   const createEosManager = require('kafkajs/src/producer/eosManager');
   const createMessageProducer = require('kafkajs/src/producer/messageProducer');
   const createRetry = require('kafkajs/src/retry');
   const { Partitioners } = require('kafkajs');
   const { CONNECTION_STATUS } = require('kafkajs/src/network/connectionStatus');
-  const logger = silentLogger();
+  const logger = kafkajsLogger(options.logger);
+  const retry = createRetry({ ...cluster.retry, retries: 8 });
+  const stopped = options.stopped ?? (() => false);
+  type Attempt = (bail: (e: Error) => void, retryCount: number, retryTime: number) => Promise<unknown>;
+  const retrier = (attempt: Attempt) =>
+    retry((bail: (e: Error) => void, retryCount: number, retryTime: number) => {
+      if (!stopped()) return attempt(bail, retryCount, retryTime);
+      bail(new Error(`transactional producer ${transactionalId} is closed: send abandoned`));
+      return Promise.resolve();
+    });
   const eos: EosManager = createEosManager({ logger, cluster, transactionTimeout, transactional: true, transactionalId });
   const messages = createMessageProducer({
     logger,
@@ -77,7 +102,7 @@ export function createTransactionalProducer(cluster: KafkaCluster, transactional
     partitioner: Partitioners.DefaultPartitioner(),
     eosManager: eos,
     idempotent: true,
-    retrier: createRetry({ ...cluster.retry, retries: 8 }),
+    retrier,
     getConnectionStatus: () => CONNECTION_STATUS.CONNECTED,
   });
   return {

@@ -37,13 +37,22 @@
  * itself because it stayed open longer than `transactionTimeoutMs` (the job down that long):
  * Flink has the same limit. Keep the timeout above the longest outage (default 15 min, the
  * broker's default `transaction.max.timeout.ms`). See docs/kafka.md, "Limits".
+ *
+ * Nothing waits on Kafka without a bound (`operationTimeoutMs`, see kafkaClient.ts). Each topic
+ * is checked before the sink first writes to it, unless `allowAutoTopicCreation`: kafkajs takes
+ * a missing topic for metadata not yet propagated and retries its sends (an exactly-once send
+ * for about two minutes), and a job with checkpointing then restarts for ever, so a missing
+ * topic is told at open, naming it, and fails the job without restarts.
  */
 import * as t from 'io-ts';
-import { IHeaders, Kafka, logLevel, Message, Producer } from 'kafkajs';
+import { IHeaders, Message, Producer } from 'kafkajs';
 import { codecSerializer } from '../state/Serializer';
 import { Sink, SinkContext, SinkWriter } from './Sink';
 import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from './TwoPhaseCommitSink';
 import { createClusterOf, createTransactionalProducer, endTransaction, TransactionalProducer } from './KafkaInternals';
+import { checkTopicsExist, connectWithin, createKafkaClient, DEFAULT_KAFKA_OPERATION_TIMEOUT_MS, messageOf, withinKafkaBound } from './kafkaClient';
+import { operationTimeoutProblem } from '../services/withinDeadline';
+import { ServiceError } from '../services/ServiceError';
 
 /** What one record becomes in Kafka; `topic` defaults to the sink's topic. */
 export interface KafkaOutputRecord {
@@ -62,6 +71,19 @@ export interface KafkaSinkOptions<T> {
   /** Default: the record as JSON, no key. */
   readonly serialize?: (record: T) => KafkaOutputRecord;
   readonly clientId?: string;
+  /**
+   * Let the broker create a topic that does not exist when the sink first writes to it (the
+   * broker must have auto.create.topics.enable=true). Default false: each topic is checked
+   * before the first write to it, and a missing one fails the job at once, naming it.
+   */
+  readonly allowAutoTopicCreation?: boolean;
+  /**
+   * The longest the sink waits on Kafka for one operation, kafkajs's retries included
+   * (default 30 000 ms): connecting, a topic check, a send, a transaction's init, commit or
+   * abort. A cluster out of reach for that long when the sink opens fails the job without
+   * restarts; a later operation past it fails the task (the job restarts by its strategy).
+   */
+  readonly operationTimeoutMs?: number;
 }
 
 export interface KafkaExactlyOnceOptions<T> extends KafkaSinkOptions<T> {
@@ -119,23 +141,58 @@ export const KafkaSink = {
   },
 };
 
+/** Refuses invalid options when the sink is built, before any job starts. */
+function checkSinkOptions<T>(options: KafkaSinkOptions<T>): void {
+  const problems = [operationTimeoutProblem(options.operationTimeoutMs), options.brokers.length === 0 ? 'name at least one broker' : undefined].filter((p) => p !== undefined);
+  if (problems.length > 0) throw new Error(`KafkaSink: ${problems.join('; ')}`);
+}
+
+/**
+ * The topics of a sink's writer known to exist: the sink's own topic is checked at open, one a
+ * record names the first time it comes. With allowAutoTopicCreation nothing is checked.
+ */
+function topicGate<T>(options: KafkaSinkOptions<T>, what: string, kafka: ReturnType<typeof createKafkaClient>, logger: SinkContext['logger']) {
+  const timeoutMs = options.operationTimeoutMs ?? DEFAULT_KAFKA_OPERATION_TIMEOUT_MS;
+  const known = new Set<string>();
+  return async (topics: readonly string[]): Promise<void> => {
+    if (options.allowAutoTopicCreation === true) return;
+    const unknown = topics.filter((topic) => !known.has(topic));
+    if (unknown.length === 0) return;
+    await checkTopicsExist(kafka, unknown, what, options.brokers, timeoutMs, { autoCreation: 'sink', logger });
+    for (const topic of unknown) known.add(topic);
+  };
+}
+
 class KafkaAtLeastOnceSink<T> implements Sink<T> {
   readonly name: string;
   constructor(private readonly options: KafkaSinkOptions<T>) {
+    checkSinkOptions(options);
     this.name = `Kafka Sink (${options.topic}, at-least-once)`;
   }
-  createWriter(): SinkWriter<T> {
-    const { brokers, topic, clientId } = this.options;
+  createWriter({ index, logger }: SinkContext): SinkWriter<T> {
+    const { brokers, topic, clientId, allowAutoTopicCreation = false, operationTimeoutMs = DEFAULT_KAFKA_OPERATION_TIMEOUT_MS } = this.options;
     const serialize = this.options.serialize ?? defaultSerialize;
-    const kafka = new Kafka({ brokers: [...brokers], clientId: clientId ?? 'sluice-sink', logLevel: logLevel.NOTHING });
+    const what = `${this.name} (instance ${index})`;
+    const kafka = createKafkaClient({ brokers, clientId: clientId ?? 'sluice-sink', operationTimeoutMs, logger });
+    const checkTopics = topicGate(this.options, what, kafka, logger);
     let producer: Producer | undefined;
     return {
       async open() {
-        producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-        await producer.connect();
+        await checkTopics([topic]);
+        const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation });
+        producer = p;
+        await connectWithin(() => p.connect(), what, brokers, operationTimeoutMs, logger);
       },
       async write(records) {
-        await producer!.sendBatch({ acks: -1, topicMessages: topicMessages(records, serialize, topic) });
+        const batch = topicMessages(records, serialize, topic);
+        await checkTopics(batch.map((b) => b.topic));
+        const names = batch.map((b) => b.topic).join(', ');
+        try {
+          await withinKafkaBound(producer!.sendBatch({ acks: -1, topicMessages: batch }), `${what}: sending ${records.length} records to ${names}`, brokers, operationTimeoutMs);
+        } catch (e) {
+          if (e instanceof ServiceError) throw e;
+          throw new ServiceError('kafka', names, `${what}: sending ${records.length} records to ${names} on ${brokers.join(',')} failed: ${messageOf(e)}`, true, e);
+        }
       },
       async close() {
         const p = producer;
@@ -152,11 +209,13 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
   readonly transactionSerializer = codecSerializer(KafkaTransactionCodec);
 
   constructor(private readonly options: KafkaExactlyOnceOptions<T>) {
+    checkSinkOptions(options);
     this.name = `Kafka Sink (${options.topic}, exactly-once)`;
   }
 
-  createWriter({ index, jobName, restoredCheckpointId }: SinkContext): TwoPhaseCommitWriter<T, KafkaTransaction> {
-    const { brokers, topic, clientId, transactionTimeoutMs = 900_000, lingeringScanSlots = 8 } = this.options;
+  createWriter({ index, jobName, restoredCheckpointId, logger }: SinkContext): TwoPhaseCommitWriter<T, KafkaTransaction> {
+    const { brokers, topic, clientId, transactionTimeoutMs = 900_000, lingeringScanSlots = 8, operationTimeoutMs = DEFAULT_KAFKA_OPERATION_TIMEOUT_MS } = this.options;
+    const what = `${this.name} (instance ${index})`;
     const serialize = this.options.serialize ?? defaultSerialize;
     const prefix = this.options.transactionalIdPrefix ?? `sluice-${jobName}-${topic}`;
     // The generation follows the restored checkpoint: see the module comment for why restored
@@ -165,8 +224,10 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
     const idOf = (slot: number, of = writer) => `${of}-${slot}`;
     /** Writers of restored transactions, whose lingering transactions are aborted once every instance has recovered. */
     let earlierWriters: Set<string> | undefined;
-    const kafka = new Kafka({ brokers: [...brokers], clientId: clientId ?? 'sluice-sink', logLevel: logLevel.NOTHING });
-    const cluster = createClusterOf(kafka);
+    const kafka = createKafkaClient({ brokers, clientId: clientId ?? 'sluice-sink', operationTimeoutMs, logger });
+    const cluster = createClusterOf(kafka, { allowAutoTopicCreation: this.options.allowAutoTopicCreation });
+    const checkTopics = topicGate(this.options, what, kafka, logger);
+    const producerOptions = { logger, stopped: () => closed };
     /** Live transactions of this writer, by transactional id. */
     const live = new Map<string, TransactionalProducer>();
     /** Slots whose id must not be initialized: they hold a transaction not yet committed or aborted. */
@@ -178,7 +239,7 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
     };
     /** Initializing an id (a new epoch) aborts what an earlier producer of it left open. */
     const fence = async (transactionalId: string) => {
-      const producer = createTransactionalProducer(cluster, transactionalId, transactionTimeoutMs);
+      const producer = createTransactionalProducer(cluster, transactionalId, transactionTimeoutMs, producerOptions);
       await producer.init();
     };
     const fenceSlotsOf = async (of: string) => {
@@ -202,13 +263,14 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
      */
     let closed = false;
     const inFlight = new Set<Promise<unknown>>();
-    const guarded = <A extends unknown[], R>(name: string, op: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
+    /** Every operation but open (which bounds each of its steps) ends within operationTimeoutMs. */
+    const guarded = <A extends unknown[], R>(name: string, op: (...args: A) => Promise<R>, bounded = true) => (...args: A): Promise<R> => {
       if (closed) return Promise.reject(new Error(`${this.name}: writer ${index} is closed; ${name} refused`));
       const p = op(...args);
       inFlight.add(p);
       const done = () => inFlight.delete(p);
       p.then(done, done);
-      return p;
+      return bounded ? withinKafkaBound(p, `${what}: ${name}`, brokers, operationTimeoutMs) : p;
     };
     /** Pre-committed transactions: only a commit or a restore ends them, never abort(). */
     const preCommitted = new Set<string>();
@@ -226,17 +288,22 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
       if (earlierWriters === writers) earlierWriters = undefined;
     };
     return {
-      open: guarded('open', async () => {
-        await cluster.connect();
-        // A run of this generation that failed before completing a checkpoint may have left
-        // transactions open: nothing of them may become visible.
-        await fenceSlotsOf(writer);
-      }),
+      open: guarded(
+        'open',
+        async () => {
+          await checkTopics([topic]);
+          await connectWithin(() => cluster.connect(), what, brokers, operationTimeoutMs, logger);
+          // A run of this generation that failed before completing a checkpoint may have left
+          // transactions open: nothing of them may become visible.
+          await withinKafkaBound(fenceSlotsOf(writer), `${what}: fencing the transactions of ${writer}`, brokers, operationTimeoutMs);
+        },
+        false,
+      ),
       beginTransaction: guarded('beginTransaction', async () => {
         const slot = freeSlot();
         busy.add(slot);
         const transactionalId = idOf(slot);
-        const producer = createTransactionalProducer(cluster, transactionalId, transactionTimeoutMs);
+        const producer = createTransactionalProducer(cluster, transactionalId, transactionTimeoutMs, producerOptions);
         await producer.init();
         producer.begin();
         live.set(transactionalId, producer);
@@ -244,9 +311,11 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
         return { transactionalId, writer, slot, producerId: producer.producerId(), producerEpoch: producer.producerEpoch(), records: 0, ...lingering };
       }),
       write: guarded('write', async (txn: KafkaTransaction, records: readonly T[]) => {
+        const batch = topicMessages(records, serialize, topic);
+        await checkTopics(batch.map((b) => b.topic));
         // The handle is the one the checkpoint stores at pre-commit: the count goes with it.
         txn.records += records.length;
-        await live.get(txn.transactionalId)!.sendBatch(topicMessages(records, serialize, topic));
+        await live.get(txn.transactionalId)!.sendBatch(batch);
       }),
       preCommit: guarded('preCommit', async (txn: KafkaTransaction) => {
         // Every write awaited acks=all: the records are durable in the open transaction.
@@ -290,7 +359,7 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
       }),
       async close() {
         closed = true;
-        await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 30_000).unref())]);
+        await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, Math.min(30_000, operationTimeoutMs)).unref())]);
         live.clear();
         await cluster.disconnect().catch(() => undefined);
       },

@@ -16,7 +16,7 @@
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/PathReporter';
-import { Admin, Kafka, logLevel } from 'kafkajs';
+import { Admin, Kafka } from 'kafkajs';
 import { FetchedPartition, KafkaCluster, RawKafkaMessage, STALE_METADATA_ERRORS, commitGroupOffsets, createClusterOf, fetchPartitions, refreshMetadata } from './KafkaInternals';
 import type { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { SingleOutputStream } from '../api/DataStream';
@@ -25,6 +25,9 @@ import { ProcessContext, ProcessFunction } from '../api/ProcessFunction';
 import { Collector } from '../api/functions';
 import type { StreamEnvironment } from '../api/StreamEnvironment';
 import { PollResult, Source, SourceReader, SplitContext } from './Source';
+import { checkTopicsExist, connectWithin, createKafkaClient, DEFAULT_KAFKA_OPERATION_TIMEOUT_MS, messageOf, withinKafkaBound } from './kafkaClient';
+import { operationTimeoutProblem } from '../services/withinDeadline';
+import { ServiceError } from '../services/ServiceError';
 
 /** A record that could not be decoded, with where it came from and why. */
 export interface KafkaDeadLetter {
@@ -98,6 +101,13 @@ export interface KafkaSourceOptions<T> {
   /** Bytes one fetch may return per partition (default 256 KiB): with bufferSize, the memory bound. */
   readonly fetchMaxBytesPerPartition?: number;
   readonly clientId?: string;
+  /**
+   * The longest the source waits on Kafka for one operation, kafkajs's retries included
+   * (default 30 000 ms): connecting, the topics' metadata and offsets, an offset commit. A
+   * cluster out of reach for that long when the source opens, or a named topic that does not
+   * exist, fails the job without restarts, naming the brokers or the topic.
+   */
+  readonly operationTimeoutMs?: number;
 }
 
 // --- the checkpointed position ---------------------------------------------------------------
@@ -175,6 +185,8 @@ function optionProblems<T>(options: KafkaSourceOptions<T>): string[] {
     problems.push(`startFrom { timestamp } must be a time in ms since the epoch, got ${startFrom.timestamp}`);
   }
   if (groupId !== undefined && groupId.length === 0) problems.push('groupId must not be empty');
+  const timeoutProblem = operationTimeoutProblem(options.operationTimeoutMs);
+  if (timeoutProblem !== undefined) problems.push(timeoutProblem);
   return problems;
 }
 
@@ -215,9 +227,11 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
   private committing: Promise<void> | undefined;
   private failedCommits = 0;
   private readonly decode: (message: RawKafkaMessage, split: PartitionSplit, offset: number) => Either<string, T>;
+  private readonly timeoutMs: number;
 
   constructor(private readonly name: string, private readonly options: KafkaSourceOptions<T>, private readonly context: SplitContext) {
-    this.kafka = new Kafka({ brokers: [...options.brokers], clientId: options.clientId ?? 'sluice-source', logLevel: logLevel.NOTHING });
+    this.timeoutMs = options.operationTimeoutMs ?? DEFAULT_KAFKA_OPERATION_TIMEOUT_MS;
+    this.kafka = createKafkaClient({ brokers: options.brokers, clientId: options.clientId ?? 'sluice-source', operationTimeoutMs: this.timeoutMs, logger: context.logger });
     this.bounded = options.boundedness === 'bounded';
     this.capacity = options.bufferSize ?? 5000;
     this.commitsToGroup = options.groupId !== undefined && options.commitOffsetsOnCheckpoint !== false;
@@ -230,19 +244,24 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
     // Every partition was in exactly one former split: their positions together name each once.
     const { restoredPosition, restoredPositions = restoredPosition === undefined ? [] : [restoredPosition] } = this.context;
     const restored = new Map(restoredPositions.flatMap((p) => [...decodePosition(this.name, p)]));
+    const { brokers } = this.options;
+    const what = `${this.name} (instance ${index})`;
+    const bounded = <R>(operation: Promise<R>, step: string) => withinKafkaBound(operation, `${what}: ${step}`, brokers, this.timeoutMs);
     const admin = this.kafka.admin();
-    await admin.connect();
     try {
-      const topics = await resolveTopics(admin, this.options.topics);
-      const metadata = await admin.fetchTopicMetadata({ topics });
+      await connectWithin(() => admin.connect(), what, brokers, this.timeoutMs, this.context.logger);
+      const topics = await bounded(resolveTopics(admin, this.options.topics), 'listing topics');
+      // Named topics are checked first, so that a missing one is named (kafkajs's error does not).
+      if (!(this.options.topics instanceof RegExp)) await checkTopicsExist(this.kafka, topics, what, brokers, this.timeoutMs, { autoCreation: 'none', logger: this.context.logger });
+      const metadata = await bounded(admin.fetchTopicMetadata({ topics }), 'reading topic metadata');
       const all = metadata.topics
         .flatMap((tm) => tm.partitions.map((p) => ({ topic: tm.name, partition: p.partitionId })))
         .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
       const mine = all.filter((_, i) => i % parallelism === index);
       for (const topic of new Set(mine.map((m) => m.topic))) {
         // Offsets of a read_committed reader: `high` is the last stable offset.
-        const offsets = await admin.fetchTopicOffsets(topic);
-        const starts = await this.startOffsets(admin, topic, startFrom, offsets);
+        const offsets = await bounded(admin.fetchTopicOffsets(topic), `reading offsets of ${topic}`);
+        const starts = await bounded(this.startOffsets(admin, topic, startFrom, offsets), `finding start offsets of ${topic}`);
         for (const { partition } of mine.filter((m) => m.topic === topic)) {
           const o = offsets.find((x) => x.partition === partition)!;
           const start = restored.get(partitionKey(topic, partition)) ?? starts(partition);
@@ -250,10 +269,11 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
         }
       }
     } finally {
-      await admin.disconnect();
+      await admin.disconnect().catch(() => undefined);
     }
-    this.cluster = createClusterOf(this.kafka);
-    await this.cluster.connect();
+    const cluster = createClusterOf(this.kafka);
+    this.cluster = cluster;
+    await connectWithin(() => cluster.connect(), what, brokers, this.timeoutMs, this.context.logger);
     this.fetching = this.fetchLoop();
   }
 
@@ -274,7 +294,8 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
     return (p) => {
       const offset = Number(committed?.partitions.find((x) => x.partition === p)?.offset ?? -1);
       if (offset >= 0) return offset;
-      if (orElse === undefined) throw new Error(`${this.name}: consumer group '${groupId}' has no committed offset for ${topic}/${p}; start it with startFrom { committedOrElse: 'earliest' | 'latest' }`);
+      // A restart would find no offset either: the job fails at once.
+      if (orElse === undefined) throw new ServiceError('kafka', groupId, `${this.name}: consumer group '${groupId}' has no committed offset for ${topic}/${p}; start it with startFrom { committedOrElse: 'earliest' | 'latest' }`, false);
       return at(p, orElse);
     };
   }
@@ -364,10 +385,13 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
       const offsets = this.nextCommit;
       this.nextCommit = undefined;
       try {
-        await commitGroupOffsets(this.cluster!, this.options.groupId!, offsets);
+        const commit = commitGroupOffsets(this.cluster!, this.options.groupId!, offsets);
+        await withinKafkaBound(commit, `${this.name}: committing offsets to consumer group '${this.options.groupId}'`, this.options.brokers, this.timeoutMs);
       } catch (e) {
         this.failedCommits++;
-        process.emitWarning(`${this.name}: committing offsets to consumer group '${this.options.groupId}' failed: ${(e as Error).message}`, 'SluiceKafkaCommitWarning');
+        const message = `${this.name}: committing offsets to consumer group '${this.options.groupId}' failed: ${(e as Error).message}`;
+        this.context.logger?.warn({ groupId: this.options.groupId, cause: messageOf(e) }, message);
+        process.emitWarning(message, 'SluiceKafkaCommitWarning');
       }
     }
   }
@@ -400,8 +424,10 @@ class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
           this.notify();
           return;
         }
+        const delayMs = Math.min(50 * 2 ** retries, 1000);
+        this.context.logger?.warn({ attempt: retries, delayMs, cause: messageOf(e) }, `${this.name}: fetching failed (${messageOf(e)}); retrying in ${delayMs} ms with fresh metadata`);
         await refreshMetadata(this.cluster!);
-        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** retries, 1000)));
+        await new Promise((r) => setTimeout(r, delayMs));
       }
     }
   }

@@ -36,6 +36,8 @@ function fromChannelRecords(c: ChannelRecords): Buffered {
 /** Which operator a keyed backend is for: a remote backend names its key space after it. */
 export interface KeyedStateOwner {
   readonly operatorUid: string;
+  /** The task's logger: a remote backend logs its connection's trouble there. */
+  readonly logger?: Logger;
 }
 
 export type KeyedStateBackendFactory = (range: KeyGroupRange, maxParallelism: number, owner: KeyedStateOwner) => KeyedStateBackend;
@@ -196,6 +198,7 @@ export class Task {
     if (this.keyedNode !== undefined) {
       this.keyedState = this.deps.createKeyedStateBackend(keyGroupRangeForOperator(task.index, task.parallelism, plan.maxParallelism), plan.maxParallelism, {
         operatorUid: this.keyedNode.uid,
+        logger: this.deps.logger,
       });
       const restored = await this.keyedState.restore(
         formerOf(this.keyedNode.uid).flatMap((f) => (f.snapshot.keyed ? [f.snapshot.keyed] : [])),

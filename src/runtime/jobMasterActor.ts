@@ -6,7 +6,7 @@
  */
 import { Ref, dispatch, spawn, stop } from 'nact';
 import { ask } from './ask';
-import { isLeft } from 'fp-ts/Either';
+import { isLeft, left } from 'fp-ts/Either';
 import { createActor } from 'xstate';
 import { ExecutionPlan, TaskId, TaskPlan } from '../graph/ExecutionPlan';
 import { JobCounters, TaskCounters, sumCounters } from '../metrics/TaskCounters';
@@ -24,6 +24,7 @@ import { JobStatus, jobLifecycle } from './jobLifecycle';
 import { MasterMsg, MasterRef, TaskDrained, TaskFinished, TaskMsg, TaskRef } from './protocol';
 import { spawnTask } from './taskActor';
 import { Logger, loggedError } from '../logging/logger';
+import { unrestartableCause } from '../services/ServiceError';
 import { FailureAction, JobFailure, failureSite } from './jobFailures';
 
 export interface JobOutcome {
@@ -164,7 +165,7 @@ class JobMaster {
     let checkpoint: CompletedCheckpoint | undefined;
     const checkpointing = this.deps.checkpointing;
     if (checkpointing !== undefined) {
-      const latest = await checkpointing.store.latest();
+      const latest = await checkpointing.store.latest().catch((e: unknown) => left(e instanceof Error ? e.message : String(e)));
       if (isLeft(latest)) return this.failFatally(new Error(`cannot restore job '${this.deps.jobId}': ${latest.left}`), undefined, 'its checkpoints cannot be read');
       checkpoint = latest.right;
       this.coordinator ??= spawnCoordinator(this.self, {
@@ -179,7 +180,7 @@ class JobMaster {
     }
     let progress: ReadonlyMap<string, unknown> = new Map();
     if (checkpointing?.config.mode === 'at-most-once') {
-      const saved = await checkpointing.store.sourceProgress();
+      const saved = await checkpointing.store.sourceProgress().catch((e: unknown) => left(e instanceof Error ? e.message : String(e)));
       if (isLeft(saved)) return this.failFatally(new Error(`cannot restore job '${this.deps.jobId}': ${saved.left}`), undefined, 'its source progress cannot be read');
       progress = saved.right;
     }
@@ -244,6 +245,9 @@ class JobMaster {
     const task = this.deps.plan.tasks.find((t) => t.id === id);
     // It failed again while closing for its restart alone: its successor is on the way.
     if (this.restartingTasks.has(id)) return this.report(error, task, 'none', 'the task is already restarting');
+    // A missing topic, or a service out of reach for its whole bound: restarting cannot mend it.
+    const unmendable = unrestartableCause(error);
+    if (unmendable !== undefined) return this.failFatally(error, task, `a restart cannot mend it (${unmendable.service}: ${unmendable.target})`);
     const strategy = supervisionOf(this.deps.plan, id, error);
     if (strategy?.directive === 'stop') return this.failFatally(error, task, "the operator's supervision strategy is stop");
     if (strategy?.directive === 'restartTask' && this.status() === 'running') {
@@ -294,7 +298,7 @@ class JobMaster {
     const checkpointing = this.deps.checkpointing;
     let restore: TaskRestore | undefined;
     if (checkpointing !== undefined) {
-      const latest = await checkpointing.store.latest();
+      const latest = await checkpointing.store.latest().catch((e: unknown) => left(e instanceof Error ? e.message : String(e)));
       if (isLeft(latest)) return this.failFatally(new Error(`cannot restore task '${task.name}' (${task.index}): ${latest.left}`), undefined, 'its checkpoints cannot be read');
       if (latest.right !== undefined) {
         const r = restoreFor(task, latest.right, this.deps.plan.maxParallelism);
@@ -363,6 +367,8 @@ class JobMaster {
   private failed(error: Error, task: TaskPlan | undefined): void {
     const status = this.status();
     if (status !== 'running' && status !== 'finishing' && status !== 'created') return this.report(error, task, 'none', `the job is ${status}`);
+    const unmendable = unrestartableCause(error);
+    if (unmendable !== undefined) return this.failFatally(error, task, `a restart cannot mend it (${unmendable.service}: ${unmendable.target})`);
     const now = Date.now();
     const decision = decideRestart(this.deps.restartStrategy, this.failures, now);
     if (decision.restart) {

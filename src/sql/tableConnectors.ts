@@ -15,6 +15,7 @@ import { GeneratorSource } from '../connectors/GeneratorSource';
 import { RateLimitedSource } from './RateLimitedSource';
 import { KafkaSink } from '../connectors/KafkaSink';
 import { KafkaSource } from '../connectors/KafkaSource';
+import { operationTimeoutProblem } from '../services/withinDeadline';
 import { PrintSink } from '../connectors/PrintSink';
 import { Sink } from '../connectors/Sink';
 import { Change } from './Change';
@@ -145,7 +146,13 @@ export function tableConnector(
       const format = reader.oneOf('format', ['json', 'csv'], 'json');
       const startup = reader.oneOf('scan.startup.mode', ['earliest-offset', 'latest-offset'], 'earliest-offset');
       const bounded = reader.oneOf('scan.bounded.mode', ['unbounded', 'latest-offset'], 'unbounded');
-      reader.unread("'topic', 'properties.bootstrap.servers', 'format', 'scan.startup.mode', 'scan.bounded.mode'");
+      // Without it, an INSERT INTO a missing topic fails at once naming it (KafkaSink's check).
+      const autoCreate = reader.oneOf('sink.allow-auto-topic-creation', ['true', 'false'], 'false') === 'true';
+      const operationTimeoutMs = reader.integer('operation-timeout-ms', undefined);
+      reader.unread("'topic', 'properties.bootstrap.servers', 'format', 'scan.startup.mode', 'scan.bounded.mode', 'sink.allow-auto-topic-creation', 'operation-timeout-ms'");
+      const timeoutProblem = operationTimeoutProblem(operationTimeoutMs);
+      if (timeoutProblem !== undefined) problems.push({ ...(options.get('operation-timeout-ms')?.pos ?? at), message: `option 'operation-timeout-ms': ${timeoutProblem}` });
+      const bound = timeoutProblem === undefined && operationTimeoutMs !== undefined ? { operationTimeoutMs } : {};
       if (topic === undefined) problems.push({ ...at, message: "the kafka connector needs 'topic'" });
       if (servers === undefined) problems.push({ ...at, message: "the kafka connector needs 'properties.bootstrap.servers'" });
       const brokers = (servers ?? '').split(',');
@@ -160,6 +167,7 @@ export function tableConnector(
                 format: { deserialize: (record) => right(record.value === null ? '' : record.value.toString('utf8')) },
                 startFrom: startup === 'earliest-offset' ? 'earliest' : 'latest',
                 boundedness: bounded === 'latest-offset' ? 'bounded' : 'unbounded',
+                ...bound,
               }),
               `kafka-${table}`,
             ),
@@ -172,7 +180,7 @@ export function tableConnector(
           // Exactly-once when the job checkpoints exactly-once: records are written in Kafka transactions.
           write: (stream, fields) =>
             void stream
-              .sinkTo(KafkaSink.exactlyOnce<Change>({ brokers, topic: topic ?? '', serialize: (c) => ({ value: encodeRow(c.row, fields, format) }) }))
+              .sinkTo(KafkaSink.exactlyOnce<Change>({ brokers, topic: topic ?? '', allowAutoTopicCreation: autoCreate, ...bound, serialize: (c) => ({ value: encodeRow(c.row, fields, format) }) }))
               .name(`Sink: ${table}`),
         },
       };

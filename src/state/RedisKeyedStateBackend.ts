@@ -31,7 +31,9 @@ import { StateTable } from './StateTable';
 import { KeyCursor } from './KeyCursor';
 import { EntryCodec, entryCodecFor } from './entryCodec';
 import { TableStateAccess } from './keyedStates';
-import { connectRedis, redactUrl, whenReady } from './redisConnection';
+import { DEFAULT_REDIS_OPERATION_TIMEOUT_MS, connectRedis, redactUrl, whenReady } from './redisConnection';
+import { ServiceError } from '../services/ServiceError';
+import type { Logger } from '../logging/logger';
 import {
   ChangedFields,
   MAX_CHAIN_LENGTH,
@@ -54,6 +56,12 @@ export interface RedisStateBackendOptions {
   readonly keyPrefix: string;
   /** Entries (state × key) each task keeps in memory (default 100 000). */
   readonly cacheSize?: number;
+  /**
+   * The longest a task waits on Redis for one operation (default 30 000 ms): a command or a
+   * pipeline, and reaching the server when the task starts. A task that cannot reach Redis
+   * for that long fails the job, naming the server, instead of restarting for ever.
+   */
+  readonly operationTimeoutMs?: number;
 }
 
 export const DEFAULT_REDIS_CACHE_SIZE = 100_000;
@@ -137,6 +145,10 @@ export interface RedisKeyedStateBackendConfig {
    * checkpoint ids: retention keeps the pieces their chains name.
    */
   readonly incremental?: { readonly checkpointIds: string };
+  /** See RedisStateBackendOptions (default DEFAULT_REDIS_OPERATION_TIMEOUT_MS). */
+  readonly operationTimeoutMs?: number;
+  /** The task's logger, for the connection's errors and reconnects. */
+  readonly logger?: Logger;
 }
 
 /** A snapshot taken and not yet completed or aborted: the chains it references, by key group. */
@@ -215,8 +227,9 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     this.groupSizes = new Array<number>(Math.max(0, keyGroupRange.end - keyGroupRange.start + 1)).fill(0);
     if (!Number.isInteger(config.cacheSize) || config.cacheSize < 1) throw new RangeError(`cacheSize must be a positive integer, got ${config.cacheSize}`);
     // Named so that operators can find a task's connection in CLIENT LIST.
-    this.client = connectRedis(config.url, `sluice:${config.jobId}:${config.operatorUid}:kg${keyGroupRange.start}-${keyGroupRange.end}`);
-    this.connected = whenReady(this.client, config.url);
+    const connection = { operationTimeoutMs: config.operationTimeoutMs, logger: config.logger };
+    this.client = connectRedis(config.url, `sluice:${config.jobId}:${config.operatorUid}:kg${keyGroupRange.start}-${keyGroupRange.end}`, connection);
+    this.connected = whenReady(this.client, config.url, config.operationTimeoutMs);
     defineSnapshotScripts(this.client);
     this.changes = config.incremental === undefined ? undefined : new ChangedFields();
     this.connected.catch(() => undefined);
@@ -496,7 +509,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
       }
       return out;
     } catch (e) {
-      this.failure ??= new Error(`Redis at ${redactUrl(this.config.url)} failed: ${(e as Error).message}`);
+      this.failure ??= e instanceof ServiceError ? e : new ServiceError('redis', redactUrl(this.config.url), `Redis at ${redactUrl(this.config.url)} failed: ${describeRedisError(e, this.config.operationTimeoutMs)}`, true, e);
       throw this.failure;
     }
   }
@@ -811,7 +824,7 @@ export function redisKeyedStateBackendFactory(
   jobId: string,
   keyedOperators: readonly KeyedOperatorInfo[],
   incremental?: RedisKeyedStateBackendConfig['incremental'],
-): (range: KeyGroupRange, maxParallelism: number, owner?: { readonly operatorUid: string }) => RedisKeyedStateBackend {
+): (range: KeyGroupRange, maxParallelism: number, owner?: { readonly operatorUid: string; readonly logger?: Logger }) => RedisKeyedStateBackend {
   const distinct = [...new Map(keyedOperators.map((o) => [o.uid, o])).values()];
   let anonymous = 0;
   const uidFor = (range: KeyGroupRange, maxParallelism: number): string => {
@@ -827,6 +840,8 @@ export function redisKeyedStateBackendFactory(
   };
   return (range, maxParallelism, owner) =>
     new RedisKeyedStateBackend(range, maxParallelism, {
+      ...(options.operationTimeoutMs !== undefined ? { operationTimeoutMs: options.operationTimeoutMs } : {}),
+      ...(owner?.logger !== undefined ? { logger: owner.logger } : {}),
       url: options.url,
       keyPrefix: options.keyPrefix,
       jobId,
@@ -835,4 +850,10 @@ export function redisKeyedStateBackendFactory(
       cacheSize: options.cacheSize ?? DEFAULT_REDIS_CACHE_SIZE,
       ...(incremental !== undefined ? { incremental } : {}),
     });
+}
+
+/** A failed command's message, saying which bound a timeout is (ioredis says only "Command timed out"). */
+function describeRedisError(e: unknown, operationTimeoutMs = DEFAULT_REDIS_OPERATION_TIMEOUT_MS): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return /timed out/i.test(message) ? `no answer within ${operationTimeoutMs} ms (operationTimeoutMs)` : message;
 }

@@ -269,14 +269,14 @@ export async function dropSnapshotPieces(redis: Redis, keyPrefix: string, jobId:
  * finished job) also drops the pieces.
  */
 export function incrementalSnapshotsFor(
-  state: { readonly url: string; readonly keyPrefix: string },
+  state: { readonly url: string; readonly keyPrefix: string; readonly operationTimeoutMs?: number },
   jobId: string,
   store: CheckpointStore,
 ): { readonly incremental: { readonly checkpointIds: string } | undefined; readonly store: CheckpointStore } {
   if (!(store instanceof RedisCheckpointStore) || !sameRedisDatabase(state.url, store.url)) return { incremental: undefined, store };
   const discardAll = async () => {
     await store.discardAll();
-    await withRedis(state.url, (redis) => dropSnapshotPieces(redis, state.keyPrefix, jobId));
+    await withRedis(state.url, (redis) => dropSnapshotPieces(redis, state.keyPrefix, jobId), { operationTimeoutMs: state.operationTimeoutMs });
   };
   const withPieces: CheckpointStore = {
     description: store.description,
