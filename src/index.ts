@@ -14,6 +14,9 @@ export { Logger, LogLevel, LoggingOptions, LoggingOption, summarizeRecord } from
 export { OutputTag } from './api/OutputTag';
 export { ProcessFunction, KeyedProcessFunction, ProcessContext, KeyedProcessContext } from './api/ProcessFunction';
 export { RuntimeContext, RichFunction } from './api/RuntimeContext';
+export { AsyncDataStream, AsyncFunction, AsyncMapFunction, AsyncWaitOptions } from './api/AsyncDataStream';
+export { AsyncRetryStrategies, AsyncRetryStrategy, RetryPredicates } from './api/AsyncRetryStrategy';
+export { AsyncTimeoutError } from './api/operators/AsyncWaitOperator';
 export { Collector, MapFunction, FilterFunction, FlatMapFunction, IterableFlatMapFunction, ReduceFunction, CollectorResult, NotAsync, AsyncResultRefusal } from './api/functions';
 export { Source, SourceReader, SplitContext, PollResult } from './connectors/Source';
 export { Sink, SinkWriter, SinkContext } from './connectors/Sink';

@@ -28,12 +28,18 @@ class Link implements Output<unknown> {
     try {
       this.operator.processElement(record);
     } catch (e) {
-      const failure = userFunctionFailed(this.node.name, this.instance, record, e);
-      // A failure of an operator further down the chain passes through: it is that operator's to supervise.
-      failure.operatorUid ??= this.node.uid;
-      if (failure.operatorUid === this.node.uid && this.resumed(failure)) return;
-      throw failure;
+      this.supervise(userFunctionFailed(this.node.name, this.instance, record, e));
     }
+  }
+
+  /** OperatorContext.failRecord of this operator. */
+  readonly failRecord = (record: unknown, cause: unknown): void => this.supervise(userFunctionFailed(this.node.name, this.instance, record, cause));
+
+  private supervise(failure: UserFunctionFailed): void {
+    // A failure of an operator further down the chain passes through: it is that operator's to supervise.
+    failure.operatorUid ??= this.node.uid;
+    if (failure.operatorUid === this.node.uid && this.resumed(failure)) return;
+    throw failure;
   }
 
   /** Under `resume`, within its limit: the record goes to the dead-letter output and the operator goes on. */
@@ -85,11 +91,12 @@ export class OperatorChain {
     }
   }
 
-  async open(contextFor: (node: ChainedNode, state: OperatorStateStore) => OperatorContext): Promise<void> {
+  async open(contextFor: (node: ChainedNode, state: OperatorStateStore) => Omit<OperatorContext, 'failRecord'>): Promise<void> {
     for (let i = 0; i < this.links.length; i++) {
       const link = this.links[i];
       const output = i + 1 < this.links.length ? this.links[i + 1] : this.tail;
-      await this.run(link, 'opening', () => link.operator.open(contextFor(link.node, link.state), output));
+      const context: OperatorContext = { ...contextFor(link.node, link.state), failRecord: link.failRecord };
+      await this.run(link, 'opening', () => link.operator.open(context, output));
     }
   }
 

@@ -50,6 +50,13 @@ export interface OperatorContext {
   readonly actor: Ref<unknown>;
   /** The task's logger (job, task, operator and index on every line). */
   readonly logger: Logger;
+  /**
+   * Fails `record` under the operator's supervision, for a failure found outside
+   * processElement (an asynchronous call that completed with an error): under `resume` within
+   * its limit the record goes to the dead letters and this returns; otherwise it throws the
+   * UserFunctionFailed that fails the task. Call it only where the operator may emit.
+   */
+  readonly failRecord: (record: unknown, cause: unknown) => void;
 }
 
 /** The id a task's final snapshot uses, taken after its input ended: it precedes no later checkpoint. */

@@ -257,7 +257,7 @@ export class Task {
     if (credits > 0) dispatch(ref, { type: 'demand', channel: input.remote, credits });
   }
 
-  private contextFor(node: ChainedNode, operatorState: OperatorContext['operatorState']): OperatorContext {
+  private contextFor(node: ChainedNode, operatorState: OperatorContext['operatorState']): Omit<OperatorContext, 'failRecord'> {
     const { plan, task } = this.deps;
     return {
       jobName: plan.jobName,
