@@ -46,7 +46,7 @@ export interface OnTimerContext<K> extends KeyedProcessContext<K> {
 export abstract class ProcessFunction<I, O> {
   /** The side outputs this function writes to; `getSideOutput` accepts only these. */
   readonly sideOutputTags: readonly OutputTag<any>[] = [];
-  /** Emits through `out`; returns nothing (an `async` method is refused: see docs/api.md, Asynchronous work). */
+  /** Emits through `out`; returns nothing (an `async` method is refused: use AsyncDataStream, docs/async-io.md). */
   abstract processElement(value: I, ctx: ProcessContext, out: Collector<O>): CollectorResult;
   // May define open(context: RuntimeContext) and close(), as a RichFunction does; they are
   // not declared here so that subclasses need no `override`.
@@ -60,7 +60,7 @@ export abstract class ProcessFunction<I, O> {
  */
 export abstract class KeyedProcessFunction<K extends Key, I, O> {
   readonly sideOutputTags: readonly OutputTag<any>[] = [];
-  /** Emits through `out`; returns nothing (an `async` method is refused: see docs/api.md, Asynchronous work). */
+  /** Emits through `out`; returns nothing (an `async` method is refused: use AsyncDataStream, docs/async-io.md). */
   abstract processElement(value: I, ctx: KeyedProcessContext<K>, out: Collector<O>): CollectorResult;
   // May define open(context: RuntimeContext) and close(), as a RichFunction does; they are
   // not declared here so that subclasses need no `override`.

@@ -14,7 +14,7 @@ export interface Collector<T> {
  * (map), taken as true (filter) or dropped (flatMap, process). At run time such a result
  * fails the record (see `asyncResultRefused`).
  */
-export type AsyncResultRefusal = 'refused: the function returns a Promise; functions run synchronously (see docs/api.md, Asynchronous work)';
+export type AsyncResultRefusal = 'refused: the function returns a Promise; functions run synchronously (for calls per record use AsyncDataStream.orderedWait, docs/async-io.md)';
 
 /** `R`, unless it is a Promise: then the refusal, so that the function does not type-check. */
 export type NotAsync<R> = R extends PromiseLike<unknown> ? AsyncResultRefusal : R;

@@ -51,8 +51,8 @@ describe('api/operators/asyncResultRefused', () => {
       expect(error.operator).to.equal(operator);
       expect(error.record).to.equal(1);
       expect((error.cause as Error).message).to.match(new RegExp(`^the ${kind} function returned a Promise: functions run synchronously`));
-      expect((error.cause as Error).message).to.contain('Async I/O');
-      expect(error.message).to.contain('docs/api.md, Asynchronous work');
+      expect((error.cause as Error).message).to.contain('Async I/O: AsyncDataStream.orderedWait(stream, fn, { timeoutMs })');
+      expect(error.message).to.contain('docs/async-io.md');
       // Nothing was emitted in the Promise's place (a map used to emit it: print() wrote {}).
       expect(sink.records()).to.deep.equal([]);
     });

@@ -20,9 +20,9 @@ export function isThenable(value: unknown): boolean {
 export function asyncResultRefused(kind: 'map' | 'filter' | 'flatMap' | 'process', result: unknown): Error {
   (result as PromiseLike<unknown>).then(undefined, () => undefined);
   return new Error(
-    `the ${kind} function returned a Promise: functions run synchronously, one record after another, ` +
-      `and Async I/O (Flink's AsyncDataStream) is not available yet. Do asynchronous work in a source ` +
-      `(poll may return a promise) or a sink (write may return a promise), or load what the function ` +
-      `needs in open(), which may be async (docs/api.md, Asynchronous work)`,
+    `the ${kind} function returned a Promise: functions run synchronously, one record after another. ` +
+      `To call a service per record, use Async I/O: AsyncDataStream.orderedWait(stream, fn, { timeoutMs }) ` +
+      `or unorderedWait, with calls in flight inside the job's checkpoints (docs/async-io.md); ` +
+      `to load what the function needs once, use open(), which may be async`,
   );
 }
