@@ -15,12 +15,13 @@ import { Benchmark, CheckpointFigures, Side, benchmarks as inMemory } from './ca
 import { actorBenchmarks } from './actorCases';
 import { BENCH_REDIS_URL, benchRedisAnswers, redisBenchmarkSetThroughput, redisBenchmarks } from './redisCases';
 import { kafkaBenchmarks } from './kafkaCases';
+import { ASYNC_BOUND, asyncBenchmarks } from './asyncCases';
 import { RecoveryFigures, SLOW_SINK_MS_PER_BATCH, SlowSinkFigures } from './figures';
 import type { RunResult } from './runCase';
 import type { FigureId } from './runFigure';
 import { runChild as runChildProcess } from './runChild';
 
-const benchmarks = [...inMemory, ...redisBenchmarks, ...actorBenchmarks, ...kafkaBenchmarks];
+const benchmarks = [...inMemory, ...asyncBenchmarks, ...redisBenchmarks, ...actorBenchmarks, ...kafkaBenchmarks];
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RESULTS_FILE = path.resolve(__dirname, '..', '..', 'bench-results.json');
@@ -198,6 +199,10 @@ async function main(): Promise<void> {
     console.log(`${r.id}: ratio by CPU time ${ratioText(r.ratioByCpuTime)}; paired ratios (each Sluice run ÷ the baseline run right after it) ${paired.map((p) => p.toFixed(2)).join(', ')}`);
     const note = checkpointNote(r.sluice.runs);
     if (note !== undefined) console.log(`${' '.repeat(r.id.length + 2)}${note}`);
+  }
+  for (const r of rows.filter((row) => row.id === 'async-io')) {
+    const share = (eventsPerSecond: number) => `${(eventsPerSecond / ASYNC_BOUND).toFixed(3)}`;
+    console.log(`${r.id}: ${share(r.sluice.eventsPerSecond)} of the bound capacity / latency (${int(ASYNC_BOUND)} records/s); the loop reaches ${share(r.baseline.eventsPerSecond)} of it`);
   }
   for (const r of rows.filter((row) => row.id.startsWith('redis-'))) {
     const ceiling = redisCeiling === undefined ? 'redis-benchmark not found' : `${(r.sluice.eventsPerSecond / redisCeiling.setsPerSecond * 100).toFixed(1)}% of redis-benchmark's pipelined SET throughput (${int(redisCeiling.setsPerSecond)} SET/s, ${redisCeiling.command})`;

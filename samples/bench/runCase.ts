@@ -7,8 +7,9 @@ import { CheckpointFigures, Side, benchmarks as inMemory } from './cases';
 import { redisBenchmarks } from './redisCases';
 import { actorBenchmarks } from './actorCases';
 import { kafkaBenchmarks } from './kafkaCases';
+import { asyncBenchmarks } from './asyncCases';
 
-const benchmarks = [...inMemory, ...redisBenchmarks, ...actorBenchmarks, ...kafkaBenchmarks];
+const benchmarks = [...inMemory, ...asyncBenchmarks, ...redisBenchmarks, ...actorBenchmarks, ...kafkaBenchmarks];
 
 export interface RunResult {
   readonly benchmark: string;
