@@ -17,6 +17,7 @@ import {
   supervisionDeadLetters,
 } from '../../src';
 import { Output, StreamOperator } from '../../src/runtime/StreamOperator';
+import { failureOf } from '../support/failureOf';
 
 /** What the sink sees: records, and the watermarks that passed between them. */
 type Seen = { readonly record: number } | { readonly watermark: number };
@@ -122,43 +123,60 @@ const scenario = fc.record({
 describe('api/AsyncDataStream', function () {
   this.timeout(120_000);
 
-  describe('orderedWait, random latencies and capacities, a task crash in some runs (fast-check)', () => {
-    it('emits every result exactly once in input order, keeps watermarks after their records, never exceeds capacity', async () => {
-      await fc.assert(
-        fc.asyncProperty(scenario, async (s) => {
-          const crashAt = s.crash === undefined ? -1 : Math.floor(s.crash * s.records);
-          const r = await run({ mode: 'ordered', records: s.records, capacity: s.capacity, latencies: s.latencies, crashAt });
-          expect(recordsOf(r.seen)).to.deep.equal(Array.from({ length: s.records }, (_, i) => i * 10));
-          expect(r.seen.some((seen) => 'watermark' in seen)).to.equal(true);
-          expect(watermarkOrderProblems(r.seen)).to.deep.equal([]);
-          expect(r.maxInFlight).to.be.at.most(s.capacity);
-          expect(r.restarts).to.equal(crashAt < 0 ? 0 : 1);
-        }),
-        { numRuns: 8 },
-      );
+  const outputs = {
+    ordered: { name: 'every result exactly once in input order', results: (seen: readonly Seen[]) => recordsOf(seen) },
+    unordered: { name: 'every result exactly once', results: (seen: readonly Seen[]) => [...recordsOf(seen)].sort((a, b) => a - b) },
+  };
+  for (const mode of ['ordered', 'unordered'] as const) {
+    describe(`${mode}Wait, random latencies and capacities, a task crash in some runs (fast-check)`, () => {
+      it(`emits ${outputs[mode].name}, no record across a watermark, never more calls in flight than capacity`, async () => {
+        await fc.assert(
+          fc.asyncProperty(scenario, async (s) => {
+            const crashAt = s.crash === undefined ? -1 : Math.floor(s.crash * s.records);
+            const r = await run({ mode, records: s.records, capacity: s.capacity, latencies: s.latencies, crashAt });
+            expect(outputs[mode].results(r.seen)).to.deep.equal(Array.from({ length: s.records }, (_, i) => i * 10));
+            expect(r.seen.some((seen) => 'watermark' in seen)).to.equal(true);
+            expect(watermarkOrderProblems(r.seen)).to.deep.equal([]);
+            expect(r.maxInFlight).to.be.at.most(s.capacity);
+            expect(r.restarts).to.equal(crashAt < 0 ? 0 : 1);
+          }),
+          { numRuns: 8 },
+        );
+      });
     });
-  });
+  }
 
-  describe('unorderedWait, random latencies and capacities, a task crash in some runs (fast-check)', () => {
-    it('emits every result exactly once, no record across a watermark, never exceeds capacity', async () => {
-      await fc.assert(
-        fc.asyncProperty(scenario, async (s) => {
-          const crashAt = s.crash === undefined ? -1 : Math.floor(s.crash * s.records);
-          const r = await run({ mode: 'unordered', records: s.records, capacity: s.capacity, latencies: s.latencies, crashAt });
-          expect([...recordsOf(r.seen)].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: s.records }, (_, i) => i * 10));
-          expect(r.seen.some((seen) => 'watermark' in seen)).to.equal(true);
-          expect(watermarkOrderProblems(r.seen)).to.deep.equal([]);
-          expect(r.maxInFlight).to.be.at.most(s.capacity);
-          expect(r.restarts).to.equal(crashAt < 0 ? 0 : 1);
-        }),
-        { numRuns: 8 },
-      );
-    });
-
+  describe('unorderedWait', () => {
     it('emits a fast result before a slow one that came first', async () => {
       const env = StreamEnvironment.create({ parallelism: 1 });
       const out = await AsyncDataStream.unorderedWait(env.fromCollection([30, 1]), (ms) => new Promise<number>((resolve) => setTimeout(() => resolve(ms), ms)), { timeoutMs: 1_000 }).executeAndCollect();
       expect(out).to.deep.equal([1, 30]);
+    });
+  });
+
+  describe('at capacity, upstream of another task', () => {
+    it('holds the source back through credits: it runs ahead of the calls by at most the channel, its output and one batch', async () => {
+      const batchSize = 8;
+      const channelCapacity = 16;
+      const env = StreamEnvironment.create({ parallelism: 1, batchSize, channelCapacity });
+      const inFlight = new InFlight();
+      let generated = 0;
+      let called = 0;
+      let ahead = 0;
+      const source = env.fromGenerator(2_000, (i) => {
+        generated++;
+        return i;
+      });
+      const call = (i: number) => {
+        called++;
+        ahead = Math.max(ahead, generated - called);
+        return inFlight.after(1, i);
+      };
+      const out = await AsyncDataStream.orderedWait(source.rebalance(), call, { timeoutMs: 5_000, capacity: 4 }).executeAndCollect();
+      expect(out).to.have.length(2_000);
+      expect(inFlight.max).to.equal(4);
+      // The source's gate (a batch plus one poll), the channel's credits, and one batch waiting in the operator.
+      expect(ahead).to.be.at.most(channelCapacity + 3 * batchSize);
     });
   });
 
@@ -220,12 +238,7 @@ describe('api/AsyncDataStream', function () {
     it('without a handler, fails the job with the record and an AsyncTimeoutError', async () => {
       const env = StreamEnvironment.create({ parallelism: 1 });
       env.setRestartStrategy({ type: 'none' });
-      const error = await AsyncDataStream.orderedWait(env.fromCollection([0, 1, 2]), slowAt(1), { timeoutMs: 40 })
-        .executeAndCollect()
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
+      const error = await failureOf(AsyncDataStream.orderedWait(env.fromCollection([0, 1, 2]), slowAt(1), { timeoutMs: 40 }).executeAndCollect());
       expect(error).to.be.instanceOf(UserFunctionFailed);
       const failure = error as UserFunctionFailed;
       expect(failure.record).to.equal(1);
@@ -283,15 +296,11 @@ describe('api/AsyncDataStream', function () {
     it('fails the record once the attempts run out', async () => {
       const env = StreamEnvironment.create({ parallelism: 1 });
       env.setRestartStrategy({ type: 'none' });
-      const error = await AsyncDataStream.orderedWait(env.fromCollection([7]), () => Promise.reject(new Error('service down')), {
+      const failing = AsyncDataStream.orderedWait(env.fromCollection([7]), () => Promise.reject(new Error('service down')), {
         timeoutMs: 1_000,
         retry: AsyncRetryStrategies.fixedDelay({ maxAttempts: 2, delayMs: 1 }),
-      })
-        .executeAndCollect()
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
+      });
+      const error = await failureOf(failing.executeAndCollect());
       expect(error).to.be.instanceOf(UserFunctionFailed);
       expect((error as UserFunctionFailed).record).to.equal(7);
       expect((error as UserFunctionFailed).message).to.match(/service down/);
