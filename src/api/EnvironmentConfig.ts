@@ -51,6 +51,12 @@ const OptionsCodec = t.partial({
     },
     t.identity,
   ),
+  restoreFrom: new t.Type<string, string, unknown>(
+    'restoreFrom',
+    (u): u is string => typeof u === 'string',
+    (u, c) => (typeof u === 'string' && u.length > 0 ? t.success(u) : t.failure(u, c, "must be a savepoint's directory or a retained checkpoint's file (chk-<id>.json)")),
+    t.identity,
+  ),
   logging: new t.Type<LoggingOption, LoggingOption, unknown>(
     'logging',
     (u): u is LoggingOption => loggingOptionProblem(u) === undefined,
@@ -115,10 +121,17 @@ export interface StreamEnvironmentOptions {
    * `{ level: 'info', pretty: false }` for JSON on stderr (level default: SLUICE_LOG_LEVEL, else 'info').
    */
   readonly logging?: LoggingOption;
+  /**
+   * Where a job without checkpoints of its own starts: a savepoint's directory
+   * (`job.savepoint(dir)`) or a retained checkpoint of a file storage (`<root>/<jobId>/chk-<id>.json`).
+   * Read when the job is executed; a directory that is not a savepoint refuses the job. See docs/savepoints.md.
+   */
+  readonly restoreFrom?: string;
 }
 
-export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId' | 'logging'>> & {
+export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId' | 'logging' | 'restoreFrom'>> & {
   readonly jobId: string | undefined;
+  readonly restoreFrom: string | undefined;
   readonly logging: LoggingOption | undefined;
 };
 
@@ -161,5 +174,6 @@ export function decodeEnvironmentOptions(input: unknown): EnvironmentConfig {
     checkpointStorage: o.checkpointStorage ?? 'memory',
     stateBackend: o.stateBackend ?? 'memory',
     logging: o.logging,
+    restoreFrom: o.restoreFrom,
   };
 }

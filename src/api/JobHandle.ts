@@ -18,6 +18,7 @@ import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { CheckpointStats } from '../checkpoint/coordinatorProtocol';
 import { JobFailure } from '../runtime/jobFailures';
 import { observed } from '../runtime/observed';
+import { SavepointInfo } from '../checkpoint/Savepoint';
 
 export interface JobResult {
   readonly jobName: string;
@@ -74,6 +75,35 @@ export class JobHandle implements PromiseLike<JobResult> {
   /** Triggers a checkpoint now; resolves with its id once it is complete, rejects if it is aborted. */
   triggerCheckpoint(): Promise<CheckpointId> {
     return observed(this.run.triggerCheckpoint());
+  }
+
+  /**
+   * Takes a savepoint: the job's whole state, written under `dir` (a directory of its own,
+   * created when missing), from which any compatible job can start (`restoreFrom`), at another
+   * parallelism, on another state backend. Waits for checkpoints in progress to leave a slot (at
+   * most the checkpoint timeout); the job goes on, and the savepoint commits nothing. Needs
+   * checkpointing enabled. Rejects, saying why, when it cannot be taken. See docs/savepoints.md.
+   *
+   * @example
+   * const { path } = await job.savepoint('/var/sluice/savepoints/orders-1');
+   */
+  savepoint(dir: string): Promise<SavepointInfo> {
+    return observed(this.run.savepoint(dir));
+  }
+
+  /**
+   * Stops the job at a savepoint under `dir`; resolves once it is written and the job has
+   * finished. `drain: true` ends the sources' input first, so event time ends and every window
+   * and timer fires before the savepoint (Flink's `stop --drain`); without, the sources stop at
+   * the savepoint's barrier and the job finishes where it stands, its windows in the savepoint.
+   * Either way the savepoint is committed (two-phase-commit sinks commit up to it).
+   *
+   * @example
+   * const { path } = await job.stopWithSavepoint('/var/sluice/savepoints/orders-2', { drain: false });
+   * // later: StreamEnvironment.create({ restoreFrom: path, parallelism: 4 })
+   */
+  stopWithSavepoint(dir: string, options: { readonly drain?: boolean } = {}): Promise<SavepointInfo> {
+    return observed(this.run.stopWithSavepoint(dir, options.drain ?? false));
   }
 
   /**

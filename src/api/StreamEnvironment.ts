@@ -37,6 +37,8 @@ import { checkpointStoreFor } from '../checkpoint/checkpointStorage';
 import { Checkpointing } from '../runtime/jobMasterActor';
 import { JobHandle } from './JobHandle';
 import { createLogger } from '../logging/logger';
+import { readRestoreSource } from '../checkpoint/Savepoint';
+import { materializeIncremental } from '../state/materializeIncremental';
 
 let runCounter = 0;
 
@@ -172,6 +174,13 @@ export class StreamEnvironment {
       incremental = chosen.incremental;
       checkpointing = { config: this.checkpointConfig, store: chosen.store };
     }
+    let restoreFrom;
+    if (this.config.restoreFrom !== undefined) {
+      const read = readRestoreSource(this.config.restoreFrom);
+      if (isLeft(read)) throw new ConfigError([read.left]);
+      restoreFrom = read.right;
+    }
+    const stateBackend = this.config.stateBackend;
     const restartStrategy = this.restartStrategy ?? (checkpointing !== undefined ? DEFAULT_RESTART_WITH_CHECKPOINTING : { type: 'none' as const });
     let run: JobRun;
     try {
@@ -191,6 +200,8 @@ export class StreamEnvironment {
         logger: createLogger(this.config.logging).child({ job: jobName, jobId }),
         parent: options.parent,
         actorName: options.actorName,
+        restoreFrom,
+        materialize: incremental === undefined || stateBackend === 'memory' ? undefined : (c) => materializeIncremental(stateBackend.url, c),
       });
     } catch (e) {
       // nact refuses a second child of the same name under one parent.

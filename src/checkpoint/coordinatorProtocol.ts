@@ -5,11 +5,16 @@
 import { Ref } from 'nact';
 import { TaskId } from '../graph/ExecutionPlan';
 import { CheckpointId, TaskSnapshot } from './CheckpointTypes';
+import { SavepointInfo } from './Savepoint';
 
 /** A task as the coordinator sees it: something it can send checkpoint messages to. */
 export type CheckpointTaskMsg =
-  | { readonly type: 'checkpoint.trigger'; readonly id: CheckpointId }
-  /** `final`: the checkpoint taken after every task's input ended; tasks commit everything then. */
+  /** `suspend`: the barrier of a savepoint the job stops at; the source emits nothing after it unless the savepoint is aborted. */
+  | { readonly type: 'checkpoint.trigger'; readonly id: CheckpointId; readonly suspend?: boolean }
+  /**
+   * `final`: the checkpoint the job ends at, taken after every task's input ended or a savepoint
+   * the job stops at (terminal); tasks commit everything then and finish.
+   */
   | { readonly type: 'checkpoint.completed'; readonly id: CheckpointId; readonly final: boolean }
   | { readonly type: 'checkpoint.aborted'; readonly id: CheckpointId };
 
@@ -32,9 +37,15 @@ export type CoordinatorMsg =
     }
   /** Abort what is pending and trigger nothing until the next start (a task failed, or the job is finishing). */
   | { readonly type: 'coordinator.pause'; readonly reason: 'taskFailure' | 'jobFinishing' }
-  /** Every task finished its input: store their final snapshots as the last checkpoint. */
-  | { readonly type: 'coordinator.final'; readonly snapshots: readonly TaskSnapshot[]; readonly replyTo: Ref<CheckpointId | Error> }
+  /**
+   * Every task finished its input: store their final snapshots as the last checkpoint; with
+   * `savepoint`, write them as a savepoint first (stop with drain).
+   */
+  | { readonly type: 'coordinator.final'; readonly snapshots: readonly TaskSnapshot[]; readonly replyTo: Ref<CheckpointId | Error>; readonly savepoint?: SavepointRequest }
   | { readonly type: 'coordinator.trigger'; readonly replyTo: Ref<CheckpointId | Error> }
+  /** Takes a savepoint once no more checkpoints are in progress than allowed, waiting at most the checkpoint timeout. */
+  | { readonly type: 'coordinator.savepoint'; readonly request: SavepointRequest }
+  | { readonly type: 'savepoint.waitedTooLong'; readonly request: SavepointRequest }
   | { readonly type: 'coordinator.stats'; readonly replyTo: Ref<CheckpointStats> }
   | { readonly type: 'checkpoint.tick' }
   | { readonly type: 'checkpoint.timeout'; readonly id: CheckpointId }
@@ -44,6 +55,17 @@ export type CoordinatorMsg =
   | { readonly type: 'checkpoint.persistFailed'; readonly id: CheckpointId; readonly error: Error };
 
 export type CoordinatorRef = Ref<CoordinatorMsg>;
+
+/**
+ * A savepoint asked for. `terminal`: the job stops at it (stop with a savepoint), so it is also
+ * stored as the latest checkpoint and committed, and sources emit nothing after its barrier. A
+ * savepoint that is not terminal commits nothing, as in Flink: the job goes on from its checkpoints.
+ */
+export interface SavepointRequest {
+  readonly dir: string;
+  readonly terminal: boolean;
+  readonly replyTo: Ref<SavepointInfo | Error>;
+}
 
 /** What the coordinator tells the job master. */
 export type CoordinatorReport =

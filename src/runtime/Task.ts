@@ -85,6 +85,8 @@ interface InputChannel {
 
 export class Task {
   private phase: 'created' | 'running' | 'drained' | 'finished' = 'created';
+  /** A source that emitted the barrier of the savepoint its job stops at: it reads nothing more unless that savepoint is aborted. */
+  private suspendedAt: CheckpointId | undefined;
   private readonly inputs: InputChannel[];
   /** Where the round-robin over input channels continues. */
   private nextInput = 0;
@@ -175,11 +177,19 @@ export class Task {
         dispatch(msg.replyTo, this.counters());
         return;
       case 'checkpoint.trigger':
-        return this.triggerAtSource(msg.id);
+        return this.triggerAtSource(msg.id, msg.suspend === true);
+      case 'source.end':
+        // Stop with drain: the source's input ends here, as a bounded source's would.
+        if (this.phase !== 'running' || this.reader === undefined) return;
+        return this.endInput();
       case 'checkpoint.completed':
         return this.checkpointCompleted(msg.id, msg.final);
       case 'checkpoint.aborted':
         this.keyedState?.notifyCheckpointAborted?.(msg.id);
+        if (this.suspendedAt === msg.id) {
+          this.suspendedAt = undefined;
+          this.schedulePoll();
+        }
         if (this.deps.unaligned) return this.unalignedCancel(msg.id);
         return this.applyAlignment({ type: 'abort', id: msg.id }).then(() => this.drain());
       case 'timers.fire':
@@ -295,7 +305,7 @@ export class Task {
   }
 
   private async poll(): Promise<void> {
-    if (this.phase !== 'running' || !this.gate!.hasRoom()) return;
+    if (this.phase !== 'running' || this.suspendedAt !== undefined || !this.gate!.hasRoom()) return;
     const { task, plan } = this.deps;
     // At-most-once: read into a buffer, save the position after it, only then emit.
     const held: Buffered | undefined = this.deps.saveSourceProgress === undefined ? undefined : { records: [], timestamps: [] };
@@ -322,8 +332,9 @@ export class Task {
   }
 
   /** The coordinator's trigger reaches a source between two polls: the position is exact. */
-  private async triggerAtSource(id: CheckpointId): Promise<void> {
+  private async triggerAtSource(id: CheckpointId, suspend: boolean): Promise<void> {
     if (this.phase !== 'running' || this.reader === undefined) return;
+    if (suspend) this.suspendedAt = id;
     if (!this.deps.unaligned) return this.checkpoint(id, 0);
     const snapshot = await this.snapshot(id);
     const outputs = this.gate!.emitPriorityEvent({ type: 'barrier', id });
@@ -617,6 +628,13 @@ export class Task {
   }
 
   private async checkpointCompleted(id: CheckpointId, final: boolean): Promise<void> {
+    if (final && this.phase === 'running') {
+      // The savepoint the job stops at, without drain: commit what it holds, finish where it stands.
+      this.reader?.notifyCheckpointComplete?.(id);
+      await this.chain!.notifyCheckpointComplete(id);
+      await this.keyedState?.notifyCheckpointComplete?.(id);
+      return this.finishTask();
+    }
     if (final) {
       if (this.phase !== 'drained') return;
       this.reader?.notifyCheckpointComplete?.(FINAL_CHECKPOINT);

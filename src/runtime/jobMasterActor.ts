@@ -16,6 +16,7 @@ import { CheckpointId, CompletedCheckpoint, TaskRestore } from '../checkpoint/Ch
 import { RestartStrategy, decideRestart } from '../checkpoint/RestartStrategy';
 import { CheckpointStats, CoordinatorMsg, CoordinatorRef } from '../checkpoint/coordinatorProtocol';
 import { spawnCoordinator } from '../checkpoint/coordinatorActor';
+import { SavepointRequest } from '../checkpoint/coordinatorProtocol';
 import { restoreFor } from '../checkpoint/restoreAssignment';
 import { KeyedStateBackendFactory, TaskDeps } from './Task';
 import { SupervisionStrategy, withinLimit } from '../api/SupervisionStrategy';
@@ -57,6 +58,10 @@ export interface JobMasterDeps {
   /** Every failure that reaches the master, with what the job did about it (job.failures()). */
   readonly onFailure: (failure: JobFailure) => void;
   readonly onSettled: (outcome: JobOutcome) => void;
+  /** A savepoint or retained checkpoint to start from when the job has no checkpoint of its own (`restoreFrom`). */
+  readonly restoreFrom?: CompletedCheckpoint;
+  /** See CoordinatorDeps.materialize. */
+  readonly materialize?: (checkpoint: CompletedCheckpoint) => Promise<CompletedCheckpoint>;
 }
 
 /** How long the master waits for a task to answer a counters request. */
@@ -84,6 +89,8 @@ class JobMaster {
   /** Tasks restarted alone over the job's life. */
   private taskRestarts = 0;
   private checkpointStats: CheckpointStats | undefined;
+  /** Stop with drain asked for: the savepoint the final checkpoint is written to. */
+  private drainTo: SavepointRequest | undefined;
 
   constructor(private readonly deps: JobMasterDeps, private readonly self: MasterRef) {
     this.lifecycle.subscribe((snapshot) => deps.onStatus(snapshot.value as JobStatus));
@@ -150,6 +157,27 @@ class JobMaster {
         if (this.coordinator === undefined) dispatch(msg.replyTo, new Error('checkpointing is not enabled: call env.enableCheckpointing(...)'));
         else dispatch(this.coordinator, { type: 'coordinator.trigger', replyTo: msg.replyTo });
         return;
+      case 'job.savepoint':
+      case 'job.stopWithSavepoint': {
+        const why =
+          this.coordinator === undefined
+            ? 'savepoints are taken through checkpoint barriers: call env.enableCheckpointing(...)'
+            : this.status() !== 'running' || this.drainTo !== undefined
+              ? `the job is ${this.drainTo !== undefined ? 'stopping' : this.status()}`
+              : undefined;
+        if (why !== undefined) {
+          dispatch(msg.replyTo, new Error(`savepoint not taken: ${why}`));
+          return;
+        }
+        const request = { dir: msg.dir, terminal: msg.type === 'job.stopWithSavepoint', replyTo: msg.replyTo };
+        if (msg.type === 'job.stopWithSavepoint' && msg.drain) {
+          this.drainTo = request;
+          this.endSources();
+        } else {
+          dispatch(this.coordinator!, { type: 'coordinator.savepoint', request });
+        }
+        return;
+      }
       case 'job.checkpointStats':
         if (this.coordinator === undefined) dispatch(msg.replyTo, { completed: 0, failed: 0, lastCompletedId: undefined, lastDurationMs: undefined, maxAlignmentMs: 0 });
         else dispatch(this.coordinator, { type: 'coordinator.stats', replyTo: msg.replyTo });
@@ -168,7 +196,12 @@ class JobMaster {
       const latest = await checkpointing.store.latest().catch((e: unknown) => left(e instanceof Error ? e.message : String(e)));
       if (isLeft(latest)) return this.failFatally(new Error(`cannot restore job '${this.deps.jobId}': ${latest.left}`), undefined, 'its checkpoints cannot be read');
       checkpoint = latest.right;
+    }
+    // The job's own checkpoints come first: `restoreFrom` is where a job without any starts.
+    checkpoint ??= this.deps.restoreFrom;
+    if (checkpointing !== undefined) {
       this.coordinator ??= spawnCoordinator(this.self, {
+        materialize: this.deps.materialize,
         jobId: this.deps.jobId,
         logger: this.deps.logger.child({ component: 'checkpoint-coordinator' }),
         config: checkpointing.config,
@@ -212,8 +245,10 @@ class JobMaster {
       });
     }
     this.startCoordinator();
+    // A stop with drain asked before a restart: the new sources end their input too.
+    if (this.drainTo !== undefined) this.endSources();
     this.lifecycle.send({ type: status === 'created' ? 'job.started' : 'job.restarted' });
-    const from = checkpoint === undefined ? 'without a checkpoint' : `from checkpoint ${checkpoint.id}`;
+    const from = checkpoint === undefined ? 'without a checkpoint' : checkpoint === this.deps.restoreFrom ? `from the state of checkpoint ${checkpoint.id} of job '${checkpoint.jobId}' (restoreFrom)` : `from checkpoint ${checkpoint.id}`;
     const tasks = this.deps.plan.tasks.length;
     if (status === 'created') this.deps.logger.info({ attempt: this.attempt, checkpoint: checkpoint?.id, tasks }, `job started ${from} (${tasks} tasks)`);
     else this.deps.logger.info({ attempt: this.attempt, checkpoint: checkpoint?.id, restarts: this.failures.length }, `job restarted ${from} (restart ${this.failures.length})`);
@@ -300,8 +335,9 @@ class JobMaster {
     if (checkpointing !== undefined) {
       const latest = await checkpointing.store.latest().catch((e: unknown) => left(e instanceof Error ? e.message : String(e)));
       if (isLeft(latest)) return this.failFatally(new Error(`cannot restore task '${task.name}' (${task.index}): ${latest.left}`), undefined, 'its checkpoints cannot be read');
-      if (latest.right !== undefined) {
-        const r = restoreFor(task, latest.right, this.deps.plan.maxParallelism);
+      const from = latest.right ?? this.deps.restoreFrom;
+      if (from !== undefined) {
+        const r = restoreFor(task, from, this.deps.plan.maxParallelism);
         if (isLeft(r)) return this.failFatally(new Error(r.left), undefined, 'its checkpoint cannot be restored');
         restore = r.right;
       }
@@ -334,6 +370,10 @@ class JobMaster {
     this.startCoordinator();
   }
 
+  private endSources(): void {
+    for (const task of this.deps.plan.tasks) if (task.source !== undefined) dispatch(this.tasks.get(task.id)!, { type: 'source.end' });
+  }
+
   private startCoordinator(): void {
     if (this.coordinator === undefined) return;
     const refOf = (id: TaskId) => this.tasks.get(id)!;
@@ -352,7 +392,7 @@ class JobMaster {
     this.lifecycle.send({ type: 'tasks.drained' });
     const attempt = this.attempt;
     const snapshots = [...this.drained.values()].map((d) => d.snapshot!);
-    ask<CheckpointId | Error, CoordinatorMsg>(this.self, this.coordinator!, (replyTo) => ({ type: 'coordinator.final', snapshots, replyTo }), this.deps.checkpointing!.config.timeoutMs)
+    ask<CheckpointId | Error, CoordinatorMsg>(this.self, this.coordinator!, (replyTo) => ({ type: 'coordinator.final', snapshots, replyTo, ...(this.drainTo === undefined ? {} : { savepoint: this.drainTo }) }), this.deps.checkpointing!.config.timeoutMs)
       .then((answer) => answer, (e: Error) => e)
       .then((answer) => {
         if (answer instanceof Error) dispatch(this.self, { type: 'job.failure', attempt, error: new Error(`the final checkpoint failed: ${answer.message}`) });

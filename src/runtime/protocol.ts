@@ -8,6 +8,7 @@ import { TaskId } from '../graph/ExecutionPlan';
 import { JobCounters, TaskCounters } from '../metrics/TaskCounters';
 import { CheckpointId, TaskSnapshot } from '../checkpoint/CheckpointTypes';
 import { CheckpointStats, CheckpointTaskMsg, CoordinatorReport } from '../checkpoint/coordinatorProtocol';
+import { SavepointInfo } from '../checkpoint/Savepoint';
 
 export type TaskMsg =
   /** Connects the task to its peers: refs by input channel and by output channel. */
@@ -35,6 +36,8 @@ export type TaskMsg =
   | { readonly type: 'task.peerReplaced'; readonly side: 'input' | 'output'; readonly channel: number; readonly ref: Ref<TaskMsg> }
   /** A source task's reminder to itself to read the next batch (lets other messages in between). */
   | { readonly type: 'source.poll' }
+  /** Stop with drain: a source task ends its input now, as if its source had no more records. */
+  | { readonly type: 'source.end' }
   | { readonly type: 'task.report'; readonly replyTo: Ref<TaskCounters> };
 
 export interface TaskDrained {
@@ -61,6 +64,9 @@ export type MasterMsg =
   | { readonly type: 'job.crashTask'; readonly vertexName: string; readonly index: number; readonly reason: string }
   | { readonly type: 'job.triggerCheckpoint'; readonly replyTo: Ref<CheckpointId | Error> }
   | { readonly type: 'job.checkpointStats'; readonly replyTo: Ref<CheckpointStats> }
+  | { readonly type: 'job.savepoint'; readonly dir: string; readonly replyTo: Ref<SavepointInfo | Error> }
+  /** `drain`: sources end their input first, so event time ends and windows fire; otherwise the job stops where the savepoint is. */
+  | { readonly type: 'job.stopWithSavepoint'; readonly dir: string; readonly drain: boolean; readonly replyTo: Ref<SavepointInfo | Error> }
   | { readonly type: 'job.cancel' }
   | { readonly type: 'job.counters'; readonly replyTo: Ref<JobCounters> };
 

@@ -6,7 +6,8 @@ import { Ref, dispatch, start, stop } from 'nact';
 import { ask as askActor } from './ask';
 import { ExecutionPlan } from '../graph/ExecutionPlan';
 import { JobCounters } from '../metrics/TaskCounters';
-import { CheckpointId } from '../checkpoint/CheckpointTypes';
+import { CheckpointId, CompletedCheckpoint } from '../checkpoint/CheckpointTypes';
+import { SavepointInfo } from '../checkpoint/Savepoint';
 import { RestartStrategy } from '../checkpoint/RestartStrategy';
 import { CheckpointStats } from '../checkpoint/coordinatorProtocol';
 import { KeyedStateBackendFactory } from './Task';
@@ -24,6 +25,9 @@ export interface JobRun {
   counters(): Promise<JobCounters>;
   triggerCheckpoint(): Promise<CheckpointId>;
   checkpointStats(): Promise<CheckpointStats>;
+  savepoint(dir: string): Promise<SavepointInfo>;
+  /** Resolves once the savepoint is written and the job has ended. */
+  stopWithSavepoint(dir: string, drain: boolean): Promise<SavepointInfo>;
   crashTask(vertexName: string, index: number, reason: string): void;
   /** The job's failures so far, oldest first (the most recent FAILURE_HISTORY_LIMIT); kept after the job ended. */
   failures(): readonly JobFailure[];
@@ -42,6 +46,10 @@ export interface RunJobOptions {
   readonly parent?: Ref<unknown>;
   /** That actor's name; default `job-<n>-<job name>`. */
   readonly actorName?: string;
+  /** A savepoint or retained checkpoint to start from when the job has none of its own. */
+  readonly restoreFrom?: CompletedCheckpoint;
+  /** Makes a checkpoint's keyed state whole for a savepoint (see CoordinatorDeps.materialize). */
+  readonly materialize?: (checkpoint: CompletedCheckpoint) => Promise<CompletedCheckpoint>;
 }
 
 const QUERY_TIMEOUT_MS = 10_000;
@@ -68,6 +76,8 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
     checkpointing: options.checkpointing,
     restartStrategy: options.restartStrategy,
     logger: options.logger,
+    restoreFrom: options.restoreFrom,
+    materialize: options.materialize,
     onStatus: (s) => (status = s),
     onFailure: (f) => failures.add(f),
     onSettled: (o) => {
@@ -79,6 +89,15 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
     },
   });
   const ask = <R>(make: (replyTo: Ref<R>) => MasterMsg, timeoutMs = QUERY_TIMEOUT_MS): Promise<R> => askActor<R, MasterMsg>(system, master, make, timeoutMs);
+  // A savepoint may wait for a checkpoint slot (at most the checkpoint timeout), then takes at most as long.
+  const savepointTimeoutMs = 2 * (options.checkpointing?.config.timeoutMs ?? QUERY_TIMEOUT_MS) + QUERY_TIMEOUT_MS;
+  const askSavepoint = async (make: (replyTo: Ref<SavepointInfo | Error>) => MasterMsg): Promise<SavepointInfo> => {
+    if (settled !== undefined) throw new Error('savepoint not taken: the job has ended');
+    const ended = outcome.then(() => new Error('savepoint not taken: the job ended first'));
+    const answer = await Promise.race([ask<SavepointInfo | Error>(make, savepointTimeoutMs), ended]);
+    if (answer instanceof Error) throw answer;
+    return answer;
+  };
   cancel = () => {
     if (settled === undefined) dispatch(master, { type: 'job.cancel' });
   };
@@ -102,6 +121,12 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
       settled !== undefined
         ? Promise.resolve(settled.checkpoints ?? { completed: 0, failed: 0, lastCompletedId: undefined, lastDurationMs: undefined, maxAlignmentMs: 0 })
         : ask<CheckpointStats>((replyTo) => ({ type: 'job.checkpointStats', replyTo })),
+    savepoint: (dir) => askSavepoint((replyTo) => ({ type: 'job.savepoint', dir, replyTo })),
+    stopWithSavepoint: async (dir, drain) => {
+      const info = await askSavepoint((replyTo) => ({ type: 'job.stopWithSavepoint', dir, drain, replyTo }));
+      await outcome;
+      return info;
+    },
     crashTask: (vertexName, index, reason) => dispatch(master, { type: 'job.crashTask', vertexName, index, reason }),
     failures: () => failures.list(),
   };
