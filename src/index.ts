@@ -42,6 +42,7 @@ export { Key } from './state/keyHash';
 export { CheckpointConfig, CheckpointOptions } from './checkpoint/CheckpointConfig';
 export { CheckpointId, CheckpointingMode } from './checkpoint/CheckpointTypes';
 export { CheckpointStats } from './checkpoint/coordinatorProtocol';
+export { SavepointInfo, SAVEPOINT_VERSION } from './checkpoint/Savepoint';
 export { RestartStrategy } from './checkpoint/RestartStrategy';
 export { TwoPhaseCommitSink, TwoPhaseCommitWriter } from './connectors/TwoPhaseCommitSink';
 export { FileSink, FileTransaction } from './connectors/FileSink';

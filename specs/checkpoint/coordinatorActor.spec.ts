@@ -1,10 +1,14 @@
 import { expect } from 'chai';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Ref, dispatch, spawnStateless, start, stop } from 'nact';
 import { CheckpointConfig } from '../../src/checkpoint/CheckpointConfig';
 import { CheckpointId } from '../../src/checkpoint/CheckpointTypes';
 import { MemoryCheckpointStore } from '../../src/checkpoint/MemoryCheckpointStore';
 import { spawnCoordinator } from '../../src/checkpoint/coordinatorActor';
-import { CoordinatorMsg, CoordinatorRef } from '../../src/checkpoint/coordinatorProtocol';
+import { CheckpointTaskMsg, CoordinatorMsg, CoordinatorRef } from '../../src/checkpoint/coordinatorProtocol';
+import { SavepointInfo, readSavepoint } from '../../src/checkpoint/Savepoint';
 import { TaskId } from '../../src/graph/ExecutionPlan';
 import { ask } from '../../src/runtime/ask';
 import { LEVEL, LogLine, capturedLog } from '../support/capturedLog';
@@ -21,13 +25,16 @@ describe('checkpoint/coordinatorActor', () => {
   let system: Ref<unknown>;
   let coordinator: CoordinatorRef;
   let lines: LogLine[];
+  /** What the task was sent, in order. */
+  let received: CheckpointTaskMsg[];
 
-  /** A coordinator over one task that never acknowledges, started for attempt 0. */
+  /** A coordinator over one task that acknowledges only when the spec says, started for attempt 0. */
   function startCoordinator(timeoutMs: number): void {
     const captured = capturedLog('debug');
     lines = captured.lines;
+    received = [];
     const jobId = `coordinator-${++jobs}-${process.pid}`;
-    const task = spawnStateless(system as Ref<never>, () => undefined, 'task');
+    const task = spawnStateless(system as Ref<never>, (msg: CheckpointTaskMsg) => void received.push(msg), 'task');
     coordinator = spawnCoordinator(system, {
       jobId,
       config: configWith(timeoutMs),
@@ -41,6 +48,14 @@ describe('checkpoint/coordinatorActor', () => {
   }
 
   const trigger = () => ask<CheckpointId | Error, CoordinatorMsg>(system, coordinator, (replyTo) => ({ type: 'coordinator.trigger', replyTo }), 5000);
+  const savepoint = (dir: string) =>
+    ask<SavepointInfo | Error, CoordinatorMsg>(system, coordinator, (replyTo) => ({ type: 'coordinator.savepoint', request: { dir, terminal: false, replyTo } }), 5000);
+  const acknowledge = (id: number) =>
+    dispatch(coordinator, { type: 'checkpoint.ack', id: id as CheckpointId, attempt: 0, task: TASK, snapshot: { task: TASK, index: 0, parallelism: 1, nodes: {} }, alignmentMs: 0 });
+  /** Resolves once the task was sent a message of this type for this checkpoint. */
+  async function sent(type: CheckpointTaskMsg['type'], id: number): Promise<void> {
+    while (!received.some((m) => m.type === type && m.id === id)) await new Promise((r) => setImmediate(r));
+  }
 
   beforeEach(() => (system = start()));
   afterEach(() => {
@@ -88,6 +103,40 @@ describe('checkpoint/coordinatorActor', () => {
       expect(((await answer) as Error).message).to.equal('checkpoint 1 aborted: taskFailure');
       expect(lines.filter((l) => l.level >= LEVEL.info)).to.deep.equal([]);
       expect(lines.map((l) => l.msg)).to.include('checkpoint 1 aborted (taskFailure)');
+    });
+  });
+
+  describe('when a savepoint is asked for while a periodic checkpoint is in progress (maxConcurrent 1)', () => {
+    let dir: string;
+    beforeEach(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-coordinator-savepoint-'))));
+    afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+    it('waits for the checkpoint to complete, then takes the savepoint, which commits nothing', async () => {
+      startCoordinator(60_000);
+      const checkpoint = trigger();
+      const taken = savepoint(path.join(dir, 'sp'));
+      await sent('checkpoint.trigger', 1);
+      acknowledge(1);
+      expect(await checkpoint).to.equal(1);
+      // The savepoint starts once checkpoint 1 left its slot.
+      await sent('checkpoint.trigger', 2);
+      acknowledge(2);
+      const info = (await taken) as SavepointInfo;
+      expect(info).to.deep.equal({ path: path.join(dir, 'sp'), checkpointId: 2 });
+      await sent('checkpoint.aborted', 2);
+      expect(received.map((m) => `${m.type} ${m.id}`)).to.deep.equal(['checkpoint.trigger 1', 'checkpoint.completed 1', 'checkpoint.trigger 2', 'checkpoint.aborted 2']);
+      const read = readSavepoint(info.path);
+      expect(read).to.deep.include({ _tag: 'Right' });
+    });
+
+    it('answers within the checkpoint timeout, saying why, when the task never acknowledges', async () => {
+      startCoordinator(40);
+      // Checkpoint 1 times out first and leaves its slot; the savepoint then times out in its turn.
+      void trigger();
+      await sent('checkpoint.trigger', 1);
+      const answer = await savepoint(path.join(dir, 'never'));
+      expect(answer).to.be.instanceOf(Error);
+      expect((answer as Error).message).to.match(/^savepoint (not taken: no checkpoint slot came free within 40 ms|\d+ to .* aborted: timeout)/);
     });
   });
 });
