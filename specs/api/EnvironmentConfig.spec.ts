@@ -13,7 +13,7 @@ function refused(options: unknown): ConfigError {
   throw new Error(`expected ${JSON.stringify(options)} to be refused`);
 }
 
-const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, jobId, checkpointStorage, stateBackend, logging';
+const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, jobId, checkpointStorage, stateBackend, logging, restoreFrom';
 
 describe('api/EnvironmentConfig', () => {
   describe('defaults', () => {
@@ -28,6 +28,7 @@ describe('api/EnvironmentConfig', () => {
         checkpointStorage: 'memory',
         stateBackend: 'memory',
         logging: undefined,
+        restoreFrom: undefined,
       });
       expect(StreamEnvironment.create({}).config).to.deep.equal(StreamEnvironment.create().config);
     });
@@ -39,7 +40,7 @@ describe('api/EnvironmentConfig', () => {
     it('apply only to options not given', () => {
       expect(
         StreamEnvironment.create({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false }).config,
-      ).to.deep.equal({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false, jobId: undefined, checkpointStorage: 'memory', stateBackend: 'memory', logging: undefined });
+      ).to.deep.equal({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false, jobId: undefined, checkpointStorage: 'memory', stateBackend: 'memory', logging: undefined, restoreFrom: undefined });
     });
 
     it('apply to options given as undefined', () => {

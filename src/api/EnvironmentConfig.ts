@@ -51,12 +51,6 @@ const OptionsCodec = t.partial({
     },
     t.identity,
   ),
-  restoreFrom: new t.Type<string, string, unknown>(
-    'restoreFrom',
-    (u): u is string => typeof u === 'string',
-    (u, c) => (typeof u === 'string' && u.length > 0 ? t.success(u) : t.failure(u, c, "must be a savepoint's directory or a retained checkpoint's file (chk-<id>.json)")),
-    t.identity,
-  ),
   logging: new t.Type<LoggingOption, LoggingOption, unknown>(
     'logging',
     (u): u is LoggingOption => loggingOptionProblem(u) === undefined,
@@ -64,6 +58,12 @@ const OptionsCodec = t.partial({
       const problem = loggingOptionProblem(u);
       return problem === undefined ? t.success(u as LoggingOption) : t.failure(u, c, problem);
     },
+    t.identity,
+  ),
+  restoreFrom: new t.Type<string, string, unknown>(
+    'restoreFrom',
+    (u): u is string => typeof u === 'string',
+    (u, c) => (typeof u === 'string' && u.length > 0 ? t.success(u) : t.failure(u, c, "must be a savepoint's directory or a retained checkpoint's file (chk-<id>.json)")),
     t.identity,
   ),
 });
