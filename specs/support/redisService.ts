@@ -131,7 +131,10 @@ export async function dropPrefix(url: string, prefix: string): Promise<void> {
       if (keys.length > 0) await client.unlink(...keys);
     } while (cursor !== '0');
   } finally {
+    // Closed before it resolves: a spec's last hook may drop a prefix, and the suite's exit check follows.
+    const closed = new Promise((resolve) => client.once('end', resolve));
     client.disconnect();
+    await closed;
   }
 }
 
