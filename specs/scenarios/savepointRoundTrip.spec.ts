@@ -109,7 +109,12 @@ describe('scenario: savepoints move a job across state backends and parallelisms
     expect(b.checkpointId).to.be.greaterThan(0);
 
     const p2 = prefix('stop-back');
-    const last = await countingEnv({ parallelism: 1, jobId: `stop-c-${++runs}-${process.pid}`, stateBackend: redisState(url, p2), restoreFrom: b.path }, sink).execute('to the end on redis');
+    // Into incremental Redis state again: checkpoints in the same Redis.
+    const last = await countingEnv(
+      { parallelism: 1, jobId: `stop-c-${++runs}-${process.pid}`, stateBackend: redisState(url, p2), checkpointStorage: `${url}/0?prefix=${p2}`, restoreFrom: b.path },
+      sink,
+      5,
+    ).execute('to the end on redis');
     expect(last.status).to.equal('finished');
     expect(audit(sink.records(), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
   });

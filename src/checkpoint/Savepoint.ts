@@ -51,6 +51,9 @@ const TASK_FILE = /^task-\d+\.json$/;
  */
 export async function writeSavepoint(dir: string, checkpoint: CompletedCheckpoint): Promise<SavepointInfo> {
   const where = path.resolve(dir);
+  const { maxParallelism } = checkpoint;
+  // Invariant: the coordinator records it in every checkpoint; a restore checks it (docs/internals.md, invariant 5).
+  if (maxParallelism === undefined) throw new Error(`checkpoint ${checkpoint.id} does not say its maxParallelism; a savepoint must`);
   for (const task of checkpoint.tasks) {
     for (const [uid, node] of Object.entries(task.nodes)) {
       // Invariant: the coordinator materializes incremental state before it writes a savepoint.
@@ -67,7 +70,7 @@ export async function writeSavepoint(dir: string, checkpoint: CompletedCheckpoin
     jobId: checkpoint.jobId,
     checkpointId: checkpoint.id,
     timestamp: checkpoint.timestamp,
-    maxParallelism: checkpoint.maxParallelism ?? 0,
+    maxParallelism,
     tasks: files,
   };
   const tmp = path.join(where, `${SAVEPOINT_METADATA}.tmp-${process.pid}`);
