@@ -43,7 +43,7 @@ async function produced(job: JobHandle, n: number): Promise<number> {
 
 const redisState = (url: string, keyPrefix: string) => ({ type: 'redis' as const, url, keyPrefix, cacheSize: 16 });
 
-describe('scenario: savepoints move a job across state backends and parallelisms', function () {
+describe('scenario: savepoints move a job across state backends and parallelisms (docs/internals.md, invariants 3 and 5)', function () {
   this.timeout(120_000);
   let dir: string;
   let url: string;
