@@ -82,9 +82,9 @@ describe('cli: sluice state get, run as a process against the Redis state of a f
   });
 
   it('exits 3 when Redis cannot be reached', async () => {
-    const run = await sluice('state', 'get', ...where().slice(2), '--redis', 'redis://127.0.0.1:1', '--key', '3', '--key-type', 'number');
+    const run = await sluice('state', 'get', ...where().slice(2), '--redis', 'redis://127.0.0.1:1', '--timeout', '300', '--key', '3', '--key-type', 'number');
     expect(run.code).to.equal(EXIT.unavailable);
-    expect(run.stderr).to.match(/^sluice: cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
+    expect(run.stderr).to.match(/^sluice: cannot reach Redis at redis:\/\/127\.0\.0\.1:1: no answer within 300 ms/);
   });
 
   it('exits 4 when the entry is not of the kind given', async () => {

@@ -11,12 +11,13 @@ import { EXIT } from './exitCodes';
 import { KEY_TYPES, KeyType, STATE_KINDS, StateKind, parseKey, stateGet } from './stateGet';
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const DEFAULT_TIMEOUT_MS = 5000;
 
-function maxParallelism(text: string): number {
+const intIn = (min: number, max: number) => (text: string): number => {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > UPPER_BOUND_MAX_PARALLELISM) throw new InvalidArgumentError(`must be an integer in 1..${UPPER_BOUND_MAX_PARALLELISM}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer in ${min}..${max}`);
   return n;
-}
+};
 
 interface StateGetFlags {
   readonly redis: string;
@@ -28,6 +29,7 @@ interface StateGetFlags {
   readonly keyType: KeyType;
   readonly kind: StateKind;
   readonly maxParallelism: number;
+  readonly timeout: number;
   readonly json: boolean;
 }
 
@@ -47,7 +49,8 @@ export function program(exit: (code: number) => void): Command {
     .addOption(new Option('--kind <kind>', 'the kind of state').choices(STATE_KINDS).default('value'))
     .option('--redis <url>', 'the Redis of the state backend', process.env.SLUICE_REDIS_URL ?? DEFAULT_REDIS_URL)
     .option('--prefix <keyPrefix>', "the state backend's keyPrefix", 'sluice')
-    .option('--max-parallelism <n>', "the job's maxParallelism", maxParallelism, DEFAULT_MAX_PARALLELISM)
+    .option('--max-parallelism <n>', "the job's maxParallelism", intIn(1, UPPER_BOUND_MAX_PARALLELISM), DEFAULT_MAX_PARALLELISM)
+    .option('--timeout <ms>', 'how long to wait for Redis to answer', intIn(1, 600_000), DEFAULT_TIMEOUT_MS)
     .option('--json', 'print a JSON document', false)
     .action(async (flags: StateGetFlags) => {
       const key = parseKey(flags.key, flags.keyType);

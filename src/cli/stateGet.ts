@@ -26,6 +26,8 @@ export interface StateGetOptions {
   readonly key: Key;
   readonly kind: StateKind;
   readonly maxParallelism: number;
+  /** How long to wait for Redis to answer, in ms. */
+  readonly timeout: number;
   readonly json: boolean;
 }
 
@@ -66,7 +68,7 @@ function descriptorFor(kind: StateKind, name: string): AnyStateDescriptor {
 }
 
 export async function stateGet(o: StateGetOptions): Promise<CommandOutcome> {
-  const inspector = new RedisStateInspector(o.redis, o.prefix, o.maxParallelism);
+  const inspector = new RedisStateInspector(o.redis, o.prefix, o.maxParallelism, { operationTimeoutMs: o.timeout });
   let read;
   try {
     read = await inspector.readState(o.job, o.operator, descriptorFor(o.kind, o.state), o.key);

@@ -18,16 +18,22 @@ import { AnyStateDescriptor } from './StateDescriptor';
 import { entryCodecFor } from './entryCodec';
 import { DEFAULT_MAX_PARALLELISM, keyGroupOfKeyString } from './keyGroups';
 import { Key, keyFromString, keyToString } from './keyHash';
-import { withRedis } from './redisConnection';
+import { RedisConnectionOptions, withRedis } from './redisConnection';
 
 /** The value a state holds for one key, by kind: a value, an array (list) or a Map (map). */
 export type InspectedValue = unknown;
 
 export class RedisStateInspector {
-  constructor(private readonly url: string, private readonly keyPrefix: string, private readonly maxParallelism = DEFAULT_MAX_PARALLELISM) {}
+  /** `connection`: its bound on reaching Redis and on each command (a command line waits less than a job). */
+  constructor(
+    private readonly url: string,
+    private readonly keyPrefix: string,
+    private readonly maxParallelism = DEFAULT_MAX_PARALLELISM,
+    private readonly connection: RedisConnectionOptions = {},
+  ) {}
 
   private run<T>(f: (redis: Redis) => Promise<T>): Promise<T> {
-    return withRedis(this.url, f);
+    return withRedis(this.url, f, this.connection);
   }
 
   /** Ids of the jobs with keys under the prefix. */
