@@ -18,6 +18,7 @@ build: $(NODE_MODULES_STAMP)
 	@rm -rf build
 	$(TSC) -p tsconfig.json
 	$(ESBUILD) src/sql/grammar/flinkSqlBundle.mjs --bundle --minify --keep-names --platform=node --format=cjs --target=node20 --log-level=warning --outfile=build/vendor/flinkSql.cjs
+	$(ESBUILD) src/web/dashboard/app.mjs --bundle --minify --platform=browser --format=iife --target=es2020 --log-level=warning --outfile=build/web/dashboard.js
 
 typecheck: build
 

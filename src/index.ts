@@ -8,7 +8,8 @@ export { KeyedStream, NumericField } from './api/KeyedStream';
 export { ConnectedStreams, KeyedConnectedStreams } from './api/ConnectedStreams';
 export { CoProcessFunction, KeyedCoProcessFunction } from './api/CoProcessFunction';
 export { CoGroupFunction, JoinFunction, TwoInputsToWindow, WindowedJoin, WindowedCoGroup } from './api/CoGroupedStreams';
-export { JobHandle, JobResult } from './api/JobHandle';
+export { JobHandle, JobResult, RestAddress, StallReport } from './api/JobHandle';
+export { RestOptions, MetricsOptions } from './api/RestOptions';
 export { JobFailure, FailureAction } from './runtime/jobFailures';
 export { Logger, LogLevel, LoggingOptions, LoggingOption, summarizeRecord } from './logging/logger';
 export { OutputTag } from './api/OutputTag';
@@ -28,6 +29,12 @@ export { UserFunctionFailed } from './runtime/UserFunctionFailed';
 export { ServiceError, OutsideService } from './services/ServiceError';
 export { JobStatus } from './runtime/jobLifecycle';
 export { JobCounters, OperatorCounters } from './metrics/TaskCounters';
+export { MetricGroup, Counter, Gauge, Histogram, HistogramStatistics, UserMetricValue } from './metrics/MetricGroup';
+export { JobMetricsSnapshot, TaskMetrics } from './metrics/JobMetrics';
+export { OperatorReport } from './metrics/TaskMetrics';
+export { MetricNames } from './metrics/metricNames';
+export { StallDiagnosis, StallRoot } from './metrics/stallDiagnosis';
+export { CheckpointRecord } from './checkpoint/coordinatorProtocol';
 export { ValueState, ListState, MapState, ReducingState, AggregatingState } from './state/State';
 export {
   ValueStateDescriptor,

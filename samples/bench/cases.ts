@@ -13,6 +13,7 @@ import {
   Serializers,
   SlidingEventTimeWindows,
   StreamEnvironment,
+  StreamEnvironmentOptions,
   TableEnvironment,
   Time,
   TumblingEventTimeWindows,
@@ -94,8 +95,8 @@ export class CountPerKey<IN = Trade> extends KeyedProcessFunction<number, IN, nu
   }
 }
 
-async function runJob(parallelism: number, build: (env: StreamEnvironment, sink: DiscardingSink) => void): Promise<Tally> {
-  const env = StreamEnvironment.create({ parallelism });
+async function runJob(parallelism: number, build: (env: StreamEnvironment, sink: DiscardingSink) => void, options: StreamEnvironmentOptions = {}): Promise<Tally> {
+  const env = StreamEnvironment.create({ parallelism, ...options });
   const sink = new DiscardingSink();
   build(env, sink);
   await env.execute('bench');
@@ -219,6 +220,22 @@ export const benchmarks: readonly Benchmark[] = [
       }
       return tally;
     },
+  },
+  {
+    id: 'keyed-metrics',
+    sluiceName: 'keyed count with metrics on (time accounting, sampled every 1 s), p=2',
+    baselineName: 'the same job with metrics off',
+    parallelism: 2,
+    events: 7_000_000,
+    aim: 0.95,
+    sluice: (events) =>
+      runJob(2, (env, sink) => {
+        env.fromGenerator(events, trade).keyBy(accountOf).process(new CountPerKey()).sinkTo(sink);
+      }, { metrics: true }),
+    baseline: (events) =>
+      runJob(2, (env, sink) => {
+        env.fromGenerator(events, trade).keyBy(accountOf).process(new CountPerKey()).sinkTo(sink);
+      }),
   },
   {
     id: 'keyed-checkpointed',

@@ -13,7 +13,7 @@ function refused(options: unknown): ConfigError {
   throw new Error(`expected ${JSON.stringify(options)} to be refused`);
 }
 
-const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, jobId, checkpointStorage, stateBackend, logging, restoreFrom';
+const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, jobId, checkpointStorage, stateBackend, logging, restoreFrom, rest, metrics';
 
 describe('api/EnvironmentConfig', () => {
   describe('defaults', () => {
@@ -29,6 +29,8 @@ describe('api/EnvironmentConfig', () => {
         stateBackend: 'memory',
         logging: undefined,
         restoreFrom: undefined,
+        rest: undefined,
+        metrics: undefined,
       });
       expect(StreamEnvironment.create({}).config).to.deep.equal(StreamEnvironment.create().config);
     });
@@ -40,7 +42,7 @@ describe('api/EnvironmentConfig', () => {
     it('apply only to options not given', () => {
       expect(
         StreamEnvironment.create({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false }).config,
-      ).to.deep.equal({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false, jobId: undefined, checkpointStorage: 'memory', stateBackend: 'memory', logging: undefined, restoreFrom: undefined });
+      ).to.deep.equal({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false, jobId: undefined, checkpointStorage: 'memory', stateBackend: 'memory', logging: undefined, restoreFrom: undefined, rest: undefined, metrics: undefined });
     });
 
     it('apply to options given as undefined', () => {
@@ -117,6 +119,31 @@ describe('api/EnvironmentConfig', () => {
         'batchSize: -1 must be an integer in 1..1048576',
         'parallelism 200 exceeds maxParallelism 128',
       ]);
+    });
+  });
+
+  describe('rest and metrics', () => {
+    it('listen on loopback by default and turn metrics on with rest', () => {
+      const config = StreamEnvironment.create({ rest: { port: 0 } }).config;
+      expect(config.rest).to.deep.equal({ port: 0 });
+      expect(config.metrics).to.deep.equal({ intervalMs: 1000 });
+      expect(StreamEnvironment.create({ metrics: { intervalMs: 250 } }).config.metrics).to.deep.equal({ intervalMs: 250 });
+    });
+
+    it('refuse a non-loopback address without allowNonLoopback, and take it with', () => {
+      const error = refused({ rest: { port: 8081, host: '0.0.0.0' } });
+      expect(error.problems).to.have.length(1);
+      expect(error.problems[0]).to.match(/rest: .*host '0\.0\.0\.0' is not a loopback address.*allowNonLoopback: true/);
+      expect(StreamEnvironment.create({ rest: { port: 8081, host: '0.0.0.0', allowNonLoopback: true, token: 'secret-token' } }).config.rest?.host).to.equal('0.0.0.0');
+      expect(StreamEnvironment.create({ rest: { port: 8081, host: '127.0.0.2' } }).config.rest?.host).to.equal('127.0.0.2');
+    });
+
+    it('list every problem of rest and metrics options', () => {
+      const error = refused({ rest: { port: 70000, token: 'short', bogus: 1 }, metrics: false });
+      expect(error.problems.join('\n')).to.include('unknown field(s) bogus').and.include('port must be an integer in 0..65535').and.include('token must have at least 8 characters');
+      expect(error.problems).to.include('metrics: false cannot go with rest: the REST API and the dashboard serve the metrics');
+      expect(refused({ metrics: { intervalMs: 5 } }).problems[0]).to.include('intervalMs must be an integer in 50..600000');
+      expect(refused({ rest: 8081 }).problems[0]).to.include('rest: 8081 must be { port');
     });
   });
 });

@@ -8,6 +8,19 @@ import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../state/k
 import type { RedisStateBackendOptions } from '../state/RedisKeyedStateBackend';
 import { LoggingOption, loggingOptionProblem } from '../logging/logger';
 import { operationTimeoutProblem } from '../services/withinDeadline';
+import { MetricsOptions, RestOptions, metricsOptionProblems, restOptionProblems } from './RestOptions';
+
+/** A codec whose decoding lists the problems `problemsOf` finds, joined. */
+const checkedBy = <A>(name: string, problemsOf: (u: unknown) => string[]) =>
+  new t.Type<A, A, unknown>(
+    name,
+    (u): u is A => problemsOf(u).length === 0,
+    (u, c) => {
+      const problems = problemsOf(u);
+      return problems.length === 0 ? t.success(u as A) : t.failure(u, c, problems.join('; '));
+    },
+    t.identity,
+  );
 
 /** Where keyed state lives: in the task's memory (default) or in Redis behind a per-task cache. */
 export type StateBackendOption = 'memory' | RedisStateBackendOptions;
@@ -66,6 +79,8 @@ const OptionsCodec = t.partial({
     (u, c) => (typeof u === 'string' && u.length > 0 ? t.success(u) : t.failure(u, c, "must be a savepoint's directory or a retained checkpoint's file (chk-<id>.json)")),
     t.identity,
   ),
+  rest: checkedBy<RestOptions>('rest', restOptionProblems),
+  metrics: checkedBy<boolean | MetricsOptions>('metrics', metricsOptionProblems),
 });
 
 const RedisStateBackendCodec = t.intersection([
@@ -127,13 +142,30 @@ export interface StreamEnvironmentOptions {
    * Read when the job is executed; a directory that is not a savepoint refuses the job. See docs/savepoints.md.
    */
   readonly restoreFrom?: string;
+  /**
+   * Serves the REST API, the dashboard and /metrics from this process while the job runs:
+   * `{ port: 8081 }` (loopback; see docs/operations.md for host, allowNonLoopback and token).
+   * Turns metrics on.
+   */
+  readonly rest?: RestOptions;
+  /**
+   * Measures where tasks spend their time and samples the job's metrics (default: on with
+   * `rest`, off without): `true` or `{ intervalMs }`.
+   */
+  readonly metrics?: boolean | MetricsOptions;
 }
 
-export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId' | 'logging' | 'restoreFrom'>> & {
+export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId' | 'logging' | 'restoreFrom' | 'rest' | 'metrics'>> & {
   readonly jobId: string | undefined;
   readonly restoreFrom: string | undefined;
   readonly logging: LoggingOption | undefined;
+  readonly rest: RestOptions | undefined;
+  /** The sampling interval when metrics are on; undefined when off. */
+  readonly metrics: { readonly intervalMs: number } | undefined;
 };
+
+/** How often a job's metrics are sampled by default. */
+export const DEFAULT_METRICS_INTERVAL_MS = 1000;
 
 export class ConfigError extends Error {
   readonly _tag = 'ConfigError';
@@ -159,6 +191,8 @@ export function decodeEnvironmentOptions(input: unknown): EnvironmentConfig {
   const raw = input as { parallelism?: unknown; maxParallelism?: unknown };
   const [p, m] = [raw.parallelism ?? 1, raw.maxParallelism ?? DEFAULT_MAX_PARALLELISM];
   if (OptionsCodec.props.parallelism.is(p) && OptionsCodec.props.maxParallelism.is(m) && p > m) problems.push(`parallelism ${p} exceeds maxParallelism ${m}`);
+  const { rest, metrics } = input as { rest?: unknown; metrics?: unknown };
+  if (rest !== undefined && metrics === false) problems.push('metrics: false cannot go with rest: the REST API and the dashboard serve the metrics');
   if (problems.length > 0 || isLeft(decoded)) throw new ConfigError(problems);
   const o = decoded.right;
   const maxParallelism = o.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
@@ -175,5 +209,12 @@ export function decodeEnvironmentOptions(input: unknown): EnvironmentConfig {
     stateBackend: o.stateBackend ?? 'memory',
     logging: o.logging,
     restoreFrom: o.restoreFrom,
+    rest: o.rest,
+    metrics:
+      o.metrics === true || (o.metrics === undefined && o.rest !== undefined)
+        ? { intervalMs: DEFAULT_METRICS_INTERVAL_MS }
+        : typeof o.metrics === 'object'
+          ? { intervalMs: o.metrics.intervalMs ?? DEFAULT_METRICS_INTERVAL_MS }
+          : undefined,
   };
 }

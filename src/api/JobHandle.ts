@@ -19,6 +19,25 @@ import { CheckpointStats } from '../checkpoint/coordinatorProtocol';
 import { JobFailure } from '../runtime/jobFailures';
 import { observed } from '../runtime/observed';
 import { SavepointInfo } from '../checkpoint/Savepoint';
+import { ExecutionPlan } from '../graph/ExecutionPlan';
+import { JobMetricsSnapshot } from '../metrics/JobMetrics';
+import { JobMetricsSampler } from '../metrics/JobMetricsSampler';
+import { StallDiagnosis, diagnoseStall } from '../metrics/stallDiagnosis';
+import { HotKeys } from '../metrics/TaskMetrics';
+
+/** The stall diagnosis with the root task's hottest queued keys (empty when there is no root or it is not keyed). */
+export type StallReport = StallDiagnosis & { readonly at: number; readonly hotKeys: HotKeys['keys']; readonly sampledRecords: number };
+
+/** Where the job's REST API and dashboard listen. */
+export interface RestAddress {
+  readonly host: string;
+  readonly port: number;
+  /** `http://host:port`, the dashboard's address. */
+  readonly url: string;
+}
+
+/** How many hot keys the stall diagnosis names. */
+const HOT_KEYS = 10;
 
 export interface JobResult {
   readonly jobName: string;
@@ -35,10 +54,26 @@ export interface JobResult {
 
 export class JobHandle implements PromiseLike<JobResult> {
   readonly result: Promise<JobResult>;
+  /** When the job was started (ms since the epoch). */
+  readonly startTime = Date.now();
+  /** @internal Samples the metrics: periodically with metrics on, on demand otherwise. */
+  readonly sampler: JobMetricsSampler;
+  /** @internal Set by the environment when the `rest` option is: where the server listens, once it does. */
+  rest: Promise<RestAddress> | undefined;
 
   /** @internal */
-  constructor(readonly jobName: string, private readonly run: JobRun) {
-    const started = Date.now();
+  constructor(
+    readonly jobName: string,
+    private readonly run: JobRun,
+    /** The id the job's checkpoints, logs and REST paths name it by. */
+    readonly jobId: string,
+    /** @internal */
+    readonly plan: ExecutionPlan,
+    metricsIntervalMs: number | undefined,
+  ) {
+    const started = this.startTime;
+    this.sampler = new JobMetricsSampler(plan, () => run.metrics(), metricsIntervalMs);
+    void run.outcome.then(() => this.sampler.close());
     this.result = observed(
       run.outcome.then((o) => {
         if (o.status === 'failed') throw o.error ?? new Error(`job '${jobName}' failed`);
@@ -117,6 +152,31 @@ export class JobHandle implements PromiseLike<JobResult> {
    */
   failures(): readonly JobFailure[] {
     return this.run.failures();
+  }
+
+  /**
+   * The job's metrics now, per task: records in and out with their rates since the previous
+   * sample, time busy, back-pressured and idle per second (with the `metrics` option on),
+   * queue use, watermarks and their lag, late records dropped, state keys, user metrics; and
+   * the job's restarts and checkpoint history. After the job ended: its last figures.
+   *
+   * @example
+   * const m = await job.metrics();
+   * for (const t of m.tasks) console.log(t.name, t.subtask, t.recordsOutPerSecond, t.backPressuredTimeMsPerSecond);
+   */
+  metrics(): Promise<JobMetricsSnapshot> {
+    return this.sampler.sample();
+  }
+
+  /**
+   * When the job is back-pressured: the task at the root of it (busy itself, not
+   * back-pressured) and the hottest keys waiting at its input. Needs the `metrics` option.
+   */
+  async stallDiagnosis(): Promise<StallReport> {
+    const snapshot = await this.sampler.latest();
+    const diagnosis = diagnoseStall(this.plan, snapshot.tasks);
+    const hot = diagnosis.backPressured && diagnosis.root !== undefined ? await this.run.hotKeys(diagnosis.root.task, HOT_KEYS) : undefined;
+    return { ...diagnosis, at: snapshot.at, hotKeys: hot?.keys ?? [], sampledRecords: hot?.sampled ?? 0 };
   }
 
   /** Completed and failed checkpoints so far, the last one's duration, the longest alignment. */

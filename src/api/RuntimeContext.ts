@@ -12,6 +12,7 @@ import {
   ValueStateDescriptor,
 } from '../state/StateDescriptor';
 import { OperatorContext } from '../runtime/StreamOperator';
+import { MetricGroup } from '../metrics/MetricGroup';
 
 export interface RuntimeContext {
   readonly jobName: string;
@@ -26,6 +27,8 @@ export interface RuntimeContext {
   getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
   /** Per-instance (non-keyed) list state, redistributed round-robin when parallelism changes. */
   getOperatorListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+  /** This instance's user metrics: `counter(name)`, `gauge(name, read)`, `histogram(name)`, served with the job's metrics. */
+  getMetricGroup(): MetricGroup;
 }
 
 /** A function with a lifecycle: `open` before the first record, `close` once at the end. */
@@ -41,6 +44,7 @@ export function runtimeContextOf(ctx: OperatorContext): RuntimeContext {
     }
     return ctx.keyedState;
   };
+  const group = ctx.metricGroup ?? new MetricGroup();
   return {
     jobName: ctx.jobName,
     operatorName: ctx.operatorName,
@@ -53,5 +57,6 @@ export function runtimeContextOf(ctx: OperatorContext): RuntimeContext {
     getReducingState: (d) => keyed().getReducingState(d),
     getAggregatingState: (d) => keyed().getAggregatingState(d),
     getOperatorListState: (d) => ctx.operatorState.getListState(d),
+    getMetricGroup: () => group,
   };
 }

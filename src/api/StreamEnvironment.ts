@@ -39,6 +39,7 @@ import { JobHandle } from './JobHandle';
 import { createLogger } from '../logging/logger';
 import { readRestoreSource } from '../checkpoint/Savepoint';
 import { materializeIncremental } from '../state/materializeIncremental';
+import { serveJob } from '../web/RestServer';
 
 let runCounter = 0;
 
@@ -183,6 +184,7 @@ export class StreamEnvironment {
     const stateBackend = this.config.stateBackend;
     const restartStrategy = this.restartStrategy ?? (checkpointing !== undefined ? DEFAULT_RESTART_WITH_CHECKPOINTING : { type: 'none' as const });
     let run: JobRun;
+    const logger = createLogger(this.config.logging).child({ job: jobName, jobId });
     try {
       run = runJob(plan, {
         jobId,
@@ -197,17 +199,20 @@ export class StreamEnvironment {
               ),
         checkpointing,
         restartStrategy,
-        logger: createLogger(this.config.logging).child({ job: jobName, jobId }),
+        logger,
         parent: options.parent,
         actorName: options.actorName,
         restoreFrom,
         materialize: incremental === undefined || stateBackend === 'memory' ? undefined : (c) => materializeIncremental(stateBackend.url, c),
+        metrics: this.config.metrics !== undefined,
       });
     } catch (e) {
       // nact refuses a second child of the same name under one parent.
       if (e instanceof Error && /already exists/.test(e.message)) throw new ConfigError([`an actor named '${options.actorName}' already runs under the given parent; give the job another actorName`]);
       throw e;
     }
-    return new JobHandle(jobName, run);
+    const job = new JobHandle(jobName, run, jobId, plan, this.config.metrics?.intervalMs);
+    if (this.config.rest !== undefined) job.rest = serveJob(job, this.config.rest, logger);
+    return job;
   }
 }

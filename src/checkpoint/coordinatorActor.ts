@@ -16,7 +16,8 @@ import { CheckpointId, CompletedCheckpoint, TaskSnapshot } from './CheckpointTyp
 import { SavepointInfo, writeSavepoint } from './Savepoint';
 import { PendingCheckpoint } from './PendingCheckpoint';
 import { CheckpointFailureReason } from './checkpointLifecycle';
-import { CheckpointStats, CheckpointTaskMsg, CoordinatorMsg, CoordinatorRef, CoordinatorReport, SavepointRequest } from './coordinatorProtocol';
+import { CHECKPOINT_HISTORY_LIMIT, CheckpointRecord, CheckpointStats, CheckpointTaskMsg, CoordinatorMsg, CoordinatorRef, CoordinatorReport, SavepointRequest } from './coordinatorProtocol';
+import { checkpointSize } from './checkpointSize';
 import { Logger, loggedError } from '../logging/logger';
 
 export interface CoordinatorDeps {
@@ -61,6 +62,10 @@ class CheckpointCoordinator {
   private lastCompletedAt = -Infinity;
   private consecutiveFailures = 0;
   private maxAlignmentMs = 0;
+  /** The last CHECKPOINT_HISTORY_LIMIT checkpoints, for the job's metrics and REST API. */
+  private readonly history: CheckpointRecord[] = [];
+  /** Per pending checkpoint: its longest alignment so far, and its size once persisting. */
+  private readonly figures = new Map<CheckpointId, { alignmentMs: number; sizeBytes: number | undefined }>();
   private stats: { completed: number; failed: number; lastCompletedId: CheckpointId | undefined; lastDurationMs: number | undefined } = {
     completed: 0,
     failed: 0,
@@ -137,6 +142,9 @@ class CheckpointCoordinator {
         const pc = this.pending.get(msg.id);
         if (pc === undefined) return;
         this.maxAlignmentMs = Math.max(this.maxAlignmentMs, msg.alignmentMs);
+        const figures = this.figures.get(msg.id) ?? { alignmentMs: 0, sizeBytes: undefined };
+        figures.alignmentMs = Math.max(figures.alignmentMs, msg.alignmentMs);
+        this.figures.set(msg.id, figures);
         if (pc.acknowledge(msg.task, msg.snapshot) === 'accepted' && pc.status === 'persisting') this.persist(pc);
         return;
       }
@@ -204,6 +212,7 @@ class CheckpointCoordinator {
 
   private persist(pc: PendingCheckpoint): void {
     const checkpoint = { jobId: this.deps.jobId, id: pc.id, timestamp: Date.now(), maxParallelism: this.deps.maxParallelism, tasks: pc.taskSnapshots() };
+    this.figures.set(pc.id, { alignmentMs: this.figures.get(pc.id)?.alignmentMs ?? 0, sizeBytes: checkpointSize(checkpoint.tasks) });
     const savepoint = this.savepoints.get(pc.id);
     const { store, materialize } = this.deps;
     const written =
@@ -253,6 +262,7 @@ class CheckpointCoordinator {
       this.triggering = false;
       this.clearTick();
     }
+    this.record(pc, 'completed', final);
     for (const task of this.tasks.values()) dispatch(task, { type: 'checkpoint.completed', id, final });
     // A completed checkpoint subsumes older ones still pending; a savepoint is asked for by someone, and goes on.
     for (const older of [...this.pending.values()]) if (older.id < id && !this.savepoints.has(older.id)) this.abort(older, 'subsumed');
@@ -274,7 +284,7 @@ class CheckpointCoordinator {
     if (NOT_COUNTED.has(reason)) this.deps.logger.debug(fields, text);
     else this.deps.logger.warn(fields, text);
     this.forget(pc.id);
-    this.finals.delete(pc.id);
+    this.record(pc, 'failed', this.finals.delete(pc.id), `${reason}${detail ? `: ${detail}` : ''}${cause ? `: ${cause.message}` : ''}`);
     this.stats = { ...this.stats, failed: this.stats.failed + 1 };
     for (const task of this.tasks.values()) dispatch(task, { type: 'checkpoint.aborted', id: pc.id });
     this.reply(pc.id, new Error(`checkpoint ${pc.id} aborted: ${reason}${cause ? ` (${cause.message})` : ''}`));
@@ -306,7 +316,24 @@ class CheckpointCoordinator {
   }
 
   private reportStats(): void {
-    dispatch(this.deps.master, { type: 'checkpoint.stats', stats: this.currentStats() });
+    dispatch(this.deps.master, { type: 'checkpoint.stats', stats: this.currentStats(), history: [...this.history] });
+  }
+
+  private record(pc: PendingCheckpoint, status: CheckpointRecord['status'], final: boolean, reason?: string): void {
+    const figures = this.figures.get(pc.id);
+    this.figures.delete(pc.id);
+    const now = Date.now();
+    this.history.push({
+      id: pc.id,
+      status,
+      triggeredAt: pc.startedAt,
+      durationMs: now - pc.startedAt,
+      sizeBytes: status === 'completed' ? figures?.sizeBytes : undefined,
+      alignmentMs: figures?.alignmentMs ?? 0,
+      final,
+      ...(reason === undefined ? {} : { reason }),
+    });
+    if (this.history.length > CHECKPOINT_HISTORY_LIMIT) this.history.shift();
   }
 
   private forget(id: CheckpointId): void {

@@ -28,6 +28,27 @@ export interface CheckpointStats {
   readonly maxAlignmentMs: number;
 }
 
+/** One checkpoint in the job's history (the dashboard's and the REST API's), newest last. */
+export interface CheckpointRecord {
+  readonly id: CheckpointId;
+  readonly status: 'completed' | 'failed';
+  /** Wall-clock time of the trigger (ms since the epoch). */
+  readonly triggeredAt: number;
+  /** Trigger to completion or abort. */
+  readonly durationMs: number;
+  /** Approximate size of the snapshots (see checkpointSize); undefined for a failed checkpoint. */
+  readonly sizeBytes: number | undefined;
+  /** Longest time a task held input for alignment of this checkpoint. */
+  readonly alignmentMs: number;
+  /** The end-of-input checkpoint, taken after every task finished its input. */
+  readonly final: boolean;
+  /** Why it failed. */
+  readonly reason?: string;
+}
+
+/** How many checkpoints the history keeps. */
+export const CHECKPOINT_HISTORY_LIMIT = 50;
+
 export type CoordinatorMsg =
   | {
       readonly type: 'coordinator.start';
@@ -70,5 +91,5 @@ export interface SavepointRequest {
 /** What the coordinator tells the job master. */
 export type CoordinatorReport =
   /** Sent on every completion and abort, so the master knows the latest figures when the job ends. */
-  | { readonly type: 'checkpoint.stats'; readonly stats: CheckpointStats }
+  | { readonly type: 'checkpoint.stats'; readonly stats: CheckpointStats; readonly history: readonly CheckpointRecord[] }
   | { readonly type: 'checkpoint.tooManyFailures'; readonly error: Error };

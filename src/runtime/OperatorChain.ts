@@ -6,6 +6,8 @@
  */
 import { ChainedNode } from '../graph/ExecutionPlan';
 import { OperatorCounters } from '../metrics/TaskCounters';
+import { MetricGroup } from '../metrics/MetricGroup';
+import { OperatorMetrics, OperatorReport } from '../metrics/TaskMetrics';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { OperatorStateSnapshot, OperatorStateStore } from '../state/OperatorStateStore';
 import { OperatorContext, Output, StreamOperator } from './StreamOperator';
@@ -20,6 +22,9 @@ class Link implements Output<unknown> {
   /** When this operator's recent resumes happened, for its supervision limit. */
   private readonly resumes: number[] = [];
   readonly state = new OperatorStateStore();
+  /** The user metrics of this operator instance (RuntimeContext.getMetricGroup()). */
+  readonly metricGroup = new MetricGroup();
+  readonly metrics: OperatorMetrics = { lateRecordsDropped: 0 };
   /** Where this operator's output goes: the next link, or the gate. */
   downstream!: Output<unknown>;
   constructor(readonly node: ChainedNode, readonly operator: StreamOperator<unknown, unknown>, private readonly instance: number, private readonly logger: Logger) {}
@@ -95,7 +100,7 @@ export class OperatorChain {
     for (let i = 0; i < this.links.length; i++) {
       const link = this.links[i];
       const output = i + 1 < this.links.length ? this.links[i + 1] : this.tail;
-      const context: OperatorContext = { ...contextFor(link.node, link.state), failRecord: link.failRecord };
+      const context: OperatorContext = { ...contextFor(link.node, link.state), failRecord: link.failRecord, metricGroup: link.metricGroup, metrics: link.metrics };
       await this.run(link, 'opening', () => link.operator.open(context, output));
     }
   }
@@ -159,6 +164,12 @@ export class OperatorChain {
       out[link.node.name] = link.deadLetters > 0 ? { recordsIn: link.recordsIn, recordsOut, deadLetters: link.deadLetters } : { recordsIn: link.recordsIn, recordsOut };
     });
     return out;
+  }
+
+  /** Each operator's counts and user metrics, for the task's metrics report. */
+  reports(): OperatorReport[] {
+    const counters = this.counters();
+    return this.links.map((link) => ({ ...counters[link.node.name], name: link.node.name, lateRecordsDropped: link.metrics.lateRecordsDropped, user: link.metricGroup.report() }));
   }
 
   private async run(link: Link, phase: string, f: () => void | Promise<void>): Promise<void> {

@@ -59,6 +59,8 @@ export class OutputGate implements Output<unknown> {
   private readonly main: Route[] = [];
   private readonly side = new Map<string, Route[]>();
   recordsOut = 0;
+  /** The last watermark sent downstream (-Infinity: none yet), for metrics. */
+  lastWatermark = -Infinity;
 
   constructor(
     edges: readonly OutputEdgePlan[],
@@ -103,6 +105,7 @@ export class OutputGate implements Output<unknown> {
   }
 
   emitWatermark(watermark: number): void {
+    this.lastWatermark = watermark;
     this.emitEvent({ type: 'watermark', watermark });
   }
 
@@ -233,6 +236,13 @@ export class OutputGate implements Output<unknown> {
   private buffered(c: Channel): number {
     let n = c.pending.records.length;
     for (let i = 0; i < c.queued.length; i++) n += c.queued[i].buffered.records.length;
+    return n;
+  }
+
+  /** Records waiting for credit over all channels (metrics: the output queue's use). */
+  bufferedRecords(): number {
+    let n = 0;
+    for (let i = 0; i < this.channels.length; i++) n += this.buffered(this.channels[i]);
     return n;
   }
 

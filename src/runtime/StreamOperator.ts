@@ -4,6 +4,8 @@
  * the chain, and emits through its Output. Per record: no promise, no allocation by the
  * runtime; only `endOfBatch` may be asynchronous (a sink writing a batch).
  */
+import { MetricGroup } from '../metrics/MetricGroup';
+import { OperatorMetrics } from '../metrics/TaskMetrics';
 import type { Ref } from 'nact';
 import { KeyedStateBackend } from '../state/KeyedStateBackend';
 import { OperatorStateStore } from '../state/OperatorStateStore';
@@ -57,6 +59,10 @@ export interface OperatorContext {
    * UserFunctionFailed that fails the task. Call it only where the operator may emit.
    */
   readonly failRecord: (record: unknown, cause: unknown) => void;
+  /** This operator instance's user metrics; absent where an operator runs outside a task (a spec's harness). */
+  readonly metricGroup?: MetricGroup;
+  /** What the runtime counts for this operator beyond records (late records dropped). */
+  readonly metrics?: OperatorMetrics;
 }
 
 /** The id a task's final snapshot uses, taken after its input ended: it precedes no later checkpoint. */

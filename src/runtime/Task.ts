@@ -6,10 +6,11 @@
  * checkpoint is complete. All its state is reachable only from the task's message handler.
  */
 import { Logger } from '../logging/logger';
-import { dispatch } from 'nact';
+import { Ref, dispatch } from 'nact';
 import { isLeft } from 'fp-ts/Either';
-import { ChainedNode, ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
+import { ChainedNode, ExecutionPlan, TaskPlan, outputChannelCount } from '../graph/ExecutionPlan';
 import { TaskCounters } from '../metrics/TaskCounters';
+import { HotKeys, KeySample, TaskMetricsReport, TaskTimeAccount, ThreadLedger, Wait } from '../metrics/TaskMetrics';
 import { KeyedStateBackend } from '../state/KeyedStateBackend';
 import { KeyGroupRange, keyGroupRangeForOperator } from '../state/keyGroups';
 import { OperatorStateSnapshot } from '../state/OperatorStateStore';
@@ -60,6 +61,8 @@ export interface TaskDeps {
   readonly logger: Logger;
   /** At-most-once: saves how far this source task will have read, before it emits; durable like the checkpoints. */
   readonly saveSourceProgress: ((position: unknown) => Promise<void>) | undefined;
+  /** Metrics on: the task accounts its time (busy, back-pressured, idle) per message, against the job's ledger of its thread. */
+  readonly metrics?: ThreadLedger;
 }
 
 type InputItem = Extract<TaskMsg, { type: 'records' | 'endOfInput' | 'barrier' | 'barrier.cancel' | 'watermark' | 'idle' }>;
@@ -110,6 +113,12 @@ export class Task {
   private readonly keyedNode: ChainedNode | undefined;
   private pollScheduled = false;
   private sourceRecordsOut = 0;
+  /** Records taken from the input channels, counted per batch. */
+  private recordsIn = 0;
+  /** Where the task's time goes; undefined without metrics (the task actor reads the clock only with it). */
+  readonly timeAccount: TaskTimeAccount | undefined;
+  /** An open hot-keys request: the keys of records processed are counted until it is answered. */
+  private keySample: { readonly sample: KeySample; readonly replyTo: Ref<HotKeys> } | undefined;
   /** The timestamp of the record moving through the chain now (NaN: none); read by the gate. */
   private readonly time: RecordTime = { timestamp: NaN };
   private readonly timers: TaskTimers;
@@ -135,6 +144,13 @@ export class Task {
     }));
     this.keyedNode = deps.task.chain.find((n) => n.keySelector !== undefined);
     this.timers = new TaskTimers(() => dispatch(this.self, { type: 'timers.fire' }));
+    this.timeAccount = deps.metrics !== undefined ? new TaskTimeAccount(performance.now(), deps.metrics) : undefined;
+  }
+
+  /** What the task waits for after a message (see TaskTimeAccount): credit when its output gate is full, the thread when its next read is scheduled, else input. */
+  waitingFor(): Wait {
+    if (this.gate !== undefined && !this.gate.hasRoom()) return 'forCredit';
+    return this.pollScheduled ? 'forThread' : 'forInput';
   }
 
   handle(msg: TaskMsg): void | Promise<void> {
@@ -175,6 +191,14 @@ export class Task {
         return this.poll();
       case 'task.report':
         dispatch(msg.replyTo, this.counters());
+        return;
+      case 'task.metrics':
+        dispatch(msg.replyTo, this.metricsReport());
+        // A sample of a task that gets no more input ends with its time.
+        if (this.keySample !== undefined) this.sampleKeys([]);
+        return;
+      case 'task.hotKeys':
+        this.startKeySample(msg.limit, msg.replyTo);
         return;
       case 'checkpoint.trigger':
         return this.triggerAtSource(msg.id, msg.suspend === true);
@@ -447,6 +471,8 @@ export class Task {
             head.collect(records[i]);
           }
           input.consumed += records.length;
+          this.recordsIn += records.length;
+          if (this.keySample !== undefined) this.sampleKeys(records);
           const written = this.chain!.endOfBatch();
           if (written !== undefined) await written;
           break;
@@ -671,7 +697,7 @@ export class Task {
     dispatch(this.deps.master, {
       type: 'task.finished',
       attempt: this.deps.attempt,
-      report: { task: this.deps.task.id, counters: this.counters() },
+      report: { task: this.deps.task.id, counters: this.counters(), metrics: this.metricsReport() },
     });
   }
 
@@ -680,6 +706,53 @@ export class Task {
     const source = this.deps.task.source;
     if (source !== undefined) operators[source.node.name] = { recordsIn: 0, recordsOut: this.sourceRecordsOut };
     return { task: this.deps.task.id, operators };
+  }
+
+  /** Cumulative figures for the job's metrics; built only when asked (about once a second). */
+  private metricsReport(): TaskMetricsReport {
+    const { plan, task } = this.deps;
+    let inputQueued = 0;
+    for (const input of this.inputs) for (const item of input.queue) if (item.type === 'records') inputQueued += item.records.length;
+    const account = this.timeAccount;
+    const counts = this.keyedState?.keyCounts();
+    const cache = this.keyedState?.cacheStatistics?.();
+    return {
+      task: task.id,
+      at: performance.now(),
+      recordsIn: this.reader !== undefined ? this.sourceRecordsOut : this.recordsIn,
+      recordsOut: this.gate?.recordsOut ?? 0,
+      time: account === undefined ? undefined : { busyMs: account.busyMs, backPressuredMs: account.backPressuredMs, idleMs: account.idleMs },
+      inputQueued,
+      inputCapacity: this.inputs.length * plan.channelCapacity,
+      outputBuffered: this.gate?.bufferedRecords() ?? 0,
+      outputCapacity: outputChannelCount(task) * plan.batchSize,
+      inputWatermark: this.inputs.length === 0 ? -Infinity : this.watermark,
+      outputWatermark: this.gate?.lastWatermark ?? -Infinity,
+      stateKeys: counts === undefined ? undefined : Object.values(counts).reduce((a, b) => a + b, 0),
+      cache,
+      operators: this.chain?.reports() ?? [],
+    };
+  }
+
+  /**
+   * Starts counting the keys of the records this task processes next (the stall diagnosis:
+   * the bottleneck's hottest keys); the answer goes once the sample is complete. A task without
+   * a keyed operator at the head of its chain (its input is not partitioned by key) answers
+   * at once with none.
+   */
+  private startKeySample(limit: number, replyTo: Ref<HotKeys>): void {
+    if (this.deps.task.chain[0]?.keySelector === undefined) {
+      dispatch(replyTo, { task: this.deps.task.id, sampled: 0, keys: [] });
+      return;
+    }
+    this.keySample = { sample: new KeySample(performance.now(), limit), replyTo };
+  }
+
+  private sampleKeys(records: readonly unknown[]): void {
+    const { sample, replyTo } = this.keySample!;
+    if (!sample.add(records, this.deps.task.chain[0].keySelector!, performance.now())) return;
+    this.keySample = undefined;
+    dispatch(replyTo, sample.result(this.deps.task.id));
   }
 
   /** Runs due processing-time callbacks; what they emit goes out like the output of a batch. */

@@ -14,7 +14,9 @@ import { CheckpointConfig } from '../checkpoint/CheckpointConfig';
 import { CheckpointStore } from '../checkpoint/CheckpointStore';
 import { CheckpointId, CompletedCheckpoint, TaskRestore } from '../checkpoint/CheckpointTypes';
 import { RestartStrategy, decideRestart } from '../checkpoint/RestartStrategy';
-import { CheckpointStats, CoordinatorMsg, CoordinatorRef } from '../checkpoint/coordinatorProtocol';
+import { CheckpointRecord, CheckpointStats, CoordinatorMsg, CoordinatorRef } from '../checkpoint/coordinatorProtocol';
+import { JobMetricsReport } from '../metrics/JobMetrics';
+import { TaskMetricsReport, ThreadLedger } from '../metrics/TaskMetrics';
 import { spawnCoordinator } from '../checkpoint/coordinatorActor';
 import { SavepointRequest } from '../checkpoint/coordinatorProtocol';
 import { restoreFor } from '../checkpoint/restoreAssignment';
@@ -39,6 +41,8 @@ export interface JobOutcome {
   readonly taskRestarts: number;
   /** Checkpoint figures at the end; undefined without checkpointing. */
   readonly checkpoints: CheckpointStats | undefined;
+  /** The job's metrics at the end (the finished tasks' last reports). */
+  readonly metrics: JobMetricsReport;
 }
 
 export interface Checkpointing {
@@ -54,6 +58,8 @@ export interface JobMasterDeps {
   readonly restartStrategy: RestartStrategy;
   /** The job's logger; tasks and the coordinator log through children of it. */
   readonly logger: Logger;
+  /** Tasks account their time (busy, back-pressured, idle) for the job's metrics. */
+  readonly metrics?: boolean;
   readonly onStatus: (status: JobStatus) => void;
   /** Every failure that reaches the master, with what the job did about it (job.failures()). */
   readonly onFailure: (failure: JobFailure) => void;
@@ -91,8 +97,12 @@ class JobMaster {
   private checkpointStats: CheckpointStats | undefined;
   /** Stop with drain asked for: the savepoint the final checkpoint is written to. */
   private drainTo: SavepointRequest | undefined;
+  private checkpointHistory: readonly CheckpointRecord[] = [];
+  /** With metrics on: the busy time of the job's tasks on this thread (see TaskTimeAccount). */
+  private readonly ledger: ThreadLedger | undefined;
 
   constructor(private readonly deps: JobMasterDeps, private readonly self: MasterRef) {
+    this.ledger = deps.metrics ? { busyMs: 0 } : undefined;
     this.lifecycle.subscribe((snapshot) => deps.onStatus(snapshot.value as JobStatus));
     this.lifecycle.start();
     dispatch(self, { type: 'job.deploy' });
@@ -128,6 +138,7 @@ class JobMaster {
         return;
       case 'checkpoint.stats':
         this.checkpointStats = msg.stats;
+        this.checkpointHistory = msg.history;
         return;
       case 'task.closed':
         if (msg.attempt !== this.attempt) return;
@@ -147,6 +158,15 @@ class JobMaster {
       case 'job.counters':
         void this.counters().then((c) => dispatch(msg.replyTo, c));
         return;
+      case 'job.metrics':
+        void this.metrics().then((m) => dispatch(msg.replyTo, m));
+        return;
+      case 'job.hotKeys': {
+        const ref = this.finished.has(msg.task) || this.stopping ? undefined : this.tasks.get(msg.task);
+        if (ref === undefined) dispatch(msg.replyTo, { task: msg.task, sampled: 0, keys: [] });
+        else dispatch(ref, { type: 'task.hotKeys', limit: msg.limit, replyTo: msg.replyTo });
+        return;
+      }
       case 'job.crashTask': {
         const plan = this.deps.plan.tasks.find((t) => t.name.includes(msg.vertexName) && t.index === msg.index);
         const ref = plan && this.tasks.get(plan.id);
@@ -268,6 +288,7 @@ class JobMaster {
       restore,
       createKeyedStateBackend: this.deps.createKeyedStateBackend,
       logger: this.deps.logger.child({ task: task.id, operator: task.name, index: task.index }),
+      metrics: this.ledger,
       saveSourceProgress:
         task.source !== undefined && checkpointing?.config.mode === 'at-most-once'
           ? (position) => checkpointing.store.saveSourceProgress(task.id, position)
@@ -452,14 +473,28 @@ class JobMaster {
   }
 
   private async counters(): Promise<JobCounters> {
-    const reports = await Promise.all(
-      [...this.tasks].map(([id, ref]) =>
-        this.finished.has(id) || this.stopping
-          ? Promise.resolve(this.finished.get(id)?.counters)
-          : ask<TaskCounters, TaskMsg>(this.self, ref, (replyTo) => ({ type: 'task.report', replyTo }), REPORT_TIMEOUT_MS).catch(() => undefined),
-      ),
+    return sumCounters(await this.askTasks((f) => f.counters, (replyTo: Ref<TaskCounters>) => ({ type: 'task.report', replyTo })));
+  }
+
+  /** Every task's metrics report: asked of running tasks, the last one of finished tasks. */
+  private async metrics(): Promise<JobMetricsReport> {
+    return this.metricsOf(await this.askTasks((f) => f.metrics, (replyTo: Ref<TaskMetricsReport>) => ({ type: 'task.metrics', replyTo })));
+  }
+
+  /** Asks every running task; a finished task answers with what it reported when it finished. Tasks that do not answer in time are left out. */
+  private async askTasks<R>(ofFinished: (f: TaskFinished) => R, make: (replyTo: Ref<R>) => TaskMsg): Promise<R[]> {
+    const answers: Array<R | undefined> = await Promise.all(
+      [...this.tasks].map(([id, ref]): Promise<R | undefined> => {
+        const finished = this.finished.get(id);
+        if (finished !== undefined || this.stopping) return Promise.resolve(finished === undefined ? undefined : ofFinished(finished));
+        return ask<R, TaskMsg>(this.self, ref, make, REPORT_TIMEOUT_MS).catch(() => undefined);
+      }),
     );
-    return sumCounters(reports.filter((r): r is TaskCounters => r !== undefined));
+    return answers.filter((r): r is R => r !== undefined);
+  }
+
+  private metricsOf(tasks: readonly TaskMetricsReport[]): JobMetricsReport {
+    return { status: this.status(), restarts: this.failures.length, taskRestarts: this.taskRestarts, checkpoints: this.checkpointStats, checkpointHistory: this.checkpointHistory, tasks };
   }
 
   private async settle(): Promise<void> {
@@ -477,6 +512,7 @@ class JobMaster {
       restarts: this.failures.length,
       taskRestarts: this.taskRestarts,
       checkpoints: this.checkpointStats,
+      metrics: this.metricsOf([...this.finished.values()].map((f) => f.metrics)),
     });
     this.lifecycle.stop();
     stop(this.self);
@@ -531,7 +567,8 @@ export function spawnJobMaster(parent: Ref<unknown>, name: string, deps: JobMast
           // An application's logger that throws must not keep the job from settling.
         }
         try {
-          deps.onSettled({ status: 'failed', error: error ?? new Error('job master crashed'), counters: { operators: {} }, restarts: 0, taskRestarts: 0, checkpoints: undefined });
+          const metrics = { status: 'failed' as const, restarts: 0, taskRestarts: 0, checkpoints: undefined, checkpointHistory: [], tasks: [] };
+          deps.onSettled({ status: 'failed', error: error ?? new Error('job master crashed'), counters: { operators: {} }, restarts: 0, taskRestarts: 0, checkpoints: undefined, metrics });
         } catch {
           // Nothing more can be done from here.
         }

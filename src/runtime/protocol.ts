@@ -6,6 +6,8 @@
 import { Ref } from 'nact';
 import { TaskId } from '../graph/ExecutionPlan';
 import { JobCounters, TaskCounters } from '../metrics/TaskCounters';
+import { HotKeys, TaskMetricsReport } from '../metrics/TaskMetrics';
+import { JobMetricsReport } from '../metrics/JobMetrics';
 import { CheckpointId, TaskSnapshot } from '../checkpoint/CheckpointTypes';
 import { CheckpointStats, CheckpointTaskMsg, CoordinatorReport } from '../checkpoint/coordinatorProtocol';
 import { SavepointInfo } from '../checkpoint/Savepoint';
@@ -38,7 +40,11 @@ export type TaskMsg =
   | { readonly type: 'source.poll' }
   /** Stop with drain: a source task ends its input now, as if its source had no more records. */
   | { readonly type: 'source.end' }
-  | { readonly type: 'task.report'; readonly replyTo: Ref<TaskCounters> };
+  | { readonly type: 'task.report'; readonly replyTo: Ref<TaskCounters> }
+  /** Cumulative figures for the job's metrics. */
+  | { readonly type: 'task.metrics'; readonly replyTo: Ref<TaskMetricsReport> }
+  /** The most frequent keys waiting at the task's input (the stall diagnosis). */
+  | { readonly type: 'task.hotKeys'; readonly limit: number; readonly replyTo: Ref<HotKeys> };
 
 export interface TaskDrained {
   readonly task: TaskId;
@@ -50,6 +56,8 @@ export interface TaskDrained {
 export interface TaskFinished {
   readonly task: TaskId;
   readonly counters: TaskCounters;
+  /** The task's last metrics report, so that a finished job's metrics stay exact. */
+  readonly metrics: TaskMetricsReport;
 }
 
 export type MasterMsg =
@@ -68,7 +76,10 @@ export type MasterMsg =
   /** `drain`: sources end their input first, so event time ends and windows fire; otherwise the job stops where the savepoint is. */
   | { readonly type: 'job.stopWithSavepoint'; readonly dir: string; readonly drain: boolean; readonly replyTo: Ref<SavepointInfo | Error> }
   | { readonly type: 'job.cancel' }
-  | { readonly type: 'job.counters'; readonly replyTo: Ref<JobCounters> };
+  | { readonly type: 'job.counters'; readonly replyTo: Ref<JobCounters> }
+  | { readonly type: 'job.metrics'; readonly replyTo: Ref<JobMetricsReport> }
+  /** The hottest keys queued at one task (the stall diagnosis); an unknown task answers with none. */
+  | { readonly type: 'job.hotKeys'; readonly task: TaskId; readonly limit: number; readonly replyTo: Ref<HotKeys> };
 
 export type TaskRef = Ref<TaskMsg>;
 export type MasterRef = Ref<MasterMsg>;

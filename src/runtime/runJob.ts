@@ -4,7 +4,9 @@
  */
 import { Ref, dispatch, start, stop } from 'nact';
 import { ask as askActor } from './ask';
-import { ExecutionPlan } from '../graph/ExecutionPlan';
+import { ExecutionPlan, TaskId } from '../graph/ExecutionPlan';
+import { JobMetricsReport } from '../metrics/JobMetrics';
+import { HOT_KEY_SAMPLE_MS, HotKeys } from '../metrics/TaskMetrics';
 import { JobCounters } from '../metrics/TaskCounters';
 import { CheckpointId, CompletedCheckpoint } from '../checkpoint/CheckpointTypes';
 import { SavepointInfo } from '../checkpoint/Savepoint';
@@ -28,6 +30,10 @@ export interface JobRun {
   savepoint(dir: string): Promise<SavepointInfo>;
   /** Resolves once the savepoint is written and the job has ended. */
   stopWithSavepoint(dir: string, drain: boolean): Promise<SavepointInfo>;
+  /** Every task's cumulative figures (the last ones once the job has ended). */
+  metrics(): Promise<JobMetricsReport>;
+  /** The hottest keys queued at one task. */
+  hotKeys(task: TaskId, limit: number): Promise<HotKeys>;
   crashTask(vertexName: string, index: number, reason: string): void;
   /** The job's failures so far, oldest first (the most recent FAILURE_HISTORY_LIMIT); kept after the job ended. */
   failures(): readonly JobFailure[];
@@ -50,6 +56,8 @@ export interface RunJobOptions {
   readonly restoreFrom?: CompletedCheckpoint;
   /** Makes a checkpoint's keyed state whole for a savepoint (see CoordinatorDeps.materialize). */
   readonly materialize?: (checkpoint: CompletedCheckpoint) => Promise<CompletedCheckpoint>;
+  /** Tasks account their time for the job's metrics. */
+  readonly metrics?: boolean;
 }
 
 const QUERY_TIMEOUT_MS = 10_000;
@@ -78,6 +86,7 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
     logger: options.logger,
     restoreFrom: options.restoreFrom,
     materialize: options.materialize,
+    metrics: options.metrics,
     onStatus: (s) => (status = s),
     onFailure: (f) => failures.add(f),
     onSettled: (o) => {
@@ -127,6 +136,9 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
       await outcome;
       return info;
     },
+    metrics: () => (settled !== undefined ? Promise.resolve(settled.metrics) : ask<JobMetricsReport>((replyTo) => ({ type: 'job.metrics', replyTo }))),
+    hotKeys: (task, limit) =>
+      settled !== undefined ? Promise.resolve({ task, sampled: 0, keys: [] }) : ask<HotKeys>((replyTo) => ({ type: 'job.hotKeys', task, limit, replyTo }), HOT_KEY_SAMPLE_MS + QUERY_TIMEOUT_MS).catch(() => ({ task, sampled: 0, keys: [] })),
     crashTask: (vertexName, index, reason) => dispatch(master, { type: 'job.crashTask', vertexName, index, reason }),
     failures: () => failures.list(),
   };

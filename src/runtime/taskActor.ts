@@ -29,8 +29,22 @@ export function spawnTask(parent: Ref<unknown>, deps: TaskDeps): TaskRef {
   return spawn(
     parent as Ref<never>,
     (task: Task, msg: TaskMsg) => {
+      const account = task.timeAccount;
+      if (account === undefined) {
+        const pending = task.handle(msg);
+        return pending === undefined ? task : pending.then(() => task);
+      }
+      // Metrics on: the clock is read twice per message (a batch, a credit grant), never per record.
+      account.startWork(performance.now());
       const pending = task.handle(msg);
-      return pending === undefined ? task : pending.then(() => task);
+      if (pending === undefined) {
+        account.endWork(performance.now(), task.waitingFor());
+        return task;
+      }
+      return pending.then(() => {
+        account.endWork(performance.now(), task.waitingFor());
+        return task;
+      });
     },
     // A new name per attempt (and per restart of this task alone): a late message to an old
     // task's ref must not reach its successor.

@@ -46,6 +46,8 @@ export interface KeyedStateBackend {
   keysOf?(stateName: string): Key[];
   /** Number of keys with a value in each state (for metrics and tests). */
   keyCounts(): Record<string, number>;
+  /** A cached remote backend: entries resident, and batch key look-ups served by the cache or not (metrics). */
+  cacheStatistics?(): { readonly entries: number; readonly hits: number; readonly misses: number };
   /** The state as of now, for checkpoint `checkpointId` (a remote backend may flush first). */
   snapshot(checkpointId: number): KeyedStateSnapshot | Promise<KeyedStateSnapshot>;
   /**

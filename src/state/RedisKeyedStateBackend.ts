@@ -206,6 +206,9 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
    */
   private readonly groupSizes: number[];
   private generation = 0;
+  /** Batch key look-ups (per state) served by the cache, and those that went to Redis: metrics. */
+  private cacheHits = 0;
+  private cacheMisses = 0;
   /** Generation before the last eviction sweep: entries used after it get a second chance. */
   private lastSweep = 0;
   private readonly client: Redis;
@@ -400,6 +403,8 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
       }
     }
     const evicted = this.evict(generation);
+    this.cacheMisses += missing.length;
+    this.cacheHits += keys.length * slots.length - missing.length;
     if (missing.length === 0 && evicted.length === 0) return undefined;
     return this.track(this.loadAndWriteBack(missing, evicted));
   }
@@ -528,6 +533,10 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   }
 
   /** Entries resident in the cache (for tests of the bound and for metrics). */
+  cacheStatistics(): { entries: number; hits: number; misses: number } {
+    return { entries: this.cachedEntries(), hits: this.cacheHits, misses: this.cacheMisses };
+  }
+
   cachedEntries(): number {
     return this.evictable.size;
   }

@@ -151,7 +151,10 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
       // A window that held something has its cleanup timer already: it is deleted only with the window.
       if (merged !== undefined ? !merged.existed : previous === undefined) this.registerCleanup(window);
     }
-    if (!accepted && this.spec.lateDataTag !== undefined) this.out.collectSide(this.spec.lateDataTag.id, record);
+    if (!accepted) {
+      if (this.spec.lateDataTag !== undefined) this.out.collectSide(this.spec.lateDataTag.id, record);
+      else if (this.context.metrics !== undefined) this.context.metrics.lateRecordsDropped++;
+    }
     // The record's own timestamp again for whatever comes after in the chain.
     time.timestamp = recordTimestamp;
   }
