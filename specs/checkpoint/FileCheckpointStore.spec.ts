@@ -4,7 +4,7 @@ import { execFileSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CheckpointId, CompletedCheckpoint } from '../../src/checkpoint/CheckpointTypes';
+import { CHECKPOINT_FORMAT_VERSION, CheckpointId, CompletedCheckpoint } from '../../src/checkpoint/CheckpointTypes';
 import { FileCheckpointStore } from '../../src/checkpoint/FileCheckpointStore';
 import { ServiceError } from '../../src/services/ServiceError';
 
@@ -206,7 +206,7 @@ describe('checkpoint/FileCheckpointStore', () => {
       await store.add(checkpoint(1));
       await fs.writeFile(path.join(jobDir, 'chk-1.json'), '{"jobId": "job-file-store", "id": 1, "tim');
       const error = expectLeft(await store.latest());
-      expect(error).to.include('cannot read checkpoint 1').and.to.include(path.join(jobDir, 'chk-1.json'));
+      expect(error).to.include(`checkpoint 1 at ${path.join(jobDir, 'chk-1.json')} is not JSON`);
     });
 
     it('refuses a checkpoint file of the wrong shape, naming the file and the bad field', async () => {
@@ -216,6 +216,21 @@ describe('checkpoint/FileCheckpointStore', () => {
       await fs.writeFile(path.join(jobDir, 'chk-1.json'), JSON.stringify(tampered));
       const error = expectLeft(await store.latest());
       expect(error).to.include(`checkpoint 1 at ${path.join(jobDir, 'chk-1.json')} is invalid`).and.to.include('index');
+    });
+
+    it('writes the format version into the file', async () => {
+      await new FileCheckpointStore(root, JOB, 1).add(checkpoint(1));
+      const stored = JSON.parse(await fs.readFile(path.join(jobDir, 'chk-1.json'), 'utf8')) as { formatVersion: unknown };
+      expect(stored.formatVersion).to.equal(CHECKPOINT_FORMAT_VERSION);
+    });
+
+    it('refuses a checkpoint file of another format version, naming the file and both versions', async () => {
+      const store = new FileCheckpointStore(root, JOB, 1);
+      await store.add(checkpoint(1));
+      await fs.writeFile(path.join(jobDir, 'chk-1.json'), JSON.stringify({ ...checkpoint(1), formatVersion: CHECKPOINT_FORMAT_VERSION + 1 }));
+      const error = expectLeft(await store.latest());
+      expect(error).to.include(`checkpoint 1 at ${path.join(jobDir, 'chk-1.json')} has format version ${CHECKPOINT_FORMAT_VERSION + 1}`);
+      expect(error).to.include(`restores format ${CHECKPOINT_FORMAT_VERSION} only`);
     });
 
     it('refuses keyed state whose entries are not pairs of strings', async () => {

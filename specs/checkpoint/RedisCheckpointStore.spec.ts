@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Either, isLeft, isRight } from 'fp-ts/Either';
 import Redis from 'ioredis';
-import { CheckpointId, CompletedCheckpoint } from '../../src/checkpoint/CheckpointTypes';
+import { CHECKPOINT_FORMAT_VERSION, CheckpointId, CompletedCheckpoint } from '../../src/checkpoint/CheckpointTypes';
 import { RedisCheckpointStore, parseRedisStorage } from '../../src/checkpoint/RedisCheckpointStore';
 import { checkpointStoreFor } from '../../src/checkpoint/checkpointStorage';
 import { countKeys, dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
@@ -55,6 +55,12 @@ describe('checkpoint/RedisCheckpointStore', function () {
     await s.add(checkpoint(1));
     await s.add(checkpoint(2));
     expect(right(await s.latest())).to.deep.equal(checkpoint(2));
+  });
+
+  it('writes the format version with the data', async () => {
+    await store().add(checkpoint(1));
+    const stored = JSON.parse((await withClient((c) => c.get(`${prefix}:job-1:chk:1`))) ?? 'null') as { formatVersion: unknown };
+    expect(stored.formatVersion).to.equal(CHECKPOINT_FORMAT_VERSION);
   });
 
   it('keeps the retained number of checkpoints and deletes the data of older ones', async () => {
@@ -138,6 +144,17 @@ describe('checkpoint/RedisCheckpointStore', function () {
       });
       const latest = await store().latest();
       expect(isLeft(latest) && latest.left).to.match(new RegExp(`^checkpoint 7 at ${prefix}:job-1:chk:7 is invalid: .*seven`));
+    });
+
+    it('refuses data of another format version, naming the key and both versions', async () => {
+      await withClient(async (c) => {
+        await c.set(`${prefix}:job-1:chk:latest`, '7');
+        await c.set(`${prefix}:job-1:chk:7`, JSON.stringify({ ...checkpoint(7), formatVersion: CHECKPOINT_FORMAT_VERSION + 1 }));
+      });
+      const latest = await store().latest();
+      expect(isLeft(latest) && latest.left).to.match(
+        new RegExp(`^checkpoint 7 at ${prefix}:job-1:chk:7 has format version ${CHECKPOINT_FORMAT_VERSION + 1}, and this version of Sluice restores format ${CHECKPOINT_FORMAT_VERSION} only`),
+      );
     });
 
     it('refuses a pointer that is not an id', async () => {

@@ -1,11 +1,15 @@
 /**
  * What a checkpoint is made of, and the codecs that decode one read back from storage (a
- * checkpoint on disk is outside input: it is decoded, never trusted).
+ * checkpoint on disk is outside input: it is decoded, never trusted). A stored checkpoint
+ * carries the version of its format, checked before anything else is decoded.
  */
+import { Either, isLeft, left, right } from 'fp-ts/Either';
 import * as t from 'io-ts';
+import { PathReporter } from 'io-ts/PathReporter';
 import { KeyedStateSnapshot } from '../state/KeyedStateBackend';
 import { OperatorStateSnapshot } from '../state/OperatorStateStore';
 
+/** A checkpoint's number: 1, 2, … in the order checkpoints are triggered. */
 export type CheckpointId = number & { readonly __brand: 'CheckpointId' };
 
 /** Delivery guarantee the checkpoints give (see docs/guarantees.md). */
@@ -87,4 +91,43 @@ export interface TaskRestore {
   readonly nodes: { readonly [uid: string]: ReadonlyArray<{ readonly index: number; readonly parallelism: number; readonly snapshot: NodeSnapshot }> };
   /** This task's in-flight records of an unaligned checkpoint. */
   readonly channels?: ChannelState;
+}
+
+/**
+ * The version of the stored checkpoint format this Sluice writes, and the only one it restores:
+ * the metadata below, the keyed-state entries and Redis state pieces it refers to, and the
+ * key-group hash that places keys. A change to any of them that an older Sluice would read
+ * wrongly raises this number (a breaking change: docs/versioning.md).
+ * Checkpoints written before the version was stored (Sluice 0.1) are format 1.
+ */
+export const CHECKPOINT_FORMAT_VERSION = 1;
+
+/** A checkpoint as a store writes it: JSON, the format version first. */
+export function encodeCompletedCheckpoint(checkpoint: CompletedCheckpoint): string {
+  return JSON.stringify({ formatVersion: CHECKPOINT_FORMAT_VERSION, ...checkpoint });
+}
+
+/**
+ * A stored checkpoint read back (`where` names it in errors: file or key). Left when it is not
+ * JSON, has another format version (which is refused before its shape is looked at: a newer
+ * format may be valid in a shape this version does not know) or does not have the shape.
+ */
+export function decodeCompletedCheckpoint(text: string, where: string): Either<string, CompletedCheckpoint> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    return left(`checkpoint ${where} is not JSON: ${(e as Error).message}`);
+  }
+  const version = typeof parsed === 'object' && parsed !== null && 'formatVersion' in parsed ? parsed.formatVersion : 1;
+  if (version !== CHECKPOINT_FORMAT_VERSION) {
+    return left(
+      `checkpoint ${where} has format version ${JSON.stringify(version)}, and this version of Sluice restores format ${CHECKPOINT_FORMAT_VERSION} only: ` +
+        `restore it with the Sluice release that wrote it, or start the job without it (another jobId, or discard the job's checkpoints); see docs/versioning.md`,
+    );
+  }
+  const decoded = CompletedCheckpointCodec.decode(parsed);
+  if (isLeft(decoded)) return left(`checkpoint ${where} is invalid: ${PathReporter.report(decoded).slice(0, 3).join('; ')}`);
+  const { formatVersion: _version, ...checkpoint } = decoded.right as typeof decoded.right & { formatVersion?: unknown };
+  return right({ ...checkpoint, id: checkpoint.id as CheckpointId });
 }

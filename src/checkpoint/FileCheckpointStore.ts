@@ -14,14 +14,13 @@
  * checkpoint or the restore for ever. Node cannot cancel the call itself; it ends or not in
  * the background, and a later add waits for it (adds never interleave).
  */
-import { Either, isLeft, left, right } from 'fp-ts/Either';
+import { Either, left, right } from 'fp-ts/Either';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { PathReporter } from 'io-ts/PathReporter';
 import { CheckpointStore } from './CheckpointStore';
 import { ServiceError } from '../services/ServiceError';
 import { withinDeadline } from '../services/withinDeadline';
-import { CheckpointId, CompletedCheckpoint, CompletedCheckpointCodec } from './CheckpointTypes';
+import { CheckpointId, CompletedCheckpoint, decodeCompletedCheckpoint, encodeCompletedCheckpoint } from './CheckpointTypes';
 
 const POINTER = '_latest';
 const fileOf = (id: number) => `chk-${id}.json`;
@@ -70,7 +69,7 @@ export class FileCheckpointStore implements CheckpointStore {
   /** Step 1 of completion: the checkpoint's data, durable but not yet the latest. */
   async writeData(checkpoint: CompletedCheckpoint): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });
-    await writeDurably(path.join(this.dir, fileOf(checkpoint.id)), JSON.stringify(checkpoint));
+    await writeDurably(path.join(this.dir, fileOf(checkpoint.id)), encodeCompletedCheckpoint(checkpoint));
   }
 
   /** Step 2: the atomic pointer swap that makes checkpoint `id` the latest. */
@@ -150,15 +149,13 @@ export class FileCheckpointStore implements CheckpointStore {
     }
     if (!/^\d+$/.test(pointer)) return left(`${this.description}/${POINTER} does not hold a checkpoint id: '${pointer.slice(0, 40)}'`);
     const file = path.join(this.dir, fileOf(Number(pointer)));
-    let parsed: unknown;
+    let text: string;
     try {
-      parsed = JSON.parse(await fs.readFile(file, 'utf8'));
+      text = await fs.readFile(file, 'utf8');
     } catch (e) {
       return left(`cannot read checkpoint ${pointer} at ${file}: ${(e as Error).message}`);
     }
-    const decoded = CompletedCheckpointCodec.decode(parsed);
-    if (isLeft(decoded)) return left(`checkpoint ${pointer} at ${file} is invalid: ${PathReporter.report(decoded).slice(0, 3).join('; ')}`);
-    return right({ ...decoded.right, id: decoded.right.id as CheckpointId });
+    return decodeCompletedCheckpoint(text, `${pointer} at ${file}`);
   }
 
   private async saveSourceProgressUnbounded(task: string, position: unknown): Promise<void> {

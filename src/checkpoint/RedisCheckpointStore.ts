@@ -13,13 +13,12 @@
  * before the script leaves `latest` on the previous checkpoint, whose data is still there.
  * Every operation uses its own short-lived connection, so the store holds no handle.
  */
-import { Either, isLeft, left, right } from 'fp-ts/Either';
-import { PathReporter } from 'io-ts/PathReporter';
+import { Either, left, right } from 'fp-ts/Either';
 import type Redis from 'ioredis';
 import { redactUrl, withRedis } from '../state/redisConnection';
 import { operationTimeoutProblem } from '../services/withinDeadline';
 import { CheckpointStore } from './CheckpointStore';
-import { CheckpointId, CompletedCheckpoint, CompletedCheckpointCodec } from './CheckpointTypes';
+import { CheckpointId, CompletedCheckpoint, decodeCompletedCheckpoint, encodeCompletedCheckpoint } from './CheckpointTypes';
 
 /** A `redis://` checkpoint storage URL, split into what ioredis connects to and the key prefix. */
 export interface RedisStorageLocation {
@@ -89,6 +88,7 @@ return { id, redis.call('GET', ARGV[1] .. id) }`;
  */
 const addsInProgress = new Map<string, Promise<void>>();
 
+/** A job's completed checkpoints in Redis (see the module comment); read one with `checkpointedState`. */
 export class RedisCheckpointStore implements CheckpointStore {
   readonly description: string;
   private readonly base: string;
@@ -121,7 +121,7 @@ export class RedisCheckpointStore implements CheckpointStore {
 
   /** Step 1 of completion: the checkpoint's data, stored but not yet the latest. */
   async writeData(checkpoint: CompletedCheckpoint): Promise<void> {
-    await this.withRedis((redis) => redis.set(`${this.dataPrefix}${checkpoint.id}`, JSON.stringify(checkpoint)));
+    await this.withRedis((redis) => redis.set(`${this.dataPrefix}${checkpoint.id}`, encodeCompletedCheckpoint(checkpoint)));
   }
 
   /** Step 2: the one atomic command that makes checkpoint `id` the latest. */
@@ -129,12 +129,13 @@ export class RedisCheckpointStore implements CheckpointStore {
     await this.withRedis((redis) => redis.eval(PUBLISH, 2, this.latestKey, this.idsKey, String(id), String(this.retained), this.dataPrefix));
   }
 
+  /** Completes a checkpoint: its data, then the pointer to it, atomically; older ones beyond the retained number go. */
   async add(checkpoint: CompletedCheckpoint): Promise<void> {
     const space = `${this.location.url} ${this.base}`;
     const previous = addsInProgress.get(space) ?? Promise.resolve();
     const done = previous.then(() =>
       this.withRedis(async (redis) => {
-        await redis.set(`${this.dataPrefix}${checkpoint.id}`, JSON.stringify(checkpoint));
+        await redis.set(`${this.dataPrefix}${checkpoint.id}`, encodeCompletedCheckpoint(checkpoint));
         await redis.eval(PUBLISH, 2, this.latestKey, this.idsKey, String(checkpoint.id), String(this.retained), this.dataPrefix);
       }),
     );
@@ -154,15 +155,7 @@ export class RedisCheckpointStore implements CheckpointStore {
     const [id, text] = answer;
     if (!/^\d+$/.test(id)) return left(`${this.latestKey} does not hold a checkpoint id: '${id.slice(0, 40)}'`);
     if (text === null) return left(`checkpoint ${id} named by ${this.latestKey} is missing from Redis (was the data evicted or flushed?)`);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (e) {
-      return left(`checkpoint ${id} at ${this.dataPrefix}${id} is not JSON: ${(e as Error).message}`);
-    }
-    const decoded = CompletedCheckpointCodec.decode(parsed);
-    if (isLeft(decoded)) return left(`checkpoint ${id} at ${this.dataPrefix}${id} is invalid: ${PathReporter.report(decoded).slice(0, 3).join('; ')}`);
-    return right({ ...decoded.right, id: decoded.right.id as CheckpointId });
+    return decodeCompletedCheckpoint(text, `${id} at ${this.dataPrefix}${id}`);
   }
 
   async ids(): Promise<CheckpointId[]> {
