@@ -14,7 +14,6 @@ import {
   SlidingEventTimeWindows,
   StreamEnvironment,
   StreamEnvironmentOptions,
-  TableEnvironment,
   Time,
   TumblingEventTimeWindows,
   ValueState,
@@ -22,6 +21,7 @@ import {
   WatermarkStrategy,
   WindowAssigner,
 } from '../../src';
+import { TableEnvironment } from '../../src/sql';
 import { DiscardingSink } from './DiscardingSink';
 import {
   MAX_DELAY_MS,

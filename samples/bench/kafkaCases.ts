@@ -12,7 +12,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { mkdtempSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CheckpointingMode, KafkaSink, KafkaSource, StreamEnvironment, fromKafka } from '../../src';
+import { CheckpointingMode, StreamEnvironment } from '../../src';
+import { KafkaSink, KafkaSource, fromKafka } from '../../src/kafka';
 import type { Benchmark, PreparedRun } from './cases';
 import { Tally, emptyTally } from './workloads';
 

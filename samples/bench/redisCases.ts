@@ -9,7 +9,8 @@
  */
 import { spawnSync } from 'child_process';
 import Redis from 'ioredis';
-import { RedisStateInspector, StreamEnvironment } from '../../src';
+import { StreamEnvironment } from '../../src';
+import { RedisStateInspector } from '../../src/redis';
 import { scanKeys } from '../../src/checkpoint/RedisCheckpointStore';
 import { redisAnswers } from '../../src/state/redisConnection';
 import type { Benchmark, SideOutcome } from './cases';

@@ -7,7 +7,8 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ChangelogRow, ScalarFunction, SqlValidationError, StreamEnvironment, TableEnvironment } from '../../src';
+import { StreamEnvironment } from '../../src';
+import { ChangelogRow, ScalarFunction, SqlValidationError, TableEnvironment } from '../../src/sql';
 
 const ORDERS_CSV = [
   'ann,3,2024-01-01 00:00:01',

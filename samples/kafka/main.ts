@@ -13,7 +13,8 @@
  */
 import * as t from 'io-ts';
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaSink, KafkaSource, StreamEnvironment, fromKafka, kafkaDeadLetters } from '../../src';
+import { StreamEnvironment } from '../../src';
+import { KafkaSink, KafkaSource, fromKafka, kafkaDeadLetters } from '../../src/kafka';
 
 const ClickCodec = t.type({ page: t.string, user: t.number });
 type Click = t.TypeOf<typeof ClickCodec>;

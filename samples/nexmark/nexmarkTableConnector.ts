@@ -9,7 +9,7 @@
  *   WATERMARK FOR \`dateTime\` AS \`dateTime\` - INTERVAL '4' SECOND)
  *   WITH ('connector' = 'nexmark', 'kind' = 'bid', 'events' = '100000', 'seed' = '42')`);
  */
-import { SqlType, TableConnectorFactory } from '../../src';
+import { SqlType, TableConnectorFactory } from '../../src/sql';
 import { NexmarkSource } from './NexmarkSource';
 import { NexmarkEvent } from './model';
 

@@ -8,7 +8,9 @@
  * exactly-once checkpoints every 250 ms, the whole pipeline from the generator source to a
  * sink that counts what it receives.
  */
-import { RedisStateInspector, Sink, StreamEnvironment, TableEnvironment } from '../../src';
+import { Sink, StreamEnvironment } from '../../src';
+import { RedisStateInspector } from '../../src/redis';
+import { TableEnvironment } from '../../src/sql';
 import { withRedis } from '../../src/state/redisConnection';
 import { StatelessQuery, runWithNodeStreams, runWithRxjs } from './baselines';
 import { BENCH_CONFIG, CHECKPOINT_INTERVAL_MS, REDIS_URL } from './benchSettings';

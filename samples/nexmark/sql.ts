@@ -5,7 +5,8 @@
  * each beside its DataStream version and compares their results. DATETIME is a reserved word
  * of the FlinkSQL grammar, so the column is written in backquotes: \`dateTime\`.
  */
-import { DataStream, TableEnvironment } from '../../src';
+import { DataStream } from '../../src';
+import { TableEnvironment } from '../../src/sql';
 import { NexmarkEvent, isAuction, isBid, isPerson } from './model';
 
 const WATERMARK = "WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND";

@@ -9,7 +9,8 @@
  * Run it with `node build/samples/sql/main.js` (after `make build`); SQL_VIEWS sets the
  * number of views (default 200,000).
  */
-import { StreamEnvironment, TableEnvironment } from '../../src';
+import { StreamEnvironment } from '../../src';
+import { TableEnvironment } from '../../src/sql';
 
 interface View {
   page: string;

@@ -4,7 +4,8 @@ import { promises as fs } from 'fs';
 import Redis from 'ioredis';
 import * as os from 'os';
 import * as path from 'path';
-import { CollectSink, RedisStateInspector, Serializers, StreamEnvironment, ValueStateDescriptor } from '../../src';
+import { CollectSink, Serializers, StreamEnvironment, ValueStateDescriptor } from '../../src';
+import { RedisStateInspector } from '../../src/redis';
 import { Counted, audit, countingJob, keyOf } from '../support/countingJob';
 import { OwnRedis, dropPrefix, redisUrl, startOwnRedis, uniquePrefix } from '../support/redisService';
 

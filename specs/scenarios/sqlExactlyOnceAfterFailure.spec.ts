@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ChangelogRow, CollectSink, StreamEnvironment, StreamEnvironmentOptions, TableEnvironment } from '../../src';
+import { CollectSink, StreamEnvironment, StreamEnvironmentOptions } from '../../src';
+import { ChangelogRow, TableEnvironment } from '../../src/sql';
 import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
 import { foldChangelog, sortRows } from '../support/changelog';
 

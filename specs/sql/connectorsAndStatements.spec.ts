@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { SqlDeadLetter, StreamEnvironment, TableEnvironment } from '../../src';
+import { StreamEnvironment } from '../../src';
+import { SqlDeadLetter, TableEnvironment } from '../../src/sql';
 import { sortRows } from '../support/changelog';
 
 async function tempDir(): Promise<string> {

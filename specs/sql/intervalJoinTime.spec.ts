@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { SqlProblem, SqlValidationError, StreamEnvironment, TableEnvironment } from '../../src';
+import { StreamEnvironment } from '../../src';
+import { SqlProblem, SqlValidationError, TableEnvironment } from '../../src/sql';
 
 const s = (seconds: number) => Date.UTC(2024, 0, 1) + seconds * 1000;
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { StreamEnvironment, TableEnvironment } from '../../src';
+import { StreamEnvironment } from '../../src';
+import { TableEnvironment } from '../../src/sql';
 import { kafkaBootstrap } from '../support/kafkaService';
 import { createTopic, produce, readCommitted, uniqueTopic, waitForStableOffset } from '../support/kafkaTopics';
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ChangelogRow, CollectSink, DataStream, SqlValidationError, StreamEnvironment, TableEnvironment } from '../../src';
+import { CollectSink, DataStream, StreamEnvironment } from '../../src';
+import { ChangelogRow, SqlValidationError, TableEnvironment } from '../../src/sql';
 import { NexmarkEvent } from '../../samples/nexmark/model';
 import { NexmarkSourceOptions, nexmarkEvents } from '../../samples/nexmark/NexmarkSource';
 import { queries } from '../../samples/nexmark/queries';

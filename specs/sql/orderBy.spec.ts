@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { CollectSink, SqlDeadLetter, StreamEnvironment, TableEnvironment } from '../../src';
+import { CollectSink, StreamEnvironment } from '../../src';
+import { SqlDeadLetter, TableEnvironment } from '../../src/sql';
 import { foldChangelog } from '../support/changelog';
 import { watermarksAtArrival } from '../support/windowReference';
 

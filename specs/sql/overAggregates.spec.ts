@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { CollectSink, SqlAggregateFunction, SqlDeadLetter, StreamEnvironment, TableEnvironment } from '../../src';
+import { CollectSink, StreamEnvironment } from '../../src';
+import { SqlAggregateFunction, SqlDeadLetter, TableEnvironment } from '../../src/sql';
 import { Event, outOfOrderStreams, watermarksAtArrival } from '../support/windowReference';
 import { sqlRefusal as refusal } from '../support/sqlRefusal';
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ChangelogRow, ScalarFunction, Source, SqlAggregateFunction, StreamEnvironment, TableEnvironment } from '../../src';
+import { Source, StreamEnvironment } from '../../src';
+import { ChangelogRow, ScalarFunction, SqlAggregateFunction, TableEnvironment } from '../../src/sql';
 import { foldChangelog, sortRows } from '../support/changelog';
 
 interface Order {

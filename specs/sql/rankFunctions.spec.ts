@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import { ChangelogRow, StreamEnvironment, TableEnvironment } from '../../src';
+import { StreamEnvironment } from '../../src';
+import { ChangelogRow, TableEnvironment } from '../../src/sql';
 import { foldChangelog, sortRows } from '../support/changelog';
 
 interface Event {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { sqlRefusal as refusal } from '../support/sqlRefusal';
-import { SqlValidationError, StreamEnvironment, TableEnvironment } from '../../src';
+import { StreamEnvironment } from '../../src';
+import { SqlValidationError, TableEnvironment } from '../../src/sql';
 
 function tableEnv() {
   const env = StreamEnvironment.create({ parallelism: 1 });

@@ -3,7 +3,8 @@ import { sqlRefusal } from '../support/sqlRefusal';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { StreamEnvironment, TableEnvironment } from '../../src';
+import { StreamEnvironment } from '../../src';
+import { TableEnvironment } from '../../src/sql';
 
 async function tempDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'sluice-sql-set-'));

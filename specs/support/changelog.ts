@@ -3,7 +3,7 @@
  * rows sorted into a stable order for exact comparison.
  */
 import { expect } from 'chai';
-import { ChangelogRow } from '../../src';
+import { ChangelogRow } from '../../src/sql';
 
 /** The final table a changelog describes: +I/+U add a row, -U/-D take one out (and must find it). */
 export function foldChangelog(changes: readonly ChangelogRow[]): Record<string, unknown>[] {

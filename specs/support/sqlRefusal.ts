@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SqlValidationError } from '../../src';
+import { SqlValidationError } from '../../src/sql';
 
 /** The problems a statement is refused with, as `line:column message`; fails if it is accepted. */
 export function sqlRefusal(run: () => unknown): string[] {

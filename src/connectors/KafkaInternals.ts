@@ -8,7 +8,7 @@
  *
  * Exit condition: when kafkajs exposes producer id/epoch and resuming a transaction, use that.
  */
-import { Kafka, TopicMessages } from 'kafkajs';
+import type { Kafka, TopicMessages } from 'kafkajs';
 import type { Logger } from '../logging/logger';
 import { kafkaLogCreator, kafkaLogLevel } from './kafkaClient';
 

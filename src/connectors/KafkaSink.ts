@@ -45,7 +45,7 @@
  * topic is told at open, naming it, and fails the job without restarts.
  */
 import * as t from 'io-ts';
-import { IHeaders, Message, Producer } from 'kafkajs';
+import type { IHeaders, Message, Producer } from 'kafkajs';
 import { codecSerializer } from '../state/Serializer';
 import { Sink, SinkContext, SinkWriter } from './Sink';
 import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from './TwoPhaseCommitSink';
@@ -64,6 +64,7 @@ export interface KafkaOutputRecord {
   readonly timestamp?: string;
 }
 
+/** Options of both Kafka sinks. */
 export interface KafkaSinkOptions<T> {
   readonly brokers: readonly string[];
   /** Default topic of records whose `serialize` names none. */
@@ -86,6 +87,7 @@ export interface KafkaSinkOptions<T> {
   readonly operationTimeoutMs?: number;
 }
 
+/** Options of the exactly-once Kafka sink: its transactions. */
 export interface KafkaExactlyOnceOptions<T> extends KafkaSinkOptions<T> {
   /**
    * Stable across restarts and unique per sink operator: transactional ids are
@@ -130,6 +132,7 @@ function topicMessages<T>(records: readonly T[], serialize: (record: T) => Kafka
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
+/** Kafka sinks: `KafkaSink.exactlyOnce(options)` or `KafkaSink.atLeastOnce(options)` (see docs/kafka.md). */
 export const KafkaSink = {
   /** Exactly-once through Kafka transactions; needs exactly-once checkpoints to commit (or commits at end of input). */
   exactlyOnce<T>(options: KafkaExactlyOnceOptions<T>): TwoPhaseCommitSink<T, KafkaTransaction> {

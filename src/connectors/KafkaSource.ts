@@ -16,7 +16,7 @@
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/PathReporter';
-import { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { FetchedPartition, KafkaCluster, RawKafkaMessage, STALE_METADATA_ERRORS, commitGroupOffsets, createClusterOf, fetchPartitions, refreshMetadata } from './KafkaInternals';
 import type { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { SingleOutputStream } from '../api/DataStream';
@@ -59,8 +59,14 @@ export interface KafkaInputRecord {
  * io-ts codec; `{ deserialize }` returns Left(reason) for a record it refuses.
  */
 export type KafkaFormat<T> =
-  | { readonly codec: t.Type<T, unknown, unknown> }
-  | { readonly deserialize: (record: KafkaInputRecord) => Either<string, T> };
+  | {
+      /** Parses the value as JSON and checks it: a record that fails is a dead letter. */
+      readonly codec: t.Type<T, unknown, unknown>;
+    }
+  | {
+      /** Decodes a record; Left(reason) makes it a dead letter. */
+      readonly deserialize: (record: KafkaInputRecord) => Either<string, T>;
+    };
 
 /**
  * Where a split starts when the checkpoint does not name an offset for a partition:
@@ -78,6 +84,7 @@ export type KafkaStartOffset =
 /** Named topics, or a pattern: every topic whose name it matches (Kafka's internal `__` topics never). */
 export type KafkaTopics = readonly string[] | RegExp;
 
+/** Options of a Kafka source. */
 export interface KafkaSourceOptions<T> {
   readonly brokers: readonly string[];
   readonly topics: KafkaTopics;
@@ -115,6 +122,7 @@ export interface KafkaSourceOptions<T> {
 const PartitionOffsetCodec = t.type({ topic: t.string, partition: t.number, offset: t.number });
 /** A split's position: for each partition of the split, the next offset to emit. */
 export const KafkaSourcePositionCodec = t.array(PartitionOffsetCodec, 'KafkaSourcePosition');
+/** A Kafka source's position, as checkpoints keep it: the next offset of each partition it reads. */
 export type KafkaSourcePosition = t.TypeOf<typeof KafkaSourcePositionCodec>;
 
 function decodePosition(name: string, position: unknown): Map<string, number> {
@@ -156,6 +164,10 @@ interface Entry {
 /** Poll waits at most this long for records, so checkpoint triggers are never held up longer. */
 const POLL_WAIT_MS = 50;
 
+/**
+ * Reads Kafka topics, with offsets in checkpoints (see the module comment and docs/kafka.md); use it with
+ * `env.fromKafka(source)`.
+ */
 export class KafkaSource<T> implements Source<Either<KafkaDeadLetter, T>> {
   readonly name: string;
   readonly parallel = true;
@@ -168,6 +180,7 @@ export class KafkaSource<T> implements Source<Either<KafkaDeadLetter, T>> {
     this.name = `Kafka Source (${options.topics instanceof RegExp ? String(options.topics) : options.topics.join(', ')})`;
   }
 
+  /** Called by the runtime: one reader per parallel instance, created in its task. */
   createReader(split: SplitContext): SourceReader<Either<KafkaDeadLetter, T>> {
     return new KafkaSplitReader(this.name, this.options, split);
   }

@@ -4,8 +4,11 @@
  * Reaching the cluster is retried until that bound, each retry logged with its cause; a
  * cluster out of reach for all of it, or a topic that does not exist, fails with a
  * ServiceError that names the brokers or the topic and that a restart cannot mend.
+ * kafkajs itself is loaded when the first client is made, not at import: the core
+ * (`import … from 'sluice'`) and jobs that read no Kafka never load it (specs/package/coreImport.spec.ts).
  */
-import { Kafka, LogEntry, logLevel } from 'kafkajs';
+import type * as KafkaJs from 'kafkajs';
+import type { Kafka, LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from '../logging/logger';
 import { ServiceError } from '../services/ServiceError';
 import { retryWithin, withinDeadline } from '../services/withinDeadline';
@@ -13,8 +16,15 @@ import { retryWithin, withinDeadline } from '../services/withinDeadline';
 /** The longest a Kafka connector waits on Kafka for one operation by default, retries included. */
 export const DEFAULT_KAFKA_OPERATION_TIMEOUT_MS = 30_000;
 
+/** The kafkajs module, loaded on first use: an import would load kafkajs with the core. */
+function kafkajs(): typeof KafkaJs {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('kafkajs') as typeof KafkaJs;
+}
+
 /** kafkajs's level for the lowest level the task's logger writes (kafkajs logs nothing without a logger). */
 export function kafkaLogLevel(logger: Logger | undefined): logLevel {
+  const { logLevel } = kafkajs();
   if (logger === undefined) return logLevel.NOTHING;
   if (logger.isLevelEnabled('debug')) return logLevel.DEBUG;
   if (logger.isLevelEnabled('info')) return logLevel.INFO;
@@ -25,6 +35,7 @@ export function kafkaLogLevel(logger: Logger | undefined): logLevel {
 
 /** Writes a kafkajs log entry to the logger at the same level, with kafkajs's namespace and fields. */
 export function kafkaLogCreator(logger: Logger | undefined): () => (entry: LogEntry) => void {
+  const { logLevel } = kafkajs();
   return () =>
     ({ namespace, level, log }) => {
       if (logger === undefined) return;
@@ -47,7 +58,7 @@ export interface KafkaClientOptions {
 
 /** A kafkajs client whose requests never wait longer than the operation bound, logging to the task's logger. */
 export function createKafkaClient({ brokers, clientId, operationTimeoutMs, logger }: KafkaClientOptions): Kafka {
-  return new Kafka({
+  return new (kafkajs().Kafka)({
     brokers: [...brokers],
     clientId,
     logLevel: kafkaLogLevel(logger),

@@ -6,9 +6,19 @@
  * fails after it, and a client that cannot reach Redis for that long fails with a
  * ServiceError naming the server that a restart cannot mend.
  */
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import type * as IORedis from 'ioredis';
 import type { Logger } from '../logging/logger';
 import { ServiceError } from '../services/ServiceError';
+
+/**
+ * ioredis's client class, loaded by the first connection rather than at import, so that the core
+ * (`import … from 'sluice'`) and jobs on memory state never load ioredis (specs/package/coreImport.spec.ts).
+ */
+function ioredis(): typeof IORedis.Redis {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('ioredis') as typeof IORedis).Redis;
+}
 
 /** The longest Sluice waits on Redis for one operation by default: a connection, a command, a pipeline. */
 export const DEFAULT_REDIS_OPERATION_TIMEOUT_MS = 30_000;
@@ -23,7 +33,7 @@ export interface RedisConnectionOptions {
 /** Commands are refused while disconnected and never replayed after a reconnect: a task must fail, not write late. */
 export function connectRedis(url: string, connectionName?: string, options: RedisConnectionOptions = {}): Redis {
   const timeoutMs = options.operationTimeoutMs ?? DEFAULT_REDIS_OPERATION_TIMEOUT_MS;
-  const client = new Redis(url, {
+  const client = new (ioredis())(url, {
     ...(connectionName !== undefined ? { connectionName } : {}),
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
@@ -147,7 +157,7 @@ export async function withRedis<T>(url: string, f: (client: Redis) => Promise<T>
 
 /** Whether a Redis at `url` answers PING within a second (for tools that use a server when there is one). */
 export async function redisAnswers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const client = new (ioredis())(url, { lazyConnect: true, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
   client.on('error', () => undefined);
   try {
     await client.connect();

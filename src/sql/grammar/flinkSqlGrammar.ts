@@ -4,6 +4,8 @@
  * `make build` writes to build/vendor/flinkSql.cjs (entry: flinkSqlBundle.mjs). Types come from
  * the packages themselves; only the bundle is loaded at run time, because dt-sql-parser 4.5.1
  * ships ES modules with directory imports that Node 20 refuses (ERR_UNSUPPORTED_DIR_IMPORT).
+ * The bundle ships in the package (build/vendor), so dt-sql-parser and antlr4ng are only
+ * build-time dependencies.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,8 +17,12 @@ export type FlinkGrammar = typeof FlinkSqlParserModule & {
   readonly FlinkSqlLexer: typeof FlinkSqlLexer;
 } & Pick<typeof Antlr, 'BaseErrorListener' | 'CharStreams' | 'CommonToken' | 'CommonTokenFactory' | 'CommonTokenStream' | 'FailedPredicateException' | 'InputMismatchException' | 'NoViableAltException' | 'ParserRuleContext' | 'PredictionMode' | 'TerminalNode' | 'Token'>;
 
-/** build/src/sql/grammar → build/vendor */
-const BUNDLE = path.resolve(__dirname, '..', '..', '..', 'vendor', 'flinkSql.cjs');
+/**
+ * Where the bundle is, seen from this module: compiled (build/src/sql/grammar, in the repository
+ * or in an installed package: build/vendor) or run from its source by tsx (src/sql/grammar:
+ * the repository's build/vendor, after `make build`).
+ */
+const BUNDLE_PLACES = [path.resolve(__dirname, '..', '..', '..', 'vendor', 'flinkSql.cjs'), path.resolve(__dirname, '..', '..', '..', 'build', 'vendor', 'flinkSql.cjs')];
 
 let grammar: FlinkGrammar | undefined;
 
@@ -27,9 +33,10 @@ let grammar: FlinkGrammar | undefined;
  */
 export function flinkGrammar(): FlinkGrammar {
   if (grammar === undefined) {
-    if (!fs.existsSync(BUNDLE)) throw new Error(`the FlinkSQL grammar bundle is missing (${BUNDLE}): build with \`make build\`, which bundles dt-sql-parser with esbuild`);
+    const bundle = BUNDLE_PLACES.find((place) => fs.existsSync(place));
+    if (bundle === undefined) throw new Error(`the FlinkSQL grammar bundle is missing (looked for ${BUNDLE_PLACES.join(' and ')}): build with \`make build\`, which bundles dt-sql-parser with esbuild`);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    grammar = require(BUNDLE) as FlinkGrammar;
+    grammar = require(bundle) as FlinkGrammar;
   }
   return grammar;
 }

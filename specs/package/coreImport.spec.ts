@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { execFile } from 'child_process';
+import * as path from 'path';
+
+/** build/src, where the package's entry points are (this spec runs from build/specs/package). */
+const BUILT = path.resolve(__dirname, '..', '..', 'src');
+
+/** What each heavy dependency's files look like in require.cache. */
+const HEAVY: Record<string, RegExp> = {
+  kafkajs: /[\\/]node_modules[\\/]kafkajs[\\/]/,
+  ioredis: /[\\/]node_modules[\\/]ioredis[\\/]/,
+  'the SQL grammar bundle': /[\\/]vendor[\\/]flinkSql\.cjs$/,
+  'dt-sql-parser': /[\\/]node_modules[\\/](dt-sql-parser|antlr4ng)[\\/]/,
+};
+
+/**
+ * Runs `script` in a fresh Node process (this one has loaded everything already), with
+ * `entry(name)` requiring build/src/<name>.js, and gives the heavy dependencies then loaded.
+ */
+function heavyLoadedAfter(script: string): Promise<string[]> {
+  const program = `
+    const entry = (name) => require(${JSON.stringify(BUILT)} + '/' + name + '.js');
+    Promise.resolve((async () => { ${script} })()).then(() => {
+      process.stdout.write(JSON.stringify(Object.keys(require.cache)));
+      process.exit(0);
+    }, (e) => { console.error(e); process.exit(1); });`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', program], { maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`${error.message}\n${stderr}`));
+      const loaded = JSON.parse(stdout) as string[];
+      resolve(Object.entries(HEAVY).filter(([, pattern]) => loaded.some((file) => pattern.test(file))).map(([name]) => name));
+    });
+  });
+}
+
+describe('package: what an entry point loads', function () {
+  this.timeout(30_000);
+
+  it("the core ('sluice') loads neither kafkajs, ioredis nor the SQL grammar, nor any SQL module", async () => {
+    expect(await heavyLoadedAfter(`entry('index');`)).to.deep.equal([]);
+    const sqlModules = await new Promise<string[]>((resolve, reject) =>
+      execFile(process.execPath, ['-e', `require(${JSON.stringify(BUILT)} + '/index.js'); process.stdout.write(JSON.stringify(Object.keys(require.cache)))`], (e, out) =>
+        e ? reject(e) : resolve((JSON.parse(out) as string[]).filter((f) => f.includes(`${path.sep}sql${path.sep}`))),
+      ),
+    );
+    expect(sqlModules).to.deep.equal([]);
+  });
+
+  it('a job on memory state with checkpoints, run to its end, loads neither kafkajs nor ioredis', async () => {
+    const loaded = await heavyLoadedAfter(`
+      const { StreamEnvironment } = entry('index');
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      env.enableCheckpointing(50);
+      await env.fromCollection([1, 2, 3]).keyBy((n) => n % 2).sum().executeAndCollect();`);
+    expect(loaded).to.deep.equal([]);
+  });
+
+  it("'sluice/kafka' loads kafkajs when a client is made, not at import", async () => {
+    expect(await heavyLoadedAfter(`entry('kafka');`)).to.deep.equal([]);
+    expect(await heavyLoadedAfter(`entry('connectors/kafkaClient').createKafkaClient({ brokers: ['127.0.0.1:9'], clientId: 'spec', operationTimeoutMs: 1000 });`)).to.deep.equal(['kafkajs']);
+  });
+
+  it("'sluice/redis' loads ioredis when a connection is made, not at import", async () => {
+    expect(await heavyLoadedAfter(`entry('redis');`)).to.deep.equal([]);
+    expect(await heavyLoadedAfter(`entry('state/redisConnection').connectRedis('redis://127.0.0.1:9', 'spec').disconnect();`)).to.deep.equal(['ioredis']);
+  });
+
+  it("'sluice/sql' loads the grammar with the first statement, and never kafkajs or ioredis for a query over a stream", async () => {
+    expect(await heavyLoadedAfter(`entry('sql');`)).to.deep.equal([]);
+    const loaded = await heavyLoadedAfter(`
+      const { StreamEnvironment } = entry('index');
+      const { TableEnvironment } = entry('sql');
+      const env = StreamEnvironment.create();
+      const tEnv = TableEnvironment.create(env);
+      tEnv.createTemporaryView('t', tEnv.fromDataStream(env.fromCollection([{ a: 1 }]), 'a INT'));
+      await tEnv.sqlQuery('SELECT a + 1 AS b FROM t').toDataStream().executeAndCollect();`);
+    expect(loaded).to.deep.equal(['the SQL grammar bundle']);
+  });
+});

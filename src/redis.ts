@@ -1,0 +1,12 @@
+/**
+ * Keyed state and checkpoints in Redis, `import { … } from 'sluice/redis'`: the inspector
+ * that reads a job's state, the checkpoint store, the names of the keys (docs/redis.md). A
+ * job chooses Redis by its options (`stateBackend`, `checkpointStorage`) without this import;
+ * ioredis is loaded by the first connection.
+ *
+ * @packageDocumentation
+ * @module sluice/redis
+ */
+export { RedisStateBackendOptions, keyGroupHashKey } from './state/RedisKeyedStateBackend';
+export { RedisStateInspector, checkpointedState } from './state/RedisStateInspector';
+export { RedisCheckpointStore } from './checkpoint/RedisCheckpointStore';

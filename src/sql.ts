@@ -1,0 +1,17 @@
+/**
+ * Streaming SQL, `import { … } from 'sluice/sql'`: the table environment, tables, changelogs,
+ * user-defined functions and table connectors (docs/sql.md). The FlinkSQL grammar is loaded by
+ * the first statement parsed, not by this import.
+ *
+ * @packageDocumentation
+ * @module sluice/sql
+ */
+export { TableEnvironment, TableEnvironmentOptions, TableResult, TableConfig } from './sql/TableEnvironment';
+export { StatementSet } from './sql/StatementSet';
+export { Table } from './sql/Table';
+export { Change, ChangelogRow, RowKind } from './sql/Change';
+export { SqlValidationError, SqlProblem, describeSqlProblem } from './sql/SqlProblem';
+export { ScalarFunction, SqlAggregateFunction, UserDefinedFunction } from './sql/UserDefinedFunction';
+export { SqlType, Field, Row } from './sql/types';
+export { SqlDeadLetter, sqlDeadLetters } from './sql/tableConnectors';
+export { ConnectorOptions, CustomTableConnector, TableConnectorContext, TableConnectorFactory } from './sql/TableConnectorFactory';
