@@ -1,15 +1,16 @@
 # The two commands: `make run` runs the flagship sample, `make test` the whole suite.
-# Both install what they need first; nothing else must be on the machine but Node 20.
+# Both install what they need first. `make run` needs nothing but Node 20; what `make test`
+# needs besides (Java 17 and Maven for the Kafka broker, Redis or not) is in README.md.
 
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 MOCHA := node_modules/.bin/mocha
 TSC := node_modules/.bin/tsc
 ESBUILD := node_modules/.bin/esbuild
 
-.PHONY: run run-kafka test build bench bench-nexmark typecheck clean kafka-start kafka-stop
+.PHONY: run run-kafka test build docs pack bench bench-nexmark typecheck clean kafka-start kafka-stop
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	SLUICE_SKIP_PREPARE=1 npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # The SQL parser's grammar (dt-sql-parser, ES modules Node cannot load) is bundled into one
@@ -21,6 +22,17 @@ build: $(NODE_MODULES_STAMP)
 	$(ESBUILD) src/web/dashboard/app.mjs --bundle --minify --platform=browser --format=iife --target=es2020 --log-level=warning --outfile=build/web/dashboard.js
 
 typecheck: build
+
+# The API reference (TypeDoc, typedoc.json) in build/docs/api; fails on any warning, an
+# undocumented export among them.
+docs: $(NODE_MODULES_STAMP)
+	node_modules/.bin/typedoc
+
+# The package as npm would publish it, in build/package/ (samples/app installs it from there).
+pack: build
+	@rm -rf build/package && mkdir -p build/package
+	npm pack --ignore-scripts --pack-destination build/package --loglevel=error
+	mv build/package/sluice-*.tgz build/package/sluice.tgz
 
 run: build
 	node build/samples/pageviews/main.js
