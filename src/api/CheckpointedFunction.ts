@@ -19,16 +19,24 @@
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { RuntimeContext } from './RuntimeContext';
 
+/** What `initializeState` sees: the runtime context, and whether state was restored. */
 export interface FunctionInitializationContext extends RuntimeContext {
   /** True when the job restarted from a checkpoint and state was restored. */
   readonly isRestored: boolean;
 }
 
+/** What `snapshotState` sees: the checkpoint being taken. */
 export interface FunctionSnapshotContext {
   readonly checkpointId: CheckpointId;
 }
 
+/**
+ * A function that keeps state in its own fields and moves it into operator state for checkpoints (Flink's
+ * CheckpointedFunction).
+ */
 export interface CheckpointedFunction {
+  /** Before the first record: get the operator state and, when restored, read it back into the fields. */
   initializeState?(context: FunctionInitializationContext): void | Promise<void>;
+  /** At each checkpoint: write the fields into the operator state the checkpoint takes. */
   snapshotState?(context: FunctionSnapshotContext): void | Promise<void>;
 }

@@ -25,14 +25,23 @@ import { TwoInputRecord, mergedInputs, twoInputKey } from './TwoInputRecord';
 /** All records of each input for one key and window (either list may be empty). */
 export type CoGroupFunction<I1, I2, O> =
   | ((first: readonly I1[], second: readonly I2[], out: Collector<O>) => void)
-  | { coGroup(first: readonly I1[], second: readonly I2[], out: Collector<O>): void };
+  | {
+      /** Emits the results of one key and window from the records of each input. */
+      coGroup(first: readonly I1[], second: readonly I2[], out: Collector<O>): void;
+    };
 
 /** One pair of records with equal keys in one window; a function of three arguments is a flat join (it emits through `out`). */
 export type JoinFunction<I1, I2, O> =
   | ((first: I1, second: I2) => O)
   | ((first: I1, second: I2, out: Collector<O>) => void)
-  | { join(first: I1, second: I2): O }
-  | { join(first: I1, second: I2, out: Collector<O>): void };
+  | {
+      /** The result for one pair. */
+      join(first: I1, second: I2): O;
+    }
+  | {
+      /** Emits the results for one pair to `out`. */
+      join(first: I1, second: I2, out: Collector<O>): void;
+    };
 
 type CoGroup<I1, I2, O> = (first: readonly I1[], second: readonly I2[], out: Collector<O>) => void;
 
@@ -95,17 +104,24 @@ export class WindowedTwoInputs<I1, I2, K extends Key, W extends Window> {
   }
 }
 
+/** Two keyed inputs in the same windows: `apply` gets, per key and window, the records of each input. */
 export class WindowedCoGroup<I1, I2, K extends Key, W extends Window> extends WindowedTwoInputs<I1, I2, K, W> {
+  /** What `fn` emits for each key and window, from the records of both inputs (either may be empty). */
   apply<O>(fn: (first: readonly I1[], second: readonly I2[], out: Collector<O>) => void): SingleOutputStream<O>;
+  /** What the co-group function emits for each key and window. */
   apply<O>(fn: CoGroupFunction<I1, I2, O>): SingleOutputStream<O>;
   apply<O>(fn: CoGroupFunction<I1, I2, O>): SingleOutputStream<O> {
     return this.applyCoGroup(typeof fn === 'function' ? fn : fn.coGroup.bind(fn));
   }
 }
 
+/** Two keyed inputs joined in the same windows: `apply` gets each pair of records with equal keys in one window. */
 export class WindowedJoin<I1, I2, K extends Key, W extends Window> extends WindowedTwoInputs<I1, I2, K, W> {
+  /** One result for each pair. */
   apply<O>(fn: (first: I1, second: I2) => O): SingleOutputStream<O>;
+  /** Any number of results for each pair, emitted to `out`. */
   apply<O>(fn: (first: I1, second: I2, out: Collector<O>) => void): SingleOutputStream<O>;
+  /** What the join function gives for each pair. */
   apply<O>(fn: JoinFunction<I1, I2, O>): SingleOutputStream<O>;
   apply<O>(fn: JoinFunction<I1, I2, O>): SingleOutputStream<O> {
     return this.applyCoGroup(joinAsCoGroup(fn));
@@ -117,9 +133,12 @@ export class TwoInputsToWindow<I1, I2, Op extends 'Join' | 'CoGroup'> {
   /** @internal */
   constructor(private readonly first: DataStream<I1>, private readonly second: DataStream<I2>, private readonly operation: Op) {}
 
+  /** The key of the first input's records; then `equalTo(key of the second)`, then `window(assigner)`. */
   where<K extends Key>(key1: (value: I1) => K) {
     return {
+      /** The key of the second input's records, equal to the first's for records that meet. */
       equalTo: (key2: (value: I2) => K) => ({
+        /** The windows the records meet in. */
         window: <W extends Window>(assigner: WindowAssigner<W>): Op extends 'Join' ? WindowedJoin<I1, I2, K, W> : WindowedCoGroup<I1, I2, K, W> => {
           const Windowed = this.operation === 'Join' ? WindowedJoin : WindowedCoGroup;
           return new Windowed(this.first, this.second, key1, key2, assigner, this.operation) as Op extends 'Join' ? WindowedJoin<I1, I2, K, W> : WindowedCoGroup<I1, I2, K, W>;

@@ -18,7 +18,9 @@ import { KeyedProcessContext, ProcessContext } from './ProcessFunction';
 export abstract class CoProcessFunction<I1, I2, O> {
   /** The side outputs this function writes to; `getSideOutput` accepts only these. */
   readonly sideOutputTags: readonly OutputTag<any>[] = [];
+  /** Handles one record of the first input. */
   abstract processElement1(value: I1, ctx: ProcessContext, out: Collector<O>): CollectorResult;
+  /** Handles one record of the second input. */
   abstract processElement2(value: I2, ctx: ProcessContext, out: Collector<O>): CollectorResult;
   // May define open(context: RuntimeContext) and close(), as a RichFunction does.
 }
@@ -30,7 +32,9 @@ export abstract class CoProcessFunction<I1, I2, O> {
  */
 export abstract class KeyedCoProcessFunction<K extends Key, I1, I2, O> {
   readonly sideOutputTags: readonly OutputTag<any>[] = [];
+  /** Handles one record of the first input, with the state and timers of its key. */
   abstract processElement1(value: I1, ctx: KeyedProcessContext<K>, out: Collector<O>): CollectorResult;
+  /** Handles one record of the second input, with the state and timers of its key. */
   abstract processElement2(value: I2, ctx: KeyedProcessContext<K>, out: Collector<O>): CollectorResult;
   // May define open(context: RuntimeContext) and close(), as a RichFunction does.
 }

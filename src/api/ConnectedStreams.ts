@@ -19,6 +19,10 @@ import { CoProcessAdapter } from './operators/coProcessAdapters';
 import { instanceCopy } from './functions';
 import { TwoInputRecord, mergedInputs, twoInputKey } from './TwoInputRecord';
 
+/**
+ * Two streams of possibly different types processed by one function (`a.connect(b)`), each record with the input
+ * it came from.
+ */
 export class ConnectedStreams<I1, I2> {
   /** @internal */
   constructor(
@@ -32,6 +36,7 @@ export class ConnectedStreams<I1, I2> {
     return new KeyedConnectedStreams<I1, I2, K>(this.first, this.second, { key1, key2 });
   }
 
+  /** The stream of what `fn` emits for the records of both inputs (a keyed function needs `keyBy` first). */
   process<O>(fn: CoProcessFunction<I1, I2, O> | KeyedCoProcessFunction<Key, I1, I2, O>): SingleOutputStream<O> {
     const merged = mergedInputs(this.first, this.second);
     if (this.keys !== undefined) {
@@ -58,6 +63,7 @@ export class ConnectedStreams<I1, I2> {
 
 /** Connected streams partitioned by key: `process` takes a KeyedCoProcessFunction. */
 export class KeyedConnectedStreams<I1, I2, K extends Key> extends ConnectedStreams<I1, I2> {
+  /** The stream of what `fn` emits, with the state and timers of each record's key. */
   override process<O>(fn: KeyedCoProcessFunction<K, I1, I2, O> | CoProcessFunction<I1, I2, O>): SingleOutputStream<O> {
     return super.process(fn as KeyedCoProcessFunction<Key, I1, I2, O>);
   }

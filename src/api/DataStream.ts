@@ -58,6 +58,7 @@ export interface OperatorOptions {
   readonly problems?: readonly TopologyProblem[];
 }
 
+/** A stream of records of type T: transform it, partition it by key, connect it, or send it to a sink. */
 export class DataStream<T> {
   /** @internal */
   constructor(
@@ -77,6 +78,7 @@ export class DataStream<T> {
     return new SingleOutputStream<R>(this.env, node);
   }
 
+  /** One result for each record. */
   map<R>(fn: MapFunction<T, R>): SingleOutputStream<R> {
     return this.transform('Map', () => new MapOperator(instanceCopy(fn)));
   }
@@ -103,6 +105,7 @@ export class DataStream<T> {
     return this.transform('FlatMap', () => new FlatMapOperator(instanceCopy(fn)));
   }
 
+  /** What the process function emits for each record (side outputs through `getSideOutput`). */
   process<R>(fn: ProcessFunction<T, R>): SingleOutputStream<R> {
     const name = 'Process';
     const problems: TopologyProblem[] =
@@ -212,10 +215,12 @@ export class SingleOutputStream<T> extends DataStream<T> {
   constructor(env: StreamEnvironment, /** @internal */ readonly node: StreamNode) {
     super(env, [{ source: node.id, tag: undefined, partitioning: undefined }]);
   }
+  /** The number of parallel instances of this operator (default: the environment's parallelism). */
   setParallelism(parallelism: number): this {
     settingsOf(this.node).setParallelism(parallelism);
     return this;
   }
+  /** The operator's name in counters, logs and errors. */
   name(name: string): this {
     settingsOf(this.node).name(name);
     return this;
@@ -240,17 +245,21 @@ export class SingleOutputStream<T> extends DataStream<T> {
   }
 }
 
+/** A sink added to the job (`stream.sinkTo(sink)`), whose settings can still be changed. */
 export class DataStreamSink {
   /** @internal */
   constructor(/** @internal */ readonly node: StreamNode) {}
+  /** The number of parallel instances of this sink (default: the environment's parallelism). */
   setParallelism(parallelism: number): this {
     settingsOf(this.node).setParallelism(parallelism);
     return this;
   }
+  /** The sink's name in counters, logs and errors. */
   name(name: string): this {
     settingsOf(this.node).name(name);
     return this;
   }
+  /** A stable id for the sink, so its state (pending transactions) is found again when the job changes. */
   uid(uid: string): this {
     settingsOf(this.node).uid(uid);
     return this;

@@ -104,6 +104,7 @@ function redisStateBackendProblem(u: unknown): string | undefined {
   return problems.length === 0 ? undefined : problems.join('; ');
 }
 
+/** The options of `StreamEnvironment.create`; each is checked, and unknown ones are refused. */
 export interface StreamEnvironmentOptions {
   /** Default parallelism of operators (default 1: one Node process runs on one core). */
   readonly parallelism?: number;
@@ -155,6 +156,7 @@ export interface StreamEnvironmentOptions {
   readonly metrics?: boolean | MetricsOptions;
 }
 
+/** The decoded options of an environment, defaults filled in. */
 export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId' | 'logging' | 'restoreFrom' | 'rest' | 'metrics'>> & {
   readonly jobId: string | undefined;
   readonly restoreFrom: string | undefined;
@@ -167,6 +169,7 @@ export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId' 
 /** How often a job's metrics are sampled by default. */
 export const DEFAULT_METRICS_INTERVAL_MS = 1000;
 
+/** Invalid options, settings or names, refused before anything runs: `problems` lists each. */
 export class ConfigError extends Error {
   readonly _tag = 'ConfigError';
   constructor(readonly problems: readonly string[]) {

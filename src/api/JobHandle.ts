@@ -39,6 +39,7 @@ export interface RestAddress {
 /** How many hot keys the stall diagnosis names. */
 const HOT_KEYS = 10;
 
+/** How a job ended, and its figures. */
 export interface JobResult {
   readonly jobName: string;
   readonly status: 'finished' | 'cancelled';
@@ -52,6 +53,7 @@ export interface JobResult {
   readonly checkpoints: CheckpointStats | undefined;
 }
 
+/** A running job: await it for its result; watch, checkpoint or cancel it meanwhile. */
 export class JobHandle implements PromiseLike<JobResult> {
   readonly result: Promise<JobResult>;
   /** When the job was started (ms since the epoch). */

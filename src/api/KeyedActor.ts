@@ -23,6 +23,7 @@
 import { Key } from '../state/keyHash';
 import { OutputTag } from './OutputTag';
 
+/** What a keyed actor sees while it handles a message. */
 export interface KeyedActorContext<K extends Key, M, O> {
   /** The key whose actor handles the message. */
   key(): K;
@@ -36,10 +37,13 @@ export interface KeyedActorContext<K extends Key, M, O> {
   scheduleAtEventTime(time: number, message: M): void;
   /** The current record's event timestamp, or an event-time scheduled message's due time; undefined when there is none. */
   timestamp(): number | undefined;
+  /** The task's processing-time clock, in epoch milliseconds. */
   currentProcessingTime(): number;
+  /** The task's current event-time watermark. */
   currentWatermark(): number;
 }
 
+/** An operator written as a message handler, one actor per key (`keyed.processActor(actor)`): see docs/actors.md. */
 export abstract class KeyedActor<K extends Key, M, O> {
   /** The side outputs this actor writes to; `getSideOutput` accepts only these. */
   readonly sideOutputTags: readonly OutputTag<any>[] = [];

@@ -33,9 +33,16 @@ function withField<T>(base: T, field: NumericField<T> | undefined, value: number
   return field === undefined ? (value as unknown as T) : { ...base, [field]: value };
 }
 
+/**
+ * A stream partitioned by key (`stream.keyBy(selector)`): keyed state, timers, aggregations and windows work per
+ * key.
+ */
 export class KeyedStream<T, K extends Key> extends DataStream<T> {
-  /** @internal */
-  constructor(env: StreamEnvironment, edges: readonly StreamEdge[], /** @internal */ readonly keySelector: (record: T) => K) {
+  /**
+   * @internal
+   * @param keySelector The key of a record.
+   */
+  constructor(env: StreamEnvironment, edges: readonly StreamEdge[], readonly keySelector: (record: T) => K) {
     super(env, edges);
   }
 

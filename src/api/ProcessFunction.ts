@@ -6,6 +6,7 @@ import { Key } from '../state/keyHash';
 import { OutputTag } from './OutputTag';
 import { Collector, CollectorResult } from './functions';
 
+/** What a process function sees with each record: its timestamp, and the side outputs. */
 export interface ProcessContext {
   /** Emits to a side output; the tag must be listed in the function's `sideOutputTags`. */
   output<X>(tag: OutputTag<X>, value: X): void;
@@ -15,22 +16,31 @@ export interface ProcessContext {
 
 /** Timers of the current key, as Flink's TimerService. */
 export interface TimerService {
+  /** The task's processing-time clock, in epoch milliseconds. */
   currentProcessingTime(): number;
+  /** The task's current event-time watermark. */
   currentWatermark(): number;
   /** `onTimer(time)` runs once the watermark reaches `time`. */
   registerEventTimeTimer(time: number): void;
   /** `onTimer(time)` runs once the clock reaches `time`. */
   registerProcessingTimeTimer(time: number): void;
+  /** Removes the current key's event-time timer at `time`, if any. */
   deleteEventTimeTimer(time: number): void;
+  /** Removes the current key's processing-time timer at `time`, if any. */
   deleteProcessingTimeTimer(time: number): void;
 }
 
+/** What a keyed process function sees: the current key and its timers besides. */
 export interface KeyedProcessContext<K> extends ProcessContext {
+  /** The key of the record (or timer) being processed. */
   getCurrentKey(): K;
+  /** The timers of the current key. */
   timerService(): TimerService;
 }
 
+/** What `onTimer` sees: the timer's key as the current key, and which clock fired it. */
 export interface OnTimerContext<K> extends KeyedProcessContext<K> {
+  /** Whether an event-time or a processing-time timer fired. */
   timeDomain(): 'event' | 'processing';
 }
 

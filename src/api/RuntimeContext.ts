@@ -14,16 +14,22 @@ import {
 import { OperatorContext } from '../runtime/StreamOperator';
 import { MetricGroup } from '../metrics/MetricGroup';
 
+/** What a function sees of the runtime in `open`: where it runs (job, operator, instance) and its state. */
 export interface RuntimeContext {
   readonly jobName: string;
   readonly operatorName: string;
   readonly indexOfThisSubtask: number;
   readonly numberOfParallelSubtasks: number;
   readonly maxParallelism: number;
+  /** The value state the descriptor names, of the current key (keyed streams only). */
   getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
+  /** The list state the descriptor names, of the current key (keyed streams only). */
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+  /** The map state the descriptor names, of the current key (keyed streams only). */
   getMapState<K, V>(descriptor: MapStateDescriptor<K, V>): MapState<K, V>;
+  /** The reducing state the descriptor names, of the current key (keyed streams only). */
   getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
+  /** The aggregating state the descriptor names, of the current key (keyed streams only). */
   getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
   /** Per-instance (non-keyed) list state, redistributed round-robin when parallelism changes. */
   getOperatorListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
@@ -33,7 +39,9 @@ export interface RuntimeContext {
 
 /** A function with a lifecycle: `open` before the first record, `close` once at the end. */
 export interface RichFunction {
+  /** Before the first record of this instance: take state, open resources. */
   open?(context: RuntimeContext): void | Promise<void>;
+  /** Once, when the instance stops (end of input, failure or cancel): release resources. */
   close?(): void | Promise<void>;
 }
 

@@ -51,6 +51,7 @@ export interface ExecuteOptions {
   readonly actorName?: string;
 }
 
+/** Where a job is written and started (see the example above): sources, settings, and `execute`. */
 export class StreamEnvironment {
   /** @internal */
   readonly graph = new JobGraphBuilder();
@@ -64,6 +65,7 @@ export class StreamEnvironment {
     return new StreamEnvironment(decodeEnvironmentOptions(options));
   }
 
+  /** The records of a source: one of Sluice's, or any object implementing `Source`. */
   fromSource<T>(source: Source<T>, name: string = source.name): SingleOutputStream<T> {
     const node = this.graph.add({ role: { kind: 'source', source: source as Source<unknown> }, name, inputs: [] });
     return new SingleOutputStream<T>(this, node);

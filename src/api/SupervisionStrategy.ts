@@ -18,13 +18,16 @@
  */
 import { OutputTag } from './OutputTag';
 
+/** What happens when an operator's user code throws: see `Supervision`. */
 export type SupervisionDirective = 'resume' | 'restartTask' | 'restartJob' | 'stop';
 
+/** At most `maxRestarts` failures within `withinMs` before the failure escalates to the job's restart strategy. */
 export interface SupervisionLimit {
   readonly maxRestarts: number;
   readonly withinMs: number;
 }
 
+/** How an operator recovers when its user code throws (`withSupervisionStrategy`); made by `Supervision`. */
 export class SupervisionStrategy {
   /** @internal */
   constructor(readonly directive: SupervisionDirective, readonly limit: SupervisionLimit | undefined = undefined) {}
@@ -34,15 +37,21 @@ export class SupervisionStrategy {
     return new SupervisionStrategy(this.directive, { maxRestarts, withinMs });
   }
 
+  /** The directive and its limit, for messages. */
   toString(): string {
     return this.limit === undefined ? this.directive : `${this.directive} (at most ${this.limit.maxRestarts} within ${this.limit.withinMs} ms)`;
   }
 }
 
+/** The supervision directives (see docs/actors.md, "Supervision strategies"). */
 export const Supervision = {
+  /** Skip the failing record: it goes to `supervisionDeadLetters` and the operator goes on. */
   resume: (): SupervisionStrategy => new SupervisionStrategy('resume'),
+  /** Rebuild only the failing task from the last checkpoint (not with exactly-once or at-least-once checkpoints). */
   restartTask: (): SupervisionStrategy => new SupervisionStrategy('restartTask'),
+  /** Let the job's restart strategy decide (the default, as in Flink). */
   restartJob: (): SupervisionStrategy => new SupervisionStrategy('restartJob'),
+  /** Fail the job at once, whatever its restart strategy. */
   stop: (): SupervisionStrategy => new SupervisionStrategy('stop'),
 };
 

@@ -4,7 +4,9 @@
  */
 import { RichFunction } from './RuntimeContext';
 
+/** Where a function emits its results. */
 export interface Collector<T> {
+  /** Emits one record downstream. */
   collect(record: T): void;
 }
 
@@ -26,14 +28,35 @@ export type NotAsync<R> = R extends PromiseLike<unknown> ? AsyncResultRefusal : 
  */
 export type CollectorResult = void | { readonly then?: AsyncResultRefusal };
 
-export type MapFunction<T, R> = ((value: T) => NotAsync<R>) | (RichFunction & { map(value: T): NotAsync<R> });
-export type FilterFunction<T> = ((value: T) => boolean) | (RichFunction & { filter(value: T): boolean });
+/** One result per record: a function, or an object with `map` (and `open`/`close`). */
+export type MapFunction<T, R> =
+  | ((value: T) => NotAsync<R>)
+  | (RichFunction & {
+      /** The result for one record. */
+      map(value: T): NotAsync<R>;
+    });
+/** Whether a record is kept: a function, or an object with `filter` (and `open`/`close`). */
+export type FilterFunction<T> =
+  | ((value: T) => boolean)
+  | (RichFunction & {
+      /** Whether the record is kept. */
+      filter(value: T): boolean;
+    });
 /** Emits through `out`: none, one or many records per input. */
 export type FlatMapFunction<T, R> =
   | ((value: T, out: Collector<R>) => CollectorResult)
-  | (RichFunction & { flatMap(value: T, out: Collector<R>): CollectorResult });
+  | (RichFunction & {
+      /** Emits the results for one record to `out`. */
+      flatMap(value: T, out: Collector<R>): CollectorResult;
+    });
 /** Returns the records to emit: an array, a generator, any iterable (as `Array.prototype.flatMap` and RxJS take them). */
-export type IterableFlatMapFunction<T, R> = ((value: T) => Iterable<R>) | (RichFunction & { flatMap(value: T): Iterable<R> });
+export type IterableFlatMapFunction<T, R> =
+  | ((value: T) => Iterable<R>)
+  | (RichFunction & {
+      /** The results for one record. */
+      flatMap(value: T): Iterable<R>;
+    });
+/** Folds a record into the value accumulated so far for its key. */
 export type ReduceFunction<T> = (accumulated: T, value: T) => T;
 
 /** The lifecycle part of a function given either way. */

@@ -5,6 +5,7 @@ import * as t from 'io-ts';
 import { isLeft, isRight } from 'fp-ts/Either';
 import { CheckpointingMode } from './CheckpointTypes';
 
+/** The checkpoint settings of a job, as `enableCheckpointing` decoded them. */
 export interface CheckpointConfig {
   /** Milliseconds between the start of one checkpoint and the trigger of the next. */
   readonly intervalMs: number;
@@ -56,6 +57,7 @@ const CheckpointOptionsCodec = t.partial({
   unaligned: t.boolean,
 });
 
+/** The optional settings of `enableCheckpointing`. */
 export type CheckpointOptions = Partial<Omit<CheckpointConfig, 'intervalMs' | 'mode'>> & {
   /** @deprecated the earlier name of `retainedCheckpoints`. */
   readonly retained?: number;

@@ -5,6 +5,7 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 
+/** How a job recovers from a failure (`env.setRestartStrategy`), as Flink's restart strategies. */
 export type RestartStrategy =
   | { readonly type: 'none' }
   /** Up to `attempts` restarts, `delayMs` apart. */

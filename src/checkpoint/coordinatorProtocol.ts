@@ -18,6 +18,7 @@ export type CheckpointTaskMsg =
   | { readonly type: 'checkpoint.completed'; readonly id: CheckpointId; readonly final: boolean }
   | { readonly type: 'checkpoint.aborted'; readonly id: CheckpointId };
 
+/** Checkpoint figures of a job (`job.checkpointStats()`, `JobResult.checkpoints`). */
 export interface CheckpointStats {
   readonly completed: number;
   readonly failed: number;

@@ -40,6 +40,7 @@ export type ActorSinkMsg<T> =
   /** Instance `index` stopped before its input ended: the job failed, restarts or was cancelled. */
   | { readonly type: 'sink.stopped'; readonly index: number };
 
+/** The acknowledgement a consumer sends for an init or a batch (`acknowledge(msg)` sends it). */
 export type ActorSinkAck = { readonly type: 'sink.ack' };
 
 /** Acknowledges an init or a batch; other messages need no ack. */
@@ -47,6 +48,7 @@ export function acknowledge(msg: ActorSinkMsg<unknown>): void {
   if (msg.type === 'sink.init' || msg.type === 'sink.batch') dispatch(msg.ackTo, { type: 'sink.ack' });
 }
 
+/** Options of an actor sink. */
 export interface ActorSinkOptions {
   /** The longest an instance waits for the consumer's ack of an init or a batch (default 60 000 ms). */
   readonly ackTimeoutMs?: number;
@@ -54,6 +56,7 @@ export interface ActorSinkOptions {
 
 export const DEFAULT_ACTOR_SINK_ACK_TIMEOUT_MS = 60_000;
 
+/** Delivers a stream to an application actor in batches, each acknowledged before the next (see docs/actors.md). */
 export class ActorSink<T> implements Sink<T> {
   readonly name = 'Actor Sink';
   private constructor(readonly consumer: Ref<ActorSinkMsg<T>>, private readonly ackTimeoutMs: number) {}
@@ -65,6 +68,7 @@ export class ActorSink<T> implements Sink<T> {
     return new ActorSink<T>(consumer, ackTimeoutMs);
   }
 
+  /** Called by the runtime: one writer per parallel instance, created in its task. */
   createWriter(context: SinkContext): SinkWriter<T> {
     return new ActorSinkWriter<T>(this.consumer, context, this.ackTimeoutMs);
   }

@@ -25,6 +25,7 @@ import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { ActorSourceMsg, ActorSourceSignal } from './actorSourceProtocol';
 import { PollResult, Source, SourceReader, SplitContext } from './Source';
 
+/** Options of an actor source. */
 export interface ActorSourceOptions {
   /** Records in flight between the producer and the job, at most (default 1024). */
   readonly bufferSize?: number;
@@ -37,6 +38,7 @@ export type ActorSourcePosition = t.TypeOf<typeof PositionCodec>;
 /** How long a poll waits for records before it lets the task handle other messages. */
 const POLL_WAIT_MS = 50;
 
+/** Records pushed by an application actor, within credits the source grants (see docs/actors.md). */
 export class ActorSource<T> implements Source<T> {
   readonly name = 'Actor Source';
   /** One producer, one sequence of records: one instance. */
@@ -53,6 +55,7 @@ export class ActorSource<T> implements Source<T> {
     return new ActorSource<T>(producer, options);
   }
 
+  /** Called by the runtime: one reader per parallel instance, created in its task. */
   createReader(split: SplitContext): SourceReader<T> {
     return new ActorSourceReader<T>(this.producer, this.bufferSize, split);
   }

@@ -14,6 +14,7 @@
 import { Ref, dispatch } from 'nact';
 import { ActorSourceMsg, ActorSourceSignal } from './actorSourceProtocol';
 
+/** The producer's side of an actor source, kept as the producer actor's state: see the example above. */
 export class ActorSourceOutbox<T> {
   private records: T[] = [];
   private head = 0;
@@ -46,6 +47,7 @@ export class ActorSourceOutbox<T> {
     return this.base;
   }
 
+  /** Whether `offer` would take a record now. */
   hasRoom(): boolean {
     return this.size < this.capacity && !this.completed;
   }

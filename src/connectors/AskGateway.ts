@@ -39,6 +39,7 @@ export function replyTo<Req, Res>(request: Request<Req>, payload: Res): Reply<Re
   return { correlationId: request.correlationId, payload };
 }
 
+/** An `ask` that got no reply within its timeout. */
 export class AskTimeoutError extends Error {
   readonly _tag = 'AskTimeoutError';
   constructor(readonly correlationId: number, readonly timeoutMs: number) {
@@ -47,6 +48,7 @@ export class AskTimeoutError extends Error {
   }
 }
 
+/** An `ask` refused at once: the gateway holds its capacity of requests already. */
 export class AskRefusedError extends Error {
   readonly _tag = 'AskRefusedError';
   constructor(readonly capacity: number) {
@@ -55,6 +57,7 @@ export class AskRefusedError extends Error {
   }
 }
 
+/** Options of an ask gateway. */
 export interface AskGatewayOptions {
   /** Requests held and not yet acknowledged by the job, at most (default 10,000). */
   readonly capacity?: number;
@@ -62,6 +65,7 @@ export interface AskGatewayOptions {
   readonly bufferSize?: number;
 }
 
+/** What a gateway has seen so far. */
 export interface AskGatewayStats {
   readonly answered: number;
   readonly timedOut: number;
@@ -80,6 +84,7 @@ interface Waiting<Res> {
 
 type GatewayMsg<Req, Res> = ActorSourceSignal<Request<Req>> | ActorSinkMsg<Reply<Res>>;
 
+/** Asks a running job a question and gets its answer: the job's source and sink, and `ask` (see docs/actors.md). */
 export class AskGateway<Req, Res> {
   private readonly outbox: ActorSourceOutbox<Request<Req>>;
   private readonly waiting = new Map<number, Waiting<Res>>();
@@ -143,6 +148,7 @@ export class AskGateway<Req, Res> {
     this.outbox.complete();
   }
 
+  /** Counts of the gateway's requests and replies so far. */
   stats(): AskGatewayStats {
     return { ...this.counts, pending: this.waiting.size };
   }

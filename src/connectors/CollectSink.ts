@@ -17,6 +17,7 @@ export interface CollectTransaction<T> {
 
 let transactionCounter = 0;
 
+/** Collects a job's output in memory, exactly once (a two-phase-commit sink): for tests and `executeAndCollect`. */
 export class CollectSink<T> implements TwoPhaseCommitSink<T, CollectTransaction<T>> {
   readonly name = 'Collect Sink';
   readonly twoPhaseCommit = true;
@@ -24,6 +25,7 @@ export class CollectSink<T> implements TwoPhaseCommitSink<T, CollectTransaction<
   /** Committed transactions, in commit order. */
   private readonly committed = new Map<string, CollectTransaction<T>>();
 
+  /** Called by the runtime: one writer per parallel instance, created in its task. */
   createWriter({ index }: { index: number }): TwoPhaseCommitWriter<T, CollectTransaction<T>> {
     return {
       beginTransaction: () => ({ id: `${process.pid}-${index}-${++transactionCounter}`, instance: index, records: [] }),

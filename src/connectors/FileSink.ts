@@ -19,11 +19,16 @@ import { SinkContext } from './Sink';
 import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from './TwoPhaseCommitSink';
 
 const FileTransactionCodec = t.type({ part: t.string });
+/** A file sink's transaction, as checkpoints keep it: the part file it writes. */
 export type FileTransaction = t.TypeOf<typeof FileTransactionCodec>;
 
 const inProgressName = (part: string) => `.${part}.inprogress`;
 let counter = 0;
 
+/**
+ * Writes lines into part files of a directory, exactly once: a part is renamed into sight when its checkpoint
+ * completes.
+ */
 export class FileSink<T> implements TwoPhaseCommitSink<T, FileTransaction> {
   readonly name: string;
   readonly twoPhaseCommit = true;
@@ -33,6 +38,7 @@ export class FileSink<T> implements TwoPhaseCommitSink<T, FileTransaction> {
     this.name = `File Sink (${directory})`;
   }
 
+  /** Called by the runtime: one writer per parallel instance, created in its task. */
   createWriter({ index }: SinkContext): TwoPhaseCommitWriter<T, FileTransaction> {
     const { directory, format } = this;
     const open = new Map<string, fs.FileHandle>();

@@ -7,6 +7,7 @@
 import type { Ref } from 'nact';
 import type { Logger } from '../logging/logger';
 
+/** What a sink's writer is told about the instance it writes for. */
 export interface SinkContext {
   readonly index: number;
   readonly parallelism: number;
@@ -19,7 +20,9 @@ export interface SinkContext {
   readonly logger?: Logger;
 }
 
+/** What one parallel instance of a sink writes through. */
 export interface SinkWriter<T> {
+  /** Before the first batch: connect, open files. */
   open?(): void | Promise<void>;
   /** Writes one batch, in order. */
   write(records: readonly T[]): void | Promise<void>;
@@ -29,7 +32,9 @@ export interface SinkWriter<T> {
   close?(): void | Promise<void>;
 }
 
+/** Where a stream's records go (`stream.sinkTo(sink)`): a description, with a writer per parallel instance. */
 export interface Sink<T> {
   readonly name: string;
+  /** Called by the runtime: one writer per parallel instance, created in its task. */
   createWriter(context: SinkContext): SinkWriter<T>;
 }

@@ -21,6 +21,7 @@ import type { SingleOutputStream } from '../api/DataStream';
 import type { StreamEnvironment } from '../api/StreamEnvironment';
 import { PollResult, Source, SourceReader, SplitContext } from './Source';
 
+/** Options of a socket text source. */
 export interface SocketTextSourceOptions {
   /** Default '\n'; a '\r' before it is removed too. */
   readonly delimiter?: string;
@@ -36,6 +37,10 @@ export type SocketTextPosition = t.TypeOf<typeof SocketPositionCodec>;
 
 const POLL_WAIT_MS = 50;
 
+/**
+ * The lines received on a TCP connection (`env.socketTextStream(host, port)`); it cannot rewind, so it is at-most-
+ * once.
+ */
 export class SocketTextSource implements Source<string> {
   readonly name: string;
   /** One connection: one instance. */
@@ -47,6 +52,7 @@ export class SocketTextSource implements Source<string> {
     this.name = `Socket Source (${host}:${port})`;
   }
 
+  /** Called by the runtime: one reader per parallel instance, created in its task. */
   createReader(split: SplitContext): SourceReader<string> {
     let emitted = 0;
     if (split.restoredPosition !== undefined) {

@@ -6,6 +6,7 @@ import type { Ref } from 'nact';
 import type { CheckpointId, CheckpointingMode } from '../checkpoint/CheckpointTypes';
 import type { Logger } from '../logging/logger';
 
+/** What a source's reader is told about the split it reads and the checkpoint it restores. */
 export interface SplitContext {
   /** Index of this parallel instance, 0-based. */
   readonly index: number;
@@ -28,7 +29,9 @@ export interface SplitContext {
 /** 'more': call poll again; 'end': the input is exhausted. */
 export type PollResult = 'more' | 'end';
 
+/** What one parallel instance of a source reads through; its position goes into checkpoints. */
 export interface SourceReader<T> {
+  /** Before the first poll: connect, open files, seek to the restored position. */
   open?(): void | Promise<void>;
   /**
    * Emits at most `max` records through `emit` and says whether more may come. May return a
@@ -46,6 +49,7 @@ export interface SourceReader<T> {
   close?(): void | Promise<void>;
 }
 
+/** Where records come from (`env.fromSource(source)`): a description, with a reader per parallel instance. */
 export interface Source<T> {
   /** Default operator name of the source. */
   readonly name: string;
@@ -57,5 +61,6 @@ export interface Source<T> {
    * source restores only at the parallelism it had.
    */
   readonly rescalable?: boolean;
+  /** Called by the runtime: one reader per parallel instance, created in its task. */
   createReader(split: SplitContext): SourceReader<T>;
 }

@@ -7,11 +7,13 @@ import * as path from 'path';
 import { formatRecord } from './PrintSink';
 import { Sink, SinkContext, SinkWriter } from './Sink';
 
+/** Appends records as lines to `part-<index>` files of a directory (at-least-once; `FileSink` is exactly-once). */
 export class TextFileSink<T> implements Sink<T> {
   readonly name: string;
   constructor(private readonly directory: string, private readonly format: (record: T) => string = formatRecord) {
     this.name = `Text File Sink (${directory})`;
   }
+  /** Called by the runtime: one writer per parallel instance, created in its task. */
   createWriter({ index }: SinkContext): SinkWriter<T> {
     const { directory, format } = this;
     let file: fs.FileHandle | undefined;

@@ -8,8 +8,14 @@
 import { Serializer } from '../state/Serializer';
 import { SinkContext } from './Sink';
 
+/**
+ * What one parallel instance of a two-phase-commit sink writes through: transactions, pre-committed on a barrier
+ * and committed when the checkpoint completes.
+ */
 export interface TwoPhaseCommitWriter<T, Txn> {
+  /** Before the first transaction: connect, open files. */
   open?(): void | Promise<void>;
+  /** A new transaction, which the next records are written into. */
   beginTransaction(): Txn | Promise<Txn>;
   /** Writes one batch into the transaction, in order. */
   write(transaction: Txn, records: readonly T[]): void | Promise<void>;
@@ -17,6 +23,7 @@ export interface TwoPhaseCommitWriter<T, Txn> {
   preCommit(transaction: Txn): void | Promise<void>;
   /** Makes it visible. Idempotent: may be called again for a transaction already committed. */
   commit(transaction: Txn): void | Promise<void>;
+  /** Drops the transaction and what was written into it. */
   abort(transaction: Txn): void | Promise<void>;
   /** After restore, for transactions of the restored checkpoint (default: commit). */
   recoverAndCommit?(transaction: Txn): void | Promise<void>;
@@ -24,14 +31,17 @@ export interface TwoPhaseCommitWriter<T, Txn> {
   recoverAndAbort?(transaction: Txn): void | Promise<void>;
   /** After restore: abort leftovers of transactions no checkpoint knows of (begun after the last one). */
   abortLingering?(known: readonly Txn[]): void | Promise<void>;
+  /** Releases the writer's handles; called exactly once, also after failure or cancel. */
   close?(): void | Promise<void>;
 }
 
+/** A sink whose output holds each record exactly once with exactly-once checkpoints: see the module comment. */
 export interface TwoPhaseCommitSink<T, Txn> {
   readonly name: string;
   readonly twoPhaseCommit: true;
   /** Writes transaction handles into checkpoints and reads them back. */
   readonly transactionSerializer: Serializer<Txn>;
+  /** Called by the runtime: one writer per parallel instance, created in its task. */
   createWriter(context: SinkContext): TwoPhaseCommitWriter<T, Txn>;
 }
 

@@ -14,6 +14,7 @@ export type TopologyProblem =
   | { readonly _tag: 'InvalidSetting'; readonly operator: string; readonly setting: string; readonly reason: string }
   | { readonly _tag: 'InvalidSupervision'; readonly operator: string; readonly strategy: string; readonly reason: string };
 
+/** The problem in words, with what to do about it. */
 export function describeProblem(p: TopologyProblem): string {
   switch (p._tag) {
     case 'NoSink':

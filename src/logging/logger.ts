@@ -10,10 +10,13 @@
 import pino from 'pino';
 import pinoPretty from 'pino-pretty';
 
+/** A pino logger: what Sluice logs through, and what `logging` accepts from the application. */
 export type Logger = pino.Logger;
+/** The levels of pino, lowest last but 'silent', which writes nothing. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** Options of the logger Sluice makes itself when the application gives none. */
 export interface LoggingOptions {
   /** Lowest level written (default: the SLUICE_LOG_LEVEL environment variable, else 'info'). */
   readonly level?: LogLevel;

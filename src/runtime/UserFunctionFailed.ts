@@ -5,6 +5,7 @@
  */
 import { summarizeRecord } from '../logging/logger';
 
+/** A user function threw: names the operator, the instance and the record (shortened), with the cause. */
 export class UserFunctionFailed extends Error {
   readonly _tag = 'UserFunctionFailed';
   /** @internal The uid of the operator whose code failed, set where the chain knows it; its supervision strategy applies. */

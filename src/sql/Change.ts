@@ -4,8 +4,10 @@
  */
 import { Row } from './types';
 
+/** The kind of a change: +I insert, -U before an update, +U after it, -D delete. */
 export type RowKind = '+I' | '-U' | '+U' | '-D';
 
+/** A row and its kind, as a table's changelog stream carries it (columns in order). */
 export interface Change {
   readonly kind: RowKind;
   readonly row: Row;

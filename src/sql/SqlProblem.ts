@@ -8,10 +8,12 @@ export interface SqlPosition {
   readonly column: number;
 }
 
+/** One problem of a statement, at its line and column. */
 export interface SqlProblem extends SqlPosition {
   readonly message: string;
 }
 
+/** `line L, column C: message`. */
 export function describeSqlProblem(p: SqlProblem): string {
   return `line ${p.line}, column ${p.column}: ${p.message}`;
 }

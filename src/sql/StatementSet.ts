@@ -14,6 +14,7 @@ import type { PlannedInsert, TableEnvironment, TableResult } from './TableEnviro
 import { explainInsert } from './explainInsert';
 import type { Table } from './Table';
 
+/** Several INSERT statements run as one job (`tEnv.createStatementSet()`), each source read once. */
 export class StatementSet {
   private readonly inserts: PlannedInsert[] = [];
 

@@ -11,6 +11,7 @@ import { Change, ChangelogRow } from './Change';
 import { explainPlan, PlanNode } from './logicalPlan';
 import { Field } from './types';
 
+/** A query's result (`tEnv.sqlQuery`, `fromDataStream`): convert it to a stream, explain it, or name it as a view. */
 export class Table {
   /** @internal */
   constructor(private readonly tEnv: TableEnvironment, /** @internal */ readonly plan: PlanNode, readonly name: string) {}
@@ -50,6 +51,7 @@ export class Table {
     return explainPlan(this.plan);
   }
 
+  /** A name SQL can use for this table in other queries. */
   toString(): string {
     return `\`${this.name.split('`').join('``')}\``;
   }

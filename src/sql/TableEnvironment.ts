@@ -32,6 +32,7 @@ import { Row, isAssignable } from './types';
 import { UserDefinedFunction } from './UserDefinedFunction';
 import { observed } from '../runtime/observed';
 
+/** Options of `TableEnvironment.create`. */
 export interface TableEnvironmentOptions {
   /**
    * 'streaming' (default): updating results are changelogs. 'batch': over bounded inputs,
@@ -62,6 +63,7 @@ export interface PlannedInsert {
   readonly write: (stream: DataStream<Change>) => void;
 }
 
+/** Settings of a table environment's queries (`tEnv.getConfig()`). */
 export class TableConfig {
   /** @internal */
   stateRetentionMs: number | undefined;
@@ -79,6 +81,7 @@ export class TableConfig {
 
 let anonymousTables = 0;
 
+/** Where SQL runs (see the example above): tables, views, functions and statements over a stream environment. */
 export class TableEnvironment {
   private readonly catalog = new Catalog();
   private readonly config = new TableConfig();
@@ -87,10 +90,12 @@ export class TableEnvironment {
 
   private constructor(readonly env: StreamEnvironment, private readonly mode: 'streaming' | 'batch') {}
 
+  /** A table environment whose queries become operators of `env`'s job. */
   static create(env: StreamEnvironment, options: TableEnvironmentOptions = {}): TableEnvironment {
     return new TableEnvironment(env, options.mode ?? 'streaming');
   }
 
+  /** The settings of this environment's queries. */
   getConfig(): TableConfig {
     return this.config;
   }

@@ -7,6 +7,7 @@
 import { TypeName } from './ast';
 import type { WindowSpec } from './logicalPlan';
 
+/** The SQL types of Sluice, as the planner checks them (see docs/sql.md, "Types"). */
 export type SqlType = 'INT' | 'BIGINT' | 'DOUBLE' | 'STRING' | 'BOOLEAN' | 'TIMESTAMP' | 'DATE' | 'INTERVAL' | 'NULL' | 'ANY';
 
 /** A column of a table or of a query's result. `rowtime`: the event-time attribute. */
@@ -14,7 +15,7 @@ export interface Field {
   readonly name: string;
   readonly type: SqlType;
   readonly rowtime?: boolean;
-  /** Set on a window_start or window_end column (under any alias) of an append-only input. */
+  /** Set on a window_start or window_end column (under any alias) of an append-only input. @internal */
   readonly windowBound?: WindowBound;
 }
 
@@ -31,6 +32,7 @@ export interface WindowBound {
 
 export const sameWindowing = (a: WindowBound, b: WindowBound) => JSON.stringify(a.window) === JSON.stringify(b.window);
 
+/** A row: its values in column order. */
 export type Row = readonly unknown[];
 
 const TYPE_NAMES: Readonly<Record<string, SqlType>> = {

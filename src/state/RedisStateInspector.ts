@@ -23,6 +23,10 @@ import { RedisConnectionOptions, withRedis } from './redisConnection';
 /** The value a state holds for one key, by kind: a value, an array (list) or a Map (map). */
 export type InspectedValue = unknown;
 
+/**
+ * Reads (and drops) the keyed state jobs keep in Redis under a key prefix, from outside the jobs: `new
+ * RedisStateInspector('redis://127.0.0.1:6379/0', 'sluice')`.
+ */
 export class RedisStateInspector {
   /** `connection`: its bound on reaching Redis and on each command (a command line waits less than a job). */
   constructor(

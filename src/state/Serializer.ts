@@ -6,9 +6,11 @@ import { Either, left, right, isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/PathReporter';
 
+/** Turns state values into text and back; `Serializers` has the common ones. */
 export interface Serializer<T> {
   /** A short name shown in errors and in the state layout docs. */
   readonly name: string;
+  /** The text stored for `value`. */
   serialize(value: T): string;
   /** Left carries the reason the text is not a T. */
   deserialize(text: string): Either<string, T>;
@@ -75,5 +77,6 @@ export const Serializers = {
       deserialize: (text) => parseJson(text) as Either<string, T>,
     };
   },
+  /** Values checked with an io-ts codec on the way back: for state that comes from outside. */
   fromCodec: codecSerializer,
 };

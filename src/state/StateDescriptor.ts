@@ -16,6 +16,10 @@ abstract class DescriptorBase {
   }
 }
 
+/**
+ * Names a `ValueState` and says how its values are stored: `new ValueStateDescriptor('count', Serializers.number,
+ * 0)`.
+ */
 export class ValueStateDescriptor<T> extends DescriptorBase {
   readonly kind = 'value' as const;
   constructor(
@@ -28,6 +32,7 @@ export class ValueStateDescriptor<T> extends DescriptorBase {
   }
 }
 
+/** Names a `ListState` and says how its elements are stored. */
 export class ListStateDescriptor<T> extends DescriptorBase {
   readonly kind = 'list' as const;
   constructor(readonly name: string, readonly serializer: Serializer<T>) {
@@ -35,6 +40,7 @@ export class ListStateDescriptor<T> extends DescriptorBase {
   }
 }
 
+/** Names a `MapState` and says how its keys and values are stored. */
 export class MapStateDescriptor<K, V> extends DescriptorBase {
   readonly kind = 'map' as const;
   constructor(readonly name: string, readonly keySerializer: Serializer<K>, readonly valueSerializer: Serializer<V>) {
@@ -42,21 +48,32 @@ export class MapStateDescriptor<K, V> extends DescriptorBase {
   }
 }
 
+/** Names a `ReducingState`: the function that folds added values in, and how the value is stored. */
 export class ReducingStateDescriptor<T> extends DescriptorBase {
   readonly kind = 'reducing' as const;
-  constructor(readonly name: string, readonly reduce: (a: T, b: T) => T, readonly serializer: Serializer<T>) {
+  constructor(
+    readonly name: string,
+    /** Folds an added value into the kept one. */
+    readonly reduce: (a: T, b: T) => T,
+    readonly serializer: Serializer<T>,
+  ) {
     super();
   }
 }
 
 /** An aggregation as in Flink's AggregateFunction: accumulate inputs, read a result. */
 export interface AggregateFunction<IN, ACC, OUT> {
+  /** A new, empty accumulator. */
   createAccumulator(): ACC;
+  /** The accumulator with `value` added. */
   add(value: IN, accumulator: ACC): ACC;
+  /** The result the accumulator stands for. */
   getResult(accumulator: ACC): OUT;
+  /** One accumulator for both (when session windows merge). */
   merge(a: ACC, b: ACC): ACC;
 }
 
+/** Names an `AggregatingState`: its aggregate function, and how the accumulator is stored. */
 export class AggregatingStateDescriptor<IN, ACC, OUT> extends DescriptorBase {
   readonly kind = 'aggregating' as const;
   constructor(
@@ -69,6 +86,7 @@ export class AggregatingStateDescriptor<IN, ACC, OUT> extends DescriptorBase {
   }
 }
 
+/** A descriptor of any kind of keyed state. */
 export type AnyStateDescriptor =
   | ValueStateDescriptor<any>
   | ListStateDescriptor<any>

@@ -9,17 +9,21 @@
  */
 import { Duration, toMillis } from '../time/Time';
 
+/** What renews a value's time to live: writes only (default), or reads too. */
 export type TtlUpdateType = 'OnCreateAndWrite' | 'OnReadAndWrite';
 /** Whether a value past its time but not cleaned up yet may still be returned. */
 export type TtlStateVisibility = 'NeverReturnExpired' | 'ReturnExpiredIfNotCleanedUp';
 
+/** How long keyed state values live (`StateTtlConfig.of(Time.minutes(30))`); see `enableTimeToLive`. */
 export interface StateTtlConfig {
   readonly ttlMs: number;
   readonly updateType: TtlUpdateType;
   readonly visibility: TtlStateVisibility;
 }
 
+/** Builds a `StateTtlConfig`. */
 export const StateTtlConfig = {
+  /** Values expire `ttl` after their last write (or read too, with `updateType: 'OnReadAndWrite'`). */
   of(ttl: Duration, options: { updateType?: TtlUpdateType; visibility?: TtlStateVisibility } = {}): StateTtlConfig {
     const ttlMs = toMillis(ttl);
     if (ttlMs <= 0) throw new RangeError('a state time-to-live must be positive');

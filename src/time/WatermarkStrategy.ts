@@ -17,6 +17,10 @@ import { Duration, toMillis } from './Time';
 /** The record's event time; `previous` is the timestamp it already carries (NaN: none). */
 export type TimestampAssigner<T> = (record: T, previous: number) => number;
 
+/**
+ * How a stream's records get their event time and how its watermarks follow
+ * (`stream.assignTimestampsAndWatermarks`).
+ */
 export class WatermarkStrategy<T> {
   private constructor(
     /** Milliseconds a record may arrive after a later one; undefined: no watermarks. */
@@ -25,6 +29,10 @@ export class WatermarkStrategy<T> {
     readonly idlenessMs: number | undefined,
   ) {}
 
+  /**
+   * Records arrive at most `maxOutOfOrderness` after a later one: the watermark trails the highest timestamp seen
+   * by that much.
+   */
   static forBoundedOutOfOrderness<T>(maxOutOfOrderness: Duration): WatermarkStrategy<T> {
     return new WatermarkStrategy<T>(toMillis(maxOutOfOrderness), undefined, undefined);
   }
@@ -39,6 +47,7 @@ export class WatermarkStrategy<T> {
     return new WatermarkStrategy<T>(undefined, undefined, undefined);
   }
 
+  /** The same strategy, taking each record's event time from `assigner`. */
   withTimestampAssigner(assigner: TimestampAssigner<T>): WatermarkStrategy<T> {
     return new WatermarkStrategy<T>(this.outOfOrdernessMs, assigner, this.idlenessMs);
   }

@@ -22,11 +22,15 @@ export interface TimestampedValue<T> {
   readonly timestamp?: number;
 }
 
+/** The clocks an evictor can read. */
 export interface EvictorContext {
+  /** The task's current event-time watermark. */
   currentWatermark(): number;
+  /** The task's processing-time clock, in epoch milliseconds. */
   currentProcessingTime(): number;
 }
 
+/** Removes elements from a window before or after its function runs (`WindowedStream.evictor`). */
 export interface Evictor<T, W extends Window = Window> {
   /**
    * Before the window function: remove, in place, the elements it must not see from
@@ -60,6 +64,7 @@ function evictingAt<T>(doEvictAfter: boolean, evict: (elements: TimestampedValue
 
 /** Keeps the last `maxCount` elements of the window (the earliest arrivals go). */
 export const CountEvictor = {
+  /** Keeps the last `maxCount` elements (before the window function, or after it with `doEvictAfter`). */
   of<T>(maxCount: number, doEvictAfter = false): Evictor<T, Window> {
     if (!Number.isInteger(maxCount) || maxCount < 0) throw new RangeError(`CountEvictor.of: maxCount must be a non-negative integer, got ${maxCount}`);
     return evictingAt<T>(doEvictAfter, (elements, size) => {
@@ -74,6 +79,7 @@ export const CountEvictor = {
  * carry no timestamps.
  */
 export const TimeEvictor = {
+  /** Keeps the elements within `windowSize` of the window's latest timestamp. */
   of<T>(windowSize: Duration, doEvictAfter = false): Evictor<T, Window> {
     const size = toMillis(windowSize);
     if (!(size >= 0)) throw new RangeError(`TimeEvictor.of: the window size must be at least 0 ms, got ${size}`);
@@ -92,6 +98,7 @@ export type DeltaFunction<T> = (a: T, b: T) => number;
 
 /** Evicts the elements whose delta to the window's last element is `threshold` or more. */
 export const DeltaEvictor = {
+  /** Removes the elements whose delta to the window's last element is at least `threshold`. */
   of<T>(threshold: number, deltaFunction: DeltaFunction<T>, doEvictAfter = false): Evictor<T, Window> {
     if (Number.isNaN(threshold)) throw new RangeError('DeltaEvictor.of: the threshold must be a number');
     return evictingAt<T>(doEvictAfter, (elements) => {

@@ -4,22 +4,37 @@
  */
 import { Window } from './Window';
 
+/**
+ * What a trigger decides: nothing yet (CONTINUE), emit the window's result (FIRE), drop its contents (PURGE), or
+ * both.
+ */
 export type TriggerResult = 'CONTINUE' | 'FIRE' | 'PURGE' | 'FIRE_AND_PURGE';
 
 /** A value a trigger keeps per key and window (a count, say); in keyed state, so in checkpoints. */
 export interface TriggerState<V> {
+  /** The value kept for this key and window, undefined when none is. */
   get(): V | undefined;
+  /** Replaces the value kept for this key and window. */
   set(value: V): void;
+  /** Drops the value kept for this key and window. */
   clear(): void;
 }
 
+/** What a trigger sees of its key's window: the clocks, timers and per-window state. */
 export interface TriggerContext {
+  /** The task's current event-time watermark. */
   currentWatermark(): number;
+  /** The task's processing-time clock, in epoch milliseconds. */
   currentProcessingTime(): number;
+  /** `onEventTime(time)` runs once the watermark reaches `time`. */
   registerEventTimeTimer(time: number): void;
+  /** `onProcessingTime(time)` runs once the clock reaches `time`. */
   registerProcessingTimeTimer(time: number): void;
+  /** Removes an event-time timer of this key and window. */
   deleteEventTimeTimer(time: number): void;
+  /** Removes a processing-time timer of this key and window. */
   deleteProcessingTimeTimer(time: number): void;
+  /** The named value this trigger keeps for the key and window. */
   getState<V>(name: string): TriggerState<V>;
 }
 
@@ -32,9 +47,13 @@ export interface OnMergeContext extends TriggerContext {
   mergePartitionedState<V>(name: string, merge: (a: V, b: V) => V): void;
 }
 
+/** Decides, element by element and timer by timer, when a window fires and when it is purged. */
 export interface Trigger<T, W extends Window = Window> {
+  /** Called for each element added to the window. */
   onElement(element: T, timestamp: number, window: W, ctx: TriggerContext): TriggerResult;
+  /** Called when an event-time timer this trigger registered for the window is reached. */
   onEventTime(time: number, window: W, ctx: TriggerContext): TriggerResult;
+  /** Called when a processing-time timer this trigger registered for the window is reached. */
   onProcessingTime(time: number, window: W, ctx: TriggerContext): TriggerResult;
   /**
    * Whether the trigger works with merging (session) windows, i.e. has an `onMerge`. A merging
@@ -53,6 +72,10 @@ export interface Trigger<T, W extends Window = Window> {
 
 /** Fires once the watermark passes the window's end; a late element within allowed lateness fires again. */
 export const EventTimeTrigger = {
+  /**
+   * A trigger that fires a window once the watermark passes its end (and again for late elements within the
+   * allowed lateness).
+   */
   create<T>(): Trigger<T> {
     return {
       onElement(_e, _ts, window, ctx) {
@@ -76,6 +99,7 @@ export const EventTimeTrigger = {
 
 /** Fires when the clock passes the window's end. */
 export const ProcessingTimeTrigger = {
+  /** A trigger that fires a window once the processing-time clock passes its end. */
   create<T>(): Trigger<T> {
     return {
       onElement(_e, _ts, window, ctx) {
@@ -97,6 +121,7 @@ export const ProcessingTimeTrigger = {
 
 /** Fires every `count` elements of the window. */
 export const CountTrigger = {
+  /** A trigger that fires every `count` elements; a positive integer. */
   of<T>(count: number): Trigger<T> {
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`CountTrigger.of: count must be a positive integer, got ${count}`);
     return {
@@ -124,6 +149,7 @@ export const CountTrigger = {
 
 /** Makes another trigger's FIRE purge the window's contents too. */
 export const PurgingTrigger = {
+  /** `inner`, with each FIRE made FIRE_AND_PURGE. */
   of<T, W extends Window>(inner: Trigger<T, W>): Trigger<T, W> {
     const purging = (r: TriggerResult): TriggerResult => (r === 'FIRE' ? 'FIRE_AND_PURGE' : r);
     return {

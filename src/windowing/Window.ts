@@ -3,6 +3,7 @@
  * covers everything and only custom triggers fire it. A window's id names it in state.
  */
 
+/** A window of time covering [start, end) in milliseconds, of event time or processing time. */
 export class TimeWindow {
   readonly kind = 'time' as const;
   /** Private (not enumerable): a window serializes as kind, start and end only. */
@@ -20,23 +21,28 @@ export class TimeWindow {
   maxTimestamp(): number {
     return this.end - 1;
   }
+  /** Whether the two windows overlap or touch (session windows that do are merged). */
   intersects(other: TimeWindow): boolean {
     return this.start <= other.end && this.end >= other.start;
   }
+  /** The smallest window covering both. */
   cover(other: TimeWindow): TimeWindow {
     return new TimeWindow(Math.min(this.start, other.start), Math.max(this.end, other.end));
   }
 }
 
+/** The one window of `GlobalWindows`: it covers all time and only a custom trigger fires it. */
 export class GlobalWindow {
   readonly kind = 'global' as const;
   static readonly INSTANCE = new GlobalWindow();
   readonly id = 'global';
+  /** Infinity: the global window never ends. */
   maxTimestamp(): number {
     return Infinity;
   }
 }
 
+/** Any window: a time window or the global window. */
 export type Window = TimeWindow | GlobalWindow;
 
 /** The window a state id names (see `Window.id`). */

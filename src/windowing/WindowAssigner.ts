@@ -6,12 +6,14 @@ import { Duration, toMillis } from '../time/Time';
 import { EventTimeTrigger, ProcessingTimeTrigger, Trigger } from './Trigger';
 import { GlobalWindow, TimeWindow, Window } from './Window';
 
+/** Which windows an element belongs to, and the trigger that fires them unless the stream sets another. */
 export interface WindowAssigner<W extends Window = Window> {
   /** The windows of an element with this timestamp (event time) or at this processing time. */
   assignWindows(timestamp: number): W[];
   readonly isEventTime: boolean;
   /** Session windows merge with the windows they overlap. */
   readonly merging: boolean;
+  /** The trigger used when `WindowedStream.trigger` sets none: the end of the window in its time. */
   defaultTrigger<T>(): Trigger<T>;
   readonly name: string;
 }
@@ -67,15 +69,43 @@ function session(gap: Duration, isEventTime: boolean): WindowAssigner<TimeWindow
   };
 }
 
-export const TumblingEventTimeWindows = { of: (size: Duration, offset?: Duration) => tumbling(size, offset, true) };
-export const TumblingProcessingTimeWindows = { of: (size: Duration, offset?: Duration) => tumbling(size, offset, false) };
-export const SlidingEventTimeWindows = { of: (size: Duration, slide: Duration, offset?: Duration) => sliding(size, slide, offset, true) };
-export const SlidingProcessingTimeWindows = { of: (size: Duration, slide: Duration, offset?: Duration) => sliding(size, slide, offset, false) };
-export const EventTimeSessionWindows = { withGap: (gap: Duration) => session(gap, true) };
-export const ProcessingTimeSessionWindows = { withGap: (gap: Duration) => session(gap, false) };
+/**
+ * Windows of event time of one size that do not overlap: `TumblingEventTimeWindows.of(Time.seconds(10))`, shifted
+ * by `offset`.
+ */
+export const TumblingEventTimeWindows = {
+  /** Windows of `size`, starting at multiples of `size` plus `offset` (default 0). */
+  of: (size: Duration, offset?: Duration) => tumbling(size, offset, true),
+};
+/** Windows of processing time of one size that do not overlap, shifted by `offset`. */
+export const TumblingProcessingTimeWindows = {
+  /** Windows of `size`, starting at multiples of `size` plus `offset` (default 0). */
+  of: (size: Duration, offset?: Duration) => tumbling(size, offset, false),
+};
+/** Windows of event time of `size` starting every `slide`: an element belongs to size/slide of them. */
+export const SlidingEventTimeWindows = {
+  /** Windows of `size` starting every `slide`, at multiples of `slide` plus `offset` (default 0). */
+  of: (size: Duration, slide: Duration, offset?: Duration) => sliding(size, slide, offset, true),
+};
+/** Windows of processing time of `size` starting every `slide`. */
+export const SlidingProcessingTimeWindows = {
+  /** Windows of `size` starting every `slide`, at multiples of `slide` plus `offset` (default 0). */
+  of: (size: Duration, slide: Duration, offset?: Duration) => sliding(size, slide, offset, false),
+};
+/** Session windows of event time: a key's elements closer than `gap` to each other share a window. */
+export const EventTimeSessionWindows = {
+  /** Sessions that close after `gap` without an element of the key. */
+  withGap: (gap: Duration) => session(gap, true),
+};
+/** Session windows of processing time: a key's elements arriving within `gap` of each other share a window. */
+export const ProcessingTimeSessionWindows = {
+  /** Sessions that close after `gap` without an element of the key. */
+  withGap: (gap: Duration) => session(gap, false),
+};
 
 /** One window for everything, per key; it needs a trigger (e.g. CountTrigger) to fire. */
 export const GlobalWindows = {
+  /** The assigner of the one global window per key; its default trigger never fires. */
   create: (): WindowAssigner<GlobalWindow> => ({
     assignWindows: () => [GlobalWindow.INSTANCE],
     isEventTime: false,

@@ -39,6 +39,10 @@ function withWindowFunction<IN, ACC, R, OUT, KEY>(
   };
 }
 
+/**
+ * A keyed stream cut into windows (`keyed.window(assigner)`): set trigger, evictor and lateness, then reduce,
+ * aggregate or process each window.
+ */
 export class WindowedStream<T, K extends Key, W extends Window = Window> {
   private triggerOverride: Trigger<T> | undefined;
   private evictorOverride: Evictor<T> | undefined;
