@@ -63,7 +63,6 @@ export { TwoPhaseCommitSink, TwoPhaseCommitWriter } from './connectors/TwoPhaseC
 export { FileSink, FileTransaction } from './connectors/FileSink';
 export { CheckpointedFunction, FunctionInitializationContext, FunctionSnapshotContext } from './api/CheckpointedFunction';
 export { StateBackendOption } from './api/EnvironmentConfig';
-export { Logger, LoggingOption, LoggingOptions, LogLevel } from './logging/logger';
 export { RedisStateBackendOptions } from './state/RedisKeyedStateBackend';
 export { Time, Duration } from './time/Time';
 export { WatermarkStrategy, TimestampAssigner } from './time/WatermarkStrategy';
