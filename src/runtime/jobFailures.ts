@@ -19,6 +19,7 @@ export type FailureAction =
   /** Nothing more: the job was already restarting, failing or being cancelled. */
   | 'none';
 
+/** One failure of a job, as `job.failures()` lists it: when, where, the error, and what the job did about it. */
 export interface JobFailure {
   /** When the job master learned of the failure (epoch milliseconds). */
   readonly time: number;
