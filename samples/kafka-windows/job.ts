@@ -12,8 +12,6 @@ import * as t from 'io-ts';
 import {
   AggregateFunction,
   Collector,
-  KafkaSink,
-  KafkaSource,
   OutputTag,
   ProcessWindowFunction,
   StreamEnvironment,
@@ -23,6 +21,7 @@ import {
   WatermarkStrategy,
   WindowContext,
 } from '../../src';
+import { KafkaSink, KafkaSource } from '../../src/kafka';
 import { PARTITIONS, Reading, SensorAverage, roundTo2, sqlTimestamp } from './readings';
 
 export interface Topics {

@@ -3,7 +3,8 @@
  * INSERT INTO a Kafka table (written exactly once, in Kafka transactions, because the job
  * checkpoints exactly-once). Rows later than the watermark are dropped, as in Flink SQL.
  */
-import { JobHandle, StreamEnvironment, TableEnvironment } from '../../src';
+import { JobHandle, StreamEnvironment } from '../../src';
+import { TableEnvironment } from '../../src/sql';
 import { PARTITIONS } from './readings';
 
 export interface SqlTopics {
