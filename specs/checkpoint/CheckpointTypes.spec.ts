@@ -24,10 +24,9 @@ describe('checkpoint/CheckpointTypes: the stored format and its version', () => 
     expect(isRight(decoded) && decoded.right).to.deep.equal(checkpoint);
   });
 
-  it('reads a checkpoint without a version (written by Sluice 0.1) as format 1', () => {
-    expect(CHECKPOINT_FORMAT_VERSION).to.equal(1);
-    const decoded = decodeCompletedCheckpoint(JSON.stringify(checkpoint), '3 at chk-3.json');
-    expect(isRight(decoded) && decoded.right).to.deep.equal(checkpoint);
+  it('takes a checkpoint without a version for format 1 (Sluice 0.1, keys hashed otherwise) and refuses it', () => {
+    expect(CHECKPOINT_FORMAT_VERSION).to.equal(2);
+    expect(leftOf(JSON.stringify(checkpoint))).to.match(/^checkpoint 3 at chk-3.json has format version 1, and this version of Sluice restores format 2 only: /);
   });
 
   for (const version of [CHECKPOINT_FORMAT_VERSION + 1, 0, '1', null]) {
@@ -43,6 +42,6 @@ describe('checkpoint/CheckpointTypes: the stored format and its version', () => 
 
   it('refuses text that is not JSON, and a checkpoint of the wrong shape, naming where it is', () => {
     expect(leftOf('{"formatVersion": 1, "jobId"')).to.match(/^checkpoint 3 at chk-3.json is not JSON: /);
-    expect(leftOf(JSON.stringify({ ...checkpoint, id: 'three' }))).to.match(/^checkpoint 3 at chk-3.json is invalid: .*three/);
+    expect(leftOf(JSON.stringify({ formatVersion: CHECKPOINT_FORMAT_VERSION, ...checkpoint, id: 'three' }))).to.match(/^checkpoint 3 at chk-3.json is invalid: .*three/);
   });
 });

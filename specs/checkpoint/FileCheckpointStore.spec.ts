@@ -212,7 +212,7 @@ describe('checkpoint/FileCheckpointStore', () => {
     it('refuses a checkpoint file of the wrong shape, naming the file and the bad field', async () => {
       const store = new FileCheckpointStore(root, JOB, 1);
       await store.add(checkpoint(1));
-      const tampered = { ...checkpoint(1), tasks: [{ task: 'count-0', index: '0', parallelism: 1, nodes: {} }] };
+      const tampered = { formatVersion: CHECKPOINT_FORMAT_VERSION, ...checkpoint(1), tasks: [{ task: 'count-0', index: '0', parallelism: 1, nodes: {} }] };
       await fs.writeFile(path.join(jobDir, 'chk-1.json'), JSON.stringify(tampered));
       const error = expectLeft(await store.latest());
       expect(error).to.include(`checkpoint 1 at ${path.join(jobDir, 'chk-1.json')} is invalid`).and.to.include('index');
@@ -236,7 +236,7 @@ describe('checkpoint/FileCheckpointStore', () => {
     it('refuses keyed state whose entries are not pairs of strings', async () => {
       const store = new FileCheckpointStore(root, JOB, 1);
       await store.add(checkpoint(1));
-      const bad = JSON.parse(JSON.stringify(checkpoint(1)));
+      const bad = JSON.parse(JSON.stringify({ formatVersion: CHECKPOINT_FORMAT_VERSION, ...checkpoint(1) }));
       bad.tasks[1].nodes['count-uid'].keyed.keyGroups['17'].count = [['"apple"', 1]];
       await fs.writeFile(path.join(jobDir, 'chk-1.json'), JSON.stringify(bad));
       expect(expectLeft(await store.latest())).to.include('is invalid');

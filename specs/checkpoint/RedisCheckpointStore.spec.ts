@@ -140,7 +140,7 @@ describe('checkpoint/RedisCheckpointStore', function () {
     it('refuses data that is not a checkpoint, naming the key and the invalid fields', async () => {
       await withClient(async (c) => {
         await c.set(`${prefix}:job-1:chk:latest`, '7');
-        await c.set(`${prefix}:job-1:chk:7`, JSON.stringify({ jobId: 'job-1', id: 'seven', timestamp: 1, tasks: [] }));
+        await c.set(`${prefix}:job-1:chk:7`, JSON.stringify({ formatVersion: CHECKPOINT_FORMAT_VERSION, jobId: 'job-1', id: 'seven', timestamp: 1, tasks: [] }));
       });
       const latest = await store().latest();
       expect(isLeft(latest) && latest.left).to.match(new RegExp(`^checkpoint 7 at ${prefix}:job-1:chk:7 is invalid: .*seven`));

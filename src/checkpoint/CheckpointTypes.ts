@@ -98,9 +98,13 @@ export interface TaskRestore {
  * the metadata below, the keyed-state entries and Redis state pieces it refers to, and the
  * key-group hash that places keys. A change to any of them that an older Sluice would read
  * wrongly raises this number (a breaking change: docs/versioning.md).
- * Checkpoints written before the version was stored (Sluice 0.1) are format 1.
+ * Format 1: checkpoints without a version (Sluice 0.1), whose keys were hashed over UTF-16
+ * units; format 2 hashes them with MurmurHash3 over UTF-8 bytes, so their key groups differ.
  */
-export const CHECKPOINT_FORMAT_VERSION = 1;
+export const CHECKPOINT_FORMAT_VERSION = 2;
+
+/** The format of a checkpoint that names none: written by Sluice 0.1, before the version was stored. */
+const UNVERSIONED_FORMAT = 1;
 
 /** A checkpoint as a store writes it: JSON, the format version first. */
 export function encodeCompletedCheckpoint(checkpoint: CompletedCheckpoint): string {
@@ -119,7 +123,7 @@ export function decodeCompletedCheckpoint(text: string, where: string): Either<s
   } catch (e) {
     return left(`checkpoint ${where} is not JSON: ${(e as Error).message}`);
   }
-  const version = typeof parsed === 'object' && parsed !== null && 'formatVersion' in parsed ? parsed.formatVersion : 1;
+  const version = typeof parsed === 'object' && parsed !== null && 'formatVersion' in parsed ? parsed.formatVersion : UNVERSIONED_FORMAT;
   if (version !== CHECKPOINT_FORMAT_VERSION) {
     return left(
       `checkpoint ${where} has format version ${JSON.stringify(version)}, and this version of Sluice restores format ${CHECKPOINT_FORMAT_VERSION} only: ` +
