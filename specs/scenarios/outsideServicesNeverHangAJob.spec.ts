@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { JobHandle, StreamEnvironment, TableEnvironment } from '../../src';
+import { JobHandle, StreamEnvironment } from '../../src';
+import { TableEnvironment } from '../../src/sql';
 import { right } from 'fp-ts/Either';
 import { KafkaSink } from '../../src/connectors/KafkaSink';
 import { KafkaSource, fromKafka } from '../../src/connectors/KafkaSource';
