@@ -11,6 +11,7 @@
 /** What Sluice waits on outside its own runtime: the application's actors included. */
 export type OutsideService = 'kafka' | 'redis' | 'file' | 'actor';
 
+/** A wait on an outside service (Kafka, Redis, a file, an actor) that failed or ran out of its bound; `restartable` says whether a restart may mend it. */
 export class ServiceError extends Error {
   readonly _tag = 'ServiceError';
   constructor(
