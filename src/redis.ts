@@ -10,3 +10,4 @@
 export { RedisStateBackendOptions, keyGroupHashKey } from './state/RedisKeyedStateBackend';
 export { RedisStateInspector, checkpointedState } from './state/RedisStateInspector';
 export { RedisCheckpointStore } from './checkpoint/RedisCheckpointStore';
+export { RedisConnectionOptions } from './state/redisConnection';

@@ -22,6 +22,7 @@ import { AsyncCall, AsyncOutputMode, AsyncWaitOperator } from './operators/Async
 
 /** Flink's AsyncFunction: each call resolves to the records it produces (an array or any iterable). */
 export interface AsyncFunction<I, O> extends RichFunction {
+  /** The records `input` produces, once the call completes. */
   asyncInvoke(input: I): PromiseLike<Iterable<O>>;
   /** A request ran out of time: the records to emit instead (throw to fail the record). `options.timeout` wins over it. */
   timeout?(input: I): Iterable<O>;
@@ -30,6 +31,7 @@ export interface AsyncFunction<I, O> extends RichFunction {
 /** A function returning a Promise of one result per record. */
 export type AsyncMapFunction<I, O> = (input: I) => PromiseLike<O>;
 
+/** Options of `orderedWait` and `unorderedWait`: the time a request may take, how many may be in flight, retries. */
 export interface AsyncWaitOptions<I, R> {
   /** How long a record's request may take, all retries included; then `timeout` decides. */
   readonly timeoutMs: number;
@@ -88,6 +90,10 @@ function asyncWait<I, O, R>(mode: AsyncOutputMode, stream: DataStream<I>, fn: As
   return stream.transform<O>(name, factory, { problems });
 }
 
+/**
+ * Calls to outside services from a stream, many in flight at once (Flink's Async I/O): `orderedWait` and
+ * `unorderedWait`.
+ */
 export abstract class AsyncDataStream {
   /**
    * Results in the order of the input records; a slow request holds back those after it.

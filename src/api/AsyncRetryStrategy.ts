@@ -24,13 +24,16 @@ export interface AsyncRetryStrategy<R> {
 
 /** Which failures and results to retry; by default every error and no result. */
 export interface RetryPredicates<R> {
+  /** Whether a call that failed with `error` is tried again (default: every error). */
   readonly ifError?: (error: unknown) => boolean;
+  /** Whether a call that gave `result` is tried again (default: no result). */
   readonly ifResult?: (result: R) => boolean;
 }
 
 const always = (): boolean => true;
 const never = (): boolean => false;
 
+/** Retry strategies of an async call (`AsyncWaitOptions.retry`). */
 export const AsyncRetryStrategies = {
   /** One attempt (the default). */
   noRetry<R>(): AsyncRetryStrategy<R> {

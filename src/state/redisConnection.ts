@@ -23,6 +23,7 @@ function ioredis(): typeof IORedis.Redis {
 /** The longest Sluice waits on Redis for one operation by default: a connection, a command, a pipeline. */
 export const DEFAULT_REDIS_OPERATION_TIMEOUT_MS = 30_000;
 
+/** How long Sluice waits on Redis, and where its client's lines are logged. */
 export interface RedisConnectionOptions {
   /** The bound on a command and on reaching the server (default DEFAULT_REDIS_OPERATION_TIMEOUT_MS). */
   readonly operationTimeoutMs?: number;
