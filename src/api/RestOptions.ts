@@ -6,6 +6,7 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 
+/** Options of a job's REST API and dashboard (the environment's `rest` option). */
 export interface RestOptions {
   /** The port to listen on; 0 picks a free one (see `JobHandle.rest`). */
   readonly port: number;
@@ -17,6 +18,7 @@ export interface RestOptions {
   readonly token?: string;
 }
 
+/** Options of a job's metrics (the environment's `metrics` option). */
 export interface MetricsOptions {
   /** How often the job's metrics are sampled, in ms (default 1000): the rates are per second over this interval. */
   readonly intervalMs?: number;

@@ -12,13 +12,19 @@
  * (specs/metrics/MetricGroup.spec.ts; served as sluice_user_cacheMisses{operator="enrich",...})
  */
 
+/** A count a function keeps (`getMetricGroup().counter(name)`). */
 export interface Counter {
+  /** Adds `n` (default 1). */
   inc(n?: number): void;
+  /** Subtracts `n` (default 1). */
   dec(n?: number): void;
+  /** The count now. */
   getCount(): number;
 }
 
+/** A value read when the metrics are sampled (`getMetricGroup().gauge(name, read)`). */
 export interface Gauge<T extends number = number> {
+  /** The value now. */
   getValue(): T;
 }
 
@@ -33,10 +39,13 @@ export interface HistogramStatistics {
   readonly p99: number;
 }
 
+/** A distribution of values a function records (`getMetricGroup().histogram(name)`). */
 export interface Histogram {
+  /** Records one value. */
   update(value: number): void;
   /** Values recorded since the start. */
   getCount(): number;
+  /** Count, min, max, mean and percentiles of the recent values. */
   getStatistics(): HistogramStatistics;
 }
 
@@ -90,6 +99,7 @@ export class MetricGroup {
   private readonly gauges = new Map<string, () => number>();
   private readonly histograms = new Map<string, Histogram>();
 
+  /** The counter of this name, made on first use. */
   counter(name: string): Counter {
     let c = this.counters.get(name);
     if (c === undefined) this.counters.set(name, (c = new SimpleCounter()));
@@ -102,6 +112,7 @@ export class MetricGroup {
     return { getValue: read };
   }
 
+  /** The histogram of this name, made on first use. */
   histogram(name: string): Histogram {
     let h = this.histograms.get(name);
     if (h === undefined) this.histograms.set(name, (h = new WindowHistogram()));

@@ -10,6 +10,7 @@ export const TASK_LABELS = ['job', 'vertex', 'subtask'] as const;
 /** Labels of a per-operator metric. */
 export const OPERATOR_LABELS = ['job', 'vertex', 'subtask', 'operator'] as const;
 
+/** The names of the metrics Sluice serves (Prometheus names, `sluice_` first). */
 export const MetricNames = {
   // --- per task (one operator chain instance) -------------------------------------------------
   /** Records the task took from its input channels (a source: records it read). */

@@ -11,6 +11,7 @@ import { TaskMetrics } from './JobMetrics';
 /** Above this share of a second waiting for credit (Flink's HIGH), a task counts as back-pressured. */
 export const BACK_PRESSURED_MS_PER_SECOND = 500;
 
+/** Where a stalled job's backpressure starts: the task, and why it holds the others back. */
 export interface StallRoot {
   readonly task: TaskId;
   readonly vertex: number;
@@ -20,6 +21,7 @@ export interface StallRoot {
   readonly backPressuredTimeMsPerSecond: number;
 }
 
+/** What holds a job back when its sources stopped reading, as the dashboard and REST API report it. */
 export type StallDiagnosis =
   | { readonly backPressured: false }
   | {
