@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { isLeft, isRight } from 'fp-ts/Either';
-import { OperatorStateStore, OperatorStateSnapshot } from '../../src/state/OperatorStateStore';
+import { FormerOperatorState, OperatorStateStore, OperatorStateSnapshot } from '../../src/state/OperatorStateStore';
 import { Serializers } from '../../src/state/Serializer';
 import { ListStateDescriptor } from '../../src/state/StateDescriptor';
 
@@ -15,9 +15,12 @@ function storeWith(values: { offsets?: number[]; buffer?: string[] }): OperatorS
   return s;
 }
 
+/** The snapshots of instances 0..n-1 of a former run at parallelism n. */
+const formerRun = (snapshots: readonly OperatorStateSnapshot[]): FormerOperatorState[] => snapshots.map((snapshot, index) => ({ index, parallelism: snapshots.length, snapshot }));
+
 function restored(snapshots: readonly OperatorStateSnapshot[], index: number, parallelism: number): OperatorStateStore {
   const s = new OperatorStateStore();
-  const result = s.restore(snapshots, index, parallelism);
+  const result = s.restore(formerRun(snapshots), index, parallelism);
   expect(isRight(result), `restore of instance ${index} of ${parallelism}`).to.equal(true);
   return s;
 }
@@ -58,6 +61,68 @@ describe('state/OperatorStateStore', () => {
     expect(s.snapshot()).to.deep.equal({ lists: { offsets: ['5', '6', '7'], buffer: ['"a"'] } });
   });
 
+  describe('at the parallelism the checkpoint was taken with', () => {
+    it('gives each instance back exactly the entries it wrote, not a round-robin share of all', () => {
+      // Round-robin over the concatenation [1, 2, 3] would give instance 0 the entries 1 and 3.
+      const snaps = [storeWith({ offsets: [1, 2] }).snapshot(), storeWith({ offsets: [3] }).snapshot()];
+      expect([0, 1].map((i) => restored(snaps, i, 2).getListState(offsets).get())).to.deep.equal([[1, 2], [3]]);
+    });
+
+    it('gives each instance its own entries whatever order the snapshots come in', () => {
+      const snaps = [storeWith({ buffer: ['a'] }).snapshot(), storeWith({ buffer: ['b', 'c'] }).snapshot(), storeWith({}).snapshot()];
+      const shuffled = [2, 0, 1].map((i) => formerRun(snaps)[i]);
+      const lists = [0, 1, 2].map((index) => {
+        const s = new OperatorStateStore();
+        s.restore(shuffled, index, 3);
+        return s.getListState(buffer).get();
+      });
+      expect(lists).to.deep.equal([['a'], ['b', 'c'], []]);
+    });
+
+    it('restores any lists unchanged, instance by instance', () => {
+      fc.assert(
+        fc.property(fc.array(fc.array(fc.integer(), { maxLength: 6 }), { minLength: 1, maxLength: 6 }), (instances) => {
+          const snaps = instances.map((o) => storeWith({ offsets: o }).snapshot());
+          expect(instances.map((_, i) => restored(snaps, i, instances.length).getListState(offsets).get())).to.deep.equal(instances);
+        }),
+      );
+    });
+  });
+
+  describe('union list state', () => {
+    it('gives every instance the entries of all former instances, in the order of their indexes, at any parallelism', () => {
+      const snaps = [storeWith({ offsets: [1, 2] }).snapshot(), storeWith({ offsets: [3] }).snapshot()];
+      for (const parallelism of [1, 2, 3]) {
+        const lists = [...Array(parallelism).keys()].map((i) => restored(snaps, i, parallelism).getUnionListState(offsets).get());
+        expect(lists, `at parallelism ${parallelism}`).to.deep.equal(Array(parallelism).fill([1, 2, 3]));
+      }
+    });
+
+    it('snapshots only what the instance holds, so the next restore takes the union of those again', () => {
+      const snaps = [storeWith({ offsets: [1] }).snapshot(), storeWith({ offsets: [2] }).snapshot()];
+      const again = [0, 1].map((i) => {
+        const s = restored(snaps, i, 2);
+        s.getUnionListState(offsets).update([10 + i]);
+        return s.snapshot();
+      });
+      expect(restored(again, 0, 2).getUnionListState(offsets).get()).to.deep.equal([10, 11]);
+    });
+
+    it('is refused under the name of a state asked for as even-split list state, and the other way round', () => {
+      const s = new OperatorStateStore();
+      s.getListState(offsets);
+      expect(() => s.getUnionListState(offsets)).to.throw("operator state 'offsets' is split list state; ask for it the same way each time");
+      s.getUnionListState(buffer);
+      expect(() => s.getListState(buffer)).to.throw("operator state 'buffer' is union list state; ask for it the same way each time");
+    });
+
+    it('carries a list never asked for as an even share, so no entry is multiplied by the instances', () => {
+      const snaps = [storeWith({ offsets: [1, 2] }).snapshot(), storeWith({ offsets: [3] }).snapshot()];
+      const again = [0, 1, 2].map((i) => restored(snaps, i, 3).snapshot());
+      expect(again.flatMap((s) => s.lists.offsets ?? []).sort()).to.deep.equal(['1', '2', '3']);
+    });
+  });
+
   it('deals the entries of 2 instances round-robin over 3: entry i of the concatenation goes to instance i mod 3', () => {
     const snaps = [storeWith({ offsets: [0, 1, 2, 3] }).snapshot(), storeWith({ offsets: [4, 5, 6] }).snapshot()];
     const lists = [0, 1, 2].map((i) => restored(snaps, i, 3).getListState(offsets).get());
@@ -79,6 +144,7 @@ describe('state/OperatorStateStore', () => {
         fc.array(fc.record({ offsets: fc.array(fc.integer(), { maxLength: 12 }), buffer: fc.array(fc.string(), { maxLength: 5 }) }), { minLength: 1, maxLength: 6 }),
         fc.integer({ min: 1, max: 8 }),
         (instances, parallelism) => {
+          fc.pre(parallelism !== instances.length);
           const snaps = instances.map((v) => storeWith(v).snapshot());
           const after = [...Array(parallelism).keys()].map((i) => restored(snaps, i, parallelism));
           const allOffsets = after.map((s) => s.getListState(offsets).get());
@@ -102,7 +168,7 @@ describe('state/OperatorStateStore', () => {
   it('refuses to restore once a state has been used', () => {
     const s = new OperatorStateStore();
     s.getListState(offsets);
-    const result = s.restore([{ lists: {} }], 0, 1);
+    const result = s.restore(formerRun([{ lists: {} }]), 0, 1);
     expect(isLeft(result) && result.left).to.equal('restore must happen before any operator state is used');
   });
 

@@ -7,8 +7,10 @@
  *   <dir>/.part-<instance>-<transaction>.inprogress   being written, or waiting for its checkpoint
  *
  * Commit is idempotent (a part file already visible stays as it is) and abort deletes the
- * in-progress file; after a restore, in-progress files of this instance that no checkpoint
- * knows of are deleted.
+ * in-progress file. After a restore, instance i deletes the in-progress files the restored
+ * checkpoint does not list of every instance index j with j mod parallelism = i: its own, and
+ * after a scale-down those of former instances that no longer exist. A listed file is never
+ * deleted there, whichever instance is to commit it.
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
@@ -39,8 +41,8 @@ export class FileSink<T> implements TwoPhaseCommitSink<T, FileTransaction> {
   }
 
   /** Called by the runtime: one writer per parallel instance, created in its task. */
-  createWriter({ index }: SinkContext): TwoPhaseCommitWriter<T, FileTransaction> {
-    const { directory, format } = this;
+  createWriter({ index, parallelism }: SinkContext): TwoPhaseCommitWriter<T, FileTransaction> {
+    const { directory, format, name: sinkName } = this;
     const open = new Map<string, fs.FileHandle>();
     const file = (name: string) => path.join(directory, name);
     const closeHandle = async (part: string) => {
@@ -49,6 +51,8 @@ export class FileSink<T> implements TwoPhaseCommitSink<T, FileTransaction> {
       await handle?.close();
     };
     const exists = (p: string) => fs.access(p).then(() => true, () => false);
+    /** Set by close: a transaction whose file opens after it is not kept (its handle would never be closed). */
+    let closed = false;
     return {
       async open() {
         await fs.mkdir(directory, { recursive: true });
@@ -56,7 +60,14 @@ export class FileSink<T> implements TwoPhaseCommitSink<T, FileTransaction> {
       async beginTransaction() {
         // Time first, so part files of one instance sort in the order they were written.
         const part = `part-${index}-${Date.now().toString(36).padStart(9, '0')}-${(++counter).toString(36).padStart(4, '0')}`;
-        open.set(part, await fs.open(file(inProgressName(part)), 'w'));
+        const handle = await fs.open(file(inProgressName(part)), 'w');
+        if (closed) {
+          // The task stopped while the file was opening: nothing may hold it open after close.
+          await handle.close();
+          await fs.rm(file(inProgressName(part)), { force: true });
+          throw new Error(`${sinkName}: writer ${index} is closed; transaction ${part} not begun`);
+        }
+        open.set(part, handle);
         return { part };
       },
       async write({ part }, records) {
@@ -81,10 +92,13 @@ export class FileSink<T> implements TwoPhaseCommitSink<T, FileTransaction> {
       },
       async abortLingering(known) {
         const keep = new Set(known.map((k) => inProgressName(k.part)));
-        const mine = new RegExp(`^\\.part-${index}-.*\\.inprogress$`);
-        for (const name of await fs.readdir(directory)) if (mine.test(name) && !keep.has(name)) await fs.rm(file(name), { force: true });
+        for (const name of await fs.readdir(directory)) {
+          const writer = /^\.part-(\d+)-.*\.inprogress$/.exec(name);
+          if (writer !== null && Number(writer[1]) % parallelism === index && !keep.has(name)) await fs.rm(file(name), { force: true });
+        }
       },
       async close() {
+        closed = true;
         for (const part of [...open.keys()]) await closeHandle(part);
       },
     };

@@ -17,7 +17,8 @@
  * the lowest free slot of its writer and initializes its id anew (a new epoch). A restored
  * transaction was begun by a writer of a generation no higher than the restored checkpoint,
  * so committing it cannot race with new work, whichever instance the restore hands it to
- * (operator list state is redistributed). Two runs restored from the same checkpoint share a
+ * (the operator hands it to the instance of index mod parallelism, see
+ * TwoPhaseCommitSinkOperator). Two runs restored from the same checkpoint share a
  * generation, and that is the point: the earlier one completed no checkpoint of its own, so
  * nothing it wrote may become visible, and the later one fences its slots as it opens
  * (Flink's probing of ids by checkpoint, with a fixed number of slots).
@@ -119,6 +120,9 @@ export type KafkaTransaction = t.TypeOf<typeof KafkaTransactionCodec>;
 
 const defaultSerialize = (record: unknown): KafkaOutputRecord => ({ value: JSON.stringify(record) });
 
+/** The instance index in a writer's name, `<prefix>-<instance>-g<generation>`. */
+const writerIndexOf = (writer: string): number => Number(/-(\d+)-g\d+$/.exec(writer)?.[1] ?? 0);
+
 /** Groups a batch into kafkajs topicMessages, one entry per topic, order kept within each. */
 function topicMessages<T>(records: readonly T[], serialize: (record: T) => KafkaOutputRecord, defaultTopic: string) {
   const byTopic = new Map<string, Message[]>();
@@ -216,7 +220,7 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
     this.name = `Kafka Sink (${options.topic}, exactly-once)`;
   }
 
-  createWriter({ index, jobName, restoredCheckpointId, logger }: SinkContext): TwoPhaseCommitWriter<T, KafkaTransaction> {
+  createWriter({ index, parallelism, jobName, restoredCheckpointId, logger }: SinkContext): TwoPhaseCommitWriter<T, KafkaTransaction> {
     const { brokers, topic, clientId, transactionTimeoutMs = 900_000, lingeringScanSlots = 8, operationTimeoutMs = DEFAULT_KAFKA_OPERATION_TIMEOUT_MS } = this.options;
     const what = `${this.name} (instance ${index})`;
     const serialize = this.options.serialize ?? defaultSerialize;
@@ -357,8 +361,11 @@ class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransactio
       abortLingering: guarded('abortLingering', async (known: readonly KafkaTransaction[]) => {
         // Not now: another instance may still have to commit a transaction of these writers.
         // The first commit after the restore comes from a checkpoint every instance has
-        // acknowledged, so every instance has finished its recovery by then.
-        earlierWriters = new Set(known.flatMap((k) => [k.writer, ...(k.lingering ?? [])]).filter((of) => of !== writer));
+        // acknowledged, so every instance has finished its recovery by then. `known` lists the
+        // transactions of every former instance: this one fences the writers of instance
+        // indexes j with j mod parallelism = index, so each is fenced once.
+        const writers = known.flatMap((k) => [k.writer, ...(k.lingering ?? [])]);
+        earlierWriters = new Set(writers.filter((of) => of !== writer && writerIndexOf(of) % parallelism === index));
       }),
       async close() {
         closed = true;

@@ -4,6 +4,8 @@
  * visible) and a new one begins; when the checkpoint completes, it is committed. After a
  * failure, transactions of the restored checkpoint are committed again (commit must be
  * idempotent) and the one in progress is aborted: the output holds every record exactly once.
+ * Each restored transaction is recovered by exactly one instance, not necessarily the one that
+ * began it: any writer of the sink must be able to commit or abort it from its handle alone.
  */
 import { Serializer } from '../state/Serializer';
 import { SinkContext } from './Sink';
@@ -29,7 +31,12 @@ export interface TwoPhaseCommitWriter<T, Txn> {
   recoverAndCommit?(transaction: Txn): void | Promise<void>;
   /** After restore, for the transaction that was in progress (default: abort). */
   recoverAndAbort?(transaction: Txn): void | Promise<void>;
-  /** After restore: abort leftovers of transactions no checkpoint knows of (begun after the last one). */
+  /**
+   * After restore: abort leftovers of transactions the checkpoint does not list (begun after
+   * it), those of this instance's index and, after a scale-down, of former indexes j with
+   * j mod parallelism = index. `known` lists every transaction of the restored checkpoint, of
+   * all former instances: none of them may be aborted here, another instance may commit it.
+   */
   abortLingering?(known: readonly Txn[]): void | Promise<void>;
   /** Releases the writer's handles; called exactly once, also after failure or cancel. */
   close?(): void | Promise<void>;

@@ -9,7 +9,7 @@ import { OperatorCounters } from '../metrics/TaskCounters';
 import { MetricGroup } from '../metrics/MetricGroup';
 import { OperatorMetrics, OperatorReport } from '../metrics/TaskMetrics';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
-import { OperatorStateSnapshot, OperatorStateStore } from '../state/OperatorStateStore';
+import { FormerOperatorState, OperatorStateSnapshot, OperatorStateStore } from '../state/OperatorStateStore';
 import { OperatorContext, Output, StreamOperator } from './StreamOperator';
 import { UserFunctionFailed, userFunctionFailed } from './UserFunctionFailed';
 import { DeadLetter, supervisionDeadLetters, withinLimit } from '../api/SupervisionStrategy';
@@ -89,9 +89,9 @@ export class OperatorChain {
   }
 
   /** Loads each operator's restored state: the snapshots of every former instance of its node. */
-  restoreOperatorState(snapshotsOf: (uid: string) => readonly OperatorStateSnapshot[], parallelism: number): void {
+  restoreOperatorState(formerOf: (uid: string) => readonly FormerOperatorState[], parallelism: number): void {
     for (const link of this.links) {
-      const restored = link.state.restore(snapshotsOf(link.node.uid), this.instance, parallelism);
+      const restored = link.state.restore(formerOf(link.node.uid), this.instance, parallelism);
       if (restored._tag === 'Left') throw new Error(`cannot restore operator '${link.node.name}': ${restored.left}`);
     }
   }

@@ -13,7 +13,7 @@ import { TaskCounters } from '../metrics/TaskCounters';
 import { HotKeys, KeySample, TaskMetricsReport, TaskTimeAccount, ThreadLedger, Wait } from '../metrics/TaskMetrics';
 import { KeyedStateBackend } from '../state/KeyedStateBackend';
 import { KeyGroupRange, keyGroupRangeForOperator } from '../state/keyGroups';
-import { OperatorStateSnapshot } from '../state/OperatorStateStore';
+import { FormerOperatorState } from '../state/OperatorStateStore';
 import { SourceReader } from '../connectors/Source';
 import { ChannelRecords, ChannelState, CheckpointId, CheckpointingMode, NodeSnapshot, TaskRestore, TaskSnapshot } from '../checkpoint/CheckpointTypes';
 import { AlignmentEffect, AlignmentEvent, AlignmentState, alignmentTransition, initialAlignment } from '../checkpoint/barrierAlignment';
@@ -241,7 +241,7 @@ export class Task {
       if (isLeft(restored)) throw new Error(`cannot restore keyed state of '${this.keyedNode.name}': ${restored.left}`);
     }
     this.chain.restoreOperatorState(
-      (uid) => formerOf(uid).flatMap((f): OperatorStateSnapshot[] => (f.snapshot.operator ? [f.snapshot.operator] : [])),
+      (uid) => formerOf(uid).flatMap(({ index, parallelism, snapshot }): FormerOperatorState[] => (snapshot.operator ? [{ index, parallelism, snapshot: snapshot.operator }] : [])),
       task.parallelism,
     );
     await this.chain.open((node, state) => this.contextFor(node, state));

@@ -3,34 +3,46 @@
  * on the barrier, committed when the checkpoint completes; pending and current transactions
  * are kept in operator state, so a restore commits what the checkpoint promised and aborts
  * what it did not. Without checkpointing, the single transaction commits at end of input.
+ *
+ * Recovery, at any parallelism: the transactions are union list state, so every instance
+ * reads every transaction the checkpoint lists, each marked with the index of the instance
+ * that wrote it. A transaction is recovered (committed if pre-committed, aborted if it was
+ * open) by exactly one instance, the one whose index is its writer's index mod parallelism;
+ * and every instance knows the whole list when it ends leftovers (`abortLingering`), so it
+ * never ends a transaction another instance must commit (Flink keeps 2PC transactions in
+ * union state for this reason).
  */
+import * as t from 'io-ts';
 import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from '../connectors/TwoPhaseCommitSink';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { ListState } from '../state/State';
 import { ListStateDescriptor } from '../state/StateDescriptor';
-import { Serializer } from '../state/Serializer';
-import { isLeft, left, right } from 'fp-ts/Either';
+import { Serializer, codecSerializer } from '../state/Serializer';
+import { isLeft, right } from 'fp-ts/Either';
 import { FINAL_CHECKPOINT, OperatorContext, Output, StreamOperator } from './StreamOperator';
 
-interface PendingCommit<Txn> {
-  readonly checkpointId: number;
+/** A transaction as the operator state lists it: which instance wrote it and, once pre-committed, for which checkpoint. */
+interface ListedTransaction<Txn> {
+  readonly instance: number;
+  /** Undefined while the transaction is open (the current one). */
+  readonly checkpointId: number | undefined;
   readonly transaction: Txn;
 }
 
-function pendingSerializer<Txn>(txn: Serializer<Txn>): Serializer<PendingCommit<Txn>> {
+/** `[instance, checkpoint id or null, transaction text]`. */
+const ListedCodec = t.tuple([t.number, t.union([t.number, t.null]), t.string]);
+const listedText = codecSerializer(ListedCodec);
+
+function listedSerializer<Txn>(txn: Serializer<Txn>): Serializer<ListedTransaction<Txn>> {
   return {
-    name: `pending(${txn.name})`,
-    serialize: (p) => JSON.stringify([p.checkpointId, txn.serialize(p.transaction)]),
+    name: `listed(${txn.name})`,
+    serialize: (l) => listedText.serialize([l.instance, l.checkpointId ?? null, txn.serialize(l.transaction)]),
     deserialize: (text) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (e) {
-        return left(`not JSON: ${(e as Error).message}`);
-      }
-      if (!Array.isArray(parsed) || typeof parsed[0] !== 'number' || typeof parsed[1] !== 'string') return left('expected [checkpointId, transaction]');
-      const t = txn.deserialize(parsed[1]);
-      return isLeft(t) ? t : right({ checkpointId: parsed[0], transaction: t.right });
+      const outer = listedText.deserialize(text);
+      if (isLeft(outer)) return outer;
+      const [instance, checkpointId, inner] = outer.right;
+      const transaction = txn.deserialize(inner);
+      return isLeft(transaction) ? transaction : right({ instance, checkpointId: checkpointId ?? undefined, transaction: transaction.right });
     },
   };
 }
@@ -40,9 +52,10 @@ export class TwoPhaseCommitSinkOperator<T, Txn> implements StreamOperator<T, nev
   private context!: OperatorContext;
   private current: Txn | undefined;
   private buffer: T[] = [];
-  private pending: PendingCommit<Txn>[] = [];
-  private pendingState!: ListState<PendingCommit<Txn>>;
-  private currentState!: ListState<Txn>;
+  /** Pre-committed transactions of this instance, oldest first, each waiting for its checkpoint to complete. */
+  private pending: Array<{ readonly checkpointId: number; readonly transaction: Txn }> = [];
+  private pendingState!: ListState<ListedTransaction<Txn>>;
+  private currentState!: ListState<ListedTransaction<Txn>>;
 
   constructor(private readonly sink: TwoPhaseCommitSink<T, Txn>) {}
 
@@ -56,19 +69,24 @@ export class TwoPhaseCommitSinkOperator<T, Txn> implements StreamOperator<T, nev
       logger: context.logger,
     });
     await this.writer.open?.();
-    const serializer = this.sink.transactionSerializer;
-    this.pendingState = context.operatorState.getListState(new ListStateDescriptor('two-phase-commit-pending', pendingSerializer(serializer)));
-    this.currentState = context.operatorState.getListState(new ListStateDescriptor('two-phase-commit-current', serializer));
-    if (context.isRestored) {
-      const promised = this.pendingState.get();
-      const inProgress = this.currentState.get();
-      for (const p of promised) await (this.writer.recoverAndCommit ?? this.writer.commit).call(this.writer, p.transaction);
-      for (const txn of inProgress) await (this.writer.recoverAndAbort ?? this.writer.abort).call(this.writer, txn);
-      await this.writer.abortLingering?.([...promised.map((p) => p.transaction), ...inProgress]);
-      this.pendingState.clear();
-      this.currentState.clear();
-    }
+    const serializer = listedSerializer(this.sink.transactionSerializer);
+    this.pendingState = context.operatorState.getUnionListState(new ListStateDescriptor('two-phase-commit-pending', serializer));
+    this.currentState = context.operatorState.getUnionListState(new ListStateDescriptor('two-phase-commit-current', serializer));
+    if (context.isRestored) await this.recover();
     this.current = await this.writer.beginTransaction();
+  }
+
+  /** Commits this instance's share of the restored pre-committed transactions, aborts its share of the open ones, then ends leftovers. */
+  private async recover(): Promise<void> {
+    const { index, parallelism } = this.context;
+    const promised = this.pendingState.get();
+    const open = this.currentState.get();
+    const mine = (l: ListedTransaction<Txn>) => l.instance % parallelism === index;
+    for (const p of promised.filter(mine)) await (this.writer.recoverAndCommit ?? this.writer.commit).call(this.writer, p.transaction);
+    for (const o of open.filter(mine)) await (this.writer.recoverAndAbort ?? this.writer.abort).call(this.writer, o.transaction);
+    await this.writer.abortLingering?.([...promised, ...open].map((l) => l.transaction));
+    this.pendingState.clear();
+    this.currentState.clear();
   }
 
   processElement(record: T): void {
@@ -84,14 +102,18 @@ export class TwoPhaseCommitSinkOperator<T, Txn> implements StreamOperator<T, nev
 
   async snapshotState(checkpointId: CheckpointId): Promise<void> {
     await this.endOfBatch();
-    if (this.current !== undefined) {
-      await this.writer.preCommit(this.current);
-      this.pending.push({ checkpointId, transaction: this.current });
+    const txn = this.current;
+    if (txn !== undefined) {
+      // From here the transaction is the checkpoint's: a close while it pre-commits must not abort it.
+      this.current = undefined;
+      await this.writer.preCommit(txn);
+      this.pending.push({ checkpointId, transaction: txn });
       // After the final snapshot nothing more is written: no new transaction.
-      this.current = checkpointId === FINAL_CHECKPOINT ? undefined : await this.writer.beginTransaction();
+      if (checkpointId !== FINAL_CHECKPOINT) this.current = await this.writer.beginTransaction();
     }
-    this.pendingState.update(this.pending);
-    this.currentState.update(this.current === undefined ? [] : [this.current]);
+    const { index } = this.context;
+    this.pendingState.update(this.pending.map((p) => ({ instance: index, ...p })));
+    this.currentState.update(this.current === undefined ? [] : [{ instance: index, checkpointId: undefined, transaction: this.current }]);
   }
 
   async notifyCheckpointComplete(checkpointId: CheckpointId): Promise<void> {

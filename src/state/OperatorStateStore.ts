@@ -1,8 +1,13 @@
 /**
  * Operator (non-keyed) state: lists of values per parallel instance, for functions that keep
- * per-instance state such as a source's position or a buffer. On restore with another
- * parallelism the entries of all instances are dealt round-robin, as Flink's even-split
- * redistribution does.
+ * per-instance state such as a source's position or a buffer. How a restore hands the lists
+ * of the former instances to the new ones depends on how the state is asked for, as in Flink:
+ *
+ * - `getListState` (even split): at the parallelism the checkpoint was taken with, each
+ *   instance gets back exactly the entries it wrote; at another parallelism, entry i of the
+ *   former instances' lists (in the order of their indexes) goes to instance i mod parallelism.
+ * - `getUnionListState`: every instance gets the entries of all former instances. Each
+ *   snapshots only what it holds, so the union is taken again on the next restore.
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { ListState } from './State';
@@ -14,6 +19,16 @@ import { StateTable } from './StateTable';
 export interface OperatorStateSnapshot {
   readonly lists: { readonly [state: string]: readonly string[] };
 }
+
+/** The snapshot one former instance took, with its place among the former instances. */
+export interface FormerOperatorState {
+  readonly index: number;
+  readonly parallelism: number;
+  readonly snapshot: OperatorStateSnapshot;
+}
+
+/** How restored entries are handed out: Flink's even-split and union redistribution. */
+export type Redistribution = 'split' | 'union';
 
 class SlotTable<V> implements StateTable<V> {
   value: V | undefined = undefined;
@@ -30,32 +45,65 @@ class SlotTable<V> implements StateTable<V> {
 
 interface Registered {
   readonly descriptor: ListStateDescriptor<unknown>;
+  readonly redistribution: Redistribution;
   readonly table: SlotTable<unknown[]>;
   readonly state: ListState<unknown>;
 }
 
 export class OperatorStateStore {
   private readonly states = new Map<string, Registered>();
-  private readonly pending = new Map<string, string[]>();
+  /** Restored snapshots of the former instances, by index; entries are taken from them as states are asked for. */
+  private former: readonly FormerOperatorState[] = [];
+  /** State names of `former` not asked for yet. */
+  private readonly unclaimed = new Set<string>();
+  private index = 0;
+  private parallelism = 1;
 
+  /** Even-split list state: see the module comment. */
   getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
+    return this.register(descriptor, 'split');
+  }
+
+  /** Union list state: on restore, every instance gets the entries of all former instances. */
+  getUnionListState<T>(descriptor: ListStateDescriptor<T>): ListState<T> {
+    return this.register(descriptor, 'union');
+  }
+
+  /** True once the operator asked for any state: it keeps state of its own. */
+  get usesState(): boolean {
+    return this.states.size > 0;
+  }
+
+  private register<T>(descriptor: ListStateDescriptor<T>, redistribution: Redistribution): ListState<T> {
     const existing = this.states.get(descriptor.name);
-    if (existing !== undefined) return existing.state as ListState<T>;
+    if (existing !== undefined) {
+      if (existing.redistribution !== redistribution) {
+        throw new Error(`operator state '${descriptor.name}' is ${existing.redistribution} list state; ask for it the same way each time`);
+      }
+      return existing.state as ListState<T>;
+    }
     const table = new SlotTable<unknown[]>();
-    const texts = this.pending.get(descriptor.name);
-    if (texts !== undefined) {
+    if (this.unclaimed.has(descriptor.name)) {
       const values: unknown[] = [];
-      for (const text of texts) {
+      for (const text of this.share(descriptor.name, redistribution)) {
         const v = descriptor.serializer.deserialize(text);
         if (isLeft(v)) throw new Error(`cannot restore operator state '${descriptor.name}': ${v.left}`);
         values.push(v.right);
       }
-      this.pending.delete(descriptor.name);
+      this.unclaimed.delete(descriptor.name);
       if (values.length > 0) table.put(values);
     }
     const state = new TableListState<unknown>(table);
-    this.states.set(descriptor.name, { descriptor: descriptor as ListStateDescriptor<unknown>, table, state });
+    this.states.set(descriptor.name, { descriptor: descriptor as ListStateDescriptor<unknown>, redistribution, table, state });
     return state as ListState<T>;
+  }
+
+  /** This instance's restored entries of one state. */
+  private share(name: string, redistribution: Redistribution): readonly string[] {
+    const listOf = (f: FormerOperatorState) => f.snapshot.lists[name] ?? [];
+    if (redistribution === 'union') return this.former.flatMap(listOf);
+    if (this.former.every((f) => f.parallelism === this.parallelism)) return this.former.filter((f) => f.index === this.index).flatMap(listOf);
+    return this.former.flatMap(listOf).filter((_, i) => i % this.parallelism === this.index);
   }
 
   snapshot(): OperatorStateSnapshot {
@@ -63,27 +111,20 @@ export class OperatorStateStore {
     for (const [name, { descriptor, table }] of this.states) {
       lists[name] = (table.value ?? []).map((v) => descriptor.serializer.serialize(v));
     }
-    for (const [name, texts] of this.pending) lists[name] = texts.slice();
+    // A state not asked for since the restore keeps this instance's even share: each entry
+    // stays with exactly one instance, whichever way it is asked for later.
+    for (const name of this.unclaimed) lists[name] = this.share(name, 'split').slice();
     return { lists };
   }
 
-  /**
-   * Takes this instance's share of the snapshots of all former instances: entry i of the
-   * concatenation goes to instance i mod parallelism.
-   */
-  restore(snapshots: readonly OperatorStateSnapshot[], index: number, parallelism: number): Either<string, void> {
+  /** Takes the snapshots of the former instances of this operator; see the module comment for who gets which entries. */
+  restore(former: readonly FormerOperatorState[], index: number, parallelism: number): Either<string, void> {
     if (this.states.size > 0) return left('restore must happen before any operator state is used');
-    const all = new Map<string, string[]>();
-    for (const snapshot of snapshots) {
-      for (const [name, texts] of Object.entries(snapshot.lists)) {
-        const list = all.get(name) ?? [];
-        list.push(...texts);
-        all.set(name, list);
-      }
-    }
-    for (const [name, texts] of all) {
-      this.pending.set(name, texts.filter((_, i) => i % parallelism === index));
-    }
+    this.former = [...former].sort((a, b) => a.index - b.index);
+    this.index = index;
+    this.parallelism = parallelism;
+    this.unclaimed.clear();
+    for (const f of this.former) for (const name of Object.keys(f.snapshot.lists)) this.unclaimed.add(name);
     return right(undefined);
   }
 }
