@@ -13,7 +13,7 @@ function refused(options: unknown): ConfigError {
   throw new Error(`expected ${JSON.stringify(options)} to be refused`);
 }
 
-const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, jobId, checkpointStorage, stateBackend, logging, restoreFrom, rest, metrics';
+const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, allowNonRestoredState, jobId, checkpointStorage, stateBackend, logging, restoreFrom, rest, metrics';
 
 describe('api/EnvironmentConfig', () => {
   describe('defaults', () => {
@@ -24,6 +24,7 @@ describe('api/EnvironmentConfig', () => {
         batchSize: 1024,
         channelCapacity: 2048,
         operatorChaining: true,
+        allowNonRestoredState: false,
         jobId: undefined,
         checkpointStorage: 'memory',
         stateBackend: 'memory',
@@ -42,7 +43,21 @@ describe('api/EnvironmentConfig', () => {
     it('apply only to options not given', () => {
       expect(
         StreamEnvironment.create({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false }).config,
-      ).to.deep.equal({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false, jobId: undefined, checkpointStorage: 'memory', stateBackend: 'memory', logging: undefined, restoreFrom: undefined, rest: undefined, metrics: undefined });
+      ).to.deep.equal({
+        parallelism: 4,
+        maxParallelism: 256,
+        batchSize: 10,
+        channelCapacity: 15,
+        operatorChaining: false,
+        allowNonRestoredState: false,
+        jobId: undefined,
+        checkpointStorage: 'memory',
+        stateBackend: 'memory',
+        logging: undefined,
+        restoreFrom: undefined,
+        rest: undefined,
+        metrics: undefined,
+      });
     });
 
     it('apply to options given as undefined', () => {
@@ -76,10 +91,11 @@ describe('api/EnvironmentConfig', () => {
     });
 
     it('refuses values of the wrong type', () => {
-      expect(refused({ parallelism: '2', maxParallelism: 1.5, operatorChaining: 'yes' }).problems).to.deep.equal([
+      expect(refused({ parallelism: '2', maxParallelism: 1.5, operatorChaining: 'yes', allowNonRestoredState: 1 }).problems).to.deep.equal([
         'parallelism: "2" must be an integer in 1..32768',
         'maxParallelism: 1.5 must be an integer in 1..32768',
         'operatorChaining: "yes" is invalid',
+        'allowNonRestoredState: 1 is invalid',
       ]);
     });
 

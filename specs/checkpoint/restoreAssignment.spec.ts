@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { Either } from 'fp-ts/Either';
 import { ChannelState, CheckpointId, CompletedCheckpoint, NodeSnapshot, TaskRestore, TaskSnapshot } from '../../src/checkpoint/CheckpointTypes';
-import { restoreFor } from '../../src/checkpoint/restoreAssignment';
+import { nonRestoredState, restoreFor } from '../../src/checkpoint/restoreAssignment';
 import { Source } from '../../src/connectors/Source';
-import { ChainedNode, TaskId, TaskPlan } from '../../src/graph/ExecutionPlan';
+import { ChainedNode, ExecutionPlan, TaskId, TaskPlan } from '../../src/graph/ExecutionPlan';
 import { NodeId } from '../../src/graph/StreamNode';
 
 let nodeIds = 0;
@@ -11,6 +11,7 @@ const node = (uid: string, name = uid): ChainedNode => ({
   id: ++nodeIds as NodeId,
   name,
   uid,
+  explicitUid: true,
   factory: undefined,
   keySelector: undefined,
   isSink: false,
@@ -136,6 +137,43 @@ describe('checkpoint/restoreAssignment', () => {
       expect(expectRight(restoreFor(plan(0, 0, 1, [node('constructor'), node('toString')]), odd)).nodes).to.deep.equal({
         constructor: [{ index: 0, parallelism: 1, snapshot: operator('ctor') }],
         toString: [{ index: 0, parallelism: 1, snapshot: operator('str') }],
+      });
+    });
+
+    describe('nonRestoredState: state the new job has no operator for', () => {
+      const job = (...tasks: TaskPlan[]): ExecutionPlan => ({ jobName: 'restore-spec', maxParallelism: 128, batchSize: 16, channelCapacity: 32, tasks });
+      const same = job(plan(0, 0, 2, [parse], source), plan(0, 1, 2, [parse], source), plan(1, 0, 3, [count]));
+
+      it('finds none when every uid with state is in the job', () => {
+        expect(nonRestoredState(same, checkpoint, false)).to.deep.equal({ _tag: 'Right', right: [] });
+      });
+
+      it('refuses a renamed keyed operator and a renamed operator with list entries, naming both uids', () => {
+        const renamed = job(plan(0, 0, 2, [node('parse-v2', 'Parse')], source), plan(1, 0, 3, [node('count-v2', 'Count')]));
+        expect(nonRestoredState(renamed, checkpoint, false)).to.deep.equal({
+          _tag: 'Left',
+          left:
+            "checkpoint 12 holds state of operators this job does not have: uid 'count-uid', 'parse-uid'. " +
+            'Give the operators back their former uids with .uid(...), or pass allowNonRestoredState: true to StreamEnvironment.create to drop that state',
+        });
+      });
+
+      it('with allowNonRestoredState, names the uids whose state is dropped', () => {
+        const withoutCount = job(plan(0, 0, 2, [parse], source));
+        expect(nonRestoredState(withoutCount, checkpoint, true)).to.deep.equal({ _tag: 'Right', right: ['count-uid'] });
+      });
+
+      it('lets an operator go whose snapshots hold nothing (a stateless map, an empty list, keyed state without entries)', () => {
+        const empty = completed(5, [
+          taskSnapshot(0, 0, 1, { 'numbers-uid': position(3), 'map-uid': { operator: { lists: {} } }, 'buffer-uid': { operator: { lists: { buffer: [] } } } }),
+          taskSnapshot(1, 0, 1, { 'count-uid': { keyed: { keyGroups: { '4': { count: [] } }, redis: { space: 's', chains: {} } } } }),
+        ]);
+        expect(nonRestoredState(job(plan(0, 0, 1, [], source)), empty, false)).to.deep.equal({ _tag: 'Right', right: [] });
+      });
+
+      it('counts keyed state held in Redis pieces as state', () => {
+        const inRedis = completed(6, [taskSnapshot(1, 0, 1, { 'count-uid': { keyed: { keyGroups: {}, redis: { space: 's', chains: { '4': ['6'] } } } } })]);
+        expect(nonRestoredState(job(), inRedis, true)).to.deep.equal({ _tag: 'Right', right: ['count-uid'] });
       });
     });
 

@@ -361,16 +361,41 @@ describe('graph/buildExecutionPlan', () => {
       expect([plan.jobName, plan.maxParallelism, plan.batchSize, plan.channelCapacity]).to.deep.equal(['settings', 64, 10, 30]);
     });
 
-    it('uses the uid given, or a default of name and node id', () => {
+  });
+
+  describe('uids', () => {
+    /** Every node's uid, in node order, and whether the user gave it. */
+    const uids = (plan: ExecutionPlan) =>
+      plan.tasks.filter((t) => t.index === 0).flatMap((t) => [...(t.source ? [t.source.node] : []), ...t.chain]).sort((a, b) => a.id - b.id).map((n) => [n.uid, n.explicitUid]);
+
+    it('uses the uid given, or derives one of name and count among nodes of that name: <name>#<n>', () => {
       const e = env();
-      numbers(e).map((x) => x).uid('doubler').filter((x) => x > 0).sinkTo(sink());
-      const plan = e.plan('uids');
-      expect([plan.tasks[0].source!.node.uid, ...plan.tasks[0].chain.map((n) => n.uid)]).to.deep.equal([
-        'Generator Source-0',
-        'doubler',
-        'Filter-2',
-        'Collect Sink-3',
+      numbers(e).map((x) => x).uid('doubler').filter((x) => x > 0).map((x) => x + 1).map((x) => x * 2).name('Scale').sinkTo(sink());
+      expect(uids(e.plan('uids'))).to.deep.equal([
+        ['Generator Source#1', false],
+        ['doubler', true],
+        ['Filter#1', false],
+        ['Map#2', false],
+        ['Scale#1', false],
+        ['Collect Sink#1', false],
       ]);
+    });
+
+    it('keeps every derived uid when an operator of another name is inserted or removed before it', () => {
+      const job = (insert: boolean) => {
+        const e = env();
+        const input = numbers(e).map((x) => x);
+        (insert ? input.filter((x) => x > 1).name('Inserted') : input).keyBy((x) => x % 3).sum().sinkTo(sink());
+        return uids(e.plan('insert')).filter(([uid]) => !String(uid).startsWith('Inserted'));
+      };
+      expect(job(true)).to.deep.equal(job(false));
+      expect(job(false).map(([uid]) => uid)).to.deep.equal(['Generator Source#1', 'Map#1', 'Keyed Sum#1', 'Collect Sink#1']);
+    });
+
+    it('refuses a uid given that equals one derived for another operator, naming both', () => {
+      const e = env();
+      numbers(e).map((x) => x).filter((x) => x > 0).uid('Map#1').sinkTo(sink());
+      expect(problemsOf(e).problems).to.deep.equal([{ _tag: 'DuplicateUid', uid: 'Map#1', operators: ['Map', 'Filter'] }]);
     });
   });
 

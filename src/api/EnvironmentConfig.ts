@@ -39,6 +39,7 @@ const OptionsCodec = t.partial({
   batchSize: intInRange('batchSize', 1, 1 << 20),
   channelCapacity: intInRange('channelCapacity', 1, 1 << 24),
   operatorChaining: t.boolean,
+  allowNonRestoredState: t.boolean,
   jobId: new t.Type<string, string, unknown>(
     'jobId',
     (u): u is string => typeof u === 'string',
@@ -121,6 +122,12 @@ export interface StreamEnvironmentOptions {
    * checkpoint storage resumes from its last completed checkpoint (default: a new id per run).
    */
   readonly jobId?: string;
+  /**
+   * Resume even when the checkpoint holds state of operators (uids) this job no longer has:
+   * that state is dropped, the rest restores. Off by default: such a resume is refused
+   * before the job runs, naming the uids (Flink's option of the same name).
+   */
+  readonly allowNonRestoredState?: boolean;
   /**
    * Where completed checkpoints go: `'memory'` (default), `'file:<directory>'` or
    * `'redis://host:port/db?prefix=<prefix>[&operationTimeoutMs=<ms>]'`.
@@ -207,6 +214,7 @@ export function decodeEnvironmentOptions(input: unknown): EnvironmentConfig {
     batchSize,
     channelCapacity: o.channelCapacity ?? 2 * batchSize,
     operatorChaining: o.operatorChaining ?? true,
+    allowNonRestoredState: o.allowNonRestoredState ?? false,
     jobId: o.jobId,
     checkpointStorage: o.checkpointStorage ?? 'memory',
     stateBackend: o.stateBackend ?? 'memory',

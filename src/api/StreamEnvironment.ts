@@ -205,6 +205,7 @@ export class StreamEnvironment {
         parent: options.parent,
         actorName: options.actorName,
         restoreFrom,
+        allowNonRestoredState: this.config.allowNonRestoredState,
         materialize: incremental === undefined || stateBackend === 'memory' ? undefined : (c) => materializeIncremental(stateBackend.url, c),
         metrics: this.config.metrics !== undefined,
       });

@@ -1,13 +1,47 @@
 /**
  * Which part of a completed checkpoint each new task restores. Keyed state is handed over
- * whole (the backend keeps only the key groups it owns: docs/internals.md, invariant 5) and operator state of
- * all former instances (redistributed round-robin by the store); source positions of every
- * former instance (a source that is not `rescalable` reads only its own index's, and is
- * restored only at the parallelism it had).
+ * whole (the backend keeps only the key groups it owns: docs/internals.md, invariant 5) and
+ * operator state of all former instances (the store hands out each instance's share,
+ * OperatorStateStore.ts); source positions of every former instance (a source that is not
+ * `rescalable` reads only its own index's, and is restored only at the parallelism it had).
+ * State is found by uid; state of a uid the job no longer has is refused unless the user
+ * allows dropping it.
  */
 import { Either, left, right } from 'fp-ts/Either';
-import { TaskPlan } from '../graph/ExecutionPlan';
+import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
 import { CompletedCheckpoint, NodeSnapshot, TaskRestore } from './CheckpointTypes';
+
+/** Whether a restore would carry anything of this snapshot: a source position, an operator list entry, a keyed entry. */
+function holdsState(snapshot: NodeSnapshot): boolean {
+  if (snapshot.source !== undefined) return true;
+  if (Object.values(snapshot.operator?.lists ?? {}).some((entries) => entries.length > 0)) return true;
+  const keyed = snapshot.keyed;
+  if (keyed === undefined) return false;
+  return Object.values(keyed.keyGroups).some((states) => Object.values(states).some((entries) => entries.length > 0)) || Object.values(keyed.redis?.chains ?? {}).some((chain) => chain.length > 0);
+}
+
+/** Every uid of the plan's nodes: sources and chained operators. */
+function uidsOf(plan: ExecutionPlan): Set<string> {
+  return new Set(plan.tasks.flatMap((t) => [...(t.source ? [t.source.node.uid] : []), ...t.chain.map((n) => n.uid)]));
+}
+
+/**
+ * The uids whose state in the checkpoint no operator of the plan would restore (Flink's
+ * non-restored state). Left: the refusal, naming them, unless `allowNonRestoredState`;
+ * right: the uids whose state is dropped (none when every piece of state finds its operator).
+ */
+export function nonRestoredState(plan: ExecutionPlan, checkpoint: CompletedCheckpoint, allowNonRestoredState: boolean): Either<string, readonly string[]> {
+  const planUids = uidsOf(plan);
+  const stateful = new Set<string>();
+  for (const task of checkpoint.tasks) for (const [uid, snapshot] of Object.entries(task.nodes)) if (holdsState(snapshot)) stateful.add(uid);
+  const unmatched = [...stateful].filter((uid) => !planUids.has(uid)).sort();
+  if (unmatched.length === 0 || allowNonRestoredState) return right(unmatched);
+  const quoted = (uids: readonly string[]) => uids.map((u) => `'${u}'`).join(', ');
+  return left(
+    `checkpoint ${checkpoint.id} holds state of operators this job does not have: uid ${quoted(unmatched)}. ` +
+      'Give the operators back their former uids with .uid(...), or pass allowNonRestoredState: true to StreamEnvironment.create to drop that state',
+  );
+}
 
 export function restoreFor(task: TaskPlan, checkpoint: CompletedCheckpoint, maxParallelism?: number): Either<string, TaskRestore> {
   if (maxParallelism !== undefined && checkpoint.maxParallelism !== undefined && checkpoint.maxParallelism !== maxParallelism) {

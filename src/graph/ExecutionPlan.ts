@@ -15,7 +15,10 @@ export type TaskId = string & { readonly __brand: 'TaskId' };
 export interface ChainedNode {
   readonly id: NodeId;
   readonly name: string;
+  /** Matches the operator's state in a checkpoint: given by the user, or derived (graph/buildExecutionPlan.ts, resolveUids). */
   readonly uid: string;
+  /** False when the uid was derived: a restore after the job changed may not find its state. */
+  readonly explicitUid: boolean;
   /** Undefined for a source (the chain's head reads from `source` instead). */
   readonly factory: OperatorFactory | undefined;
   readonly keySelector: KeySelector | undefined;

@@ -31,7 +31,25 @@ function effectiveParallelism(node: StreamNode, settings: PlanSettings, resolved
   return settings.parallelism;
 }
 
-function validate(nodes: readonly StreamNode[], parallelism: ReadonlyMap<NodeId, number>, settings: PlanSettings): TopologyProblem[] {
+/**
+ * Each node's uid: the one given with `.uid(...)`, or else `<name>#<n>` for the n-th node of
+ * that name (1 for the first) in the order the job creates them. Automatic uids depend on
+ * names and their order only, not on node ids, so inserting or removing an operator of
+ * another name leaves every other uid as it was (inserting one of the same name before it
+ * shifts the count: give such operators uids).
+ */
+export function resolveUids(nodes: readonly StreamNode[]): ReadonlyMap<NodeId, string> {
+  const seen = new Map<string, number>();
+  const uids = new Map<NodeId, string>();
+  for (const node of nodes) {
+    const n = (seen.get(node.name) ?? 0) + 1;
+    seen.set(node.name, n);
+    uids.set(node.id, node.uid ?? `${node.name}#${n}`);
+  }
+  return uids;
+}
+
+function validate(nodes: readonly StreamNode[], parallelism: ReadonlyMap<NodeId, number>, uidOf: ReadonlyMap<NodeId, string>, settings: PlanSettings): TopologyProblem[] {
   const problems: TopologyProblem[] = [];
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const uids = new Map<string, string[]>();
@@ -43,7 +61,8 @@ function validate(nodes: readonly StreamNode[], parallelism: ReadonlyMap<NodeId,
     } else if (node.role.kind === 'source' && !node.role.source.parallel && p !== 1) {
       problems.push({ _tag: 'NonParallelSource', operator: node.name, parallelism: p });
     }
-    if (node.uid !== undefined) uids.set(node.uid, [...(uids.get(node.uid) ?? []), node.name]);
+    const uid = uidOf.get(node.id)!;
+    uids.set(uid, [...(uids.get(uid) ?? []), node.name]);
     for (const edge of node.inputs) {
       const upstream = byId.get(edge.source);
       if (edge.tag !== undefined && upstream !== undefined && !upstream.sideOutputs.includes(edge.tag)) {
@@ -65,7 +84,8 @@ export function buildExecutionPlan(nodes: readonly StreamNode[], settings: PlanS
   // In node order, which is topological: an input's parallelism is known before its consumer's.
   const parallelism = new Map<NodeId, number>();
   for (const n of nodes) parallelism.set(n.id, effectiveParallelism(n, settings, parallelism));
-  const problems = validate(nodes, parallelism, settings);
+  const uidOf = resolveUids(nodes);
+  const problems = validate(nodes, parallelism, uidOf, settings);
   if (problems.length > 0) return left(problems);
 
   const consumers = new Map<NodeId, number>();
@@ -136,7 +156,8 @@ export function buildExecutionPlan(nodes: readonly StreamNode[], settings: PlanS
     const chain: ChainedNode[] = v.nodes.map((n) => ({
       id: n.id,
       name: n.name,
-      uid: n.uid ?? `${n.name}-${n.id}`,
+      uid: uidOf.get(n.id)!,
+      explicitUid: n.uid !== undefined,
       factory: n.role.kind === 'source' ? undefined : n.role.factory,
       keySelector: n.role.kind === 'operator' ? n.role.keySelector : undefined,
       isSink: n.role.kind === 'sink',

@@ -105,6 +105,11 @@ export class OperatorChain {
     }
   }
 
+  /** Operators that keep state, once opened: keyed ones, and those that asked for operator state. */
+  statefulNodes(): ChainedNode[] {
+    return this.links.filter((l) => l.node.keySelector !== undefined || l.state.usesState).map((l) => l.node);
+  }
+
   /** After each input batch; resolves once asynchronous work (a sink's write) is done. */
   endOfBatch(): void | Promise<void> {
     let pending: Promise<void> | undefined;

@@ -245,6 +245,8 @@ export class Task {
       task.parallelism,
     );
     await this.chain.open((node, state) => this.contextFor(node, state));
+    // Once per operator and run: from its first instance, as the job first deploys.
+    if (this.deps.checkpointing !== undefined && this.deps.attempt === 0 && this.deps.incarnation === 0 && task.index === 0) this.warnOfDerivedUids();
     if (restore?.channels !== undefined) await this.replayChannelState(restore.channels);
     if (task.source !== undefined) {
       const sourceName = task.source.node.name;
@@ -289,6 +291,19 @@ export class Task {
     for (const item of input.queue) if (item.type === 'records') queued += item.records.length;
     const credits = this.deps.plan.channelCapacity - queued;
     if (credits > 0) dispatch(ref, { type: 'demand', channel: input.remote, credits });
+  }
+
+  /** Stateful operators (and the source) without a uid of the user's: their state is found again only while the uid derived for them stays the same. */
+  private warnOfDerivedUids(): void {
+    const source = this.deps.task.source;
+    const stateful = [...(source !== undefined ? [source.node] : []), ...this.chain!.statefulNodes()];
+    for (const node of stateful.filter((n) => !n.explicitUid)) {
+      this.deps.logger.warn(
+        { uid: node.uid },
+        `operator '${node.name}' keeps state but has no uid: a restore finds its state under the derived uid '${node.uid}', which changes when the operator is renamed ` +
+          'or an operator of the same name is added or removed before it; give it one with .uid(...)',
+      );
+    }
   }
 
   private contextFor(node: ChainedNode, operatorState: OperatorContext['operatorState']): Omit<OperatorContext, 'failRecord'> {

@@ -19,7 +19,7 @@ import { JobMetricsReport } from '../metrics/JobMetrics';
 import { TaskMetricsReport, ThreadLedger } from '../metrics/TaskMetrics';
 import { spawnCoordinator } from '../checkpoint/coordinatorActor';
 import { SavepointRequest } from '../checkpoint/coordinatorProtocol';
-import { restoreFor } from '../checkpoint/restoreAssignment';
+import { nonRestoredState, restoreFor } from '../checkpoint/restoreAssignment';
 import { KeyedStateBackendFactory, TaskDeps } from './Task';
 import { SupervisionStrategy, withinLimit } from '../api/SupervisionStrategy';
 import { UserFunctionFailed } from './UserFunctionFailed';
@@ -66,6 +66,8 @@ export interface JobMasterDeps {
   readonly onSettled: (outcome: JobOutcome) => void;
   /** A savepoint or retained checkpoint to start from when the job has no checkpoint of its own (`restoreFrom`). */
   readonly restoreFrom?: CompletedCheckpoint;
+  /** Restore a checkpoint even when some of its state has no operator in the job (that state is dropped). */
+  readonly allowNonRestoredState: boolean;
   /** See CoordinatorDeps.materialize. */
   readonly materialize?: (checkpoint: CompletedCheckpoint) => Promise<CompletedCheckpoint>;
 }
@@ -219,6 +221,13 @@ class JobMaster {
     }
     // The job's own checkpoints come first: `restoreFrom` is where a job without any starts.
     checkpoint ??= this.deps.restoreFrom;
+    if (checkpoint !== undefined) {
+      const dropped = nonRestoredState(this.deps.plan, checkpoint, this.deps.allowNonRestoredState);
+      if (isLeft(dropped)) return this.failFatally(new Error(`cannot restore job '${this.deps.jobId}': ${dropped.left}`), undefined, 'its checkpoint holds state no operator of the job takes');
+      if (dropped.right.length > 0 && status === 'created') {
+        this.deps.logger.warn({ checkpoint: checkpoint.id, uids: dropped.right }, `restoring checkpoint ${checkpoint.id} without the state of uid ${dropped.right.map((u) => `'${u}'`).join(', ')} (allowNonRestoredState)`);
+      }
+    }
     if (checkpointing !== undefined) {
       this.coordinator ??= spawnCoordinator(this.self, {
         materialize: this.deps.materialize,

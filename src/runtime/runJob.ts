@@ -54,6 +54,8 @@ export interface RunJobOptions {
   readonly actorName?: string;
   /** A savepoint or retained checkpoint to start from when the job has none of its own. */
   readonly restoreFrom?: CompletedCheckpoint;
+  /** Restore even when some state has no operator in the job (it is dropped); default false. */
+  readonly allowNonRestoredState?: boolean;
   /** Makes a checkpoint's keyed state whole for a savepoint (see CoordinatorDeps.materialize). */
   readonly materialize?: (checkpoint: CompletedCheckpoint) => Promise<CompletedCheckpoint>;
   /** Tasks account their time for the job's metrics. */
@@ -85,6 +87,7 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
     restartStrategy: options.restartStrategy,
     logger: options.logger,
     restoreFrom: options.restoreFrom,
+    allowNonRestoredState: options.allowNonRestoredState ?? false,
     materialize: options.materialize,
     metrics: options.metrics,
     onStatus: (s) => (status = s),
