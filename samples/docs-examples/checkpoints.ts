@@ -1,7 +1,8 @@
 /**
  * docs/guarantees.md: checkpoints, restart strategies, exactly-once output, at-most-once, a
  * job that resumes from its last checkpoint when it is run again (and starts anew once it has
- * finished), and a keyed job restored at another parallelism.
+ * finished), a keyed job restored at another parallelism, and a restore refused because a
+ * uid changed (then allowed with allowNonRestoredState).
  * Run: node build/samples/docs-examples/checkpoints.js
  */
 import * as assert from 'node:assert/strict';
@@ -191,10 +192,42 @@ async function rescaleFromACheckpoint(dir: string): Promise<void> {
   assert.ok([...finalCounts.values()].every((n) => n === 1_000_000 / users));
 }
 
+async function uidChangedRefused(dir: string): Promise<void> {
+  // State is found by uid: a checkpoint whose state would find no operator is refused.
+  const run = (uid: string, events: number, options: { allowNonRestoredState?: boolean } = {}) => {
+    const env = StreamEnvironment.create({ jobId: 'docs-uids', checkpointStorage: `file:${dir}`, ...options });
+    env.enableCheckpointing(60_000);
+    env
+      .fromGenerator(events, (i): Click => ({ id: i, user: i % 10 }))
+      .uid('clicks')
+      .keyBy((c) => c.user)
+      .process(new CountPerUser())
+      .uid(uid)
+      .sinkTo(new CollectSink<{ id: number; user: number; count: number }>())
+      .uid('counts');
+    return env.execute('uids');
+  };
+
+  const first = run('count-per-user', Infinity);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await first.triggerCheckpoint();
+  await first.cancel();
+
+  const refused = await run('count-per-user-v2', 1000).then(
+    () => undefined,
+    (e: unknown) => (e as Error).message,
+  );
+  console.log(refused);
+  assert.match(refused ?? '', /holds state of operators this job does not have: uid 'count-per-user'/);
+  // Dropping that state on purpose: the rest (the source's position, the sink) restores.
+  const allowed = await run('count-per-user-v2', 1_000_000, { allowNonRestoredState: true });
+  assert.equal(allowed.status, 'finished');
+}
+
 async function main(): Promise<void> {
   await exactlyOnceAfterAFailure();
   await atMostOnceAfterAFailure();
-  for (const example of [resumeFromTheLastCheckpoint, rescaleFromACheckpoint]) {
+  for (const example of [resumeFromTheLastCheckpoint, rescaleFromACheckpoint, uidChangedRefused]) {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-docs-'));
     try {
       await example(dir);

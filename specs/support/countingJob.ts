@@ -3,7 +3,14 @@
  * with keyed state, one output per input ({ id, key, count }). From the outputs we can tell,
  * for every input, whether its effect is missing or repeated, in the sink and in the state.
  */
-import { Collector, DataStream, KeyedProcessContext, KeyedProcessFunction, RuntimeContext, Serializers, ValueState, ValueStateDescriptor } from '../../src';
+// Modules, not the package index: process-kill specs load this in every child they start, and the index costs time.
+import type { DataStream } from '../../src/api/DataStream';
+import type { Collector } from '../../src/api/functions';
+import { KeyedProcessContext, KeyedProcessFunction } from '../../src/api/ProcessFunction';
+import type { RuntimeContext } from '../../src/api/RuntimeContext';
+import { Serializers } from '../../src/state/Serializer';
+import type { ValueState } from '../../src/state/State';
+import { ValueStateDescriptor } from '../../src/state/StateDescriptor';
 
 export interface Event {
   id: number;

@@ -1,7 +1,7 @@
 /**
- * Process-kill specs: run a job in a child process, SIGKILL it at chosen moments after it
- * completed a checkpoint, start it again, until a run prints `finished`. The child prints
- * `checkpoint <n>` as checkpoints complete and `finished` at the end.
+ * Process-kill specs: run a job in a child process, SIGKILL it at chosen moments, start it
+ * again, until a run prints `finished`. The child prints `started` once it started the job
+ * (the restore is under way), `checkpoint <n>` as checkpoints complete and `finished` at the end.
  */
 import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
@@ -19,20 +19,74 @@ function start(command: JobCommand) {
   const child = spawn(process.execPath, [...command.args], { stdio: ['ignore', 'pipe', 'pipe'], env: command.env ?? process.env });
   let out = '';
   let err = '';
-  let onCheckpoint: () => void = () => {};
-  const firstCheckpoint = new Promise<void>((resolve) => (onCheckpoint = resolve));
+  const marker = (text: string) => {
+    let seen: () => void = () => {};
+    const promise = new Promise<void>((resolve) => (seen = resolve));
+    return { text, seen, promise };
+  };
+  const markers = [marker('started'), marker('checkpoint ')];
   child.stdout!.on('data', (d: Buffer) => {
     out += d.toString();
-    if (out.includes('checkpoint ')) onCheckpoint();
+    for (const m of markers) if (out.includes(m.text)) m.seen();
   });
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exit = new Promise<{ finished: boolean }>((resolve, reject) =>
     child.on('exit', (code, signal) => {
       if (code !== 0 && signal !== 'SIGKILL') reject(new Error(`job exited with ${code}: ${err}`));
+      else if (signal !== 'SIGKILL' && !out.includes('finished')) reject(new Error(`job ended without finishing: ${out.split('\n').filter((l) => !l.startsWith('checkpoint ')).join(' ')} ${err}`));
       else resolve({ finished: out.includes('finished') });
     }),
   );
-  return { child, firstCheckpoint, exit };
+  return { child, started: markers[0].promise, firstCheckpoint: markers[1].promise, exit };
+}
+
+/** A small seeded generator (mulberry32), so a failing sequence of kill moments can be run again. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface KillCycles {
+  /** Runs killed with SIGKILL, each followed by a restart. */
+  readonly kills: number;
+  /** Jobs run to their end (a job that finishes before the last kill is followed by a fresh one). */
+  readonly jobs: number;
+}
+
+/**
+ * Kill-and-restart cycles: runs job 0 (`commandOf(0)`) and kills every run at a random moment,
+ * a quarter of them while the restore is under way (0-30 ms after `started`), the others
+ * 0-30 ms after their first completed checkpoint, until `cycles` runs were killed; then lets
+ * the last run finish. A job that finishes before that is checked (`finished(job)`) and
+ * job 1 starts afresh, and so on. A run that ends on its own without finishing (a resume
+ * that failed) rejects at once, with the child's output.
+ */
+export async function runKillCycles(commandOf: (job: number) => JobCommand, cycles: number, random: () => number, finished: (job: number) => Promise<void>): Promise<KillCycles> {
+  let kills = 0;
+  let job = 0;
+  for (;;) {
+    const { child, started, firstCheckpoint, exit } = start(commandOf(job));
+    if (kills < cycles) {
+      const whileRestoring = random() < 0.25;
+      await Promise.race([whileRestoring ? started : firstCheckpoint, exit]);
+      await new Promise((r) => setTimeout(r, Math.floor(random() * 30)));
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        kills++;
+      }
+    }
+    if ((await exit).finished) {
+      await finished(job);
+      if (kills >= cycles) return { kills, jobs: job + 1 };
+      job++;
+    }
+  }
 }
 
 /**
@@ -62,6 +116,7 @@ export async function runKilledUntilFinished(command: JobCommand, killDelaysMs: 
  * with the child, which knows what a finished run is.
  */
 export async function reportCheckpointsUntilDone(job: JobHandle): Promise<JobResult> {
+  process.stdout.write('started\n');
   let completed = 0;
   const watch = setInterval(() => {
     job.checkpointStats().then(
