@@ -32,6 +32,7 @@ async function poisonRecord(): Promise<void> {
   env.setRestartStrategy({ type: 'fixed-delay', attempts: 2, delayMs: 0 });
   env
     .fromCollection(orders)
+    .uid('orders') // a stateful operator without a uid would add a warning to the story below
     .map((o) => {
       if (typeof o.amount !== 'number') throw new Error(`amount of order ${o.id} is not a number`);
       return o.amount;

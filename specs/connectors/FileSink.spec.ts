@@ -195,6 +195,31 @@ describe('connectors/FileSink', () => {
     await zero.abort(zeroTxn);
   });
 
+  it('deletes, after a scale-down, the lingering files of former instances j with j mod parallelism = its index, never a listed one', async () => {
+    // Instances 0, 1 and 2 of a run at parallelism 3 each leave a lingering file; instance 2's transaction is listed.
+    const former = await Promise.all([0, 1, 2].map((i) => writerOf<string>(i)));
+    const lingering = await Promise.all(former.map((w) => w.beginTransaction()));
+    const listed = await former[2].beginTransaction();
+    for (const w of former) await w.close?.();
+
+    const restored = new FileSink<string>(dir).createWriter({ index: 0, parallelism: 2, jobName: 'file-sink-spec' });
+    writers.push(restored as Writer<unknown>);
+    await restored.abortLingering?.([listed]);
+    expect(await listing()).to.deep.equal([inProgress(lingering[1]), inProgress(listed)].sort());
+  });
+
+  it('keeps no file open when it is closed while a transaction is being begun', async () => {
+    const w = await writerOf<string>(0);
+    const begun = Promise.resolve(w.beginTransaction());
+    await w.close?.();
+    const error = await begun.then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).to.match(/writer 0 is closed; transaction part-0-\S+ not begun/);
+    expect(await listing(), 'its in-progress file is gone with its handle').to.deep.equal([]);
+  });
+
   it('close releases open transactions without deleting them (a restore decides their fate)', async () => {
     const w = await writerOf<string>(0);
     const txn = await w.beginTransaction();

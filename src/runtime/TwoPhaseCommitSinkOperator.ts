@@ -135,7 +135,11 @@ export class TwoPhaseCommitSinkOperator<T, Txn> implements StreamOperator<T, nev
 
   async close(): Promise<void> {
     // Pre-committed transactions stay: a restore commits them. Only the open one is abandoned.
-    if (this.current !== undefined) await this.writer.abort(this.current);
-    await this.writer.close?.();
+    try {
+      if (this.current !== undefined) await this.writer.abort(this.current);
+    } finally {
+      // Even when the abort failed: the writer's handles must not outlive the task.
+      await this.writer.close?.();
+    }
   }
 }
