@@ -43,7 +43,10 @@ describe('scenario: the process of a job with Redis state is killed with SIGKILL
     const expected = new Map<number, number>();
     for (let i = 0; i < RECORDS; i++) expected.set(keyOf(i, SEED, KEYS), (expected.get(keyOf(i, SEED, KEYS)) ?? 0) + 1);
     const cycles = await runKillCycles(
-      (job) => ({ args: [JOB, jobDir(job), String(RECORDS), String(SEED), String(KEYS), 'exactly-once', url, prefix, jobId(job)] }),
+      (job) => ({
+        command: { args: [JOB, jobDir(job), String(RECORDS), String(SEED), String(KEYS), 'exactly-once', url, prefix, jobId(job)] },
+        checkpoints: { storage: `${url}/0?prefix=${prefix}`, jobId: jobId(job) },
+      }),
       30,
       seededRandom(seed),
       async (job) => {

@@ -40,7 +40,10 @@ describe('scenario: the process is killed with SIGKILL and started again, in eac
     const seed = Date.now() >>> 0;
     const jobDir = (job: number) => path.join(dir, `job-${job}`);
     const cycles = await runKillCycles(
-      (job) => ({ args: [JOB, jobDir(job), String(CYCLE_RECORDS), String(SEED), String(KEYS), 'exactly-once'] }),
+      (job) => ({
+        command: { args: [JOB, jobDir(job), String(CYCLE_RECORDS), String(SEED), String(KEYS), 'exactly-once'] },
+        checkpoints: { storage: `file:${path.join(jobDir(job), 'checkpoints')}`, jobId: 'killable' },
+      }),
       30,
       seededRandom(seed),
       async (job) => {

@@ -6,7 +6,9 @@
 import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import { isLeft } from 'fp-ts/Either';
 import type { JobHandle, JobResult } from '../../src/api/JobHandle';
+import { checkpointStoreFor } from '../../src/checkpoint/checkpointStorage';
 import { Counted } from './countingJob';
 
 export interface JobCommand {
@@ -37,7 +39,7 @@ function start(command: JobCommand) {
       else resolve({ finished: out.includes('finished') });
     }),
   );
-  return { child, started: markers[0].promise, firstCheckpoint: markers[1].promise, exit };
+  return { child, started: markers[0].promise, firstCheckpoint: markers[1].promise, exit, checkpointed: () => out.includes('checkpoint ') };
 }
 
 /** A small seeded generator (mulberry32), so a failing sequence of kill moments can be run again. */
@@ -59,19 +61,41 @@ export interface KillCycles {
   readonly jobs: number;
 }
 
+/** Job `job` of the kill cycles: how to run it, and where its checkpoints are. */
+export interface CycleJob {
+  readonly command: JobCommand;
+  /** The job's checkpointStorage option and job id. */
+  readonly checkpoints: { readonly storage: string; readonly jobId: string };
+}
+
 /**
- * Kill-and-restart cycles: runs job 0 (`commandOf(0)`) and kills every run at a random moment,
+ * Whether the job has a completed checkpoint to resume from. A finished job discards its
+ * checkpoints, the pointer to the latest first: a job that had one and has none finished.
+ */
+async function hasCheckpoint({ storage, jobId }: CycleJob['checkpoints']): Promise<boolean> {
+  const store = checkpointStoreFor(storage, jobId, 1);
+  if (isLeft(store)) throw new Error(store.left);
+  const latest = await store.right.latest();
+  // One that cannot be read is still one: the next run reports it.
+  return isLeft(latest) || latest.right !== undefined;
+}
+
+/**
+ * Kill-and-restart cycles: runs job 0 (`jobOf(0)`) and kills every run at a random moment,
  * a quarter of them while the restore is under way (0-30 ms after `started`), the others
  * 0-30 ms after their first completed checkpoint, until `cycles` runs were killed; then lets
- * the last run finish. A job that finishes before that is checked (`finished(job)`) and
- * job 1 starts afresh, and so on. A run that ends on its own without finishing (a resume
- * that failed) rejects at once, with the child's output.
+ * the last run finish. A job that finishes before that (a run says so, or was killed after
+ * it finished: its checkpoints are gone) is checked (`finished(job)`) and job 1 starts
+ * afresh, and so on. A run that ends on its own without finishing (a resume that failed)
+ * rejects at once, with the child's output.
  */
-export async function runKillCycles(commandOf: (job: number) => JobCommand, cycles: number, random: () => number, finished: (job: number) => Promise<void>): Promise<KillCycles> {
+export async function runKillCycles(jobOf: (job: number) => CycleJob, cycles: number, random: () => number, finished: (job: number) => Promise<void>): Promise<KillCycles> {
   let kills = 0;
   let job = 0;
+  let checkpointed = false;
   for (;;) {
-    const { child, started, firstCheckpoint, exit } = start(commandOf(job));
+    const { child, started, firstCheckpoint, exit, checkpointed: completedOne } = start(jobOf(job).command);
+    let killed = false;
     if (kills < cycles) {
       const whileRestoring = random() < 0.25;
       await Promise.race([whileRestoring ? started : firstCheckpoint, exit]);
@@ -79,12 +103,16 @@ export async function runKillCycles(commandOf: (job: number) => JobCommand, cycl
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL');
         kills++;
+        killed = true;
       }
     }
-    if ((await exit).finished) {
+    const ended = await exit;
+    checkpointed ||= completedOne();
+    if (ended.finished || (killed && checkpointed && !(await hasCheckpoint(jobOf(job).checkpoints)))) {
       await finished(job);
       if (kills >= cycles) return { kills, jobs: job + 1 };
       job++;
+      checkpointed = false;
     }
   }
 }

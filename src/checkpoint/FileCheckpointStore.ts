@@ -208,6 +208,9 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   private async discardAllUnbounded(): Promise<void> {
+    // The pointer first: a process killed while discarding leaves no checkpoint, never a
+    // pointer to a checkpoint file already deleted (a job that could not be run again).
+    await fs.rm(path.join(this.dir, POINTER), { force: true });
     await fs.rm(this.dir, { recursive: true, force: true });
     this.dirReady = false;
   }

@@ -183,6 +183,8 @@ export class RedisCheckpointStore implements CheckpointStore {
   /** Drops the job's checkpoints and saved source progress (its keyed state is left alone). */
   async discardAll(): Promise<void> {
     await this.withRedis(async (redis) => {
+      // The pointer first, as in the file store: a discard cut short leaves no checkpoint, never a dangling pointer.
+      await redis.unlink(this.latestKey);
       const keys = await scanKeys(redis, `${this.base}:chk:*`);
       keys.push(`${this.base}:progress`);
       for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));

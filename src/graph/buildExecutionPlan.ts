@@ -38,7 +38,7 @@ function effectiveParallelism(node: StreamNode, settings: PlanSettings, resolved
  * another name leaves every other uid as it was (inserting one of the same name before it
  * shifts the count: give such operators uids).
  */
-export function resolveUids(nodes: readonly StreamNode[]): ReadonlyMap<NodeId, string> {
+function resolveUids(nodes: readonly StreamNode[]): ReadonlyMap<NodeId, string> {
   const seen = new Map<string, number>();
   const uids = new Map<NodeId, string>();
   for (const node of nodes) {

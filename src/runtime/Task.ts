@@ -246,7 +246,7 @@ export class Task {
     );
     await this.chain.open((node, state) => this.contextFor(node, state));
     // Once per operator and run: from its first instance, as the job first deploys.
-    if (this.deps.checkpointing !== undefined && this.deps.attempt === 0 && this.deps.incarnation === 0 && task.index === 0) this.warnOfDerivedUids();
+    if (this.deps.checkpointing !== undefined && this.deps.attempt === 0 && this.deps.incarnation === 0 && task.index === 0) this.warnOfDerivedUids(this.chain);
     if (restore?.channels !== undefined) await this.replayChannelState(restore.channels);
     if (task.source !== undefined) {
       const sourceName = task.source.node.name;
@@ -294,9 +294,9 @@ export class Task {
   }
 
   /** Stateful operators (and the source) without a uid of the user's: their state is found again only while the uid derived for them stays the same. */
-  private warnOfDerivedUids(): void {
+  private warnOfDerivedUids(chain: OperatorChain): void {
     const source = this.deps.task.source;
-    const stateful = [...(source !== undefined ? [source.node] : []), ...this.chain!.statefulNodes()];
+    const stateful = [...(source !== undefined ? [source.node] : []), ...chain.statefulNodes()];
     for (const node of stateful.filter((n) => !n.explicitUid)) {
       this.deps.logger.warn(
         { uid: node.uid },
