@@ -11,6 +11,7 @@ import { Writable } from 'stream';
 import pino from 'pino';
 import { CollectSink, DataStream, FileSink, JobHandle, StreamEnvironment, StreamEnvironmentOptions } from '../../src';
 import { Counted, Event, audit, countingJob, keyOf } from '../support/countingJob';
+import { failureOf } from '../support/failureOf';
 import { committedParts } from '../support/killAndRestart';
 
 const RECORDS = 20_000;
@@ -27,13 +28,6 @@ async function checkpointMidwayAndCancel(job: JobHandle): Promise<void> {
   while (produced < RECORDS / 3) produced = (await job.counters()).operators['Generator Source']?.recordsOut ?? 0;
   await job.triggerCheckpoint();
   expect((await job.cancel()).status).to.equal('cancelled');
-}
-
-async function failureOf(job: JobHandle): Promise<Error> {
-  return job.then(
-    () => expect.fail('the job ran'),
-    (e: unknown) => e as Error,
-  );
 }
 
 describe('scenario: a job changed between a checkpoint and its restore', function () {
@@ -88,7 +82,7 @@ describe('scenario: a job changed between a checkpoint and its restore', functio
       const counted = new CollectSink<Counted>();
       await checkpointMidwayAndCancel(job(env(), Infinity, 'sum-v1', counted).execute('before the rename'));
       const before = counted.records().length;
-      const error = await failureOf(job(env(), RECORDS, 'sum-v2', counted).execute('after the rename'));
+      const error = (await failureOf(job(env(), RECORDS, 'sum-v2', counted).execute('after the rename'))) as Error;
       expect(error.message).to.equal(
         `cannot restore job '${jobId}': checkpoint 1 holds state of operators this job does not have: uid 'sum-v1'. ` +
           'Give the operators back their former uids with .uid(...), or pass allowNonRestoredState: true to StreamEnvironment.create to drop that state',
