@@ -106,6 +106,9 @@ class SinkCluster {
       checkpointing: 'exactly-once',
       actor: undefined as never,
       logger: silent,
+      failRecord: (_record, cause) => {
+        throw cause;
+      },
     };
   }
 
