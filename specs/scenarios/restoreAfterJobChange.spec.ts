@@ -90,6 +90,19 @@ describe('scenario: a job changed between a checkpoint and its restore', functio
       expect(counted.records(), 'nothing ran').to.have.lengthOf(before);
     });
 
+    it('refuses a savepoint (restoreFrom) the same way, and starts from it with allowNonRestoredState', async () => {
+      const counted = new CollectSink<Counted>();
+      const first = job(env(), Infinity, 'sum-v1', counted).execute('before the rename');
+      while (counted.records().length === 0) await first.triggerCheckpoint();
+      const savepoint = await first.stopWithSavepoint(path.join(dir, 'savepoint'), { drain: false });
+      jobId = `${jobId}-v2`;
+      const error = (await failureOf(job(env({ restoreFrom: savepoint.path }), RECORDS, 'sum-v2', counted).execute('after the rename'))) as Error;
+      expect(error.message).to.include("holds state of operators this job does not have: uid 'sum-v1'");
+      const result = await job(env({ restoreFrom: savepoint.path, allowNonRestoredState: true }), RECORDS, 'sum-v2', counted).execute('after the rename');
+      expect(result.status).to.equal('finished');
+      expect(audit(counted.records(), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+    });
+
     it('with allowNonRestoredState, restores the state of every other operator exactly', async () => {
       const counted = new CollectSink<Counted>();
       await checkpointMidwayAndCancel(job(env(), Infinity, 'sum-v1', counted).execute('before the rename'));
