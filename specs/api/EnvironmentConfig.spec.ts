@@ -43,21 +43,7 @@ describe('api/EnvironmentConfig', () => {
     it('apply only to options not given', () => {
       expect(
         StreamEnvironment.create({ parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false }).config,
-      ).to.deep.equal({
-        parallelism: 4,
-        maxParallelism: 256,
-        batchSize: 10,
-        channelCapacity: 15,
-        operatorChaining: false,
-        allowNonRestoredState: false,
-        jobId: undefined,
-        checkpointStorage: 'memory',
-        stateBackend: 'memory',
-        logging: undefined,
-        restoreFrom: undefined,
-        rest: undefined,
-        metrics: undefined,
-      });
+      ).to.deep.equal({ ...StreamEnvironment.create().config, parallelism: 4, maxParallelism: 256, batchSize: 10, channelCapacity: 15, operatorChaining: false });
     });
 
     it('apply to options given as undefined', () => {
