@@ -17,12 +17,14 @@ import { FormerOperatorState } from '../state/OperatorStateStore';
 import { SourceReader } from '../connectors/Source';
 import { ChannelRecords, ChannelState, CheckpointId, CheckpointingMode, NodeSnapshot, TaskRestore, TaskSnapshot } from '../checkpoint/CheckpointTypes';
 import { AlignmentEffect, AlignmentEvent, AlignmentState, alignmentTransition, initialAlignment } from '../checkpoint/barrierAlignment';
+import { UnalignedEffect, UnalignedEvent, UnalignedState, initialUnaligned, isRecording, unalignedTransition } from '../checkpoint/unalignedBarriers';
 import { CoordinatorRef } from '../checkpoint/coordinatorProtocol';
 import { OperatorChain } from './OperatorChain';
 import { Buffered, OutputGate, RecordTime } from './OutputGate';
 import { TaskTimers } from './ProcessingTimeService';
 import { FINAL_CHECKPOINT, OperatorContext } from './StreamOperator';
 import { userFunctionFailed } from './UserFunctionFailed';
+import { ValveEvent, ValveState, initialValve, valveTransition } from './watermarkValve';
 import { MasterRef, TaskMsg, TaskRef } from './protocol';
 
 /** Channel records as a checkpoint stores them: JSON has no NaN, so a missing timestamp is null. */
@@ -72,16 +74,10 @@ interface InputChannel {
   /** The channel's index at the producer. */
   readonly remote: number;
   ended: boolean;
-  /** End-of-input has arrived (it may still wait in the queue). */
-  endArrived: boolean;
   /** Held by barrier alignment: its items wait until the checkpoint is aligned. */
   blocked: boolean;
   /** Records taken since credit was last granted back. */
   consumed: number;
-  /** The channel's event time: the latest watermark it delivered. */
-  watermark: number;
-  /** The producer declared itself idle and has sent no watermark since. */
-  idle: boolean;
   /** Arrived, not processed yet; bounded by the credit granted on the channel. */
   readonly queue: InputItem[];
 }
@@ -96,10 +92,11 @@ export class Task {
   private readonly ended = new Set<number>();
   private alignment: AlignmentState = initialAlignment;
   private alignmentStartedAt = 0;
-  /** The unaligned checkpoint this task snapshotted and whose in-flight records it still collects. */
-  private unalignedPending: { readonly id: CheckpointId; readonly snapshot: TaskSnapshot; readonly inputs: Buffered[]; readonly outputs: Buffered[]; readonly remaining: Set<number> } | undefined;
-  /** Latest barrier id seen in unaligned mode; older ones are stale. */
-  private latestBarrier = 0;
+  private unaligned: UnalignedState = initialUnaligned;
+  /** The unaligned checkpoint this task snapshotted, with the in-flight records recorded for it so far. */
+  private channelState: { readonly id: CheckpointId; readonly snapshot: TaskSnapshot; readonly inputs: Buffered[]; readonly outputs: Buffered[] } | undefined;
+  /** Input channels whose end of input has arrived (it may still wait in the queue). */
+  private readonly endArrived = new Set<number>();
   /** Latest cancellation marker forwarded, so each is forwarded once. */
   private lastCancelForwarded = 0;
   private gate: OutputGate | undefined;
@@ -123,7 +120,7 @@ export class Task {
   private readonly time: RecordTime = { timestamp: NaN };
   private readonly timers: TaskTimers;
   /** The task's event time: the minimum over its active inputs' watermarks; never goes back. */
-  private watermark = -Infinity;
+  private valve: ValveState;
   private readonly emit = (record: unknown, timestamp?: number): void => {
     this.sourceRecordsOut++;
     this.time.timestamp = timestamp ?? NaN;
@@ -135,13 +132,11 @@ export class Task {
       ref: undefined,
       remote: end.channel,
       ended: false,
-      endArrived: false,
       blocked: false,
       consumed: 0,
-      watermark: -Infinity,
-      idle: false,
       queue: [],
     }));
+    this.valve = initialValve(deps.task.inputs.length);
     this.keyedNode = deps.task.chain.find((n) => n.keySelector !== undefined);
     this.timers = new TaskTimers(() => dispatch(this.self, { type: 'timers.fire' }));
     this.timeAccount = deps.metrics !== undefined ? new TaskTimeAccount(performance.now(), deps.metrics) : undefined;
@@ -158,8 +153,8 @@ export class Task {
       case 'task.wire':
         return this.wire(msg.inputs, msg.outputs);
       case 'records': {
-        const held = this.unalignedPending?.remaining.has(msg.channel) ? this.unalignedPending.inputs[msg.channel] : undefined;
-        if (held !== undefined) {
+        if (this.channelState !== undefined && isRecording(this.unaligned, msg.channel)) {
+          const held = this.channelState.inputs[msg.channel];
           held.records.push(...msg.records);
           held.timestamps.push(...msg.timestamps);
         }
@@ -171,14 +166,17 @@ export class Task {
         this.inputs[msg.channel].queue.push(msg);
         return this.drain();
       case 'endOfInput':
-        this.inputs[msg.channel].endArrived = true;
+        this.endArrived.add(msg.channel);
         this.inputs[msg.channel].queue.push(msg);
-        if (this.unalignedPending?.remaining.delete(msg.channel)) return this.completeUnaligned().then(() => this.drain());
+        if (this.deps.unaligned) return this.applyUnaligned({ type: 'channelEnded', channel: msg.channel }).then(() => this.drain());
         return this.drain();
       case 'barrier':
       case 'barrier.cancel':
         // Unaligned: barriers are handled on arrival, ahead of the input queued before them.
-        if (this.deps.unaligned) return msg.type === 'barrier' ? this.unalignedBarrier(msg.channel, msg.id).then(() => this.drain()) : this.unalignedCancel(msg.id);
+        if (this.deps.unaligned) {
+          if (msg.type === 'barrier.cancel') return this.applyUnaligned({ type: 'cancel', id: msg.id });
+          return this.applyUnaligned({ type: 'barrier', channel: msg.channel, id: msg.id }).then(() => this.drain());
+        }
         this.inputs[msg.channel].queue.push(msg);
         return this.drain();
       case 'demand':
@@ -214,7 +212,7 @@ export class Task {
           this.suspendedAt = undefined;
           this.schedulePoll();
         }
-        if (this.deps.unaligned) return this.unalignedCancel(msg.id);
+        if (this.deps.unaligned) return this.applyUnaligned({ type: 'cancel', id: msg.id });
         return this.applyAlignment({ type: 'abort', id: msg.id }).then(() => this.drain());
       case 'timers.fire':
         return this.fireTimers();
@@ -382,54 +380,50 @@ export class Task {
 
   // --- unaligned checkpoints -----------------------------------------------------------------
 
-  /**
-   * First barrier of checkpoint `id`: snapshot at once and send the barrier ahead of the
-   * buffered output. The input queued before barriers, and what arrives on each channel until
-   * its barrier, is recorded as channel state; the checkpoint is acknowledged once every
-   * channel delivered its barrier (or ended).
-   */
-  private async unalignedBarrier(channel: number, id: CheckpointId): Promise<void> {
-    const pending = this.unalignedPending;
-    if (pending !== undefined && id === pending.id) {
-      pending.remaining.delete(channel);
-      return this.completeUnaligned();
-    }
-    if (id <= this.latestBarrier || this.phase !== 'running') return;
-    if (pending !== undefined) {
-      this.decline(pending.id, 'subsumed by a newer checkpoint before all its barriers arrived');
-      this.forwardCancel(pending.id);
-    }
-    this.latestBarrier = id;
-    const snapshot = await this.snapshot(id);
-    const outputs = this.gate!.emitPriorityEvent({ type: 'barrier', id });
-    const inputs = this.inputs.map((input) => {
-      const queued: Buffered = { records: [], timestamps: [] };
-      for (const item of input.queue) {
-        if (item.type !== 'records') continue;
-        queued.records.push(...item.records);
-        queued.timestamps.push(...item.timestamps);
+  private async applyUnaligned(event: UnalignedEvent): Promise<void> {
+    const { state, effects } = unalignedTransition(this.unaligned, event, { channels: this.inputs.length, endArrived: this.endArrived, running: this.phase === 'running' });
+    this.unaligned = state;
+    for (const effect of effects) await this.applyUnalignedEffect(effect);
+  }
+
+  private async applyUnalignedEffect(effect: UnalignedEffect): Promise<void> {
+    switch (effect.type) {
+      case 'subsumed':
+        this.channelState = undefined;
+        this.decline(effect.id, 'subsumed by a newer checkpoint before all its barriers arrived');
+        this.forwardCancel(effect.id);
+        return;
+      case 'snapshot': {
+        // Snapshot at once and send the barrier ahead of the buffered output; the input queued
+        // before the barrier is the first of the channel state.
+        const snapshot = await this.snapshot(effect.id);
+        const outputs = this.gate!.emitPriorityEvent({ type: 'barrier', id: effect.id });
+        const inputs = this.inputs.map((input) => {
+          const queued: Buffered = { records: [], timestamps: [] };
+          for (const item of input.queue) {
+            if (item.type !== 'records') continue;
+            queued.records.push(...item.records);
+            queued.timestamps.push(...item.timestamps);
+          }
+          return queued;
+        });
+        this.channelState = { id: effect.id, snapshot, inputs, outputs };
+        return;
       }
-      return queued;
-    });
-    const remaining = new Set<number>();
-    this.inputs.forEach((input, c) => {
-      if (c !== channel && !input.endArrived) remaining.add(c);
-    });
-    this.unalignedPending = { id, snapshot, inputs, outputs, remaining };
-    return this.completeUnaligned();
-  }
-
-  private async completeUnaligned(): Promise<void> {
-    const pending = this.unalignedPending;
-    if (pending === undefined || pending.remaining.size > 0) return;
-    this.unalignedPending = undefined;
-    this.acknowledge(pending.id, { ...pending.snapshot, channels: { inputs: pending.inputs.map(toChannelRecords), outputs: pending.outputs.map(toChannelRecords) } }, 0);
-  }
-
-  private async unalignedCancel(id: CheckpointId): Promise<void> {
-    this.latestBarrier = Math.max(this.latestBarrier, id);
-    if (this.unalignedPending?.id === id) this.unalignedPending = undefined;
-    this.forwardCancel(id);
+      case 'acknowledge': {
+        const recorded = this.channelState;
+        if (recorded?.id !== effect.id) throw new Error(`unaligned checkpoint ${effect.id} is acknowledged without its snapshot`);
+        this.channelState = undefined;
+        this.acknowledge(effect.id, { ...recorded.snapshot, channels: { inputs: recorded.inputs.map(toChannelRecords), outputs: recorded.outputs.map(toChannelRecords) } }, 0);
+        return;
+      }
+      case 'discard':
+        this.channelState = undefined;
+        return;
+      case 'forwardCancel':
+        this.forwardCancel(effect.id);
+        return;
+    }
   }
 
   /** Restored in-flight records: output first back in front of the gate, input through the chain. */
@@ -496,17 +490,14 @@ export class Task {
           await this.applyAlignment({ type: 'barrier', channel: c, id: item.id });
           break;
         case 'watermark': {
-          input.watermark = Math.max(input.watermark, item.watermark);
-          input.idle = false;
-          this.updateWatermark();
+          this.applyValve({ type: 'watermark', channel: c, watermark: item.watermark });
           // What the watermark fired (window results, timers) is written like a batch's output.
           const written = this.chain!.endOfBatch();
           if (written !== undefined) await written;
           break;
         }
         case 'idle': {
-          input.idle = true;
-          this.updateWatermark();
+          this.applyValve({ type: 'idle', channel: c });
           const written = this.chain!.endOfBatch();
           if (written !== undefined) await written;
           break;
@@ -518,7 +509,7 @@ export class Task {
         case 'endOfInput':
           input.ended = true;
           this.ended.add(c);
-          this.updateWatermark();
+          this.applyValve({ type: 'channelEnded', channel: c });
           {
             const written = this.chain!.endOfBatch();
             if (written !== undefined) await written;
@@ -568,31 +559,13 @@ export class Task {
     this.ahead = { item: next, at: this.prefetches, loading };
   }
 
-  /**
-   * Event time of the task: the minimum watermark over inputs that are not idle (docs/internals.md, invariant 6);
-   * an ended input counts with its last watermark, the end of time, as every task sends it at
-   * end of input. It only moves forward; when every input is idle, the task tells its consumers
-   * it is idle too.
-   */
-  private updateWatermark(): void {
-    let min = Infinity;
-    let active = 0;
-    for (const input of this.inputs) {
-      if (input.idle && !input.ended) continue;
-      active++;
-      if (input.watermark < min) min = input.watermark;
-    }
-    if (active === 0) {
-      if (this.inputs.length > 0) this.chain!.head.emitIdle();
-      return;
-    }
-    this.advanceWatermark(min);
-  }
-
-  private advanceWatermark(watermark: number): void {
-    if (watermark <= this.watermark) return;
-    this.watermark = watermark;
-    this.chain!.head.emitWatermark(watermark);
+  /** Event time through the valve (watermarkValve.ts); what it lets through goes down the chain. */
+  private applyValve(event: ValveEvent): void {
+    const { state, output } = valveTransition(this.valve, event);
+    this.valve = state;
+    if (output === undefined) return;
+    if (output.type === 'idle') this.chain!.head.emitIdle();
+    else this.chain!.head.emitWatermark(output.watermark);
   }
 
   private grantCredits(): void {
@@ -698,7 +671,7 @@ export class Task {
    */
   private async endInput(): Promise<void> {
     // No more input: event time is over, every event-time window and timer fires.
-    this.advanceWatermark(Infinity);
+    this.applyValve({ type: 'inputEnded' });
     await this.chain!.finish();
     this.gate!.emitEvent({ type: 'endOfInput' });
     if (this.deps.checkpointing === undefined) return this.finishTask();
@@ -741,7 +714,7 @@ export class Task {
       inputCapacity: this.inputs.length * plan.channelCapacity,
       outputBuffered: this.gate?.bufferedRecords() ?? 0,
       outputCapacity: outputChannelCount(task) * plan.batchSize,
-      inputWatermark: this.inputs.length === 0 ? -Infinity : this.watermark,
+      inputWatermark: this.inputs.length === 0 ? -Infinity : this.valve.watermark,
       outputWatermark: this.gate?.lastWatermark ?? -Infinity,
       stateKeys: counts === undefined ? undefined : Object.values(counts).reduce((a, b) => a + b, 0),
       cache,
