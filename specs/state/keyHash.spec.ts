@@ -2,24 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { Key, keyFromString, keyToString, murmur3 } from '../../src/state/keyHash';
 import { DEFAULT_MAX_PARALLELISM, keyGroupOf } from '../../src/state/keyGroups';
-
-/** A JSON value as it comes back from JSON (so -0 is 0 and undefined fields are absent). */
-const json = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
-
-/** Finite numbers other than -0 (which is the same key as 0, see below). */
-const finiteNumber = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })).filter((n) => !Object.is(n, -0));
-
-const anyKey: fc.Arbitrary<Key> = fc.oneof(
-  fc.string(),
-  fc.string({ unit: 'binary' }),
-  fc.string().map((s) => `#${s}`),
-  fc.constantFrom('#', '#1', '#true', '#1n', '#"x"', '#[1]', '#{}', ''),
-  finiteNumber,
-  fc.boolean(),
-  fc.bigInt(),
-  fc.array(json, { maxLength: 4 }),
-  fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 4 }).map((o) => JSON.parse(JSON.stringify(o)) as { [field: string]: unknown }),
-);
+import { anyKey } from '../support/keyArbitraries';
 
 /** MurmurHash3_x86_32 as the reference writes it, over bytes: the oracle for the streaming UTF-8 version. */
 function referenceMurmur3(data: Buffer, seed: number): number {

@@ -49,6 +49,8 @@ interface Route {
   readonly kind: 'forward' | 'rebalance' | 'broadcast' | 'hash';
   readonly keySelector: KeySelector | undefined;
   readonly channels: readonly Channel[];
+  /** For hash routes, the channel of each key group (computed once, not per record). */
+  readonly channelOfKeyGroup: Uint16Array;
   /** Next channel for rebalance. */
   next: number;
 }
@@ -77,7 +79,10 @@ export class OutputGate implements Output<unknown> {
         return channel;
       });
       const p = edge.partitioning;
-      const route: Route = { kind: p.kind, keySelector: p.kind === 'hash' ? p.keySelector : undefined, channels, next: taskIndex % channels.length };
+      const channelOfKeyGroup = new Uint16Array(p.kind === 'hash' ? maxParallelism : 0);
+      for (let kg = 0; kg < channelOfKeyGroup.length; kg++) channelOfKeyGroup[kg] = operatorIndexForKeyGroup(kg, channels.length, maxParallelism);
+      const keySelector = p.kind === 'hash' ? p.keySelector : undefined;
+      const route: Route = { kind: p.kind, keySelector, channels, channelOfKeyGroup, next: taskIndex % channels.length };
       if (edge.tag === undefined) this.main.push(route);
       else this.side.set(edge.tag, [...(this.side.get(edge.tag) ?? []), route]);
     }
@@ -131,8 +136,7 @@ export class OutputGate implements Output<unknown> {
         // No key: the record goes on to the first instance, where the keyed operator fails it
         // by its own name and under its own supervision (KeyCursor.moveTo), not this task.
         if (key === null || key === undefined) return this.push(channels[0], record);
-        const keyGroup = keyGroupOf(key, this.maxParallelism);
-        this.push(channels[operatorIndexForKeyGroup(keyGroup, channels.length, this.maxParallelism)], record);
+        this.push(channels[route.channelOfKeyGroup[keyGroupOf(key, this.maxParallelism)]], record);
         return;
       }
     }

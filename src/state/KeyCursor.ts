@@ -1,19 +1,33 @@
 /**
  * The key that keyed state accesses refer to, shared by the tables of one backend: set once
- * per record, with its canonical text and key group computed once.
+ * per record, with its lookup key and key group computed once. The canonical text is built
+ * only when asked for (snapshots, Redis): the memory backend's tables find entries by lookup
+ * key, which needs no text for numeric keys.
  */
-import { Key, keyToString } from './keyHash';
-import { KeyGroupRange, keyGroupOfKeyString } from './keyGroups';
+import { Key } from './keyHash';
+import { KeyGroupRange, keyGroupOf } from './keyGroups';
+import { LookupKey, keyStringOf, lookupKeyOf } from './lookupKey';
 
 export class KeyCursor {
   key: Key = '';
-  keyString = '';
+  lookupKey: LookupKey = '';
   /** -1 until a key is set: writes are refused then. */
   keyGroup = -1;
   /** Changes with every move, so a table can keep what it read for the current key until then. */
   version = 0;
+  private keyStringVersion = -1;
+  private currentKeyString = '';
 
   constructor(private readonly range: KeyGroupRange, private readonly maxParallelism: number) {}
+
+  /** The current key's canonical text. */
+  get keyString(): string {
+    if (this.keyStringVersion !== this.version) {
+      this.currentKeyString = keyStringOf(this.lookupKey);
+      this.keyStringVersion = this.version;
+    }
+    return this.currentKeyString;
+  }
 
   /**
    * Points at `key`. No key (null or undefined, which a selector typed `any` can give) fails
@@ -22,16 +36,15 @@ export class KeyCursor {
    */
   moveTo(key: Key): void {
     if (key === null || key === undefined) throw noKey(key);
-    const keyString = keyToString(key);
-    const keyGroup = keyGroupOfKeyString(keyString, this.maxParallelism);
+    const keyGroup = keyGroupOf(key, this.maxParallelism);
     if (keyGroup < this.range.start || keyGroup > this.range.end) {
       throw new Error(
-        `key ${keyString} is in key group ${keyGroup}, outside this task's range ` +
+        `key ${keyStringOf(lookupKeyOf(key))} is in key group ${keyGroup}, outside this task's range ` +
           `${this.range.start}..${this.range.end}: records must reach keyed state through keyBy`,
       );
     }
     this.key = key;
-    this.keyString = keyString;
+    this.lookupKey = lookupKeyOf(key);
     this.keyGroup = keyGroup;
     this.version++;
   }

@@ -4,7 +4,8 @@
  * first asked for, because only then is its descriptor known.
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
-import { Key, keyFromString } from './keyHash';
+import { Key } from './keyHash';
+import { LookupKey, keyOfLookupKey, keyStringOf, lookupKeyOfKeyString } from './lookupKey';
 import { KeyGroupRange } from './keyGroups';
 import { KeyedStateBackend, KeyedStateSnapshot } from './KeyedStateBackend';
 import { AnyStateDescriptor } from './StateDescriptor';
@@ -15,8 +16,8 @@ import { TableStateAccess } from './keyedStates';
 
 /** The key of the record being processed, shared by all tables of one backend. */
 class MemoryStateTable<V> implements StateTable<V> {
-  /** keyGroup -> key text -> value. */
-  readonly groups = new Map<number, Map<string, V>>();
+  /** keyGroup -> lookup key -> value. */
+  readonly groups = new Map<number, Map<LookupKey, V>>();
   /**
    * The current key's value as last read or written, valid while the cursor's version is
    * `cachedVersion`: a record's operator reads and writes the same state several times (a
@@ -27,7 +28,7 @@ class MemoryStateTable<V> implements StateTable<V> {
   constructor(private readonly cursor: KeyCursor) {}
   get(): V | undefined {
     if (this.cachedVersion === this.cursor.version) return this.cachedValue;
-    const value = this.groups.get(this.cursor.keyGroup)?.get(this.cursor.keyString);
+    const value = this.groups.get(this.cursor.keyGroup)?.get(this.cursor.lookupKey);
     this.cachedVersion = this.cursor.version;
     this.cachedValue = value;
     return value;
@@ -41,12 +42,12 @@ class MemoryStateTable<V> implements StateTable<V> {
       group = new Map();
       this.groups.set(this.cursor.keyGroup, group);
     }
-    group.set(this.cursor.keyString, value);
+    group.set(this.cursor.lookupKey, value);
     this.cachedVersion = this.cursor.version;
     this.cachedValue = value;
   }
   remove(): void {
-    this.groups.get(this.cursor.keyGroup)?.delete(this.cursor.keyString);
+    this.groups.get(this.cursor.keyGroup)?.delete(this.cursor.lookupKey);
     this.cachedVersion = this.cursor.version;
     this.cachedValue = undefined;
   }
@@ -98,11 +99,11 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
     const groups = this.pending.get(name);
     if (groups === undefined) return;
     for (const [keyGroup, entries] of groups) {
-      const group = new Map<string, unknown>();
+      const group = new Map<LookupKey, unknown>();
       for (const [keyString, text] of entries) {
         const value = codec.decode(text);
         if (isLeft(value)) throw new Error(`cannot restore state '${name}' of key ${keyString}: ${value.left}`);
-        group.set(keyString, value.right);
+        group.set(lookupKeyOfKeyString(keyString), value.right);
       }
       table.groups.set(keyGroup, group);
     }
@@ -113,7 +114,7 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
     const table = this.states.get(stateName)?.table;
     if (table === undefined) return [];
     const keys: Key[] = [];
-    for (const group of table.groups.values()) for (const keyString of group.keys()) keys.push(keyFromString(keyString));
+    for (const group of table.groups.values()) for (const lookupKey of group.keys()) keys.push(keyOfLookupKey(lookupKey));
     return keys;
   }
 
@@ -134,7 +135,7 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
       for (const [kg, group] of table.groups) {
         if (group.size === 0) continue;
         const entries: Array<readonly [string, string]> = [];
-        for (const [keyString, value] of group) entries.push([keyString, codec.encode(value)]);
+        for (const [lookupKey, value] of group) entries.push([keyStringOf(lookupKey), codec.encode(value)]);
         groupOf(kg)[name] = entries;
       }
     }

@@ -3,7 +3,8 @@
  * KeyGroupRangeAssignment). A key belongs to exactly one key group; a key group to exactly
  * one parallel instance; instances own contiguous ranges, so rescaling moves whole groups.
  */
-import { Key, keyToString, murmur3 } from './keyHash';
+import { Key, murmur3 } from './keyHash';
+import { keyHashOf } from './keyHashCache';
 
 /** Index of a key group. Invariant: 0 <= keyGroup < maxParallelism. */
 export type KeyGroup = number & { readonly __brand: 'KeyGroup' };
@@ -39,7 +40,8 @@ export function keyGroupOfKeyString(keyString: string, maxParallelism: number): 
 
 /** The key group of a key: stable hash modulo maxParallelism. */
 export function keyGroupOf(key: Key, maxParallelism: number): KeyGroup {
-  return keyGroupOfKeyString(keyToString(key), maxParallelism);
+  checkMaxParallelism(maxParallelism);
+  return (keyHashOf(key) % maxParallelism) as KeyGroup;
 }
 
 /** The parallel instance that owns a key group: floor(keyGroup * parallelism / maxParallelism). */
