@@ -11,17 +11,15 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Benchmark, CheckpointFigures, Side, benchmarks as inMemory } from './cases';
-import { actorBenchmarks } from './actorCases';
-import { BENCH_REDIS_URL, benchRedisAnswers, redisBenchmarkSetThroughput, redisBenchmarks } from './redisCases';
-import { kafkaBenchmarks } from './kafkaCases';
-import { ASYNC_BOUND, asyncBenchmarks } from './asyncCases';
+import { Benchmark, CheckpointFigures, Side } from './cases';
+import { allBenchmarks as benchmarks } from './allBenchmarks';
+import { BENCH_REDIS_URL, benchRedisAnswers, redisBenchmarkSetThroughput } from './redisCases';
+import { ASYNC_BOUND } from './asyncCases';
 import { RecoveryFigures, SLOW_SINK_MS_PER_BATCH, SlowSinkFigures } from './figures';
 import type { RunResult } from './runCase';
 import type { FigureId } from './runFigure';
 import { runChild as runChildProcess } from './runChild';
 
-const benchmarks = [...inMemory, ...asyncBenchmarks, ...redisBenchmarks, ...actorBenchmarks, ...kafkaBenchmarks];
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RESULTS_FILE = path.resolve(__dirname, '..', '..', 'bench-results.json');

@@ -3,13 +3,8 @@
  * `node build/samples/bench/runCase.js <benchmark id> <sluice|baseline> <events>`.
  * The driver (main.ts) starts one process per run so that peak RSS is per run.
  */
-import { CheckpointFigures, Side, benchmarks as inMemory } from './cases';
-import { redisBenchmarks } from './redisCases';
-import { actorBenchmarks } from './actorCases';
-import { kafkaBenchmarks } from './kafkaCases';
-import { asyncBenchmarks } from './asyncCases';
-
-const benchmarks = [...inMemory, ...asyncBenchmarks, ...redisBenchmarks, ...actorBenchmarks, ...kafkaBenchmarks];
+import { CheckpointFigures, Side } from './cases';
+import { allBenchmarks as benchmarks } from './allBenchmarks';
 
 export interface RunResult {
   readonly benchmark: string;

@@ -41,7 +41,7 @@ describe('connectors/kafkaClient', function () {
   });
 
   describe('connecting to brokers where nothing listens', () => {
-    it('retries until operationTimeoutMs, logging each retry with its cause, then fails naming the brokers', async () => {
+    it('fails at operationTimeoutMs with a ServiceError naming the brokers and the last error, kafkajs logging its own tries', async () => {
       const broker = `127.0.0.1:${await closedPort()}`;
       const { logger, lines } = recordingLogger('info');
       const kafka = createKafkaClient({ brokers: [broker], clientId: 'spec', operationTimeoutMs: 800, logger });
@@ -52,16 +52,34 @@ describe('connectors/kafkaClient', function () {
         expect(Date.now() - started).to.be.within(700, 5000);
         expect(error).to.be.instanceOf(ServiceError).and.to.include({ service: 'kafka', target: broker, restartable: false });
         expect((error as Error).message).to.include(`spec sink: cannot reach Kafka at ${broker} within 800 ms (last error:`).and.to.match(/\(last error: .+\)/);
-        // The cause itself: ECONNREFUSED alone; in the full suite (2 of 2 runs on 2026-12-07) the last
-        // error kafkajs gave was another text, not yet known; kafkajs's own ECONNREFUSED line is asserted below.
-        // kafkajs's own lines, and Sluice's retry with its cause.
+        // The last error is kafkajs's ECONNREFUSED, or, on a loaded machine where kafkajs's own
+        // tries outlast the bound, `no answer within 800 ms` (the bound cut that try short).
+        expect((error as Error).message).to.match(/\(last error: (.*ECONNREFUSED.*|no answer within 800 ms)\)/);
         expect(lines.some((l) => l.level === 50 && l.kafkajs !== undefined && /ECONNREFUSED/.test(String(l.msg) + String(l.error)))).to.equal(true);
-        const retry = lines.find((l) => l.msg.startsWith(`spec sink: connecting to Kafka at ${broker} failed`));
-        expect(retry, JSON.stringify(lines.map((l) => l.msg))).to.not.equal(undefined);
-        expect(retry).to.include({ level: 40, kafka: broker });
       } finally {
         await producer.disconnect().catch(() => undefined);
       }
+    });
+
+    // Sluice's own retries, with a scripted connect: with kafkajs, its own tries take about 78%
+    // of the bound (kafkaClient.ts), so on a loaded machine the bound can pass before a retry
+    // of ours, and whether one is logged would depend on the machine.
+    it('retries a failed connect until operationTimeoutMs, logging each retry with its cause, and gives up with the last error', async () => {
+      const { logger, lines } = recordingLogger('info');
+      let attempts = 0;
+      const refused = () => Promise.reject(new Error(`Connection error: connect ECONNREFUSED 127.0.0.1:1 (attempt ${++attempts})`));
+      const started = Date.now();
+      const error = await connectWithin(refused, 'spec sink', ['127.0.0.1:1'], 600, logger).then(() => undefined, (e: unknown) => e);
+      expect(Date.now() - started).to.be.within(550, 5000);
+      expect(attempts).to.be.at.least(2);
+      expect(error).to.be.instanceOf(ServiceError);
+      expect((error as Error).message).to.include(`(last error: Connection error: connect ECONNREFUSED 127.0.0.1:1 (attempt ${attempts}))`);
+      const retries = lines.filter((l) => l.msg.startsWith('spec sink: connecting to Kafka at 127.0.0.1:1 failed'));
+      // Every attempt but the last is followed by a logged retry; the last too when the bound
+      // left time for a wait after it (the wait then ends at the bound).
+      expect(retries.length).to.be.within(attempts - 1, attempts);
+      expect(retries.map((l) => l.cause)).to.deep.equal(Array.from({ length: retries.length }, (_, i) => `Connection error: connect ECONNREFUSED 127.0.0.1:1 (attempt ${i + 1})`));
+      for (const retry of retries) expect(retry).to.include({ level: 40, kafka: '127.0.0.1:1' });
     });
   });
 });

@@ -18,11 +18,29 @@ export function uniqueTopic(prefix: string): string {
 
 const client = (bootstrap: string) => new Kafka({ brokers: [bootstrap], clientId: 'sluice-specs', logLevel: logLevel.NOTHING });
 
-export async function createTopic(bootstrap: string, topic: string, numPartitions: number): Promise<void> {
+/**
+ * Creates the topic and waits, up to `timeoutMs`, until every partition has a leader. Not with
+ * kafkajs's `waitForLeaders`: on a loaded machine its few metadata retries can run out while
+ * the new topic spreads ("This server does not host this topic-partition"), failing the spec
+ * that asked for the topic rather than the code under test.
+ */
+export async function createTopic(bootstrap: string, topic: string, numPartitions: number, timeoutMs = 60_000): Promise<void> {
   const admin = client(bootstrap).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: false });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const leaders = await admin.fetchTopicMetadata({ topics: [topic] }).then(
+        ({ topics }) => topics[0]?.partitions.filter((p) => p.leader >= 0).length ?? 0,
+        (error: unknown) => error as Error,
+      );
+      if (leaders === numPartitions) return;
+      if (Date.now() > deadline) {
+        throw new Error(`topic ${topic}: ${leaders instanceof Error ? leaders.message : `${leaders} of ${numPartitions} partitions have a leader`} after ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   } finally {
     await admin.disconnect();
   }

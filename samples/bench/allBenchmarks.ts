@@ -1,0 +1,9 @@
+/** Every benchmark of `make bench`, in the order the driver runs and prints them. */
+import { benchmarks as inMemory } from './cases';
+import { rxjsBenchmarks } from './rxjsCases';
+import { asyncBenchmarks } from './asyncCases';
+import { redisBenchmarks } from './redisCases';
+import { actorBenchmarks } from './actorCases';
+import { kafkaBenchmarks } from './kafkaCases';
+
+export const allBenchmarks = [...inMemory, ...rxjsBenchmarks, ...asyncBenchmarks, ...redisBenchmarks, ...actorBenchmarks, ...kafkaBenchmarks];
