@@ -188,7 +188,8 @@ export class JobHandle implements PromiseLike<JobResult> {
 
   /**
    * @internal Fault injection for tests and demos: crashes instance `index` of the task whose
-   * name contains `vertexName`, through the task actor's real supervision path.
+   * name contains `vertexName`, through the task actor's real supervision path. Throws when no
+   * task of the job has that instance and a name containing `vertexName`.
    */
   crashTask(vertexName: string, index: number, reason = 'injected by crashTask'): void {
     this.run.crashTask(vertexName, index, reason);

@@ -34,7 +34,7 @@ import { CheckpointConfig, CheckpointOptions, decodeCheckpointConfig } from '../
 import { CheckpointingMode } from '../checkpoint/CheckpointTypes';
 import { DEFAULT_RESTART_WITH_CHECKPOINTING, RestartStrategy, decodeRestartStrategy } from '../checkpoint/RestartStrategy';
 import { checkpointStoreFor } from '../checkpoint/checkpointStorage';
-import { Checkpointing } from '../runtime/jobMasterActor';
+import { Checkpointing } from '../runtime/jobMasterDeps';
 import { JobHandle } from './JobHandle';
 import { createLogger } from '../logging/logger';
 import { readRestoreSource } from '../checkpoint/Savepoint';

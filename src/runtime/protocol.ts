@@ -69,7 +69,8 @@ export type MasterMsg =
   | { readonly type: 'job.deploy' }
   /** A failure outside any task (the final checkpoint could not be stored). */
   | { readonly type: 'job.failure'; readonly attempt: number; readonly error: Error }
-  | { readonly type: 'job.crashTask'; readonly vertexName: string; readonly index: number; readonly reason: string }
+  /** Fault injection: crash task `task` through its real supervision path (a task not deployed now is left alone). */
+  | { readonly type: 'job.crashTask'; readonly task: TaskId; readonly reason: string }
   | { readonly type: 'job.triggerCheckpoint'; readonly replyTo: Ref<CheckpointId | Error> }
   | { readonly type: 'job.checkpointStats'; readonly replyTo: Ref<CheckpointStats> }
   | { readonly type: 'job.savepoint'; readonly dir: string; readonly replyTo: Ref<SavepointInfo | Error> }

@@ -13,7 +13,8 @@ import { SavepointInfo } from '../checkpoint/Savepoint';
 import { RestartStrategy } from '../checkpoint/RestartStrategy';
 import { CheckpointStats } from '../checkpoint/coordinatorProtocol';
 import { KeyedStateBackendFactory } from './Task';
-import { Checkpointing, JobOutcome, spawnJobMaster } from './jobMasterActor';
+import { Checkpointing, JobOutcome } from './jobMasterDeps';
+import { spawnJobMaster } from './jobMasterActor';
 import { JobStatus } from './jobLifecycle';
 import { MasterMsg } from './protocol';
 import { ApplicationJobMsg, spawnApplicationJobActor } from './applicationJobActor';
@@ -64,6 +65,20 @@ export interface RunJobOptions {
 
 const QUERY_TIMEOUT_MS = 10_000;
 let jobCounter = 0;
+
+/**
+ * The task of instance `index` of the first operator chain whose name contains `vertexName`
+ * (fault injection names tasks as a reader sees them). Refused loudly when none matches: a
+ * crash that silently hits nothing would let a fault-injection test pass without its fault.
+ */
+export function taskNamed(plan: ExecutionPlan, vertexName: string, index: number): TaskId {
+  const task = plan.tasks.find((t) => t.name.includes(vertexName) && t.index === index);
+  if (task === undefined) {
+    const names = [...new Set(plan.tasks.map((t) => `'${t.name}'`))].join(', ');
+    throw new Error(`no task of job '${plan.jobName}' has instance ${index} and a name containing '${vertexName}' (its tasks: ${names})`);
+  }
+  return task.id;
+}
 
 export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
   let status: JobStatus = 'created';
@@ -142,7 +157,7 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
     metrics: () => (settled !== undefined ? Promise.resolve(settled.metrics) : ask<JobMetricsReport>((replyTo) => ({ type: 'job.metrics', replyTo }))),
     hotKeys: (task, limit) =>
       settled !== undefined ? Promise.resolve({ task, sampled: 0, keys: [] }) : ask<HotKeys>((replyTo) => ({ type: 'job.hotKeys', task, limit, replyTo }), HOT_KEY_SAMPLE_MS + QUERY_TIMEOUT_MS).catch(() => ({ task, sampled: 0, keys: [] })),
-    crashTask: (vertexName, index, reason) => dispatch(master, { type: 'job.crashTask', vertexName, index, reason }),
+    crashTask: (vertexName, index, reason) => dispatch(master, { type: 'job.crashTask', task: taskNamed(plan, vertexName, index), reason }),
     failures: () => failures.list(),
   };
 }
