@@ -7,7 +7,7 @@ import { CheckpointConfig } from '../../src/checkpoint/CheckpointConfig';
 import { CheckpointId } from '../../src/checkpoint/CheckpointTypes';
 import { MemoryCheckpointStore } from '../../src/checkpoint/MemoryCheckpointStore';
 import { spawnCoordinator } from '../../src/checkpoint/coordinatorActor';
-import { CheckpointTaskMsg, CoordinatorMsg, CoordinatorRef } from '../../src/checkpoint/coordinatorProtocol';
+import { CheckpointTaskMsg, CoordinatorMsg, CoordinatorRef, CoordinatorReport, DeclineReason } from '../../src/checkpoint/coordinatorProtocol';
 import { SavepointInfo, readSavepoint } from '../../src/checkpoint/Savepoint';
 import { TaskId } from '../../src/graph/ExecutionPlan';
 import { ask } from '../../src/runtime/ask';
@@ -16,9 +16,9 @@ import { LEVEL, LogLine, capturedLog } from '../support/capturedLog';
 let jobs = 0;
 const TASK = '0-0' as TaskId;
 
-function configWith(timeoutMs: number): CheckpointConfig {
-  // Triggered only when the spec asks; failures tolerated, so that no failover follows.
-  return { intervalMs: 3_600_000, mode: 'exactly-once', timeoutMs, minPauseMs: 0, maxConcurrent: 1, tolerableFailures: 10, retainedCheckpoints: 1, unaligned: false };
+function configWith(timeoutMs: number, tolerableFailures: number): CheckpointConfig {
+  // Triggered only when the spec asks; by default failures tolerated, so that no failover follows.
+  return { intervalMs: 3_600_000, mode: 'exactly-once', timeoutMs, minPauseMs: 0, maxConcurrent: 1, tolerableFailures, retainedCheckpoints: 1, unaligned: false };
 }
 
 describe('checkpoint/coordinatorActor', () => {
@@ -27,21 +27,24 @@ describe('checkpoint/coordinatorActor', () => {
   let lines: LogLine[];
   /** What the task was sent, in order. */
   let received: CheckpointTaskMsg[];
+  /** What the job master was told, in order. */
+  let reports: CoordinatorReport[];
 
   /** A coordinator over one task that acknowledges only when the spec says, started for attempt 0. */
-  function startCoordinator(timeoutMs: number): void {
+  function startCoordinator(timeoutMs: number, tolerableFailures = 10): void {
     const captured = capturedLog('debug');
     lines = captured.lines;
     received = [];
+    reports = [];
     const jobId = `coordinator-${++jobs}-${process.pid}`;
     const task = spawnStateless(system as Ref<never>, (msg: CheckpointTaskMsg) => void received.push(msg), 'task');
     coordinator = spawnCoordinator(system, {
       jobId,
-      config: configWith(timeoutMs),
+      config: configWith(timeoutMs, tolerableFailures),
       store: new MemoryCheckpointStore(jobId, 1),
-      master: spawnStateless(system as Ref<never>, () => undefined, 'master'),
+      master: spawnStateless(system as Ref<never>, (report: CoordinatorReport) => void reports.push(report), 'master'),
       maxParallelism: 128,
-      firstId: 1,
+      firstId: 1 as CheckpointId,
       logger: captured.logger.child({ component: 'checkpoint-coordinator' }),
     });
     dispatch(coordinator, { type: 'coordinator.start', attempt: 0, sources: [task], tasks: [[TASK, task]] });
@@ -57,6 +60,11 @@ describe('checkpoint/coordinatorActor', () => {
     while (!received.some((m) => m.type === type && m.id === id)) await new Promise((r) => setImmediate(r));
   }
 
+  /** Resolves once the job master was told `count` things. */
+  async function reported(count: number): Promise<void> {
+    while (reports.length < count) await new Promise((r) => setImmediate(r));
+  }
+
   beforeEach(() => (system = start()));
   afterEach(() => {
     // nact does not stop a system's children with it: the coordinator's timers go with its own stop.
@@ -69,7 +77,7 @@ describe('checkpoint/coordinatorActor', () => {
       startCoordinator(60_000);
       const answer = trigger();
       // After the trigger in the coordinator's mailbox: checkpoint 1 is pending when it arrives.
-      dispatch(coordinator, { type: 'checkpoint.decline', id: 1 as CheckpointId, attempt: 0, task: TASK, reason: 'the sink could not pre-commit' });
+      dispatch(coordinator, { type: 'checkpoint.decline', id: 1 as CheckpointId, attempt: 0, task: TASK, reason: { _tag: 'taskCheckpointFailed', detail: 'the sink could not pre-commit' } });
       const reply = await answer;
       expect(reply).to.be.instanceOf(Error);
       expect((reply as Error).message).to.equal('checkpoint 1 aborted: declined');
@@ -82,6 +90,41 @@ describe('checkpoint/coordinatorActor', () => {
         reason: 'declined',
         msg: 'checkpoint 1 aborted (declined): declined by task 0-0: the sink could not pre-commit',
       });
+    });
+  });
+
+  describe('when a task declines a checkpoint because a newer one subsumed it there', () => {
+    it('aborts it as subsumed, logged at debug level only, and counts no failed checkpoint', async () => {
+      startCoordinator(60_000, 0);
+      const answer = trigger();
+      const subsumed: DeclineReason = { _tag: 'subsumed', detail: 'subsumed by a newer checkpoint before it was aligned' };
+      dispatch(coordinator, { type: 'checkpoint.decline', id: 1 as CheckpointId, attempt: 0, task: TASK, reason: subsumed });
+      expect(((await answer) as Error).message).to.equal('checkpoint 1 aborted: subsumed');
+      expect(lines.filter((l) => l.level >= LEVEL.info)).to.deep.equal([]);
+      expect(lines.map((l) => l.msg)).to.include('checkpoint 1 aborted (subsumed): declined by task 0-0: subsumed by a newer checkpoint before it was aligned');
+      // Tolerating no failure at all, the job would have been told to fail over, right after the stats.
+      await reported(1);
+      await new Promise((r) => setImmediate(r));
+      expect(reports.map((r) => r.type)).to.deep.equal(['checkpoint.stats']);
+    });
+  });
+
+  describe('when more checkpoints fail in a row than tolerated', () => {
+    it('tells the job master once the count is exceeded, naming the checkpoint and why it failed', async () => {
+      startCoordinator(60_000, 1);
+      const failed: DeclineReason = { _tag: 'taskCheckpointFailed', detail: 'the sink could not pre-commit' };
+      for (const id of [1, 2]) {
+        const answer = trigger();
+        dispatch(coordinator, { type: 'checkpoint.decline', id: id as CheckpointId, attempt: 0, task: TASK, reason: failed });
+        expect(((await answer) as Error).message).to.equal(`checkpoint ${id} aborted: declined`);
+      }
+      // Each abort reports its stats; the second then tells the master to fail over.
+      await reported(3);
+      expect(reports.map((r) => r.type)).to.deep.equal(['checkpoint.stats', 'checkpoint.stats', 'checkpoint.tooManyFailures']);
+      const tooMany = reports.filter((r): r is Extract<CoordinatorReport, { type: 'checkpoint.tooManyFailures' }> => r.type === 'checkpoint.tooManyFailures');
+      expect(tooMany.map((r) => r.error.message)).to.deep.equal(['checkpoint 2 failed (declined), exceeding the tolerable 1 failed checkpoint(s) in a row']);
+      const last = reports.filter((r) => r.type === 'checkpoint.stats').pop();
+      expect(last?.type === 'checkpoint.stats' && last.stats).to.deep.include({ completed: 0, failed: 2 });
     });
   });
 

@@ -12,6 +12,14 @@ import { OperatorStateSnapshot } from '../state/OperatorStateStore';
 /** A checkpoint's number: 1, 2, … in the order checkpoints are triggered. */
 export type CheckpointId = number & { readonly __brand: 'CheckpointId' };
 
+/** The id of a job's first checkpoint. */
+export const FIRST_CHECKPOINT_ID = 1 as CheckpointId;
+
+/** The id of the checkpoint triggered after `id`. */
+export function nextCheckpointId(id: CheckpointId): CheckpointId {
+  return (id + 1) as CheckpointId;
+}
+
 /** Delivery guarantee the checkpoints give (see docs/guarantees.md). */
 export type CheckpointingMode = 'exactly-once' | 'at-least-once' | 'at-most-once';
 

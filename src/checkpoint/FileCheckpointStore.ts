@@ -23,7 +23,7 @@ import { withinDeadline } from '../services/withinDeadline';
 import { CheckpointId, CompletedCheckpoint, decodeCompletedCheckpoint, encodeCompletedCheckpoint } from './CheckpointTypes';
 
 const POINTER = '_latest';
-const fileOf = (id: number) => `chk-${id}.json`;
+const fileOf = (id: CheckpointId) => `chk-${id}.json`;
 /** Leftovers of an interrupted checkpoint or pointer write (not of a progress file being replaced). */
 const CHECKPOINT_TMP = /^(chk-\d+\.json|_latest)\.tmp-/;
 
@@ -129,7 +129,7 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   /** Removes checkpoints beyond the retained number, and leftovers of interrupted writes. */
-  private async prune(latest: number): Promise<void> {
+  private async prune(latest: CheckpointId): Promise<void> {
     const ids = await this.ids();
     const keep = new Set<number>(ids.filter((id) => id <= latest).slice(-this.retained));
     for (const name of await fs.readdir(this.dir)) {
@@ -148,7 +148,7 @@ export class FileCheckpointStore implements CheckpointStore {
       throw e;
     }
     if (!/^\d+$/.test(pointer)) return left(`${this.description}/${POINTER} does not hold a checkpoint id: '${pointer.slice(0, 40)}'`);
-    const file = path.join(this.dir, fileOf(Number(pointer)));
+    const file = path.join(this.dir, fileOf(Number(pointer) as CheckpointId));
     let text: string;
     try {
       text = await fs.readFile(file, 'utf8');

@@ -1,57 +1,90 @@
 /**
- * A checkpoint in progress: which tasks still owe an acknowledgement, and their snapshots.
- * An acknowledgement is answered with an outcome value, never an exception: duplicates and
- * late acks are ordinary (Flink's PendingCheckpoint does the same).
+ * A checkpoint in progress: its lifecycle machine (checkpointLifecycle.ts) running, with the
+ * coordinator's effects for it. Which tasks still owe an acknowledgement, their snapshots, and
+ * what an acknowledgement is answered are the machine's to say.
  */
 import { Actor, createActor } from 'xstate';
 import { TaskId } from '../graph/ExecutionPlan';
 import { CheckpointId, TaskSnapshot } from './CheckpointTypes';
-import { CheckpointFailureReason, CheckpointStatus, checkpointLifecycle } from './checkpointLifecycle';
+import { DeclineReason } from './coordinatorProtocol';
+import { AckOutcome, CheckpointFailure, CheckpointFailureReason, CheckpointLifecycleContext, CheckpointStatus, awaiting, checkpointLifecycle } from './checkpointLifecycle';
 
-export type AckOutcome = 'accepted' | 'duplicate' | 'unknownTask' | 'discarded';
+export type { AckOutcome } from './checkpointLifecycle';
+
+/** What the coordinator does as a checkpoint goes through its lifecycle; each gets the checkpoint's context at that moment. */
+export interface CheckpointEffects {
+  readonly triggerAtSources?: () => void;
+  readonly armTimeout?: () => void;
+  readonly persist?: (context: CheckpointLifecycleContext) => void;
+  readonly completed?: (context: CheckpointLifecycleContext) => void;
+  readonly aborted?: (context: CheckpointLifecycleContext, failure: CheckpointFailure) => void;
+}
 
 export class PendingCheckpoint {
   private readonly lifecycle: Actor<typeof checkpointLifecycle>;
-  private readonly snapshots = new Map<TaskId, TaskSnapshot>();
-  failureReason: CheckpointFailureReason | undefined;
 
-  constructor(readonly id: CheckpointId, readonly startedAt: number, private readonly expected: ReadonlySet<TaskId>) {
-    this.lifecycle = createActor(checkpointLifecycle).start();
+  /** `timeoutMs`: the checkpoint timeout, which the message of a timeout names. */
+  constructor(readonly id: CheckpointId, readonly startedAt: number, expected: ReadonlySet<TaskId>, effects: CheckpointEffects = {}, timeoutMs = 0) {
+    const machine = checkpointLifecycle.provide({
+      actions: {
+        triggerAtSources: () => effects.triggerAtSources?.(),
+        armTimeout: () => effects.armTimeout?.(),
+        persist: ({ context }) => effects.persist?.(context),
+        completed: ({ context }) => effects.completed?.(context),
+        aborted: ({ context }) => {
+          if (context.failure === undefined) throw new Error(`checkpoint ${id} was aborted without a failure: every abort of checkpointLifecycle keeps one`);
+          effects.aborted?.(context, context.failure);
+        },
+      },
+    });
+    this.lifecycle = createActor(machine, { input: { id, startedAt, expected, timeoutMs } }).start();
   }
 
   get status(): CheckpointStatus {
     return this.lifecycle.getSnapshot().value as CheckpointStatus;
   }
 
+  get failureReason(): CheckpointFailureReason | undefined {
+    return this.lifecycle.getSnapshot().context.failure?.reason;
+  }
+
   acknowledge(task: TaskId, snapshot: TaskSnapshot): AckOutcome {
-    // Discarded only once over: while persisting, a repeated ack is still a duplicate (as in Flink).
-    if (this.status === 'completed' || this.status === 'aborted') return 'discarded';
-    if (!this.expected.has(task)) return 'unknownTask';
-    if (this.snapshots.has(task)) return 'duplicate';
-    this.snapshots.set(task, snapshot);
-    if (this.snapshots.size === this.expected.size) this.lifecycle.send({ type: 'acks.complete' });
-    return 'accepted';
+    // Completed or aborted: the machine has ended and takes nothing more.
+    if (this.lifecycle.getSnapshot().status === 'done') return 'discarded';
+    this.lifecycle.send({ type: 'ack', task, snapshot });
+    const outcome = this.lifecycle.getSnapshot().context.lastAck;
+    if (outcome === undefined) throw new Error(`checkpoint ${this.id}: its lifecycle answered no acknowledgement`);
+    return outcome;
   }
 
   /** The tasks that have not acknowledged yet. */
   awaiting(): TaskId[] {
-    return [...this.expected].filter((t) => !this.snapshots.has(t));
+    return awaiting(this.lifecycle.getSnapshot().context);
   }
 
-  /** Snapshots in task order; complete once status is 'persisting'. */
+  /** Snapshots in the order they came; complete once status is 'persisting'. */
   taskSnapshots(): TaskSnapshot[] {
-    return [...this.snapshots.values()];
+    return [...this.lifecycle.getSnapshot().context.snapshots.values()];
+  }
+
+  decline(task: TaskId, reason: DeclineReason): void {
+    this.lifecycle.send({ type: 'decline', task, reason });
+  }
+
+  timeout(): void {
+    this.lifecycle.send({ type: 'timeout' });
   }
 
   persisted(): void {
     this.lifecycle.send({ type: 'persisted' });
-    this.lifecycle.stop();
   }
 
-  abort(reason: CheckpointFailureReason): void {
-    if (this.status === 'completed' || this.status === 'aborted') return;
-    this.failureReason = reason;
-    this.lifecycle.send({ type: 'abort', reason });
-    this.lifecycle.stop();
+  persistFailed(error: Error): void {
+    this.lifecycle.send({ type: 'persistFailed', error });
+  }
+
+  /** Aborted for `reason` (the first reason stays); ignored once the checkpoint completed. */
+  abort(reason: CheckpointFailureReason, cause?: Error): void {
+    this.lifecycle.send({ type: 'abort', reason, ...(cause === undefined ? {} : { cause }) });
   }
 }

@@ -18,6 +18,16 @@ export type CheckpointTaskMsg =
   | { readonly type: 'checkpoint.completed'; readonly id: CheckpointId; readonly final: boolean }
   | { readonly type: 'checkpoint.aborted'; readonly id: CheckpointId };
 
+/**
+ * Why a task declined a checkpoint: a closed list the coordinator switches on, never text it
+ * parses. `detail` says what happened, for the log and the checkpoint's history.
+ */
+export type DeclineReason =
+  /** A barrier of a newer checkpoint reached the task before this one was complete there: the newer one goes on, and nothing failed. */
+  | { readonly _tag: 'subsumed'; readonly detail: string }
+  /** The task could not take its part of the checkpoint: a failed checkpoint, counted toward the tolerable failures. */
+  | { readonly _tag: 'taskCheckpointFailed'; readonly detail: string };
+
 /** Checkpoint figures of a job (`job.checkpointStats()`, `JobResult.checkpoints`). */
 export interface CheckpointStats {
   readonly completed: number;
@@ -72,7 +82,7 @@ export type CoordinatorMsg =
   | { readonly type: 'checkpoint.tick' }
   | { readonly type: 'checkpoint.timeout'; readonly id: CheckpointId }
   | { readonly type: 'checkpoint.ack'; readonly id: CheckpointId; readonly attempt: number; readonly task: TaskId; readonly snapshot: TaskSnapshot; readonly alignmentMs: number }
-  | { readonly type: 'checkpoint.decline'; readonly id: CheckpointId; readonly attempt: number; readonly task: TaskId; readonly reason: string }
+  | { readonly type: 'checkpoint.decline'; readonly id: CheckpointId; readonly attempt: number; readonly task: TaskId; readonly reason: DeclineReason }
   | { readonly type: 'checkpoint.persisted'; readonly id: CheckpointId }
   | { readonly type: 'checkpoint.persistFailed'; readonly id: CheckpointId; readonly error: Error };
 

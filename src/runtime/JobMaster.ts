@@ -10,7 +10,7 @@ import { isLeft } from 'fp-ts/Either';
 import { Actor, createActor } from 'xstate';
 import { TaskId, TaskPlan } from '../graph/ExecutionPlan';
 import { JobCounters, TaskCounters, sumCounters } from '../metrics/TaskCounters';
-import { CheckpointId, TaskRestore } from '../checkpoint/CheckpointTypes';
+import { CheckpointId, FIRST_CHECKPOINT_ID, TaskRestore, nextCheckpointId } from '../checkpoint/CheckpointTypes';
 import { CheckpointRecord, CheckpointStats, CoordinatorMsg, CoordinatorRef, SavepointRequest } from '../checkpoint/coordinatorProtocol';
 import { JobMetricsReport } from '../metrics/JobMetrics';
 import { TaskMetricsReport, ThreadLedger } from '../metrics/TaskMetrics';
@@ -108,7 +108,7 @@ export class JobMaster {
         store: checkpointing.store,
         master: this.self,
         maxParallelism: this.deps.plan.maxParallelism,
-        firstId: (checkpoint?.id ?? 0) + 1,
+        firstId: checkpoint === undefined ? FIRST_CHECKPOINT_ID : nextCheckpointId(checkpoint.id),
       });
     }
     this.attempt++;

@@ -9,18 +9,8 @@ import { dispatch } from 'nact';
 import { OutputEdgePlan } from '../graph/ExecutionPlan';
 import { KeySelector } from '../graph/Partitioning';
 import { keyGroupOf, operatorIndexForKeyGroup } from '../state/keyGroups';
-import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { Output } from './StreamOperator';
-import { TaskRef } from './protocol';
-
-/** An in-band event: it travels in order with the records around it and takes no credit. */
-export type ChannelEvent =
-  | { readonly type: 'barrier'; readonly id: CheckpointId }
-  | { readonly type: 'barrier.cancel'; readonly id: CheckpointId }
-  | { readonly type: 'watermark'; readonly watermark: number }
-  /** The producer has nothing to say about event time for now: do not wait for its watermark. */
-  | { readonly type: 'idle' }
-  | { readonly type: 'endOfInput' };
+import { ChannelEvent, TaskRef } from './protocol';
 
 /** Records not sent yet, with their event timestamps (NaN: none) in a parallel array. */
 export interface Buffered {

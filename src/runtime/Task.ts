@@ -617,7 +617,7 @@ export class Task {
 
   private decline(id: CheckpointId, reason: string): void {
     if (this.deps.coordinator === undefined) return;
-    dispatch(this.deps.coordinator, { type: 'checkpoint.decline', id, attempt: this.deps.attempt, task: this.deps.task.id, reason });
+    dispatch(this.deps.coordinator, { type: 'checkpoint.decline', id, attempt: this.deps.attempt, task: this.deps.task.id, reason: { _tag: 'subsumed', detail: reason } });
   }
 
   /** Snapshots, acknowledges, then sends the barrier on: everything emitted before belongs to `id`. */

@@ -12,21 +12,31 @@ import { CheckpointId, TaskSnapshot } from '../checkpoint/CheckpointTypes';
 import { CheckpointStats, CheckpointTaskMsg, CoordinatorReport } from '../checkpoint/coordinatorProtocol';
 import { SavepointInfo } from '../checkpoint/Savepoint';
 
+/**
+ * An in-band event: it travels in order with the records around it on one channel and takes no
+ * credit. The producer's output gate sends it; the consumer receives it on its input channel.
+ */
+export type ChannelEvent =
+  /** Checkpoint barrier `id`: everything before it on this channel belongs to checkpoint `id`. */
+  | { readonly type: 'barrier'; readonly id: CheckpointId }
+  /** Cancellation marker: checkpoint `id` was abandoned upstream; stop waiting for its barrier. */
+  | { readonly type: 'barrier.cancel'; readonly id: CheckpointId }
+  /** Event time on this channel has reached `watermark`: no record with a smaller timestamp follows. */
+  | { readonly type: 'watermark'; readonly watermark: number }
+  /** The producer is idle: until its next watermark, do not hold event time back for it. */
+  | { readonly type: 'idle' }
+  /** The producer on this channel will send nothing more. */
+  | { readonly type: 'endOfInput' };
+
+/** A message as the consumer receives it: on its input channel `channel`. */
+export type OnChannel<M> = M & { readonly channel: number };
+
 export type TaskMsg =
   /** Connects the task to its peers: refs by input channel and by output channel. */
   | { readonly type: 'task.wire'; readonly inputs: readonly Ref<TaskMsg>[]; readonly outputs: readonly Ref<TaskMsg>[] }
   /** A batch of records on one of the task's input channels. */
   | { readonly type: 'records'; readonly channel: number; readonly records: readonly unknown[]; readonly timestamps: readonly number[] }
-  /** Event time on this channel has reached `watermark`: no record with a smaller timestamp follows. */
-  | { readonly type: 'watermark'; readonly channel: number; readonly watermark: number }
-  /** The producer is idle: until its next watermark, do not hold event time back for it. */
-  | { readonly type: 'idle'; readonly channel: number }
-  /** The producer on this input channel will send nothing more. */
-  | { readonly type: 'endOfInput'; readonly channel: number }
-  /** Checkpoint barrier `id`, in-band: everything before it on this channel belongs to checkpoint `id`. */
-  | { readonly type: 'barrier'; readonly channel: number; readonly id: CheckpointId }
-  /** Cancellation marker: checkpoint `id` was abandoned upstream; stop waiting for its barrier. */
-  | { readonly type: 'barrier.cancel'; readonly channel: number; readonly id: CheckpointId }
+  | OnChannel<ChannelEvent>
   | CheckpointTaskMsg
   /** A processing-time timer of this task is due. */
   | { readonly type: 'timers.fire' }
