@@ -17,7 +17,7 @@ import { TaskMetricsReport, ThreadLedger } from '../metrics/TaskMetrics';
 import { spawnCoordinator } from '../checkpoint/coordinatorActor';
 import { loggedError } from '../logging/logger';
 import { ask } from './ask';
-import { TaskDeps } from './Task';
+import { TaskDeps } from './TaskDeps';
 import { JobLifecycleEvent, JobStatus, jobLifecycle } from './jobLifecycle';
 import { MasterRef, TaskDrained, TaskFinished } from './protocol';
 import { spawnTask } from './taskActor';

@@ -8,7 +8,7 @@ import { CompletedCheckpoint } from '../checkpoint/CheckpointTypes';
 import { RestartStrategy } from '../checkpoint/RestartStrategy';
 import { CheckpointStats } from '../checkpoint/coordinatorProtocol';
 import { Logger } from '../logging/logger';
-import { KeyedStateBackendFactory } from './Task';
+import { KeyedStateBackendFactory } from './TaskDeps';
 import { JobStatus } from './jobLifecycle';
 import { JobFailure } from './jobFailures';
 

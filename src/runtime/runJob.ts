@@ -12,7 +12,7 @@ import { CheckpointId, CompletedCheckpoint } from '../checkpoint/CheckpointTypes
 import { SavepointInfo } from '../checkpoint/Savepoint';
 import { RestartStrategy } from '../checkpoint/RestartStrategy';
 import { CheckpointStats } from '../checkpoint/coordinatorProtocol';
-import { KeyedStateBackendFactory } from './Task';
+import { KeyedStateBackendFactory } from './TaskDeps';
 import { Checkpointing, JobOutcome } from './jobMasterDeps';
 import { spawnJobMaster } from './jobMasterActor';
 import { JobStatus } from './jobLifecycle';

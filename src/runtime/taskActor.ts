@@ -1,10 +1,13 @@
 /**
- * The task actor: runs a Task's logic under the job master's supervision. A crash is
+ * The task actor: runs a task's logic under the job master's supervision, first as an
+ * UnwiredTask, then, once wired, as the Task it built. A crash is
  * reported to the master as a fact, logged with its cause on the task's logger, and the task
  * stops; teardown happens in one place, after stop, whatever the reason.
  */
 import { Ref, dispatch, spawn } from 'nact';
-import { Task, TaskDeps } from './Task';
+import { Task } from './Task';
+import { TaskDeps } from './TaskDeps';
+import { UnwiredTask } from './UnwiredTask';
 import { TaskMsg, TaskRef } from './protocol';
 import { Logger, loggedError, summarizeRecord } from '../logging/logger';
 import { UserFunctionFailed } from './UserFunctionFailed';
@@ -28,29 +31,26 @@ export function spawnTask(parent: Ref<unknown>, deps: TaskDeps): TaskRef {
   const id = deps.task.id;
   return spawn(
     parent as Ref<never>,
-    (task: Task, msg: TaskMsg) => {
+    (task: UnwiredTask | Task, msg: TaskMsg) => {
       const account = task.timeAccount;
-      if (account === undefined) {
-        const pending = task.handle(msg);
-        return pending === undefined ? task : pending.then(() => task);
-      }
+      if (account === undefined) return task.receive(msg);
       // Metrics on: the clock is read twice per message (a batch, a credit grant), never per record.
       account.startWork(performance.now());
-      const pending = task.handle(msg);
-      if (pending === undefined) {
-        account.endWork(performance.now(), task.waitingFor());
-        return task;
+      const next = task.receive(msg);
+      if (!(next instanceof Promise)) {
+        account.endWork(performance.now(), next.waitingFor());
+        return next;
       }
-      return pending.then(() => {
-        account.endWork(performance.now(), task.waitingFor());
-        return task;
+      return next.then((wired) => {
+        account.endWork(performance.now(), wired.waitingFor());
+        return wired;
       });
     },
     // A new name per attempt (and per restart of this task alone): a late message to an old
     // task's ref must not reach its successor.
     `${deps.task.actorName}-a${attempt}${deps.incarnation ? `-r${deps.incarnation}` : ''}`,
     {
-      initialStateFunc: (ctx) => new Task(deps, ctx.self as TaskRef),
+      initialStateFunc: (ctx) => new UnwiredTask(deps, ctx.self as TaskRef),
       // nact turns a throwing onCrash into an unhandled rejection: this one must not throw.
       onCrash: (_msg, error, ctx) => {
         try {
@@ -62,7 +62,7 @@ export function spawnTask(parent: Ref<unknown>, deps: TaskDeps): TaskRef {
         }
         return ctx.stop;
       },
-      afterStop: async (task: Task) => {
+      afterStop: async (task: UnwiredTask | Task) => {
         try {
           await task.close();
         } catch (e) {

@@ -1,0 +1,112 @@
+/**
+ * Drives the source of a source task: reads a batch whenever the output gate has room, one
+ * batch per 'source.poll' message the task sends itself (so other messages get in between),
+ * and stops reading while the gate is full, until credit comes. At-most-once, the records read
+ * are held until the position after them is saved, and only then emitted.
+ */
+import { dispatch } from 'nact';
+import { SourceReader } from '../connectors/Source';
+import { CheckpointId } from '../checkpoint/CheckpointTypes';
+import { OperatorChain } from './OperatorChain';
+import { Buffered, OutputGate, RecordTime } from './OutputGate';
+import { userFunctionFailed } from './UserFunctionFailed';
+import { TaskRef } from './protocol';
+
+export interface SourceDriverParts {
+  readonly reader: SourceReader<unknown>;
+  /** The source's operator name and the task's index, for failures. */
+  readonly name: string;
+  readonly index: number;
+  readonly batchSize: number;
+  readonly chain: OperatorChain;
+  readonly gate: OutputGate;
+  readonly time: RecordTime;
+  readonly self: TaskRef;
+  /** At-most-once: saves how far the source will have read, before it emits; durable like the checkpoints. */
+  readonly saveProgress: ((position: unknown) => Promise<void>) | undefined;
+}
+
+export class SourceDriver {
+  private pollScheduled = false;
+  /** The barrier of the savepoint its job stops at went out: read nothing more unless that savepoint is aborted. */
+  private suspendedAt: CheckpointId | undefined;
+  /** Records the source emitted. */
+  recordsOut = 0;
+  private readonly emit = (record: unknown, timestamp?: number): void => {
+    this.recordsOut++;
+    this.parts.time.timestamp = timestamp ?? NaN;
+    this.parts.chain.head.collect(record);
+  };
+
+  constructor(private readonly parts: SourceDriverParts) {}
+
+  /** A read is scheduled: the task waits for the thread, not for input. */
+  get scheduled(): boolean {
+    return this.pollScheduled;
+  }
+
+  schedule(): void {
+    if (this.pollScheduled) return;
+    this.pollScheduled = true;
+    dispatch(this.parts.self, { type: 'source.poll' });
+  }
+
+  /** Credit came: read again if the gate has room now. */
+  resume(): void {
+    if (this.parts.gate.hasRoom()) this.schedule();
+  }
+
+  /** The task's 'source.poll' arrived: reads a batch while `running`; 'end' once the source has no more. */
+  async poll(running: boolean): Promise<'end' | 'more'> {
+    this.pollScheduled = false;
+    const { reader, chain, gate, saveProgress } = this.parts;
+    if (!running || this.suspendedAt !== undefined || !gate.hasRoom()) return 'more';
+    // At-most-once: read into a buffer, save the position after it, only then emit.
+    const held: Buffered | undefined = saveProgress === undefined ? undefined : { records: [], timestamps: [] };
+    let result;
+    try {
+      const emit =
+        held === undefined
+          ? this.emit
+          : (r: unknown, timestamp?: number) => {
+              held.records.push(r);
+              held.timestamps.push(timestamp ?? NaN);
+            };
+      result = reader.poll(this.parts.batchSize, emit);
+      if (typeof result !== 'string') result = await result;
+    } catch (e) {
+      throw userFunctionFailed(this.parts.name, this.parts.index, undefined, e, 'reading');
+    }
+    if (held !== undefined && saveProgress !== undefined) {
+      await saveProgress(reader.position());
+      for (let i = 0; i < held.records.length; i++) this.emit(held.records[i], held.timestamps[i]);
+    }
+    const written = chain.endOfBatch();
+    if (written !== undefined) await written;
+    gate.flushAll();
+    if (result === 'end') return 'end';
+    if (gate.hasRoom()) this.schedule();
+    return 'more';
+  }
+
+  /** The barrier of `id`, the savepoint the job stops at, went out: read nothing after it. */
+  suspend(id: CheckpointId): void {
+    this.suspendedAt = id;
+  }
+
+  /** Checkpoint `id` was aborted: a source suspended at it reads again. */
+  aborted(id: CheckpointId): void {
+    if (this.suspendedAt !== id) return;
+    this.suspendedAt = undefined;
+    this.schedule();
+  }
+
+  /** Where the source stands; `id`: the checkpoint the position goes into. */
+  position(id: CheckpointId): unknown {
+    return this.parts.reader.position(id);
+  }
+
+  notifyCheckpointComplete(id: CheckpointId): void {
+    this.parts.reader.notifyCheckpointComplete?.(id);
+  }
+}
