@@ -7,7 +7,7 @@ MOCHA := node_modules/.bin/mocha
 TSC := node_modules/.bin/tsc
 ESBUILD := node_modules/.bin/esbuild
 
-.PHONY: run run-kafka test build docs pack bench bench-nexmark typecheck clean kafka-start kafka-stop
+.PHONY: run run-kafka test build docs pack bench bench-nexmark bench-flink typecheck clean kafka-start kafka-stop
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
 	SLUICE_SKIP_PREPARE=1 npm ci --no-audit --no-fund --loglevel=error
@@ -51,6 +51,12 @@ bench: build
 
 bench-nexmark: build
 	node build/samples/nexmark/bench.js
+
+# Sluice beside Apache Flink's twins of the same jobs on a local MiniCluster (samples/flink-twins):
+# needs Java 17 and Maven, which fetches Flink once into .cache/flink. Not part of `make test`.
+bench-flink: build
+	samples/flink-twins/build.sh
+	node build/samples/flink-twins/main.js
 
 clean:
 	rm -rf build

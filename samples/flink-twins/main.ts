@@ -1,0 +1,106 @@
+/**
+ * `make bench-flink`: Sluice beside Apache Flink on this machine. For each row, a job of
+ * samples/bench and its Flink twin (src/sluice/twins, built by build.sh) process the same
+ * events with the same parallelism and checkpoint settings, each side in a child process of
+ * its own, back to back; every pair runs both sides at a full and a short event count, so
+ * that steady-state rates (start-up cancelled) come from the difference (twinFigures.ts).
+ * Prints the table with Sluice ÷ Flink ratios and the load average, writes
+ * build/bench-flink-results.json, and fails loudly if the twins' results differ.
+ *
+ * Arguments: row ids (default all). Environment: FLINK_BENCH_PAIRS (default 2),
+ * FLINK_BENCH_SCALE (multiplies the event counts, default 1), FLINK_TWINS_JAVA (default java).
+ */
+import { spawn } from 'child_process';
+import { existsSync, promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { RowSummary, SideFigures, TwinPair, TwinRow, TwinRun, TwinSide, eventCounts, formatTable, parseTwinOptions, summarizeRow } from './twinFigures';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const FLINK_CACHE = path.join(ROOT, '.cache', 'flink');
+const CLASSPATH = `${path.join(FLINK_CACHE, 'classes')}:${path.join(FLINK_CACHE, 'libs', '*')}`;
+const RESULTS_FILE = path.join(ROOT, 'build', 'bench-flink-results.json');
+/** A side that takes longer is stopped: something is wrong, not slow. */
+const RUN_TIMEOUT_MS = 10 * 60_000;
+/** Flink on Java 17 reflects into these packages (as Flink's own launch scripts open them). */
+const JAVA_OPENS = ['java.base/java.lang', 'java.base/java.util', 'java.base/java.lang.reflect', 'java.base/java.nio', 'java.base/sun.nio.ch'].map((p) => `--add-opens=${p}=ALL-UNNAMED`);
+
+/** Each side's command; Sluice logs only warnings, as the twin (slf4j-nop) logs nothing. */
+function commandOf(side: TwinSide, id: string, events: number): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  if (side === 'sluice') return { command: process.execPath, args: [path.join(__dirname, 'runSluiceSide.js'), id, String(events)], env: { ...process.env, SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'warn' } };
+  return { command: process.env.FLINK_TWINS_JAVA ?? 'java', args: [...JAVA_OPENS, '-cp', CLASSPATH, 'sluice.twins.BenchTwin', id, String(events)], env: process.env };
+}
+
+/** Runs one side in a child process; its wall time is from spawning to exit (start-up included). */
+function runSide(side: TwinSide, id: string, events: number): Promise<TwinRun> {
+  const { command, args, env } = commandOf(side, id, events);
+  const label = `${side} ${id} ${events}`;
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
+    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.on('error', (e) => reject(new Error(`${label}: cannot start ${command}: ${e.message}`)));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) return reject(new Error(`${label} exited with ${signal ?? `code ${code}`}${signal === 'SIGKILL' ? ` (stopped after ${RUN_TIMEOUT_MS / 1000} s)` : ''}`));
+      try {
+        const figures = JSON.parse(out.split('\n').filter((l) => l.startsWith('{"side":')).pop()!) as SideFigures;
+        resolve({ ...figures, wallSeconds });
+      } catch {
+        reject(new Error(`${label} printed no result: ${out}`));
+      }
+    });
+  });
+}
+
+async function runPair(row: TwinRow, counts: { full: number; short: number }): Promise<TwinPair> {
+  const at = async (events: number) => {
+    const sluice = await runSide('sluice', row.id, events);
+    process.stderr.write('s');
+    const flink = await runSide('flink', row.id, events);
+    process.stderr.write('f');
+    return { sluice, flink };
+  };
+  return { full: await at(counts.full), short: await at(counts.short) };
+}
+
+const loadText = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
+
+async function main(): Promise<void> {
+  const options = parseTwinOptions(process.argv.slice(2), process.env);
+  if (!existsSync(path.join(FLINK_CACHE, 'classes', 'sluice', 'twins', 'BenchTwin.class'))) {
+    throw new Error(`the Flink twins are not built in ${FLINK_CACHE}: run \`make bench-flink\` (samples/flink-twins/build.sh builds them)`);
+  }
+  const loadBefore = loadText();
+  console.log(`Sluice beside Apache Flink (local MiniCluster, twins in samples/flink-twins): node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), ${options.pairs} pair(s) per row, medians shown`);
+  console.log(`load average before: ${loadBefore}\n`);
+  const summaries: RowSummary[] = [];
+  for (const row of options.rows) {
+    const counts = eventCounts(row, options.scale);
+    process.stderr.write(`  ${row.id}: `);
+    const pairs: TwinPair[] = [];
+    for (let i = 0; i < options.pairs; i++) pairs.push(await runPair(row, counts));
+    process.stderr.write('\n');
+    summaries.push(summarizeRow(row, pairs));
+  }
+  for (const line of formatTable(summaries)) console.log(line);
+  const loadAfter = loadText();
+  console.log(`\nevents/s and events/CPU-s: the full run, start-up included (process spawn to exit; CPU of the whole process).`);
+  console.log(`steady: (full − short events) ÷ (full − short seconds or CPU-seconds): start-up and warm-up cancel. Ratios: median of the pairs' Sluice ÷ Flink.`);
+  console.log(`load average after: ${loadAfter}`);
+  for (const s of summaries.filter((x) => !x.resultsMatch)) {
+    console.log(`\n*** RESULTS DIFFER in ${s.row.id}: ${s.pairs.map((p) => `Sluice ${p.full.sluice.count} / ${p.full.sluice.checksum}, Flink ${p.full.flink.count} / ${p.full.flink.checksum}`).join('; ')} ***`);
+  }
+  await fs.mkdir(path.dirname(RESULTS_FILE), { recursive: true });
+  await fs.writeFile(RESULTS_FILE, `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadBefore, loadAfter, ...options, rows: summaries }, null, 2)}\n`);
+  console.log(`figures written to ${path.relative(process.cwd(), RESULTS_FILE)}`);
+  if (summaries.some((s) => !s.resultsMatch)) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});
