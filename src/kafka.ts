@@ -6,5 +6,11 @@
  * @packageDocumentation
  * @module sluice/kafka
  */
-export { KafkaSource, KafkaSourceOptions, KafkaFormat, KafkaStartOffset, KafkaTopics, KafkaInputRecord, KafkaDeadLetter, KafkaSourcePosition, kafkaDeadLetters, fromKafka } from './connectors/KafkaSource';
-export { KafkaSink, KafkaSinkOptions, KafkaExactlyOnceOptions, KafkaOutputRecord, KafkaTransaction } from './connectors/KafkaSink';
+export { KafkaSource } from './connectors/kafka/KafkaSource';
+export { KafkaSourceOptions, KafkaStartOffset, KafkaTopics } from './connectors/kafka/KafkaSourceOptions';
+export { KafkaFormat, KafkaInputRecord, KafkaDeadLetter } from './connectors/kafka/kafkaFormat';
+export { KafkaSourcePosition } from './connectors/kafka/KafkaSourcePosition';
+export { kafkaDeadLetters, fromKafka } from './api/fromKafka';
+export { KafkaSink } from './connectors/kafka/KafkaSink';
+export { KafkaSinkOptions, KafkaExactlyOnceOptions, KafkaOutputRecord } from './connectors/kafka/kafkaSinkOptions';
+export { KafkaTransaction } from './connectors/kafka/KafkaTransactionalSink';

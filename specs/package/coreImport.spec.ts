@@ -46,6 +46,16 @@ describe('package: what an entry point loads', function () {
     expect(sqlModules).to.deep.equal([]);
   });
 
+  it('the API (StreamEnvironment, with its env.fromKafka) loads neither kafkajs, ioredis nor any module of the Kafka connector', async () => {
+    expect(await heavyLoadedAfter(`entry('api/StreamEnvironment');`)).to.deep.equal([]);
+    const kafkaConnector = await new Promise<string[]>((resolve, reject) =>
+      execFile(process.execPath, ['-e', `require(${JSON.stringify(BUILT)} + '/api/StreamEnvironment.js'); process.stdout.write(JSON.stringify(Object.keys(require.cache)))`], (e, out) =>
+        e ? reject(e) : resolve((JSON.parse(out) as string[]).filter((f) => f.includes(`${path.sep}connectors${path.sep}kafka${path.sep}`)).map((f) => path.basename(f))),
+      ),
+    );
+    expect(kafkaConnector).to.deep.equal([]);
+  });
+
   it('a job on memory state with checkpoints, run to its end, loads neither kafkajs nor ioredis', async () => {
     const loaded = await heavyLoadedAfter(`
       const { StreamEnvironment } = entry('index');
@@ -57,7 +67,7 @@ describe('package: what an entry point loads', function () {
 
   it("'sluice/kafka' loads kafkajs when a client is made, not at import", async () => {
     expect(await heavyLoadedAfter(`entry('kafka');`)).to.deep.equal([]);
-    expect(await heavyLoadedAfter(`entry('connectors/kafkaClient').createKafkaClient({ brokers: ['127.0.0.1:9'], clientId: 'spec', operationTimeoutMs: 1000 });`)).to.deep.equal(['kafkajs']);
+    expect(await heavyLoadedAfter(`entry('connectors/kafka/kafkaClient').createKafkaClient({ brokers: ['127.0.0.1:9'], clientId: 'spec', operationTimeoutMs: 1000 });`)).to.deep.equal(['kafkajs']);
   });
 
   it("'sluice/redis' loads ioredis when a connection is made, not at import", async () => {

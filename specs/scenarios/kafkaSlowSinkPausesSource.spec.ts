@@ -10,7 +10,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import * as v8 from 'v8';
 import * as vm from 'vm';
 import { Sink, StreamEnvironment } from '../../src';
-import { KafkaSource, fromKafka } from '../../src/connectors/KafkaSource';
+import { KafkaSource } from '../../src/connectors/kafka/KafkaSource';
+import { fromKafka } from '../../src/api/fromKafka';
 import { kafkaBootstrap } from '../support/kafkaService';
 import { createTopic, eventually, produce, uniqueTopic } from '../support/kafkaTopics';
 

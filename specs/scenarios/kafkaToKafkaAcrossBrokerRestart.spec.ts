@@ -7,8 +7,9 @@
 import { expect } from 'chai';
 import * as t from 'io-ts';
 import { StreamEnvironment } from '../../src';
-import { KafkaSink } from '../../src/connectors/KafkaSink';
-import { KafkaSource, fromKafka } from '../../src/connectors/KafkaSource';
+import { KafkaSink } from '../../src/connectors/kafka/KafkaSink';
+import { KafkaSource } from '../../src/connectors/kafka/KafkaSource';
+import { fromKafka } from '../../src/api/fromKafka';
 import { Audit, Counted, audit, countingJob } from '../support/countingJob';
 import { kafkaBootstrap } from '../support/kafkaService';
 import { createTopic, produceCountingInput, readCommitted, uniqueTopic } from '../support/kafkaTopics';

@@ -9,8 +9,9 @@
  */
 import * as t from 'io-ts';
 import { CheckpointingMode, StreamEnvironment } from '../../src';
-import { KafkaSink } from '../../src/connectors/KafkaSink';
-import { KafkaSource, fromKafka } from '../../src/connectors/KafkaSource';
+import { KafkaSink } from '../../src/connectors/kafka/KafkaSink';
+import { KafkaSource } from '../../src/connectors/kafka/KafkaSource';
+import { fromKafka } from '../../src/api/fromKafka';
 import { Counted, countingJob } from './countingJob';
 import { reportCheckpointsUntilDone } from './killAndRestart';
 

@@ -12,6 +12,7 @@
  * }, 'orders', { initialStateFunc: () => new ActorSourceOutbox<Order>(10_000) });
  */
 import { Ref, dispatch } from 'nact';
+import { sameActor } from '../runtime/nactInternals';
 import { ActorSourceMsg, ActorSourceSignal } from './actorSourceProtocol';
 
 /** The producer's side of an actor source, kept as the producer actor's state: see the example above. */
@@ -96,12 +97,12 @@ export class ActorSourceOutbox<T> {
         break;
       case 'source.demand':
         // Signals of a source instance that was replaced are stale.
-        if (!sameRef(signal.inlet, this.inlet)) return;
+        if (!sameActor(signal.inlet, this.inlet)) return;
         this.credits += signal.credits;
         this.acknowledge(signal.acknowledged);
         break;
       case 'source.acknowledged':
-        if (!sameRef(signal.inlet, this.inlet)) return;
+        if (!sameActor(signal.inlet, this.inlet)) return;
         this.acknowledge(signal.upTo);
         break;
     }
@@ -137,12 +138,4 @@ export class ActorSourceOutbox<T> {
       dispatch(this.inlet, { type: 'source.complete' });
     }
   }
-}
-
-/** nact refs are plain objects: two refs to one actor are equal by path. */
-function sameRef(a: Ref<unknown> | undefined, b: Ref<unknown> | undefined): boolean {
-  if (a === undefined || b === undefined) return false;
-  const pa = (a as unknown as { path?: { parts?: string[] }; system?: { name?: string } });
-  const pb = (b as unknown as { path?: { parts?: string[] }; system?: { name?: string } });
-  return pa.system?.name === pb.system?.name && (pa.path?.parts ?? []).join('/') === (pb.path?.parts ?? []).join('/');
 }

@@ -10,6 +10,7 @@
  * always be torn down cleanly, and this actor watches that its parent is still there.
  */
 import { Ref, dispatch, spawn, stop } from 'nact';
+import { actorExists } from './nactInternals';
 
 /** What the application may send the job's actor. */
 export type ApplicationJobMsg =
@@ -23,20 +24,8 @@ export interface ApplicationJobControls {
   cancel(): void;
 }
 
-/** How often the actor checks that its parent (or system) still exists. */
+/** How often the actor checks that its parent (or system) still exists (nact has no death watch: nactInternals.ts). */
 const WATCH_INTERVAL_MS = 100;
-
-interface SystemMap {
-  find(systemName: string, reference: unknown): unknown;
-}
-// nact keeps its systems in this module; a reference whose actor stopped resolves to nothing.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const systemMap = require('nact/lib/system-map') as SystemMap;
-
-function exists(ref: Ref<unknown>): boolean {
-  const system = (ref as unknown as { system: { name: string } }).system;
-  return systemMap.find(system.name, ref) !== undefined;
-}
 
 /**
  * Spawns the job's actor under `parent`; throws when `name` is taken there. `settled` resolves
@@ -70,7 +59,7 @@ export function spawnApplicationJobActor(parent: Ref<unknown>, name: string, con
     },
   ) as Ref<ApplicationJobMsg>;
   watch = setInterval(() => {
-    if (exists(parent) && exists(self)) return;
+    if (actorExists(parent) && actorExists(self)) return;
     release();
     if (!done) controls.cancel();
   }, WATCH_INTERVAL_MS);

@@ -1,16 +1,11 @@
 /**
- * Kafka sinks (kafkajs). Two named guarantees:
- *
- * - `KafkaSink.exactlyOnce(options)`: a two-phase-commit sink over Kafka transactions. Each
- *   checkpoint interval writes one transaction; the barrier pre-commits it (every send
- *   acknowledged by all in-sync replicas, still invisible to read_committed readers); the
- *   completed checkpoint commits it. The transaction's producer id and epoch are part of the
- *   checkpoint, so a restore commits a pre-committed transaction by sending EndTxn(commit)
- *   with them — Flink's "resume the producer" — which kafkajs does not offer publicly; it
- *   is done here with kafkajs 2.2.4's own eosManager and cluster (see KafkaInternals.ts).
- * - `KafkaSink.atLeastOnce(options)`: a plain sink whose every batch is acknowledged by all
- *   in-sync replicas before the task asks for more, so the barrier never passes unflushed
- *   records: nothing is lost, a restore may repeat records.
+ * The exactly-once Kafka sink (`KafkaSink.exactlyOnce`): a two-phase-commit sink over Kafka
+ * transactions. Each checkpoint interval writes one transaction; the barrier pre-commits it
+ * (every send acknowledged by all in-sync replicas, still invisible to read_committed
+ * readers); the completed checkpoint commits it. The transaction's producer id and epoch are
+ * part of the checkpoint, so a restore commits a pre-committed transaction by sending
+ * EndTxn(commit) with them — Flink's "resume the producer" — which kafkajs does not offer
+ * publicly; it is done with kafkajs 2.2.4's own eosManager and cluster (kafkajsInternals.ts).
  *
  * Transactional ids are `<prefix>-<instance>-g<generation>-<slot>`, the generation being one
  * more than the checkpoint the job restored from (0 on a fresh start); a transaction takes
@@ -46,60 +41,12 @@
  * topic is told at open, naming it, and fails the job without restarts.
  */
 import * as t from 'io-ts';
-import type { IHeaders, Message, Producer } from 'kafkajs';
-import { codecSerializer } from '../state/Serializer';
-import { Sink, SinkContext, SinkWriter } from './Sink';
-import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from './TwoPhaseCommitSink';
-import { createClusterOf, createTransactionalProducer, endTransaction, TransactionalProducer } from './KafkaInternals';
-import { checkTopicsExist, connectWithin, createKafkaClient, DEFAULT_KAFKA_OPERATION_TIMEOUT_MS, messageOf, withinKafkaBound } from './kafkaClient';
-import { operationTimeoutProblem } from '../services/withinDeadline';
-import { ServiceError } from '../services/ServiceError';
-
-/** What one record becomes in Kafka; `topic` defaults to the sink's topic. */
-export interface KafkaOutputRecord {
-  readonly topic?: string;
-  readonly key?: string | Buffer | null;
-  readonly value: string | Buffer | null;
-  readonly partition?: number;
-  readonly headers?: IHeaders;
-  readonly timestamp?: string;
-}
-
-/** Options of both Kafka sinks. */
-export interface KafkaSinkOptions<T> {
-  readonly brokers: readonly string[];
-  /** Default topic of records whose `serialize` names none. */
-  readonly topic: string;
-  /** Default: the record as JSON, no key. */
-  readonly serialize?: (record: T) => KafkaOutputRecord;
-  readonly clientId?: string;
-  /**
-   * Let the broker create a topic that does not exist when the sink first writes to it (the
-   * broker must have auto.create.topics.enable=true). Default false: each topic is checked
-   * before the first write to it, and a missing one fails the job at once, naming it.
-   */
-  readonly allowAutoTopicCreation?: boolean;
-  /**
-   * The longest the sink waits on Kafka for one operation, kafkajs's retries included
-   * (default 30 000 ms): connecting, a topic check, a send, a transaction's init, commit or
-   * abort. A cluster out of reach for that long when the sink opens fails the job without
-   * restarts; a later operation past it fails the task (the job restarts by its strategy).
-   */
-  readonly operationTimeoutMs?: number;
-}
-
-/** Options of the exactly-once Kafka sink: its transactions. */
-export interface KafkaExactlyOnceOptions<T> extends KafkaSinkOptions<T> {
-  /**
-   * Stable across restarts and unique per sink operator: transactional ids are
-   * `<prefix>-<instance>-<slot>`. Default: `sluice-<job name>-<topic>`.
-   */
-  readonly transactionalIdPrefix?: string;
-  /** Default 900000 (15 min), the broker's default maximum. */
-  readonly transactionTimeoutMs?: number;
-  /** Slots scanned for lingering transactions on restore (default 8). */
-  readonly lingeringScanSlots?: number;
-}
+import { codecSerializer } from '../../state/Serializer';
+import type { SinkContext } from '../Sink';
+import type { TwoPhaseCommitSink, TwoPhaseCommitWriter } from '../TwoPhaseCommitSink';
+import { connectWithin, createKafkaClient, DEFAULT_KAFKA_OPERATION_TIMEOUT_MS, withinKafkaBound } from './kafkaClient';
+import { createClusterOf, createTransactionalProducer, endTransaction, TransactionalProducer } from './kafkajsInternals';
+import { checkSinkOptions, defaultSerialize, KafkaExactlyOnceOptions, topicGate, topicMessages } from './kafkaSinkOptions';
 
 /** `records`: how many were written, so a restore can tell an empty transaction from a lost one. */
 const KafkaTransactionCodec = t.intersection([
@@ -118,99 +65,10 @@ const KafkaTransactionCodec = t.intersection([
 /** A transaction handle as checkpoints hold it. */
 export type KafkaTransaction = t.TypeOf<typeof KafkaTransactionCodec>;
 
-const defaultSerialize = (record: unknown): KafkaOutputRecord => ({ value: JSON.stringify(record) });
-
 /** The instance index in a writer's name, `<prefix>-<instance>-g<generation>`. */
 const writerIndexOf = (writer: string): number => Number(/-(\d+)-g\d+$/.exec(writer)?.[1] ?? 0);
 
-/** Groups a batch into kafkajs topicMessages, one entry per topic, order kept within each. */
-function topicMessages<T>(records: readonly T[], serialize: (record: T) => KafkaOutputRecord, defaultTopic: string) {
-  const byTopic = new Map<string, Message[]>();
-  for (const record of records) {
-    const out = serialize(record);
-    const topic = out.topic ?? defaultTopic;
-    let list = byTopic.get(topic);
-    if (list === undefined) byTopic.set(topic, (list = []));
-    list.push({ key: out.key, value: out.value, partition: out.partition, headers: out.headers, timestamp: out.timestamp });
-  }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-}
-
-/** Kafka sinks: `KafkaSink.exactlyOnce(options)` or `KafkaSink.atLeastOnce(options)` (see docs/kafka.md). */
-export const KafkaSink = {
-  /** Exactly-once through Kafka transactions; needs exactly-once checkpoints to commit (or commits at end of input). */
-  exactlyOnce<T>(options: KafkaExactlyOnceOptions<T>): TwoPhaseCommitSink<T, KafkaTransaction> {
-    return new KafkaTransactionalSink(options);
-  },
-  /** At-least-once: each batch is acknowledged by all in-sync replicas before more is read. */
-  atLeastOnce<T>(options: KafkaSinkOptions<T>): Sink<T> {
-    return new KafkaAtLeastOnceSink(options);
-  },
-};
-
-/** Refuses invalid options when the sink is built, before any job starts. */
-function checkSinkOptions<T>(options: KafkaSinkOptions<T>): void {
-  const problems = [operationTimeoutProblem(options.operationTimeoutMs), options.brokers.length === 0 ? 'name at least one broker' : undefined].filter((p) => p !== undefined);
-  if (problems.length > 0) throw new Error(`KafkaSink: ${problems.join('; ')}`);
-}
-
-/**
- * The topics of a sink's writer known to exist: the sink's own topic is checked at open, one a
- * record names the first time it comes. With allowAutoTopicCreation nothing is checked.
- */
-function topicGate<T>(options: KafkaSinkOptions<T>, what: string, kafka: ReturnType<typeof createKafkaClient>, logger: SinkContext['logger']) {
-  const timeoutMs = options.operationTimeoutMs ?? DEFAULT_KAFKA_OPERATION_TIMEOUT_MS;
-  const known = new Set<string>();
-  return async (topics: readonly string[]): Promise<void> => {
-    if (options.allowAutoTopicCreation === true) return;
-    const unknown = topics.filter((topic) => !known.has(topic));
-    if (unknown.length === 0) return;
-    await checkTopicsExist(kafka, unknown, what, options.brokers, timeoutMs, { autoCreation: 'sink', logger });
-    for (const topic of unknown) known.add(topic);
-  };
-}
-
-class KafkaAtLeastOnceSink<T> implements Sink<T> {
-  readonly name: string;
-  constructor(private readonly options: KafkaSinkOptions<T>) {
-    checkSinkOptions(options);
-    this.name = `Kafka Sink (${options.topic}, at-least-once)`;
-  }
-  createWriter({ index, logger }: SinkContext): SinkWriter<T> {
-    const { brokers, topic, clientId, allowAutoTopicCreation = false, operationTimeoutMs = DEFAULT_KAFKA_OPERATION_TIMEOUT_MS } = this.options;
-    const serialize = this.options.serialize ?? defaultSerialize;
-    const what = `${this.name} (instance ${index})`;
-    const kafka = createKafkaClient({ brokers, clientId: clientId ?? 'sluice-sink', operationTimeoutMs, logger });
-    const checkTopics = topicGate(this.options, what, kafka, logger);
-    let producer: Producer | undefined;
-    return {
-      async open() {
-        await checkTopics([topic]);
-        const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation });
-        producer = p;
-        await connectWithin(() => p.connect(), what, brokers, operationTimeoutMs, logger);
-      },
-      async write(records) {
-        const batch = topicMessages(records, serialize, topic);
-        await checkTopics(batch.map((b) => b.topic));
-        const names = batch.map((b) => b.topic).join(', ');
-        try {
-          await withinKafkaBound(producer!.sendBatch({ acks: -1, topicMessages: batch }), `${what}: sending ${records.length} records to ${names}`, brokers, operationTimeoutMs);
-        } catch (e) {
-          if (e instanceof ServiceError) throw e;
-          throw new ServiceError('kafka', names, `${what}: sending ${records.length} records to ${names} on ${brokers.join(',')} failed: ${messageOf(e)}`, true, e);
-        }
-      },
-      async close() {
-        const p = producer;
-        producer = undefined;
-        await p?.disconnect().catch(() => undefined);
-      },
-    };
-  }
-}
-
-class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransaction> {
+export class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransaction> {
   readonly name: string;
   readonly twoPhaseCommit = true;
   readonly transactionSerializer = codecSerializer(KafkaTransactionCodec);

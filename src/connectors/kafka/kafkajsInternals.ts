@@ -1,18 +1,81 @@
 /**
- * The parts of kafkajs 2.2.4 that its public API does not offer and exactly-once needs: a
- * transactional producer whose producer id and epoch can be read (to store them in a
- * checkpoint), and EndTxn for a transaction begun by an earlier producer (to commit it after
- * a restore). Both use kafkajs's own modules (eosManager, messageProducer, the cluster), so
- * the wire protocol stays kafkajs's. Pinned to kafkajs 2.2.x: `assertSupported` refuses
- * another version with a message, rather than misbehaving.
+ * The one module that reaches into kafkajs's private parts. Exactly-once needs what kafkajs
+ * 2.2.4's public API does not offer:
+ * - a transactional producer whose producer id and epoch can be read (a checkpoint stores
+ *   them), and EndTxn for a transaction begun by an earlier producer (a restore commits it);
+ * - read_committed fetches without a consumer group, with the aborted-transaction list, so
+ *   the source reads exactly the split and offsets its checkpoint names and filters aborted
+ *   records correctly (readCommitted.ts says what kafkajs's own filter gets wrong);
+ * - OffsetCommit from outside a group (generation -1), as the Java consumer does for manually
+ *   assigned partitions.
+ * All of it uses kafkajs's own modules, so the wire protocol stays kafkajs's.
  *
- * Exit condition: when kafkajs exposes producer id/epoch and resuming a transaction, use that.
+ * What is relied on, all checked by `kafkajsInternalsProblems` before the first use (and by
+ * specs/connectors/kafka/kafkajsInternals.spec.ts, which also checks the shape of fetched
+ * records on a real broker): the version 2.2.x; the modules in `PRIVATE_MODULES`; the
+ * `private:Kafka:createCluster` symbol on a client; the cluster members in `CLUSTER_MEMBERS`;
+ * the broker members in `BROKER_MEMBERS`; the eosManager members in `EOS_MEMBERS`. An
+ * update that breaks any of them fails the first Kafka source or exactly-once sink at open,
+ * listing what is missing, instead of misbehaving.
+ *
+ * Above ~300 lines on purpose: every reach into kafkajs stays in this one file.
+ *
+ * Exit condition: when kafkajs (or the client that replaces it) exposes producer id/epoch,
+ * resuming a transaction and group-less read_committed fetches, use those and delete this.
  */
 import type { Kafka, TopicMessages } from 'kafkajs';
-import type { Logger } from '../logging/logger';
+import type { Logger } from '../../logging/logger';
 import { kafkaLogCreator, kafkaLogLevel } from './kafkaClient';
+import { AbortedTransaction, FetchedPartition, readCommitted } from './readCommitted';
 
 /* eslint-disable @typescript-eslint/no-var-requires */
+
+/** kafkajs's private modules this adapter loads. */
+const PRIVATE_MODULES = ['kafkajs/src/producer/eosManager', 'kafkajs/src/producer/messageProducer', 'kafkajs/src/retry', 'kafkajs/src/loggers', 'kafkajs/src/network/connectionStatus', 'kafkajs/src/broker'] as const;
+/** The description of the symbol under which a kafkajs client keeps its cluster factory. */
+const CREATE_CLUSTER = 'private:Kafka:createCluster';
+const CLUSTER_MEMBERS = ['connect', 'disconnect', 'refreshMetadata', 'refreshMetadataIfNecessary', 'addMultipleTargetTopics', 'findTopicPartitionMetadata', 'findBroker', 'findGroupCoordinator'] as const;
+const BROKER_MEMBERS = ['fetch', 'endTxn', 'offsetCommit'] as const;
+const EOS_MEMBERS = ['initProducerId', 'beginTransaction', 'commit', 'abort', 'getProducerId', 'getProducerEpoch'] as const;
+
+/** A record as kafkajs decodes it from a fetch response, control and aborted records included. */
+export interface RawKafkaMessage {
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: string;
+  readonly headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+  readonly isControlRecord: boolean;
+  readonly batchContext: { readonly producerId: string | number; readonly inTransaction: boolean };
+}
+
+interface FetchResponse {
+  readonly responses: { readonly topicName: string; readonly partitions: { readonly partition: number; readonly abortedTransactions?: AbortedTransaction[]; readonly messages: RawKafkaMessage[] }[] }[];
+}
+interface OffsetCommitRequest {
+  groupId: string;
+  groupGenerationId: number;
+  memberId: string;
+  retentionTime: number;
+  topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+}
+/** kafkajs's Broker (src/broker), as far as used here. */
+interface Broker {
+  fetch(request: object): Promise<FetchResponse>;
+  endTxn(request: { producerId: string | number; producerEpoch: number; transactionalId: string; transactionResult: boolean }): Promise<unknown>;
+  offsetCommit(request: OffsetCommitRequest): Promise<unknown>;
+}
+/** kafkajs's Cluster (src/cluster), as far as used here. */
+export interface KafkaCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  refreshMetadataIfNecessary(): Promise<void>;
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
+  findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
+  findBroker(request: { nodeId: number }): Promise<Broker>;
+  findGroupCoordinator(request: { groupId: string; coordinatorType: number }): Promise<Broker>;
+}
 interface EosManager {
   initProducerId(): Promise<void>;
   beginTransaction(): void;
@@ -21,41 +84,77 @@ interface EosManager {
   getProducerId(): number | string;
   getProducerEpoch(): number;
 }
-interface Broker {
-  endTxn(request: { producerId: string | number; producerEpoch: number; transactionalId: string; transactionResult: boolean }): Promise<unknown>;
-}
-/** kafkajs's Cluster, as far as used here. */
-export interface KafkaCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  refreshMetadataIfNecessary(): Promise<void>;
-  findGroupCoordinator(request: { groupId: string; coordinatorType: number }): Promise<Broker>;
-  retry: object;
+
+const missingMembers = (what: string, object: unknown, members: readonly string[]) =>
+  members.filter((m) => typeof (object as Record<string, unknown> | undefined)?.[m] !== 'function').map((m) => `${what} has no ${m}()`);
+
+/**
+ * What this adapter relies on and the installed kafkajs lacks (empty when all is there). A
+ * client, a cluster and an eosManager are made to look at them; nothing connects.
+ */
+export function kafkajsInternalsProblems(): string[] {
+  const version = (require('kafkajs/package.json') as { version: string }).version;
+  if (!version.startsWith('2.2.')) return [`kafkajs ${version} is installed; the adapter is written for kafkajs 2.2.x`];
+  const problems: string[] = [];
+  for (const name of PRIVATE_MODULES) {
+    try {
+      require(name);
+    } catch (e) {
+      problems.push(`module ${name} cannot be loaded (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+  if (problems.length > 0) return problems;
+  const { Kafka: Client } = require('kafkajs') as typeof import('kafkajs');
+  const client = new Client({ brokers: ['127.0.0.1:9'], logLevel: 0 });
+  let cluster: KafkaCluster;
+  try {
+    cluster = createCluster(client, false);
+  } catch (e) {
+    return [(e as Error).message];
+  }
+  problems.push(...missingMembers('the cluster', cluster, CLUSTER_MEMBERS));
+  problems.push(...missingMembers('the broker', (require('kafkajs/src/broker') as { prototype: unknown }).prototype, BROKER_MEMBERS));
+  const eos = require('kafkajs/src/producer/eosManager')({ logger: kafkajsLogger(undefined), cluster, transactionTimeout: 60_000, transactional: true, transactionalId: 'sluice-check' });
+  problems.push(...missingMembers('the eosManager', eos, EOS_MEMBERS));
+  if (typeof require('kafkajs/src/producer/messageProducer') !== 'function') problems.push('kafkajs/src/producer/messageProducer exports no factory');
+  if (typeof require('kafkajs/src/retry') !== 'function') problems.push('kafkajs/src/retry exports no factory');
+  if (require('kafkajs/src/network/connectionStatus').CONNECTION_STATUS?.CONNECTED === undefined) problems.push('kafkajs/src/network/connectionStatus has no CONNECTION_STATUS.CONNECTED');
+  return problems;
 }
 
-function assertSupported(): void {
-  const version = (require('kafkajs/package.json') as { version: string }).version;
-  if (!version.startsWith('2.2.')) {
-    throw new Error(`Sluice's exactly-once Kafka sink uses kafkajs 2.2.x internals; found kafkajs ${version}. Pin kafkajs to ^2.2.4 or use KafkaSink.atLeastOnce.`);
+let checked = false;
+/** Throws, listing every problem, when the installed kafkajs lacks what the adapter relies on. Checks once. */
+function assertKafkajsInternals(): void {
+  if (checked) return;
+  const problems = kafkajsInternalsProblems();
+  if (problems.length > 0) {
+    throw new Error(`Sluice's Kafka source and exactly-once sink use kafkajs 2.2.x internals, and the installed kafkajs breaks them: ${problems.join('; ')}. Pin kafkajs to ^2.2.4.`);
   }
+  checked = true;
 }
 
 /** kafkajs's internal logger, writing to the task's logger (nothing without one). */
-const kafkajsLogger = (logger: Logger | undefined) => {
+function kafkajsLogger(logger: Logger | undefined): unknown {
   const { createLogger } = require('kafkajs/src/loggers');
   return createLogger({ level: kafkaLogLevel(logger), logCreator: kafkaLogCreator(logger) });
-};
+}
+
+function createCluster(kafka: Kafka, allowAutoTopicCreation: boolean): KafkaCluster {
+  const factory = Object.getOwnPropertySymbols(kafka).find((s) => s.description === CREATE_CLUSTER);
+  if (factory === undefined) throw new Error(`a kafkajs client has no ${CREATE_CLUSTER} factory`);
+  return (kafka as unknown as Record<symbol, (o: object) => KafkaCluster>)[factory]({ allowAutoTopicCreation, maxInFlightRequests: 1 });
+}
 
 /**
  * A cluster connection of the client's settings (kafkajs's private factory). Its Metadata
  * requests ask the broker to create a missing topic only with `allowAutoTopicCreation`.
  */
 export function createClusterOf(kafka: Kafka, { allowAutoTopicCreation = false }: { readonly allowAutoTopicCreation?: boolean } = {}): KafkaCluster {
-  assertSupported();
-  const factory = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
-  if (factory === undefined) throw new Error('kafkajs internals changed: no createCluster factory. Use KafkaSink.atLeastOnce.');
-  return (kafka as unknown as Record<symbol, (o: object) => KafkaCluster>)[factory]({ allowAutoTopicCreation, maxInFlightRequests: 1 });
+  assertKafkajsInternals();
+  return createCluster(kafka, allowAutoTopicCreation);
 }
+
+// --- transactions whose producer id and epoch are readable -------------------------------------
 
 /** One transaction at a time under one transactional id, with its id and epoch readable. */
 export interface TransactionalProducer {
@@ -79,6 +178,9 @@ export interface TransactionalProducerOptions {
   readonly stopped?: () => boolean;
 }
 
+/** Retries of a transactional send; the delays are kafkajs's defaults (300 ms doubling, at most 30 s). */
+const SEND_RETRIES = 8;
+
 export function createTransactionalProducer(cluster: KafkaCluster, transactionalId: string, transactionTimeout: number, options: TransactionalProducerOptions = {}): TransactionalProducer {
   const createEosManager = require('kafkajs/src/producer/eosManager');
   const createMessageProducer = require('kafkajs/src/producer/messageProducer');
@@ -86,7 +188,7 @@ export function createTransactionalProducer(cluster: KafkaCluster, transactional
   const { Partitioners } = require('kafkajs');
   const { CONNECTION_STATUS } = require('kafkajs/src/network/connectionStatus');
   const logger = kafkajsLogger(options.logger);
-  const retry = createRetry({ ...cluster.retry, retries: 8 });
+  const retry = createRetry({ retries: SEND_RETRIES });
   const stopped = options.stopped ?? (() => false);
   type Attempt = (bail: (e: Error) => void, retryCount: number, retryTime: number) => Promise<unknown>;
   const retrier = (attempt: Attempt) =>
@@ -148,55 +250,16 @@ export async function endTransaction(
 
 // --- fetching without a consumer group ---------------------------------------------------------
 
-/** A record as kafkajs decodes it from a fetch response, control and aborted records included. */
-export interface RawKafkaMessage {
-  readonly offset: string;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly timestamp: string;
-  readonly headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
-  readonly isControlRecord: boolean;
-  readonly batchContext: { readonly producerId: string | number; readonly inTransaction: boolean };
-}
-
-export interface FetchedPartition {
-  readonly topic: string;
-  readonly partition: number;
-  readonly fetchOffset: number;
-  /** Records at or after `fetchOffset`, decided: aborted transactions and control records removed. */
-  readonly records: readonly { readonly offset: number; readonly message: RawKafkaMessage }[];
-  /** The offset after the last record the response covered (kept or not), or fetchOffset when none. */
-  readonly nextOffset: number;
-}
-
-interface FetchBroker {
-  fetch(request: object): Promise<{ responses: { topicName: string; partitions: { partition: number; abortedTransactions?: { producerId: string; firstOffset: string }[]; messages: RawKafkaMessage[] }[] }[] }>;
-}
-interface MetadataCluster {
-  addMultipleTargetTopics(topics: string[]): Promise<void>;
-  refreshMetadata(): Promise<void>;
-  findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
-  findBroker(request: { nodeId: number }): Promise<FetchBroker>;
-}
-
 const READ_COMMITTED = 1;
 /** Errors after which fresh metadata (a new leader) lets the fetch succeed. */
 export const STALE_METADATA_ERRORS: readonly string[] = ['LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH', 'UNKNOWN_TOPIC_OR_PARTITION'];
 
-/**
- * One read_committed fetch of the given partitions from their leaders. Aborted records are
- * removed as the Java consumer does (aborted transactions in order of first offset; a
- * producer's records are skipped from that offset until its ABORT marker): kafkajs 2.2.4's
- * own filter takes the broker's list in the order given, which is not sorted, and lets
- * records of aborted transactions through when transactions of several producers
- * interleave (seen in specs/scenarios/kafkaToKafkaUnderTaskCrashes.spec.ts).
- */
+/** One read_committed fetch of the given partitions from their leaders, aborted records removed (readCommitted.ts). */
 export async function fetchPartitions(
-  kafkaCluster: KafkaCluster,
+  cluster: KafkaCluster,
   wanted: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[],
   options: { readonly maxWaitMs: number; readonly maxBytesPerPartition: number },
 ): Promise<FetchedPartition[]> {
-  const cluster = kafkaCluster as unknown as MetadataCluster;
   await cluster.addMultipleTargetTopics([...new Set(wanted.map((w) => w.topic))]);
   const byLeader = new Map<number, typeof wanted[number][]>();
   for (const w of wanted) {
@@ -217,7 +280,7 @@ export async function fetchPartitions(
       return responses.flatMap(({ topicName, partitions }) =>
         partitions.map((p) => {
           const fetchOffset = list.find((w) => w.topic === topicName && w.partition === p.partition)!.offset;
-          return decide(topicName, p.partition, fetchOffset, p.messages, p.abortedTransactions ?? []);
+          return readCommitted(topicName, p.partition, fetchOffset, p.messages, p.abortedTransactions ?? []);
         }),
       );
     }),
@@ -225,46 +288,12 @@ export async function fetchPartitions(
   return results.flat();
 }
 
-const CONTROL_ABORT = 0;
-
-function decide(topic: string, partition: number, fetchOffset: number, messages: readonly RawKafkaMessage[], aborted: readonly { producerId: string; firstOffset: string }[]): FetchedPartition {
-  const pendingAborts = [...aborted].sort((a, b) => Number(a.firstOffset) - Number(b.firstOffset));
-  const abortedProducers = new Set<string>();
-  const records: { offset: number; message: RawKafkaMessage }[] = [];
-  let nextOffset = fetchOffset;
-  for (const message of messages) {
-    const offset = Number(message.offset);
-    if (offset < fetchOffset) continue;
-    nextOffset = offset + 1;
-    while (pendingAborts.length > 0 && Number(pendingAborts[0].firstOffset) <= offset) abortedProducers.add(String(pendingAborts.shift()!.producerId));
-    const producer = String(message.batchContext.producerId);
-    if (message.isControlRecord) {
-      // Control record key: int16 version, int16 type (0 abort, 1 commit).
-      if (message.key !== null && message.key.length >= 4 && message.key.readInt16BE(2) === CONTROL_ABORT) abortedProducers.delete(producer);
-      continue;
-    }
-    if (message.batchContext.inTransaction && abortedProducers.has(producer)) continue;
-    records.push({ offset, message });
-  }
-  return { topic, partition, fetchOffset, records, nextOffset };
-}
-
 /** Fresh metadata, after an error that says it is stale. */
 export async function refreshMetadata(cluster: KafkaCluster): Promise<void> {
-  await (cluster as unknown as MetadataCluster).refreshMetadata().catch(() => undefined);
+  await cluster.refreshMetadata().catch(() => undefined);
 }
 
 // --- committing a consumer group's offsets without joining the group ----------------------------
-
-interface OffsetCommitBroker {
-  offsetCommit(request: {
-    groupId: string;
-    groupGenerationId: number;
-    memberId: string;
-    retentionTime: number;
-    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
-  }): Promise<unknown>;
-}
 
 const GROUP_COORDINATOR = 0;
 /** Errors after which asking for the coordinator again lets the commit succeed. */
@@ -284,7 +313,7 @@ export async function commitGroupOffsets(cluster: KafkaCluster, groupId: string,
   for (let attempt = 0; ; attempt++) {
     try {
       await cluster.refreshMetadataIfNecessary();
-      const coordinator = (await cluster.findGroupCoordinator({ groupId, coordinatorType: GROUP_COORDINATOR })) as unknown as OffsetCommitBroker;
+      const coordinator = await cluster.findGroupCoordinator({ groupId, coordinatorType: GROUP_COORDINATOR });
       await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', retentionTime: -1, topics });
       return;
     } catch (e) {

@@ -9,9 +9,9 @@
  */
 import type * as KafkaJs from 'kafkajs';
 import type { Kafka, LogEntry, logLevel } from 'kafkajs';
-import type { Logger } from '../logging/logger';
-import { ServiceError } from '../services/ServiceError';
-import { retryWithin, withinDeadline } from '../services/withinDeadline';
+import type { Logger } from '../../logging/logger';
+import { ServiceError } from '../../services/ServiceError';
+import { retryWithin, withinDeadline } from '../../services/withinDeadline';
 
 /** The longest a Kafka connector waits on Kafka for one operation by default, retries included. */
 export const DEFAULT_KAFKA_OPERATION_TIMEOUT_MS = 30_000;

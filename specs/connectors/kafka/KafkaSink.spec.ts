@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { StreamEnvironment } from '../../src';
-import { KafkaSink, KafkaTransaction } from '../../src/connectors/KafkaSink';
-import { kafkaBootstrap } from '../support/kafkaService';
-import { createTopic, readCommitted, uniqueTopic } from '../support/kafkaTopics';
+import { StreamEnvironment } from '../../../src';
+import { KafkaSink } from '../../../src/connectors/kafka/KafkaSink';
+import { KafkaTransaction } from '../../../src/connectors/kafka/KafkaTransactionalSink';
+import { kafkaBootstrap } from '../../support/kafkaService';
+import { createTopic, readCommitted, uniqueTopic } from '../../support/kafkaTopics';
 
-describe('connectors/KafkaSink (real broker)', function () {
+describe('connectors/kafka/KafkaSink (real broker)', function () {
   this.timeout(120_000);
   let bootstrap: string;
   before(async function () {

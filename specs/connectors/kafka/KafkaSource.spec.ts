@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import * as t from 'io-ts';
 import { Kafka, Transaction, logLevel } from 'kafkajs';
-import { CollectSink, StreamEnvironment } from '../../src';
-import { KafkaDeadLetter, KafkaSource, fromKafka, kafkaDeadLetters } from '../../src/connectors/KafkaSource';
-import { RecordingSink } from '../support/RecordingSink';
-import { kafkaBootstrap } from '../support/kafkaService';
-import { createTopic, eventually, groupOffsets, produce, uniqueTopic, waitForStableOffset } from '../support/kafkaTopics';
+import { CollectSink, StreamEnvironment } from '../../../src';
+import { fromKafka, kafkaDeadLetters } from '../../../src/api/fromKafka';
+import { KafkaDeadLetter } from '../../../src/connectors/kafka/kafkaFormat';
+import { KafkaSource } from '../../../src/connectors/kafka/KafkaSource';
+import { RecordingSink } from '../../support/RecordingSink';
+import { kafkaBootstrap } from '../../support/kafkaService';
+import { createTopic, eventually, groupOffsets, produce, uniqueTopic, waitForStableOffset } from '../../support/kafkaTopics';
 
 const EventCodec = t.type({ id: t.number, key: t.number });
 type Event = t.TypeOf<typeof EventCodec>;
@@ -13,7 +15,7 @@ type Event = t.TypeOf<typeof EventCodec>;
 const events = (n: number, partitions: number) =>
   Array.from({ length: n }, (_, id) => ({ key: String(id % 97), value: JSON.stringify({ id, key: id % 97 }), partition: id % partitions }));
 
-describe('connectors/KafkaSource (real broker)', function () {
+describe('connectors/kafka/KafkaSource (real broker)', function () {
   this.timeout(120_000);
   let bootstrap: string;
   before(async function () {

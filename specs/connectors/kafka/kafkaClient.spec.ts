@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { logLevel } from 'kafkajs';
 import pino from 'pino';
-import { connectWithin, createKafkaClient, kafkaLogCreator, kafkaLogLevel } from '../../src/connectors/kafkaClient';
-import { ServiceError } from '../../src/services/ServiceError';
-import { closedPort } from '../support/silentServer';
+import { connectWithin, createKafkaClient, kafkaLogCreator, kafkaLogLevel } from '../../../src/connectors/kafka/kafkaClient';
+import { ServiceError } from '../../../src/services/ServiceError';
+import { closedPort } from '../../support/silentServer';
 
 type Line = { level: number; msg: string } & Record<string, unknown>;
 
@@ -12,7 +12,7 @@ function recordingLogger(level: pino.Level | 'silent' = 'debug'): { logger: pino
   return { lines, logger: pino({ level }, { write: (line: string) => void lines.push(JSON.parse(line)) }) };
 }
 
-describe('connectors/kafkaClient', function () {
+describe('connectors/kafka/kafkaClient', function () {
   this.timeout(30_000);
 
   describe("kafkajs's log lines", () => {

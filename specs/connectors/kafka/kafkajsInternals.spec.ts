@@ -1,0 +1,103 @@
+import { expect } from 'chai';
+import { Kafka, logLevel } from 'kafkajs';
+import { commitGroupOffsets, createClusterOf, createTransactionalProducer, endTransaction, fetchPartitions, kafkajsInternalsProblems, KafkaCluster, RawKafkaMessage } from '../../../src/connectors/kafka/kafkajsInternals';
+import { kafkaBootstrap } from '../../support/kafkaService';
+import { createTopic, groupOffsets, produce, uniqueTopic, waitForStableOffset } from '../../support/kafkaTopics';
+
+/**
+ * What Sluice relies on in kafkajs's private modules (src/connectors/kafka/kafkajsInternals.ts).
+ * A kafkajs update that breaks one of them fails here, saying what changed, before any Kafka
+ * scenario fails for a reason that is hard to see.
+ */
+const BROKEN = 'an update of kafkajs broke what src/connectors/kafka/kafkajsInternals.ts relies on';
+
+describe('connectors/kafka/kafkajsInternals: what Sluice relies on in kafkajs', function () {
+  this.timeout(60_000);
+
+  it('finds every private module, factory and member it uses in the installed kafkajs', () => {
+    const problems = kafkajsInternalsProblems();
+    expect(problems, `${BROKEN}: ${problems.join('; ')}`).to.deep.equal([]);
+  });
+
+  describe('on a real broker', () => {
+    let bootstrap: string;
+    let kafka: Kafka;
+    let cluster: KafkaCluster;
+    before(async function () {
+      bootstrap = await kafkaBootstrap(this);
+      kafka = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING });
+      cluster = createClusterOf(kafka);
+      await cluster.connect();
+    });
+    after(async () => {
+      await cluster?.disconnect();
+    });
+
+    it('fetches records with the fields the source reads, and the aborted transactions of the response', async () => {
+      const topic = uniqueTopic('internals-fetch');
+      await createTopic(bootstrap, topic, 1);
+      await produce(bootstrap, topic, [{ key: 'k', value: 'plain' }]);
+      const producer = kafka.producer({ transactionalId: `${topic}-txn`, idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      const txn = await producer.transaction();
+      await txn.send({ topic, messages: [{ value: 'aborted' }] });
+      await txn.abort();
+      await producer.disconnect();
+      // The plain record, the aborted one and its marker.
+      await waitForStableOffset(bootstrap, topic, 3);
+      const [fetched] = await fetchPartitions(cluster, [{ topic, partition: 0, offset: 0 }], { maxWaitMs: 100, maxBytesPerPartition: 64 * 1024 });
+      expect({ topic: fetched.topic, partition: fetched.partition, fetchOffset: fetched.fetchOffset, nextOffset: fetched.nextOffset }, BROKEN).to.deep.equal({ topic, partition: 0, fetchOffset: 0, nextOffset: 3 });
+      expect(fetched.records.map((r) => r.offset), `${BROKEN}: the aborted record was not filtered (abortedTransactions or batchContext changed?)`).to.deep.equal([0]);
+      const message: RawKafkaMessage = fetched.records[0].message;
+      const shape = {
+        offset: typeof message.offset,
+        key: Buffer.isBuffer(message.key),
+        value: Buffer.isBuffer(message.value),
+        timestamp: typeof message.timestamp,
+        headers: typeof message.headers,
+        isControlRecord: typeof message.isControlRecord,
+        inTransaction: typeof message.batchContext?.inTransaction,
+        producerId: ['string', 'number'].includes(typeof message.batchContext?.producerId),
+      };
+      expect(shape, `${BROKEN}: a fetched record's fields changed`).to.deep.equal({
+        offset: 'string',
+        key: true,
+        value: true,
+        timestamp: 'string',
+        headers: 'object',
+        isControlRecord: 'boolean',
+        inTransaction: 'boolean',
+        producerId: true,
+      });
+      expect([message.key?.toString(), message.value?.toString()]).to.deep.equal(['k', 'plain']);
+    });
+
+    it('reads a transaction\'s producer id and epoch, and commits it by them from another producer (EndTxn)', async () => {
+      const topic = uniqueTopic('internals-txn');
+      await createTopic(bootstrap, topic, 1);
+      const producer = createTransactionalProducer(cluster, `${topic}-0`, 60_000);
+      await producer.init();
+      producer.begin();
+      await producer.sendBatch([{ topic, messages: [{ value: 'in a transaction' }] }]);
+      expect(producer.producerId(), `${BROKEN}: the producer id`).to.match(/^\d+$/);
+      expect(producer.producerEpoch(), `${BROKEN}: the producer epoch`).to.be.a('number');
+      const outcome = await endTransaction(cluster, { transactionalId: `${topic}-0`, producerId: producer.producerId(), producerEpoch: producer.producerEpoch() }, true);
+      expect(outcome, BROKEN).to.equal('ended');
+      // The record and the commit marker: the transaction is decided.
+      await waitForStableOffset(bootstrap, topic, 2);
+      const [fetched] = await fetchPartitions(cluster, [{ topic, partition: 0, offset: 0 }], { maxWaitMs: 100, maxBytesPerPartition: 64 * 1024 });
+      expect(fetched.records.map((r) => r.message.value?.toString())).to.deep.equal(['in a transaction']);
+    });
+
+    it("commits a consumer group's offsets from outside the group (OffsetCommit, generation -1)", async () => {
+      const topic = uniqueTopic('internals-commit');
+      await createTopic(bootstrap, topic, 2);
+      const groupId = `${topic}-group`;
+      await commitGroupOffsets(cluster, groupId, [
+        { topic, partition: 0, offset: 5 },
+        { topic, partition: 1, offset: 7 },
+      ]);
+      expect(await groupOffsets(bootstrap, groupId, topic), BROKEN).to.deep.equal([5, 7]);
+    });
+  });
+});

@@ -1,0 +1,224 @@
+/**
+ * One Kafka source instance's reader: it fetches its split itself (read_committed, no consumer
+ * group), into a bounded buffer that `poll` drains and decodes. The fetch loop stops while the
+ * buffer is full: that is the source's backpressure, and nothing is read that the task has no
+ * room for. Bound: `bufferSize` records, plus one fetch (`fetchMaxBytesPerPartition` per
+ * partition of the split).
+ */
+import { Either, isLeft, left } from 'fp-ts/Either';
+import type { Kafka } from 'kafkajs';
+import type { CheckpointId } from '../../checkpoint/CheckpointTypes';
+import type { PollResult, SourceReader, SplitContext } from '../Source';
+import { connectWithin, createKafkaClient, DEFAULT_KAFKA_OPERATION_TIMEOUT_MS, messageOf } from './kafkaClient';
+import { deadLetter, decoderFor, KafkaDeadLetter, KafkaDecoder } from './kafkaFormat';
+import { KafkaCluster, RawKafkaMessage, STALE_METADATA_ERRORS, commitGroupOffsets, createClusterOf, fetchPartitions, refreshMetadata } from './kafkajsInternals';
+import type { FetchedPartition } from './readCommitted';
+import { KafkaOffsetCommitter } from './KafkaOffsetCommitter';
+import type { KafkaSourceOptions } from './KafkaSourceOptions';
+import type { KafkaSourcePosition } from './KafkaSourcePosition';
+import { findSplits, PartitionSplit } from './kafkaSplits';
+
+/** A buffered message, or (message null) a marker that moves `next` past control records. */
+interface Entry {
+  readonly split: PartitionSplit;
+  readonly offset: number;
+  readonly message: RawKafkaMessage | null;
+}
+
+/** Poll waits at most this long for records, so checkpoint triggers are never held up longer. */
+const POLL_WAIT_MS = 50;
+/** The longest a fetch waits on the broker for records. */
+const FETCH_MAX_WAIT_MS = 100;
+const DEFAULT_BUFFER_SIZE = 5000;
+const DEFAULT_FETCH_MAX_BYTES_PER_PARTITION = 256 * 1024;
+/** Retries of a fetch that failed with a retriable error, each after fresh metadata. */
+const FETCH_RETRIES = 20;
+
+export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter, T>> {
+  private readonly kafka: Kafka;
+  private readonly bounded: boolean;
+  private readonly capacity: number;
+  private readonly decode: KafkaDecoder<T>;
+  private readonly timeoutMs: number;
+  /** With a groupId (and commits not switched off): commits completed checkpoints' positions. */
+  private readonly committer: KafkaOffsetCommitter | undefined;
+  private splits: PartitionSplit[] = [];
+  private buffer: Entry[] = [];
+  private head = 0;
+  /** Set by open: the connection fetches and commits go through. */
+  private cluster: KafkaCluster | undefined;
+  private fetching: Promise<void> | undefined;
+  private failure: Error | undefined;
+  /** Wakes a poll waiting for records. */
+  private wake: (() => void) | undefined;
+  /** Wakes the fetch loop waiting for room. */
+  private room: (() => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly name: string, private readonly options: KafkaSourceOptions<T>, private readonly context: SplitContext) {
+    this.timeoutMs = options.operationTimeoutMs ?? DEFAULT_KAFKA_OPERATION_TIMEOUT_MS;
+    this.kafka = createKafkaClient({ brokers: options.brokers, clientId: options.clientId ?? 'sluice-source', operationTimeoutMs: this.timeoutMs, logger: context.logger });
+    this.bounded = options.boundedness === 'bounded';
+    this.capacity = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
+    this.decode = decoderFor(options.format);
+    const { groupId } = options;
+    this.committer =
+      groupId !== undefined && options.commitOffsetsOnCheckpoint !== false
+        ? new KafkaOffsetCommitter({
+            name,
+            groupId,
+            brokers: options.brokers,
+            timeoutMs: this.timeoutMs,
+            logger: context.logger,
+            commit: (position) => commitGroupOffsets(this.connected(), groupId, position),
+          })
+        : undefined;
+  }
+
+  async open(): Promise<void> {
+    this.splits = await findSplits(this.kafka, this.name, this.options, this.context, this.timeoutMs);
+    const cluster = createClusterOf(this.kafka);
+    this.cluster = cluster;
+    await connectWithin(() => cluster.connect(), `${this.name} (instance ${this.context.index})`, this.options.brokers, this.timeoutMs, this.context.logger);
+    this.fetching = this.fetchLoop(cluster);
+  }
+
+  poll(max: number, emit: (record: Either<KafkaDeadLetter, T>) => void): PollResult | Promise<PollResult> {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.head === this.buffer.length) {
+      if (this.bounded && this.done()) return 'end';
+      return new Promise<PollResult>((resolve) => {
+        const timer = setTimeout(() => this.notify(), POLL_WAIT_MS);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve('more');
+        };
+      });
+    }
+    const buffer = this.buffer;
+    let n = 0;
+    while (n < max && this.head < buffer.length) {
+      const { split, offset, message } = buffer[this.head++];
+      if (message === null) {
+        if (offset > split.next) split.next = offset;
+        continue;
+      }
+      const decoded = this.decode(message, split, offset);
+      emit(isLeft(decoded) ? left(deadLetter(split, offset, message, decoded.left)) : decoded);
+      split.next = offset + 1;
+      n++;
+    }
+    if (this.head === buffer.length) {
+      this.buffer = [];
+      this.head = 0;
+    } else if (this.head > 4096) {
+      this.buffer = buffer.slice(this.head);
+      this.head = 0;
+    }
+    if (this.buffer.length - this.head <= this.capacity / 2) this.signalRoom();
+    return this.bounded && this.head === this.buffer.length && this.done() ? 'end' : 'more';
+  }
+
+  /** @internal Records fetched and not yet polled, for specs of the memory bound. */
+  buffered(): number {
+    return this.buffer.length - this.head;
+  }
+
+  position(checkpointId?: CheckpointId): KafkaSourcePosition {
+    const position = this.splits.map(({ topic, partition, next }) => ({ topic, partition, offset: next }));
+    if (checkpointId !== undefined) this.committer?.checkpointTaken(checkpointId, position);
+    return position;
+  }
+
+  /** Commits the position of the completed checkpoint to the group, in the background, latest first. */
+  notifyCheckpointComplete(checkpointId: CheckpointId): void {
+    this.committer?.checkpointCompleted(checkpointId);
+  }
+
+  /** @internal Offset commits that failed (each reported as a process warning), for specs. */
+  commitFailures(): number {
+    return this.committer?.failures() ?? 0;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.notify();
+    this.signalRoom();
+    await this.fetching?.catch(() => undefined);
+    // The last completed checkpoint's commit (a bounded job's final one) is still sent.
+    await this.committer?.flush();
+    await this.cluster?.disconnect().catch(() => undefined);
+  }
+
+  /** The cluster connection; commits come only after a checkpoint, so after open. */
+  private connected(): KafkaCluster {
+    if (this.cluster === undefined) throw new Error(`${this.name}: the reader is not open; open() connects it`);
+    return this.cluster;
+  }
+
+  private done(): boolean {
+    return this.splits.every((s) => s.next >= s.end);
+  }
+
+  /** Fetches while there is room and something to read; stops on close or a non-retriable error. */
+  private async fetchLoop(cluster: KafkaCluster): Promise<void> {
+    let retries = 0;
+    const maxBytesPerPartition = this.options.fetchMaxBytesPerPartition ?? DEFAULT_FETCH_MAX_BYTES_PER_PARTITION;
+    while (!this.closed) {
+      if (this.buffer.length - this.head >= this.capacity) {
+        await new Promise<void>((resolve) => (this.room = resolve));
+        continue;
+      }
+      const wanted = this.splits.filter((s) => s.buffered < s.end).map((s) => ({ topic: s.topic, partition: s.partition, offset: s.buffered }));
+      if (wanted.length === 0) return;
+      try {
+        const fetched = await fetchPartitions(cluster, wanted, { maxWaitMs: FETCH_MAX_WAIT_MS, maxBytesPerPartition });
+        retries = 0;
+        if (this.closed) return;
+        for (const f of fetched) this.accept(f);
+        this.notify();
+      } catch (e) {
+        const type = (e as { type?: string }).type ?? '';
+        const retriable = STALE_METADATA_ERRORS.includes(type) || (e as { retriable?: boolean }).retriable === true;
+        if (!retriable || ++retries > FETCH_RETRIES || this.closed) {
+          this.failure = e instanceof Error ? e : new Error(String(e));
+          this.notify();
+          return;
+        }
+        const delayMs = Math.min(50 * 2 ** retries, 1000);
+        this.context.logger?.warn({ attempt: retries, delayMs, cause: messageOf(e) }, `${this.name}: fetching failed (${messageOf(e)}); retrying in ${delayMs} ms with fresh metadata`);
+        await refreshMetadata(cluster);
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
+    }
+  }
+
+  private accept(fetched: FetchedPartition): void {
+    const split = this.splits.find((s) => s.topic === fetched.topic && s.partition === fetched.partition);
+    // One fetch is in flight at a time, so a response always continues where the split stands.
+    if (split === undefined || fetched.fetchOffset !== split.buffered) return;
+    for (const { offset, message } of fetched.records) {
+      if (offset >= split.end) break;
+      this.buffer.push({ split, offset, message });
+      split.buffered = offset + 1;
+    }
+    // Offsets without a record for us (control records, aborted transactions) still move the split on.
+    const to = Math.min(fetched.nextOffset, split.end);
+    if (to > split.buffered) {
+      this.buffer.push({ split, offset: to, message: null });
+      split.buffered = to;
+    }
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private signalRoom(): void {
+    const room = this.room;
+    this.room = undefined;
+    room?.();
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * How a Kafka source turns what it fetched into records: a `KafkaFormat` (JSON checked by an
+ * io-ts codec, or a deserializer of the user's), and for a record it refuses, a dead letter
+ * that says where the record came from and why. Records are decoded at this edge, so code
+ * behind it sees `Either<KafkaDeadLetter, T>`, never `unknown`.
+ */
+import { Either, isLeft, left, right } from 'fp-ts/Either';
+import type * as t from 'io-ts';
+import { PathReporter } from 'io-ts/PathReporter';
+import type { RawKafkaMessage } from './kafkajsInternals';
+
+/** A record that could not be decoded, with where it came from and why. */
+export interface KafkaDeadLetter {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** Key and value as UTF-8 text (null when absent). */
+  readonly key: string | null;
+  readonly value: string | null;
+  readonly reason: string;
+}
+
+/** A record as read from Kafka, for a custom deserializer. */
+export interface KafkaInputRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: RawKafkaMessage['headers'];
+}
+
+/**
+ * How values become records: `{ codec }` parses the value as JSON and checks it with the
+ * io-ts codec; `{ deserialize }` returns Left(reason) for a record it refuses.
+ */
+export type KafkaFormat<T> =
+  | {
+      /** Parses the value as JSON and checks it: a record that fails is a dead letter. */
+      readonly codec: t.Type<T, unknown, unknown>;
+    }
+  | {
+      /** Decodes a record; Left(reason) makes it a dead letter. */
+      readonly deserialize: (record: KafkaInputRecord) => Either<string, T>;
+    };
+
+/** Where a fetched message came from: its partition and offset. */
+export interface RecordOrigin {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** Decodes one fetched message; Left(reason) for one the format refuses. */
+export type KafkaDecoder<T> = (message: RawKafkaMessage, origin: RecordOrigin, offset: number) => Either<string, T>;
+
+export function decoderFor<T>(format: KafkaFormat<T>): KafkaDecoder<T> {
+  if ('codec' in format) {
+    const codec = format.codec;
+    return (message) => {
+      if (message.value === null) return left('no value (tombstone)');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(message.value.toString('utf8'));
+      } catch (e) {
+        return left(`not JSON: ${(e as Error).message}`);
+      }
+      const decoded = codec.decode(parsed);
+      return isLeft(decoded) ? left(PathReporter.report(decoded).join('; ')) : right(decoded.right);
+    };
+  }
+  const deserialize = format.deserialize;
+  return (message, origin, offset) => {
+    try {
+      return deserialize({
+        topic: origin.topic,
+        partition: origin.partition,
+        offset,
+        timestamp: Number(message.timestamp),
+        key: message.key ?? null,
+        value: message.value ?? null,
+        headers: message.headers,
+      });
+    } catch (e) {
+      return left(`deserializer threw: ${(e as Error).message}`);
+    }
+  };
+}
+
+/** The dead letter of a message the format refused for `reason`. */
+export function deadLetter(origin: RecordOrigin, offset: number, message: RawKafkaMessage, reason: string): KafkaDeadLetter {
+  return {
+    topic: origin.topic,
+    partition: origin.partition,
+    offset,
+    key: message.key == null ? null : message.key.toString('utf8'),
+    value: message.value == null ? null : message.value.toString('utf8'),
+    reason,
+  };
+}
