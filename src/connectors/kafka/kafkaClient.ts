@@ -66,8 +66,10 @@ export function createKafkaClient({ brokers, clientId, operationTimeoutMs, logge
     connectionTimeout: Math.min(3000, operationTimeoutMs),
     requestTimeout: Math.min(30_000, operationTimeoutMs),
     // kafkajs's own retries (5 by default, 300 ms doubling: about 9 s) fit in the bound, so
-    // that they end with the wait that gave up on them, instead of running on after it.
-    retry: { initialRetryTime: Math.max(10, Math.min(300, Math.floor(operationTimeoutMs / 40))), maxRetryTime: Math.min(30_000, operationTimeoutMs) },
+    // that they end with the wait that gave up on them, instead of running on after it; in
+    // under half of it (31 initial delays: bound / 80 each), so that a slow machine still
+    // makes a second attempt, logged with its cause, within a short bound.
+    retry: { initialRetryTime: Math.max(10, Math.min(300, Math.floor(operationTimeoutMs / 80))), maxRetryTime: Math.min(30_000, operationTimeoutMs) },
   });
 }
 
