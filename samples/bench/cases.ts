@@ -43,6 +43,8 @@ import {
 } from './workloads';
 
 export type Side = 'sluice' | 'baseline';
+/** The sides of a run: a benchmark's two, and the program some measure beside them (`Benchmark.reference`). */
+export type RunSide = Side | 'reference';
 
 /** What one side of a run reports: what its sink saw, and checkpoint figures if it checkpointed. */
 export interface SideOutcome extends Tally {
@@ -78,9 +80,22 @@ export interface Benchmark {
   readonly baseline: (events: number) => Promise<SideOutcome>;
   /** Run once by the driver before the runs (e.g. write the input to Kafka): environment for the runs' processes, or why the benchmark cannot run. */
   readonly prepare?: (events: number) => Promise<PreparedRun>;
+  /**
+   * A program of another stack measured beside the two sides, in the same run on the same
+   * input: the ceiling the baseline is read against (the Kafka rows: the Java client's loop,
+   * the ceiling of kafkajs). It prints its own RunResult line.
+   */
+  readonly reference?: ReferenceProgram;
 }
 
-export type PreparedRun = { readonly env: Readonly<Record<string, string>> } | { readonly skipped: string };
+export interface ReferenceProgram {
+  readonly name: string;
+  /** The command of one run, given the prepared run's environment. */
+  readonly command: (events: number, env: Readonly<Record<string, string>>) => { readonly command: string; readonly args: readonly string[] };
+}
+
+/** `referenceSkipped`: why the reference program cannot run this time (the two sides still do). */
+export type PreparedRun = { readonly env: Readonly<Record<string, string>>; readonly referenceSkipped?: string } | { readonly skipped: string };
 
 /** Counts records per key in ValueState and emits the key's new count. */
 export class CountPerKey<IN = Trade> extends KeyedProcessFunction<number, IN, number> {

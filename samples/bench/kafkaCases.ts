@@ -1,14 +1,17 @@
 /**
  * The Kafka benchmarks: Kafka → map → Kafka with Sluice (parallelism 2), beside a plain
- * kafkajs consume-transform-produce loop on the same broker in the same run, at-least-once and
+ * kafkajs consume-transform-produce loop and the same loop on the Apache Kafka Java client
+ * (java/, the ceiling of kafkajs), on the same broker in the same run, at-least-once and
  * exactly-once. `prepare` (run once by the driver) finds a broker — the running one, or a
- * private one it starts with specs/services/kafka.sh and stops at exit — and writes the input
- * topic; each run reads it all and writes to an output topic of its side. When no broker can
- * be had, the driver prints why and the command that starts one, and runs the other rows.
+ * private one it starts with specs/services/kafka.sh and stops at exit — writes the input
+ * topic and builds the Java loop with Maven; each run reads it all and writes to an output
+ * topic of its side. When no broker can be had, the driver prints why and the command that
+ * starts one, and runs the other rows; when the Java loop cannot be built, it says why and
+ * runs the two other sides.
  */
 import { execFile, execFileSync } from 'child_process';
 import * as t from 'io-ts';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, Transaction, logLevel } from 'kafkajs';
 import { mkdtempSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -30,6 +33,11 @@ const INPUT_PARTITIONS = 4;
  */
 const SEND_CHUNK = 1024;
 const OUTPUT_PARTITIONS = 2;
+/** The loops commit a transaction once it is this old, as Sluice's side checkpoints every second. */
+const COMMIT_INTERVAL_MS = 1000;
+const JAVA_PROJECT = path.resolve(__dirname, '..', '..', '..', 'samples', 'bench', 'java');
+/** Where the Java loop is built (under build/, which `make build` wipes). */
+const JAVA_BUILD = path.resolve(__dirname, '..', '..', 'bench-java');
 
 const PaymentCodec = t.type({ id: t.number, user: t.number, amount: t.number });
 type Payment = t.TypeOf<typeof PaymentCodec>;
@@ -40,7 +48,7 @@ const payment = (id: number): Payment => ({ id, user: id % 1000, amount: (id % 9
 interface KafkaContext {
   readonly bootstrap: string;
   readonly input: string;
-  readonly outputs: Record<'sluice' | 'baseline', string>;
+  readonly outputs: Record<'sluice' | 'baseline' | 'reference', string>;
 }
 
 const client = (bootstrap: string) => new Kafka({ brokers: [bootstrap], clientId: 'sluice-bench', logLevel: logLevel.NOTHING });
@@ -88,7 +96,7 @@ async function prepare(name: string, events: number): Promise<PreparedRun> {
   if ('failure' in found) return { skipped: `no Kafka broker: ${found.failure}` };
   const { bootstrap } = found;
   const run = `bench-${name}-${Date.now().toString(36)}`;
-  const ctx: KafkaContext = { bootstrap, input: `${run}-in`, outputs: { sluice: `${run}-sluice`, baseline: `${run}-baseline` } };
+  const ctx: KafkaContext = { bootstrap, input: `${run}-in`, outputs: { sluice: `${run}-sluice`, baseline: `${run}-baseline`, reference: `${run}-java` } };
   const kafka = client(bootstrap);
   const admin = kafka.admin();
   await admin.connect();
@@ -97,6 +105,7 @@ async function prepare(name: string, events: number): Promise<PreparedRun> {
       { topic: ctx.input, numPartitions: INPUT_PARTITIONS },
       { topic: ctx.outputs.sluice, numPartitions: OUTPUT_PARTITIONS },
       { topic: ctx.outputs.baseline, numPartitions: OUTPUT_PARTITIONS },
+      { topic: ctx.outputs.reference, numPartitions: OUTPUT_PARTITIONS },
     ],
     waitForLeaders: true,
   });
@@ -108,7 +117,40 @@ async function prepare(name: string, events: number): Promise<PreparedRun> {
     await producer.send({ topic: ctx.input, acks: -1, messages });
   }
   await producer.disconnect();
-  return { env: { [CONTEXT_VARIABLE]: JSON.stringify(ctx) } };
+  const built = await buildJavaLoop();
+  return { env: { [CONTEXT_VARIABLE]: JSON.stringify(ctx) }, ...(built === undefined ? {} : { referenceSkipped: built }) };
+}
+
+let javaBuild: Promise<string | undefined> | undefined;
+
+/**
+ * Builds the Java loop once per driver (offline first: the jars it needs are those the broker's
+ * were fetched with); undefined when built, else why not.
+ */
+function buildJavaLoop(): Promise<string | undefined> {
+  const mvn = (offline: boolean) =>
+    new Promise<{ ok: boolean; output: string }>((resolve) =>
+      execFile(
+        'mvn',
+        [...(offline ? ['-o'] : []), '-q', '-B', '-Dstyle.color=never', `-Dbench.java.dir=${JAVA_BUILD}`, '-f', path.join(JAVA_PROJECT, 'pom.xml'), 'compile', 'dependency:copy-dependencies'],
+        { timeout: 10 * 60_000 },
+        (error, stdout, stderr) => resolve({ ok: error === null, output: `${stdout}${stderr}` }),
+      ),
+    );
+  javaBuild ??= (async () => {
+    const built = (await mvn(true)).ok ? { ok: true, output: '' } : await mvn(false);
+    return built.ok ? undefined : `the Java loop did not build (mvn in ${path.relative(process.cwd(), JAVA_PROJECT)}): ${lastLine(built.output.replace(/\x1b\[[0-9;]*m/g, ''))}`;
+  })();
+  return javaBuild;
+}
+
+/** The Java loop's command: the same input, its own output topic. */
+function javaLoopCommand(mode: CheckpointingMode, events: number, env: Readonly<Record<string, string>>) {
+  const text = env[CONTEXT_VARIABLE];
+  if (text === undefined) throw new Error(`${CONTEXT_VARIABLE} is not in the prepared environment`);
+  const { bootstrap, input, outputs } = JSON.parse(text) as KafkaContext;
+  const classpath = [path.join(JAVA_BUILD, 'classes'), path.join(JAVA_BUILD, 'lib', '*')].join(path.delimiter);
+  return { command: 'java', args: ['-cp', classpath, 'sluice.bench.KafkaLoop', bootstrap, input, outputs.reference, String(events), mode, `kafka-${mode}`] };
 }
 
 const serialize = (r: ReturnType<typeof toCents>) => ({ key: String(r.user), value: JSON.stringify(r) });
@@ -133,8 +175,9 @@ async function sluiceSide(mode: CheckpointingMode): Promise<Tally> {
 
 /**
  * kafkajs: one consumer in a fresh group (from the beginning), `eachBatch` maps the batch and
- * sends it with acks=all, SEND_CHUNK messages a send; exactly-once as kafkajs documents it: a transaction per batch that
- * also carries the consumed offsets (`sendOffsets`), read_committed.
+ * sends it with acks=all, SEND_CHUNK messages a send. Exactly-once as kafkajs documents it:
+ * transactions that also carry the consumed offsets (`sendOffsets`), read_committed, each
+ * committed after the first batch that finds it COMMIT_INTERVAL_MS old (and at the end).
  */
 async function kafkajsSide(mode: CheckpointingMode, events: number): Promise<Tally> {
   const { bootstrap, input, outputs } = context();
@@ -148,6 +191,8 @@ async function kafkajsSide(mode: CheckpointingMode, events: number): Promise<Tal
   await consumer.subscribe({ topics: [input], fromBeginning: true });
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
+  let transaction: Transaction | undefined;
+  let transactionBegun = 0;
   await consumer.run({
     autoCommit: !transactional,
     eachBatch: async ({ batch }) => {
@@ -158,10 +203,16 @@ async function kafkajsSide(mode: CheckpointingMode, events: number): Promise<Tal
         return serialize(r);
       });
       if (transactional) {
-        const transaction = await producer.transaction();
+        if (transaction === undefined) {
+          transaction = await producer.transaction();
+          transactionBegun = Date.now();
+        }
         for (let i = 0; i < messages.length; i += SEND_CHUNK) await transaction.send({ topic: outputs.baseline, messages: messages.slice(i, i + SEND_CHUNK) });
         await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }] }] });
-        await transaction.commit();
+        if (tally.count >= events || Date.now() - transactionBegun >= COMMIT_INTERVAL_MS) {
+          await transaction.commit();
+          transaction = undefined;
+        }
       } else {
         for (let i = 0; i < messages.length; i += SEND_CHUNK) await producer.sendBatch({ acks: -1, topicMessages: [{ topic: outputs.baseline, messages: messages.slice(i, i + SEND_CHUNK) }] });
       }
@@ -178,7 +229,7 @@ export const kafkaBenchmarks: readonly Benchmark[] = (['at-least-once', 'exactly
   (mode): Benchmark => ({
     id: `kafka-${mode}`,
     sluiceName: `Kafka → map → Kafka, ${mode}, checkpoints every 1 s, p=2`,
-    baselineName: mode === 'exactly-once' ? 'kafkajs loop, a transaction per batch with sendOffsets' : 'kafkajs loop, eachBatch + sendBatch acks=all',
+    baselineName: mode === 'exactly-once' ? 'kafkajs loop, transactions of 1 s with sendOffsets' : 'kafkajs loop, eachBatch + sendBatch acks=all',
     parallelism: 2,
     // A few seconds a side on a 2-core VM, broker included.
     events: 200_000,
@@ -186,5 +237,9 @@ export const kafkaBenchmarks: readonly Benchmark[] = (['at-least-once', 'exactly
     prepare: (events) => prepare(mode, events),
     sluice: () => sluiceSide(mode),
     baseline: (events) => kafkajsSide(mode, events),
+    reference: {
+      name: mode === 'exactly-once' ? 'Java client loop, transactions of 1 s with sendOffsetsToTransaction' : 'Java client loop, poll + send + flush',
+      command: (events, env) => javaLoopCommand(mode, events, env),
+    },
   }),
 );

@@ -1,6 +1,7 @@
 /**
  * The benchmark driver (`make bench`): runs every benchmark's Sluice job and its baseline,
- * each run in a child process of its own (so peak RSS is per run), alternating the two sides;
+ * each run in a child process of its own (so peak RSS is per run), alternating the two sides
+ * (and a benchmark's reference program, the Kafka rows' Java loop);
  * prints a table of medians, then the checkpoint figures (figures.ts), each measurement in a
  * child process too, and writes everything to build/bench-results.json.
  *
@@ -11,14 +12,14 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Benchmark, CheckpointFigures, Side } from './cases';
+import { Benchmark, CheckpointFigures, ReferenceProgram, Side } from './cases';
 import { allBenchmarks as benchmarks } from './allBenchmarks';
 import { BENCH_REDIS_URL, benchRedisAnswers, redisBenchmarkSetThroughput } from './redisCases';
 import { ASYNC_BOUND } from './asyncCases';
 import { RecoveryFigures, SLOW_SINK_MS_PER_BATCH, SlowSinkFigures } from './figures';
 import type { RunResult } from './runCase';
 import type { FigureId } from './runFigure';
-import { runChild as runChildProcess } from './runChild';
+import { runChild as runChildProcess, runCommand } from './runChild';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -32,6 +33,10 @@ const runChild = <T>(script: string, args: readonly string[], env: Readonly<Reco
 
 const runOnce = (benchmark: Benchmark, side: Side, events: number, env: Readonly<Record<string, string>>) => runChild<RunResult>('runCase.js', [benchmark.id, side, String(events)], env);
 const runFigure = <T>(id: FigureId) => runChild<T>('runFigure.js', [id]);
+const runReference = (reference: ReferenceProgram, events: number, env: Readonly<Record<string, string>>) => {
+  const { command, args } = reference.command(events, env);
+  return runCommand<RunResult>(command, args, env);
+};
 
 interface SideSummary {
   readonly name: string;
@@ -159,20 +164,28 @@ async function main(): Promise<void> {
       continue;
     }
     process.stderr.write(`  ${b.id}: `);
+    const reference = prepared.referenceSkipped === undefined ? b.reference : undefined;
+    if (b.reference !== undefined && reference === undefined) skipped.push(`${b.id}: ${b.reference.name} not run: ${prepared.referenceSkipped}`);
+    const referenceRuns: RunResult[] = [];
     for (let i = 0; i < RUNS; i++) {
       for (const side of ['sluice', 'baseline'] as const) {
         runs[side].push(await runOnce(b, side, events, prepared.env));
         process.stderr.write(side === 'sluice' ? 's' : 'b');
       }
+      if (reference !== undefined) {
+        referenceRuns.push(await runReference(reference, events, prepared.env));
+        process.stderr.write('r');
+      }
     }
     process.stderr.write('\n');
     const sluice = summarize(b.sluiceName, runs.sluice);
     const baseline = summarize(b.baselineName, runs.baseline);
+    const measuredReference = reference === undefined ? undefined : summarize(reference.name, referenceRuns);
     const ratio = sluice.eventsPerSecond / baseline.eventsPerSecond;
-    const resultsMatch = runs.sluice.every((r) => sameResults(r, runs.baseline[0])) && runs.baseline.every((r) => sameResults(r, runs.baseline[0]));
+    const resultsMatch = [...runs.sluice, ...runs.baseline, ...referenceRuns].every((r) => sameResults(r, runs.baseline[0]));
     // Work per event by CPU time: a cross-check when other processes share the machine.
     const ratioByCpuTime = baseline.cpuSeconds / baseline.events / (sluice.cpuSeconds / sluice.events);
-    rows.push({ id: b.id, parallelism: b.parallelism, sluice, baseline, ratio, ratioByCpuTime, aim: b.aim, meetsAim: ratio >= b.aim, resultsMatch });
+    rows.push({ id: b.id, parallelism: b.parallelism, sluice, baseline, reference: measuredReference, ratio, ratioByCpuTime, aim: b.aim, meetsAim: ratio >= b.aim, resultsMatch });
   }
   const figures = withFigures ? await measureFigures() : undefined;
   // The server's own pipelined SET throughput: the ceiling for the Redis rows, measured in the same run.
@@ -184,6 +197,8 @@ async function main(): Promise<void> {
     const check = `${r.meetsAim ? 'meets aim' : 'MISSES AIM'}${r.resultsMatch ? '' : ', RESULTS DIFFER'}`;
     table.push([r.sluice.name, int(r.sluice.events), r.sluice.seconds.toFixed(2), int(r.sluice.eventsPerSecond), r.sluice.peakRssMb.toFixed(0), ratioText(r.ratio), aimText(r.aim), check]);
     table.push([`  baseline: ${r.baseline.name}`, int(r.baseline.events), r.baseline.seconds.toFixed(2), int(r.baseline.eventsPerSecond), r.baseline.peakRssMb.toFixed(0), '', '', r.resultsMatch ? 'same results' : '']);
+    const ref = r.reference;
+    if (ref !== undefined) table.push([`  reference: ${ref.name}`, int(ref.events), ref.seconds.toFixed(2), int(ref.eventsPerSecond), ref.peakRssMb.toFixed(0), '', '', r.resultsMatch ? 'same results' : '']);
   }
   const widths = header.map((_, c) => Math.max(...table.map((row) => row[c].length)));
   const numeric = new Set([1, 2, 3, 4]);
@@ -195,6 +210,15 @@ async function main(): Promise<void> {
   for (const r of rows) {
     const paired = r.sluice.runs.map((run, i) => run.eventsPerSecond / r.baseline.runs[i].eventsPerSecond);
     console.log(`${r.id}: ratio by CPU time ${ratioText(r.ratioByCpuTime)}; paired ratios (each Sluice run ÷ the baseline run right after it) ${paired.map((p) => p.toFixed(2)).join(', ')}`);
+    const ref = r.reference;
+    if (ref !== undefined) {
+      // Events per CPU-second of each side against the reference's: what each client costs, load aside.
+      const perCpu = (side: SideSummary) => side.events / side.cpuSeconds;
+      console.log(
+        `${' '.repeat(r.id.length + 2)}against the reference (${ref.name}): baseline ${(r.baseline.eventsPerSecond / ref.eventsPerSecond).toFixed(2)}, Sluice ${(r.sluice.eventsPerSecond / ref.eventsPerSecond).toFixed(2)} of its events/s; ` +
+          `per CPU-second baseline ${(perCpu(r.baseline) / perCpu(ref)).toFixed(2)}, Sluice ${(perCpu(r.sluice) / perCpu(ref)).toFixed(2)} of its events (broker not counted)`,
+      );
+    }
     const note = checkpointNote(r.sluice.runs);
     if (note !== undefined) console.log(`${' '.repeat(r.id.length + 2)}${note}`);
   }

@@ -3,12 +3,12 @@
  * `node build/samples/bench/runCase.js <benchmark id> <sluice|baseline> <events>`.
  * The driver (main.ts) starts one process per run so that peak RSS is per run.
  */
-import { CheckpointFigures, Side } from './cases';
+import { CheckpointFigures, RunSide } from './cases';
 import { allBenchmarks as benchmarks } from './allBenchmarks';
 
 export interface RunResult {
   readonly benchmark: string;
-  readonly side: Side;
+  readonly side: RunSide;
   readonly events: number;
   readonly seconds: number;
   readonly eventsPerSecond: number;

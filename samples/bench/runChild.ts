@@ -3,9 +3,13 @@ import { spawn } from 'child_process';
 
 /** `env`: variables added to this process's environment for the child (e.g. a prepared benchmark's). */
 export function runChild<T>(script: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<T> {
-  const label = args.join('/');
+  return runCommand<T>(process.execPath, [script, ...args], env, args.join('/'));
+}
+
+/** Runs any program that prints its result as a JSON line last (a reference program of another stack). */
+export function runCommand<T>(command: string, args: readonly string[], env: Readonly<Record<string, string>>, label = `${command} ${args.join(' ')}`): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.on('error', reject);
