@@ -139,10 +139,18 @@ function kafkajsLogger(logger: Logger | undefined): unknown {
   return createLogger({ level: kafkaLogLevel(logger), logCreator: kafkaLogCreator(logger) });
 }
 
+/**
+ * How long the cluster trusts its metadata: kafkajs's producers and consumers default to 5
+ * minutes, and its private factory to 0, with which every send, EndTxn and offset commit first
+ * asked the broker for metadata (one Metadata request per Produce request). Stale metadata is
+ * refreshed at once anyway: kafkajs's sends and the source's fetches do on a leader error.
+ */
+const METADATA_MAX_AGE_MS = 300_000;
+
 function createCluster(kafka: Kafka, allowAutoTopicCreation: boolean): KafkaCluster {
   const factory = Object.getOwnPropertySymbols(kafka).find((s) => s.description === CREATE_CLUSTER);
   if (factory === undefined) throw new Error(`a kafkajs client has no ${CREATE_CLUSTER} factory`);
-  return (kafka as unknown as Record<symbol, (o: object) => KafkaCluster>)[factory]({ allowAutoTopicCreation, maxInFlightRequests: 1 });
+  return (kafka as unknown as Record<symbol, (o: object) => KafkaCluster>)[factory]({ allowAutoTopicCreation, maxInFlightRequests: 1, metadataMaxAge: METADATA_MAX_AGE_MS });
 }
 
 /**
