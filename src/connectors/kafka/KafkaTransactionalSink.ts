@@ -131,11 +131,31 @@ export class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTra
     /** Every operation but open (which bounds each of its steps) ends within operationTimeoutMs. */
     const guarded = <A extends unknown[], R>(name: string, op: (...args: A) => Promise<R>, bounded = true) => (...args: A): Promise<R> => {
       if (closed) return Promise.reject(new Error(`${this.name}: writer ${index} is closed; ${name} refused`));
-      const p = op(...args);
+      const p = track(op(...args));
+      return bounded ? withinKafkaBound(p, `${what}: ${name}`, brokers, operationTimeoutMs) : p;
+    };
+    /** Makes close wait for `p` too. */
+    const track = <R>(p: Promise<R>): Promise<R> => {
       inFlight.add(p);
       const done = () => inFlight.delete(p);
       p.then(done, done);
-      return bounded ? withinKafkaBound(p, `${what}: ${name}`, brokers, operationTimeoutMs) : p;
+      return p;
+    };
+    /**
+     * The send of each live transaction still awaiting its acknowledgements. A write waits for
+     * the send before it, starts its own and returns, so the task reads and maps the next batch
+     * while this one travels: one batch in flight per transaction, and sends still one at a
+     * time, in order (kafkajs's idempotent producer keeps a partition's order only so). The
+     * pre-commit waits for it: a checkpoint never holds a transaction with a send that all
+     * in-sync replicas have not acknowledged.
+     */
+    const sending = new Map<string, Promise<void>>();
+    /** Waits for the transaction's send in flight; a failed send fails here (the write that started it had returned). */
+    const acknowledged = async (transactionalId: string): Promise<void> => {
+      const send = sending.get(transactionalId);
+      if (send === undefined) return;
+      sending.delete(transactionalId);
+      await send;
     };
     /** Pre-committed transactions: only a commit or a restore ends them, never abort(). */
     const preCommitted = new Set<string>();
@@ -178,15 +198,23 @@ export class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTra
       write: guarded('write', async (txn: KafkaTransaction, records: readonly T[]) => {
         const batch = topicMessages(records, serialize, topic);
         await checkTopics(batch.map((b) => b.topic));
+        await acknowledged(txn.transactionalId);
+        const producer = live.get(txn.transactionalId);
+        if (producer === undefined) throw new Error(`${what}: transaction ${txn.transactionalId} is not open here; write only between beginTransaction and preCommit`);
         // The handle is the one the checkpoint stores at pre-commit: the count goes with it.
         txn.records += records.length;
-        await live.get(txn.transactionalId)!.sendBatch(batch);
+        const send = track(producer.sendBatch(batch));
+        // Its failure is thrown by the next write or the pre-commit, not reported as unhandled meanwhile.
+        send.catch(() => undefined);
+        sending.set(txn.transactionalId, send);
       }),
       preCommit: guarded('preCommit', async (txn: KafkaTransaction) => {
-        // Every write awaited acks=all: the records are durable in the open transaction.
+        // Once the last send is acknowledged (acks=all), every record is durable in the open transaction.
+        await acknowledged(txn.transactionalId);
         preCommitted.add(handleOf(txn));
       }),
       commit: guarded('commit', async (txn: KafkaTransaction) => {
+        await acknowledged(txn.transactionalId);
         await abortLingeringOfEarlierWriters();
         const producer = live.get(txn.transactionalId);
         if (producer !== undefined && producer.producerEpoch() === txn.producerEpoch) {
@@ -201,6 +229,8 @@ export class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTra
       abort: guarded('abort', async (txn: KafkaTransaction) => {
         // A pre-committed transaction belongs to a checkpoint: a restore commits or fences it.
         if (preCommitted.has(handleOf(txn))) return;
+        // Aborted anyway: a failed send changes nothing, but none may still be travelling.
+        await acknowledged(txn.transactionalId).catch(() => undefined);
         const producer = live.get(txn.transactionalId);
         live.delete(txn.transactionalId);
         try {

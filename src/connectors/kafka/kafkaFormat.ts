@@ -4,7 +4,7 @@
  * that says where the record came from and why. Records are decoded at this edge, so code
  * behind it sees `Either<KafkaDeadLetter, T>`, never `unknown`.
  */
-import { Either, isLeft, left, right } from 'fp-ts/Either';
+import { Either, isLeft, left } from 'fp-ts/Either';
 import type * as t from 'io-ts';
 import { PathReporter } from 'io-ts/PathReporter';
 import type { RawKafkaMessage } from './kafkajsInternals';
@@ -66,7 +66,8 @@ export function decoderFor<T>(format: KafkaFormat<T>): KafkaDecoder<T> {
         return left(`not JSON: ${(e as Error).message}`);
       }
       const decoded = codec.decode(parsed);
-      return isLeft(decoded) ? left(PathReporter.report(decoded).join('; ')) : right(decoded.right);
+      // A Right is passed on as io-ts made it: one allocation less per record.
+      return isLeft(decoded) ? left(PathReporter.report(decoded).join('; ')) : decoded;
     };
   }
   const deserialize = format.deserialize;
