@@ -1,31 +1,17 @@
 import { expect } from 'chai';
-import { execFile } from 'child_process';
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { CollectSink, StreamEnvironment } from '../../src';
 import { EXIT } from '../../src/cli/exitCodes';
 import { Counted, countingJob, keyOf } from '../support/countingJob';
 import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
+import { CLI, sluice as sluiceRun } from '../support/cliProcess';
 
-/** The built CLI, as npm links the package's bin. */
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
+const sluice = (...args: string[]) => sluiceRun(args);
+
 const RECORDS = 2_000;
 const KEYS = 13;
 const SEED = 9;
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function sluice(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
-    });
-  });
-}
 
 describe('cli: sluice state get, run as a process against the Redis state of a finished job', function () {
   this.timeout(60_000);

@@ -65,6 +65,28 @@ describe('package: what an entry point loads', function () {
     expect(loaded).to.deep.equal([]);
   });
 
+  it('a job loads the web server (src/web) and prom-client only when it is served (the rest option)', async () => {
+    const webModules = (served: boolean) =>
+      new Promise<string[]>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          [
+            '-e',
+            `const { StreamEnvironment } = require(${JSON.stringify(BUILT)} + '/index.js');
+             const env = StreamEnvironment.create(${served ? "{ rest: { port: 0 }, logging: { level: 'silent' } }" : '{}'});
+             env.fromCollection([1, 2, 3]).sinkTo({ name: 'none', createWriter: () => ({ write() {} }) });
+             const job = env.execute('web');
+             Promise.all([job, job.rest]).then(() => process.stdout.write(JSON.stringify(Object.keys(require.cache))));`,
+          ],
+          (e, out) => (e ? reject(e) : resolve((JSON.parse(out) as string[]).filter((f) => f.includes(`${path.sep}web${path.sep}`) || /[\\/]node_modules[\\/]prom-client[\\/]/.test(f)))),
+        ),
+      );
+    expect(await webModules(false)).to.deep.equal([]);
+    const served = await webModules(true);
+    expect(served.some((f) => f.endsWith(`${path.sep}web${path.sep}RestServer.js`))).to.equal(true);
+    expect(served.some((f) => f.includes('prom-client'))).to.equal(true);
+  });
+
   it("'sluice/kafka' loads kafkajs when a client is made, not at import", async () => {
     expect(await heavyLoadedAfter(`entry('kafka');`)).to.deep.equal([]);
     expect(await heavyLoadedAfter(`entry('connectors/kafka/kafkaClient').createKafkaClient({ brokers: ['127.0.0.1:9'], clientId: 'spec', operationTimeoutMs: 1000 });`)).to.deep.equal(['kafkajs']);

@@ -21,6 +21,20 @@ async function call(address: RestAddress, path: string, init: RequestInit = {}):
   return { status: res.status, body: contentType.includes('json') ? JSON.parse(text) : text, contentType };
 }
 
+/** Resolves once nothing listens at the address any more (a connection is refused). */
+async function waitUntilClosed(address: RestAddress): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const refused = await fetch(address.url + '/jobs').then(
+      (res) => res.text().then(() => false),
+      () => true,
+    );
+    if (refused) return;
+    if (Date.now() > deadline) throw new Error(`the server at ${address.url} still answers 20 s after its job ended`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Asks until `accept` takes the answer (the metrics are sampled once every 100 ms here). */
 async function callUntil(address: RestAddress, path: string, accept: (a: Answer) => boolean, what: string): Promise<Answer> {
   const deadline = Date.now() + 20_000;
@@ -217,9 +231,32 @@ describe('web/restApi with a token', () => {
       expect(stop.status).to.equal(202);
       expect((await job).status).to.equal('finished');
       expect(existsSync(path.join(dir, '_metadata'))).to.equal(true);
+      // The outcome is known once the job has ended: the server stays to tell it, then closes.
+      const outcome = await call(address, `/jobs/${job.jobId}/savepoints/${stop.body['request-id']}`);
+      expect(outcome.body).to.deep.equal({ status: { id: 'COMPLETED' }, operation: { location: dir } });
+      await waitUntilClosed(address);
     } finally {
       await job.cancel().catch(() => undefined);
       rmSync(path.dirname(dir), { recursive: true, force: true });
+    }
+  });
+
+  it('closes with its job when no savepoint outcome is unread', async () => {
+    const { job } = startStallJob({ rest: { port: 0 }, ...quiet }, Infinity);
+    const address = await job.rest!;
+    await job.cancel();
+    await waitUntilClosed(address);
+  });
+
+  it('GET /jobs/:id/checkpoints says whether checkpointing is on before the first checkpoint completes', async () => {
+    for (const interval of [undefined, 3_600_000]) {
+      const { job } = startStallJob({ rest: { port: 0 }, ...quiet }, Infinity, interval);
+      try {
+        const { body } = await call(await job.rest!, `/jobs/${job.jobId}/checkpoints`);
+        expect(body).to.deep.include({ enabled: interval !== undefined, counts: { completed: 0, failed: 0 }, history: [] });
+      } finally {
+        await job.cancel();
+      }
     }
   });
 

@@ -72,6 +72,8 @@ export class JobHandle implements PromiseLike<JobResult> {
     /** @internal */
     readonly plan: ExecutionPlan,
     metricsIntervalMs: number | undefined,
+    /** @internal Whether the job takes checkpoints (the REST API tells it before the first one completes). */
+    readonly checkpointing = false,
   ) {
     const started = this.startTime;
     this.sampler = new JobMetricsSampler(plan, () => run.metrics(), metricsIntervalMs);

@@ -40,7 +40,8 @@ import { JobHandle } from './JobHandle';
 import { createLogger } from '../logging/logger';
 import { readRestoreSource } from '../checkpoint/Savepoint';
 import { materializeIncremental } from '../state/materializeIncremental';
-import { serveJob } from '../web/RestServer';
+import { observed } from '../runtime/observed';
+import { announceJob, withLaunchOverrides } from './launchContext';
 
 let runCounter = 0;
 
@@ -61,9 +62,13 @@ export class StreamEnvironment {
 
   private constructor(readonly config: EnvironmentConfig) {}
 
-  /** Decodes the options; throws a ConfigError listing every invalid or unknown option. */
+  /**
+   * Decodes the options; throws a ConfigError listing every invalid or unknown option. Under
+   * `sluice run`, the command line's `--parallelism`, `--from-savepoint` and `--rest-port`
+   * win over the options given here (docs/cli.md).
+   */
   static create(options: StreamEnvironmentOptions = {}): StreamEnvironment {
-    return new StreamEnvironment(decodeEnvironmentOptions(options));
+    return new StreamEnvironment(decodeEnvironmentOptions(withLaunchOverrides(options)));
   }
 
   /** The records of a source: one of Sluice's, or any object implementing `Source`. */
@@ -215,8 +220,12 @@ export class StreamEnvironment {
       if (e instanceof Error && /already exists/.test(e.message)) throw new ConfigError([`an actor named '${options.actorName}' already runs under the given parent; give the job another actorName`]);
       throw e;
     }
-    const job = new JobHandle(jobName, run, jobId, plan, this.config.metrics?.intervalMs);
-    if (this.config.rest !== undefined) job.rest = serveJob(job, this.config.rest, logger);
+    const job = new JobHandle(jobName, run, jobId, plan, this.config.metrics?.intervalMs, checkpointing !== undefined);
+    const rest = this.config.rest;
+    // The API does not depend on web/: the HTTP server, the dashboard and prom-client's
+    // registry load only for a job that is served.
+    if (rest !== undefined) job.rest = observed(import('../web/RestServer').then(({ serveJob }) => serveJob(job, rest, logger)));
+    announceJob(job);
     return job;
   }
 }

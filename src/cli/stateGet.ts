@@ -9,7 +9,8 @@ import { RedisStateInspector } from '../state/RedisStateInspector';
 import { Serializers } from '../state/Serializer';
 import { AnyStateDescriptor, ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor } from '../state/StateDescriptor';
 import { Key } from '../state/keyHash';
-import { EXIT, ExitCode } from './exitCodes';
+import { EXIT } from './exitCodes';
+import { CommandOutcome } from './CommandOutcome';
 
 export const STATE_KINDS = ['value', 'list', 'map'] as const;
 export type StateKind = (typeof STATE_KINDS)[number];
@@ -29,13 +30,6 @@ export interface StateGetOptions {
   /** How long to wait for Redis to answer, in ms. */
   readonly timeout: number;
   readonly json: boolean;
-}
-
-/** What the command prints: one line or a JSON document on stdout, a reason on stderr. */
-export interface CommandOutcome {
-  readonly code: ExitCode;
-  readonly stdout: string;
-  readonly stderr: string;
 }
 
 /** The key as the job's key selector returned it: text, a number, or any JSON value. */

@@ -1,7 +1,8 @@
 /**
  * The HTTP server of a running job: the REST API (restRoutes.ts), /metrics and the dashboard
  * (a page and its bundled script), from the job's own process. It listens once the job
- * starts and closes when the job has ended; with a token, every API request must carry it
+ * starts and closes when the job has ended (and the outcomes of savepoint requests have been
+ * read, for at most OUTCOME_LINGER_MS); with a token, every API request must carry it
  * (the page and its script hold no data and load without it).
  */
 import * as http from 'http';
@@ -14,10 +15,13 @@ import type { RestOptions } from '../api/RestOptions';
 import { Logger, loggedError } from '../logging/logger';
 import { observed } from '../runtime/observed';
 import { errorBody, invalidJson, route } from './restRoutes';
+import { savepointRequestsOf } from './savepointRequests';
 import { DASHBOARD_HTML } from './dashboardPage';
 
 /** Where `make build` writes the dashboard's bundled script. */
 const DASHBOARD_SCRIPT = path.resolve(__dirname, '..', '..', 'web', 'dashboard.js');
+/** How long the server outlives its job at most while a savepoint request's outcome is unread. */
+const OUTCOME_LINGER_MS = 10_000;
 /** Larger request bodies are refused: the API takes a few small JSON objects. */
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -86,7 +90,14 @@ async function handle(job: JobHandle, options: RestOptions, req: http.IncomingMe
  */
 export function serveJob(job: JobHandle, options: RestOptions, logger: Logger): Promise<RestAddress> {
   const log = logger.child({ component: 'rest' });
+  const requests = savepointRequestsOf(job);
+  // After the job has ended, the server stays until every savepoint request's outcome has been
+  // read (a stop's is known only then), and closes once the answer that read it is sent.
+  const closeWhenDone = () => {
+    if (lingering !== undefined && requests.allRead()) closed();
+  };
   const server = http.createServer((req, res) => {
+    res.once('finish', closeWhenDone);
     handle(job, options, req, res).catch((e: unknown) => {
       log.warn({ error: loggedError(e), path: req.url }, `REST request failed: ${e instanceof Error ? e.message : String(e)}`);
       if (!res.headersSent) send(res, 500, errorBody(e instanceof Error ? e.message : String(e)));
@@ -95,8 +106,11 @@ export function serveJob(job: JobHandle, options: RestOptions, logger: Logger): 
   });
   const host = options.host ?? '127.0.0.1';
   let ended = false;
+  /** Set once the job has ended: the longest the server waits for unread savepoint outcomes. */
+  let lingering: NodeJS.Timeout | undefined;
   const closed = () => {
     ended = true;
+    clearTimeout(lingering);
     if (!server.listening) return;
     server.close();
     server.closeAllConnections();
@@ -116,8 +130,12 @@ export function serveJob(job: JobHandle, options: RestOptions, logger: Logger): 
         // The job ended while the server was starting.
         if (ended) closed();
       });
-      // Closed once the job has ended, whatever its end: the process may exit then.
-      job.result.then(closed, closed);
+      // Closed once the job has ended, whatever its end (the process may exit then).
+      const jobEnded = () => {
+        lingering = setTimeout(closed, OUTCOME_LINGER_MS);
+        closeWhenDone();
+      };
+      job.result.then(jobEnded, jobEnded);
     }),
   );
 }

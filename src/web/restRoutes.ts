@@ -14,7 +14,7 @@ import { TaskMetrics } from '../metrics/JobMetrics';
 import { BACK_PRESSURED_MS_PER_SECOND } from '../metrics/stallDiagnosis';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus';
 import { TaskPlan } from '../graph/ExecutionPlan';
-import { SavepointInfo } from '../checkpoint/Savepoint';
+import { savepointRequestsOf } from './savepointRequests';
 
 export interface RestRequest {
   readonly method: string;
@@ -104,33 +104,6 @@ function vertexSummary(id: number, plan: readonly TaskPlan[], subtasks: readonly
   };
 }
 
-/** A savepoint or stop request as Flink reports it at GET /jobs/:id/savepoints/:requestId. */
-type SavepointTrigger =
-  | { readonly status: { readonly id: 'IN_PROGRESS' } }
-  | { readonly status: { readonly id: 'COMPLETED' }; readonly operation: { readonly location: string } | { readonly 'failure-cause': { readonly message: string } } };
-
-/** The savepoint requests of each job served, by request id (kept while the job's handle lives). */
-const triggers = new WeakMap<JobHandle, Map<string, SavepointTrigger>>();
-let nextTrigger = 0;
-
-function triggersOf(job: JobHandle): Map<string, SavepointTrigger> {
-  let t = triggers.get(job);
-  if (t === undefined) triggers.set(job, (t = new Map()));
-  return t;
-}
-
-/** Follows a savepoint under a new request id; its outcome is read at /jobs/:id/savepoints/:requestId. */
-function track(job: JobHandle, savepoint: Promise<SavepointInfo>): string {
-  const id = `savepoint-${++nextTrigger}`;
-  const all = triggersOf(job);
-  all.set(id, { status: { id: 'IN_PROGRESS' } });
-  savepoint.then(
-    (info) => all.set(id, { status: { id: 'COMPLETED' }, operation: { location: info.path } }),
-    (e: unknown) => all.set(id, { status: { id: 'COMPLETED' }, operation: { 'failure-cause': { message: e instanceof Error ? e.message : String(e) } } }),
-  );
-  return id;
-}
-
 /** Answers one request about `job`, the only job this process serves. */
 export async function route(job: JobHandle, req: RestRequest): Promise<RestResponse> {
   const parts = req.path.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
@@ -199,7 +172,7 @@ export async function route(job: JobHandle, req: RestRequest): Promise<RestRespo
       const snapshot = await job.sampler.latest();
       const history = snapshot.checkpointHistory;
       return ok({
-        enabled: snapshot.checkpoints !== undefined,
+        enabled: job.checkpointing,
         counts: { completed: snapshot.checkpoints?.completed ?? 0, failed: snapshot.checkpoints?.failed ?? 0 },
         latestCompleted: [...history].reverse().find((c) => c.status === 'completed') ?? null,
         history: [...history].reverse(),
@@ -232,7 +205,7 @@ export async function route(job: JobHandle, req: RestRequest): Promise<RestRespo
       if (parts.length === 4) {
         const refused = allow('GET');
         if (refused) return refused;
-        const trigger = triggersOf(job).get(parts[3]);
+        const trigger = savepointRequestsOf(job).read(parts[3]);
         if (trigger === undefined) return error(404, `savepoint request '${parts[3]}' not found`);
         return ok(trigger);
       }
@@ -242,7 +215,7 @@ export async function route(job: JobHandle, req: RestRequest): Promise<RestRespo
       const body = decodeProblems(SavepointRequestCodec, req.body === invalidJson ? undefined : req.body);
       if (Array.isArray(body)) return error(400, 'body must be { "target-directory": <directory>, "cancel-job"?: boolean }', ...body);
       const dir = body['target-directory'];
-      return ok({ 'request-id': track(job, body['cancel-job'] === true ? job.stopWithSavepoint(dir, { drain: false }) : job.savepoint(dir)) }, 202);
+      return ok({ 'request-id': savepointRequestsOf(job).track(body['cancel-job'] === true ? job.stopWithSavepoint(dir, { drain: false }) : job.savepoint(dir)) }, 202);
     }
     case 'stop': {
       if (parts.length !== 3) return error(404, `no such resource: ${req.path}`);
@@ -250,7 +223,7 @@ export async function route(job: JobHandle, req: RestRequest): Promise<RestRespo
       if (refused) return refused;
       const body = decodeProblems(StopRequestCodec, req.body === invalidJson ? undefined : req.body);
       if (Array.isArray(body)) return error(400, 'body must be { "targetDirectory": <directory>, "drain"?: boolean }', ...body);
-      return ok({ 'request-id': track(job, job.stopWithSavepoint(body.targetDirectory, { drain: body.drain === true })) }, 202);
+      return ok({ 'request-id': savepointRequestsOf(job).track(job.stopWithSavepoint(body.targetDirectory, { drain: body.drain === true })) }, 202);
     }
     default:
       return error(404, `no such resource: ${req.path}`);

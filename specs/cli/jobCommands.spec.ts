@@ -1,0 +1,215 @@
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { EXIT } from '../../src/cli/exitCodes';
+import { RunningJob, Run, sluice, startRun, urlOf } from '../support/cliProcess';
+import { SilentServer } from '../support/silentServer';
+
+/** The job module of samples/click-counts, built. */
+const JOB = path.join(__dirname, '..', '..', 'samples', 'click-counts', 'job.js');
+const JOB_ID = 'click-counts';
+const CLICKS = 40_000;
+const USERS = 10;
+const TOKEN = 'a-long-secret-token';
+const RUNNING = /^job click-counts 'click counts' running; REST API and dashboard at http:\/\/127\.0\.0\.1:\d+$/;
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Rows as the command aligns them: each column as wide as its widest cell, two spaces apart. */
+function aligned(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (i < r.length - 1 ? cell.padEnd(widths[i]) : cell)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/**
+ * Runs `text` between two runs of `json`, until both documents agree (the API answers from
+ * its latest metrics sample): then the text was printed from that same document, and is
+ * compared with what `expected` makes of it.
+ */
+async function printedFromOneDocument(json: () => Promise<Run>, text: () => Promise<Run>, expected: (document: any) => string, same: (a: any, b: any) => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const before = await json();
+    const printed = await text();
+    const after = await json();
+    expect([before.code, printed.code, after.code]).to.deep.equal([EXIT.ok, EXIT.ok, EXIT.ok]);
+    const [a, b] = [JSON.parse(before.stdout), JSON.parse(after.stdout)];
+    if (!same(a, b)) continue;
+    expect(printed).to.deep.equal({ code: EXIT.ok, stdout: expected(a), stderr: '' });
+    return;
+  }
+  throw new Error('the API never answered the same document twice in a row');
+}
+
+describe('cli: sluice run, list, status, checkpoints, savepoint, stop and cancel, as processes against a running job', function () {
+  this.timeout(180_000);
+  let dir: string;
+  let first: RunningJob;
+  let url: string;
+  const withToken = { SLUICE_TOKEN: TOKEN };
+  const ask = (...args: string[]) => sluice([...args, '--url', url], withToken);
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-cli-'));
+    // 200 clicks a second: the job runs 200 s unless stopped; a checkpoint every 300 ms. Its
+    // metrics are sampled when first asked for and then kept, so that the figures printed
+    // can be compared with the API's document.
+    first = startRun(['--rest-port', '0', JOB, '--clicks', String(CLICKS), '--users', String(USERS), '--rate', '200', '--checkpoint-interval', '300', '--metrics-interval', '600000', '--token', TOKEN]);
+    url = urlOf(await first.firstLine);
+  });
+
+  after(() => {
+    first.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('run prints the job it started: id, name, and where its REST API and dashboard listen', async () => {
+    expect(await first.firstLine).to.match(RUNNING);
+  });
+
+  it('list prints the job served there; with --json, the API\'s document', async () => {
+    expect(await ask('list')).to.deep.equal({ code: EXIT.ok, stdout: 'ID            STATUS   NAME\nclick-counts  running  click counts\n', stderr: '' });
+    const json = await ask('list', '--json');
+    expect(JSON.parse(json.stdout)).to.deep.equal({ jobs: [{ id: JOB_ID, name: 'click counts', status: 'running' }] });
+  });
+
+  it('status prints the job and a line per vertex, as its document says', async () => {
+    await printedFromOneDocument(
+      () => ask('status', JOB_ID, '--json'),
+      () => ask('status', JOB_ID),
+      (d) =>
+        `job click-counts 'click counts': running since ${new Date(d.startTime).toISOString()}, 0 restarts\n` +
+        aligned([
+          ['VERTEX', 'NAME', 'PARALLELISM', 'RECORDS IN', 'RECORDS OUT', 'BACK PRESSURE'],
+          ...d.vertices.map((v: any) => [String(v.id), v.name, String(v.parallelism), String(v.recordsIn), String(v.recordsOut), v.backPressureLevel]),
+        ]),
+      (a, b) => a.sampledAt === b.sampledAt && a.status === b.status,
+    );
+    const { vertices } = JSON.parse((await ask('status', JOB_ID, '--json')).stdout);
+    expect(vertices.map((v: any) => [v.name, v.parallelism])).to.deep.equal([
+      ['clicks', 1],
+      ['count-per-user -> final-counts', 2],
+    ]);
+  });
+
+  it('an unknown job id exits 1, naming the URL and the job served', async () => {
+    expect(await ask('status', 'nope')).to.deep.equal({ code: EXIT.notFound, stdout: '', stderr: `sluice: ${url}: job 'nope' not found (this process runs job 'click-counts')\n` });
+    expect((await ask('cancel', 'nope')).code).to.equal(EXIT.notFound);
+  });
+
+  it('exits 5 without the token, or with another one', async () => {
+    expect(await sluice(['list', '--url', url])).to.deep.equal({
+      code: EXIT.unauthorized,
+      stdout: '',
+      stderr: `sluice: the job's REST API at ${url} refused the request: it needs a token: give --token or set SLUICE_TOKEN\n`,
+    });
+    expect(await sluice(['list', '--url', url, '--token', 'another-long-token'])).to.deep.equal({
+      code: EXIT.unauthorized,
+      stdout: '',
+      stderr: `sluice: the job's REST API at ${url} refused the request: the token given is not accepted\n`,
+    });
+  });
+
+  it('checkpoints prints the counts and the history, newest first', async () => {
+    await printedFromOneDocument(
+      () => ask('checkpoints', JOB_ID, '--json'),
+      () => ask('checkpoints', JOB_ID),
+      (c) =>
+        `job click-counts: ${c.counts.completed} completed, ${c.counts.failed} failed\n` +
+        aligned([
+          ['ID', 'STATUS', 'TRIGGERED', 'DURATION', 'SIZE', 'ALIGNMENT', 'REASON'],
+          ...c.history.map((r: any) => [String(r.id), r.status, new Date(r.triggeredAt).toISOString(), `${r.durationMs} ms`, r.sizeBytes === undefined ? '-' : `${r.sizeBytes} B`, `${r.alignmentMs} ms`, r.reason ?? '']),
+        ]),
+      (a, b) => JSON.stringify(a) === JSON.stringify(b) && a.counts.completed > 0,
+    );
+  });
+
+  it('savepoint writes a savepoint and prints its directory; into the same directory again, exits 6 saying why', async () => {
+    const target = path.join(dir, 'backup');
+    expect(await ask('savepoint', JOB_ID, target)).to.deep.equal({ code: EXIT.ok, stdout: `${target}\n`, stderr: '' });
+    expect(existsSync(path.join(target, '_metadata'))).to.equal(true);
+    const again = await ask('savepoint', JOB_ID, target, '--json');
+    expect(again.code).to.equal(EXIT.failed);
+    const at = escaped(target);
+    expect(again.stderr).to.match(new RegExp(`^sluice: the savepoint of job click-counts failed: savepoint \\d+ to ${at} aborted: storeFailed \\('${at}' holds a savepoint already; give each savepoint a directory of its own\\)\\n$`));
+  });
+
+  it('stop without a directory, or with two, exits 2', async () => {
+    const stderr = "sluice: stop needs the savepoint's directory once: as <dir> or --savepoint <dir>\n";
+    expect(await ask('stop', JOB_ID)).to.deep.equal({ code: EXIT.usage, stdout: '', stderr });
+    expect(await ask('stop', JOB_ID, path.join(dir, 'a'), '--savepoint', path.join(dir, 'b'))).to.deep.equal({ code: EXIT.usage, stdout: '', stderr });
+  });
+
+  it('stop writes a savepoint and ends the job; run then says it finished and exits 0', async () => {
+    const target = path.join(dir, 'upgrade');
+    expect(await ask('stop', JOB_ID, '--savepoint', target, '--json')).to.deep.equal({ code: EXIT.ok, stdout: `${JSON.stringify({ job: JOB_ID, savepoint: target })}\n`, stderr: '' });
+    const run = await first.ended;
+    // Stopped without --drain, event time did not end: no final counts were printed.
+    expect(run.code).to.equal(EXIT.ok);
+    expect(run.stdout).to.equal(`${await first.firstLine}\njob click-counts finished\n`);
+  });
+
+  it('exits 3 when the job has ended and its API closed, naming the URL', async () => {
+    expect(await ask('list')).to.deep.equal({
+      code: EXIT.unavailable,
+      stdout: '',
+      stderr: `sluice: cannot reach the job's REST API at ${url}: connection refused (is the job running, with its rest option set?)\n`,
+    });
+  });
+
+  it('exits 3 after --timeout when the server does not answer', async () => {
+    const silent = await SilentServer.start();
+    try {
+      const started = Date.now();
+      const silentUrl = `http://127.0.0.1:${silent.port}`;
+      expect(await sluice(['status', JOB_ID, '--url', silentUrl, '--timeout', '300'])).to.deep.equal({
+        code: EXIT.unavailable,
+        stdout: '',
+        stderr: `sluice: cannot reach the job's REST API at ${silentUrl}: no answer within 300 ms\n`,
+      });
+      expect(Date.now() - started).to.be.below(10_000);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('run --parallelism 3 --from-savepoint starts the job from the savepoint stop wrote; every count ends exact', async () => {
+    const second = startRun(['--parallelism', '3', '--from-savepoint', path.join(dir, 'upgrade'), '--rest-port', '0', JOB, '--clicks', String(CLICKS), '--users', String(USERS), '--rate', '5000']);
+    try {
+      const line = await second.firstLine;
+      expect(line).to.match(RUNNING);
+      const status = await sluice(['status', JOB_ID, '--json', '--url', urlOf(line)]);
+      expect(JSON.parse(status.stdout).vertices.map((v: any) => v.parallelism)).to.deep.equal([1, 3]);
+      const run = await second.ended;
+      const counts = Array.from({ length: USERS }, (_, u) => `user-${u} ${CLICKS / USERS}\n`).join('');
+      expect(run).to.deep.equal({ code: EXIT.ok, stdout: `${line}\n${counts}job click-counts finished\n`, stderr: '' });
+    } finally {
+      second.child.kill('SIGKILL');
+    }
+  });
+
+  it('cancel ends a running job and waits for its end; run then says it was cancelled and exits 0', async () => {
+    const third = startRun(['--rest-port', '0', JOB, '--rate', '100']);
+    try {
+      const line = await third.firstLine;
+      expect(await sluice(['cancel', JOB_ID, '--url', urlOf(line)])).to.deep.equal({ code: EXIT.ok, stdout: 'job click-counts cancelled\n', stderr: '' });
+      expect(await third.ended).to.deep.equal({ code: EXIT.ok, stdout: `${line}\njob click-counts cancelled\n`, stderr: '' });
+    } finally {
+      third.child.kill('SIGKILL');
+    }
+  });
+
+  it('run refuses a module that is not there (2) and one that starts no job (6)', async () => {
+    const missing = path.join(dir, 'missing.js');
+    expect(await sluice(['run', missing])).to.deep.equal({ code: EXIT.usage, stdout: '', stderr: `sluice: no job module at ${missing}\n` });
+    const idle = path.join(dir, 'idle.js');
+    writeFileSync(idle, 'module.exports = {};\n');
+    const run = await sluice(['run', idle]);
+    expect(run.code).to.equal(EXIT.failed);
+    expect(run.stderr).to.match(new RegExp(`^sluice: ${escaped(idle)} started no job \\(a job module executes a job at its top level, with the sluice package at .+\\)\\n$`));
+  });
+
+  it('refuses a --url that is not http (2)', async () => {
+    expect(await sluice(['list', '--url', 'ftp://x'])).to.deep.equal({ code: EXIT.usage, stdout: '', stderr: "sluice: --url 'ftp://x' is not the http:// URL of a job's REST API, such as http://127.0.0.1:8081\n" });
+  });
+});
