@@ -38,7 +38,7 @@ export { JobStatus } from './runtime/jobLifecycle';
 export { JobCounters, OperatorCounters } from './metrics/TaskCounters';
 export { MetricGroup, Counter, Gauge, Histogram, HistogramStatistics, UserMetricValue } from './metrics/MetricGroup';
 export { JobMetricsSnapshot, TaskMetrics } from './metrics/JobMetrics';
-export { OperatorReport } from './metrics/TaskMetrics';
+export { OperatorReport, PartitionLag } from './metrics/TaskMetrics';
 export { MetricNames } from './metrics/metricNames';
 export { StallDiagnosis, StallRoot } from './metrics/stallDiagnosis';
 export { CheckpointRecord } from './checkpoint/coordinatorProtocol';

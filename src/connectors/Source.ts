@@ -5,6 +5,7 @@
 import type { Ref } from 'nact';
 import type { CheckpointId, CheckpointingMode } from '../checkpoint/CheckpointTypes';
 import type { Logger } from '../logging/logger';
+import type { PartitionLag } from '../metrics/TaskMetrics';
 
 /** What a source's reader is told about the split it reads and the checkpoint it restores. */
 export interface SplitContext {
@@ -45,6 +46,8 @@ export interface SourceReader<T> {
   position(checkpointId?: CheckpointId): unknown;
   /** Checkpoint `checkpointId` (and every earlier one) is complete: what it holds is durable. */
   notifyCheckpointComplete?(checkpointId: CheckpointId): void;
+  /** A reader of a partitioned log: how far it trails each partition it reads (metrics; asked about once a second). */
+  partitionLag?(): readonly PartitionLag[];
   /** Releases the reader's handles; called exactly once, also after failure or cancel. */
   close?(): void | Promise<void>;
 }

@@ -6,7 +6,7 @@
 import { ExecutionPlan, TaskId } from '../graph/ExecutionPlan';
 import { CheckpointRecord, CheckpointStats } from '../checkpoint/coordinatorProtocol';
 import { JobStatus } from '../runtime/jobLifecycle';
-import { OperatorReport, TaskMetricsReport } from './TaskMetrics';
+import { OperatorReport, PartitionLag, TaskMetricsReport } from './TaskMetrics';
 
 /** What the job master answers to `job.metrics`. */
 export interface JobMetricsReport {
@@ -43,6 +43,10 @@ export interface TaskMetrics {
   readonly watermarkLagMs: number | null;
   readonly lateRecordsDropped: number;
   readonly stateKeys: number | undefined;
+  /** Bytes of keyed state in the last checkpoint where the backend knows them (the memory backend). */
+  readonly stateBytes: number | undefined;
+  /** A Kafka source: records not yet read per partition (empty for other tasks). */
+  readonly partitionLag: readonly PartitionLag[];
   readonly cachedEntries: number | undefined;
   /** Share of batch key look-ups the Redis cache served; undefined without a cache or look-ups. */
   readonly cacheHitRatio: number | undefined;
@@ -100,6 +104,8 @@ export function taskMetricsOf(plan: ExecutionPlan, report: TaskMetricsReport, pr
     watermarkLagMs: Number.isFinite(report.outputWatermark) ? now - report.outputWatermark : null,
     lateRecordsDropped: report.operators.reduce((n, o) => n + o.lateRecordsDropped, 0),
     stateKeys: report.stateKeys,
+    stateBytes: report.stateBytes,
+    partitionLag: report.partitionLag ?? [],
     cachedEntries: cache?.entries,
     cacheHitRatio: lookups > 0 ? cache!.hits / lookups : undefined,
     operators: report.operators,

@@ -86,6 +86,14 @@ export interface OperatorReport extends OperatorCounters {
   readonly user: readonly UserMetricValue[];
 }
 
+/** How far a source's reader trails one partition of a log it reads (Kafka's consumer lag). */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  /** Records in the partition the reader has not emitted yet, as of its last fetch. */
+  readonly lag: number;
+}
+
 /** One task's answer to `task.metrics`: cumulative figures, as of `at` (performance.now() ms). */
 export interface TaskMetricsReport {
   readonly task: TaskId;
@@ -102,6 +110,10 @@ export interface TaskMetricsReport {
   readonly inputWatermark: number;
   readonly outputWatermark: number;
   readonly stateKeys: number | undefined;
+  /** Bytes of keyed state where the backend knows them (KeyedStateBackend.stateSizeBytes). */
+  readonly stateBytes: number | undefined;
+  /** A source reading a partitioned log: its lag per partition; undefined for other tasks. */
+  readonly partitionLag: readonly PartitionLag[] | undefined;
   readonly cache: { readonly entries: number; readonly hits: number; readonly misses: number } | undefined;
   readonly operators: readonly OperatorReport[];
 }

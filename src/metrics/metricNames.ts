@@ -7,6 +7,8 @@
 
 /** Labels of a per-task metric. */
 export const TASK_LABELS = ['job', 'vertex', 'subtask'] as const;
+/** Labels of a Kafka source's per-partition metric. */
+export const PARTITION_LABELS = ['job', 'vertex', 'subtask', 'topic', 'partition'] as const;
 /** Labels of a per-operator metric. */
 export const OPERATOR_LABELS = ['job', 'vertex', 'subtask', 'operator'] as const;
 
@@ -37,8 +39,15 @@ export const MetricNames = {
   lateRecordsDropped: 'sluice_task_late_records_dropped_total',
   /** Keys with a value in the task's keyed state, summed over its states. */
   stateKeys: 'sluice_task_state_keys',
-  /** Entries resident in a Redis backend's cache (bytes are not known for either backend). */
+  /**
+   * Bytes of the task's keyed state where they are known: with the memory backend, the UTF-8
+   * bytes of the keys and entries in its last checkpoint (a Redis backend's state is in Redis).
+   */
+  stateSizeBytes: 'sluice_task_state_size_bytes',
+  /** Entries resident in a Redis backend's cache. */
   stateCachedEntries: 'sluice_task_state_cached_entries',
+  /** A Kafka source: records in a partition it has not read yet (labels `topic`, `partition`), as of its last fetch. */
+  kafkaConsumerLag: 'sluice_kafka_consumer_lag_records',
 
   // --- per operator inside a chain ------------------------------------------------------------
   operatorRecordsIn: 'sluice_operator_records_in_total',

@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { JobMetricsSnapshot } from './JobMetrics';
-import { MetricNames, OPERATOR_LABELS, TASK_LABELS, userMetricName } from './metricNames';
+import { MetricNames, OPERATOR_LABELS, PARTITION_LABELS, TASK_LABELS, userMetricName } from './metricNames';
 import { JobStatus } from '../runtime/jobLifecycle';
 
 const STATUSES: readonly JobStatus[] = ['created', 'running', 'finishing', 'restarting', 'finished', 'failing', 'failed', 'cancelling', 'cancelled'];
@@ -29,11 +29,13 @@ export function renderPrometheus(job: string, snapshot: JobMetricsSnapshot): Pro
     outputWatermark: gauge(MetricNames.currentOutputWatermark, 'the last watermark sent downstream (ms since the epoch)', TASK_LABELS),
     lag: gauge(MetricNames.watermarkLag, 'wall-clock time minus the output watermark (ms)', TASK_LABELS),
     stateKeys: gauge(MetricNames.stateKeys, 'keys with a value in keyed state', TASK_LABELS),
+    stateBytes: gauge(MetricNames.stateSizeBytes, 'bytes of keyed state in the last checkpoint (memory backend)', TASK_LABELS),
     cached: gauge(MetricNames.stateCachedEntries, "entries resident in the Redis backend's cache", TASK_LABELS),
     hitRatio: gauge(MetricNames.redisCacheHitRatio, 'share of batch key look-ups served by the Redis cache', TASK_LABELS),
   };
   const recordsIn = counter(MetricNames.taskRecordsIn, 'records taken from the input channels (a source: read)', TASK_LABELS);
   const recordsOut = counter(MetricNames.taskRecordsOut, 'records sent on the output channels', TASK_LABELS);
+  const lag = gauge(MetricNames.kafkaConsumerLag, 'records in the partition not read yet, as of the last fetch', PARTITION_LABELS);
   const late = counter(MetricNames.lateRecordsDropped, 'records dropped as late by a window', TASK_LABELS);
   const opIn = counter(MetricNames.operatorRecordsIn, 'records into the operator', OPERATOR_LABELS);
   const opOut = counter(MetricNames.operatorRecordsOut, 'records out of the operator', OPERATOR_LABELS);
@@ -58,6 +60,8 @@ export function renderPrometheus(job: string, snapshot: JobMetricsSnapshot): Pro
     set(taskGauges.outputWatermark, t.outputWatermark);
     set(taskGauges.lag, t.watermarkLagMs);
     set(taskGauges.stateKeys, t.stateKeys);
+    set(taskGauges.stateBytes, t.stateBytes);
+    for (const p of t.partitionLag) lag.set({ ...labels, topic: p.topic, partition: String(p.partition) }, p.lag);
     set(taskGauges.cached, t.cachedEntries);
     set(taskGauges.hitRatio, t.cacheHitRatio);
     recordsIn.inc(labels, t.recordsIn);

@@ -4,6 +4,7 @@
  * and stops reading while the gate is full, until credit comes. At-most-once, the records read
  * are held until the position after them is saved, and only then emitted.
  */
+import type { PartitionLag } from '../metrics/TaskMetrics';
 import { dispatch } from 'nact';
 import { SourceReader } from '../connectors/Source';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
@@ -108,5 +109,10 @@ export class SourceDriver {
 
   notifyCheckpointComplete(id: CheckpointId): void {
     this.parts.reader.notifyCheckpointComplete?.(id);
+  }
+
+  /** A reader of a partitioned log: how far it trails each partition (metrics). */
+  partitionLag(): readonly PartitionLag[] | undefined {
+    return this.parts.reader.partitionLag?.();
   }
 }

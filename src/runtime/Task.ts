@@ -240,7 +240,7 @@ export class Task {
 
   private reading(): TaskReading {
     const { chain, gate, keyedState, source, inputs } = this.parts;
-    return { chain, gate, keyedState, sourceRecordsOut: source?.recordsOut, recordsIn: this.input.recordsIn, inputQueued: inputs.queuedRecords(), inputWatermark: this.input.watermark };
+    return { chain, gate, keyedState, sourceRecordsOut: source?.recordsOut, recordsIn: this.input.recordsIn, inputQueued: inputs.queuedRecords(), inputWatermark: this.input.watermark, partitionLag: source?.partitionLag() };
   }
 
   /** Releases everything the task holds; the task actor's single teardown. */

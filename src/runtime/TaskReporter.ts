@@ -6,7 +6,7 @@
 import { Ref, dispatch } from 'nact';
 import { ExecutionPlan, TaskPlan, outputChannelCount } from '../graph/ExecutionPlan';
 import { TaskCounters } from '../metrics/TaskCounters';
-import { HotKeys, KeySample, TaskMetricsReport, TaskTimeAccount } from '../metrics/TaskMetrics';
+import { HotKeys, KeySample, PartitionLag, TaskMetricsReport, TaskTimeAccount } from '../metrics/TaskMetrics';
 import { KeyedStateBackend } from '../state/KeyedStateBackend';
 import { OperatorChain } from './OperatorChain';
 import { OutputGate } from './OutputGate';
@@ -22,6 +22,8 @@ export interface TaskReading {
   readonly recordsIn: number;
   readonly inputQueued: number;
   readonly inputWatermark: number;
+  /** A source reading a partitioned log: its lag per partition. */
+  readonly partitionLag: readonly PartitionLag[] | undefined;
 }
 
 export class TaskReporter {
@@ -60,6 +62,8 @@ export class TaskReporter {
       inputWatermark: task.inputs.length === 0 ? -Infinity : reading.inputWatermark,
       outputWatermark: reading.gate?.lastWatermark ?? -Infinity,
       stateKeys: counts === undefined ? undefined : Object.values(counts).reduce((a, b) => a + b, 0),
+      stateBytes: reading.keyedState?.stateSizeBytes?.(),
+      partitionLag: reading.partitionLag,
       cache,
       operators: reading.chain?.reports() ?? [],
     };

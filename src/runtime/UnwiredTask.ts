@@ -91,7 +91,7 @@ export class UnwiredTask {
   }
 
   private reading(): TaskReading {
-    return { chain: undefined, gate: undefined, keyedState: undefined, sourceRecordsOut: undefined, recordsIn: 0, inputQueued: 0, inputWatermark: -Infinity };
+    return { chain: undefined, gate: undefined, keyedState: undefined, sourceRecordsOut: undefined, recordsIn: 0, inputQueued: 0, inputWatermark: -Infinity, partitionLag: undefined };
   }
 
   /** Restores, opens and connects the task; resolves to the running Task. */

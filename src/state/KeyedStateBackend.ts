@@ -46,6 +46,12 @@ export interface KeyedStateBackend {
   keysOf?(stateName: string): Key[];
   /** Number of keys with a value in each state (for metrics and tests). */
   keyCounts(): Record<string, number>;
+  /**
+   * Bytes of the state where the backend knows them (metrics): the memory backend counts the
+   * UTF-8 bytes of the keys and entries it serialized at its last snapshot; undefined before
+   * its first snapshot, and for a backend that keeps the state elsewhere.
+   */
+  stateSizeBytes?(): number | undefined;
   /** A cached remote backend: entries resident, and batch key look-ups served by the cache or not (metrics). */
   cacheStatistics?(): { readonly entries: number; readonly hits: number; readonly misses: number };
   /** The state as of now, for checkpoint `checkpointId` (a remote backend may flush first). */

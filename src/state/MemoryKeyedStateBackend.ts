@@ -63,6 +63,8 @@ interface RegisteredState {
 export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedStateBackend {
   private readonly cursor: KeyCursor;
   private readonly states = new Map<string, RegisteredState>();
+  /** UTF-8 bytes of the keys and entries of the last snapshot (its state's size, for metrics). */
+  private snapshotBytes: number | undefined;
   /** Restored entries of states not yet asked for: state -> keyGroup -> [key text, entry text]. */
   private readonly pending = new Map<string, Map<number, ReadonlyArray<readonly [string, string]>>>();
 
@@ -131,19 +133,33 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
   snapshot(): KeyedStateSnapshot {
     const keyGroups: Record<string, Record<string, Array<readonly [string, string]>>> = {};
     const groupOf = (kg: number) => (keyGroups[kg] ??= {});
+    let bytes = 0;
     for (const [name, { table, codec }] of this.states) {
       for (const [kg, group] of table.groups) {
         if (group.size === 0) continue;
         const entries: Array<readonly [string, string]> = [];
-        for (const [lookupKey, value] of group) entries.push([keyStringOf(lookupKey), codec.encode(value)]);
+        for (const [lookupKey, value] of group) {
+          const keyString = keyStringOf(lookupKey);
+          const text = codec.encode(value);
+          bytes += Buffer.byteLength(keyString) + Buffer.byteLength(text);
+          entries.push([keyString, text]);
+        }
         groupOf(kg)[name] = entries;
       }
     }
     // Restored state never asked for since is still state: carry it into the next snapshot.
     for (const [name, groups] of this.pending) {
-      for (const [kg, entries] of groups) groupOf(kg)[name] = entries.slice();
+      for (const [kg, entries] of groups) {
+        for (const [keyString, text] of entries) bytes += Buffer.byteLength(keyString) + Buffer.byteLength(text);
+        groupOf(kg)[name] = entries.slice();
+      }
     }
+    this.snapshotBytes = bytes;
     return { keyGroups };
+  }
+
+  stateSizeBytes(): number | undefined {
+    return this.snapshotBytes;
   }
 
   restore(snapshots: readonly KeyedStateSnapshot[]): Either<string, void> {

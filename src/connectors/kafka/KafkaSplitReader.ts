@@ -11,8 +11,8 @@ import type { CheckpointId } from '../../checkpoint/CheckpointTypes';
 import type { PollResult, SourceReader, SplitContext } from '../Source';
 import { connectWithin, createKafkaClient, DEFAULT_KAFKA_OPERATION_TIMEOUT_MS, messageOf } from './kafkaClient';
 import { deadLetter, decoderFor, KafkaDeadLetter, KafkaDecoder } from './kafkaFormat';
-import { KafkaCluster, RawKafkaMessage, STALE_METADATA_ERRORS, commitGroupOffsets, createClusterOf, fetchPartitions, refreshMetadata } from './kafkajsInternals';
-import type { FetchedPartition } from './readCommitted';
+import { KafkaCluster, PartitionFetch, RawKafkaMessage, STALE_METADATA_ERRORS, commitGroupOffsets, createClusterOf, fetchPartitions, refreshMetadata } from './kafkajsInternals';
+import type { PartitionLag } from '../../metrics/TaskMetrics';
 import { KafkaOffsetCommitter } from './KafkaOffsetCommitter';
 import type { KafkaSourceOptions } from './KafkaSourceOptions';
 import type { KafkaSourcePosition } from './KafkaSourcePosition';
@@ -119,6 +119,15 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
     return this.bounded && this.head === this.buffer.length && this.done() ? 'end' : 'more';
   }
 
+  /**
+   * Records of each partition not emitted yet: its last stable offset as of the last fetch
+   * minus the next offset to emit. While the buffer is full no fetch runs, so the end is as
+   * old as the fetch before: the buffer drains to half before the next.
+   */
+  partitionLag(): PartitionLag[] {
+    return this.splits.map(({ topic, partition, next, endOffset }) => ({ topic, partition, lag: Math.max(0, endOffset - next) }));
+  }
+
   /** @internal Records fetched and not yet polled, for specs of the memory bound. */
   buffered(): number {
     return this.buffer.length - this.head;
@@ -193,8 +202,9 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
     }
   }
 
-  private accept(fetched: FetchedPartition): void {
+  private accept(fetched: PartitionFetch): void {
     const split = this.splits.find((s) => s.topic === fetched.topic && s.partition === fetched.partition);
+    if (split !== undefined) split.endOffset = fetched.lastStableOffset;
     // One fetch is in flight at a time, so a response always continues where the split stands.
     if (split === undefined || fetched.fetchOffset !== split.buffered) return;
     for (const { offset, message } of fetched.records) {

@@ -22,6 +22,8 @@ export interface PartitionSplit {
   buffered: number;
   /** Bounded mode: the offset the split stops at (Infinity when unbounded). */
   readonly end: number;
+  /** The partition's last stable offset as of the last fetch (at first, as the split was found): for the lag metric. */
+  endOffset: number;
 }
 
 /** Low and high watermark of a partition; for a read_committed reader, `high` is the last stable offset. */
@@ -62,7 +64,7 @@ export async function findSplits<T>(kafka: Kafka, name: string, options: KafkaSo
       for (const { partition } of mine.filter((m) => m.topic === topic)) {
         const o = offsets.find((x) => x.partition === partition)!;
         const start = restored.get(partitionKey(topic, partition)) ?? starts(partition);
-        splits.push({ topic, partition, next: start, buffered: start, end: bound ? Number(o.high) : Infinity });
+        splits.push({ topic, partition, next: start, buffered: start, end: bound ? Number(o.high) : Infinity, endOffset: Number(o.high) });
       }
     }
   } finally {

@@ -50,7 +50,10 @@ export interface RawKafkaMessage {
 }
 
 interface FetchResponse {
-  readonly responses: { readonly topicName: string; readonly partitions: { readonly partition: number; readonly abortedTransactions?: AbortedTransaction[]; readonly messages: RawKafkaMessage[] }[] }[];
+  readonly responses: {
+    readonly topicName: string;
+    readonly partitions: { readonly partition: number; readonly highWatermark: string; readonly lastStableOffset?: string; readonly abortedTransactions?: AbortedTransaction[]; readonly messages: RawKafkaMessage[] }[];
+  }[];
 }
 interface OffsetCommitRequest {
   groupId: string;
@@ -258,6 +261,11 @@ export async function endTransaction(
 
 // --- fetching without a consumer group ---------------------------------------------------------
 
+/** One partition's fetch: what a read_committed reader keeps, and the partition's last stable offset when the broker answered. */
+export interface PartitionFetch extends FetchedPartition {
+  readonly lastStableOffset: number;
+}
+
 const READ_COMMITTED = 1;
 /** Errors after which fresh metadata (a new leader) lets the fetch succeed. */
 export const STALE_METADATA_ERRORS: readonly string[] = ['LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH', 'UNKNOWN_TOPIC_OR_PARTITION'];
@@ -267,7 +275,7 @@ export async function fetchPartitions(
   cluster: KafkaCluster,
   wanted: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[],
   options: { readonly maxWaitMs: number; readonly maxBytesPerPartition: number },
-): Promise<FetchedPartition[]> {
+): Promise<PartitionFetch[]> {
   await cluster.addMultipleTargetTopics([...new Set(wanted.map((w) => w.topic))]);
   const byLeader = new Map<number, typeof wanted[number][]>();
   for (const w of wanted) {
@@ -288,7 +296,9 @@ export async function fetchPartitions(
       return responses.flatMap(({ topicName, partitions }) =>
         partitions.map((p) => {
           const fetchOffset = list.find((w) => w.topic === topicName && w.partition === p.partition)!.offset;
-          return readCommitted(topicName, p.partition, fetchOffset, p.messages, p.abortedTransactions ?? []);
+          // Fetch versions before 4 have no last stable offset (-1 or absent): the high watermark then.
+          const stable = Number(p.lastStableOffset ?? -1);
+          return { ...readCommitted(topicName, p.partition, fetchOffset, p.messages, p.abortedTransactions ?? []), lastStableOffset: stable >= 0 ? stable : Number(p.highWatermark) };
         }),
       );
     }),
