@@ -199,6 +199,17 @@ describe('cli: sluice run, list, status, checkpoints, savepoint, stop and cancel
     }
   });
 
+  it('run cancels its job on SIGINT (Ctrl-C), says so, and exits 0', async () => {
+    const fourth = startRun(['--rest-port', '0', JOB, '--rate', '100']);
+    try {
+      const line = await fourth.firstLine;
+      fourth.child.kill('SIGINT');
+      expect(await fourth.ended).to.deep.equal({ code: EXIT.ok, stdout: `${line}\njob click-counts cancelled\n`, stderr: 'sluice: cancelling 1 job(s); again to end the process at once\n' });
+    } finally {
+      fourth.child.kill('SIGKILL');
+    }
+  });
+
   it('run refuses a module that is not there (2) and one that starts no job (6)', async () => {
     const missing = path.join(dir, 'missing.js');
     expect(await sluice(['run', missing])).to.deep.equal({ code: EXIT.usage, stdout: '', stderr: `sluice: no job module at ${missing}\n` });
