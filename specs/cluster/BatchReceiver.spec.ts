@@ -1,0 +1,125 @@
+import { expect } from 'chai';
+import * as path from 'path';
+import { MessageChannel, MessagePort, Worker } from 'worker_threads';
+import { BatchReceiver } from '../../src/cluster/BatchReceiver';
+import { ExchangeError } from '../../src/cluster/ExchangeError';
+import { CheckpointId } from '../../src/checkpoint/CheckpointTypes';
+import { waitFor } from '../support/unhandledRejections';
+import type { EndSetup, Step } from './fixtures/exchangeEnd';
+
+const FIXTURE = path.join(__dirname, 'fixtures', 'exchangeEnd.js');
+
+/** A scripted timeline: batches of 1 to 37 records with events between them, ending with end of input. */
+function timeline(): Step[] {
+  const steps: Step[] = [];
+  let n = 0;
+  for (let i = 0; i < 60; i++) {
+    const size = 1 + ((i * 7) % 37);
+    const records = Array.from({ length: size }, (_, j) => ({ id: n + j, key: `k${(n + j) % 13}`, tags: [i, j] }));
+    steps.push({ records, timestamps: records.map((r) => (r.id % 5 === 0 ? NaN : 1_000 + r.id)) });
+    n += size;
+    if (i % 3 === 0) steps.push({ event: { type: 'watermark', watermark: 1_000 + n } });
+    if (i % 10 === 4) steps.push({ event: { type: 'barrier', id: (i + 1) as CheckpointId } });
+    if (i % 10 === 7) steps.push({ event: { type: 'barrier.cancel', id: i as CheckpointId } });
+    if (i % 17 === 16) steps.push({ event: { type: 'idle' } });
+  }
+  steps.push({ event: { type: 'endOfInput' } });
+  return steps;
+}
+
+describe('cluster/BatchReceiver', () => {
+  const workers: Worker[] = [];
+  const ports: MessagePort[] = [];
+  afterEach(async () => {
+    for (const p of ports.splice(0)) p.close();
+    await Promise.all(workers.splice(0).map((w) => w.terminate()));
+  });
+
+  /** Starts the other end in a worker thread; returns this end's port. */
+  function otherEnd(data: EndSetup): { port: MessagePort; worker: Worker } {
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(FIXTURE, { workerData: { ...data, port: port2 }, transferList: [port2] });
+    workers.push(worker);
+    ports.push(port1);
+    return { port: port1, worker };
+  }
+
+  /** Receives on `port`, granting back each batch's credits at once unless `regrant` is false. */
+  function receive(port: MessagePort, credits: number, regrant = true): { delivered: Step[]; failures: ExchangeError[] } {
+    const delivered: Step[] = [];
+    const failures: ExchangeError[] = [];
+    const receiver: BatchReceiver = new BatchReceiver(port, 'spec', credits, 4, {
+      records: (records, timestamps) => {
+        delivered.push({ records, timestamps });
+        if (regrant) receiver.grant(records.length);
+      },
+      event: (event) => delivered.push({ event }),
+      failed: (e) => failures.push(e),
+    });
+    return { delivered, failures };
+  }
+
+  it('delivers records, watermarks, idleness, barriers and end of input from another thread in the order they were sent', async () => {
+    const steps = timeline();
+    // 64 credits and a window of 4 frames: the producer waits for credit or window again and again.
+    const { port } = otherEnd({ mode: 'produce', steps, maxFramesInFlight: 4 });
+    const { delivered, failures } = receive(port, 64);
+    await waitFor(() => delivered.length === steps.length || failures.length > 0, 'the whole timeline');
+    expect(failures).to.deep.equal([]);
+    expect(delivered).to.deep.equal(steps);
+  });
+
+  it('surfaces a producer thread terminated mid-stream as PeerGone within a second', async () => {
+    const { port, worker } = otherEnd({ mode: 'produce', steps: timeline(), maxFramesInFlight: 4 });
+    const { delivered, failures } = receive(port, 64, false);
+    await waitFor(() => delivered.length >= 2, 'the first batches');
+    const terminated = Date.now();
+    await worker.terminate();
+    await waitFor(() => failures.length > 0, 'the failure', 1_000);
+    expect(Date.now() - terminated).to.be.below(1_000);
+    expect(failures).to.deep.equal([{ _tag: 'PeerGone', channel: 'spec' }]);
+  });
+
+  it('surfaces a producer thread that throws as PeerGone within a second', async () => {
+    const { port, worker } = otherEnd({ mode: 'produce', steps: timeline(), maxFramesInFlight: 4, throwAt: 5 });
+    const thrown = new Promise<Error>((resolve) => worker.once('error', resolve));
+    const { delivered, failures } = receive(port, 64);
+    const error = await thrown;
+    const at = Date.now();
+    await waitFor(() => failures.length > 0, 'the failure', 1_000);
+    expect(Date.now() - at).to.be.below(1_000);
+    expect(error.message).to.equal('producer threw before step 5');
+    expect(failures).to.deep.equal([{ _tag: 'PeerGone', channel: 'spec' }]);
+    expect(delivered).to.deep.equal(timeline().slice(0, 5));
+  });
+
+  it('takes the producer thread ending after end of input as the channel ending, not a failure', async () => {
+    const steps = timeline();
+    const { port, worker } = otherEnd({ mode: 'produce', steps, maxFramesInFlight: 4 });
+    const closed = new Promise<void>((resolve) => port.once('close', resolve));
+    const { delivered, failures } = receive(port, 64);
+    await waitFor(() => delivered.length === steps.length, 'the whole timeline');
+    await worker.terminate();
+    await closed;
+    expect(failures).to.deep.equal([]);
+  });
+
+  it('refuses a message that is not a frame as BadFrame, saying what is wrong with it', async () => {
+    const { port } = otherEnd({ mode: 'raw', messages: [{ type: 'records', records: [1, 2], timestamps: [0, 'soon'] }] });
+    const { delivered, failures } = receive(port, 64);
+    await waitFor(() => failures.length > 0, 'the refusal');
+    expect(delivered).to.deep.equal([]);
+    expect(failures).to.have.length(1);
+    expect(failures[0]).to.include({ _tag: 'BadFrame', channel: 'spec' });
+    expect((failures[0] as { reason: string }).reason).to.contain('timestamp 1 is not a number');
+  });
+
+  it('refuses a batch beyond the credit it granted as BoundExceeded, and does not deliver it', async () => {
+    const batch = { type: 'records', records: [1, 2, 3], timestamps: [0, 0, 0] };
+    const { port } = otherEnd({ mode: 'raw', messages: [batch, batch] });
+    const { delivered, failures } = receive(port, 5, false);
+    await waitFor(() => failures.length > 0, 'the refusal');
+    expect(delivered).to.deep.equal([{ records: [1, 2, 3], timestamps: [0, 0, 0] }]);
+    expect(failures).to.deep.equal([{ _tag: 'BoundExceeded', channel: 'spec', reason: '3 records but 2 granted' }]);
+  });
+});

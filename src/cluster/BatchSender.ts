@@ -1,0 +1,122 @@
+/**
+ * The producing end of an exchange channel between two threads. Records go only as far as the
+ * consumer granted (credits, in records, as between tasks in one thread); every frame — a
+ * batch or an in-band event — takes a slot of a window the consumer frees as it takes frames
+ * off the channel. So the port's queue holds at most `maxFramesInFlight` frames and `credits`
+ * records, whatever the producer does: nothing between the threads is unbounded. The sender
+ * keeps no queue of its own: a caller that cannot send now keeps what it has (the task's
+ * output gate already queues behind missing credit) and is told when to try again.
+ *
+ * One structured clone per batch: the batch is posted as it is, and V8 copies it into the
+ * message (docs/internals.md, "Exchange between threads").
+ */
+import { MessagePort } from 'worker_threads';
+import { isLeft } from 'fp-ts/Either';
+import { PathReporter } from 'io-ts/PathReporter';
+import { ChannelEvent } from '../runtime/OutputGate';
+import { DemandFrameCodec, ExchangeFrame } from './exchangeProtocol';
+import { ExchangeError, badFrame, boundExceeded, peerGone } from './ExchangeError';
+
+export interface BatchSenderEvents {
+  /** Credits or window slots came back: what could not be sent may be now. */
+  readonly writable: () => void;
+  /** The channel failed; nothing more can be sent. Called once. */
+  readonly failed: (error: ExchangeError) => void;
+}
+
+export class BatchSender {
+  private credits = 0;
+  private framesInFlight = 0;
+  private state: 'open' | 'ended' | 'failed' | 'closed' = 'open';
+
+  /** `name` says which channel this is in errors (e.g. `map/0 -> count/1`). */
+  constructor(
+    private readonly port: MessagePort,
+    private readonly name: string,
+    private readonly maxFramesInFlight: number,
+    private readonly events: BatchSenderEvents,
+  ) {
+    if (!(Number.isInteger(maxFramesInFlight) && maxFramesInFlight >= 1)) throw new Error(`maxFramesInFlight must be a positive integer, got ${maxFramesInFlight}`);
+    port.on('message', (message: unknown) => this.demand(message));
+    port.on('messageerror', (e: Error) => this.fail(badFrame(name, e.message)));
+    port.on('close', () => (this.state === 'open' ? this.fail(peerGone(name)) : undefined));
+  }
+
+  /** Records the consumer still takes. */
+  get availableCredits(): number {
+    return this.credits;
+  }
+
+  /** True when a batch of `records` records may be sent now. */
+  canSendRecords(records: number): boolean {
+    return this.state === 'open' && records <= this.credits && this.framesInFlight < this.maxFramesInFlight;
+  }
+
+  /** True when an in-band event may be sent now (events take a window slot, not credit). */
+  canSendEvent(): boolean {
+    return this.state === 'open' && this.framesInFlight < this.maxFramesInFlight;
+  }
+
+  /**
+   * Sends one batch. The caller checks `canSendRecords` first: sending more than was granted
+   * would break the bound, so it throws. A record that cannot be cloned (a function, a symbol)
+   * throws the structured clone's error, naming the first such record.
+   */
+  sendRecords(records: readonly unknown[], timestamps: readonly number[]): void {
+    if (!this.canSendRecords(records.length)) throw new Error(`exchange ${this.name}: ${records.length} records do not fit now (${this.credits} credits, ${this.framesInFlight}/${this.maxFramesInFlight} frames in flight, channel ${this.state}): check canSendRecords and wait for writable`);
+    if (records.length !== timestamps.length) throw new Error(`exchange ${this.name}: ${records.length} records but ${timestamps.length} timestamps`);
+    this.post({ type: 'records', records, timestamps }, records);
+    this.credits -= records.length;
+  }
+
+  /** Sends an in-band event after everything sent before it. After `endOfInput` nothing more can be sent. */
+  sendEvent(event: ChannelEvent): void {
+    if (!this.canSendEvent()) throw new Error(`exchange ${this.name}: no room for a ${event.type} now (${this.framesInFlight}/${this.maxFramesInFlight} frames in flight, channel ${this.state}): check canSendEvent and wait for writable`);
+    this.post(event, []);
+    if (event.type === 'endOfInput') this.state = 'ended';
+  }
+
+  /** Stops listening; the other end sees its port close (an error there unless end of input was sent). */
+  close(): void {
+    if (this.state === 'open') this.state = 'closed';
+    this.port.close();
+  }
+
+  private post(frame: ExchangeFrame, records: readonly unknown[]): void {
+    try {
+      this.port.postMessage(frame);
+    } catch (e) {
+      throw new Error(`exchange ${this.name}: ${(e as Error).message}${describeFirstUncloneable(records)}`);
+    }
+    this.framesInFlight++;
+  }
+
+  private demand(message: unknown): void {
+    if (this.state === 'failed') return;
+    const decoded = DemandFrameCodec.decode(message);
+    if (isLeft(decoded)) return this.fail(badFrame(this.name, PathReporter.report(decoded).join('; ')));
+    if (decoded.right.frames > this.framesInFlight) return this.fail(boundExceeded(this.name, `${decoded.right.frames} frames acknowledged but ${this.framesInFlight} in flight`));
+    this.credits += decoded.right.credits;
+    this.framesInFlight -= decoded.right.frames;
+    if (this.state === 'open') this.events.writable();
+  }
+
+  private fail(error: ExchangeError): void {
+    if (this.state === 'failed') return;
+    this.state = 'failed';
+    this.port.close();
+    this.events.failed(error);
+  }
+}
+
+/** Only on the failure path: finds which record the structured clone refused. */
+function describeFirstUncloneable(records: readonly unknown[]): string {
+  for (let i = 0; i < records.length; i++) {
+    try {
+      structuredClone(records[i]);
+    } catch {
+      return ` (record ${i} of the batch cannot cross threads: records must be plain data, without functions or symbols)`;
+    }
+  }
+  return '';
+}
