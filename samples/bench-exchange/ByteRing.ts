@@ -29,13 +29,12 @@ export function createRing(capacityBytes: number): SharedArrayBuffer {
   return new SharedArrayBuffer(DATA_OFFSET + align8(capacityBytes));
 }
 
-export class RingProducer {
-  private readonly header: Int32Array;
-  private readonly data: Uint8Array;
-  private readonly view: DataView;
-  private readonly capacity: number;
-  private writePos = 0;
-  private written = 0;
+/** The views both ends read the ring through. */
+abstract class RingEnd {
+  protected readonly header: Int32Array;
+  protected readonly data: Uint8Array;
+  protected readonly view: DataView;
+  protected readonly capacity: number;
 
   constructor(sab: SharedArrayBuffer) {
     this.header = new Int32Array(sab, 0, HEADER_INTS);
@@ -43,6 +42,11 @@ export class RingProducer {
     this.data = new Uint8Array(sab, DATA_OFFSET, this.capacity);
     this.view = new DataView(sab, DATA_OFFSET, this.capacity);
   }
+}
+
+export class RingProducer extends RingEnd {
+  private writePos = 0;
+  private written = 0;
 
   /** Writes one frame, first waiting (without blocking the thread) until fewer than `window` frames are unread and it fits. */
   async write(bytes: Uint8Array, sentAt: number, window: number): Promise<void> {
@@ -69,20 +73,9 @@ export class RingProducer {
   }
 }
 
-export class RingConsumer {
-  private readonly header: Int32Array;
-  private readonly data: Uint8Array;
-  private readonly view: DataView;
-  private readonly capacity: number;
+export class RingConsumer extends RingEnd {
   private readPos = 0;
   private read = 0;
-
-  constructor(sab: SharedArrayBuffer) {
-    this.header = new Int32Array(sab, 0, HEADER_INTS);
-    this.capacity = sab.byteLength - DATA_OFFSET;
-    this.data = new Uint8Array(sab, DATA_OFFSET, this.capacity);
-    this.view = new DataView(sab, DATA_OFFSET, this.capacity);
-  }
 
   /**
    * Takes the next frame out of the ring (a copy: decoders read ordinary memory faster than

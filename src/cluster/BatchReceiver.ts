@@ -11,7 +11,8 @@ import { isLeft } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
 import { ChannelEvent } from '../runtime/OutputGate';
 import { DemandFrame, ExchangeFrameCodec } from './exchangeProtocol';
-import { ExchangeError, badFrame, boundExceeded, peerGone } from './ExchangeError';
+import { ExchangeError, badFrame, boundExceeded } from './ExchangeError';
+import { ChannelEnd } from './ChannelEnd';
 
 export interface BatchReceiverHandler {
   readonly records: (records: readonly unknown[], timestamps: readonly number[]) => void;
@@ -20,28 +21,18 @@ export interface BatchReceiverHandler {
   readonly failed: (error: ExchangeError) => void;
 }
 
-export class BatchReceiver {
+export class BatchReceiver extends ChannelEnd {
   /** Records granted and not yet received. */
   private outstanding = 0;
   /** Frames received, not yet acknowledged to the producer. */
   private unacknowledged = 0;
-  private state: 'open' | 'ended' | 'failed' | 'closed' = 'open';
 
   /**
    * Grants `initialCredits` at once, as a task grants its channel capacity when wired.
    * `name` says which channel this is in errors.
    */
-  constructor(
-    private readonly port: MessagePort,
-    private readonly name: string,
-    initialCredits: number,
-    private readonly maxFramesInFlight: number,
-    private readonly handler: BatchReceiverHandler,
-  ) {
-    if (!(Number.isInteger(maxFramesInFlight) && maxFramesInFlight >= 1)) throw new Error(`maxFramesInFlight must be a positive integer, got ${maxFramesInFlight}`);
-    port.on('message', (message: unknown) => this.receive(message));
-    port.on('messageerror', (e: Error) => this.fail(badFrame(name, e.message)));
-    port.on('close', () => (this.state === 'open' ? this.fail(peerGone(name)) : undefined));
+  constructor(port: MessagePort, name: string, initialCredits: number, maxFramesInFlight: number, private readonly handler: BatchReceiverHandler) {
+    super(port, name, maxFramesInFlight, handler.failed);
     this.grant(initialCredits);
   }
 
@@ -53,19 +44,13 @@ export class BatchReceiver {
     this.reply(credits);
   }
 
-  /** Stops listening; the producer sees its port close. */
-  close(): void {
-    if (this.state === 'open') this.state = 'closed';
-    this.port.close();
-  }
-
   private reply(credits: number): void {
     const demand: DemandFrame = { type: 'demand', credits, frames: this.unacknowledged };
     this.unacknowledged = 0;
     this.port.postMessage(demand);
   }
 
-  private receive(message: unknown): void {
+  protected receive(message: unknown): void {
     if (this.state !== 'open') return;
     const decoded = ExchangeFrameCodec.decode(message);
     if (isLeft(decoded)) return this.fail(badFrame(this.name, PathReporter.report(decoded).join('; ')));
@@ -81,12 +66,5 @@ export class BatchReceiver {
     }
     // Window slots go back once half the window is taken, even when no credit does (a run of events).
     if (this.state === 'open' && this.unacknowledged * 2 >= this.maxFramesInFlight) this.reply(0);
-  }
-
-  private fail(error: ExchangeError): void {
-    if (this.state === 'failed') return;
-    this.state = 'failed';
-    this.port.close();
-    this.handler.failed(error);
   }
 }

@@ -15,7 +15,8 @@ import { isLeft } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
 import { ChannelEvent } from '../runtime/OutputGate';
 import { DemandFrameCodec, ExchangeFrame } from './exchangeProtocol';
-import { ExchangeError, badFrame, boundExceeded, peerGone } from './ExchangeError';
+import { ExchangeError, badFrame, boundExceeded } from './ExchangeError';
+import { ChannelEnd } from './ChannelEnd';
 
 export interface BatchSenderEvents {
   /** Credits or window slots came back: what could not be sent may be now. */
@@ -24,22 +25,13 @@ export interface BatchSenderEvents {
   readonly failed: (error: ExchangeError) => void;
 }
 
-export class BatchSender {
+export class BatchSender extends ChannelEnd {
   private credits = 0;
   private framesInFlight = 0;
-  private state: 'open' | 'ended' | 'failed' | 'closed' = 'open';
 
   /** `name` says which channel this is in errors (e.g. `map/0 -> count/1`). */
-  constructor(
-    private readonly port: MessagePort,
-    private readonly name: string,
-    private readonly maxFramesInFlight: number,
-    private readonly events: BatchSenderEvents,
-  ) {
-    if (!(Number.isInteger(maxFramesInFlight) && maxFramesInFlight >= 1)) throw new Error(`maxFramesInFlight must be a positive integer, got ${maxFramesInFlight}`);
-    port.on('message', (message: unknown) => this.demand(message));
-    port.on('messageerror', (e: Error) => this.fail(badFrame(name, e.message)));
-    port.on('close', () => (this.state === 'open' ? this.fail(peerGone(name)) : undefined));
+  constructor(port: MessagePort, name: string, maxFramesInFlight: number, private readonly events: BatchSenderEvents) {
+    super(port, name, maxFramesInFlight, events.failed);
   }
 
   /** Records the consumer still takes. */
@@ -76,12 +68,6 @@ export class BatchSender {
     if (event.type === 'endOfInput') this.state = 'ended';
   }
 
-  /** Stops listening; the other end sees its port close (an error there unless end of input was sent). */
-  close(): void {
-    if (this.state === 'open') this.state = 'closed';
-    this.port.close();
-  }
-
   private post(frame: ExchangeFrame, records: readonly unknown[]): void {
     try {
       this.port.postMessage(frame);
@@ -91,7 +77,8 @@ export class BatchSender {
     this.framesInFlight++;
   }
 
-  private demand(message: unknown): void {
+  /** Demand from the consumer. */
+  protected receive(message: unknown): void {
     if (this.state === 'failed') return;
     const decoded = DemandFrameCodec.decode(message);
     if (isLeft(decoded)) return this.fail(badFrame(this.name, PathReporter.report(decoded).join('; ')));
@@ -99,13 +86,6 @@ export class BatchSender {
     this.credits += decoded.right.credits;
     this.framesInFlight -= decoded.right.frames;
     if (this.state === 'open') this.events.writable();
-  }
-
-  private fail(error: ExchangeError): void {
-    if (this.state === 'failed') return;
-    this.state = 'failed';
-    this.port.close();
-    this.events.failed(error);
   }
 }
 
