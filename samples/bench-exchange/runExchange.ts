@@ -3,7 +3,7 @@
  * `node build/samples/bench-exchange/runExchange.js <payload> <codec> <port|ring> <records>`.
  * Two worker threads, a producer and a consumer, exchange batches of the runtime's default
  * size under the runtime's default credit (two batches in flight); this thread only starts
- * them and takes the time. The driver (main.ts) runs each configuration in a process of its
+ * them and collects their figures. The driver (main.ts) runs each configuration in a process of its
  * own so that peak RSS is per configuration.
  */
 import * as path from 'path';

@@ -1,0 +1,50 @@
+/**
+ * The entry of a task manager's worker thread (prototype: it builds the job's graph and
+ * reports it; placing and running tasks comes with the runtime's wiring). It imports the job
+ * module named in its start data, finds the job defineJob registered there, builds the graph
+ * with the application's options and parameters, and sends the plan's shape back, or why it
+ * could not.
+ */
+import { parentPort, workerData } from 'worker_threads';
+import { isLeft } from 'fp-ts/Either';
+import { PathReporter } from 'io-ts/PathReporter';
+import { StreamEnvironment } from '../api/StreamEnvironment';
+import { StreamEnvironmentOptions } from '../api/EnvironmentConfig';
+import { definedJob } from './defineJob';
+import { planShape } from './planShape';
+import { TaskManagerCommandCodec, TaskManagerMsg, TaskManagerSetupCodec } from './taskManagerProtocol';
+
+const parent = parentPort;
+if (parent === null) throw new Error('taskManagerWorker runs only as a worker thread (bootTaskManager starts it)');
+const decoded = TaskManagerSetupCodec.decode(workerData);
+if (isLeft(decoded)) throw new Error(`a task manager was started with bad setup: ${PathReporter.report(decoded).join('; ')}`);
+const setup = decoded.right;
+const say = (msg: TaskManagerMsg) => parent.postMessage(msg);
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+function build(): TaskManagerMsg {
+  const refused = (reason: string): TaskManagerMsg => ({ type: 'taskManager.refused', index: setup.index, reason });
+  try {
+    // The job module is known only at run time; require() loads CommonJS and (Node ≥ 20.19) ES modules without top-level await.
+    require(setup.module);
+  } catch (e) {
+    return refused(`importing ${setup.module} failed: ${message(e)} (every task manager imports the job module: keep its top level free of side effects and of what exists only in the application's thread)`);
+  }
+  const definition = definedJob(setup.module, setup.job);
+  if (definition === undefined) return refused(`${setup.module} defines no job named '${setup.job}' when imported in a worker thread: call defineJob with the module's own __filename or import.meta.url, at its top level`);
+  try {
+    // The options were the application's; decoded again here, as any input from another thread.
+    const env = StreamEnvironment.create(setup.environment as StreamEnvironmentOptions);
+    definition.build(env, setup.params);
+    return { type: 'taskManager.ready', index: setup.index, shape: planShape(env.plan(setup.jobName)) };
+  } catch (e) {
+    return refused(`building job '${setup.job}' of ${setup.module} failed: ${message(e)}`);
+  }
+}
+
+say(build());
+parent.on('message', (m: unknown) => {
+  const command = TaskManagerCommandCodec.decode(m);
+  if (isLeft(command)) throw new Error(`task manager ${setup.index} was sent what is not a command: ${PathReporter.report(command).join('; ')}`);
+  parent.close();
+});
