@@ -13,7 +13,7 @@
 import { MessagePort } from 'worker_threads';
 import { isLeft } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
-import { ChannelEvent } from '../runtime/OutputGate';
+import { ChannelEvent } from '../runtime/protocol';
 import { DemandFrameCodec, ExchangeFrame } from './exchangeProtocol';
 import { ExchangeError, badFrame, boundExceeded } from './ExchangeError';
 import { ChannelEnd } from './ChannelEnd';

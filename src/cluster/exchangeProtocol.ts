@@ -8,7 +8,7 @@
  */
 import * as t from 'io-ts';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
-import { ChannelEvent } from '../runtime/OutputGate';
+import { ChannelEvent } from '../runtime/protocol';
 
 /** One batch of records with their event timestamps (NaN: none) side by side. */
 export interface RecordsFrame {
