@@ -40,10 +40,12 @@ function clickCounts(env: StreamEnvironment, clicks: number, sink: CollectSink<U
   env
     .fromGenerator(clicks, (i): Click => ({ id: i, user: i % USERS }))
     .setParallelism(1) // a source keeps its parallelism
+    .uid('clicks') // a source's position is state too
     .keyBy((c) => c.user)
     .process(new CountPerUser())
     .uid('count-per-user')
-    .sinkTo(sink);
+    .sinkTo(sink)
+    .uid('collect');
 }
 
 export async function main(): Promise<void> {
