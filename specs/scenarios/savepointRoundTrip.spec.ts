@@ -17,7 +17,9 @@ import {
   WindowContext,
 } from '../../src';
 import { readSavepoint } from '../../src/checkpoint/Savepoint';
+import { GeneratorSource } from '../../src/connectors/GeneratorSource';
 import { Counted, audit, countingJob, keyOf } from '../support/countingJob';
+import { HeldSource } from '../support/heldSource';
 import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
 
 const RECORDS = 60_000;
@@ -25,13 +27,20 @@ const KEYS = 97;
 const SEED = 5;
 let runs = 0;
 
-/** The counting job of the fault specs: a generator (parallelism 1) -> count per key -> a transactional sink. */
-function countingEnv(options: StreamEnvironmentOptions, sink: CollectSink<Counted>, intervalMs = 3_600_000) {
+/**
+ * The counting job of the fault specs: a generator (parallelism 1) -> count per key -> a
+ * transactional sink. A run that is to end at a savepoint holds after `holdAfter` records, so
+ * that it is still running when the savepoint is taken, however fast it reads.
+ */
+function countingEnv(options: StreamEnvironmentOptions, sink: CollectSink<Counted>, intervalMs = 3_600_000, holdAfter = Infinity) {
   const env = StreamEnvironment.create({ batchSize: 64, ...options });
   env.enableCheckpointing(intervalMs, 'exactly-once');
-  countingJob(env.fromGenerator(RECORDS, (id) => ({ id, key: keyOf(id, SEED, KEYS) })).setParallelism(1)).sinkTo(sink);
+  const generator = new GeneratorSource(RECORDS, (id) => ({ id, key: keyOf(id, SEED, KEYS) }));
+  countingJob(env.fromSource(new HeldSource(generator, holdAfter)).setParallelism(1)).sinkTo(sink);
   return env;
 }
+/** Where the runs that end at a savepoint hold: after the quarter they are awaited for; two such runs in a row stay short of the end. */
+const HOLD = RECORDS / 3;
 
 /** Resolves once the job's generator emitted at least `n` records in this run. */
 async function produced(job: JobHandle, n: number): Promise<number> {
@@ -66,7 +75,7 @@ describe('scenario: savepoints move a job across state backends and parallelisms
     const sink = new CollectSink<Counted>();
     const p1 = prefix('sp-redis');
     // Checkpoints in the state's own Redis: they only reference chains of pieces; the savepoint must hold the state.
-    const fromRedis = countingEnv({ parallelism: 2, jobId: `sp-a-${++runs}-${process.pid}`, stateBackend: redisState(url, p1), checkpointStorage: `${url}/0?prefix=${p1}` }, sink, 5);
+    const fromRedis = countingEnv({ parallelism: 2, jobId: `sp-a-${++runs}-${process.pid}`, stateBackend: redisState(url, p1), checkpointStorage: `${url}/0?prefix=${p1}` }, sink, 5, HOLD);
     const first = fromRedis.execute('on redis');
     await produced(first, RECORDS / 4);
     while ((await first.checkpointStats()).completed < 2) await produced(first, 0);
@@ -79,7 +88,7 @@ describe('scenario: savepoints move a job across state backends and parallelisms
     expect(keyed).to.have.length(2);
     expect(keyed.every((k) => k.redis === undefined && Object.keys(k.keyGroups).length > 0)).to.equal(true);
 
-    const inMemory = countingEnv({ parallelism: 3, jobId: `sp-b-${++runs}-${process.pid}`, restoreFrom: a.path }, sink, 5);
+    const inMemory = countingEnv({ parallelism: 3, jobId: `sp-b-${++runs}-${process.pid}`, restoreFrom: a.path }, sink, 5, HOLD);
     const second = inMemory.execute('in memory');
     await produced(second, RECORDS / 4);
     const b = await second.savepoint(path.join(dir, 'b'));
@@ -96,14 +105,14 @@ describe('scenario: savepoints move a job across state backends and parallelisms
   it('stopped with a savepoint without drain, the job finishes at it; restored at other parallelisms, memory then Redis, every record counts once in the sink and in the state', async () => {
     const sink = new CollectSink<Counted>();
     const p1 = prefix('stop-redis');
-    const first = countingEnv({ parallelism: 2, jobId: `stop-a-${++runs}-${process.pid}`, stateBackend: redisState(url, p1), checkpointStorage: `${url}/0?prefix=${p1}` }, sink, 5).execute('stop on redis');
+    const first = countingEnv({ parallelism: 2, jobId: `stop-a-${++runs}-${process.pid}`, stateBackend: redisState(url, p1), checkpointStorage: `${url}/0?prefix=${p1}` }, sink, 5, HOLD).execute('stop on redis');
     await produced(first, RECORDS / 4);
     const a = await first.stopWithSavepoint(path.join(dir, 'a'));
     expect((await first).status).to.equal('finished');
     // The sources stopped at the savepoint's barrier, and its transactions were committed.
     expect(sink.records().length).to.be.within(1, RECORDS - 1);
 
-    const second = countingEnv({ parallelism: 3, jobId: `stop-b-${++runs}-${process.pid}`, restoreFrom: a.path }, sink).execute('stop in memory');
+    const second = countingEnv({ parallelism: 3, jobId: `stop-b-${++runs}-${process.pid}`, restoreFrom: a.path }, sink, 3_600_000, HOLD).execute('stop in memory');
     await produced(second, RECORDS / 4);
     const b = await second.stopWithSavepoint(path.join(dir, 'b'), { drain: false });
     expect(b.checkpointId).to.be.greaterThan(0);
