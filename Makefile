@@ -7,7 +7,7 @@ MOCHA := node_modules/.bin/mocha
 TSC := node_modules/.bin/tsc
 ESBUILD := node_modules/.bin/esbuild
 
-.PHONY: run run-kafka test build docs pack bench bench-nexmark bench-flink bench-exchange typecheck clean kafka-start kafka-stop
+.PHONY: run run-kafka test build docs pack bench bench-nexmark bench-flink bench-exchange bench-latency typecheck clean kafka-start kafka-stop
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
 	SLUICE_SKIP_PREPARE=1 npm ci --no-audit --no-fund --loglevel=error
@@ -49,6 +49,7 @@ bench: build
 	node build/samples/bench/main.js
 	node build/samples/nexmark/bench.js
 	node build/samples/bench-exchange/main.js
+	node build/samples/latency/main.js
 
 bench-nexmark: build
 	node build/samples/nexmark/bench.js
@@ -58,9 +59,14 @@ bench-nexmark: build
 bench-flink: build
 	samples/flink-twins/build.sh
 	node build/samples/flink-twins/main.js
+	node build/samples/flink-twins/latency.js
 
 bench-exchange: build
 	node build/samples/bench-exchange/main.js
+
+# End-to-end latency at a fixed input rate, with and without exactly-once checkpoints (samples/latency).
+bench-latency: build
+	node build/samples/latency/main.js
 
 clean:
 	rm -rf build

@@ -11,24 +11,21 @@
  * FLINK_BENCH_SCALE (multiplies the event counts, default 1), FLINK_TWINS_JAVA (default java).
  */
 import { spawn } from 'child_process';
-import { existsSync, promises as fs } from 'fs';
+import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { flinkTwinCommand, requireTwinBuilt } from './flinkCommand';
 import { RowSummary, SideFigures, TwinPair, TwinRow, TwinRun, TwinSide, eventCounts, formatTable, parseTwinOptions, summarizeRow } from './twinFigures';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const FLINK_CACHE = path.join(ROOT, '.cache', 'flink');
-const CLASSPATH = `${path.join(FLINK_CACHE, 'classes')}:${path.join(FLINK_CACHE, 'libs', '*')}`;
 const RESULTS_FILE = path.join(ROOT, 'build', 'bench-flink-results.json');
 /** A side that takes longer is stopped: something is wrong, not slow. */
 const RUN_TIMEOUT_MS = 10 * 60_000;
-/** Flink on Java 17 reflects into these packages (as Flink's own launch scripts open them). */
-const JAVA_OPENS = ['java.base/java.lang', 'java.base/java.util', 'java.base/java.lang.reflect', 'java.base/java.nio', 'java.base/sun.nio.ch'].map((p) => `--add-opens=${p}=ALL-UNNAMED`);
 
 /** Each side's command; Sluice logs only warnings, as the twin (slf4j-nop) logs nothing. */
 function commandOf(side: TwinSide, id: string, events: number): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
   if (side === 'sluice') return { command: process.execPath, args: [path.join(__dirname, 'runSluiceSide.js'), id, String(events)], env: { ...process.env, SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'warn' } };
-  return { command: process.env.FLINK_TWINS_JAVA ?? 'java', args: [...JAVA_OPENS, '-cp', CLASSPATH, 'sluice.twins.BenchTwin', id, String(events)], env: process.env };
+  return { ...flinkTwinCommand('BenchTwin', [id, String(events)]), env: process.env };
 }
 
 /** Runs one side in a child process; its wall time is from spawning to exit (start-up included). */
@@ -71,9 +68,7 @@ const loadText = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
 
 async function main(): Promise<void> {
   const options = parseTwinOptions(process.argv.slice(2), process.env);
-  if (!existsSync(path.join(FLINK_CACHE, 'classes', 'sluice', 'twins', 'BenchTwin.class'))) {
-    throw new Error(`the Flink twins are not built in ${FLINK_CACHE}: run \`make bench-flink\` (samples/flink-twins/build.sh builds them)`);
-  }
+  requireTwinBuilt('BenchTwin');
   const loadBefore = loadText();
   console.log(`Sluice beside Apache Flink (local MiniCluster, twins in samples/flink-twins): node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), ${options.pairs} pair(s) per row, medians shown`);
   console.log(`load average before: ${loadBefore}\n`);
