@@ -41,7 +41,7 @@ export { JobMetricsSnapshot, TaskMetrics } from './metrics/JobMetrics';
 export { OperatorReport, PartitionLag } from './metrics/TaskMetrics';
 export { MetricNames } from './metrics/metricNames';
 export { StallDiagnosis, StallRoot } from './metrics/stallDiagnosis';
-export { CheckpointRecord } from './checkpoint/coordinatorProtocol';
+export { CheckpointRecord, JobCheckpoints } from './checkpoint/coordinatorProtocol';
 export { ValueState, ListState, MapState, ReducingState, AggregatingState } from './state/State';
 export {
   ValueStateDescriptor,

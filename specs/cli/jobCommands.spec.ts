@@ -110,17 +110,46 @@ describe('cli: sluice run, list, status, checkpoints, savepoint, stop and cancel
     });
   });
 
-  it('checkpoints prints the counts and the history, newest first', async () => {
-    await printedFromOneDocument(
-      () => ask('checkpoints', JOB_ID, '--json'),
-      () => ask('checkpoints', JOB_ID),
-      (c) =>
-        `job click-counts: ${c.counts.completed} completed, ${c.counts.failed} failed\n` +
+  it('checkpoints prints the counts and the history, newest first, each row as its document says', async () => {
+    // The history grows at every checkpoint (every 300 ms here): the text is checked against
+    // the documents asked for just before and just after it.
+    const asJson = async () => {
+      const run = await ask('checkpoints', JOB_ID, '--json');
+      expect(run.code).to.equal(EXIT.ok);
+      return JSON.parse(run.stdout);
+    };
+    const before = await asJson();
+    const printed = await ask('checkpoints', JOB_ID);
+    const after = await asJson();
+    expect([printed.code, printed.stderr]).to.deep.equal([EXIT.ok, '']);
+    const [head, ...lines] = printed.stdout.trimEnd().split('\n');
+    const counts = /^job click-counts: checkpoints (\d+) completed, (\d+) failed; savepoints (\d+) completed, (\d+) failed$/.exec(head);
+    expect(counts, head).to.not.equal(null);
+    const [completed, failed, savepoints] = counts!.slice(1).map(Number);
+    expect(completed).to.be.within(before.counts.completed, after.counts.completed).and.above(0);
+    expect(failed).to.be.within(before.counts.failed, after.counts.failed);
+    expect(savepoints).to.equal(0);
+    const ids = lines.slice(1).map((line) => Number(line.split(' ')[0]));
+    const records = new Map<number, any>([...before.history, ...after.history].map((r: any) => [r.id, r]));
+    // Every checkpoint from the newest printed down to the oldest printed, newest first, none left out.
+    expect(ids).to.deep.equal([...records.keys()].filter((id) => id >= Math.min(...ids) && id <= Math.max(...ids)).sort((a, b) => b - a));
+    expect(Math.max(...ids)).to.be.at.least(Math.max(...before.history.map((r: any) => r.id)));
+    expect(printed.stdout).to.equal(
+      `${head}\n` +
         aligned([
-          ['ID', 'STATUS', 'TRIGGERED', 'DURATION', 'SIZE', 'ALIGNMENT', 'REASON'],
-          ...c.history.map((r: any) => [String(r.id), r.status, new Date(r.triggeredAt).toISOString(), `${r.durationMs} ms`, r.sizeBytes === undefined ? '-' : `${r.sizeBytes} B`, `${r.alignmentMs} ms`, r.reason ?? '']),
+          ['ID', 'KIND', 'STATUS', 'TRIGGERED', 'DURATION', 'SIZE', 'ALIGNMENT', 'LOCATION', 'REASON'],
+          ...ids.map((id) => records.get(id)).map((r: any) => [
+            String(r.id),
+            r.kind,
+            r.status,
+            new Date(r.triggeredAt).toISOString(),
+            `${r.durationMs} ms`,
+            r.sizeBytes === undefined ? '-' : `${r.sizeBytes} B`,
+            `${r.alignmentMs} ms`,
+            r.location ?? '',
+            r.reason ?? '',
+          ]),
         ]),
-      (a, b) => JSON.stringify(a) === JSON.stringify(b) && a.counts.completed > 0,
     );
   });
 
@@ -134,10 +163,29 @@ describe('cli: sluice run, list, status, checkpoints, savepoint, stop and cancel
     expect(again.stderr).to.match(new RegExp(`^sluice: the savepoint of job click-counts failed: savepoint \\d+ to ${at} aborted: storeFailed \\('${at}' holds a savepoint already; give each savepoint a directory of its own\\)\\n$`));
   });
 
-  it('stop without a directory, or with two, exits 2', async () => {
-    const stderr = "sluice: stop needs the savepoint's directory once: as <dir> or --savepoint <dir>\n";
-    expect(await ask('stop', JOB_ID)).to.deep.equal({ code: EXIT.usage, stdout: '', stderr });
-    expect(await ask('stop', JOB_ID, path.join(dir, 'a'), '--savepoint', path.join(dir, 'b'))).to.deep.equal({ code: EXIT.usage, stdout: '', stderr });
+  it('checkpoints lists the savepoints among the checkpoints, newest first: the one written and the one refused, with their directory', async () => {
+    const target = path.join(dir, 'backup');
+    const { code, stdout } = await ask('checkpoints', JOB_ID, '--json');
+    expect(code).to.equal(EXIT.ok);
+    const c = JSON.parse(stdout);
+    expect(c.savepoints).to.deep.equal({ completed: 1, failed: 1 });
+    const [refused, written] = c.history.filter((r: any) => r.kind === 'savepoint');
+    expect(written).to.include({ kind: 'savepoint', status: 'completed', location: target, final: false });
+    expect(written.sizeBytes).to.be.greaterThan(0);
+    expect(refused).to.include({ kind: 'savepoint', status: 'failed', location: target, final: false });
+    expect(refused.reason).to.equal(`storeFailed: '${target}' holds a savepoint already; give each savepoint a directory of its own`);
+    expect(refused.id).to.be.greaterThan(written.id);
+    expect(c.latestSavepoint).to.deep.equal(written);
+    expect(c.history.filter((r: any) => r.kind === 'checkpoint').length).to.be.greaterThan(0);
+  });
+
+  it('stop without --savepoint, or with a directory as a second argument, exits 2', async () => {
+    expect(await ask('stop', JOB_ID)).to.deep.equal({ code: EXIT.usage, stdout: '', stderr: "error: required option '--savepoint <dir>' not specified\n" });
+    expect(await ask('stop', JOB_ID, path.join(dir, 'a'), '--savepoint', path.join(dir, 'b'))).to.deep.equal({
+      code: EXIT.usage,
+      stdout: '',
+      stderr: "error: too many arguments for 'stop'. Expected 1 argument but got 2.\n",
+    });
   });
 
   it('stop writes a savepoint and ends the job; run then says it finished and exits 0', async () => {

@@ -6,6 +6,7 @@ import { MetricNames } from '../../src/metrics/metricNames';
 import { renderPrometheus } from '../../src/metrics/prometheus';
 import { CountingSink } from '../../samples/stall/stallJob';
 import { JobHandle } from '../../src/api/JobHandle';
+import { Click, PacedClicks } from '../../samples/click-counts/PacedClicks';
 
 const quiet = { logging: { level: 'silent' as const } };
 
@@ -76,18 +77,21 @@ describe('metrics/jobMetrics', () => {
   });
 
   it('shows a high back-pressure ratio at the source behind a slow sink, and a low one without', async () => {
+    // The same source in both runs, paced at RATE records a second, one in ten going on: behind
+    // a sink of 1 ms a record (1,000 a second, the source's 10,000) it waits for credit most of
+    // the time; behind a fast one it never runs out of credit (the channel holds 2,048 records,
+    // a second of what goes on), and waits for its next records to be due instead (idle).
+    const RATE = 20_000;
     const run = async (slowMsPerRecord: number) => {
       const env = StreamEnvironment.create({ metrics: true, ...quiet });
-      const sink = new CountingSink<number>();
+      const sink = new CountingSink<Click>();
       env
-        .fromGenerator(Infinity, (i) => i)
-        .name('numbers')
-        // One record in ten goes on: without the slow sink, the source does most of the work.
-        .filter((n) => n % 10 === 0)
-        .keyBy((n) => n % 16)
-        .map((n) => {
+        .fromSource(new PacedClicks(Infinity, 16, RATE), 'numbers')
+        .filter((c) => c.id % 10 === 0)
+        .keyBy((c) => c.user)
+        .map((c) => {
           if (slowMsPerRecord > 0) spin(slowMsPerRecord);
-          return n;
+          return c;
         })
         .name('work')
         .sinkTo(sink)
@@ -96,19 +100,23 @@ describe('metrics/jobMetrics', () => {
       try {
         await recordsFlow(sink, 1);
         await job.metrics();
-        // Rates over the time the sink takes to count this many records.
-        await recordsFlow(sink, slowMsPerRecord > 0 ? 500 : 50_000);
+        // Rates over the time the sink takes to count this many records (half a second or more either way).
+        await recordsFlow(sink, slowMsPerRecord > 0 ? 500 : 1_000);
         return await job.metrics();
       } finally {
         await job.cancel();
       }
     };
     const slow = await run(1);
-    expect(task(slow, 'numbers').backPressuredTimeMsPerSecond).to.be.greaterThan(700);
-    expect(task(slow, 'work').busyTimeMsPerSecond).to.be.greaterThan(700);
-    expect(task(slow, 'work').backPressuredTimeMsPerSecond).to.be.lessThan(100);
     const fast = await run(0);
-    expect(task(fast, 'numbers').backPressuredTimeMsPerSecond).to.be.lessThan(500);
+    const figures = (m: JobMetricsSnapshot) => JSON.stringify(m.tasks.map((t) => [t.name, t.busyTimeMsPerSecond, t.backPressuredTimeMsPerSecond, t.idleTimeMsPerSecond]));
+    // Flink's levels: high from 500 ms/s, ok below 100.
+    expect(task(slow, 'numbers').backPressuredTimeMsPerSecond, figures(slow)).to.be.greaterThan(700);
+    expect(task(slow, 'work').busyTimeMsPerSecond, figures(slow)).to.be.greaterThan(700);
+    expect(task(slow, 'work').backPressuredTimeMsPerSecond, figures(slow)).to.be.lessThan(100);
+    expect(task(fast, 'numbers').backPressuredTimeMsPerSecond, figures(fast)).to.be.lessThan(100);
+    // Without one, the source mostly waits for its next records to be due: idle, not busy.
+    expect(task(fast, 'numbers').idleTimeMsPerSecond, figures(fast)).to.be.greaterThan(500);
     for (const t of [...slow.tasks, ...fast.tasks]) {
       const sum = t.busyTimeMsPerSecond! + t.backPressuredTimeMsPerSecond! + t.idleTimeMsPerSecond!;
       expect(sum).to.be.closeTo(1000, 1e-6);
@@ -203,6 +211,7 @@ describe('metrics/jobMetrics', () => {
         MetricNames.operatorRecordsIn,
         MetricNames.operatorRecordsOut,
         MetricNames.checkpoints,
+        MetricNames.savepoints,
         MetricNames.lastCheckpointDuration,
         MetricNames.lastCheckpointSize,
         MetricNames.lastCheckpointAlignment,

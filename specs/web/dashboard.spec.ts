@@ -67,6 +67,12 @@ describe('web/dashboard in headless Chromium', function () {
     await page.waitForFunction(`document.querySelector('[data-testid=message]')?.textContent?.startsWith('Savepoint written to')`, undefined, { timeout: 20_000 });
     expect(await page.locator('[data-testid=message]').textContent()).to.equal(`Savepoint written to ${dir}`);
     expect(existsSync(path.join(dir, '_metadata'))).to.equal(true);
+    // The checkpoint history shows it among the checkpoints, with its directory.
+    await page.waitForSelector('[data-testid=checkpoint-savepoint]', { timeout: 10_000 });
+    const row = await page.locator('[data-testid=checkpoint-savepoint] td').allTextContents();
+    expect(row.slice(1, 3)).to.deep.equal([`savepoint${dir}`, 'completed']);
+    expect(await page.locator('#checkpoint-counts').textContent()).to.match(/savepoints: completed 1 · failed 0$/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-savepoint.png'), fullPage: true });
     rmSync(path.dirname(dir), { recursive: true, force: true });
   });
 

@@ -158,6 +158,13 @@ describe('web/restApi', () => {
     expect(done.body.operation).to.deep.equal({ location: path.resolve(dir) });
     expect(existsSync(path.join(dir, '_metadata'))).to.equal(true);
     expect((await call(address, `/jobs/${id}/savepoints/savepoint-0`)).status).to.equal(404);
+    // The checkpoint history holds it among the checkpoints, counted apart.
+    const { body: checkpoints } = await call(address, `/jobs/${id}/checkpoints`);
+    expect(checkpoints.savepoints).to.deep.equal({ completed: 1, failed: 0 });
+    expect(checkpoints.latestSavepoint).to.include({ kind: 'savepoint', status: 'completed', location: path.resolve(dir), final: false });
+    expect(checkpoints.latestSavepoint.sizeBytes).to.be.greaterThan(0);
+    expect(checkpoints.history.filter((c: any) => c.kind === 'savepoint')).to.deep.equal([checkpoints.latestSavepoint]);
+    expect(checkpoints.latestCompleted.kind).to.equal('checkpoint');
     const bad = await post('savepoints', { target: 3 });
     expect(bad.status).to.equal(400);
     expect(bad.body.errors[0]).to.include('target-directory');
@@ -253,7 +260,7 @@ describe('web/restApi with a token', () => {
       const { job } = startStallJob({ rest: { port: 0 }, ...quiet }, Infinity, interval);
       try {
         const { body } = await call(await job.rest!, `/jobs/${job.jobId}/checkpoints`);
-        expect(body).to.deep.include({ enabled: interval !== undefined, counts: { completed: 0, failed: 0 }, history: [] });
+        expect(body).to.deep.include({ enabled: interval !== undefined, counts: { completed: 0, failed: 0 }, savepoints: { completed: 0, failed: 0 }, latestSavepoint: null, history: [] });
       } finally {
         await job.cancel();
       }

@@ -15,7 +15,7 @@ import { Ref } from 'nact';
 import { JobRun } from '../runtime/runJob';
 import { ApplicationJobMsg } from '../runtime/applicationJobActor';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
-import { CheckpointStats } from '../checkpoint/coordinatorProtocol';
+import { CheckpointStats, JobCheckpoints } from '../checkpoint/coordinatorProtocol';
 import { JobFailure } from '../runtime/jobFailures';
 import { observed } from '../runtime/observed';
 import { SavepointInfo } from '../checkpoint/Savepoint';
@@ -183,9 +183,23 @@ export class JobHandle implements PromiseLike<JobResult> {
     return { ...diagnosis, at: snapshot.at, hotKeys: hot?.keys ?? [], sampledRecords: hot?.sampled ?? 0 };
   }
 
-  /** Completed and failed checkpoints so far, the last one's duration, the longest alignment. */
+  /** Completed and failed checkpoints and savepoints so far, the last checkpoint's duration, the longest alignment. */
   checkpointStats(): Promise<CheckpointStats> {
     return this.run.checkpointStats();
+  }
+
+  /**
+   * The checkpoint figures with the history of the last 50 checkpoints and savepoints, oldest
+   * first, each with its kind, outcome, duration, size and alignment (a savepoint with its
+   * directory): what `GET /jobs/:id/checkpoints` serves. Up to date at each checkpoint's end.
+   *
+   * ```ts
+   * const { history } = await job.checkpointHistory();
+   * const savepoints = history.filter((c) => c.kind === 'savepoint' && c.status === 'completed').map((c) => c.location);
+   * ```
+   */
+  checkpointHistory(): Promise<JobCheckpoints> {
+    return this.run.checkpointHistory();
   }
 
   /**

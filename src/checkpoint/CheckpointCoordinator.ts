@@ -9,6 +9,7 @@
  * timeout), and its snapshots are written whole to the savepoint's directory instead of the
  * store (Savepoint.ts).
  */
+import * as path from 'path';
 import { Ref, dispatch } from 'nact';
 import { TaskId } from '../graph/ExecutionPlan';
 import { Logger, loggedError } from '../logging/logger';
@@ -200,8 +201,11 @@ export class CheckpointCoordinator {
     const { request: savepoint, info } = this.savepoints.end(id);
     if (savepoint !== undefined && info !== undefined) {
       this.deps.logger.info({ checkpoint: id, dir: info.path, durationMs: Date.now() - startedAt }, `savepoint ${id} written to ${info.path}`);
-      dispatch(savepoint.replyTo, info);
       if (!savepoint.terminal) {
+        // In the history before the asker hears of it: whoever asks next sees it there.
+        this.history.completed(id, { startedAt, now: Date.now(), final: false, savepoint: info.path }, false);
+        this.reportStats();
+        dispatch(savepoint.replyTo, info);
         // Commits nothing (Flink's savepoints do not either): to the tasks it is a checkpoint that
         // will not complete, so sinks commit its transactions with the next checkpoint and the
         // incremental Redis state keeps its base chains, which the store retains.
@@ -209,11 +213,12 @@ export class CheckpointCoordinator {
         this.startSavepoints();
         return;
       }
+      dispatch(savepoint.replyTo, info);
     }
     this.lastCompletedAt = Date.now();
     this.consecutiveFailures = failuresInARow(this.consecutiveFailures, 'completed', this.deps.config.tolerableFailures).consecutive;
     const final = this.finals.delete(id) || savepoint?.terminal === true;
-    this.history.completed(id, startedAt, this.lastCompletedAt, final);
+    this.history.completed(id, { startedAt, now: this.lastCompletedAt, final, savepoint: savepoint === undefined ? undefined : (info?.path ?? path.resolve(savepoint.dir)) }, true);
     this.deps.logger.debug({ checkpoint: id, durationMs: this.lastCompletedAt - startedAt }, `checkpoint ${id} completed in ${this.lastCompletedAt - startedAt} ms`);
     if (final) {
       // The job ends at this checkpoint: nothing is triggered after it.
@@ -237,7 +242,7 @@ export class CheckpointCoordinator {
     if (countsAsFailure(reason)) this.deps.logger.warn(fields, `checkpoint ${id} aborted (${reason})${more}`);
     else this.deps.logger.debug(fields, `checkpoint ${id} aborted (${reason})${more}`);
     this.forget(id);
-    this.history.failed(id, startedAt, Date.now(), final, `${reason}${more}`);
+    this.history.failed(id, { startedAt, now: Date.now(), final, savepoint: savepoint === undefined ? undefined : path.resolve(savepoint.dir) }, `${reason}${more}`);
     for (const task of this.tasks.values()) dispatch(task, { type: 'checkpoint.aborted', id });
     this.reply(id, new Error(`checkpoint ${id} aborted: ${reason}${cause ? ` (${cause.message})` : ''}`));
     this.reportStats();

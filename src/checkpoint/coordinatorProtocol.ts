@@ -30,18 +30,35 @@ export type DeclineReason =
 
 /** Checkpoint figures of a job (`job.checkpointStats()`, `JobResult.checkpoints`). */
 export interface CheckpointStats {
+  /** Checkpoints completed (savepoints are counted apart, in `savepoints`). */
   readonly completed: number;
+  /** Checkpoints that failed (savepoints are counted apart, in `savepoints`). */
   readonly failed: number;
+  /** The last checkpoint completed, or the savepoint the job stopped at (it is stored as a checkpoint too). */
   readonly lastCompletedId: CheckpointId | undefined;
-  /** Trigger to completion of the last completed checkpoint. */
+  /** Trigger to completion of the checkpoint `lastCompletedId`. */
   readonly lastDurationMs: number | undefined;
   /** Longest time a task held input for alignment. */
   readonly maxAlignmentMs: number;
+  /** Savepoints asked for that completed (written whole) and that failed. */
+  readonly savepoints: { readonly completed: number; readonly failed: number };
 }
+
+/** A job's checkpoint figures with its history of checkpoints and savepoints (`job.checkpointHistory()`). */
+export interface JobCheckpoints {
+  readonly stats: CheckpointStats;
+  /** Oldest first: the last CHECKPOINT_HISTORY_LIMIT checkpoints and savepoints. */
+  readonly history: readonly CheckpointRecord[];
+}
+
+/** The figures of a job that has taken no checkpoint. */
+export const NO_CHECKPOINTS: CheckpointStats = { completed: 0, failed: 0, lastCompletedId: undefined, lastDurationMs: undefined, maxAlignmentMs: 0, savepoints: { completed: 0, failed: 0 } };
 
 /** One checkpoint in the job's history (the dashboard's and the REST API's), newest last. */
 export interface CheckpointRecord {
   readonly id: CheckpointId;
+  /** A savepoint goes through the same barriers as a checkpoint, under an id of the same sequence. */
+  readonly kind: 'checkpoint' | 'savepoint';
   readonly status: 'completed' | 'failed';
   /** Wall-clock time of the trigger (ms since the epoch). */
   readonly triggeredAt: number;
@@ -55,6 +72,8 @@ export interface CheckpointRecord {
   readonly final: boolean;
   /** Why it failed. */
   readonly reason?: string;
+  /** A savepoint: its directory (absolute), where it was written or was to be. */
+  readonly location?: string;
 }
 
 /** How many checkpoints the history keeps. */

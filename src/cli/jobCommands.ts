@@ -25,10 +25,11 @@ const JobDetailsCodec = t.type({ id: t.string, name: t.string, status: t.string,
 type JobDetails = t.TypeOf<typeof JobDetailsCodec>;
 
 const CheckpointCodec = t.intersection([
-  t.type({ id: t.number, status: t.string, triggeredAt: t.number, durationMs: t.number, alignmentMs: t.number }),
-  t.partial({ sizeBytes: t.number, reason: t.string }),
+  t.type({ id: t.number, kind: t.string, status: t.string, triggeredAt: t.number, durationMs: t.number, alignmentMs: t.number }),
+  t.partial({ sizeBytes: t.number, reason: t.string, location: t.string }),
 ]);
-const CheckpointsCodec = t.type({ enabled: t.boolean, counts: t.type({ completed: t.number, failed: t.number }), history: t.array(CheckpointCodec) });
+const CountsCodec = t.type({ completed: t.number, failed: t.number });
+const CheckpointsCodec = t.type({ enabled: t.boolean, counts: CountsCodec, savepoints: CountsCodec, history: t.array(CheckpointCodec) });
 type Checkpoints = t.TypeOf<typeof CheckpointsCodec>;
 
 /** What every command of a job prints with `--json`: the document as the API gave it. */
@@ -55,20 +56,22 @@ export async function status(target: RestTarget, job: string, asJson: boolean): 
   return done(asJson ? json(answer.right) : formatStatus(answer.right));
 }
 
-/** The checkpoint history as text, newest first, as the API lists it. */
+/** The checkpoint history as text, newest first, as the API lists it, savepoints among the checkpoints. */
 export function formatCheckpoints(job: string, c: Checkpoints): string {
   if (!c.enabled) return `job ${job} takes no checkpoints (checkpointing is off)\n`;
-  const head = `job ${job}: ${c.counts.completed} completed, ${c.counts.failed} failed\n`;
+  const head = `job ${job}: checkpoints ${c.counts.completed} completed, ${c.counts.failed} failed; savepoints ${c.savepoints.completed} completed, ${c.savepoints.failed} failed\n`;
   const rows = c.history.map((r) => [
     String(r.id),
+    r.kind,
     r.status,
     iso(r.triggeredAt),
     `${r.durationMs} ms`,
     r.sizeBytes === undefined ? '-' : `${r.sizeBytes} B`,
     `${r.alignmentMs} ms`,
+    r.location ?? '',
     r.reason ?? '',
   ]);
-  return head + table(['ID', 'STATUS', 'TRIGGERED', 'DURATION', 'SIZE', 'ALIGNMENT', 'REASON'], rows);
+  return head + table(['ID', 'KIND', 'STATUS', 'TRIGGERED', 'DURATION', 'SIZE', 'ALIGNMENT', 'LOCATION', 'REASON'], rows);
 }
 
 export async function checkpoints(target: RestTarget, job: string, asJson: boolean): Promise<CommandOutcome> {

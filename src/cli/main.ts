@@ -92,6 +92,7 @@ export function program(exit: (code: number) => void): Command {
       .command(name)
       .description(description)
       .exitOverride()
+      .allowExcessArguments(false)
       .option('--url <url>', "the job's REST API (env SLUICE_URL)", process.env.SLUICE_URL ?? DEFAULT_URL)
       .option('--token <token>', 'the bearer token of the rest.token option (env SLUICE_TOKEN)', process.env.SLUICE_TOKEN)
       .option('--timeout <ms>', timeoutMeaning, intIn(1, 3_600_000), timeoutMs)
@@ -115,14 +116,11 @@ export function program(exit: (code: number) => void): Command {
     .action(async (job: string, dir: string, flags: ApiFlags) => onApi(flags, (target) => savepoint(target, job, dir, flags.json)));
   apiCommand('stop', 'stop a job at a savepoint into a directory', SAVEPOINT_TIMEOUT_MS, 'how long to wait for the savepoint and the end of the job')
     .argument('<job>', "the job's id")
-    .argument('[dir]', "the savepoint's directory (new or empty; relative to this directory)")
-    .option('--savepoint <dir>', 'the same as [dir]')
+    .requiredOption('--savepoint <dir>', "the savepoint's directory (new or empty; relative to this directory)")
     .option('--drain', "end the job's input first, so that every window and timer fires before the savepoint", false)
-    .action(async (job: string, dir: string | undefined, flags: ApiFlags & { readonly savepoint?: string; readonly drain: boolean }) => {
-      const where = [dir, flags.savepoint].filter((d): d is string => d !== undefined);
-      if (where.length !== 1) return usage("stop needs the savepoint's directory once: as <dir> or --savepoint <dir>");
-      return onApi(flags, (target) => stop(target, job, where[0], flags.drain, flags.json));
-    });
+    .action(async (job: string, flags: ApiFlags & { readonly savepoint: string; readonly drain: boolean }) =>
+      onApi(flags, (target) => stop(target, job, flags.savepoint, flags.drain, flags.json)),
+    );
 
   sluice
     .command('run')

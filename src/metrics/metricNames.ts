@@ -54,8 +54,10 @@ export const MetricNames = {
   operatorRecordsOut: 'sluice_operator_records_out_total',
 
   // --- per job --------------------------------------------------------------------------------
-  /** Checkpoints by outcome (label `outcome`: completed, failed). */
+  /** Checkpoints by outcome (label `outcome`: completed, failed); savepoints are not counted here. */
   checkpoints: 'sluice_job_checkpoints_total',
+  /** Savepoints asked for, by outcome (label `outcome`: completed, failed). */
+  savepoints: 'sluice_job_savepoints_total',
   /** Trigger to completion of the last completed checkpoint. */
   lastCheckpointDuration: 'sluice_job_last_checkpoint_duration_ms',
   /** Approximate size of the last completed checkpoint's snapshots (UTF-16 characters of their strings, 8 per number). */

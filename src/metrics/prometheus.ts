@@ -83,7 +83,10 @@ export function renderPrometheus(job: string, snapshot: JobMetricsSnapshot): Pro
   const checkpoints = counter(MetricNames.checkpoints, 'checkpoints by outcome', ['job', 'outcome']);
   checkpoints.inc({ job, outcome: 'completed' }, snapshot.checkpoints?.completed ?? 0);
   checkpoints.inc({ job, outcome: 'failed' }, snapshot.checkpoints?.failed ?? 0);
-  const last = [...snapshot.checkpointHistory].reverse().find((c) => c.status === 'completed');
+  const savepoints = counter(MetricNames.savepoints, 'savepoints by outcome', ['job', 'outcome']);
+  savepoints.inc({ job, outcome: 'completed' }, snapshot.checkpoints?.savepoints.completed ?? 0);
+  savepoints.inc({ job, outcome: 'failed' }, snapshot.checkpoints?.savepoints.failed ?? 0);
+  const last = [...snapshot.checkpointHistory].reverse().find((c) => c.status === 'completed' && c.kind === 'checkpoint');
   if (last !== undefined) {
     gauge(MetricNames.lastCheckpointDuration, 'trigger to completion of the last completed checkpoint (ms)', jobLabels).set({ job }, last.durationMs);
     if (last.sizeBytes !== undefined) gauge(MetricNames.lastCheckpointSize, 'approximate size of the last completed checkpoint (bytes)', jobLabels).set({ job }, last.sizeBytes);

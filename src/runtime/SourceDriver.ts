@@ -4,7 +4,7 @@
  * and stops reading while the gate is full, until credit comes. At-most-once, the records read
  * are held until the position after them is saved, and only then emitted.
  */
-import type { PartitionLag } from '../metrics/TaskMetrics';
+import type { PartitionLag, TaskTimeAccount } from '../metrics/TaskMetrics';
 import { dispatch } from 'nact';
 import { SourceReader } from '../connectors/Source';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
@@ -25,6 +25,8 @@ export interface SourceDriverParts {
   readonly self: TaskRef;
   /** At-most-once: saves how far the source will have read, before it emits; durable like the checkpoints. */
   readonly saveProgress: ((position: unknown) => Promise<void>) | undefined;
+  /** With metrics on: the task's time account, told when a read waits for its records. */
+  readonly timeAccount: TaskTimeAccount | undefined;
 }
 
 export class SourceDriver {
@@ -40,6 +42,21 @@ export class SourceDriver {
   };
 
   constructor(private readonly parts: SourceDriverParts) {}
+
+  /**
+   * A read that returned a promise waits for records (a broker's answer, a paced source's
+   * timer): the task is idle meanwhile, as Flink counts a source with no data available, not busy.
+   */
+  private async waitForRecords<T>(pending: Promise<T>): Promise<T> {
+    const account = this.parts.timeAccount;
+    if (account === undefined) return pending;
+    account.endWork(performance.now(), 'forInput');
+    try {
+      return await pending;
+    } finally {
+      account.startWork(performance.now());
+    }
+  }
 
   /** A read is scheduled: the task waits for the thread, not for input. */
   get scheduled(): boolean {
@@ -74,7 +91,7 @@ export class SourceDriver {
               held.timestamps.push(timestamp ?? NaN);
             };
       result = reader.poll(this.parts.batchSize, emit);
-      if (typeof result !== 'string') result = await result;
+      if (typeof result !== 'string') result = await this.waitForRecords(result);
     } catch (e) {
       throw userFunctionFailed(this.parts.name, this.parts.index, undefined, e, 'reading');
     }

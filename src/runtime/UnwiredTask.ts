@@ -142,7 +142,7 @@ export class UnwiredTask {
           logger,
         }));
         await reader.open?.();
-        source = new SourceDriver({ reader, name: sourceName, index: task.index, batchSize: plan.batchSize, chain, gate, time, self: this.self, saveProgress: deps.saveSourceProgress });
+        source = new SourceDriver({ reader, name: sourceName, index: task.index, batchSize: plan.batchSize, chain, gate, time, self: this.self, saveProgress: deps.saveSourceProgress, timeAccount: this.timeAccount });
       } catch (e) {
         throw userFunctionFailed(sourceName, task.index, undefined, e, 'opening');
       }

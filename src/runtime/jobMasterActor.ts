@@ -9,6 +9,7 @@ import { loggedError } from '../logging/logger';
 import { JobMaster } from './JobMaster';
 import { JobMasterDeps } from './jobMasterDeps';
 import { MasterMsg, MasterRef } from './protocol';
+import { NO_CHECKPOINTS } from '../checkpoint/coordinatorProtocol';
 
 function handle(master: JobMaster, msg: MasterMsg): void | Promise<void> {
   switch (msg.type) {
@@ -79,8 +80,11 @@ function handle(master: JobMaster, msg: MasterMsg): void | Promise<void> {
       }
       return;
     }
+    case 'job.checkpointHistory':
+      dispatch(msg.replyTo, { stats: master.checkpointStats ?? NO_CHECKPOINTS, history: master.checkpointHistory });
+      return;
     case 'job.checkpointStats':
-      if (master.coordinator === undefined) dispatch(msg.replyTo, { completed: 0, failed: 0, lastCompletedId: undefined, lastDurationMs: undefined, maxAlignmentMs: 0 });
+      if (master.coordinator === undefined) dispatch(msg.replyTo, NO_CHECKPOINTS);
       else dispatch(master.coordinator, { type: 'coordinator.stats', replyTo: msg.replyTo });
       return;
     default:

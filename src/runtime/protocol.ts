@@ -9,7 +9,7 @@ import { JobCounters, TaskCounters } from '../metrics/TaskCounters';
 import { HotKeys, TaskMetricsReport } from '../metrics/TaskMetrics';
 import { JobMetricsReport } from '../metrics/JobMetrics';
 import { CheckpointId, TaskSnapshot } from '../checkpoint/CheckpointTypes';
-import { CheckpointStats, CheckpointTaskMsg, CoordinatorReport } from '../checkpoint/coordinatorProtocol';
+import { CheckpointStats, CheckpointTaskMsg, CoordinatorReport, JobCheckpoints } from '../checkpoint/coordinatorProtocol';
 import { SavepointInfo } from '../checkpoint/Savepoint';
 
 /**
@@ -83,6 +83,8 @@ export type MasterMsg =
   | { readonly type: 'job.crashTask'; readonly task: TaskId; readonly reason: string }
   | { readonly type: 'job.triggerCheckpoint'; readonly replyTo: Ref<CheckpointId | Error> }
   | { readonly type: 'job.checkpointStats'; readonly replyTo: Ref<CheckpointStats> }
+  /** The figures and history as the coordinator last reported them (at each checkpoint's or savepoint's end). */
+  | { readonly type: 'job.checkpointHistory'; readonly replyTo: Ref<JobCheckpoints> }
   | { readonly type: 'job.savepoint'; readonly dir: string; readonly replyTo: Ref<SavepointInfo | Error> }
   /** `drain`: sources end their input first, so event time ends and windows fire; otherwise the job stops where the savepoint is. */
   | { readonly type: 'job.stopWithSavepoint'; readonly dir: string; readonly drain: boolean; readonly replyTo: Ref<SavepointInfo | Error> }

@@ -11,7 +11,7 @@ import { JobCounters } from '../metrics/TaskCounters';
 import { CheckpointId, CompletedCheckpoint } from '../checkpoint/CheckpointTypes';
 import { SavepointInfo } from '../checkpoint/Savepoint';
 import { RestartStrategy } from '../checkpoint/RestartStrategy';
-import { CheckpointStats } from '../checkpoint/coordinatorProtocol';
+import { CheckpointStats, JobCheckpoints, NO_CHECKPOINTS } from '../checkpoint/coordinatorProtocol';
 import { KeyedStateBackendFactory } from './TaskDeps';
 import { Checkpointing, JobOutcome } from './jobMasterDeps';
 import { spawnJobMaster } from './jobMasterActor';
@@ -28,6 +28,8 @@ export interface JobRun {
   counters(): Promise<JobCounters>;
   triggerCheckpoint(): Promise<CheckpointId>;
   checkpointStats(): Promise<CheckpointStats>;
+  /** The figures and history the coordinator last reported (the last ones once the job has ended). */
+  checkpointHistory(): Promise<JobCheckpoints>;
   savepoint(dir: string): Promise<SavepointInfo>;
   /** Resolves once the savepoint is written and the job has ended. */
   stopWithSavepoint(dir: string, drain: boolean): Promise<SavepointInfo>;
@@ -146,8 +148,12 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
     },
     checkpointStats: () =>
       settled !== undefined
-        ? Promise.resolve(settled.checkpoints ?? { completed: 0, failed: 0, lastCompletedId: undefined, lastDurationMs: undefined, maxAlignmentMs: 0 })
+        ? Promise.resolve(settled.checkpoints ?? NO_CHECKPOINTS)
         : ask<CheckpointStats>((replyTo) => ({ type: 'job.checkpointStats', replyTo })),
+    checkpointHistory: () =>
+      settled !== undefined
+        ? Promise.resolve({ stats: settled.checkpoints ?? NO_CHECKPOINTS, history: settled.metrics.checkpointHistory })
+        : ask<JobCheckpoints>((replyTo) => ({ type: 'job.checkpointHistory', replyTo })),
     savepoint: (dir) => askSavepoint((replyTo) => ({ type: 'job.savepoint', dir, replyTo })),
     stopWithSavepoint: async (dir, drain) => {
       const info = await askSavepoint((replyTo) => ({ type: 'job.stopWithSavepoint', dir, drain, replyTo }));

@@ -27,6 +27,9 @@ export const DASHBOARD_HTML = `<!doctype html>
   .node .name { font-weight: 600; }
   .edge path { fill: none; stroke: #8a93a6; stroke-width: 1.5; marker-end: url(#arrow); }
   .edge text { font-size: 10px; fill: #5d6578; }
+  tr.savepoint td { background: #e8effd; }
+  #checkpoints td:nth-child(n+4) { white-space: nowrap; }
+  .location { font-size: 11px; color: #5d6578; word-break: break-all; }
   #stall.alarm { border-left: 6px solid #e05252; }
   #stall .root { font-size: 1.1em; font-weight: 600; }
   #message { padding: .4em 1.2em; min-height: 1.4em; }

@@ -2,7 +2,7 @@
  * The REST API of a running job, as a function from a decoded request to a response: Flink's
  * paths where they fit (/jobs, /jobs/:id, /jobs/:id/vertices/:vid, /jobs/:id/checkpoints,
  * /jobs/:id/exceptions, PATCH /jobs/:id to cancel, POST /jobs/:id/savepoints and /stop with
- * GET /jobs/:id/savepoints/:requestId),
+ * GET /jobs/:id/savepoints/:requestId; the checkpoint history holds the savepoints too, as Flink's does),
  * Flink's error shape `{ "errors": [...] }`, and /jobs/:id/stall, the stall diagnosis.
  * Path, query and body are decoded with io-ts before any handler sees them.
  */
@@ -169,13 +169,16 @@ export async function route(job: JobHandle, req: RestRequest): Promise<RestRespo
       if (parts.length !== 3) return error(404, `no such resource: ${req.path}`);
       const refused = allow('GET');
       if (refused) return refused;
-      const snapshot = await job.sampler.latest();
-      const history = snapshot.checkpointHistory;
+      // From the job, not the metrics sample: a savepoint shows at once, whatever the sampling interval.
+      const { stats, history } = await job.checkpointHistory();
+      const newestFirst = [...history].reverse();
       return ok({
         enabled: job.checkpointing,
-        counts: { completed: snapshot.checkpoints?.completed ?? 0, failed: snapshot.checkpoints?.failed ?? 0 },
-        latestCompleted: [...history].reverse().find((c) => c.status === 'completed') ?? null,
-        history: [...history].reverse(),
+        counts: { completed: stats.completed, failed: stats.failed },
+        savepoints: stats.savepoints,
+        latestCompleted: newestFirst.find((c) => c.status === 'completed' && c.kind === 'checkpoint') ?? null,
+        latestSavepoint: newestFirst.find((c) => c.status === 'completed' && c.kind === 'savepoint') ?? null,
+        history: newestFirst,
       });
     }
     case 'exceptions': {

@@ -83,12 +83,19 @@ function drawTables(job, checkpoints, exceptions, stall) {
   $('watermarks').innerHTML =
     '<tr><th>vertex</th><th>input watermark</th><th>output watermark</th><th>lag</th><th>late dropped</th></tr>' +
     job.vertices.map((v) => `<tr><td>${esc(v.name)}</td><td>${time(v.inputWatermark)}</td><td>${time(v.outputWatermark)}</td><td>${ms(v.watermarkLagMs)}</td><td>${num(v.lateRecordsDropped)}</td></tr>`).join('');
-  $('checkpoint-counts').textContent = checkpoints.enabled ? `completed ${checkpoints.counts.completed} · failed ${checkpoints.counts.failed}` : 'checkpointing is off';
+  const { counts, savepoints } = checkpoints;
+  $('checkpoint-counts').textContent = checkpoints.enabled
+    ? `checkpoints: completed ${counts.completed} · failed ${counts.failed} — savepoints: completed ${savepoints.completed} · failed ${savepoints.failed}`
+    : 'checkpointing is off';
+  // Savepoints among the checkpoints, as Flink's history shows them; the last 15, and every savepoint of the history.
+  const shown = checkpoints.history.filter((c, i) => i < 15 || c.kind === 'savepoint');
   $('checkpoints').innerHTML =
-    '<tr><th>id</th><th>status</th><th>triggered</th><th>duration</th><th>size</th><th>alignment</th></tr>' +
-    checkpoints.history
-      .slice(0, 15)
-      .map((c) => `<tr><td>${c.id}${c.final ? ' (final)' : ''}</td><td title="${esc(c.reason ?? '')}">${c.status}</td><td>${time(c.triggeredAt)}</td><td>${ms(c.durationMs)}</td><td>${bytes(c.sizeBytes)}</td><td>${ms(c.alignmentMs)}</td></tr>`)
+    '<tr><th>id</th><th>kind</th><th>status</th><th>triggered</th><th>duration</th><th>size</th><th>alignment</th></tr>' +
+    shown
+      .map((c) => {
+        const where = c.location ? `<div class="location">${esc(c.location)}</div>` : '';
+        return `<tr class="${c.kind}" data-testid="checkpoint-${c.kind}"><td>${c.id}${c.final ? ' (final)' : ''}</td><td>${c.kind}${where}</td><td title="${esc(c.reason ?? '')}">${c.status}</td><td>${time(c.triggeredAt)}</td><td>${ms(c.durationMs)}</td><td>${bytes(c.sizeBytes)}</td><td>${ms(c.alignmentMs)}</td></tr>`;
+      })
       .join('');
   $('exceptions').innerHTML =
     '<tr><th>time</th><th>operator</th><th>error</th><th>action</th></tr>' +
