@@ -60,6 +60,7 @@ bench-flink: build
 	samples/flink-twins/build.sh
 	node build/samples/flink-twins/main.js
 	node build/samples/flink-twins/latency.js
+	node build/samples/flink-twins/stateBytes.js
 
 bench-exchange: build
 	node build/samples/bench-exchange/main.js
