@@ -7,7 +7,8 @@
  * @packageDocumentation
  * @module sluice/redis
  */
-export { RedisStateBackendOptions, keyGroupHashKey } from './state/RedisKeyedStateBackend';
+export { RedisStateBackendOptions } from './state/RedisKeyedStateBackend';
+export { keyGroupHashKey } from './state/redisKeyLayout';
 export { RedisStateInspector, checkpointedState } from './state/RedisStateInspector';
 export { RedisCheckpointStore } from './checkpoint/RedisCheckpointStore';
 export { RedisConnectionOptions } from './state/redisConnection';

@@ -43,13 +43,26 @@ describe('metrics: the bytes of keyed state, where known', () => {
     for (const t of keyed) expect(text).to.include(`${MetricNames.stateSizeBytes}{job="state size",vertex="${t.name}",subtask="${t.subtask}"} ${t.stateBytes}`);
   });
 
-  it('are unknown without a checkpoint, and with the Redis backend (the state is in Redis)', async function () {
+  it('with the Redis backend and checkpoints that carry the state (full snapshots), are counted the same way', async function () {
+    const url = await redisUrl(this);
+    const prefix = uniquePrefix('state-size');
+    try {
+      const m = await finishedMetrics({ stateBackend: { type: 'redis', url, keyPrefix: prefix } }, true);
+      const keyed = m.tasks.filter((t) => t.name.startsWith('count'));
+      expect(keyed).to.have.length(2);
+      expect(keyed.reduce((n, t) => n + t.stateBytes!, 0)).to.equal(STATE_BYTES);
+    } finally {
+      await dropPrefix(url, prefix);
+    }
+  });
+
+  it('are unknown without a checkpoint, and with incremental Redis snapshots (the state stays in Redis)', async function () {
     const withoutCheckpoint = await finishedMetrics({}, false);
     expect(withoutCheckpoint.tasks.map((t) => t.stateBytes)).to.deep.equal(withoutCheckpoint.tasks.map(() => undefined));
     const url = await redisUrl(this);
     const prefix = uniquePrefix('state-size');
     try {
-      const onRedis = await finishedMetrics({ stateBackend: { type: 'redis', url, keyPrefix: prefix } }, true);
+      const onRedis = await finishedMetrics({ stateBackend: { type: 'redis', url, keyPrefix: prefix }, checkpointStorage: `${url}/0?prefix=${prefix}` }, true);
       expect(onRedis.tasks.filter((t) => t.name.startsWith('count')).map((t) => [t.stateKeys! > 0, t.stateBytes])).to.deep.equal([
         [true, undefined],
         [true, undefined],

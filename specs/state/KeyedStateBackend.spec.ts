@@ -8,6 +8,7 @@ import { keyGroupOf, keyGroupRangeForOperator, operatorIndexForKeyGroup } from '
 import { Key } from '../../src/state/keyHash';
 import { KeyedBackendUnderTest, onEachKeyedBackend } from '../support/keyedBackends';
 import { checkSample, count, events, normalized, writeSample } from '../support/keyedStateSamples';
+import { checkpoint } from '../support/checkpointIds';
 
 /** Gives `key` the sample state of `n` after loading it, as a task does. */
 async function write(under: KeyedBackendUnderTest, b: KeyedStateBackend, key: Key, n: number): Promise<void> {
@@ -71,7 +72,7 @@ describe('state/KeyedStateBackend: every backend', () => {
       const b = backendOf(0, 1);
       const s = b.getValueState(count);
       expect(() => s.update(1), 'ValueState.update before setCurrentKey').to.throw(/key/);
-      expect(await b.snapshot(1)).to.deep.equal({ keyGroups: {} });
+      expect(await b.snapshot(checkpoint(1))).to.deep.equal({ keyGroups: {} });
     });
 
     describe('registering states', () => {
@@ -108,7 +109,7 @@ describe('state/KeyedStateBackend: every backend', () => {
         await under.at(b, 1); // key group 122
         b.getListState(events).addAll(['x', 'y']);
         b.getValueState(count).update(4);
-        expect(await b.snapshot(1)).to.deep.equal({
+        expect(await b.snapshot(checkpoint(1))).to.deep.equal({
           keyGroups: {
             '38': { count: [['a', '3']] },
             '122': { count: [['#1', '4']], events: [['#1', '["\\"x\\"","\\"y\\""]']] },
@@ -121,14 +122,14 @@ describe('state/KeyedStateBackend: every backend', () => {
         await under.at(b, 'a');
         b.getValueState(count).update(3);
         b.getValueState(count).clear();
-        expect(await b.snapshot(1)).to.deep.equal({ keyGroups: {} });
+        expect(await b.snapshot(checkpoint(1))).to.deep.equal({ keyGroups: {} });
       });
 
       it('is a value: later changes to the state do not change a taken snapshot', async () => {
         const b = backendOf(0, 1);
         await write(under, b, 'a', 1);
-        const before = JSON.stringify(await b.snapshot(1));
-        const snap = await b.snapshot(2);
+        const before = JSON.stringify(await b.snapshot(checkpoint(1)));
+        const snap = await b.snapshot(checkpoint(2));
         await write(under, b, 'a', 2);
         await write(under, b, 'b', 3);
         expect(JSON.stringify(snap)).to.equal(before);
@@ -139,19 +140,19 @@ describe('state/KeyedStateBackend: every backend', () => {
       it('gives a fresh backend state equal to the snapshotted one', async () => {
         const old = backendOf(0, 1);
         await writeAll(old, keys);
-        const snap = await old.snapshot(1);
+        const snap = await old.snapshot(checkpoint(1));
         const fresh = backendOf(0, 1);
         expect(isRight(await fresh.restore([snap]))).to.equal(true);
         await checkAll(fresh, keys);
         expect(fresh.keyCounts()).to.deep.equal({ count: keys.length, events: keys.length, pages: keys.length, total: keys.length });
-        expect(normalized(await fresh.snapshot(2))).to.deep.equal(normalized(snap));
+        expect(normalized(await fresh.snapshot(checkpoint(2)))).to.deep.equal(normalized(snap));
       });
 
       it('gives keys without restored state the defaults', async () => {
         const old = backendOf(0, 1);
         await write(under, old, 'a', 5);
         const fresh = backendOf(0, 1);
-        await fresh.restore([await old.snapshot(1)]);
+        await fresh.restore([await old.snapshot(checkpoint(1))]);
         await under.at(fresh, 'never-seen');
         expect(fresh.getValueState(count).value()).to.equal(0);
         expect(fresh.getListState(events).get()).to.deep.equal([]);
@@ -160,15 +161,15 @@ describe('state/KeyedStateBackend: every backend', () => {
       it('carries restored state not yet asked for into the next snapshot', async () => {
         const old = backendOf(0, 1);
         await writeAll(old, keys);
-        const snap = await old.snapshot(1);
+        const snap = await old.snapshot(checkpoint(1));
         const fresh = backendOf(0, 1);
         await fresh.restore([snap]);
-        expect(normalized(await fresh.snapshot(2))).to.deep.equal(normalized(snap));
+        expect(normalized(await fresh.snapshot(checkpoint(2)))).to.deep.equal(normalized(snap));
         // Asking for some states only: the others are still carried.
         fresh.getValueState(count);
         await under.at(fresh, 'user-1');
         fresh.getListState(events).add('late');
-        const next = normalized(await fresh.snapshot(3));
+        const next = normalized(await fresh.snapshot(checkpoint(3)));
         const expected = normalized(snap);
         const kg = String(keyGroupOf('user-1', 128));
         expected[kg].events = expected[kg].events
@@ -181,8 +182,8 @@ describe('state/KeyedStateBackend: every backend', () => {
         const old = backendOf(0, 1);
         await writeAll(old, keys);
         const half = backendOf(0, 2);
-        await half.restore([await old.snapshot(1)]);
-        for (const kg of Object.keys((await half.snapshot(2)).keyGroups)) expect(Number(kg)).to.be.within(0, 63);
+        await half.restore([await old.snapshot(checkpoint(1))]);
+        for (const kg of Object.keys((await half.snapshot(checkpoint(2))).keyGroups)) expect(Number(kg)).to.be.within(0, 63);
       });
 
       it('refuses to restore once a state has been used', async () => {
@@ -238,7 +239,7 @@ describe('state/KeyedStateBackend: every backend', () => {
         const snapshotsOf = async (parallelism: number, ks: readonly Key[], maxParallelism = 128, each = write) => {
           const before = [...Array(parallelism).keys()].map((i) => backendOf(i, parallelism, maxParallelism));
           for (const [n, k] of ks.entries()) await each(under, before[operatorIndexForKeyGroup(keyGroupOf(k, maxParallelism), parallelism, maxParallelism)], k, n);
-          const snaps = await Promise.all(before.map((b, i) => b.snapshot(i)));
+          const snaps = await Promise.all(before.map((b, i) => b.snapshot(checkpoint(i))));
           await Promise.all(before.map((b) => b.dispose()));
           return snaps;
         };
@@ -270,7 +271,7 @@ describe('state/KeyedStateBackend: every backend', () => {
           after[2].getListState(events);
 
           const old = { ...normalized(snaps[0]), ...normalized(snaps[1]) };
-          const now = await Promise.all(after.map(async (b) => normalized(await b.snapshot(3))));
+          const now = await Promise.all(after.map(async (b) => normalized(await b.snapshot(checkpoint(3)))));
           for (const [kg, states] of Object.entries(old)) {
             const holders = now.filter((s) => kg in s);
             expect(holders, `snapshots holding key group ${kg}`).to.have.length(1);
@@ -320,7 +321,7 @@ describe('state/KeyedStateBackend: every backend', () => {
       await write(under, b, 'a', 1);
       await b.dispose();
       expect(b.keyCounts()).to.deep.equal({});
-      expect(await b.snapshot(1)).to.deep.equal({ keyGroups: {} });
+      expect(await b.snapshot(checkpoint(1))).to.deep.equal({ keyGroups: {} });
     });
   });
 });

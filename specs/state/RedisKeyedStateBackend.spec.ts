@@ -4,7 +4,8 @@ import Redis from 'ioredis';
 import { ConfigError, decodeEnvironmentOptions } from '../../src/api/EnvironmentConfig';
 import { KeyedStateSnapshot } from '../../src/state/KeyedStateBackend';
 import { MemoryKeyedStateBackend } from '../../src/state/MemoryKeyedStateBackend';
-import { RedisKeyedStateBackend, keyGroupHashKey, parseStateField, redisKeyedStateBackendFactory, stateField } from '../../src/state/RedisKeyedStateBackend';
+import { RedisKeyedStateBackend } from '../../src/state/RedisKeyedStateBackend';
+import { keyGroupHashKey, parseStateField, stateField } from '../../src/state/redisKeyLayout';
 import { Serializers } from '../../src/state/Serializer';
 import { MapStateDescriptor, ValueStateDescriptor } from '../../src/state/StateDescriptor';
 import { keyGroupOf, keyGroupRangeForOperator } from '../../src/state/keyGroups';
@@ -13,6 +14,7 @@ import { TIMERS_STATE } from '../../src/state/KeyedTimerService';
 import { KeyedStateBackend } from '../../src/state/KeyedStateBackend';
 import { checkSample, count, normalized, writeSample } from '../support/keyedStateSamples';
 import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
+import { checkpoint } from '../support/checkpointIds';
 
 const keys: Key[] = [...[...Array(300).keys()].map((i) => `user-${i}`), ...[...Array(40).keys()].map((i) => i), true, 7n, ['eu', 1], { region: 'eu', id: 2 }, '#tagged', 'a/b:c'];
 
@@ -50,6 +52,7 @@ describe('state/RedisKeyedStateBackend', function () {
       jobId: options.jobId ?? 'job',
       operatorUid: 'op',
       cacheSize: options.cacheSize ?? 100_000,
+      pinningStates: [TIMERS_STATE],
     });
     open.push(b);
     return b;
@@ -68,7 +71,7 @@ describe('state/RedisKeyedStateBackend', function () {
       const memory = new MemoryKeyedStateBackend(keyGroupRangeForOperator(0, 1, 128), 128);
       await inBatches(redis, keys, 64, (k, n) => writeSample(redis, k, n));
       keys.forEach((k, n) => writeSample(memory, k, n));
-      expect(normalized(await redis.snapshot(1))).to.deep.equal(normalized(memory.snapshot()));
+      expect(normalized(await redis.snapshot(checkpoint(1)))).to.deep.equal(normalized(memory.snapshot()));
     });
 
     it('restores a snapshot of the memory backend, and the memory backend restores one of Redis', async () => {
@@ -77,14 +80,14 @@ describe('state/RedisKeyedStateBackend', function () {
       const redis = await fresh({}, [memory.snapshot()]);
       await inBatches(redis, keys, 50, (k, n) => checkSample(redis, k, n));
       const back = new MemoryKeyedStateBackend(keyGroupRangeForOperator(0, 1, 128), 128);
-      expect(isRight(back.restore([await redis.snapshot(1)]))).to.equal(true);
+      expect(isRight(back.restore([await redis.snapshot(checkpoint(1))]))).to.equal(true);
       keys.forEach((k, n) => checkSample(back, k, n));
     });
 
     it('moves the state of 2 instances into 3 through snapshots, each key into the instance owning its key group', async () => {
       const old = [await fresh({ index: 0, parallelism: 2 }), await fresh({ index: 1, parallelism: 2, jobId: 'job-b' })];
       for (const b of old) await inBatches(b, keys.filter((k) => keyGroupOf(k, 128) >= b.keyGroupRange.start && keyGroupOf(k, 128) <= b.keyGroupRange.end), 32, (k) => writeSample(b, k, keys.indexOf(k)));
-      const snaps = await Promise.all(old.map((b, i) => b.snapshot(i)));
+      const snaps = await Promise.all(old.map((b, i) => b.snapshot(checkpoint(i))));
       for (let index = 0; index < 3; index++) {
         const b = await fresh({ index, parallelism: 3, jobId: `job-new` }, snaps);
         const mine = keys.filter((k) => keyGroupOf(k, 128) >= b.keyGroupRange.start && keyGroupOf(k, 128) <= b.keyGroupRange.end);
@@ -119,7 +122,7 @@ describe('state/RedisKeyedStateBackend', function () {
         });
       }
       expect(peak).to.be.at.most(150);
-      const snap = normalized(await b.snapshot(1));
+      const snap = normalized(await b.snapshot(checkpoint(1)));
       const entries = Object.values(snap).flatMap((s) => s.count ?? []);
       expect(entries.length).to.equal(5000);
       expect(entries.every((e) => (JSON.parse(e) as [string, string])[1] === '3')).to.equal(true);
@@ -132,7 +135,7 @@ describe('state/RedisKeyedStateBackend', function () {
       try {
         const hash = keyGroupHashKey(prefix, 'job', 'op', keyGroupOf('user-1', 128));
         expect(await client.hget(hash, stateField('count', 'user-1'))).to.equal(null);
-        await b.snapshot(1);
+        await b.snapshot(checkpoint(1));
         expect(await client.hget(hash, stateField('count', 'user-1'))).to.equal('1');
       } finally {
         client.disconnect();
@@ -173,15 +176,15 @@ describe('state/RedisKeyedStateBackend', function () {
       }
       b.setCurrentKey(many[1]);
       expect(() => b.getValueState(count).value()).to.throw(/not loaded/);
-      expect(b.keysOf(TIMERS_STATE).sort()).to.deep.equal([...owners].sort());
+      expect(b.pinnedKeys(TIMERS_STATE).sort()).to.deep.equal([...owners].sort());
     });
 
     it('are listed after a restore with their state readable before any batch; the last timer gone, they are evictable again', async () => {
       const before = await fresh({ cacheSize: 10 });
       await withTimers(before);
-      const n = await before.snapshot(1);
+      const n = await before.snapshot(checkpoint(1));
       const b = await fresh({ cacheSize: 10, jobId: 'job-restored' }, [n]);
-      expect(b.keysOf(TIMERS_STATE).sort()).to.deep.equal([...owners].sort());
+      expect(b.pinnedKeys(TIMERS_STATE).sort()).to.deep.equal([...owners].sort());
       for (const k of owners) {
         b.setCurrentKey(k);
         expect(b.getMapState(timers).keys()).to.deep.equal(['e|100|']);
@@ -189,20 +192,20 @@ describe('state/RedisKeyedStateBackend', function () {
       }
       b.setCurrentKey(owners[0]);
       b.getMapState(timers).remove('e|100|');
-      expect(b.keysOf(TIMERS_STATE)).to.have.length(owners.length - 1);
+      expect(b.pinnedKeys(TIMERS_STATE)).to.have.length(owners.length - 1);
       await inBatches(b, many.slice(100), 20, (k) => {
         b.setCurrentKey(k);
         b.getValueState(count).value();
       });
       b.setCurrentKey(owners[0]);
       expect(() => b.getValueState(count).value(), 'a former owner, evicted').to.throw(/not loaded/);
-      const all = Object.values(normalized(await b.snapshot(3))).flatMap((states) => states.count ?? []);
+      const all = Object.values(normalized(await b.snapshot(checkpoint(3)))).flatMap((states) => states.count ?? []);
       expect(all).to.have.length(many.length);
     });
 
-    it('keysOf lists the timer state only, naming the state it refuses', async () => {
+    it('pinnedKeys lists the keys of the pinning states only, naming the state it refuses', async () => {
       const b = await fresh();
-      expect(() => b.keysOf('count')).to.throw("the Redis backend lists the keys of the timer state only, not of 'count'");
+      expect(() => b.pinnedKeys('count')).to.throw("the Redis backend lists the keys of its pinning states only (__timers), not of 'count'");
     });
   });
 
@@ -214,7 +217,7 @@ describe('state/RedisKeyedStateBackend', function () {
         b.setCurrentKey(k);
         b.getValueState(count).update(1);
       });
-      const n = await b.snapshot(1);
+      const n = await b.snapshot(checkpoint(1));
       // After checkpoint 1: every key changes, new keys appear, some keys are cleared; part is
       // evicted to Redis, the rest flushed by a checkpoint 2 that never completes.
       await inBatches(b, [...all, 'late-1', 'late-2'], 20, (k, i) => {
@@ -222,7 +225,7 @@ describe('state/RedisKeyedStateBackend', function () {
         if (i % 7 === 0) b.getValueState(count).clear();
         else b.getValueState(count).update(99);
       });
-      await b.snapshot(2);
+      await b.snapshot(checkpoint(2));
       await b.dispose();
 
       const restored = await fresh({ cacheSize: 20 }, [n]);
@@ -232,7 +235,7 @@ describe('state/RedisKeyedStateBackend', function () {
         seen.push(restored.getValueState(new ValueStateDescriptor<number>('count', Serializers.number)).value());
       });
       expect(seen).to.deep.equal([...all.map(() => 1), undefined, undefined]);
-      expect(normalized(await restored.snapshot(3))).to.deep.equal(normalized(n));
+      expect(normalized(await restored.snapshot(checkpoint(3)))).to.deep.equal(normalized(n));
     });
 
     it('starts empty when restored from no checkpoint, whatever an earlier attempt left in Redis', async () => {
@@ -241,13 +244,13 @@ describe('state/RedisKeyedStateBackend', function () {
         b.setCurrentKey('a');
         b.getValueState(count).update(5);
       });
-      await b.snapshot(1);
+      await b.snapshot(checkpoint(1));
       await b.dispose();
       const again = await fresh();
       expect(again.prefetch(['a'])).to.equal(undefined);
       again.setCurrentKey('a');
       expect(again.getValueState(count).value()).to.equal(0);
-      expect(await again.snapshot(2)).to.deep.equal({ keyGroups: {} });
+      expect(await again.snapshot(checkpoint(2))).to.deep.equal({ keyGroups: {} });
     });
 
     it('fails on first access to a corrupt restored entry, naming the state, the key and the reason', async () => {
@@ -291,7 +294,7 @@ describe('state/RedisKeyedStateBackend', function () {
       }
       expect(String(failure)).to.match(/connection to Redis at redis:\/\/.* was lost/);
       let snapshotFailure: unknown;
-      await b.snapshot(2).catch((e) => (snapshotFailure = e));
+      await b.snapshot(checkpoint(2)).catch((e) => (snapshotFailure = e));
       expect(String(snapshotFailure)).to.match(/was lost/);
     });
   });
@@ -303,7 +306,7 @@ describe('state/RedisKeyedStateBackend', function () {
         b.setCurrentKey('a/b');
         b.getValueState(new ValueStateDescriptor('per key/count', Serializers.number)).update(7);
       });
-      await b.snapshot(1);
+      await b.snapshot(checkpoint(1));
       const client = new Redis(url);
       try {
         const hash = `${prefix}:job:op:kg:${keyGroupOf('a/b', 128)}`;
@@ -312,52 +315,6 @@ describe('state/RedisKeyedStateBackend', function () {
         client.disconnect();
       }
       expect(parseStateField('per%20key%2Fcount/a/b')).to.deep.equal({ state: 'per key/count', keyString: 'a/b' });
-    });
-  });
-
-  describe('the factory', () => {
-    it('names each key space after the keyed operator whose parallelism gives the range', async () => {
-      const create = redisKeyedStateBackendFactory({ type: 'redis', url, keyPrefix: prefix }, 'job', [
-        { uid: 'sessions', parallelism: 2 },
-        { uid: 'totals', parallelism: 3 },
-      ]);
-      const a = create(keyGroupRangeForOperator(1, 2, 128), 128);
-      const b = create(keyGroupRangeForOperator(2, 3, 128), 128);
-      open.push(a, b);
-      await a.restore([]);
-      await b.restore([]);
-      for (const [backend, key] of [[a, keys.find((k) => keyGroupOf(k, 128) >= 64)!], [b, keys.find((k) => keyGroupOf(k, 128) >= 86)!]] as const) {
-        backend.setCurrentKey(key);
-        backend.getValueState(count).update(1);
-        await backend.snapshot(1);
-      }
-      const client = new Redis(url);
-      try {
-        const names = (await client.keys(`${prefix}:job:*`)).map((k) => k.split(':')[2]).sort();
-        expect(names).to.deep.equal(['sessions', 'totals']);
-      } finally {
-        client.disconnect();
-      }
-    });
-
-    it('gives operators it cannot tell apart spaces of their own, deleted when the backend is disposed', async () => {
-      const create = redisKeyedStateBackendFactory({ type: 'redis', url, keyPrefix: prefix }, 'job', [
-        { uid: 'left', parallelism: 1 },
-        { uid: 'right', parallelism: 1 },
-      ]);
-      const a = create(keyGroupRangeForOperator(0, 1, 128), 128);
-      await a.restore([]);
-      a.setCurrentKey('x');
-      a.getValueState(count).update(1);
-      await a.snapshot(1);
-      const client = new Redis(url);
-      try {
-        expect((await client.keys(`${prefix}:job:keyed-*`)).length).to.equal(1);
-        await a.dispose();
-        expect(await client.keys(`${prefix}:job:*`)).to.deep.equal([]);
-      } finally {
-        client.disconnect();
-      }
     });
   });
 

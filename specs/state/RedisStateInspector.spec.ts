@@ -3,12 +3,14 @@ import { isLeft, isRight } from 'fp-ts/Either';
 import Redis from 'ioredis';
 import { CheckpointId } from '../../src/checkpoint/CheckpointTypes';
 import { RedisCheckpointStore } from '../../src/checkpoint/RedisCheckpointStore';
-import { RedisKeyedStateBackend, keyGroupHashKey, stateField } from '../../src/state/RedisKeyedStateBackend';
+import { RedisKeyedStateBackend } from '../../src/state/RedisKeyedStateBackend';
+import { keyGroupHashKey, stateField } from '../../src/state/redisKeyLayout';
 import { RedisStateInspector, checkpointedState } from '../../src/state/RedisStateInspector';
 import { Serializers } from '../../src/state/Serializer';
 import { ListStateDescriptor, ValueStateDescriptor } from '../../src/state/StateDescriptor';
 import { keyGroupOf, keyGroupRangeForOperator } from '../../src/state/keyGroups';
 import { countKeys, dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
+import { checkpoint } from '../support/checkpointIds';
 
 const count = new ValueStateDescriptor('count', Serializers.number);
 const seen = new ListStateDescriptor('seen', Serializers.string);
@@ -23,7 +25,7 @@ describe('state/RedisStateInspector', function () {
   beforeEach(async () => {
     prefix = uniquePrefix('inspect');
     // A stopped job: its backend flushed its state at the final checkpoint.
-    const b = new RedisKeyedStateBackend(keyGroupRangeForOperator(0, 1, 128), 128, { url, keyPrefix: prefix, jobId: 'orders', operatorUid: 'count-per-key', cacheSize: 1000 });
+    const b = new RedisKeyedStateBackend(keyGroupRangeForOperator(0, 1, 128), 128, { url, keyPrefix: prefix, jobId: 'orders', operatorUid: 'count-per-key', cacheSize: 1000, pinningStates: [] });
     await b.restore([]);
     b.getValueState(count);
     b.getListState(seen);
@@ -32,7 +34,7 @@ describe('state/RedisStateInspector', function () {
       b.getValueState(count).update(String(key).length);
       b.getListState(seen).add(`at-${String(key)}`);
     }
-    const snapshot = await b.snapshot(1);
+    const snapshot = await b.snapshot(checkpoint(1));
     await b.dispose();
     await new RedisCheckpointStore({ url, prefix }, 'orders', 1).add({
       jobId: 'orders',

@@ -6,6 +6,7 @@ import { keyGroupOf } from '../../src/state/keyGroups';
 import { StateTable } from '../../src/state/StateTable';
 import { Stamped, TtlStateTable } from '../../src/state/TtlStateTable';
 import { onEachKeyedBackend } from '../support/keyedBackends';
+import { checkpoint } from '../support/checkpointIds';
 
 /** A one-slot table, as a backend gives for the current key. */
 class Slot<V> implements StateTable<V> {
@@ -86,7 +87,7 @@ describe('state: time-to-live in a keyed backend', () => {
       seen.update(7);
       pages.add('home');
       pages.add('cart');
-      const snapshot = await backend.snapshot(1);
+      const snapshot = await backend.snapshot(checkpoint(1));
       const restored = under.create();
       expect(isRight(await restored.restore([snapshot]))).to.equal(true);
       await under.at(restored, 'u1');
@@ -108,7 +109,7 @@ describe('state: time-to-live in a keyed backend', () => {
       await under.at(backend, 'u2');
       expect(seen.value()).to.equal(8);
       expect(backend.keyCounts()).to.deep.equal({ seen: 1 });
-      const keys = Object.values((await backend.snapshot(2)).keyGroups).flatMap((g) => (g.seen ?? []).map(([k]) => k));
+      const keys = Object.values((await backend.snapshot(checkpoint(2))).keyGroups).flatMap((g) => (g.seen ?? []).map(([k]) => k));
       expect(keys).to.deep.equal(['u2']);
     });
 
@@ -129,7 +130,7 @@ describe('state: time-to-live in a keyed backend', () => {
       await under.at(backend, 'u1');
       expect(seen.value()).to.equal(7);
       await under.at(backend, 'u2'); // u1 may leave the cache: its new time must reach the snapshot anyway
-      const u1 = Object.values((await backend.snapshot(2)).keyGroups).flatMap((g) => (g.seen ?? []).filter(([k]) => k === 'u1'));
+      const u1 = Object.values((await backend.snapshot(checkpoint(2))).keyGroups).flatMap((g) => (g.seen ?? []).filter(([k]) => k === 'u1'));
       expect(u1).to.have.length(1);
       expect((JSON.parse(u1[0][1]) as [number, string])[0]).to.be.at.least(before);
     });

@@ -9,9 +9,11 @@ import { RedisCheckpointStore } from '../../src/checkpoint/RedisCheckpointStore'
 import { RedisKeyedStateBackend } from '../../src/state/RedisKeyedStateBackend';
 import { Serializers } from '../../src/state/Serializer';
 import { ValueStateDescriptor } from '../../src/state/StateDescriptor';
-import { ChangedFields, MAX_CHAIN_LENGTH, chainsKey, pieceDeletesKey, pieceKey } from '../../src/state/incrementalSnapshots';
+import { MAX_CHAIN_LENGTH } from '../../src/state/incrementalSnapshots';
+import { chainsKey, pieceDeletesKey, pieceKey } from '../../src/state/redisKeyLayout';
 import { keyGroupOf, keyGroupRangeForOperator } from '../../src/state/keyGroups';
 import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
+import { checkpoint } from '../support/checkpointIds';
 
 /** Few key groups, so that key groups hold several keys and move whole when rescaled. */
 const MAX_PARALLELISM = 8;
@@ -93,6 +95,7 @@ describe('state/incrementalSnapshots', function () {
           jobId,
           operatorUid: 'op',
           cacheSize,
+          pinningStates: [],
           incremental: { checkpointIds: ids },
         }),
     );
@@ -105,7 +108,7 @@ describe('state/incrementalSnapshots', function () {
   async function snapshotAll(instances: Instances, jobId: string, id: number): Promise<CompletedCheckpoint> {
     const tasks = [];
     for (const [index, b] of instances.backends.entries()) {
-      tasks.push({ task: `op-${index}`, index, parallelism: instances.backends.length, nodes: { op: { keyed: await b.snapshot(id) } } });
+      tasks.push({ task: `op-${index}`, index, parallelism: instances.backends.length, nodes: { op: { keyed: await b.snapshot(checkpoint(id)) } } });
     }
     return { jobId, id: id as CheckpointId, timestamp: 0, maxParallelism: MAX_PARALLELISM, tasks };
   }
@@ -237,7 +240,7 @@ describe('state/incrementalSnapshots', function () {
       const jobId = 'to-memory';
       const one = await start(jobId, 1, undefined, 100);
       await one.write(1, 1);
-      const snapshot = await one.backends[0].snapshot(1);
+      const snapshot = await one.backends[0].snapshot(checkpoint(1));
       const restored = new MemoryKeyedStateBackend({ start: 0, end: MAX_PARALLELISM - 1 }, MAX_PARALLELISM).restore([snapshot]);
       expect(restored).to.deep.equal(left(`the snapshot references keyed state kept in Redis (${prefix}:${jobId}:op); restore it with the Redis state backend and the same keyPrefix`));
     });
@@ -251,7 +254,7 @@ describe('state/incrementalSnapshots', function () {
       await complete(run, 2, await snapshotAll(run, jobId, 1));
       await run.write(1, 100);
       await snapshotAll(run, jobId, 2); // aborted
-      for (const b of run.backends) b.notifyCheckpointAborted(2);
+      for (const b of run.backends) b.notifyCheckpointAborted(checkpoint(2));
       await run.write(2, undefined);
       await complete(run, 2, await snapshotAll(run, jobId, 3));
       await run.write(3, 300);
@@ -271,20 +274,6 @@ describe('state/incrementalSnapshots', function () {
       expected.set(1, 100).set(5, 500).delete(2);
       expected.delete(6);
       expect(await run.readAll()).to.deep.equal(expected);
-    });
-  });
-
-  describe('ChangedFields', () => {
-    it('folds the changes of an aborted snapshot into the next one, and drops those of a completed one', () => {
-      const changes = new ChangedFields();
-      changes.record(0, 'a');
-      expect([...changes.cut(1).get(0)!]).to.deep.equal(['a']);
-      changes.record(0, 'b');
-      expect([...changes.cut(2).get(0)!].sort()).to.deep.equal(['a', 'b']);
-      changes.aborted(1);
-      changes.record(1, 'c');
-      changes.completed(2);
-      expect([...changes.cut(3).entries()].map(([kg, f]) => [kg, [...f]])).to.deep.equal([[1, ['c']]]);
     });
   });
 

@@ -11,6 +11,7 @@ import {
 } from '../../src/state/StateDescriptor';
 
 import { onEachKeyedBackend } from '../support/keyedBackends';
+import { checkpoint } from '../support/checkpointIds';
 
 const average: AggregateFunction<number, { sum: number; count: number }, number> = {
   createAccumulator: () => ({ sum: 0, count: 0 }),
@@ -312,7 +313,7 @@ describe('state/keyedStates', () => {
         await under.at(b, 'a');
         s.add(1);
         s.add(2);
-        const snap = await b.snapshot(1);
+        const snap = await b.snapshot(checkpoint(1));
         const entries = Object.values(snap.keyGroups).flatMap((g) => g.avg ?? []);
         expect(entries.map(([, text]) => JSON.parse(text))).to.deep.equal([{ sum: 3, count: 2 }]);
       });

@@ -8,6 +8,7 @@ import { Serializers } from '../../src/state/Serializer';
 import { ValueStateDescriptor } from '../../src/state/StateDescriptor';
 import { startOwnRedis } from '../support/redisService';
 import { closedPort } from '../support/silentServer';
+import { checkpoint } from '../support/checkpointIds';
 
 /** A pino logger whose lines a spec reads. */
 function recordingLogger(): { logger: pino.Logger; lines: Array<{ level: number; msg: string } & Record<string, unknown>> } {
@@ -54,7 +55,7 @@ describe('state/redisConnection', function () {
     it("a backend's pipeline fails within operationTimeoutMs, naming the server and the bound", async () => {
       const own = await startOwnRedis();
       const admin = connectRedis(own.url);
-      const backend = new RedisKeyedStateBackend(keyGroupRangeForOperator(0, 1, 128), 128, { url: own.url, keyPrefix: 'paused', jobId: 'job', operatorUid: 'op', cacheSize: 10, operationTimeoutMs: 300 });
+      const backend = new RedisKeyedStateBackend(keyGroupRangeForOperator(0, 1, 128), 128, { url: own.url, keyPrefix: 'paused', jobId: 'job', operatorUid: 'op', cacheSize: 10, operationTimeoutMs: 300, pinningStates: [] });
       try {
         await whenReady(admin, own.url);
         await backend.restore([]);
@@ -66,7 +67,7 @@ describe('state/redisConnection', function () {
         // Every client's commands wait while the server is paused: as a stopped server's would.
         await admin.call('CLIENT', 'PAUSE', '3000', 'ALL');
         const started = Date.now();
-        const error = await backend.snapshot(1).then(() => undefined, (e: unknown) => e);
+        const error = await backend.snapshot(checkpoint(1)).then(() => undefined, (e: unknown) => e);
         expect(Date.now() - started).to.be.below(2500);
         expect((error as Error).message).to.equal(`Redis at ${own.url} failed: no answer within 300 ms (operationTimeoutMs)`);
         expect(error).to.be.instanceOf(ServiceError).and.to.include({ restartable: true });

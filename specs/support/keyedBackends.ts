@@ -7,6 +7,7 @@
 import { KeyedStateBackend } from '../../src/state/KeyedStateBackend';
 import { MemoryKeyedStateBackend } from '../../src/state/MemoryKeyedStateBackend';
 import { RedisKeyedStateBackend } from '../../src/state/RedisKeyedStateBackend';
+import { TIMERS_STATE } from '../../src/state/KeyedTimerService';
 import { KeyGroupRange } from '../../src/state/keyGroups';
 import { Key } from '../../src/state/keyHash';
 import { dropPrefix, redisUrl, uniquePrefix } from './redisService';
@@ -56,7 +57,7 @@ export function onEachKeyedBackend(body: (under: KeyedBackendUnderTest) => void)
       create: (range = ALL_KEY_GROUPS, maxParallelism = 128) => {
         // A key space per backend: a backend that is not restored starts from empty hashes, as
         // a task's does after the runtime's restore (snapshots, not hashes, carry state between backends).
-        const backend = new RedisKeyedStateBackend(range, maxParallelism, { url, keyPrefix: prefix, jobId: 'job', operatorUid: `op${++spaces}`, cacheSize: SUITE_REDIS_CACHE_SIZE });
+        const backend = new RedisKeyedStateBackend(range, maxParallelism, { url, keyPrefix: prefix, jobId: 'job', operatorUid: `op${++spaces}`, cacheSize: SUITE_REDIS_CACHE_SIZE, pinningStates: [TIMERS_STATE] });
         open.push(backend);
         return backend;
       },

@@ -199,12 +199,7 @@ export class StreamEnvironment {
         createKeyedStateBackend:
           this.config.stateBackend === 'memory'
             ? (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism)
-            : redisKeyedStateBackendFactory(
-                this.config.stateBackend,
-                jobId,
-                plan.tasks.flatMap((t) => t.chain.filter((n) => n.keySelector !== undefined).map((n) => ({ uid: n.uid, parallelism: t.parallelism }))),
-                incremental,
-              ),
+            : redisKeyedStateBackendFactory(this.config.stateBackend, jobId, incremental),
         checkpointing,
         restartStrategy,
         logger,

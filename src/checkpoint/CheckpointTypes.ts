@@ -8,17 +8,10 @@ import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/PathReporter';
 import { KeyedStateSnapshot } from '../state/KeyedStateBackend';
 import { OperatorStateSnapshot } from '../state/OperatorStateStore';
+import type { CheckpointId } from '../state/CheckpointId';
 
-/** A checkpoint's number: 1, 2, … in the order checkpoints are triggered. */
-export type CheckpointId = number & { readonly __brand: 'CheckpointId' };
-
-/** The id of a job's first checkpoint. */
-export const FIRST_CHECKPOINT_ID = 1 as CheckpointId;
-
-/** The id of the checkpoint triggered after `id`. */
-export function nextCheckpointId(id: CheckpointId): CheckpointId {
-  return (id + 1) as CheckpointId;
-}
+export type { CheckpointId } from '../state/CheckpointId';
+export { FINAL_CHECKPOINT, FIRST_CHECKPOINT_ID, nextCheckpointId } from '../state/CheckpointId';
 
 /** Delivery guarantee the checkpoints give (see docs/guarantees.md). */
 export type CheckpointingMode = 'exactly-once' | 'at-least-once' | 'at-most-once';

@@ -29,9 +29,9 @@ export function renderPrometheus(job: string, snapshot: JobMetricsSnapshot): Pro
     outputWatermark: gauge(MetricNames.currentOutputWatermark, 'the last watermark sent downstream (ms since the epoch)', TASK_LABELS),
     lag: gauge(MetricNames.watermarkLag, 'wall-clock time minus the output watermark (ms)', TASK_LABELS),
     stateKeys: gauge(MetricNames.stateKeys, 'keys with a value in keyed state', TASK_LABELS),
-    stateBytes: gauge(MetricNames.stateSizeBytes, 'bytes of keyed state in the last checkpoint (memory backend)', TASK_LABELS),
+    stateBytes: gauge(MetricNames.stateSizeBytes, 'bytes of keyed state in the last checkpoint (memory backend, Redis with full snapshots)', TASK_LABELS),
     cached: gauge(MetricNames.stateCachedEntries, "entries resident in the Redis backend's cache", TASK_LABELS),
-    hitRatio: gauge(MetricNames.redisCacheHitRatio, 'share of batch key look-ups served by the Redis cache', TASK_LABELS),
+    hitRatio: gauge(MetricNames.redisCacheHitRatio, 'share of batch key look-ups whose entry was resident in the Redis cache', TASK_LABELS),
   };
   const recordsIn = counter(MetricNames.taskRecordsIn, 'records taken from the input channels (a source: read)', TASK_LABELS);
   const recordsOut = counter(MetricNames.taskRecordsOut, 'records sent on the output channels', TASK_LABELS);

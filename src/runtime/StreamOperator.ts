@@ -65,8 +65,8 @@ export interface OperatorContext {
   readonly metrics?: OperatorMetrics;
 }
 
-/** The id a task's final snapshot uses, taken after its input ended: it precedes no later checkpoint. */
-export const FINAL_CHECKPOINT = Number.MAX_SAFE_INTEGER as CheckpointId;
+/** The id a task's final snapshot uses (one constant for the runtime and the state layer). */
+export { FINAL_CHECKPOINT } from '../checkpoint/CheckpointTypes';
 
 export interface StreamOperator<I, O> {
   open(context: OperatorContext, output: Output<O>): void | Promise<void>;

@@ -4,6 +4,7 @@
  * a restore with another parallelism re-assigns whole key groups (docs/internals.md, invariant 5).
  */
 import { Either } from 'fp-ts/Either';
+import type { CheckpointId } from './CheckpointId';
 import { Key } from './keyHash';
 import { KeyGroupRange } from './keyGroups';
 import type { RedisStateHandle } from './incrementalSnapshots';
@@ -42,29 +43,37 @@ export interface KeyedStateBackend {
    * nothing needs loading (always, for the memory backend), so the hot path awaits nothing.
    */
   prefetch?(keys: readonly Key[]): Promise<void> | undefined;
-  /** The keys that have a value in the named state (timers are found again after a restore this way). */
-  keysOf?(stateName: string): Key[];
+  /**
+   * Pinned keys: the keys with a value in a pinning state, whose state stays readable outside
+   * any batch, with no prefetch (the timer service's state pins its keys: a timer fires on a
+   * watermark or the clock, and the service finds its timers again after a restore this way).
+   * A backend that keeps state elsewhere keeps every entry of a pinned key in memory, and after a
+   * restore pins the keys the snapshot's pinning states hold; which states pin is fixed when it
+   * is made (the Redis backend's `pinningStates`), and it refuses to list another state's keys.
+   * The memory backend holds every key, so it lists the keys of any state.
+   */
+  pinnedKeys?(stateName: string): Key[];
   /** Number of keys with a value in each state (for metrics and tests). */
   keyCounts(): Record<string, number>;
   /**
-   * Bytes of the state where the backend knows them (metrics): the memory backend counts the
-   * UTF-8 bytes of the keys and entries it serialized at its last snapshot; undefined before
-   * its first snapshot, and for a backend that keeps the state elsewhere.
+   * Bytes of the state where the backend knows them (metrics): the UTF-8 bytes of the keys and
+   * entries of its last snapshot (the memory backend, and Redis with full snapshots); undefined
+   * before the first snapshot, and where the snapshot does not carry the state (incremental Redis).
    */
   stateSizeBytes?(): number | undefined;
   /** A cached remote backend: entries resident, and batch key look-ups served by the cache or not (metrics). */
   cacheStatistics?(): { readonly entries: number; readonly hits: number; readonly misses: number };
   /** The state as of now, for checkpoint `checkpointId` (a remote backend may flush first). */
-  snapshot(checkpointId: number): KeyedStateSnapshot | Promise<KeyedStateSnapshot>;
+  snapshot(checkpointId: CheckpointId): KeyedStateSnapshot | Promise<KeyedStateSnapshot>;
   /**
    * Loads the key groups of `snapshots` that this backend owns; others are ignored.
    * `checkpointId`: the checkpoint they come from, when there is one.
    */
-  restore(snapshots: readonly KeyedStateSnapshot[], checkpointId?: number): Either<string, void> | Promise<Either<string, void>>;
+  restore(snapshots: readonly KeyedStateSnapshot[], checkpointId?: CheckpointId): Either<string, void> | Promise<Either<string, void>>;
   /** Checkpoint `checkpointId` is complete (after the store made it the latest), as sources hear it. */
-  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  notifyCheckpointComplete?(checkpointId: CheckpointId): void | Promise<void>;
   /** Checkpoint `checkpointId` was aborted: a snapshot taken for it will never be referenced. */
-  notifyCheckpointAborted?(checkpointId: number): void;
+  notifyCheckpointAborted?(checkpointId: CheckpointId): void;
   /** Releases connections and memory; called once, when the task closes. */
   dispose(): void | Promise<void>;
 }

@@ -21,6 +21,7 @@ export interface Timer {
   readonly domain: TimeDomain;
 }
 
+/** The timers' state: it pins its keys (KeyedStateBackend.pinnedKeys; the Redis factory names it). */
 export const TIMERS_STATE = '__timers';
 /** Namespaces whose timer ids are kept (see `ids`). */
 const TIMER_IDS_CACHED = 4096;
@@ -97,9 +98,9 @@ export class KeyedTimerService {
   }
 
   private register(domain: TimeDomain, namespace: string, time: number): void {
-    if (this.backend.keysOf === undefined) {
+    if (this.backend.pinnedKeys === undefined) {
       // Timers must be found again after a restore, and fire outside any batch's prefetch.
-      throw new Error('timers (and windows) need a state backend that lists the keys owning timers after a restore (keysOf)');
+      throw new Error('timers (and windows) need a state backend that pins the keys owning timers (pinnedKeys)');
     }
     const id = this.idOf(domain, namespace, time);
     if (this.registered.contains(id)) return;
@@ -134,10 +135,10 @@ export class KeyedTimerService {
 
   /** After a restore, the timers are in state only: put them back in the queues. */
   private restoreQueues(): void {
-    const keysOf = this.backend.keysOf;
-    if (keysOf === undefined) return;
+    const pinnedKeys = this.backend.pinnedKeys;
+    if (pinnedKeys === undefined) return;
     const current = this.backend.getCurrentKey();
-    for (const key of keysOf.call(this.backend, TIMERS_STATE)) {
+    for (const key of pinnedKeys.call(this.backend, TIMERS_STATE)) {
       this.backend.setCurrentKey(key);
       for (const id of this.registered.keys()) {
         const [kind, timeText, ...rest] = id.split('|');

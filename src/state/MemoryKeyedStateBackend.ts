@@ -12,7 +12,7 @@ import { AnyStateDescriptor } from './StateDescriptor';
 import { StateTable } from './StateTable';
 import { KeyCursor } from './KeyCursor';
 import { EntryCodec, entryCodecFor } from './entryCodec';
-import { TableStateAccess } from './keyedStates';
+import { TableStateAccess, primitiveOf } from './keyedStates';
 
 /** The key of the record being processed, shared by all tables of one backend. */
 class MemoryStateTable<V> implements StateTable<V> {
@@ -83,12 +83,7 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
 
   protected register<P>(descriptor: AnyStateDescriptor, create: (table: MemoryStateTable<any>) => P): P {
     const existing = this.states.get(descriptor.name);
-    if (existing !== undefined) {
-      if (existing.descriptor.kind !== descriptor.kind) {
-        throw new Error(`state '${descriptor.name}' is already a ${existing.descriptor.kind} state; give the ${descriptor.kind} state another name`);
-      }
-      return existing.primitive as P;
-    }
+    if (existing !== undefined) return primitiveOf<P>(existing, descriptor);
     const table = new MemoryStateTable<unknown>(this.cursor);
     const codec = entryCodecFor(descriptor);
     this.loadPending(descriptor.name, table, codec);
@@ -112,7 +107,8 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
     this.pending.delete(name);
   }
 
-  keysOf(stateName: string): Key[] {
+  /** Every key of `stateName` (all state is in memory: any state's keys stay readable). */
+  pinnedKeys(stateName: string): Key[] {
     const table = this.states.get(stateName)?.table;
     if (table === undefined) return [];
     const keys: Key[] = [];

@@ -12,8 +12,7 @@ import { Either, isLeft, left, right } from 'fp-ts/Either';
 import type Redis from 'ioredis';
 import { CheckpointStore } from '../checkpoint/CheckpointStore';
 import { RedisCheckpointStore, scanKeys } from '../checkpoint/RedisCheckpointStore';
-import { pieceDeletesKey, pieceKey } from './incrementalSnapshots';
-import { keyGroupHashKey, parseStateField, stateField } from './RedisKeyedStateBackend';
+import { keyGroupHashKey, keyGroupHashOf, parseStateField, pieceDeletesKey, pieceKey, stateField } from './redisKeyLayout';
 import { AnyStateDescriptor } from './StateDescriptor';
 import { entryCodecFor } from './entryCodec';
 import { DEFAULT_MAX_PARALLELISM, keyGroupOfKeyString } from './keyGroups';
@@ -123,7 +122,7 @@ export async function checkpointedState(
     const chain = handle?.chains[kg];
     if (handle !== undefined && chain !== undefined) {
       if (!(store instanceof RedisCheckpointStore)) return left(`checkpoint ${latest.right.id} references state pieces in Redis, but ${store.description} is not a Redis store`);
-      const text = await withRedis(store.url, (r) => readFromChain(r, `${handle.space}:kg:${kg}`, chain, stateField(descriptor.name, keyString)));
+      const text = await withRedis(store.url, (r) => readFromChain(r, keyGroupHashOf(handle.space, kg), chain, stateField(descriptor.name, keyString)));
       if (text === undefined) return right(undefined);
       const decoded = entryCodecFor(descriptor).decode(text);
       return isLeft(decoded) ? left(`state '${descriptor.name}' of key ${keyString} in checkpoint ${latest.right.id}: ${decoded.left}`) : right(decoded.right);

@@ -148,6 +148,14 @@ export class TableAggregatingState<IN, ACC, OUT> implements AggregatingState<IN,
  * The five `get…State` methods of a keyed backend, written once: a backend supplies only
  * `register`, which finds or creates the table of a named state.
  */
+/** The primitive of a state registered before under the descriptor's name; another kind under that name is refused. */
+export function primitiveOf<P>(existing: { readonly descriptor: AnyStateDescriptor; readonly primitive: unknown }, descriptor: AnyStateDescriptor): P {
+  if (existing.descriptor.kind !== descriptor.kind) {
+    throw new Error(`state '${descriptor.name}' is already a ${existing.descriptor.kind} state; give the ${descriptor.kind} state another name`);
+  }
+  return existing.primitive as P;
+}
+
 export abstract class TableStateAccess {
   protected abstract register<P>(descriptor: AnyStateDescriptor, create: (table: StateTable<any>) => P): P;
 

@@ -7,8 +7,8 @@
 import type Redis from 'ioredis';
 import { CompletedCheckpoint, NodeSnapshot, TaskSnapshot } from '../checkpoint/CheckpointTypes';
 import { KeyedStateSnapshot } from './KeyedStateBackend';
-import { RedisStateHandle, pieceDeletesKey, pieceKey } from './incrementalSnapshots';
-import { parseStateField } from './RedisKeyedStateBackend';
+import { RedisStateHandle } from './incrementalSnapshots';
+import { addEntry, keyGroupHashOf, pieceDeletesKey, pieceKey } from './redisKeyLayout';
 import { withRedis } from './redisConnection';
 
 /**
@@ -35,7 +35,7 @@ async function entriesOf(redis: Redis, handle: RedisStateHandle, snapshot: Keyed
   const keyGroups: Record<string, Record<string, Array<readonly [string, string]>>> = {};
   for (const [kg, states] of Object.entries(snapshot.keyGroups)) keyGroups[kg] = Object.fromEntries(Object.entries(states).map(([s, e]) => [s, [...e]]));
   for (const [kg, chain] of Object.entries(handle.chains)) {
-    const hash = `${handle.space}:kg:${kg}`;
+    const hash = keyGroupHashOf(handle.space, kg);
     const pipeline = redis.pipeline();
     for (const name of chain) pipeline.hgetall(pieceKey(hash, name)).smembers(pieceDeletesKey(hash, name));
     const results = await pipeline.exec();
@@ -50,11 +50,7 @@ async function entriesOf(redis: Redis, handle: RedisStateHandle, snapshot: Keyed
       for (const [f, v] of entries) fields.set(f, v);
       for (const f of gone as string[]) fields.delete(f);
     });
-    for (const [field, text] of fields) {
-      const parsed = parseStateField(field);
-      if (parsed === undefined) continue;
-      ((keyGroups[kg] ??= {})[parsed.state] ??= []).push([parsed.keyString, text]);
-    }
+    for (const [field, text] of fields) addEntry(keyGroups, kg, field, text);
   }
   return { keyGroups };
 }

@@ -1,0 +1,150 @@
+import { expect } from 'chai';
+import { CacheEntry, CacheSlot, WriteBackCache } from '../../src/state/WriteBackCache';
+import { entryCodecFor } from '../../src/state/entryCodec';
+import { Serializers } from '../../src/state/Serializer';
+import { MapStateDescriptor, ValueStateDescriptor } from '../../src/state/StateDescriptor';
+
+/** Key groups 0..3; key text 'k<n>' lives in key group n % 4. */
+const RANGE = { start: 0, end: 3 };
+const kg = (key: string) => Number(key.slice(1)) % 4;
+const numberCodec = entryCodecFor(new ValueStateDescriptor('count', Serializers.number));
+const timerCodec = entryCodecFor(new MapStateDescriptor('timers', Serializers.string, Serializers.number));
+
+function cacheOf(capacity: number, pinning: readonly string[] = [], changed: Array<[number, string]> = []): { cache: WriteBackCache; count: CacheSlot } {
+  const cache = new WriteBackCache(RANGE, capacity, pinning, (group, field) => changed.push([group, field]));
+  const count = cache.slot('count');
+  count.codec = numberCodec;
+  return { cache, count };
+}
+
+/** What a task does per batch, without Redis: touch the keys, evict, and answer the loads with `store`. */
+function batch(cache: WriteBackCache, keys: readonly string[], store: ReadonlyMap<string, string> = new Map()): { missing: string[]; evicted: CacheEntry[] } {
+  cache.beginBatch();
+  const missing: CacheEntry[] = [];
+  for (const key of keys) cache.touch(key, kg(key), missing);
+  const evicted = cache.evict();
+  for (const entry of missing) cache.loaded(entry, store.get(entry.field) ?? null);
+  return { missing: missing.map((e) => e.field), evicted };
+}
+
+describe('state/WriteBackCache (no Redis)', () => {
+  it('counts a look-up a hit only when its entry was resident: a brand-new key is a miss, though it needs no load', () => {
+    const { cache, count } = cacheOf(100);
+    expect(batch(cache, ['k1', 'k2']).missing).to.deep.equal([]);
+    cache.put(count, 'k1', 1, 5);
+    batch(cache, ['k1', 'k2', 'k3']);
+    expect(cache.statistics()).to.deep.equal({ entries: 3, hits: 2, misses: 3 });
+  });
+
+  it('loads only the entries the store may hold (a slot with evicted or restored values), and counts them as misses', () => {
+    const { cache, count } = cacheOf(100);
+    cache.restoredInStore('count', 1, 1);
+    const { missing } = batch(cache, ['k1', 'k5'], new Map([['count/k1', '41']]));
+    expect(missing).to.deep.equal(['count/k1', 'count/k5']);
+    expect([cache.get(count, 'k1'), cache.get(count, 'k5')]).to.deep.equal([41, undefined]);
+    expect(count.present).to.equal(1);
+    expect(cache.statistics()).to.deep.equal({ entries: 2, hits: 0, misses: 2 });
+  });
+
+  it('refuses an access to a key neither touched nor known to be absent, saying what to do', () => {
+    const { cache, count } = cacheOf(100);
+    cache.restoredInStore('count', 2, 3);
+    expect(() => cache.get(count, 'k2')).to.throw(
+      "state 'count' of key k2 is not loaded: with the Redis backend, keyed state is readable for the keys of the batch being processed (prefetched); access state only for the current record's key",
+    );
+    expect(() => cache.put(count, 'k2', 2, 1)).to.throw(/state 'count' of key k2 is not loaded/);
+  });
+
+  it('marks a written entry dirty once per epoch, hands the dirty entries over once, and keeps entry counts per state and key group', () => {
+    const changed: Array<[number, string]> = [];
+    const { cache, count } = cacheOf(100, [], changed);
+    batch(cache, ['k1', 'k5', 'k2']);
+    cache.put(count, 'k1', 1, 1);
+    cache.put(count, 'k1', 1, 2);
+    cache.put(count, 'k5', 1, 3);
+    cache.put(count, 'k2', 2, undefined);
+    expect(changed).to.deep.equal([
+      [1, 'count/k1'],
+      [1, 'count/k5'],
+      [2, 'count/k2'],
+    ]);
+    expect([...cache.takeDirty()].map((e) => [e.field, e.value])).to.deep.equal([
+      ['count/k1', 2],
+      ['count/k5', 3],
+      ['count/k2', undefined],
+    ]);
+    expect(cache.dirtyCount).to.equal(0);
+    expect([count.present, ...cache.groupSizes]).to.deep.equal([2, 0, 2, 0, 0]);
+    cache.put(count, 'k5', 1, undefined);
+    expect([count.present, ...cache.groupSizes]).to.deep.equal([1, 0, 1, 0, 0]);
+  });
+
+  it('evicts the oldest entries past the bound, gives those used since the last sweep a second chance, never evicts the current batch, and hands back the dirty ones', () => {
+    const { cache, count } = cacheOf(2);
+    batch(cache, ['k1', 'k2']);
+    cache.put(count, 'k1', 1, 10);
+    batch(cache, ['k3']);
+    // All three were used since the last sweep (there was none): a second chance each, the bound waits.
+    expect(cache.statistics().entries).to.equal(3);
+    const { evicted } = batch(cache, ['k4']);
+    // k1, k2 and k3 are older than the previous sweep now: k1 (dirty) and k2 go, k3 and the batch's k4 stay.
+    expect(evicted.map((e) => [e.field, e.value, e.dirty])).to.deep.equal([['count/k1', 10, true]]);
+    expect(cache.statistics().entries).to.equal(2);
+    expect([...cache.entries()].map((e) => e.keyString)).to.deep.equal(['k3', 'k4']);
+    // An evicted value may be in the store only: the slot is remote now, and k1 must be loaded again.
+    expect(count.remote).to.equal(true);
+    expect(batch(cache, ['k1'], new Map([['count/k1', '10']])).missing).to.deep.equal(['count/k1']);
+    expect(cache.get(count, 'k1')).to.equal(10);
+  });
+
+  it('keeps every entry of a key with a value in a pinning state out of eviction until that value goes, and lists those keys', () => {
+    const { cache, count } = cacheOf(1, ['timers']);
+    const timers = cache.slot('timers');
+    timers.codec = timerCodec;
+    batch(cache, ['k1']);
+    cache.put(count, 'k1', 1, 7);
+    cache.put(timers, 'k1', 1, new Map([['e|100|', 1]]));
+    for (const key of ['k2', 'k3', 'k4', 'k5']) batch(cache, [key]);
+    expect(cache.pinnedKeys('timers')).to.deep.equal(['k1']);
+    expect(cache.get(count, 'k1'), 'outside any batch').to.equal(7);
+    // A pinned key's look-ups are hits: its entries are all resident.
+    const before = cache.statistics().hits;
+    batch(cache, ['k1']);
+    expect(cache.statistics().hits - before).to.equal(2);
+    cache.put(timers, 'k1', 1, undefined);
+    expect(cache.pinnedKeys('timers')).to.deep.equal([]);
+    for (const key of ['k6', 'k7', 'k8']) batch(cache, [key]);
+    expect(() => cache.get(count, 'k1'), 'evictable again, and evicted').to.throw(/not loaded/);
+    expect(cache.pinnedKeys('count')).to.deep.equal([]);
+  });
+
+  it('restores pinned entries as text, decoded on first access; a corrupt one fails every access, naming the state, the key and the reason', () => {
+    const { cache, count } = cacheOf(10, ['timers']);
+    cache.restorePinned('k1', 1, 'timers', timerCodec.encode(new Map([['e|5|', 1]])));
+    cache.restorePinned('k1', 1, 'count', '"seven"');
+    expect(cache.isUnused()).to.equal(false);
+    expect(cache.pinnedKeys('timers')).to.deep.equal(['k1']);
+    const timers = cache.slot('timers');
+    timers.codec = timerCodec;
+    expect(cache.get(timers, 'k1')).to.deep.equal(new Map([['e|5|', 1]]));
+    const message = 'cannot restore state \'count\' of key k1: Invalid value "seven" supplied to : number';
+    expect(() => cache.get(count, 'k1')).to.throw(message);
+    expect(() => cache.put(count, 'k1', 1, 1)).to.throw(message);
+  });
+
+  it('builds text once per value and keeps restored text as is', () => {
+    const { cache, count } = cacheOf(10);
+    batch(cache, ['k1']);
+    cache.put(count, 'k1', 1, 3);
+    const [entry] = cache.entries();
+    expect(cache.textOf(entry)).to.equal('3');
+    expect(entry.text).to.equal('3');
+    cache.put(count, 'k1', 1, undefined);
+    expect(cache.textOf(entry)).to.equal(undefined);
+  });
+
+  it('refuses a bound that is not a positive integer', () => {
+    expect(() => new WriteBackCache(RANGE, 0, [])).to.throw(RangeError, 'cacheSize must be a positive integer, got 0');
+    expect(() => new WriteBackCache(RANGE, 1.5, [])).to.throw(RangeError, 'cacheSize must be a positive integer, got 1.5');
+  });
+});

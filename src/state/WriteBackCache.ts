@@ -1,0 +1,291 @@
+/**
+ * The Redis backend's write-back cache of one task, with no Redis in it: entries (state × key)
+ * resident in memory, which of them differ from the store (dirty), CLOCK eviction past a bound,
+ * and pinned keys. The backend's I/O (RedisStateIO.ts) loads what a batch lacks and writes
+ * back what eviction and snapshots hand it; everything here is synchronous.
+ *
+ * Pinned keys: a key is pinned while it has a value in a pinning state (named when the cache is
+ * made; the timer service's state, so that a timer firing outside any batch finds its key's
+ * state). All entries of a pinned key leave the evictable ones and stay in memory; the bound
+ * applies to the other keys. A pinned key's entries are complete: a missing one is an absent value.
+ */
+import { CacheEntry, CacheSlot, decodeEntry, notLoaded } from './cacheEntry';
+import { KeyGroupRange } from './keyGroups';
+import { stateField } from './redisKeyLayout';
+
+export { CacheEntry, CacheSlot } from './cacheEntry';
+
+export class WriteBackCache {
+  private readonly slotsByName = new Map<string, CacheSlot>();
+  /** The slots, for the per-key loops (an array walk, no iterator per key). */
+  readonly slots: CacheSlot[] = [];
+  private readonly pinningSlots: CacheSlot[] = [];
+  /**
+   * The entries eviction may remove, oldest first (a Set keeps insertion order): every entry in
+   * memory except those of pinned keys.
+   */
+  private readonly evictable = new Set<CacheEntry>();
+  /** Key texts that are pinned. */
+  private readonly pinned = new Set<string>();
+  private dirty = new Set<CacheEntry>();
+  /**
+   * Entries per key group (by offset from the range's start), kept on every write like
+   * `present`: an incremental snapshot tells from it that a key group's piece will be a full copy.
+   */
+  readonly groupSizes: number[];
+  private generation = 0;
+  /** Generation before the last eviction sweep: entries used after it get a second chance. */
+  private lastSweep = 0;
+  /** Batch key look-ups (per state) that found their entry resident, and those that did not. */
+  private hits = 0;
+  private misses = 0;
+
+  constructor(
+    private readonly range: KeyGroupRange,
+    private readonly capacity: number,
+    private readonly pinningStates: readonly string[],
+    /** Told once per entry and epoch when an entry becomes dirty (incremental snapshots record the field). */
+    private readonly onChanged?: (keyGroup: number, field: string) => void,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`cacheSize must be a positive integer, got ${capacity}`);
+    this.groupSizes = new Array<number>(Math.max(0, range.end - range.start + 1)).fill(0);
+  }
+
+  slot(name: string): CacheSlot {
+    let slot = this.slotsByName.get(name);
+    if (slot === undefined) {
+      const pins = this.pinningStates.includes(name);
+      this.slotsByName.set(name, (slot = { name, fieldPrefix: stateField(name, ''), entries: new Map(), present: 0, codec: undefined, remote: false, pins }));
+      this.slots.push(slot);
+      if (pins) this.pinningSlots.push(slot);
+    }
+    return slot;
+  }
+
+  // --- the hot path -------------------------------------------------------------------------------
+
+  /** The value of `keyString` in `slot` (a registered state). */
+  get(slot: CacheSlot, keyString: string): unknown {
+    const entry = slot.entries.get(keyString);
+    if (entry === undefined) {
+      if (slot.remote && !this.pinned.has(keyString)) throw notLoaded(slot.name, keyString);
+      return undefined;
+    }
+    if (entry.raw !== undefined) decodeEntry(entry, slot.codec!);
+    if (entry.error !== undefined) throw new Error(`cannot restore state '${slot.name}' of key ${entry.keyString}: ${entry.error}`);
+    return entry.value;
+  }
+
+  /** Sets (or, with undefined, removes) the value of `keyString` in `slot` (a registered state). */
+  put(slot: CacheSlot, keyString: string, keyGroup: number, value: unknown): void {
+    let entry = slot.entries.get(keyString);
+    if (entry === undefined) {
+      const pinned = this.pinned.has(keyString);
+      if (slot.remote && !pinned) throw notLoaded(slot.name, keyString);
+      if (value === undefined) return;
+      entry = this.newEntry(keyString, keyGroup, slot, this.generation);
+      if (!pinned) this.evictable.add(entry);
+    }
+    if (entry.raw !== undefined) decodeEntry(entry, slot.codec!);
+    if (entry.error !== undefined) throw new Error(`cannot restore state '${slot.name}' of key ${keyString}: ${entry.error}`);
+    if ((entry.value === undefined) !== (value === undefined)) {
+      slot.present += value === undefined ? -1 : 1;
+      this.groupSizes[keyGroup - this.range.start] += value === undefined ? -1 : 1;
+    }
+    entry.value = value;
+    entry.text = undefined;
+    // A dirty entry is in the dirty set and, in this epoch, among the changed fields already.
+    if (!entry.dirty) {
+      entry.dirty = true;
+      this.dirty.add(entry);
+      this.onChanged?.(keyGroup, entry.field);
+    }
+    if (slot.pins) this.setPinned(keyString, value !== undefined || this.pinnedByAnother(slot, keyString));
+  }
+
+  private pinnedByAnother(slot: CacheSlot, keyString: string): boolean {
+    for (const other of this.pinningSlots) {
+      if (other === slot) continue;
+      const entry = other.entries.get(keyString);
+      if (entry !== undefined && (entry.value !== undefined || entry.raw !== undefined)) return true;
+    }
+    return false;
+  }
+
+  /** Pins a key's entries when it gets its first pinning value, unpins them when its last one goes. */
+  private setPinned(keyString: string, pinned: boolean): void {
+    if (pinned === this.pinned.has(keyString)) return;
+    if (pinned) this.pinned.add(keyString);
+    else this.pinned.delete(keyString);
+    for (const slot of this.slots) {
+      const entry = slot.entries.get(keyString);
+      if (entry === undefined) continue;
+      if (pinned) this.evictable.delete(entry);
+      else {
+        entry.generation = this.generation; // back among the evictable ones as just used
+        this.evictable.add(entry);
+      }
+    }
+  }
+
+  // --- batches --------------------------------------------------------------------------------------
+
+  /** Starts a batch: the entries it touches are never evicted by its own sweep. */
+  beginBatch(): void {
+    this.generation++;
+  }
+
+  /**
+   * Marks the key's entries used by the current batch and makes the absent ones resident
+   * (known to be absent unless the store may hold them); those the store may hold go to
+   * `missing`, to be loaded. A look-up is a hit when its entry was resident (a pinned key's
+   * always is), a miss otherwise, also for a brand-new key that needs no round trip.
+   */
+  touch(keyString: string, keyGroup: number, missing: CacheEntry[]): void {
+    const slots = this.slots;
+    // A pinned key's entries are all in memory already.
+    if (this.pinned.has(keyString)) {
+      this.hits += slots.length;
+      return;
+    }
+    const generation = this.generation;
+    for (let s = 0; s < slots.length; s++) {
+      const slot = slots[s];
+      const entry = slot.entries.get(keyString);
+      // A hit only marks the entry (moving it in the Map per batch cost a third of the hot path).
+      if (entry !== undefined) {
+        entry.generation = generation;
+        this.hits++;
+      } else {
+        const created = this.newEntry(keyString, keyGroup, slot, generation);
+        this.evictable.add(created);
+        this.misses++;
+        if (slot.remote) missing.push(created);
+      }
+    }
+  }
+
+  /**
+   * Removes entries beyond the bound, oldest first, giving a second chance (a move to the back)
+   * to those used since the previous sweep, as the CLOCK algorithm does; entries of the current
+   * batch are never removed. One sweep looks at each entry at most once, so when every entry is
+   * in recent use the cache stays over the bound until a later batch. Returns the dirty entries
+   * removed: the caller writes them back (they leave the dirty set, still marked dirty).
+   */
+  evict(): CacheEntry[] {
+    let excess = this.evictable.size - this.capacity;
+    if (excess <= 0) return [];
+    const written: CacheEntry[] = [];
+    const usedLately: CacheEntry[] = [];
+    let unseen = this.evictable.size;
+    for (const entry of this.evictable) {
+      if (excess <= 0 || unseen-- === 0) break;
+      if (entry.generation > this.lastSweep) {
+        usedLately.push(entry);
+        continue;
+      }
+      this.evictable.delete(entry);
+      entry.slot.entries.delete(entry.keyString);
+      excess--;
+      if (entry.dirty) {
+        this.dirty.delete(entry);
+        written.push(entry);
+      }
+      if (entry.value !== undefined || entry.raw !== undefined || entry.error !== undefined) entry.slot.remote = true;
+    }
+    for (const entry of usedLately) {
+      this.evictable.delete(entry);
+      this.evictable.add(entry);
+    }
+    // The current batch's entries still count as used at the next sweep.
+    this.lastSweep = this.generation - 1;
+    return written;
+  }
+
+  /** An entry's stored text arrived (null: the store holds none). */
+  loaded(entry: CacheEntry, text: string | null): void {
+    if (text === null) return;
+    entry.raw = text;
+    if (entry.slot.codec !== undefined) decodeEntry(entry, entry.slot.codec);
+  }
+
+  /** The dirty entries, handed over to be written back (the caller marks them clean). */
+  takeDirty(): ReadonlySet<CacheEntry> {
+    const dirty = this.dirty;
+    this.dirty = new Set();
+    return dirty;
+  }
+
+  get dirtyCount(): number {
+    return this.dirty.size;
+  }
+
+  // --- restore and reading --------------------------------------------------------------------------
+
+  /** Nothing resident or pinned yet: a restore may still replace the state. */
+  isUnused(): boolean {
+    return this.evictable.size === 0 && this.pinned.size === 0;
+  }
+
+  /** `count` restored entries of state `name` in `keyGroup`, left in the store. */
+  restoredInStore(name: string, keyGroup: number, count: number): void {
+    if (count === 0) return;
+    const slot = this.slot(name);
+    slot.remote = true;
+    slot.present += count;
+    this.groupSizes[keyGroup - this.range.start] += count;
+  }
+
+  /** A restored entry of a pinned key: resident, decoded on first access. */
+  restorePinned(keyString: string, keyGroup: number, name: string, text: string): void {
+    this.pinned.add(keyString);
+    this.newEntry(keyString, keyGroup, this.slot(name), 0).raw = text;
+  }
+
+  /** Whether the store may hold entries the cache lacks. */
+  anyRemote(): boolean {
+    return this.slots.some((slot) => slot.remote);
+  }
+
+  /** Every resident entry, pinned or not. */
+  *entries(): IterableIterator<CacheEntry> {
+    for (const slot of this.slots) yield* slot.entries.values();
+  }
+
+  /** The stored form of an entry's value; undefined when it has none. */
+  textOf(entry: CacheEntry): string | undefined {
+    return entry.raw ?? (entry.value === undefined ? undefined : (entry.text ??= entry.slot.codec!.encode(entry.value)));
+  }
+
+  /** The pinned keys with a value in pinning state `name`. */
+  pinnedKeys(name: string): string[] {
+    const slot = this.slotsByName.get(name);
+    if (slot === undefined) return [];
+    return [...this.pinned].filter((keyString) => {
+      const entry = slot.entries.get(keyString);
+      return entry !== undefined && (entry.value !== undefined || entry.raw !== undefined || entry.error !== undefined);
+    });
+  }
+
+  /** Evictable entries resident, and batch look-ups that found their entry resident or not. */
+  statistics(): { entries: number; hits: number; misses: number } {
+    return { entries: this.evictable.size, hits: this.hits, misses: this.misses };
+  }
+
+  clear(): void {
+    this.evictable.clear();
+    for (const slot of this.slots) slot.entries.clear();
+    this.pinned.clear();
+    this.dirty.clear();
+    this.slotsByName.clear();
+    this.slots.length = 0;
+    this.pinningSlots.length = 0;
+  }
+
+  /** A new entry, in its slot's map (the caller decides whether it is evictable). */
+  private newEntry(keyString: string, keyGroup: number, slot: CacheSlot, generation: number): CacheEntry {
+    const entry: CacheEntry = { field: slot.fieldPrefix + keyString, keyString, keyGroup, slot, value: undefined, raw: undefined, dirty: false, text: undefined, error: undefined, generation };
+    slot.entries.set(keyString, entry);
+    return entry;
+  }
+}
