@@ -14,6 +14,21 @@ export { DataStream, SingleOutputStream, DataStreamSink } from './api/DataStream
 export { KeyedStream, NumericField } from './api/KeyedStream';
 export { ConnectedStreams, KeyedConnectedStreams } from './api/ConnectedStreams';
 export { CoProcessFunction, KeyedCoProcessFunction } from './api/CoProcessFunction';
+export { BroadcastStream } from './api/BroadcastStream';
+export { BroadcastConnectedStream } from './api/BroadcastConnectedStream';
+export {
+  BroadcastProcessFunction,
+  KeyedBroadcastProcessFunction,
+  BroadcastBaseContext,
+  ReadOnlyContext,
+  BroadcastContext,
+  KeyedReadOnlyContext,
+  KeyedBroadcastContext,
+  KeyedBroadcastOnTimerContext,
+  KeyedStateFunction,
+  StateOf,
+} from './api/BroadcastProcessFunction';
+export { BroadcastState, ReadOnlyBroadcastState } from './state/BroadcastState';
 export { CoGroupFunction, JoinFunction, TwoInputsToWindow, WindowedJoin, WindowedCoGroup } from './api/CoGroupedStreams';
 export { JobHandle, JobResult, RestAddress, StallReport } from './api/JobHandle';
 export { RestOptions, MetricsOptions } from './api/RestOptions';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { isLeft, isRight } from 'fp-ts/Either';
 import { FormerOperatorState, OperatorStateStore, OperatorStateSnapshot } from '../../src/state/OperatorStateStore';
 import { Serializers } from '../../src/state/Serializer';
-import { ListStateDescriptor } from '../../src/state/StateDescriptor';
+import { ListStateDescriptor, MapStateDescriptor } from '../../src/state/StateDescriptor';
 
 const offsets = new ListStateDescriptor('offsets', Serializers.number);
 const buffer = new ListStateDescriptor('buffer', Serializers.string);
@@ -182,6 +182,49 @@ describe('state/OperatorStateStore', () => {
       const s = restored([{ lists: { offsets: ['1', '"two"'] } }], 0, 1);
       expect(() => s.getListState(offsets)).to.throw(/cannot restore operator state 'offsets': Invalid value "two"/);
       expect(() => s.getListState(offsets), 'second access after a failed restore of the state').to.throw(/cannot restore operator state 'offsets'/);
+    });
+  });
+  describe('broadcast state', () => {
+    const rules = new MapStateDescriptor('rules', Serializers.string, Serializers.json<{ limit: number }>());
+    const withRules = (entries: Array<[string, number]>) => {
+      const s = new OperatorStateStore();
+      for (const [k, limit] of entries) s.getBroadcastState(rules).put(k, { limit });
+      return s.snapshot();
+    };
+
+    it('snapshots the whole map on every instance, an entry per key', () => {
+      const snap = withRules([['a', 1], ['b', 2]]);
+      expect(snap.lists.rules).to.deep.equal([JSON.stringify(['"a"', '{"limit":1}']), JSON.stringify(['"b"', '{"limit":2}'])]);
+    });
+
+    for (const [from, to] of [[2, 3], [3, 1], [2, 2], [1, 4]]) {
+      it(`restored from ${from} instances at ${to}, gives every instance the whole map`, () => {
+        const snaps = Array.from({ length: from }, () => withRules([['a', 1], ['b', 2]]));
+        for (let i = 0; i < to; i++) {
+          const state = restored(snaps, i, to).getBroadcastState(rules);
+          expect(state.immutableEntries(), `instance ${i} of ${to}`).to.deep.equal([['a', { limit: 1 }], ['b', { limit: 2 }]]);
+        }
+      });
+    }
+
+    it('gives instance i the copy of former instance i mod (former parallelism)', () => {
+      const snaps = [withRules([['a', 0]]), withRules([['a', 1]])];
+      expect([0, 1, 2].map((i) => restored(snaps, i, 3).getBroadcastState(rules).get('a'))).to.deep.equal([{ limit: 0 }, { limit: 1 }, { limit: 0 }]);
+    });
+
+    it('is refused under the name of a list state, and the other way round', () => {
+      const s = new OperatorStateStore();
+      s.getBroadcastState(new MapStateDescriptor('offsets', Serializers.string, Serializers.number));
+      expect(() => s.getListState(offsets)).to.throw("operator state 'offsets' is broadcast state; ask for it the same way each time");
+      s.getUnionListState(buffer);
+      expect(() => s.getBroadcastState(new MapStateDescriptor('buffer', Serializers.string, Serializers.number))).to.throw(
+        "operator state 'buffer' is union list state; ask for it the same way each time",
+      );
+    });
+
+    it('refuses an entry that does not decode, naming the state and the key', () => {
+      const s = restored([{ lists: { rules: [JSON.stringify(['"a"', '{"limit":1}']), JSON.stringify(['"b"', 'not json'])] } }], 0, 1);
+      expect(() => s.getBroadcastState(rules)).to.throw(/cannot restore broadcast state 'rules': value of key "b": not JSON/);
     });
   });
 });

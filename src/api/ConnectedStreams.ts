@@ -17,6 +17,7 @@ import { KeyedProcessOperator } from './operators/KeyedProcessOperator';
 import { ProcessOperator } from './operators/ProcessOperator';
 import { CoProcessAdapter } from './operators/coProcessAdapters';
 import { instanceCopy } from './functions';
+import { BroadcastProcessFunction, KeyedBroadcastProcessFunction } from './BroadcastProcessFunction';
 import { TwoInputRecord, mergedInputs, twoInputKey } from './TwoInputRecord';
 
 /**
@@ -39,6 +40,10 @@ export class ConnectedStreams<I1, I2> {
   /** The stream of what `fn` emits for the records of both inputs (a keyed function needs `keyBy` first). */
   process<O>(fn: CoProcessFunction<I1, I2, O> | KeyedCoProcessFunction<Key, I1, I2, O>): SingleOutputStream<O> {
     const merged = mergedInputs(this.first, this.second);
+    if ((fn as unknown) instanceof BroadcastProcessFunction || (fn as unknown) instanceof KeyedBroadcastProcessFunction) {
+      const reason = 'a broadcast process function needs a broadcast stream: connect(other.broadcast(descriptor))';
+      return merged.transform<O>('Broadcast Process', () => new ProcessOperator(new CoProcessAdapter(fn)), { problems: [{ _tag: 'InvalidBroadcast', operator: 'Broadcast Process', reason }] });
+    }
     if (this.keys !== undefined) {
       const selector = twoInputKey(this.keys.key1, this.keys.key2);
       const keyed = merged.keyBy(selector);

@@ -16,6 +16,10 @@ import { Key } from '../state/keyHash';
 import type { StreamEnvironment } from './StreamEnvironment';
 import type { KeyedStream } from './KeyedStream';
 import type { ConnectedStreams } from './ConnectedStreams';
+import type { BroadcastConnectedStream } from './BroadcastConnectedStream';
+import { BroadcastStream } from './BroadcastStream';
+import { MapStateDescriptor } from '../state/StateDescriptor';
+import { KeySelector } from '../graph/Partitioning';
 import type { TwoInputsToWindow } from './CoGroupedStreams';
 import type { Window } from '../windowing/Window';
 import type { WindowAssigner } from '../windowing/WindowAssigner';
@@ -145,8 +149,23 @@ export class DataStream<T> {
     return new DataStream<T>(this.env, [...this.edges, ...others.filter((o) => o.env === this.env).flatMap((o) => o.edges)]);
   }
 
-  /** Two streams processed by one function with a method per input (see ConnectedStreams). */
-  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2> {
+  /**
+   * Two streams processed by one function with a method per input (see ConnectedStreams); or,
+   * connected to a broadcast stream, by a (Keyed)BroadcastProcessFunction (see BroadcastConnectedStream).
+   */
+  connect<T2>(other: BroadcastStream<T2>): BroadcastConnectedStream<T, T2>;
+  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2>;
+  connect<T2>(other: DataStream<T2> | BroadcastStream<T2>): ConnectedStreams<T, T2> | BroadcastConnectedStream<T, T2> {
+    return this.connectWith(other, undefined);
+  }
+
+  /** @internal `connect`, with this stream's key selector when it is keyed. */
+  protected connectWith<T2>(other: DataStream<T2> | BroadcastStream<T2>, key: KeySelector<T> | undefined): ConnectedStreams<T, T2> | BroadcastConnectedStream<T, T2> {
+    if (other instanceof BroadcastStream) {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { BroadcastConnectedStream: Connected } = require('./BroadcastConnectedStream') as typeof import('./BroadcastConnectedStream');
+      return new Connected<T, T2>(this, other, key);
+    }
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { ConnectedStreams: Connected } = require('./ConnectedStreams') as typeof import('./ConnectedStreams');
     return new Connected<T, T2>(this, other);
@@ -171,9 +190,16 @@ export class DataStream<T> {
     return new DataStream<T>(this.env, this.repartitioned(rebalance));
   }
 
-  /** Sends every record to every instance of the next operator. */
-  broadcast(): DataStream<T> {
-    return new DataStream<T>(this.env, this.repartitioned(broadcast));
+  /**
+   * Sends every record to every instance of the next operator. With state descriptors, a
+   * BroadcastStream to connect a stream to: the connected function keeps those broadcast
+   * states, the same on every instance (see BroadcastProcessFunction).
+   */
+  broadcast(): DataStream<T>;
+  broadcast(descriptor: MapStateDescriptor<any, any>, ...more: MapStateDescriptor<any, any>[]): BroadcastStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<any, any>[]): DataStream<T> | BroadcastStream<T> {
+    if (descriptors.length === 0) return new DataStream<T>(this.env, this.repartitioned(broadcast));
+    return new BroadcastStream<T>(this, descriptors);
   }
 
   private repartitioned(partitioning: Partitioning): StreamEdge[] {

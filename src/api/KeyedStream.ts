@@ -16,6 +16,9 @@ import type { Window } from '../windowing/Window';
 import type { WindowAssigner } from '../windowing/WindowAssigner';
 import type { WindowedStream } from '../windowing/WindowedStream';
 import { KeyedActor } from './KeyedActor';
+import type { BroadcastStream } from './BroadcastStream';
+import type { BroadcastConnectedStream } from './BroadcastConnectedStream';
+import type { ConnectedStreams } from './ConnectedStreams';
 import { KeyedActorFunction } from './operators/KeyedActorFunction';
 import { KeyedProcessOperator } from './operators/KeyedProcessOperator';
 import { KeyedReduceOperator } from './operators/KeyedReduceOperator';
@@ -99,6 +102,13 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
   processActor<R, S = never>(actor: KeyedActor<K, T | S, R>): SingleOutputStream<R> {
     const fn = new KeyedActorFunction(actor);
     return this.keyed('Keyed Actor', () => new KeyedProcessOperator(instanceCopy(fn), this.keySelector), fn.sideOutputTags);
+  }
+
+  /** As DataStream.connect; connected to a broadcast stream, `process` takes a KeyedBroadcastProcessFunction. */
+  override connect<T2>(other: BroadcastStream<T2>): BroadcastConnectedStream<T, T2>;
+  override connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2>;
+  override connect<T2>(other: DataStream<T2> | BroadcastStream<T2>): ConnectedStreams<T, T2> | BroadcastConnectedStream<T, T2> {
+    return this.connectWith(other, this.keySelector);
   }
 
   /** Runs a keyed process function; a plain ProcessFunction is accepted too and sees keyed state. */

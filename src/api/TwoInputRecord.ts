@@ -6,6 +6,7 @@
  */
 import { MapOperator } from './operators/MapOperator';
 import { DataStream } from './DataStream';
+import { StreamEdge } from '../graph/StreamNode';
 
 export type TwoInputRecord<I1, I2> = { readonly input: 1; readonly value: I1 } | { readonly input: 2; readonly value: I2 };
 
@@ -23,12 +24,18 @@ function tagged<T, R>(stream: DataStream<T>, tag: (value: T) => R, name: string)
   return new DataStream<R>(stream.env, [{ source: node.id, tag: undefined, partitioning: undefined }]);
 }
 
-/** Both inputs, tagged, as one stream (not yet partitioned). */
-export function mergedInputs<I1, I2>(first: DataStream<I1>, second: DataStream<I2>): DataStream<TwoInputRecord<I1, I2>> {
+/** Both inputs, tagged: the edges of each (not yet partitioned), to be merged into one input. */
+export function taggedInputs<I1, I2>(first: DataStream<I1>, second: DataStream<I2>): { readonly one: readonly StreamEdge[]; readonly two: readonly StreamEdge[] } {
   if (first.env !== second.env) first.env.graph.problems.push({ _tag: 'ForeignStream', operator: 'Connect' });
   const one = tagged<I1, TwoInputRecord<I1, I2>>(first, tagFirst, 'Input 1');
   const two = tagged<I2, TwoInputRecord<I1, I2>>(second, tagSecond, 'Input 2');
-  return new DataStream<TwoInputRecord<I1, I2>>(first.env, [...one.edges, ...(first.env === second.env ? two.edges : [])]);
+  return { one: one.edges, two: first.env === second.env ? two.edges : [] };
+}
+
+/** Both inputs, tagged, as one stream (not yet partitioned). */
+export function mergedInputs<I1, I2>(first: DataStream<I1>, second: DataStream<I2>): DataStream<TwoInputRecord<I1, I2>> {
+  const { one, two } = taggedInputs(first, second);
+  return new DataStream<TwoInputRecord<I1, I2>>(first.env, [...one, ...two]);
 }
 
 /** The key of a tagged record, by the selector of its input. */

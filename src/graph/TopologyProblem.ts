@@ -12,7 +12,8 @@ export type TopologyProblem =
   | { readonly _tag: 'DuplicateUid'; readonly uid: string; readonly operators: readonly string[] }
   | { readonly _tag: 'ForeignStream'; readonly operator: string }
   | { readonly _tag: 'InvalidSetting'; readonly operator: string; readonly setting: string; readonly reason: string }
-  | { readonly _tag: 'InvalidSupervision'; readonly operator: string; readonly strategy: string; readonly reason: string };
+  | { readonly _tag: 'InvalidSupervision'; readonly operator: string; readonly strategy: string; readonly reason: string }
+  | { readonly _tag: 'InvalidBroadcast'; readonly operator: string; readonly reason: string };
 
 /** The problem in words, with what to do about it. */
 export function describeProblem(p: TopologyProblem): string {
@@ -39,6 +40,8 @@ export function describeProblem(p: TopologyProblem): string {
       return `operator '${p.operator}': ${p.setting} ${p.reason}`;
     case 'InvalidSupervision':
       return `operator '${p.operator}': supervision strategy ${p.strategy}: ${p.reason}`;
+    case 'InvalidBroadcast':
+      return `operator '${p.operator}': ${p.reason}`;
   }
 }
 

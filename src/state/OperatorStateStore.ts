@@ -8,12 +8,16 @@
  *   former instances' lists (in the order of their indexes) goes to instance i mod parallelism.
  * - `getUnionListState`: every instance gets the entries of all former instances. Each
  *   snapshots only what it holds, so the union is taken again on the next restore.
+ * - `getBroadcastState`: every instance holds the whole map and snapshots it; on restore,
+ *   instance i gets the copy of former instance i mod (former parallelism), as in Flink
+ *   (the copies are equal, since only the broadcast side writes them).
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { ListState } from './State';
-import { ListStateDescriptor } from './StateDescriptor';
+import { ListStateDescriptor, MapStateDescriptor } from './StateDescriptor';
 import { TableListState } from './keyedStates';
 import { StateTable } from './StateTable';
+import { BroadcastState, MapBroadcastState } from './BroadcastState';
 
 /** Serialized operator state of one instance: state name -> entry texts. */
 export interface OperatorStateSnapshot {
@@ -27,8 +31,8 @@ export interface FormerOperatorState {
   readonly snapshot: OperatorStateSnapshot;
 }
 
-/** How restored entries are handed out: Flink's even-split and union redistribution. */
-export type Redistribution = 'split' | 'union';
+/** How restored entries are handed out: Flink's even-split, union and broadcast redistribution. */
+export type Redistribution = 'split' | 'union' | 'broadcast';
 
 class SlotTable<V> implements StateTable<V> {
   value: V | undefined = undefined;
@@ -44,10 +48,10 @@ class SlotTable<V> implements StateTable<V> {
 }
 
 interface Registered {
-  readonly descriptor: ListStateDescriptor<unknown>;
   readonly redistribution: Redistribution;
-  readonly table: SlotTable<unknown[]>;
-  readonly state: ListState<unknown>;
+  readonly state: unknown;
+  /** The entries' texts for a snapshot. */
+  readonly snapshot: () => string[];
 }
 
 export class OperatorStateStore {
@@ -69,19 +73,38 @@ export class OperatorStateStore {
     return this.register(descriptor, 'union');
   }
 
+  /** Broadcast state: the same map on every instance; see the module comment. */
+  getBroadcastState<K, V>(descriptor: MapStateDescriptor<K, V>): BroadcastState<K, V> {
+    const existing = this.existing(descriptor.name, 'broadcast');
+    if (existing !== undefined) return existing as BroadcastState<K, V>;
+    const state = new MapBroadcastState(descriptor);
+    if (this.unclaimed.has(descriptor.name)) {
+      const restored = state.restore(this.share(descriptor.name, 'broadcast'));
+      if (isLeft(restored)) throw new Error(restored.left);
+      this.unclaimed.delete(descriptor.name);
+    }
+    this.states.set(descriptor.name, { redistribution: 'broadcast', state, snapshot: () => state.snapshot() });
+    return state;
+  }
+
   /** True once the operator asked for any state: it keeps state of its own. */
   get usesState(): boolean {
     return this.states.size > 0;
   }
 
-  private register<T>(descriptor: ListStateDescriptor<T>, redistribution: Redistribution): ListState<T> {
-    const existing = this.states.get(descriptor.name);
-    if (existing !== undefined) {
-      if (existing.redistribution !== redistribution) {
-        throw new Error(`operator state '${descriptor.name}' is ${existing.redistribution} list state; ask for it the same way each time`);
-      }
-      return existing.state as ListState<T>;
+  /** The state already asked for under `name`, which must have been asked for the same way. */
+  private existing(name: string, redistribution: Redistribution): unknown {
+    const existing = this.states.get(name);
+    if (existing !== undefined && existing.redistribution !== redistribution) {
+      const kind = existing.redistribution === 'broadcast' ? 'broadcast' : `${existing.redistribution} list`;
+      throw new Error(`operator state '${name}' is ${kind} state; ask for it the same way each time`);
     }
+    return existing?.state;
+  }
+
+  private register<T>(descriptor: ListStateDescriptor<T>, redistribution: Redistribution): ListState<T> {
+    const existing = this.existing(descriptor.name, redistribution);
+    if (existing !== undefined) return existing as ListState<T>;
     const table = new SlotTable<unknown[]>();
     if (this.unclaimed.has(descriptor.name)) {
       const values: unknown[] = [];
@@ -94,7 +117,8 @@ export class OperatorStateStore {
       if (values.length > 0) table.put(values);
     }
     const state = new TableListState<unknown>(table);
-    this.states.set(descriptor.name, { descriptor: descriptor as ListStateDescriptor<unknown>, redistribution, table, state });
+    const serializer = descriptor.serializer as ListStateDescriptor<unknown>['serializer'];
+    this.states.set(descriptor.name, { redistribution, state, snapshot: () => (table.value ?? []).map((v) => serializer.serialize(v)) });
     return state as ListState<T>;
   }
 
@@ -102,15 +126,17 @@ export class OperatorStateStore {
   private share(name: string, redistribution: Redistribution): readonly string[] {
     const listOf = (f: FormerOperatorState) => f.snapshot.lists[name] ?? [];
     if (redistribution === 'union') return this.former.flatMap(listOf);
+    if (redistribution === 'broadcast') {
+      const holders = this.former.filter((f) => f.snapshot.lists[name] !== undefined);
+      return holders.length === 0 ? [] : listOf(holders[this.index % holders.length]);
+    }
     if (this.former.every((f) => f.parallelism === this.parallelism)) return this.former.filter((f) => f.index === this.index).flatMap(listOf);
     return this.former.flatMap(listOf).filter((_, i) => i % this.parallelism === this.index);
   }
 
   snapshot(): OperatorStateSnapshot {
     const lists: Record<string, string[]> = {};
-    for (const [name, { descriptor, table }] of this.states) {
-      lists[name] = (table.value ?? []).map((v) => descriptor.serializer.serialize(v));
-    }
+    for (const [name, { snapshot }] of this.states) lists[name] = snapshot();
     // A state not asked for since the restore keeps this instance's even share: each entry
     // stays with exactly one instance, whichever way it is asked for later.
     for (const name of this.unclaimed) lists[name] = this.share(name, 'split').slice();

@@ -13,8 +13,9 @@ import { sideOutputEmitter } from './sideOutputs';
 type OnTimer<K, O> = (timestamp: number, ctx: OnTimerContext<K>, out: Collector<O>) => void;
 
 export class KeyedProcessOperator<K extends Key, I, O> extends KeyedOperator<I, O> {
-  private processContext!: OnTimerContext<K>;
-  private currentKey: K | undefined;
+  /** What processElement and onTimer see; a subclass may extend it in onOpen. */
+  protected processContext!: OnTimerContext<K>;
+  protected currentKey: K | undefined;
   private domain: 'event' | 'processing' = 'event';
   private onTimerFunction: OnTimer<K, O> | undefined;
 
