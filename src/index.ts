@@ -29,6 +29,10 @@ export {
   StateOf,
 } from './api/BroadcastProcessFunction';
 export { BroadcastState, ReadOnlyBroadcastState } from './state/BroadcastState';
+export { CEP, PatternStream } from './cep/CEP';
+export { Pattern } from './cep/Pattern';
+export { Condition, ConditionContext } from './cep/Stage';
+export { PatternProcessFunction, PatternContext, Match } from './cep/PatternProcessFunction';
 export { CoGroupFunction, JoinFunction, TwoInputsToWindow, WindowedJoin, WindowedCoGroup } from './api/CoGroupedStreams';
 export { JobHandle, JobResult, RestAddress, StallReport } from './api/JobHandle';
 export { RestOptions, MetricsOptions } from './api/RestOptions';

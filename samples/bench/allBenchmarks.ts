@@ -2,8 +2,9 @@
 import { benchmarks as inMemory } from './cases';
 import { rxjsBenchmarks } from './rxjsCases';
 import { asyncBenchmarks } from './asyncCases';
+import { cepBenchmarks } from './cepCases';
 import { redisBenchmarks } from './redisCases';
 import { actorBenchmarks } from './actorCases';
 import { kafkaBenchmarks } from './kafkaCases';
 
-export const allBenchmarks = [...inMemory, ...rxjsBenchmarks, ...asyncBenchmarks, ...redisBenchmarks, ...actorBenchmarks, ...kafkaBenchmarks];
+export const allBenchmarks = [...inMemory, ...rxjsBenchmarks, ...asyncBenchmarks, ...cepBenchmarks, ...redisBenchmarks, ...actorBenchmarks, ...kafkaBenchmarks];

@@ -13,7 +13,8 @@ export type TopologyProblem =
   | { readonly _tag: 'ForeignStream'; readonly operator: string }
   | { readonly _tag: 'InvalidSetting'; readonly operator: string; readonly setting: string; readonly reason: string }
   | { readonly _tag: 'InvalidSupervision'; readonly operator: string; readonly strategy: string; readonly reason: string }
-  | { readonly _tag: 'InvalidBroadcast'; readonly operator: string; readonly reason: string };
+  | { readonly _tag: 'InvalidBroadcast'; readonly operator: string; readonly reason: string }
+  | { readonly _tag: 'InvalidPattern'; readonly operator: string; readonly reason: string };
 
 /** The problem in words, with what to do about it. */
 export function describeProblem(p: TopologyProblem): string {
@@ -42,6 +43,8 @@ export function describeProblem(p: TopologyProblem): string {
       return `operator '${p.operator}': supervision strategy ${p.strategy}: ${p.reason}`;
     case 'InvalidBroadcast':
       return `operator '${p.operator}': ${p.reason}`;
+    case 'InvalidPattern':
+      return `operator '${p.operator}': pattern: ${p.reason}`;
   }
 }
 
