@@ -17,6 +17,7 @@ import {
   ValueStateDescriptor,
   AggregatingStateDescriptor,
   AggregatingState,
+  WatermarkStrategy,
 } from '../../src';
 
 const odd = new OutputTag<number>('odd');
@@ -72,6 +73,21 @@ class VisitCounter extends KeyedProcessFunction<string, Visit, string> {
 }
 
 describe('api/ProcessFunction', () => {
+  it('tells a function on a non-keyed stream the current watermark, which moves after each input batch', async () => {
+    class WithWatermark extends ProcessFunction<number, string> {
+      processElement(n: number, ctx: ProcessContext, out: Collector<string>): void {
+        out.collect(`${n}@${ctx.currentWatermark()}`);
+      }
+    }
+    const env = StreamEnvironment.create({ parallelism: 1, batchSize: 2 });
+    const out = await env
+      .fromCollection([1, 2, 3, 4, 5, 6])
+      .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((n) => n * 10))
+      .process(new WithWatermark())
+      .executeAndCollect();
+    expect(out).to.deep.equal(['1@-Infinity', '2@-Infinity', '3@19', '4@19', '5@39', '6@39']);
+  });
+
   it('routes records to the main output and to a declared side output', async () => {
     const env = StreamEnvironment.create({ parallelism: 2 });
     const main = env.fromCollection([1, 2, 3, 4, 5, 6, 7]).process(new EvensAndOdds());

@@ -12,6 +12,8 @@ export interface ProcessContext {
   output<X>(tag: OutputTag<X>, value: X): void;
   /** The current record's event timestamp, undefined when it has none. */
   timestamp(): number | undefined;
+  /** The operator's current event-time watermark: the minimum over its inputs, -Infinity before the first. */
+  currentWatermark(): number;
 }
 
 /** Timers of the current key, as Flink's TimerService. */

@@ -39,6 +39,7 @@ export class KeyedProcessOperator<K extends Key, I, O> extends KeyedOperator<I, 
     this.processContext = {
       output: sideOutputEmitter(context.operatorName, this.fn.sideOutputTags, () => this.out),
       timestamp: () => (Number.isNaN(time.timestamp) ? undefined : time.timestamp),
+      currentWatermark: () => timers.currentWatermark(),
       getCurrentKey: () => this.currentKey as K,
       timerService: () => timerService,
       timeDomain: () => this.domain,
