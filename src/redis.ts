@@ -9,6 +9,7 @@
  */
 export { RedisStateBackendOptions } from './state/RedisKeyedStateBackend';
 export { keyGroupHashKey } from './state/redisKeyLayout';
-export { RedisStateInspector, checkpointedState } from './state/RedisStateInspector';
+export { RedisStateInspector } from './state/RedisStateInspector';
+export { checkpointedState } from './checkpoint/checkpointedState';
 export { RedisCheckpointStore } from './checkpoint/RedisCheckpointStore';
 export { RedisConnectionOptions } from './state/redisConnection';

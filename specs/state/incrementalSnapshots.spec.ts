@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { isRight, left, right } from 'fp-ts/Either';
 import { MemoryKeyedStateBackend } from '../../src/state/MemoryKeyedStateBackend';
-import { checkpointedState } from '../../src/state/RedisStateInspector';
+import { checkpointedState } from '../../src/checkpoint/checkpointedState';
 import Redis from 'ioredis';
 import { CheckpointId, CompletedCheckpoint, CompletedCheckpointCodec } from '../../src/checkpoint/CheckpointTypes';
 import { RedisCheckpointStore } from '../../src/checkpoint/RedisCheckpointStore';

@@ -27,7 +27,7 @@ import { Ref } from 'nact';
 import { JobRun, runJob } from '../runtime/runJob';
 import { MemoryKeyedStateBackend } from '../state/MemoryKeyedStateBackend';
 import { redisKeyedStateBackendFactory } from '../state/RedisKeyedStateBackend';
-import { incrementalSnapshotsFor } from '../state/incrementalSnapshots';
+import { incrementalSnapshotsFor } from '../checkpoint/incrementalCheckpoints';
 import { SingleOutputStream } from './DataStream';
 import { fromKafka } from './fromKafka';
 import { ConfigError, EnvironmentConfig, StreamEnvironmentOptions, decodeEnvironmentOptions } from './EnvironmentConfig';
@@ -39,7 +39,7 @@ import { Checkpointing } from '../runtime/jobMasterDeps';
 import { JobHandle } from './JobHandle';
 import { createLogger } from '../logging/logger';
 import { readRestoreSource } from '../checkpoint/Savepoint';
-import { materializeIncremental } from '../state/materializeIncremental';
+import { materializeIncremental } from '../checkpoint/materializeIncremental';
 import { observed } from '../runtime/observed';
 import { announceJob, withLaunchOverrides } from './launchContext';
 

@@ -15,7 +15,7 @@
  */
 import { Either, left, right } from 'fp-ts/Either';
 import type Redis from 'ioredis';
-import { redactUrl, withRedis } from '../state/redisConnection';
+import { redactUrl, scanKeys, withRedis } from '../state/redisConnection';
 import { operationTimeoutProblem } from '../services/withinDeadline';
 import { CheckpointStore } from './CheckpointStore';
 import { CheckpointId, CompletedCheckpoint, decodeCompletedCheckpoint, encodeCompletedCheckpoint } from './CheckpointTypes';
@@ -190,16 +190,4 @@ export class RedisCheckpointStore implements CheckpointStore {
       for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
     });
   }
-}
-
-/** Every key matching `pattern`, by SCAN (never KEYS, which blocks the server). */
-export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    out.push(...keys);
-  } while (cursor !== '0');
-  return [...new Set(out)];
 }

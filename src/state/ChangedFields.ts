@@ -2,6 +2,8 @@
  * The epochs of changed fields behind the Redis backend's incremental snapshots
  * (RedisIncrementalSnapshotStrategy.ts): what each pending snapshot's delta must hold.
  */
+import type { CheckpointId } from './CheckpointId';
+
 /**
  * The fields changed since the base snapshot, by key group, cut into epochs at each snapshot
  * taken and not yet completed: snapshot n's delta is the union of the epochs up to n. When n
@@ -12,7 +14,7 @@ export class ChangedFields {
   /** The epoch being written: key group -> fields. */
   private current = new Map<number, Set<string>>();
   /** Epochs ended by snapshots still pending, oldest first. */
-  private readonly closed: Array<{ readonly id: number; readonly fields: Map<number, Set<string>> }> = [];
+  private readonly closed: Array<{ readonly id: CheckpointId; readonly fields: Map<number, Set<string>> }> = [];
 
   /** The hot path: one field written (called once per entry and epoch). */
   record(keyGroup: number, field: string): void {
@@ -22,7 +24,7 @@ export class ChangedFields {
   }
 
   /** Ends the epoch at snapshot `id`; returns every field changed since the base, by key group. */
-  cut(id: number): Map<number, Set<string>> {
+  cut(id: CheckpointId): Map<number, Set<string>> {
     this.closed.push({ id, fields: this.current });
     this.current = new Map();
     if (this.closed.length === 1) return this.closed[0].fields;
@@ -38,12 +40,12 @@ export class ChangedFields {
   }
 
   /** Snapshot `id` completed: what it holds is the base now. */
-  completed(id: number): void {
+  completed(id: CheckpointId): void {
     while (this.closed.length > 0 && this.closed[0].id <= id) this.closed.shift();
   }
 
   /** Snapshot `id` will never complete: its changes belong to the next epoch. */
-  aborted(id: number): void {
+  aborted(id: CheckpointId): void {
     const i = this.closed.findIndex((e) => e.id === id);
     if (i < 0) return;
     const [epoch] = this.closed.splice(i, 1);

@@ -1,7 +1,8 @@
 /**
  * Reading a job's keyed state from outside the job: a key's state from the Redis working area
- * (as of the last flush: the last checkpoint, the end of the job, or an eviction since) or
- * from the latest completed checkpoint of any store, and listing or dropping a job's keys.
+ * (as of the last flush: the last checkpoint, the end of the job, or an eviction since), and
+ * listing or dropping a job's keys. From the latest completed checkpoint of any store:
+ * checkpoint/checkpointedState.ts.
  *
  * @example
  * const inspector = new RedisStateInspector('redis://127.0.0.1:6379', 'sluice');
@@ -10,14 +11,12 @@
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import type Redis from 'ioredis';
-import { CheckpointStore } from '../checkpoint/CheckpointStore';
-import { RedisCheckpointStore, scanKeys } from '../checkpoint/RedisCheckpointStore';
-import { keyGroupHashKey, keyGroupHashOf, parseStateField, pieceDeletesKey, pieceKey, stateField } from './redisKeyLayout';
+import { keyGroupHashKey, parseStateField, stateField } from './redisKeyLayout';
 import { AnyStateDescriptor } from './StateDescriptor';
 import { entryCodecFor } from './entryCodec';
 import { DEFAULT_MAX_PARALLELISM, keyGroupOfKeyString } from './keyGroups';
 import { Key, keyFromString, keyToString } from './keyHash';
-import { RedisConnectionOptions, withRedis } from './redisConnection';
+import { RedisConnectionOptions, scanKeys, withRedis } from './redisConnection';
 
 /** The value a state holds for one key, by kind: a value, an array (list) or a Map (map). */
 export type InspectedValue = unknown;
@@ -99,49 +98,4 @@ export class RedisStateInspector {
       return keys.length;
     });
   }
-}
-
-/**
- * A key's state in the latest completed checkpoint of `store` (any store: memory, file,
- * Redis): the state a restarted job would start from. Right(undefined) when the key has none.
- */
-export async function checkpointedState(
-  store: CheckpointStore,
-  operatorUid: string,
-  descriptor: AnyStateDescriptor,
-  key: Key,
-  maxParallelism = DEFAULT_MAX_PARALLELISM,
-): Promise<Either<string, InspectedValue | undefined>> {
-  const latest = await store.latest();
-  if (isLeft(latest)) return latest;
-  if (latest.right === undefined) return left(`${store.description} holds no completed checkpoint`);
-  const keyString = keyToString(key);
-  const kg = String(keyGroupOfKeyString(keyString, maxParallelism));
-  for (const task of latest.right.tasks) {
-    const handle = task.nodes[operatorUid]?.keyed?.redis;
-    const chain = handle?.chains[kg];
-    if (handle !== undefined && chain !== undefined) {
-      if (!(store instanceof RedisCheckpointStore)) return left(`checkpoint ${latest.right.id} references state pieces in Redis, but ${store.description} is not a Redis store`);
-      const text = await withRedis(store.url, (r) => readFromChain(r, keyGroupHashOf(handle.space, kg), chain, stateField(descriptor.name, keyString)));
-      if (text === undefined) return right(undefined);
-      const decoded = entryCodecFor(descriptor).decode(text);
-      return isLeft(decoded) ? left(`state '${descriptor.name}' of key ${keyString} in checkpoint ${latest.right.id}: ${decoded.left}`) : right(decoded.right);
-    }
-    const entries = task.nodes[operatorUid]?.keyed?.keyGroups[kg]?.[descriptor.name];
-    const found = entries?.find(([k]) => k === keyString);
-    if (found === undefined) continue;
-    const decoded = entryCodecFor(descriptor).decode(found[1]);
-    return isLeft(decoded) ? left(`state '${descriptor.name}' of key ${keyString} in checkpoint ${latest.right.id}: ${decoded.left}`) : right(decoded.right);
-  }
-  return right(undefined);
-}
-
-/** A field's text in a chain of pieces: the newest link that sets or deletes it decides. */
-async function readFromChain(redis: Redis, kgHash: string, chain: readonly string[], field: string): Promise<string | undefined> {
-  for (let i = chain.length - 1; i >= 0; i--) {
-    const [text, deleted] = await Promise.all([redis.hget(pieceKey(kgHash, chain[i]), field), i === 0 ? 0 : redis.sismember(pieceDeletesKey(kgHash, chain[i]), field)]);
-    if (deleted === 1) return undefined;
-    if (text !== null) return text;
-  }
-  return undefined;
 }

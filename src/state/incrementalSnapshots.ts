@@ -5,15 +5,13 @@
  * the previous link. A checkpoint references the chains; nothing of the state itself travels
  * through the process, at checkpoints or at restore. The layout is in redisKeyLayout.ts, the
  * scripts in redisSnapshotScripts.ts, the strategy in RedisIncrementalSnapshotStrategy.ts;
- * here are what a checkpoint holds of it and when a job uses it.
+ * here is what a checkpoint holds of it (when a job uses it: checkpoint/incrementalCheckpoints.ts).
  *
  * Every piece is written together with the chain that names it (one script), so the `chains`
  * hash knows every piece; retention deletes the pieces that no kept chain names (one script).
  */
 import type Redis from 'ioredis';
-import { CheckpointStore } from '../checkpoint/CheckpointStore';
-import { RedisCheckpointStore, scanKeys } from '../checkpoint/RedisCheckpointStore';
-import { sameRedisDatabase, withRedis } from './redisConnection';
+import { scanKeys } from './redisConnection';
 
 /**
  * A delta chain longer than this is replaced by a full copy: restore applies the links one by
@@ -37,34 +35,4 @@ export async function dropSnapshotPieces(redis: Redis, keyPrefix: string, jobId:
   const keys = [...(await scanKeys(redis, `${keyPrefix}:${jobId}:*:kg:*:snap:*`)), ...(await scanKeys(redis, `${keyPrefix}:${jobId}:*:kg:*:chains`))];
   for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500));
   return keys.length;
-}
-
-/**
- * Incremental snapshots need the checkpoints in the state's own Redis database: the pieces are
- * then exactly as durable as the checkpoints referencing them (a Redis restarted without its
- * data loses both, and the job starts afresh; a Redis with AOF keeps both). With checkpoints
- * elsewhere (memory, file, another Redis), snapshots carry the state itself, as before.
- * Returns the backend's setting, and the store to use: the same one, whose `discardAll` (a
- * finished job) also drops the pieces.
- */
-export function incrementalSnapshotsFor(
-  state: { readonly url: string; readonly keyPrefix: string; readonly operationTimeoutMs?: number },
-  jobId: string,
-  store: CheckpointStore,
-): { readonly incremental: { readonly checkpointIds: string } | undefined; readonly store: CheckpointStore } {
-  if (!(store instanceof RedisCheckpointStore) || !sameRedisDatabase(state.url, store.url)) return { incremental: undefined, store };
-  const discardAll = async () => {
-    await store.discardAll();
-    await withRedis(state.url, (redis) => dropSnapshotPieces(redis, state.keyPrefix, jobId), { operationTimeoutMs: state.operationTimeoutMs });
-  };
-  const withPieces: CheckpointStore = {
-    description: store.description,
-    add: (c) => store.add(c),
-    latest: () => store.latest(),
-    ids: () => store.ids(),
-    saveSourceProgress: (task, position) => store.saveSourceProgress(task, position),
-    sourceProgress: () => store.sourceProgress(),
-    discardAll,
-  };
-  return { incremental: { checkpointIds: store.idsKey }, store: withPieces };
 }

@@ -169,3 +169,15 @@ export async function redisAnswers(url: string): Promise<boolean> {
     client.disconnect();
   }
 }
+
+/** Every key matching `pattern`, by SCAN (never KEYS, which blocks the server). */
+export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    out.push(...keys);
+  } while (cursor !== '0');
+  return [...new Set(out)];
+}

@@ -1,15 +1,15 @@
 /**
  * Turns the incremental keyed state of a checkpoint (chains of pieces in Redis,
- * incrementalSnapshots.ts) into the state itself, as entries: what a savepoint holds, so that
+ * state/incrementalSnapshots.ts) into the state itself, as entries: what a savepoint holds, so that
  * it is independent of the Redis it was taken from. Reads each chain's pieces in order, full
  * copy first, then each delta's changed entries and deletions, as RESTORE_CHAIN applies them.
  */
 import type Redis from 'ioredis';
-import { CompletedCheckpoint, NodeSnapshot, TaskSnapshot } from '../checkpoint/CheckpointTypes';
-import { KeyedStateSnapshot } from './KeyedStateBackend';
-import { RedisStateHandle } from './incrementalSnapshots';
-import { addEntry, keyGroupHashOf, pieceDeletesKey, pieceKey } from './redisKeyLayout';
-import { withRedis } from './redisConnection';
+import { CompletedCheckpoint, NodeSnapshot, TaskSnapshot } from './CheckpointTypes';
+import { KeyedStateSnapshot } from '../state/KeyedStateBackend';
+import { RedisStateHandle } from '../state/incrementalSnapshots';
+import { addEntry, keyGroupHashOf, pieceDeletesKey, pieceKey } from '../state/redisKeyLayout';
+import { withRedis } from '../state/redisConnection';
 
 /**
  * The checkpoint with every Redis handle replaced by the entries it references. The pieces must
