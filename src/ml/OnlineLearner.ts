@@ -15,6 +15,7 @@ import { ValueState } from '../state/State';
 import { ValueStateDescriptor } from '../state/StateDescriptor';
 import { OnlineModel } from './OnlineModel';
 
+/** How `OnlineLearner` reads a record. */
 export interface OnlineLearnerOptions<T> {
   /** The record's features, as many as the model expects, finite numbers. */
   readonly features: (record: T) => readonly number[];
@@ -30,17 +31,21 @@ export interface Scored<T> {
   readonly learnt: boolean;
 }
 
+/** Scores each record with its key's model, then learns from it when labelled (see the module's header). */
 export class OnlineLearner<K extends Key, T, P> extends KeyedProcessFunction<K, T, Scored<T>> {
   private params!: ValueState<P>;
 
+  /** `model`: what learns; `options`: how a record gives its features and, when known, its label. */
   constructor(private readonly model: OnlineModel<P>, private readonly options: OnlineLearnerOptions<T>) {
     super();
   }
 
+  /** Registers the model's parameters as the key's value state. */
   open(context: RuntimeContext): void {
     this.params = context.getState(new ValueStateDescriptor(this.model.name, this.model.serializer));
   }
 
+  /** Scores the record with its key's model, then learns from it when it has a label. */
   processElement(record: T, _ctx: KeyedProcessContext<K>, out: Collector<Scored<T>>): void {
     const features = this.options.features(record);
     const label = this.options.label(record);

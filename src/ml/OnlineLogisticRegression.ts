@@ -7,6 +7,7 @@ import * as t from 'io-ts';
 import { codecSerializer } from '../state/Serializer';
 import { OnlineModel } from './OnlineModel';
 
+/** The parameters of a logistic regression: its checkpointed state. */
 export interface LogisticParams {
   readonly weights: readonly number[];
   readonly bias: number;
@@ -16,6 +17,7 @@ export interface LogisticParams {
 
 const LogisticParamsCodec = t.type({ weights: t.readonlyArray(t.number), bias: t.number, seen: t.number }, 'LogisticParams');
 
+/** The options of `OnlineLogisticRegression` (docs/ml.md). */
 export interface OnlineLogisticRegressionOptions {
   /** How many features every example has. */
   readonly features: number;
@@ -27,16 +29,21 @@ export interface OnlineLogisticRegressionOptions {
   readonly l2?: number;
 }
 
+/** The logistic function 1 / (1 + e^-z), computed without overflow for large |z|. */
 export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
+/** Online logistic regression (see the module's header). */
 export class OnlineLogisticRegression implements OnlineModel<LogisticParams> {
+  /** The state's name. */
   readonly name = 'online-logistic-regression';
+  /** Decodes parameters read from a checkpoint against their io-ts codec. */
   readonly serializer = codecSerializer(LogisticParamsCodec);
   private readonly features: number;
   private readonly learningRate: number;
   private readonly decay: number;
   private readonly l2: number;
 
+  /** Checks the options, every problem listed in one RangeError. */
   constructor(options: OnlineLogisticRegressionOptions) {
     const problems: string[] = [];
     if (!Number.isInteger(options.features) || options.features < 1) problems.push(`features must be a positive integer, got ${options.features}`);
@@ -53,10 +60,12 @@ export class OnlineLogisticRegression implements OnlineModel<LogisticParams> {
     this.l2 = options.l2 ?? 0;
   }
 
+  /** All weights and the bias zero: every score 0.5. */
   initial(): LogisticParams {
     return { weights: new Array<number>(this.features).fill(0), bias: 0, seen: 0 };
   }
 
+  /** P(label = 1) for `features`. */
   predict(params: LogisticParams, features: readonly number[]): number {
     this.check(features);
     let z = params.bias;
@@ -64,6 +73,7 @@ export class OnlineLogisticRegression implements OnlineModel<LogisticParams> {
     return sigmoid(z);
   }
 
+  /** One SGD step on the log loss (plus L2) at the decayed rate. */
   learn(params: LogisticParams, features: readonly number[], label: number): LogisticParams {
     if (label !== 0 && label !== 1) throw new RangeError(`${this.name}: a label is 0 or 1, got ${String(label)}`);
     const error = this.predict(params, features) - label;

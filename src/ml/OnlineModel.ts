@@ -6,6 +6,7 @@
  */
 import { Serializer } from '../state/Serializer';
 
+/** A model `OnlineLearner` can train and query: parameters `P` as plain data, and pure functions of them. */
 export interface OnlineModel<P> {
   /** A short name, shown in errors and as the state's name. */
   readonly name: string;
