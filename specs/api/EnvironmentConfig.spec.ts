@@ -13,7 +13,7 @@ function refused(options: unknown): ConfigError {
   throw new Error(`expected ${JSON.stringify(options)} to be refused`);
 }
 
-const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, allowNonRestoredState, jobId, checkpointStorage, stateBackend, logging, restoreFrom, rest, metrics';
+const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, allowNonRestoredState, jobId, checkpointStorage, stateBackend, logging, restoreFrom, rest, metrics, taskManagers, taskManagerHeapMb';
 
 describe('api/EnvironmentConfig', () => {
   describe('defaults', () => {
@@ -32,6 +32,8 @@ describe('api/EnvironmentConfig', () => {
         restoreFrom: undefined,
         rest: undefined,
         metrics: undefined,
+        taskManagers: 1,
+        taskManagerHeapMb: undefined,
       });
       expect(StreamEnvironment.create({}).config).to.deep.equal(StreamEnvironment.create().config);
     });

@@ -211,7 +211,7 @@ export class DataStream<T> {
   sinkTo<Txn>(sink: TwoPhaseCommitSink<T, Txn>): DataStreamSink;
   sinkTo(sink: Sink<T> | TwoPhaseCommitSink<T, unknown>): DataStreamSink {
     const factory = isTwoPhaseCommitSink<T>(sink) ? () => new TwoPhaseCommitSinkOperator(sink) : () => new SinkOperator(sink as Sink<T>);
-    const node = this.env.graph.add({ role: { kind: 'sink', factory }, name: sink.name, inputs: this.edges });
+    const node = this.env.graph.add({ role: { kind: 'sink', factory, sink: sink as Sink<unknown> }, name: sink.name, inputs: this.edges });
     return new DataStreamSink(node);
   }
 

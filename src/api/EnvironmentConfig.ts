@@ -3,12 +3,16 @@
  * reported at once, before anything is built.
  */
 import * as t from 'io-ts';
+import { availableParallelism } from 'os';
 import { isLeft } from 'fp-ts/Either';
 import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../state/keyGroups';
 import type { RedisStateBackendOptions } from '../state/RedisKeyedStateBackend';
 import { LoggingOption, loggingOptionProblem } from '../logging/logger';
 import { operationTimeoutProblem } from '../services/withinDeadline';
 import { MetricsOptions, RestOptions, metricsOptionProblems, restOptionProblems } from './RestOptions';
+
+/** The most task managers (worker threads) a job may ask for. */
+export const MAX_TASK_MANAGERS = 256;
 
 /** A codec whose decoding lists the problems `problemsOf` finds, joined. */
 const checkedBy = <A>(name: string, problemsOf: (u: unknown) => string[]) =>
@@ -82,6 +86,13 @@ const OptionsCodec = t.partial({
   ),
   rest: checkedBy<RestOptions>('rest', restOptionProblems),
   metrics: checkedBy<boolean | MetricsOptions>('metrics', metricsOptionProblems),
+  taskManagers: new t.Type<number | 'auto', number | 'auto', unknown>(
+    'taskManagers',
+    (u): u is number | 'auto' => u === 'auto' || (typeof u === 'number' && Number.isInteger(u) && u >= 1 && u <= MAX_TASK_MANAGERS),
+    (u, c) => (u === 'auto' || (typeof u === 'number' && Number.isInteger(u) && u >= 1 && u <= MAX_TASK_MANAGERS) ? t.success(u) : t.failure(u, c, `must be 'auto' or an integer in 1..${MAX_TASK_MANAGERS}`)),
+    t.identity,
+  ),
+  taskManagerHeapMb: intInRange('taskManagerHeapMb', 16, 1 << 20),
 });
 
 const RedisStateBackendCodec = t.intersection([
@@ -161,10 +172,26 @@ export interface StreamEnvironmentOptions {
    * `rest`, off without): `true` or `{ intervalMs }`.
    */
   readonly metrics?: boolean | MetricsOptions;
+  /**
+   * How many task managers (worker threads) run the job's tasks: `1` (default) runs them in
+   * this thread; `n` places subtask i of every operator on task manager i mod n; `'auto'` is the
+   * available cores (os.availableParallelism()). Never more than the job's highest parallelism.
+   * Above 1, the job must be defined with `defineJob` and started with `env.executeJob`, as
+   * every task manager builds it from its module (docs/task-managers.md).
+   */
+  readonly taskManagers?: number | 'auto';
+  /**
+   * The heap each task manager may use, in MB (its thread's resourceLimits.maxOldGenerationSizeMb;
+   * default: Node's). A task manager that runs out fails the tasks it ran, as a crash would.
+   */
+  readonly taskManagerHeapMb?: number;
 }
 
 /** The decoded options of an environment, defaults filled in. */
-export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId' | 'logging' | 'restoreFrom' | 'rest' | 'metrics'>> & {
+export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId' | 'logging' | 'restoreFrom' | 'rest' | 'metrics' | 'taskManagers' | 'taskManagerHeapMb'>> & {
+  readonly taskManagerHeapMb: number | undefined;
+  /** 'auto' resolved to the available cores. */
+  readonly taskManagers: number;
   readonly jobId: string | undefined;
   readonly restoreFrom: string | undefined;
   readonly logging: LoggingOption | undefined;
@@ -221,6 +248,8 @@ export function decodeEnvironmentOptions(input: unknown): EnvironmentConfig {
     logging: o.logging,
     restoreFrom: o.restoreFrom,
     rest: o.rest,
+    taskManagerHeapMb: o.taskManagerHeapMb,
+    taskManagers: o.taskManagers === 'auto' ? availableParallelism() : (o.taskManagers ?? 1),
     metrics:
       o.metrics === true || (o.metrics === undefined && o.rest !== undefined)
         ? { intervalMs: DEFAULT_METRICS_INTERVAL_MS }

@@ -62,6 +62,8 @@ export class JobHandle implements PromiseLike<JobResult> {
   readonly sampler: JobMetricsSampler;
   /** @internal Set by the environment when the `rest` option is: where the server listens, once it does. */
   rest: Promise<RestAddress> | undefined;
+  /** @internal Set by the environment when the job runs on task managers (taskManagers above 1): fault injection for specs. */
+  taskManagers: { terminate(index: number): Promise<void> } | undefined;
 
   /** @internal */
   constructor(

@@ -42,6 +42,10 @@ import { readRestoreSource } from '../checkpoint/Savepoint';
 import { materializeIncremental } from '../checkpoint/materializeIncremental';
 import { observed } from '../runtime/observed';
 import { announceJob, withLaunchOverrides } from './launchContext';
+import type { JobDefinition } from '../cluster/defineJob';
+import { isTaskManagerWorker } from '../cluster/taskManagerIdentity';
+import { TaskManagers } from '../cluster/TaskManagers';
+import { taskManagerProblems, taskManagerCount, workerOptions } from './taskManagerOptions';
 
 let runCounter = 0;
 
@@ -60,7 +64,19 @@ export class StreamEnvironment {
   private checkpointConfig: CheckpointConfig | undefined;
   private restartStrategy: RestartStrategy | undefined;
 
-  private constructor(readonly config: EnvironmentConfig) {}
+  private constructor(
+    readonly config: EnvironmentConfig,
+    /** The options as given (after the command line's): what task managers decode again. */
+    private readonly options: StreamEnvironmentOptions,
+  ) {}
+
+  /**
+   * True in a task manager's worker thread (taskManagers above 1): code at a job module's top
+   * level and in its build function runs there too; what must run once stays behind this test.
+   */
+  static isWorker(): boolean {
+    return isTaskManagerWorker();
+  }
 
   /**
    * Decodes the options; throws a ConfigError listing every invalid or unknown option. Under
@@ -68,7 +84,8 @@ export class StreamEnvironment {
    * win over the options given here (docs/cli.md).
    */
   static create(options: StreamEnvironmentOptions = {}): StreamEnvironment {
-    return new StreamEnvironment(decodeEnvironmentOptions(withLaunchOverrides(options)));
+    const given = withLaunchOverrides(options);
+    return new StreamEnvironment(decodeEnvironmentOptions(given), given);
   }
 
   /** The records of a source: one of Sluice's, or any object implementing `Source`. */
@@ -165,14 +182,48 @@ export class StreamEnvironment {
     return this.execute(jobName, { ...options, parent });
   }
 
+  /**
+   * Starts a job defined with `defineJob`: builds it here with `params` (plain data) and, with
+   * taskManagers above 1, in every task manager, which each import its module (see
+   * docs/task-managers.md). Refuses it, listing every problem, before anything starts.
+   *
+   * @example
+   * const env = StreamEnvironment.create({ parallelism: 2, taskManagers: 2 });
+   * const job = env.executeJob(keyedCount, { events: 100_000 }, 'keyed count');
+   */
+  executeJob<P, R>(definition: JobDefinition<P, R>, params: P, jobName = 'Sluice Job', options: ExecuteOptions = {}): JobHandle & { readonly built: R } {
+    if (this.graph.nodes.length > 0) throw new ConfigError(['executeJob builds the job on an environment without streams: this one has some already (build them in the job definition, or call execute() for them)']);
+    const built = definition.build(this, params);
+    return Object.assign(this.start(jobName, options, { definition: definition as unknown as JobDefinition<unknown, unknown>, params }), { built });
+  }
+
   /** Starts the job. Refuses a topology that cannot run before anything starts. */
   execute(jobName = 'Sluice Job', options: ExecuteOptions = {}): JobHandle {
+    if (this.config.taskManagers > 1) {
+      this.graph.clear();
+      throw new ConfigError([
+        `taskManagers ${this.config.taskManagers}: a job built inline cannot run on task managers, which build the job themselves from its module: define it with defineJob(__filename, (env, params) => ...) in a module of its own and start it with env.executeJob(job, params) (docs/task-managers.md)`,
+      ]);
+    }
+    return this.start(jobName, options, undefined);
+  }
+
+  private start(jobName: string, options: ExecuteOptions, job: { readonly definition: JobDefinition<unknown, unknown>; readonly params: unknown } | undefined): JobHandle {
     if (options.actorName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(options.actorName)) {
       throw new ConfigError([`actorName ${JSON.stringify(options.actorName)} must be 1-128 letters, digits, dashes or underscores, starting with a letter or digit`]);
     }
-    const plan = this.plan(jobName);
-    // As in Flink, executing consumes the topology: a later job on this environment starts afresh.
-    this.graph.clear();
+    let plan: ExecutionPlan;
+    try {
+      plan = this.plan(jobName);
+    } finally {
+      // As in Flink, executing consumes the topology: a later job on this environment starts afresh.
+      this.graph.clear();
+    }
+    const taskManagers = job === undefined ? 1 : taskManagerCount(this.config.taskManagers, plan);
+    if (taskManagers > 1) {
+      const problems = taskManagerProblems(plan, this.config, this.checkpointConfig);
+      if (problems.length > 0) throw new ConfigError(problems);
+    }
     const jobId = this.config.jobId ?? `job-${process.pid}-${Date.now().toString(36)}-${++runCounter}`;
     let checkpointing: Checkpointing | undefined;
     let incremental: ReturnType<typeof incrementalSnapshotsFor>['incremental'];
@@ -193,6 +244,12 @@ export class StreamEnvironment {
     const restartStrategy = this.restartStrategy ?? (checkpointing !== undefined ? DEFAULT_RESTART_WITH_CHECKPOINTING : { type: 'none' as const });
     let run: JobRun;
     const logger = createLogger(this.config.logging).child({ job: jobName, jobId });
+    const cluster = job === undefined || taskManagers === 1 ? undefined : new TaskManagers(job.definition, job.params, plan, {
+          count: taskManagers,
+          jobName,
+          environment: workerOptions(this.options),
+          resourceLimits: this.config.taskManagerHeapMb === undefined ? undefined : { maxOldGenerationSizeMb: this.config.taskManagerHeapMb },
+        });
     try {
       run = runJob(plan, {
         jobId,
@@ -209,18 +266,20 @@ export class StreamEnvironment {
         allowNonRestoredState: this.config.allowNonRestoredState,
         materialize: incremental === undefined || stateBackend === 'memory' ? undefined : (c) => materializeIncremental(stateBackend.url, c),
         metrics: this.config.metrics !== undefined,
+        taskManagers: cluster,
       });
     } catch (e) {
       // nact refuses a second child of the same name under one parent.
       if (e instanceof Error && /already exists/.test(e.message)) throw new ConfigError([`an actor named '${options.actorName}' already runs under the given parent; give the job another actorName`]);
       throw e;
     }
-    const job = new JobHandle(jobName, run, jobId, plan, this.config.metrics?.intervalMs, checkpointing !== undefined);
+    const handle = new JobHandle(jobName, run, jobId, plan, this.config.metrics?.intervalMs, checkpointing !== undefined);
+    if (cluster !== undefined) handle.taskManagers = cluster;
     const rest = this.config.rest;
     // The API does not depend on web/: the HTTP server, the dashboard and prom-client's
     // registry load only for a job that is served.
-    if (rest !== undefined) job.rest = observed(import('../web/RestServer').then(({ serveJob }) => serveJob(job, rest, logger)));
-    announceJob(job);
-    return job;
+    if (rest !== undefined) handle.rest = observed(import('../web/RestServer').then(({ serveJob }) => serveJob(handle, rest, logger)));
+    announceJob(handle);
+    return handle;
   }
 }

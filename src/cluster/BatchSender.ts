@@ -19,8 +19,8 @@ import { ExchangeError, badFrame, boundExceeded } from './ExchangeError';
 import { ChannelEnd } from './ChannelEnd';
 
 export interface BatchSenderEvents {
-  /** Credits or window slots came back: what could not be sent may be now. */
-  readonly writable: () => void;
+  /** Credits (`credits` more records, maybe 0) or window slots came back: what could not be sent may be now. */
+  readonly writable: (credits: number) => void;
   /** The channel failed; nothing more can be sent. Called once. */
   readonly failed: (error: ExchangeError) => void;
 }
@@ -85,7 +85,7 @@ export class BatchSender extends ChannelEnd {
     if (decoded.right.frames > this.framesInFlight) return this.fail(boundExceeded(this.name, `${decoded.right.frames} frames acknowledged but ${this.framesInFlight} in flight`));
     this.credits += decoded.right.credits;
     this.framesInFlight -= decoded.right.frames;
-    if (this.state === 'open') this.events.writable();
+    if (this.state === 'open') this.events.writable(decoded.right.credits);
   }
 }
 

@@ -1,20 +1,18 @@
 /**
- * Starts task managers on worker threads for a job defined with defineJob, and checks that
- * each built the same graph as the application's thread (prototype: the runtime does not use
- * it yet; docs/internals.md, "Task managers on worker threads — design"). Whatever stops a
- * task manager from coming up — its thread throwing, exiting, running out of memory, the job
- * module failing to import or to build, a different graph — is a value listing the problem,
- * and every thread started is terminated again.
+ * Starts a task manager on a worker thread for a job defined with defineJob: the thread
+ * imports the job module and builds the job's graph (TaskManagers checks it is the plan of the
+ * application's thread). Whatever stops a task manager from coming up — its thread throwing,
+ * exiting, running out of memory, the job module failing to import or to build — is a value
+ * saying why, and the thread is terminated.
  */
 import * as path from 'path';
 import { ResourceLimits, Worker } from 'worker_threads';
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
-import { StreamEnvironment } from '../api/StreamEnvironment';
-import { StreamEnvironmentOptions } from '../api/EnvironmentConfig';
+import type { StreamEnvironmentOptions } from '../api/EnvironmentConfig';
 import { JobDefinition } from './defineJob';
-import { PlanShape, planDifferences, planShape } from './planShape';
-import { TaskManagerCommand, TaskManagerMsgCodec, TaskManagerSetup } from './taskManagerProtocol';
+import { PlanShape } from './planShape';
+import { TaskManagerMsgCodec, TaskManagerSetup } from './taskManagerProtocol';
 import { TASK_MANAGER_MARKER } from './taskManagerIdentity';
 
 export interface TaskManagersOptions {
@@ -46,7 +44,7 @@ const WORKER_SCRIPT = path.join(__dirname, `taskManagerWorker${path.extname(__fi
 const TYPESCRIPT = /\.[cm]?ts$/;
 
 /** The modules a task manager requires first, as absolute paths. */
-function preloads(definition: JobDefinition<unknown>, preload: readonly string[] | undefined): string[] {
+function preloads(definition: JobDefinition<unknown, unknown>, preload: readonly string[] | undefined): string[] {
   const from = { paths: [path.dirname(definition.module)] };
   if (preload !== undefined) return preload.map((m) => require.resolve(m, from));
   if (!TYPESCRIPT.test(definition.module) && !TYPESCRIPT.test(WORKER_SCRIPT)) return [];
@@ -64,9 +62,9 @@ function preloads(definition: JobDefinition<unknown>, preload: readonly string[]
 const workerStub = (modules: readonly string[]) => modules.map((m) => `require(${JSON.stringify(m)});`).join('\n');
 
 /** One task manager: its thread up with the job's graph built, or why not (the thread is terminated then). */
-export function bootTaskManager<P>(definition: JobDefinition<P>, params: P, options: TaskManagersOptions, index: number): Promise<Either<string, TaskManager>> {
+export function bootTaskManager<P>(definition: JobDefinition<P, unknown>, params: P, options: TaskManagersOptions, index: number): Promise<Either<string, TaskManager>> {
   const setup: TaskManagerSetup = { kind: TASK_MANAGER_MARKER, index, count: options.count, module: definition.module, job: definition.name, jobName: options.jobName, params, environment: options.environment };
-  const stub = workerStub([...preloads(definition as JobDefinition<unknown>, options.preload), WORKER_SCRIPT]);
+  const stub = workerStub([...preloads(definition as unknown as JobDefinition<unknown, unknown>, options.preload), WORKER_SCRIPT]);
   const worker = new Worker(stub, { eval: true, workerData: setup, resourceLimits: options.resourceLimits });
   // The first of the thread's error or exit, for as long as the thread lives.
   const ended = new Promise<string>((resolve) => {
@@ -81,39 +79,13 @@ export function bootTaskManager<P>(definition: JobDefinition<P>, params: P, opti
       if (isLeft(outcome)) void worker.terminate();
       resolve(outcome);
     };
-    worker.on('message', (m: unknown) => {
+    // Its first message says whether it built the graph; what follows is the job master's to read.
+    worker.once('message', (m: unknown) => {
       const msg = TaskManagerMsgCodec.decode(m);
       if (isLeft(msg)) return settle(left(`task manager ${index} sent what is not a task manager message: ${PathReporter.report(msg).join('; ')}`));
-      settle(msg.right.type === 'taskManager.ready' ? right({ index, worker, shape: msg.right.shape, ended }) : left(`task manager ${index}: ${msg.right.reason}`));
+      if (msg.right.type === 'taskManager.ready') return settle(right({ index, worker, shape: msg.right.shape, ended }));
+      settle(left(msg.right.type === 'taskManager.refused' ? `task manager ${index}: ${msg.right.reason}` : `task manager ${index} sent '${msg.right.type}' before it was ready`));
     });
     void ended.then((reason) => settle(left(`${reason} before its graph was built`)));
   });
-}
-
-/**
- * Plans the job in this thread, starts `count` task managers, and checks that each built the
- * same graph. Left: every problem, with every thread terminated.
- */
-export async function startTaskManagers<P>(definition: JobDefinition<P>, params: P, options: TaskManagersOptions): Promise<Either<readonly string[], readonly TaskManager[]>> {
-  if (!(Number.isInteger(options.count) && options.count >= 1)) throw new Error(`count must be a positive integer, got ${options.count}`);
-  const env = StreamEnvironment.create(options.environment);
-  definition.build(env, params);
-  const expected = planShape(env.plan(options.jobName));
-  const booted = await Promise.all(Array.from({ length: options.count }, (_, i) => bootTaskManager(definition, params, options, i)));
-  const problems = booted.flatMap((b) => (isLeft(b) ? [b.left] : planDifferences(expected, b.right.shape).map((d) => `task manager ${b.right.index} built another graph: ${d}`)));
-  const managers = booted.flatMap((b) => (isLeft(b) ? [] : [b.right]));
-  if (problems.length === 0) return right(managers);
-  await stopTaskManagers(managers);
-  return left(problems);
-}
-
-/** Asks each task manager to stop and waits until its thread has ended. */
-export async function stopTaskManagers(managers: readonly TaskManager[]): Promise<void> {
-  const stop: TaskManagerCommand = { type: 'taskManager.stop' };
-  await Promise.all(
-    managers.map((m) => {
-      m.worker.postMessage(stop);
-      return m.ended;
-    }),
-  );
 }

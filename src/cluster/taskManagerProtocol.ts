@@ -1,8 +1,12 @@
 /**
- * What a task manager's thread starts with and what it says back, decoded with io-ts on
- * arrival at either side (a message from another thread is outside input).
+ * What a task manager's thread starts with, what the job master's thread tells it, and what it
+ * says back, decoded with io-ts on arrival at either side (a message from another thread is
+ * outside input). Data between tasks does not go here: it takes the exchange channels
+ * (exchangeProtocol.ts), one MessagePort each, which the deploy command hands over.
  */
 import * as t from 'io-ts';
+import { MessagePort } from 'worker_threads';
+import { TaskSnapshotCodec } from '../checkpoint/CheckpointTypes';
 import { PlanShapeCodec } from './planShape';
 import { TASK_MANAGER_MARKER } from './taskManagerIdentity';
 
@@ -21,15 +25,96 @@ export const TaskManagerSetupCodec = t.type({
 });
 export type TaskManagerSetup = t.TypeOf<typeof TaskManagerSetupCodec>;
 
+const PortCodec = new t.Type<MessagePort, MessagePort, unknown>(
+  'MessagePort',
+  (u): u is MessagePort => u instanceof MessagePort,
+  (u, c) => (u instanceof MessagePort ? t.success(u) : t.failure(u, c, 'not a MessagePort')),
+  t.identity,
+);
+
+const CheckpointingCodec = t.union([t.literal('exactly-once'), t.literal('at-least-once'), t.literal('at-most-once'), t.null]);
+
+/** One end of an exchange channel in a task manager: the task's channel index there, and the port. */
+const BridgeCodec = t.type({ task: t.string, channel: t.number, name: t.string, port: PortCodec });
+export type Bridge = t.TypeOf<typeof BridgeCodec>;
+
+/** The master's messages to a task of a task manager, as plain data (the task's ref stays there). */
+export const RemoteTaskMsgCodec = t.union([
+  t.intersection([t.type({ type: t.literal('checkpoint.trigger'), id: t.number }), t.partial({ suspend: t.boolean })]),
+  t.type({ type: t.literal('checkpoint.completed'), id: t.number, final: t.boolean }),
+  t.type({ type: t.literal('checkpoint.aborted'), id: t.number }),
+  t.type({ type: t.literal('source.end') }),
+  t.type({ type: t.literal('task.crash'), reason: t.string }),
+]);
+export type RemoteTaskMsg = t.TypeOf<typeof RemoteTaskMsgCodec>;
+
+/** Questions a task answers with a value (counters, metrics, hot keys). */
+export const QuestionCodec = t.union([t.type({ type: t.literal('task.report') }), t.type({ type: t.literal('task.metrics') }), t.type({ type: t.literal('task.hotKeys'), limit: t.number })]);
+export type Question = t.TypeOf<typeof QuestionCodec>;
+
+/** From the job master's thread to a task manager. */
+export const TaskManagerCommandCodec = t.union([
+  t.type({ type: t.literal('taskManager.stop') }),
+  /**
+   * Runs an attempt's tasks placed here: each restored from `restore` (a TaskRestore, or null),
+   * wired to the other tasks here by nact refs and to tasks elsewhere by the ports of `outlets`
+   * (this task produces) and `inlets` (this task consumes).
+   */
+  t.type({
+    type: t.literal('taskManager.deploy'),
+    attempt: t.number,
+    jobId: t.string,
+    tasks: t.array(t.type({ id: t.string, restore: t.unknown })),
+    checkpointing: CheckpointingCodec,
+    unaligned: t.boolean,
+    metrics: t.boolean,
+    outlets: t.array(BridgeCodec),
+    inlets: t.array(BridgeCodec),
+  }),
+  t.type({ type: t.literal('taskManager.toTask'), attempt: t.number, task: t.string, msg: RemoteTaskMsgCodec }),
+  t.type({ type: t.literal('taskManager.ask'), attempt: t.number, task: t.string, request: t.number, question: QuestionCodec }),
+  t.type({ type: t.literal('taskManager.stopTask'), attempt: t.number, task: t.string }),
+]);
+export type TaskManagerCommand = t.TypeOf<typeof TaskManagerCommandCodec>;
+export type DeployCommand = Extract<TaskManagerCommand, { type: 'taskManager.deploy' }>;
+
+/** An Error as plain data: its class stays behind, what the failover policy reads comes along. */
+export const PlainErrorCodec = t.type({ name: t.string, message: t.string, stack: t.union([t.string, t.undefined]), operatorUid: t.union([t.string, t.undefined]) });
+export type PlainError = t.TypeOf<typeof PlainErrorCodec>;
+
+const OperatorCountersCodec = t.intersection([t.type({ recordsIn: t.number, recordsOut: t.number }), t.partial({ deadLetters: t.number })]);
+export const TaskCountersCodec = t.type({ task: t.string, operators: t.record(t.string, OperatorCountersCodec) });
+/** A task's metrics report: its figures are read as numbers where used; the shape is checked down to them. */
+export const TaskMetricsReportCodec = t.type({ task: t.string, at: t.number, recordsIn: t.number, recordsOut: t.number, operators: t.array(t.type({ name: t.string })) });
+
+/** A task's reports to the job master, as plain data. */
+export const RemoteMasterMsgCodec = t.union([
+  t.type({ type: t.literal('task.drained'), report: t.type({ task: t.string, attempt: t.number, snapshot: t.union([TaskSnapshotCodec, t.undefined]) }) }),
+  t.type({ type: t.literal('task.finished'), attempt: t.number, report: t.type({ task: t.string, counters: TaskCountersCodec, metrics: TaskMetricsReportCodec }) }),
+  t.type({ type: t.literal('task.failed'), attempt: t.number, task: t.string, error: PlainErrorCodec }),
+  t.type({ type: t.literal('task.closed'), attempt: t.number, task: t.string }),
+]);
+export type RemoteMasterMsg = t.TypeOf<typeof RemoteMasterMsgCodec>;
+
+const DeclineReasonCodec = t.type({ _tag: t.union([t.literal('subsumed'), t.literal('taskCheckpointFailed')]), detail: t.string });
+/** A task's answers to the checkpoint coordinator. */
+export const RemoteCoordinatorMsgCodec = t.union([
+  t.type({ type: t.literal('checkpoint.ack'), id: t.number, attempt: t.number, task: t.string, snapshot: TaskSnapshotCodec, alignmentMs: t.number }),
+  t.type({ type: t.literal('checkpoint.decline'), id: t.number, attempt: t.number, task: t.string, reason: DeclineReasonCodec }),
+]);
+export type RemoteCoordinatorMsg = t.TypeOf<typeof RemoteCoordinatorMsgCodec>;
+
 /** From a task manager to the job master's thread. */
 export const TaskManagerMsgCodec = t.union([
   /** The job module was imported and the graph built: its shape, to be checked against the master's. */
   t.type({ type: t.literal('taskManager.ready'), index: t.number, shape: PlanShapeCodec }),
   /** The job could not be built in this thread, and why. */
   t.type({ type: t.literal('taskManager.refused'), index: t.number, reason: t.string }),
+  t.type({ type: t.literal('taskManager.toMaster'), msg: RemoteMasterMsgCodec }),
+  t.type({ type: t.literal('taskManager.toCoordinator'), msg: RemoteCoordinatorMsgCodec }),
+  /** The answer to `taskManager.ask` `request` (undefined: the task did not answer in time). */
+  t.type({ type: t.literal('taskManager.answer'), request: t.number, answer: t.unknown }),
+  /** What a sink's writer sends to its sink object in the application's thread (Sink.fromTaskManager), by the sink's uid. */
+  t.type({ type: t.literal('taskManager.toApplication'), uid: t.string, message: t.unknown }),
 ]);
 export type TaskManagerMsg = t.TypeOf<typeof TaskManagerMsgCodec>;
-
-/** From the job master's thread to a task manager. */
-export const TaskManagerCommandCodec = t.type({ type: t.literal('taskManager.stop') });
-export type TaskManagerCommand = t.TypeOf<typeof TaskManagerCommandCodec>;

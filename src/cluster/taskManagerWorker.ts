@@ -1,17 +1,18 @@
 /**
- * The entry of a task manager's worker thread (prototype: it builds the job's graph and
- * reports it; placing and running tasks comes with the runtime's wiring). It imports the job
- * module named in its start data, finds the job defineJob registered there, builds the graph
- * with the application's options and parameters, and sends the plan's shape back, or why it
- * could not.
+ * The entry of a task manager's worker thread. It imports the job module named in its start
+ * data, finds the job defineJob registered there, builds the graph with the application's
+ * options and parameters, and sends the plan's shape back, or why it could not. Then it runs
+ * the tasks the job master places on it (TaskManagerRuntime) until told to stop.
  */
 import { parentPort, workerData } from 'worker_threads';
 import { isLeft } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
 import { StreamEnvironment } from '../api/StreamEnvironment';
 import { StreamEnvironmentOptions } from '../api/EnvironmentConfig';
+import { ExecutionPlan } from '../graph/ExecutionPlan';
 import { definedJob } from './defineJob';
 import { planShape } from './planShape';
+import { TaskManagerRuntime } from './TaskManagerRuntime';
 import { TaskManagerCommandCodec, TaskManagerMsg, TaskManagerSetupCodec } from './taskManagerProtocol';
 
 const parent = parentPort;
@@ -22,8 +23,8 @@ const setup = decoded.right;
 const say = (msg: TaskManagerMsg) => parent.postMessage(msg);
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-function build(): TaskManagerMsg {
-  const refused = (reason: string): TaskManagerMsg => ({ type: 'taskManager.refused', index: setup.index, reason });
+function build(): { readonly msg: TaskManagerMsg; readonly runtime?: TaskManagerRuntime } {
+  const refused = (reason: string) => ({ msg: { type: 'taskManager.refused', index: setup.index, reason } as const });
   try {
     // The job module is known only at run time; require() loads CommonJS and (Node ≥ 20.19) ES modules without top-level await.
     require(setup.module);
@@ -32,19 +33,28 @@ function build(): TaskManagerMsg {
   }
   const definition = definedJob(setup.module, setup.job);
   if (definition === undefined) return refused(`${setup.module} defines no job named '${setup.job}' when imported in a worker thread: call defineJob with the module's own __filename or import.meta.url, at its top level`);
+  let plan: ExecutionPlan;
+  let env: StreamEnvironment;
   try {
     // The options were the application's; decoded again here, as any input from another thread.
-    const env = StreamEnvironment.create(setup.environment as StreamEnvironmentOptions);
+    env = StreamEnvironment.create(setup.environment as StreamEnvironmentOptions);
     definition.build(env, setup.params);
-    return { type: 'taskManager.ready', index: setup.index, shape: planShape(env.plan(setup.jobName)) };
+    plan = env.plan(setup.jobName);
   } catch (e) {
     return refused(`building job '${setup.job}' of ${setup.module} failed: ${message(e)}`);
   }
+  return { msg: { type: 'taskManager.ready', index: setup.index, shape: planShape(plan) }, runtime: new TaskManagerRuntime(plan, env.config, setup.index, say) };
 }
 
-say(build());
+const { msg, runtime } = build();
+say(msg);
 parent.on('message', (m: unknown) => {
   const command = TaskManagerCommandCodec.decode(m);
   if (isLeft(command)) throw new Error(`task manager ${setup.index} was sent what is not a command: ${PathReporter.report(command).join('; ')}`);
-  parent.close();
+  if (command.right.type === 'taskManager.stop' || runtime === undefined) {
+    runtime?.handle(command.right);
+    parent.close();
+    return;
+  }
+  runtime.handle(command.right);
 });

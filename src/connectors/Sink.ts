@@ -18,6 +18,11 @@ export interface SinkContext {
   readonly restoredCheckpointId?: number;
   /** The task's logger: a writer logs its retries and its client's lines here. */
   readonly logger?: Logger;
+  /**
+   * Set when the writer runs in a task manager's thread (taskManagers above 1): sends `message`
+   * (plain data) to the sink object in the application's thread, to its `fromTaskManager`.
+   */
+  readonly toApplication?: (message: unknown) => void;
 }
 
 /** What one parallel instance of a sink writes through. */
@@ -37,4 +42,10 @@ export interface Sink<T> {
   readonly name: string;
   /** Called by the runtime: one writer per parallel instance, created in its task. */
   createWriter(context: SinkContext): SinkWriter<T>;
+  /**
+   * In the application's thread: what a writer in a task manager sent with `toApplication`
+   * (decode it: it comes from another thread). A sink whose results the application reads
+   * from the sink object (CollectSink) gets them here; see docs/task-managers.md.
+   */
+  fromTaskManager?(message: unknown): void;
 }

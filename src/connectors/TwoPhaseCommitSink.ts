@@ -50,6 +50,8 @@ export interface TwoPhaseCommitSink<T, Txn> {
   readonly transactionSerializer: Serializer<Txn>;
   /** Called by the runtime: one writer per parallel instance, created in its task. */
   createWriter(context: SinkContext): TwoPhaseCommitWriter<T, Txn>;
+  /** See Sink.fromTaskManager. */
+  fromTaskManager?(message: unknown): void;
 }
 
 export function isTwoPhaseCommitSink<T>(sink: object): sink is TwoPhaseCommitSink<T, unknown> {

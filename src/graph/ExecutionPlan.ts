@@ -4,6 +4,7 @@
  * turns each task into an actor and each channel into refs.
  */
 import { Source } from '../connectors/Source';
+import type { Sink } from '../connectors/Sink';
 import { OperatorFactory } from '../runtime/StreamOperator';
 import { KeySelector, Partitioning } from './Partitioning';
 import { NodeId } from './StreamNode';
@@ -23,6 +24,8 @@ export interface ChainedNode {
   readonly factory: OperatorFactory | undefined;
   readonly keySelector: KeySelector | undefined;
   readonly isSink: boolean;
+  /** The sink object of a sink node, in the thread that built the plan. */
+  readonly sink?: Sink<unknown>;
   /** How the operator recovers from a failure of its user code; undefined: restart the job. */
   readonly supervision: SupervisionStrategy | undefined;
 }

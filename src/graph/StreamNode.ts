@@ -5,6 +5,7 @@
  * is a topological order because an edge always points to an earlier node.
  */
 import { Source } from '../connectors/Source';
+import type { Sink } from '../connectors/Sink';
 import { OperatorFactory } from '../runtime/StreamOperator';
 import { KeySelector, Partitioning } from './Partitioning';
 import { TopologyProblem } from './TopologyProblem';
@@ -23,7 +24,8 @@ export interface StreamEdge {
 export type NodeRole =
   | { readonly kind: 'source'; readonly source: Source<unknown> }
   | { readonly kind: 'operator'; readonly factory: OperatorFactory; readonly keySelector: KeySelector | undefined }
-  | { readonly kind: 'sink'; readonly factory: OperatorFactory };
+  /** `sink`: the sink object the application gave, which results of a task manager's writer reach (Sink.fromTaskManager). */
+  | { readonly kind: 'sink'; readonly factory: OperatorFactory; readonly sink?: Sink<unknown> };
 
 export interface StreamNode {
   readonly id: NodeId;

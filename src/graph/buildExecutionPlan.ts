@@ -161,6 +161,7 @@ export function buildExecutionPlan(nodes: readonly StreamNode[], settings: PlanS
       factory: n.role.kind === 'source' ? undefined : n.role.factory,
       keySelector: n.role.kind === 'operator' ? n.role.keySelector : undefined,
       isSink: n.role.kind === 'sink',
+      sink: n.role.kind === 'sink' ? n.role.sink : undefined,
       supervision: n.supervision,
     }));
     const head = v.nodes[0];

@@ -113,8 +113,24 @@ export class JobMaster {
     }
     this.attempt++;
     this.tasks = new DeployedTasks();
-    for (const task of this.deps.plan.tasks) this.tasks.refs.set(task.id, spawnTask(this.self, this.taskDeps(task, restores.get(task.id), 0)));
-    for (const { to, msg } of deploymentWiring(this.deps.plan, this.tasks.refs)) dispatch(to, msg);
+    const taskManagers = this.deps.taskManagers;
+    if (taskManagers === undefined) {
+      for (const task of this.deps.plan.tasks) this.tasks.refs.set(task.id, spawnTask(this.self, this.taskDeps(task, restores.get(task.id), 0)));
+      for (const { to, msg } of deploymentWiring(this.deps.plan, this.tasks.refs)) dispatch(to, msg);
+    } else {
+      const deployed = await taskManagers.deploy({
+        attempt: this.attempt,
+        jobId: this.deps.jobId,
+        master: this.self,
+        coordinator: this.coordinator,
+        restores,
+        checkpointing: checkpointing?.config.mode,
+        unaligned: checkpointing?.config.unaligned ?? false,
+        metrics: this.ledger !== undefined,
+      });
+      if (isLeft(deployed)) return this.failFatally({ error: new Error(deployed.left), why: 'the task managers could not be started' });
+      for (const [id, ref] of deployed.right) this.tasks.refs.set(id, ref);
+    }
     this.startCoordinator();
     // A stop with drain asked before a restart: the new sources end their input too.
     if (this.drainTo !== undefined) this.endSources();

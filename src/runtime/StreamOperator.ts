@@ -63,6 +63,8 @@ export interface OperatorContext {
   readonly metricGroup?: MetricGroup;
   /** What the runtime counts for this operator beyond records (late records dropped). */
   readonly metrics?: OperatorMetrics;
+  /** In a task manager's thread: sends `message` to this operator's sink object in the application's thread (Sink.fromTaskManager). */
+  readonly toApplication?: (message: unknown) => void;
 }
 
 /** The id a task's final snapshot uses (one constant for the runtime and the state layer). */

@@ -38,4 +38,6 @@ export interface TaskDeps {
   readonly saveSourceProgress: ((position: unknown) => Promise<void>) | undefined;
   /** Metrics on: the task accounts its time (busy, back-pressured, idle) per message, against the job's ledger of its thread. */
   readonly metrics?: ThreadLedger;
+  /** In a task manager's thread: sends `message` to the sink object of node `uid` in the application's thread (Sink.fromTaskManager). */
+  readonly toApplication?: (uid: string, message: unknown) => void;
 }

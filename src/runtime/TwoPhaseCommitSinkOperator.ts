@@ -67,6 +67,7 @@ export class TwoPhaseCommitSinkOperator<T, Txn> implements StreamOperator<T, nev
       jobName: context.jobName,
       restoredCheckpointId: context.restoredCheckpointId,
       logger: context.logger,
+      toApplication: context.toApplication,
     });
     await this.writer.open?.();
     const serializer = listedSerializer(this.sink.transactionSerializer);

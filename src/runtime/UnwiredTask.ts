@@ -180,7 +180,7 @@ export class UnwiredTask {
   }
 
   private contextFor(node: ChainedNode, operatorState: OperatorContext['operatorState']): Omit<OperatorContext, 'failRecord'> {
-    const { plan, task } = this.deps;
+    const { plan, task, toApplication } = this.deps;
     return {
       jobName: plan.jobName,
       operatorName: node.name,
@@ -196,6 +196,7 @@ export class UnwiredTask {
       checkpointing: this.deps.checkpointing,
       actor: this.self,
       logger: this.deps.logger,
+      toApplication: toApplication === undefined ? undefined : (message: unknown) => toApplication(node.uid, message),
     };
   }
 

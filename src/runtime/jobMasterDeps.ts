@@ -11,6 +11,7 @@ import { Logger } from '../logging/logger';
 import { KeyedStateBackendFactory } from './TaskDeps';
 import { JobStatus } from './jobLifecycle';
 import { JobFailure } from './jobFailures';
+import { TaskManagerDeployment } from './TaskManagerDeployment';
 
 export interface JobOutcome {
   readonly status: 'finished' | 'failed' | 'cancelled';
@@ -52,4 +53,6 @@ export interface JobMasterDeps {
   readonly allowNonRestoredState: boolean;
   /** See CoordinatorDeps.materialize. */
   readonly materialize?: (checkpoint: CompletedCheckpoint) => Promise<CompletedCheckpoint>;
+  /** taskManagers above 1: the tasks run on task managers in worker threads, deployed through this. */
+  readonly taskManagers?: TaskManagerDeployment;
 }

@@ -20,6 +20,7 @@ import { MasterMsg } from './protocol';
 import { ApplicationJobMsg, spawnApplicationJobActor } from './applicationJobActor';
 import { Logger } from '../logging/logger';
 import { FailureHistory, JobFailure } from './jobFailures';
+import { TaskManagerDeployment } from './TaskManagerDeployment';
 
 export interface JobRun {
   readonly outcome: Promise<JobOutcome>;
@@ -63,6 +64,8 @@ export interface RunJobOptions {
   readonly materialize?: (checkpoint: CompletedCheckpoint) => Promise<CompletedCheckpoint>;
   /** Tasks account their time for the job's metrics. */
   readonly metrics?: boolean;
+  /** taskManagers above 1: where the tasks run (shut down once the job has settled). */
+  readonly taskManagers?: TaskManagerDeployment;
 }
 
 const QUERY_TIMEOUT_MS = 10_000;
@@ -107,6 +110,7 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
     allowNonRestoredState: options.allowNonRestoredState ?? false,
     materialize: options.materialize,
     metrics: options.metrics,
+    taskManagers: options.taskManagers,
     onStatus: (s) => (status = s),
     onFailure: (f) => failures.add(f),
     onSettled: (o) => {
@@ -114,7 +118,9 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
       settled = o;
       // Let the master's own stop run before the system goes.
       setImmediate(() => stop(system));
-      resolve(o);
+      if (options.taskManagers === undefined) return resolve(o);
+      // The threads end before the outcome is told: an application that awaits the job and exits finds none left.
+      void options.taskManagers.shutdown().then(() => resolve(o));
     },
   });
   const ask = <R>(make: (replyTo: Ref<R>) => MasterMsg, timeoutMs = QUERY_TIMEOUT_MS): Promise<R> => askActor<R, MasterMsg>(system, master, make, timeoutMs);

@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+import { StreamEnvironment } from '../../src/api/StreamEnvironment';
+import { ConfigError } from '../../src/api/EnvironmentConfig';
+import { countedIn, keyedCountJob } from './fixtures/keyedCountJob';
+
+const sorted = (records: ReadonlyArray<readonly [string, number]>) => [...records].map(([k, n]) => `${k}:${n}`).sort();
+
+describe('cluster/taskManagers: a job on worker threads', function () {
+  this.timeout(60_000);
+
+  it('counts per key at parallelism 2 on 2 task managers exactly as in one thread, counters summed', async () => {
+    const params = { events: 20_000, keys: 50 };
+    const inThread = StreamEnvironment.create({ parallelism: 2 }).executeJob(keyedCountJob, params, 'keyed count');
+    const one = await inThread;
+    expect(countedIn.size).to.equal(50);
+    countedIn.clear();
+    const onWorkers = StreamEnvironment.create({ parallelism: 2, taskManagers: 2 }).executeJob(keyedCountJob, params, 'keyed count');
+    const two = await onWorkers;
+    // Nothing was counted in this thread: the tasks ran in the task managers.
+    expect(countedIn.size).to.equal(0);
+    expect(onWorkers.built.records()).to.have.length(20_000);
+    expect(sorted(onWorkers.built.records())).to.deep.equal(sorted(inThread.built.records()));
+    // The last count of each key: 400 events each.
+    const last = new Map(onWorkers.built.records().map(([k, n]) => [k, n]));
+    expect([...last.values()].every((n) => n === 400)).to.equal(true);
+    expect(two.status).to.equal('finished');
+    expect(two.counters).to.deep.equal(one.counters);
+    expect(two.counters.operators['Generator Source']).to.deep.equal({ recordsIn: 0, recordsOut: 20_000 });
+  });
+
+  it('refuses execute() of a graph built inline with taskManagers above 1, naming defineJob', () => {
+    const env = StreamEnvironment.create({ parallelism: 2, taskManagers: 2 });
+    env.fromCollection([1, 2, 3]).print();
+    expect(() => env.execute('inline')).to.throw(ConfigError, /define it with defineJob\(__filename, \(env, params\) => \.\.\.\) in a module of its own and start it with env\.executeJob/);
+  });
+
+  it('decodes taskManagers with the other options, listing every problem', () => {
+    expect(() => StreamEnvironment.create({ taskManagers: 0, parallelism: 0 })).to.throw(ConfigError, /parallelism: 0 must be an integer in 1\.\.32768\n {2}- taskManagers: 0 must be 'auto' or an integer in 1\.\.256/);
+    expect(StreamEnvironment.create({ taskManagers: 'auto' }).config.taskManagers).to.be.greaterThan(0);
+    expect(StreamEnvironment.create().config.taskManagers).to.equal(1);
+    expect(StreamEnvironment.isWorker()).to.equal(false);
+  });
+});

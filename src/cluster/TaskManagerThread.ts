@@ -1,0 +1,161 @@
+/**
+ * One task manager as the job master's thread sees it: its worker thread, what it says (decoded
+ * with io-ts, then handed to the master, the coordinator, a waiting question or a sink object of
+ * the application's), and its end. A thread that ends while the job runs — it threw, ran out of
+ * memory (resourceLimits), or was terminated — fails the attempt it ran (a job failure, for the
+ * restart strategy), and the tasks it held count as closed, as they are gone.
+ */
+import { TransferListItem, Worker } from 'worker_threads';
+import { isLeft } from 'fp-ts/Either';
+import { PathReporter } from 'io-ts/PathReporter';
+import { Ref, dispatch } from 'nact';
+import { TaskId } from '../graph/ExecutionPlan';
+import { Sink } from '../connectors/Sink';
+import { CoordinatorMsg, CoordinatorRef } from '../checkpoint/coordinatorProtocol';
+import { MasterMsg, MasterRef } from '../runtime/protocol';
+import { TaskCounters } from '../metrics/TaskCounters';
+import { TaskMetricsReport } from '../metrics/TaskMetrics';
+import { TaskSnapshot } from '../checkpoint/CheckpointTypes';
+import { fromPlainError } from './plainError';
+import { TaskManagerLink } from './taskStandIn';
+import { Question, RemoteMasterMsg, RemoteTaskMsg, TaskManagerCommand, TaskManagerMsgCodec } from './taskManagerProtocol';
+
+/** Where a task manager's messages go in this thread. */
+export interface Receivers {
+  readonly master: MasterRef;
+  readonly coordinator: CoordinatorRef | undefined;
+  /** The sink objects of the application's thread, by node uid. */
+  readonly sinks: ReadonlyMap<string, Sink<unknown>>;
+}
+
+let requests = 0;
+
+export class TaskManagerThread implements TaskManagerLink {
+  private alive = true;
+  private shuttingDown = false;
+  private receivers: Receivers | undefined;
+  private attempt = -1;
+  /** Tasks of the current attempt that have not reported closed. */
+  private readonly open = new Set<TaskId>();
+  /** Of those, the ones told to stop. */
+  private readonly stopping = new Set<TaskId>();
+  private readonly questions = new Map<number, Ref<unknown>>();
+
+  constructor(
+    readonly index: number,
+    readonly worker: Worker,
+    /** Settles when the thread ends, with why. */
+    readonly ended: Promise<string>,
+  ) {
+    worker.on('message', (m: unknown) => this.receive(m));
+    void ended.then((why) => this.died(why));
+  }
+
+  get isAlive(): boolean {
+    return this.alive;
+  }
+
+  /** A new attempt runs `tasks` here; its messages go to `receivers`. */
+  startAttempt(attempt: number, tasks: readonly TaskId[], receivers: Receivers): void {
+    this.attempt = attempt;
+    this.receivers = receivers;
+    this.open.clear();
+    this.stopping.clear();
+    for (const task of tasks) this.open.add(task);
+  }
+
+  post(command: TaskManagerCommand, transfer: readonly TransferListItem[] = []): void {
+    if (this.alive) this.worker.postMessage(command, [...transfer]);
+  }
+
+  tell(attempt: number, task: TaskId, msg: RemoteTaskMsg): void {
+    this.post({ type: 'taskManager.toTask', attempt, task, msg });
+  }
+
+  ask(attempt: number, task: TaskId, question: Question, replyTo: Ref<unknown>): void {
+    // A dead thread answers nothing; the asker's own timeout leaves the task out.
+    if (!this.alive) return;
+    const request = ++requests;
+    this.questions.set(request, replyTo);
+    this.post({ type: 'taskManager.ask', attempt, task, request, question });
+  }
+
+  stopTask(attempt: number, task: TaskId): void {
+    if (attempt !== this.attempt) return;
+    if (!this.alive) return this.closed(task);
+    this.stopping.add(task);
+    this.post({ type: 'taskManager.stopTask', attempt, task });
+  }
+
+  /** Ends the thread: asks it to stop, and terminates it if it has not within a second. */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    if (!this.alive) return;
+    this.post({ type: 'taskManager.stop' });
+    const timer = setTimeout(() => void this.worker.terminate(), 1000);
+    await this.ended;
+    clearTimeout(timer);
+  }
+
+  /** Fault injection for specs: terminates the thread as an operator's kill would. */
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+
+  private closed(task: TaskId): void {
+    if (!this.open.delete(task)) return;
+    this.stopping.delete(task);
+    if (this.receivers !== undefined) dispatch(this.receivers.master, { type: 'task.closed', attempt: this.attempt, task });
+  }
+
+  private died(why: string): void {
+    this.alive = false;
+    this.questions.clear();
+    if (this.shuttingDown || this.receivers === undefined) return;
+    dispatch(this.receivers.master, { type: 'job.failure', attempt: this.attempt, error: new Error(why) });
+    // The tasks told to stop will not say they closed: they are gone.
+    for (const task of [...this.stopping]) this.closed(task);
+  }
+
+  private receive(m: unknown): void {
+    const decoded = TaskManagerMsgCodec.decode(m);
+    if (isLeft(decoded)) throw new Error(`task manager ${this.index} sent what is not a task manager message: ${PathReporter.report(decoded).join('; ')}`);
+    const msg = decoded.right;
+    const receivers = this.receivers;
+    switch (msg.type) {
+      case 'taskManager.ready':
+      case 'taskManager.refused':
+        return;
+      case 'taskManager.answer': {
+        const replyTo = this.questions.get(msg.request);
+        this.questions.delete(msg.request);
+        if (replyTo !== undefined && msg.answer !== undefined) dispatch(replyTo, msg.answer);
+        return;
+      }
+      case 'taskManager.toApplication': {
+        const sink = receivers?.sinks.get(msg.uid);
+        if (sink?.fromTaskManager === undefined) throw new Error(`task manager ${this.index} sent a message for sink '${msg.uid}', which takes none in this thread`);
+        return sink.fromTaskManager(msg.message);
+      }
+      case 'taskManager.toCoordinator':
+        // Checkpoint ids are numbers on the wire; the coordinator's protocol brands them.
+        if (receivers?.coordinator !== undefined) dispatch(receivers.coordinator, msg.msg as unknown as CoordinatorMsg);
+        return;
+      case 'taskManager.toMaster':
+        if (msg.msg.type === 'task.closed') return msg.msg.attempt === this.attempt ? this.closed(msg.msg.task as TaskId) : undefined;
+        if (receivers !== undefined) dispatch(receivers.master, masterMsg(msg.msg));
+        return;
+    }
+  }
+}
+
+function masterMsg(msg: Exclude<RemoteMasterMsg, { type: 'task.closed' }>): MasterMsg {
+  switch (msg.type) {
+    case 'task.failed':
+      return { type: 'task.failed', attempt: msg.attempt, task: msg.task as TaskId, error: fromPlainError(msg.error) };
+    case 'task.drained':
+      return { type: 'task.drained', report: { task: msg.report.task as TaskId, attempt: msg.report.attempt, snapshot: msg.report.snapshot as TaskSnapshot | undefined } };
+    case 'task.finished':
+      return { type: 'task.finished', attempt: msg.attempt, report: { task: msg.report.task as TaskId, counters: msg.report.counters as TaskCounters, metrics: msg.report.metrics as unknown as TaskMetricsReport } };
+  }
+}

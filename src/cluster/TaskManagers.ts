@@ -1,0 +1,124 @@
+/**
+ * The task managers of one job, seen from the job master's thread: it starts them (each builds
+ * the job's graph and must build the same plan as this thread), deploys each attempt's tasks
+ * on them by placement.ts, with a MessageChannel per channel that crosses threads, and replaces
+ * a thread that ended before the next attempt deploys. What runs in each is TaskManagerRuntime.
+ */
+import { MessageChannel, ResourceLimits, TransferListItem } from 'worker_threads';
+import { Either, isLeft, left, right } from 'fp-ts/Either';
+import { ExecutionPlan, TaskId } from '../graph/ExecutionPlan';
+import { Sink } from '../connectors/Sink';
+import { StreamEnvironmentOptions } from '../api/EnvironmentConfig';
+import { TaskRef } from '../runtime/protocol';
+import { RemoteDeployRequest, TaskManagerDeployment } from '../runtime/TaskManagerDeployment';
+import { JobDefinition } from './defineJob';
+import { bootTaskManager } from './bootTaskManager';
+import { PlanShape, planDifferences, planShape } from './planShape';
+import { crossingChannels, taskManagerOf } from './placement';
+import { DeployCommand } from './taskManagerProtocol';
+import { TaskManagerThread } from './TaskManagerThread';
+import { spawnTaskStandIn } from './taskStandIn';
+
+export interface TaskManagersSettings {
+  readonly count: number;
+  readonly jobName: string;
+  /** The environment's options, plain data: each thread decodes them again. */
+  readonly environment: StreamEnvironmentOptions;
+  readonly resourceLimits?: ResourceLimits;
+}
+
+export class TaskManagers implements TaskManagerDeployment {
+  private readonly threads: Array<Promise<Either<string, TaskManagerThread>> | undefined>;
+  private readonly expected: PlanShape;
+  private readonly sinks: ReadonlyMap<string, Sink<unknown>>;
+  private stopped = false;
+
+  constructor(
+    private readonly definition: JobDefinition<unknown, unknown>,
+    private readonly params: unknown,
+    private readonly plan: ExecutionPlan,
+    private readonly settings: TaskManagersSettings,
+  ) {
+    this.expected = planShape(plan);
+    this.sinks = new Map(plan.tasks.flatMap((t) => t.chain.flatMap((n) => (n.sink === undefined ? [] : [[n.uid, n.sink] as const]))));
+    // They boot while the master starts: a boot takes a second or more.
+    this.threads = Array.from({ length: settings.count }, (_, i) => this.boot(i));
+  }
+
+  private async boot(index: number): Promise<Either<string, TaskManagerThread>> {
+    const booted = await bootTaskManager(this.definition, this.params, { ...this.settings }, index);
+    if (isLeft(booted)) return booted;
+    const differences = planDifferences(this.expected, booted.right.shape);
+    const thread = new TaskManagerThread(index, booted.right.worker, booted.right.ended);
+    if (differences.length === 0) return right(thread);
+    await thread.shutdown();
+    return left(differences.map((d) => `task manager ${index} built another graph: ${d}`).join('; '));
+  }
+
+  /** Every thread up, a dead one replaced; left: every problem. */
+  private async ready(): Promise<Either<string, TaskManagerThread[]>> {
+    const booted = await Promise.all(
+      this.threads.map(async (pending, i) => {
+        const current = pending === undefined ? undefined : await pending;
+        if (current !== undefined && !isLeft(current) && current.right.isAlive) return current;
+        const replaced = (this.threads[i] = this.boot(i));
+        return replaced;
+      }),
+    );
+    const problems = booted.flatMap((b) => (isLeft(b) ? [b.left] : []));
+    // A boot that failed is tried again at the next deploy.
+    booted.forEach((b, i) => (isLeft(b) ? (this.threads[i] = undefined) : undefined));
+    return problems.length > 0 ? left(problems.join('\n')) : right(booted.flatMap((b) => (isLeft(b) ? [] : [b.right])));
+  }
+
+  async deploy(request: RemoteDeployRequest): Promise<Either<string, ReadonlyMap<TaskId, TaskRef>>> {
+    if (this.stopped) return left('the job has ended');
+    const ready = await this.ready();
+    if (isLeft(ready)) return ready;
+    const threads = ready.right;
+    const count = threads.length;
+    const { attempt } = request;
+    const commands: DeployCommand[] = threads.map(() => ({
+      type: 'taskManager.deploy',
+      attempt,
+      jobId: request.jobId,
+      tasks: [],
+      checkpointing: request.checkpointing ?? null,
+      unaligned: request.unaligned,
+      metrics: request.metrics,
+      outlets: [],
+      inlets: [],
+    }));
+    const transfers: TransferListItem[][] = threads.map(() => []);
+    for (const task of this.plan.tasks) commands[taskManagerOf(task, count)].tasks.push({ id: task.id, restore: request.restores.get(task.id) ?? null });
+    for (const c of crossingChannels(this.plan, count)) {
+      const { port1, port2 } = new MessageChannel();
+      commands[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, port: port1 });
+      commands[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, port: port2 });
+      transfers[c.from].push(port1);
+      transfers[c.to].push(port2);
+    }
+    const receivers = { master: request.master, coordinator: request.coordinator, sinks: this.sinks };
+    threads.forEach((thread, i) => thread.startAttempt(attempt, commands[i].tasks.map((t) => t.id as TaskId), receivers));
+    threads.forEach((thread, i) => thread.post(commands[i], transfers[i]));
+    const refs = new Map<TaskId, TaskRef>();
+    for (const task of this.plan.tasks) refs.set(task.id, spawnTaskStandIn(request.master, `${task.actorName}-a${attempt}`, attempt, task.id, threads[taskManagerOf(task, count)]));
+    return right(refs);
+  }
+
+  /** Fault injection for specs: terminates task manager `index`'s thread. */
+  async terminate(index: number): Promise<void> {
+    const thread = await this.threads[index];
+    if (thread !== undefined && !isLeft(thread)) await thread.right.terminate();
+  }
+
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(
+      this.threads.map(async (pending) => {
+        const thread = pending === undefined ? undefined : await pending;
+        if (thread !== undefined && !isLeft(thread)) await thread.right.shutdown();
+      }),
+    );
+  }
+}

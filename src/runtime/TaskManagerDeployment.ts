@@ -1,0 +1,34 @@
+/**
+ * How a job master runs its tasks on task managers in other threads (taskManagers above 1):
+ * what it asks of them, as an interface of the runtime, so that the runtime does not depend on
+ * the cluster that implements it (src/cluster/TaskManagers.ts). Without one, the master spawns
+ * its tasks in its own thread, as always.
+ */
+import { Either } from 'fp-ts/Either';
+import { TaskId } from '../graph/ExecutionPlan';
+import { CheckpointingMode, TaskRestore } from '../checkpoint/CheckpointTypes';
+import { CoordinatorRef } from '../checkpoint/coordinatorProtocol';
+import { MasterRef, TaskRef } from './protocol';
+
+export interface RemoteDeployRequest {
+  readonly attempt: number;
+  readonly jobId: string;
+  /** The master: tasks' reports come to it; the tasks' stand-ins are its children. */
+  readonly master: MasterRef;
+  readonly coordinator: CoordinatorRef | undefined;
+  readonly restores: ReadonlyMap<TaskId, TaskRestore | undefined>;
+  readonly checkpointing: CheckpointingMode | undefined;
+  readonly unaligned: boolean;
+  readonly metrics: boolean;
+}
+
+export interface TaskManagerDeployment {
+  /**
+   * Deploys every task of the attempt on its task manager, replacing task managers whose thread
+   * ended; the refs stand for the tasks in this thread (a stopped ref stops its task). Left: why
+   * the task managers could not be brought up.
+   */
+  deploy(request: RemoteDeployRequest): Promise<Either<string, ReadonlyMap<TaskId, TaskRef>>>;
+  /** Ends every task manager's thread; once the job has settled. */
+  shutdown(): Promise<void>;
+}
