@@ -6,5 +6,6 @@ import { cepBenchmarks } from './cepCases';
 import { redisBenchmarks } from './redisCases';
 import { actorBenchmarks } from './actorCases';
 import { kafkaBenchmarks } from './kafkaCases';
+import { taskManagerBenchmarks } from './taskManagerCases';
 
-export const allBenchmarks = [...inMemory, ...rxjsBenchmarks, ...asyncBenchmarks, ...cepBenchmarks, ...redisBenchmarks, ...actorBenchmarks, ...kafkaBenchmarks];
+export const allBenchmarks = [...inMemory, ...taskManagerBenchmarks, ...rxjsBenchmarks, ...asyncBenchmarks, ...cepBenchmarks, ...redisBenchmarks, ...actorBenchmarks, ...kafkaBenchmarks];

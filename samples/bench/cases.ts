@@ -6,28 +6,21 @@
  */
 import {
   CheckpointStats,
-  Collector,
-  KeyedProcessContext,
-  KeyedProcessFunction,
-  RuntimeContext,
-  Serializers,
   SlidingEventTimeWindows,
   StreamEnvironment,
   StreamEnvironmentOptions,
   Time,
   TumblingEventTimeWindows,
-  ValueState,
-  ValueStateDescriptor,
   WatermarkStrategy,
   WindowAssigner,
 } from '../../src';
 import { TableEnvironment } from '../../src/sql';
 import { DiscardingSink } from './DiscardingSink';
+import { CountPerKey } from './CountPerKey';
 import {
   MAX_DELAY_MS,
   TimedTrade,
   Tally,
-  Trade,
   WINDOW_SIZE_MS,
   WINDOW_SLIDE_MS,
   accountOf,
@@ -97,18 +90,8 @@ export interface ReferenceProgram {
 /** `referenceSkipped`: why the reference program cannot run this time (the two sides still do). */
 export type PreparedRun = { readonly env: Readonly<Record<string, string>>; readonly referenceSkipped?: string } | { readonly skipped: string };
 
-/** Counts records per key in ValueState and emits the key's new count. */
-export class CountPerKey<IN = Trade> extends KeyedProcessFunction<number, IN, number> {
-  private count!: ValueState<number>;
-  open(context: RuntimeContext): void {
-    this.count = context.getState(new ValueStateDescriptor('count', Serializers.number, 0));
-  }
-  processElement(_event: IN, _ctx: KeyedProcessContext<number>, out: Collector<number>): void {
-    const n = this.count.value()! + 1;
-    this.count.update(n);
-    out.collect(n);
-  }
-}
+/** The keyed benchmarks' function (its own module: job modules import it without the rest). */
+export { CountPerKey };
 
 async function runJob(parallelism: number, build: (env: StreamEnvironment, sink: DiscardingSink) => void, options: StreamEnvironmentOptions = {}): Promise<Tally> {
   const env = StreamEnvironment.create({ parallelism, ...options });

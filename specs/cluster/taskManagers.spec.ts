@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { StreamEnvironment } from '../../src/api/StreamEnvironment';
 import { ConfigError } from '../../src/api/EnvironmentConfig';
 import { countedIn, keyedCountJob } from './fixtures/keyedCountJob';
+import { windowJob } from './fixtures/windowJob';
+import { sqlJob } from './fixtures/sqlJob';
 
 const sorted = (records: ReadonlyArray<readonly [string, number]>) => [...records].map(([k, n]) => `${k}:${n}`).sort();
 
@@ -39,5 +41,40 @@ describe('cluster/taskManagers: a job on worker threads', function () {
     expect(StreamEnvironment.create({ taskManagers: 'auto' }).config.taskManagers).to.be.greaterThan(0);
     expect(StreamEnvironment.create().config.taskManagers).to.equal(1);
     expect(StreamEnvironment.isWorker()).to.equal(false);
+  });
+});
+
+describe('cluster/taskManagers: event time across task managers', function () {
+  this.timeout(60_000);
+  const key = (e: { key: string; at: number; n: number }) => `${e.key}@${e.at}:${e.n}`;
+
+  // Events are at most 480 ms out of order in each source instance: with watermarks 600 ms behind, none is late, whatever the interleaving of the instances.
+  it('fires the same windows with the same sums as in one thread, watermarks crossing threads with the records', async () => {
+    const params = { events: 30_000, keys: 7, maxDelayMs: 600 };
+    const one = StreamEnvironment.create({ parallelism: 2 }).executeJob(windowJob, params, 'windows');
+    await one;
+    const two = StreamEnvironment.create({ parallelism: 2, taskManagers: 2 }).executeJob(windowJob, params, 'windows');
+    await two;
+    const sums = two.built.sums.records();
+    expect(sums.map(key).sort()).to.deep.equal(one.built.sums.records().map(key).sort());
+    expect(two.built.late.records().map(key).sort()).to.deep.equal(one.built.late.records().map(key).sort());
+    // Every event is in one window.
+    expect(two.built.late.records()).to.deep.equal([]);
+    expect(sums.reduce((s, e) => s + e.n, 0)).to.equal(30_000);
+    expect(sums.length).to.be.greaterThan(7 * 100);
+  });
+});
+
+describe('cluster/taskManagers: SQL across task managers', function () {
+  this.timeout(60_000);
+  it('gives the rows of a TUMBLE aggregation that one thread gives, the query planned in every thread', async () => {
+    const params = { events: 20_000, keys: 5 };
+    const one = StreamEnvironment.create({ parallelism: 2 }).executeJob(sqlJob, params, 'sql');
+    await one;
+    const two = StreamEnvironment.create({ parallelism: 2, taskManagers: 2 }).executeJob(sqlJob, params, 'sql');
+    await two;
+    expect(two.built.records().sort()).to.deep.equal(one.built.records().sort());
+    // Events from 0 to 100.48 s of event time, 5 accounts: 101 windows of 1 s each.
+    expect(two.built.records()).to.have.length(505);
   });
 });

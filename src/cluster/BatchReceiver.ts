@@ -13,6 +13,7 @@ import { ChannelEvent } from '../runtime/protocol';
 import { DemandFrame, ExchangeFrameCodec } from './exchangeProtocol';
 import { ExchangeError, badFrame, boundExceeded } from './ExchangeError';
 import { ChannelEnd } from './ChannelEnd';
+import { fromColumns } from './batchColumns';
 
 export interface BatchReceiverHandler {
   readonly records: (records: readonly unknown[], timestamps: readonly number[]) => void;
@@ -56,10 +57,12 @@ export class BatchReceiver extends ChannelEnd {
     if (isLeft(decoded)) return this.fail(badFrame(this.name, PathReporter.report(decoded).join('; ')));
     const frame = decoded.right;
     this.unacknowledged++;
-    if (frame.type === 'records') {
-      if (frame.records.length > this.outstanding) return this.fail(boundExceeded(this.name, `${frame.records.length} records but ${this.outstanding} granted`));
-      this.outstanding -= frame.records.length;
-      this.handler.records(frame.records, frame.timestamps);
+    if (frame.type === 'records' || frame.type === 'columns') {
+      const count = frame.type === 'records' ? frame.records.length : frame.columns.count;
+      if (count > this.outstanding) return this.fail(boundExceeded(this.name, `${count} records but ${this.outstanding} granted`));
+      this.outstanding -= count;
+      if (frame.type === 'records') this.handler.records(frame.records, frame.timestamps);
+      else this.handler.records(fromColumns(frame.columns), Array.from(frame.timestamps));
     } else {
       if (frame.type === 'endOfInput') this.state = 'ended';
       this.handler.event(frame);

@@ -7,8 +7,8 @@
  * keeps no queue of its own: a caller that cannot send now keeps what it has (the task's
  * output gate already queues behind missing credit) and is told when to try again.
  *
- * One structured clone per batch: the batch is posted as it is, and V8 copies it into the
- * message (docs/internals.md, "Exchange between threads").
+ * One structured clone per batch: the batch is posted as it is, or in columns when its records
+ * allow (batchColumns.ts), and V8 copies it into the message (docs/internals.md, "Exchange between threads").
  */
 import { MessagePort } from 'worker_threads';
 import { isLeft } from 'fp-ts/Either';
@@ -17,6 +17,7 @@ import { ChannelEvent } from '../runtime/protocol';
 import { DemandFrameCodec, ExchangeFrame } from './exchangeProtocol';
 import { ExchangeError, badFrame, boundExceeded } from './ExchangeError';
 import { ChannelEnd } from './ChannelEnd';
+import { toColumns } from './batchColumns';
 
 export interface BatchSenderEvents {
   /** Credits (`credits` more records, maybe 0) or window slots came back: what could not be sent may be now. */
@@ -57,7 +58,8 @@ export class BatchSender extends ChannelEnd {
   sendRecords(records: readonly unknown[], timestamps: readonly number[]): void {
     if (!this.canSendRecords(records.length)) throw new Error(`exchange ${this.name}: ${records.length} records do not fit now (${this.credits} credits, ${this.framesInFlight}/${this.maxFramesInFlight} frames in flight, channel ${this.state}): check canSendRecords and wait for writable`);
     if (records.length !== timestamps.length) throw new Error(`exchange ${this.name}: ${records.length} records but ${timestamps.length} timestamps`);
-    this.post({ type: 'records', records, timestamps }, records);
+    const columns = toColumns(records);
+    this.post(columns === undefined ? { type: 'records', records, timestamps } : { type: 'columns', columns, timestamps: Float64Array.from(timestamps) }, records);
     this.credits -= records.length;
   }
 

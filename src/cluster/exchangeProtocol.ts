@@ -9,6 +9,7 @@
 import * as t from 'io-ts';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { ChannelEvent } from '../runtime/protocol';
+import { Columns } from './batchColumns';
 
 /** One batch of records with their event timestamps (NaN: none) side by side. */
 export interface RecordsFrame {
@@ -17,8 +18,15 @@ export interface RecordsFrame {
   readonly timestamps: readonly number[];
 }
 
+/** A batch in columns (batchColumns.ts), with its timestamps in one Float64Array. */
+export interface ColumnsFrame {
+  readonly type: 'columns';
+  readonly columns: Columns;
+  readonly timestamps: Float64Array;
+}
+
 /** Producer to consumer, in send order. */
-export type ExchangeFrame = RecordsFrame | ChannelEvent;
+export type ExchangeFrame = RecordsFrame | ColumnsFrame | ChannelEvent;
 
 /** Consumer to producer: `credits` more records may be sent; `frames` more frames were taken off the channel. */
 export interface DemandFrame {
@@ -53,6 +61,33 @@ const RecordsFrameCodec = new t.Type<RecordsFrame, RecordsFrame, unknown>(
   t.identity,
 );
 
+const isCount = (u: unknown): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0;
+
+/** Checks a columns frame's layout down to each column's length (its values are the records' own, as in a records frame). */
+function columnsProblem(u: unknown): string | undefined {
+  const frame = u as { columns?: unknown; timestamps?: unknown };
+  const c = frame.columns as { shape?: unknown; count?: unknown; values?: unknown; keys?: unknown; columns?: unknown } | undefined;
+  if (typeof c !== 'object' || c === null || !isCount(c.count)) return 'columns must be an object with a count';
+  const count = c.count;
+  if (!(frame.timestamps instanceof Float64Array) || frame.timestamps.length !== count) return `timestamps must be a Float64Array of ${count}`;
+  if (c.shape === 'numbers') return c.values instanceof Float64Array && c.values.length === count ? undefined : `values must be a Float64Array of ${count}`;
+  if (c.shape !== 'objects') return `unknown columns shape ${JSON.stringify(c.shape)}`;
+  if (!Array.isArray(c.keys) || !c.keys.every((k) => typeof k === 'string' && k !== '__proto__')) return 'keys must be an array of strings';
+  if (!Array.isArray(c.columns) || c.columns.length !== c.keys.length) return `columns must be an array of ${c.keys.length}`;
+  for (const column of c.columns) if (!((column instanceof Float64Array || Array.isArray(column)) && column.length === count)) return `each column must hold ${count} values`;
+  return undefined;
+}
+
+const ColumnsFrameCodec = new t.Type<ColumnsFrame, ColumnsFrame, unknown>(
+  'ColumnsFrame',
+  (u): u is ColumnsFrame => columnsProblem(u) === undefined,
+  (u, c) => {
+    const problem = columnsProblem(u);
+    return problem === undefined ? t.success(u as ColumnsFrame) : t.failure(u, c, problem);
+  },
+  t.identity,
+);
+
 const isCheckpointId = (u: unknown): u is CheckpointId => typeof u === 'number' && Number.isInteger(u) && u >= 1;
 const CheckpointIdCodec = new t.Type<CheckpointId, number, unknown>(
   'CheckpointId',
@@ -81,6 +116,8 @@ export const ExchangeFrameCodec: t.Type<ExchangeFrame, ExchangeFrame, unknown> =
     switch (type) {
       case 'records':
         return RecordsFrameCodec.validate(u, c);
+      case 'columns':
+        return ColumnsFrameCodec.validate(u, c);
       case 'watermark':
         return WatermarkFrameCodec.validate(u, c);
       case 'barrier':

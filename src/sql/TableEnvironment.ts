@@ -79,14 +79,18 @@ export class TableConfig {
   }
 }
 
-let anonymousTables = 0;
-
 /** Where SQL runs (see the example above): tables, views, functions and statements over a stream environment. */
 export class TableEnvironment {
   private readonly catalog = new Catalog();
   private readonly config = new TableConfig();
   /** Dead-letter streams of the sources translated since the last job started. */
   private deadLetterStreams: DataStream<SqlDeadLetter>[] = [];
+  /**
+   * Names unnamed tables, per environment: a name (and the uids derived from it) then depends
+   * only on the job's code, not on what the process ran before, so every task manager that
+   * builds the job names them alike, and a restore finds their state again.
+   */
+  private anonymousTables = 0;
 
   private constructor(readonly env: StreamEnvironment, private readonly mode: 'streaming' | 'batch') {}
 
@@ -236,7 +240,7 @@ export class TableEnvironment {
           .name('From DataStream');
       },
     };
-    const name = `UnnamedTable$${anonymousTables++}`;
+    const name = `UnnamedTable$${this.anonymousTables++}`;
     this.catalog.register({ kind: 'table', name, fields, source });
     return new Table(this, { kind: 'scan', table: name, source, fields, updating: false }, name);
   }
@@ -288,7 +292,7 @@ export class TableEnvironment {
   }
 
   private tableOf(plan: PlanNode): Table {
-    const name = `UnnamedTable$${anonymousTables++}`;
+    const name = `UnnamedTable$${this.anonymousTables++}`;
     this.catalog.register({ kind: 'plan', name, plan });
     return new Table(this, plan, name);
   }
