@@ -4,6 +4,7 @@ import { ConfigError } from '../../src/api/EnvironmentConfig';
 import { countedIn, keyedCountJob } from './fixtures/keyedCountJob';
 import { windowJob } from './fixtures/windowJob';
 import { sqlJob } from './fixtures/sqlJob';
+import { refusedResultJob } from './fixtures/refusedResultJob';
 
 const sorted = (records: ReadonlyArray<readonly [string, number]>) => [...records].map(([k, n]) => `${k}:${n}`).sort();
 
@@ -76,5 +77,16 @@ describe('cluster/taskManagers: SQL across task managers', function () {
     expect(two.built.records().sort()).to.deep.equal(one.built.records().sort());
     // Events from 0 to 100.48 s of event time, 5 accounts: 101 windows of 1 s each.
     expect(two.built.records()).to.have.length(505);
+  });
+});
+
+describe('cluster/taskManagers: what a task manager sends that this thread cannot take', function () {
+  this.timeout(60_000);
+  it('fails the job (its thread is ended), never the application', async () => {
+    const job = StreamEnvironment.create({ parallelism: 2, taskManagers: 2 }).executeJob(refusedResultJob, undefined, 'refused');
+    let error: Error | undefined;
+    await job.then(undefined, (e: unknown) => (error = e as Error));
+    expect(error?.message).to.equal('the sink object refuses what the task manager sent');
+    expect(job.status).to.equal('failed');
   });
 });

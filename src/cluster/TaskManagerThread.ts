@@ -33,6 +33,8 @@ let requests = 0;
 export class TaskManagerThread implements TaskManagerLink {
   private alive = true;
   private shuttingDown = false;
+  /** Its end was reported as a failure already (it broke the protocol and was terminated). */
+  private failureReported = false;
   private receivers: Receivers | undefined;
   private attempt = -1;
   /** Tasks of the current attempt that have not reported closed. */
@@ -47,7 +49,14 @@ export class TaskManagerThread implements TaskManagerLink {
     /** Settles when the thread ends, with why. */
     readonly ended: Promise<string>,
   ) {
-    worker.on('message', (m: unknown) => this.receive(m));
+    worker.on('message', (m: unknown) => {
+      try {
+        this.receive(m);
+      } catch (e) {
+        // What a thread says that this one cannot take is a failure of that thread, never of the application.
+        this.broken(e instanceof Error ? e.message : String(e));
+      }
+    });
     void ended.then((why) => this.died(why));
   }
 
@@ -102,6 +111,14 @@ export class TaskManagerThread implements TaskManagerLink {
     return this.worker.terminate();
   }
 
+  /** The thread broke the protocol: it fails the attempt and is ended (a new one is booted for the next). */
+  private broken(why: string): void {
+    if (!this.alive) return;
+    if (this.receivers !== undefined && !this.shuttingDown) dispatch(this.receivers.master, { type: 'job.failure', attempt: this.attempt, error: new Error(why) });
+    this.failureReported = true;
+    void this.worker.terminate();
+  }
+
   private closed(task: TaskId): void {
     if (!this.open.delete(task)) return;
     this.stopping.delete(task);
@@ -112,7 +129,7 @@ export class TaskManagerThread implements TaskManagerLink {
     this.alive = false;
     this.questions.clear();
     if (this.shuttingDown || this.receivers === undefined) return;
-    dispatch(this.receivers.master, { type: 'job.failure', attempt: this.attempt, error: new Error(why) });
+    if (!this.failureReported) dispatch(this.receivers.master, { type: 'job.failure', attempt: this.attempt, error: new Error(why) });
     // The tasks told to stop will not say they closed: they are gone.
     for (const task of [...this.stopping]) this.closed(task);
   }
