@@ -16,6 +16,7 @@ import * as path from 'path';
 import { fileURLToPath } from 'url';
 import type { StreamEnvironment } from '../api/StreamEnvironment';
 
+/** A job defined with `defineJob`: started with `env.executeJob(definition, params, name)`; every task manager builds it from its module. */
 export interface JobDefinition<P, R = void> {
   /** The defining module, as an absolute file path: every task manager imports it. */
   readonly module: string;
