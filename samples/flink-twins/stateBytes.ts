@@ -8,8 +8,8 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import Redis from 'ioredis';
 import { runCommand } from '../bench/runChild';
+import { redisAnswers } from '../../src/state/redisConnection';
 import type { StateBytesRun } from '../state-bytes/runStateBytes';
 import { flinkTwinCommand, requireTwinBuilt } from './flinkCommand';
 
@@ -27,24 +27,12 @@ interface FlinkStateBytes {
 const sluice = (backend: 'memory' | 'redis') =>
   runCommand<StateBytesRun>(process.execPath, ['--expose-gc', path.join(__dirname, '..', 'state-bytes', 'runStateBytes.js'), backend, String(KEYS)], { SLUICE_LOG_LEVEL: 'warn' }, `sluice state bytes ${backend}`);
 
-async function redisAnswers(): Promise<boolean> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
 async function main(): Promise<void> {
   requireTwinBuilt('StateBytesTwin');
   if (!Number.isInteger(KEYS) || KEYS < 2) throw new Error(`STATE_BYTES_KEYS must be an integer of at least 2, got '${process.env.STATE_BYTES_KEYS}'`);
   console.log(`\nBytes per key of keyed state (one ValueState of a number per key, ${KEYS.toLocaleString('en-US')} keys, parallelism 1; growth from half the keys to all of them after full GCs)`);
   const memory = await sluice('memory');
-  const redis = (await redisAnswers()) ? await sluice('redis') : undefined;
+  const redis = (await redisAnswers(REDIS_URL)) ? await sluice('redis') : undefined;
   const { command, args } = flinkTwinCommand('StateBytesTwin', [String(KEYS)]);
   const flink = await runCommand<FlinkStateBytes>(command, args, {}, 'flink state bytes');
   const ratio = (x: number) => (x / flink.heapBytesPerKey).toFixed(2);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import * as fc from 'fast-check';
 import { CollectSink, StreamEnvironment } from '../../src';
 import { OnlineLearner, OnlineLogisticRegression, Scored, sigmoid } from '../../src/ml';
+import { seededRandom } from '../support/killAndRestart';
 
 /** A labelled example of a known logistic model; test examples carry no label. */
 interface Example {
@@ -15,20 +16,8 @@ interface Example {
 const TRUE_WEIGHTS = [1.5, -2, 0.5, 1];
 const TRUE_BIAS = -0.5;
 
-/** Mulberry32: a seeded generator, so every run sees the same stream. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function examples(train: number, test: number, seed: number): Example[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
   return Array.from({ length: train + test }, (_, id) => {
     const x = TRUE_WEIGHTS.map(() => gaussian());
