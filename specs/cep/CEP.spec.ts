@@ -60,6 +60,22 @@ describe('cep/CEP', function () {
     expect(late.records().sort()).to.deep.equal(['a:3 @10', 'a:4 @10']);
   });
 
+  it('reports a match of a pattern ending with notFollowedBy when its window closes, unless a forbidden event came first', async () => {
+    const env = StreamEnvironment.create({ parallelism: 2 });
+    const events = [ev(1, 'k', 0, 'a'), ev(2, 'k', 3, 'b'), ev(3, 'm', 0, 'a'), ev(4, 'm', 5, 'x'), ev(5, 'n', 0, 'a'), ev(6, 'n', 12, 'x')];
+    const keyed = env.fromCollection(events).assignTimestampsAndWatermarks(byTs()).keyBy((e) => e.key);
+    const pattern = Pattern.begin<Ev>('a').where(is('a')).notFollowedBy('x').where(is('x')).within(10);
+    const matches = CEP.pattern(keyed, pattern).process(new Describe());
+    const timeouts = new CollectSink<string>();
+    matches.getSideOutput(timedOut).sinkTo(timeouts);
+    const found = new CollectSink<string>();
+    matches.sinkTo(found);
+    await env.execute('trailing notFollowedBy');
+    // m's x came within the window; n's came after it closed, at 12.
+    expect(found.records().sort()).to.deep.equal(['a:1 @10', 'a:5 @10']);
+    expect(timeouts.records()).to.deep.equal([]);
+  });
+
   it('orders each key by event time at the watermark, whatever the arrival order', async () => {
     const env = StreamEnvironment.create({ parallelism: 1 });
     const events = [ev(3, 'k', 30, 'c'), ev(1, 'k', 10, 'a'), ev(2, 'k', 20, 'b')];
@@ -109,7 +125,7 @@ describe('cep/CEP', function () {
         "  - operator 'CEP': pattern: greedy applies to a stage that takes several events (oneOrMore, times); 'a' takes one",
         "  - operator 'CEP': pattern: stage name 'a' is used twice; give each stage its own name",
         "  - operator 'CEP': pattern: notFollowedBy('n') takes no event: quantifiers, optional, greedy, consecutive and allowCombinations do not apply to it",
-        "  - operator 'CEP': pattern: a pattern cannot end with notFollowedBy('n'): follow it with the stage it guards",
+        "  - operator 'CEP': pattern: a pattern that ends with notFollowedBy('n') needs within(...): its matches are known only when their window closes",
       ].join('\n'),
     );
   });

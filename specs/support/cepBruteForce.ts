@@ -26,6 +26,8 @@ export function bruteForceMatches<T extends { id: number; ts: number }>(pattern:
       negatives = [];
     }
   }
+  // notNext / notFollowedBy after the last stage: checked against the events up to the window's close.
+  const trailing = negatives;
   const minOf = (i: number) => (steps[i].stage.optional ? 0 : steps[i].stage.min);
   const out: string[] = [];
   /** Taken so far: [step, event index], in order. */
@@ -59,8 +61,16 @@ export function bruteForceMatches<T extends { id: number; ts: number }>(pattern:
     return holds(B.stage.condition, events[next], ctx);
   };
 
-  const canEnd = (step: number, count: number) => count >= steps[step].stage.min && steps.slice(step + 1).every((s) => s.stage.optional);
   const w = pattern.windowMs;
+  const trailingHolds = (): boolean => {
+    const ctx = ctxOf(taken);
+    const last = taken[taken.length - 1][1];
+    const close = events[taken[0][1]].ts + w!;
+    const after = events.slice(last + 1).filter((e) => e.ts < close);
+    return trailing.every((n) => (n.contiguity === 'strict' ? after.slice(0, 1) : after).every((e) => !holds(n.condition, e, ctx)));
+  };
+  const canEnd = (step: number, count: number) =>
+    count >= steps[step].stage.min && steps.slice(step + 1).every((s) => s.stage.optional) && (trailing.length === 0 || trailingHolds());
 
   const extend = (step: number, count: number) => {
     if (canEnd(step, count)) out.push(taken.map(([s, i]) => `${steps[s].stage.name}:${events[i].id}`).join(' '));

@@ -105,6 +105,11 @@ export class CepFunction<T, O> extends KeyedProcessFunction<Key, T, O> {
     this.at = start + this.nfa.windowMs!;
     this.timedOut?.(m, this.patternContext);
   };
+  /** A match that waited for its window to close (a pattern ending with notNext/notFollowedBy): its time is that close. */
+  private readonly onClosedMatch = (m: Match<T>, start: number) => {
+    this.at = start + this.nfa.windowMs!;
+    this.fn.processMatch(m, this.patternContext, this.onTimerOut);
+  };
 
   onTimer(_time: number, ctx: OnTimerContext<Key>, out: Collector<O>): void {
     this.onTimerContext = ctx;
@@ -112,18 +117,18 @@ export class CepFunction<T, O> extends KeyedProcessFunction<Key, T, O> {
     const timers = ctx.timerService();
     const watermark = timers.currentWatermark();
     const w = this.nfa.windowMs;
-    const { onMatch, onTimeout } = this;
+    const { onMatch, onTimeout, onClosedMatch } = this;
     let partials = this.partials.value() ?? [];
     const times = this.buffer.keys().filter((t) => t <= watermark);
     times.sort((a, b) => a - b);
     for (const t of times) {
-      partials = this.nfa.prune(partials, t, onTimeout);
+      partials = this.nfa.prune(partials, t, onTimeout, onClosedMatch);
       this.at = t;
       for (const event of this.buffer.get(t)!) partials = this.nfa.advance(partials, event, t, onMatch);
       this.buffer.remove(t);
     }
     // Events still to come are past the watermark: what they cannot extend has timed out.
-    partials = this.nfa.prune(partials, watermark + 1, onTimeout);
+    partials = this.nfa.prune(partials, watermark + 1, onTimeout, onClosedMatch);
     if (!this.buffer.isEmpty()) timers.registerEventTimeTimer(justPast(watermark));
     const pending = this.wake.value();
     if (partials.length === 0) {

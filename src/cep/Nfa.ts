@@ -30,6 +30,8 @@ export interface PartialMatch<T> {
   innerClosed: boolean;
   /** closed[j]: the move to reachable stage j (stage + 1 + j) is closed. */
   closed: boolean[];
+  /** A match that waits for its window to close (the pattern ends with notNext/notFollowedBy) saw a forbidden event. */
+  vetoed: boolean;
 }
 
 interface Negative<T> {
@@ -55,6 +57,8 @@ export class Nfa<T> {
   private readonly steps: Step<T>[];
   /** Steps a match may start with. */
   private readonly starts: number[];
+  /** notNext / notFollowedBy after the last step: a match is known only when its window closes. */
+  private readonly trailing: readonly Negative<T>[];
   readonly windowMs: number | undefined;
   /** The partial match conditions are evaluated against; one context reused, not one per call. */
   private current: PartialMatch<T> | undefined;
@@ -79,6 +83,7 @@ export class Nfa<T> {
       }
       return out;
     };
+    this.trailing = negatives;
     this.steps = positives.map(({ stage, negatives: negs }, i) => ({
       stage,
       matches: stage.condition ?? always,
@@ -136,13 +141,14 @@ export class Nfa<T> {
     }
     for (const s of this.starts) {
       if (this.test(this.steps[s].matches, event, undefined)) {
-        taken.push({ stage: s, count: 1, events: [[s, event]], start: timestamp, gap: 0, innerClosed: false, closed: this.steps[s].reachable.map(() => false) });
+        taken.push({ stage: s, count: 1, events: [[s, event]], start: timestamp, gap: 0, innerClosed: false, closed: this.steps[s].reachable.map(() => false), vetoed: false });
       }
     }
     for (const pm of taken) {
       const step = this.steps[pm.stage];
-      if (step.canEnd && pm.count >= step.min) onMatch(this.matchOf(pm));
-      if (pm.count < step.stage.max || step.reachable.length > 0) next.push(pm);
+      const ends = this.ends(pm);
+      if (ends && this.trailing.length === 0) onMatch(this.matchOf(pm));
+      if (pm.count < step.stage.max || step.reachable.length > 0 || (ends && this.trailing.length > 0)) next.push(pm);
     }
     return next;
   }
@@ -157,7 +163,14 @@ export class Nfa<T> {
       gap: 0,
       innerClosed: false,
       closed: this.steps[b].reachable.map(() => false),
+      vetoed: false,
     };
+  }
+
+  /** The partial match is a match (or, with trailing negatives, one waiting for its window to close). */
+  private ends(pm: PartialMatch<T>): boolean {
+    const step = this.steps[pm.stage];
+    return step.canEnd && pm.count >= step.min;
   }
 
   /** `pm` after `event` went by untaken; undefined when no move is left to it. */
@@ -179,21 +192,30 @@ export class Nfa<T> {
       });
     }
     const canProceed = pm.count >= step.min && closed.some((c) => !c);
-    if (innerClosed && !canProceed) return undefined;
-    return { ...pm, gap: pm.gap + 1, innerClosed, closed };
+    const waits = this.trailing.length > 0 && this.ends(pm);
+    const vetoed = waits && (pm.vetoed || this.trailing.some((n) => (first || !n.strict) && this.test(n.condition, event, pm)));
+    if (innerClosed && !canProceed && !(waits && !vetoed)) return undefined;
+    return { ...pm, gap: pm.gap + 1, innerClosed, closed, vetoed };
   }
 
   /**
-   * The partial matches `within` still allows at `time`; `onTimeout` gets each one dropped that
-   * was not a match already (with the events of each stage by name, and its first timestamp).
+   * The partial matches `within` still allows at `time`. Of those dropped, `onTimeout` gets each
+   * that was not a match already (with the events of each stage by name, and its first
+   * timestamp), and `onMatch` each match that waited for its window to close and was not vetoed.
    */
-  prune(partials: readonly PartialMatch<T>[], time: number, onTimeout: (partial: Record<string, T[]>, start: number) => void): PartialMatch<T>[] {
+  prune(
+    partials: readonly PartialMatch<T>[],
+    time: number,
+    onTimeout: (partial: Record<string, T[]>, start: number) => void,
+    onMatch: (match: Record<string, T[]>, start: number) => void,
+  ): PartialMatch<T>[] {
     const w = this.windowMs;
     if (w === undefined) return partials as PartialMatch<T>[];
     const kept: PartialMatch<T>[] = [];
     for (const pm of partials) {
       if (time - pm.start < w) kept.push(pm);
-      else if (!(this.steps[pm.stage].canEnd && pm.count >= this.steps[pm.stage].min)) onTimeout(this.matchOf(pm), pm.start);
+      else if (!this.ends(pm)) onTimeout(this.matchOf(pm), pm.start);
+      else if (this.trailing.length > 0 && !pm.vetoed) onMatch(this.matchOf(pm), pm.start);
     }
     return kept;
   }

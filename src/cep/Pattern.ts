@@ -43,7 +43,10 @@ export class Pattern<T> {
   notNext(name: string): Pattern<T> {
     return this.append(newStage(name, 'strict', true));
   }
-  /** No event between the previous stage's last and the next stage's first may match this stage's condition. */
+  /**
+   * No event between the previous stage's last and the next stage's first may match this stage's
+   * condition; last in a pattern (which then needs `within`), no event until the window closes.
+   */
   notFollowedBy(name: string): Pattern<T> {
     return this.append(newStage(name, 'relaxed', true));
   }

@@ -17,6 +17,7 @@ const StoredPartialMatch = t.type({
   gap: t.number,
   innerClosed: t.boolean,
   closed: t.array(t.boolean),
+  vetoed: t.boolean,
 });
 
 function decode<A>(codec: t.Type<A>, text: string): Either<string, A> {

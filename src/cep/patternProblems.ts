@@ -13,14 +13,15 @@ export function patternProblems(pattern: Pattern<unknown>): string[] {
     if (s.name.length === 0) problems.push(`stage ${i + 1} has an empty name`);
     else if (names.has(s.name)) problems.push(`stage name '${s.name}' is used twice; give each stage its own name`);
     names.add(s.name);
-    if (s.negative) problems.push(...negativeProblems(stages, i));
+    if (s.negative) problems.push(...negativeProblems(pattern, i));
     else problems.push(...positiveProblems(stages, i));
   });
   if (stages.every((s) => s.negative || s.optional)) problems.push('every stage is optional: a pattern must take at least one event');
   return problems;
 }
 
-function negativeProblems(stages: readonly Stage<unknown>[], i: number): string[] {
+function negativeProblems(pattern: Pattern<unknown>, i: number): string[] {
+  const stages = pattern.stages;
   const s = stages[i];
   const kind = s.contiguity === 'strict' ? 'notNext' : 'notFollowedBy';
   const problems: string[] = [];
@@ -29,7 +30,9 @@ function negativeProblems(stages: readonly Stage<unknown>[], i: number): string[
   }
   const before = [...stages.slice(0, i)].reverse().find((p) => !p.negative);
   const after = stages.slice(i + 1).find((p) => !p.negative);
-  if (after === undefined) problems.push(`a pattern cannot end with ${kind}('${s.name}'): follow it with the stage it guards`);
+  if (after === undefined && pattern.windowMs === undefined) {
+    problems.push(`a pattern that ends with ${kind}('${s.name}') needs within(...): its matches are known only when their window closes`);
+  }
   if (before?.optional === true || after?.optional === true) {
     problems.push(`${kind}('${s.name}') must stand between two stages that are not optional`);
   }
