@@ -42,7 +42,10 @@ run: build
 run-kafka: build
 	samples/kafka-windows/run.sh
 
+# The layers of src/ first (.dependency-cruiser.cjs: no folder imports a folder above it, so no
+# cycle between folders), then the specs.
 test: build
+	node_modules/.bin/depcruise src --config .dependency-cruiser.cjs --output-type err
 	node specs/support/runSuite.js
 
 bench: build

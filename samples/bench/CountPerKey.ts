@@ -1,7 +1,7 @@
 /** The keyed benchmarks' function: counts records per key in ValueState and emits the key's new count. */
 import { KeyedProcessFunction } from '../../src/api/ProcessFunction';
 import type { KeyedProcessContext } from '../../src/api/ProcessFunction';
-import type { Collector } from '../../src/api/functions';
+import type { Collector } from '../../src/graph/Collector';
 import type { RuntimeContext } from '../../src/api/RuntimeContext';
 import { Serializers } from '../../src/state/Serializer';
 import type { ValueState } from '../../src/state/State';

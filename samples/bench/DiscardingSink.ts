@@ -4,7 +4,7 @@
  * Each parallel writer owns one tally; read them once the job has finished. A writer in a task
  * manager (taskManagers above 1) sends its tally to this object at the end of its input.
  */
-import type { Sink, SinkContext, SinkWriter } from '../../src/connectors/Sink';
+import type { Sink, SinkContext, SinkWriter } from '../../src/graph/Sink';
 import { Tally, addTallies, emptyTally } from './workloads';
 
 export class DiscardingSink implements Sink<number> {

@@ -16,7 +16,7 @@ import {
   WatermarkStrategy,
   supervisionDeadLetters,
 } from '../../src';
-import { Output, StreamOperator } from '../../src/runtime/StreamOperator';
+import { Output, StreamOperator } from '../../src/graph/StreamOperator';
 import { failureOf } from '../support/failureOf';
 
 /** What the sink sees: records, and the watermarks that passed between them. */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { CheckpointId, TaskSnapshot } from '../../src/checkpoint/CheckpointTypes';
 import { PendingCheckpoint } from '../../src/checkpoint/PendingCheckpoint';
-import { TaskId } from '../../src/graph/ExecutionPlan';
+import { TaskId } from '../../src/checkpoint/TaskId';
 
 const task = (name: string) => name as TaskId;
 const snapshotOf = (name: string, index = 0): TaskSnapshot => ({

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { initialTransition, transition } from 'xstate';
 import { CheckpointId, TaskSnapshot } from '../../src/checkpoint/CheckpointTypes';
 import { CheckpointLifecycleContext, CheckpointLifecycleEvent, CheckpointStatus, checkpointLifecycle, countsAsFailure } from '../../src/checkpoint/checkpointLifecycle';
-import { TaskId } from '../../src/graph/ExecutionPlan';
+import { TaskId } from '../../src/checkpoint/TaskId';
 
 // --- one checkpoint's lifecycle driven event by event: states, answers and effects as values ----
 

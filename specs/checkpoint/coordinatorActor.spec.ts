@@ -9,7 +9,7 @@ import { MemoryCheckpointStore } from '../../src/checkpoint/MemoryCheckpointStor
 import { spawnCoordinator } from '../../src/checkpoint/coordinatorActor';
 import { CheckpointTaskMsg, CoordinatorMsg, CoordinatorRef, CoordinatorReport, DeclineReason } from '../../src/checkpoint/coordinatorProtocol';
 import { SavepointInfo, readSavepoint } from '../../src/checkpoint/Savepoint';
-import { TaskId } from '../../src/graph/ExecutionPlan';
+import { TaskId } from '../../src/checkpoint/TaskId';
 import { ask } from '../../src/runtime/ask';
 import { LEVEL, LogLine, capturedLog } from '../support/capturedLog';
 

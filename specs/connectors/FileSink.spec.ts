@@ -3,7 +3,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FileSink, FileTransaction } from '../../src/connectors/FileSink';
-import { TwoPhaseCommitWriter } from '../../src/connectors/TwoPhaseCommitSink';
+import { TwoPhaseCommitWriter } from '../../src/graph/TwoPhaseCommitSink';
 
 type Writer<T> = TwoPhaseCommitWriter<T, FileTransaction>;
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as net from 'net';
 import { StreamEnvironment } from '../../src';
-import { socketTextStream } from '../../src/connectors/SocketTextSource';
+import { socketTextStream } from '../../src/api/socketTextStream';
 import { RecordingSink } from '../support/RecordingSink';
 
 /** A server on a free loopback port that runs `serve` for its one connection. */

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ExecutionPlan, TaskId, TaskPlan } from '../../src/graph/ExecutionPlan';
+import { ExecutionPlan, TaskPlan } from '../../src/graph/ExecutionPlan';
+import { TaskId } from '../../src/checkpoint/TaskId';
 import { TaskMetrics } from '../../src/metrics/JobMetrics';
 import { diagnoseStall } from '../../src/metrics/stallDiagnosis';
 import { HOT_CUSTOMER, startStallJob } from '../../samples/stall/stallJob';

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import pino from 'pino';
-import { Supervision, supervisionDeadLetters } from '../../src/api/SupervisionStrategy';
+import { Supervision, supervisionDeadLetters } from '../../src/graph/SupervisionStrategy';
 import { CheckpointId } from '../../src/checkpoint/CheckpointTypes';
 import { ChainedNode } from '../../src/graph/ExecutionPlan';
 import { NodeId } from '../../src/graph/StreamNode';
 import { OperatorChain } from '../../src/runtime/OperatorChain';
-import { TaskTimers } from '../../src/runtime/ProcessingTimeService';
-import { OperatorContext, Output, StreamOperator } from '../../src/runtime/StreamOperator';
+import { TaskTimers } from '../../src/time/ProcessingTimeService';
+import { OperatorContext, Output, StreamOperator } from '../../src/graph/StreamOperator';
 import { UserFunctionFailed } from '../../src/runtime/UserFunctionFailed';
 import { OperatorStateStore } from '../../src/state/OperatorStateStore';
 import { Recorders } from '../support/recorders';

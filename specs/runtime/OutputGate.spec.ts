@@ -1,7 +1,9 @@
 import { expect } from 'chai';
-import { OutputEdgePlan, TaskId } from '../../src/graph/ExecutionPlan';
+import { OutputEdgePlan } from '../../src/graph/ExecutionPlan';
+import { TaskId } from '../../src/checkpoint/TaskId';
 import { CheckpointId } from '../../src/checkpoint/CheckpointTypes';
-import { OutputGate, RecordTime } from '../../src/runtime/OutputGate';
+import { OutputGate } from '../../src/runtime/OutputGate';
+import { RecordTime } from '../../src/graph/StreamOperator';
 import { TaskMsg } from '../../src/runtime/protocol';
 import { keyGroupOf, operatorIndexForKeyGroup } from '../../src/state/keyGroups';
 import { Recorder, Recorders } from '../support/recorders';

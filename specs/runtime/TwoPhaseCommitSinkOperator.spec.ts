@@ -6,11 +6,11 @@ import * as path from 'path';
 import pino from 'pino';
 import { CheckpointId } from '../../src/checkpoint/CheckpointTypes';
 import { FileSink, FileTransaction } from '../../src/connectors/FileSink';
-import { SinkContext } from '../../src/connectors/Sink';
-import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from '../../src/connectors/TwoPhaseCommitSink';
-import { FINAL_CHECKPOINT, OperatorContext } from '../../src/runtime/StreamOperator';
+import { SinkContext } from '../../src/graph/Sink';
+import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from '../../src/graph/TwoPhaseCommitSink';
+import { FINAL_CHECKPOINT, OperatorContext } from '../../src/graph/StreamOperator';
 import { TwoPhaseCommitSinkOperator } from '../../src/runtime/TwoPhaseCommitSinkOperator';
-import { TaskTimers } from '../../src/runtime/ProcessingTimeService';
+import { TaskTimers } from '../../src/time/ProcessingTimeService';
 import { FormerOperatorState, OperatorStateStore } from '../../src/state/OperatorStateStore';
 
 /**

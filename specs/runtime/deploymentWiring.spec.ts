@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { StreamEnvironment } from '../../src';
-import { ExecutionPlan, TaskId } from '../../src/graph/ExecutionPlan';
+import { ExecutionPlan } from '../../src/graph/ExecutionPlan';
+import { TaskId } from '../../src/checkpoint/TaskId';
 import { deploymentWiring } from '../../src/runtime/deploymentWiring';
 import { RecordingSink } from '../support/RecordingSink';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { Supervision, SupervisionStrategy } from '../../src/api/SupervisionStrategy';
+import { Supervision, SupervisionStrategy } from '../../src/graph/SupervisionStrategy';
 import { RestartStrategy } from '../../src/checkpoint/RestartStrategy';
-import { TaskId } from '../../src/graph/ExecutionPlan';
+import { TaskId } from '../../src/checkpoint/TaskId';
 import { ServiceError } from '../../src/services/ServiceError';
 import { Failure, FailoverDecision, FailoverHistory, NO_FAILURES, afterFailover, decideFailover } from '../../src/runtime/failoverPolicy';
 

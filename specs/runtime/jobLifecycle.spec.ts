@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { createActor, initialTransition, transition } from 'xstate';
-import { FailureReport, JobLifecycleContext, JobLifecycleEvent, JobStatus, jobLifecycle } from '../../src/runtime/jobLifecycle';
-import { Supervision, SupervisionStrategy } from '../../src/api/SupervisionStrategy';
+import { FailureReport, JobLifecycleContext, JobLifecycleEvent, jobLifecycle } from '../../src/runtime/jobLifecycle';
+import { JobStatus } from '../../src/metrics/JobStatus';
+import { Supervision, SupervisionStrategy } from '../../src/graph/SupervisionStrategy';
 import { RestartStrategy } from '../../src/checkpoint/RestartStrategy';
-import { TaskId } from '../../src/graph/ExecutionPlan';
+import { TaskId } from '../../src/checkpoint/TaskId';
 import { Failure } from '../../src/runtime/failoverPolicy';
 import { StreamEnvironment } from '../../src';
 import { RecordingSink } from '../support/RecordingSink';

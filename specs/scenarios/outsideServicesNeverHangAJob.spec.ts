@@ -5,7 +5,7 @@ import { right } from 'fp-ts/Either';
 import { KafkaSink } from '../../src/connectors/kafka/KafkaSink';
 import { KafkaSource } from '../../src/connectors/kafka/KafkaSource';
 import { fromKafka } from '../../src/api/fromKafka';
-import { Sink } from '../../src/connectors/Sink';
+import { Sink } from '../../src/graph/Sink';
 import { kafkaBootstrap } from '../support/kafkaService';
 import { createTopic, endOffsets, uniqueTopic } from '../support/kafkaTopics';
 import { outcomeWithin } from '../support/outcomeWithin';

@@ -5,7 +5,7 @@
  */
 // Modules, not the package index: process-kill specs load this in every child they start, and the index costs time.
 import type { DataStream } from '../../src/api/DataStream';
-import type { Collector } from '../../src/api/functions';
+import type { Collector } from '../../src/graph/Collector';
 import { KeyedProcessContext, KeyedProcessFunction } from '../../src/api/ProcessFunction';
 import type { RuntimeContext } from '../../src/api/RuntimeContext';
 import { Serializers } from '../../src/state/Serializer';

@@ -6,7 +6,7 @@
  * `Gate` the spec raises while the job runs: it holds one input back until another input has
  * done its part (a broadcast rule reached every instance), without sleeping.
  */
-import { PollResult, Source, SourceReader, SplitContext } from '../../src/connectors/Source';
+import { PollResult, Source, SourceReader, SplitContext } from '../../src/graph/Source';
 
 const HOLD_POLL_MS = 5;
 

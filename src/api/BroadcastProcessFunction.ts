@@ -15,8 +15,9 @@ import {
   ValueStateDescriptor,
 } from '../state/StateDescriptor';
 import { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../state/State';
-import { OutputTag } from './OutputTag';
-import { Collector, CollectorResult } from './functions';
+import { OutputTag } from '../graph/OutputTag';
+import { CollectorResult } from './functions';
+import { Collector } from '../graph/Collector';
 import { KeyedProcessContext, OnTimerContext } from './ProcessFunction';
 
 /** What both sides of a broadcast function see with each element. */

@@ -19,7 +19,7 @@ import { ProcessWindowFunction, WindowContext } from '../windowing/ProcessWindow
 import type { Window } from '../windowing/Window';
 import type { WindowAssigner } from '../windowing/WindowAssigner';
 import type { DataStream, SingleOutputStream } from './DataStream';
-import { Collector } from './functions';
+import { Collector } from '../graph/Collector';
 import { TwoInputRecord, mergedInputs, twoInputKey } from './TwoInputRecord';
 
 /** All records of each input for one key and window (either list may be empty). */

@@ -4,8 +4,9 @@
  * the keyed state and timers of the current key, which is what a keyed join keeps.
  */
 import { Key } from '../state/keyHash';
-import { OutputTag } from './OutputTag';
-import { Collector, CollectorResult } from './functions';
+import { OutputTag } from '../graph/OutputTag';
+import { CollectorResult } from './functions';
+import { Collector } from '../graph/Collector';
 import { KeyedProcessContext, ProcessContext } from './ProcessFunction';
 
 /**

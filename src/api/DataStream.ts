@@ -4,14 +4,14 @@
  */
 import { CollectSink } from '../connectors/CollectSink';
 import { PrintSink } from '../connectors/PrintSink';
-import { Sink } from '../connectors/Sink';
+import { Sink } from '../graph/Sink';
 import { Partitioning, broadcast, hash, rebalance } from '../graph/Partitioning';
 import { StreamEdge, StreamNode } from '../graph/StreamNode';
 import { TopologyProblem } from '../graph/TopologyProblem';
-import { OperatorFactory } from '../runtime/StreamOperator';
+import { OperatorFactory } from '../graph/StreamOperator';
 import { SinkOperator } from '../runtime/SinkOperator';
 import { TwoPhaseCommitSinkOperator } from '../runtime/TwoPhaseCommitSinkOperator';
-import { TwoPhaseCommitSink, isTwoPhaseCommitSink } from '../connectors/TwoPhaseCommitSink';
+import { TwoPhaseCommitSink, isTwoPhaseCommitSink } from '../graph/TwoPhaseCommitSink';
 import { Key } from '../state/keyHash';
 import type { StreamEnvironment } from './StreamEnvironment';
 import type { KeyedStream } from './KeyedStream';
@@ -23,9 +23,9 @@ import { KeySelector } from '../graph/Partitioning';
 import type { TwoInputsToWindow } from './CoGroupedStreams';
 import type { Window } from '../windowing/Window';
 import type { WindowAssigner } from '../windowing/WindowAssigner';
-import type { WindowedStream } from '../windowing/WindowedStream';
-import { OutputTag } from './OutputTag';
-import { SupervisionStrategy, supervisionDeadLetters } from './SupervisionStrategy';
+import type { WindowedStream } from './WindowedStream';
+import { OutputTag } from '../graph/OutputTag';
+import { SupervisionStrategy, supervisionDeadLetters } from '../graph/SupervisionStrategy';
 import { KeyedProcessFunction, ProcessFunction } from './ProcessFunction';
 import { FilterFunction, FlatMapFunction, IterableFlatMapFunction, MapFunction, instanceCopy } from './functions';
 import { FilterOperator } from './operators/FilterOperator';
@@ -33,7 +33,7 @@ import { FlatMapOperator } from './operators/FlatMapOperator';
 import { MapOperator } from './operators/MapOperator';
 import { ProcessOperator } from './operators/ProcessOperator';
 import { WatermarkStrategy } from '../time/WatermarkStrategy';
-import { TimestampsAndWatermarksOperator } from '../time/TimestampsAndWatermarksOperator';
+import { TimestampsAndWatermarksOperator } from './operators/TimestampsAndWatermarksOperator';
 import { observed } from '../runtime/observed';
 
 /** Settings shared by operators and sinks: they apply to the node just created. */
@@ -128,15 +128,13 @@ export class DataStream<T> {
   /** Partitions by key: records with equal keys go to the same instance and share keyed state. */
   keyBy<K extends Key>(keySelector: (record: T) => K): KeyedStream<T, K> {
     // Required here, not at the top: KeyedStream extends DataStream, so its module must load after this one.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { KeyedStream: Keyed } = require('./KeyedStream') as typeof import('./KeyedStream');
     return new Keyed<T, K>(this.env, this.repartitioned(hash(keySelector)), keySelector);
   }
 
   /** Windows over the whole stream (not keyed): one instance computes them. */
   windowAll<W extends Window>(assigner: WindowAssigner<W>): WindowedStream<T, number, W> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { WindowedStream: Windowed } = require('../windowing/WindowedStream') as typeof import('../windowing/WindowedStream');
+    const { WindowedStream: Windowed } = require('./WindowedStream') as typeof import('./WindowedStream');
     const all = () => 0;
     return new Windowed<T, number, W>(this.keyBy(all), all, assigner, 1);
   }
@@ -162,25 +160,21 @@ export class DataStream<T> {
   /** @internal `connect`, with this stream's key selector when it is keyed. */
   protected connectWith<T2>(other: DataStream<T2> | BroadcastStream<T2>, key: KeySelector<T> | undefined): ConnectedStreams<T, T2> | BroadcastConnectedStream<T, T2> {
     if (other instanceof BroadcastStream) {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { BroadcastConnectedStream: Connected } = require('./BroadcastConnectedStream') as typeof import('./BroadcastConnectedStream');
       return new Connected<T, T2>(this, other, key);
     }
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { ConnectedStreams: Connected } = require('./ConnectedStreams') as typeof import('./ConnectedStreams');
     return new Connected<T, T2>(this, other);
   }
 
   /** A window join: `where(key).equalTo(key of other).window(assigner).apply(joinFunction)`. */
   join<T2>(other: DataStream<T2>): TwoInputsToWindow<T, T2, 'Join'> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { TwoInputsToWindow: ToWindow } = require('./CoGroupedStreams') as typeof import('./CoGroupedStreams');
     return new ToWindow<T, T2, 'Join'>(this, other, 'Join');
   }
 
   /** A window co-group: as join, but the function sees both inputs' records of a key and window at once. */
   coGroup<T2>(other: DataStream<T2>): TwoInputsToWindow<T, T2, 'CoGroup'> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { TwoInputsToWindow: ToWindow } = require('./CoGroupedStreams') as typeof import('./CoGroupedStreams');
     return new ToWindow<T, T2, 'CoGroup'>(this, other, 'CoGroup');
   }

@@ -9,7 +9,8 @@ import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../state/k
 import type { RedisStateBackendOptions } from '../state/RedisKeyedStateBackend';
 import { LoggingOption, loggingOptionProblem } from '../logging/logger';
 import { operationTimeoutProblem } from '../services/withinDeadline';
-import { MetricsOptions, RestOptions, metricsOptionProblems, restOptionProblems } from './RestOptions';
+import { MetricsOptions, metricsOptionProblems, restOptionProblems } from './RestOptions';
+import type { RestOptions } from '../web/RestOptions';
 
 /** The most task managers (worker threads) a job may ask for. */
 export const MAX_TASK_MANAGERS = 256;

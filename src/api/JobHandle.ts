@@ -10,7 +10,7 @@
  * const { status } = await job; // 'cancelled'
  */
 import { JobCounters } from '../metrics/TaskCounters';
-import { JobStatus } from '../runtime/jobLifecycle';
+import { JobStatus } from '../metrics/JobStatus';
 import { Ref } from 'nact';
 import { JobRun } from '../runtime/runJob';
 import { ApplicationJobMsg } from '../runtime/applicationJobActor';
@@ -24,17 +24,10 @@ import { JobMetricsSnapshot } from '../metrics/JobMetrics';
 import { JobMetricsSampler } from '../metrics/JobMetricsSampler';
 import { StallDiagnosis, diagnoseStall } from '../metrics/stallDiagnosis';
 import { HotKeys } from '../metrics/TaskMetrics';
+import type { RestAddress } from '../web/RestAddress';
 
 /** The stall diagnosis with the root task's hottest queued keys (empty when there is no root or it is not keyed). */
 export type StallReport = StallDiagnosis & { readonly at: number; readonly hotKeys: HotKeys['keys']; readonly sampledRecords: number };
-
-/** Where the job's REST API and dashboard listen. */
-export interface RestAddress {
-  readonly host: string;
-  readonly port: number;
-  /** `http://host:port`, the dashboard's address. */
-  readonly url: string;
-}
 
 /** How many hot keys the stall diagnosis names. */
 const HOT_KEYS = 10;

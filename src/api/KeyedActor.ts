@@ -21,7 +21,7 @@
  * hits.keyBy((h) => h.user).processActor(new RateLimiter());
  */
 import { Key } from '../state/keyHash';
-import { OutputTag } from './OutputTag';
+import { OutputTag } from '../graph/OutputTag';
 
 /** What a keyed actor sees while it handles a message. */
 export interface KeyedActorContext<K extends Key, M, O> {

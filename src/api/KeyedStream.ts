@@ -7,14 +7,14 @@ import { Key } from '../state/keyHash';
 import { DataStream, OperatorOptions, SingleOutputStream } from './DataStream';
 import { KeyScopedOperator } from './operators/KeyScopedOperator';
 import { ProcessOperator } from './operators/ProcessOperator';
-import { OutputTag } from './OutputTag';
-import { OperatorFactory, StreamOperator } from '../runtime/StreamOperator';
+import { OutputTag } from '../graph/OutputTag';
+import { OperatorFactory, StreamOperator } from '../graph/StreamOperator';
 import { KeyedProcessFunction, ProcessFunction } from './ProcessFunction';
 import type { StreamEnvironment } from './StreamEnvironment';
 import { ReduceFunction, instanceCopy } from './functions';
 import type { Window } from '../windowing/Window';
 import type { WindowAssigner } from '../windowing/WindowAssigner';
-import type { WindowedStream } from '../windowing/WindowedStream';
+import type { WindowedStream } from './WindowedStream';
 import { KeyedActor } from './KeyedActor';
 import type { BroadcastStream } from './BroadcastStream';
 import type { BroadcastConnectedStream } from './BroadcastConnectedStream';
@@ -89,8 +89,7 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
   /** Cuts each key's records into windows; see WindowedStream. */
   window<W extends Window>(assigner: WindowAssigner<W>): WindowedStream<T, K, W> {
     // Required here, not at the top: WindowedStream builds on DataStream, which loads first.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { WindowedStream: Windowed } = require('../windowing/WindowedStream') as typeof import('../windowing/WindowedStream');
+    const { WindowedStream: Windowed } = require('./WindowedStream') as typeof import('./WindowedStream');
     return new Windowed<T, K, W>(this, this.keySelector, assigner);
   }
 

@@ -3,8 +3,9 @@
  * write to side outputs, and (keyed) use state of the current key.
  */
 import { Key } from '../state/keyHash';
-import { OutputTag } from './OutputTag';
-import { Collector, CollectorResult } from './functions';
+import { OutputTag } from '../graph/OutputTag';
+import { CollectorResult } from './functions';
+import { Collector } from '../graph/Collector';
 
 /** What a process function sees with each record: its timestamp, and the side outputs. */
 export interface ProcessContext {

@@ -6,18 +6,6 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 
-/** Options of a job's REST API and dashboard (the environment's `rest` option). */
-export interface RestOptions {
-  /** The port to listen on; 0 picks a free one (see `JobHandle.rest`). */
-  readonly port: number;
-  /** Default '127.0.0.1'. Any other than a loopback address needs `allowNonLoopback: true`. */
-  readonly host?: string;
-  /** Lets the server listen on a non-loopback address: anyone who reaches it can cancel the job, so set a token too. */
-  readonly allowNonLoopback?: boolean;
-  /** When set, every request must carry `Authorization: Bearer <token>` (the dashboard asks for it once). */
-  readonly token?: string;
-}
-
 /** Options of a job's metrics (the environment's `metrics` option). */
 export interface MetricsOptions {
   /** How often the job's metrics are sampled, in ms (default 1000): the rates are per second over this interval. */

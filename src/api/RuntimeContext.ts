@@ -11,7 +11,7 @@ import {
   ReducingStateDescriptor,
   ValueStateDescriptor,
 } from '../state/StateDescriptor';
-import { OperatorContext } from '../runtime/StreamOperator';
+import { OperatorContext } from '../graph/StreamOperator';
 import { MetricGroup } from '../metrics/MetricGroup';
 
 /** What a function sees of the runtime in `open`: where it runs (job, operator, instance) and its state. */

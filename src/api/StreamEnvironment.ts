@@ -14,7 +14,7 @@
 import { isLeft } from 'fp-ts/Either';
 import { CollectionSource } from '../connectors/CollectionSource';
 import { GeneratorSource } from '../connectors/GeneratorSource';
-import { Source } from '../connectors/Source';
+import { Source } from '../graph/Source';
 import { TextFileSource } from '../connectors/TextFileSource';
 import type { KafkaSource } from '../connectors/kafka/KafkaSource';
 import { SocketTextSource, SocketTextSourceOptions } from '../connectors/SocketTextSource';

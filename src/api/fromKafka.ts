@@ -12,8 +12,8 @@ import type { Either } from 'fp-ts/Either';
 import type { KafkaDeadLetter } from '../connectors/kafka/kafkaFormat';
 import type { KafkaSource } from '../connectors/kafka/KafkaSource';
 import type { SingleOutputStream } from './DataStream';
-import type { Collector } from './functions';
-import { OutputTag } from './OutputTag';
+import type { Collector } from '../graph/Collector';
+import { OutputTag } from '../graph/OutputTag';
 import { ProcessContext, ProcessFunction } from './ProcessFunction';
 import type { StreamEnvironment } from './StreamEnvironment';
 

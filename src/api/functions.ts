@@ -2,13 +2,8 @@
  * The shapes of user functions. Each is either a plain function or an object with the method
  * and, optionally, `open`/`close` (a "rich" function, as in Flink) for state and resources.
  */
+import { Collector } from '../graph/Collector';
 import { RichFunction } from './RuntimeContext';
-
-/** Where a function emits its results. */
-export interface Collector<T> {
-  /** Emits one record downstream. */
-  collect(record: T): void;
-}
 
 /**
  * The type a Promise result turns into: a type error whose text says why. Functions run

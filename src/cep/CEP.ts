@@ -8,7 +8,7 @@
  *   .process(new Alert());
  */
 import { KeyedStream } from '../api/KeyedStream';
-import { OutputTag } from '../api/OutputTag';
+import { OutputTag } from '../graph/OutputTag';
 import { SingleOutputStream } from '../api/DataStream';
 import { instanceCopy } from '../api/functions';
 import { KeyedProcessOperator } from '../api/operators/KeyedProcessOperator';

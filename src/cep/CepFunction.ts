@@ -9,8 +9,8 @@
  * is late: it goes to the late-data side output when one is set, else it is dropped and counted
  * (the user metric `cepLateRecordsDropped`).
  */
-import { Collector } from '../api/functions';
-import { OutputTag } from '../api/OutputTag';
+import { Collector } from '../graph/Collector';
+import { OutputTag } from '../graph/OutputTag';
 import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../api/ProcessFunction';
 import { RichFunction, RuntimeContext } from '../api/RuntimeContext';
 import { Counter } from '../metrics/MetricGroup';

@@ -3,8 +3,9 @@
  * events of each stage by name; `processTimedOutMatch`, when defined, with each partial match
  * that `within` timed out, which it may write to a side output.
  */
-import { OutputTag } from '../api/OutputTag';
-import { Collector, CollectorResult } from '../api/functions';
+import { OutputTag } from '../graph/OutputTag';
+import { CollectorResult } from '../api/functions';
+import { Collector } from '../graph/Collector';
 
 /** What processMatch and processTimedOutMatch see. */
 export interface PatternContext {

@@ -11,7 +11,7 @@
  */
 import * as path from 'path';
 import { Ref, dispatch } from 'nact';
-import { TaskId } from '../graph/ExecutionPlan';
+import { TaskId } from './TaskId';
 import { Logger, loggedError } from '../logging/logger';
 import { CheckpointConfig } from './CheckpointConfig';
 import { CheckpointStore } from './CheckpointStore';

@@ -4,7 +4,7 @@
  * what an acknowledgement is answered are the machine's to say.
  */
 import { Actor, createActor } from 'xstate';
-import { TaskId } from '../graph/ExecutionPlan';
+import { TaskId } from './TaskId';
 import { CheckpointId, TaskSnapshot } from './CheckpointTypes';
 import { DeclineReason } from './coordinatorProtocol';
 import { AckOutcome, CheckpointFailure, CheckpointFailureReason, CheckpointLifecycleContext, CheckpointStatus, awaiting, checkpointLifecycle } from './checkpointLifecycle';

@@ -12,7 +12,7 @@
  * here: the coordinator provides them for each checkpoint, a spec reads them as values.
  */
 import { assign, setup } from 'xstate';
-import { TaskId } from '../graph/ExecutionPlan';
+import { TaskId } from './TaskId';
 import { CheckpointId, TaskSnapshot } from './CheckpointTypes';
 import { DeclineReason } from './coordinatorProtocol';
 

@@ -3,7 +3,7 @@
  * the job master starts it for each attempt of the job and pauses it on failure.
  */
 import { Ref } from 'nact';
-import { TaskId } from '../graph/ExecutionPlan';
+import { TaskId } from './TaskId';
 import { CheckpointId, TaskSnapshot } from './CheckpointTypes';
 import { SavepointInfo } from './Savepoint';
 

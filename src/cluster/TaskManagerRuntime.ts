@@ -6,7 +6,8 @@
  * the master's commands (taskManagerProtocol.ts) and nothing else.
  */
 import { dispatch, query, start, stop } from 'nact';
-import { ExecutionPlan, TaskId, TaskPlan } from '../graph/ExecutionPlan';
+import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
 import { EnvironmentConfig } from '../api/EnvironmentConfig';
 import { TaskRestore } from '../checkpoint/CheckpointTypes';
 import { createLogger } from '../logging/logger';

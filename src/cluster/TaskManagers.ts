@@ -6,8 +6,9 @@
  */
 import { MessageChannel, ResourceLimits, TransferListItem } from 'worker_threads';
 import { Either, isLeft, left, right } from 'fp-ts/Either';
-import { ExecutionPlan, TaskId } from '../graph/ExecutionPlan';
-import { Sink } from '../connectors/Sink';
+import { ExecutionPlan } from '../graph/ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
+import { Sink } from '../graph/Sink';
 import { StreamEnvironmentOptions } from '../api/EnvironmentConfig';
 import { TaskRef } from '../runtime/protocol';
 import { RemoteDeployRequest, TaskManagerDeployment } from '../runtime/TaskManagerDeployment';

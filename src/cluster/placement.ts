@@ -4,7 +4,8 @@
  * slot holds one subtask of each vertex), so a forward edge — the same index at both ends —
  * and so every operator chain stays in one thread and never serializes.
  */
-import { ExecutionPlan, TaskId, TaskPlan } from '../graph/ExecutionPlan';
+import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
 
 export function taskManagerOf(task: TaskPlan, count: number): number {
   return task.index % count;

@@ -6,7 +6,7 @@
  * stand-in stops the task.
  */
 import { Ref, spawn } from 'nact';
-import { TaskId } from '../graph/ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
 import { TaskMsg, TaskRef } from '../runtime/protocol';
 import { Question, RemoteTaskMsg } from './taskManagerProtocol';
 

@@ -19,7 +19,7 @@
  * scores.sinkTo(ActorSink.actorRefWithBackpressure<Score>(consumer));
  */
 import { Ref, dispatch, spawnStateless, stop } from 'nact';
-import { Sink, SinkContext, SinkWriter } from './Sink';
+import { Sink, SinkContext, SinkWriter } from '../graph/Sink';
 import { ServiceError } from '../services/ServiceError';
 import { withinDeadline } from '../services/withinDeadline';
 

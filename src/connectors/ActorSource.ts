@@ -23,7 +23,7 @@ import { isLeft } from 'fp-ts/Either';
 import { Ref, dispatch, spawnStateless, stop } from 'nact';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { ActorSourceMsg, ActorSourceSignal } from './actorSourceProtocol';
-import { PollResult, Source, SourceReader, SplitContext } from './Source';
+import { PollResult, Source, SourceReader, SplitContext } from '../graph/Source';
 
 /** Options of an actor source. */
 export interface ActorSourceOptions {

@@ -17,7 +17,7 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
 import { Serializers } from '../state/Serializer';
-import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from './TwoPhaseCommitSink';
+import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from '../graph/TwoPhaseCommitSink';
 
 export interface CollectTransaction<T> {
   readonly id: string;

@@ -1,5 +1,5 @@
 /** A bounded, non-parallel source over an array; its position is the next index. */
-import { PollResult, Source, SourceReader, SplitContext } from './Source';
+import { PollResult, Source, SourceReader, SplitContext } from '../graph/Source';
 import { restoredOffset } from './restoredPosition';
 
 export class CollectionSource<T> implements Source<T> {

@@ -17,8 +17,8 @@ import * as path from 'path';
 import * as t from 'io-ts';
 import { codecSerializer } from '../state/Serializer';
 import { formatRecord } from './PrintSink';
-import { SinkContext } from './Sink';
-import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from './TwoPhaseCommitSink';
+import { SinkContext } from '../graph/Sink';
+import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from '../graph/TwoPhaseCommitSink';
 
 const FileTransactionCodec = t.type({ part: t.string });
 /** A file sink's transaction, as checkpoints keep it: the part file it writes. */

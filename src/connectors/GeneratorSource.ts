@@ -3,7 +3,7 @@
  * Infinity). Instance i of p produces indices i, i+p, i+2p, ...: every index exactly once,
  * whatever the parallelism. Its position is the next index it will produce.
  */
-import { PollResult, Source, SourceReader, SplitContext } from './Source';
+import { PollResult, Source, SourceReader, SplitContext } from '../graph/Source';
 import { restoredOffset } from './restoredPosition';
 
 export class GeneratorSource<T> implements Source<T> {

@@ -2,7 +2,7 @@
  * Writes records to standard output, one line each; with parallelism above 1, prefixed by
  * the instance number as Flink's print() does (`2> record`).
  */
-import { Sink, SinkContext, SinkWriter } from './Sink';
+import { Sink, SinkContext, SinkWriter } from '../graph/Sink';
 
 export function formatRecord(record: unknown): string {
   return typeof record === 'string' ? record : JSON.stringify(record) ?? String(record);

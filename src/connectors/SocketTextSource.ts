@@ -12,14 +12,12 @@
  * the socket, whatever the checkpointing mode. Use Kafka where input must be replayed.
  *
  * @example
- * const lines = socketTextStream(env, '127.0.0.1', 9999);
+ * const lines = env.socketTextStream('127.0.0.1', 9999);
  */
 import * as net from 'net';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
-import type { SingleOutputStream } from '../api/DataStream';
-import type { StreamEnvironment } from '../api/StreamEnvironment';
-import { PollResult, Source, SourceReader, SplitContext } from './Source';
+import { PollResult, Source, SourceReader, SplitContext } from '../graph/Source';
 
 /** Options of a socket text source. */
 export interface SocketTextSourceOptions {
@@ -157,9 +155,4 @@ export class SocketTextSource implements Source<string> {
       },
     };
   }
-}
-
-/** The lines received on a TCP connection to host:port; see SocketTextSource. */
-export function socketTextStream(env: StreamEnvironment, host: string, port: number, options: SocketTextSourceOptions = {}): SingleOutputStream<string> {
-  return env.fromSource(new SocketTextSource(host, port, options));
 }

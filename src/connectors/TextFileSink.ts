@@ -5,7 +5,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { formatRecord } from './PrintSink';
-import { Sink, SinkContext, SinkWriter } from './Sink';
+import { Sink, SinkContext, SinkWriter } from '../graph/Sink';
 
 /** Appends records as lines to `part-<index>` files of a directory (at-least-once; `FileSink` is exactly-once). */
 export class TextFileSink<T> implements Sink<T> {

@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'fs';
 import { StringDecoder } from 'string_decoder';
-import { PollResult, Source, SourceReader, SplitContext } from './Source';
+import { PollResult, Source, SourceReader, SplitContext } from '../graph/Source';
 import { restoredOffset } from './restoredPosition';
 
 const CHUNK_BYTES = 64 * 1024;

@@ -3,14 +3,13 @@
  * channels between tasks. Pure data, computed once before the job starts; the job master
  * turns each task into an actor and each channel into refs.
  */
-import { Source } from '../connectors/Source';
-import type { Sink } from '../connectors/Sink';
-import { OperatorFactory } from '../runtime/StreamOperator';
+import { Source } from './Source';
+import type { Sink } from './Sink';
+import { OperatorFactory } from './StreamOperator';
 import { KeySelector, Partitioning } from './Partitioning';
 import { NodeId } from './StreamNode';
-import type { SupervisionStrategy } from '../api/SupervisionStrategy';
-
-export type TaskId = string & { readonly __brand: 'TaskId' };
+import type { SupervisionStrategy } from './SupervisionStrategy';
+import { TaskId } from '../checkpoint/TaskId';
 
 /** One operator in a chain, as the task runs it. */
 export interface ChainedNode {

@@ -4,12 +4,12 @@
  * right after creating them (name, uid, parallelism). Node ids are in creation order, which
  * is a topological order because an edge always points to an earlier node.
  */
-import { Source } from '../connectors/Source';
-import type { Sink } from '../connectors/Sink';
-import { OperatorFactory } from '../runtime/StreamOperator';
+import { Source } from './Source';
+import type { Sink } from './Sink';
+import { OperatorFactory } from './StreamOperator';
 import { KeySelector, Partitioning } from './Partitioning';
 import { TopologyProblem } from './TopologyProblem';
-import type { SupervisionStrategy } from '../api/SupervisionStrategy';
+import type { SupervisionStrategy } from './SupervisionStrategy';
 
 export type NodeId = number & { readonly __brand: 'NodeId' };
 

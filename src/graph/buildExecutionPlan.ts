@@ -4,7 +4,8 @@
  * numbers the channels between tasks. Returns every problem found, never the first only.
  */
 import { Either, left, right } from 'fp-ts/Either';
-import { ChainedNode, ChannelEnd, ExecutionPlan, OutputEdgePlan, TaskId, TaskPlan } from './ExecutionPlan';
+import { ChainedNode, ChannelEnd, ExecutionPlan, OutputEdgePlan, TaskPlan } from './ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
 import { Partitioning, forward, rebalance } from './Partitioning';
 import { NodeId, StreamEdge, StreamNode } from './StreamNode';
 import { TopologyProblem } from './TopologyProblem';

@@ -3,9 +3,10 @@
  * job master) and the rates the sampler derives from two successive reports
  * (JobMetricsSnapshot, what /metrics, the REST API and the dashboard serve).
  */
-import { ExecutionPlan, TaskId } from '../graph/ExecutionPlan';
+import { TaskTopology } from './TaskTopology';
+import { TaskId } from '../checkpoint/TaskId';
 import { CheckpointRecord, CheckpointStats } from '../checkpoint/coordinatorProtocol';
-import { JobStatus } from '../runtime/jobLifecycle';
+import { JobStatus } from './JobStatus';
 import { OperatorReport, PartitionLag, TaskMetricsReport } from './TaskMetrics';
 
 /** What the job master answers to `job.metrics`. */
@@ -67,7 +68,7 @@ const finiteOrNull = (n: number): number | null => (Number.isFinite(n) ? n : nul
  * reset, as after a restart: rates since the task started). Time rates come from the time
  * account alone, whose three parts add up to the time elapsed.
  */
-export function taskMetricsOf(plan: ExecutionPlan, report: TaskMetricsReport, previous: TaskMetricsReport | undefined, now: number): TaskMetrics {
+export function taskMetricsOf(plan: TaskTopology, report: TaskMetricsReport, previous: TaskMetricsReport | undefined, now: number): TaskMetrics {
   const task = plan.tasks.find((t) => t.id === report.task)!;
   const base = previous !== undefined && previous.recordsIn <= report.recordsIn && previous.recordsOut <= report.recordsOut && previous.at < report.at ? previous : undefined;
   const time = report.time;

@@ -3,7 +3,8 @@
  * snapshot for /metrics, the REST API and the dashboard. It asks the job master, which asks
  * each task: the sampler holds no reference into any task.
  */
-import { ExecutionPlan, TaskId } from '../graph/ExecutionPlan';
+import { TaskTopology } from './TaskTopology';
+import { TaskId } from '../checkpoint/TaskId';
 import { JobMetricsReport, JobMetricsSnapshot, taskMetricsOf } from './JobMetrics';
 import { TaskMetricsReport } from './TaskMetrics';
 
@@ -15,7 +16,7 @@ export class JobMetricsSampler {
   private sampling: Promise<JobMetricsSnapshot> | undefined;
 
   /** `intervalMs` undefined: samples only when asked. */
-  constructor(private readonly plan: ExecutionPlan, private readonly fetch: () => Promise<JobMetricsReport>, intervalMs: number | undefined) {
+  constructor(private readonly plan: TaskTopology, private readonly fetch: () => Promise<JobMetricsReport>, intervalMs: number | undefined) {
     if (intervalMs === undefined) return;
     this.timer = setInterval(() => void this.sample().catch(() => undefined), intervalMs);
     // The sampler alone must not keep the application's process alive.

@@ -4,7 +4,7 @@
  * them into rates. Counting happens per batch and per message, never per record with an
  * allocation: the task's report is built only when asked.
  */
-import { TaskId } from '../graph/ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
 import { OperatorCounters } from './TaskCounters';
 import { UserMetricValue } from './MetricGroup';
 

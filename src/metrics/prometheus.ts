@@ -6,7 +6,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { JobMetricsSnapshot } from './JobMetrics';
 import { MetricNames, OPERATOR_LABELS, PARTITION_LABELS, TASK_LABELS, userMetricName } from './metricNames';
-import { JobStatus } from '../runtime/jobLifecycle';
+import { JobStatus } from './JobStatus';
 
 const STATUSES: readonly JobStatus[] = ['created', 'running', 'finishing', 'restarting', 'finished', 'failing', 'failed', 'cancelling', 'cancelled'];
 

@@ -5,7 +5,8 @@
  * task that is not back-pressured itself: the busiest of those is the bottleneck. Flink's
  * web UI colours back pressure but leaves this walk to the reader.
  */
-import { ExecutionPlan, TaskId } from '../graph/ExecutionPlan';
+import { TaskTopology } from './TaskTopology';
+import { TaskId } from '../checkpoint/TaskId';
 import { TaskMetrics } from './JobMetrics';
 
 /** Above this share of a second waiting for credit (Flink's HIGH), a task counts as back-pressured. */
@@ -33,7 +34,7 @@ export type StallDiagnosis =
     };
 
 /** Diagnoses a sample of the job's task metrics (time accounting on). */
-export function diagnoseStall(plan: ExecutionPlan, tasks: readonly TaskMetrics[]): StallDiagnosis {
+export function diagnoseStall(plan: TaskTopology, tasks: readonly TaskMetrics[]): StallDiagnosis {
   const byId = new Map(tasks.map((t) => [t.task, t]));
   const pressured = (t: TaskMetrics | undefined) => (t?.backPressuredTimeMsPerSecond ?? 0) >= BACK_PRESSURED_MS_PER_SECOND;
   const start = tasks.filter(pressured);

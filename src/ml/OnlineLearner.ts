@@ -7,7 +7,7 @@
  *
  *   payments.keyBy((p) => p.merchant).process(new OnlineLearner(model, { features, label })).uid('fraud-model')
  */
-import { Collector } from '../api/functions';
+import { Collector } from '../graph/Collector';
 import { KeyedProcessContext, KeyedProcessFunction } from '../api/ProcessFunction';
 import { RuntimeContext } from '../api/RuntimeContext';
 import { Key } from '../state/keyHash';

@@ -3,7 +3,7 @@
  * closed. A new attempt starts with a new one, so nothing of an older attempt is counted.
  */
 import { Ref, stop } from 'nact';
-import { TaskId } from '../graph/ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
 import { ask } from './ask';
 import { MasterRef, TaskDrained, TaskFinished, TaskMsg, TaskRef } from './protocol';
 

@@ -10,9 +10,9 @@ import { MetricGroup } from '../metrics/MetricGroup';
 import { OperatorMetrics, OperatorReport } from '../metrics/TaskMetrics';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { FormerOperatorState, OperatorStateSnapshot, OperatorStateStore } from '../state/OperatorStateStore';
-import { OperatorContext, Output, StreamOperator } from './StreamOperator';
+import { OperatorContext, Output, StreamOperator } from '../graph/StreamOperator';
 import { UserFunctionFailed, userFunctionFailed } from './UserFunctionFailed';
-import { DeadLetter, supervisionDeadLetters, withinLimit } from '../api/SupervisionStrategy';
+import { DeadLetter, supervisionDeadLetters, withinLimit } from '../graph/SupervisionStrategy';
 import { Logger, loggedError, summarizeRecord } from '../logging/logger';
 
 class Link implements Output<unknown> {

@@ -9,7 +9,7 @@ import { dispatch } from 'nact';
 import { OutputEdgePlan } from '../graph/ExecutionPlan';
 import { KeySelector } from '../graph/Partitioning';
 import { keyGroupOf, operatorIndexForKeyGroup } from '../state/keyGroups';
-import { Output } from './StreamOperator';
+import { Output, RecordTime } from '../graph/StreamOperator';
 import { ChannelEvent, TaskRef } from './protocol';
 
 /** Records not sent yet, with their event timestamps (NaN: none) in a parallel array. */
@@ -28,11 +28,6 @@ interface Channel {
   readonly queued: Array<{ buffered: Buffered; readonly event: ChannelEvent }>;
   /** Records after the last queued event, not sent yet. */
   pending: Buffered;
-}
-
-/** The timestamp of the record being emitted: set by whoever emits, read when it is buffered. */
-export interface RecordTime {
-  timestamp: number;
 }
 
 interface Route {

@@ -3,8 +3,8 @@
  * and writes them as one batch; the task waits for an asynchronous write before it grants
  * credit upstream, so a slow sink slows the sources.
  */
-import { Sink, SinkWriter } from '../connectors/Sink';
-import { OperatorContext, Output, StreamOperator } from './StreamOperator';
+import { Sink, SinkWriter } from '../graph/Sink';
+import { OperatorContext, Output, StreamOperator } from '../graph/StreamOperator';
 
 export class SinkOperator<T> implements StreamOperator<T, never> {
   private writer!: SinkWriter<T>;

@@ -6,10 +6,11 @@
  */
 import type { PartitionLag, TaskTimeAccount } from '../metrics/TaskMetrics';
 import { dispatch } from 'nact';
-import { SourceReader } from '../connectors/Source';
+import { SourceReader } from '../graph/Source';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { OperatorChain } from './OperatorChain';
-import { Buffered, OutputGate, RecordTime } from './OutputGate';
+import { Buffered, OutputGate } from './OutputGate';
+import { RecordTime } from '../graph/StreamOperator';
 import { userFunctionFailed } from './UserFunctionFailed';
 import { TaskRef } from './protocol';
 

@@ -5,7 +5,7 @@
  * its tasks in its own thread, as always.
  */
 import { Either } from 'fp-ts/Either';
-import { TaskId } from '../graph/ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
 import { CheckpointingMode, TaskRestore } from '../checkpoint/CheckpointTypes';
 import { CoordinatorRef } from '../checkpoint/coordinatorProtocol';
 import { MasterRef, TaskRef } from './protocol';

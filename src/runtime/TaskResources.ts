@@ -3,10 +3,10 @@
  * backend. Filled in while the task is wired, so that a task whose wiring failed half-way
  * releases what it had opened; closed once, by the task actor's single teardown.
  */
-import { SourceReader } from '../connectors/Source';
+import { SourceReader } from '../graph/Source';
 import { KeyedStateBackend } from '../state/KeyedStateBackend';
 import { OperatorChain } from './OperatorChain';
-import { TaskTimers } from './ProcessingTimeService';
+import { TaskTimers } from '../time/ProcessingTimeService';
 
 export class TaskResources {
   chain: OperatorChain | undefined;

@@ -13,13 +13,13 @@
  * union state for this reason).
  */
 import * as t from 'io-ts';
-import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from '../connectors/TwoPhaseCommitSink';
+import { TwoPhaseCommitSink, TwoPhaseCommitWriter } from '../graph/TwoPhaseCommitSink';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
 import { ListState } from '../state/State';
 import { ListStateDescriptor } from '../state/StateDescriptor';
 import { Serializer, codecSerializer } from '../state/Serializer';
 import { isLeft, right } from 'fp-ts/Either';
-import { FINAL_CHECKPOINT, OperatorContext, Output, StreamOperator } from './StreamOperator';
+import { FINAL_CHECKPOINT, OperatorContext, Output, StreamOperator } from '../graph/StreamOperator';
 
 /** A transaction as the operator state lists it: which instance wrote it and, once pre-committed, for which checkpoint. */
 interface ListedTransaction<Txn> {

@@ -4,9 +4,10 @@
  * restore that cannot be made is a refusal value that fails the job, never a throw.
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
-import { TaskId, TaskPlan } from '../graph/ExecutionPlan';
+import { TaskPlan } from '../graph/ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
 import { CheckpointId, CompletedCheckpoint, TaskRestore } from '../checkpoint/CheckpointTypes';
-import { nonRestoredState, restoreFor } from '../checkpoint/restoreAssignment';
+import { nonRestoredState, restoreFor } from './restoreAssignment';
 import { JobMasterDeps } from './jobMasterDeps';
 
 /** Why a deployment cannot restore: the error that fails the job, and why (its failure report says so). */

@@ -5,7 +5,8 @@
 import { ChannelRecords, ChannelState } from '../checkpoint/CheckpointTypes';
 import { KeyPrefetcher } from './KeyPrefetcher';
 import { OperatorChain } from './OperatorChain';
-import { Buffered, OutputGate, RecordTime } from './OutputGate';
+import { Buffered, OutputGate } from './OutputGate';
+import { RecordTime } from '../graph/StreamOperator';
 
 /** Channel records as a checkpoint stores them: JSON has no NaN, so a missing timestamp is null. */
 export function toChannelRecords(b: Buffered): ChannelRecords {

@@ -3,7 +3,8 @@
  * messages that tell each task its peers. The job master sends them in order; generic in the
  * ref so that a spec can read them with plain names.
  */
-import { ExecutionPlan, TaskId, TaskPlan } from '../graph/ExecutionPlan';
+import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
 
 export type WiringMsg<R> =
   /** The task's peers, by input channel and by output channel. */

@@ -5,9 +5,10 @@
  * after a delay, or fail the job. Whether the job's state lets it act on the decision at all is
  * the job lifecycle's to say (jobLifecycle.ts), not this function's.
  */
-import { SupervisionLimit, SupervisionStrategy } from '../api/SupervisionStrategy';
+import { SupervisionLimit, SupervisionStrategy } from '../graph/SupervisionStrategy';
 import { RestartStrategy, decideRestart } from '../checkpoint/RestartStrategy';
-import { ExecutionPlan, TaskId } from '../graph/ExecutionPlan';
+import { ExecutionPlan } from '../graph/ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
 import { unrestartableCause } from '../services/ServiceError';
 import { UserFunctionFailed } from './UserFunctionFailed';
 

@@ -19,7 +19,8 @@
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import { RestartStrategy } from '../checkpoint/RestartStrategy';
-import { TaskId } from '../graph/ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
+import { JobStatus } from '../metrics/JobStatus';
 import { FailureAction } from './jobFailures';
 import { Failure, FailoverHistory, NO_FAILURES, afterFailover, decideFailover } from './failoverPolicy';
 
@@ -38,15 +39,6 @@ export type JobLifecycleEvent =
   | { readonly type: 'task.failed'; readonly error?: Error }
   | { readonly type: 'job.cancel' }
   | { readonly type: 'tasks.closed' };
-
-/**
- * Where a job is in its lifecycle (docs/api.md lists them): `created`, `running`, `finishing`
- * (every input ended: the final checkpoint and commits), `restarting` (after a failure the
- * restart strategy allows, until the tasks are rebuilt from the last completed checkpoint;
- * `job.failures()` and the log say why), `failing`, `cancelling`, and the terminal `finished`,
- * `failed`, `cancelled`.
- */
-export type JobStatus = 'created' | 'running' | 'finishing' | 'restarting' | 'finished' | 'failing' | 'failed' | 'cancelling' | 'cancelled';
 
 export interface JobLifecycleContext {
   readonly restartStrategy: RestartStrategy;

@@ -9,7 +9,7 @@ import { RestartStrategy } from '../checkpoint/RestartStrategy';
 import { CheckpointStats } from '../checkpoint/coordinatorProtocol';
 import { Logger } from '../logging/logger';
 import { KeyedStateBackendFactory } from './TaskDeps';
-import { JobStatus } from './jobLifecycle';
+import { JobStatus } from '../metrics/JobStatus';
 import { JobFailure } from './jobFailures';
 import { TaskManagerDeployment } from './TaskManagerDeployment';
 

@@ -4,7 +4,7 @@
  * (docs/internals.md, invariant 1). Records cross only as batches, and only as many as the consumer granted.
  */
 import { Ref } from 'nact';
-import { TaskId } from '../graph/ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
 import { JobCounters, TaskCounters } from '../metrics/TaskCounters';
 import { HotKeys, TaskMetricsReport } from '../metrics/TaskMetrics';
 import { JobMetricsReport } from '../metrics/JobMetrics';

@@ -4,7 +4,8 @@
  */
 import { Ref, dispatch, start, stop } from 'nact';
 import { ask as askActor } from './ask';
-import { ExecutionPlan, TaskId } from '../graph/ExecutionPlan';
+import { ExecutionPlan } from '../graph/ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
 import { JobMetricsReport } from '../metrics/JobMetrics';
 import { HOT_KEY_SAMPLE_MS, HotKeys } from '../metrics/TaskMetrics';
 import { JobCounters } from '../metrics/TaskCounters';
@@ -15,7 +16,7 @@ import { CheckpointStats, JobCheckpoints, NO_CHECKPOINTS } from '../checkpoint/c
 import { KeyedStateBackendFactory } from './TaskDeps';
 import { Checkpointing, JobOutcome } from './jobMasterDeps';
 import { spawnJobMaster } from './jobMasterActor';
-import { JobStatus } from './jobLifecycle';
+import { JobStatus } from '../metrics/JobStatus';
 import { MasterMsg } from './protocol';
 import { ApplicationJobMsg, spawnApplicationJobActor } from './applicationJobActor';
 import { Logger } from '../logging/logger';

@@ -4,7 +4,7 @@
  * waits on a timer instead of polling, so an idle throttled source costs no CPU.
  */
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
-import { PollResult, Source, SourceReader, SplitContext } from '../connectors/Source';
+import { PollResult, Source, SourceReader, SplitContext } from '../graph/Source';
 
 export class RateLimitedSource<T> implements Source<T> {
   readonly name: string;

@@ -6,7 +6,7 @@
  */
 import { DataStream } from '../api/DataStream';
 import { StreamEnvironment } from '../api/StreamEnvironment';
-import { Collector } from '../api/functions';
+import { Collector } from '../graph/Collector';
 import { AggregateFunction } from '../state/StateDescriptor';
 import { WatermarkStrategy } from '../time/WatermarkStrategy';
 import { ProcessWindowFunction, WindowContext } from '../windowing/ProcessWindowFunction';

@@ -10,7 +10,7 @@ import { MinHeap } from './MinHeap';
 import { Serializers } from './Serializer';
 import { MapState } from './State';
 import { MapStateDescriptor } from './StateDescriptor';
-import type { ProcessingTimeService } from '../runtime/ProcessingTimeService';
+import type { ProcessingTimeService } from '../time/ProcessingTimeService';
 
 export type TimeDomain = 'event' | 'processing';
 

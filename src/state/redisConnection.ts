@@ -16,7 +16,6 @@ import { ServiceError } from '../services/ServiceError';
  * (`import … from 'sluice'`) and jobs on memory state never load ioredis (specs/package/coreImport.spec.ts).
  */
 function ioredis(): typeof IORedis.Redis {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('ioredis') as typeof IORedis).Redis;
 }
 

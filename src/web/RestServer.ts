@@ -10,8 +10,9 @@ import * as path from 'path';
 import { promises as fs } from 'fs';
 import { AddressInfo } from 'net';
 import { timingSafeEqual } from 'crypto';
-import type { JobHandle, RestAddress } from '../api/JobHandle';
-import type { RestOptions } from '../api/RestOptions';
+import type { RestAddress } from './RestAddress';
+import type { ServedJob } from './ServedJob';
+import type { RestOptions } from './RestOptions';
 import { Logger, loggedError } from '../logging/logger';
 import { observed } from '../runtime/observed';
 import { errorBody, invalidJson, route } from './restRoutes';
@@ -63,7 +64,7 @@ function authorized(req: http.IncomingMessage, token: string | undefined): boole
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-async function handle(job: JobHandle, options: RestOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(job: ServedJob, options: RestOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) return send(res, 200, DASHBOARD_HTML, 'text/html; charset=utf-8');
   if (req.method === 'GET' && url.pathname === '/dashboard.js') {
@@ -88,7 +89,7 @@ async function handle(job: JobHandle, options: RestOptions, req: http.IncomingMe
  * listening. Rejects (observed: a caller that never awaits it is not failed by it) when the
  * server cannot listen; the job runs on, and the failure is logged.
  */
-export function serveJob(job: JobHandle, options: RestOptions, logger: Logger): Promise<RestAddress> {
+export function serveJob(job: ServedJob, options: RestOptions, logger: Logger): Promise<RestAddress> {
   const log = logger.child({ component: 'rest' });
   const requests = savepointRequestsOf(job);
   // After the job has ended, the server stays until every savepoint request's outcome has been

@@ -9,7 +9,7 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
-import type { JobHandle } from '../api/JobHandle';
+import type { ServedJob } from './ServedJob';
 import { TaskMetrics } from '../metrics/JobMetrics';
 import { BACK_PRESSURED_MS_PER_SECOND } from '../metrics/stallDiagnosis';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../metrics/prometheus';
@@ -105,7 +105,7 @@ function vertexSummary(id: number, plan: readonly TaskPlan[], subtasks: readonly
 }
 
 /** Answers one request about `job`, the only job this process serves. */
-export async function route(job: JobHandle, req: RestRequest): Promise<RestResponse> {
+export async function route(job: ServedJob, req: RestRequest): Promise<RestResponse> {
   const parts = req.path.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
   const method = req.method.toUpperCase();
   const allow = (...methods: string[]) => (methods.includes(method) ? undefined : error(405, `${method} is not allowed on ${req.path} (allowed: ${methods.join(', ')})`));

@@ -3,7 +3,7 @@
  * GET /jobs/:id/savepoints/:requestId. A stop's outcome is known only once the job has ended,
  * so the server stays up until every outcome has been read (RestServer bounds that wait).
  */
-import type { JobHandle } from '../api/JobHandle';
+import type { ServedJob } from './ServedJob';
 import type { SavepointInfo } from '../checkpoint/Savepoint';
 
 /** A request's state as the API answers it. */
@@ -43,9 +43,9 @@ export class SavepointRequests {
 }
 
 /** The requests of each job served (kept while the job's handle lives). */
-const byJob = new WeakMap<JobHandle, SavepointRequests>();
+const byJob = new WeakMap<ServedJob, SavepointRequests>();
 
-export function savepointRequestsOf(job: JobHandle): SavepointRequests {
+export function savepointRequestsOf(job: ServedJob): SavepointRequests {
   let requests = byJob.get(job);
   if (requests === undefined) byJob.set(job, (requests = new SavepointRequests()));
   return requests;

@@ -2,8 +2,8 @@
  * The window functions users write: a ProcessWindowFunction sees all of a window's elements
  * (or, after an aggregate or reduce, its one result) with the window and the key.
  */
-import { OutputTag } from '../api/OutputTag';
-import { Collector } from '../api/functions';
+import { OutputTag } from '../graph/OutputTag';
+import { Collector } from '../graph/Collector';
 import { Window } from './Window';
 
 /** What a window function sees besides the elements: the window, the clocks and side outputs. */

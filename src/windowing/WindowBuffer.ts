@@ -3,7 +3,7 @@
  * elements), or, with an evictor, the elements themselves, which the evictor thins out when
  * the window fires. The window operator works with either through this one shape.
  */
-import { Collector } from '../api/functions';
+import { Collector } from '../graph/Collector';
 import { Evictor, TimestampedValue } from './Evictor';
 import { WindowContents, WindowContext } from './ProcessWindowFunction';
 import { Window } from './Window';

@@ -25,7 +25,7 @@ import { ListState } from '../../state/State';
 import { ListStateDescriptor } from '../../state/StateDescriptor';
 import { Serializer } from '../../state/Serializer';
 import { isLeft, left, right } from 'fp-ts/Either';
-import { OperatorContext, Output, StreamOperator } from '../../runtime/StreamOperator';
+import { OperatorContext, Output, StreamOperator } from '../../graph/StreamOperator';
 import { RuntimeContext, runtimeContextOf, RichFunction } from '../RuntimeContext';
 import { AsyncRetryStrategy } from '../AsyncRetryStrategy';
 

@@ -1,5 +1,5 @@
 /** Runs a BroadcastProcessFunction: elements of input 1 with read-only broadcast state, broadcast elements with writable. */
-import { OperatorContext } from '../../runtime/StreamOperator';
+import { OperatorContext } from '../../graph/StreamOperator';
 import { MapStateDescriptor } from '../../state/StateDescriptor';
 import { BroadcastContext, BroadcastProcessFunction, ReadOnlyContext } from '../BroadcastProcessFunction';
 import { TwoInputRecord } from '../TwoInputRecord';

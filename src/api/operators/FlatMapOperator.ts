@@ -2,7 +2,8 @@
  * Emits, for each record, what the function gives: what it collects through `out`, or the
  * items of the iterable it returns (an array, a generator): none, one or many.
  */
-import { Collector, FlatMapFunction, IterableFlatMapFunction, richPart } from '../functions';
+import { FlatMapFunction, IterableFlatMapFunction, richPart } from '../functions';
+import { Collector } from '../../graph/Collector';
 import { asyncResultRefused, isThenable } from './asyncResultRefused';
 import { FunctionOperator } from './FunctionOperator';
 

@@ -2,7 +2,7 @@
  * The common part of operators that run one user function: hold the output and context,
  * and pass the function's open/close through.
  */
-import { OperatorContext, Output, StreamOperator } from '../../runtime/StreamOperator';
+import { OperatorContext, Output, StreamOperator } from '../../graph/StreamOperator';
 import { RichFunction, runtimeContextOf } from '../RuntimeContext';
 import { CheckpointId } from '../../checkpoint/CheckpointTypes';
 import { CheckpointedFunction } from '../CheckpointedFunction';

@@ -5,7 +5,7 @@
  */
 import { KeySelector } from '../../graph/Partitioning';
 import { KeyedStateBackend } from '../../state/KeyedStateBackend';
-import { OperatorContext, Output, StreamOperator } from '../../runtime/StreamOperator';
+import { OperatorContext, Output, StreamOperator } from '../../graph/StreamOperator';
 import { CheckpointId } from '../../checkpoint/CheckpointTypes';
 
 export class KeyScopedOperator<I, O> implements StreamOperator<I, O> {

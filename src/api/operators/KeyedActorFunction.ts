@@ -3,8 +3,9 @@
  * `receive`. Scheduled messages are kept in keyed map state by their due time, beside the
  * timer that delivers them, so a restore brings back both.
  */
-import { Collector, instanceCopy } from '../functions';
-import { OutputTag } from '../OutputTag';
+import { instanceCopy } from '../functions';
+import { Collector } from '../../graph/Collector';
+import { OutputTag } from '../../graph/OutputTag';
 import { KeyedActor, KeyedActorContext } from '../KeyedActor';
 import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../ProcessFunction';
 import { RichFunction, RuntimeContext } from '../RuntimeContext';

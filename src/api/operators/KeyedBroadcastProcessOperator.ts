@@ -4,7 +4,7 @@
  * and broadcast elements with writable broadcast state and `applyToKeyedState`.
  */
 import { KeySelector } from '../../graph/Partitioning';
-import { OperatorContext } from '../../runtime/StreamOperator';
+import { OperatorContext } from '../../graph/StreamOperator';
 import { Key } from '../../state/keyHash';
 import { KeyedStateBackend } from '../../state/KeyedStateBackend';
 import { AnyStateDescriptor, MapStateDescriptor } from '../../state/StateDescriptor';

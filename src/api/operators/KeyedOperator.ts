@@ -6,7 +6,7 @@ import { KeySelector } from '../../graph/Partitioning';
 import { KeyedStateBackend } from '../../state/KeyedStateBackend';
 import { KeyedTimerService, Timer } from '../../state/KeyedTimerService';
 import { Key } from '../../state/keyHash';
-import { OperatorContext } from '../../runtime/StreamOperator';
+import { OperatorContext } from '../../graph/StreamOperator';
 import { FunctionOperator } from './FunctionOperator';
 
 export abstract class KeyedOperator<I, O> extends FunctionOperator<I, O> {

@@ -1,10 +1,10 @@
 /** Runs a KeyedProcessFunction: state accesses refer to the current record's key; timers call onTimer. */
 import { KeySelector } from '../../graph/Partitioning';
-import { OperatorContext } from '../../runtime/StreamOperator';
+import { OperatorContext } from '../../graph/StreamOperator';
 import { userFunctionFailed } from '../../runtime/UserFunctionFailed';
 import { Key } from '../../state/keyHash';
 import { Timer } from '../../state/KeyedTimerService';
-import { Collector } from '../functions';
+import { Collector } from '../../graph/Collector';
 import { KeyedProcessFunction, OnTimerContext, TimerService } from '../ProcessFunction';
 import { asyncResultRefused, isThenable } from './asyncResultRefused';
 import { KeyedOperator } from './KeyedOperator';

@@ -3,7 +3,7 @@
  * one output per input, as Flink's reduce on a keyed stream does.
  */
 import { KeySelector } from '../../graph/Partitioning';
-import { OperatorContext } from '../../runtime/StreamOperator';
+import { OperatorContext } from '../../graph/StreamOperator';
 import { Serializers } from '../../state/Serializer';
 import { ValueState } from '../../state/State';
 import { ValueStateDescriptor } from '../../state/StateDescriptor';

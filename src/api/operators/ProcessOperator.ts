@@ -1,5 +1,5 @@
 /** Runs a ProcessFunction on a non-keyed stream. */
-import { OperatorContext } from '../../runtime/StreamOperator';
+import { OperatorContext } from '../../graph/StreamOperator';
 import { ProcessContext, ProcessFunction } from '../ProcessFunction';
 import { asyncResultRefused, isThenable } from './asyncResultRefused';
 import { FunctionOperator } from './FunctionOperator';

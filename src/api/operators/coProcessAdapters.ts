@@ -10,9 +10,10 @@ import { CheckpointedFunction, FunctionInitializationContext, FunctionSnapshotCo
 import { CoProcessFunction, KeyedCoProcessFunction } from '../CoProcessFunction';
 import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../ProcessFunction';
 import { RichFunction, RuntimeContext } from '../RuntimeContext';
-import { OutputTag } from '../OutputTag';
+import { OutputTag } from '../../graph/OutputTag';
 import { TwoInputRecord } from '../TwoInputRecord';
-import { Collector, CollectorResult } from '../functions';
+import { CollectorResult } from '../functions';
+import { Collector } from '../../graph/Collector';
 
 type Lifecycle = RichFunction & CheckpointedFunction;
 type OnTimer<K, O> = (timestamp: number, ctx: OnTimerContext<K>, out: Collector<O>) => void;

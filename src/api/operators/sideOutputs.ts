@@ -1,6 +1,6 @@
 /** Side-output emission checked against the tags a function declared. */
-import { Output } from '../../runtime/StreamOperator';
-import { OutputTag } from '../OutputTag';
+import { Output } from '../../graph/StreamOperator';
+import { OutputTag } from '../../graph/OutputTag';
 
 export function sideOutputEmitter(operator: string, declared: readonly OutputTag<unknown>[], out: () => Output<unknown>) {
   const ids = new Set(declared.map((t) => t.id));

@@ -4,7 +4,7 @@
  * records: nothing is lost, a restore may repeat records.
  */
 import type { Producer } from 'kafkajs';
-import type { Sink, SinkContext, SinkWriter } from '../Sink';
+import type { Sink, SinkContext, SinkWriter } from '../../graph/Sink';
 import { ServiceError } from '../../services/ServiceError';
 import { connectWithin, createKafkaClient, DEFAULT_KAFKA_OPERATION_TIMEOUT_MS, messageOf, withinKafkaBound } from './kafkaClient';
 import { checkSinkOptions, defaultSerialize, KafkaSinkOptions, topicGate, topicMessages } from './kafkaSinkOptions';

@@ -4,8 +4,8 @@
  * `KafkaSink.atLeastOnce(options)`, batches acknowledged by all in-sync replicas
  * (KafkaAtLeastOnceSink.ts). Options: kafkaSinkOptions.ts; docs/kafka.md.
  */
-import type { Sink } from '../Sink';
-import type { TwoPhaseCommitSink } from '../TwoPhaseCommitSink';
+import type { Sink } from '../../graph/Sink';
+import type { TwoPhaseCommitSink } from '../../graph/TwoPhaseCommitSink';
 import { KafkaAtLeastOnceSink } from './KafkaAtLeastOnceSink';
 import type { KafkaExactlyOnceOptions, KafkaSinkOptions } from './kafkaSinkOptions';
 import { KafkaTransaction, KafkaTransactionalSink } from './KafkaTransactionalSink';

@@ -14,7 +14,7 @@
  * events.getSideOutput(kafkaDeadLetters).print();
  */
 import type { Either } from 'fp-ts/Either';
-import type { Source, SourceReader, SplitContext } from '../Source';
+import type { Source, SourceReader, SplitContext } from '../../graph/Source';
 import type { KafkaDeadLetter } from './kafkaFormat';
 import { KafkaSourceOptions, sourceOptionProblems } from './KafkaSourceOptions';
 import { KafkaSplitReader } from './KafkaSplitReader';

@@ -8,7 +8,7 @@
 import { Either, isLeft, left } from 'fp-ts/Either';
 import type { Kafka } from 'kafkajs';
 import type { CheckpointId } from '../../checkpoint/CheckpointTypes';
-import type { PollResult, SourceReader, SplitContext } from '../Source';
+import type { PollResult, SourceReader, SplitContext } from '../../graph/Source';
 import { connectWithin, createKafkaClient, DEFAULT_KAFKA_OPERATION_TIMEOUT_MS, messageOf } from './kafkaClient';
 import { deadLetter, decoderFor, KafkaDeadLetter, KafkaDecoder } from './kafkaFormat';
 import { KafkaCluster, PartitionFetch, RawKafkaMessage, STALE_METADATA_ERRORS, commitGroupOffsets, createClusterOf, fetchPartitions, refreshMetadata } from './kafkajsInternals';

@@ -42,8 +42,8 @@
  */
 import * as t from 'io-ts';
 import { codecSerializer } from '../../state/Serializer';
-import type { SinkContext } from '../Sink';
-import type { TwoPhaseCommitSink, TwoPhaseCommitWriter } from '../TwoPhaseCommitSink';
+import type { SinkContext } from '../../graph/Sink';
+import type { TwoPhaseCommitSink, TwoPhaseCommitWriter } from '../../graph/TwoPhaseCommitSink';
 import { connectWithin, createKafkaClient, DEFAULT_KAFKA_OPERATION_TIMEOUT_MS, withinKafkaBound } from './kafkaClient';
 import { createClusterOf, createTransactionalProducer, endTransaction, TransactionalProducer } from './kafkajsInternals';
 import { checkSinkOptions, defaultSerialize, KafkaExactlyOnceOptions, topicGate, topicMessages } from './kafkaSinkOptions';

@@ -18,7 +18,6 @@ export const DEFAULT_KAFKA_OPERATION_TIMEOUT_MS = 30_000;
 
 /** The kafkajs module, loaded on first use: an import would load kafkajs with the core. */
 function kafkajs(): typeof KafkaJs {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('kafkajs') as typeof KafkaJs;
 }
 

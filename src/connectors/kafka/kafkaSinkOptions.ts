@@ -3,7 +3,7 @@
  * check that each topic exists before the first write to it.
  */
 import type { IHeaders, Message } from 'kafkajs';
-import type { SinkContext } from '../Sink';
+import type { SinkContext } from '../../graph/Sink';
 import { operationTimeoutProblem } from '../../services/withinDeadline';
 import { checkTopicsExist, createKafkaClient, DEFAULT_KAFKA_OPERATION_TIMEOUT_MS } from './kafkaClient';
 

@@ -6,7 +6,7 @@
  * says; a restore thus rewinds exactly to the checkpoint whatever the consumer group holds.
  */
 import type { Admin, Kafka } from 'kafkajs';
-import type { SplitContext } from '../Source';
+import type { SplitContext } from '../../graph/Source';
 import { ServiceError } from '../../services/ServiceError';
 import { checkTopicsExist, connectWithin, withinKafkaBound } from './kafkaClient';
 import type { KafkaSourceOptions, KafkaStartOffset, KafkaTopics } from './KafkaSourceOptions';

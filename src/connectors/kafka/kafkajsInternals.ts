@@ -28,8 +28,6 @@ import type { Logger } from '../../logging/logger';
 import { kafkaLogCreator, kafkaLogLevel } from './kafkaClient';
 import { AbortedTransaction, FetchedPartition, readCommitted } from './readCommitted';
 
-/* eslint-disable @typescript-eslint/no-var-requires */
-
 /** kafkajs's private modules this adapter loads. */
 const PRIVATE_MODULES = ['kafkajs/src/producer/eosManager', 'kafkajs/src/producer/messageProducer', 'kafkajs/src/retry', 'kafkajs/src/loggers', 'kafkajs/src/network/connectionStatus', 'kafkajs/src/broker'] as const;
 /** The description of the symbol under which a kafkajs client keeps its cluster factory. */

@@ -35,7 +35,6 @@ export function flinkGrammar(): FlinkGrammar {
   if (grammar === undefined) {
     const bundle = BUNDLE_PLACES.find((place) => fs.existsSync(place));
     if (bundle === undefined) throw new Error(`the FlinkSQL grammar bundle is missing (looked for ${BUNDLE_PLACES.join(' and ')}): build with \`make build\`, which bundles dt-sql-parser with esbuild`);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     grammar = require(bundle) as FlinkGrammar;
   }
   return grammar;

@@ -7,7 +7,7 @@
  */
 import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../../api/ProcessFunction';
 import { RuntimeContext } from '../../api/RuntimeContext';
-import { Collector } from '../../api/functions';
+import { Collector } from '../../graph/Collector';
 import { ValueState } from '../../state/State';
 import { ValueStateDescriptor } from '../../state/StateDescriptor';
 import { Serializers } from '../../state/Serializer';

@@ -9,7 +9,7 @@
  */
 import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../../api/ProcessFunction';
 import { RuntimeContext } from '../../api/RuntimeContext';
-import { Collector } from '../../api/functions';
+import { Collector } from '../../graph/Collector';
 import { MapState } from '../../state/State';
 import { MapStateDescriptor } from '../../state/StateDescriptor';
 import { Serializers } from '../../state/Serializer';

@@ -13,9 +13,9 @@
  * share one result, ROWS counts them one by one.
  */
 import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../../api/ProcessFunction';
-import { OutputTag } from '../../api/OutputTag';
+import { OutputTag } from '../../graph/OutputTag';
 import { RuntimeContext } from '../../api/RuntimeContext';
-import { Collector } from '../../api/functions';
+import { Collector } from '../../graph/Collector';
 import { ValueState } from '../../state/State';
 import { MapStateDescriptor, ValueStateDescriptor } from '../../state/StateDescriptor';
 import { Serializers } from '../../state/Serializer';

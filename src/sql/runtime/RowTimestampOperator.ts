@@ -3,7 +3,7 @@
  * records by their timestamp). After an interval join a record has the timestamp of the row
  * whose arrival made it, which need not be the time attribute the join keeps.
  */
-import { OperatorContext, Output, StreamOperator } from '../../runtime/StreamOperator';
+import { OperatorContext, Output, StreamOperator } from '../../graph/StreamOperator';
 import { Change } from '../Change';
 
 export class RowTimestampOperator implements StreamOperator<Change, Change> {

@@ -3,7 +3,7 @@
  * operators that emit rows in event-time order (OVER aggregations, ORDER BY a time attribute).
  * A row whose time is not ahead of the watermark is late and goes to the operator's late rows.
  */
-import { OutputTag } from '../../api/OutputTag';
+import { OutputTag } from '../../graph/OutputTag';
 import { KeyedProcessContext } from '../../api/ProcessFunction';
 import { MapState } from '../../state/State';
 import { Row } from '../types';

@@ -6,9 +6,9 @@
  * of the result and sent to the late-rows side output. State holds only rows not yet emitted.
  */
 import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../../api/ProcessFunction';
-import { OutputTag } from '../../api/OutputTag';
+import { OutputTag } from '../../graph/OutputTag';
 import { RuntimeContext } from '../../api/RuntimeContext';
-import { Collector } from '../../api/functions';
+import { Collector } from '../../graph/Collector';
 import { MapStateDescriptor } from '../../state/StateDescriptor';
 import { Serializers } from '../../state/Serializer';
 import { Change } from '../Change';

@@ -6,7 +6,7 @@
  */
 import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../../api/ProcessFunction';
 import { RuntimeContext } from '../../api/RuntimeContext';
-import { Collector } from '../../api/functions';
+import { Collector } from '../../graph/Collector';
 import { ListState } from '../../state/State';
 import { ListStateDescriptor } from '../../state/StateDescriptor';
 import { Serializers } from '../../state/Serializer';

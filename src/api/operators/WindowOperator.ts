@@ -6,22 +6,22 @@
  * its end plus the lateness. Window contents, trigger state and timers are keyed state: they
  * are in every checkpoint.
  */
-import { KeySelector } from '../graph/Partitioning';
-import { OperatorContext } from '../runtime/StreamOperator';
-import { Key } from '../state/keyHash';
-import { Timer } from '../state/KeyedTimerService';
-import { Serializers } from '../state/Serializer';
-import { MapState } from '../state/State';
-import { MapStateDescriptor } from '../state/StateDescriptor';
-import { KeyedOperator } from '../api/operators/KeyedOperator';
-import { sideOutputEmitter } from '../api/operators/sideOutputs';
-import { OutputTag } from '../api/OutputTag';
-import { WindowContents, WindowContext } from './ProcessWindowFunction';
-import { Evictor } from './Evictor';
-import { OnMergeContext, Trigger, TriggerResult, TriggerState } from './Trigger';
-import { TimeWindow, Window, windowFromId } from './Window';
-import { WindowAssigner } from './WindowAssigner';
-import { WindowBuffer, accumulatingBuffer, evictingBuffer } from './WindowBuffer';
+import { KeySelector } from '../../graph/Partitioning';
+import { OperatorContext } from '../../graph/StreamOperator';
+import { Key } from '../../state/keyHash';
+import { Timer } from '../../state/KeyedTimerService';
+import { Serializers } from '../../state/Serializer';
+import { MapState } from '../../state/State';
+import { MapStateDescriptor } from '../../state/StateDescriptor';
+import { KeyedOperator } from './KeyedOperator';
+import { sideOutputEmitter } from './sideOutputs';
+import { OutputTag } from '../../graph/OutputTag';
+import { WindowContents, WindowContext } from '../../windowing/ProcessWindowFunction';
+import { Evictor } from '../../windowing/Evictor';
+import { OnMergeContext, Trigger, TriggerResult, TriggerState } from '../../windowing/Trigger';
+import { TimeWindow, Window, windowFromId } from '../../windowing/Window';
+import { WindowAssigner } from '../../windowing/WindowAssigner';
+import { WindowBuffer, accumulatingBuffer, evictingBuffer } from '../../windowing/WindowBuffer';
 
 export interface WindowOperatorSpec<IN, ACC, OUT, KEY> {
   readonly assigner: WindowAssigner;
@@ -82,7 +82,6 @@ export class WindowOperator<IN, ACC, OUT, KEY extends Key> extends KeyedOperator
     this.triggerState = this.state.getMapState(new MapStateDescriptor('window-trigger-state', Serializers.string, Serializers.json<unknown>()));
     const timers = this.timers;
     const output = sideOutputEmitter(context.operatorName, this.spec.sideOutputTags, () => this.out);
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     this.windowContext = {
       get window() {

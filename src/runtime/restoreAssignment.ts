@@ -9,7 +9,7 @@
  */
 import { Either, left, right } from 'fp-ts/Either';
 import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
-import { CompletedCheckpoint, NodeSnapshot, TaskRestore } from './CheckpointTypes';
+import { CompletedCheckpoint, NodeSnapshot, TaskRestore } from '../checkpoint/CheckpointTypes';
 
 /** Whether a restore would carry anything of this snapshot: a source position, an operator list entry, a keyed entry. */
 function holdsState(snapshot: NodeSnapshot): boolean {

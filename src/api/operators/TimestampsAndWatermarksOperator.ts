@@ -3,8 +3,8 @@
  * out-of-orderness), and declares its output idle after a period without records. Watermarks
  * from upstream are replaced by its own, except the final one at end of input.
  */
-import { OperatorContext, Output, StreamOperator } from '../runtime/StreamOperator';
-import { WatermarkStrategy } from './WatermarkStrategy';
+import { OperatorContext, Output, StreamOperator } from '../../graph/StreamOperator';
+import { WatermarkStrategy } from '../../time/WatermarkStrategy';
 
 export class TimestampsAndWatermarksOperator<T> implements StreamOperator<T, T> {
   private out!: Output<T>;

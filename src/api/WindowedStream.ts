@@ -10,18 +10,19 @@
  *   .sideOutputLateData(late)
  *   .aggregate(countViews);
  */
-import { DataStream, SingleOutputStream } from '../api/DataStream';
-import { OutputTag } from '../api/OutputTag';
-import { Collector, ReduceFunction, instanceCopy } from '../api/functions';
+import { DataStream, SingleOutputStream } from './DataStream';
+import { OutputTag } from '../graph/OutputTag';
+import { ReduceFunction, instanceCopy } from './functions';
+import { Collector } from '../graph/Collector';
 import { AggregateFunction } from '../state/StateDescriptor';
 import { Key } from '../state/keyHash';
 import { Duration, toMillis } from '../time/Time';
-import { ProcessWindowFunction, WindowContents, WindowContext } from './ProcessWindowFunction';
-import { Evictor } from './Evictor';
-import { Trigger } from './Trigger';
-import { Window } from './Window';
-import { WindowAssigner } from './WindowAssigner';
-import { WindowOperator } from './WindowOperator';
+import { ProcessWindowFunction, WindowContents, WindowContext } from '../windowing/ProcessWindowFunction';
+import { Evictor } from '../windowing/Evictor';
+import { Trigger } from '../windowing/Trigger';
+import { Window } from '../windowing/Window';
+import { WindowAssigner } from '../windowing/WindowAssigner';
+import { WindowOperator } from './operators/WindowOperator';
 
 /** The result of a window, given to a ProcessWindowFunction as its only element. */
 function withWindowFunction<IN, ACC, R, OUT, KEY>(

@@ -10,9 +10,13 @@ import type { Ref } from 'nact';
 import { KeyedStateBackend } from '../state/KeyedStateBackend';
 import { OperatorStateStore } from '../state/OperatorStateStore';
 import { CheckpointId, CheckpointingMode } from '../checkpoint/CheckpointTypes';
-import type { RecordTime } from './OutputGate';
-import type { ProcessingTimeService } from './ProcessingTimeService';
+import type { ProcessingTimeService } from '../time/ProcessingTimeService';
 import type { Logger } from '../logging/logger';
+
+/** The timestamp of the record being emitted: set by whoever emits, read when it is buffered. */
+export interface RecordTime {
+  timestamp: number;
+}
 
 export interface Output<T> {
   /** Emits a record; it carries the timestamp in the task's RecordTime (see OperatorContext.time). */

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { Either } from 'fp-ts/Either';
 import { ChannelState, CheckpointId, CompletedCheckpoint, NodeSnapshot, TaskRestore, TaskSnapshot } from '../../src/checkpoint/CheckpointTypes';
-import { nonRestoredState, restoreFor } from '../../src/checkpoint/restoreAssignment';
-import { Source } from '../../src/connectors/Source';
-import { ChainedNode, ExecutionPlan, TaskId, TaskPlan } from '../../src/graph/ExecutionPlan';
+import { nonRestoredState, restoreFor } from '../../src/runtime/restoreAssignment';
+import { Source } from '../../src/graph/Source';
+import { ChainedNode, ExecutionPlan, TaskPlan } from '../../src/graph/ExecutionPlan';
+import { TaskId } from '../../src/checkpoint/TaskId';
 import { NodeId } from '../../src/graph/StreamNode';
 
 let nodeIds = 0;
@@ -62,7 +63,7 @@ function expectLeft(e: Either<string, TaskRestore>): string {
   return e.left;
 }
 
-describe('checkpoint/restoreAssignment', () => {
+describe('runtime/restoreAssignment', () => {
   describe('restoreFor', () => {
     // The job: numbers (source, vertex 0, parallelism 2) → parse, chained; count (keyed, vertex 1, parallelism 3).
     const source = node('numbers-uid', 'Numbers');
