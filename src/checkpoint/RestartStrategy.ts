@@ -2,6 +2,7 @@
  * Restart strategies, Flink's: whether a failed job is restarted and after what delay.
  * Pure: the master asks `decide` with the failure history and gets a decision value.
  */
+import { absurd } from 'fp-ts/function';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 
@@ -109,5 +110,7 @@ export function decideRestart(strategy: RestartStrategy, failures: readonly numb
         ? { restart: true, delayMs: strategy.delayMs }
         : { restart: false, reason: `more than ${strategy.maxFailuresPerInterval} failures within ${strategy.failureRateIntervalMs} ms` };
     }
+    default:
+      return absurd(strategy);
   }
 }

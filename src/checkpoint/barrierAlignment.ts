@@ -7,6 +7,7 @@
  * every channel, so the snapshot holds the effects of exactly the records before the barrier.
  * At-least-once: nothing is blocked; the snapshot is taken once n arrived everywhere.
  */
+import { absurd } from 'fp-ts/function';
 import { CheckpointId } from './CheckpointTypes';
 
 export type AlignmentState =
@@ -96,5 +97,7 @@ export function alignmentTransition(state: AlignmentState, event: AlignmentEvent
         effects: ctx.aligned ? [{ type: 'unblockAll' }] : [],
       };
     }
+    default:
+      return absurd(event);
   }
 }

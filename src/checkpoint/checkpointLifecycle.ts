@@ -11,6 +11,7 @@
  * acks are ordinary (as Flink's PendingCheckpoint answers them). Effects are named actions, no-ops
  * here: the coordinator provides them for each checkpoint, a spec reads them as values.
  */
+import { absurd } from 'fp-ts/function';
 import { assign, setup } from 'xstate';
 import { TaskId } from './TaskId';
 import { CheckpointId, TaskSnapshot } from './CheckpointTypes';
@@ -71,6 +72,8 @@ function declined(task: TaskId, reason: DeclineReason): CheckpointFailure {
       return { reason: 'subsumed', detail: `declined by task ${task}: ${reason.detail}` };
     case 'taskCheckpointFailed':
       return { reason: 'declined', detail: `declined by task ${task}: ${reason.detail}` };
+    default:
+      return absurd(reason);
   }
 }
 

@@ -7,6 +7,7 @@
  * state; n is acknowledged once every channel delivered its barrier or its end of input.
  * Stale and duplicate barriers are ordinary cases, handled first.
  */
+import { absurd } from 'fp-ts/function';
 import { CheckpointId } from './CheckpointTypes';
 
 export type UnalignedState =
@@ -84,6 +85,8 @@ export function unalignedTransition(state: UnalignedState, event: UnalignedEvent
       }
       return { state: { ...state, latest }, effects: [forward] };
     }
+    default:
+      return absurd(event);
   }
 }
 

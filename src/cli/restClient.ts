@@ -3,6 +3,7 @@
  * bounded in time, its answer decoded with io-ts, and every way it can go wrong as a value
  * (RestCallError) that names the URL; the commands turn it into a message and an exit code.
  */
+import { absurd } from 'fp-ts/function';
 import * as t from 'io-ts';
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
@@ -41,6 +42,8 @@ export const exitCodeOf = (e: RestCallError): ExitCode => {
       return EXIT.notFound;
     case 'Refused':
       return EXIT.failed;
+    default:
+      return absurd(e);
   }
 };
 

@@ -4,6 +4,7 @@
  * the last checkpoint, the end of the job, or an eviction since). Entries are decoded as JSON,
  * which is what the built-in serializers write.
  */
+import { absurd } from 'fp-ts/function';
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { RedisStateInspector } from '../state/RedisStateInspector';
 import { Serializers } from '../state/Serializer';
@@ -47,6 +48,8 @@ export function parseKey(text: string, type: KeyType): Either<string, Key> {
       } catch {
         return left(`--key '${text}' is not JSON (--key-type json)`);
       }
+    default:
+      return absurd(type);
   }
 }
 
@@ -58,6 +61,8 @@ function descriptorFor(kind: StateKind, name: string): AnyStateDescriptor {
       return new ListStateDescriptor(name, Serializers.json());
     case 'map':
       return new MapStateDescriptor(name, Serializers.json(), Serializers.json());
+    default:
+      return absurd(kind);
   }
 }
 

@@ -5,6 +5,7 @@
  * master and the coordinator carry the tasks' reports to the master's thread. It carries out
  * the master's commands (taskManagerProtocol.ts) and nothing else.
  */
+import { absurd } from 'fp-ts/function';
 import { dispatch, query, start, stop } from 'nact';
 import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
 import { TaskId } from '../checkpoint/TaskId';
@@ -75,6 +76,8 @@ export class TaskManagerRuntime {
       case 'taskManager.stop':
         stop(this.system);
         return;
+      default:
+        return absurd(command);
     }
   }
 

@@ -5,6 +5,7 @@
  * memory (resourceLimits), or was terminated — fails the attempt it ran (a job failure, for the
  * restart strategy), and the tasks it held count as closed, as they are gone.
  */
+import { absurd } from 'fp-ts/function';
 import { TransferListItem, Worker } from 'worker_threads';
 import { isLeft } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
@@ -162,6 +163,8 @@ export class TaskManagerThread implements TaskManagerLink {
         if (msg.msg.type === 'task.closed') return msg.msg.attempt === this.attempt ? this.closed(msg.msg.task as TaskId) : undefined;
         if (receivers !== undefined) dispatch(receivers.master, masterMsg(msg.msg));
         return;
+      default:
+        return absurd(msg);
     }
   }
 }
@@ -174,5 +177,7 @@ function masterMsg(msg: Exclude<RemoteMasterMsg, { type: 'task.closed' }>): Mast
       return { type: 'task.drained', report: { task: msg.report.task as TaskId, attempt: msg.report.attempt, snapshot: msg.report.snapshot as TaskSnapshot | undefined } };
     case 'task.finished':
       return { type: 'task.finished', attempt: msg.attempt, report: { task: msg.report.task as TaskId, counters: msg.report.counters as TaskCounters, metrics: msg.report.metrics as unknown as TaskMetricsReport } };
+    default:
+      return absurd(msg);
   }
 }

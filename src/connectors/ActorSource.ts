@@ -18,6 +18,7 @@
  *   { initialStateFunc: () => new ActorSourceOutbox<Order>(10_000) });
  * env.fromSource(ActorSource.actorRefWithBackpressure<Order>(producer, { bufferSize: 1024 }));
  */
+import { absurd } from 'fp-ts/function';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { Ref, dispatch, spawnStateless, stop } from 'nact';
@@ -117,6 +118,8 @@ class ActorSourceReader<T> implements SourceReader<T> {
         break;
       case 'source.fail':
         return this.fail(msg.reason);
+      default:
+        return absurd(msg);
     }
     this.notify();
   }

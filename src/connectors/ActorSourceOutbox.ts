@@ -11,6 +11,7 @@
  *   return outbox;
  * }, 'orders', { initialStateFunc: () => new ActorSourceOutbox<Order>(10_000) });
  */
+import { absurd } from 'fp-ts/function';
 import { Ref, dispatch } from 'nact';
 import { sameActor } from '../runtime/nactInternals';
 import { ActorSourceMsg, ActorSourceSignal } from './actorSourceProtocol';
@@ -105,6 +106,8 @@ export class ActorSourceOutbox<T> {
         if (!sameActor(signal.inlet, this.inlet)) return;
         this.acknowledge(signal.upTo);
         break;
+      default:
+        return absurd(signal);
     }
     this.flush();
   }

@@ -2,6 +2,7 @@
  * Everything that makes a topology unable to run, as values. Validation collects all of them
  * so the user sees every problem at once, before anything starts.
  */
+import { absurd } from 'fp-ts/function';
 
 export type TopologyProblem =
   | { readonly _tag: 'NoSink' }
@@ -45,6 +46,8 @@ export function describeProblem(p: TopologyProblem): string {
       return `operator '${p.operator}': ${p.reason}`;
     case 'InvalidPattern':
       return `operator '${p.operator}': pattern: ${p.reason}`;
+    default:
+      return absurd(p);
   }
 }
 

@@ -4,6 +4,7 @@
  * them into rates. Counting happens per batch and per message, never per record with an
  * allocation: the task's report is built only when asked.
  */
+import { absurd } from 'fp-ts/function';
 import { TaskId } from '../checkpoint/TaskId';
 import { OperatorCounters } from './TaskCounters';
 import { UserMetricValue } from './MetricGroup';
@@ -59,6 +60,8 @@ export class TaskTimeAccount {
         this.busyMs += waited - others;
         break;
       }
+      default:
+        return absurd(this.wait);
     }
     this.since = now;
   }

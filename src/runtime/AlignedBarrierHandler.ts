@@ -3,6 +3,7 @@
  * source, exactly-once (aligned) or at-least-once: barriers are taken in order with the input;
  * the pure transition says which channel to block, when to snapshot and what was subsumed.
  */
+import { absurd } from 'fp-ts/function';
 import { AlignmentEffect, AlignmentEvent, AlignmentState, alignmentTransition, initialAlignment } from '../checkpoint/barrierAlignment';
 import { InputGate } from './InputGate';
 import { TaskCheckpointer } from './TaskCheckpointer';
@@ -42,6 +43,8 @@ export class AlignedBarrierHandler {
         this.checkpointer.decline(effect.id, { _tag: 'subsumed', detail: 'subsumed by a newer checkpoint before it was aligned' });
         this.checkpointer.forwardCancel(effect.id);
         return;
+      default:
+        return absurd(effect);
     }
   }
 }

@@ -3,6 +3,7 @@
  * cancellations are handled as they arrive, ahead of the input queued before them, and the
  * in-flight records of the pending checkpoint are recorded here until it is acknowledged.
  */
+import { absurd } from 'fp-ts/function';
 import { CheckpointId, TaskSnapshot } from '../checkpoint/CheckpointTypes';
 import { UnalignedEffect, UnalignedEvent, UnalignedState, initialUnaligned, isRecording, unalignedTransition } from '../checkpoint/unalignedBarriers';
 import { InputGate, InputItem } from './InputGate';
@@ -62,6 +63,8 @@ export class UnalignedBarrierHandler {
       case 'forwardCancel':
         this.checkpointer.forwardCancel(effect.id);
         return;
+      default:
+        return absurd(effect);
     }
   }
 }

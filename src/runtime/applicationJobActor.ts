@@ -9,6 +9,7 @@
  * actors. The tasks therefore run in a runtime system the job controls, so that they can
  * always be torn down cleanly, and this actor watches that its parent is still there.
  */
+import { absurd } from 'fp-ts/function';
 import { Ref, dispatch, spawn, stop } from 'nact';
 import { actorExists } from './nactInternals';
 
@@ -48,6 +49,8 @@ export function spawnApplicationJobActor(parent: Ref<unknown>, name: string, con
         case 'job.status':
           dispatch(msg.replyTo, controls.status());
           return state;
+        default:
+          return absurd(msg);
       }
     },
     name,

@@ -5,6 +5,7 @@
  * after a delay, or fail the job. Whether the job's state lets it act on the decision at all is
  * the job lifecycle's to say (jobLifecycle.ts), not this function's.
  */
+import { absurd } from 'fp-ts/function';
 import { SupervisionLimit, SupervisionStrategy } from '../graph/SupervisionStrategy';
 import { RestartStrategy, decideRestart } from '../checkpoint/RestartStrategy';
 import { ExecutionPlan } from '../graph/ExecutionPlan';
@@ -85,6 +86,8 @@ export function afterFailover(history: FailoverHistory, failure: Failure, decisi
     }
     case 'failJob':
       return history;
+    default:
+      return absurd(decision);
   }
 }
 

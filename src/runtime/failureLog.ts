@@ -3,6 +3,7 @@
  * and one log line with the cause and what the job does about it, so that a job restarting on
  * a poison record says why every time.
  */
+import { absurd } from 'fp-ts/function';
 import { TaskPlan } from '../graph/ExecutionPlan';
 import { Logger, loggedError } from '../logging/logger';
 import { FailureAction, JobFailure, failureSite } from './jobFailures';
@@ -38,5 +39,7 @@ export function logFailure(
     case 'none':
       logger.warn(fields, `${where} failed while ${why}: ${error.message}`);
       return;
+    default:
+      return absurd(action);
   }
 }

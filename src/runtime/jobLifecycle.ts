@@ -17,6 +17,7 @@
  * coordinator are named actions, no-ops here: the job master provides them (`provide`), and a
  * spec reads them as values (xstate's `transition`).
  */
+import { absurd } from 'fp-ts/function';
 import { assign, enqueueActions, setup } from 'xstate';
 import { RestartStrategy } from '../checkpoint/RestartStrategy';
 import { TaskId } from '../checkpoint/TaskId';
@@ -101,6 +102,8 @@ const decideOnFailure = enqueueActions<JobLifecycleContext, JobLifecycleEvent, F
         enqueue({ type: 'report', params: { failure, action: 'failJob', why: decision.why } });
         enqueue.raise({ type: 'task.failed', error: failure.error });
         return;
+      default:
+        return absurd(decision);
     }
   },
 );

@@ -5,6 +5,7 @@
  * never goes back (docs/internals.md, invariant 6). An ended channel counts with its last
  * watermark, even when it was idle: every task sends the end of time before its end of input.
  */
+import { absurd } from 'fp-ts/function';
 
 export interface ChannelTime {
   /** The latest watermark the channel delivered (-Infinity: none yet). */
@@ -75,5 +76,7 @@ export function valveTransition(state: ValveState, event: ValveEvent): ValveTran
       return settle(withChannel(state, event.channel, (t) => ({ ...t, ended: true })), state.watermark);
     case 'inputEnded':
       return advance(state.channels, state.watermark, Infinity);
+    default:
+      return absurd(event);
   }
 }

@@ -7,6 +7,7 @@
  * planner"): planJoin.ts, planWindowTableFunction.ts, planAggregation.ts, planTopN.ts,
  * planOverAggregate.ts, planOrderBy.ts, and planCalc.ts for the select list and WHERE.
  */
+import { absurd } from 'fp-ts/function';
 import { Expr, FromItem, Query, Select } from './ast';
 import { Catalog, unknownTable } from './Catalog';
 import { PlanNode } from './logicalPlan';
@@ -82,6 +83,8 @@ export class Planner {
         return planWindowTableFunction(f, this.planFrom(f.input), this.planning);
       case 'join':
         return planJoin(f, this.planning, (input) => this.planFrom(input));
+      default:
+        return absurd(f);
     }
   }
 

@@ -11,6 +11,7 @@
  * const counts = tEnv.sqlQuery(`SELECT user_name, COUNT(*) AS n FROM clicks GROUP BY user_name`);
  * const changes = await counts.toChangelogStream().executeAndCollect();
  */
+import { absurd } from 'fp-ts/function';
 import { DataStream, SingleOutputStream } from '../api/DataStream';
 import { JobHandle, JobResult } from '../api/JobHandle';
 import { StreamEnvironment } from '../api/StreamEnvironment';
@@ -159,6 +160,8 @@ export class TableEnvironment {
         const explanation = this.explainStatement(statement.statement);
         return { kind: 'explain', explanation, await: async () => undefined, print: () => console.log(explanation) };
       }
+      default:
+        return absurd(statement);
     }
   }
 

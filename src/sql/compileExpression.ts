@@ -4,6 +4,7 @@
  * planning goes on and reports them all. Rows are arrays; columns are read by index. The
  * binary operators and CAST, over operands compiled here, are in compileOperators.ts.
  */
+import { absurd } from 'fp-ts/function';
 import { Expr } from './ast';
 import { compileBinary, compileCast } from './compileOperators';
 import { SCALAR_FUNCTIONS, TIME_UNITS } from './scalarFunctions';
@@ -198,6 +199,8 @@ export function compileExpression(e: Expr, ctx: ExpressionContext): Compiled {
       if (!isTemporal(arg.type)) problem(e.pos, `EXTRACT needs a TIMESTAMP or DATE but ${arg.text} is ${arg.type}`);
       return { type: 'BIGINT', eval: (r) => { const v = arg.eval(r); return v === null || unit === undefined ? null : unit(new Date(v as number)); }, text: `EXTRACT(${e.unit} FROM ${arg.text})` };
     }
+    default:
+      return absurd(e);
   }
 }
 

@@ -2,6 +2,7 @@
  * The logical plan of a query: relational operators with their output columns and whether
  * they produce an append-only stream or an updating one (a changelog). EXPLAIN prints it.
  */
+import { absurd } from 'fp-ts/function';
 import { AggregateCall } from './aggregates';
 import { Compiled } from './compileExpression';
 import type { RankFunctionName } from './runtime/rankNumbers';
@@ -126,6 +127,8 @@ function describeWindow(w: WindowSpec): string {
       return `CUMULATE(step=${w.stepMs}ms, size=${w.sizeMs}ms)`;
     case 'SESSION':
       return `SESSION(gap=${w.gapMs}ms)`;
+    default:
+      return absurd(w);
   }
 }
 
@@ -169,6 +172,8 @@ function describeNode(node: PlanNode): string {
       return `${node.interval ? 'IntervalJoin' : node.window ? 'WindowJoin' : 'Join'}(joinType=[${node.joinType}], where=[${node.leftKeys.map((k, i) => `${k.text} = ${node.rightKeys[i].text}`).join(' AND ')}${node.condition ? ` AND ${node.condition.text}` : ''}]${node.interval ? `, interval=[${node.interval.lowerMs}ms, ${node.interval.upperMs}ms]` : ''})${mode}`;
     case 'invalid':
       return 'Invalid';
+    default:
+      return absurd(node);
   }
 }
 

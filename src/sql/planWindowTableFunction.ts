@@ -3,6 +3,7 @@
  * input's rows with the bounds of their window(s) appended. A GROUP BY on those bounds is a
  * window aggregation (planAggregation.ts); a ranking partitioned by them a window Top-N.
  */
+import { absurd } from 'fp-ts/function';
 import { Expr, FromItem } from './ast';
 import { compileExpression } from './compileExpression';
 import { PlanNode, WindowSpec } from './logicalPlan';
@@ -50,6 +51,8 @@ export function planWindowTableFunction(f: Extract<FromItem, { kind: 'windowTvf'
     case 'SESSION':
       window = { kind: 'SESSION', gapMs: ms[0] };
       break;
+    default:
+      return absurd(f.fn);
   }
   const fields: Field[] = [...inner.node.fields.map((x) => ({ name: x.name, type: x.type })), ...windowFields(window)];
   const node: PlanNode = { kind: 'windowTvf', input: inner.node, window, timeField: time.field ?? 0, fields, updating: false };

@@ -4,6 +4,7 @@
  * time windows, joins a keyed function over both inputs. Keyed state, checkpoints and
  * exactly-once therefore apply to SQL jobs as to any other job.
  */
+import { absurd } from 'fp-ts/function';
 import { DataStream } from '../api/DataStream';
 import { StreamEnvironment } from '../api/StreamEnvironment';
 import { Collector } from '../graph/Collector';
@@ -51,6 +52,8 @@ export function windowAssigner(w: WindowSpec): WindowAssigner<TimeWindow> {
       return cumulativeEventTimeWindows(w.stepMs, w.sizeMs);
     case 'SESSION':
       return EventTimeSessionWindows.withGap(w.gapMs);
+    default:
+      return absurd(w);
   }
 }
 
@@ -215,6 +218,8 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
       const timeField = node.fields.findIndex((f) => f.rowtime === true);
       return timeField < 0 ? joined : joined.transform<Change>('Join row time', () => new RowTimestampOperator(timeField));
     }
+    default:
+      return absurd(node);
   }
 }
 

@@ -2,6 +2,7 @@
  * How one stored entry of a state (a value, a whole list, a whole map) becomes text and back,
  * derived from the state's descriptor. Backends use it for snapshots and remote storage.
  */
+import { absurd } from 'fp-ts/function';
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { AnyStateDescriptor } from './StateDescriptor';
 import { Serializer } from './Serializer';
@@ -92,5 +93,7 @@ function plainEntryCodecFor(descriptor: AnyStateDescriptor): EntryCodec {
         },
       };
     }
+    default:
+      return absurd(descriptor);
   }
 }

@@ -4,6 +4,7 @@
  * and the io-ts codecs of their replies: a reply of another shape is refused, naming the
  * script, instead of being read as something it is not. Key layout: redisKeyLayout.ts.
  */
+import { absurd } from 'fp-ts/function';
 import { Either, left, right, isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/PathReporter';
@@ -156,6 +157,8 @@ export function chainAfter(base: readonly string[] | undefined, name: string, ki
       return [...(base ?? []), name];
     case 'empty':
       return [];
+    default:
+      return absurd(kind);
   }
 }
 

@@ -3,6 +3,7 @@
  * onTimer, lifecycle) with elements of input 1 under their key and read-only broadcast state,
  * and broadcast elements with writable broadcast state and `applyToKeyedState`.
  */
+import { absurd } from 'fp-ts/function';
 import { KeySelector } from '../../graph/Partitioning';
 import { OperatorContext } from '../../graph/StreamOperator';
 import { Key } from '../../state/keyHash';
@@ -94,5 +95,7 @@ function stateOf(backend: KeyedStateBackend, d: AnyStateDescriptor): unknown {
       return backend.getReducingState(d);
     case 'aggregating':
       return backend.getAggregatingState(d);
+    default:
+      return absurd(d);
   }
 }

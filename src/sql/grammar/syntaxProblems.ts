@@ -2,6 +2,7 @@
  * Turns the parser's syntax errors into problems a user can act on: what was found, what was
  * expected (an expression, a name, a short list of symbols), with its line and column.
  */
+import { absurd } from 'fp-ts/function';
 import type { IntervalSet, Token } from 'antlr4ng';
 import { SUPPORTED_TYPE_NAMES } from '../types';
 import { SqlProblem } from '../SqlProblem';
@@ -47,6 +48,8 @@ function wording(error: SyntaxErrorReport): string {
     case 'unexpected':
       if (error.ruleIndex === P.RULE_tablePropertyValue) return `expected an option value (a quoted string) but found ${found}`;
       return expectedButFound(error.expected, found);
+    default:
+      return absurd(error.kind);
   }
 }
 
