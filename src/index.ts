@@ -46,7 +46,7 @@ export { ProcessFunction, KeyedProcessFunction, ProcessContext, KeyedProcessCont
 export { RuntimeContext, RichFunction } from './api/RuntimeContext';
 export { AsyncDataStream, AsyncFunction, AsyncMapFunction, AsyncWaitOptions } from './api/AsyncDataStream';
 export { AsyncRetryStrategies, AsyncRetryStrategy, RetryPredicates } from './api/AsyncRetryStrategy';
-export { AsyncTimeoutError } from './api/operators/AsyncWaitOperator';
+export { AsyncTimeoutError } from './api/operators/AsyncCall';
 export { Collector } from './graph/Collector';
 export { MapFunction, FilterFunction, FlatMapFunction, IterableFlatMapFunction, ReduceFunction, CollectorResult, NotAsync, AsyncResultRefusal } from './api/functions';
 export { Source, SourceReader, SplitContext, PollResult } from './graph/Source';

@@ -6,12 +6,14 @@
  * @packageDocumentation
  * @module sluice/sql
  */
-export { TableEnvironment, TableEnvironmentOptions, TableResult, TableConfig } from './sql/TableEnvironment';
+export { TableEnvironment, TableEnvironmentOptions } from './sql/TableEnvironment';
+export { TableResult } from './sql/TableResult';
+export { TableConfig } from './sql/TableConfig';
 export { StatementSet } from './sql/StatementSet';
 export { Table } from './sql/Table';
 export { Change, ChangelogRow, RowKind } from './sql/Change';
 export { SqlValidationError, SqlProblem, describeSqlProblem } from './sql/SqlProblem';
 export { ScalarFunction, SqlAggregateFunction, UserDefinedFunction } from './sql/UserDefinedFunction';
 export { SqlType, Field, Row } from './sql/types';
-export { SqlDeadLetter, sqlDeadLetters } from './sql/tableConnectors';
+export { SqlDeadLetter, sqlDeadLetters } from './sql/lineFormats';
 export { ConnectorOptions, CustomTableConnector, TableConnectorContext, TableConnectorFactory } from './sql/TableConnectorFactory';

@@ -18,7 +18,8 @@ import { DataStream, SingleOutputStream } from './DataStream';
 import { RichFunction } from './RuntimeContext';
 import { instanceCopy } from './functions';
 import { AsyncRetryStrategies, AsyncRetryStrategy, retryStrategyProblem } from './AsyncRetryStrategy';
-import { AsyncCall, AsyncOutputMode, AsyncWaitOperator } from './operators/AsyncWaitOperator';
+import { AsyncCall, AsyncOutputMode } from './operators/AsyncCall';
+import { AsyncWaitOperator } from './operators/AsyncWaitOperator';
 
 /** Flink's AsyncFunction: each call resolves to the records it produces (an array or any iterable). */
 export interface AsyncFunction<I, O> extends RichFunction {

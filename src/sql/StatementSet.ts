@@ -10,7 +10,9 @@
  * set.addInsertSql('INSERT INTO small SELECT * FROM orders WHERE amount < 10');
  * await set.execute().await();
  */
-import type { PlannedInsert, TableEnvironment, TableResult } from './TableEnvironment';
+import type { PlannedInsert } from './insertInto';
+import type { TableEnvironment } from './TableEnvironment';
+import type { TableResult } from './TableResult';
 import { explainInsert } from './explainInsert';
 import type { Table } from './Table';
 

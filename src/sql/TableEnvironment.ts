@@ -13,11 +13,10 @@
  */
 import { absurd } from 'fp-ts/function';
 import { DataStream, SingleOutputStream } from '../api/DataStream';
-import { JobHandle, JobResult } from '../api/JobHandle';
 import { StreamEnvironment } from '../api/StreamEnvironment';
 import { InsertStatement, Statement } from './ast';
-import { Catalog, createTableEntry, defineColumns, unknownTable } from './Catalog';
-import { Change, ChangelogRow } from './Change';
+import { Catalog, createTableEntry, defineColumns } from './Catalog';
+import { Change } from './Change';
 import { explainPlan, PlanNode } from './logicalPlan';
 import { parseColumnList, parseStatement } from './parseStatement';
 import { Planner } from './Planner';
@@ -25,13 +24,17 @@ import { SqlPosition, SqlProblem, SqlValidationError } from './SqlProblem';
 import { StatementSet } from './StatementSet';
 import { explainInsert } from './explainInsert';
 import { Table } from './Table';
-import { BUILT_IN_CONNECTORS, SqlDeadLetter, TableSource } from './tableConnectors';
+import { BUILT_IN_CONNECTORS, TableSource } from './tableConnectors';
+import { SqlDeadLetter } from './lineFormats';
 import { TableConnectorFactory } from './TableConnectorFactory';
 import { PrintSink } from '../connectors/PrintSink';
 import { translate } from './translateToDataStream';
-import { Row, isAssignable } from './types';
+import { Row } from './types';
 import { UserDefinedFunction } from './UserDefinedFunction';
 import { observed } from '../runtime/observed';
+import { PlannedInsert, insertInto } from './insertInto';
+import { TableConfig } from './TableConfig';
+import { TableResult, done } from './TableResult';
 
 /** Options of `TableEnvironment.create`. */
 export interface TableEnvironmentOptions {
@@ -42,43 +45,6 @@ export interface TableEnvironmentOptions {
   readonly mode?: 'streaming' | 'batch';
 }
 
-/** What executeSql returns: for INSERT INTO the running job, for EXPLAIN the plan. */
-export interface TableResult {
-  readonly kind: 'ok' | 'job' | 'explain';
-  /** The job an INSERT INTO started. */
-  readonly jobHandle?: JobHandle;
-  /** The plan, for EXPLAIN. */
-  readonly explanation?: string;
-  /** For a SELECT: runs it and gives every change of its result. */
-  collect?(): Promise<ChangelogRow[]>;
-  /** Waits for the job of an INSERT INTO to end (immediately done for other statements). */
-  await(): Promise<JobResult | undefined>;
-  /** Prints the plan of an EXPLAIN (or OK). */
-  print(): void;
-}
-
-/** An INSERT INTO checked and planned: what it writes, and how to add its sink to a job. */
-export interface PlannedInsert {
-  readonly table: string;
-  readonly plan: PlanNode;
-  readonly write: (stream: DataStream<Change>) => void;
-}
-
-/** Settings of a table environment's queries (`tEnv.getConfig()`). */
-export class TableConfig {
-  /** @internal */
-  stateRetentionMs: number | undefined;
-  /**
-   * Drops the state of a group, ranking or join key idle for this long (Flink's
-   * table.exec.state.ttl): state stays bounded when keys come and go, at the cost of exact
-   * results for keys that come back after it.
-   */
-  setIdleStateRetention(ms: number): this {
-    if (!(ms > 0)) throw new RangeError('idle state retention must be a positive number of milliseconds');
-    this.stateRetentionMs = ms;
-    return this;
-  }
-}
 
 /** Where SQL runs (see the example above): tables, views, functions and statements over a stream environment. */
 export class TableEnvironment {
@@ -327,30 +293,12 @@ export class TableEnvironment {
 
   /** Checks that `plan` can be written into `tableName`; `problems` are those found so far. */
   private insertInto(tableName: string, plan: PlanNode, pos: SqlPosition, problems: SqlProblem[]): PlannedInsert {
-    const statement = { table: tableName, pos };
-    const target = this.catalog.get(statement.table);
-    if (target === undefined) problems.push(unknownTable(this.catalog, statement.table, statement.pos));
-    else if (target.kind !== 'table' || target.sink === undefined) problems.push({ ...statement.pos, message: `'${statement.table}' cannot be written: it is ${target.kind === 'table' ? 'a source-only table' : 'a view'}` });
-    else if (plan.kind !== 'invalid') {
-      const sinkFields = target.fields;
-      if (sinkFields.length !== plan.fields.length) {
-        problems.push({ ...statement.pos, message: `INSERT INTO ${statement.table}: the query has ${plan.fields.length} columns but the table has ${sinkFields.length} (${sinkFields.map((f) => f.name).join(', ')})` });
-      } else {
-        plan.fields.forEach((f, i) => {
-          if (!isAssignable(f.type, sinkFields[i].type)) {
-            problems.push({ ...statement.pos, message: `INSERT INTO ${statement.table}: column ${i + 1} is ${f.type} but '${sinkFields[i].name}' is ${sinkFields[i].type}` });
-          }
-        });
-      }
-      if (plan.updating && this.mode !== 'batch' && !target.sink.acceptsUpdates) {
-        problems.push({ ...statement.pos, message: `table '${statement.table}' takes only inserts, but the query produces updates (GROUP BY, LEFT JOIN, continuous Top-N): aggregate over a window, or write to a table whose connector takes changelogs (print, blackhole)` });
-      }
-    }
+    const planned = insertInto(this.catalog, this.mode, tableName, plan, pos, problems);
     this.refuseIf(problems);
-    const sink = (target as Extract<typeof target, { kind: 'table' }>).sink!;
-    const fields = (target as Extract<typeof target, { kind: 'table' }>).fields;
-    return { table: tableName, plan, write: (stream) => sink.write(stream, fields) };
+    // Defined: a table that cannot be written is a problem, refused above.
+    return planned!;
   }
+
 
   private explainStatement(statement: Statement): string {
     switch (statement.kind) {
@@ -368,8 +316,4 @@ function hasOuterJoin(node: PlanNode): boolean {
   if (node.kind === 'join') return node.joinType !== 'INNER' || hasOuterJoin(node.left) || hasOuterJoin(node.right);
   if (node.kind === 'union') return node.inputs.some(hasOuterJoin);
   return 'input' in node ? hasOuterJoin(node.input) : false;
-}
-
-function done(): TableResult {
-  return { kind: 'ok', await: async () => undefined, print: () => console.log('OK') };
 }

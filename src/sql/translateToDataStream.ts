@@ -28,7 +28,8 @@ import { RowTimestampOperator } from './runtime/RowTimestampOperator';
 import { TemporalSortFunction, sortLateRows } from './runtime/TemporalSortFunction';
 import { rowComparator } from './runtime/rowOrder';
 import { WindowRankFunction } from './runtime/WindowRankFunction';
-import { DeadLetterOutlet, TableSource } from './tableConnectors';
+import { TableSource } from './tableConnectors';
+import { DeadLetterOutlet } from './lineFormats';
 import { Row } from './types';
 
 export interface TranslationOptions {

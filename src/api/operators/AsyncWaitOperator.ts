@@ -19,79 +19,28 @@
  * completed but held behind an earlier one) is in the operator's list state, in input order;
  * after a restore they are called again, before new input. Watermarks held in the queue are
  * not stored: they were not emitted before the barrier, and upstream sends new ones.
+ *
+ * Why one file of about 400 lines: the queue, the capacity, the timers and the emission are
+ * one state that every method reads and changes per record; cut into objects, each record
+ * would cross them on the per-record path. What stands apart is apart: the call and its
+ * timeout error (AsyncCall.ts), the pooled entry (AsyncEntry.ts), the stored form
+ * (asyncInFlightRecords.ts).
  */
 import { CheckpointId } from '../../checkpoint/CheckpointTypes';
 import { ListState } from '../../state/State';
 import { ListStateDescriptor } from '../../state/StateDescriptor';
-import { Serializer } from '../../state/Serializer';
-import { isLeft, left, right } from 'fp-ts/Either';
+import { isLeft } from 'fp-ts/Either';
 import { OperatorContext, Output, StreamOperator } from '../../graph/StreamOperator';
-import { RuntimeContext, runtimeContextOf, RichFunction } from '../RuntimeContext';
-import { AsyncRetryStrategy } from '../AsyncRetryStrategy';
-
-export type AsyncOutputMode = 'ordered' | 'unordered';
-
-/** A request that did not complete within its `timeoutMs` (all attempts together). */
-export class AsyncTimeoutError extends Error {
-  readonly _tag = 'AsyncTimeoutError';
-  constructor(readonly timeoutMs: number, readonly attempts: number) {
-    super(`Async I/O request timed out after ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'}); give a timeout handler to emit a default instead`);
-    this.name = 'AsyncTimeoutError';
-  }
-}
-
-/** What the operator runs, normalized by AsyncDataStream: `one` says a result is one record, not an iterable of records. */
-export interface AsyncCall<I, R> {
-  readonly invoke: (input: I) => PromiseLike<R> | R;
-  readonly timeout: ((input: I) => R) | undefined;
-  readonly one: boolean;
-  readonly rich: RichFunction;
-  readonly mode: AsyncOutputMode;
-  readonly capacity: number;
-  readonly timeoutMs: number;
-  readonly retry: AsyncRetryStrategy<R>;
-  readonly serializer: Serializer<I>;
-}
-
-type EntryState = 'waiting' | 'running' | 'backoff' | 'done' | 'failed' | 'timedOut';
-
-/** A record (or a watermark) between arrival and emission; a doubly linked list in input order. */
-class Entry {
-  isWatermark = false;
-  input: unknown = undefined;
-  /** The record's timestamp (NaN: none), or the watermark. */
-  time = NaN;
-  state: EntryState = 'waiting';
-  result: unknown = undefined;
-  error: unknown = undefined;
-  attempts = 0;
-  deadline = 0;
-  /** Watermarks enqueued before this entry: unordered mode emits it once they are all emitted. */
-  segment = 0;
-  retryTimer: NodeJS.Timeout | undefined = undefined;
-  /** A call may still settle (it timed out): the entry is not reused. */
-  abandoned = false;
-  prev: Entry | undefined = undefined;
-  next: Entry | undefined = undefined;
-  // Made once per Entry, which the pool reuses: no closure per record.
-  readonly onResult: (value: unknown) => void;
-  readonly onError: (error: unknown) => void;
-  constructor(owner: AsyncWaitOperator<unknown, unknown>) {
-    this.onResult = (value) => owner.settled(this, value, undefined, true);
-    this.onError = (error) => owner.settled(this, undefined, error, false);
-  }
-}
+import { RuntimeContext, runtimeContextOf } from '../RuntimeContext';
+import { AsyncCall, AsyncTimeoutError } from './AsyncCall';
+import { Entry, EntryState } from './AsyncEntry';
+import { StoredRecord, storedRecordSerializer } from './asyncInFlightRecords';
 
 interface Waiter {
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
   /** 'started': the backlog has started (endOfBatch); 'empty': everything is emitted (finish). */
   readonly until: 'started' | 'empty';
-}
-
-interface StoredRecord {
-  readonly r: string;
-  readonly t: number | null;
 }
 
 export class AsyncWaitOperator<I, R> implements StreamOperator<I, unknown> {
@@ -452,18 +401,3 @@ function isIterable(value: unknown): value is Iterable<unknown> {
 function describe(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }
-
-/** The stored form of a record in flight: its serialized text and its timestamp (JSON has no NaN). */
-const storedRecordSerializer: Serializer<StoredRecord> = {
-  name: 'async-io-record',
-  serialize: (value) => JSON.stringify(value),
-  deserialize: (text) => {
-    try {
-      const v = JSON.parse(text) as StoredRecord;
-      if (typeof v?.r === 'string' && (typeof v.t === 'number' || v.t === null)) return right(v);
-    } catch {
-      // reported below
-    }
-    return left(`not a stored record in flight: ${text.slice(0, 80)}`);
-  },
-};
