@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { left } from 'fp-ts/Either';
 import { ConfigError, StreamEnvironment, StreamEnvironmentOptions } from '../../src';
 import { decodeEnvironmentOptions } from '../../src/api/EnvironmentConfig';
 
@@ -96,7 +97,7 @@ describe('api/EnvironmentConfig', () => {
 
     it('refuses options that are not an object', () => {
       expect(refused(null).problems).to.deep.equal(['options must be an object']);
-      expect(() => decodeEnvironmentOptions(3)).to.throw(ConfigError, 'options must be an object');
+      expect(decodeEnvironmentOptions(3)).to.deep.equal(left(['options must be an object']));
     });
 
     it('lists every problem at once: parallelism 0, batchSize -1 and the unknown paralelism', () => {

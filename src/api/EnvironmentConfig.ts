@@ -4,7 +4,7 @@
  */
 import * as t from 'io-ts';
 import { availableParallelism } from 'os';
-import { isLeft } from 'fp-ts/Either';
+import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM } from '../state/keyGroups';
 import type { RedisStateBackendOptions } from '../state/RedisKeyedStateBackend';
 import { LoggingOption, loggingOptionProblem } from '../logging/logger';
@@ -213,9 +213,10 @@ export class ConfigError extends Error {
   }
 }
 
-export function decodeEnvironmentOptions(input: unknown): EnvironmentConfig {
+/** Decodes a StreamEnvironment's options; left: every problem found. */
+export function decodeEnvironmentOptions(input: unknown): Either<readonly string[], EnvironmentConfig> {
   const problems: string[] = [];
-  if (typeof input !== 'object' || input === null) throw new ConfigError(['options must be an object']);
+  if (typeof input !== 'object' || input === null) return left(['options must be an object']);
   const known = Object.keys(OptionsCodec.props);
   for (const key of Object.keys(input)) if (!known.includes(key)) problems.push(`unknown option '${key}' (known: ${known.join(', ')})`);
   const decoded = OptionsCodec.decode(input);
@@ -231,12 +232,12 @@ export function decodeEnvironmentOptions(input: unknown): EnvironmentConfig {
   if (OptionsCodec.props.parallelism.is(p) && OptionsCodec.props.maxParallelism.is(m) && p > m) problems.push(`parallelism ${p} exceeds maxParallelism ${m}`);
   const { rest, metrics } = input as { rest?: unknown; metrics?: unknown };
   if (rest !== undefined && metrics === false) problems.push('metrics: false cannot go with rest: the REST API and the dashboard serve the metrics');
-  if (problems.length > 0 || isLeft(decoded)) throw new ConfigError(problems);
+  if (problems.length > 0 || isLeft(decoded)) return left(problems);
   const o = decoded.right;
   const maxParallelism = o.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
   const parallelism = o.parallelism ?? 1;
   const batchSize = o.batchSize ?? 1024;
-  return {
+  return right({
     parallelism,
     maxParallelism,
     batchSize,
@@ -257,5 +258,5 @@ export function decodeEnvironmentOptions(input: unknown): EnvironmentConfig {
         : typeof o.metrics === 'object'
           ? { intervalMs: o.metrics.intervalMs ?? DEFAULT_METRICS_INTERVAL_MS }
           : undefined,
-  };
+  });
 }

@@ -85,7 +85,9 @@ export class StreamEnvironment {
    */
   static create(options: StreamEnvironmentOptions = {}): StreamEnvironment {
     const given = withLaunchOverrides(options);
-    return new StreamEnvironment(decodeEnvironmentOptions(given), given);
+    const config = decodeEnvironmentOptions(given);
+    if (isLeft(config)) throw new ConfigError(config.left);
+    return new StreamEnvironment(config.right, given);
   }
 
   /** The records of a source: one of Sluice's, or any object implementing `Source`. */
@@ -147,8 +149,8 @@ export class StreamEnvironment {
    */
   enableCheckpointing(intervalMs: number, mode: CheckpointingMode = 'exactly-once', options: CheckpointOptions = {}): this {
     const decoded = decodeCheckpointConfig(intervalMs, mode, options);
-    if (Array.isArray(decoded)) throw new ConfigError(decoded);
-    this.checkpointConfig = decoded;
+    if (isLeft(decoded)) throw new ConfigError(decoded.left);
+    this.checkpointConfig = decoded.right;
     return this;
   }
 
@@ -163,8 +165,8 @@ export class StreamEnvironment {
    */
   setRestartStrategy(strategy: RestartStrategy): this {
     const decoded = decodeRestartStrategy(strategy);
-    if (typeof decoded === 'string') throw new ConfigError([decoded]);
-    this.restartStrategy = decoded;
+    if (isLeft(decoded)) throw new ConfigError([decoded.left]);
+    this.restartStrategy = decoded.right;
     return this;
   }
 

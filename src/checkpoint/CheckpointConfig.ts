@@ -2,7 +2,7 @@
  * Checkpointing settings, Flink's knobs, decoded and checked before the job starts.
  */
 import * as t from 'io-ts';
-import { isLeft, isRight } from 'fp-ts/Either';
+import { Either, isLeft, isRight, left, right } from 'fp-ts/Either';
 import { CheckpointingMode } from './CheckpointTypes';
 
 /** The checkpoint settings of a job, as `enableCheckpointing` decoded them. */
@@ -65,8 +65,8 @@ export type CheckpointOptions = Partial<Omit<CheckpointConfig, 'intervalMs' | 'm
 
 const MODES: readonly CheckpointingMode[] = ['exactly-once', 'at-least-once', 'at-most-once'];
 
-/** Decodes checkpoint settings; returns every problem found. */
-export function decodeCheckpointConfig(intervalMs: unknown, mode: unknown, options: unknown): CheckpointConfig | string[] {
+/** Decodes checkpoint settings; left: every problem found. */
+export function decodeCheckpointConfig(intervalMs: unknown, mode: unknown, options: unknown): Either<readonly string[], CheckpointConfig> {
   const problems: string[] = [];
   if (typeof intervalMs !== 'number' || !Number.isInteger(intervalMs) || intervalMs < 1) {
     problems.push(`checkpoint interval ${JSON.stringify(intervalMs)} must be a positive integer of milliseconds`);
@@ -84,9 +84,9 @@ export function decodeCheckpointConfig(intervalMs: unknown, mode: unknown, optio
   if (isRight(decoded) && decoded.right.retained !== undefined && decoded.right.retainedCheckpoints !== undefined && decoded.right.retained !== decoded.right.retainedCheckpoints) {
     problems.push(`retained (${decoded.right.retained}) and retainedCheckpoints (${decoded.right.retainedCheckpoints}) disagree: give only retainedCheckpoints`);
   }
-  if (problems.length > 0 || isLeft(decoded)) return problems;
+  if (problems.length > 0 || isLeft(decoded)) return left(problems);
   const o = decoded.right;
-  return {
+  return right({
     intervalMs: intervalMs as number,
     mode: mode as CheckpointingMode,
     timeoutMs: o.timeoutMs ?? DEFAULT_CHECKPOINT_TIMEOUT_MS,
@@ -95,5 +95,5 @@ export function decodeCheckpointConfig(intervalMs: unknown, mode: unknown, optio
     tolerableFailures: o.tolerableFailures ?? 0,
     retainedCheckpoints: o.retainedCheckpoints ?? o.retained ?? 1,
     unaligned: o.unaligned ?? false,
-  };
+  });
 }

@@ -4,7 +4,7 @@
  */
 import { absurd } from 'fp-ts/function';
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/Either';
+import { Either, isLeft, left, right } from 'fp-ts/Either';
 
 /** How a job recovers from a failure (`env.setRestartStrategy`), as Flink's restart strategies. */
 export type RestartStrategy =
@@ -57,11 +57,11 @@ const FIELDS: { readonly [K in RestartStrategy['type']]: readonly string[] } = {
 export const RestartStrategyCodec = t.union([CODECS.none, CODECS['fixed-delay'], CODECS['exponential-delay'], CODECS['failure-rate']]);
 
 /** Decodes a restart strategy; a refusal names the type and every bad, missing or unknown field. */
-export function decodeRestartStrategy(input: unknown): RestartStrategy | string {
+export function decodeRestartStrategy(input: unknown): Either<string, RestartStrategy> {
   const prefix = `invalid restart strategy ${JSON.stringify(input)}: `;
   const type = typeof input === 'object' && input !== null ? (input as { type?: unknown }).type : undefined;
   if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(FIELDS, type)) {
-    return prefix + 'type must be one of none, fixed-delay, exponential-delay, failure-rate';
+    return left(prefix + 'type must be one of none, fixed-delay, exponential-delay, failure-rate');
   }
   const known = FIELDS[type as RestartStrategy['type']];
   const problems = new Set<string>();
@@ -73,8 +73,8 @@ export function decodeRestartStrategy(input: unknown): RestartStrategy | string 
       problems.add(e.value === undefined ? `${at.key} is missing (a ${at.type.name})` : `${at.key} ${JSON.stringify(e.value)} must be a ${at.type.name}`);
     }
   }
-  if (problems.size > 0) return prefix + `in '${type}', ${[...problems].join('; ')} (see docs/guarantees.md)`;
-  return (isLeft(decoded) ? undefined : decoded.right) as RestartStrategy;
+  if (problems.size > 0 || isLeft(decoded)) return left(prefix + `in '${type}', ${[...problems].join('; ')} (see docs/guarantees.md)`);
+  return right(decoded.right as RestartStrategy);
 }
 
 export type RestartDecision = { readonly restart: true; readonly delayMs: number } | { readonly restart: false; readonly reason: string };

@@ -3,6 +3,7 @@
  * fromDataStream (fields, source, sink), views kept as their query (planned where used), and
  * tables of earlier sqlQuery calls kept as their plan.
  */
+import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { Query, Statement } from './ast';
 import { Compiled, compileExpression } from './compileExpression';
 import { PlanNode } from './logicalPlan';
@@ -71,9 +72,10 @@ export function defineColumns(
     const field = fields.findIndex((f) => f.name === w.column);
     if (field < 0) problems.push({ ...w.pos, message: `WATERMARK FOR names unknown column '${w.column}'` });
     else if (fields[field].type !== 'TIMESTAMP') problems.push({ ...w.pos, message: `WATERMARK FOR needs a TIMESTAMP column, but '${w.column}' is ${fields[field].type}` });
-    const delayMs = watermarkDelay(w.expr, w.column);
-    if (typeof delayMs === 'string') problems.push({ ...w.pos, message: delayMs });
+    const delay = watermarkDelay(w.expr, w.column);
+    if (isLeft(delay)) problems.push({ ...w.pos, message: delay.left });
     else if (field >= 0) {
+      const delayMs = delay.right;
       watermark = { field, delayMs, text: `${w.column} - ${delayMs}ms` };
       fields = fields.map((f, i) => (i === field ? { ...f, rowtime: true } : f));
     }
@@ -82,14 +84,14 @@ export function defineColumns(
 }
 
 /** `ts` or `ts - INTERVAL 'n' UNIT`: the bound on out-of-orderness in milliseconds. */
-function watermarkDelay(expr: NonNullable<CreateTable['watermark']>['expr'], column: string): number | string {
+function watermarkDelay(expr: NonNullable<CreateTable['watermark']>['expr'], column: string): Either<string, number> {
   const problems: SqlProblem[] = [];
   const usage = `the watermark must be '${column}' or '${column} - INTERVAL 'n' SECOND'`;
-  if (expr.kind === 'column') return expr.name === column ? 0 : usage;
-  if (expr.kind !== 'binary' || expr.op !== '-' || expr.left.kind !== 'column' || expr.left.name !== column || expr.right.kind !== 'interval') return usage;
+  if (expr.kind === 'column') return expr.name === column ? right(0) : left(usage);
+  if (expr.kind !== 'binary' || expr.op !== '-' || expr.left.kind !== 'column' || expr.left.name !== column || expr.right.kind !== 'interval') return left(usage);
   const interval = compileExpression(expr.right, { columns: [], problems, functions: new Map(), clause: 'a watermark' });
-  if (problems.length > 0) return problems[0].message;
-  return interval.constant!.value as number;
+  if (problems.length > 0) return left(problems[0].message);
+  return right(interval.constant!.value as number);
 }
 
 export function createTableEntry(statement: CreateTable, problems: SqlProblem[], catalog: Catalog): CatalogEntry {

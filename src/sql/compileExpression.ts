@@ -4,6 +4,7 @@
  * planning goes on and reports them all. Rows are arrays; columns are read by index. The
  * binary operators and CAST, over operands compiled here, are in compileOperators.ts.
  */
+import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { absurd } from 'fp-ts/function';
 import { Expr } from './ast';
 import { compileBinary, compileCast } from './compileOperators';
@@ -63,13 +64,13 @@ const INTERVAL_UNITS: Readonly<Record<string, number>> = {
   DAY: 86_400_000,
 };
 
-/** An interval literal in milliseconds, or a message saying why it is not one. */
-export function intervalMillis(text: string, unit: string): number | string {
+/** An interval literal in milliseconds; left: why it is not one. */
+export function intervalMillis(text: string, unit: string): Either<string, number> {
   const perUnit = INTERVAL_UNITS[unit.replace(/S$/, '')];
-  if (perUnit === undefined) return `unsupported interval unit ${unit}: use ${Object.keys(INTERVAL_UNITS).join(', ')}`;
+  if (perUnit === undefined) return left(`unsupported interval unit ${unit}: use ${Object.keys(INTERVAL_UNITS).join(', ')}`);
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n)) return `'${text}' is not a number of ${unit}`;
-  return n * perUnit;
+  if (text.trim() === '' || !Number.isFinite(n)) return left(`'${text}' is not a number of ${unit}`);
+  return right(n * perUnit);
 }
 
 const error = (text: string): Compiled => ({ type: 'ANY', eval: () => null, text });
@@ -94,11 +95,12 @@ export function compileExpression(e: Expr, ctx: ExpressionContext): Compiled {
       return { type: e.type, eval: () => ms, text: `${e.type} '${e.text}'`, constant: { value: ms } };
     }
     case 'interval': {
-      const ms = intervalMillis(e.text, e.unit);
-      if (typeof ms === 'string') {
-        problem(e.pos, ms);
+      const interval = intervalMillis(e.text, e.unit);
+      if (isLeft(interval)) {
+        problem(e.pos, interval.left);
         return error(e.text);
       }
+      const ms = interval.right;
       return { type: 'INTERVAL', eval: () => ms, text: `INTERVAL '${e.text}' ${e.unit}`, constant: { value: ms } };
     }
     case 'column':

@@ -7,7 +7,7 @@
  * Path, query and body are decoded with io-ts before any handler sees them.
  */
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/Either';
+import { Either, isLeft, left } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
 import type { ServedJob } from './ServedJob';
 import { TaskMetrics } from '../metrics/JobMetrics';
@@ -53,9 +53,10 @@ const VertexIdCodec = new t.Type<number, string, unknown>(
   String,
 );
 
-const decodeProblems = <A>(codec: t.Decoder<unknown, A>, u: unknown): string[] | A => {
+/** Left: every problem, as io-ts's PathReporter words it. */
+const decodeProblems = <A>(codec: t.Decoder<unknown, A>, u: unknown): Either<readonly string[], A> => {
   const r = codec.decode(u);
-  return isLeft(r) ? PathReporter.report(r) : r.right;
+  return isLeft(r) ? left(PathReporter.report(r)) : r;
 };
 
 /** What a vertex is: one operator chain and its parallel tasks. */
@@ -126,7 +127,7 @@ export async function route(job: ServedJob, req: RestRequest): Promise<RestRespo
   if (parts.length === 2) {
     if (method === 'PATCH') {
       const query = decodeProblems(CancelQueryCodec, Object.fromEntries(req.query));
-      if (Array.isArray(query)) return error(400, ...query.map((p) => `query: ${p}`));
+      if (isLeft(query)) return error(400, ...query.left.map((p) => `query: ${p}`));
       void job.cancel().catch(() => undefined);
       return ok({ status: 'cancelling' }, 202);
     }
@@ -159,8 +160,9 @@ export async function route(job: ServedJob, req: RestRequest): Promise<RestRespo
       if (parts.length !== 4) return error(404, `no such resource: ${req.path}`);
       const refused = allow('GET');
       if (refused) return refused;
-      const vid = decodeProblems(VertexIdCodec, parts[3]);
-      if (Array.isArray(vid) || !vertices.has(vid)) return error(404, `vertex '${parts[3]}' not found (vertices: ${[...vertices.keys()].join(', ')})`);
+      const decodedVid = decodeProblems(VertexIdCodec, parts[3]);
+      const vid = isLeft(decodedVid) ? undefined : decodedVid.right;
+      if (vid === undefined || !vertices.has(vid)) return error(404, `vertex '${parts[3]}' not found (vertices: ${[...vertices.keys()].join(', ')})`);
       const snapshot = await job.sampler.latest();
       const subtasks = snapshot.tasks.filter((s) => s.vertex === vid);
       return ok({ ...vertexSummary(vid, vertices.get(vid)!, subtasks), sampledAt: snapshot.at, subtasks: subtasks.map((s) => ({ ...s, backPressureLevel: backPressureLevel(s.backPressuredTimeMsPerSecond) })) });
@@ -215,8 +217,9 @@ export async function route(job: ServedJob, req: RestRequest): Promise<RestRespo
       if (parts.length !== 3) return error(404, `no such resource: ${req.path}`);
       const refused = allow('POST');
       if (refused) return refused;
-      const body = decodeProblems(SavepointRequestCodec, req.body === invalidJson ? undefined : req.body);
-      if (Array.isArray(body)) return error(400, 'body must be { "target-directory": <directory>, "cancel-job"?: boolean }', ...body);
+      const decoded = decodeProblems(SavepointRequestCodec, req.body === invalidJson ? undefined : req.body);
+      if (isLeft(decoded)) return error(400, 'body must be { "target-directory": <directory>, "cancel-job"?: boolean }', ...decoded.left);
+      const body = decoded.right;
       const dir = body['target-directory'];
       return ok({ 'request-id': savepointRequestsOf(job).track(body['cancel-job'] === true ? job.stopWithSavepoint(dir, { drain: false }) : job.savepoint(dir)) }, 202);
     }
@@ -224,8 +227,9 @@ export async function route(job: ServedJob, req: RestRequest): Promise<RestRespo
       if (parts.length !== 3) return error(404, `no such resource: ${req.path}`);
       const refused = allow('POST');
       if (refused) return refused;
-      const body = decodeProblems(StopRequestCodec, req.body === invalidJson ? undefined : req.body);
-      if (Array.isArray(body)) return error(400, 'body must be { "targetDirectory": <directory>, "drain"?: boolean }', ...body);
+      const decoded = decodeProblems(StopRequestCodec, req.body === invalidJson ? undefined : req.body);
+      if (isLeft(decoded)) return error(400, 'body must be { "targetDirectory": <directory>, "drain"?: boolean }', ...decoded.left);
+      const body = decoded.right;
       return ok({ 'request-id': savepointRequestsOf(job).track(job.stopWithSavepoint(body.targetDirectory, { drain: body.drain === true })) }, 202);
     }
     default:

@@ -3,7 +3,7 @@
  * split reads. A restore reads the positions of every former instance, so it may change the
  * parallelism; a position that does not decode is refused with what was wrong.
  */
-import { isLeft } from 'fp-ts/Either';
+import { Either, isLeft, left, right } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/PathReporter';
 
@@ -16,17 +16,17 @@ export type KafkaSourcePosition = t.TypeOf<typeof KafkaSourcePositionCodec>;
 /** The key of a partition in maps of offsets. */
 export const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
-/** The offsets a position names, by `partitionKey`; throws naming the source when it does not decode. */
-export function decodePosition(name: string, position: unknown): Map<string, number> {
+/** The offsets a position names, by `partitionKey`; left, naming the source, when it does not decode. */
+export function decodePosition(name: string, position: unknown): Either<string, Map<string, number>> {
   const offsets = new Map<string, number>();
-  if (position === undefined) return offsets;
+  if (position === undefined) return right(offsets);
   const decoded = KafkaSourcePositionCodec.decode(position);
   if (isLeft(decoded)) {
-    throw new Error(`${name}: cannot resume from position ${JSON.stringify(position)}: ${PathReporter.report(decoded).slice(0, 3).join('; ')}`);
+    return left(`${name}: cannot resume from position ${JSON.stringify(position)}: ${PathReporter.report(decoded).slice(0, 3).join('; ')}`);
   }
   for (const { topic, partition, offset } of decoded.right) {
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`${name}: cannot resume ${topic}/${partition} from offset ${offset}`);
+    if (!Number.isSafeInteger(offset) || offset < 0) return left(`${name}: cannot resume ${topic}/${partition} from offset ${offset}`);
     offsets.set(partitionKey(topic, partition), offset);
   }
-  return offsets;
+  return right(offsets);
 }

@@ -5,6 +5,7 @@
  * every former instance, so a restore may change the parallelism), else where `startFrom`
  * says; a restore thus rewinds exactly to the checkpoint whatever the consumer group holds.
  */
+import { isLeft } from 'fp-ts/Either';
 import type { Admin, Kafka } from 'kafkajs';
 import type { SplitContext } from '../../graph/Source';
 import { ServiceError } from '../../services/ServiceError';
@@ -42,7 +43,14 @@ export async function findSplits<T>(kafka: Kafka, name: string, options: KafkaSo
   const { index, parallelism } = context;
   // Every partition was in exactly one former split: their positions together name each once.
   const { restoredPosition, restoredPositions = restoredPosition === undefined ? [] : [restoredPosition] } = context;
-  const restored = new Map(restoredPositions.flatMap((p) => [...decodePosition(name, p)]));
+  const restored = new Map(
+    restoredPositions.flatMap((p) => {
+      const offsets = decodePosition(name, p);
+      // The source cannot open without its positions: the task fails, saying why.
+      if (isLeft(offsets)) throw new Error(offsets.left);
+      return [...offsets.right];
+    }),
+  );
   const what = `${name} (instance ${index})`;
   const bounded = <R>(operation: Promise<R>, step: string) => withinKafkaBound(operation, `${what}: ${step}`, brokers, timeoutMs);
   const bound = options.boundedness === 'bounded';
