@@ -6,8 +6,8 @@
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/PathReporter';
-import { KeyedStateSnapshot } from '../state/KeyedStateBackend';
-import { OperatorStateSnapshot } from '../state/OperatorStateStore';
+import { KeyedStateSnapshotCodec } from '../state/KeyedStateBackend';
+import { OperatorStateSnapshotCodec } from '../state/OperatorStateStore';
 import type { CheckpointId } from '../state/CheckpointId';
 
 export type { CheckpointId } from '../state/CheckpointId';
@@ -16,75 +16,71 @@ export { FINAL_CHECKPOINT, FIRST_CHECKPOINT_ID, nextCheckpointId } from '../stat
 /** Delivery guarantee the checkpoints give (see docs/guarantees.md). */
 export type CheckpointingMode = 'exactly-once' | 'at-least-once' | 'at-most-once';
 
-const KeyedStateSnapshotCodec = t.intersection([
-  t.type({ keyGroups: t.record(t.string, t.record(t.string, t.array(t.tuple([t.string, t.string])))) }),
-  t.partial({ redis: t.type({ space: t.string, chains: t.record(t.string, t.array(t.string)) }) }),
-]);
-
-const OperatorStateSnapshotCodec = t.type({ lists: t.record(t.string, t.array(t.string)) });
+/**
+ * A checkpoint id read back: any number, as before ids were branded (the coordinator numbers
+ * them from 1; a restore goes on after the stored one).
+ */
+const CheckpointIdCodec = new t.Type<CheckpointId, number, unknown>(
+  'CheckpointId',
+  (u): u is CheckpointId => typeof u === 'number',
+  (u, c) => (typeof u === 'number' ? t.success(u as CheckpointId) : t.failure(u, c)),
+  (id) => id,
+);
 
 /** The state of one operator (node) of one task. */
-export const NodeSnapshotCodec = t.partial({
-  keyed: KeyedStateSnapshotCodec,
-  operator: OperatorStateSnapshotCodec,
-  /** A source's position: decoded by the source itself, which knows its shape. */
-  source: t.unknown,
-});
-export interface NodeSnapshot {
-  readonly keyed?: KeyedStateSnapshot;
-  readonly operator?: OperatorStateSnapshot;
-  readonly source?: unknown;
-}
+export const NodeSnapshotCodec = t.readonly(
+  t.partial({
+    keyed: KeyedStateSnapshotCodec,
+    operator: OperatorStateSnapshotCodec,
+    /** A source's position: decoded by the source itself, which knows its shape. */
+    source: t.unknown,
+  }),
+);
+export type NodeSnapshot = t.TypeOf<typeof NodeSnapshotCodec>;
 
-/** In-flight records of an unaligned checkpoint: by input channel and by output channel. */
-const ChannelRecordsCodec = t.type({ records: t.array(t.unknown), timestamps: t.array(t.union([t.number, t.null])) });
-const ChannelStateCodec = t.type({ inputs: t.array(ChannelRecordsCodec), outputs: t.array(ChannelRecordsCodec) });
 /** Records of one channel with their timestamps (null: none, as JSON has no NaN). */
-export interface ChannelRecords {
-  readonly records: readonly unknown[];
-  readonly timestamps: ReadonlyArray<number | null>;
-}
-export interface ChannelState {
-  readonly inputs: readonly ChannelRecords[];
-  readonly outputs: readonly ChannelRecords[];
-}
+const ChannelRecordsCodec = t.readonly(t.type({ records: t.readonlyArray(t.unknown), timestamps: t.readonlyArray(t.union([t.number, t.null])) }));
+export type ChannelRecords = t.TypeOf<typeof ChannelRecordsCodec>;
+/** In-flight records of an unaligned checkpoint: by input channel and by output channel. */
+const ChannelStateCodec = t.readonly(t.type({ inputs: t.readonlyArray(ChannelRecordsCodec), outputs: t.readonlyArray(ChannelRecordsCodec) }));
+export type ChannelState = t.TypeOf<typeof ChannelStateCodec>;
 
 export const TaskSnapshotCodec = t.intersection([
-  t.type({
-    task: t.string,
-    index: t.number,
-    parallelism: t.number,
-    /** By node uid. */
-    nodes: t.record(t.string, NodeSnapshotCodec),
-  }),
-  t.partial({ channels: ChannelStateCodec }),
+  t.readonly(
+    t.type({
+      task: t.string,
+      index: t.number,
+      parallelism: t.number,
+      /** By node uid. */
+      nodes: t.readonly(t.record(t.string, NodeSnapshotCodec)),
+    }),
+  ),
+  t.readonly(
+    t.partial({
+      /** Present for unaligned checkpoints: records in flight at this task, replayed on restore. */
+      channels: ChannelStateCodec,
+    }),
+  ),
 ]);
-export interface TaskSnapshot {
-  readonly task: string;
-  readonly index: number;
-  readonly parallelism: number;
-  readonly nodes: { readonly [uid: string]: NodeSnapshot };
-  /** Present for unaligned checkpoints: records in flight at this task, replayed on restore. */
-  readonly channels?: ChannelState;
-}
+export type TaskSnapshot = t.TypeOf<typeof TaskSnapshotCodec>;
 
 export const CompletedCheckpointCodec = t.intersection([
-  t.type({
-    jobId: t.string,
-    id: t.number,
-    timestamp: t.number,
-    tasks: t.array(TaskSnapshotCodec),
-  }),
-  t.partial({ maxParallelism: t.number }),
+  t.readonly(
+    t.type({
+      jobId: t.string,
+      id: CheckpointIdCodec,
+      timestamp: t.number,
+      tasks: t.readonlyArray(TaskSnapshotCodec),
+    }),
+  ),
+  t.readonly(
+    t.partial({
+      /** The number of key groups keyed state was split into; a restore must use the same. */
+      maxParallelism: t.number,
+    }),
+  ),
 ]);
-export interface CompletedCheckpoint {
-  readonly jobId: string;
-  readonly id: CheckpointId;
-  readonly timestamp: number;
-  /** The number of key groups keyed state was split into; a restore must use the same. */
-  readonly maxParallelism?: number;
-  readonly tasks: readonly TaskSnapshot[];
-}
+export type CompletedCheckpoint = t.TypeOf<typeof CompletedCheckpointCodec>;
 
 /** The state a new task starts from: each of its nodes' snapshots from every former instance. */
 export interface TaskRestore {
@@ -134,5 +130,5 @@ export function decodeCompletedCheckpoint(text: string, where: string): Either<s
   const decoded = CompletedCheckpointCodec.decode(parsed);
   if (isLeft(decoded)) return left(`checkpoint ${where} is invalid: ${PathReporter.report(decoded).slice(0, 3).join('; ')}`);
   const { formatVersion: _version, ...checkpoint } = decoded.right as typeof decoded.right & { formatVersion?: unknown };
-  return right({ ...checkpoint, id: checkpoint.id as CheckpointId });
+  return right(checkpoint);
 }

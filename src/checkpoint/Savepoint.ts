@@ -96,7 +96,7 @@ export function readRestoreSource(where: string): Either<string, CompletedCheckp
   }
   const decoded = CompletedCheckpointCodec.decode(raw);
   if (isLeft(decoded)) return refused(file, `not a checkpoint: ${PathReporter.report(decoded).slice(0, 3).join('; ')}`);
-  const checkpoint: CompletedCheckpoint = { ...decoded.right, id: decoded.right.id as CheckpointId, tasks: decoded.right.tasks as TaskSnapshot[] };
+  const checkpoint: CompletedCheckpoint = decoded.right;
   if (checkpoint.tasks.some((t) => Object.values(t.nodes).some((n) => n.keyed?.redis !== undefined))) {
     return refused(file, 'the checkpoint references incremental state in Redis; take a savepoint to move that state');
   }
@@ -142,7 +142,7 @@ export function readSavepoint(dir: string): Either<string, CompletedCheckpoint> 
     const decoded = TaskSnapshotCodec.decode(task);
     if (isLeft(decoded)) return refused(where, `invalid task file ${file}: ${PathReporter.report(decoded).slice(0, 3).join('; ')}`);
     if (Object.values(decoded.right.nodes).some((n) => n.keyed?.redis !== undefined)) return refused(where, `task file ${file} references state kept elsewhere; a savepoint holds its state`);
-    tasks.push(decoded.right as TaskSnapshot);
+    tasks.push(decoded.right);
   }
   const m = metadata.right;
   return right({ jobId: m.jobId, id: m.checkpointId as CheckpointId, timestamp: m.timestamp, maxParallelism: m.maxParallelism, tasks });

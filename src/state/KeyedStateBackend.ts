@@ -4,10 +4,11 @@
  * a restore with another parallelism re-assigns whole key groups (docs/internals.md, invariant 5).
  */
 import { Either } from 'fp-ts/Either';
+import * as t from 'io-ts';
 import type { CheckpointId } from './CheckpointId';
 import { Key } from './keyHash';
 import { KeyGroupRange } from './keyGroups';
-import type { RedisStateHandle } from './incrementalSnapshots';
+import { RedisStateHandleCodec } from './incrementalSnapshots';
 import { AggregatingState, ListState, MapState, ReducingState, ValueState } from './State';
 import {
   AggregatingStateDescriptor,
@@ -22,10 +23,11 @@ import {
  * Redis backend whose checkpoints are in the same Redis, a reference to server-side pieces
  * (`redis`, incrementalSnapshots.ts) and no entries.
  */
-export interface KeyedStateSnapshot {
-  readonly keyGroups: { readonly [keyGroup: string]: { readonly [state: string]: ReadonlyArray<readonly [string, string]> } };
-  readonly redis?: RedisStateHandle;
-}
+export const KeyedStateSnapshotCodec = t.intersection([
+  t.readonly(t.type({ keyGroups: t.readonly(t.record(t.string, t.readonly(t.record(t.string, t.readonlyArray(t.readonly(t.tuple([t.string, t.string]))))))) })),
+  t.readonly(t.partial({ redis: RedisStateHandleCodec })),
+]);
+export type KeyedStateSnapshot = t.TypeOf<typeof KeyedStateSnapshotCodec>;
 
 export interface KeyedStateBackend {
   readonly keyGroupRange: KeyGroupRange;

@@ -13,6 +13,7 @@
  *   (the copies are equal, since only the broadcast side writes them).
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
+import * as t from 'io-ts';
 import { ListState } from './State';
 import { ListStateDescriptor, MapStateDescriptor } from './StateDescriptor';
 import { TableListState } from './keyedStates';
@@ -20,9 +21,8 @@ import { StateTable } from './StateTable';
 import { BroadcastState, MapBroadcastState } from './BroadcastState';
 
 /** Serialized operator state of one instance: state name -> entry texts. */
-export interface OperatorStateSnapshot {
-  readonly lists: { readonly [state: string]: readonly string[] };
-}
+export const OperatorStateSnapshotCodec = t.readonly(t.type({ lists: t.readonly(t.record(t.string, t.readonlyArray(t.string))) }));
+export type OperatorStateSnapshot = t.TypeOf<typeof OperatorStateSnapshotCodec>;
 
 /** The snapshot one former instance took, with its place among the former instances. */
 export interface FormerOperatorState {

@@ -10,6 +10,7 @@
  * Every piece is written together with the chain that names it (one script), so the `chains`
  * hash knows every piece; retention deletes the pieces that no kept chain names (one script).
  */
+import * as t from 'io-ts';
 import type Redis from 'ioredis';
 import { scanKeys } from './redisConnection';
 
@@ -20,12 +21,15 @@ import { scanKeys } from './redisConnection';
 export const MAX_CHAIN_LENGTH = 16;
 
 /** How a checkpoint of the Redis backend references its key groups: by chain of pieces. */
-export interface RedisStateHandle {
-  /** `<keyPrefix>:<jobId>:<operatorUid>`: where the pieces are (a restore checks it is its own). */
-  readonly space: string;
-  /** Key group -> piece names, full copy first; a key group without state has no chain. */
-  readonly chains: { readonly [keyGroup: string]: readonly string[] };
-}
+export const RedisStateHandleCodec = t.readonly(
+  t.type({
+    /** `<keyPrefix>:<jobId>:<operatorUid>`: where the pieces are (a restore checks it is its own). */
+    space: t.string,
+    /** Key group -> piece names, full copy first; a key group without state has no chain. */
+    chains: t.readonly(t.record(t.string, t.readonlyArray(t.string))),
+  }),
+);
+export type RedisStateHandle = t.TypeOf<typeof RedisStateHandleCodec>;
 
 /**
  * Deletes every snapshot piece and chain of a job's operators, for when its checkpoints are
