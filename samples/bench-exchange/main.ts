@@ -13,11 +13,15 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runChild } from '../bench/runChild';
+import { BenchProgress } from '../common/benchProgress';
 import { CODECS } from './codecs';
 import { PAYLOADS, PayloadId } from './payloads';
 import type { ExchangeResult } from './runExchange';
 import { BATCH_SIZE, WINDOW_BATCHES } from './settings';
 import type { TransportId } from './exchangeWorker';
+
+/** The line that shows what runs (on a terminal; a dot a run in a log). */
+const progress = new BenchProgress();
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -77,14 +81,15 @@ async function main(): Promise<void> {
     const configs = CODECS.flatMap((codec) => TRANSPORTS.map((transport) => ({ codec, transport })));
     const runs = configs.map(() => [] as ExchangeResult[]);
     const records = Math.max(BATCH_SIZE, Math.round(RECORDS[payload] * SCALE));
-    process.stderr.write(`  ${payload}: `);
+    progress.begin(payload);
     for (let i = 0; i < RUNS; i++) {
       for (let c = 0; c < configs.length; c++) {
+        progress.run(`${configs[c].codec} over ${configs[c].transport}, run ${i + 1} of ${RUNS}`);
         runs[c].push(await runChild<ExchangeResult>(path.join(__dirname, 'runExchange.js'), [payload, configs[c].codec, configs[c].transport, String(records)]));
-        process.stderr.write('.');
+        progress.ran('.');
       }
     }
-    process.stderr.write('\n');
+    progress.end();
     printTable(payload, runs);
     all.push(...runs.flat());
   }

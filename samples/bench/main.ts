@@ -20,6 +20,10 @@ import { RecoveryFigures, SLOW_SINK_MS_PER_BATCH, SlowSinkFigures } from './figu
 import type { RunResult } from './runCase';
 import type { FigureId } from './runFigure';
 import { runChild as runChildProcess, runCommand } from './runChild';
+import { BenchProgress } from '../common/benchProgress';
+
+/** The line that shows what runs (on a terminal; the marks alone in a log). */
+const progress = new BenchProgress();
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -97,21 +101,24 @@ interface Figures {
 }
 
 async function measureFigures(): Promise<Figures> {
-  process.stderr.write('  checkpoint figures: ');
+  progress.begin('checkpoint figures');
   const aligned: SlowSinkFigures[] = [];
   const unaligned: SlowSinkFigures[] = [];
   for (let i = 0; i < SLOW_SINK_RUNS; i++) {
+    progress.run(`slow sink, aligned, ${i + 1} of ${SLOW_SINK_RUNS}`);
     aligned.push(await runFigure<SlowSinkFigures>('slow-sink-aligned'));
-    process.stderr.write('a');
+    progress.ran('a');
+    progress.run(`slow sink, unaligned, ${i + 1} of ${SLOW_SINK_RUNS}`);
     unaligned.push(await runFigure<SlowSinkFigures>('slow-sink-unaligned'));
-    process.stderr.write('u');
+    progress.ran('u');
   }
   const recovery: RecoveryFigures[] = [];
   for (let i = 0; i < RECOVERY_RUNS; i++) {
+    progress.run(`recovery ${i + 1} of ${RECOVERY_RUNS}`);
     recovery.push(await runFigure<RecoveryFigures>('recovery'));
-    process.stderr.write('r');
+    progress.ran('r');
   }
-  process.stderr.write('\n');
+  progress.end();
   return {
     slowSink: { msPerBatch: SLOW_SINK_MS_PER_BATCH, aligned, unaligned },
     recovery: {
@@ -150,7 +157,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const rows = [];
   const skipped: string[] = [];
-  for (const b of selected) {
+  for (const [n, b] of selected.entries()) {
     if (b.needsRedis === true && !(await benchRedisAnswers())) {
       console.log(`${b.id}: skipped, no Redis answers at ${BENCH_REDIS_URL} (start one with \`redis-server --port 6379 --save '' --appendonly no\`, or set SLUICE_REDIS_URL)`);
       continue;
@@ -163,21 +170,23 @@ async function main(): Promise<void> {
       process.stderr.write(`  ${b.id}: not run: ${prepared.skipped}\n`);
       continue;
     }
-    process.stderr.write(`  ${b.id}: `);
+    progress.begin(`${b.id} [${n + 1}/${selected.length}]`);
     const reference = prepared.referenceSkipped === undefined ? b.reference : undefined;
     if (b.reference !== undefined && reference === undefined) skipped.push(`${b.id}: ${b.reference.name} not run: ${prepared.referenceSkipped}`);
     const referenceRuns: RunResult[] = [];
     for (let i = 0; i < RUNS; i++) {
       for (const side of ['sluice', 'baseline'] as const) {
+        progress.run(`run ${i + 1} of ${RUNS}, ${side === 'sluice' ? 'Sluice' : 'baseline'}`);
         runs[side].push(await runOnce(b, side, events, prepared.env));
-        process.stderr.write(side === 'sluice' ? 's' : 'b');
+        progress.ran(side === 'sluice' ? 's' : 'b');
       }
       if (reference !== undefined) {
+        progress.run(`run ${i + 1} of ${RUNS}, ${reference.name}`);
         referenceRuns.push(await runReference(reference, events, prepared.env));
-        process.stderr.write('r');
+        progress.ran('r');
       }
     }
-    process.stderr.write('\n');
+    progress.end();
     const sluice = summarize(b.sluiceName, runs.sluice);
     const baseline = summarize(b.baselineName, runs.baseline);
     const measuredReference = reference === undefined ? undefined : summarize(reference.name, referenceRuns);

@@ -9,7 +9,7 @@
  *   node build/src/cli/main.js run build/samples/click-counts/job.js --clicks 40000 --rate 500
  */
 import { parseArgs } from 'util';
-import { CollectSink, Collector, KeyedProcessContext, KeyedProcessFunction, OnTimerContext, RuntimeContext, Serializers, StreamEnvironment, ValueState, ValueStateDescriptor } from '../../src';
+import { CollectSink, Collector, KeyedProcessContext, KeyedProcessFunction, OnTimerContext, RuntimeContext, Serializers, StreamEnvironment, ValueState, ValueStateDescriptor, showProgress } from '../../src';
 import { PacedClicks, Click } from './PacedClicks';
 
 interface UserClicks {
@@ -70,6 +70,9 @@ env
   .name('final-counts')
   .uid('final-counts');
 
-void env.execute('click counts').then(() => {
+const job = env.execute('click counts');
+// On a terminal, a line on stderr says how far it got while it runs (nothing in a pipe or a log).
+showProgress(job, { expectedRecords: count('clicks') });
+void job.then(() => {
   for (const { user, clicks } of [...sink.records()].sort((a, b) => a.user.localeCompare(b.user, 'en', { numeric: true }))) console.log(`${user} ${clicks}`);
 });

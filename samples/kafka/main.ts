@@ -13,7 +13,7 @@
  */
 import * as t from 'io-ts';
 import { Kafka, logLevel } from 'kafkajs';
-import { StreamEnvironment } from '../../src';
+import { StreamEnvironment, showProgress } from '../../src';
 import { KafkaSink, KafkaSource, fromKafka, kafkaDeadLetters } from '../../src/kafka';
 
 const ClickCodec = t.type({ page: t.string, user: t.number });
@@ -69,7 +69,10 @@ async function main(): Promise<void> {
       }),
     );
   const started = Date.now();
-  const result = await env.execute('kafka-page-counts');
+  const job = env.execute('kafka-page-counts');
+  // On a terminal, a line on stderr says how far it got while it runs.
+  showProgress(job, { expectedRecords: clicks });
+  const result = await job;
   const seconds = (Date.now() - started) / 1000;
   console.log(`read ${clicks} records from ${input}, wrote running counts to ${output} in ${seconds.toFixed(1)} s (${Math.round(clicks / seconds)} records/s), ${result.checkpoints?.completed ?? 0} checkpoints`);
   console.log(`read the output with read_committed, e.g.:\n  java -cp '.cache/kafka/libs/*' org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server ${bootstrap} --topic ${output} --from-beginning --isolation-level read_committed`);

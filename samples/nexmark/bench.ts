@@ -19,6 +19,10 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runChild } from '../bench/runChild';
+import { BenchProgress } from '../common/benchProgress';
+
+/** The line that shows what runs (on a terminal; a dot a query in a log). */
+const progress = new BenchProgress();
 import { QUERY_IDS, QueryId, queries } from './queries';
 import type { QueryRun, Runner } from './runQuery';
 import { BENCH_CONFIG, CHECKPOINT_INTERVAL_MS } from './benchSettings';
@@ -66,8 +70,11 @@ export interface Row {
 async function measure(id: QueryId, runner: Runner): Promise<Row> {
   const events = Math.max(1, Math.round(EVENTS[id] * SCALE));
   const runs: QueryRun[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await runQuery(id, runner, events));
-  process.stderr.write('.');
+  for (let i = 0; i < RUNS; i++) {
+    progress.run(`${id} on ${runner}, run ${i + 1} of ${RUNS}`);
+    runs.push(await runQuery(id, runner, events));
+  }
+  progress.ran('.');
   const perCpu = runs.map((r) => r.events / r.cpuSeconds);
   const middle = [...runs].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond)[Math.floor(runs.length / 2)];
   const eventsPerCpuSecond = median(perCpu);
@@ -129,18 +136,20 @@ async function main(): Promise<void> {
       `parallelism 1, exactly-once checkpoints every ${CHECKPOINT_INTERVAL_MS} ms, generator seed ${BENCH_CONFIG.seed}, ` +
       `${BENCH_CONFIG.eventsPerSecond} events per event-time second, ${RUNS} run(s) per row\n`,
   );
-  process.stderr.write('  memory ');
+  progress.begin('memory');
   const memory: Row[] = [];
   for (const id of selected) memory.push(await measure(id, 'memory'));
-  process.stderr.write('\n  redis ');
+  progress.end();
+  progress.begin('redis');
   const redis: Row[] = [];
   for (const id of selected.filter((q) => queries[q].state !== undefined)) redis.push(await measure(id, 'redis'));
-  process.stderr.write('\n  baselines ');
+  progress.end();
+  progress.begin('baselines');
   const baselines: Row[] = [];
   for (const id of selected.filter((q) => queries[q].state === undefined)) {
     for (const runner of ['rxjs', 'node-streams'] as const) baselines.push(await measure(id, runner));
   }
-  process.stderr.write('\n');
+  progress.end();
 
   console.log('Memory state backend (*: events per CPU-second ÷ Flink 1.13\'s published cluster Throughput/Core, context only, not like for like: `make bench-flink` runs Flink beside Sluice)\n');
   printTable(SLUICE_HEADER, memory.map(sluiceRow));

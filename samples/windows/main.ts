@@ -27,6 +27,7 @@ import {
   TumblingEventTimeWindows,
   WatermarkStrategy,
   WindowContext,
+  showProgress,
 } from '../../src';
 import { PAGES, PageView, START, VIEWS_PER_SECOND, pageView, stragglerKind } from './events';
 
@@ -80,7 +81,10 @@ async function main(): Promise<void> {
   const late = new CollectSink<PageView>();
   counts.sinkTo(results).setParallelism(1);
   counts.getSideOutput(lateViews).sinkTo(late).setParallelism(1);
-  await env.execute('page views per 10 s');
+  const job = env.execute('page views per 10 s');
+  // On a terminal, a line on stderr says how far it got while it runs.
+  showProgress(job, { expectedRecords: EVENTS });
+  await job;
   const seconds = (Date.now() - started) / 1000;
 
   // The first emission of a page's window is its result; each later one is an update.

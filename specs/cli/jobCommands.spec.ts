@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import { EXIT } from '../../src/cli/exitCodes';
-import { RunningJob, Run, sluice, startRun, urlOf } from '../support/cliProcess';
+import { CLI, RunningJob, Run, sluice, startRun, urlOf } from '../support/cliProcess';
 import { SilentServer } from '../support/silentServer';
 
 /** The job module of samples/click-counts, built. */
@@ -267,6 +268,35 @@ describe('cli: sluice run, list, status, checkpoints, savepoint, stop and cancel
     const run = await sluice(['run', idle]);
     expect(run.code).to.equal(EXIT.failed);
     expect(run.stderr).to.match(new RegExp(`^sluice: ${escaped(idle)} started no job \\(a job module executes a job at its top level, with the sluice package at .+\\)\\n$`));
+  });
+
+  it('run runs an ES module that awaits its job at its top level, at the parallelism of the command line', async () => {
+    const esm = path.join(dir, 'esm');
+    mkdirSync(esm);
+    const sluicePackage = pathToFileURL(path.join(CLI, '..', '..', 'index.js')).href;
+    const job = path.join(esm, 'job.mjs');
+    writeFileSync(
+      job,
+      `import { CollectSink, StreamEnvironment } from ${JSON.stringify(sluicePackage)};
+const env = StreamEnvironment.create({ jobId: 'esm-counts', parallelism: 1, logging: { level: 'silent' } });
+const sink = new CollectSink();
+env.fromGenerator(3000, (i) => ({ key: 'k' + (i % 3), n: 1 })).keyBy((r) => r.key).reduce((a, b) => ({ key: a.key, n: a.n + b.n })).name('sum').sinkTo(sink);
+const job = env.execute('esm counts');
+const result = await job;
+const totals = new Map(sink.records().map((r) => [r.key, r.n]));
+const sums = (await job.metrics()).tasks.filter((t) => t.name.startsWith('sum')).length;
+console.log(result.status, JSON.stringify([...totals].sort()), sums + ' sum tasks', process.argv.slice(2).join(' '));
+`,
+    );
+    const run = await sluice(['run', '--parallelism', '3', job, '--an', 'argument']);
+    expect(run).to.deep.equal({
+      code: EXIT.ok,
+      stdout: `job esm-counts 'esm counts' running\njob esm-counts finished\nfinished [["k0",1000],["k1",1000],["k2",1000]] 3 sum tasks --an argument\n`,
+      stderr: '',
+    });
+    const failing = path.join(esm, 'failing.mjs');
+    writeFileSync(failing, `await Promise.resolve();\nthrow new Error('no configuration');\n`);
+    expect(await sluice(['run', failing])).to.deep.equal({ code: EXIT.failed, stdout: '', stderr: `sluice: the job module ${failing} failed: no configuration\n` });
   });
 
   it('refuses a --url that is not http (2)', async () => {

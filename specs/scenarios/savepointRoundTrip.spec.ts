@@ -102,6 +102,34 @@ describe('scenario: savepoints move a job across state backends and parallelisms
     expect({ stateOver, stateUnder }).to.deep.equal({ stateOver: 0, stateUnder: 0 });
   });
 
+  it('a job starts from a retained checkpoint chosen among those kept, not the latest, at another parallelism: it reads on from there, and every record counts once in the state', async () => {
+    const sink = new CollectSink<Counted>();
+    const storage = path.join(dir, 'checkpoints');
+    const jobId = `retained-${++runs}-${process.pid}`;
+    const env = StreamEnvironment.create({ batchSize: 64, parallelism: 2, jobId, checkpointStorage: `file:${storage}` });
+    env.enableCheckpointing(3_600_000, 'exactly-once', { retainedCheckpoints: 3 });
+    // The source reads up to the gate's limit and holds there: each checkpoint has a position of its own.
+    const gate = { open: 0 };
+    countingJob(env.fromSource(new HeldSource(new GeneratorSource(RECORDS, (id) => ({ id, key: keyOf(id, SEED, KEYS) })), gate)).setParallelism(1)).sinkTo(sink);
+    const first = env.execute('retained checkpoints');
+    const ids: number[] = [];
+    for (const position of [10_000, 20_000, 30_000]) {
+      gate.open = position;
+      await produced(first, position);
+      ids.push(await first.triggerCheckpoint());
+    }
+    expect((await first.cancel()).status).to.equal('cancelled');
+    const kept = (await fs.readdir(path.join(storage, jobId))).filter((f) => /^chk-\d+\.json$/.test(f));
+    expect(kept.sort()).to.deep.equal(ids.map((id) => `chk-${id}.json`).sort());
+    // The middle one: the source's position in it is 20,000.
+    const chosen = path.join(storage, jobId, `chk-${ids[1]}.json`);
+    const second = await countingEnv({ parallelism: 3, jobId: `retained-b-${++runs}-${process.pid}`, restoreFrom: chosen }, sink).execute('from a retained checkpoint');
+    expect(second.status).to.equal('finished');
+    expect(second.counters.operators['Generator Source']?.recordsOut).to.equal(RECORDS - 20_000);
+    const { lost, stateOver, stateUnder } = audit(sink.records(), RECORDS, SEED, KEYS);
+    expect({ lost, stateOver, stateUnder }).to.deep.equal({ lost: 0, stateOver: 0, stateUnder: 0 });
+  });
+
   it('stopped with a savepoint without drain, the job finishes at it; restored at other parallelisms, memory then Redis, every record counts once in the sink and in the state', async () => {
     const sink = new CollectSink<Counted>();
     const p1 = prefix('stop-redis');

@@ -127,7 +127,7 @@ export function program(exit: (code: number) => void): Command {
     .description('run a job module in this process (its options before <module>, its own arguments after)')
     .exitOverride()
     .passThroughOptions()
-    .argument('<module>', 'a CommonJS file whose top level builds a job and executes it')
+    .argument('<module>', 'a CommonJS or ES module whose top level builds a job and executes it')
     .argument('[args...]', "the module's arguments (its process.argv.slice(2))")
     .option('--parallelism <n>', "the job's default parallelism, over the module's own", intIn(1, UPPER_BOUND_MAX_PARALLELISM))
     .option('--from-savepoint <dir>', 'start the job from this savepoint (or retained checkpoint file)')

@@ -2,13 +2,15 @@
  * `sluice run <module> [args...]`: runs a job module in this process, as `node <module>`
  * would, with the command line's `--parallelism`, `--from-savepoint` and `--rest-port` over
  * the options its environments are created with (launchContext.ts). A job module is a
- * CommonJS file whose top level builds a job and executes it. Each job it starts is reported
+ * CommonJS or ES module whose top level builds a job and executes it (an ES module may await
+ * it at its top level). Each job it starts is reported
  * on stdout (its id, name and where its REST API listens) and again when it ends; the
  * command ends when the module's process would, with the worst of its jobs' outcomes.
  * SIGINT or SIGTERM cancels the jobs (a second one ends the process at once).
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import type { JobHandle } from '../api/JobHandle';
 import { LaunchOverrides, setLaunchContext } from '../api/launchContext';
 import { EXIT, ExitCode } from './exitCodes';
@@ -20,6 +22,13 @@ export interface RunOutput {
 }
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Node's own import(), which tsc would turn into require() under CommonJS: it loads CommonJS
+ * and ES modules alike, as `node <module>` would (by extension and the package's "type"), and
+ * waits for an ES module's top-level await.
+ */
+const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
 /** Reports one job: where it is served, then how it ended; resolves with the job's exit code. */
 async function follow(job: JobHandle, out: RunOutput): Promise<ExitCode> {
@@ -72,7 +81,8 @@ export async function runModule(entry: string, args: readonly string[], override
   });
   process.argv = [process.argv[0], file, ...args];
   try {
-    require(file);
+    // An ES module awaiting what never settles leaves the process idle before its import resolves.
+    await Promise.race([importModule(pathToFileURL(file).href), idle]);
   } catch (e) {
     out.stderr(`sluice: the job module ${file} failed: ${messageOf(e)}`);
     for (const job of jobs) void job.cancel().catch(() => undefined);
