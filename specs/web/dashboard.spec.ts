@@ -57,6 +57,11 @@ describe('web/dashboard in headless Chromium', function () {
     expect(await page.locator('[data-testid=hot-keys] td >> nth=0').textContent()).to.equal(HOT_CUSTOMER);
     expect(await page.locator('[data-testid=vertex] rect >> nth=0').getAttribute('fill')).to.equal('#f7b3b3');
     await page.waitForFunction(`document.querySelectorAll('[data-testid=checkpoints] tr').length > 2`, undefined, { timeout: 10_000 });
+    // Watermarks per vertex: the slow vertex's input and output watermark, as times, with its lag.
+    const watermarks = await page.locator('[data-testid=watermarks] tr >> nth=2').locator('td').allTextContents();
+    expect(watermarks[0]).to.equal('slow-enrich -> count');
+    for (const cell of watermarks.slice(1, 3)) expect(cell).to.match(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
+    expect(watermarks[3]).to.match(/^[\d,]+ ms$/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-stall.png'), fullPage: true });
   });
 
