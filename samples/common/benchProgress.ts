@@ -65,3 +65,22 @@ export class BenchProgress {
     this.line.update(`  ${this.label}: ${this.marks}${current} · ${clock(now - this.started)} in all`);
   }
 }
+
+/**
+ * Shows `what` with its time on a terminal line while `work` runs, and erases the line when it
+ * ends, for a driver that prints a row of results after each run (nothing in a log).
+ */
+export async function whileRunning<T>(what: string, work: () => Promise<T>, stream: LineStream = process.stderr): Promise<T> {
+  const line = new TerminalLine(stream);
+  const started = Date.now();
+  const show = () => line.update(`  ${what} ${clock(Date.now() - started)}`);
+  show();
+  const timer = setInterval(show, 1000);
+  timer.unref();
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+    line.end();
+  }
+}

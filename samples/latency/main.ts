@@ -11,6 +11,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runChild } from '../bench/runChild';
+import { whileRunning } from '../common/benchProgress';
 import type { CheckpointMode, LatencyRun } from './runLatency';
 
 const SECONDS = Number(process.env.LATENCY_SECONDS ?? 10);
@@ -18,7 +19,11 @@ const FIXED_RATE = 10_000;
 const SHARE_OF_MAX = 0.8;
 const RESULTS_FILE = path.resolve(__dirname, '..', '..', 'latency-results.json');
 
-const run = (rate: number | 'max', checkpoints: CheckpointMode) => runChild<LatencyRun>(path.join(__dirname, 'runLatency.js'), [String(rate), checkpoints, String(SECONDS)], { SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'warn' });
+/** One run in a child process; on a terminal, a line says which while it runs. */
+const run = (rate: number | 'max', checkpoints: CheckpointMode) =>
+  whileRunning(`${rate === 'max' ? 'unpaced' : `${rate.toLocaleString('en-US')} events/s`}, checkpoints ${checkpoints}, about ${SECONDS} s:`, () =>
+    runChild<LatencyRun>(path.join(__dirname, 'runLatency.js'), [String(rate), checkpoints, String(SECONDS)], { SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'warn' }),
+  );
 
 const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1)).padStart(8);
 const loadText = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
