@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { JobHandle, RestAddress, StreamEnvironment } from '../../src';
 import { MetricNames } from '../../src/metrics/metricNames';
-import { CountingSink, startStallJob } from '../../samples/stall/stallJob';
+import { CountingSink, HOT_CUSTOMER, startStallJob } from '../../samples/stall/stallJob';
 
 const quiet = { logging: { level: 'silent' as const } };
 
@@ -264,6 +264,22 @@ describe('web/restApi with a token', () => {
       } finally {
         await job.cancel();
       }
+    }
+  });
+
+  it('GET /jobs/:id/stall names the task at the root of the back pressure and its hottest key, on the stalled orders sample', async () => {
+    const { job } = startStallJob({ rest: { port: 0 }, metrics: { intervalMs: 250 }, ...quiet }, Infinity);
+    try {
+      const address = await job.rest!;
+      const { body } = await callUntil(address, `/jobs/${job.jobId}/stall`, (a) => a.body.root !== undefined && a.body.hotKeys?.length > 0, 'a stall diagnosis with a root');
+      expect(body.backPressured).to.equal(true);
+      expect(body.root).to.include({ name: 'slow-enrich -> count', subtask: 0 });
+      expect(body.backPressuredTasks.map((t: any) => t.name)).to.deep.equal(['orders -> timestamps']);
+      expect(body.hotKeys[0].key).to.equal(HOT_CUSTOMER);
+      // Every other order is the hot customer's.
+      expect(body.hotKeys[0].count / body.sampledRecords).to.be.closeTo(0.5, 0.01);
+    } finally {
+      await job.cancel();
     }
   });
 
