@@ -81,6 +81,19 @@ describe('web/dashboard in headless Chromium', function () {
     rmSync(path.dirname(dir), { recursive: true, force: true });
   });
 
+  it('shows a task failure in the exception history, and the job running again after its restart', async () => {
+    job.crashTask('slow-enrich', 0, 'injected by the dashboard spec');
+    await page.waitForSelector('[data-testid=exceptions] tr >> nth=1', { timeout: 20_000 });
+    const row = await page.locator('[data-testid=exceptions] tr >> nth=1').locator('td').allTextContents();
+    expect(row.slice(1)).to.deep.equal(['slow-enrich -> count [0]', 'Error: injected fault: injected by the dashboard spec', 'restartJob']);
+    expect(row[0]).to.match(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
+    await page.waitForFunction(`document.getElementById('job-restarts')?.textContent === 'restarts 1' && document.querySelector('[data-testid=job-status]')?.textContent === 'running'`, undefined, { timeout: 20_000 });
+    // Once the restarted tasks report again, the diagnosis names the slow operator again.
+    await page.waitForSelector('[data-testid=stall-root]', { timeout: 20_000 });
+    expect(await page.locator('[data-testid=stall-root]').textContent()).to.include('slow-enrich -> count');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-exceptions.png'), fullPage: true });
+  });
+
   it('cancels the job on a click on cancel', async () => {
     await page.click('[data-testid=cancel]');
     await page.waitForFunction(`document.querySelector('[data-testid=message]')?.textContent === 'Cancelling the job…'`);
