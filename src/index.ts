@@ -64,7 +64,7 @@ export { JobMetricsSnapshot, TaskMetrics } from './metrics/JobMetrics';
 export { OperatorReport, PartitionLag } from './metrics/TaskMetrics';
 export { MetricNames } from './metrics/metricNames';
 export { StallDiagnosis, StallRoot } from './metrics/stallDiagnosis';
-export { ProgressOptions, showProgress } from './metrics/progressLine';
+export { ProgressOptions, showProgress } from './api/progressLine';
 export { LineStream, TerminalLine } from './metrics/terminalLine';
 export { CheckpointRecord, JobCheckpoints } from './checkpoint/coordinatorProtocol';
 export { ValueState, ListState, MapState, ReducingState, AggregatingState } from './state/State';

@@ -7,7 +7,7 @@
  *   keyed-metrics [5/21]: sbsb · run 5 of 6 (Sluice) 0:04 · 3:12 in all
  */
 import { LineStream, TerminalLine } from '../../src';
-import { clock } from '../../src/metrics/progressLine';
+import { clock } from '../../src/api/progressLine';
 
 export class BenchProgress {
   private readonly line: TerminalLine;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CollectSink, StreamEnvironment } from '../../src';
-import { clock, progressText, showProgress } from '../../src/metrics/progressLine';
+import { clock, progressText, showProgress } from '../../src/api/progressLine';
 import { TerminalLine } from '../../src/metrics/terminalLine';
 
 const quiet = { logging: { level: 'silent' as const } };
@@ -33,7 +33,7 @@ function slowJob(checkpointMs: number | undefined) {
   return env.execute('progress');
 }
 
-describe('metrics/progressLine', () => {
+describe('api/progressLine', () => {
   it('says the time, the records read with their rate and share, and the checkpoints', () => {
     const base = { jobName: 'orders', elapsedMs: 83_400, recordsRead: 1_234_567, recordsPerSecond: 52_000.4, expectedRecords: undefined, checkpoints: undefined, ended: undefined };
     expect(progressText(base)).to.equal('orders: running 1:23 · 1,234,567 records read, 52,000/s');

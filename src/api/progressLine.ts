@@ -4,9 +4,9 @@
  * its completed checkpoints. For samples, benchmarks and applications that run long; nothing is
  * written where stderr is not a terminal, unless asked.
  */
-import type { JobHandle } from '../api/JobHandle';
-import { JobCounters } from './TaskCounters';
-import { LineStream, TerminalLine } from './terminalLine';
+import type { JobHandle } from './JobHandle';
+import { JobCounters } from '../metrics/TaskCounters';
+import { LineStream, TerminalLine } from '../metrics/terminalLine';
 
 export interface ProgressOptions {
   /** Where the line goes; default process.stderr. */
