@@ -61,15 +61,19 @@ export async function runStateBytes(backend: 'memory' | 'redis', keys: number): 
   if (backend === 'redis') env.enableCheckpointing(3_600_000, 'exactly-once');
   env.fromSource(source).uid('keys').keyBy((k) => k).process(new CountPerKey()).uid('count-per-key').sinkTo({ name: 'Discard', createWriter: () => ({ write() {} }) });
   const client = backend === 'redis' ? new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 }) : undefined;
-  await client?.connect();
-  const job = env.execute(`state bytes ${backend}`);
+  // Everything after the connection is in the try: a refused job or a failed measure must not
+  // leave the client connected (it would keep the process alive).
+  let job: ReturnType<StreamEnvironment['execute']> | undefined;
   try {
+    await client?.connect();
+    job = env.execute(`state bytes ${backend}`);
+    const running = job;
     const measureAt = async (end: number) => {
       source.releaseUpTo(end);
-      while (((await job.counters()).operators['Keyed Process']?.recordsIn ?? 0) < end) await new Promise((r) => setTimeout(r, 10));
+      while (((await running.counters()).operators['Keyed Process']?.recordsIn ?? 0) < end) await new Promise((r) => setTimeout(r, 10));
       // Redis: the write-back cache goes to Redis with a checkpoint (whose own keys only reference
       // the state). Memory: no checkpoint, since the memory store would hold a copy of the state.
-      if (backend === 'redis') await job.triggerCheckpoint();
+      if (backend === 'redis') await running.triggerCheckpoint();
       fullGc();
       return { heap: process.memoryUsage().heapUsed, redis: client === undefined ? 0 : await redisUsedMemory(client) };
     };
@@ -85,7 +89,7 @@ export async function runStateBytes(backend: 'memory' | 'redis', keys: number): 
       ...(client !== undefined ? { redisBytesPerKey: (atAll.redis - atHalf.redis) / added } : {}),
     };
   } finally {
-    await job.cancel();
+    await job?.cancel();
     if (client !== undefined) {
       await new RedisStateInspector(REDIS_URL, PREFIX).dropJob(jobId);
       client.disconnect();
