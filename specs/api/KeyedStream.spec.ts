@@ -102,6 +102,31 @@ describe('api/KeyedStream', () => {
       expect(result.counters.operators['Visits per user']).to.deep.include({ deadLetters: 2 });
     });
 
+    it('fails the record where it is produced when a sink follows keyBy (no keyed operator to fail it)', async () => {
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      const out = new CollectSink<Visit>();
+      env.fromCollection(visits).keyBy(userOf).sinkTo(out);
+      const error = await failureOf(env.execute('null key into a sink'));
+      expect(error).to.be.instanceOf(UserFunctionFailed);
+      expect((error as UserFunctionFailed).operator).to.equal('Collection Source');
+      expect(((error as UserFunctionFailed).cause as Error).message).to.match(/^the key selector returned null: every record of a keyed stream needs a key/);
+    });
+
+    it('sends a record without a key to the dead letters of the operator before keyBy under resume, when a sink follows keyBy', async () => {
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      const out = new CollectSink<Visit>();
+      const letters = new CollectSink<DeadLetter>();
+      const visitsOut = env.fromCollection(visits).map((v) => v).name('Copy').withSupervisionStrategy(Supervision.resume());
+      visitsOut.keyBy(userOf).sinkTo(out);
+      visitsOut.getSideOutput(supervisionDeadLetters).sinkTo(letters);
+      await env.execute('null key into a sink, resumed');
+      expect(out.records().map((v) => v.n).sort()).to.deep.equal([1, 3, 5]);
+      expect(letters.records().map((l) => [l.operator, (l.record as Visit).n]).sort()).to.deep.equal([
+        ['Copy', 2],
+        ['Copy', 4],
+      ]);
+    });
+
     it('fails the record in a map on the keyed stream and in a window too, each under its own name', async () => {
       for (const build of [
         (env: StreamEnvironment) => env.fromCollection(visits).keyBy(userOf).map((v) => v.n).name('Scoped map'),

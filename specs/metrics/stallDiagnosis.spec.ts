@@ -14,7 +14,7 @@ function planOf(names: readonly string[], edges: readonly string[]): ExecutionPl
         name,
         vertex,
         index: 0,
-        outputs: [{ tag: undefined, partitioning: { kind: 'forward' }, channels: edges.filter((e) => e.startsWith(`${name}>`)).map((e) => ({ task: e.split('>')[1] as TaskId, channel: 0 })) }],
+        outputs: [{ tag: undefined, partitioning: { kind: 'forward' }, keyedConsumer: false, channels: edges.filter((e) => e.startsWith(`${name}>`)).map((e) => ({ task: e.split('>')[1] as TaskId, channel: 0 })) }],
       }) as unknown as TaskPlan,
   );
   return { jobName: 'j', maxParallelism: 128, batchSize: 1, channelCapacity: 2, tasks };

@@ -13,6 +13,7 @@ const consumerTask = 'consumer' as TaskId;
 const edge = (partitioning: OutputEdgePlan['partitioning'], n: number, tag?: string): OutputEdgePlan => ({
   tag,
   partitioning,
+  keyedConsumer: true,
   channels: Array.from({ length: n }, () => ({ task: consumerTask, channel: 2 })),
 });
 const batch = (values: readonly unknown[], timestamps: readonly number[] = values.map(() => NaN)): TaskMsg => ({ type: 'records', channel: 2, records: [...values], timestamps: [...timestamps] });

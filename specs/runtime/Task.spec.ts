@@ -60,7 +60,7 @@ function planOf(setup: Setup): { plan: ExecutionPlan; task: TaskPlan } {
     source: setup.source === undefined ? undefined : { node: sourceNode, source: new CollectionSource(setup.source) },
     chain: [timesTen],
     inputs: Array.from({ length: setup.inputs }, (_, c) => ({ task: `up#${c}` as TaskId, channel: UP_CHANNEL })),
-    outputs: [{ tag: undefined, partitioning: { kind: 'forward' }, channels: [{ task: 'down#0' as TaskId, channel: DOWN_CHANNEL }] }],
+    outputs: [{ tag: undefined, partitioning: { kind: 'forward' }, keyedConsumer: false, channels: [{ task: 'down#0' as TaskId, channel: DOWN_CHANNEL }] }],
   };
   return { plan: { jobName: 'spec', maxParallelism: 128, batchSize: 4, channelCapacity: 8, tasks: [task] }, task };
 }

@@ -39,6 +39,12 @@ export interface ChannelEnd {
 export interface OutputEdgePlan {
   readonly tag: string | undefined;
   readonly partitioning: Exclude<Partitioning, { kind: 'forward' }> | { readonly kind: 'forward' };
+  /**
+   * For a hash edge: whether its consumer is a keyed operator, which fails a record without a key
+   * under its own name and supervision. Where it is not (a sink straight after keyBy), the
+   * producing task fails the record instead: nothing without a key reaches a sink unnoticed.
+   */
+  readonly keyedConsumer: boolean;
   /** Downstream ends, indexed by partition (the consumer's instance index, or one for forward). */
   readonly channels: readonly ChannelEnd[];
 }

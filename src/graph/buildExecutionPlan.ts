@@ -135,6 +135,7 @@ export function buildExecutionPlan(nodes: readonly StreamNode[], settings: PlanS
     for (const edge of head.role.kind === 'source' ? [] : head.inputs) {
       const up = vertexOf.get(edge.source)!;
       const partitioning = resolvePartitioning(edge, up.parallelism, v.parallelism);
+      const keyedConsumer = head.role.kind === 'operator' && head.role.keySelector !== undefined;
       for (let u = 0; u < up.parallelism; u++) {
         const upTask = taskId(up, u);
         const targets = partitioning.kind === 'forward' ? [u % v.parallelism] : [...Array(v.parallelism).keys()];
@@ -147,7 +148,7 @@ export function buildExecutionPlan(nodes: readonly StreamNode[], settings: PlanS
           downInputs.push({ task: upTask, channel: upChannel });
           channels.push({ task: downTask, channel: downInputs.length - 1 });
         }
-        outputs.get(upTask)!.push({ tag: edge.tag, partitioning, channels });
+        outputs.get(upTask)!.push({ tag: edge.tag, partitioning, keyedConsumer, channels });
       }
     }
   }

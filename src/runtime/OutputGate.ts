@@ -9,6 +9,7 @@ import { dispatch } from 'nact';
 import { OutputEdgePlan } from '../graph/ExecutionPlan';
 import { KeySelector } from '../graph/Partitioning';
 import { keyGroupOf, operatorIndexForKeyGroup } from '../state/keyGroups';
+import { noKey } from '../state/KeyCursor';
 import { Output, RecordTime } from '../graph/StreamOperator';
 import { ChannelEvent, TaskRef } from './protocol';
 
@@ -33,6 +34,8 @@ interface Channel {
 interface Route {
   readonly kind: 'forward' | 'rebalance' | 'broadcast' | 'hash';
   readonly keySelector: KeySelector | undefined;
+  /** Hash routes: the consumer fails records without a key itself (ExecutionPlan's OutputEdgePlan). */
+  readonly keyedConsumer: boolean;
   readonly channels: readonly Channel[];
   /** For hash routes, the channel of each key group (computed once, not per record). */
   readonly channelOfKeyGroup: Uint16Array;
@@ -67,7 +70,7 @@ export class OutputGate implements Output<unknown> {
       const channelOfKeyGroup = new Uint16Array(p.kind === 'hash' ? maxParallelism : 0);
       for (let kg = 0; kg < channelOfKeyGroup.length; kg++) channelOfKeyGroup[kg] = operatorIndexForKeyGroup(kg, channels.length, maxParallelism);
       const keySelector = p.kind === 'hash' ? p.keySelector : undefined;
-      const route: Route = { kind: p.kind, keySelector, channels, channelOfKeyGroup, next: taskIndex % channels.length };
+      const route: Route = { kind: p.kind, keySelector, keyedConsumer: edge.keyedConsumer, channels, channelOfKeyGroup, next: taskIndex % channels.length };
       if (edge.tag === undefined) this.main.push(route);
       else this.side.set(edge.tag, [...(this.side.get(edge.tag) ?? []), route]);
     }
@@ -119,8 +122,12 @@ export class OutputGate implements Output<unknown> {
       case 'hash': {
         const key = route.keySelector!(record);
         // No key: the record goes on to the first instance, where the keyed operator fails it
-        // by its own name and under its own supervision (KeyCursor.moveTo), not this task.
-        if (key === null || key === undefined) return this.push(channels[0], record);
+        // by its own name and under its own supervision (KeyCursor.moveTo). A consumer without
+        // keys (a sink after keyBy) would take it silently: this task's record fails here.
+        if (key === null || key === undefined) {
+          if (!route.keyedConsumer) throw noKey(key);
+          return this.push(channels[0], record);
+        }
         this.push(channels[route.channelOfKeyGroup[keyGroupOf(key, this.maxParallelism)]], record);
         return;
       }

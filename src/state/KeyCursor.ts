@@ -50,7 +50,8 @@ export class KeyCursor {
   }
 }
 
-function noKey(key: null | undefined): Error {
+/** The failure of a record whose key selector gave no key. */
+export function noKey(key: null | undefined): Error {
   return new Error(
     `the key selector returned ${key}: every record of a keyed stream needs a key (a string, number, boolean, ` +
       `bigint, or an array or object of those); filter such records out before keyBy, or give them a key of their own`,
