@@ -10,7 +10,7 @@
  */
 export { StreamEnvironment, ExecuteOptions } from './api/StreamEnvironment';
 export { StreamEnvironmentOptions, EnvironmentConfig, ConfigError } from './api/EnvironmentConfig';
-export { defineJob, JobDefinition } from './cluster/defineJob';
+export { defineJob, JobDefinition } from './api/defineJob';
 export { DataStream, SingleOutputStream, DataStreamSink } from './api/DataStream';
 export { KeyedStream, NumericField } from './api/KeyedStream';
 export { ConnectedStreams, KeyedConnectedStreams } from './api/ConnectedStreams';

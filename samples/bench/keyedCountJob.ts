@@ -3,7 +3,7 @@
  * build it: the taskManagers rows run it on 2 task managers against 1 thread. Modules, not the
  * package index: every task manager imports this module, and the index costs time.
  */
-import { defineJob } from '../../src/cluster/defineJob';
+import { defineJob } from '../../src/api/defineJob';
 import { CountPerKey } from './CountPerKey';
 import { DiscardingSink } from './DiscardingSink';
 import { accountOf, trade } from './workloads';

@@ -42,7 +42,7 @@ import { readRestoreSource } from '../checkpoint/Savepoint';
 import { materializeIncremental } from '../checkpoint/materializeIncremental';
 import { observed } from '../runtime/observed';
 import { announceJob, withLaunchOverrides } from './launchContext';
-import type { JobDefinition } from '../cluster/defineJob';
+import type { JobDefinition } from './defineJob';
 import { isTaskManagerWorker } from '../cluster/taskManagerIdentity';
 import { TaskManagers } from '../cluster/TaskManagers';
 import { taskManagerProblems, taskManagerCount, workerOptions } from './taskManagerOptions';

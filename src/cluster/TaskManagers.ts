@@ -9,11 +9,9 @@ import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { ExecutionPlan } from '../graph/ExecutionPlan';
 import { TaskId } from '../checkpoint/TaskId';
 import { Sink } from '../graph/Sink';
-import { StreamEnvironmentOptions } from '../api/EnvironmentConfig';
 import { TaskRef } from '../runtime/protocol';
 import { RemoteDeployRequest, TaskManagerDeployment } from '../runtime/TaskManagerDeployment';
-import { JobDefinition } from './defineJob';
-import { bootTaskManager } from './bootTaskManager';
+import { JobModule, bootTaskManager } from './bootTaskManager';
 import { PlanShape, planDifferences, planShape } from './planShape';
 import { crossingChannels, taskManagerOf } from './placement';
 import { DeployCommand } from './taskManagerProtocol';
@@ -23,8 +21,8 @@ import { spawnTaskStandIn } from './taskStandIn';
 export interface TaskManagersSettings {
   readonly count: number;
   readonly jobName: string;
-  /** The environment's options, plain data: each thread decodes them again. */
-  readonly environment: StreamEnvironmentOptions;
+  /** The environment's options (StreamEnvironmentOptions), plain data: each thread decodes them again. */
+  readonly environment: object;
   readonly resourceLimits?: ResourceLimits;
 }
 
@@ -35,7 +33,7 @@ export class TaskManagers implements TaskManagerDeployment {
   private stopped = false;
 
   constructor(
-    private readonly definition: JobDefinition<unknown, unknown>,
+    private readonly definition: JobModule,
     private readonly params: unknown,
     private readonly plan: ExecutionPlan,
     private readonly settings: TaskManagersSettings,

@@ -9,17 +9,21 @@ import * as path from 'path';
 import { ResourceLimits, Worker } from 'worker_threads';
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
-import type { StreamEnvironmentOptions } from '../api/EnvironmentConfig';
-import { JobDefinition } from './defineJob';
 import { PlanShape } from './planShape';
 import { TaskManagerMsgCodec, TaskManagerSetup } from './taskManagerProtocol';
 import { TASK_MANAGER_MARKER } from './taskManagerIdentity';
 
+/** Which job a task manager builds: the module that defines it and its name there (a JobDefinition fits). */
+export interface JobModule {
+  readonly module: string;
+  readonly name: string;
+}
+
 export interface TaskManagersOptions {
   readonly count: number;
   readonly jobName: string;
-  /** The environment's options, as the application gives them to StreamEnvironment.create. */
-  readonly environment: StreamEnvironmentOptions;
+  /** The environment's options as the application gave them to StreamEnvironment.create, plain data: each thread decodes them again. */
+  readonly environment: object;
   /** Each thread's heap limits: a task manager that exceeds them exits, which is its failure. */
   readonly resourceLimits?: ResourceLimits;
   /**
@@ -39,12 +43,13 @@ export interface TaskManager {
   readonly ended: Promise<string>;
 }
 
-// The worker's entry beside this file, compiled (.js) or run from source under tsx (.ts).
-const WORKER_SCRIPT = path.join(__dirname, `taskManagerWorker${path.extname(__filename)}`);
+// The worker's entry, compiled (.js) or run from source under tsx (.ts). A path, not an import:
+// the entry builds the job through the API, a layer above this one (src/worker/).
+const WORKER_SCRIPT = path.join(__dirname, '..', 'worker', `taskManagerWorker${path.extname(__filename)}`);
 const TYPESCRIPT = /\.[cm]?ts$/;
 
 /** The modules a task manager requires first, as absolute paths. */
-function preloads(definition: JobDefinition<unknown, unknown>, preload: readonly string[] | undefined): string[] {
+function preloads(definition: JobModule, preload: readonly string[] | undefined): string[] {
   const from = { paths: [path.dirname(definition.module)] };
   if (preload !== undefined) return preload.map((m) => require.resolve(m, from));
   if (!TYPESCRIPT.test(definition.module) && !TYPESCRIPT.test(WORKER_SCRIPT)) return [];
@@ -62,9 +67,9 @@ function preloads(definition: JobDefinition<unknown, unknown>, preload: readonly
 const workerStub = (modules: readonly string[]) => modules.map((m) => `require(${JSON.stringify(m)});`).join('\n');
 
 /** One task manager: its thread up with the job's graph built, or why not (the thread is terminated then). */
-export function bootTaskManager<P>(definition: JobDefinition<P, unknown>, params: P, options: TaskManagersOptions, index: number): Promise<Either<string, TaskManager>> {
+export function bootTaskManager<P>(definition: JobModule, params: P, options: TaskManagersOptions, index: number): Promise<Either<string, TaskManager>> {
   const setup: TaskManagerSetup = { kind: TASK_MANAGER_MARKER, index, count: options.count, module: definition.module, job: definition.name, jobName: options.jobName, params, environment: options.environment };
-  const stub = workerStub([...preloads(definition as unknown as JobDefinition<unknown, unknown>, options.preload), WORKER_SCRIPT]);
+  const stub = workerStub([...preloads(definition, options.preload), WORKER_SCRIPT]);
   const worker = new Worker(stub, { eval: true, workerData: setup, resourceLimits: options.resourceLimits });
   // The first of the thread's error or exit, for as long as the thread lives.
   const ended = new Promise<string>((resolve) => {

@@ -10,10 +10,10 @@ import { PathReporter } from 'io-ts/PathReporter';
 import { StreamEnvironment } from '../api/StreamEnvironment';
 import { StreamEnvironmentOptions } from '../api/EnvironmentConfig';
 import { ExecutionPlan } from '../graph/ExecutionPlan';
-import { definedJob } from './defineJob';
-import { planShape } from './planShape';
+import { definedJob } from '../api/defineJob';
+import { planShape } from '../cluster/planShape';
 import { TaskManagerRuntime } from './TaskManagerRuntime';
-import { TaskManagerCommandCodec, TaskManagerMsg, TaskManagerSetupCodec } from './taskManagerProtocol';
+import { TaskManagerCommandCodec, TaskManagerMsg, TaskManagerSetupCodec } from '../cluster/taskManagerProtocol';
 
 const parent = parentPort;
 if (parent === null) throw new Error('taskManagerWorker runs only as a worker thread (bootTaskManager starts it)');

@@ -14,7 +14,7 @@
  */
 import * as path from 'path';
 import { fileURLToPath } from 'url';
-import type { StreamEnvironment } from '../api/StreamEnvironment';
+import type { StreamEnvironment } from './StreamEnvironment';
 
 /** A job defined with `defineJob`: started with `env.executeJob(definition, params, name)`; every task manager builds it from its module. */
 export interface JobDefinition<P, R = void> {

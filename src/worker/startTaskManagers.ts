@@ -5,16 +5,17 @@
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { StreamEnvironment } from '../api/StreamEnvironment';
-import { JobDefinition } from './defineJob';
-import { TaskManager, TaskManagersOptions, bootTaskManager } from './bootTaskManager';
-import { planDifferences, planShape } from './planShape';
-import { TaskManagerCommand } from './taskManagerProtocol';
+import { StreamEnvironmentOptions } from '../api/EnvironmentConfig';
+import { JobDefinition } from '../api/defineJob';
+import { TaskManager, TaskManagersOptions, bootTaskManager } from '../cluster/bootTaskManager';
+import { planDifferences, planShape } from '../cluster/planShape';
+import { TaskManagerCommand } from '../cluster/taskManagerProtocol';
 
 /**
  * Plans the job in this thread, starts `count` task managers, and checks that each built the
  * same graph. Left: every problem, with every thread terminated.
  */
-export async function startTaskManagers<P>(definition: JobDefinition<P, unknown>, params: P, options: TaskManagersOptions): Promise<Either<readonly string[], readonly TaskManager[]>> {
+export async function startTaskManagers<P>(definition: JobDefinition<P, unknown>, params: P, options: TaskManagersOptions & { readonly environment: StreamEnvironmentOptions }): Promise<Either<readonly string[], readonly TaskManager[]>> {
   if (!(Number.isInteger(options.count) && options.count >= 1)) throw new Error(`count must be a positive integer, got ${options.count}`);
   const env = StreamEnvironment.create(options.environment);
   definition.build(env, params);

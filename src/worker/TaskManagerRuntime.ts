@@ -18,11 +18,11 @@ import { CheckpointTaskMsg } from '../checkpoint/coordinatorProtocol';
 import { spawnTask } from '../runtime/taskActor';
 import { TaskDeps } from '../runtime/TaskDeps';
 import { TaskMsg, TaskRef } from '../runtime/protocol';
-import { ExchangeError } from './ExchangeError';
-import { ExchangeInlet, spawnInlet } from './ExchangeInlet';
-import { ExchangeOutlet, spawnOutlet } from './ExchangeOutlet';
-import { DeployCommand, Question, TaskManagerCommand, TaskManagerMsg } from './taskManagerProtocol';
-import { spawnCoordinatorStandIn, spawnMasterStandIn } from './workerRefs';
+import { ExchangeError } from '../cluster/ExchangeError';
+import { ExchangeInlet, spawnInlet } from '../cluster/ExchangeInlet';
+import { ExchangeOutlet, spawnOutlet } from '../cluster/ExchangeOutlet';
+import { DeployCommand, Question, TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
+import { spawnCoordinatorStandIn, spawnMasterStandIn } from '../cluster/workerRefs';
 
 /** How long a task has to answer a question of the master's (counters, metrics). */
 const ANSWER_TIMEOUT_MS = 5000;
