@@ -47,6 +47,33 @@ describe('checkpoint/Savepoint', () => {
     expect(error?.message).to.equal(`'${dir}' holds a savepoint already; give each savepoint a directory of its own`);
   });
 
+  it("writes a memory backend's chain of deltas as the full copy it folds into", async () => {
+    const chained: CompletedCheckpoint = {
+      ...checkpoint,
+      tasks: [
+        {
+          task: '1-0',
+          index: 0,
+          parallelism: 1,
+          nodes: {
+            counts: {
+              keyed: {
+                keyGroups: { '3': { count: [['"a"', '2'], ['"b"', '5']] } },
+                increments: [
+                  { keyGroups: { '3': { count: [['"a"', '3']] } }, removed: {} },
+                  { keyGroups: { '9': { count: [['"c"', '1']] } }, removed: { '3': { count: ['"b"'] } } },
+                ],
+              },
+            },
+          },
+        },
+      ],
+    };
+    const info = await writeSavepoint(dir, chained);
+    const read = readSavepoint(info.path);
+    expect(isRight(read) && read.right.tasks[0].nodes.counts.keyed).to.deep.equal({ keyGroups: { '3': { count: [['"a"', '3']] }, '9': { count: [['"c"', '1']] } } });
+  });
+
   it('refuses to write keyed state that only references incremental pieces in Redis', async () => {
     const incremental: CompletedCheckpoint = { ...checkpoint, tasks: [{ task: '1-0', index: 0, parallelism: 1, nodes: { counts: { keyed: { keyGroups: {}, redis: { space: 's', chains: { '3': ['7'] } } } } } }] };
     const error = await writeSavepoint(dir, incremental).then(

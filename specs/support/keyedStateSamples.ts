@@ -8,6 +8,7 @@ import { KeyedStateBackend, KeyedStateSnapshot } from '../../src/state/KeyedStat
 import { Serializers } from '../../src/state/Serializer';
 import { ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../../src/state/StateDescriptor';
 import { Key } from '../../src/state/keyHash';
+import { foldKeyedSnapshot } from '../../src/state/keyedStateDeltas';
 
 export const count = new ValueStateDescriptor('count', Serializers.number, 0);
 export const events = new ListStateDescriptor('events', Serializers.string);
@@ -33,10 +34,13 @@ export function checkSample(b: KeyedStateBackend, key: Key, n: number): void {
   expect(b.getReducingState(total).get(), `total of ${String(key)}`).to.equal(n + 1);
 }
 
-/** Key group -> state -> entries sorted (empty states left out), to compare snapshots whatever the order of entries. */
+/**
+ * Key group -> state -> entries sorted (empty states left out), to compare snapshots whatever
+ * the order of entries; a chain of deltas is compared by the state it restores to.
+ */
 export function normalized(snapshot: KeyedStateSnapshot): Record<string, Record<string, string[]>> {
   const out: Record<string, Record<string, string[]>> = {};
-  for (const [kg, states] of Object.entries(snapshot.keyGroups)) {
+  for (const [kg, states] of Object.entries(foldKeyedSnapshot(snapshot).keyGroups)) {
     for (const [name, entries] of Object.entries(states)) if (entries.length > 0) (out[kg] ??= {})[name] = entries.map((e) => JSON.stringify(e)).sort();
   }
   return out;

@@ -17,7 +17,8 @@ import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CheckpointId, CompletedCheckpoint, CompletedCheckpointCodec, TaskSnapshot, TaskSnapshotCodec } from './CheckpointTypes';
+import { CheckpointId, CompletedCheckpoint, CompletedCheckpointCodec, NodeSnapshot, TaskSnapshot, TaskSnapshotCodec } from './CheckpointTypes';
+import { foldKeyedSnapshot } from '../state/keyedStateDeltas';
 
 export const SAVEPOINT_FORMAT = 'sluice-savepoint';
 /** The version this code writes and reads; a change of the layout or of the snapshots' shape bumps it. */
@@ -45,11 +46,24 @@ export interface SavepointInfo {
 
 const TASK_FILE = /^task-\d+\.json$/;
 
+/** The checkpoint with every chain of memory-backend deltas folded into a full copy (keyedStateDeltas.ts). */
+function withDeltasFolded(checkpoint: CompletedCheckpoint): CompletedCheckpoint {
+  const tasks = checkpoint.tasks.map((task) => {
+    if (!Object.values(task.nodes).some((n) => n.keyed?.increments !== undefined)) return task;
+    const nodes: Record<string, NodeSnapshot> = {};
+    for (const [uid, node] of Object.entries(task.nodes)) nodes[uid] = node.keyed === undefined ? node : { ...node, keyed: foldKeyedSnapshot(node.keyed) };
+    return { ...task, nodes };
+  });
+  return { ...checkpoint, tasks };
+}
+
 /**
- * Writes `checkpoint` as a savepoint under `dir` (created when missing). Refuses a directory
- * that holds a savepoint already, or a checkpoint whose keyed state is not whole.
+ * Writes `checkpoint` as a savepoint under `dir` (created when missing), keyed state whole:
+ * chains of memory deltas folded into full copies. Refuses a directory that holds a savepoint
+ * already, or a checkpoint whose keyed state references pieces in Redis.
  */
-export async function writeSavepoint(dir: string, checkpoint: CompletedCheckpoint): Promise<SavepointInfo> {
+export async function writeSavepoint(dir: string, chained: CompletedCheckpoint): Promise<SavepointInfo> {
+  const checkpoint = withDeltasFolded(chained);
   const where = path.resolve(dir);
   const { maxParallelism } = checkpoint;
   // Invariant: the coordinator records it in every checkpoint; a restore checks it (docs/internals.md, invariant 5).

@@ -11,6 +11,7 @@ import { RedisCheckpointStore } from './RedisCheckpointStore';
 import { InspectedValue } from '../state/RedisStateInspector';
 import { AnyStateDescriptor } from '../state/StateDescriptor';
 import { entryCodecFor } from '../state/entryCodec';
+import { foldKeyedSnapshot } from '../state/keyedStateDeltas';
 import { DEFAULT_MAX_PARALLELISM, keyGroupOfKeyString } from '../state/keyGroups';
 import { Key, keyToString } from '../state/keyHash';
 import { keyGroupHashOf, pieceDeletesKey, pieceKey, stateField } from '../state/redisKeyLayout';
@@ -42,7 +43,8 @@ export async function checkpointedState(
       const decoded = entryCodecFor(descriptor).decode(text);
       return isLeft(decoded) ? left(`state '${descriptor.name}' of key ${keyString} in checkpoint ${latest.right.id}: ${decoded.left}`) : right(decoded.right);
     }
-    const entries = task.nodes[operatorUid]?.keyed?.keyGroups[kg]?.[descriptor.name];
+    const keyed = task.nodes[operatorUid]?.keyed;
+    const entries = keyed === undefined ? undefined : foldKeyedSnapshot(keyed).keyGroups[kg]?.[descriptor.name];
     const found = entries?.find(([k]) => k === keyString);
     if (found === undefined) continue;
     const decoded = entryCodecFor(descriptor).decode(found[1]);

@@ -17,7 +17,7 @@ function holdsState(snapshot: NodeSnapshot): boolean {
   if (Object.values(snapshot.operator?.lists ?? {}).some((entries) => entries.length > 0)) return true;
   const keyed = snapshot.keyed;
   if (keyed === undefined) return false;
-  return Object.values(keyed.keyGroups).some((states) => Object.values(states).some((entries) => entries.length > 0)) || Object.values(keyed.redis?.chains ?? {}).some((chain) => chain.length > 0);
+  return Object.values(keyed.keyGroups).some((states) => Object.values(states).some((entries) => entries.length > 0)) || Object.values(keyed.redis?.chains ?? {}).some((chain) => chain.length > 0) || (keyed.increments ?? []).some((d) => Object.keys(d.keyGroups).length > 0);
 }
 
 /** Every uid of the plan's nodes: sources and chained operators. */

@@ -9,6 +9,7 @@ import type { CheckpointId } from './CheckpointId';
 import { Key } from './keyHash';
 import { KeyGroupRange } from './keyGroups';
 import { RedisStateHandleCodec } from './incrementalSnapshots';
+import { KeyedStateDeltaCodec } from './keyedStateDeltas';
 import { AggregatingState, ListState, MapState, ReducingState, ValueState } from './State';
 import {
   AggregatingStateDescriptor,
@@ -19,13 +20,14 @@ import {
 } from './StateDescriptor';
 
 /**
- * Serialized keyed state: key group -> state name -> [key text, entry text] pairs; or, from a
- * Redis backend whose checkpoints are in the same Redis, a reference to server-side pieces
- * (`redis`, incrementalSnapshots.ts) and no entries.
+ * Serialized keyed state: key group -> state name -> [key text, entry text] pairs, followed
+ * from the memory backend by deltas (`increments`, keyedStateDeltas.ts: a chain, which
+ * `foldKeyedSnapshot` makes whole); or, from a Redis backend whose checkpoints are in the same
+ * Redis, a reference to server-side pieces (`redis`, incrementalSnapshots.ts) and no entries.
  */
 export const KeyedStateSnapshotCodec = t.intersection([
   t.readonly(t.type({ keyGroups: t.readonly(t.record(t.string, t.readonly(t.record(t.string, t.readonlyArray(t.readonly(t.tuple([t.string, t.string]))))))) })),
-  t.readonly(t.partial({ redis: RedisStateHandleCodec })),
+  t.readonly(t.partial({ redis: RedisStateHandleCodec, increments: t.readonlyArray(KeyedStateDeltaCodec) })),
 ]);
 export type KeyedStateSnapshot = t.TypeOf<typeof KeyedStateSnapshotCodec>;
 

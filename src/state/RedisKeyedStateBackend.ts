@@ -24,6 +24,7 @@ import { AnyStateDescriptor } from './StateDescriptor';
 import { StateTable } from './StateTable';
 import { KeyCursor } from './KeyCursor';
 import { entryCodecFor } from './entryCodec';
+import { foldKeyedSnapshot } from './keyedStateDeltas';
 import { TableStateAccess, primitiveOf } from './keyedStates';
 import { RedisFullSnapshotStrategy, RedisSnapshotStrategy } from './RedisFullSnapshotStrategy';
 import { RedisIncrementalSnapshotStrategy } from './RedisIncrementalSnapshotStrategy';
@@ -231,7 +232,8 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
    */
   async restore(snapshots: readonly KeyedStateSnapshot[], checkpointId?: CheckpointId): Promise<Either<string, void>> {
     if (this.states.size > 0 || !this.cache.isUnused()) return left('restore must happen before any state is used');
-    const base = await restoreRedisState(this.cache, this.io, this.pinningStates, snapshots, checkpointId);
+    // A memory backend's chain of deltas arrives whole.
+    const base = await restoreRedisState(this.cache, this.io, this.pinningStates, snapshots.map(foldKeyedSnapshot), checkpointId);
     if (isLeft(base)) return base;
     this.incremental?.rebase(base.right.chains, base.right.weights);
     return right(undefined);
