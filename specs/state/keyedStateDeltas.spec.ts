@@ -7,7 +7,7 @@ import { Serializers } from '../../src/state/Serializer';
 import { ListStateDescriptor, ValueStateDescriptor } from '../../src/state/StateDescriptor';
 import { keyGroupRangeForOperator } from '../../src/state/keyGroups';
 import { Key } from '../../src/state/keyHash';
-import { MAX_DELTA_CHAIN, entryCount, foldKeyedSnapshot } from '../../src/state/keyedStateDeltas';
+import { MAX_DELTA_CHAIN, MAX_DELTA_SHARE, entryCount, foldKeyedSnapshot } from '../../src/state/keyedStateDeltas';
 import { normalized } from '../support/keyedStateSamples';
 
 const value = new ValueStateDescriptor<number>('value', Serializers.number);
@@ -156,16 +156,28 @@ describe('state/keyedStateDeltas: incremental snapshots of the memory backend', 
     );
   });
 
-  it('takes a full copy again once the deltas would hold as many entries as the full copy', () => {
+  it(`takes a full copy when more keys changed than ${MAX_DELTA_SHARE * 100}% of the full copy`, () => {
     const b = backend();
-    writeKeys(b, 10);
+    writeKeys(b, 100);
     b.snapshot();
-    writeKeys(b, 4);
+    writeKeys(b, 24);
     expect(b.snapshot().increments).to.have.length(1);
-    writeKeys(b, 6);
+    writeKeys(b, 25);
     const full = b.snapshot();
     expect(full.increments).to.equal(undefined);
-    expect(entryCount(full.keyGroups)).to.equal(10);
+    expect(entryCount(full.keyGroups)).to.equal(100);
+  });
+
+  it('takes a full copy again once the deltas would hold as many entries as the full copy', () => {
+    const b = backend();
+    writeKeys(b, 100);
+    b.snapshot();
+    for (let i = 1; i <= 4; i++) {
+      writeKeys(b, 20);
+      expect(b.snapshot().increments).to.have.length(i);
+    }
+    writeKeys(b, 20);
+    expect(b.snapshot().increments).to.equal(undefined);
   });
 
   it('restores a chain at another parallelism: each instance takes the keys of its key groups', () => {

@@ -2,8 +2,9 @@
  * The embedded default: keyed state as JavaScript values in maps, per key group. Snapshots
  * serialize with each state's serializer, incrementally (keyedStateDeltas.ts): after a full
  * copy, each snapshot encodes only the entries written or removed since the one before, as a
- * delta chained to it, until the deltas hold as many entries as the copy or the chain reaches
- * MAX_DELTA_CHAIN links; then the next is a full copy again. Restored entries are decoded when
+ * delta chained to it. The next snapshot is a full copy again when more keys changed than
+ * MAX_DELTA_SHARE of the copy, when the deltas would hold as many entries as the copy, or when
+ * the chain has MAX_DELTA_CHAIN links. Restored entries are decoded when
  * the state is first asked for, because only then is its descriptor known.
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
@@ -12,81 +13,11 @@ import { LookupKey, keyOfLookupKey, keyStringOf, lookupKeyOfKeyString } from './
 import { KeyGroupRange } from './keyGroups';
 import { KeyedStateBackend, KeyedStateSnapshot } from './KeyedStateBackend';
 import { AnyStateDescriptor } from './StateDescriptor';
-import { StateTable } from './StateTable';
+import { ChangeBudget, MemoryStateTable } from './MemoryStateTable';
 import { KeyCursor } from './KeyCursor';
 import { EntryCodec, entryCodecFor } from './entryCodec';
 import { TableStateAccess, primitiveOf } from './keyedStates';
-import { KeyedStateDelta, MAX_DELTA_CHAIN, SnapshotEntries, foldKeyedSnapshot } from './keyedStateDeltas';
-
-/** The key of the record being processed, shared by all tables of one backend. */
-class MemoryStateTable<V> implements StateTable<V> {
-  /** keyGroup -> lookup key -> value. */
-  readonly groups = new Map<number, Map<LookupKey, V>>();
-  /**
-   * The current key's value as last read or written, valid while the cursor's version is
-   * `cachedVersion`: a record's operator reads and writes the same state several times (a
-   * window's contents, its timers), and each lookup by key text costs.
-   */
-  private cachedVersion = -1;
-  private cachedValue: V | undefined;
-  /**
-   * Keys written or removed since the last snapshot, by key group: what the next delta holds.
-   * Undefined until the backend took a full copy (no checkpoints, no cost on the hot path).
-   * Changes must go through the state's methods: a value changed in place and not written
-   * back (ValueState.update, ListState.add...) is not in the next delta.
-   */
-  changed: Map<number, Set<LookupKey>> | undefined;
-  /** The cursor version of the last key marked changed, so a record's repeated writes mark once. */
-  changedVersion = -1;
-  constructor(private readonly cursor: KeyCursor) {}
-  get(): V | undefined {
-    if (this.cachedVersion === this.cursor.version) return this.cachedValue;
-    const value = this.groups.get(this.cursor.keyGroup)?.get(this.cursor.lookupKey);
-    this.cachedVersion = this.cursor.version;
-    this.cachedValue = value;
-    return value;
-  }
-  put(value: V): void {
-    if (this.cursor.keyGroup < 0) throw new Error('keyed state was written before a key was set: use keyed state only while processing a record of a keyed stream');
-    if (this.changed !== undefined && this.changedVersion !== this.cursor.version) this.markChanged();
-    // Changed in place and put back (lists, maps): already stored.
-    if (this.cachedVersion === this.cursor.version && this.cachedValue === value) return;
-    let group = this.groups.get(this.cursor.keyGroup);
-    if (group === undefined) {
-      group = new Map();
-      this.groups.set(this.cursor.keyGroup, group);
-    }
-    group.set(this.cursor.lookupKey, value);
-    this.cachedVersion = this.cursor.version;
-    this.cachedValue = value;
-  }
-  remove(): void {
-    const group = this.groups.get(this.cursor.keyGroup);
-    if (group !== undefined && group.delete(this.cursor.lookupKey) && this.changed !== undefined && this.changedVersion !== this.cursor.version) this.markChanged();
-    this.cachedVersion = this.cursor.version;
-    this.cachedValue = undefined;
-  }
-
-  private markChanged(): void {
-    let keys = this.changed!.get(this.cursor.keyGroup);
-    if (keys === undefined) this.changed!.set(this.cursor.keyGroup, (keys = new Set()));
-    keys.add(this.cursor.lookupKey);
-    this.changedVersion = this.cursor.version;
-  }
-
-  /** Starts a new set of changes (after a snapshot took the last). */
-  resetChanges(): void {
-    this.changed = new Map();
-    this.changedVersion = -1;
-  }
-
-  /** Number of keys changed since the last snapshot. */
-  changedCount(): number {
-    let n = 0;
-    for (const keys of this.changed?.values() ?? []) n += keys.size;
-    return n;
-  }
-}
+import { KeyedStateDelta, MAX_DELTA_CHAIN, MAX_DELTA_SHARE, SnapshotEntries, foldKeyedSnapshot } from './keyedStateDeltas';
 
 /** The chain the next delta extends: the last full copy and the deltas taken after it. */
 interface Chain {
@@ -106,11 +37,12 @@ interface RegisteredState {
 export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedStateBackend {
   private readonly cursor: KeyCursor;
   private readonly states = new Map<string, RegisteredState>();
-  /** The last snapshot, and the UTF-8 bytes of its keys and entries once asked for (metrics). */
+  /** The last snapshot (for its size in bytes, when metrics ask). */
   private lastSnapshot: KeyedStateSnapshot | undefined;
-  private snapshotBytes: number | undefined;
   /** Undefined until the first snapshot, and after a restore: the next snapshot is a full copy. */
   private chain: Chain | undefined;
+  /** Whether the tables record changed keys, and how many more a delta may hold. */
+  private readonly budget = new ChangeBudget();
   /** Restored entries of states not yet asked for: state -> keyGroup -> [key text, entry text]. */
   private readonly pending = new Map<string, Map<number, ReadonlyArray<readonly [string, string]>>>();
 
@@ -130,8 +62,7 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
   protected register<P>(descriptor: AnyStateDescriptor, create: (table: MemoryStateTable<any>) => P): P {
     const existing = this.states.get(descriptor.name);
     if (existing !== undefined) return primitiveOf<P>(existing, descriptor);
-    const table = new MemoryStateTable<unknown>(this.cursor);
-    if (this.chain !== undefined) table.resetChanges();
+    const table = new MemoryStateTable<unknown>(this.cursor, this.budget);
     const codec = entryCodecFor(descriptor);
     this.loadPending(descriptor.name, table, codec);
     const primitive = create(table);
@@ -174,34 +105,36 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
   }
 
   snapshot(): KeyedStateSnapshot {
-    const snapshot = this.takeDelta() ?? this.takeFull();
-    for (const { table } of this.states.values()) table.resetChanges();
+    const snapshot = (this.budget.recording ? this.takeDelta() : undefined) ?? this.takeFull();
+    for (const { table } of this.states.values()) table.clearChanges();
+    // The next snapshot is a delta if fewer keys change than this: a quarter of the full copy
+    // at most (past that, recording costs more than a delta saves), and no more than the chain
+    // may still hold.
+    const chain = this.chain!;
+    this.budget.left = Math.min(Math.ceil(chain.baseEntries * MAX_DELTA_SHARE), chain.baseEntries - chain.deltaEntries);
+    this.budget.recording = this.budget.left > 0 && chain.increments.length + 1 < MAX_DELTA_CHAIN;
     this.lastSnapshot = snapshot;
-    this.snapshotBytes = undefined;
     return snapshot;
   }
 
-  /** A delta chained to the last snapshot; undefined when a full copy is due instead. */
-  private takeDelta(): KeyedStateSnapshot | undefined {
-    const chain = this.chain;
-    if (chain === undefined || chain.increments.length + 1 >= MAX_DELTA_CHAIN) return undefined;
+  /** A delta chained to the last snapshot, of the keys the tables recorded. */
+  private takeDelta(): KeyedStateSnapshot {
+    const chain = this.chain!;
+    const keyGroups: Record<string, Record<string, Array<readonly [string, string]>>> = {};
+    const removed: Record<string, Record<string, string[]>> = {};
     let changed = 0;
-    for (const { table } of this.states.values()) changed += table.changedCount();
-    // Past this, restoring the chain would apply more entries than a full copy holds.
-    if (chain.deltaEntries + changed >= chain.baseEntries) return undefined;
-    if (changed > 0) {
-      const keyGroups: Record<string, Record<string, Array<readonly [string, string]>>> = {};
-      const removed: Record<string, Record<string, string[]>> = {};
-      for (const [name, { table, codec }] of this.states) {
-        for (const [kg, keys] of table.changed!) {
-          const group = table.groups.get(kg);
-          for (const lookupKey of keys) {
-            const value = group?.get(lookupKey);
-            if (value === undefined && group?.has(lookupKey) !== true) ((removed[kg] ??= {})[name] ??= []).push(keyStringOf(lookupKey));
-            else ((keyGroups[kg] ??= {})[name] ??= []).push([keyStringOf(lookupKey), codec.encode(value)]);
-          }
+    for (const [name, { table, codec }] of this.states) {
+      for (const [kg, keys] of table.changed) {
+        const group = table.groups.get(kg);
+        changed += keys.size;
+        for (const lookupKey of keys) {
+          const value = group?.get(lookupKey);
+          if (value === undefined && group?.has(lookupKey) !== true) ((removed[kg] ??= {})[name] ??= []).push(keyStringOf(lookupKey));
+          else ((keyGroups[kg] ??= {})[name] ??= []).push([keyStringOf(lookupKey), codec.encode(value)]);
         }
       }
+    }
+    if (changed > 0) {
       // Frozen: shared by the snapshots of the following checkpoints, never changed (checkpointSize walks it once).
       chain.increments.push(Object.freeze({ keyGroups, removed }));
       chain.deltaEntries += changed;
@@ -233,21 +166,25 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
     return { keyGroups: this.chain.base };
   }
 
-  /** UTF-8 bytes of the keys and entries of the last snapshot's state (its chain folded). */
+  /**
+   * UTF-8 bytes of the keys and entries of the last snapshot as a restore reads them: its full
+   * copy and the deltas chained to it (each link counted once, when first asked for).
+   */
   stateSizeBytes(): number | undefined {
-    if (this.snapshotBytes === undefined && this.lastSnapshot !== undefined) {
-      let bytes = 0;
-      for (const states of Object.values(foldKeyedSnapshot(this.lastSnapshot).keyGroups)) {
-        for (const entries of Object.values(states)) for (const [keyString, text] of entries) bytes += Buffer.byteLength(keyString) + Buffer.byteLength(text);
-      }
-      this.snapshotBytes = bytes;
+    const last = this.lastSnapshot;
+    if (last === undefined) return undefined;
+    let bytes = linkBytes(last.keyGroups);
+    for (const delta of last.increments ?? []) {
+      bytes += linkBytes(delta.keyGroups);
+      for (const states of Object.values(delta.removed)) for (const keys of Object.values(states)) for (const key of keys) bytes += Buffer.byteLength(key);
     }
-    return this.snapshotBytes;
+    return bytes;
   }
 
   restore(snapshots: readonly KeyedStateSnapshot[]): Either<string, void> {
     if (this.states.size > 0) return left('restore must happen before any state is used');
     this.chain = undefined;
+    this.budget.recording = false;
     for (const chained of snapshots) {
       if (chained.redis !== undefined && Object.keys(chained.redis.chains).length > 0) {
         return left(`the snapshot references keyed state kept in Redis (${chained.redis.space}); restore it with the Redis state backend and the same keyPrefix`);
@@ -273,4 +210,19 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
     this.chain = undefined;
     this.lastSnapshot = undefined;
   }
+}
+
+/** Bytes of the links already counted (a link is frozen and shared by the snapshots after it). */
+const linkSizes = new WeakMap<SnapshotEntries, number>();
+
+function linkBytes(entries: SnapshotEntries): number {
+  let bytes = linkSizes.get(entries);
+  if (bytes === undefined) {
+    bytes = 0;
+    for (const states of Object.values(entries)) {
+      for (const list of Object.values(states)) for (const [keyString, text] of list) bytes += Buffer.byteLength(keyString) + Buffer.byteLength(text);
+    }
+    linkSizes.set(entries, bytes);
+  }
+  return bytes;
 }

@@ -31,6 +31,14 @@ export type KeyedStateDelta = t.TypeOf<typeof KeyedStateDeltaCodec>;
  */
 export const MAX_DELTA_CHAIN = 16;
 
+/**
+ * A delta holds at most this share of the full copy's entries; when more keys change between
+ * two snapshots, the next is a full copy. Keys are recorded per write until then, and a job whose
+ * keys nearly all change between checkpoints would otherwise pay for recording them and gain
+ * little from a delta.
+ */
+export const MAX_DELTA_SHARE = 0.25;
+
 /** Folds a full copy and its deltas into one full copy: the entries a restore of the chain ends with. */
 export function foldEntries(base: SnapshotEntries, increments: readonly KeyedStateDelta[]): SnapshotEntries {
   if (increments.length === 0) return base;
