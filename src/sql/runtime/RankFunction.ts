@@ -69,8 +69,12 @@ export class RankFunction extends KeyedProcessFunction<string, Change, Change> {
       rows.splice(at, 0, change.row);
       if (!retracting) {
         const keep = rowsWithinReach(fn, compare, rows, range.last);
-        // The new row fell out of reach itself: nothing changed.
-        if (at >= keep) return;
+        // The new row fell out of reach itself: nothing changed (taken out again, so the state
+        // held is the state written: a snapshot holds only what was written back).
+        if (at >= keep) {
+          rows.splice(at, 1);
+          return;
+        }
         rows.length = keep;
       }
     } else {
