@@ -14,7 +14,7 @@ const LAYERS = [
   ['graph'],
   ['runtime'],
   ['connectors', 'windowing'],
-  ['web'],
+  ['web', 'instances'],
   ['cluster'],
   ['api'],
   ['sql', 'cli', 'worker', 'ml', 'cep'],

@@ -1,0 +1,103 @@
+/**
+ * Who owns what: the assignment the leader publishes in Redis under an epoch, its codec (it is
+ * read back at the boundary), how the next one is computed from it, and what one instance owns.
+ */
+import { Either, isLeft, left, right } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { PathReporter } from 'io-ts/PathReporter';
+import { assignSticky } from './assignSticky';
+
+/** The units of work the instances share: the source splits (`topic-partition`) and the key groups 0..maxParallelism-1. */
+export interface Work {
+  readonly splits: readonly string[];
+  readonly maxParallelism: number;
+}
+
+export const AssignmentCodec = t.readonly(
+  t.type({
+    /** The live instances it was computed for, in name order. */
+    members: t.readonlyArray(t.string),
+    /** Instance → its splits. */
+    splits: t.record(t.string, t.readonlyArray(t.string)),
+    /** Instance → its key groups, ascending. */
+    keyGroups: t.record(t.string, t.readonlyArray(t.number)),
+  }),
+);
+export type Assignment = t.TypeOf<typeof AssignmentCodec>;
+
+export function decodeAssignment(body: string): Either<string, Assignment> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (e) {
+    return left(`the assignment in Redis is not JSON: ${(e as Error).message}`);
+  }
+  const decoded = AssignmentCodec.decode(json);
+  return isLeft(decoded) ? left(`the assignment in Redis has an unexpected shape: ${PathReporter.report(decoded).join('; ')}`) : right(decoded.right);
+}
+
+function ownersOf<U>(byInstance: Readonly<Record<string, readonly U[]>>): Map<U, string> {
+  const owners = new Map<U, string>();
+  for (const [instance, units] of Object.entries(byInstance)) for (const u of units) owners.set(u, instance);
+  return owners;
+}
+
+function byInstance<U>(members: readonly string[], owners: Map<U, string>): Record<string, U[]> {
+  const out: Record<string, U[]> = Object.fromEntries(members.map((m) => [m, [] as U[]]));
+  for (const [unit, owner] of owners) out[owner].push(unit);
+  return out;
+}
+
+/** The next assignment for `members`, sticky to `previous`. */
+export function nextAssignment(previous: Assignment | undefined, members: readonly string[], work: Work): Assignment {
+  const live = [...new Set(members)].sort();
+  const groups = Array.from({ length: work.maxParallelism }, (_, g) => g);
+  return {
+    members: live,
+    splits: byInstance(live, assignSticky(work.splits, live, ownersOf(previous?.splits ?? {}))),
+    keyGroups: byInstance(live, assignSticky(groups, live, ownersOf(previous?.keyGroups ?? {}))),
+  };
+}
+
+/** What one instance owns under one epoch, as it reports it. */
+export interface Ownership {
+  readonly instanceId: string;
+  /** The epoch of the assignment; 0 before the first. Writes fenced by epoch name it. */
+  readonly epoch: number;
+  /** The leader that published it (it runs the job master and the checkpoint coordinator). */
+  readonly leader: string;
+  /**
+   * 'joining' before its first assignment; 'owning' under a published assignment; 'fenced' when
+   * its lease may have run out or a newer assignment leaves it out: it owns nothing until an
+   * assignment includes it again; 'left' once it left the job.
+   */
+  readonly state: 'joining' | 'owning' | 'fenced' | 'left';
+  readonly splits: readonly string[];
+  readonly keyGroups: readonly number[];
+}
+
+export function ownershipOf(instanceId: string, epoch: number, leader: string, assignment: Assignment): Ownership {
+  return { instanceId, epoch, leader, state: 'owning', splits: assignment.splits[instanceId] ?? [], keyGroups: assignment.keyGroups[instanceId] ?? [] };
+}
+
+/** Ascending numbers as ranges: [0,1,2,5,7,8] → '0-2, 5, 7-8'. */
+export function rangesText(sorted: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+/** The line an instance logs when what it owns changes. */
+export function ownershipLine(o: Ownership): string {
+  if (o.state === 'joining') return `instance ${o.instanceId} is joining: it owns nothing yet`;
+  if (o.state === 'left') return `instance ${o.instanceId} left the job`;
+  if (o.state === 'fenced') return `instance ${o.instanceId} is fenced (its lease may have run out under epoch ${o.epoch}): it owns nothing until the next assignment`;
+  const splits = o.splits.length === 0 ? 'no split' : `splits ${o.splits.join(', ')}`;
+  const groups = o.keyGroups.length === 0 ? 'no key group' : `key groups ${rangesText(o.keyGroups)}`;
+  return `instance ${o.instanceId} (epoch ${o.epoch}, leader ${o.leader}) owns ${splits} and ${groups}`;
+}
