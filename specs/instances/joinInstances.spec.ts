@@ -4,7 +4,10 @@ import { JobInstance, joinInstances } from '../../src/instances/joinInstances';
 import { ServiceError } from '../../src/services/ServiceError';
 import { kafkaBootstrap } from '../support/kafkaService';
 import { createTopic, uniqueTopic } from '../support/kafkaTopics';
-import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { dropPrefix, redisUrl, startOwnRedis, uniquePrefix } from '../support/redisService';
 
 const quiet = { level: 'silent' } as const;
 
@@ -75,6 +78,26 @@ describe('instances/joinInstances', function () {
     const taken = await ownershipWhere(b, (o) => o.leader === 'i-b');
     expect(taken).to.deep.include({ state: 'owning', keyGroups: [0, 1, 2, 3, 4, 5, 6, 7] });
     expect(b.isLeader()).to.equal(true);
+  });
+
+  it('reports itself fenced when Redis stops answering for a lease, and owns again under a newer epoch when it answers', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-instances-'));
+    const own = await startOwnRedis({ appendOnlyDir: dir });
+    try {
+      const a = await joinInstances({ applicationId: app, redis: own.url, instanceId: 'i-a', leaseMs: 1000, heartbeatMs: 100 }, { maxParallelism: 4 }, quiet);
+      joined.push(a);
+      const owning = a.ownership();
+      await own.stop(true);
+      expect(await ownershipWhere(a, (o) => o.state === 'fenced')).to.deep.equal({ ...owning, state: 'fenced', splits: [], keyGroups: [] });
+      await own.start();
+      const back = await ownershipWhere(a, (o) => o.state === 'owning');
+      expect(back.epoch).to.be.greaterThan(owning.epoch);
+      expect(back.keyGroups).to.deep.equal([0, 1, 2, 3]);
+    } finally {
+      await Promise.all(joined.splice(0).map((i) => i.leave()));
+      await own.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails the join with a ServiceError naming the topic when a source topic does not exist', async () => {

@@ -3,7 +3,8 @@
  * 12-partition topic and 128 key groups; the leader is SIGKILLed and the two others take over
  * its share under a new leader; one of them is stopped (SIGSTOP) for longer than its lease, the
  * other takes everything, and the one that comes back finds itself fenced: its write under its
- * old epoch is refused, and it gets its share back under a newer epoch.
+ * old epoch is refused, and it gets its share back under a newer epoch; a new instance joins
+ * and takes a third from the two, which keep the rest.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
@@ -132,7 +133,7 @@ describe('scenarios/instancesTakeOverAndFenceZombies', function () {
     await dropPrefix(url, `{sluice:${app}}`);
   });
 
-  it('shares out the work, takes over from a SIGKILLed leader, and fences an instance that comes back after its lease', async () => {
+  it('shares out the work, takes over from a SIGKILLed leader, fences an instance that comes back after its lease, and makes room for a new one', async () => {
     app = uniquePrefix('instances');
     const topic = uniqueTopic('instances-in');
     await createTopic(bootstrap, topic, PARTITIONS);
@@ -156,9 +157,9 @@ describe('scenarios/instancesTakeOverAndFenceZombies', function () {
     expect(two[0].epoch).to.be.greaterThan(three[0].epoch);
     expect(survivors.map((p) => p.id)).to.include(two[0].leader);
     survivors.forEach((p, i) => {
-      const before = three[processes.indexOf(p)];
-      expect(two[i].splits).to.include.members(before.splits as string[]);
-      expect(two[i].keyGroups).to.include.members(before.keyGroups as number[]);
+      const owned = three[processes.indexOf(p)];
+      expect(two[i].splits).to.include.members(owned.splits as string[]);
+      expect(two[i].keyGroups).to.include.members(owned.keyGroups as number[]);
     });
     expect(two.map((o) => o.splits.length)).to.deep.equal([6, 6]);
 
@@ -187,6 +188,18 @@ describe('scenarios/instancesTakeOverAndFenceZombies', function () {
     // It rejoins: the two share the work again, under an epoch newer than the one it was fenced in.
     await allOf(survivors, () => sharedOut(survivors, topic), 'sharing out the work again');
     expect(zombie.latest()!.epoch).to.be.greaterThan(alone.epoch);
+
+    // A new instance joins: it takes a third, a few units from each, and the others keep the rest.
+    const beforeJoin = survivors.map((p) => p.latest()!);
+    const added = new InstanceProcess('i-4', args);
+    processes.push(added);
+    const withNew = [...survivors, added];
+    await allOf(withNew, () => sharedOut(withNew, topic), 'sharing out the work with a new instance');
+    expect(withNew.map((p) => p.latest()!.splits.length)).to.deep.equal([4, 4, 4]);
+    survivors.forEach((p, i) => {
+      expect(beforeJoin[i].splits).to.include.members(p.latest()!.splits as string[]);
+      expect(beforeJoin[i].keyGroups).to.include.members(p.latest()!.keyGroups as number[]);
+    });
     // Not asserted (no timed tests): how long the take-over took, for the report.
     process.stderr.write(`      take-over after SIGKILL of the leader: ${takeOverMs} ms (lease ${LEASE_MS} ms, heartbeat ${HEARTBEAT_MS} ms)\n`);
   });

@@ -89,8 +89,11 @@ class Member implements JobInstance {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
   private stopped = false;
-  /** When the last heartbeat that Redis answered was sent: the lease runs at least leaseMs from then. */
-  private lastAnsweredAt: number | undefined;
+  /**
+   * Fires leaseMs after the sending of the last heartbeat Redis answered: from then on Redis
+   * may have dropped this instance and given its work to another, even if a heartbeat hangs.
+   */
+  private leaseEnd: NodeJS.Timeout | undefined;
   private lastProblem: string | undefined;
 
   constructor(
@@ -129,6 +132,7 @@ class Member implements JobInstance {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.leaseEnd);
     await this.ticking;
     try {
       await leave(this.redis, this.keys, this.instanceId);
@@ -174,10 +178,6 @@ class Member implements JobInstance {
 
   private async tick(): Promise<void> {
     const sentAt = Date.now();
-    // Not answered for a whole lease: Redis may have dropped this instance; its work may be another's.
-    if (this.current.state === 'owning' && this.lastAnsweredAt !== undefined && sentAt - this.lastAnsweredAt >= this.o.leaseMs) {
-      this.change({ ...this.current, state: 'fenced', splits: [], keyGroups: [] });
-    }
     let beat: Heartbeat;
     try {
       const reply = await heartbeat(this.redis, this.keys, this.instanceId, this.o.leaseMs, this.held?.epoch ?? 0);
@@ -187,7 +187,7 @@ class Member implements JobInstance {
       return this.problem(`heartbeat to Redis at ${redactUrl(this.o.redis)} failed: ${(e as Error).message}`);
     }
     if (this.stopped) return;
-    this.lastAnsweredAt = sentAt;
+    this.armLeaseEnd(sentAt);
     this.leader = beat.leader;
     if (beat.tookOffice) this.logger.info({ epoch: beat.epoch }, `instance ${this.instanceId} took the leadership of ${this.o.applicationId} (epoch ${beat.epoch})`);
     if (beat.assignment !== undefined) {
@@ -199,10 +199,24 @@ class Member implements JobInstance {
     this.follow();
   }
 
-  /** As leader: a new assignment when the live instances differ from the published one's, or it was another leader's. */
+  private armLeaseEnd(sentAt: number): void {
+    clearTimeout(this.leaseEnd);
+    // Never before the heartbeat's own answer is handled: a paused process resumes here first.
+    this.leaseEnd = setTimeout(() => this.leaseRanOut(), Math.max(0, sentAt + this.o.leaseMs - Date.now()));
+  }
+
+  private leaseRanOut(): void {
+    if (this.current.state === 'owning') this.change({ ...this.current, state: 'fenced', splits: [], keyGroups: [] });
+  }
+
+  /**
+   * As leader: a new assignment when the live instances differ from the published one's, or
+   * when the epoch moved past it (a leader took office since: another, or this one again after
+   * its lease ran out), since nobody's writes are accepted until one is published.
+   */
   private async lead(beat: Heartbeat): Promise<void> {
     const held = this.held;
-    if (held !== undefined && held.leader === this.instanceId && sameList(held.assignment.members, beat.members)) return;
+    if (held !== undefined && held.epoch === beat.epoch && sameList(held.assignment.members, beat.members)) return;
     try {
       const splits = this.topics.length === 0 ? [] : await sourceSplits(this.o.brokers ?? [], this.topics, this.o.applicationId, this.o.operationTimeoutMs, this.logger);
       const next = nextAssignment(held?.assignment, beat.members, { splits, maxParallelism: this.maxParallelism });
