@@ -16,9 +16,9 @@ describe('cluster/taskManagers: a task manager failing mid-stream (docs/internal
   beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'sluice-tm-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function run(fault: FaultyParams['fault'], options: { taskManagerHeapMb?: number } = {}, during?: (job: { taskManagers: { terminate(i: number): Promise<void> } | undefined }, marker: string) => Promise<void>) {
+  async function run(fault: FaultyParams['fault'], options: { taskManagerHeapMb?: number } = {}, during?: (job: { taskManagers: { terminate(i: number): Promise<void> } | undefined }, marker: string) => Promise<void>, mode?: FaultyParams['mode']) {
     const marker = path.join(dir, 'fault');
-    const params: FaultyParams = { records: RECORDS, seed: SEED, keys: KEYS, fault, at: RECORDS / 3, marker };
+    const params: FaultyParams = { records: RECORDS, seed: SEED, keys: KEYS, fault, at: RECORDS / 3, marker, mode };
     const job = StreamEnvironment.create({ parallelism: 2, batchSize: 128, taskManagers: 2, ...options }).executeJob(faultyCountingJob, params, `faults-${fault}`);
     const injected = during?.(job, marker);
     const result = await job;
@@ -62,5 +62,30 @@ describe('cluster/taskManagers: a task manager failing mid-stream (docs/internal
     expect(exactOf(r)).to.deep.equal(exact);
     expect(r.restarts).to.be.at.least(1);
     expect(r.failures.join('\n')).to.match(/task manager 0 failed: .*out of memory/i);
+  });
+
+  it('at-most-once, a task manager terminated mid-stream: each source goes on from the position it saved (in the store of the master\'s thread), nothing repeated, no count too high', async () => {
+    const r = await run(
+      'signal',
+      {},
+      async (job, marker) => {
+        while (!existsSync(marker)) await new Promise((resolve) => setTimeout(resolve, 2));
+        await job.taskManagers!.terminate(1);
+      },
+      'at-most-once',
+    );
+    expect(r.restarts).to.be.at.least(1);
+    expect(r.failures).to.include('task manager 1 exited with code 1');
+    // A source that started over, or went back to a checkpoint's position, would repeat records.
+    expect(r.duplicated).to.equal(0);
+    expect(r.stateOver).to.equal(0);
+    // What was in flight in the threads is lost, and at most that: each source saves its position only once it read the batch.
+    expect(r.lost).to.be.below(RECORDS / 2);
+  });
+
+  it('at-most-once with no failure on task managers: every record once', async () => {
+    const r = await run('signal', {}, undefined, 'at-most-once');
+    expect(exactOf(r)).to.deep.equal(exact);
+    expect(r.restarts).to.equal(0);
   });
 });

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CollectSink, Serializers, StreamEnvironment, ValueStateDescriptor } from '../../src';
 import { RedisStateInspector } from '../../src/redis';
-import { Counted, audit, countingJob, keyOf } from '../support/countingJob';
+import { Counted, audit, countingJob, expectedCounts, keyOf } from '../support/countingJob';
 import { OwnRedis, dropPrefix, redisUrl, startOwnRedis, uniquePrefix } from '../support/redisService';
 
 const RECORDS = 100_000;
@@ -54,15 +54,6 @@ async function runCounting(run: Run) {
   return { ...audit(sink.records(), RECORDS, run.seed, KEYS), restarts: result.restarts };
 }
 
-/** Final counts per key that the inputs should give. */
-function expectedCounts(seed: number): Map<number, number> {
-  const expected = new Map<number, number>();
-  for (let i = 0; i < RECORDS; i++) {
-    const k = keyOf(i, seed, KEYS);
-    expected.set(k, (expected.get(k) ?? 0) + 1);
-  }
-  return expected;
-}
 
 /** The job's final keyed state as Redis holds it after the final checkpoint, read from outside. */
 async function finalCountsInRedis(url: string, prefix: string, jobId: string): Promise<Map<number, number>> {
@@ -120,7 +111,7 @@ describe('scenario: exactly-once with keyed state in Redis (docs/internals.md, i
         expect(r.restarts).to.equal(crashes.length);
         expect(pick(r)).to.deep.equal(exact);
         // The final checkpoint flushed every key: the working area is the job's final state.
-        expect(await finalCountsInRedis(url, prefix, jobId)).to.deep.equal(expectedCounts(7));
+        expect(await finalCountsInRedis(url, prefix, jobId)).to.deep.equal(expectedCounts(RECORDS, 7, KEYS));
         const inspector = new RedisStateInspector(url, prefix);
         expect(await inspector.jobs()).to.deep.equal([jobId]);
         expect(await inspector.operators(jobId)).to.deep.equal(['count-per-key']);
@@ -182,7 +173,7 @@ describe('scenario: exactly-once with keyed state in Redis (docs/internals.md, i
       await restarting;
       expect(r.restarts).to.be.at.least(1);
       expect(pick(r)).to.deep.equal(exact);
-      expect(await finalCountsInRedis(own.url, prefix, 'server-restart')).to.deep.equal(expectedCounts(13));
+      expect(await finalCountsInRedis(own.url, prefix, 'server-restart')).to.deep.equal(expectedCounts(RECORDS, 13, KEYS));
     });
   });
 
@@ -225,7 +216,7 @@ describe('scenario: exactly-once with keyed state in Redis (docs/internals.md, i
       expect(kills.length, 'redis-server kills').to.equal(2);
       expect(r.restarts).to.be.at.least(2);
       expect(pick(r)).to.deep.equal(exact);
-      expect(await finalCountsInRedis(durable.url, prefix, 'durable-restart')).to.deep.equal(expectedCounts(17));
+      expect(await finalCountsInRedis(durable.url, prefix, 'durable-restart')).to.deep.equal(expectedCounts(RECORDS, 17, KEYS));
     });
   });
 });

@@ -56,6 +56,16 @@ export interface Audit {
   readonly stateUnder: number;
 }
 
+/** The final count per key that `records` inputs give. */
+export function expectedCounts(records: number, seed: number, keys: number): Map<number, number> {
+  const expected = new Map<number, number>();
+  for (let i = 0; i < records; i++) {
+    const k = keyOf(i, seed, keys);
+    expected.set(k, (expected.get(k) ?? 0) + 1);
+  }
+  return expected;
+}
+
 /** Compares outputs with what `records` inputs should have produced. */
 export function audit(outputs: readonly Counted[], records: number, seed: number, keys: number): Audit {
   const seen = new Uint8Array(records);
@@ -68,11 +78,7 @@ export function audit(outputs: readonly Counted[], records: number, seed: number
   }
   let lost = 0;
   for (let i = 0; i < records; i++) if (seen[i] === 0) lost++;
-  const expected = new Map<number, number>();
-  for (let i = 0; i < records; i++) {
-    const k = keyOf(i, seed, keys);
-    expected.set(k, (expected.get(k) ?? 0) + 1);
-  }
+  const expected = expectedCounts(records, seed, keys);
   let stateOver = 0;
   let stateUnder = 0;
   for (const [k, n] of expected) {

@@ -45,7 +45,7 @@ import { announceJob, withLaunchOverrides } from './launchContext';
 import type { JobDefinition } from './defineJob';
 import { isTaskManagerWorker } from '../cluster/taskManagerIdentity';
 import { TaskManagers } from '../cluster/TaskManagers';
-import { taskManagerProblems, taskManagerCount, workerOptions } from './taskManagerOptions';
+import { taskManagerCount, workerOptions } from './taskManagerOptions';
 
 let runCounter = 0;
 
@@ -222,10 +222,6 @@ export class StreamEnvironment {
       this.graph.clear();
     }
     const taskManagers = job === undefined ? 1 : taskManagerCount(this.config.taskManagers, plan);
-    if (taskManagers > 1) {
-      const problems = taskManagerProblems(plan, this.config, this.checkpointConfig);
-      if (problems.length > 0) throw new ConfigError(problems);
-    }
     const jobId = this.config.jobId ?? `job-${process.pid}-${Date.now().toString(36)}-${++runCounter}`;
     let checkpointing: Checkpointing | undefined;
     let incremental: ReturnType<typeof incrementalSnapshotsFor>['incremental'];
@@ -251,6 +247,7 @@ export class StreamEnvironment {
           jobName,
           environment: workerOptions(this.options),
           resourceLimits: this.config.taskManagerHeapMb === undefined ? undefined : { maxOldGenerationSizeMb: this.config.taskManagerHeapMb },
+          keyedState: stateBackend === 'memory' ? { type: 'memory' } : { ...stateBackend, incremental: incremental ?? null },
         });
     try {
       run = runJob(plan, {

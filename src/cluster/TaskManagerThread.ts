@@ -27,6 +27,8 @@ export interface Receivers {
   readonly coordinator: CoordinatorRef | undefined;
   /** The sink objects of the application's thread, by node uid. */
   readonly sinks: ReadonlyMap<string, Sink<unknown>>;
+  /** At-most-once: where source tasks' positions are saved (the checkpoint store). */
+  readonly saveSourceProgress: ((task: TaskId, position: unknown) => Promise<void>) | undefined;
 }
 
 let requests = 0;
@@ -43,6 +45,8 @@ export class TaskManagerThread implements TaskManagerLink {
   /** Of those, the ones told to stop. */
   private readonly stopping = new Set<TaskId>();
   private readonly questions = new Map<number, Ref<unknown>>();
+  /** Tasks of the attempt restarted alone, and how many times. */
+  private readonly incarnations = new Map<TaskId, number>();
 
   constructor(
     readonly index: number,
@@ -71,7 +75,15 @@ export class TaskManagerThread implements TaskManagerLink {
     this.receivers = receivers;
     this.open.clear();
     this.stopping.clear();
+    this.incarnations.clear();
     for (const task of tasks) this.open.add(task);
+  }
+
+  /** `task`, which closed, runs again here (restartTask). */
+  restartTask(attempt: number, task: TaskId, incarnation: number): void {
+    if (attempt !== this.attempt) return;
+    this.incarnations.set(task, incarnation);
+    this.open.add(task);
   }
 
   post(command: TaskManagerCommand, transfer: readonly TransferListItem[] = []): void {
@@ -90,8 +102,8 @@ export class TaskManagerThread implements TaskManagerLink {
     this.post({ type: 'taskManager.ask', attempt, task, request, question });
   }
 
-  stopTask(attempt: number, task: TaskId): void {
-    if (attempt !== this.attempt) return;
+  stopTask(attempt: number, task: TaskId, incarnation: number): void {
+    if (attempt !== this.attempt || incarnation !== (this.incarnations.get(task) ?? 0)) return;
     if (!this.alive) return this.closed(task);
     this.stopping.add(task);
     this.post({ type: 'taskManager.stopTask', attempt, task });
@@ -135,6 +147,19 @@ export class TaskManagerThread implements TaskManagerLink {
     for (const task of [...this.stopping]) this.closed(task);
   }
 
+  /** Saves a source's position for the task manager, and says whether it was saved. */
+  private saveProgress(request: number, attempt: number, task: TaskId, position: unknown): void {
+    const save = this.receivers?.saveSourceProgress;
+    if (save === undefined) throw new Error(`task manager ${this.index} asked to save the progress of source task ${task}, but the job's checkpoints are not at-most-once`);
+    const answer = (error: string | null) => this.post({ type: 'taskManager.progressSaved', request, error });
+    // A task of an earlier attempt saves nothing: the attempt after it restored from what was saved.
+    if (attempt !== this.attempt) return answer(`attempt ${attempt} has ended`);
+    save(task, position).then(
+      () => answer(null),
+      (e: unknown) => answer(e instanceof Error ? e.message : String(e)),
+    );
+  }
+
   private receive(m: unknown): void {
     const decoded = TaskManagerMsgCodec.decode(m);
     if (isLeft(decoded)) throw new Error(`task manager ${this.index} sent what is not a task manager message: ${PathReporter.report(decoded).join('; ')}`);
@@ -155,6 +180,8 @@ export class TaskManagerThread implements TaskManagerLink {
         if (sink?.fromTaskManager === undefined) throw new Error(`task manager ${this.index} sent a message for sink '${msg.uid}', which takes none in this thread`);
         return sink.fromTaskManager(msg.message);
       }
+      case 'taskManager.saveProgress':
+        return this.saveProgress(msg.request, msg.attempt, msg.task as TaskId, msg.position);
       case 'taskManager.toCoordinator':
         // Checkpoint ids are numbers on the wire; the coordinator's protocol brands them.
         if (receivers?.coordinator !== undefined) dispatch(receivers.coordinator, msg.msg as unknown as CoordinatorMsg);

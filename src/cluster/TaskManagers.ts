@@ -6,15 +6,16 @@
  */
 import { MessageChannel, ResourceLimits, TransferListItem } from 'worker_threads';
 import { Either, isLeft, left, right } from 'fp-ts/Either';
-import { ExecutionPlan } from '../graph/ExecutionPlan';
+import { stop } from 'nact';
+import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
 import { TaskId } from '../checkpoint/TaskId';
 import { Sink } from '../graph/Sink';
 import { TaskRef } from '../runtime/protocol';
-import { RemoteDeployRequest, TaskManagerDeployment } from '../runtime/TaskManagerDeployment';
+import { RemoteDeployRequest, RemoteRestartRequest, TaskManagerDeployment } from '../runtime/TaskManagerDeployment';
 import { JobModule, bootTaskManager } from './bootTaskManager';
 import { PlanShape, planDifferences, planShape } from './planShape';
 import { crossingChannels, taskManagerOf } from './placement';
-import { DeployCommand } from './taskManagerProtocol';
+import { Bridge, DeployCommand, KeyedStateSetting } from './taskManagerProtocol';
 import { TaskManagerThread } from './TaskManagerThread';
 import { spawnTaskStandIn } from './taskStandIn';
 
@@ -24,13 +25,18 @@ export interface TaskManagersSettings {
   /** The environment's options (StreamEnvironmentOptions), plain data: each thread decodes them again. */
   readonly environment: object;
   readonly resourceLimits?: ResourceLimits;
+  /** Where the keyed tasks keep their state (each task manager's tasks open their own Redis connections). */
+  readonly keyedState: KeyedStateSetting;
 }
 
 export class TaskManagers implements TaskManagerDeployment {
   private readonly threads: Array<Promise<Either<string, TaskManagerThread>> | undefined>;
   private readonly expected: PlanShape;
   private readonly sinks: ReadonlyMap<string, Sink<unknown>>;
+  private readonly byId: ReadonlyMap<TaskId, TaskPlan>;
   private stopped = false;
+  /** The running attempt: its threads, its master, and the task's stand-ins (a task restarted alone gets a new one). */
+  private running: { readonly attempt: number; readonly master: RemoteDeployRequest['master']; readonly threads: readonly TaskManagerThread[]; readonly standIns: Map<TaskId, TaskRef> } | undefined;
 
   constructor(
     private readonly definition: JobModule,
@@ -39,6 +45,7 @@ export class TaskManagers implements TaskManagerDeployment {
     private readonly settings: TaskManagersSettings,
   ) {
     this.expected = planShape(plan);
+    this.byId = new Map(plan.tasks.map((t) => [t.id, t]));
     this.sinks = new Map(plan.tasks.flatMap((t) => t.chain.flatMap((n) => (n.sink === undefined ? [] : [[n.uid, n.sink] as const]))));
     // They boot while the master starts: a boot takes a second or more.
     this.threads = Array.from({ length: settings.count }, (_, i) => this.boot(i));
@@ -85,6 +92,7 @@ export class TaskManagers implements TaskManagerDeployment {
       checkpointing: request.checkpointing ?? null,
       unaligned: request.unaligned,
       metrics: request.metrics,
+      keyedState: this.settings.keyedState,
       outlets: [],
       inlets: [],
     }));
@@ -97,12 +105,53 @@ export class TaskManagers implements TaskManagerDeployment {
       transfers[c.from].push(port1);
       transfers[c.to].push(port2);
     }
-    const receivers = { master: request.master, coordinator: request.coordinator, sinks: this.sinks };
+    const receivers = { master: request.master, coordinator: request.coordinator, sinks: this.sinks, saveSourceProgress: request.saveSourceProgress };
     threads.forEach((thread, i) => thread.startAttempt(attempt, commands[i].tasks.map((t) => t.id as TaskId), receivers));
     threads.forEach((thread, i) => thread.post(commands[i], transfers[i]));
     const refs = new Map<TaskId, TaskRef>();
     for (const task of this.plan.tasks) refs.set(task.id, spawnTaskStandIn(request.master, `${task.actorName}-a${attempt}`, attempt, task.id, threads[taskManagerOf(task, count)]));
+    this.running = { attempt, master: request.master, threads, standIns: new Map(refs) };
     return right(refs);
+  }
+
+  restartTask(request: RemoteRestartRequest): Either<string, TaskRef> {
+    const running = this.running;
+    const task = this.byId.get(request.task);
+    if (task === undefined) throw new Error(`task ${request.task} is not in the plan of job '${this.plan.jobName}'`);
+    if (running === undefined || running.attempt !== request.attempt) return left(`attempt ${request.attempt} is not the running one`);
+    const { attempt, threads } = running;
+    const count = threads.length;
+    const here = taskManagerOf(task, count);
+    if (!threads[here].isAlive) return left(`task manager ${here} is gone`);
+    // A new port for each of its channels to another thread; the peer's end takes it in place of the old.
+    const mine = { outlets: [] as Bridge[], inlets: [] as Bridge[] };
+    const peers = threads.map(() => ({ outlets: [] as Bridge[], inlets: [] as Bridge[] }));
+    const transfers: TransferListItem[][] = threads.map(() => []);
+    for (const c of crossingChannels(this.plan, count)) {
+      if (c.producer !== task.id && c.consumer !== task.id) continue;
+      const { port1, port2 } = new MessageChannel();
+      if (c.producer === task.id) {
+        mine.outlets.push({ task: c.producer, channel: c.output, name: c.name, port: port1 });
+        peers[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, port: port2 });
+        transfers[c.to].push(port2);
+      } else {
+        mine.inlets.push({ task: c.consumer, channel: c.input, name: c.name, port: port1 });
+        peers[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, port: port2 });
+        transfers[c.from].push(port2);
+      }
+      transfers[here].push(port1);
+    }
+    threads.forEach((thread, i) => {
+      if (i !== here && (peers[i].outlets.length > 0 || peers[i].inlets.length > 0)) thread.post({ type: 'taskManager.rebridge', attempt, ...peers[i] }, transfers[i]);
+    });
+    threads[here].restartTask(attempt, task.id, request.incarnation);
+    threads[here].post({ type: 'taskManager.restartTask', attempt, task: task.id, incarnation: request.incarnation, restore: request.restore ?? null, ...mine }, transfers[here]);
+    const standIn = spawnTaskStandIn(running.master, `${task.actorName}-a${attempt}-r${request.incarnation}`, attempt, task.id, threads[here], request.incarnation);
+    // The predecessor's stand-in, superseded: stopping it stops nothing in the task manager.
+    const predecessor = running.standIns.get(task.id);
+    if (predecessor !== undefined) stop(predecessor);
+    running.standIns.set(task.id, standIn);
+    return right(standIn);
   }
 
   /** Fault injection for specs: terminates task manager `index`'s thread. */

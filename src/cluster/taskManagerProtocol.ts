@@ -34,6 +34,20 @@ const PortCodec = new t.Type<MessagePort, MessagePort, unknown>(
 
 const CheckpointingCodec = t.union([t.literal('exactly-once'), t.literal('at-least-once'), t.literal('at-most-once'), t.null]);
 
+/**
+ * Where a task manager's keyed tasks keep their state: in memory, or in Redis, each task with
+ * its own connection (`incremental`: the checkpoints are in the same Redis, whose key
+ * `checkpointIds` lists them; null: snapshots carry the state).
+ */
+export const KeyedStateSettingCodec = t.union([
+  t.type({ type: t.literal('memory') }),
+  t.intersection([
+    t.type({ type: t.literal('redis'), url: t.string, keyPrefix: t.string, incremental: t.union([t.type({ checkpointIds: t.string }), t.null]) }),
+    t.partial({ cacheSize: t.number, operationTimeoutMs: t.number }),
+  ]),
+]);
+export type KeyedStateSetting = t.TypeOf<typeof KeyedStateSettingCodec>;
+
 /** One end of an exchange channel in a task manager: the task's channel index there, and the port. */
 const BridgeCodec = t.type({ task: t.string, channel: t.number, name: t.string, port: PortCodec });
 export type Bridge = t.TypeOf<typeof BridgeCodec>;
@@ -68,12 +82,22 @@ export const TaskManagerCommandCodec = t.union([
     checkpointing: CheckpointingCodec,
     unaligned: t.boolean,
     metrics: t.boolean,
+    keyedState: KeyedStateSettingCodec,
     outlets: t.array(BridgeCodec),
     inlets: t.array(BridgeCodec),
   }),
   t.type({ type: t.literal('taskManager.toTask'), attempt: t.number, task: t.string, msg: RemoteTaskMsgCodec }),
   t.type({ type: t.literal('taskManager.ask'), attempt: t.number, task: t.string, request: t.number, question: QuestionCodec }),
   t.type({ type: t.literal('taskManager.stopTask'), attempt: t.number, task: t.string }),
+  /**
+   * A task of the attempt that failed and closed restarts alone (restartTask) from `restore`:
+   * its successor is wired to the tasks here as before and to those elsewhere by new ports.
+   */
+  t.type({ type: t.literal('taskManager.restartTask'), attempt: t.number, task: t.string, incarnation: t.number, restore: t.unknown, outlets: t.array(BridgeCodec), inlets: t.array(BridgeCodec) }),
+  /** A peer elsewhere restarted alone: the tasks here take these new ports on those channels, and close the old ones. */
+  t.type({ type: t.literal('taskManager.rebridge'), attempt: t.number, outlets: t.array(BridgeCodec), inlets: t.array(BridgeCodec) }),
+  /** The answer to `taskManager.saveProgress` `request`: saved (error null), or why not. */
+  t.type({ type: t.literal('taskManager.progressSaved'), request: t.number, error: t.union([t.string, t.null]) }),
 ]);
 export type TaskManagerCommand = t.TypeOf<typeof TaskManagerCommandCodec>;
 export type DeployCommand = Extract<TaskManagerCommand, { type: 'taskManager.deploy' }>;
@@ -114,6 +138,8 @@ export const TaskManagerMsgCodec = t.union([
   t.type({ type: t.literal('taskManager.toCoordinator'), msg: RemoteCoordinatorMsgCodec }),
   /** The answer to `taskManager.ask` `request` (undefined: the task did not answer in time). */
   t.type({ type: t.literal('taskManager.answer'), request: t.number, answer: t.unknown }),
+  /** At-most-once: a source task's position to save in the checkpoint store (the master's) before it emits what it read. */
+  t.type({ type: t.literal('taskManager.saveProgress'), request: t.number, attempt: t.number, task: t.string, position: t.unknown }),
   /** What a sink's writer sends to its sink object in the application's thread (Sink.fromTaskManager), by the sink's uid. */
   t.type({ type: t.literal('taskManager.toApplication'), uid: t.string, message: t.unknown }),
 ]);

@@ -14,7 +14,8 @@ import { Question, RemoteTaskMsg } from './taskManagerProtocol';
 export interface TaskManagerLink {
   tell(attempt: number, task: TaskId, msg: RemoteTaskMsg): void;
   ask(attempt: number, task: TaskId, question: Question, replyTo: Ref<unknown>): void;
-  stopTask(attempt: number, task: TaskId): void;
+  /** `incarnation`: how many times the task restarted alone before this stand-in's; a superseded one stops nothing. */
+  stopTask(attempt: number, task: TaskId, incarnation: number): void;
 }
 
 function remote(msg: TaskMsg): RemoteTaskMsg | Question | undefined {
@@ -39,7 +40,7 @@ function remote(msg: TaskMsg): RemoteTaskMsg | Question | undefined {
   }
 }
 
-export function spawnTaskStandIn(parent: Ref<unknown>, name: string, attempt: number, task: TaskId, link: TaskManagerLink): TaskRef {
+export function spawnTaskStandIn(parent: Ref<unknown>, name: string, attempt: number, task: TaskId, link: TaskManagerLink, incarnation = 0): TaskRef {
   return spawn(
     parent as Ref<never>,
     (state: null, msg: TaskMsg) => {
@@ -50,6 +51,6 @@ export function spawnTaskStandIn(parent: Ref<unknown>, name: string, attempt: nu
       return state;
     },
     name,
-    { initialState: null, afterStop: () => link.stopTask(attempt, task) },
+    { initialState: null, afterStop: () => link.stopTask(attempt, task, incarnation) },
   ) as TaskRef;
 }

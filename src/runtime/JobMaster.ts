@@ -129,6 +129,7 @@ export class JobMaster {
         checkpointing: checkpointing?.config.mode,
         unaligned: checkpointing?.config.unaligned ?? false,
         metrics: this.ledger !== undefined,
+        saveSourceProgress: checkpointing?.config.mode === 'at-most-once' ? (task, position) => checkpointing.store.saveSourceProgress(task, position) : undefined,
       });
       if (isLeft(deployed)) return this.failFatally({ error: new Error(deployed.left), why: 'the task managers could not be started' });
       for (const [id, ref] of deployed.right) this.tasks.refs.set(id, ref);
@@ -206,8 +207,16 @@ export class JobMaster {
       { task: id, checkpoint: restore?.checkpointId, taskRestarts: this.taskRestarts() },
       `task '${task.name}' (instance ${task.index}) restarted alone ${restore === undefined ? 'without a checkpoint' : `from checkpoint ${restore.checkpointId}`}`,
     );
-    this.tasks.refs.set(id, spawnTask(this.self, this.taskDeps(task, restore, incarnation)));
-    for (const { to, msg } of deploymentWiring(this.deps.plan, this.tasks.refs, id)) dispatch(to, msg);
+    const taskManagers = this.deps.taskManagers;
+    if (taskManagers === undefined) {
+      this.tasks.refs.set(id, spawnTask(this.self, this.taskDeps(task, restore, incarnation)));
+      for (const { to, msg } of deploymentWiring(this.deps.plan, this.tasks.refs, id)) dispatch(to, msg);
+    } else {
+      const successor = taskManagers.restartTask({ attempt: this.attempt, task: id, incarnation, restore });
+      // Its task manager is gone: that thread's end fails the attempt already; this says why the task is not back.
+      if (isLeft(successor)) return void this.failure(new Error(`task '${task.name}' (instance ${task.index}) cannot restart alone: ${successor.left}`), undefined);
+      this.tasks.refs.set(id, successor.right);
+    }
     this.startCoordinator();
   }
 

@@ -20,6 +20,17 @@ export interface RemoteDeployRequest {
   readonly checkpointing: CheckpointingMode | undefined;
   readonly unaligned: boolean;
   readonly metrics: boolean;
+  /** At-most-once: saves a source task's position in the checkpoint store, before the source emits what it read. */
+  readonly saveSourceProgress: ((task: TaskId, position: unknown) => Promise<void>) | undefined;
+}
+
+/** One task of the running attempt restarted alone (restartTask supervision), its predecessor closed. */
+export interface RemoteRestartRequest {
+  readonly attempt: number;
+  readonly task: TaskId;
+  /** How many times it was restarted alone in this attempt, this time included. */
+  readonly incarnation: number;
+  readonly restore: TaskRestore | undefined;
 }
 
 export interface TaskManagerDeployment {
@@ -29,6 +40,12 @@ export interface TaskManagerDeployment {
    * the task managers could not be brought up.
    */
   deploy(request: RemoteDeployRequest): Promise<Either<string, ReadonlyMap<TaskId, TaskRef>>>;
+  /**
+   * Starts the successor of a task that failed and closed, on the task manager of its
+   * predecessor, and re-points its peers at it (those in other threads through new channels);
+   * the ref stands for it here. Left: why it cannot (its task manager is gone).
+   */
+  restartTask(request: RemoteRestartRequest): Either<string, TaskRef>;
   /** Ends every task manager's thread; once the job has settled. */
   shutdown(): Promise<void>;
 }
