@@ -14,7 +14,7 @@ function refused(options: unknown): ConfigError {
   throw new Error(`expected ${JSON.stringify(options)} to be refused`);
 }
 
-const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, allowNonRestoredState, jobId, checkpointStorage, stateBackend, logging, restoreFrom, rest, metrics, taskManagers, taskManagerHeapMb';
+const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, allowNonRestoredState, jobId, checkpointStorage, stateBackend, logging, restoreFrom, rest, metrics, taskManagers, taskManagerHeapMb, taskManagerHangTimeoutMs';
 
 describe('api/EnvironmentConfig', () => {
   describe('defaults', () => {
@@ -35,6 +35,7 @@ describe('api/EnvironmentConfig', () => {
         metrics: undefined,
         taskManagers: 1,
         taskManagerHeapMb: undefined,
+        taskManagerHangTimeoutMs: 30_000,
       });
       expect(StreamEnvironment.create({}).config).to.deep.equal(StreamEnvironment.create().config);
     });

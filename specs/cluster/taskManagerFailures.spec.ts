@@ -16,7 +16,7 @@ describe('cluster/taskManagers: a task manager failing mid-stream (docs/internal
   beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'sluice-tm-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function run(fault: FaultyParams['fault'], options: { taskManagerHeapMb?: number } = {}, during?: (job: { taskManagers: { terminate(i: number): Promise<void> } | undefined }, marker: string) => Promise<void>, mode?: FaultyParams['mode']) {
+  async function run(fault: FaultyParams['fault'], options: { taskManagerHeapMb?: number; taskManagerHangTimeoutMs?: number } = {}, during?: (job: { taskManagers: { terminate(i: number): Promise<void> } | undefined }, marker: string) => Promise<void>, mode?: FaultyParams['mode']) {
     const marker = path.join(dir, 'fault');
     const params: FaultyParams = { records: RECORDS, seed: SEED, keys: KEYS, fault, at: RECORDS / 3, marker, mode };
     const job = StreamEnvironment.create({ parallelism: 2, batchSize: 128, taskManagers: 2, ...options }).executeJob(faultyCountingJob, params, `faults-${fault}`);
@@ -62,6 +62,14 @@ describe('cluster/taskManagers: a task manager failing mid-stream (docs/internal
     expect(exactOf(r)).to.deep.equal(exact);
     expect(r.restarts).to.be.at.least(1);
     expect(r.failures.join('\n')).to.match(/task manager 0 failed: .*out of memory/i);
+  });
+
+  it('a user function looping for ever: the task manager answers no ping within taskManagerHangTimeoutMs, is terminated and the job restarted, nothing lost, nothing repeated', async () => {
+    const r = await run('spin', { taskManagerHangTimeoutMs: 1000 });
+    expect(exactOf(r)).to.deep.equal(exact);
+    expect(r.restarts).to.be.at.least(1);
+    const stuck = (RECORDS / 3) % 2;
+    expect(r.failures.join('\n')).to.match(new RegExp(`task manager ${stuck} answered no ping for \\d+ ms \\(taskManagerHangTimeoutMs 1000\\): its thread is stuck, a loop in user code perhaps; terminated`));
   });
 
   it('at-most-once, a task manager terminated mid-stream: each source goes on from the position it saved (in the store of the master\'s thread), nothing repeated, no count too high', async () => {

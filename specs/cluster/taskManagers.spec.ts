@@ -39,6 +39,7 @@ describe('cluster/taskManagers: a job on worker threads', function () {
 
   it('decodes taskManagers with the other options, listing every problem', () => {
     expect(() => StreamEnvironment.create({ taskManagers: 0, parallelism: 0 })).to.throw(ConfigError, /parallelism: 0 must be an integer in 1\.\.32768\n {2}- taskManagers: 0 must be 'auto' or an integer in 1\.\.256/);
+    expect(() => StreamEnvironment.create({ taskManagers: 2, taskManagerHangTimeoutMs: 5 })).to.throw(ConfigError, /taskManagerHangTimeoutMs: 5 must be an integer in 100\.\.3600000/);
     expect(StreamEnvironment.create({ taskManagers: 'auto' }).config.taskManagers).to.be.greaterThan(0);
     expect(StreamEnvironment.create().config.taskManagers).to.equal(1);
     expect(StreamEnvironment.isWorker()).to.equal(false);

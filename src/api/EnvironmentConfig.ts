@@ -94,6 +94,7 @@ const OptionsCodec = t.partial({
     t.identity,
   ),
   taskManagerHeapMb: intInRange('taskManagerHeapMb', 16, 1 << 20),
+  taskManagerHangTimeoutMs: intInRange('taskManagerHangTimeoutMs', 100, 3_600_000),
 });
 
 const RedisStateBackendCodec = t.intersection([
@@ -186,7 +187,16 @@ export interface StreamEnvironmentOptions {
    * default: Node's). A task manager that runs out fails the tasks it ran, as a crash would.
    */
   readonly taskManagerHeapMb?: number;
+  /**
+   * How long a task manager may go without answering the job master's pings, in ms (default
+   * 30 000): its thread is then busy for good (a loop in user code), and is terminated, a
+   * failure of the tasks it ran, as a crash would be.
+   */
+  readonly taskManagerHangTimeoutMs?: number;
 }
+
+/** A task manager silent this long is taken as hung (taskManagerHangTimeoutMs). */
+export const DEFAULT_TASK_MANAGER_HANG_TIMEOUT_MS = 30_000;
 
 /** The decoded options of an environment, defaults filled in. */
 export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId' | 'logging' | 'restoreFrom' | 'rest' | 'metrics' | 'taskManagers' | 'taskManagerHeapMb'>> & {
@@ -251,6 +261,7 @@ export function decodeEnvironmentOptions(input: unknown): Either<readonly string
     restoreFrom: o.restoreFrom,
     rest: o.rest,
     taskManagerHeapMb: o.taskManagerHeapMb,
+    taskManagerHangTimeoutMs: o.taskManagerHangTimeoutMs ?? DEFAULT_TASK_MANAGER_HANG_TIMEOUT_MS,
     taskManagers: o.taskManagers === 'auto' ? availableParallelism() : (o.taskManagers ?? 1),
     metrics:
       o.metrics === true || (o.metrics === undefined && o.rest !== undefined)

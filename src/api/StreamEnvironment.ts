@@ -247,6 +247,7 @@ export class StreamEnvironment {
           jobName,
           environment: workerOptions(this.options),
           resourceLimits: this.config.taskManagerHeapMb === undefined ? undefined : { maxOldGenerationSizeMb: this.config.taskManagerHeapMb },
+          hangTimeoutMs: this.config.taskManagerHangTimeoutMs,
           keyedState: stateBackend === 'memory' ? { type: 'memory' } : { ...stateBackend, incremental: incremental ?? null },
         });
     try {

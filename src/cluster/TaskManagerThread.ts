@@ -48,12 +48,22 @@ export class TaskManagerThread implements TaskManagerLink {
   /** Tasks of the attempt restarted alone, and how many times. */
   private readonly incarnations = new Map<TaskId, number>();
 
+  /** When it last answered a ping (performance.now()). */
+  private answeredAt = performance.now();
+  private tickedAt = performance.now();
+  private readonly watchdog: NodeJS.Timeout;
+
   constructor(
     readonly index: number,
     readonly worker: Worker,
     /** Settles when the thread ends, with why. */
     readonly ended: Promise<string>,
+    /** Silent this long, its thread is taken as hung and terminated. */
+    private readonly hangTimeoutMs: number,
   ) {
+    // Pinged four times per bound: a thread whose event loop is stuck (a loop in user code) answers none.
+    this.watchdog = setInterval(() => this.ping(), Math.max(25, hangTimeoutMs / 4));
+    this.watchdog.unref();
     worker.on('message', (m: unknown) => {
       try {
         this.receive(m);
@@ -119,6 +129,17 @@ export class TaskManagerThread implements TaskManagerLink {
     clearTimeout(timer);
   }
 
+  private ping(): void {
+    if (!this.alive) return;
+    const now = performance.now();
+    // This thread was stuck itself (its pongs wait unread): the task manager gets a fresh bound.
+    if (now - this.tickedAt > this.hangTimeoutMs / 2) this.answeredAt = now;
+    this.tickedAt = now;
+    const silentMs = now - this.answeredAt;
+    if (silentMs <= this.hangTimeoutMs) return this.post({ type: 'taskManager.ping' });
+    this.broken(`task manager ${this.index} answered no ping for ${Math.round(silentMs)} ms (taskManagerHangTimeoutMs ${this.hangTimeoutMs}): its thread is stuck, a loop in user code perhaps; terminated`);
+  }
+
   /** Fault injection for specs: terminates the thread as an operator's kill would. */
   terminate(): Promise<number> {
     return this.worker.terminate();
@@ -140,6 +161,7 @@ export class TaskManagerThread implements TaskManagerLink {
 
   private died(why: string): void {
     this.alive = false;
+    clearInterval(this.watchdog);
     this.questions.clear();
     if (this.shuttingDown || this.receivers === undefined) return;
     if (!this.failureReported) dispatch(this.receivers.master, { type: 'job.failure', attempt: this.attempt, error: new Error(why) });
@@ -168,6 +190,9 @@ export class TaskManagerThread implements TaskManagerLink {
     switch (msg.type) {
       case 'taskManager.ready':
       case 'taskManager.refused':
+        return;
+      case 'taskManager.pong':
+        this.answeredAt = performance.now();
         return;
       case 'taskManager.answer': {
         const replyTo = this.questions.get(msg.request);

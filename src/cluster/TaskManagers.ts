@@ -25,6 +25,8 @@ export interface TaskManagersSettings {
   /** The environment's options (StreamEnvironmentOptions), plain data: each thread decodes them again. */
   readonly environment: object;
   readonly resourceLimits?: ResourceLimits;
+  /** How long a task manager may leave the master's pings unanswered before it counts as hung. */
+  readonly hangTimeoutMs: number;
   /** Where the keyed tasks keep their state (each task manager's tasks open their own Redis connections). */
   readonly keyedState: KeyedStateSetting;
 }
@@ -55,7 +57,7 @@ export class TaskManagers implements TaskManagerDeployment {
     const booted = await bootTaskManager(this.definition, this.params, { ...this.settings }, index);
     if (isLeft(booted)) return booted;
     const differences = planDifferences(this.expected, booted.right.shape);
-    const thread = new TaskManagerThread(index, booted.right.worker, booted.right.ended);
+    const thread = new TaskManagerThread(index, booted.right.worker, booted.right.ended, this.settings.hangTimeoutMs);
     if (differences.length === 0) return right(thread);
     await thread.shutdown();
     return left(differences.map((d) => `task manager ${index} built another graph: ${d}`).join('; '));

@@ -69,6 +69,8 @@ export type Question = t.TypeOf<typeof QuestionCodec>;
 /** From the job master's thread to a task manager. */
 export const TaskManagerCommandCodec = t.union([
   t.type({ type: t.literal('taskManager.stop') }),
+  /** Answered at once by `taskManager.pong`, unless the thread's event loop is stuck (hang detection). */
+  t.type({ type: t.literal('taskManager.ping') }),
   /**
    * Runs an attempt's tasks placed here: each restored from `restore` (a TaskRestore, or null),
    * wired to the other tasks here by nact refs and to tasks elsewhere by the ports of `outlets`
@@ -132,6 +134,7 @@ export type RemoteCoordinatorMsg = t.TypeOf<typeof RemoteCoordinatorMsgCodec>;
 export const TaskManagerMsgCodec = t.union([
   /** The job module was imported and the graph built: its shape, to be checked against the master's. */
   t.type({ type: t.literal('taskManager.ready'), index: t.number, shape: PlanShapeCodec }),
+  t.type({ type: t.literal('taskManager.pong') }),
   /** The job could not be built in this thread, and why. */
   t.type({ type: t.literal('taskManager.refused'), index: t.number, reason: t.string }),
   t.type({ type: t.literal('taskManager.toMaster'), msg: RemoteMasterMsgCodec }),

@@ -117,6 +117,8 @@ export class TaskManagerRuntime {
         else pending?.reject(new Error(`saving the source's progress failed: ${command.error}`));
         return;
       }
+      case 'taskManager.ping':
+        return this.say({ type: 'taskManager.pong' });
       case 'taskManager.stop':
         stop(this.system);
         return;
