@@ -11,7 +11,7 @@ import { isLeft } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
 import { Ref, dispatch } from 'nact';
 import { TaskId } from '../checkpoint/TaskId';
-import { Sink } from '../graph/Sink';
+import { TaskManagerInstance } from '../graph/TaskManagerInstance';
 import { CoordinatorMsg, CoordinatorRef } from '../checkpoint/coordinatorProtocol';
 import { MasterMsg, MasterRef } from '../runtime/protocol';
 import { TaskCounters } from '../metrics/TaskCounters';
@@ -25,8 +25,9 @@ import { Question, RemoteMasterMsg, RemoteTaskMsg, TaskManagerCommand, TaskManag
 export interface Receivers {
   readonly master: MasterRef;
   readonly coordinator: CoordinatorRef | undefined;
-  /** The sink objects of the application's thread, by node uid. */
-  readonly sinks: ReadonlyMap<string, Sink<unknown>>;
+  /** The source and sink objects of the application's thread, by node uid, and the index of each task. */
+  readonly connectors: ReadonlyMap<string, { fromTaskManager?(message: unknown, from: TaskManagerInstance): void }>;
+  readonly indexOf: ReadonlyMap<TaskId, number>;
   /** At-most-once: where source tasks' positions are saved (the checkpoint store). */
   readonly saveSourceProgress: ((task: TaskId, position: unknown) => Promise<void>) | undefined;
 }
@@ -201,9 +202,12 @@ export class TaskManagerThread implements TaskManagerLink {
         return;
       }
       case 'taskManager.toApplication': {
-        const sink = receivers?.sinks.get(msg.uid);
-        if (sink?.fromTaskManager === undefined) throw new Error(`task manager ${this.index} sent a message for sink '${msg.uid}', which takes none in this thread`);
-        return sink.fromTaskManager(msg.message);
+        const connector = receivers?.connectors.get(msg.uid);
+        const index = receivers?.indexOf.get(msg.task as TaskId);
+        if (receivers === undefined || connector?.fromTaskManager === undefined || index === undefined) throw new Error(`task manager ${this.index} sent a message for source or sink '${msg.uid}' of task ${msg.task}, which takes none in this thread`);
+        const { attempt, task, uid } = msg;
+        const reply = (message: unknown) => this.post({ type: 'taskManager.fromApplication', attempt, task, uid, message });
+        return connector.fromTaskManager(msg.message, { index, reply, parent: receivers.master });
       }
       case 'taskManager.saveProgress':
         return this.saveProgress(msg.request, msg.attempt, msg.task as TaskId, msg.position);

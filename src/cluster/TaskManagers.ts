@@ -8,15 +8,15 @@ import { MessageChannel, ResourceLimits, TransferListItem } from 'worker_threads
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { stop } from 'nact';
 import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
+import { TaskManagerInstance } from '../graph/TaskManagerInstance';
 import { TaskId } from '../checkpoint/TaskId';
-import { Sink } from '../graph/Sink';
 import { TaskRef } from '../runtime/protocol';
 import { RemoteDeployRequest, RemoteRestartRequest, TaskManagerDeployment } from '../runtime/TaskManagerDeployment';
 import { JobModule, bootTaskManager } from './bootTaskManager';
 import { PlanShape, planDifferences, planShape } from './planShape';
 import { crossingChannels, taskManagerOf } from './placement';
 import { Bridge, DeployCommand, KeyedStateSetting } from './taskManagerProtocol';
-import { TaskManagerThread } from './TaskManagerThread';
+import { Receivers, TaskManagerThread } from './TaskManagerThread';
 import { spawnTaskStandIn } from './taskStandIn';
 
 export interface TaskManagersSettings {
@@ -34,8 +34,9 @@ export interface TaskManagersSettings {
 export class TaskManagers implements TaskManagerDeployment {
   private readonly threads: Array<Promise<Either<string, TaskManagerThread>> | undefined>;
   private readonly expected: PlanShape;
-  private readonly sinks: ReadonlyMap<string, Sink<unknown>>;
+  private readonly connectors: Receivers['connectors'];
   private readonly byId: ReadonlyMap<TaskId, TaskPlan>;
+  private readonly indexOf: ReadonlyMap<TaskId, number>;
   private stopped = false;
   /** The running attempt: its threads, its master, and the task's stand-ins (a task restarted alone gets a new one). */
   private running: { readonly attempt: number; readonly master: RemoteDeployRequest['master']; readonly threads: readonly TaskManagerThread[]; readonly standIns: Map<TaskId, TaskRef> } | undefined;
@@ -48,7 +49,10 @@ export class TaskManagers implements TaskManagerDeployment {
   ) {
     this.expected = planShape(plan);
     this.byId = new Map(plan.tasks.map((t) => [t.id, t]));
-    this.sinks = new Map(plan.tasks.flatMap((t) => t.chain.flatMap((n) => (n.sink === undefined ? [] : [[n.uid, n.sink] as const]))));
+    this.indexOf = new Map(plan.tasks.map((t) => [t.id, t.index]));
+    const sinks = plan.tasks.flatMap((t) => t.chain.flatMap((n) => (n.sink === undefined ? [] : [[n.uid, n.sink] as const])));
+    const sources = plan.tasks.flatMap((t) => (t.source === undefined ? [] : [[t.source.node.uid, t.source.source] as const]));
+    this.connectors = new Map<string, { fromTaskManager?(message: unknown, from: TaskManagerInstance): void }>([...sinks, ...sources]);
     // They boot while the master starts: a boot takes a second or more.
     this.threads = Array.from({ length: settings.count }, (_, i) => this.boot(i));
   }
@@ -107,7 +111,7 @@ export class TaskManagers implements TaskManagerDeployment {
       transfers[c.from].push(port1);
       transfers[c.to].push(port2);
     }
-    const receivers = { master: request.master, coordinator: request.coordinator, sinks: this.sinks, saveSourceProgress: request.saveSourceProgress };
+    const receivers: Receivers = { master: request.master, coordinator: request.coordinator, connectors: this.connectors, indexOf: this.indexOf, saveSourceProgress: request.saveSourceProgress };
     threads.forEach((thread, i) => thread.startAttempt(attempt, commands[i].tasks.map((t) => t.id as TaskId), receivers));
     threads.forEach((thread, i) => thread.post(commands[i], transfers[i]));
     const refs = new Map<TaskId, TaskRef>();

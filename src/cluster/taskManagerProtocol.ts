@@ -91,6 +91,8 @@ export const TaskManagerCommandCodec = t.union([
   t.type({ type: t.literal('taskManager.toTask'), attempt: t.number, task: t.string, msg: RemoteTaskMsgCodec }),
   t.type({ type: t.literal('taskManager.ask'), attempt: t.number, task: t.string, request: t.number, question: QuestionCodec }),
   t.type({ type: t.literal('taskManager.stopTask'), attempt: t.number, task: t.string }),
+  /** A source's or sink's object in the application's thread replies to its reader or writer in `task` (TaskManagerInstance.reply). */
+  t.type({ type: t.literal('taskManager.fromApplication'), attempt: t.number, task: t.string, uid: t.string, message: t.unknown }),
   /**
    * A task of the attempt that failed and closed restarts alone (restartTask) from `restore`:
    * its successor is wired to the tasks here as before and to those elsewhere by new ports.
@@ -143,7 +145,7 @@ export const TaskManagerMsgCodec = t.union([
   t.type({ type: t.literal('taskManager.answer'), request: t.number, answer: t.unknown }),
   /** At-most-once: a source task's position to save in the checkpoint store (the master's) before it emits what it read. */
   t.type({ type: t.literal('taskManager.saveProgress'), request: t.number, attempt: t.number, task: t.string, position: t.unknown }),
-  /** What a sink's writer sends to its sink object in the application's thread (Sink.fromTaskManager), by the sink's uid. */
-  t.type({ type: t.literal('taskManager.toApplication'), uid: t.string, message: t.unknown }),
+  /** What a sink's writer or a source's reader (of `task`, in `attempt`) sends to its object in the application's thread (fromTaskManager), by the node's uid. */
+  t.type({ type: t.literal('taskManager.toApplication'), attempt: t.number, task: t.string, uid: t.string, message: t.unknown }),
 ]);
 export type TaskManagerMsg = t.TypeOf<typeof TaskManagerMsgCodec>;

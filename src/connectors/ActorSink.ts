@@ -18,8 +18,12 @@
  * }, 'scores');
  * scores.sinkTo(ActorSink.actorRefWithBackpressure<Score>(consumer));
  */
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/Either';
+import { PathReporter } from 'io-ts/PathReporter';
 import { Ref, dispatch, spawnStateless, stop } from 'nact';
 import { Sink, SinkContext, SinkWriter } from '../graph/Sink';
+import { TaskManagerInstance } from '../graph/TaskManagerInstance';
 import { ServiceError } from '../services/ServiceError';
 import { withinDeadline } from '../services/withinDeadline';
 
@@ -56,6 +60,15 @@ export interface ActorSinkOptions {
 
 export const DEFAULT_ACTOR_SINK_ACK_TIMEOUT_MS = 60_000;
 
+/** What a writer in a task manager sends the sink object in the application's thread: the consumer's messages without their ackTo. */
+const RemoteSinkMsgCodec = t.union([
+  t.type({ type: t.literal('sink.init'), index: t.number }),
+  t.type({ type: t.union([t.literal('sink.complete'), t.literal('sink.stopped')]), index: t.number }),
+  t.type({ type: t.literal('sink.batch'), index: t.number, records: t.array(t.unknown) }),
+]);
+type RemoteSinkMsg = t.TypeOf<typeof RemoteSinkMsgCodec>;
+const ACK: ActorSinkAck = { type: 'sink.ack' };
+
 /** Delivers a stream to an application actor in batches, each acknowledged before the next (see docs/actors.md). */
 export class ActorSink<T> implements Sink<T> {
   readonly name = 'Actor Sink';
@@ -72,6 +85,34 @@ export class ActorSink<T> implements Sink<T> {
   createWriter(context: SinkContext): SinkWriter<T> {
     return new ActorSinkWriter<T>(this.consumer, context, this.ackTimeoutMs);
   }
+
+  /** The ackTo standing, in this thread, for the writer of each instance in a task manager. */
+  private readonly remoteAcks = new Map<number, Ref<ActorSinkAck>>();
+
+  /**
+   * In the application's thread, for a writer in a task manager: its message goes to the
+   * consumer with an ackTo of this thread, whose acks go back to the writer. A writer that
+   * opens (sink.init) gets a new one; one that completes or stops has no more.
+   */
+  fromTaskManager(message: unknown, from: TaskManagerInstance): void {
+    const decoded = RemoteSinkMsgCodec.decode(message);
+    if (isLeft(decoded)) throw new Error(`Actor Sink: a writer in a task manager sent what is not a sink message: ${PathReporter.report(decoded).join('; ')}`);
+    const msg: RemoteSinkMsg = decoded.right;
+    const old = this.remoteAcks.get(msg.index);
+    if (msg.type === 'sink.complete' || msg.type === 'sink.stopped') {
+      if (old !== undefined) stop(old);
+      this.remoteAcks.delete(msg.index);
+      return dispatch(this.consumer, { type: msg.type, index: msg.index });
+    }
+    let ackTo = old;
+    if (msg.type === 'sink.init' || ackTo === undefined) {
+      if (old !== undefined) stop(old);
+      ackTo = spawnStateless(from.parent as Ref<never>, () => from.reply(ACK)) as Ref<ActorSinkAck>;
+      this.remoteAcks.set(msg.index, ackTo);
+    }
+    if (msg.type === 'sink.batch') dispatch(this.consumer, { type: msg.type, index: msg.index, records: msg.records as T[], ackTo });
+    else dispatch(this.consumer, { type: 'sink.init', index: msg.index, ackTo });
+  }
 }
 
 class ActorSinkWriter<T> implements SinkWriter<T> {
@@ -81,31 +122,42 @@ class ActorSinkWriter<T> implements SinkWriter<T> {
 
   constructor(private readonly consumer: Ref<ActorSinkMsg<T>>, private readonly context: SinkContext, private readonly ackTimeoutMs: number) {}
 
+  /** Sends to the consumer: with this thread's ackTo, or through the application's thread (in a task manager). */
+  private tell: (msg: RemoteSinkMsg) => void = () => {};
+
   open(): Promise<void> {
     if (this.context.actor === undefined) throw new Error('Actor Sink: runs only inside a task actor');
-    this.ackTo = spawnStateless(this.context.actor as Ref<never>, () => this.acked(), 'sink-ack') as Ref<ActorSinkAck>;
-    return this.send({ type: 'sink.init', index: this.context.index, ackTo: this.ackTo });
+    const { toApplication, fromApplication } = this.context;
+    if (toApplication !== undefined && fromApplication !== undefined) {
+      // In a task manager: the consumer is an actor of the application's thread, which relays its acks.
+      fromApplication(() => this.acked());
+      this.tell = toApplication;
+    } else {
+      const ackTo = (this.ackTo = spawnStateless(this.context.actor as Ref<never>, () => this.acked(), 'sink-ack') as Ref<ActorSinkAck>);
+      this.tell = (msg) => dispatch(this.consumer, msg.type === 'sink.init' || msg.type === 'sink.batch' ? ({ ...msg, ackTo } as ActorSinkMsg<T>) : msg);
+    }
+    return this.send({ type: 'sink.init', index: this.context.index });
   }
 
   write(records: readonly T[]): Promise<void> {
-    return this.send({ type: 'sink.batch', index: this.context.index, records, ackTo: this.ackTo! });
+    return this.send({ type: 'sink.batch', index: this.context.index, records: records as unknown[] });
   }
 
   finish(): void {
     this.ended = true;
-    dispatch(this.consumer, { type: 'sink.complete', index: this.context.index });
+    this.tell({ type: 'sink.complete', index: this.context.index });
   }
 
   close(): void {
-    if (!this.ended) dispatch(this.consumer, { type: 'sink.stopped', index: this.context.index });
+    if (!this.ended) this.tell({ type: 'sink.stopped', index: this.context.index });
     this.acked();
     if (this.ackTo !== undefined) stop(this.ackTo);
   }
 
-  private send(msg: ActorSinkMsg<T>): Promise<void> {
+  private send(msg: Extract<RemoteSinkMsg, { type: 'sink.init' | 'sink.batch' }>): Promise<void> {
     const acked = new Promise<void>((resolve) => {
       this.awaiting = resolve;
-      dispatch(this.consumer, msg);
+      this.tell(msg);
     });
     const consumer = consumerName(this.consumer);
     // An init never acked: a restart would wait for the same consumer again.

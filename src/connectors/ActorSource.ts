@@ -23,8 +23,10 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/Either';
 import { Ref, dispatch, spawnStateless, stop } from 'nact';
 import { CheckpointId } from '../checkpoint/CheckpointTypes';
-import { ActorSourceMsg, ActorSourceSignal } from './actorSourceProtocol';
+import { PathReporter } from 'io-ts/PathReporter';
+import { ActorSourceMsg, ActorSourceMsgCodec, ActorSourceSignal, RemoteActorSourceSignal, RemoteActorSourceSignalCodec } from './actorSourceProtocol';
 import { PollResult, Source, SourceReader, SplitContext } from '../graph/Source';
+import { TaskManagerInstance } from '../graph/TaskManagerInstance';
 
 /** Options of an actor source. */
 export interface ActorSourceOptions {
@@ -60,6 +62,27 @@ export class ActorSource<T> implements Source<T> {
   createReader(split: SplitContext): SourceReader<T> {
     return new ActorSourceReader<T>(this.producer, this.bufferSize, split);
   }
+
+  /** The inlet standing, in this thread, for the reader of each instance in a task manager. */
+  private readonly remoteInlets = new Map<number, Ref<ActorSourceMsg<T>>>();
+
+  /**
+   * In the application's thread, for a reader in a task manager: its signal goes to the
+   * producer with an inlet of this thread, which sends what the producer sends it back to the
+   * reader. A reader (re)started gets a new inlet.
+   */
+  fromTaskManager(message: unknown, from: TaskManagerInstance): void {
+    const decoded = RemoteActorSourceSignalCodec.decode(message);
+    if (isLeft(decoded)) throw new Error(`Actor Source: a reader in a task manager sent what is not a signal: ${PathReporter.report(decoded).join('; ')}`);
+    const signal = decoded.right;
+    let inlet = this.remoteInlets.get(from.index);
+    if (signal.type === 'source.started' || inlet === undefined) {
+      if (inlet !== undefined) stop(inlet);
+      inlet = spawnStateless(from.parent as Ref<never>, (msg: ActorSourceMsg<T>) => from.reply(msg)) as Ref<ActorSourceMsg<T>>;
+      this.remoteInlets.set(from.index, inlet);
+    }
+    dispatch(this.producer, { ...signal, inlet });
+  }
 }
 
 class ActorSourceReader<T> implements SourceReader<T> {
@@ -76,6 +99,8 @@ class ActorSourceReader<T> implements SourceReader<T> {
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
   private inlet: Ref<ActorSourceMsg<T>> | undefined;
+  /** Sends a signal to the producer: with this thread's inlet, or through the application's thread (in a task manager). */
+  private signal: (signal: RemoteActorSourceSignal) => void = () => {};
   /** Positions taken into checkpoints not known complete yet, oldest first. */
   private readonly pending: { readonly id: CheckpointId; readonly next: number }[] = [];
   /** Acknowledge on checkpoint completion rather than on emission. */
@@ -94,9 +119,21 @@ class ActorSourceReader<T> implements SourceReader<T> {
 
   open(): void {
     if (this.split.actor === undefined) throw new Error('Actor Source: runs only inside a task actor');
-    this.inlet = spawnStateless(this.split.actor as Ref<never>, (msg: ActorSourceMsg<T>) => this.arrived(msg), 'inlet') as Ref<ActorSourceMsg<T>>;
+    const { toApplication, fromApplication } = this.split;
+    if (toApplication !== undefined && fromApplication !== undefined) {
+      // In a task manager: the producer is an actor of the application's thread, which relays both ways.
+      fromApplication((message) => {
+        const msg = ActorSourceMsgCodec.decode(message);
+        if (isLeft(msg)) return this.fail(`the producer sent what is not a source message: ${PathReporter.report(msg).join('; ')}`);
+        this.arrived(msg.right as ActorSourceMsg<T>);
+      });
+      this.signal = toApplication;
+    } else {
+      const inlet = (this.inlet = spawnStateless(this.split.actor as Ref<never>, (msg: ActorSourceMsg<T>) => this.arrived(msg), 'inlet') as Ref<ActorSourceMsg<T>>);
+      this.signal = (signal) => dispatch(this.producer, { ...signal, inlet });
+    }
     this.granted = this.bufferSize;
-    dispatch(this.producer, { type: 'source.started', inlet: this.inlet, resumeFrom: this.emitted, credits: this.bufferSize });
+    this.signal({ type: 'source.started', resumeFrom: this.emitted, credits: this.bufferSize });
   }
 
   private arrived(msg: ActorSourceMsg<T>): void {
@@ -163,7 +200,7 @@ class ActorSourceReader<T> implements SourceReader<T> {
     }
     if (!this.ackOnCheckpoint) this.acknowledged = this.emitted;
     this.granted += n;
-    dispatch(this.producer, { type: 'source.demand', inlet: this.inlet!, credits: n, acknowledged: this.acknowledged });
+    this.signal({ type: 'source.demand', credits: n, acknowledged: this.acknowledged });
     return this.completed && this.head === this.buffer.length ? 'end' : 'more';
   }
 
@@ -177,7 +214,7 @@ class ActorSourceReader<T> implements SourceReader<T> {
     while (this.pending.length > 0 && this.pending[0].id <= checkpointId) upTo = this.pending.shift()!.next;
     if (upTo <= this.acknowledged) return;
     this.acknowledged = upTo;
-    dispatch(this.producer, { type: 'source.acknowledged', inlet: this.inlet!, upTo });
+    this.signal({ type: 'source.acknowledged', upTo });
   }
 
   close(): void {

@@ -4,6 +4,7 @@
  * number 0. Demand is in records (credits, as Reactive Streams' request(n)); a producer never
  * has more records in flight than the credits it was granted.
  */
+import * as t from 'io-ts';
 import { Ref } from 'nact';
 
 /** What the producer sends the source's inlet. */
@@ -33,3 +34,21 @@ export function isActorSourceSignal(msg: unknown): msg is ActorSourceSignal<unkn
   const type = typeof msg === 'object' && msg !== null ? (msg as { type?: unknown }).type : undefined;
   return type === 'source.started' || type === 'source.demand' || type === 'source.acknowledged';
 }
+
+/**
+ * What crosses threads when the source's reader runs in a task manager and the producer stays
+ * in the application's thread: the signals without their inlet (the application's side puts in
+ * an inlet of its own), and the producer's messages.
+ */
+export const RemoteActorSourceSignalCodec = t.union([
+  t.type({ type: t.literal('source.started'), resumeFrom: t.number, credits: t.number }),
+  t.type({ type: t.literal('source.demand'), credits: t.number, acknowledged: t.number }),
+  t.type({ type: t.literal('source.acknowledged'), upTo: t.number }),
+]);
+export type RemoteActorSourceSignal = t.TypeOf<typeof RemoteActorSourceSignalCodec>;
+
+export const ActorSourceMsgCodec = t.union([
+  t.type({ type: t.literal('source.records'), from: t.number, records: t.array(t.unknown) }),
+  t.type({ type: t.literal('source.complete') }),
+  t.type({ type: t.literal('source.fail'), reason: t.string }),
+]);

@@ -6,6 +6,7 @@
 
 import type { Ref } from 'nact';
 import type { Logger } from '../logging/logger';
+import type { TaskManagerInstance } from './TaskManagerInstance';
 
 /** What a sink's writer is told about the instance it writes for. */
 export interface SinkContext {
@@ -23,6 +24,8 @@ export interface SinkContext {
    * (plain data) to the sink object in the application's thread, to its `fromTaskManager`.
    */
   readonly toApplication?: (message: unknown) => void;
+  /** Set with `toApplication`: registers the writer's handler of what the sink object replies (TaskManagerInstance.reply). */
+  readonly fromApplication?: (handler: (message: unknown) => void) => void;
 }
 
 /** What one parallel instance of a sink writes through. */
@@ -47,5 +50,5 @@ export interface Sink<T> {
    * (decode it: it comes from another thread). A sink whose results the application reads
    * from the sink object (CollectSink) gets them here; see docs/task-managers.md.
    */
-  fromTaskManager?(message: unknown): void;
+  fromTaskManager?(message: unknown, from: TaskManagerInstance): void;
 }

@@ -6,6 +6,7 @@ import type { Ref } from 'nact';
 import type { CheckpointId, CheckpointingMode } from '../checkpoint/CheckpointTypes';
 import type { Logger } from '../logging/logger';
 import type { PartitionLag } from '../metrics/TaskMetrics';
+import type { TaskManagerInstance } from './TaskManagerInstance';
 
 /** What a source's reader is told about the split it reads and the checkpoint it restores. */
 export interface SplitContext {
@@ -25,6 +26,10 @@ export interface SplitContext {
   readonly checkpointing?: CheckpointingMode;
   /** The task's logger: a reader logs its retries and its client's lines here. */
   readonly logger?: Logger;
+  /** Set when the reader runs in a task manager's thread: sends `message` (plain data) to the source object in the application's thread, to its `fromTaskManager`. */
+  readonly toApplication?: (message: unknown) => void;
+  /** Set with `toApplication`: registers the reader's handler of what the source object replies (TaskManagerInstance.reply). */
+  readonly fromApplication?: (handler: (message: unknown) => void) => void;
 }
 
 /** 'more': call poll again; 'end': the input is exhausted. */
@@ -66,4 +71,6 @@ export interface Source<T> {
   readonly rescalable?: boolean;
   /** Called by the runtime: one reader per parallel instance, created in its task. */
   createReader(split: SplitContext): SourceReader<T>;
+  /** In the application's thread: what a reader in a task manager sent with `toApplication` (decode it: it comes from another thread). */
+  fromTaskManager?(message: unknown, from: TaskManagerInstance): void;
 }

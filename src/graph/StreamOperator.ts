@@ -69,6 +69,8 @@ export interface OperatorContext {
   readonly metrics?: OperatorMetrics;
   /** In a task manager's thread: sends `message` to this operator's sink object in the application's thread (Sink.fromTaskManager). */
   readonly toApplication?: (message: unknown) => void;
+  /** With `toApplication`: registers the handler of what the sink object replies. */
+  readonly fromApplication?: (handler: (message: unknown) => void) => void;
 }
 
 /** The id a task's final snapshot uses (one constant for the runtime and the state layer). */

@@ -12,7 +12,7 @@ export class SinkOperator<T> implements StreamOperator<T, never> {
   constructor(private readonly sink: Sink<T>) {}
 
   open(context: OperatorContext, _output: Output<never>): void | Promise<void> {
-    this.writer = this.sink.createWriter({ index: context.index, parallelism: context.parallelism, jobName: context.jobName, actor: context.actor, logger: context.logger, toApplication: context.toApplication });
+    this.writer = this.sink.createWriter({ index: context.index, parallelism: context.parallelism, jobName: context.jobName, actor: context.actor, logger: context.logger, toApplication: context.toApplication, fromApplication: context.fromApplication });
     return this.writer.open?.();
   }
   processElement(record: T): void {

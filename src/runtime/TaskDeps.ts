@@ -40,4 +40,6 @@ export interface TaskDeps {
   readonly metrics?: ThreadLedger;
   /** In a task manager's thread: sends `message` to the sink object of node `uid` in the application's thread (Sink.fromTaskManager). */
   readonly toApplication?: (uid: string, message: unknown) => void;
+  /** In a task manager's thread: registers the handler of what node `uid`'s object in the application's thread replies. */
+  readonly fromApplication?: (uid: string, handler: (message: unknown) => void) => void;
 }

@@ -68,6 +68,7 @@ export class TwoPhaseCommitSinkOperator<T, Txn> implements StreamOperator<T, nev
       restoredCheckpointId: context.restoredCheckpointId,
       logger: context.logger,
       toApplication: context.toApplication,
+      fromApplication: context.fromApplication,
     });
     await this.writer.open?.();
     const serializer = listedSerializer(this.sink.transactionSerializer);

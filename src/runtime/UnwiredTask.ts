@@ -141,6 +141,7 @@ export class UnwiredTask {
           actor: this.self,
           checkpointing: deps.checkpointing,
           logger,
+          ...applicationLink(deps, task.source.node.uid),
         }));
         await reader.open?.();
         source = new SourceDriver({ reader, name: sourceName, index: task.index, batchSize: plan.batchSize, chain, gate, time, self: this.self, saveProgress: deps.saveSourceProgress, timeAccount: this.timeAccount });
@@ -181,7 +182,7 @@ export class UnwiredTask {
   }
 
   private contextFor(node: ChainedNode, operatorState: OperatorContext['operatorState']): Omit<OperatorContext, 'failRecord'> {
-    const { plan, task, toApplication } = this.deps;
+    const { plan, task } = this.deps;
     return {
       jobName: plan.jobName,
       operatorName: node.name,
@@ -197,7 +198,7 @@ export class UnwiredTask {
       checkpointing: this.deps.checkpointing,
       actor: this.self,
       logger: this.deps.logger,
-      toApplication: toApplication === undefined ? undefined : (message: unknown) => toApplication(node.uid, message),
+      ...applicationLink(this.deps, node.uid),
     };
   }
 
@@ -205,4 +206,13 @@ export class UnwiredTask {
   close(): Promise<void> {
     return this.resources.close();
   }
+}
+
+/** In a task manager's thread: node `uid`'s line to its object in the application's thread; none in that thread itself. */
+function applicationLink(deps: TaskDeps, uid: string): Pick<OperatorContext, 'toApplication' | 'fromApplication'> {
+  const { toApplication, fromApplication } = deps;
+  return {
+    toApplication: toApplication === undefined ? undefined : (message) => toApplication(uid, message),
+    fromApplication: fromApplication === undefined ? undefined : (handler) => fromApplication(uid, handler),
+  };
 }

@@ -62,6 +62,8 @@ export class TaskManagerRuntime {
   private attempt = -1;
   private tasks = new Map<TaskId, Deployed>();
   private context: AttemptContext | undefined;
+  /** Handlers of what sources' and sinks' objects in the application's thread reply, by `<task>/<uid>`. */
+  private fromApplication = new Map<string, (message: unknown) => void>();
   /** Bridge actors made, for unique names (a channel re-bridged gets a new actor). */
   private bridgesMade = 0;
   /** At-most-once: source positions sent to the master's thread to save, by request. */
@@ -117,6 +119,9 @@ export class TaskManagerRuntime {
         else pending?.reject(new Error(`saving the source's progress failed: ${command.error}`));
         return;
       }
+      case 'taskManager.fromApplication':
+        if (command.attempt === this.attempt) this.fromApplication.get(`${command.task}/${command.uid}`)?.(command.message);
+        return;
       case 'taskManager.ping':
         return this.say({ type: 'taskManager.pong' });
       case 'taskManager.stop':
@@ -145,6 +150,7 @@ export class TaskManagerRuntime {
     const { attempt } = command;
     this.attempt = attempt;
     this.tasks = new Map();
+    this.fromApplication = new Map();
     this.context = {
       command,
       logger: createLogger(this.config.logging).child({ job: this.plan.jobName, jobId: command.jobId, taskManager: this.index }),
@@ -220,7 +226,8 @@ export class TaskManagerRuntime {
       logger: logger.child({ task: task.id, operator: task.name, index: task.index }),
       saveSourceProgress: task.source !== undefined && command.checkpointing === 'at-most-once' ? (position) => this.saveProgress(attempt, task.id, position) : undefined,
       metrics: ledger,
-      toApplication: (uid, message) => this.say({ type: 'taskManager.toApplication', uid, message }),
+      toApplication: (uid, message) => this.say({ type: 'taskManager.toApplication', attempt, task: task.id, uid, message }),
+      fromApplication: (uid, handler) => void this.fromApplication.set(`${task.id}/${uid}`, handler),
     };
     const deployed: Deployed = { ref: spawnTask(this.system, deps), incarnation, bridges: new Map(), stopping: false };
     this.tasks.set(task.id, deployed);
