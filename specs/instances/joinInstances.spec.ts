@@ -100,6 +100,15 @@ describe('instances/joinInstances', function () {
     }
   });
 
+  it('refuses to join with the instance id of another live instance', async () => {
+    await join('i-a');
+    const refusal = await join('i-a').then(
+      () => 'joined',
+      (e: Error) => e.message,
+    );
+    expect(refusal).to.equal(`instance id i-a is held by another live process of ${app}: give each instance its own instanceId (or leave it to the default)`);
+  });
+
   it('fails the join with a ServiceError naming the topic when a source topic does not exist', async () => {
     const missing = uniqueTopic('missing');
     const error = await join('i-a', [missing], 3000).then(

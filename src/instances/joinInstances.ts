@@ -6,6 +6,7 @@
  * that a zombie's writes are refused. Nothing is started by hand: the first instance becomes
  * the leader, the others follow, and any of them takes over.
  */
+import { randomBytes } from 'crypto';
 import { isLeft } from 'fp-ts/Either';
 import type Redis from 'ioredis';
 import { createLogger, Logger, LoggingOption } from '../logging/logger';
@@ -14,7 +15,7 @@ import { DEFAULT_MAX_PARALLELISM } from '../state/keyGroups';
 import { connectRedis, redactUrl, whenReady } from '../state/redisConnection';
 import { Assignment, decodeAssignment, nextAssignment, Ownership, ownershipLine, ownershipOf } from './Assignment';
 import { ClusterOptions, ResolvedClusterOptions, resolveClusterOptions } from './ClusterOptions';
-import { defineMembershipScripts, fencedSet, heartbeat, Heartbeat, leave, membershipKeys, publishAssignment } from './membershipScripts';
+import { defineMembershipScripts, fencedSet, heartbeat, Heartbeat, Incarnation, leave, membershipKeys, publishAssignment } from './membershipScripts';
 import { sourceSplits } from './sourceSplits';
 
 /** The work the instances share, from the job's plan. */
@@ -52,7 +53,8 @@ interface Held {
 /**
  * Joins the job named by `options.applicationId`: resolves once this instance owns its share
  * under a published assignment, or fails with a ServiceError when Redis (or, for the leader,
- * Kafka) gives none within `operationTimeoutMs`. Bad options are refused with every problem.
+ * Kafka) gives none within `operationTimeoutMs`. Bad options are refused with every problem,
+ * and an `instanceId` another live process holds is refused.
  *
  * @example
  * const instance = await joinInstances({ applicationId: 'clicks', redis: 'redis://127.0.0.1:6379', kafka: { brokers: ['127.0.0.1:9092'] } }, { sourceTopics: ['clicks'] });
@@ -81,6 +83,10 @@ export async function joinInstances(options: ClusterOptions, work: SharedWork = 
 
 class Member implements JobInstance {
   readonly instanceId: string;
+  /** This process's hold on the id: a second process with the id, or this one's zombie, is told apart. */
+  private readonly me: Incarnation;
+  /** Fails the join, while it is under way. */
+  private failJoin: ((error: Error) => void) | undefined;
   private readonly keys;
   private current: Ownership;
   private held: Held | undefined;
@@ -104,6 +110,7 @@ class Member implements JobInstance {
     private readonly logger: Logger,
   ) {
     this.instanceId = o.instanceId;
+    this.me = { id: o.instanceId, token: randomBytes(8).toString('hex') };
     this.keys = membershipKeys(o.applicationId);
     this.current = { instanceId: o.instanceId, epoch: 0, leader: '', state: 'joining', splits: [], keyGroups: [] };
     this.schedule(0);
@@ -135,7 +142,7 @@ class Member implements JobInstance {
     clearTimeout(this.leaseEnd);
     await this.ticking;
     try {
-      await leave(this.redis, this.keys, this.instanceId);
+      await leave(this.redis, this.keys, this.me);
     } finally {
       this.redis.disconnect();
       this.change({ ...this.current, state: 'left', splits: [], keyGroups: [] });
@@ -164,8 +171,18 @@ class Member implements JobInstance {
         if (o.state !== 'owning') return;
         clearTimeout(bound);
         stop();
+        this.failJoin = undefined;
         resolve();
       });
+      this.failJoin = (error) => {
+        clearTimeout(bound);
+        stop();
+        this.failJoin = undefined;
+        this.stopped = true;
+        clearTimeout(this.timer);
+        this.redis.disconnect();
+        reject(error);
+      };
     });
   }
 
@@ -180,8 +197,9 @@ class Member implements JobInstance {
     const sentAt = Date.now();
     let beat: Heartbeat;
     try {
-      const reply = await heartbeat(this.redis, this.keys, this.instanceId, this.o.leaseMs, this.held?.epoch ?? 0);
+      const reply = await heartbeat(this.redis, this.keys, this.me, this.o.leaseMs, this.held?.epoch ?? 0);
       if (isLeft(reply)) return this.problem(reply.left);
+      if (reply.right === 'idTaken') return this.idTaken();
       beat = reply.right;
     } catch (e) {
       return this.problem(`heartbeat to Redis at ${redactUrl(this.o.redis)} failed: ${(e as Error).message}`);
@@ -197,6 +215,18 @@ class Member implements JobInstance {
     }
     if (beat.leader === this.instanceId) await this.lead(beat);
     this.follow();
+  }
+
+  /**
+   * Another live process holds this instance's id: a join fails (two processes must not share an
+   * id); an instance that had joined — its lease ran out and a successor took the id — stays
+   * fenced until the id is free again.
+   */
+  private idTaken(): void {
+    const message = `instance id ${this.instanceId} is held by another live process of ${this.o.applicationId}: give each instance its own instanceId (or leave it to the default)`;
+    if (this.failJoin !== undefined) return this.failJoin(new Error(message));
+    if (this.current.state === 'owning') this.change({ ...this.current, state: 'fenced', splits: [], keyGroups: [] });
+    this.problem(message);
   }
 
   private armLeaseEnd(sentAt: number): void {
@@ -220,7 +250,7 @@ class Member implements JobInstance {
     try {
       const splits = this.topics.length === 0 ? [] : await sourceSplits(this.o.brokers ?? [], this.topics, this.o.applicationId, this.o.operationTimeoutMs, this.logger);
       const next = nextAssignment(held?.assignment, beat.members, { splits, maxParallelism: this.maxParallelism });
-      const published = await publishAssignment(this.redis, this.keys, this.instanceId, beat.epoch, JSON.stringify(next));
+      const published = await publishAssignment(this.redis, this.keys, this.me, beat.epoch, JSON.stringify(next));
       if (isLeft(published)) return this.problem(published.left);
       if (published.right === 'fenced') {
         this.logger.info({ epoch: beat.epoch }, `instance ${this.instanceId} lost the leadership of ${this.o.applicationId} before publishing (epoch ${beat.epoch} is over)`);
