@@ -17,7 +17,8 @@ const LAYERS = [
   ['web', 'instances'],
   ['cluster'],
   ['api'],
-  ['sql', 'cli', 'worker', 'ml', 'cep'],
+  ['cep'],
+  ['sql', 'cli', 'worker', 'ml'],
 ];
 
 /**

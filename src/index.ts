@@ -32,6 +32,7 @@ export {
 export { BroadcastState, ReadOnlyBroadcastState } from './state/BroadcastState';
 export { CEP, PatternStream } from './cep/CEP';
 export { Pattern } from './cep/Pattern';
+export { AfterMatchSkipStrategy } from './cep/AfterMatchSkipStrategy';
 export { Condition, ConditionContext } from './cep/Stage';
 export { PatternProcessFunction, PatternContext, Match } from './cep/PatternProcessFunction';
 export { CoGroupFunction, JoinFunction, TwoInputsToWindow, WindowedJoin, WindowedCoGroup } from './api/CoGroupedStreams';

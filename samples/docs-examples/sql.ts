@@ -1,6 +1,6 @@
 /**
  * docs/sql.md: the table environment, a changelog, a window aggregation, window attributes, window Top-N, OVER
- * aggregations, ORDER BY and LIMIT, a statement set, a user-defined function, batch mode, EXPLAIN and a refused query, each checked.
+ * aggregations, ORDER BY and LIMIT, MATCH_RECOGNIZE, a statement set, a user-defined function, batch mode, EXPLAIN and a refused query, each checked.
  * Run: node build/samples/docs-examples/sql.js
  */
 import * as assert from 'node:assert/strict';
@@ -169,6 +169,25 @@ export async function orderByAndLimit(): Promise<void> {
 }
 
 /** A statement set: two INSERT INTO in one job, reading orders once. */
+/** MATCH_RECOGNIZE: small orders in a row, then a big one. */
+export async function matchRecognize(): Promise<void> {
+  const tEnv = await ordersTable();
+  const matches = await tEnv
+    .sqlQuery(
+      `SELECT * FROM orders
+         MATCH_RECOGNIZE (
+           ORDER BY ts
+           MEASURES FIRST(SMALL.customer) AS first_small, COUNT(SMALL.amount) AS smalls, BIG.customer AS big_customer
+           AFTER MATCH SKIP PAST LAST ROW
+           PATTERN (SMALL+ BIG) WITHIN INTERVAL '1' MINUTE
+           DEFINE SMALL AS SMALL.amount < 5, BIG AS BIG.big
+         )`,
+    )
+    .toDataStream()
+    .executeAndCollect();
+  assert.deepEqual(matches, [{ first_small: 'ann', smalls: 1, big_customer: 'bob' }]);
+}
+
 export async function statementSet(): Promise<void> {
   const tEnv = await ordersTable();
   const out = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-sql-docs-set-'));
@@ -238,6 +257,7 @@ export async function main(): Promise<void> {
   await rankAndDenseRank();
   await overAggregations();
   await orderByAndLimit();
+  await matchRecognize();
   await statementSet();
   await udfAndBatch();
   await explainAndErrors();

@@ -18,6 +18,7 @@ import { Key } from '../state/keyHash';
 import { Serializer, Serializers } from '../state/Serializer';
 import { MapState, ValueState } from '../state/State';
 import { MapStateDescriptor, ValueStateDescriptor } from '../state/StateDescriptor';
+import { AfterMatchSkipStrategy, releaseMatches } from './AfterMatchSkipStrategy';
 import { eventListSerializer, partialMatchesSerializer } from './cepSerializers';
 import { Nfa, PartialMatch } from './Nfa';
 import { Pattern } from './Pattern';
@@ -44,12 +45,20 @@ export class CepFunction<T, O> extends KeyedProcessFunction<Key, T, O> {
   private readonly wakeDescriptor = new ValueStateDescriptor('cep-timeout-wake', Serializers.number);
   private lateDropped!: Counter;
   private readonly timedOut: TimedOutHandler<T> | undefined;
+  private readonly skip: AfterMatchSkipStrategy;
+  /** With a skip strategy: the matches waiting to be reported (see releaseMatches), and the key's count of events so far. */
+  private readonly heldDescriptor: ValueStateDescriptor<PartialMatch<T>[]>;
+  private readonly seqDescriptor = new ValueStateDescriptor('cep-event-count', Serializers.number);
+  private held!: ValueState<PartialMatch<T>[]>;
+  private seq!: ValueState<number>;
 
   constructor(pattern: Pattern<T>, private readonly fn: PatternProcessFunction<T, O>, private readonly options: CepOptions<T>) {
     super();
     this.nfa = new Nfa(pattern);
     const events = options.serializer ?? Serializers.json<T>();
     this.partialsDescriptor = new ValueStateDescriptor('cep-partial-matches', partialMatchesSerializer(events));
+    this.heldDescriptor = new ValueStateDescriptor('cep-held-matches', partialMatchesSerializer(events));
+    this.skip = pattern.skipStrategy;
     this.bufferDescriptor = new MapStateDescriptor('cep-events', Serializers.number, eventListSerializer(events));
     this.sideOutputTags = [...fn.sideOutputTags, ...(options.lateDataTag === undefined ? [] : [options.lateDataTag])];
     this.timedOut = (fn as { processTimedOutMatch?: TimedOutHandler<T> }).processTimedOutMatch?.bind(fn);
@@ -59,6 +68,8 @@ export class CepFunction<T, O> extends KeyedProcessFunction<Key, T, O> {
     this.partials = ctx.getState(this.partialsDescriptor);
     this.buffer = ctx.getMapState(this.bufferDescriptor);
     this.wake = ctx.getState(this.wakeDescriptor);
+    this.held = ctx.getState(this.heldDescriptor);
+    this.seq = ctx.getState(this.seqDescriptor);
     this.lateDropped = ctx.getMetricGroup().counter('cepLateRecordsDropped');
     return (this.fn as RichFunction).open?.(ctx);
   }
@@ -100,6 +111,13 @@ export class CepFunction<T, O> extends KeyedProcessFunction<Key, T, O> {
     output: (tag, v) => this.onTimerContext.output(tag, v),
   };
   private readonly onMatch = (m: Match<T>) => this.fn.processMatch(m, this.patternContext, this.onTimerOut);
+  /** With a skip strategy, matches are held first (completed by the current event), then released in order. */
+  private completed: PartialMatch<T>[] = [];
+  private readonly onCompleted = (_m: Match<T>, pm: PartialMatch<T>) => {
+    this.completed.push(pm);
+  };
+  private readonly report = (pm: PartialMatch<T>) => this.fn.processMatch(this.nfa.matchOf(pm), this.patternContext, this.onTimerOut);
+  private readonly stageName = (step: number) => this.nfa.stageName(step);
   private readonly onTimeout = (m: Match<T>, start: number) => {
     // A partial match's time is when it timed out, whenever the watermark let it be seen.
     this.at = start + this.nfa.windowMs!;
@@ -119,16 +137,40 @@ export class CepFunction<T, O> extends KeyedProcessFunction<Key, T, O> {
     const w = this.nfa.windowMs;
     const { onMatch, onTimeout, onClosedMatch } = this;
     let partials = this.partials.value() ?? [];
+    const skipping = this.skip.kind !== 'noSkip';
+    let held = skipping ? this.held.value() ?? [] : [];
+    let seq = skipping ? this.seq.value() ?? 0 : 0;
+    const release = (flush: boolean) => {
+      ({ held, partials } = releaseMatches(this.skip, [...held, ...this.completed], partials, flush, this.stageName, this.report));
+      this.completed = [];
+    };
     const times = this.buffer.keys().filter((t) => t <= watermark);
     times.sort((a, b) => a - b);
     for (const t of times) {
       partials = this.nfa.prune(partials, t, onTimeout, onClosedMatch);
       this.at = t;
-      for (const event of this.buffer.get(t)!) partials = this.nfa.advance(partials, event, t, onMatch);
+      if (skipping && held.length > 0) release(false);
+      for (const event of this.buffer.get(t)!) {
+        partials = this.nfa.advance(partials, event, t, seq++, skipping ? this.onCompleted : onMatch);
+        if (skipping) release(false);
+      }
       this.buffer.remove(t);
     }
     // Events still to come are past the watermark: what they cannot extend has timed out.
     partials = this.nfa.prune(partials, watermark + 1, onTimeout, onClosedMatch);
+    if (skipping) {
+      // The end of input (the watermark at the end of time) reports the matches still held.
+      release(watermark === Infinity);
+      // Sequence numbers are compared only among live matches: with none, the count starts again.
+      if (held.length === 0 && partials.length === 0) this.seq.clear();
+      else this.seq.update(seq);
+      if (held.length === 0) this.held.clear();
+      else {
+        this.held.update(held);
+        // Held matches wait for partial matches; should those never end, the end of input reports them.
+        timers.registerEventTimeTimer(Number.MAX_SAFE_INTEGER);
+      }
+    }
     if (!this.buffer.isEmpty()) timers.registerEventTimeTimer(justPast(watermark));
     const pending = this.wake.value();
     if (partials.length === 0) {

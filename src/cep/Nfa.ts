@@ -22,6 +22,8 @@ export interface PartialMatch<T> {
   count: number;
   /** The taken events with their stage index, oldest first. */
   events: Array<[number, T]>;
+  /** The sequence number of each taken event (its place in the key's events), what after-match skipping compares. */
+  seqs: number[];
   /** Timestamp of the first event. */
   start: number;
   /** Events seen since the last taken one. */
@@ -112,10 +114,11 @@ export class Nfa<T> {
   }
 
   /**
-   * The partial matches after `event` (at `timestamp`); `onMatch` gets each match it completes,
-   * as the events of each stage by name. `partials` is not changed; its matches may be reused.
+   * The partial matches after `event` (at `timestamp`, the key's `seq`-th event); `onMatch` gets
+   * each match it completes, as the events of each stage by name, and as the partial match it is.
+   * `partials` is not changed; its matches may be reused.
    */
-  advance(partials: readonly PartialMatch<T>[], event: T, timestamp: number, onMatch: (match: Record<string, T[]>) => void): PartialMatch<T>[] {
+  advance(partials: readonly PartialMatch<T>[], event: T, timestamp: number, seq: number, onMatch: (match: Record<string, T[]>, completed: PartialMatch<T>) => void): PartialMatch<T>[] {
     const next: PartialMatch<T>[] = [];
     const taken: PartialMatch<T>[] = [];
     for (const pm of partials) {
@@ -123,7 +126,7 @@ export class Nfa<T> {
       const matchesOwn = this.test(step.matches, event, pm);
       // Another event of the same stage.
       if (pm.count < step.stage.max && !pm.innerClosed && (step.stage.inner !== 'strict' || pm.gap === 0) && matchesOwn) {
-        taken.push(this.take(pm, pm.stage, event));
+        taken.push(this.take(pm, pm.stage, event, seq));
       }
       // The first event of a later stage: not when a greedy stage could take the event itself.
       const greedyHolds = step.stage.greedy && pm.count < step.stage.max && matchesOwn;
@@ -133,7 +136,7 @@ export class Nfa<T> {
           const target = this.steps[b];
           if (target.stage.contiguity === 'strict' && pm.gap !== 0) return;
           if (pm.gap === 0 && target.negatives.some((n) => n.strict && this.test(n.condition, event, pm))) return;
-          if (this.test(target.matches, event, pm)) taken.push(this.take(pm, b, event));
+          if (this.test(target.matches, event, pm)) taken.push(this.take(pm, b, event, seq));
         });
       }
       const kept = this.skip(pm, event, matchesOwn);
@@ -141,24 +144,25 @@ export class Nfa<T> {
     }
     for (const s of this.starts) {
       if (this.test(this.steps[s].matches, event, undefined)) {
-        taken.push({ stage: s, count: 1, events: [[s, event]], start: timestamp, gap: 0, innerClosed: false, closed: this.steps[s].reachable.map(() => false), vetoed: false });
+        taken.push({ stage: s, count: 1, events: [[s, event]], seqs: [seq], start: timestamp, gap: 0, innerClosed: false, closed: this.steps[s].reachable.map(() => false), vetoed: false });
       }
     }
     for (const pm of taken) {
       const step = this.steps[pm.stage];
       const ends = this.ends(pm);
-      if (ends && this.trailing.length === 0) onMatch(this.matchOf(pm));
+      if (ends && this.trailing.length === 0) onMatch(this.matchOf(pm), pm);
       if (pm.count < step.stage.max || step.reachable.length > 0 || (ends && this.trailing.length > 0)) next.push(pm);
     }
     return next;
   }
 
   /** `pm` with `event` taken by step `b`. */
-  private take(pm: PartialMatch<T>, b: number, event: T): PartialMatch<T> {
+  private take(pm: PartialMatch<T>, b: number, event: T, seq: number): PartialMatch<T> {
     return {
       stage: b,
       count: b === pm.stage ? pm.count + 1 : 1,
       events: [...pm.events, [b, event]],
+      seqs: [...pm.seqs, seq],
       start: pm.start,
       gap: 0,
       innerClosed: false,
@@ -207,7 +211,7 @@ export class Nfa<T> {
     partials: readonly PartialMatch<T>[],
     time: number,
     onTimeout: (partial: Record<string, T[]>, start: number) => void,
-    onMatch: (match: Record<string, T[]>, start: number) => void,
+    onMatch: (match: Record<string, T[]>, start: number, completed: PartialMatch<T>) => void,
   ): PartialMatch<T>[] {
     const w = this.windowMs;
     if (w === undefined) return partials as PartialMatch<T>[];
@@ -215,12 +219,18 @@ export class Nfa<T> {
     for (const pm of partials) {
       if (time - pm.start < w) kept.push(pm);
       else if (!this.ends(pm)) onTimeout(this.matchOf(pm), pm.start);
-      else if (this.trailing.length > 0 && !pm.vetoed) onMatch(this.matchOf(pm), pm.start);
+      else if (this.trailing.length > 0 && !pm.vetoed) onMatch(this.matchOf(pm), pm.start, pm);
     }
     return kept;
   }
 
-  private matchOf(pm: PartialMatch<T>): Record<string, T[]> {
+  /** The name of the stage of step `step` (the first of a taken event's pair). */
+  stageName(step: number): string {
+    return this.steps[step].stage.name;
+  }
+
+  /** The events of each stage of `pm`, by stage name. */
+  matchOf(pm: PartialMatch<T>): Record<string, T[]> {
     const match: Record<string, T[]> = {};
     for (const [s, e] of pm.events) (match[this.steps[s].stage.name] ??= []).push(e);
     return match;

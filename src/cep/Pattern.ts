@@ -12,6 +12,7 @@
  * job is built.
  */
 import { Duration, toMillis } from '../time/Time';
+import { AfterMatchSkipStrategy } from './AfterMatchSkipStrategy';
 import { Condition, Contiguity, Stage } from './Stage';
 
 /** A sequence of named stages to find in each key's events (`Pattern.begin(name)`); see docs/cep.md. */
@@ -20,11 +21,12 @@ export class Pattern<T> {
     /** @internal */ readonly stages: readonly Stage<T>[],
     /** @internal Milliseconds; undefined: no bound. */ readonly windowMs: number | undefined,
     /** @internal Problems found while building (a bad argument), reported by patternProblems. */ readonly buildProblems: readonly string[],
+    /** @internal Which partial matches a match discards (given to begin). */ readonly skipStrategy: AfterMatchSkipStrategy,
   ) {}
 
-  /** The first stage of a pattern. */
-  static begin<T>(name: string): Pattern<T> {
-    return new Pattern<T>([newStage(name, 'strict', false)], undefined, []);
+  /** The first stage of a pattern; `skip` says which partial matches a match discards (default: none, every match is reported). */
+  static begin<T>(name: string, skip: AfterMatchSkipStrategy = AfterMatchSkipStrategy.noSkip()): Pattern<T> {
+    return new Pattern<T>([newStage(name, 'strict', false)], undefined, [], skip);
   }
 
   /** The next stage must take the event right after the previous stage's last (strict contiguity). */
@@ -100,17 +102,17 @@ export class Pattern<T> {
     } catch (e) {
       problems = [`within: ${(e as Error).message}`];
     }
-    return new Pattern<T>(this.stages, ms, [...this.buildProblems, ...problems]);
+    return new Pattern<T>(this.stages, ms, [...this.buildProblems, ...problems], this.skipStrategy);
   }
 
   private get last(): Stage<T> {
     return this.stages[this.stages.length - 1];
   }
   private append(stage: Stage<T>): Pattern<T> {
-    return new Pattern<T>([...this.stages, stage], this.windowMs, this.buildProblems);
+    return new Pattern<T>([...this.stages, stage], this.windowMs, this.buildProblems, this.skipStrategy);
   }
   private edit(change: (s: Stage<T>) => Stage<T>, problems: readonly string[] = []): Pattern<T> {
-    return new Pattern<T>([...this.stages.slice(0, -1), change(this.last)], this.windowMs, [...this.buildProblems, ...problems]);
+    return new Pattern<T>([...this.stages.slice(0, -1), change(this.last)], this.windowMs, [...this.buildProblems, ...problems], this.skipStrategy);
   }
 }
 

@@ -9,16 +9,20 @@ import { PathReporter } from 'io-ts/PathReporter';
 import { Serializer } from '../state/Serializer';
 import { PartialMatch } from './Nfa';
 
-const StoredPartialMatch = t.type({
-  stage: t.number,
-  count: t.number,
-  events: t.array(t.tuple([t.number, t.string])),
-  start: t.number,
-  gap: t.number,
-  innerClosed: t.boolean,
-  closed: t.array(t.boolean),
-  vetoed: t.boolean,
-});
+const StoredPartialMatch = t.intersection([
+  t.type({
+    stage: t.number,
+    count: t.number,
+    events: t.array(t.tuple([t.number, t.string])),
+    start: t.number,
+    gap: t.number,
+    innerClosed: t.boolean,
+    closed: t.array(t.boolean),
+    vetoed: t.boolean,
+  }),
+  // Absent in snapshots taken before skip strategies: only they read it.
+  t.partial({ seqs: t.array(t.number) }),
+]);
 
 function decode<A>(codec: t.Type<A>, text: string): Either<string, A> {
   let json: unknown;
@@ -52,7 +56,7 @@ export function partialMatchesSerializer<T>(events: Serializer<T>): Serializer<P
       for (const pm of stored.right) {
         const taken = eventsOf(pm.events.map(([, e]) => e), events);
         if (isLeft(taken)) return taken;
-        pms.push({ ...pm, events: pm.events.map(([s], i) => [s, taken.right[i]]) });
+        pms.push({ ...pm, seqs: pm.seqs ?? [], events: pm.events.map(([s], i) => [s, taken.right[i]]) });
       }
       return right(pms);
     },

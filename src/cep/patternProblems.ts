@@ -17,6 +17,23 @@ export function patternProblems(pattern: Pattern<unknown>): string[] {
     else problems.push(...positiveProblems(stages, i));
   });
   if (stages.every((s) => s.negative || s.optional)) problems.push('every stage is optional: a pattern must take at least one event');
+  problems.push(...skipProblems(pattern));
+  return problems;
+}
+
+function skipProblems(pattern: Pattern<unknown>): string[] {
+  const skip = pattern.skipStrategy;
+  if (skip.kind === 'noSkip') return [];
+  const problems: string[] = [];
+  const stages = pattern.stages;
+  if (stages[stages.length - 1].negative) problems.push(`a pattern that ends with notNext or notFollowedBy reports every match: the skip strategy ${skip.kind} does not apply to it yet`);
+  if (skip.kind === 'skipToFirst' || skip.kind === 'skipToLast') {
+    const target = stages.find((s) => s.name === skip.stage && !s.negative);
+    const call = `${skip.kind}('${skip.stage}')`;
+    if (target === undefined) problems.push(`${call} names no stage that takes events (stages: ${stages.filter((s) => !s.negative).map((s) => s.name).join(', ')})`);
+    else if (target.optional) problems.push(`${call}: stage '${skip.stage}' is optional, and a match where it takes no event would have nowhere to skip to`);
+    else if (target === stages[0] && (skip.kind === 'skipToFirst' || target.max === 1)) problems.push(`${call}: skipping to the first event of a match would find the same match again`);
+  }
   return problems;
 }
 

@@ -15,6 +15,7 @@ import { aggregateCalls, planAggregation } from './planAggregation';
 import { fieldRef, INVALID, PlanningContext, planningContext, Scope, scopeOf } from './PlanningContext';
 import { planCalc } from './planCalc';
 import { planJoin } from './planJoin';
+import { planMatchRecognize } from './planMatchRecognize';
 import { planOrderBy } from './planOrderBy';
 import { OverItem, overItems, planOverAggregate } from './planOverAggregate';
 import { applyRankLimit, checkRanks, planRank, rankFunction } from './planTopN';
@@ -83,6 +84,8 @@ export class Planner {
         return planWindowTableFunction(f, this.planFrom(f.input), this.planning);
       case 'join':
         return planJoin(f, this.planning, (input) => this.planFrom(input));
+      case 'matchRecognize':
+        return planMatchRecognize(f, this.planFrom(f.input), this.planning);
       default:
         return absurd(f);
     }

@@ -88,7 +88,40 @@ export type FromItem =
       readonly alias?: string;
       readonly pos: SqlPosition;
     }
-  | { readonly kind: 'join'; readonly joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL'; readonly left: FromItem; readonly right: FromItem; readonly on: Expr; readonly pos: SqlPosition };
+  | { readonly kind: 'join'; readonly joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL'; readonly left: FromItem; readonly right: FromItem; readonly on: Expr; readonly pos: SqlPosition }
+  | MatchRecognize;
+
+/** One variable of a PATTERN with its quantifier: between `min` and `max` rows (Infinity: no bound). */
+export interface PatternTerm {
+  readonly variable: string;
+  readonly min: number;
+  readonly max: number;
+  /** Written with a quantifier (`A{1}` too), not a plain `A`. */
+  readonly quantified: boolean;
+  readonly pos: SqlPosition;
+}
+
+/** Where matching goes on after a match (AFTER MATCH SKIP ...). */
+export type AfterMatchSkip =
+  | { readonly kind: 'PAST LAST ROW' | 'TO NEXT ROW'; readonly pos: SqlPosition }
+  | { readonly kind: 'TO FIRST' | 'TO LAST'; readonly variable: string; readonly pos: SqlPosition };
+
+/** `input MATCH_RECOGNIZE (...) [AS alias]`: the subset Sluice runs on its CEP engine (docs/sql.md). */
+export interface MatchRecognize {
+  readonly kind: 'matchRecognize';
+  readonly input: FromItem;
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly (OrderItem & { readonly pos: SqlPosition })[];
+  readonly measures: readonly { readonly expr: Expr; readonly name: string; readonly pos: SqlPosition }[];
+  /** Undefined: the default, SKIP PAST LAST ROW. */
+  readonly skip?: AfterMatchSkip;
+  readonly pattern: readonly PatternTerm[];
+  readonly patternPos: SqlPosition;
+  readonly within?: Expr;
+  readonly define: readonly { readonly variable: string; readonly condition: Expr; readonly pos: SqlPosition }[];
+  readonly alias?: string;
+  readonly pos: SqlPosition;
+}
 
 export interface Select {
   readonly kind: 'select';

@@ -3,12 +3,14 @@
  * they produce an append-only stream or an updating one (a changelog). EXPLAIN prints it.
  */
 import { absurd } from 'fp-ts/function';
+import type { Pattern } from '../cep/Pattern';
 import { AggregateCall } from './aggregates';
 import { Compiled } from './compileExpression';
 import type { RankFunctionName } from './runtime/rankNumbers';
 import { SqlPosition } from './SqlProblem';
 import type { TableSource } from './tableConnectors';
-import { Field } from './types';
+import type { Change } from './Change';
+import { Field, Row, SqlType } from './types';
 
 export type WindowSpec =
   | { readonly kind: 'TUMBLE'; readonly sizeMs: number }
@@ -33,6 +35,20 @@ export interface SortKey {
   readonly expr: Compiled;
   readonly descending: boolean;
   readonly nullsFirst?: boolean;
+}
+
+/** The rows of a (partial) match that MATCH_RECOGNIZE's expressions read: a variable's, or with undefined every row, in order. */
+export interface MatchView {
+  rowsOf(variable: string | undefined): readonly Row[];
+}
+
+/** One MEASURES item: a value of a whole match. */
+export interface MatchMeasure {
+  readonly name: string;
+  readonly text: string;
+  readonly type: SqlType;
+  readonly rowtime?: boolean;
+  readonly eval: (match: MatchView) => unknown;
 }
 
 interface Base {
@@ -101,6 +117,20 @@ export type PlanNode = Base &
       }
     | { readonly kind: 'union'; readonly inputs: readonly PlanNode[] }
     | {
+        /** MATCH_RECOGNIZE: one row per match of `pattern` in each partition's rows, in event-time order. Output: the partition keys, then the measures. */
+        readonly kind: 'match';
+        readonly input: PlanNode;
+        readonly partitionKeys: readonly Compiled[];
+        readonly timeField: number;
+        /** The pattern on the CEP engine, its stages named after the variables. */
+        readonly pattern: Pattern<Change>;
+        /** The variables in PATTERN order: a match's rows in order are theirs one after another. */
+        readonly variables: readonly string[];
+        readonly measures: readonly MatchMeasure[];
+        /** What EXPLAIN prints of it. */
+        readonly describe: { readonly pattern: string; readonly define: readonly string[]; readonly skip: string; readonly withinMs: number | undefined };
+      }
+    | {
         readonly kind: 'join';
         readonly joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL';
         readonly left: PlanNode;
@@ -168,6 +198,12 @@ function describeNode(node: PlanNode): string {
       return `TemporalSort(${describeSortKeys(node.orderBy)})${mode}`;
     case 'union':
       return `Union(all=[true], fields=[${names(node.fields)}])${mode}`;
+    case 'match': {
+      const d = node.describe;
+      const measures = node.measures.map((m) => (m.text === m.name ? m.text : `${m.text} AS ${m.name}`)).join(', ');
+      const within = d.withinMs === undefined ? '' : `, within=[${d.withinMs}ms]`;
+      return `Match(partitionBy=[${node.partitionKeys.map((k) => k.text).join(', ')}], orderBy=[${node.input.fields[node.timeField].name} ASC], measures=[${measures}], rowsPerMatch=[ONE ROW PER MATCH], after=[${d.skip}], pattern=[${d.pattern}]${within}, define=[${d.define.join(', ')}])${mode}`;
+    }
     case 'join':
       return `${node.interval ? 'IntervalJoin' : node.window ? 'WindowJoin' : 'Join'}(joinType=[${node.joinType}], where=[${node.leftKeys.map((k, i) => `${k.text} = ${node.rightKeys[i].text}`).join(' AND ')}${node.condition ? ` AND ${node.condition.text}` : ''}]${node.interval ? `, interval=[${node.interval.lowerMs}ms, ${node.interval.upperMs}ms]` : ''})${mode}`;
     case 'invalid':

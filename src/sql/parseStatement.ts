@@ -11,6 +11,7 @@ import { flinkGrammar } from './grammar/flinkSqlGrammar';
 import { bridgeGrammarGaps } from './grammar/grammarGaps';
 import { lexStatement, markAfterEnd, positionOf } from './grammar/lexStatement';
 import { parseWithHints } from './grammar/parseWithHints';
+import { bridgeMatchRecognize } from './grammar/matchRecognizeClause';
 import { bridgeRowLimitClauses } from './grammar/rowLimitClauses';
 import { visitCreateTable, visitProgram } from './grammar/statementVisitor';
 import { VisitScope } from './grammar/visitScope';
@@ -24,12 +25,16 @@ export function parseStatement(sql: string): ParseResult {
   if (lexed.problems.length > 0) return { ok: false, problems: lexed.problems };
   const bridged = bridgeGrammarGaps(lexed.tokens);
   const rowLimits = bridgeRowLimitClauses(bridged.tokens);
-  const parsed = parseWithHints(rowLimits.tokens, (p) => p.program());
+  const matches = bridgeMatchRecognize(rowLimits.tokens);
+  const parsed = parseWithHints(matches.tokens, (p) => p.program());
   if (parsed.problems.length > 0) return { ok: false, problems: parsed.problems };
-  const scope: VisitScope = { problems: [], calls: new Map(bridged.calls), offsets: new Map(rowLimits.offsets) };
+  const scope: VisitScope = { problems: [], calls: new Map(bridged.calls), offsets: new Map(rowLimits.offsets), matchRecognize: new Map(matches.clauses) };
   const statement = visitProgram(scope, parsed.tree);
   for (const left of scope.offsets!.values()) {
     scope.problems.push({ ...positionOf(left.keyword), message: 'OFFSET belongs at the end of a query, after its ORDER BY or LIMIT' });
+  }
+  for (const left of scope.matchRecognize!.values()) {
+    scope.problems.push({ ...positionOf(left.keyword), message: 'MATCH_RECOGNIZE belongs after the table or subquery of a FROM clause' });
   }
   if (scope.problems.length > 0 || statement === undefined) return { ok: false, problems: sorted(scope.problems) };
   return { ok: true, statement };

@@ -24,6 +24,8 @@ import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
 import { JoinFunction, RowExpiry, SideChange } from './runtime/JoinFunction';
 import { LateRow, OverAggregateFunction, overLateRows } from './runtime/OverAggregateFunction';
 import { RankFunction } from './runtime/RankFunction';
+import { MatchRowFunction, matchLateRows } from './runtime/MatchRowFunction';
+import { CEP } from '../cep/CEP';
 import { RowTimestampOperator } from './runtime/RowTimestampOperator';
 import { TemporalSortFunction, sortLateRows } from './runtime/TemporalSortFunction';
 import { rowComparator } from './runtime/rowOrder';
@@ -193,6 +195,8 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
       return translateOverAggregate(node, input(node.input), options);
     case 'temporalSort':
       return translateTemporalSort(node, input(node.input), options);
+    case 'match':
+      return translateMatch(node, input(node.input), options);
     case 'union': {
       const [first, ...rest] = node.inputs.map(input);
       return rest.length === 0 ? first : first.union(...rest);
@@ -245,6 +249,22 @@ function translateOverAggregate(node: Extract<PlanNode, { kind: 'overAggregate' 
     .name('OverAggregate');
   reportLateRows(over.getSideOutput(overLateRows), 'OverAggregate', node.input.fields[node.timeField].name, node.timeField, options);
   return over;
+}
+
+/** MATCH_RECOGNIZE on the CEP engine, keyed by its partition; its late rows go to the dead letters. */
+function translateMatch(node: Extract<PlanNode, { kind: 'match' }>, input: DataStream<Change>, options: TranslationOptions): DataStream<Change> {
+  const matches = CEP.pattern(input.keyBy(keySelector(node.partitionKeys)), node.pattern)
+    .sideOutputLateData(matchLateRows)
+    .process(new MatchRowFunction(node.partitionKeys, node.variables, node.measures))
+    .name('Match');
+  const time = node.input.fields[node.timeField].name;
+  options.deadLetters(
+    matches
+      .getSideOutput(matchLateRows)
+      .map((c) => ({ table: 'Match', input: JSON.stringify(c.row), reason: `late: ${time} ${iso(c.row[node.timeField])} was not after the watermark when it arrived, so the row cannot be matched in order` }))
+      .name('Match late rows'),
+  );
+  return matches;
 }
 
 /** A temporal sort: one key, so one task sees every row (as Flink runs it, with parallelism 1); late rows go to the dead letters. */

@@ -9,6 +9,8 @@
  *   its arguments are parsed later, each with the grammar's own rules (windowTableFunction.ts).
  * - EXTRACT(unit FROM ts): the grammar wants a name for the unit, but YEAR, SECOND... are
  *   reserved words; the unit is passed as a name.
+ * - FIRST(x, n) and LAST(x, n) (MATCH_RECOGNIZE's navigation): the grammar knows them with one
+ *   argument only; FIRST and LAST before a parenthesis are passed as a function name.
  * - `fn(...) OVER (...)` without `AS alias`: the grammar wants one; AS is put in before an
  *   alias written without it, and AS with UNNAMED_OVER where there is none (the planner then
  *   names the column as any other unnamed one).
@@ -61,6 +63,10 @@ export function bridgeGrammarGaps(tokens: readonly Token[]): BridgedTokens {
       i += 2;
       continue;
     }
+    if ((t.type === P.KW_FIRST || t.type === P.KW_LAST) && type(i + 1) === P.LR_BRACKET) {
+      out.push(named(t, t.text ?? ''));
+      continue;
+    }
     if (t.type === P.KW_OVER) {
       const end = type(i + 1) === P.LR_BRACKET ? closing(tokens, i + 1) : isWord(tokens[i + 1]) ? i + 1 : undefined;
       if (end !== undefined) {
@@ -84,7 +90,7 @@ function isWord(token: Token | undefined): boolean {
 }
 
 /** The index of the parenthesis that closes the one at `open`. */
-function closing(tokens: readonly Token[], open: number): number | undefined {
+export function closing(tokens: readonly Token[], open: number): number | undefined {
   const P = flinkGrammar().FlinkSqlParser;
   let depth = 0;
   for (let i = open; i < tokens.length; i++) {

@@ -17,6 +17,7 @@ import { visitOrderAndLimit } from './orderByVisitor';
 import { parseSlice } from './parseSlice';
 import { at, nameOf, problem, singleToken, textOf, tokenAfterChild, tokensOf, unsupported, VisitScope } from './visitScope';
 import { visitWindowTableFunction } from './windowTableFunction';
+import { visitMatchRecognize } from './matchRecognizeClause';
 
 export function visitQuery(scope: VisitScope, ctx: QueryStatementContext): Query {
   return visitOrderAndLimit(scope, ctx, visitQueryBody(scope, ctx));
@@ -63,7 +64,7 @@ function visitSelect(scope: VisitScope, ctx: SelectStatementContext): Query {
   const fromClause = ctx.fromClause();
   if (fromClause === null) return placeholderQuery(scope, clause, 'SELECT without FROM');
   const items = clause.selectList().columnProjectItem().map((item) => visitSelectItem(scope, item, windows));
-  const from = visitFrom(scope, fromClause.tableExpression());
+  const from = withMatchRecognize(scope, fromClause.tableExpression(), visitFrom(scope, fromClause.tableExpression()));
   const whereClause = ctx.whereClause();
   let where: Expr | undefined;
   if (whereClause !== null) {
@@ -82,6 +83,14 @@ function visitSelect(scope: VisitScope, ctx: SelectStatementContext): Query {
     having: having === null ? undefined : visitBoolean(scope, having.booleanExpression()),
     pos,
   };
+}
+
+/** The FROM item, under the MATCH_RECOGNIZE written after it, if any (see matchRecognizeClause.ts). */
+function withMatchRecognize(scope: VisitScope, ctx: TableExpressionContext, from: FromItem): FromItem {
+  const clause = ctx.stop === null ? undefined : scope.matchRecognize?.get(ctx.stop);
+  if (clause === undefined) return from;
+  scope.matchRecognize!.delete(ctx.stop!);
+  return visitMatchRecognize(scope, clause, from) ?? { kind: 'table', name: '', pos: at(ctx) };
 }
 
 function visitSelectItem(scope: VisitScope, ctx: ColumnProjectItemContext, windows: NamedWindows): SelectItem {

@@ -9,6 +9,7 @@ import { Expr } from '../ast';
 import { SqlPosition, SqlProblem } from '../SqlProblem';
 import { flinkGrammar } from './flinkSqlGrammar';
 import { TableFunctionCall } from './grammarGaps';
+import type { MatchRecognizeTokens } from './matchRecognizeClause';
 import type { OffsetClause } from './rowLimitClauses';
 import { positionOf } from './lexStatement';
 
@@ -18,6 +19,8 @@ export interface VisitScope {
   readonly calls: Map<Token, TableFunctionCall>;
   /** OFFSET clauses cut out before parsing, by the token before them; a query visitor takes its own. */
   readonly offsets?: Map<Token, OffsetClause>;
+  /** MATCH_RECOGNIZE clauses cut out before parsing, by the token before them (the end of their FROM item). */
+  readonly matchRecognize?: Map<Token, MatchRecognizeTokens>;
 }
 
 /** The position of a node's first token. */
