@@ -18,6 +18,7 @@ import { TaskCounters } from '../metrics/TaskCounters';
 import { TaskMetricsReport } from '../metrics/TaskMetrics';
 import { TaskSnapshot } from '../checkpoint/CheckpointTypes';
 import { fromPlainError } from './plainError';
+import { TaskManagerUsage } from './taskManagerUsage';
 import { TaskManagerLink } from './taskStandIn';
 import { Question, RemoteMasterMsg, RemoteTaskMsg, TaskManagerCommand, TaskManagerMsgCodec } from './taskManagerProtocol';
 
@@ -43,6 +44,8 @@ export class TaskManagerThread implements TaskManagerLink {
   /** Of those, the ones told to stop. */
   private readonly stopping = new Set<TaskId>();
   private readonly questions = new Map<number, Ref<unknown>>();
+  /** What the thread used, once it said so as it stopped. */
+  usage: TaskManagerUsage | undefined;
 
   constructor(
     readonly index: number,
@@ -143,6 +146,9 @@ export class TaskManagerThread implements TaskManagerLink {
     switch (msg.type) {
       case 'taskManager.ready':
       case 'taskManager.refused':
+        return;
+      case 'taskManager.usage':
+        this.usage = msg.usage;
         return;
       case 'taskManager.answer': {
         const replyTo = this.questions.get(msg.request);

@@ -9,6 +9,7 @@ import { MessagePort } from 'worker_threads';
 import { TaskSnapshotCodec } from '../checkpoint/CheckpointTypes';
 import { PlanShapeCodec } from './planShape';
 import { TASK_MANAGER_MARKER } from './taskManagerIdentity';
+import { TaskManagerUsageCodec } from './taskManagerUsage';
 
 /** A task manager's start data (its `workerData`). */
 export const TaskManagerSetupCodec = t.type({
@@ -116,5 +117,7 @@ export const TaskManagerMsgCodec = t.union([
   t.type({ type: t.literal('taskManager.answer'), request: t.number, answer: t.unknown }),
   /** What a sink's writer sends to its sink object in the application's thread (Sink.fromTaskManager), by the sink's uid. */
   t.type({ type: t.literal('taskManager.toApplication'), uid: t.string, message: t.unknown }),
+  /** What the thread used over its life, sent as it stops (taskManagerUsage.ts). */
+  t.type({ type: t.literal('taskManager.usage'), usage: TaskManagerUsageCodec }),
 ]);
 export type TaskManagerMsg = t.TypeOf<typeof TaskManagerMsgCodec>;
