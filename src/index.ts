@@ -37,6 +37,7 @@ export { Condition, ConditionContext } from './cep/Stage';
 export { PatternProcessFunction, PatternContext, Match } from './cep/PatternProcessFunction';
 export { CoGroupFunction, JoinFunction, TwoInputsToWindow, WindowedJoin, WindowedCoGroup } from './api/CoGroupedStreams';
 export { JobHandle, JobResult, StallReport } from './api/JobHandle';
+export { TaskManagerUsage } from './cluster/taskManagerUsage';
 export type { RestAddress } from './web/RestAddress';
 export { MetricsOptions } from './api/RestOptions';
 export type { RestOptions } from './web/RestOptions';

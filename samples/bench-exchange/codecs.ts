@@ -1,6 +1,8 @@
 /**
  * The batch serializers the exchange benchmark compares, each once per batch: V8's structured
- * clone (what `postMessage` does to a plain batch; `v8.serialize` where bytes are needed),
+ * clone (what `postMessage` does to a plain batch; `v8.serialize` where bytes are needed), the
+ * runtime's own (a batch in columns where its records allow, src/cluster/batchColumns.ts, then
+ * a structured clone),
  * msgpackr with its records extension (each batch carries the shapes of its objects, so
  * batches decode alone), JSON, and a typed serializer written by hand for each payload's
  * schema (the ceiling a per-stream serializer could reach).
@@ -8,9 +10,10 @@
 import * as v8 from 'v8';
 import { Packr, Unpackr } from 'msgpackr';
 import { Batch, PayloadId } from './payloads';
+import { Columns, fromColumns, toColumns } from '../../src/cluster/batchColumns';
 
-export type CodecId = 'clone' | 'msgpackr' | 'json' | 'typed';
-export const CODECS: readonly CodecId[] = ['clone', 'msgpackr', 'json', 'typed'];
+export type CodecId = 'clone' | 'columns' | 'msgpackr' | 'json' | 'typed';
+export const CODECS: readonly CodecId[] = ['clone', 'columns', 'msgpackr', 'json', 'typed'];
 
 export interface Codec {
   /** What a MessagePort carries for `batch`, and the buffers to transfer with it. */
@@ -191,10 +194,23 @@ function typed(payload: PayloadId): Codec {
   );
 }
 
+/** What BatchSender posts: the batch in columns where its records allow, else as it is; timestamps in a Float64Array. */
+const columns: Codec = {
+  toMessage: (batch) => ({ message: { columns: toColumns(batch.records) ?? batch.records, timestamps: new Float64Array(batch.timestamps) }, transfer: [] }),
+  fromMessage: (message) => {
+    const m = message as { columns: Columns | unknown[]; timestamps: Float64Array };
+    return { records: Array.isArray(m.columns) ? m.columns : fromColumns(m.columns), timestamps: Array.from(m.timestamps) };
+  },
+  toBytes: (batch) => v8.serialize(columns.toMessage(batch).message),
+  fromBytes: (bytes) => columns.fromMessage(v8.deserialize(bytes)),
+};
+
 export function makeCodec(id: CodecId, payload: PayloadId): Codec {
   switch (id) {
     case 'clone':
       return clone;
+    case 'columns':
+      return columns;
     case 'msgpackr':
       return msgpackr();
     case 'json':

@@ -16,6 +16,7 @@ import {
 } from '../../src';
 import { TableEnvironment } from '../../src/sql';
 import { DiscardingSink } from './DiscardingSink';
+import type { TaskManagerUsage } from '../../src/cluster/taskManagerUsage';
 import { CountPerKey } from './CountPerKey';
 import {
   MAX_DELAY_MS,
@@ -42,6 +43,8 @@ export type RunSide = Side | 'reference';
 /** What one side of a run reports: what its sink saw, and checkpoint figures if it checkpointed. */
 export interface SideOutcome extends Tally {
   readonly checkpoints?: CheckpointFigures;
+  /** Of a job on task managers: what each one's thread used. */
+  readonly taskManagers?: readonly TaskManagerUsage[];
   /** Removes what the run left in an outside service; runs after the run is timed. */
   readonly cleanup?: () => Promise<void>;
 }

@@ -18,6 +18,7 @@ import { BENCH_REDIS_URL, benchRedisAnswers, redisBenchmarkSetThroughput } from 
 import { ASYNC_BOUND } from './asyncCases';
 import { RecoveryFigures, SLOW_SINK_MS_PER_BATCH, SlowSinkFigures } from './figures';
 import type { RunResult } from './runCase';
+import type { TaskManagerUsage } from '../../src/cluster/taskManagerUsage';
 import type { FigureId } from './runFigure';
 import { runChild as runChildProcess, runCommand } from './runChild';
 import { BenchProgress } from '../common/benchProgress';
@@ -93,6 +94,21 @@ function checkpointNote(runs: readonly RunResult[]): string | undefined {
   const failed = figures.reduce((n, f) => n + f.failed, 0);
   const duration = durations.length === 0 ? 'none seen' : `median ${ms(median(durations))}, max ${ms(Math.max(...durations))}`;
   return `checkpoints completed per run ${completed} (${failed} failed); duration ${duration}; longest alignment ${ms(Math.max(...figures.map((f) => f.maxAlignmentMs)))}`;
+}
+
+/** One line on the task managers of a benchmark's runs on worker threads: each one's thread CPU and peak heap. */
+function taskManagerNote(runs: readonly RunResult[]): string | undefined {
+  const usages = runs.map((r) => r.taskManagers).filter((u): u is readonly TaskManagerUsage[] => u !== undefined);
+  if (usages.length === 0) return undefined;
+  const indexes = [...new Set(usages.flat().map((u) => u.index))].sort((a, b) => a - b);
+  const each = indexes.map((i) => {
+    const of = usages.flatMap((u) => u.filter((x) => x.index === i));
+    const cpu = of.flatMap((u) => (u.cpuSeconds === null ? [] : [u.cpuSeconds]));
+    const heap = Math.max(...of.map((u) => u.peakHeapMb));
+    const external = Math.max(...of.map((u) => u.peakExternalMb));
+    return `task manager ${i}: thread CPU ${cpu.length === 0 ? 'n/a' : `${median(cpu).toFixed(2)} s`} (median), peak heap ${heap.toFixed(0)} MB + ${external.toFixed(0)} MB outside it (max)`;
+  });
+  return `${each.join('; ')}; over ${usages.length} run(s)`;
 }
 
 interface Figures {
@@ -230,6 +246,8 @@ async function main(): Promise<void> {
     }
     const note = checkpointNote(r.sluice.runs);
     if (note !== undefined) console.log(`${' '.repeat(r.id.length + 2)}${note}`);
+    const usage = taskManagerNote(r.sluice.runs);
+    if (usage !== undefined) console.log(`${' '.repeat(r.id.length + 2)}${usage}`);
   }
   for (const r of rows.filter((row) => row.id === 'async-io')) {
     const share = (eventsPerSecond: number) => `${(eventsPerSecond / ASYNC_BOUND).toFixed(3)}`;

@@ -5,6 +5,7 @@
  */
 import { CheckpointFigures, RunSide } from './cases';
 import { allBenchmarks as benchmarks } from './allBenchmarks';
+import type { TaskManagerUsage } from '../../src/cluster/taskManagerUsage';
 
 export interface RunResult {
   readonly benchmark: string;
@@ -20,6 +21,8 @@ export interface RunResult {
   readonly checksum: number;
   /** Of a side that checkpoints. */
   readonly checkpoints?: CheckpointFigures;
+  /** Of a side on task managers: each one's thread CPU time and peak heap. */
+  readonly taskManagers?: readonly TaskManagerUsage[];
 }
 
 async function main(): Promise<void> {
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
     count: outcome.count,
     checksum: outcome.checksum,
     ...(outcome.checkpoints !== undefined ? { checkpoints: outcome.checkpoints } : {}),
+    ...(outcome.taskManagers !== undefined ? { taskManagers: outcome.taskManagers } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

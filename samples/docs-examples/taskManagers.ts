@@ -38,6 +38,9 @@ export async function main(): Promise<void> {
   assert.ok([...totals.values()].every((n) => n === 100));
   // Counters are summed over the task managers.
   assert.equal(result.counters.operators['Generator Source'].recordsOut, 10_000);
+  // What each task manager's thread used: its CPU time (Linux) and its heap's peak.
+  assert.deepEqual(result.taskManagers?.map((tm) => tm.index), [0, 1]);
+  for (const tm of result.taskManagers ?? []) assert.ok(tm.peakHeapMb > 0 && tm.peakExternalMb >= 0 && (tm.cpuSeconds === null || tm.cpuSeconds > 0));
   console.log(`${totals.size} users, ${result.counters.operators['Generator Source'].recordsOut} clicks counted on 2 task managers`);
 }
 

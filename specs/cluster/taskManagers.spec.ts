@@ -31,6 +31,19 @@ describe('cluster/taskManagers: a job on worker threads', function () {
     expect(two.counters.operators['Generator Source']).to.deep.equal({ recordsIn: 0, recordsOut: 20_000 });
   });
 
+  it("gives with the job's result what each task manager's thread used: its CPU time and its heap's peak", async () => {
+    const one = await StreamEnvironment.create({ parallelism: 2 }).executeJob(keyedCountJob, { events: 2_000, keys: 10 }, 'keyed count');
+    expect(one.taskManagers).to.equal(undefined);
+    const two = await StreamEnvironment.create({ parallelism: 2, taskManagers: 2 }).executeJob(keyedCountJob, { events: 2_000, keys: 10 }, 'keyed count');
+    expect(two.taskManagers?.map((u) => u.index)).to.deep.equal([0, 1]);
+    for (const usage of two.taskManagers ?? []) {
+      // Linux gives a thread's CPU time; each thread at least imported the job module and built the graph.
+      if (process.platform === 'linux') expect(usage.cpuSeconds).to.be.greaterThan(0);
+      expect(usage.peakHeapMb).to.be.greaterThan(1);
+      expect(usage.peakExternalMb).to.be.at.least(0);
+    }
+  });
+
   it('refuses execute() of a graph built inline with taskManagers above 1, naming defineJob', () => {
     const env = StreamEnvironment.create({ parallelism: 2, taskManagers: 2 });
     env.fromCollection([1, 2, 3]).print();

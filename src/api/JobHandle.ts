@@ -25,6 +25,7 @@ import { JobMetricsSampler } from '../metrics/JobMetricsSampler';
 import { StallDiagnosis, diagnoseStall } from '../metrics/stallDiagnosis';
 import { HotKeys } from '../metrics/TaskMetrics';
 import type { RestAddress } from '../web/RestAddress';
+import { TaskManagerUsage } from '../cluster/taskManagerUsage';
 
 /** The stall diagnosis with the root task's hottest queued keys (empty when there is no root or it is not keyed). */
 export type StallReport = StallDiagnosis & { readonly at: number; readonly hotKeys: HotKeys['keys']; readonly sampledRecords: number };
@@ -44,6 +45,8 @@ export interface JobResult {
   readonly taskRestarts: number;
   /** Checkpoint figures at the end; undefined without checkpointing. */
   readonly checkpoints: CheckpointStats | undefined;
+  /** On task managers (taskManagers above 1): what each one's thread used, by index (docs/task-managers.md). */
+  readonly taskManagers?: readonly TaskManagerUsage[];
 }
 
 /** A running job: await it for its result; watch, checkpoint or cancel it meanwhile. */
@@ -56,7 +59,7 @@ export class JobHandle implements PromiseLike<JobResult> {
   /** @internal Set by the environment when the `rest` option is: where the server listens, once it does. */
   rest: Promise<RestAddress> | undefined;
   /** @internal Set by the environment when the job runs on task managers (taskManagers above 1): fault injection for specs. */
-  taskManagers: { terminate(index: number): Promise<void> } | undefined;
+  taskManagers: { terminate(index: number): Promise<void>; usage(): Promise<readonly TaskManagerUsage[]> } | undefined;
 
   /** @internal */
   constructor(
@@ -74,9 +77,12 @@ export class JobHandle implements PromiseLike<JobResult> {
     this.sampler = new JobMetricsSampler(plan, () => run.metrics(), metricsIntervalMs);
     void run.outcome.then(() => this.sampler.close());
     this.result = observed(
-      run.outcome.then((o) => {
+      run.outcome.then(async (o) => {
         if (o.status === 'failed') throw o.error ?? new Error(`job '${jobName}' failed`);
-        return { jobName, status: o.status, counters: o.counters, durationMs: Date.now() - started, restarts: o.restarts, taskRestarts: o.taskRestarts, checkpoints: o.checkpoints };
+        const durationMs = Date.now() - started;
+        // The task managers have stopped by now (runJob settles after their shutdown), each having said what it used.
+        const taskManagers = await this.taskManagers?.usage();
+        return { jobName, status: o.status, counters: o.counters, durationMs, restarts: o.restarts, taskRestarts: o.taskRestarts, checkpoints: o.checkpoints, ...(taskManagers === undefined ? {} : { taskManagers }) };
       }),
     );
   }

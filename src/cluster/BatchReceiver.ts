@@ -62,7 +62,7 @@ export class BatchReceiver extends ChannelEnd {
       if (count > this.outstanding) return this.fail(boundExceeded(this.name, `${count} records but ${this.outstanding} granted`));
       this.outstanding -= count;
       if (frame.type === 'records') this.handler.records(frame.records, frame.timestamps);
-      else this.handler.records(fromColumns(frame.columns), Array.from(frame.timestamps));
+      else this.handler.records(fromColumns(frame.columns), numbersOf(frame.timestamps));
     } else {
       if (frame.type === 'endOfInput') this.state = 'ended';
       this.handler.event(frame);
@@ -70,4 +70,11 @@ export class BatchReceiver extends ChannelEnd {
     // Window slots go back once half the window is taken, even when no credit does (a run of events).
     if (this.state === 'open' && this.unacknowledged * 2 >= this.maxFramesInFlight) this.reply(0);
   }
+}
+
+/** A Float64Array's numbers in an array (Array.from goes through the iterator: several times slower). */
+function numbersOf(values: Float64Array): number[] {
+  const numbers = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) numbers[i] = values[i];
+  return numbers;
 }

@@ -59,7 +59,7 @@ export class BatchSender extends ChannelEnd {
     if (!this.canSendRecords(records.length)) throw new Error(`exchange ${this.name}: ${records.length} records do not fit now (${this.credits} credits, ${this.framesInFlight}/${this.maxFramesInFlight} frames in flight, channel ${this.state}): check canSendRecords and wait for writable`);
     if (records.length !== timestamps.length) throw new Error(`exchange ${this.name}: ${records.length} records but ${timestamps.length} timestamps`);
     const columns = toColumns(records);
-    this.post(columns === undefined ? { type: 'records', records, timestamps } : { type: 'columns', columns, timestamps: Float64Array.from(timestamps) }, records);
+    this.post(columns === undefined ? { type: 'records', records, timestamps } : { type: 'columns', columns, timestamps: new Float64Array(timestamps) }, records);
     this.credits -= records.length;
   }
 

@@ -18,6 +18,7 @@ import { TaskCounters } from '../metrics/TaskCounters';
 import { TaskMetricsReport } from '../metrics/TaskMetrics';
 import { TaskSnapshot } from '../checkpoint/CheckpointTypes';
 import { fromPlainError } from './plainError';
+import { TaskManagerUsage } from './taskManagerUsage';
 import { TaskManagerLink } from './taskStandIn';
 import { Question, RemoteMasterMsg, RemoteTaskMsg, TaskManagerCommand, TaskManagerMsgCodec } from './taskManagerProtocol';
 
@@ -53,6 +54,8 @@ export class TaskManagerThread implements TaskManagerLink {
   private answeredAt = performance.now();
   private tickedAt = performance.now();
   private readonly watchdog: NodeJS.Timeout;
+  /** What the thread used, once it said so as it stopped. */
+  usage: TaskManagerUsage | undefined;
 
   constructor(
     readonly index: number,
@@ -194,6 +197,9 @@ export class TaskManagerThread implements TaskManagerLink {
         return;
       case 'taskManager.pong':
         this.answeredAt = performance.now();
+        return;
+      case 'taskManager.usage':
+        this.usage = msg.usage;
         return;
       case 'taskManager.answer': {
         const replyTo = this.questions.get(msg.request);

@@ -17,6 +17,7 @@ import { PlanShape, planDifferences, planShape } from './planShape';
 import { crossingChannels, taskManagerOf } from './placement';
 import { Bridge, DeployCommand, KeyedStateSetting } from './taskManagerProtocol';
 import { Receivers, TaskManagerThread } from './TaskManagerThread';
+import { TaskManagerUsage } from './taskManagerUsage';
 import { spawnTaskStandIn } from './taskStandIn';
 
 export interface TaskManagersSettings {
@@ -164,6 +165,12 @@ export class TaskManagers implements TaskManagerDeployment {
   async terminate(index: number): Promise<void> {
     const thread = await this.threads[index];
     if (thread !== undefined && !isLeft(thread)) await thread.right.terminate();
+  }
+
+  /** What each task manager's current thread used, of those that stopped when told (after shutdown: all that ran to the end). */
+  async usage(): Promise<TaskManagerUsage[]> {
+    const threads = await Promise.all(this.threads.map((pending) => pending));
+    return threads.flatMap((t) => (t === undefined || isLeft(t) || t.right.usage === undefined ? [] : [t.right.usage]));
   }
 
   async shutdown(): Promise<void> {

@@ -9,6 +9,7 @@ import { MessagePort } from 'worker_threads';
 import { TaskSnapshotCodec } from '../checkpoint/CheckpointTypes';
 import { PlanShapeCodec } from './planShape';
 import { TASK_MANAGER_MARKER } from './taskManagerIdentity';
+import { TaskManagerUsageCodec } from './taskManagerUsage';
 
 /** A task manager's start data (its `workerData`). */
 export const TaskManagerSetupCodec = t.type({
@@ -147,5 +148,7 @@ export const TaskManagerMsgCodec = t.union([
   t.type({ type: t.literal('taskManager.saveProgress'), request: t.number, attempt: t.number, task: t.string, position: t.unknown }),
   /** What a sink's writer or a source's reader (of `task`, in `attempt`) sends to its object in the application's thread (fromTaskManager), by the node's uid. */
   t.type({ type: t.literal('taskManager.toApplication'), attempt: t.number, task: t.string, uid: t.string, message: t.unknown }),
+  /** What the thread used over its life, sent as it stops (taskManagerUsage.ts). */
+  t.type({ type: t.literal('taskManager.usage'), usage: TaskManagerUsageCodec }),
 ]);
 export type TaskManagerMsg = t.TypeOf<typeof TaskManagerMsgCodec>;

@@ -13,6 +13,7 @@ import { ExecutionPlan } from '../graph/ExecutionPlan';
 import { definedJob } from '../api/defineJob';
 import { planShape } from '../cluster/planShape';
 import { TaskManagerRuntime } from './TaskManagerRuntime';
+import { ThreadUsage } from './threadUsage';
 import { TaskManagerCommandCodec, TaskManagerMsg, TaskManagerSetupCodec } from '../cluster/taskManagerProtocol';
 
 const parent = parentPort;
@@ -46,6 +47,7 @@ function build(): { readonly msg: TaskManagerMsg; readonly runtime?: TaskManager
   return { msg: { type: 'taskManager.ready', index: setup.index, shape: planShape(plan) }, runtime: new TaskManagerRuntime(plan, env.config, setup.index, say) };
 }
 
+const usage = new ThreadUsage(setup.index);
 const { msg, runtime } = build();
 say(msg);
 parent.on('message', (m: unknown) => {
@@ -53,6 +55,7 @@ parent.on('message', (m: unknown) => {
   if (isLeft(command)) throw new Error(`task manager ${setup.index} was sent what is not a command: ${PathReporter.report(command).join('; ')}`);
   if (command.right.type === 'taskManager.stop' || runtime === undefined) {
     runtime?.handle(command.right);
+    say({ type: 'taskManager.usage', usage: usage.finish() });
     parent.close();
     return;
   }
