@@ -7,14 +7,18 @@
  *   the source reads exactly the split and offsets its checkpoint names and filters aborted
  *   records correctly (readCommitted.ts says what kafkajs's own filter gets wrong);
  * - OffsetCommit from outside a group (generation -1), as the Java consumer does for manually
- *   assigned partitions.
+ *   assigned partitions;
+ * - Produce requests of our own encoding (produceRequest.ts), sent through a broker's private
+ *   `sendRequest`: kafkajs's producer groups a send per partition in quadratic time and
+ *   allocates an encoder per record (docs/benchmarks.md, "Where the time goes").
  * All of it uses kafkajs's own modules, so the wire protocol stays kafkajs's.
  *
  * What is relied on, all checked by `kafkajsInternalsProblems` before the first use (and by
  * specs/connectors/kafka/kafkajsInternals.spec.ts, which also checks the shape of fetched
  * records on a real broker): the version 2.2.x; the modules in `PRIVATE_MODULES`; the
- * `private:Kafka:createCluster` symbol on a client; the cluster members in `CLUSTER_MEMBERS`;
- * the broker members in `BROKER_MEMBERS`; the eosManager members in `EOS_MEMBERS`. An
+ * `private:Kafka:createCluster` symbol on a client and `private:Broker:sendRequest` on a
+ * broker; the cluster members in `CLUSTER_MEMBERS`; the broker members in `BROKER_MEMBERS`;
+ * the eosManager members in `EOS_MEMBERS`; the Produce request definition and api key. An
  * update that breaks any of them fails the first Kafka source or exactly-once sink at open,
  * listing what is missing, instead of misbehaving.
  *
@@ -218,12 +222,15 @@ export function createTransactionalProducer(cluster: KafkaCluster, transactional
   return {
     init: () => eos.initProducerId(),
     begin: () => eos.beginTransaction(),
-    sendBatch: (topicMessages) =>
-      retry((bail: (e: Error) => void) => {
-        if (!stopped()) return send(topicMessages, bail);
+    sendBatch: (topicMessages) => {
+      // Partitions whose request succeeded are not sent again when another leader's failed.
+      const acknowledged = new Set<string>();
+      return retry((bail: (e: Error) => void) => {
+        if (!stopped()) return send(topicMessages, acknowledged, bail);
         bail(new Error(`transactional producer ${transactionalId} is closed: send abandoned`));
         return Promise.resolve();
-      }),
+      });
+    },
     commit: () => eos.commit(),
     abort: () => eos.abort(),
     producerId: () => String(eos.getProducerId()),
@@ -245,17 +252,17 @@ interface ProtocolRequest {
  * as kafkajs's sendMessages does (transaction membership, sequence numbers, the broker lock,
  * metadata refreshed on the errors it refreshes on), except that messages are grouped per
  * partition in one pass and each request is encoded by produceRequest.ts. A failed attempt
- * rolls its sequence numbers back, so kafkajs's retrier may run it again.
+ * rolls its sequence numbers back, so kafkajs's retrier may run it again; partitions whose
+ * leader acknowledged them in an earlier attempt are left out (as kafkajs leaves out brokers
+ * that answered), or a retry after a partial failure would write them twice.
  */
 function createSender(cluster: KafkaCluster, eos: EosManager, partitioner: Partitioner, transactionalId: string) {
   const Encoder = require('kafkajs/src/protocol/encoder');
   const { requests } = require('kafkajs/src/protocol/requests');
   const apiKeys = require('kafkajs/src/protocol/requests/apiKeys');
   const { staleMetadata } = require('kafkajs/src/protocol/error');
-  const sendRequest = (broker: Broker, request: ProtocolRequest): Promise<unknown> => {
-    const method = Object.getOwnPropertySymbols(Object.getPrototypeOf(broker)).find((s) => s.description === SEND_REQUEST)!;
-    return (broker as unknown as Record<symbol, (r: ProtocolRequest) => Promise<unknown>>)[method](request);
-  };
+  const method = Object.getOwnPropertySymbols(require('kafkajs/src/broker').prototype).find((s) => s.description === SEND_REQUEST)!;
+  const sendRequest = (broker: Broker, request: ProtocolRequest): Promise<unknown> => (broker as unknown as Record<symbol, (r: ProtocolRequest) => Promise<unknown>>)[method](request);
   const sendToLeader = async (broker: Broker, topics: { topic: string; partitions: { partition: number; records: Message[]; firstSequence: number }[] }[]) => {
     await eos.acquireBrokerLock(broker);
     const taken: { topic: string; partition: number; n: number }[] = [];
@@ -284,7 +291,7 @@ function createSender(cluster: KafkaCluster, eos: EosManager, partitioner: Parti
       await eos.releaseBrokerLock(broker);
     }
   };
-  return async (topicMessages: TopicMessages[], bail: (e: Error) => void): Promise<void> => {
+  return async (topicMessages: TopicMessages[], acknowledged: Set<string>, bail: (e: Error) => void): Promise<void> => {
     const withoutValue = topicMessages.find(({ messages }) => messages.some((m) => m.value === undefined));
     if (withoutValue !== undefined) return bail(new Error(`a message for topic ${withoutValue.topic} has no value (undefined): give null for a tombstone`));
     await cluster.addMultipleTargetTopics(topicMessages.map(({ topic }) => topic));
@@ -297,6 +304,7 @@ function createSender(cluster: KafkaCluster, eos: EosManager, partitioner: Parti
         const leaders = new Map(partitionMetadata.map((p) => [p.partitionId, p.leader]));
         for (const message of messages) {
           const partition = partitioner({ topic, partitionMetadata, message });
+          if (acknowledged.has(`${topic}/${partition}`)) continue;
           const leader = leaders.get(partition);
           if (leader === undefined || leader < 0) throw Object.assign(new Error(`no leader for ${topic}/${partition}`), { type: 'LEADER_NOT_AVAILABLE', retriable: true });
           let byTopic = perLeader.get(leader);
@@ -313,6 +321,7 @@ function createSender(cluster: KafkaCluster, eos: EosManager, partitioner: Parti
           const broker = await cluster.findBroker({ nodeId });
           const topics = [...byTopic].map(([topic, byPartition]) => ({ topic, partitions: [...byPartition].map(([partition, records]) => ({ partition, records, firstSequence: 0 })) }));
           await sendToLeader(broker, topics);
+          for (const { topic, partitions } of topics) for (const { partition } of partitions) acknowledged.add(`${topic}/${partition}`);
         }),
       );
     } catch (e) {
