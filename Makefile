@@ -7,7 +7,7 @@ MOCHA := node_modules/.bin/mocha
 TSC := node_modules/.bin/tsc
 ESBUILD := node_modules/.bin/esbuild
 
-.PHONY: run run-kafka test build docs pack bench bench-nexmark bench-flink bench-exchange bench-latency typecheck clean kafka-start kafka-stop
+.PHONY: run run-kafka test build docs pack bench bench-nexmark bench-flink bench-kafka-streams bench-exchange bench-latency typecheck clean kafka-start kafka-stop
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
 	SLUICE_SKIP_PREPARE=1 npm ci --no-audit --no-fund --loglevel=error
@@ -64,6 +64,13 @@ bench-flink: build
 	node build/samples/flink-twins/main.js
 	node build/samples/flink-twins/latency.js
 	node build/samples/flink-twins/stateBytes.js
+
+# Sluice beside Apache Kafka Streams on the project's broker (samples/kafka-streams-twin): needs
+# Java 17, Maven (fetches Kafka Streams once into .cache/kafka-streams) and a running broker
+# (`make kafka-start`); without one it says so. Not part of `make test`.
+bench-kafka-streams: build
+	samples/kafka-streams-twin/build.sh
+	node build/samples/kafka-streams-twin/main.js
 
 bench-exchange: build
 	node build/samples/bench-exchange/main.js

@@ -7,14 +7,18 @@
  *   the source reads exactly the split and offsets its checkpoint names and filters aborted
  *   records correctly (readCommitted.ts says what kafkajs's own filter gets wrong);
  * - OffsetCommit from outside a group (generation -1), as the Java consumer does for manually
- *   assigned partitions.
+ *   assigned partitions;
+ * - Produce requests of our own encoding (produceRequest.ts), sent through a broker's private
+ *   `sendRequest`: kafkajs's producer groups a send per partition in quadratic time and
+ *   allocates an encoder per record (docs/benchmarks.md, "Where the time goes").
  * All of it uses kafkajs's own modules, so the wire protocol stays kafkajs's.
  *
  * What is relied on, all checked by `kafkajsInternalsProblems` before the first use (and by
  * specs/connectors/kafka/kafkajsInternals.spec.ts, which also checks the shape of fetched
  * records on a real broker): the version 2.2.x; the modules in `PRIVATE_MODULES`; the
- * `private:Kafka:createCluster` symbol on a client; the cluster members in `CLUSTER_MEMBERS`;
- * the broker members in `BROKER_MEMBERS`; the eosManager members in `EOS_MEMBERS`. An
+ * `private:Kafka:createCluster` symbol on a client and `private:Broker:sendRequest` on a
+ * broker; the cluster members in `CLUSTER_MEMBERS`; the broker members in `BROKER_MEMBERS`;
+ * the eosManager members in `EOS_MEMBERS`; the Produce request definition and api key. An
  * update that breaks any of them fails the first Kafka source or exactly-once sink at open,
  * listing what is missing, instead of misbehaving.
  *
@@ -23,18 +27,21 @@
  * Exit condition: when kafkajs (or the client that replaces it) exposes producer id/epoch,
  * resuming a transaction and group-less read_committed fetches, use those and delete this.
  */
-import type { Kafka, TopicMessages } from 'kafkajs';
+import type { Kafka, Message, TopicMessages } from 'kafkajs';
 import type { Logger } from '../../logging/logger';
 import { kafkaLogCreator, kafkaLogLevel } from './kafkaClient';
+import { encodeProduceRequest, OutgoingRecord } from './produceRequest';
 import { AbortedTransaction, FetchedPartition, readCommitted } from './readCommitted';
 
 /** kafkajs's private modules this adapter loads. */
-const PRIVATE_MODULES = ['kafkajs/src/producer/eosManager', 'kafkajs/src/producer/messageProducer', 'kafkajs/src/retry', 'kafkajs/src/loggers', 'kafkajs/src/network/connectionStatus', 'kafkajs/src/broker'] as const;
+const PRIVATE_MODULES = ['kafkajs/src/producer/eosManager', 'kafkajs/src/retry', 'kafkajs/src/loggers', 'kafkajs/src/broker', 'kafkajs/src/protocol/requests', 'kafkajs/src/protocol/requests/apiKeys', 'kafkajs/src/protocol/encoder', 'kafkajs/src/protocol/error'] as const;
 /** The description of the symbol under which a kafkajs client keeps its cluster factory. */
 const CREATE_CLUSTER = 'private:Kafka:createCluster';
-const CLUSTER_MEMBERS = ['connect', 'disconnect', 'refreshMetadata', 'refreshMetadataIfNecessary', 'addMultipleTargetTopics', 'findTopicPartitionMetadata', 'findBroker', 'findGroupCoordinator'] as const;
+const CLUSTER_MEMBERS = ['connect', 'disconnect', 'isConnected', 'refreshMetadata', 'refreshMetadataIfNecessary', 'addMultipleTargetTopics', 'findTopicPartitionMetadata', 'findBroker', 'findGroupCoordinator', 'removeBroker'] as const;
 const BROKER_MEMBERS = ['fetch', 'endTxn', 'offsetCommit'] as const;
-const EOS_MEMBERS = ['initProducerId', 'beginTransaction', 'commit', 'abort', 'getProducerId', 'getProducerEpoch'] as const;
+/** The description of the symbol of a kafkajs Broker's method that sends a protocol request. */
+const SEND_REQUEST = 'private:Broker:sendRequest';
+const EOS_MEMBERS = ['initProducerId', 'beginTransaction', 'commit', 'abort', 'getProducerId', 'getProducerEpoch', 'getSequence', 'updateSequence', 'addPartitionsToTransaction', 'acquireBrokerLock', 'releaseBrokerLock'] as const;
 
 /** A record as kafkajs decodes it from a fetch response, control and aborted records included. */
 export interface RawKafkaMessage {
@@ -63,6 +70,7 @@ interface OffsetCommitRequest {
 /** kafkajs's Broker (src/broker), as far as used here. */
 interface Broker {
   fetch(request: object): Promise<FetchResponse>;
+  lookupRequest(apiKey: number, definition: unknown): (request: object) => ProtocolRequest;
   endTxn(request: { producerId: string | number; producerEpoch: number; transactionalId: string; transactionResult: boolean }): Promise<unknown>;
   offsetCommit(request: OffsetCommitRequest): Promise<unknown>;
 }
@@ -76,6 +84,8 @@ export interface KafkaCluster {
   findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
   findBroker(request: { nodeId: number }): Promise<Broker>;
   findGroupCoordinator(request: { groupId: string; coordinatorType: number }): Promise<Broker>;
+  isConnected(): boolean;
+  removeBroker(address: { host?: string; port?: number }): void;
 }
 interface EosManager {
   initProducerId(): Promise<void>;
@@ -84,6 +94,11 @@ interface EosManager {
   abort(): Promise<void>;
   getProducerId(): number | string;
   getProducerEpoch(): number;
+  getSequence(topic: string, partition: number): number;
+  updateSequence(topic: string, partition: number, increment: number): void;
+  addPartitionsToTransaction(topicData: { topic: string; partitions: { partition: number }[] }[]): Promise<void>;
+  acquireBrokerLock(broker: Broker): Promise<void>;
+  releaseBrokerLock(broker: Broker): Promise<void> | void;
 }
 
 const missingMembers = (what: string, object: unknown, members: readonly string[]) =>
@@ -117,9 +132,12 @@ export function kafkajsInternalsProblems(): string[] {
   problems.push(...missingMembers('the broker', (require('kafkajs/src/broker') as { prototype: unknown }).prototype, BROKER_MEMBERS));
   const eos = require('kafkajs/src/producer/eosManager')({ logger: kafkajsLogger(undefined), cluster, transactionTimeout: 60_000, transactional: true, transactionalId: 'sluice-check' });
   problems.push(...missingMembers('the eosManager', eos, EOS_MEMBERS));
-  if (typeof require('kafkajs/src/producer/messageProducer') !== 'function') problems.push('kafkajs/src/producer/messageProducer exports no factory');
   if (typeof require('kafkajs/src/retry') !== 'function') problems.push('kafkajs/src/retry exports no factory');
-  if (require('kafkajs/src/network/connectionStatus').CONNECTION_STATUS?.CONNECTED === undefined) problems.push('kafkajs/src/network/connectionStatus has no CONNECTION_STATUS.CONNECTED');
+  const brokerPrototype = (require('kafkajs/src/broker') as { prototype: object }).prototype;
+  if (!Object.getOwnPropertySymbols(brokerPrototype).some((s) => s.description === SEND_REQUEST)) problems.push(`the broker has no ${SEND_REQUEST} method`);
+  if (typeof require('kafkajs/src/protocol/requests').requests?.Produce?.protocol !== 'function') problems.push('kafkajs/src/protocol/requests has no requests.Produce protocol');
+  if (typeof require('kafkajs/src/protocol/requests/apiKeys').Produce !== 'number') problems.push('kafkajs/src/protocol/requests/apiKeys has no Produce key');
+  if (typeof require('kafkajs/src/protocol/error').staleMetadata !== 'function') problems.push('kafkajs/src/protocol/error has no staleMetadata()');
   return problems;
 }
 
@@ -189,43 +207,139 @@ export interface TransactionalProducerOptions {
 
 /** Retries of a transactional send; the delays are kafkajs's defaults (300 ms doubling, at most 30 s). */
 const SEND_RETRIES = 8;
+/** How long the broker may take to have a send acknowledged by all in-sync replicas (kafkajs's default). */
+const PRODUCE_TIMEOUT_MS = 30_000;
 
 export function createTransactionalProducer(cluster: KafkaCluster, transactionalId: string, transactionTimeout: number, options: TransactionalProducerOptions = {}): TransactionalProducer {
   const createEosManager = require('kafkajs/src/producer/eosManager');
-  const createMessageProducer = require('kafkajs/src/producer/messageProducer');
   const createRetry = require('kafkajs/src/retry');
   const { Partitioners } = require('kafkajs');
-  const { CONNECTION_STATUS } = require('kafkajs/src/network/connectionStatus');
   const logger = kafkajsLogger(options.logger);
   const retry = createRetry({ retries: SEND_RETRIES });
   const stopped = options.stopped ?? (() => false);
-  type Attempt = (bail: (e: Error) => void, retryCount: number, retryTime: number) => Promise<unknown>;
-  const retrier = (attempt: Attempt) =>
-    retry((bail: (e: Error) => void, retryCount: number, retryTime: number) => {
-      if (!stopped()) return attempt(bail, retryCount, retryTime);
-      bail(new Error(`transactional producer ${transactionalId} is closed: send abandoned`));
-      return Promise.resolve();
-    });
   const eos: EosManager = createEosManager({ logger, cluster, transactionTimeout, transactional: true, transactionalId });
-  const messages = createMessageProducer({
-    logger,
-    cluster,
-    partitioner: Partitioners.DefaultPartitioner(),
-    eosManager: eos,
-    idempotent: true,
-    retrier,
-    getConnectionStatus: () => CONNECTION_STATUS.CONNECTED,
-  });
+  const send = createSender(cluster, eos, Partitioners.DefaultPartitioner(), transactionalId);
   return {
     init: () => eos.initProducerId(),
     begin: () => eos.beginTransaction(),
-    sendBatch: async (topicMessages) => {
-      await messages.sendBatch({ acks: -1, topicMessages });
+    sendBatch: (topicMessages) => {
+      // Partitions whose request succeeded are not sent again when another leader's failed.
+      const acknowledged = new Set<string>();
+      return retry((bail: (e: Error) => void) => {
+        if (!stopped()) return send(topicMessages, acknowledged, bail);
+        bail(new Error(`transactional producer ${transactionalId} is closed: send abandoned`));
+        return Promise.resolve();
+      });
     },
     commit: () => eos.commit(),
     abort: () => eos.abort(),
     producerId: () => String(eos.getProducerId()),
     producerEpoch: () => eos.getProducerEpoch(),
+  };
+}
+
+// --- sending: kafkajs's sendMessages with a linear grouping and one-pass encoding ---------------
+
+type Partitioner = (args: { topic: string; partitionMetadata: { partitionId: number; leader: number }[]; message: Message }) => number;
+/** A Produce request as kafkajs's connection sends it: kafkajs's request object, our encoding. */
+interface ProtocolRequest {
+  readonly request: { encode: () => Promise<unknown> };
+  readonly response: unknown;
+}
+
+/**
+ * One attempt at sending every message of `topicMessages` in one Produce request per leader,
+ * as kafkajs's sendMessages does (transaction membership, sequence numbers, the broker lock,
+ * metadata refreshed on the errors it refreshes on), except that messages are grouped per
+ * partition in one pass and each request is encoded by produceRequest.ts. A failed attempt
+ * rolls its sequence numbers back, so kafkajs's retrier may run it again; partitions whose
+ * leader acknowledged them in an earlier attempt are left out (as kafkajs leaves out brokers
+ * that answered), or a retry after a partial failure would write them twice.
+ */
+function createSender(cluster: KafkaCluster, eos: EosManager, partitioner: Partitioner, transactionalId: string) {
+  const Encoder = require('kafkajs/src/protocol/encoder');
+  const { requests } = require('kafkajs/src/protocol/requests');
+  const apiKeys = require('kafkajs/src/protocol/requests/apiKeys');
+  const { staleMetadata } = require('kafkajs/src/protocol/error');
+  const method = Object.getOwnPropertySymbols(require('kafkajs/src/broker').prototype).find((s) => s.description === SEND_REQUEST)!;
+  const sendRequest = (broker: Broker, request: ProtocolRequest): Promise<unknown> => (broker as unknown as Record<symbol, (r: ProtocolRequest) => Promise<unknown>>)[method](request);
+  const sendToLeader = async (broker: Broker, topics: { topic: string; partitions: { partition: number; records: Message[]; firstSequence: number }[] }[]) => {
+    await eos.acquireBrokerLock(broker);
+    const taken: { topic: string; partition: number; n: number }[] = [];
+    try {
+      await eos.addPartitionsToTransaction(topics.map(({ topic, partitions }) => ({ topic, partitions: partitions.map(({ partition }) => ({ partition })) })));
+      for (const { topic, partitions } of topics) {
+        for (const p of partitions) {
+          p.firstSequence = eos.getSequence(topic, p.partition);
+          eos.updateSequence(topic, p.partition, p.records.length);
+          taken.push({ topic, partition: p.partition, n: p.records.length });
+        }
+      }
+      const producerId = String(eos.getProducerId());
+      const producerEpoch = eos.getProducerEpoch();
+      const body = encodeProduceRequest({ transactionalId, producerId, producerEpoch, acks: -1, timeoutMs: PRODUCE_TIMEOUT_MS, topics: topics.map(({ topic, partitions }) => ({ topic, partitions: partitions.map((p) => ({ partition: p.partition, records: p.records as OutgoingRecord[], firstSequence: p.firstSequence })) })) });
+      // kafkajs's request object of the version the broker speaks (3 to 7 share the body), encoded here.
+      const request: ProtocolRequest = broker.lookupRequest(apiKeys.Produce, requests.Produce)({ acks: -1, timeout: PRODUCE_TIMEOUT_MS, transactionalId, producerId, producerEpoch, topicData: [] });
+      request.request.encode = async () => new Encoder(body.length).writeBuffer(body);
+      try {
+        await sendRequest(broker, request);
+      } catch (e) {
+        for (const t of taken) eos.updateSequence(t.topic, t.partition, -t.n);
+        throw e;
+      }
+    } finally {
+      await eos.releaseBrokerLock(broker);
+    }
+  };
+  return async (topicMessages: TopicMessages[], acknowledged: Set<string>, bail: (e: Error) => void): Promise<void> => {
+    const withoutValue = topicMessages.find(({ messages }) => messages.some((m) => m.value === undefined));
+    if (withoutValue !== undefined) return bail(new Error(`a message for topic ${withoutValue.topic} has no value (undefined): give null for a tombstone`));
+    await cluster.addMultipleTargetTopics(topicMessages.map(({ topic }) => topic));
+    try {
+      await cluster.refreshMetadataIfNecessary();
+      const perLeader = new Map<number, Map<string, Map<number, Message[]>>>();
+      for (const { topic, messages } of topicMessages) {
+        const partitionMetadata = cluster.findTopicPartitionMetadata(topic);
+        if (partitionMetadata.length === 0) throw Object.assign(new Error(`no metadata for topic ${topic}`), { name: 'KafkaJSMetadataNotLoaded', retriable: true });
+        const leaders = new Map(partitionMetadata.map((p) => [p.partitionId, p.leader]));
+        for (const message of messages) {
+          const partition = partitioner({ topic, partitionMetadata, message });
+          if (acknowledged.has(`${topic}/${partition}`)) continue;
+          const leader = leaders.get(partition);
+          if (leader === undefined || leader < 0) throw Object.assign(new Error(`no leader for ${topic}/${partition}`), { type: 'LEADER_NOT_AVAILABLE', retriable: true });
+          let byTopic = perLeader.get(leader);
+          if (byTopic === undefined) perLeader.set(leader, (byTopic = new Map()));
+          let byPartition = byTopic.get(topic);
+          if (byPartition === undefined) byTopic.set(topic, (byPartition = new Map()));
+          let list = byPartition.get(partition);
+          if (list === undefined) byPartition.set(partition, (list = []));
+          list.push(message);
+        }
+      }
+      await Promise.all(
+        [...perLeader].map(async ([nodeId, byTopic]) => {
+          const broker = await cluster.findBroker({ nodeId });
+          const topics = [...byTopic].map(([topic, byPartition]) => ({ topic, partitions: [...byPartition].map(([partition, records]) => ({ partition, records, firstSequence: 0 })) }));
+          await sendToLeader(broker, topics);
+          for (const { topic, partitions } of topics) for (const { partition } of partitions) acknowledged.add(`${topic}/${partition}`);
+        }),
+      );
+    } catch (e) {
+      // As kafkajs's sendMessages: a lost connection or stale metadata is refreshed before the retry.
+      const error = e as { name?: string; host?: string; port?: number; retriable?: boolean };
+      if (error.name === 'KafkaJSConnectionClosedError') cluster.removeBroker({ host: error.host, port: error.port });
+      if (!cluster.isConnected()) {
+        await cluster.connect();
+        await cluster.refreshMetadata();
+        throw e;
+      }
+      if (staleMetadata(e) || ['KafkaJSMetadataNotLoaded', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError'].includes(error.name ?? '') || (error.name === 'KafkaJSProtocolError' && error.retriable === true)) {
+        await cluster.refreshMetadata();
+        throw e;
+      }
+      if (error.retriable === true) throw e;
+      bail(e as Error);
+    }
   };
 }
 
