@@ -31,6 +31,7 @@ import { TableSource } from './tableConnectors';
 import { DeadLetterOutlet } from './lineFormats';
 import { Row } from './types';
 import { RowKey, rowKeySelector } from './rowKey';
+import { rowProjection } from './compiledRows';
 
 export interface TranslationOptions {
   /** Batch: updating operators emit their final rows once, at the end of the (bounded) input. */
@@ -108,15 +109,12 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
     }
     case 'calc': {
       const { projections, filter } = node;
-      const width = projections.length;
-      const evals = projections.map((p) => p.eval);
+      const project = rowProjection(projections);
       const test = filter?.eval;
       return input(node.input)
         .flatMap<Change>((c: Change, out: Collector<Change>) => {
           if (test !== undefined && test(c.row) !== true) return;
-          const row = new Array(width);
-          for (let i = 0; i < width; i++) row[i] = evals[i](c.row);
-          out.collect({ kind: c.kind, row });
+          out.collect({ kind: c.kind, row: project(c.row) });
         })
         .name('Calc');
     }
