@@ -35,6 +35,7 @@ import { observed } from '../runtime/observed';
 import { PlannedInsert, insertInto } from './insertInto';
 import { TableConfig } from './TableConfig';
 import { TableResult, done } from './TableResult';
+import { recordReader } from './compiledRows';
 
 /** Options of `TableEnvironment.create`. */
 export interface TableEnvironmentOptions {
@@ -201,12 +202,8 @@ export class TableEnvironment {
         if (node !== undefined && env.graph.nodes[node.id] !== node) {
           throw new Error('fromDataStream: the stream belongs to a job that was already executed; build the stream again for a new job (as in Flink, executing consumes the topology)');
         }
-        return stream
-          .map((record: T): Row => names.map((n) => {
-            const v = (record as Record<string, unknown>)[n];
-            return v instanceof Date ? v.getTime() : v === undefined ? null : v;
-          }))
-          .name('From DataStream');
+        const read = recordReader(names);
+        return stream.map((record: T): Row => read(record)).name('From DataStream');
       },
     };
     const name = `UnnamedTable$${this.anonymousTables++}`;

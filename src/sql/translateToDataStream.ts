@@ -15,7 +15,6 @@ import { TimeWindow } from '../windowing/Window';
 import { EventTimeSessionWindows, SlidingEventTimeWindows, TumblingEventTimeWindows, WindowAssigner } from '../windowing/WindowAssigner';
 import { Accumulation } from './aggregates';
 import { Change } from './Change';
-import { Compiled } from './compileExpression';
 import { PlanNode, WindowSpec } from './logicalPlan';
 import { fieldRef } from './PlanningContext';
 import { AttachedWindowAggregateFunction } from './runtime/AttachedWindowAggregateFunction';
@@ -33,6 +32,8 @@ import { WindowRankFunction } from './runtime/WindowRankFunction';
 import { TableSource } from './tableConnectors';
 import { DeadLetterOutlet } from './lineFormats';
 import { Row } from './types';
+import { RowKey, rowKeySelector } from './rowKey';
+import { rowProjection } from './compiledRows';
 
 export interface TranslationOptions {
   /** Batch: updating operators emit their final rows once, at the end of the (bounded) input. */
@@ -58,20 +59,6 @@ export function windowAssigner(w: WindowSpec): WindowAssigner<TimeWindow> {
     default:
       return absurd(w);
   }
-}
-
-/** The text of a row's key: equal keys give equal text (JSON keeps 1 and '1' apart). */
-function keySelector(keys: readonly Compiled[]): (c: Change) => string {
-  if (keys.length === 0) return () => '';
-  if (keys.length === 1) {
-    const k = keys[0].eval;
-    // A finite number's JSON is its String(), which skips the serializer: the same key text.
-    return (c) => {
-      const v = k(c.row);
-      return typeof v === 'number' && Number.isFinite(v) ? String(v) : JSON.stringify(v);
-    };
-  }
-  return (c) => JSON.stringify(keys.map((k) => k.eval(c.row)));
 }
 
 interface WindowAccumulator {
@@ -124,15 +111,12 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
     }
     case 'calc': {
       const { projections, filter } = node;
-      const width = projections.length;
-      const evals = projections.map((p) => p.eval);
+      const project = rowProjection(projections);
       const test = filter?.eval;
       return input(node.input)
         .flatMap<Change>((c: Change, out: Collector<Change>) => {
           if (test !== undefined && test(c.row) !== true) return;
-          const row = new Array(width);
-          for (let i = 0; i < width; i++) row[i] = evals[i](c.row);
-          out.collect({ kind: c.kind, row });
+          out.collect({ kind: c.kind, row: project(c.row) });
         })
         .name('Calc');
     }
@@ -148,7 +132,7 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
     case 'windowAggregate': {
       if (node.windowing.kind === 'attached') {
         const { start, end } = node.windowing;
-        const windowKey = keySelector([...node.keys, fieldRef(node.input.fields, start), fieldRef(node.input.fields, end)]);
+        const windowKey = rowKeySelector([...node.keys, fieldRef(node.input.fields, start), fieldRef(node.input.fields, end)]);
         return input(node.input)
           .keyBy(windowKey)
           .process(new AttachedWindowAggregateFunction(node.keys, start, end, node.aggregates))
@@ -166,27 +150,27 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
         merge: (a, b) => ({ keys: a.keys ?? b.keys, accs: accumulations.map((m, i) => m.merge(a.accs[i], b.accs[i])) }),
         getResult: (acc) => acc,
       };
-      class EmitWindowRow extends ProcessWindowFunction<WindowAccumulator, Change, string, TimeWindow> {
-        process(_key: string, ctx: WindowContext<TimeWindow>, [acc]: readonly WindowAccumulator[], out: Collector<Change>): void {
+      class EmitWindowRow extends ProcessWindowFunction<WindowAccumulator, Change, RowKey, TimeWindow> {
+        process(_key: RowKey, ctx: WindowContext<TimeWindow>, [acc]: readonly WindowAccumulator[], out: Collector<Change>): void {
           const { start, end } = ctx.window;
           out.collect({ kind: '+I', row: [...(acc.keys ?? []), start, end, end - 1, ...accumulations.map((a, i) => a.result(acc.accs[i]))] });
         }
       }
       return input(node.input)
-        .keyBy(keySelector(node.keys))
+        .keyBy(rowKeySelector(node.keys))
         .window(windowAssigner(node.window))
         .aggregate(aggregate, new EmitWindowRow())
         .name(`WindowAggregate ${node.window.kind}`);
     }
     case 'groupAggregate':
       return input(node.input)
-        .keyBy(keySelector(node.keys))
+        .keyBy(rowKeySelector(node.keys))
         .process(new GroupAggregateFunction(node.keys, node.aggregates, { batch: options.batch, retentionMs: options.stateRetentionMs, retractingInput: node.input.updating }))
         .name('GroupAggregate');
     case 'rank': {
       const compare = rowComparator(node.orderBy);
       const range = { first: node.rankStart, last: node.limit ?? Infinity };
-      const keyed = input(node.input).keyBy(keySelector(node.partitionKeys));
+      const keyed = input(node.input).keyBy(rowKeySelector(node.partitionKeys));
       if (node.windowEnd !== undefined) return keyed.process(new WindowRankFunction(node.windowEnd, node.fn, compare, range)).name('WindowRank');
       const rank = new RankFunction({ fn: node.fn, compare, range, numbered: node.numbered, retracting: node.input.updating, batch: options.batch, retentionMs: options.stateRetentionMs });
       return keyed.process(rank).name(node.numbered ? 'Rank' : 'SortLimit');
@@ -202,8 +186,8 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
       return rest.length === 0 ? first : first.union(...rest);
     }
     case 'join': {
-      const leftKey = keySelector(node.leftKeys);
-      const rightKey = keySelector(node.rightKeys);
+      const leftKey = rowKeySelector(node.leftKeys);
+      const rightKey = rowKeySelector(node.rightKeys);
       const left = input(node.left).map<SideChange>((change: Change) => ({ side: 0, change }));
       const right = input(node.right).map<SideChange>((change: Change) => ({ side: 1, change }));
       const joined = left
@@ -244,7 +228,7 @@ function reportLateRows(late: DataStream<LateRow>, operator: string, time: strin
 /** An OVER aggregation keyed by its partition; its late rows go to the dead letters. */
 function translateOverAggregate(node: Extract<PlanNode, { kind: 'overAggregate' }>, input: DataStream<Change>, options: TranslationOptions): DataStream<Change> {
   const over = input
-    .keyBy(keySelector(node.partitionKeys))
+    .keyBy(rowKeySelector(node.partitionKeys))
     .process(new OverAggregateFunction({ timeField: node.timeField, comparePeers: node.peerOrder.length === 0 ? undefined : rowComparator(node.peerOrder), frame: node.frame, aggregates: node.aggregates, recompute: node.recompute, retentionMs: options.stateRetentionMs }))
     .name('OverAggregate');
   reportLateRows(over.getSideOutput(overLateRows), 'OverAggregate', node.input.fields[node.timeField].name, node.timeField, options);

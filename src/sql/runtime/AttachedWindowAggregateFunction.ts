@@ -14,6 +14,7 @@ import { Serializers } from '../../state/Serializer';
 import { Accumulation, AggregateCall } from '../aggregates';
 import { Change } from '../Change';
 import { Compiled } from '../compileExpression';
+import { RowKey } from '../rowKey';
 
 interface WindowGroup {
   keys: unknown[];
@@ -22,7 +23,7 @@ interface WindowGroup {
   accs: unknown[];
 }
 
-export class AttachedWindowAggregateFunction extends KeyedProcessFunction<string, Change, Change> {
+export class AttachedWindowAggregateFunction extends KeyedProcessFunction<RowKey, Change, Change> {
   private group!: ValueState<WindowGroup>;
   private accumulations!: Accumulation[];
 
@@ -41,7 +42,7 @@ export class AttachedWindowAggregateFunction extends KeyedProcessFunction<string
     this.accumulations = this.aggregates.map((a) => a.accumulation(false));
   }
 
-  processElement({ row }: Change, ctx: KeyedProcessContext<string>, _out: Collector<Change>): void {
+  processElement({ row }: Change, ctx: KeyedProcessContext<RowKey>, _out: Collector<Change>): void {
     const end = row[this.endField] as number;
     if (ctx.timerService().currentWatermark() >= end - 1) return;
     let group = this.group.value();
@@ -53,7 +54,7 @@ export class AttachedWindowAggregateFunction extends KeyedProcessFunction<string
     this.group.update(group);
   }
 
-  onTimer(_timestamp: number, _ctx: OnTimerContext<string>, out: Collector<Change>): void {
+  onTimer(_timestamp: number, _ctx: OnTimerContext<RowKey>, out: Collector<Change>): void {
     const group = this.group.value();
     if (group === undefined) return;
     out.collect({ kind: '+I', row: [...group.keys, group.start, group.end, group.end - 1, ...this.accumulations.map((a, i) => a.result(group.accs[i]))] });

@@ -15,6 +15,7 @@ import { Change, isAccumulate } from '../Change';
 import { Compiled } from '../compileExpression';
 import { Row } from '../types';
 import { END_OF_INPUT, withRetention } from './stateRetention';
+import { RowKey } from '../rowKey';
 
 interface GroupState {
   /** Rows in the group: inserted minus retracted. */
@@ -33,7 +34,7 @@ export interface GroupAggregateOptions {
 
 const sameRow = (a: Row, b: Row) => a.length === b.length && a.every((v, i) => v === b[i]);
 
-export class GroupAggregateFunction extends KeyedProcessFunction<string, Change, Change> {
+export class GroupAggregateFunction extends KeyedProcessFunction<RowKey, Change, Change> {
   private state!: ValueState<GroupState>;
   private accumulations!: Accumulation[];
 
@@ -46,7 +47,7 @@ export class GroupAggregateFunction extends KeyedProcessFunction<string, Change,
     this.accumulations = this.aggregates.map((a) => a.accumulation(this.options.retractingInput));
   }
 
-  processElement(change: Change, ctx: KeyedProcessContext<string>, out: Collector<Change>): void {
+  processElement(change: Change, ctx: KeyedProcessContext<RowKey>, out: Collector<Change>): void {
     const { row } = change;
     let st = this.state.value();
     const adding = isAccumulate(change.kind);
@@ -77,7 +78,7 @@ export class GroupAggregateFunction extends KeyedProcessFunction<string, Change,
     this.state.update(st);
   }
 
-  onTimer(_timestamp: number, _ctx: OnTimerContext<string>, out: Collector<Change>): void {
+  onTimer(_timestamp: number, _ctx: OnTimerContext<RowKey>, out: Collector<Change>): void {
     const st = this.state.value();
     if (st !== undefined && st.n > 0) out.collect({ kind: '+I', row: this.result(st) });
     this.state.clear();

@@ -17,6 +17,7 @@ import { Change, RowKind, isAccumulate } from '../Change';
 import { Compiled } from '../compileExpression';
 import { Row } from '../types';
 import { withRetention } from './stateRetention';
+import { RowKey } from '../rowKey';
 
 export interface SideChange {
   readonly side: 0 | 1;
@@ -50,7 +51,7 @@ export interface RowExpiry {
   readonly cleanupEveryMs: number;
 }
 
-export class JoinFunction extends KeyedProcessFunction<string, SideChange, Change> {
+export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Change> {
   private sides!: [MapState<string, Entry>, MapState<string, Entry>];
 
   constructor(
@@ -80,7 +81,7 @@ export class JoinFunction extends KeyedProcessFunction<string, SideChange, Chang
     return side === 0 ? [...row, ...nulls] : [...nulls, ...row];
   }
 
-  processElement({ side, change }: SideChange, ctx: KeyedProcessContext<string>, out: Collector<Change>): void {
+  processElement({ side, change }: SideChange, ctx: KeyedProcessContext<RowKey>, out: Collector<Change>): void {
     let stored = true;
     if (this.expiry !== undefined) {
       const watermark = ctx.timerService().currentWatermark();
@@ -122,7 +123,7 @@ export class JoinFunction extends KeyedProcessFunction<string, SideChange, Chang
     else mine.put(id, [change.row, count, matches]);
   }
 
-  onTimer(timestamp: number, _ctx: OnTimerContext<string>, _out: Collector<Change>): void {
+  onTimer(timestamp: number, _ctx: OnTimerContext<RowKey>, _out: Collector<Change>): void {
     const expiry = this.expiry!;
     this.sides.forEach((state, side) => {
       const expires = side === 0 ? expiry.left : expiry.right;

@@ -26,6 +26,7 @@ import { Row } from '../types';
 import { RowComparator } from './rowOrder';
 import { RowsAwaitingWatermark } from './RowsAwaitingWatermark';
 import { withRetention } from './stateRetention';
+import { RowKey } from '../rowKey';
 
 /** A row that reached an OVER aggregation at or behind the watermark, and that watermark. */
 export interface LateRow {
@@ -53,7 +54,7 @@ interface FrameState {
   accs: unknown[];
 }
 
-export class OverAggregateFunction extends KeyedProcessFunction<string, Change, Change> {
+export class OverAggregateFunction extends KeyedProcessFunction<RowKey, Change, Change> {
   override readonly sideOutputTags = [overLateRows];
   private pending!: RowsAwaitingWatermark;
   private frame!: ValueState<FrameState>;
@@ -71,11 +72,11 @@ export class OverAggregateFunction extends KeyedProcessFunction<string, Change, 
     this.accumulations = this.options.aggregates.map((a) => a.accumulation(bounded));
   }
 
-  processElement(change: Change, ctx: KeyedProcessContext<string>, _out: Collector<Change>): void {
+  processElement(change: Change, ctx: KeyedProcessContext<RowKey>, _out: Collector<Change>): void {
     this.pending.hold(change.row, ctx);
   }
 
-  onTimer(time: number, ctx: OnTimerContext<string>, out: Collector<Change>): void {
+  onTimer(time: number, ctx: OnTimerContext<RowKey>, out: Collector<Change>): void {
     const rows = this.pending.take(time);
     if (rows !== undefined && this.options.comparePeers !== undefined) rows.sort(this.options.comparePeers);
     const state = this.frame.value() ?? { rows: [], accs: this.accumulations.map((a) => a.create()) };

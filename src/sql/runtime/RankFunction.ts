@@ -23,6 +23,7 @@ import { Row } from '../types';
 import { RankFunctionName, RankRange, Ranked, rankRows, rowsWithinReach } from './rankNumbers';
 import { RowComparator } from './rowOrder';
 import { END_OF_INPUT, withRetention } from './stateRetention';
+import { RowKey } from '../rowKey';
 
 const sameRow = (a: Row, b: Row) => a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -38,7 +39,7 @@ export interface RankOptions {
   readonly retentionMs: number | undefined;
 }
 
-export class RankFunction extends KeyedProcessFunction<string, Change, Change> {
+export class RankFunction extends KeyedProcessFunction<RowKey, Change, Change> {
   /** The partition's rows in ranking order (ties in arrival order). */
   private rows!: ValueState<Row[]>;
 
@@ -58,7 +59,7 @@ export class RankFunction extends KeyedProcessFunction<string, Change, Change> {
     return this.options.numbered ? [...r.row, r.rank] : r.row;
   }
 
-  processElement(change: Change, ctx: KeyedProcessContext<string>, out: Collector<Change>): void {
+  processElement(change: Change, ctx: KeyedProcessContext<RowKey>, out: Collector<Change>): void {
     const { compare, retracting, batch, fn, range } = this.options;
     const rows = this.rows.value() ?? [];
     if (rows.length === 0 && batch) ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
@@ -135,7 +136,7 @@ export class RankFunction extends KeyedProcessFunction<string, Change, Change> {
     for (const a of entered) out.collect({ kind: '+I', row: a.row });
   }
 
-  onTimer(_timestamp: number, _ctx: OnTimerContext<string>, out: Collector<Change>): void {
+  onTimer(_timestamp: number, _ctx: OnTimerContext<RowKey>, out: Collector<Change>): void {
     for (const r of this.ranked(this.rows.value() ?? [])) out.collect({ kind: '+I', row: this.output(r) });
     this.rows.clear();
   }

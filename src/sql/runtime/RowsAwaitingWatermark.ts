@@ -8,6 +8,7 @@ import { KeyedProcessContext } from '../../api/ProcessFunction';
 import { MapState } from '../../state/State';
 import { Row } from '../types';
 import type { LateRow } from './OverAggregateFunction';
+import { RowKey } from '../rowKey';
 
 export class RowsAwaitingWatermark {
   constructor(
@@ -17,7 +18,7 @@ export class RowsAwaitingWatermark {
   ) {}
 
   /** Keeps the row until the watermark passes its time (one timer per time), or reports it late. */
-  hold(row: Row, ctx: KeyedProcessContext<string>): void {
+  hold(row: Row, ctx: KeyedProcessContext<RowKey>): void {
     const time = row[this.timeField] as number | null;
     const watermark = ctx.timerService().currentWatermark();
     if (time === null || !(time > watermark)) {

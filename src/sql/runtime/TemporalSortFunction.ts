@@ -16,10 +16,11 @@ import { Row } from '../types';
 import type { LateRow } from './OverAggregateFunction';
 import { RowComparator } from './rowOrder';
 import { RowsAwaitingWatermark } from './RowsAwaitingWatermark';
+import { RowKey } from '../rowKey';
 
 export const sortLateRows = new OutputTag<LateRow>('sql-sort-late-rows');
 
-export class TemporalSortFunction extends KeyedProcessFunction<string, Change, Change> {
+export class TemporalSortFunction extends KeyedProcessFunction<RowKey, Change, Change> {
   override readonly sideOutputTags = [sortLateRows];
   private pending!: RowsAwaitingWatermark;
 
@@ -32,11 +33,11 @@ export class TemporalSortFunction extends KeyedProcessFunction<string, Change, C
     this.pending = new RowsAwaitingWatermark(ctx.getMapState(new MapStateDescriptor<number, Row[]>('sort-pending', Serializers.json(), Serializers.json())), this.timeField, sortLateRows);
   }
 
-  processElement(change: Change, ctx: KeyedProcessContext<string>, _out: Collector<Change>): void {
+  processElement(change: Change, ctx: KeyedProcessContext<RowKey>, _out: Collector<Change>): void {
     this.pending.hold(change.row, ctx);
   }
 
-  onTimer(time: number, _ctx: OnTimerContext<string>, out: Collector<Change>): void {
+  onTimer(time: number, _ctx: OnTimerContext<RowKey>, out: Collector<Change>): void {
     const rows = this.pending.take(time);
     if (rows === undefined) return;
     // Array.prototype.sort is stable: equal rows keep their arrival order.

@@ -14,8 +14,9 @@ import { Change } from '../Change';
 import { Row } from '../types';
 import { RankFunctionName, RankRange, rankRows } from './rankNumbers';
 import { RowComparator } from './rowOrder';
+import { RowKey } from '../rowKey';
 
-export class WindowRankFunction extends KeyedProcessFunction<string, Change, Change> {
+export class WindowRankFunction extends KeyedProcessFunction<RowKey, Change, Change> {
   private rows!: ListState<Row>;
 
   constructor(
@@ -31,7 +32,7 @@ export class WindowRankFunction extends KeyedProcessFunction<string, Change, Cha
     this.rows = ctx.getListState(new ListStateDescriptor<Row>('window-rank', Serializers.json()));
   }
 
-  processElement(change: Change, ctx: KeyedProcessContext<string>, _out: Collector<Change>): void {
+  processElement(change: Change, ctx: KeyedProcessContext<RowKey>, _out: Collector<Change>): void {
     const fireAt = (change.row[this.windowEnd] as number) - 1;
     // A row for a window already ranked is late: its ranking has been emitted.
     if (ctx.timerService().currentWatermark() >= fireAt) return;
@@ -39,7 +40,7 @@ export class WindowRankFunction extends KeyedProcessFunction<string, Change, Cha
     ctx.timerService().registerEventTimeTimer(fireAt);
   }
 
-  onTimer(_timestamp: number, _ctx: OnTimerContext<string>, out: Collector<Change>): void {
+  onTimer(_timestamp: number, _ctx: OnTimerContext<RowKey>, out: Collector<Change>): void {
     // The sort is stable: ties stay in arrival order.
     for (const { row, rank } of rankRows(this.fn, this.compare, this.rows.get().sort(this.compare), this.range)) out.collect({ kind: '+I', row: [...row, rank] });
     this.rows.clear();

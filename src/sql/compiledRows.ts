@@ -1,0 +1,32 @@
+/**
+ * Row accessors compiled per query: a function generated for one column list, whose each
+ * property read or field copy is a site of its own. A loop over the columns reads every property
+ * of every record at one site, which V8 can no longer specialize once it has seen several names
+ * (a megamorphic keyed load); generated code reads `r.auction`, `r.price`... each at one shape.
+ * Only column names and indexes enter the generated text, names as JSON string literals.
+ */
+import { Compiled } from './compileExpression';
+import { Row } from './types';
+
+/**
+ * Reads a record's properties `names` into a row: a Date becomes its epoch milliseconds, a
+ * missing property NULL (as fromDataStream documents).
+ */
+export function recordReader(names: readonly string[]): (record: object) => Row {
+  const reads = names.map((n) => `cell(r[${JSON.stringify(n)}])`).join(', ');
+  return new Function('cell', `return function readRow(r) { return [${reads}]; };`)(cell) as (record: object) => Row;
+}
+
+function cell(v: unknown): unknown {
+  return v instanceof Date ? v.getTime() : v === undefined ? null : v;
+}
+
+/**
+ * The row of `projections` for an input row: a bare column is copied by its index, any other
+ * expression called through a call site of its own.
+ */
+export function rowProjection(projections: readonly Compiled[]): (row: Row) => unknown[] {
+  const evals = projections.map((p) => p.eval);
+  const parts = projections.map((p, i) => (p.field !== undefined && Number.isInteger(p.field) ? `r[${p.field}]` : `e[${i}](r)`));
+  return new Function('e', `return function project(r) { return [${parts.join(', ')}]; };`)(evals) as (row: Row) => unknown[];
+}
