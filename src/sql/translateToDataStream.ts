@@ -237,7 +237,7 @@ function translateOverAggregate(node: Extract<PlanNode, { kind: 'overAggregate' 
 
 /** MATCH_RECOGNIZE on the CEP engine, keyed by its partition; its late rows go to the dead letters. */
 function translateMatch(node: Extract<PlanNode, { kind: 'match' }>, input: DataStream<Change>, options: TranslationOptions): DataStream<Change> {
-  const matches = CEP.pattern(input.keyBy(keySelector(node.partitionKeys)), node.pattern)
+  const matches = CEP.pattern(input.keyBy(rowKeySelector(node.partitionKeys)), node.pattern)
     .sideOutputLateData(matchLateRows)
     .process(new MatchRowFunction(node.partitionKeys, node.variables, node.measures))
     .name('Match');
