@@ -64,6 +64,7 @@ bench-flink: build
 	node build/samples/flink-twins/main.js
 	node build/samples/flink-twins/latency.js
 	node build/samples/flink-twins/stateBytes.js
+	node build/samples/flink-twins/nexmark.js
 
 bench-exchange: build
 	node build/samples/bench-exchange/main.js

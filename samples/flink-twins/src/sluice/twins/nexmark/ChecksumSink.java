@@ -30,22 +30,34 @@ public final class ChecksumSink<T> implements Sink<T> {
     Object of(T record);
   }
 
+  /** Whether a record adds to the result (an insert) or takes a row back (a retraction). */
+  public interface Adds<T> extends Serializable {
+    boolean of(T record);
+  }
+
   private final Measure<T> measure;
   private final KeyOf<T> lastPerKey;
+  private final Adds<T> adds;
 
-  private ChecksumSink(Measure<T> measure, KeyOf<T> lastPerKey) {
+  private ChecksumSink(Measure<T> measure, KeyOf<T> lastPerKey, Adds<T> adds) {
     this.measure = measure;
     this.lastPerKey = lastPerKey;
+    this.adds = adds;
   }
 
   /** Every output counts. */
   public static <T> ChecksumSink<T> everyRecord(Measure<T> measure) {
-    return new ChecksumSink<>(measure, null);
+    return new ChecksumSink<>(measure, null, null);
   }
 
   /** Only the last output of each key counts: count is the number of keys. */
   public static <T> ChecksumSink<T> lastPerKey(KeyOf<T> key, Measure<T> measure) {
-    return new ChecksumSink<>(measure, key);
+    return new ChecksumSink<>(measure, key, null);
+  }
+
+  /** A changelog: a retraction counts -1 (its measure, already signed, is added as it is). */
+  public static <T> ChecksumSink<T> signed(Adds<T> adds, Measure<T> signedMeasure) {
+    return new ChecksumSink<>(signedMeasure, null, adds);
   }
 
   @Override
@@ -60,7 +72,7 @@ public final class ChecksumSink<T> implements Sink<T> {
         if (lastPerKey != null) {
           last.put(lastPerKey.of(record), measure.of(record));
         } else {
-          count++;
+          count += adds == null || adds.of(record) ? 1 : -1;
           checksum += measure.of(record);
         }
       }

@@ -24,7 +24,8 @@ import sluice.twins.BenchTwin;
 /**
  * Runs the Flink twin of one Nexmark query of samples/nexmark/queries in this JVM on a local
  * MiniCluster and prints its figures as one JSON line, as runNexmarkSide.ts does for Sluice:
- * `java -cp ... sluice.twins.nexmark.NexmarkTwin <q0..q8> <heap|rocksdb|sql> <events>`.
+ * `java -cp ... sluice.twins.nexmark.NexmarkTwin <q0..q8> <heap|rocksdb> <events>`, or
+ * `... NexmarkTwin <q0|q1|q2|q5> sql <events> <the query's text in samples/nexmark/sql.ts>`.
  * As samples/nexmark/bench.ts: parallelism 1, exactly-once checkpoints every 250 ms, the
  * generator's events (seed 42, 10,000 per event-time second) with Nexmark's watermark (event
  * time − 4 s), every output tallied (ChecksumSink). heap: the HashMap state backend with
@@ -102,7 +103,7 @@ public final class NexmarkTwin {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 3) throw new IllegalArgumentException("usage: NexmarkTwin <q0..q8> <heap|rocksdb|sql> <events>");
+    if (args.length != 3 && !(args.length == 4 && args[1].equals("sql"))) throw new IllegalArgumentException("usage: NexmarkTwin <q0..q8> <heap|rocksdb> <events>, or NexmarkTwin <query> sql <events> <its SQL text>");
     String id = args[0];
     String backend = args[1];
     long events = Long.parseLong(args[2]);
@@ -130,7 +131,7 @@ public final class NexmarkTwin {
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
     env.enableCheckpointing(CHECKPOINT_INTERVAL_MS, CheckpointingMode.EXACTLY_ONCE);
-    if (backend.equals("sql")) SqlQueries.query(id, env, events(env, events));
+    if (backend.equals("sql")) SqlQueries.query(id, args[3], env, events(env, events));
     else query(id, events(env, events));
 
     OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();

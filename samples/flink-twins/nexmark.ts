@@ -1,0 +1,167 @@
+/**
+ * `make bench-flink`, Nexmark: each query of samples/nexmark beside its Flink twin
+ * (src/sluice/twins/nexmark, built by build.sh), as main.ts does for samples/bench. First the
+ * check that the Java generator makes the same events (nexmarkGeneratorCheck.ts); then per row
+ * both sides in child processes of their own, back to back, at a full and a short event count,
+ * steady-state rates from the difference (twinFigures.ts), outputs checked equal by count and
+ * checksum (nexmarkChecksums.ts). Rows: q0-q8 on memory state beside Flink's heap state; the
+ * stateful ones on Redis beside RocksDB, redis-server's CPU counted with Sluice's (a private
+ * server, privateRedis.ts); q0, q1, q2 and q5 in SQL beside Flink SQL. As make bench-nexmark:
+ * parallelism 1, exactly-once checkpoints every 250 ms. Prints the table and the load average,
+ * writes build/bench-flink-nexmark-results.json, and fails if a pair's results differ.
+ *
+ * Arguments: row ids (default all). Environment: FLINK_BENCH_PAIRS (default 2),
+ * FLINK_BENCH_SCALE (multiplies the event counts, default 1), FLINK_TWINS_JAVA (default java).
+ */
+import { execFile } from 'child_process';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { QueryId, queries } from '../nexmark/queries';
+import { NEXMARK_SQL } from '../nexmark/sql';
+import { flinkTwinCommand, requireTwinBuilt } from './flinkCommand';
+import { generatorChecksum } from './nexmarkGeneratorCheck';
+import { PrivateRedis, startPrivateRedis } from './privateRedis';
+import { runTwinSide } from './runTwinSide';
+import { RowSummary, TwinPair, TwinRow, TwinRun, eventCounts, formatTable, parseTwinOptions, summarizeRow } from './twinFigures';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const RESULTS_FILE = path.join(ROOT, 'build', 'bench-flink-nexmark-results.json');
+
+export interface NexmarkTwinRow extends TwinRow {
+  readonly query: QueryId;
+  /** runNexmarkSide.ts's runner and NexmarkTwin.java's backend. */
+  readonly sluice: 'memory' | 'redis' | 'sql';
+  readonly flink: 'heap' | 'rocksdb' | 'sql';
+}
+
+/** Full-run events per query at scale 1: several seconds of steady work for the slower side. */
+const EVENTS: Record<QueryId, number> = {
+  q0: 8_000_000,
+  q1: 8_000_000,
+  q2: 8_000_000,
+  q3: 6_000_000,
+  q4: 2_000_000,
+  q5: 1_000_000,
+  q6: 2_000_000,
+  q7: 1_500_000,
+  q8: 3_000_000,
+};
+const REDIS_EVENTS: Partial<Record<QueryId, number>> = { q3: 4_000_000, q4: 1_000_000, q5: 500_000, q6: 1_000_000, q7: 1_000_000, q8: 2_000_000 };
+/** The SQL twins (SqlQueries.java): those of make bench-flink's first Nexmark figures. */
+const SQL_EVENTS: Partial<Record<QueryId, number>> = { q0: 1_500_000, q1: 1_500_000, q2: 1_500_000, q5: 400_000 };
+
+const row = (query: QueryId, sluice: NexmarkTwinRow['sluice'], flink: NexmarkTwinRow['flink'], events: number): NexmarkTwinRow => ({
+  id: sluice === 'memory' ? query : `${query}-${sluice}`,
+  name: `${query} ${queries[query].description}: ${sluice === 'memory' ? 'memory state vs heap' : sluice === 'redis' ? 'Redis (+ redis-server CPU) vs RocksDB' : 'SQL vs Flink SQL'}`,
+  parallelism: 1,
+  events,
+  query,
+  sluice,
+  flink,
+});
+
+export const NEXMARK_ROWS: readonly NexmarkTwinRow[] = [
+  ...(Object.keys(EVENTS) as QueryId[]).map((q) => row(q, 'memory', 'heap', EVENTS[q])),
+  ...(Object.keys(REDIS_EVENTS) as QueryId[]).map((q) => row(q, 'redis', 'rocksdb', REDIS_EVENTS[q]!)),
+  ...(Object.keys(SQL_EVENTS) as QueryId[]).map((q) => row(q, 'sql', 'sql', SQL_EVENTS[q]!)),
+];
+
+/** Sluice's side of a row; on Redis, redis-server's CPU over the run is added to the process's. */
+async function runSluice(row: NexmarkTwinRow, events: number, redis: PrivateRedis | undefined): Promise<TwinRun> {
+  const args = [path.join(__dirname, 'runNexmarkSide.js'), row.query, row.sluice, String(events)];
+  const env = { ...process.env, SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'error', ...(redis ? { REDIS_URL: redis.url } : {}) };
+  const redisBefore = redis?.cpuSeconds() ?? 0;
+  const run = await runTwinSide(`sluice ${row.id} ${events}`, process.execPath, args, env);
+  if (redis === undefined) return run;
+  const redisCpuSeconds = redis.cpuSeconds() - redisBefore;
+  return { ...run, processCpuSeconds: run.processCpuSeconds + redisCpuSeconds, redisCpuSeconds } as TwinRun;
+}
+
+function runFlink(row: NexmarkTwinRow, events: number): Promise<TwinRun> {
+  const sql = row.flink === 'sql' ? [NEXMARK_SQL[row.query]] : [];
+  const { command, args } = flinkTwinCommand('nexmark.NexmarkTwin', [row.query, row.flink, String(events), ...sql]);
+  return runTwinSide(`flink ${row.id} ${events}`, command, args, process.env);
+}
+
+async function runPair(row: NexmarkTwinRow, counts: { full: number; short: number }, redis: PrivateRedis | undefined): Promise<TwinPair> {
+  const at = async (events: number) => {
+    const sluice = await runSluice(row, events, redis);
+    process.stderr.write('s');
+    const flink = await runFlink(row, events);
+    process.stderr.write('f');
+    return { sluice, flink };
+  };
+  return { full: await at(counts.full), short: await at(counts.short) };
+}
+
+/** Fails unless the Java generator's sample hashes as the TypeScript one's. */
+async function checkGenerator(): Promise<string> {
+  const { command, args } = flinkTwinCommand('nexmark.GeneratorCheck', []);
+  const java = await new Promise<string>((resolve, reject) => {
+    execFile(command, args, (e, stdout) => (e ? reject(new Error(`GeneratorCheck failed: ${e.message}`)) : resolve(stdout)));
+  });
+  const flink = JSON.parse(java) as { events: number; checksum: number };
+  const sluice = generatorChecksum();
+  if (flink.events !== sluice.events || flink.checksum !== sluice.checksum) {
+    throw new Error(`the Java generator's events differ from generator.ts's: ${flink.events} events hash to ${flink.checksum} in Java, ${sluice.events} to ${sluice.checksum} in TypeScript`);
+  }
+  return `${sluice.events.toLocaleString('en-US')} events, FNV-1a ${sluice.checksum} on both sides`;
+}
+
+const loadText = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
+const ratio = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(2));
+const int = (n: number) => (Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
+
+/** One line per row: steady events per CPU-second of both sides and their ratio, and the check. */
+function compactTable(summaries: readonly RowSummary[]): string[] {
+  const header = ['row', 'Sluice steady ev/CPU-s', 'Flink steady ev/CPU-s', 'Sluice ÷ Flink', 'outputs'];
+  const rows = summaries.map((s) => [s.row.name, int(s.rates.sluice.steady.perCpuSecond), int(s.rates.flink.steady.perCpuSecond), ratio(s.ratios.steady.perCpuSecond), s.resultsMatch ? `same (${int(s.pairs[0].full.sluice.count)})` : 'DIFFER']);
+  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c].length)));
+  const line = (r: string[]) => r.map((cell, c) => (c >= 1 && c <= 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+}
+
+async function main(): Promise<void> {
+  const options = parseTwinOptions(process.argv.slice(2), process.env, NEXMARK_ROWS);
+  requireTwinBuilt('nexmark.NexmarkTwin');
+  const loadBefore = loadText();
+  console.log(`\nNexmark, Sluice beside its Flink twins (local MiniCluster): node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), parallelism 1, exactly-once checkpoints every 250 ms, ${options.pairs} pair(s) per row, medians shown`);
+  console.log(`generator: ${await checkGenerator()}`);
+  console.log(`load average before: ${loadBefore}\n`);
+  const redis = options.rows.some((r) => r.sluice === 'redis') ? await startPrivateRedis() : undefined;
+  const summaries: RowSummary[] = [];
+  try {
+    for (const row of options.rows) {
+      const counts = eventCounts(row, options.scale);
+      process.stderr.write(`  ${row.id}: `);
+      const pairs: TwinPair[] = [];
+      for (let i = 0; i < options.pairs; i++) pairs.push(await runPair(row, counts, row.sluice === 'redis' ? redis : undefined));
+      process.stderr.write(` ${os.loadavg()[0].toFixed(1)}\n`);
+      summaries.push(summarizeRow(row, pairs));
+    }
+  } finally {
+    await redis?.stop();
+  }
+  for (const line of formatTable(summaries)) console.log(line);
+  console.log('');
+  for (const line of compactTable(summaries)) console.log(line);
+  const loadAfter = loadText();
+  console.log(`\nevents/CPU-s: CPU of the whole process (all its threads); Redis rows add redis-server's (a private server). steady: (full − short events) ÷ (full − short CPU-seconds), start-up cancelled. Ratios: median of the pairs' Sluice ÷ Flink.`);
+  console.log(`Flink: heap = HashMap state, checkpoints kept by the JobManager; RocksDB incremental checkpoints to a local directory; object reuse on; q4 counts each category's last average.`);
+  console.log(`load average after: ${loadAfter}`);
+  for (const s of summaries.filter((x) => !x.resultsMatch)) {
+    console.log(`\n*** RESULTS DIFFER in ${s.row.id}: ${s.pairs.map((p) => `Sluice ${p.full.sluice.count} / ${p.full.sluice.checksum}, Flink ${p.full.flink.count} / ${p.full.flink.checksum}`).join('; ')} ***`);
+  }
+  await fs.mkdir(path.dirname(RESULTS_FILE), { recursive: true });
+  await fs.writeFile(RESULTS_FILE, `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadBefore, loadAfter, ...options, rows: summaries }, null, 2)}\n`);
+  console.log(`figures written to ${path.relative(process.cwd(), RESULTS_FILE)}`);
+  if (summaries.some((s) => !s.resultsMatch)) process.exitCode = 1;
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 1;
+  });
+}
