@@ -23,7 +23,7 @@ import { flinkTwinCommand, requireTwinBuilt } from './flinkCommand';
 import { generatorChecksum } from './nexmarkGeneratorCheck';
 import { PrivateRedis, startPrivateRedis } from './privateRedis';
 import { runTwinSide } from './runTwinSide';
-import { RowSummary, TwinPair, TwinRow, TwinRun, eventCounts, formatTable, parseTwinOptions, summarizeRow } from './twinFigures';
+import { RowSummary, TwinPair, TwinRow, TwinRun, eventCounts, formatTable, parseTwinOptions, sideRates, summarizeRow } from './twinFigures';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const RESULTS_FILE = path.join(ROOT, 'build', 'bench-flink-nexmark-results.json');
@@ -130,6 +130,9 @@ async function main(): Promise<void> {
   console.log(`generator: ${await checkGenerator()}`);
   console.log(`load average before: ${loadBefore}\n`);
   const redis = options.rows.some((r) => r.sluice === 'redis') ? await startPrivateRedis() : undefined;
+  // Stopped (Ctrl-C, kill): the private redis-server goes too.
+  const stop = () => void (redis?.stop() ?? Promise.resolve()).then(() => process.exit(130));
+  process.once('SIGINT', stop).once('SIGTERM', stop);
   const summaries: RowSummary[] = [];
   try {
     for (const row of options.rows) {
@@ -137,8 +140,14 @@ async function main(): Promise<void> {
       process.stderr.write(`  ${row.id}: `);
       const pairs: TwinPair[] = [];
       for (let i = 0; i < options.pairs; i++) pairs.push(await runPair(row, counts, row.sluice === 'redis' ? redis : undefined));
-      process.stderr.write(` ${os.loadavg()[0].toFixed(1)}\n`);
-      summaries.push(summarizeRow(row, pairs));
+      const summary = summarizeRow(row, pairs);
+      summaries.push(summary);
+      // The row's result as soon as it is known: a long run stopped early keeps what it measured.
+      const { sluice, flink } = summary.rates;
+      process.stderr.write(
+        ` steady events/CPU-s Sluice ${int(sluice.steady.perCpuSecond)}, Flink ${int(flink.steady.perCpuSecond)}, ratio ${ratio(summary.ratios.steady.perCpuSecond)}` +
+          ` (pairs: ${pairs.map((p) => ratio(sideRates(p, 'sluice').steady.perCpuSecond / sideRates(p, 'flink').steady.perCpuSecond)).join(', ')}), outputs ${summary.resultsMatch ? 'same' : 'DIFFER'}, load ${os.loadavg()[0].toFixed(1)}\n`,
+      );
     }
   } finally {
     await redis?.stop();
