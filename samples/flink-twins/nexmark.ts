@@ -1,14 +1,16 @@
 /**
  * `make bench-flink`, Nexmark: each query of samples/nexmark beside its Flink twin
- * (src/sluice/twins/nexmark, built by build.sh), as main.ts does for samples/bench. First the
- * check that the Java generator makes the same events (nexmarkGeneratorCheck.ts); then per row
- * both sides in child processes of their own, back to back, at a full and a short event count,
- * steady-state rates from the difference (twinFigures.ts), outputs checked equal by count and
- * checksum (nexmarkChecksums.ts). Rows: q0-q8 on memory state beside Flink's heap state; the
- * stateful ones on Redis beside RocksDB, redis-server's CPU counted with Sluice's (a private
- * server, privateRedis.ts); q0, q1, q2 and q5 in SQL beside Flink SQL. As make bench-nexmark:
- * parallelism 1, exactly-once checkpoints every 250 ms. Prints the table and the load average,
- * writes build/bench-flink-nexmark-results.json, and fails if a pair's results differ.
+ * (src/sluice/twins/nexmark, built by build.sh). First the check that the Java generator makes
+ * the same events (nexmarkGeneratorCheck.ts); then per row and pair one run of each side, in
+ * child processes of their own, back to back; each side measures its own steady state, from
+ * the moment its source generates event events/4 to the job's end (nexmarkFigures.ts); outputs
+ * are checked equal by count and checksum (nexmarkChecksums.ts). Rows: q0-q8 on memory state
+ * beside Flink's heap state; the stateful ones on Redis beside RocksDB, redis-server's CPU
+ * counted with Sluice's (a private server, privateRedis.ts); q0, q1, q2 and q5 in SQL beside
+ * Flink SQL running the same text. As make bench-nexmark: parallelism 1, exactly-once
+ * checkpoints every 250 ms. Prints each row's ratio as soon as it is known, then the table and
+ * the load average, writes build/bench-flink-nexmark-results.json, and fails if a pair's
+ * results differ.
  *
  * Arguments: row ids (default all). Environment: FLINK_BENCH_PAIRS (default 2),
  * FLINK_BENCH_SCALE (multiplies the event counts, default 1), FLINK_TWINS_JAVA (default java).
@@ -23,7 +25,8 @@ import { flinkTwinCommand, requireTwinBuilt } from './flinkCommand';
 import { generatorChecksum } from './nexmarkGeneratorCheck';
 import { PrivateRedis, startPrivateRedis } from './privateRedis';
 import { runTwinSide } from './runTwinSide';
-import { RowSummary, TwinPair, TwinRow, TwinRun, eventCounts, formatTable, parseTwinOptions, sideRates, summarizeRow } from './twinFigures';
+import { NexmarkPair, NexmarkSummary, formatNexmarkTable, pairRatios, summarizeNexmarkRow } from './nexmarkFigures';
+import { TwinRow, TwinRun, parseTwinOptions } from './twinFigures';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const RESULTS_FILE = path.join(ROOT, 'build', 'bench-flink-nexmark-results.json');
@@ -35,7 +38,7 @@ export interface NexmarkTwinRow extends TwinRow {
   readonly flink: 'heap' | 'rocksdb' | 'sql';
 }
 
-/** Full-run events per query at scale 1: several seconds of steady work for the slower side. */
+/** Events per run at scale 1: several seconds of steady work for the slower side. */
 const EVENTS: Record<QueryId, number> = {
   q0: 8_000_000,
   q1: 8_000_000,
@@ -67,15 +70,11 @@ export const NEXMARK_ROWS: readonly NexmarkTwinRow[] = [
   ...(Object.keys(SQL_EVENTS) as QueryId[]).map((q) => row(q, 'sql', 'sql', SQL_EVENTS[q]!)),
 ];
 
-/** Sluice's side of a row; on Redis, redis-server's CPU over the run is added to the process's. */
-async function runSluice(row: NexmarkTwinRow, events: number, redis: PrivateRedis | undefined): Promise<TwinRun> {
+/** Sluice's side of a row; on Redis, runNexmarkSide counts the private redis-server's CPU (REDIS_PID). */
+function runSluice(row: NexmarkTwinRow, events: number, redis: PrivateRedis | undefined): Promise<TwinRun> {
   const args = [path.join(__dirname, 'runNexmarkSide.js'), row.query, row.sluice, String(events)];
-  const env = { ...process.env, SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'error', ...(redis ? { REDIS_URL: redis.url } : {}) };
-  const redisBefore = redis?.cpuSeconds() ?? 0;
-  const run = await runTwinSide(`sluice ${row.id} ${events}`, process.execPath, args, env);
-  if (redis === undefined) return run;
-  const redisCpuSeconds = redis.cpuSeconds() - redisBefore;
-  return { ...run, processCpuSeconds: run.processCpuSeconds + redisCpuSeconds, redisCpuSeconds } as TwinRun;
+  const env = { ...process.env, SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'error', ...(redis ? { REDIS_URL: redis.url, REDIS_PID: String(redis.pid) } : {}) };
+  return runTwinSide(`sluice ${row.id} ${events}`, process.execPath, args, env);
 }
 
 function runFlink(row: NexmarkTwinRow, events: number): Promise<TwinRun> {
@@ -84,15 +83,12 @@ function runFlink(row: NexmarkTwinRow, events: number): Promise<TwinRun> {
   return runTwinSide(`flink ${row.id} ${events}`, command, args, process.env);
 }
 
-async function runPair(row: NexmarkTwinRow, counts: { full: number; short: number }, redis: PrivateRedis | undefined): Promise<TwinPair> {
-  const at = async (events: number) => {
-    const sluice = await runSluice(row, events, redis);
-    process.stderr.write('s');
-    const flink = await runFlink(row, events);
-    process.stderr.write('f');
-    return { sluice, flink };
-  };
-  return { full: await at(counts.full), short: await at(counts.short) };
+async function runPair(row: NexmarkTwinRow, events: number, redis: PrivateRedis | undefined): Promise<NexmarkPair> {
+  const sluice = await runSluice(row, events, redis);
+  process.stderr.write('s');
+  const flink = await runFlink(row, events);
+  process.stderr.write('f');
+  return { sluice, flink };
 }
 
 /** Fails unless the Java generator's sample hashes as the TypeScript one's. */
@@ -113,15 +109,6 @@ const loadText = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
 const ratio = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(2));
 const int = (n: number) => (Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
 
-/** One line per row: steady events per CPU-second of both sides and their ratio, and the check. */
-function compactTable(summaries: readonly RowSummary[]): string[] {
-  const header = ['row', 'Sluice steady ev/CPU-s', 'Flink steady ev/CPU-s', 'Sluice ÷ Flink', 'outputs'];
-  const rows = summaries.map((s) => [s.row.name, int(s.rates.sluice.steady.perCpuSecond), int(s.rates.flink.steady.perCpuSecond), ratio(s.ratios.steady.perCpuSecond), s.resultsMatch ? `same (${int(s.pairs[0].full.sluice.count)})` : 'DIFFER']);
-  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((cell, c) => (c >= 1 && c <= 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
-}
-
 async function main(): Promise<void> {
   const options = parseTwinOptions(process.argv.slice(2), process.env, NEXMARK_ROWS);
   requireTwinBuilt('nexmark.NexmarkTwin');
@@ -133,34 +120,33 @@ async function main(): Promise<void> {
   // Stopped (Ctrl-C, kill): the private redis-server goes too.
   const stop = () => void (redis?.stop() ?? Promise.resolve()).then(() => process.exit(130));
   process.once('SIGINT', stop).once('SIGTERM', stop);
-  const summaries: RowSummary[] = [];
+  const summaries: NexmarkSummary[] = [];
   try {
     for (const row of options.rows) {
-      const counts = eventCounts(row, options.scale);
+      const events = Math.max(4, Math.round(row.events * options.scale));
       process.stderr.write(`  ${row.id}: `);
-      const pairs: TwinPair[] = [];
-      for (let i = 0; i < options.pairs; i++) pairs.push(await runPair(row, counts, row.sluice === 'redis' ? redis : undefined));
-      const summary = summarizeRow(row, pairs);
+      const pairs: NexmarkPair[] = [];
+      for (let i = 0; i < options.pairs; i++) pairs.push(await runPair(row, events, row.sluice === 'redis' ? redis : undefined));
+      const summary = summarizeNexmarkRow(row, pairs);
       summaries.push(summary);
       // The row's result as soon as it is known: a long run stopped early keeps what it measured.
       const { sluice, flink } = summary.rates;
       process.stderr.write(
         ` steady events/CPU-s Sluice ${int(sluice.steady.perCpuSecond)}, Flink ${int(flink.steady.perCpuSecond)}, ratio ${ratio(summary.ratios.steady.perCpuSecond)}` +
-          ` (pairs: ${pairs.map((p) => ratio(sideRates(p, 'sluice').steady.perCpuSecond / sideRates(p, 'flink').steady.perCpuSecond)).join(', ')}), outputs ${summary.resultsMatch ? 'same' : 'DIFFER'}, load ${os.loadavg()[0].toFixed(1)}\n`,
+          ` (pairs: ${pairRatios(summary).map(ratio).join(', ')}), outputs ${summary.resultsMatch ? 'same' : 'DIFFER'}, load ${os.loadavg()[0].toFixed(1)}\n`,
       );
     }
   } finally {
     await redis?.stop();
   }
-  for (const line of formatTable(summaries)) console.log(line);
-  console.log('');
-  for (const line of compactTable(summaries)) console.log(line);
+  for (const line of formatNexmarkTable(summaries)) console.log(line);
   const loadAfter = loadText();
-  console.log(`\nevents/CPU-s: CPU of the whole process (all its threads); Redis rows add redis-server's (a private server). steady: (full − short events) ÷ (full − short CPU-seconds), start-up cancelled. Ratios: median of the pairs' Sluice ÷ Flink.`);
+  console.log(`\nsteady ev/CPU-s: the events after the source's event events/4 over the CPU time (all threads of the process; Redis rows add redis-server's, a private server) from that moment to the job's end; start-up and warm-up come before it.`);
+  console.log(`Sluice ÷ Flink: the median of the pairs' ratios (pairs: each pair's); with start-up: the whole run's events per CPU-second; steady, wall: per second of wall-clock time.`);
   console.log(`Flink: heap = HashMap state, checkpoints kept by the JobManager; RocksDB incremental checkpoints to a local directory; object reuse on; q4 counts each category's last average.`);
   console.log(`load average after: ${loadAfter}`);
   for (const s of summaries.filter((x) => !x.resultsMatch)) {
-    console.log(`\n*** RESULTS DIFFER in ${s.row.id}: ${s.pairs.map((p) => `Sluice ${p.full.sluice.count} / ${p.full.sluice.checksum}, Flink ${p.full.flink.count} / ${p.full.flink.checksum}`).join('; ')} ***`);
+    console.log(`\n*** RESULTS DIFFER in ${s.row.id}: ${s.pairs.map((p) => `Sluice ${p.sluice.count} / ${p.sluice.checksum}, Flink ${p.flink.count} / ${p.flink.checksum}`).join('; ')} ***`);
   }
   await fs.mkdir(path.dirname(RESULTS_FILE), { recursive: true });
   await fs.writeFile(RESULTS_FILE, `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadBefore, loadAfter, ...options, rows: summaries }, null, 2)}\n`);

@@ -10,6 +10,7 @@ import * as net from 'net';
 
 export interface PrivateRedis {
   readonly url: string;
+  readonly pid: number;
   /** User + system CPU seconds the server has used since it started. */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -42,8 +43,16 @@ export function processCpuSeconds(pid: number, ticksPerSecond: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
+/** CPU seconds of the redis-server whose pid is in REDIS_PID (set by the driver for the Redis rows), or 0 when none is. */
+export function redisServerCpuSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  return env.REDIS_PID === undefined ? 0 : processCpuSeconds(Number(env.REDIS_PID), clockTicks());
+}
+
+let ticks: number | undefined;
+/** Clock ticks per second, the unit of /proc/<pid>/stat's times. */
+export const clockTicks = () => (ticks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()));
+
 export async function startPrivateRedis(command = 'redis-server'): Promise<PrivateRedis> {
-  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
   const port = await freePort();
   const child: ChildProcess = spawn(command, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -56,7 +65,8 @@ export async function startPrivateRedis(command = 'redis-server'): Promise<Priva
   }
   return {
     url: `redis://127.0.0.1:${port}`,
-    cpuSeconds: () => processCpuSeconds(child.pid!, ticks),
+    pid: child.pid!,
+    cpuSeconds: () => processCpuSeconds(child.pid!, clockTicks()),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

@@ -20,6 +20,14 @@ export interface SideFigures {
   /** User + system CPU of the whole process, from its start to the job's end (all threads: GC, JIT). */
   readonly processCpuSeconds: number;
   readonly peakRssMb: number;
+  /**
+   * Nexmark rows: measured inside the process from the moment the source generated event
+   * events/4 to the job's end (start-up and warm-up come before it); on Redis, redis-server's
+   * CPU over that span included.
+   */
+  readonly steady?: { readonly events: number; readonly seconds: number; readonly cpuSeconds: number };
+  /** Nexmark rows on Redis: redis-server's CPU seconds over the whole run. */
+  readonly redisCpuSeconds?: number;
 }
 
 /** A side's run as the driver saw it: its figures and the wall time from spawning it to its exit. */

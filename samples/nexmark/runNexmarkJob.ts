@@ -9,14 +9,21 @@ import { Sink, StreamEnvironment } from '../../src';
 import { RedisStateInspector } from '../../src/redis';
 import { TableEnvironment } from '../../src/sql';
 import { BENCH_CONFIG, CHECKPOINT_INTERVAL_MS, REDIS_URL } from './benchSettings';
-import { nexmarkEvents } from './NexmarkSource';
+import { NexmarkSourceOptions, nexmarkEvents } from './NexmarkSource';
 import { QueryId, queries } from './queries';
 import { NEXMARK_SQL, registerNexmarkTables } from './sql';
 
 const REDIS_PREFIX = 'sluice-nexmark-bench';
 
-/** Runs query `id` over `events` events; resolves with the periodic checkpoints completed. */
-export async function runNexmarkJob(id: QueryId, backend: 'memory' | 'redis', events: number, sink: Sink<unknown>, language: 'datastream' | 'sql' = 'datastream'): Promise<{ checkpoints: number }> {
+/** Runs query `id` over `events` events (calling `mark.reached` as event `mark.at` is generated); resolves with the periodic checkpoints completed. */
+export async function runNexmarkJob(
+  id: QueryId,
+  backend: 'memory' | 'redis',
+  events: number,
+  sink: Sink<unknown>,
+  language: 'datastream' | 'sql' = 'datastream',
+  mark?: NexmarkSourceOptions['mark'],
+): Promise<{ checkpoints: number }> {
   const jobId = `nexmark-${id}-${process.pid}-${Date.now()}`;
   const env = StreamEnvironment.create({
     parallelism: 1,
@@ -24,7 +31,7 @@ export async function runNexmarkJob(id: QueryId, backend: 'memory' | 'redis', ev
     ...(backend === 'redis' ? { stateBackend: { type: 'redis' as const, url: REDIS_URL, keyPrefix: REDIS_PREFIX } } : {}),
   });
   env.enableCheckpointing(CHECKPOINT_INTERVAL_MS, 'exactly-once');
-  const input = nexmarkEvents(env, { ...BENCH_CONFIG, events });
+  const input = nexmarkEvents(env, { ...BENCH_CONFIG, events, ...(mark ? { mark } : {}) });
   if (language === 'sql') {
     const tEnv = TableEnvironment.create(env);
     registerNexmarkTables(tEnv, input);

@@ -40,10 +40,19 @@ public final class NexmarkTwin {
   static final long CHECKPOINT_INTERVAL_MS = 250;
   static final Duration OUT_OF_ORDERNESS = Duration.ofSeconds(4);
 
+  /** The process's CPU and wall time when the source was about to generate event `markAt` (runNexmarkSide.ts's mark): steady state is what follows. */
+  static volatile long markCpuNanos = -1;
+  static volatile long markNanos;
+
   /** Event n of the benchmark's generator; one generator per instance. */
   static final class Generate extends RichMapFunction<Long, Event> {
     private static final long serialVersionUID = 1L;
+    private final long markAt;
     private transient NexmarkGenerator generator;
+
+    Generate(long markAt) {
+      this.markAt = markAt;
+    }
 
     @Override
     public void open(OpenContext context) {
@@ -52,6 +61,10 @@ public final class NexmarkTwin {
 
     @Override
     public Event map(Long n) {
+      if (n == markAt) {
+        markCpuNanos = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        markNanos = System.nanoTime();
+      }
       return generator.event(n);
     }
   }
@@ -59,7 +72,7 @@ public final class NexmarkTwin {
   /** The Nexmark events with their event times and Nexmark's watermark (NexmarkSource.ts). */
   public static DataStream<Event> events(StreamExecutionEnvironment env, long events) {
     return env.fromSequence(0, events - 1).name("Nexmark Source")
-        .map(new Generate()).returns(Event.class)
+        .map(new Generate(events / 4)).returns(Event.class)
         .assignTimestampsAndWatermarks(WatermarkStrategy.<Event>forBoundedOutOfOrderness(OUT_OF_ORDERNESS).withTimestampAssigner((e, t) -> e.dateTime()));
   }
 
@@ -142,11 +155,15 @@ public final class NexmarkTwin {
     } finally {
       if (checkpoints != null) deleteTree(checkpoints);
     }
-    double jobSeconds = (System.nanoTime() - started) / 1e9;
+    long ended = System.nanoTime();
+    double jobSeconds = (ended - started) / 1e9;
     long cpuAfter = os.getProcessCpuTime();
+    if (markCpuNanos < 0) throw new IllegalStateException("the source never generated event " + events / 4);
     System.out.println(String.format(Locale.ROOT,
-        "{\"side\":\"flink\",\"benchmark\":\"%s %s\",\"events\":%d,\"count\":%d,\"checksum\":%.6f,\"jobSeconds\":%.4f,\"jobCpuSeconds\":%.4f,\"processCpuSeconds\":%.4f,\"peakRssMb\":%.1f}",
-        id, backend, events, ChecksumSink.COUNT.sum(), ChecksumSink.CHECKSUM.sum(), jobSeconds, (cpuAfter - cpuBefore) / 1e9, cpuAfter / 1e9, BenchTwin.peakRssMb()));
+        "{\"side\":\"flink\",\"benchmark\":\"%s %s\",\"events\":%d,\"count\":%d,\"checksum\":%.6f,\"jobSeconds\":%.4f,\"jobCpuSeconds\":%.4f,\"processCpuSeconds\":%.4f,\"peakRssMb\":%.1f,"
+            + "\"steady\":{\"events\":%d,\"seconds\":%.4f,\"cpuSeconds\":%.4f}}",
+        id, backend, events, ChecksumSink.COUNT.sum(), ChecksumSink.CHECKSUM.sum(), jobSeconds, (cpuAfter - cpuBefore) / 1e9, cpuAfter / 1e9, BenchTwin.peakRssMb(),
+        events - events / 4, (ended - markNanos) / 1e9, (cpuAfter - markCpuNanos) / 1e9));
     // The MiniCluster's threads would keep the JVM alive a while; the figures are out.
     System.exit(0);
   }
