@@ -10,7 +10,8 @@ import { NEXMARK_ROWS } from '../../samples/flink-twins/nexmark';
 import { NexmarkTally } from '../../samples/flink-twins/nexmarkChecksums';
 import { eventLine } from '../../samples/flink-twins/nexmarkGeneratorCheck';
 import { processCpuSeconds } from '../../samples/flink-twins/privateRedis';
-import { parseTwinOptions } from '../../samples/flink-twins/twinFigures';
+import { formatNexmarkTable, pairRatios, summarizeNexmarkRow } from '../../samples/flink-twins/nexmarkFigures';
+import { TwinRun, parseTwinOptions } from '../../samples/flink-twins/twinFigures';
 
 /** The bench's generator (seed 42, 10,000 events per second): 20,000 events are 2 s of event time. */
 const EVENTS = 20_000;
@@ -76,5 +77,48 @@ describe('samples/flink-twins: the Nexmark twins\' Sluice side, without running 
     const own = process.cpuUsage();
     const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
     expect(processCpuSeconds(process.pid, ticks)).to.be.closeTo((own.user + own.system) / 1e6, 0.1);
+  });
+});
+
+describe('samples/flink-twins: the figures of the Nexmark rows, without running Flink', () => {
+  const row = NEXMARK_ROWS[0];
+  /** A run of 4M events: its last 3M took `steadyCpu` CPU-seconds (and 2 s); the whole run 10 s and `cpu` CPU-seconds. */
+  const run = (side: 'sluice' | 'flink', steadyCpu: number, cpu: number, checksum = 8e6, redisCpuSeconds?: number): TwinRun => ({
+    side,
+    benchmark: 'q0 memory',
+    events: 4_000_000,
+    count: 3_680_000,
+    checksum,
+    jobSeconds: 9,
+    jobCpuSeconds: cpu - 0.5,
+    processCpuSeconds: cpu,
+    peakRssMb: side === 'sluice' ? 80 : 400,
+    steady: { events: 3_000_000, seconds: 2, cpuSeconds: steadyCpu },
+    ...(redisCpuSeconds === undefined ? {} : { redisCpuSeconds }),
+    wallSeconds: 10,
+  });
+
+  it('takes steady rates from the runs\' own steady figures, the ratio per pair and its median', () => {
+    const pairs = [
+      { sluice: run('sluice', 1, 2), flink: run('flink', 2, 8) },
+      { sluice: run('sluice', 1.5, 2), flink: run('flink', 1.5, 8) },
+      { sluice: run('sluice', 3, 4), flink: run('flink', 1, 8) },
+    ];
+    const s = summarizeNexmarkRow(row, pairs);
+    expect(pairRatios(s)).to.deep.equal([2, 1, 1 / 3]);
+    expect(s.ratios.steady.perCpuSecond).to.equal(1);
+    expect(s.rates.sluice.steady.perCpuSecond).to.equal(2_000_000);
+    expect(s.ratios.withStartup.perCpuSecond).to.equal(4);
+    expect([s.resultsMatch, s.peakRssMb]).to.deep.equal([true, { sluice: 80, flink: 400 }]);
+    expect(formatNexmarkTable([s])[2]).to.contain('1.00  2.00 1.00 0.33').and.contain('same (3,680,000)');
+  });
+
+  it('counts redis-server\'s CPU with the whole run\'s, says RESULTS DIFFER when the checksums do, and refuses a run without steady figures', () => {
+    const s = summarizeNexmarkRow(row, [{ sluice: run('sluice', 1, 2, 8e6, 2), flink: run('flink', 1, 8, 9e6) }]);
+    expect(s.rates.sluice.withStartup.perCpuSecond).to.equal(1_000_000);
+    expect(s.resultsMatch).to.equal(false);
+    expect(formatNexmarkTable([s])[2]).to.contain('RESULTS DIFFER');
+    const { steady: _, ...withoutSteady } = run('flink', 1, 8);
+    expect(() => summarizeNexmarkRow(row, [{ sluice: run('sluice', 1, 2), flink: withoutSteady }])).to.throw('flink q0 memory: no steady figures in its result line');
   });
 });
