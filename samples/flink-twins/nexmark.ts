@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   const loadAfter = loadText();
   console.log(`\nsteady ev/CPU-s: the events after the source's event events/4 over the CPU time (all threads of the process; Redis rows add redis-server's, a private server) from that moment to the job's end; start-up and warm-up come before it.`);
   console.log(`Sluice ÷ Flink: the median of the pairs' ratios (pairs: each pair's); with start-up: the whole run's events per CPU-second; steady, wall: per second of wall-clock time.`);
-  console.log(`Flink: heap = HashMap state, checkpoints kept by the JobManager; RocksDB incremental checkpoints to a local directory; object reuse on; q4 counts each category's last average.`);
+  console.log(`Flink: heap = HashMap state, full snapshots; RocksDB incremental; checkpoints to files in a temporary directory; object reuse on. q4 counts each category's last average.`);
   console.log(`load average after: ${loadAfter}`);
   for (const s of summaries.filter((x) => !x.resultsMatch)) {
     console.log(`\n*** RESULTS DIFFER in ${s.row.id}: ${s.pairs.map((p) => `Sluice ${p.sluice.count} / ${p.sluice.checksum}, Flink ${p.flink.count} / ${p.flink.checksum}`).join('; ')} ***`);
