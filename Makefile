@@ -64,6 +64,7 @@ bench-flink: build
 	node build/samples/flink-twins/main.js
 	node build/samples/flink-twins/latency.js
 	node build/samples/flink-twins/stateBytes.js
+	node build/samples/flink-twins/nexmark.js
 
 # Sluice beside Apache Kafka Streams on the project's broker (samples/kafka-streams-twin): needs
 # Java 17, Maven (fetches Kafka Streams once into .cache/kafka-streams) and a running broker

@@ -10,17 +10,15 @@
  * Arguments: row ids (default all). Environment: FLINK_BENCH_PAIRS (default 2),
  * FLINK_BENCH_SCALE (multiplies the event counts, default 1), FLINK_TWINS_JAVA (default java).
  */
-import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { flinkTwinCommand, requireTwinBuilt } from './flinkCommand';
-import { RowSummary, SideFigures, TwinPair, TwinRow, TwinRun, TwinSide, eventCounts, formatTable, parseTwinOptions, summarizeRow } from './twinFigures';
+import { runTwinSide } from './runTwinSide';
+import { RowSummary, TwinPair, TwinRow, TwinRun, TwinSide, eventCounts, formatTable, parseTwinOptions, summarizeRow } from './twinFigures';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const RESULTS_FILE = path.join(ROOT, 'build', 'bench-flink-results.json');
-/** A side that takes longer is stopped: something is wrong, not slow. */
-const RUN_TIMEOUT_MS = 10 * 60_000;
 
 /** Each side's command; Sluice logs only warnings, as the twin (slf4j-nop) logs nothing. */
 function commandOf(side: TwinSide, id: string, events: number): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
@@ -28,29 +26,9 @@ function commandOf(side: TwinSide, id: string, events: number): { command: strin
   return { ...flinkTwinCommand('BenchTwin', [id, String(events)]), env: process.env };
 }
 
-/** Runs one side in a child process; its wall time is from spawning to exit (start-up included). */
 function runSide(side: TwinSide, id: string, events: number): Promise<TwinRun> {
   const { command, args, env } = commandOf(side, id, events);
-  const label = `${side} ${id} ${events}`;
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.on('error', (e) => reject(new Error(`${label}: cannot start ${command}: ${e.message}`)));
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code !== 0) return reject(new Error(`${label} exited with ${signal ?? `code ${code}`}${signal === 'SIGKILL' ? ` (stopped after ${RUN_TIMEOUT_MS / 1000} s)` : ''}`));
-      try {
-        const figures = JSON.parse(out.split('\n').filter((l) => l.startsWith('{"side":')).pop()!) as SideFigures;
-        resolve({ ...figures, wallSeconds });
-      } catch {
-        reject(new Error(`${label} printed no result: ${out}`));
-      }
-    });
-  });
+  return runTwinSide(`${side} ${id} ${events}`, command, args, env);
 }
 
 async function runPair(row: TwinRow, counts: { full: number; short: number }): Promise<TwinPair> {

@@ -20,6 +20,14 @@ export interface SideFigures {
   /** User + system CPU of the whole process, from its start to the job's end (all threads: GC, JIT). */
   readonly processCpuSeconds: number;
   readonly peakRssMb: number;
+  /**
+   * Nexmark rows: measured inside the process from the moment the source generated event
+   * events/4 to the job's end (start-up and warm-up come before it); on Redis, redis-server's
+   * CPU over that span included.
+   */
+  readonly steady?: { readonly events: number; readonly seconds: number; readonly cpuSeconds: number };
+  /** Nexmark rows on Redis: redis-server's CPU seconds over the whole run. */
+  readonly redisCpuSeconds?: number;
 }
 
 /** A side's run as the driver saw it: its figures and the wall time from spawning it to its exit. */
@@ -49,22 +57,22 @@ export const TWIN_ROWS: readonly TwinRow[] = [
  */
 export const SHORT_SHARE = 0.25;
 
-export interface TwinOptions {
-  readonly rows: readonly TwinRow[];
+export interface TwinOptions<R extends TwinRow = TwinRow> {
+  readonly rows: readonly R[];
   /** Pairs of runs per row (each pair: both sides at both event counts). */
   readonly pairs: number;
   readonly scale: number;
 }
 
-/** The command line (row ids, default all) and FLINK_BENCH_PAIRS / FLINK_BENCH_SCALE; refuses what it does not know. */
-export function parseTwinOptions(args: readonly string[], env: Readonly<Record<string, string | undefined>>): TwinOptions {
-  const unknown = args.filter((a) => !TWIN_ROWS.some((r) => r.id === a));
-  if (unknown.length > 0) throw new Error(`unknown row ${unknown.map((u) => `'${u}'`).join(', ')}; known: ${TWIN_ROWS.map((r) => r.id).join(', ')}`);
+/** The command line (ids of `known` rows, default all) and FLINK_BENCH_PAIRS / FLINK_BENCH_SCALE; refuses what it does not know. */
+export function parseTwinOptions<R extends TwinRow = TwinRow>(args: readonly string[], env: Readonly<Record<string, string | undefined>>, known: readonly R[] = TWIN_ROWS as readonly R[]): TwinOptions<R> {
+  const unknown = args.filter((a) => !known.some((r) => r.id === a));
+  if (unknown.length > 0) throw new Error(`unknown row ${unknown.map((u) => `'${u}'`).join(', ')}; known: ${known.map((r) => r.id).join(', ')}`);
   const pairs = Number(env.FLINK_BENCH_PAIRS ?? 2);
   if (!(Number.isInteger(pairs) && pairs >= 1)) throw new Error(`FLINK_BENCH_PAIRS must be a positive integer, got '${env.FLINK_BENCH_PAIRS}'`);
   const scale = Number(env.FLINK_BENCH_SCALE ?? 1);
   if (!(scale > 0 && Number.isFinite(scale))) throw new Error(`FLINK_BENCH_SCALE must be a positive number, got '${env.FLINK_BENCH_SCALE}'`);
-  return { rows: args.length === 0 ? TWIN_ROWS : TWIN_ROWS.filter((r) => args.includes(r.id)), pairs, scale };
+  return { rows: args.length === 0 ? known : known.filter((r) => args.includes(r.id)), pairs, scale };
 }
 
 /** The full and short event counts of a row at `scale`. */

@@ -14,6 +14,8 @@ export interface NexmarkSourceOptions extends Partial<NexmarkConfig> {
   readonly events: number;
   /** Wall-clock events per second over all instances; undefined: as fast as the job reads. */
   readonly ratePerSecond?: number;
+  /** Called when the instance that generates event `at` is about to generate it: a benchmark reads its CPU time there (make bench-flink). */
+  readonly mark?: { readonly at: number; readonly reached: () => void };
 }
 
 /** Nexmark's watermark: event time minus 4 seconds, as the Nexmark project's table definitions. */
@@ -38,6 +40,8 @@ export class NexmarkSource implements Source<NexmarkEvent> {
     }
     let started = 0;
     let emittedSinceStart = 0;
+    const mark = this.options.mark;
+    const markAt = mark?.at ?? -1;
     return {
       poll(max, emit): PollResult | Promise<PollResult> {
         let allowed = max;
@@ -49,6 +53,7 @@ export class NexmarkSource implements Source<NexmarkEvent> {
           if (allowed <= 0) return new Promise((resolve) => setTimeout(() => resolve('more'), Math.max(1, Math.ceil(1000 / rate))));
         }
         for (let n = 0; n < allowed && next < count; n++, next += parallelism) {
+          if (next === markAt) mark!.reached();
           const event = generator.event(next);
           emit(event, event.dateTime);
         }

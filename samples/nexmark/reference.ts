@@ -84,7 +84,9 @@ function byWindow<T extends { dateTime: number }>(items: readonly T[]): Map<numb
   const windows = new Map<number, T[]>();
   for (const item of items) {
     const start = item.dateTime - (item.dateTime % size);
-    windows.set(start, [...(windows.get(start) ?? []), item]);
+    const window = windows.get(start);
+    if (window === undefined) windows.set(start, [item]);
+    else window.push(item);
   }
   return windows;
 }

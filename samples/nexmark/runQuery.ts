@@ -8,15 +8,12 @@
  * exactly-once checkpoints every 250 ms, the whole pipeline from the generator source to a
  * sink that counts what it receives.
  */
-import { Sink, StreamEnvironment } from '../../src';
-import { RedisStateInspector } from '../../src/redis';
-import { TableEnvironment } from '../../src/sql';
+import { Sink } from '../../src';
 import { withRedis } from '../../src/state/redisConnection';
 import { StatelessQuery, runWithNodeStreams, runWithRxjs } from './baselines';
-import { BENCH_CONFIG, CHECKPOINT_INTERVAL_MS, REDIS_URL } from './benchSettings';
-import { nexmarkEvents } from './NexmarkSource';
+import { BENCH_CONFIG, REDIS_URL } from './benchSettings';
 import { QueryId, queries } from './queries';
-import { NEXMARK_SQL, registerNexmarkTables } from './sql';
+import { runNexmarkJob } from './runNexmarkJob';
 
 export type Runner = 'memory' | 'redis' | 'sql' | 'rxjs' | 'node-streams';
 
@@ -43,8 +40,6 @@ async function redisCpuSeconds(): Promise<number> {
   return field('used_cpu_user') + field('used_cpu_sys');
 }
 
-const REDIS_PREFIX = 'sluice-nexmark-bench';
-
 /** Counts records and drops them. */
 class CountingSink implements Sink<unknown> {
   readonly name = 'Counting Sink';
@@ -55,27 +50,9 @@ class CountingSink implements Sink<unknown> {
 }
 
 async function runSluice(id: QueryId, backend: 'memory' | 'redis', events: number, language: 'datastream' | 'sql' = 'datastream'): Promise<{ outputs: number; checkpoints: number }> {
-  const jobId = `nexmark-${id}-${process.pid}-${Date.now()}`;
-  const env = StreamEnvironment.create({
-    parallelism: 1,
-    jobId,
-    ...(backend === 'redis' ? { stateBackend: { type: 'redis' as const, url: REDIS_URL, keyPrefix: REDIS_PREFIX } } : {}),
-  });
-  env.enableCheckpointing(CHECKPOINT_INTERVAL_MS, 'exactly-once');
   const sink = new CountingSink();
-  const input = nexmarkEvents(env, { ...BENCH_CONFIG, events });
-  if (language === 'sql') {
-    const tEnv = TableEnvironment.create(env);
-    registerNexmarkTables(tEnv, input);
-    tEnv.sqlQuery(NEXMARK_SQL[id]).toChangelogStream().sinkTo(sink);
-  } else (queries[id].query(input) as { sinkTo(s: Sink<unknown>): unknown }).sinkTo(sink);
-  try {
-    const result = await env.execute(`nexmark ${id}`);
-    // The last completed checkpoint is the final one at end of input; the others were periodic.
-    return { outputs: sink.count, checkpoints: Math.max(0, (result.checkpoints?.completed ?? 1) - 1) };
-  } finally {
-    if (backend === 'redis') await new RedisStateInspector(REDIS_URL, REDIS_PREFIX).dropJob(jobId);
-  }
+  const { checkpoints } = await runNexmarkJob(id, backend, events, sink, language);
+  return { outputs: sink.count, checkpoints };
 }
 
 async function main(): Promise<void> {

@@ -165,7 +165,7 @@ describe('sql: MATCH_RECOGNIZE on the CEP engine', function () {
     expect(withMatches).to.be.greaterThan(6);
   });
 
-  it('computes measures and conditions over a variable\'s rows: FIRST, LAST with an offset, aggregates, another variable\'s last row', async () => {
+  it('computes measures and conditions over a variable\'s rows: FIRST, LAST with an offset, PREV, aggregates, another variable\'s last row', async () => {
     const env = StreamEnvironment.create({ parallelism: 1 });
     const tEnv = TableEnvironment.create(env);
     // One symbol's prices: a V shape 12 11 10 13, then 9 8 14.
@@ -176,16 +176,16 @@ describe('sql: MATCH_RECOGNIZE on the CEP engine', function () {
         `SELECT * FROM ticks MATCH_RECOGNIZE (
            PARTITION BY symbol ORDER BY ts
            MEASURES FIRST(DOWN.id) AS first_down, LAST(DOWN.price, 1) AS before_bottom, MIN(DOWN.price) AS bottom,
-             AVG(DOWN.price) AS avg_down, COUNT(*) AS n, UP.id AS up_id, MATCH_ROWTIME() AS t
+             AVG(DOWN.price) AS avg_down, COUNT(*) AS n, UP.id AS up_id, PREV(UP.price) AS before_up, MATCH_ROWTIME() AS t
            AFTER MATCH SKIP PAST LAST ROW
            PATTERN (START_ROW DOWN+ UP)
-           DEFINE DOWN AS DOWN.price < COALESCE(LAST(DOWN.price, 1), START_ROW.price), UP AS UP.price > LAST(DOWN.price))`,
+           DEFINE DOWN AS DOWN.price < PREV(DOWN.price), UP AS UP.price > PREV(UP.price) AND UP.price > START_ROW.price)`,
       )
       .toDataStream()
       .executeAndCollect();
     expect(rows).to.deep.equal([
-      { symbol: 'XYZ', first_down: 2, before_bottom: 11, bottom: 10, avg_down: 10, n: 4, up_id: 4, t: T0 + 3000 },
-      { symbol: 'XYZ', first_down: 6, before_bottom: null, bottom: 8, avg_down: 8, n: 3, up_id: 7, t: T0 + 6000 },
+      { symbol: 'XYZ', first_down: 2, before_bottom: 11, bottom: 10, avg_down: 10, n: 4, up_id: 4, before_up: 10, t: T0 + 3000 },
+      { symbol: 'XYZ', first_down: 6, before_bottom: null, bottom: 8, avg_down: 8, n: 3, up_id: 7, before_up: 8, t: T0 + 6000 },
     ]);
   });
 

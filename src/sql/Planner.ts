@@ -5,7 +5,8 @@
  * them all. This file plans queries (UNION ALL, ORDER BY) and FROM items, and chooses a
  * SELECT's plan; each construct is planned in a file of its own (docs/internals.md, "SQL
  * planner"): planJoin.ts, planWindowTableFunction.ts, planAggregation.ts, planTopN.ts,
- * planOverAggregate.ts, planOrderBy.ts, and planCalc.ts for the select list and WHERE.
+ * planOverAggregate.ts, planOrderBy.ts, planMatchRecognize.ts, and planCalc.ts for the select
+ * list and WHERE.
  */
 import { absurd } from 'fp-ts/function';
 import { Expr, FromItem, Query, Select } from './ast';

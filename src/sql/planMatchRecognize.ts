@@ -8,7 +8,7 @@
  *
  * Inside DEFINE and MEASURES, `A.col` is a column of the last row mapped to A (in DEFINE,
  * of the current row when A is the variable defined), FIRST/LAST(A.col[, n]) navigate A's
- * rows, and COUNT, SUM, AVG, MIN, MAX aggregate them; without a variable they read every
+ * rows, PREV(A.col[, n]) the rows of the match n before A's last one, and COUNT, SUM, AVG, MIN, MAX aggregate them; without a variable they read every
  * row of the match (in DEFINE, the current row for a plain column).
  */
 import { AfterMatchSkipStrategy } from '../cep/AfterMatchSkipStrategy';
@@ -23,7 +23,7 @@ import { PlanningContext, Scope, scopeOf } from './PlanningContext';
 import { SqlPosition } from './SqlProblem';
 import { Field, Row, isNumeric } from './types';
 
-const NAVIGATION = new Set(['FIRST', 'LAST']);
+const NAVIGATION = new Set(['FIRST', 'LAST', 'PREV']);
 const AGGREGATES = new Set(['COUNT', 'SUM', 'AVG', 'MIN', 'MAX']);
 
 export function planMatchRecognize(m: MatchRecognize, input: Scope, planning: PlanningContext): Scope {
@@ -244,6 +244,21 @@ function matchReferences(variables: readonly string[], fields: readonly Field[],
         }
         const first = e.name === 'FIRST';
         const read = value.eval;
+        if (e.name === 'PREV') {
+          // n rows before the variable's last row (in DEFINE of that variable, the current row), among every row of the match.
+          const back = offsetArg === undefined ? 1 : offset;
+          const own = variable ?? defining;
+          return {
+            type: value.type,
+            text: `PREV(${value.text}${back === 1 ? '' : `, ${back}`})`,
+            eval: () => {
+              const all = view.current.rowsOf(undefined);
+              const base = own === undefined ? all.length - 1 : all.lastIndexOf(lastOf(view.current.rowsOf(own))!);
+              const row = base < 0 ? undefined : all[base - back];
+              return row === undefined ? null : read(row);
+            },
+          };
+        }
         return {
           type: value.type,
           text: `${e.name}(${value.text}${offset === 0 ? '' : `, ${offset}`})`,

@@ -9,8 +9,9 @@
  *   its arguments are parsed later, each with the grammar's own rules (windowTableFunction.ts).
  * - EXTRACT(unit FROM ts): the grammar wants a name for the unit, but YEAR, SECOND... are
  *   reserved words; the unit is passed as a name.
- * - FIRST(x, n) and LAST(x, n) (MATCH_RECOGNIZE's navigation): the grammar knows them with one
- *   argument only; FIRST and LAST before a parenthesis are passed as a function name.
+ * - FIRST(x, n), LAST(x, n) and PREV(x, n) (MATCH_RECOGNIZE's navigation): the grammar knows
+ *   FIRST and LAST with one argument only, PREV not at all; before a parenthesis each is passed
+ *   as a function name.
  * - `fn(...) OVER (...)` without `AS alias`: the grammar wants one; AS is put in before an
  *   alias written without it, and AS with UNNAMED_OVER where there is none (the planner then
  *   names the column as any other unnamed one).
@@ -63,7 +64,7 @@ export function bridgeGrammarGaps(tokens: readonly Token[]): BridgedTokens {
       i += 2;
       continue;
     }
-    if ((t.type === P.KW_FIRST || t.type === P.KW_LAST) && type(i + 1) === P.LR_BRACKET) {
+    if ((t.type === P.KW_FIRST || t.type === P.KW_LAST || t.type === P.KW_PREV) && type(i + 1) === P.LR_BRACKET) {
       out.push(named(t, t.text ?? ''));
       continue;
     }

@@ -65,7 +65,7 @@ public final class BenchTwin {
   }
 
   /** VmHWM of /proc/self/status: the process's peak resident set, as Node's maxRSS is. */
-  private static double peakRssMb() throws Exception {
+  public static double peakRssMb() throws Exception {
     for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
       if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
     }
