@@ -12,6 +12,9 @@ import { FINAL_CHECKPOINT, OperatorContext } from '../../src/graph/StreamOperato
 import { TwoPhaseCommitSinkOperator } from '../../src/runtime/TwoPhaseCommitSinkOperator';
 import { TaskTimers } from '../../src/time/ProcessingTimeService';
 import { FormerOperatorState, OperatorStateStore } from '../../src/state/OperatorStateStore';
+import { StreamEnvironment } from '../../src';
+import { ServiceError } from '../../src/services/ServiceError';
+import { failureOf } from '../support/failureOf';
 
 /**
  * A FileSink whose writers can be dropped as a killed process drops them: file handles
@@ -308,5 +311,27 @@ describe('runtime/TwoPhaseCommitSinkOperator over a FileSink', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('fails the job without a restart, and closes nothing, when the writer cannot be created for a reason a restart cannot mend', async () => {
+    let created = 0;
+    const broken = new ServiceError('kafka', 'kafkajs', 'the installed kafkajs breaks the internals Sluice uses', false);
+    const sink: TwoPhaseCommitSink<number, FileTransaction> = {
+      name: 'Broken sink',
+      twoPhaseCommit: true,
+      transactionSerializer: new FileSink<number>(os.tmpdir()).transactionSerializer,
+      createWriter() {
+        created++;
+        throw broken;
+      },
+    };
+    const env = StreamEnvironment.create();
+    env.enableCheckpointing(10, 'exactly-once').setRestartStrategy({ type: 'fixed-delay', attempts: 5, delayMs: 0 });
+    env.fromCollection([1, 2, 3]).sinkTo(sink);
+    const handle = env.execute('broken writer');
+    const error = await failureOf(handle.result);
+    expect((error as Error).message).to.include('the installed kafkajs breaks the internals Sluice uses');
+    expect(created, 'one attempt: no restart').to.equal(1);
+    expect(handle.failures().map((f) => f.error.message).filter((m) => /close|undefined/.test(m)), 'no failure of closing a writer that never was').to.deep.equal([]);
   });
 });

@@ -48,6 +48,7 @@ function listedSerializer<Txn>(txn: Serializer<Txn>): Serializer<ListedTransacti
 }
 
 export class TwoPhaseCommitSinkOperator<T, Txn> implements StreamOperator<T, never> {
+  /** Set by open; creating it may fail, and then close has nothing to close. */
   private writer!: TwoPhaseCommitWriter<T, Txn>;
   private context!: OperatorContext;
   private current: Txn | undefined;
@@ -136,6 +137,7 @@ export class TwoPhaseCommitSinkOperator<T, Txn> implements StreamOperator<T, nev
   }
 
   async close(): Promise<void> {
+    if ((this.writer as TwoPhaseCommitWriter<T, Txn> | undefined) === undefined) return;
     // Pre-committed transactions stay: a restore commits them. Only the open one is abandoned.
     try {
       if (this.current !== undefined) await this.writer.abort(this.current);

@@ -29,6 +29,7 @@
  */
 import type { Kafka, Message, TopicMessages } from 'kafkajs';
 import type { Logger } from '../../logging/logger';
+import { ServiceError } from '../../services/ServiceError';
 import { kafkaLogCreator, kafkaLogLevel } from './kafkaClient';
 import { encodeProduceRequest, OutgoingRecord } from './produceRequest';
 import { AbortedTransaction, FetchedPartition, readCommitted } from './readCommitted';
@@ -147,7 +148,13 @@ function assertKafkajsInternals(): void {
   if (checked) return;
   const problems = kafkajsInternalsProblems();
   if (problems.length > 0) {
-    throw new Error(`Sluice's Kafka source and exactly-once sink use kafkajs 2.2.x internals, and the installed kafkajs breaks them: ${problems.join('; ')}. Pin kafkajs to ^2.2.4.`);
+    // Not restartable: a restart finds the same kafkajs (it restarted for ever before).
+    throw new ServiceError(
+      'kafka',
+      'kafkajs',
+      `Sluice's Kafka source and exactly-once sink use kafkajs 2.2.x internals, and the installed kafkajs breaks them: ${problems.join('; ')}. Pin kafkajs to ^2.2.4.`,
+      false,
+    );
   }
   checked = true;
 }
