@@ -1,6 +1,8 @@
-# Shared by the build.sh of the Java twins (samples/flink-twins, samples/kafka-streams-twin);
-# sourced, not run. The caller sets, then calls fetch_jars and compile_twins:
-#   NAME         log prefix (`flink-twins/build.sh`)
+# The Maven fetch and javac steps of a Java twin's build.sh (samples/kafka-streams-twin uses it;
+# samples/flink-twins/build.sh has its own, which also keeps a cache per pom content: folding
+# the two is left to do); sourced, not run. The caller sets, then calls fetch_jars and
+# compile_twins:
+#   NAME         log prefix (`kafka-streams-twin/build.sh`)
 #   POM SRC_DIR  its pom.xml and its Java sources
 #   CACHE_DIR    where libs/ (the jars) and classes/ go, under the repository's .cache
 #   MARKER_JAR   a jar that must be among those fetched (`flink-streaming-java-*.jar`)
