@@ -118,7 +118,7 @@ type Scripted = Redis & {
   sluiceLeave(...args: (string | number)[]): Promise<unknown>;
 };
 
-/** What one heartbeat tells an instance: 'idTaken' when another live process holds its instance id. */
+/** What one heartbeat tells an instance (`heartbeat` answers 'idTaken' instead when another live process holds its id). */
 export interface Heartbeat {
   readonly leader: string;
   readonly epoch: number;
