@@ -10,6 +10,9 @@
  * of the current row when A is the variable defined), FIRST/LAST(A.col[, n]) navigate A's
  * rows, PREV(A.col[, n]) the rows of the match n before A's last one, and COUNT, SUM, AVG, MIN, MAX aggregate them; without a variable they read every
  * row of the match (in DEFINE, the current row for a plain column).
+ *
+ * One file of about 330 lines: the pattern, its skip strategy and the DEFINE and MEASURES
+ * substitutions all read the same clause's variables and report into its one problem list.
  */
 import { AfterMatchSkipStrategy } from '../cep/AfterMatchSkipStrategy';
 import { Pattern } from '../cep/Pattern';
