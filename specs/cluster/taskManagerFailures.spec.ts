@@ -16,9 +16,9 @@ describe('cluster/taskManagers: a task manager failing mid-stream (docs/internal
   beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'sluice-tm-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function run(fault: FaultyParams['fault'], options: { taskManagerHeapMb?: number; taskManagerHangTimeoutMs?: number } = {}, during?: (job: { taskManagers: { terminate(i: number): Promise<void> } | undefined }, marker: string) => Promise<void>, mode?: FaultyParams['mode']) {
+  async function run(fault: FaultyParams['fault'], options: { taskManagerHeapMb?: number; taskManagerHangTimeoutMs?: number } = {}, during?: (job: { taskManagers: { terminate(i: number): Promise<void> } | undefined }, marker: string) => Promise<void>, checkpoints: Pick<FaultyParams, 'mode' | 'unaligned'> = {}) {
     const marker = path.join(dir, 'fault');
-    const params: FaultyParams = { records: RECORDS, seed: SEED, keys: KEYS, fault, at: RECORDS / 3, marker, mode };
+    const params: FaultyParams = { records: RECORDS, seed: SEED, keys: KEYS, fault, at: RECORDS / 3, marker, ...checkpoints };
     const job = StreamEnvironment.create({ parallelism: 2, batchSize: 128, taskManagers: 2, ...options }).executeJob(faultyCountingJob, params, `faults-${fault}`);
     const injected = during?.(job, marker);
     const result = await job;
@@ -64,6 +64,22 @@ describe('cluster/taskManagers: a task manager failing mid-stream (docs/internal
     expect(r.failures.join('\n')).to.match(/task manager 0 failed: .*out of memory/i);
   });
 
+  it('unaligned checkpoints (records in flight across threads taken into them), a task manager terminated mid-stream: nothing lost, nothing repeated', async () => {
+    const r = await run(
+      'signal',
+      {},
+      async (job, marker) => {
+        while (!existsSync(marker)) await new Promise((resolve) => setTimeout(resolve, 2));
+        await job.taskManagers!.terminate(0);
+      },
+      { unaligned: true },
+    );
+    expect(exactOf(r)).to.deep.equal(exact);
+    expect(r.restarts).to.be.at.least(1);
+    expect(r.checkpoints).to.be.at.least(1);
+    expect(r.failures).to.include('task manager 0 exited with code 1');
+  });
+
   it('a user function looping for ever: the task manager answers no ping within taskManagerHangTimeoutMs, is terminated and the job restarted, nothing lost, nothing repeated', async () => {
     const r = await run('spin', { taskManagerHangTimeoutMs: 1000 });
     expect(exactOf(r)).to.deep.equal(exact);
@@ -80,7 +96,7 @@ describe('cluster/taskManagers: a task manager failing mid-stream (docs/internal
         while (!existsSync(marker)) await new Promise((resolve) => setTimeout(resolve, 2));
         await job.taskManagers!.terminate(1);
       },
-      'at-most-once',
+      { mode: 'at-most-once' },
     );
     expect(r.restarts).to.be.at.least(1);
     expect(r.failures).to.include('task manager 1 exited with code 1');
@@ -92,7 +108,7 @@ describe('cluster/taskManagers: a task manager failing mid-stream (docs/internal
   });
 
   it('at-most-once with no failure on task managers: every record once', async () => {
-    const r = await run('signal', {}, undefined, 'at-most-once');
+    const r = await run('signal', {}, undefined, { mode: 'at-most-once' });
     expect(exactOf(r)).to.deep.equal(exact);
     expect(r.restarts).to.equal(0);
   });
