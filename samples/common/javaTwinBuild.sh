@@ -1,6 +1,5 @@
-# The Maven fetch and javac steps of a Java twin's build.sh (samples/kafka-streams-twin uses it;
-# samples/flink-twins/build.sh has its own, which also keeps a cache per pom content: folding
-# the two is left to do); sourced, not run. The caller sets, then calls fetch_jars and
+# The Maven fetch and javac steps of a Java twin's build.sh (samples/kafka-streams-twin and
+# samples/flink-twins use it); sourced, not run. The caller sets, then calls fetch_jars and
 # compile_twins:
 #   NAME         log prefix (`kafka-streams-twin/build.sh`)
 #   POM SRC_DIR  its pom.xml and its Java sources
@@ -9,10 +8,14 @@
 #   ARTIFACTS    what the pom fetches, for messages (`org.apache.flink:flink-clients:2.3.0`)
 #   MVN_TIMEOUT  seconds the Maven fetch may take;  TIMEOUT_VARIABLE  the variable that sets it
 #   JAVAC        the compiler
+# and may set, where the defaults under CACHE_DIR do not fit (flink-twins keeps jars per pom
+# content, so worktrees with different poms do not replace each other's, and classes per tree):
+#   LIBS_DIR (CACHE_DIR/libs)  MVN_DIR (CACHE_DIR/mvn)  CLASSES_DIR (CACHE_DIR/classes)
 # Jars are fetched again only when the pom changes, classes rebuilt when a source is newer.
-LIBS_DIR="$CACHE_DIR/libs"
+LIBS_DIR="${LIBS_DIR:-$CACHE_DIR/libs}"
+MVN_DIR="${MVN_DIR:-$CACHE_DIR/mvn}"
+CLASSES_DIR="${CLASSES_DIR:-$CACHE_DIR/classes}"
 LIBS_STAMP="$LIBS_DIR/.pom.sha256"
-CLASSES_DIR="$CACHE_DIR/classes"
 
 log() { printf '%s: %s\n' "$NAME" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -26,16 +29,16 @@ fetch_jars() {
     return 0
   fi
   need mvn "Maven fetches $ARTIFACTS"
-  local command="mvn -B -f $CACHE_DIR/mvn/pom.xml dependency:copy-dependencies -DincludeScope=runtime"
+  local command="mvn -B -f $MVN_DIR/pom.xml dependency:copy-dependencies -DincludeScope=runtime"
   log "fetching $ARTIFACTS, with their dependencies, into $LIBS_DIR with Maven, once; at most $MVN_TIMEOUT s ..."
   # The pom is copied under the cache, so Maven writes nothing into the source tree.
-  mkdir -p "$CACHE_DIR/mvn"
-  cp "$POM" "$CACHE_DIR/mvn/pom.xml"
+  mkdir -p "$MVN_DIR"
+  cp "$POM" "$MVN_DIR/pom.xml"
   local tmp="$CACHE_DIR/libs.tmp.$$"
   rm -rf "$tmp"
   local status=0
   # (sed strips the ANSI codes mvn 3.8 prints even in batch mode; pipefail keeps mvn's status)
-  timeout "$MVN_TIMEOUT" mvn -q -B -Dstyle.color=never -f "$CACHE_DIR/mvn/pom.xml" dependency:copy-dependencies \
+  timeout "$MVN_TIMEOUT" mvn -q -B -Dstyle.color=never -f "$MVN_DIR/pom.xml" dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$tmp" </dev/null 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2 || status=$?
   if [[ $status -ne 0 ]]; then
     rm -rf "$tmp"
