@@ -36,6 +36,8 @@ export interface TwoPhaseCommitWriter<T, Txn> {
    * it), those of this instance's index and, after a scale-down, of former indexes j with
    * j mod parallelism = index. `known` lists every transaction of the restored checkpoint, of
    * all former instances: none of them may be aborted here, another instance may commit it.
+   * On a start without a checkpoint it is called with `known` empty: a run that failed before
+   * its first checkpoint completed may have left transactions open.
    */
   abortLingering?(known: readonly Txn[]): void | Promise<void>;
   /** Releases the writer's handles; called exactly once, also after failure or cancel. */

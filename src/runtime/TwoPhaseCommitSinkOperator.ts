@@ -76,6 +76,9 @@ export class TwoPhaseCommitSinkOperator<T, Txn> implements StreamOperator<T, nev
     this.pendingState = context.operatorState.getUnionListState(new ListStateDescriptor('two-phase-commit-pending', serializer));
     this.currentState = context.operatorState.getUnionListState(new ListStateDescriptor('two-phase-commit-current', serializer));
     if (context.isRestored) await this.recover();
+    // A run that failed before its first checkpoint completed left transactions no checkpoint
+    // lists: a fresh start ends them too (a process killed that early restarts without state).
+    else await this.writer.abortLingering?.([]);
     this.current = await this.writer.beginTransaction();
   }
 
