@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { isRight } from 'fp-ts/Either';
 import Redis from 'ioredis';
-import type { Ownership } from '../../src/instances/Assignment';
 import { JobInstance, joinInstances } from '../../src/instances/joinInstances';
 import { RedisKeyedStateBackend } from '../../src/state/RedisKeyedStateBackend';
 import { FencedStateWriteError, StateFencing } from '../../src/state/redisFencing';
@@ -10,6 +9,7 @@ import { ValueStateDescriptor } from '../../src/state/StateDescriptor';
 import { keyGroupOf } from '../../src/state/keyGroups';
 import { keyGroupHashKey } from '../../src/state/redisKeyLayout';
 import { TIMERS_STATE } from '../../src/state/KeyedTimerService';
+import { ownershipWhere } from '../support/ownershipWhere';
 import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
 import { checkpoint } from '../support/checkpointIds';
 
@@ -17,17 +17,6 @@ const MAX_PARALLELISM = 8;
 const count = new ValueStateDescriptor('count', Serializers.number);
 /** A key of key group `kg`. */
 const keyOf = (kg: number) => [...Array(1000).keys()].map((i) => `k${i}`).find((k) => keyGroupOf(k, MAX_PARALLELISM) === kg)!;
-
-function ownershipWhere(instance: JobInstance, condition: (o: Ownership) => boolean): Promise<Ownership> {
-  if (condition(instance.ownership())) return Promise.resolve(instance.ownership());
-  return new Promise((resolve) => {
-    const stop = instance.onOwnership((o) => {
-      if (!condition(o)) return;
-      stop();
-      resolve(o);
-    });
-  });
-}
 
 describe('instances: keyed-state writes fenced by the epoch of the instance that makes them', function () {
   this.timeout(30_000);
