@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import type { Ownership } from '../../src/instances/Assignment';
 import { JobInstance, joinInstances } from '../../src/instances/joinInstances';
 import { ServiceError } from '../../src/services/ServiceError';
 import { kafkaBootstrap } from '../support/kafkaService';
@@ -7,21 +6,10 @@ import { createTopic, uniqueTopic } from '../support/kafkaTopics';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ownershipWhere } from '../support/ownershipWhere';
 import { dropPrefix, redisUrl, startOwnRedis, uniquePrefix } from '../support/redisService';
 
 const quiet = { level: 'silent' } as const;
-
-/** Resolves with the first ownership of `instance` (the current one included) that satisfies `condition`. */
-function ownershipWhere(instance: JobInstance, condition: (o: Ownership) => boolean): Promise<Ownership> {
-  if (condition(instance.ownership())) return Promise.resolve(instance.ownership());
-  return new Promise((resolve) => {
-    const stop = instance.onOwnership((o) => {
-      if (!condition(o)) return;
-      stop();
-      resolve(o);
-    });
-  });
-}
 
 describe('instances/joinInstances', function () {
   this.timeout(60_000);

@@ -13,6 +13,7 @@ import { createLogger, Logger, LoggingOption } from '../logging/logger';
 import { ServiceError } from '../services/ServiceError';
 import { DEFAULT_MAX_PARALLELISM } from '../state/keyGroups';
 import { connectRedis, redactUrl, whenReady } from '../state/redisConnection';
+import type { StateFencing } from '../state/redisFencing';
 import { Assignment, decodeAssignment, nextAssignment, Ownership, ownershipLine, ownershipOf } from './Assignment';
 import { ClusterOptions, ResolvedClusterOptions, resolveClusterOptions } from './ClusterOptions';
 import { defineMembershipScripts, fencedSet, heartbeat, Heartbeat, Incarnation, leave, membershipKeys, publishAssignment } from './membershipScripts';
@@ -40,6 +41,13 @@ export interface JobInstance {
    * instance owns under) is still the job's: 'fenced' when a newer assignment or leader exists.
    */
   write(name: string, value: string, epoch?: number): Promise<'written' | 'fenced'>;
+  /**
+   * What fences the keyed-state writes of the tasks this instance runs now (the `fencing` of the
+   * Redis backend): the job's epoch key and the epoch of the current ownership. The state must
+   * be in the Redis (and database) of the cluster options; tasks started for a later ownership
+   * take the fencing of that one.
+   */
+  stateFencing(): StateFencing;
   /** Leaves the job: the lease (and the leadership) go at once, so the others rebalance at their next heartbeat. */
   leave(): Promise<void>;
 }
@@ -133,6 +141,10 @@ class Member implements JobInstance {
     const outcome = await fencedSet(this.redis, this.keys, epoch, name, value);
     if (isLeft(outcome)) throw new ServiceError('redis', redactUrl(this.o.redis), outcome.left, true);
     return outcome.right;
+  }
+
+  stateFencing(): StateFencing {
+    return { epochKey: this.keys.epoch, epoch: this.current.epoch };
   }
 
   async leave(): Promise<void> {

@@ -2,7 +2,7 @@
  * Incremental snapshots of the Redis backend (as Flink's RocksIncrementalSnapshotStrategy), used
  * when the checkpoints are stored in the state's own Redis (incrementalSnapshots.ts): a
  * snapshot flushes the dirty entries and, in the same pipeline, takes a piece of each key group
- * changed since the base (a delta, or a full copy past the thresholds of TAKE_PIECE),
+ * changed since the base (a delta, or a full copy past the thresholds of TAKE_PIECE_SCRIPT),
  * server-side; unchanged key groups keep their base chain. The snapshot is the chains. A
  * completed checkpoint's chains become the base, and retention prunes what nothing references.
  */
@@ -13,7 +13,7 @@ import { KeyedStateSnapshot } from './KeyedStateBackend';
 import { MAX_CHAIN_LENGTH } from './incrementalSnapshots';
 import { RedisSnapshotStrategy } from './RedisFullSnapshotStrategy';
 import { RedisStateIO } from './RedisStateIO';
-import { SnapshotScripts, chainAfter, decodePruneReply, decodeTakePieceReply } from './redisSnapshotScripts';
+import { chainAfter, decodePruneReply, decodeTakePieceReply } from './redisSnapshotScripts';
 import { chainsKey, pieceDeletesKey, pieceKey } from './redisKeyLayout';
 import { WriteBackCache } from './WriteBackCache';
 
@@ -54,7 +54,7 @@ export class RedisIncrementalSnapshotStrategy implements RedisSnapshotStrategy {
     const pipeline = io.client.pipeline();
     io.queueWrites(pipeline, cache, cache.takeDirty());
     const changed = this.changes.cut(checkpointId);
-    const scripts = pipeline as unknown as SnapshotScripts;
+    const writes = io.writes;
     const taken = new Map<number, number>();
     const { start, end } = io.range;
     for (let kg = start; kg <= end; kg++) {
@@ -64,9 +64,9 @@ export class RedisIncrementalSnapshotStrategy implements RedisSnapshotStrategy {
       if (base !== undefined && (fields === undefined || fields.size === 0)) {
         // A piece of this name left by an earlier incarnation (a snapshot that never completed)
         // goes first: the chain recorded next no longer names it, so retention would not.
-        pipeline.del(pieceKey(hash, name), pieceDeletesKey(hash, name));
-        if (base.length > 0) pipeline.hset(chainsKey(hash), name, base.join(','));
-        else pipeline.hdel(chainsKey(hash), name);
+        writes.del(pipeline, [pieceKey(hash, name), pieceDeletesKey(hash, name)]);
+        if (base.length > 0) writes.hset(pipeline, chainsKey(hash), [name, base.join(',')]);
+        else writes.hdel(pipeline, chainsKey(hash), [name]);
         continue;
       }
       taken.set(kg, pipeline.length);
@@ -74,7 +74,7 @@ export class RedisIncrementalSnapshotStrategy implements RedisSnapshotStrategy {
       const weight = this.baseWeights.get(kg) ?? 0;
       // The script's rule, told here from the counts kept: a full copy needs no field names.
       const full = base === undefined || base.length === 0 || base.length + 1 > MAX_CHAIN_LENGTH || weight + changedCount >= cache.groupSizes[kg - start];
-      scripts.sluiceTakePiece(hash, chainsKey(hash), pieceKey(hash, name), pieceDeletesKey(hash, name), name, (base ?? []).join(','), full ? -1 : weight, MAX_CHAIN_LENGTH, ...(full ? [] : fields!));
+      writes.takePiece(pipeline, [hash, chainsKey(hash), pieceKey(hash, name), pieceDeletesKey(hash, name)], [name, (base ?? []).join(','), full ? -1 : weight, MAX_CHAIN_LENGTH, ...(full ? [] : fields!)]);
     }
     const results = await io.exec(pipeline);
     const chains = new Map<number, readonly string[]>();
@@ -120,7 +120,7 @@ export class RedisIncrementalSnapshotStrategy implements RedisSnapshotStrategy {
     const keys = [this.checkpointIds];
     for (let kg = io.range.start; kg <= io.range.end; kg++) keys.push(chainsKey(io.hashOf(kg)));
     const pipeline = io.client.pipeline();
-    (pipeline as unknown as SnapshotScripts).sluicePruneSnapshots(keys.length, ...keys, ...[...this.pending.values()].map((p) => p.name));
+    io.writes.prune(pipeline, keys, [...this.pending.values()].map((p) => p.name));
     const [deleted] = await io.track(io.exec(pipeline));
     const decoded = decodePruneReply(deleted);
     if (isLeft(decoded)) throw io.fail(new Error(decoded.left));

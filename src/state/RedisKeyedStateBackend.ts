@@ -30,7 +30,7 @@ import { RedisFullSnapshotStrategy, RedisSnapshotStrategy } from './RedisFullSna
 import { RedisIncrementalSnapshotStrategy } from './RedisIncrementalSnapshotStrategy';
 import { RedisStateIO } from './RedisStateIO';
 import { restoreRedisState } from './redisRestore';
-import { defineSnapshotScripts } from './redisSnapshotScripts';
+import type { StateFencing } from './redisFencing';
 import { stateSpace } from './redisKeyLayout';
 import { CacheEntry, CacheSlot, WriteBackCache } from './WriteBackCache';
 import type { Logger } from '../logging/logger';
@@ -73,6 +73,12 @@ export interface RedisKeyedStateBackendConfig {
   readonly operationTimeoutMs?: number;
   /** The task's logger, for the connection's errors and reconnects. */
   readonly logger?: Logger;
+  /**
+   * Set when the task runs in an instance of a job over many processes (docs/cluster.md): every
+   * write is refused once the job's epoch moved on, and the backend then fails for good with a
+   * FencedStateWriteError (redisFencing.ts).
+   */
+  readonly fencing?: StateFencing;
 }
 
 interface RegisteredState {
@@ -121,8 +127,8 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
       connectionName: `sluice:${config.jobId}:${config.operatorUid}:kg${keyGroupRange.start}-${keyGroupRange.end}`,
       operationTimeoutMs: config.operationTimeoutMs,
       logger: config.logger,
+      ...(config.fencing !== undefined ? { fencing: config.fencing } : {}),
     });
-    defineSnapshotScripts(this.io.client);
     this.incremental = incremental === undefined ? undefined : new RedisIncrementalSnapshotStrategy(this.cache, this.io, incremental.checkpointIds);
     this.strategy = this.incremental ?? new RedisFullSnapshotStrategy(this.cache, this.io);
   }
@@ -273,6 +279,7 @@ export function redisKeyedStateBackendFactory(
   options: RedisStateBackendOptions,
   jobId: string,
   incremental?: RedisKeyedStateBackendConfig['incremental'],
+  fencing?: StateFencing,
 ): (range: KeyGroupRange, maxParallelism: number, owner: { readonly operatorUid: string; readonly logger?: Logger }) => RedisKeyedStateBackend {
   return (range, maxParallelism, owner) =>
     new RedisKeyedStateBackend(range, maxParallelism, {
@@ -285,5 +292,6 @@ export function redisKeyedStateBackendFactory(
       cacheSize: options.cacheSize ?? DEFAULT_REDIS_CACHE_SIZE,
       pinningStates: [TIMERS_STATE],
       ...(incremental !== undefined ? { incremental } : {}),
+      ...(fencing !== undefined ? { fencing } : {}),
     });
 }

@@ -5,15 +5,14 @@
  * Redis may be gone, or a write lost: only a restore from the last checkpoint is safe).
  */
 import type Redis from 'ioredis';
-import type { ChainableCommander } from 'ioredis';
 import { KeyGroupRange } from './keyGroups';
 import { DEFAULT_REDIS_OPERATION_TIMEOUT_MS, connectRedis, redactUrl, whenReady } from './redisConnection';
+import { StateFencing, fencedRefusal } from './redisFencing';
 import { keyGroupHashOf } from './redisKeyLayout';
+import { Pipeline, StateWrites, stateWrites } from './redisStateWrites';
 import { CacheEntry, WriteBackCache } from './WriteBackCache';
 import { ServiceError } from '../services/ServiceError';
 import type { Logger } from '../logging/logger';
-
-export type Pipeline = ChainableCommander;
 
 export interface RedisStateIOConfig {
   readonly url: string;
@@ -23,10 +22,14 @@ export interface RedisStateIOConfig {
   readonly connectionName: string;
   readonly operationTimeoutMs?: number;
   readonly logger?: Logger;
+  /** Set for an instance of a job over many processes: every write is refused once the job's epoch moved on (redisFencing.ts). */
+  readonly fencing?: StateFencing;
 }
 
 export class RedisStateIO {
   readonly client: Redis;
+  /** Every command that changes Redis goes through these: fenced by epoch when the config says so. */
+  readonly writes: StateWrites;
   /** The owned key groups' hash keys, by key group − range start: built once, not per entry written or read. */
   readonly hashKeys: readonly string[];
   /** Set once the connection was lost or a command failed: every later operation fails with it. */
@@ -43,6 +46,7 @@ export class RedisStateIO {
     for (let kg = range.start; kg <= range.end; kg++) hashKeys.push(keyGroupHashOf(config.space, kg));
     this.hashKeys = hashKeys;
     this.client = connectRedis(config.url, config.connectionName, { operationTimeoutMs: config.operationTimeoutMs, logger: config.logger });
+    this.writes = stateWrites(this.client, config.fencing);
     this.connected = whenReady(this.client, config.url, config.operationTimeoutMs);
     this.connected.catch(() => undefined);
     this.client.on('ready', () => (this.wasReady = true));
@@ -124,19 +128,20 @@ export class RedisStateIO {
 
   /** HSET / HDEL commands for the entries, grouped by key-group hash; marks them clean. */
   queueWrites(pipeline: Pipeline, cache: WriteBackCache, entries: Iterable<CacheEntry>): void {
-    // Argument lists by key group index, each starting with the group's hash key.
+    // Field lists by key group index.
     const start = this.range.start;
     const sets: Array<string[] | undefined> = [];
     const dels: Array<string[] | undefined> = [];
     for (const entry of entries) {
       const at = entry.keyGroup - start;
       const text = entry.value === undefined ? undefined : cache.textOf(entry)!;
-      if (text === undefined) (dels[at] ??= [this.hashKeys[at]]).push(entry.field);
-      else (sets[at] ??= [this.hashKeys[at]]).push(entry.field, text);
+      if (text === undefined) (dels[at] ??= []).push(entry.field);
+      else (sets[at] ??= []).push(entry.field, text);
       entry.dirty = false;
     }
-    for (const args of sets) if (args !== undefined) pipeline.call('hset', args);
-    for (const args of dels) if (args !== undefined) pipeline.call('hdel', args);
+    // forEach skips the holes: key groups with nothing to set or delete.
+    sets.forEach((pairs, at) => this.writes.hset(pipeline, this.hashKeys[at], pairs!));
+    dels.forEach((fields, at) => this.writes.hdel(pipeline, this.hashKeys[at], fields!));
   }
 
   /** Runs a pipeline (or a transaction); any failed command fails the backend for good. */
@@ -156,10 +161,10 @@ export class RedisStateIO {
     }
   }
 
-  /** Fails the backend for good (the first failure stays the one reported), and returns the failure. */
+  /** Fails the backend for good (the first failure stays the one reported), and returns the failure; a write refused by epoch fails it with a FencedStateWriteError. */
   fail(e: unknown): Error {
     const url = redactUrl(this.config.url);
-    this.failed ??= e instanceof ServiceError ? e : new ServiceError('redis', url, `Redis at ${url} failed: ${describeRedisError(e, this.config.operationTimeoutMs)}`, true, e);
+    this.failed ??= e instanceof ServiceError ? e : fencedRefusal(e, url) ?? new ServiceError('redis', url, `Redis at ${url} failed: ${describeRedisError(e, this.config.operationTimeoutMs)}`, true, e);
     return this.failed;
   }
 

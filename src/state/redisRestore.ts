@@ -2,14 +2,14 @@
  * Restoring the Redis backend, from either format a checkpoint may hold for it: the state
  * itself (entries, from a full snapshot or the memory backend) or references to incremental
  * pieces in Redis (chains). The owned key groups' hashes are replaced by the snapshots' content
- * in one transaction (a chain is rebuilt server-side, RESTORE_CHAIN), so that nothing written
+ * in one transaction (a chain is rebuilt server-side, RESTORE_CHAIN_SCRIPT), so that nothing written
  * after the checkpoint survives; the pinned keys' entries come back into the cache.
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import type { CheckpointId } from './CheckpointId';
 import { KeyedStateSnapshot } from './KeyedStateBackend';
 import { RedisStateIO } from './RedisStateIO';
-import { SnapshotScripts, decodeRestoreChainReply } from './redisSnapshotScripts';
+import { decodeRestoreChainReply } from './redisSnapshotScripts';
 import { PIECE_NAME, chainsKey, parseStateField, pieceDeletesKey, pieceKey, stateField } from './redisKeyLayout';
 import { WriteBackCache } from './WriteBackCache';
 
@@ -60,13 +60,13 @@ export async function restoreRedisState(
       // Rebuilt server-side from its pieces; the restored checkpoint is recorded as their owner.
       const keys = [hash, chainsKey(hash), ...chain.flatMap((n) => [pieceKey(hash, n), pieceDeletesKey(hash, n)])];
       merged.set(kg, transaction.length);
-      (transaction as unknown as SnapshotScripts).sluiceRestoreChain(keys.length, ...keys, checkpointId === undefined ? '' : String(checkpointId), chain.join(','), ...pinningPrefixes);
+      io.writes.restoreChain(transaction, keys, [checkpointId === undefined ? '' : String(checkpointId), chain.join(','), ...pinningPrefixes]);
       base.chains.set(kg, chain);
       continue;
     }
-    transaction.del(hash);
+    io.writes.del(transaction, [hash]);
     const args = fields.get(kg) ?? [];
-    for (let i = 0; i < args.length; i += 2 * RESTORE_CHUNK) transaction.hset(hash, ...args.slice(i, i + 2 * RESTORE_CHUNK));
+    for (let i = 0; i < args.length; i += 2 * RESTORE_CHUNK) io.writes.hset(transaction, hash, args.slice(i, i + 2 * RESTORE_CHUNK));
     // Restored from entries, the group has no pieces: its next snapshot is a full copy.
     if (args.length === 0) base.chains.set(kg, []);
   }

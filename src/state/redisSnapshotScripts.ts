@@ -2,13 +2,13 @@
  * The Lua scripts of the Redis backend's incremental snapshots (RedisIncrementalSnapshotStrategy.ts),
  * run server-side so that state never travels through the process at checkpoints or restore,
  * and the io-ts codecs of their replies: a reply of another shape is refused, naming the
- * script, instead of being read as something it is not. Key layout: redisKeyLayout.ts.
+ * script, instead of being read as something it is not. Key layout: redisKeyLayout.ts. They are
+ * defined on a client, plain or fenced by epoch, and called through redisStateWrites.ts.
  */
 import { absurd } from 'fp-ts/function';
 import { Either, left, right, isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/PathReporter';
-import type Redis from 'ioredis';
 
 /**
  * Takes key group's piece `name` (ARGV[1]) on top of the base chain (ARGV[2], comma-separated,
@@ -20,7 +20,7 @@ import type Redis from 'ioredis';
  * deletion. Records the chain under the name. Returns 'full', 'delta' or 'empty' (no state).
  * KEYS: working hash, chains hash, piece, piece deletes.
  */
-const TAKE_PIECE = `
+export const TAKE_PIECE_SCRIPT = `
 local work, chains, piece, dels = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local name, base = ARGV[1], ARGV[2]
 redis.call('DEL', piece, dels)
@@ -51,7 +51,7 @@ return 'delta'`;
  * missing piece. Returns { delta entries in the chain, {state prefix, count, ...}, {field,
  * text, ...} of every entry of the pinned keys (those with a value in a pinning state) }.
  */
-const RESTORE_CHAIN = `
+export const RESTORE_CHAIN_SCRIPT = `
 local work, chains = KEYS[1], KEYS[2]
 redis.call('DEL', work)
 local weight = 0
@@ -104,7 +104,7 @@ return { weight, countList, pinned }`;
  * kept chain names, and the chains of what is not kept. Atomic: a crash never leaves a kept
  * chain with a piece missing.
  */
-const PRUNE = `
+export const PRUNE_SCRIPT = `
 local keep = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do keep[id] = true end
 for i = 1, #ARGV do keep[ARGV[i]] = true end
@@ -133,21 +133,6 @@ for k = 2, #KEYS do
 end
 return deleted`;
 
-type Args = Array<string | number>;
-/** The scripts, as ioredis defines them on a client (EVALSHA, falling back to EVAL). */
-export interface SnapshotScripts {
-  sluiceTakePiece(...args: Args): unknown;
-  sluiceRestoreChain(...args: Args): unknown;
-  sluicePruneSnapshots(...args: Args): unknown;
-}
-
-export function defineSnapshotScripts(client: Redis): void {
-  client.defineCommand('sluiceTakePiece', { numberOfKeys: 4, lua: TAKE_PIECE });
-  client.defineCommand('sluiceRestoreChain', { lua: RESTORE_CHAIN });
-  client.defineCommand('sluicePruneSnapshots', { lua: PRUNE });
-}
-
-
 /** The chain after taking piece `name` on `base` with the given outcome. */
 export function chainAfter(base: readonly string[] | undefined, name: string, kind: PieceKind): readonly string[] {
   switch (kind) {
@@ -163,13 +148,13 @@ export function chainAfter(base: readonly string[] | undefined, name: string, ki
 }
 
 const PieceKindCodec = t.keyof({ full: null, delta: null, empty: null });
-/** What TAKE_PIECE answers. */
+/** What TAKE_PIECE_SCRIPT answers. */
 export type PieceKind = t.TypeOf<typeof PieceKindCodec>;
 
-/** RESTORE_CHAIN's reply: { weight, {state prefix, count, ...}, {field, text, ...} }. */
+/** RESTORE_CHAIN_SCRIPT's reply: { weight, {state prefix, count, ...}, {field, text, ...} }. */
 const RestoreChainReplyCodec = t.tuple([t.number, t.array(t.union([t.string, t.number])), t.array(t.string)]);
 
-/** What RESTORE_CHAIN tells of a rebuilt key group. */
+/** What RESTORE_CHAIN_SCRIPT tells of a rebuilt key group. */
 export interface RestoredChain {
   /** Entries held by the chain's deltas. */
   readonly weight: number;
