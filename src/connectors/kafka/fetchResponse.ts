@@ -258,7 +258,7 @@ export class FetchedRecords {
     const length = this.positions[i * 6 + field + 1];
     if (length < 0) return null;
     const start = this.positions[i * 6 + field];
-    return this.buffers[this.bufferOf[i]].toString('utf8', start, start + length);
+    return utf8(this.buffers[this.bufferOf[i]], start, start + length);
   }
 
   /** @internal Adds the records of one batch (`count` of them in buffer[start, end)) at or after fetchOffset. */
@@ -299,6 +299,16 @@ export class FetchedRecords {
     }
   }
 }
+
+type Utf8Slice = (this: Buffer, start: number, end: number) => string;
+/**
+ * UTF-8 text of buffer[start, end). Node's Buffer#utf8Slice (what toString('utf8', …) calls
+ * after checking its arguments) is half the cost of toString on values of ~50 bytes (80 against
+ * 170 ns); it is not documented, so toString stands in where it is missing.
+ */
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice?: Utf8Slice }).utf8Slice;
+const utf8: (buffer: Buffer, start: number, end: number) => string =
+  typeof utf8Slice === 'function' ? (buffer, start, end) => utf8Slice.call(buffer, start, end) : (buffer, start, end) => buffer.toString('utf8', start, end);
 
 /** A signed big-endian int64 as a number (exact below 2^53, as offsets and timestamps are). */
 function readInt64(buffer: Buffer, pos: number): number {
