@@ -3,7 +3,8 @@
  * group), into a bounded buffer that `poll` drains and decodes. The fetch loop stops while the
  * buffer is full: that is the source's backpressure, and nothing is read that the task has no
  * room for. Bound: `bufferSize` records, plus one fetch (`fetchMaxBytesPerPartition` per
- * partition of the split).
+ * partition of the split). The buffer holds each fetched partition's records as fetchResponse.ts
+ * decoded them (columns over the response's bytes), not an object per record.
  */
 import { Either, isLeft, left } from 'fp-ts/Either';
 import type { Kafka } from 'kafkajs';
@@ -11,18 +12,24 @@ import type { CheckpointId } from '../../checkpoint/CheckpointTypes';
 import type { PollResult, SourceReader, SplitContext } from '../../graph/Source';
 import { connectWithin, createKafkaClient, DEFAULT_KAFKA_OPERATION_TIMEOUT_MS, messageOf } from './kafkaClient';
 import { deadLetter, decoderFor, KafkaDeadLetter, KafkaDecoder } from './kafkaFormat';
-import { KafkaCluster, PartitionFetch, RawKafkaMessage, STALE_METADATA_ERRORS, commitGroupOffsets, createClusterOf, fetchPartitions, refreshMetadata } from './kafkajsInternals';
+import type { FetchedRecords } from './fetchResponse';
+import { KafkaCluster, PartitionFetch, STALE_METADATA_ERRORS, commitGroupOffsets, createClusterOf, fetchPartitions, refreshMetadata } from './kafkajsInternals';
 import type { PartitionLag } from '../../metrics/TaskMetrics';
 import { KafkaOffsetCommitter } from './KafkaOffsetCommitter';
 import type { KafkaSourceOptions } from './KafkaSourceOptions';
 import type { KafkaSourcePosition } from './KafkaSourcePosition';
 import { findSplits, PartitionSplit } from './kafkaSplits';
 
-/** A buffered message, or (message null) a marker that moves `next` past control records. */
-interface Entry {
+/**
+ * One partition's records of one fetch, emitted from `from` up to `to`; then `next` moves to
+ * `moveTo` (past control records and aborted transactions the fetch held after the last kept record).
+ */
+interface Chunk {
   readonly split: PartitionSplit;
-  readonly offset: number;
-  readonly message: RawKafkaMessage | null;
+  readonly records: FetchedRecords;
+  from: number;
+  readonly to: number;
+  readonly moveTo: number;
 }
 
 /** Poll waits at most this long for records, so checkpoint triggers are never held up longer. */
@@ -43,8 +50,10 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
   /** With a groupId (and commits not switched off): commits completed checkpoints' positions. */
   private readonly committer: KafkaOffsetCommitter | undefined;
   private splits: PartitionSplit[] = [];
-  private buffer: Entry[] = [];
+  private chunks: Chunk[] = [];
   private head = 0;
+  /** Records in `chunks` not emitted yet. */
+  private bufferedRecords = 0;
   /** Set by open: the connection fetches and commits go through. */
   private cluster: KafkaCluster | undefined;
   private fetching: Promise<void> | undefined;
@@ -85,7 +94,7 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
 
   poll(max: number, emit: (record: Either<KafkaDeadLetter, T>) => void): PollResult | Promise<PollResult> {
     if (this.failure !== undefined) throw this.failure;
-    if (this.head === this.buffer.length) {
+    if (this.head === this.chunks.length) {
       if (this.bounded && this.done()) return 'end';
       return new Promise<PollResult>((resolve) => {
         const timer = setTimeout(() => this.notify(), POLL_WAIT_MS);
@@ -95,28 +104,35 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
         };
       });
     }
-    const buffer = this.buffer;
+    const chunks = this.chunks;
+    const decode = this.decode;
     let n = 0;
-    while (n < max && this.head < buffer.length) {
-      const { split, offset, message } = buffer[this.head++];
-      if (message === null) {
-        if (offset > split.next) split.next = offset;
-        continue;
+    while (n < max && this.head < chunks.length) {
+      const chunk = chunks[this.head];
+      const { split, records, to } = chunk;
+      let i = chunk.from;
+      const until = Math.min(to, i + (max - n));
+      for (; i < until; i++) {
+        const decoded = decode(records, i, split);
+        emit(isLeft(decoded) ? left(deadLetter(split, records, i, decoded.left)) : decoded);
+        split.next = records.offset(i) + 1;
       }
-      const decoded = this.decode(message, split, offset);
-      emit(isLeft(decoded) ? left(deadLetter(split, offset, message, decoded.left)) : decoded);
-      split.next = offset + 1;
-      n++;
+      n += i - chunk.from;
+      this.bufferedRecords -= i - chunk.from;
+      chunk.from = i;
+      if (i < to) break;
+      if (chunk.moveTo > split.next) split.next = chunk.moveTo;
+      this.head++;
     }
-    if (this.head === buffer.length) {
-      this.buffer = [];
+    if (this.head === chunks.length) {
+      this.chunks = [];
       this.head = 0;
-    } else if (this.head > 4096) {
-      this.buffer = buffer.slice(this.head);
+    } else if (this.head > 1024) {
+      this.chunks = chunks.slice(this.head);
       this.head = 0;
     }
-    if (this.buffer.length - this.head <= this.capacity / 2) this.signalRoom();
-    return this.bounded && this.head === this.buffer.length && this.done() ? 'end' : 'more';
+    if (this.bufferedRecords <= this.capacity / 2) this.signalRoom();
+    return this.bounded && this.head === this.chunks.length && this.done() ? 'end' : 'more';
   }
 
   /**
@@ -130,7 +146,7 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
 
   /** @internal Records fetched and not yet polled, for specs of the memory bound. */
   buffered(): number {
-    return this.buffer.length - this.head;
+    return this.bufferedRecords;
   }
 
   position(checkpointId?: CheckpointId): KafkaSourcePosition {
@@ -174,7 +190,7 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
     let retries = 0;
     const maxBytesPerPartition = this.options.fetchMaxBytesPerPartition ?? DEFAULT_FETCH_MAX_BYTES_PER_PARTITION;
     while (!this.closed) {
-      if (this.buffer.length - this.head >= this.capacity) {
+      if (this.bufferedRecords >= this.capacity) {
         await new Promise<void>((resolve) => (this.room = resolve));
         continue;
       }
@@ -207,17 +223,17 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
     if (split !== undefined) split.endOffset = fetched.lastStableOffset;
     // One fetch is in flight at a time, so a response always continues where the split stands.
     if (split === undefined || fetched.fetchOffset !== split.buffered) return;
-    for (const { offset, message } of fetched.records) {
-      if (offset >= split.end) break;
-      this.buffer.push({ split, offset, message });
-      split.buffered = offset + 1;
-    }
+    const { records } = fetched;
+    let to = records.length;
+    // Bounded: records at or after the end are not emitted (offsets ascend).
+    while (to > 0 && records.offset(to - 1) >= split.end) to--;
+    if (to > 0) split.buffered = records.offset(to - 1) + 1;
     // Offsets without a record for us (control records, aborted transactions) still move the split on.
-    const to = Math.min(fetched.nextOffset, split.end);
-    if (to > split.buffered) {
-      this.buffer.push({ split, offset: to, message: null });
-      split.buffered = to;
-    }
+    const moveTo = Math.max(split.buffered, Math.min(fetched.nextOffset, split.end));
+    if (to === 0 && moveTo === split.buffered) return;
+    this.chunks.push({ split, records, from: 0, to, moveTo });
+    this.bufferedRecords += to;
+    split.buffered = moveTo;
   }
 
   private notify(): void {

@@ -7,7 +7,7 @@
 import { Either, isLeft, left } from 'fp-ts/Either';
 import type * as t from 'io-ts';
 import { PathReporter } from 'io-ts/PathReporter';
-import type { RawKafkaMessage } from './kafkajsInternals';
+import type { FetchedRecords, KafkaHeaders } from './fetchResponse';
 
 /** A record that could not be decoded, with where it came from and why. */
 export interface KafkaDeadLetter {
@@ -28,7 +28,7 @@ export interface KafkaInputRecord {
   readonly timestamp: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: RawKafkaMessage['headers'];
+  readonly headers: KafkaHeaders;
 }
 
 /**
@@ -51,17 +51,19 @@ export interface RecordOrigin {
   readonly partition: number;
 }
 
-/** Decodes one fetched message; Left(reason) for one the format refuses. */
-export type KafkaDecoder<T> = (message: RawKafkaMessage, origin: RecordOrigin, offset: number) => Either<string, T>;
+/** Decodes fetched record `i`; Left(reason) for one the format refuses. */
+export type KafkaDecoder<T> = (records: FetchedRecords, i: number, origin: RecordOrigin) => Either<string, T>;
 
 export function decoderFor<T>(format: KafkaFormat<T>): KafkaDecoder<T> {
   if ('codec' in format) {
     const codec = format.codec;
-    return (message) => {
-      if (message.value === null) return left('no value (tombstone)');
+    return (records, i) => {
+      // The value's text straight from the response: no Buffer per record.
+      const text = records.valueText(i);
+      if (text === null) return left('no value (tombstone)');
       let parsed: unknown;
       try {
-        parsed = JSON.parse(message.value.toString('utf8'));
+        parsed = JSON.parse(text);
       } catch (e) {
         return left(`not JSON: ${(e as Error).message}`);
       }
@@ -71,16 +73,16 @@ export function decoderFor<T>(format: KafkaFormat<T>): KafkaDecoder<T> {
     };
   }
   const deserialize = format.deserialize;
-  return (message, origin, offset) => {
+  return (records, i, origin) => {
     try {
       return deserialize({
         topic: origin.topic,
         partition: origin.partition,
-        offset,
-        timestamp: Number(message.timestamp),
-        key: message.key ?? null,
-        value: message.value ?? null,
-        headers: message.headers,
+        offset: records.offset(i),
+        timestamp: records.timestamp(i),
+        key: records.key(i),
+        value: records.value(i),
+        headers: records.headers(i),
       });
     } catch (e) {
       return left(`deserializer threw: ${(e as Error).message}`);
@@ -88,14 +90,7 @@ export function decoderFor<T>(format: KafkaFormat<T>): KafkaDecoder<T> {
   };
 }
 
-/** The dead letter of a message the format refused for `reason`. */
-export function deadLetter(origin: RecordOrigin, offset: number, message: RawKafkaMessage, reason: string): KafkaDeadLetter {
-  return {
-    topic: origin.topic,
-    partition: origin.partition,
-    offset,
-    key: message.key == null ? null : message.key.toString('utf8'),
-    value: message.value == null ? null : message.value.toString('utf8'),
-    reason,
-  };
+/** The dead letter of fetched record `i`, which the format refused for `reason`. */
+export function deadLetter(origin: RecordOrigin, records: FetchedRecords, i: number, reason: string): KafkaDeadLetter {
+  return { topic: origin.topic, partition: origin.partition, offset: records.offset(i), key: records.keyText(i), value: records.valueText(i), reason };
 }

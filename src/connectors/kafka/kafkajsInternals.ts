@@ -3,9 +3,10 @@
  * 2.2.4's public API does not offer:
  * - a transactional producer whose producer id and epoch can be read (a checkpoint stores
  *   them), and EndTxn for a transaction begun by an earlier producer (a restore commits it);
- * - read_committed fetches without a consumer group, with the aborted-transaction list, so
- *   the source reads exactly the split and offsets its checkpoint names and filters aborted
- *   records correctly (readCommitted.ts says what kafkajs's own filter gets wrong);
+ * - read_committed fetches without a consumer group, their responses decoded by
+ *   fetchResponse.ts (one pass, no object per record; aborted records filtered as the Java
+ *   consumer does, which kafkajs's own filter gets wrong), kafkajs's request and connection
+ *   sending them;
  * - OffsetCommit from outside a group (generation -1), as the Java consumer does for manually
  *   assigned partitions;
  * - Produce requests of our own encoding (produceRequest.ts), sent through a broker's private
@@ -32,35 +33,18 @@ import type { Logger } from '../../logging/logger';
 import { ServiceError } from '../../services/ServiceError';
 import { kafkaLogCreator, kafkaLogLevel } from './kafkaClient';
 import { encodeProduceRequest, OutgoingRecord } from './produceRequest';
-import { AbortedTransaction, FetchedPartition, readCommitted } from './readCommitted';
+import { decodeFetchResponse, Decompress, FetchedRecords, FetchResponse, FIRST_FETCH_VERSION, LAST_FETCH_VERSION, readCommittedRecords } from './fetchResponse';
 
 /** kafkajs's private modules this adapter loads. */
-const PRIVATE_MODULES = ['kafkajs/src/producer/eosManager', 'kafkajs/src/retry', 'kafkajs/src/loggers', 'kafkajs/src/broker', 'kafkajs/src/protocol/requests', 'kafkajs/src/protocol/requests/apiKeys', 'kafkajs/src/protocol/encoder', 'kafkajs/src/protocol/error'] as const;
+const PRIVATE_MODULES = ['kafkajs/src/producer/eosManager', 'kafkajs/src/retry', 'kafkajs/src/loggers', 'kafkajs/src/broker', 'kafkajs/src/protocol/requests', 'kafkajs/src/protocol/requests/apiKeys', 'kafkajs/src/protocol/encoder', 'kafkajs/src/protocol/error', 'kafkajs/src/protocol/message/compression', 'kafkajs/src/protocol/requests/fetch/v0/response'] as const;
 /** The description of the symbol under which a kafkajs client keeps its cluster factory. */
 const CREATE_CLUSTER = 'private:Kafka:createCluster';
 const CLUSTER_MEMBERS = ['connect', 'disconnect', 'isConnected', 'refreshMetadata', 'refreshMetadataIfNecessary', 'addMultipleTargetTopics', 'findTopicPartitionMetadata', 'findBroker', 'findGroupCoordinator', 'removeBroker'] as const;
-const BROKER_MEMBERS = ['fetch', 'endTxn', 'offsetCommit'] as const;
+const BROKER_MEMBERS = ['endTxn', 'offsetCommit'] as const;
 /** The description of the symbol of a kafkajs Broker's method that sends a protocol request. */
 const SEND_REQUEST = 'private:Broker:sendRequest';
 const EOS_MEMBERS = ['initProducerId', 'beginTransaction', 'commit', 'abort', 'getProducerId', 'getProducerEpoch', 'getSequence', 'updateSequence', 'addPartitionsToTransaction', 'acquireBrokerLock', 'releaseBrokerLock'] as const;
 
-/** A record as kafkajs decodes it from a fetch response, control and aborted records included. */
-export interface RawKafkaMessage {
-  readonly offset: string;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly timestamp: string;
-  readonly headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
-  readonly isControlRecord: boolean;
-  readonly batchContext: { readonly producerId: string | number; readonly inTransaction: boolean };
-}
-
-interface FetchResponse {
-  readonly responses: {
-    readonly topicName: string;
-    readonly partitions: { readonly partition: number; readonly highWatermark: string; readonly lastStableOffset?: string; readonly abortedTransactions?: AbortedTransaction[]; readonly messages: RawKafkaMessage[] }[];
-  }[];
-}
 interface OffsetCommitRequest {
   groupId: string;
   groupGenerationId: number;
@@ -70,7 +54,6 @@ interface OffsetCommitRequest {
 }
 /** kafkajs's Broker (src/broker), as far as used here. */
 interface Broker {
-  fetch(request: object): Promise<FetchResponse>;
   lookupRequest(apiKey: number, definition: unknown): (request: object) => ProtocolRequest;
   endTxn(request: { producerId: string | number; producerEpoch: number; transactionalId: string; transactionResult: boolean }): Promise<unknown>;
   offsetCommit(request: OffsetCommitRequest): Promise<unknown>;
@@ -138,6 +121,11 @@ export function kafkajsInternalsProblems(): string[] {
   if (!Object.getOwnPropertySymbols(brokerPrototype).some((s) => s.description === SEND_REQUEST)) problems.push(`the broker has no ${SEND_REQUEST} method`);
   if (typeof require('kafkajs/src/protocol/requests').requests?.Produce?.protocol !== 'function') problems.push('kafkajs/src/protocol/requests has no requests.Produce protocol');
   if (typeof require('kafkajs/src/protocol/requests/apiKeys').Produce !== 'number') problems.push('kafkajs/src/protocol/requests/apiKeys has no Produce key');
+  if (typeof require('kafkajs/src/protocol/requests').requests?.Fetch?.protocol !== 'function') problems.push('kafkajs/src/protocol/requests has no requests.Fetch protocol');
+  if (typeof require('kafkajs/src/protocol/requests/apiKeys').Fetch !== 'number') problems.push('kafkajs/src/protocol/requests/apiKeys has no Fetch key');
+  if (typeof require('kafkajs/src/protocol/requests/fetch/v0/response').parse !== 'function') problems.push('kafkajs/src/protocol/requests/fetch/v0/response has no parse()');
+  if (typeof require('kafkajs/src/protocol/message/compression').lookupCodec !== 'function') problems.push('kafkajs/src/protocol/message/compression has no lookupCodec()');
+  if (typeof require('kafkajs/src/protocol/error').createErrorFromCode !== 'function') problems.push('kafkajs/src/protocol/error has no createErrorFromCode()');
   if (typeof require('kafkajs/src/protocol/error').staleMetadata !== 'function') problems.push('kafkajs/src/protocol/error has no staleMetadata()');
   return problems;
 }
@@ -381,7 +369,14 @@ export async function endTransaction(
 // --- fetching without a consumer group ---------------------------------------------------------
 
 /** One partition's fetch: what a read_committed reader keeps, and the partition's last stable offset when the broker answered. */
-export interface PartitionFetch extends FetchedPartition {
+export interface PartitionFetch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly fetchOffset: number;
+  /** Records at or after `fetchOffset`, decided: aborted transactions and control records removed. */
+  readonly records: FetchedRecords;
+  /** The offset after the last batch the response held whole (kept or not), or fetchOffset when none. */
+  readonly nextOffset: number;
   readonly lastStableOffset: number;
 }
 
@@ -389,11 +384,30 @@ const READ_COMMITTED = 1;
 /** Errors after which fresh metadata (a new leader) lets the fetch succeed. */
 export const STALE_METADATA_ERRORS: readonly string[] = ['LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH', 'UNKNOWN_TOPIC_OR_PARTITION'];
 
-/** One read_committed fetch of the given partitions from their leaders, aborted records removed (readCommitted.ts). */
+/** A Fetch request as kafkajs's connection sends it: kafkajs's request encoding, our response decoding. */
+interface FetchProtocolRequest {
+  readonly request: { readonly apiVersion: number };
+  readonly response: { decode: (payload: Buffer) => Promise<unknown>; parse: (data: unknown) => Promise<unknown> };
+  readonly requestTimeout: number;
+}
+
+/** Decompression of a batch by the codec kafkajs has registered for it (gzip built in; others refused by kafkajs, naming them). */
+const decompress: Decompress = (codec, compressed) => {
+  const { lookupCodec } = require('kafkajs/src/protocol/message/compression') as { lookupCodec: (type: number) => { decompress: (b: Buffer) => Promise<Buffer> } | null };
+  const found = lookupCodec(codec);
+  if (found === null) throw new Error(`a record batch of compression codec ${codec}: kafkajs knows no such codec`);
+  return found.decompress(compressed);
+};
+
+/**
+ * One read_committed fetch of the given partitions from their leaders, decoded by
+ * fetchResponse.ts (aborted records removed). `onPayload` (specs) sees each raw response and
+ * its version before it is decoded.
+ */
 export async function fetchPartitions(
   cluster: KafkaCluster,
   wanted: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[],
-  options: { readonly maxWaitMs: number; readonly maxBytesPerPartition: number },
+  options: { readonly maxWaitMs: number; readonly maxBytesPerPartition: number; readonly onPayload?: (payload: Buffer, version: number) => void },
 ): Promise<PartitionFetch[]> {
   await cluster.addMultipleTargetTopics([...new Set(wanted.map((w) => w.topic))]);
   const byLeader = new Map<number, typeof wanted[number][]>();
@@ -404,6 +418,10 @@ export async function fetchPartitions(
     list.push(w);
     byLeader.set(leader, list);
   }
+  const { requests } = require('kafkajs/src/protocol/requests');
+  const apiKeys = require('kafkajs/src/protocol/requests/apiKeys');
+  const { parse } = require('kafkajs/src/protocol/requests/fetch/v0/response') as { parse: (data: unknown) => Promise<unknown> };
+  const method = Object.getOwnPropertySymbols(require('kafkajs/src/broker').prototype).find((s) => s.description === SEND_REQUEST)!;
   const results = await Promise.all(
     [...byLeader].map(async ([nodeId, list]) => {
       const broker = await cluster.findBroker({ nodeId });
@@ -411,14 +429,40 @@ export async function fetchPartitions(
         topic,
         partitions: list.filter((w) => w.topic === topic).map((w) => ({ partition: w.partition, fetchOffset: String(w.offset), maxBytes: options.maxBytesPerPartition })),
       }));
-      const { responses } = await broker.fetch({ isolationLevel: READ_COMMITTED, maxWaitTime: options.maxWaitMs, minBytes: 1, maxBytes: options.maxBytesPerPartition * list.length, topics });
-      return responses.flatMap(({ topicName, partitions }) =>
-        partitions.map((p) => {
-          const fetchOffset = list.find((w) => w.topic === topicName && w.partition === p.partition)!.offset;
-          // Fetch versions before 4 have no last stable offset (-1 or absent): the high watermark then.
-          const stable = Number(p.lastStableOffset ?? -1);
-          return { ...readCommitted(topicName, p.partition, fetchOffset, p.messages, p.abortedTransactions ?? []), lastStableOffset: stable >= 0 ? stable : Number(p.highWatermark) };
-        }),
+      const request = broker.lookupRequest(apiKeys.Fetch, requests.Fetch)({
+        isolationLevel: READ_COMMITTED,
+        maxWaitTime: options.maxWaitMs,
+        minBytes: 1,
+        maxBytes: options.maxBytesPerPartition * list.length,
+        topics,
+        rackId: '',
+      }) as unknown as FetchProtocolRequest;
+      const version = request.request.apiVersion;
+      if (version < FIRST_FETCH_VERSION || version > LAST_FETCH_VERSION) {
+        throw new ServiceError('kafka', `broker ${nodeId}`, `kafkajs speaks Fetch version ${version} with this broker; the source decodes versions ${FIRST_FETCH_VERSION} to ${LAST_FETCH_VERSION} (read_committed needs 4, Kafka 0.11 or later)`, false);
+      }
+      // kafkajs's request object, sent by its connection (correlation, throttling, timeouts); the response decoded here.
+      const fetch: FetchProtocolRequest = {
+        ...request,
+        response: {
+          decode: async (payload: Buffer) => {
+            options.onPayload?.(payload, version);
+            return decodeFetchResponse(payload, version);
+          },
+          parse,
+        },
+      };
+      const response = (await (broker as unknown as Record<symbol, (r: FetchProtocolRequest) => Promise<FetchResponse>>)[method](fetch));
+      if (response.errorCode !== 0) throw require('kafkajs/src/protocol/error').createErrorFromCode(response.errorCode);
+      return Promise.all(
+        response.responses.flatMap(({ topicName, partitions }) =>
+          partitions.map(async (p): Promise<PartitionFetch> => {
+            const fetchOffset = list.find((w) => w.topic === topicName && w.partition === p.partition)!.offset;
+            const { records, nextOffset } = await readCommittedRecords(p.recordSet, fetchOffset, p.abortedTransactions, decompress);
+            // A broker that gives no last stable offset (-1): the high watermark then.
+            return { topic: topicName, partition: p.partition, fetchOffset, records, nextOffset, lastStableOffset: p.lastStableOffset >= 0 ? p.lastStableOffset : p.highWatermark };
+          }),
+        ),
       );
     }),
   );
