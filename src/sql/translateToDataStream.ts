@@ -34,6 +34,7 @@ import { DeadLetterOutlet } from './lineFormats';
 import { Row } from './types';
 import { RowKey, rowKeySelector } from './rowKey';
 import { rowProjection } from './compiledRows';
+import { PlanDigests } from './planDigest';
 
 export interface TranslationOptions {
   /** Batch: updating operators emit their final rows once, at the end of the (bounded) input. */
@@ -86,8 +87,25 @@ function joinExpiry(node: Extract<PlanNode, { kind: 'join' }>): RowExpiry | unde
   return undefined;
 }
 
+/**
+ * The plan's operators, added to `env`'s job graph. Parts of the plan with equal digests
+ * (planDigest.ts) are translated once, their stream read by each consumer.
+ */
 export function translate(node: PlanNode, env: StreamEnvironment, options: TranslationOptions): DataStream<Change> {
-  const input = (n: PlanNode) => translate(n, env, options);
+  const digests = new PlanDigests();
+  const translated = new Map<string, DataStream<Change>>();
+  const reusing = (n: PlanNode): DataStream<Change> => {
+    const digest = digests.digest(n);
+    if (digest === undefined) return translateNode(n, env, options, reusing);
+    let stream = translated.get(digest);
+    if (stream === undefined) translated.set(digest, (stream = translateNode(n, env, options, reusing)));
+    return stream;
+  };
+  return reusing(node);
+}
+
+/** One node; `input` translates its inputs. */
+function translateNode(node: PlanNode, env: StreamEnvironment, options: TranslationOptions, input: (n: PlanNode) => DataStream<Change>): DataStream<Change> {
   switch (node.kind) {
     case 'invalid':
       throw new Error('an invalid plan cannot run (its problems were reported when it was planned)');
