@@ -8,16 +8,14 @@ import { absurd } from 'fp-ts/function';
 import { DataStream } from '../api/DataStream';
 import { StreamEnvironment } from '../api/StreamEnvironment';
 import { Collector } from '../graph/Collector';
-import { AggregateFunction } from '../state/StateDescriptor';
 import { WatermarkStrategy } from '../time/WatermarkStrategy';
-import { ProcessWindowFunction, WindowContext } from '../windowing/ProcessWindowFunction';
 import { TimeWindow } from '../windowing/Window';
 import { EventTimeSessionWindows, SlidingEventTimeWindows, TumblingEventTimeWindows, WindowAssigner } from '../windowing/WindowAssigner';
-import { Accumulation } from './aggregates';
 import { Change } from './Change';
 import { PlanNode, WindowSpec } from './logicalPlan';
 import { fieldRef } from './PlanningContext';
 import { AttachedWindowAggregateFunction } from './runtime/AttachedWindowAggregateFunction';
+import { windowAggregation } from './runtime/windowAggregation';
 import { cumulativeEventTimeWindows } from './runtime/CumulativeEventTimeWindows';
 import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
 import { JoinFunction, RowExpiry, SideChange } from './runtime/JoinFunction';
@@ -32,8 +30,9 @@ import { WindowRankFunction } from './runtime/WindowRankFunction';
 import { TableSource } from './tableConnectors';
 import { DeadLetterOutlet } from './lineFormats';
 import { Row } from './types';
-import { RowKey, rowKeySelector } from './rowKey';
+import { rowKeySelector } from './rowKey';
 import { rowProjection } from './compiledRows';
+import { PlanDigests } from './planDigest';
 
 export interface TranslationOptions {
   /** Batch: updating operators emit their final rows once, at the end of the (bounded) input. */
@@ -61,11 +60,6 @@ export function windowAssigner(w: WindowSpec): WindowAssigner<TimeWindow> {
   }
 }
 
-interface WindowAccumulator {
-  keys: unknown[] | null;
-  accs: unknown[];
-}
-
 /** When rows of an interval or window join can match nothing more (see RowExpiry). */
 function joinExpiry(node: Extract<PlanNode, { kind: 'join' }>): RowExpiry | undefined {
   if (node.window !== undefined) {
@@ -86,8 +80,25 @@ function joinExpiry(node: Extract<PlanNode, { kind: 'join' }>): RowExpiry | unde
   return undefined;
 }
 
+/**
+ * The plan's operators, added to `env`'s job graph. Parts of the plan with equal digests
+ * (planDigest.ts) are translated once, their stream read by each consumer.
+ */
 export function translate(node: PlanNode, env: StreamEnvironment, options: TranslationOptions): DataStream<Change> {
-  const input = (n: PlanNode) => translate(n, env, options);
+  const digests = new PlanDigests();
+  const translated = new Map<string, DataStream<Change>>();
+  const reusing = (n: PlanNode): DataStream<Change> => {
+    const digest = digests.digest(n);
+    if (digest === undefined) return translateNode(n, env, options, reusing);
+    let stream = translated.get(digest);
+    if (stream === undefined) translated.set(digest, (stream = translateNode(n, env, options, reusing)));
+    return stream;
+  };
+  return reusing(node);
+}
+
+/** One node; `input` translates its inputs. */
+function translateNode(node: PlanNode, env: StreamEnvironment, options: TranslationOptions, input: (n: PlanNode) => DataStream<Change>): DataStream<Change> {
   switch (node.kind) {
     case 'invalid':
       throw new Error('an invalid plan cannot run (its problems were reported when it was planned)');
@@ -138,28 +149,11 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
           .process(new AttachedWindowAggregateFunction(node.keys, start, end, node.aggregates))
           .name(`WindowAggregate ${node.window.kind}`);
       }
-      const accumulations: Accumulation[] = node.aggregates.map((a) => a.accumulation(false));
-      const keys = node.keys.map((k) => k.eval);
-      const aggregate: AggregateFunction<Change, WindowAccumulator, WindowAccumulator> = {
-        createAccumulator: () => ({ keys: null, accs: accumulations.map((a) => a.create()) }),
-        add: (c, acc) => {
-          if (acc.keys === null) acc.keys = keys.map((k) => k(c.row));
-          for (let i = 0; i < accumulations.length; i++) acc.accs[i] = accumulations[i].add(acc.accs[i], c.row);
-          return acc;
-        },
-        merge: (a, b) => ({ keys: a.keys ?? b.keys, accs: accumulations.map((m, i) => m.merge(a.accs[i], b.accs[i])) }),
-        getResult: (acc) => acc,
-      };
-      class EmitWindowRow extends ProcessWindowFunction<WindowAccumulator, Change, RowKey, TimeWindow> {
-        process(_key: RowKey, ctx: WindowContext<TimeWindow>, [acc]: readonly WindowAccumulator[], out: Collector<Change>): void {
-          const { start, end } = ctx.window;
-          out.collect({ kind: '+I', row: [...(acc.keys ?? []), start, end, end - 1, ...accumulations.map((a, i) => a.result(acc.accs[i]))] });
-        }
-      }
+      const { aggregate, emit } = windowAggregation(node.keys, node.aggregates);
       return input(node.input)
         .keyBy(rowKeySelector(node.keys))
         .window(windowAssigner(node.window))
-        .aggregate(aggregate, new EmitWindowRow())
+        .aggregate(aggregate, emit)
         .name(`WindowAggregate ${node.window.kind}`);
     }
     case 'groupAggregate':
