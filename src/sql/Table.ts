@@ -4,17 +4,33 @@
  * change of an updating one (+I, -U, +U, -D). In another query, a Table's `toString()` is the
  * name it is registered under, in backquotes (`UnnamedTable$0`: `$` is no name character of
  * the grammar), so `tEnv.sqlQuery(\`SELECT * FROM ${table}\`)` works.
+ *
+ * A Table is also the fluent Table API, with Flink's names: `select`, `where` / `filter`,
+ * `groupBy(...).select`, `window(...).groupBy(...).select`, `distinct`, `unionAll`, `join`,
+ * `orderBy` / `offset` / `fetch`. Each call builds the AST SQL would (tableOperations.ts) and
+ * is planned, checked and explained by the same planner; a bad call throws a
+ * TableApiValidationError listing every problem.
  */
 import { DataStream } from '../api/DataStream';
 import type { TableEnvironment } from './TableEnvironment';
 import { Change, ChangelogRow } from './Change';
 import { explainPlan, PlanNode } from './logicalPlan';
 import { Field } from './types';
+import { Expression } from './Expression';
+import { GroupedTable, GroupWindowedTable } from './GroupedTable';
+import type { GroupWindow } from './GroupWindow';
+import * as ops from './tableOperations';
 
 /** A query's result (`tEnv.sqlQuery`, `fromDataStream`): convert it to a stream, explain it, or name it as a view. */
 export class Table {
   /** @internal */
-  constructor(private readonly tEnv: TableEnvironment, /** @internal */ readonly plan: PlanNode, readonly name: string) {}
+  constructor(
+    private readonly tEnv: TableEnvironment,
+    /** @internal */ readonly plan: PlanNode,
+    readonly name: string,
+    /** @internal The AST the Table API built this table from, which later calls extend. */
+    readonly fluent?: ops.FluentQuery,
+  ) {}
 
   /** The result's columns, with their types. */
   get fields(): readonly Field[] {
@@ -49,6 +65,95 @@ export class Table {
   /** The plan, as EXPLAIN prints it. */
   explain(): string {
     return explainPlan(this.plan);
+  }
+
+  // --- the Table API
+
+  /** The columns of the result: `select($('a'), $('b').plus(1).as('c'))`, `$('*')` for all of them. */
+  select(...fields: Expression[]): Table {
+    return this.planCall(ops.select(this, fields));
+  }
+
+  /** Every column, then the expressions: `addColumns($('a').times(2).as('a2'))`. */
+  addColumns(...fields: Expression[]): Table {
+    return this.planCall(ops.addColumns(this, fields));
+  }
+
+  /** The rows that satisfy the condition: `where($('a').isGreater(3))`. */
+  where(predicate: Expression): Table {
+    return this.planCall(ops.where(this, predicate, 'where'));
+  }
+
+  /** The same as where(...). */
+  filter(predicate: Expression): Table {
+    return this.planCall(ops.where(this, predicate, 'filter'));
+  }
+
+  /** Groups by the keys; `select(...)` then gives the keys and aggregates (an updating result). */
+  groupBy(...keys: Expression[]): GroupedTable {
+    return new GroupedTable(this, keys);
+  }
+
+  /** A group window: `window(Tumble.over(lit(10).seconds()).on($('ts')).as('w')).groupBy($('w'), ...).select(...)`. */
+  window(window: GroupWindow): GroupWindowedTable {
+    return new GroupWindowedTable(this, window);
+  }
+
+  /** One row per distinct row (an updating result on a stream). */
+  distinct(): Table {
+    return this.planCall(ops.distinct(this));
+  }
+
+  /** The columns renamed, in order: `as('customer', 'total')`. */
+  as(...names: string[]): Table {
+    return this.planCall(ops.renameColumns(this, names));
+  }
+
+  /** The rows of both tables (the same number of columns, of compatible types). */
+  unionAll(other: Table): Table {
+    return this.planCall(ops.unionAll(this, other));
+  }
+
+  /** Inner join on the condition; the two tables' column names should differ (or the condition is ambiguous). */
+  join(right: Table, on: Expression): Table {
+    return this.planCall(ops.join(this, right, on, 'INNER', 'join'));
+  }
+
+  leftOuterJoin(right: Table, on: Expression): Table {
+    return this.planCall(ops.join(this, right, on, 'LEFT', 'leftOuterJoin'));
+  }
+
+  rightOuterJoin(right: Table, on: Expression): Table {
+    return this.planCall(ops.join(this, right, on, 'RIGHT', 'rightOuterJoin'));
+  }
+
+  fullOuterJoin(right: Table, on: Expression): Table {
+    return this.planCall(ops.join(this, right, on, 'FULL', 'fullOuterJoin'));
+  }
+
+  /** Sorted: `orderBy($('ts').asc(), $('amount').desc())`; on a stream the first key is an ascending time attribute, or a fetch(n) follows. */
+  orderBy(...keys: Expression[]): Table {
+    return this.planCall(ops.orderBy(this, keys));
+  }
+
+  /** Skips the first n rows of orderBy(...). */
+  offset(rows: number): Table {
+    return this.planCall(ops.limit(this, 'offset', rows));
+  }
+
+  /** The first n rows (of orderBy(...), or as they come): SQL's LIMIT. */
+  fetch(rows: number): Table {
+    return this.planCall(ops.limit(this, 'fetch', rows));
+  }
+
+  /** The same as fetch(n). */
+  limit(rows: number): Table {
+    return this.planCall(ops.limit(this, 'limit', rows));
+  }
+
+  /** @internal Plans a Table API call on this table's environment. */
+  planCall(call: ops.FluentCall): Table {
+    return this.tEnv.planFluent(call);
   }
 
   /** A name SQL can use for this table in other queries. */

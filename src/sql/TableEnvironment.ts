@@ -14,7 +14,7 @@
 import { absurd } from 'fp-ts/function';
 import { DataStream, SingleOutputStream } from '../api/DataStream';
 import { StreamEnvironment } from '../api/StreamEnvironment';
-import { InsertStatement, Statement } from './ast';
+import { InsertStatement, Query, Statement } from './ast';
 import { Catalog, createTableEntry, defineColumns } from './Catalog';
 import { Change } from './Change';
 import { explainPlan, PlanNode } from './logicalPlan';
@@ -36,6 +36,7 @@ import { PlannedInsert, insertInto } from './insertInto';
 import { TableConfig } from './TableConfig';
 import { TableResult, done } from './TableResult';
 import { recordReader } from './compiledRows';
+import { FluentCall, FluentQuery, fromTable } from './tableOperations';
 
 /** Options of `TableEnvironment.create`. */
 export interface TableEnvironmentOptions {
@@ -172,6 +173,26 @@ export class TableEnvironment {
     return this.tableOf(this.planStatement(statement));
   }
 
+  /**
+   * A table of the catalog (CREATE TABLE, CREATE VIEW, createTemporaryView), for the Table API:
+   * `tEnv.from('orders').where($('amount').isGreater(10)).select($('customer'))` is planned as
+   * `SELECT customer FROM orders WHERE amount > 10`.
+   */
+  from(name: string): Table {
+    return this.planFluent(fromTable(name));
+  }
+
+  /**
+   * @internal Plans a Table API call: its query goes through the same Planner as SQL's, and
+   * every problem, the call's own and the planner's, is refused at once.
+   */
+  planFluent(call: FluentCall): Table {
+    const problems = call.problems;
+    const plan = this.planQuery(call.query, problems);
+    call.positions.refuseIf(problems);
+    return this.tableOf(plan, { query: call.query, descriptions: call.positions.descriptions, open: call.open });
+  }
+
   /** The plan of a statement, as EXPLAIN prints it. */
   explainSql(sql: string): string {
     return this.explainStatement(this.parse(sql));
@@ -257,10 +278,10 @@ export class TableEnvironment {
     return rest.length === 0 ? first : first.union(...rest);
   }
 
-  private tableOf(plan: PlanNode): Table {
+  private tableOf(plan: PlanNode, fluent?: FluentQuery): Table {
     const name = `UnnamedTable$${this.anonymousTables++}`;
     this.catalog.register({ kind: 'plan', name, plan });
-    return new Table(this, plan, name);
+    return new Table(this, plan, name, fluent);
   }
 
   private parse(sql: string): Statement {
@@ -275,8 +296,14 @@ export class TableEnvironment {
 
   private planStatement(statement: Extract<Statement, { kind: 'query' }>): PlanNode {
     const problems: SqlProblem[] = [];
-    const plan = new Planner(this.catalog, problems, this.mode).plan(statement.query);
+    const plan = this.planQuery(statement.query, problems);
     this.refuseIf(problems);
+    return plan;
+  }
+
+  /** The plan of a query (SQL's or the Table API's), its problems added to `problems`. */
+  private planQuery(query: Query, problems: SqlProblem[]): PlanNode {
+    const plan = new Planner(this.catalog, problems, this.mode).plan(query);
     // In batch mode aggregations and rankings emit final rows only: the result is append-only
     // unless an outer join retracts its NULL-padded rows.
     return this.mode === 'batch' && !hasOuterJoin(plan) ? { ...plan, updating: false } : plan;
