@@ -293,7 +293,8 @@ export class Expression {
       const value = this.traits.literal?.value;
       if (typeof value !== 'number' || !Number.isFinite(value)) {
         s.problem(pos, `${method}() makes an interval of a number literal, as in lit(10).${method}()`);
-        return { kind: 'literal', value: null, pos };
+        // A stand-in interval, so that the (refused) call is not refused twice for it.
+        return { kind: 'interval', text: '1', unit, pos };
       }
       return { kind: 'interval', text: String(value), unit, pos };
     });
@@ -309,6 +310,7 @@ export class Expression {
       if (alias === undefined || alias !== s.windowAlias) {
         const known = s.windowAlias === undefined ? 'there is no window(...) in this call' : `the window is $(${quote(s.windowAlias)})`;
         s.problem(pos, `${method}() reads the window of window(...).as(alias), written $(alias).${method}(): ${known}`);
+        return { kind: 'literal', value: null, pos };
       }
       return { kind: 'column', name: column, pos };
     });
@@ -331,8 +333,9 @@ function aggregateOf(text: string, name: string, arg: Expression, distinct: bool
 export function $(name: string): Expression {
   if (name === '*') return new Expression(`$('*')`, (_s, pos) => ({ kind: 'literal', value: null, pos }), { star: true });
   return new Expression(`$(${quote(name)})`, (s, pos) => {
-    if (name === s.windowAlias) s.problem(pos, `$(${quote(name)}) is the window: read it with $(${quote(name)}).start(), .end() or .rowtime()`);
-    return { kind: 'column', name, pos };
+    if (name !== s.windowAlias) return { kind: 'column', name, pos };
+    s.problem(pos, `$(${quote(name)}) is the window: read it with $(${quote(name)}).start(), .end() or .rowtime()`);
+    return { kind: 'literal', value: null, pos };
   }, { column: name });
 }
 

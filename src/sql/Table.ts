@@ -20,17 +20,35 @@ import { Expression } from './Expression';
 import { GroupedTable, GroupWindowedTable } from './GroupedTable';
 import type { GroupWindow } from './GroupWindow';
 import * as ops from './tableOperations';
+import type { TableApiValidationError } from './tableApiProblems';
 
 /** A query's result (`tEnv.sqlQuery`, `fromDataStream`): convert it to a stream, explain it, or name it as a view. */
 export class Table {
   /** @internal */
   constructor(
     private readonly tEnv: TableEnvironment,
-    /** @internal */ readonly plan: PlanNode,
-    readonly name: string,
+    private readonly planned: PlanNode,
+    private readonly tableName: string,
     /** @internal The AST the Table API built this table from, which later calls extend. */
     readonly fluent?: ops.FluentQuery,
+    /**
+     * Why the table cannot be used as it is, though a later call may complete it: an
+     * orderBy(...) on a stream, until its fetch(n).
+     */
+    private readonly incomplete?: TableApiValidationError,
   ) {}
+
+  /** @internal The logical plan (refused while the table is incomplete). */
+  get plan(): PlanNode {
+    if (this.incomplete !== undefined) throw this.incomplete;
+    return this.planned;
+  }
+
+  /** The name the table is registered under in its environment's catalog. */
+  get name(): string {
+    if (this.incomplete !== undefined) throw this.incomplete;
+    return this.tableName;
+  }
 
   /** The result's columns, with their types. */
   get fields(): readonly Field[] {
@@ -138,21 +156,28 @@ export class Table {
 
   /** Skips the first n rows of orderBy(...). */
   offset(rows: number): Table {
-    return this.planCall(ops.limit(this, 'offset', rows));
+    return this.tEnv.planFluent(ops.limit(this.completable(), 'offset', rows));
   }
 
   /** The first n rows (of orderBy(...), or as they come): SQL's LIMIT. */
   fetch(rows: number): Table {
-    return this.planCall(ops.limit(this, 'fetch', rows));
+    return this.tEnv.planFluent(ops.limit(this.completable(), 'fetch', rows));
   }
 
   /** The same as fetch(n). */
   limit(rows: number): Table {
-    return this.planCall(ops.limit(this, 'limit', rows));
+    return this.tEnv.planFluent(ops.limit(this.completable(), 'limit', rows));
+  }
+
+  /** This table for offset / fetch, which may complete an orderBy(...): its name is not read then. */
+  private completable(): ops.TableRef {
+    if (this.incomplete === undefined) return this;
+    return { name: this.tableName, fluent: this.fluent, fields: this.planned.fields };
   }
 
   /** @internal Plans a Table API call on this table's environment. */
   planCall(call: ops.FluentCall): Table {
+    if (this.incomplete !== undefined) throw this.incomplete;
     return this.tEnv.planFluent(call);
   }
 

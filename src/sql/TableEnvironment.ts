@@ -187,10 +187,21 @@ export class TableEnvironment {
    * every problem, the call's own and the planner's, is refused at once.
    */
   planFluent(call: FluentCall): Table {
-    const problems = call.problems;
-    const plan = this.planQuery(call.query, problems);
+    const { problems, query } = call;
+    const plan = this.planQuery(query, problems);
+    const fluent = { query, descriptions: call.positions.descriptions, open: call.open };
+    if (problems.length > 0 && query.kind === 'ordered' && query.limit === undefined && this.mode === 'streaming') {
+      // orderBy(...) [.offset(n)] is complete on a stream only with its fetch(n): when a LIMIT
+      // cures every problem, the table is refused only if used without one.
+      const withLimit: SqlProblem[] = [];
+      this.planQuery({ ...query, limit: { rows: 1, pos: query.pos } }, withLimit);
+      if (withLimit.length === 0) {
+        const refused = call.positions.refusal(problems, ' (or follow it with fetch(n), a Top-N)');
+        return new Table(this, plan, `UnnamedTable$${this.anonymousTables++}`, fluent, refused);
+      }
+    }
     call.positions.refuseIf(problems);
-    return this.tableOf(plan, { query: call.query, descriptions: call.positions.descriptions, open: call.open });
+    return this.tableOf(plan, fluent);
   }
 
   /** The plan of a statement, as EXPLAIN prints it. */

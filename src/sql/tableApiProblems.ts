@@ -32,11 +32,15 @@ export class FluentPositions {
 
   /** Throws a TableApiValidationError listing every problem, if there is any. */
   refuseIf(problems: readonly SqlProblem[]): void {
-    if (problems.length === 0) return;
+    if (problems.length > 0) throw this.refusal(problems);
+  }
+
+  /** The error that refuses `problems`, each message followed by `suffix`. */
+  refusal(problems: readonly SqlProblem[], suffix = ''): TableApiValidationError {
     const sorted = [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new TableApiValidationError(
+    return new TableApiValidationError(
       sorted,
-      sorted.map((p) => (p.line === FLUENT_LINE ? `${this.described[p.column - 1] ?? 'the call'}: ${p.message}` : `line ${p.line}, column ${p.column}: ${p.message}`)),
+      sorted.map((p) => `${p.line === FLUENT_LINE ? (this.described[p.column - 1] ?? 'the call') : `line ${p.line}, column ${p.column}`}: ${p.message}${suffix}`),
     );
   }
 }

@@ -85,6 +85,13 @@ function selectAll(table: TableRef, pos: SqlPosition): Select {
   return { kind: 'select', distinct: false, items: [{ expr: { kind: 'star', pos } }], from: { kind: 'table', name: table.name, pos }, groupBy: [], pos };
 }
 
+/** How a query reads a table: `tEnv.from(name)` (unfiltered) by that name, any other by the name it is registered under. */
+function readAs(table: TableRef, pos: SqlPosition): FromItem {
+  const q = table.fluent?.query;
+  if (table.fluent?.open === true && q?.kind === 'select' && q.where === undefined && q.from.kind === 'table') return { ...q.from, pos };
+  return { kind: 'table', name: table.name, pos };
+}
+
 /** The whole query of a table: its AST, or a SELECT * of it. */
 function queryOf(table: TableRef, pos: SqlPosition): Query {
   return table.fluent === undefined ? selectAll(table, pos) : { ...table.fluent.query, pos };
@@ -183,7 +190,7 @@ export function unionAll(table: TableRef, other: TableRef): FluentCall {
 export function join(table: TableRef, right: TableRef, on: Expression, joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL', call: string): FluentCall {
   const b = new CallBuilder({ ...table, fluent: undefined }, call);
   const pos = b.at();
-  const from: FromItem = { kind: 'join', joinType, left: { kind: 'table', name: table.name, pos }, right: { kind: 'table', name: right.name, pos }, on: on.toAst(b.scope, 'a join condition'), pos };
+  const from: FromItem = { kind: 'join', joinType, left: readAs(table, pos), right: readAs(right, pos), on: on.toAst(b.scope, 'a join condition'), pos };
   return b.done({ ...b.base, from }, true);
 }
 
