@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as fc from 'fast-check';
 import { StreamEnvironment } from '../../src';
 import { $, ChangelogRow, lit, Session, Slide, Table, TableApiValidationError, TableEnvironment, Tumble } from '../../src/sql';
@@ -174,6 +177,30 @@ describe('sql: the Table API is planned by the SQL planner: the same results and
     const big = tEnv.from('events').where($('v').isGreater(5));
     const fromSql = tEnv.sqlQuery(`SELECT k, v * 2 AS w FROM ${big}`).select($('k'), $('w').plus(1).as('x'));
     expect(await fromSql.toDataStream().executeAndCollect()).to.deep.equal([{ k: 'a', x: 15 }]);
+  });
+
+  it('executeInsert writes the rows into a table of the catalog, exactly (a file sink, checkpointed)', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-table-api-'));
+    const env = StreamEnvironment.create({ parallelism: 2 });
+    env.enableCheckpointing(20, 'exactly-once');
+    const tEnv = TableEnvironment.create(env);
+    const events = [1, 2, 3, 4, 5, 6].map((i) => ({ k: i % 2 === 0 ? 'even' : 'odd', v: i, ts: i * 1000 }));
+    tEnv.createTemporaryView('events', tEnv.fromDataStream(env.fromCollection(events), EVENTS_SCHEMA));
+    tEnv.executeSql(`CREATE TABLE sums (k STRING, wstart TIMESTAMP(3), total BIGINT) WITH ('connector' = 'filesystem', 'path' = '${dir}', 'format' = 'json')`);
+    const sums = tEnv
+      .from('events')
+      .window(Tumble.over(lit(4).seconds()).on($('ts')).as('w'))
+      .groupBy($('w'), $('k'))
+      .select($('k'), $('w').start().as('wstart'), $('v').sum().as('total'));
+    await sums.executeInsert('sums').await();
+    const files = (await fs.readdir(dir)).filter((f) => !f.startsWith('.'));
+    const lines = (await Promise.all(files.map((f) => fs.readFile(path.join(dir, f), 'utf8')))).flatMap((t) => t.split('\n').filter((l) => l !== ''));
+    expect(lines.sort()).to.deep.equal([
+      '{"k":"even","wstart":"1970-01-01 00:00:00.000","total":2}',
+      '{"k":"even","wstart":"1970-01-01 00:00:04.000","total":10}',
+      '{"k":"odd","wstart":"1970-01-01 00:00:00.000","total":4}',
+      '{"k":"odd","wstart":"1970-01-01 00:00:04.000","total":5}',
+    ]);
   });
 
   it('refuses misuse when the table is defined, listing every problem with its call and expression', () => {

@@ -21,6 +21,7 @@ import { GroupedTable, GroupWindowedTable } from './GroupedTable';
 import type { GroupWindow } from './GroupWindow';
 import * as ops from './tableOperations';
 import type { TableApiValidationError } from './tableApiProblems';
+import type { TableResult } from './TableResult';
 
 /** A query's result (`tEnv.sqlQuery`, `fromDataStream`): convert it to a stream, explain it, or name it as a view. */
 export class Table {
@@ -173,6 +174,11 @@ export class Table {
   private completable(): ops.TableRef {
     if (this.incomplete === undefined) return this;
     return { name: this.tableName, fluent: this.fluent, fields: this.planned.fields };
+  }
+
+  /** Writes the rows into a table of the catalog (INSERT INTO tableName SELECT * FROM this), as one job started now. */
+  executeInsert(tableName: string): TableResult {
+    return this.tEnv.executeInserts([this.tEnv.planTableInsert(tableName, this)]);
   }
 
   /** @internal Plans a Table API call on this table's environment. */
