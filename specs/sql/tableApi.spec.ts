@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import { StreamEnvironment } from '../../src';
-import { $, ChangelogRow, lit, Session, Slide, Table, TableApiValidationError, TableEnvironment, Tumble } from '../../src/sql';
+import { $, ChangelogRow, lit, Over, OverBound, rowInterval, Session, Slide, Table, TableApiValidationError, TableEnvironment, Tumble, UNBOUNDED_RANGE, UNBOUNDED_ROW } from '../../src/sql';
 import { foldChangelog } from '../support/changelog';
 
 interface Event {
@@ -86,6 +86,24 @@ const programs: fc.Arbitrary<Program>[] = [
     name: `orderBy v desc, ts fetch ${rows}`,
     fluent: (t) => t.from('events').select($('k'), $('v'), $('ts')).orderBy($('v').desc(), $('ts').asc()).fetch(rows),
     sql: `SELECT k, v, ts FROM events ORDER BY v DESC, ts LIMIT ${rows}`,
+  })),
+  fc.oneof(
+    fc.constant<[OverBound, string]>([UNBOUNDED_RANGE, 'RANGE BETWEEN UNBOUNDED PRECEDING']),
+    fc.constant<[OverBound, string]>([UNBOUNDED_ROW, 'ROWS BETWEEN UNBOUNDED PRECEDING']),
+    fc.integer({ min: 0, max: 3 }).map((rows): [OverBound, string] => [rowInterval(rows), `ROWS BETWEEN ${rows} PRECEDING`]),
+  ).map(([bound, frame]) => ({
+    name: `over window ${frame}`,
+    fluent: (t: TableEnvironment) =>
+      t
+        .from('events')
+        .window(Over.partitionBy($('k')).orderBy($('ts')).preceding(bound).as('o'))
+        .select($('k'), $('v'), $('v').sum().over($('o')).as('s'), $('v').max().over($('o')).as('m')),
+    sql: `SELECT k, v, SUM(v) OVER (PARTITION BY k ORDER BY ts ${frame} AND CURRENT ROW) AS s, MAX(v) OVER (PARTITION BY k ORDER BY ts ${frame} AND CURRENT ROW) AS m FROM events`,
+  })),
+  seconds.map((range) => ({
+    name: `over window of ${range} s`,
+    fluent: (t: TableEnvironment) => t.from('events').window(Over.orderBy($('ts')).preceding(lit(range).seconds()).as('o')).select($('ts'), $('*').count().over($('o')).as('n')),
+    sql: `SELECT ts, COUNT(*) OVER (ORDER BY ts RANGE BETWEEN INTERVAL '${range}' SECOND PRECEDING AND CURRENT ROW) AS n FROM events`,
   })),
   fc.constant({
     name: 'join with kinds',
@@ -237,9 +255,16 @@ describe('sql: the Table API is planned by the SQL planner: the same results and
     expect(refusal(() => sorted.offset(1).toDataStream())).to.have.length(1);
     expect(sorted.offset(1).fetch(2).isUpdating).to.equal(true);
     expect(refusal(() => events.orderBy($('nope').desc()))).to.deep.equal(["in orderBy(...), $('nope').desc(): unknown column 'nope' (columns in scope: k, v, ts)"]);
+    expect(refusal(() => events.window(Over.orderBy($('v')).as('o')).select($('v').sum().over($('p')), $('v').over($('o'))))).to.deep.equal([
+      "in window(Over...).select(...), $('v').sum().over($('p')): over($('p')) reads an over window of this call's window(Over...as(alias)), as $(alias): not this one",
+      "in window(Over...).select(...), $('v').over($('o')): over(...) applies to an aggregate, as in $('v').sum().over($('o'))",
+    ]);
+    expect(refusal(() => events.window(Over.orderBy($('v')).as('o')).select($('v').sum().over($('o'))))).to.deep.equal([
+      "in window(Over...).select(...), $('v'): OVER (... ORDER BY v): an OVER aggregation is ordered by a time attribute of its input (a column with WATERMARK FOR), ascending; v is not one",
+    ]);
     expect(refusal(() => events.as('x'))).to.deep.equal(['in as(...): as(...) names every column: the table has 3 (k, v, ts), got 1 name(s)']);
     expect(refusal(() => events.select())).to.deep.equal(['in select(...): select() needs at least one expression']);
-    expect(refusal(() => tEnv.from('nothing'))[0]).to.match(/^in from\('nothing'\): unknown table 'nothing'/);
+    expect(refusal(() => tEnv.from('nothing'))).to.deep.equal(["in from('nothing'): unknown table 'nothing' (known: events, kinds)"]);
     expect(refusal(() => events.fetch(-1))).to.deep.equal(['in fetch(...): fetch(-1): a number of rows is a whole number >= 0']);
   });
 });

@@ -7,7 +7,7 @@
  * NOT NULL`, `SUM(price) AS total`, `INTERVAL '10' SECOND`), which the SQL planner checks and
  * plans. Its `text` is how it was written, which a refusal quotes.
  */
-import { Expr, TypeName } from './ast';
+import { Expr, OverWindow, TypeName } from './ast';
 import { SqlPosition } from './SqlProblem';
 
 /** @internal What a Table call gives an Expression to build its AST: positions, problems, the call's window. */
@@ -17,6 +17,8 @@ export interface ExpressionScope {
   problem(pos: SqlPosition, message: string): void;
   /** The alias of the call's `window(...)`, which `$(alias).start()`, `.end()` and `.rowtime()` read. */
   readonly windowAlias?: string;
+  /** The OVER window of the call's `window(Over...as(alias))` named `alias`, if there is one. */
+  readonly overWindow?: (alias: string) => OverWindow | undefined;
 }
 
 /** Where an Expression may be written: a literal or another Expression. */
@@ -249,6 +251,25 @@ export class Expression {
       });
     }
     return aggregateOf(`${this.text}.distinct()`, agg.name, agg.arg, true);
+  }
+
+  /** Of an aggregate: over the over window `$('o')` of `window(Over...as('o'))`, `$('v').sum().over($('o'))`. */
+  over(window: Expression): Expression {
+    return new Expression(`${this.text}.over(${window.text})`, (s, pos) => {
+      const call = this.toAst(s);
+      const alias = window.traits.column;
+      const over = alias === undefined ? undefined : s.overWindow?.(alias);
+      if (over === undefined) {
+        s.problem(pos, `over(${window.text}) reads an over window of this call's window(Over...as(alias)), as $(alias): ${s.overWindow === undefined ? 'there is none' : 'not this one'}`);
+        // Not the aggregate alone, which would make the select an aggregation and refuse it again for that.
+        return { kind: 'literal', value: null, pos };
+      }
+      if (call.kind !== 'call' || this.traits.aggregate === undefined) {
+        s.problem(pos, `over(...) applies to an aggregate, as in $('v').sum().over($('o'))`);
+        return call;
+      }
+      return { ...call, over };
+    });
   }
 
   // --- the window of window(...).as('w'), in its groupBy(...).select(...)

@@ -17,8 +17,9 @@ import { Change, ChangelogRow } from './Change';
 import { explainPlan, PlanNode } from './logicalPlan';
 import { Field } from './types';
 import { Expression } from './Expression';
-import { GroupedTable, GroupWindowedTable } from './GroupedTable';
-import type { GroupWindow } from './GroupWindow';
+import { GroupedTable, GroupWindowedTable, OverWindowedTable } from './GroupedTable';
+import { GroupWindow } from './GroupWindow';
+import { OverWindowDefinition } from './OverWindow';
 import * as ops from './tableOperations';
 import type { TableApiValidationError } from './tableApiProblems';
 import type { TableResult } from './TableResult';
@@ -113,9 +114,20 @@ export class Table {
     return new GroupedTable(this, keys);
   }
 
-  /** A group window: `window(Tumble.over(lit(10).seconds()).on($('ts')).as('w')).groupBy($('w'), ...).select(...)`. */
-  window(window: GroupWindow): GroupWindowedTable {
-    return new GroupWindowedTable(this, window);
+  /**
+   * A group window: `window(Tumble.over(lit(10).seconds()).on($('ts')).as('w')).groupBy($('w'), ...).select(...)`;
+   * or over windows: `window(Over.partitionBy($('k')).orderBy($('ts')).as('o')).select($('v').sum().over($('o')))`.
+   */
+  window(window: GroupWindow): GroupWindowedTable;
+  window(...windows: OverWindowDefinition[]): OverWindowedTable;
+  window(...windows: (GroupWindow | OverWindowDefinition)[]): GroupWindowedTable | OverWindowedTable {
+    const [first] = windows;
+    if (windows.length === 1 && first instanceof GroupWindow) return new GroupWindowedTable(this, first);
+    const overs = windows.filter((w): w is OverWindowDefinition => w instanceof OverWindowDefinition);
+    if (overs.length !== windows.length || overs.length === 0) {
+      throw new TypeError('window(...) takes one group window (Tumble, Slide, Session) or over windows (Over...as(alias))');
+    }
+    return new OverWindowedTable(this, overs);
   }
 
   /** One row per distinct row (an updating result on a stream). */

@@ -9,7 +9,8 @@
  * `SELECT * FROM (SELECT ...) WHERE p`). Problems the planner cannot see (an alias inside an
  * expression, a window not grouped by) are listed with the planner's.
  */
-import { Expr, FromItem, OrderedQuery, Query, Select, SelectItem } from './ast';
+import { Expr, FromItem, OrderedQuery, OverFrame, OverWindow, Query, Select, SelectItem } from './ast';
+import { OverWindowDefinition } from './OverWindow';
 import { Expression, ExpressionScope } from './Expression';
 import { FluentPositions } from './tableApiProblems';
 import type { GroupWindow } from './GroupWindow';
@@ -49,7 +50,7 @@ class CallBuilder {
   /** The open SELECT of the table extended by this call. */
   readonly base: Select;
 
-  constructor(table: TableRef, readonly call: string, windowAlias?: string) {
+  constructor(table: TableRef, readonly call: string, windowAlias?: string, overWindows: readonly OverWindowDefinition[] = []) {
     const reuse = table.fluent?.open === true && table.fluent.query.kind === 'select';
     // The table's AST may be reused (extended, or as a query's part): its positions stay valid.
     this.positions = new FluentPositions(table.fluent?.descriptions ?? []);
@@ -57,6 +58,10 @@ class CallBuilder {
       at: (text) => this.positions.at(`in ${call}(...), ${text}`),
       problem: (pos, message) => this.problems.push({ ...pos, message }),
       windowAlias,
+      overWindow: overWindows.length === 0 ? undefined : (alias) => {
+        const w = overWindows.find((o) => o.alias === alias);
+        return w === undefined ? undefined : overWindowAst(w, this.scope);
+      },
     };
     this.base = reuse ? (table.fluent!.query as Select) : selectAll(table, this.at());
   }
@@ -171,6 +176,29 @@ export function windowSelect(table: TableRef, window: GroupWindow, keys: readonl
     pos: windowPos,
   };
   return b.done({ ...base, from, groupBy, items: b.items(fields) }, false);
+}
+
+/** @internal `table.window(Over...as('o')).select(...)`: an OVER aggregation (the aggregates read `.over($('o'))`). */
+export function overSelect(table: TableRef, windows: readonly OverWindowDefinition[], fields: readonly Expression[]): FluentCall {
+  const b = new CallBuilder(table, 'window(Over...).select', undefined, windows);
+  const aliases = windows.map((w) => w.alias);
+  aliases.forEach((a, i) => {
+    if (aliases.indexOf(a) !== i) b.problem(`two over windows are named '${a}'`);
+  });
+  return b.done({ ...b.base, items: b.items(fields) }, false);
+}
+
+/** The OVER (...) of an over window: PARTITION BY, ORDER BY its time, the frame up to the current row. */
+function overWindowAst(w: OverWindowDefinition, scope: ExpressionScope): OverWindow {
+  const pos = scope.at(w.text);
+  const reach = w.preceding;
+  let frame: OverFrame;
+  if (reach instanceof Expression) frame = { unit: 'RANGE', preceding: reach.toAst(scope, 'a frame'), pos };
+  else if (reach.kind === 'ROWS') {
+    if (!Number.isInteger(reach.rows) || reach.rows < 0) scope.problem(pos, `rowInterval(${reach.rows}): a number of rows is a whole number >= 0`);
+    frame = { unit: 'ROWS', preceding: reach.rows, pos };
+  } else frame = { unit: reach.kind === 'UNBOUNDED_ROW' ? 'ROWS' : 'RANGE', pos };
+  return { partitionBy: w.partitionBy.map((p) => p.toAst(scope, 'a partition key')), orderBy: [{ expr: w.orderBy.toAst(scope, 'an order key'), descending: false }], frame, pos };
 }
 
 /** @internal `table.distinct()`: SELECT DISTINCT *. */
