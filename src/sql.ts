@@ -17,3 +17,8 @@ export { ScalarFunction, SqlAggregateFunction, UserDefinedFunction } from './sql
 export { SqlType, Field, Row } from './sql/types';
 export { SqlDeadLetter, sqlDeadLetters } from './sql/lineFormats';
 export { ConnectorOptions, CustomTableConnector, TableConnectorContext, TableConnectorFactory } from './sql/TableConnectorFactory';
+export { Expression, $, lit, call, and, or, ifThenElse, Operand } from './sql/Expression';
+export { Tumble, Slide, Session, GroupWindow } from './sql/GroupWindow';
+export { GroupedTable, GroupWindowedTable, WindowGroupedTable, OverWindowedTable } from './sql/GroupedTable';
+export { Over, OverBound, OverWindowDefinition, UNBOUNDED_RANGE, UNBOUNDED_ROW, rowInterval } from './sql/OverWindow';
+export { TableApiValidationError } from './sql/tableApiProblems';

@@ -1,6 +1,7 @@
 /**
  * docs/sql.md: the table environment, a changelog, a window aggregation, window attributes, window Top-N, OVER
- * aggregations, ORDER BY and LIMIT, MATCH_RECOGNIZE, a statement set, a user-defined function, batch mode, EXPLAIN and a refused query, each checked.
+ * aggregations, ORDER BY and LIMIT, MATCH_RECOGNIZE, a statement set, a user-defined function, batch mode, EXPLAIN and a refused query,
+ * the Table API, each checked.
  * Run: node build/samples/docs-examples/sql.js
  */
 import * as assert from 'node:assert/strict';
@@ -8,7 +9,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { StreamEnvironment } from '../../src';
-import { ChangelogRow, ScalarFunction, SqlValidationError, TableEnvironment } from '../../src/sql';
+import { $, ChangelogRow, lit, ScalarFunction, SqlValidationError, TableApiValidationError, TableEnvironment, Tumble } from '../../src/sql';
 
 const ORDERS_CSV = [
   'ann,3,2024-01-01 00:00:01',
@@ -250,6 +251,46 @@ export async function explainAndErrors(): Promise<void> {
   }
 }
 
+/** The Table API: the same plan (and EXPLAIN) as the SQL it stands for, misuse refused when the table is defined. */
+export async function tableApi(): Promise<void> {
+  const tEnv = await ordersTable();
+  const units = tEnv
+    .from('orders')
+    .where($('amount').isGreater(1))
+    .window(Tumble.over(lit(10).seconds()).on($('ts')).as('w'))
+    .groupBy($('w'), $('customer'))
+    .select($('customer'), $('w').start().as('wstart'), $('amount').sum().as('units'));
+  assert.equal(
+    units.explain(),
+    tEnv.explainSql(
+      `SELECT customer, window_start AS wstart, SUM(amount) AS units
+       FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+       WHERE amount > 1
+       GROUP BY customer, window_start, window_end`,
+    ),
+  );
+  const rows = await units.toDataStream().executeAndCollect();
+  assert.deepEqual(
+    rows.sort((a, b) => Number(a.wstart) - Number(b.wstart) || String(a.customer).localeCompare(String(b.customer))),
+    [
+      { customer: 'ann', wstart: T0, units: 5 },
+      { customer: 'bob', wstart: T0, units: 12 },
+      { customer: 'dan', wstart: T0, units: 5 },
+      { customer: 'cid', wstart: T0 + 10_000, units: 5 },
+    ],
+  );
+  try {
+    tEnv.from('orders').groupBy($('customer')).select($('customer'), $('ts'), $('amount').plus('x').sum());
+    assert.fail('the call was accepted');
+  } catch (e) {
+    assert.ok(e instanceof TableApiValidationError);
+    assert.deepEqual(e.described, [
+      "in groupBy(...).select(...), $('ts'): column 'ts' must be in GROUP BY or inside an aggregate function",
+      "in groupBy(...).select(...), $('amount').plus('x'): + needs numbers (or a TIMESTAMP and an INTERVAL) but got INT + STRING",
+    ]);
+  }
+}
+
 export async function main(): Promise<void> {
   await changelog();
   await windows();
@@ -261,6 +302,7 @@ export async function main(): Promise<void> {
   await statementSet();
   await udfAndBatch();
   await explainAndErrors();
+  await tableApi();
 }
 
 if (require.main === module) {

@@ -29,6 +29,14 @@ export interface Output<T> {
   emitIdle(): void;
 }
 
+/** The source of a source task, as the operators chained to it see it (watermark alignment). */
+export interface ChainedSource {
+  /** This run of the job (its name and attempt), the same in all of its tasks. */
+  readonly run: string;
+  /** The source reads no more until `until` settles; the task goes on taking other messages meanwhile. */
+  pauseUntil(until: Promise<void>): void;
+}
+
 export interface OperatorContext {
   readonly jobName: string;
   readonly operatorName: string;
@@ -67,6 +75,8 @@ export interface OperatorContext {
   readonly metricGroup?: MetricGroup;
   /** What the runtime counts for this operator beyond records (late records dropped). */
   readonly metrics?: OperatorMetrics;
+  /** Present in the chain of a source task: the source the operator is chained to. */
+  readonly chainedSource?: ChainedSource;
   /** In a task manager's thread: sends `message` to this operator's sink object in the application's thread (Sink.fromTaskManager). */
   readonly toApplication?: (message: unknown) => void;
   /** With `toApplication`: registers the handler of what the sink object replies. */

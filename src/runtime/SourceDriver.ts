@@ -2,7 +2,8 @@
  * Drives the source of a source task: reads a batch whenever the output gate has room, one
  * batch per 'source.poll' message the task sends itself (so other messages get in between),
  * and stops reading while the gate is full, until credit comes. At-most-once, the records read
- * are held until the position after them is saved, and only then emitted.
+ * are held until the position after them is saved, and only then emitted. An operator chained to
+ * the source may pause its reading (SourcePause: watermark alignment).
  */
 import type { PartitionLag, TaskTimeAccount } from '../metrics/TaskMetrics';
 import { dispatch } from 'nact';
@@ -13,6 +14,7 @@ import { Buffered, OutputGate } from './OutputGate';
 import { RecordTime } from '../graph/StreamOperator';
 import { userFunctionFailed } from './UserFunctionFailed';
 import { TaskRef } from './protocol';
+import { SourcePause } from './SourcePause';
 
 export interface SourceDriverParts {
   readonly reader: SourceReader<unknown>;
@@ -28,6 +30,8 @@ export interface SourceDriverParts {
   readonly saveProgress: ((position: unknown) => Promise<void>) | undefined;
   /** With metrics on: the task's time account, told when a read waits for its records. */
   readonly timeAccount: TaskTimeAccount | undefined;
+  /** Pauses asked for by operators chained to the source (watermark alignment). */
+  readonly pause?: SourcePause;
 }
 
 export class SourceDriver {
@@ -42,7 +46,9 @@ export class SourceDriver {
     this.parts.chain.head.collect(record);
   };
 
-  constructor(private readonly parts: SourceDriverParts) {}
+  constructor(private readonly parts: SourceDriverParts) {
+    parts.pause?.whenReleased(() => this.resume());
+  }
 
   /**
    * A read that returned a promise waits for records (a broker's answer, a paced source's
@@ -72,14 +78,14 @@ export class SourceDriver {
 
   /** Credit came: read again if the gate has room now. */
   resume(): void {
-    if (this.parts.gate.hasRoom()) this.schedule();
+    if (this.parts.gate.hasRoom() && this.parts.pause?.paused !== true) this.schedule();
   }
 
   /** The task's 'source.poll' arrived: reads a batch while `running`; 'end' once the source has no more. */
   async poll(running: boolean): Promise<'end' | 'more'> {
     this.pollScheduled = false;
     const { reader, chain, gate, saveProgress } = this.parts;
-    if (!running || this.suspendedAt !== undefined || !gate.hasRoom()) return 'more';
+    if (!running || this.suspendedAt !== undefined || !gate.hasRoom() || this.parts.pause?.paused === true) return 'more';
     // At-most-once: read into a buffer, save the position after it, only then emit.
     const held: Buffered | undefined = saveProgress === undefined ? undefined : { records: [], timestamps: [] };
     let result;
@@ -104,7 +110,7 @@ export class SourceDriver {
     if (written !== undefined) await written;
     gate.flushAll();
     if (result === 'end') return 'end';
-    if (gate.hasRoom()) this.schedule();
+    this.resume();
     return 'more';
   }
 

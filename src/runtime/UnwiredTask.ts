@@ -20,6 +20,7 @@ import { OutputGate } from './OutputGate';
 import { RecordTime } from '../graph/StreamOperator';
 import { TaskTimers } from '../time/ProcessingTimeService';
 import { SourceDriver } from './SourceDriver';
+import { SourcePause } from './SourcePause';
 import { OperatorContext } from '../graph/StreamOperator';
 import { Task } from './Task';
 import { KeyedPart } from './TaskCheckpointer';
@@ -41,6 +42,8 @@ export class UnwiredTask {
   private readonly resources: TaskResources;
   /** The timestamp of the record moving through the chain now (NaN: none); read by the gate. */
   private readonly time: RecordTime = { timestamp: NaN };
+  /** Pauses of the source that operators chained to it ask for (watermark alignment). */
+  private readonly sourcePause = new SourcePause();
 
   constructor(
     private readonly deps: TaskDeps,
@@ -144,7 +147,7 @@ export class UnwiredTask {
           ...applicationLink(deps, task.source.node.uid),
         }));
         await reader.open?.();
-        source = new SourceDriver({ reader, name: sourceName, index: task.index, batchSize: plan.batchSize, chain, gate, time, self: this.self, saveProgress: deps.saveSourceProgress, timeAccount: this.timeAccount });
+        source = new SourceDriver({ reader, name: sourceName, index: task.index, batchSize: plan.batchSize, chain, gate, time, self: this.self, saveProgress: deps.saveSourceProgress, timeAccount: this.timeAccount, pause: this.sourcePause });
       } catch (e) {
         throw userFunctionFailed(sourceName, task.index, undefined, e, 'opening');
       }
@@ -198,6 +201,7 @@ export class UnwiredTask {
       checkpointing: this.deps.checkpointing,
       actor: this.self,
       logger: this.deps.logger,
+      chainedSource: task.source === undefined ? undefined : { run: `${plan.jobName}#${this.deps.attempt}`, pauseUntil: (until) => this.sourcePause.until(until) },
       ...applicationLink(this.deps, node.uid),
     };
   }

@@ -108,5 +108,7 @@ export function createTableEntry(statement: CreateTable, problems: SqlProblem[],
 }
 
 export function unknownTable(catalog: Catalog, name: string, pos: SqlPosition): SqlProblem {
-  return { ...pos, message: `unknown table '${name}' (known: ${catalog.names().join(', ') || 'none'})` };
+  // Unnamed tables (UnnamedTable$0, from sqlQuery, fromDataStream and the Table API) are no names a user wrote.
+  const known = catalog.names().filter((n) => !n.includes('$'));
+  return { ...pos, message: `unknown table '${name}' (known: ${known.join(', ') || 'none'})` };
 }

@@ -14,7 +14,7 @@
 import { absurd } from 'fp-ts/function';
 import { DataStream, SingleOutputStream } from '../api/DataStream';
 import { StreamEnvironment } from '../api/StreamEnvironment';
-import { InsertStatement, Statement } from './ast';
+import { InsertStatement, Query, Statement } from './ast';
 import { Catalog, createTableEntry, defineColumns } from './Catalog';
 import { Change } from './Change';
 import { explainPlan, PlanNode } from './logicalPlan';
@@ -36,6 +36,7 @@ import { PlannedInsert, insertInto } from './insertInto';
 import { TableConfig } from './TableConfig';
 import { TableResult, done } from './TableResult';
 import { recordReader } from './compiledRows';
+import { FluentCall, FluentQuery, fromTable } from './tableOperations';
 
 /** Options of `TableEnvironment.create`. */
 export interface TableEnvironmentOptions {
@@ -172,6 +173,37 @@ export class TableEnvironment {
     return this.tableOf(this.planStatement(statement));
   }
 
+  /**
+   * A table of the catalog (CREATE TABLE, CREATE VIEW, createTemporaryView), for the Table API:
+   * `tEnv.from('orders').where($('amount').isGreater(10)).select($('customer'))` is planned as
+   * `SELECT customer FROM orders WHERE amount > 10`.
+   */
+  from(name: string): Table {
+    return this.planFluent(fromTable(name));
+  }
+
+  /**
+   * @internal Plans a Table API call: its query goes through the same Planner as SQL's, and
+   * every problem, the call's own and the planner's, is refused at once.
+   */
+  planFluent(call: FluentCall): Table {
+    const { problems, query } = call;
+    const plan = this.planQuery(query, problems);
+    const fluent = { query, descriptions: call.positions.descriptions, open: call.open };
+    if (problems.length > 0 && query.kind === 'ordered' && query.limit === undefined && this.mode === 'streaming') {
+      // orderBy(...) [.offset(n)] is complete on a stream only with its fetch(n): when a LIMIT
+      // cures every problem, the table is refused only if used without one.
+      const withLimit: SqlProblem[] = [];
+      this.planQuery({ ...query, limit: { rows: 1, pos: query.pos } }, withLimit);
+      if (withLimit.length === 0) {
+        const refused = call.positions.refusal(problems, ' (or follow it with fetch(n), a Top-N)');
+        return new Table(this, plan, `UnnamedTable$${this.anonymousTables++}`, fluent, refused);
+      }
+    }
+    call.positions.refuseIf(problems);
+    return this.tableOf(plan, fluent);
+  }
+
   /** The plan of a statement, as EXPLAIN prints it. */
   explainSql(sql: string): string {
     return this.explainStatement(this.parse(sql));
@@ -257,10 +289,10 @@ export class TableEnvironment {
     return rest.length === 0 ? first : first.union(...rest);
   }
 
-  private tableOf(plan: PlanNode): Table {
+  private tableOf(plan: PlanNode, fluent?: FluentQuery): Table {
     const name = `UnnamedTable$${this.anonymousTables++}`;
     this.catalog.register({ kind: 'plan', name, plan });
-    return new Table(this, plan, name);
+    return new Table(this, plan, name, fluent);
   }
 
   private parse(sql: string): Statement {
@@ -275,8 +307,14 @@ export class TableEnvironment {
 
   private planStatement(statement: Extract<Statement, { kind: 'query' }>): PlanNode {
     const problems: SqlProblem[] = [];
-    const plan = new Planner(this.catalog, problems, this.mode).plan(statement.query);
+    const plan = this.planQuery(statement.query, problems);
     this.refuseIf(problems);
+    return plan;
+  }
+
+  /** The plan of a query (SQL's or the Table API's), its problems added to `problems`. */
+  private planQuery(query: Query, problems: SqlProblem[]): PlanNode {
+    const plan = new Planner(this.catalog, problems, this.mode).plan(query);
     // In batch mode aggregations and rankings emit final rows only: the result is append-only
     // unless an outer join retracts its NULL-padded rows.
     return this.mode === 'batch' && !hasOuterJoin(plan) ? { ...plan, updating: false } : plan;

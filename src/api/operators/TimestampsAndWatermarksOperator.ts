@@ -1,10 +1,13 @@
 /**
  * Assigns event timestamps and generates watermarks after each batch (bounded
  * out-of-orderness), and declares its output idle after a period without records. Watermarks
- * from upstream are replaced by its own, except the final one at end of input.
+ * from upstream are replaced by its own, except the final one at end of input. With watermark
+ * alignment, chained to its source, it pauses the source's reading while its watermark is
+ * too far ahead of its group's (WatermarkAlignment.ts).
  */
 import { OperatorContext, Output, StreamOperator } from '../../graph/StreamOperator';
 import { WatermarkStrategy } from '../../time/WatermarkStrategy';
+import { AlignmentMember, joinAlignmentGroup } from '../../time/WatermarkAlignment';
 
 export class TimestampsAndWatermarksOperator<T> implements StreamOperator<T, T> {
   private out!: Output<T>;
@@ -14,6 +17,7 @@ export class TimestampsAndWatermarksOperator<T> implements StreamOperator<T, T> 
   private sawRecords = false;
   private idle = false;
   private cancelIdleCheck: (() => void) | undefined;
+  private alignment: AlignmentMember | undefined;
 
   constructor(private readonly strategy: WatermarkStrategy<T>) {}
 
@@ -21,6 +25,16 @@ export class TimestampsAndWatermarksOperator<T> implements StreamOperator<T, T> 
     this.context = context;
     this.out = output;
     if (this.strategy.idlenessMs !== undefined) this.scheduleIdleCheck();
+    const aligned = this.strategy.alignment;
+    if (aligned !== undefined) {
+      const source = context.chainedSource;
+      if (source === undefined) {
+        throw new Error(
+          `withWatermarkAlignment('${aligned.group}', ...) pauses a source, so its assignTimestampsAndWatermarks must come right after the source (chained to it), not after '${context.operatorName}' follows another operator's output`,
+        );
+      }
+      this.alignment = joinAlignmentGroup(source.run, aligned.group, aligned.maxDriftMs);
+    }
   }
 
   processElement(record: T): void {
@@ -40,12 +54,18 @@ export class TimestampsAndWatermarksOperator<T> implements StreamOperator<T, T> 
       this.idle = false;
       this.emitted = Math.max(this.emitted, watermark);
       this.out.emitWatermark(this.emitted);
+      this.alignment?.report(this.emitted);
     }
+    const alignment = this.alignment;
+    if (alignment !== undefined && !alignment.mayRead()) this.context.chainedSource!.pauseUntil(alignment.whenMayRead());
   }
 
   processWatermark(watermark: number): void {
     // Only the end of event time passes: this operator makes the watermarks downstream.
-    if (watermark === Infinity) this.out.emitWatermark(watermark);
+    if (watermark === Infinity) {
+      this.alignment?.report(Infinity);
+      this.out.emitWatermark(watermark);
+    }
   }
 
   private scheduleIdleCheck(): void {
@@ -54,6 +74,7 @@ export class TimestampsAndWatermarksOperator<T> implements StreamOperator<T, T> 
     this.cancelIdleCheck = ctx.processingTime.registerTimer(ctx.processingTime.now() + timeout, () => {
       if (!this.sawRecords && !this.idle) {
         this.idle = true;
+        this.alignment?.idle();
         this.out.emitIdle();
       }
       this.sawRecords = false;
@@ -63,5 +84,6 @@ export class TimestampsAndWatermarksOperator<T> implements StreamOperator<T, T> 
 
   close(): void {
     this.cancelIdleCheck?.();
+    this.alignment?.leave();
   }
 }
