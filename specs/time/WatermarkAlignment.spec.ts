@@ -108,6 +108,7 @@ describe('time: watermark alignment of sources (withWatermarkAlignment)', functi
   it('a group: the lowest active watermark sets the bound; idle and departed members do not hold it back; a wait ends when the group catches up', async () => {
     const a = joinAlignmentGroup('spec#0', 'g', 100);
     const b = joinAlignmentGroup('spec#0', 'g', 100);
+    expect([a.first, b.first]).to.deep.equal([true, false]);
     // b has no watermark yet (−∞): a may not read past it once it has one.
     a.report(50);
     expect(a.mayRead()).to.equal(false);
