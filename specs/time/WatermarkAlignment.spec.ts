@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { StreamEnvironment, Time, WatermarkStrategy } from '../../src';
+import { CollectSink } from '../../src/connectors/CollectSink';
+import { PollResult, Source, SourceReader } from '../../src/graph/Source';
 import { joinAlignmentGroup } from '../../src/time/WatermarkAlignment';
 
 interface Reading {
@@ -72,9 +74,41 @@ describe('time: watermark alignment of sources (withWatermarkAlignment)', functi
     expect(output).to.have.length(2 * RECORDS);
   });
 
+  it('a paused source still takes checkpoints: the slow source stalls, the fast one waits at the bound, a checkpoint completes, and after the release the output is exact', async () => {
+    const env = StreamEnvironment.create({ parallelism: 1, batchSize: BATCH });
+    env.enableCheckpointing(3_600_000, 'exactly-once');
+    const reads: Reading[] = [];
+    const strategy = () =>
+      WatermarkStrategy.forBoundedOutOfOrderness<Reading>(Time.milliseconds(0))
+        .withTimestampAssigner((r) => (reads.push(r), r.ts))
+        .withWatermarkAlignment('readings', Time.milliseconds(MAX_DRIFT));
+    const stall = { until: 100, released: false };
+    const fast = env.fromCollection(Array.from({ length: RECORDS }, (_, i): Reading => ({ src: 'fast', ts: i * FAST_STEP }))).assignTimestampsAndWatermarks(strategy());
+    const slow = env.fromSource(new StallingSource(stall)).assignTimestampsAndWatermarks(strategy());
+    const sink = new CollectSink<Reading>();
+    fast.union(slow).sinkTo(sink);
+    const job = env.execute('alignment under checkpoints');
+    const highest = (src: Reading['src']) => Math.max(-Infinity, ...reads.filter((r) => r.src === src).map((r) => r.ts));
+    // The slow source stops at its 100th record (ts 990, watermark 989). The fast one reads while
+    // its watermark is at most 989 + 1000: after 3 batches (ts 2900, watermark 2899) it waits.
+    await until(() => highest('slow') === (stall.until - 1) * SLOW_STEP && highest('fast') >= 2900);
+    const fastReads = () => reads.filter((r) => r.src === 'fast').length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fastReads(), 'the fast source waits').to.equal(3 * BATCH);
+    // Its task still takes a checkpoint (barriers from both sources, the job's state with it).
+    await job.triggerCheckpoint();
+    stall.released = true;
+    const result = await job.result;
+    expect(result.status).to.equal('finished');
+    expect(largestLead(reads)).to.be.at.most(MAX_DRIFT + BATCH * FAST_STEP);
+    expect(sorted(sink.records())).to.deep.equal(sorted(reads));
+    expect(sink.records()).to.have.length(2 * RECORDS);
+  });
+
   it('a group: the lowest active watermark sets the bound; idle and departed members do not hold it back; a wait ends when the group catches up', async () => {
     const a = joinAlignmentGroup('spec#0', 'g', 100);
     const b = joinAlignmentGroup('spec#0', 'g', 100);
+    expect([a.first, b.first]).to.deep.equal([true, false]);
     // b has no watermark yet (−∞): a may not read past it once it has one.
     a.report(50);
     expect(a.mayRead()).to.equal(false);
@@ -122,3 +156,30 @@ describe('time: watermark alignment of sources (withWatermarkAlignment)', functi
     expect(String(failure)).to.contain("withWatermarkAlignment('g', ...) pauses a source, so its assignTimestampsAndWatermarks must come right after the source");
   });
 });
+
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The slow readings, which stop after `stall.until` records until `stall.released` (each poll then reads nothing). */
+class StallingSource implements Source<Reading> {
+  readonly name = 'Stalling Source';
+  readonly parallel = false;
+  constructor(private readonly stall: { until: number; released: boolean }) {}
+  createReader(): SourceReader<Reading> {
+    let next = 0;
+    const stall = this.stall;
+    return {
+      poll(max, emit): PollResult {
+        const end = Math.min(RECORDS, next + max, stall.released ? RECORDS : stall.until);
+        for (; next < end; next++) emit({ src: 'slow', ts: next * SLOW_STEP });
+        return next < RECORDS ? 'more' : 'end';
+      },
+      position: () => next,
+    };
+  }
+}

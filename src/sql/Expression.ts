@@ -6,6 +6,10 @@
  * it into the AST the SQL parser would build for the same SQL (`b + 1 AS c`, `a > 3 AND k IS
  * NOT NULL`, `SUM(price) AS total`, `INTERVAL '10' SECOND`), which the SQL planner checks and
  * plans. Its `text` is how it was written, which a refusal quotes.
+ *
+ * Above ~300 lines: one short method per name of Flink's Expression, grouped as Flink's
+ * documentation groups them; the class is the one concept, and the building of each AST node
+ * stays next to the name that makes it.
  */
 import { Expr, OverWindow, TypeName } from './ast';
 import { SqlPosition } from './SqlProblem';

@@ -13,6 +13,8 @@
 
 /** One source instance in an alignment group. */
 export interface AlignmentMember {
+  /** The group's first member in this process (it made the group). */
+  readonly first: boolean;
   /** Its watermark (−∞ before the first, +∞ at the end of its input); it is active again if it was idle. */
   report(watermark: number): void;
   /** Declared idle: it no longer holds the group back until it reports again. */
@@ -37,11 +39,12 @@ class AlignmentGroup {
 
   constructor(readonly maxDriftMs: number, private readonly onEmpty: () => void) {}
 
-  join(): AlignmentMember {
+  join(first: boolean): AlignmentMember {
     const state: MemberState = { watermark: -Infinity, idle: false };
     this.members.add(state);
     const mayRead = () => state.watermark <= this.lowest() + this.maxDriftMs;
     return {
+      first,
       report: (watermark) => {
         state.idle = false;
         state.watermark = Math.max(state.watermark, watermark);
@@ -89,12 +92,11 @@ const groups = new Map<string, AlignmentGroup>();
  */
 export function joinAlignmentGroup(run: string, group: string, maxDriftMs: number): AlignmentMember {
   const key = JSON.stringify([run, group]);
-  let g = groups.get(key);
-  if (g === undefined) {
-    g = new AlignmentGroup(maxDriftMs, () => groups.delete(key));
-    groups.set(key, g);
-  } else if (g.maxDriftMs !== maxDriftMs) {
-    throw new Error(`watermark alignment group '${group}' has maxDrift ${g.maxDriftMs} ms, and a source joins it with ${maxDriftMs} ms: give every source of a group the same maxDrift`);
+  const existing = groups.get(key);
+  if (existing !== undefined && existing.maxDriftMs !== maxDriftMs) {
+    throw new Error(`watermark alignment group '${group}' has maxDrift ${existing.maxDriftMs} ms, and a source joins it with ${maxDriftMs} ms: give every source of a group the same maxDrift`);
   }
-  return g.join();
+  const g = existing ?? new AlignmentGroup(maxDriftMs, () => groups.delete(key));
+  groups.set(key, g);
+  return g.join(existing === undefined);
 }

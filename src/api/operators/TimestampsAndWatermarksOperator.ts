@@ -34,6 +34,10 @@ export class TimestampsAndWatermarksOperator<T> implements StreamOperator<T, T> 
         );
       }
       this.alignment = joinAlignmentGroup(source.run, aligned.group, aligned.maxDriftMs);
+      // Said once per group and task manager, by the member that made the group there.
+      if (context.toApplication !== undefined && this.alignment.first) {
+        context.logger.warn(`watermark alignment group '${aligned.group}' aligns the sources of this task manager only: sources on other task managers are not held to it`);
+      }
     }
   }
 
