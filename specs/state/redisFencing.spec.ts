@@ -116,7 +116,7 @@ describe('state/redisFencing: keyed-state writes fenced by epoch', function () {
   const idsOf = new Map<RedisKeyedStateBackend, string>();
 
   /** A task's backend owning every key group, its state under `keyPrefix`, incremental snapshots, fenced at `epoch` unless undefined. */
-  function backend(epoch: number | undefined, options: { cacheSize?: number; keyPrefix?: string } = {}): RedisKeyedStateBackend {
+  function backend(epoch: number | undefined, options: { cacheSize?: number; keyPrefix?: string; fullSnapshots?: boolean } = {}): RedisKeyedStateBackend {
     const fencing: StateFencing | undefined = epoch === undefined ? undefined : { epochKey: epochKey(), epoch };
     const keyPrefix = options.keyPrefix ?? `${prefix}:state`;
     const b = new RedisKeyedStateBackend(keyGroupRangeForOperator(0, 1, MAX_PARALLELISM), MAX_PARALLELISM, {
@@ -126,7 +126,7 @@ describe('state/redisFencing: keyed-state writes fenced by epoch', function () {
       operatorUid: 'op',
       cacheSize: options.cacheSize ?? 100_000,
       pinningStates: [TIMERS_STATE],
-      incremental: { checkpointIds: checkpointIdsOf(keyPrefix) },
+      ...(options.fullSnapshots === true ? {} : { incremental: { checkpointIds: checkpointIdsOf(keyPrefix) } }),
       ...(fencing !== undefined ? { fencing } : {}),
     });
     open.push(b);
@@ -182,6 +182,9 @@ describe('state/redisFencing: keyed-state writes fenced by epoch', function () {
     const zombieSnapshotting = await restored(4, [one], 1);
     await writeAll(zombieSnapshotting, 2000);
     const zombiePruning = await restored(4, [one], 1);
+    // One with full snapshots (checkpoints stored elsewhere): its snapshot flushes the cache.
+    const zombieFull = await restored(4, [one], 1, { fullSnapshots: true });
+    await writeAll(zombieFull, 5000);
 
     // A new assignment: epoch 5. The new owner restores checkpoint 1 and takes checkpoint 2 (pending, not completed).
     expect(await redis.incr(epochKey())).to.equal(5);
@@ -191,10 +194,11 @@ describe('state/redisFencing: keyed-state writes fenced by epoch', function () {
     const two = await owner.snapshot(checkpoint(2));
     const before = await dump(redis, prefix);
 
-    // Each write path of the zombie's tasks: eviction write-back, snapshot (flush and pieces), retention (it would delete the owner's pending piece), restore.
+    // Each write path of the zombie's tasks: eviction write-back, snapshot (flush and pieces; a full one's flush), retention (it would delete the owner's pending piece), restore.
     const failures = [
       await failureOf(() => writeAll(zombie, 4000)),
       await failureOf(() => zombieSnapshotting.snapshot(checkpoint(2))),
+      await failureOf(() => zombieFull.snapshot(checkpoint(2))),
       await failureOf(() => zombiePruning.notifyCheckpointComplete(checkpoint(1))),
       await failureOf(() => backend(4).restore([one], checkpoint(1))),
     ];
