@@ -53,6 +53,15 @@ export interface SourceReader<T> {
   notifyCheckpointComplete?(checkpointId: CheckpointId): void;
   /** A reader of a partitioned log: how far it trails each partition it reads (metrics; asked about once a second). */
   partitionLag?(): readonly PartitionLag[];
+  /**
+   * A reader that makes its source's watermarks itself, per split (as Flink's KafkaSource does
+   * with a WatermarkStrategy): the watermark the records polled so far allow, and whether none
+   * of its splits holds event time back any more (idle). Asked after each poll, after its
+   * records went out; the task emits the watermark when it advances or ends idleness, then
+   * idleness. Without it, watermarks come from an operator after the source
+   * (`assignTimestampsAndWatermarks`), per instance.
+   */
+  currentWatermark?(): { readonly watermark: number; readonly idle: boolean };
   /** Releases the reader's handles; called exactly once, also after failure or cancel. */
   close?(): void | Promise<void>;
 }

@@ -40,6 +40,9 @@ export class SourceDriver {
   private suspendedAt: CheckpointId | undefined;
   /** Records the source emitted. */
   recordsOut = 0;
+  /** Of a reader that makes its watermarks (`currentWatermark`): the last one emitted, and whether it declared itself idle since. */
+  private watermark = -Infinity;
+  private idle = false;
   private readonly emit = (record: unknown, timestamp?: number): void => {
     this.recordsOut++;
     this.parts.time.timestamp = timestamp ?? NaN;
@@ -106,12 +109,29 @@ export class SourceDriver {
       await saveProgress(reader.position());
       for (let i = 0; i < held.records.length; i++) this.emit(held.records[i], held.timestamps[i]);
     }
+    this.forwardWatermark();
     const written = chain.endOfBatch();
     if (written !== undefined) await written;
     gate.flushAll();
     if (result === 'end') return 'end';
     this.resume();
     return 'more';
+  }
+
+  /** A reader's own watermark after its records: emitted when it advances or ends idleness; then idleness, once until the next watermark. */
+  private forwardWatermark(): void {
+    const current = this.parts.reader.currentWatermark?.();
+    if (current === undefined) return;
+    const head = this.parts.chain.head;
+    if (current.watermark > this.watermark || (this.idle && !current.idle)) {
+      this.idle = false;
+      this.watermark = Math.max(this.watermark, current.watermark);
+      head.emitWatermark(this.watermark);
+    }
+    if (current.idle && !this.idle) {
+      this.idle = true;
+      head.emitIdle();
+    }
   }
 
   /** The barrier of `id`, the savepoint the job stops at, went out: read nothing after it. */

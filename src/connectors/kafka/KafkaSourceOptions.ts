@@ -3,6 +3,7 @@
  * built (every problem at once), before any job starts.
  */
 import { operationTimeoutProblem } from '../../services/withinDeadline';
+import type { WatermarkStrategy } from '../../time/WatermarkStrategy';
 import type { KafkaFormat } from './kafkaFormat';
 
 /**
@@ -52,6 +53,21 @@ export interface KafkaSourceOptions<T> {
    * exist, fails the job without restarts, naming the brokers or the topic.
    */
   readonly operationTimeoutMs?: number;
+  /**
+   * Event time and watermarks made per partition, as Flink's KafkaSource does with the
+   * strategy given to `fromSource`: each partition has its own generator, the source
+   * instance's watermark is the minimum over its partitions, and a partition without records
+   * for the strategy's idleness timeout holds nothing back until its next record. A record's
+   * event time is the assigner's (given the Kafka timestamp as `previous`), else its Kafka
+   * timestamp. Partitions read out of step with each other then make no record late, which a
+   * strategy applied after the source (one generator per instance) does.
+   *
+   * @example
+   * watermarkStrategy: WatermarkStrategy.forBoundedOutOfOrderness<Reading>(Time.seconds(5))
+   *   .withTimestampAssigner((r) => r.at)
+   *   .withIdleness(Time.minutes(1))
+   */
+  readonly watermarkStrategy?: WatermarkStrategy<T>;
 }
 
 /** Every problem of the options, so that all are reported at once. */
@@ -66,6 +82,9 @@ export function sourceOptionProblems<T>(options: KafkaSourceOptions<T>): string[
     problems.push(`startFrom { timestamp } must be a time in ms since the epoch, got ${startFrom.timestamp}`);
   }
   if (groupId !== undefined && groupId.length === 0) problems.push('groupId must not be empty');
+  if (options.watermarkStrategy !== undefined && options.watermarkStrategy.outOfOrdernessMs === undefined) {
+    problems.push('watermarkStrategy: noWatermarks() makes no watermarks; give forBoundedOutOfOrderness or forMonotonousTimestamps, or leave it out');
+  }
   const timeoutProblem = operationTimeoutProblem(options.operationTimeoutMs);
   if (timeoutProblem !== undefined) problems.push(timeoutProblem);
   return problems;

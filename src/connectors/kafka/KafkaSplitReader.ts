@@ -4,7 +4,9 @@
  * buffer is full: that is the source's backpressure, and nothing is read that the task has no
  * room for. Bound: `bufferSize` records, plus one fetch (`fetchMaxBytesPerPartition` per
  * partition of the split). The buffer holds each fetched partition's records as fetchResponse.ts
- * decoded them (columns over the response's bytes), not an object per record.
+ * decoded them (columns over the response's bytes), not an object per record. With a
+ * `watermarkStrategy`, records carry their event time and each partition has its own watermark
+ * generator (SplitWatermarks.ts); the task asks `currentWatermark` after each poll.
  */
 import { Either, isLeft, left } from 'fp-ts/Either';
 import type { Kafka } from 'kafkajs';
@@ -15,6 +17,8 @@ import { deadLetter, decoderFor, KafkaDeadLetter, KafkaDecoder } from './kafkaFo
 import type { FetchedRecords } from './fetchResponse';
 import { KafkaCluster, PartitionFetch, STALE_METADATA_ERRORS, commitGroupOffsets, createClusterOf, fetchPartitions, refreshMetadata } from './kafkajsInternals';
 import type { PartitionLag } from '../../metrics/TaskMetrics';
+import { SplitsWatermark, SplitWatermarks } from '../../time/SplitWatermarks';
+import type { TimestampAssigner } from '../../time/WatermarkStrategy';
 import { KafkaOffsetCommitter } from './KafkaOffsetCommitter';
 import type { KafkaSourceOptions } from './KafkaSourceOptions';
 import type { KafkaSourcePosition } from './KafkaSourcePosition';
@@ -26,6 +30,8 @@ import { findSplits, PartitionSplit } from './kafkaSplits';
  */
 interface Chunk {
   readonly split: PartitionSplit;
+  /** The split's index in `splits`: its watermark generator. */
+  readonly index: number;
   readonly records: FetchedRecords;
   from: number;
   readonly to: number;
@@ -63,6 +69,10 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
   /** Wakes the fetch loop waiting for room. */
   private room: (() => void) | undefined;
   private closed = false;
+  /** With a watermark strategy: one generator per partition of the split, made at open. */
+  private watermarks: SplitWatermarks | undefined;
+  /** With a watermark strategy: the source's watermark, the minimum over its active partitions. */
+  readonly currentWatermark?: () => SplitsWatermark;
 
   constructor(private readonly name: string, private readonly options: KafkaSourceOptions<T>, private readonly context: SplitContext) {
     this.timeoutMs = options.operationTimeoutMs ?? DEFAULT_KAFKA_OPERATION_TIMEOUT_MS;
@@ -70,6 +80,12 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
     this.bounded = options.boundedness === 'bounded';
     this.capacity = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
     this.decode = decoderFor(options.format);
+    if (options.watermarkStrategy !== undefined) {
+      this.currentWatermark = () => {
+        if (this.watermarks === undefined) throw new Error(`${this.name}: the reader is not open; open() makes its partitions' watermarks`);
+        return this.watermarks.current();
+      };
+    }
     const { groupId } = options;
     this.committer =
       groupId !== undefined && options.commitOffsetsOnCheckpoint !== false
@@ -86,6 +102,12 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
 
   async open(): Promise<void> {
     this.splits = await findSplits(this.kafka, this.name, this.options, this.context, this.timeoutMs);
+    const strategy = this.options.watermarkStrategy;
+    if (strategy !== undefined) {
+      const watermarks = new SplitWatermarks(strategy, this.splits.length, Date.now);
+      this.splits.forEach((s, i) => s.next >= s.end && watermarks.finish(i));
+      this.watermarks = watermarks;
+    }
     const cluster = createClusterOf(this.kafka);
     this.cluster = cluster;
     await connectWithin(() => cluster.connect(), `${this.name} (instance ${this.context.index})`, this.options.brokers, this.timeoutMs, this.context.logger);
@@ -106,22 +128,30 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
     }
     const chunks = this.chunks;
     const decode = this.decode;
+    const watermarks = this.watermarks;
+    const assign = this.options.watermarkStrategy?.timestampAssigner;
+    const now = watermarks === undefined ? 0 : Date.now();
     let n = 0;
     while (n < max && this.head < chunks.length) {
       const chunk = chunks[this.head];
       const { split, records, to } = chunk;
       let i = chunk.from;
       const until = Math.min(to, i + (max - n));
-      for (; i < until; i++) {
-        const decoded = decode(records, i, split);
-        emit(isLeft(decoded) ? left(deadLetter(split, records, i, decoded.left)) : decoded);
-        split.next = records.offset(i) + 1;
+      if (watermarks === undefined) {
+        for (; i < until; i++) {
+          const decoded = decode(records, i, split);
+          emit(isLeft(decoded) ? left(deadLetter(split, records, i, decoded.left)) : decoded);
+          split.next = records.offset(i) + 1;
+        }
+      } else {
+        for (; i < until; i++) this.emitTimed(records, i, chunk, assign, watermarks, now, emit);
       }
       n += i - chunk.from;
       this.bufferedRecords -= i - chunk.from;
       chunk.from = i;
       if (i < to) break;
       if (chunk.moveTo > split.next) split.next = chunk.moveTo;
+      if (split.next >= split.end) watermarks?.finish(chunk.index);
       this.head++;
     }
     if (this.head === chunks.length) {
@@ -133,6 +163,22 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
     }
     if (this.bufferedRecords <= this.capacity / 2) this.signalRoom();
     return this.bounded && this.head === this.chunks.length && this.done() ? 'end' : 'more';
+  }
+
+  /** Emits record i with its event time (the assigner's, else the Kafka timestamp), which its partition's generator sees. */
+  private emitTimed(records: FetchedRecords, i: number, chunk: Chunk, assign: TimestampAssigner<T> | undefined, watermarks: SplitWatermarks, now: number, emit: (record: Either<KafkaDeadLetter, T>, timestamp?: number) => void): void {
+    const { split } = chunk;
+    const kafkaTimestamp = records.timestamp(i);
+    const decoded = this.decode(records, i, split);
+    if (isLeft(decoded)) {
+      // A dead letter keeps its Kafka time and moves no watermark.
+      emit(left(deadLetter(split, records, i, decoded.left)), kafkaTimestamp);
+    } else {
+      const timestamp = assign === undefined ? kafkaTimestamp : assign(decoded.right, kafkaTimestamp);
+      emit(decoded, timestamp);
+      watermarks.onRecord(chunk.index, timestamp, now);
+    }
+    split.next = records.offset(i) + 1;
   }
 
   /**
@@ -219,7 +265,8 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
   }
 
   private accept(fetched: PartitionFetch): void {
-    const split = this.splits.find((s) => s.topic === fetched.topic && s.partition === fetched.partition);
+    const index = this.splits.findIndex((s) => s.topic === fetched.topic && s.partition === fetched.partition);
+    const split = index < 0 ? undefined : this.splits[index];
     if (split !== undefined) split.endOffset = fetched.lastStableOffset;
     // One fetch is in flight at a time, so a response always continues where the split stands.
     if (split === undefined || fetched.fetchOffset !== split.buffered) return;
@@ -231,7 +278,7 @@ export class KafkaSplitReader<T> implements SourceReader<Either<KafkaDeadLetter,
     // Offsets without a record for us (control records, aborted transactions) still move the split on.
     const moveTo = Math.max(split.buffered, Math.min(fetched.nextOffset, split.end));
     if (to === 0 && moveTo === split.buffered) return;
-    this.chunks.push({ split, records, from: 0, to, moveTo });
+    this.chunks.push({ split, index, records, from: 0, to, moveTo });
     this.bufferedRecords += to;
     split.buffered = moveTo;
   }

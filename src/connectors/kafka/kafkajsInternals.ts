@@ -32,6 +32,7 @@ import type { Kafka, Message, TopicMessages } from 'kafkajs';
 import type { Logger } from '../../logging/logger';
 import { ServiceError } from '../../services/ServiceError';
 import { kafkaLogCreator, kafkaLogLevel } from './kafkaClient';
+import { defaultPartitioner, Partitioner } from './defaultPartitioner';
 import { encodeProduceRequest, OutgoingRecord } from './produceRequest';
 import { decodeFetchResponse, Decompress, FetchedRecords, FetchResponse, FIRST_FETCH_VERSION, LAST_FETCH_VERSION, readCommittedRecords } from './fetchResponse';
 
@@ -208,12 +209,11 @@ const PRODUCE_TIMEOUT_MS = 30_000;
 export function createTransactionalProducer(cluster: KafkaCluster, transactionalId: string, transactionTimeout: number, options: TransactionalProducerOptions = {}): TransactionalProducer {
   const createEosManager = require('kafkajs/src/producer/eosManager');
   const createRetry = require('kafkajs/src/retry');
-  const { Partitioners } = require('kafkajs');
   const logger = kafkajsLogger(options.logger);
   const retry = createRetry({ retries: SEND_RETRIES });
   const stopped = options.stopped ?? (() => false);
   const eos: EosManager = createEosManager({ logger, cluster, transactionTimeout, transactional: true, transactionalId });
-  const send = createSender(cluster, eos, Partitioners.DefaultPartitioner(), transactionalId);
+  const send = createSender(cluster, eos, defaultPartitioner(), transactionalId);
   return {
     init: () => eos.initProducerId(),
     begin: () => eos.beginTransaction(),
@@ -235,7 +235,6 @@ export function createTransactionalProducer(cluster: KafkaCluster, transactional
 
 // --- sending: kafkajs's sendMessages with a linear grouping and one-pass encoding ---------------
 
-type Partitioner = (args: { topic: string; partitionMetadata: { partitionId: number; leader: number }[]; message: Message }) => number;
 /** A Produce request as kafkajs's connection sends it: kafkajs's request object, our encoding. */
 interface ProtocolRequest {
   readonly request: { encode: () => Promise<unknown> };
@@ -246,7 +245,8 @@ interface ProtocolRequest {
  * One attempt at sending every message of `topicMessages` in one Produce request per leader,
  * as kafkajs's sendMessages does (transaction membership, sequence numbers, the broker lock,
  * metadata refreshed on the errors it refreshes on), except that messages are grouped per
- * partition in one pass and each request is encoded by produceRequest.ts. A failed attempt
+ * partition in one pass (defaultPartitioner.ts: kafkajs's partitions, without its Long
+ * arithmetic) and each request is encoded by produceRequest.ts. A failed attempt
  * rolls its sequence numbers back, so kafkajs's retrier may run it again; partitions whose
  * leader acknowledged them in an earlier attempt are left out (as kafkajs leaves out brokers
  * that answered), or a retry after a partial failure would write them twice.
