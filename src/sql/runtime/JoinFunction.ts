@@ -120,7 +120,10 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
       if (late) return;
       stored = watermark < expires;
       const every = this.expiry.cleanupEveryMs;
-      if (stored) ctx.timerService().registerEventTimeTimer(Math.ceil(expires / every) * every);
+      // A window join is keyed by its window, whose rows all expire together: the first row of
+      // the key registers the one timer (a timer fired has emptied both sides).
+      const timed = rowTime === undefined && !(this.sides[0].isEmpty() && this.sides[1].isEmpty());
+      if (stored && !timed) ctx.timerService().registerEventTimeTimer(Math.ceil(expires / every) * every);
     }
     const mine = this.sides[side];
     const other = this.sides[1 - side];
@@ -156,6 +159,11 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
 
   onTimer(timestamp: number, _ctx: OnTimerContext<RowKey>, _out: Collector<Change>): void {
     const expiry = this.expiry!;
+    if (expiry.rowTime === undefined) {
+      // A window join: the key is a window, and every row of it expires now.
+      for (const state of this.sides) state.clear();
+      return;
+    }
     this.sides.forEach((state, side) => {
       const expires = side === 0 ? expiry.left : expiry.right;
       for (const [id, entry] of state.entries()) if (expires(rowOf(id, entry)) <= timestamp) state.remove(id);
