@@ -77,6 +77,16 @@ function referenceLastFour(): unknown[] {
   return sortRows(rows);
 }
 
+/** Each purchase of 5 with each purchase of 1 by the same user in the second after it. */
+function referenceFollowers(): unknown[] {
+  const rows: unknown[] = [];
+  const events = Array.from({ length: EVENTS }, (_, i) => event(i));
+  for (const a of events.filter((e) => e.amount === 5)) {
+    for (const b of events) if (b.amount === 1 && b.user === a.user && b.ts >= a.ts && b.ts <= a.ts + 1000) rows.push({ user: a.user, five: a.ts, single: b.ts });
+  }
+  return sortRows(rows);
+}
+
 describe('scenario: an exactly-once SQL job survives an injected failure with exact results', function () {
   this.timeout(120_000);
 
@@ -105,6 +115,17 @@ describe('scenario: an exactly-once SQL job survives an injected failure with ex
     const crashed = await runSql(sql, 'WindowAggregate', false);
     expect(crashed.restarts).to.equal(1);
     expect(crashed.rows).to.deep.equal(referenceWindows());
+  });
+
+  it('interval join: every joined row exactly once after a crash of the join with rows of both sides in its state (read back from their ids)', async () => {
+    const sql = `SELECT a.\`user\`, a.ts AS five, b.ts AS single
+      FROM (SELECT * FROM purchases WHERE amount = 5) AS a JOIN (SELECT * FROM purchases WHERE amount = 1) AS b
+      ON a.\`user\` = b.\`user\` AND b.ts BETWEEN a.ts AND a.ts + INTERVAL '1' SECOND`;
+    const crashed = await runSql(sql, 'Join', false);
+    expect(crashed.restarts).to.equal(1);
+    const expected = referenceFollowers();
+    expect(expected.length).to.be.above(1000);
+    expect(crashed.rows).to.deep.equal(expected);
   });
 
   it('OVER aggregation (ROWS frame): every row exactly once, with its exact frame, after a crash with rows pending and frames held', async () => {

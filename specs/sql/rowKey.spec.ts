@@ -30,6 +30,23 @@ describe('sql/rowKey', () => {
     expect(keyOf(cols, [1, null, 0.5])).to.equal('[1,null,0.5]');
   });
 
+  it('gives one selector\'s runs of equal numeric keys the same text, and every row its own key whatever came before', () => {
+    const select = rowKeySelector([column(0, 'TIMESTAMP'), column(1, 'TIMESTAMP')]);
+    const key = (...row: unknown[]) => select({ kind: '+I', row } as Change);
+    const first = key(1000, 2000);
+    expect(first).to.equal('1000,2000');
+    expect(key(1000, 2000)).to.equal(first);
+    expect(key(1000, 3000)).to.equal('1000,3000');
+    expect(key(3000, null)).to.equal('[3000,null]');
+    expect(key(3000, 3000)).to.equal('3000,3000');
+    expect(key(3000, 3000)).to.equal('3000,3000');
+    expect(key(NaN, 1)).to.equal('NaN,1');
+    expect(key(NaN, 1)).to.equal('NaN,1');
+    expect(key(-0, 1)).to.equal('0,1');
+    expect(key(null, 1)).to.equal('[null,1]');
+    expect(key(0, 1)).to.equal('0,1');
+  });
+
   it('keys several columns of which one is not numeric by JSON, so 1 and "1" stay apart', () => {
     const cols = [column(0, 'INT'), column(1, 'STRING')];
     expect(keyOf(cols, [1, '1'])).to.equal('[1,"1"]');

@@ -35,15 +35,27 @@ export function rowKeySelector(keys: readonly Compiled[]): (c: Change) => RowKey
   if (keys.every((k) => NUMERIC_TYPES.has(k.type))) {
     // Numbers only (NULLs aside): their texts joined by commas, which no number's text holds; a
     // row with a NULL or another value takes JSON, whose text starts with '[' as no number's does.
+    // Rows of one key often come in a run (a window's rows, keyed by its bounds, as it closes):
+    // the last key's numbers and text are kept, and its text given again while they repeat, so
+    // the numbers are not written out and the text's hash is computed once (V8 keeps a string's).
     const evals = keys.map((k) => k.eval);
+    const last: unknown[] = new Array(evals.length).fill(undefined);
+    let lastText = '';
     return (c) => {
-      let text = '';
+      let same = true;
       for (let i = 0; i < evals.length; i++) {
         const v = evals[i](c.row);
-        if (typeof v !== 'number') return JSON.stringify(evals.map((e) => e(c.row)));
-        text = i === 0 ? String(v) : `${text},${v}`;
+        if (typeof v !== 'number') {
+          last.fill(undefined);
+          return JSON.stringify(evals.map((e) => e(c.row)));
+        }
+        if (v !== last[i]) same = false;
+        last[i] = v;
       }
-      return text;
+      if (same) return lastText;
+      let text = String(last[0]);
+      for (let i = 1; i < last.length; i++) text = `${text},${last[i]}`;
+      return (lastText = text);
     };
   }
   return (c) => JSON.stringify(keys.map((k) => k.eval(c.row)));

@@ -12,7 +12,8 @@ import { RuntimeContext } from '../../api/RuntimeContext';
 import { Collector } from '../../graph/Collector';
 import { MapState } from '../../state/State';
 import { MapStateDescriptor } from '../../state/StateDescriptor';
-import { Serializers } from '../../state/Serializer';
+import { Serializer, Serializers } from '../../state/Serializer';
+import { isLeft, left, right } from 'fp-ts/Either';
 import { Change, RowKind, isAccumulate } from '../Change';
 import { Compiled } from '../compileExpression';
 import { Row } from '../types';
@@ -24,8 +25,36 @@ export interface SideChange {
   readonly change: Change;
 }
 
-/** A row on one side: how many times it is there and, on a LEFT JOIN's left, how many matches it has. */
-type Entry = [row: Row, count: number, matches: number];
+/**
+ * A row on one side, kept under its id (the row's JSON text): how many times it is there and,
+ * on a LEFT JOIN's left, how many matches it has. A row read back from a checkpoint is
+ * undefined until first used, then parsed from its id (rowOf).
+ */
+type StoredEntry = [row: Row | undefined, count: number, matches: number];
+
+/**
+ * Writes an entry's counts only: its row is already in its key (the id), which a checkpoint
+ * writes beside it, so each row's text is written once instead of twice. Reads both that and
+ * the former [row, count, matches].
+ */
+export const joinEntrySerializer: Serializer<StoredEntry> = {
+  name: 'join-entry',
+  serialize: (e) => JSON.stringify([e[1], e[2]]),
+  deserialize: (text) => {
+    const p = Serializers.json<unknown>().deserialize(text);
+    if (isLeft(p)) return p;
+    const v = p.right;
+    const counts = (count: unknown, matches: unknown) => typeof count === 'number' && typeof matches === 'number';
+    if (Array.isArray(v) && v.length === 2 && counts(v[0], v[1])) return right([undefined, v[0] as number, v[1] as number]);
+    if (Array.isArray(v) && v.length === 3 && Array.isArray(v[0]) && counts(v[1], v[2])) return right(v as StoredEntry);
+    return left(`a join entry is [count, matches] (or [row, count, matches]), got ${text.slice(0, 80)}`);
+  },
+};
+
+/** The entry's row, parsed from its id the first time an entry read back from a checkpoint is used. */
+function rowOf(id: string, entry: StoredEntry): Row {
+  return (entry[0] ??= JSON.parse(id) as Row);
+}
 
 /**
  * For interval and window joins: the event time after which a row of each side can match
@@ -52,7 +81,7 @@ export interface RowExpiry {
 }
 
 export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Change> {
-  private sides!: [MapState<string, Entry>, MapState<string, Entry>];
+  private sides!: [MapState<string, StoredEntry>, MapState<string, StoredEntry>];
 
   constructor(
     /** Per side: its rows are emitted padded with NULLs while they have no match (LEFT: the left side; FULL: both). */
@@ -67,7 +96,7 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
   }
 
   open(ctx: RuntimeContext): void {
-    const side = (name: string) => ctx.getMapState(withRetention(new MapStateDescriptor<string, Entry>(name, Serializers.string, Serializers.json()), this.retentionMs));
+    const side = (name: string) => ctx.getMapState(withRetention(new MapStateDescriptor<string, StoredEntry>(name, Serializers.string, joinEntrySerializer), this.retentionMs));
     this.sides = [side('join-left'), side('join-right')];
   }
 
@@ -91,7 +120,10 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
       if (late) return;
       stored = watermark < expires;
       const every = this.expiry.cleanupEveryMs;
-      if (stored) ctx.timerService().registerEventTimeTimer(Math.ceil(expires / every) * every);
+      // A window join is keyed by its window, whose rows all expire together: the first row of
+      // the key registers the one timer (a timer fired has emptied both sides).
+      const timed = rowTime === undefined && !(this.sides[0].isEmpty() && this.sides[1].isEmpty());
+      if (stored && !timed) ctx.timerService().registerEventTimeTimer(Math.ceil(expires / every) * every);
     }
     const mine = this.sides[side];
     const other = this.sides[1 - side];
@@ -101,7 +133,9 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
       for (let i = 0; i < times; i++) out.collect({ kind, row });
     };
     let matches = 0;
-    for (const [otherId, [otherRow, count, otherMatches]] of other.entries()) {
+    for (const [otherId, entry] of other.entries()) {
+      const otherRow = rowOf(otherId, entry);
+      const [, count, otherMatches] = entry;
       const row = side === 0 ? this.joined(change.row, otherRow) : this.joined(otherRow, change.row);
       if (row === undefined) continue;
       matches += count;
@@ -125,9 +159,14 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
 
   onTimer(timestamp: number, _ctx: OnTimerContext<RowKey>, _out: Collector<Change>): void {
     const expiry = this.expiry!;
+    if (expiry.rowTime === undefined) {
+      // A window join: the key is a window, and every row of it expires now.
+      for (const state of this.sides) state.clear();
+      return;
+    }
     this.sides.forEach((state, side) => {
       const expires = side === 0 ? expiry.left : expiry.right;
-      for (const [id, [row]] of state.entries()) if (expires(row) <= timestamp) state.remove(id);
+      for (const [id, entry] of state.entries()) if (expires(rowOf(id, entry)) <= timestamp) state.remove(id);
     });
   }
 }
