@@ -83,5 +83,11 @@ describe('cluster/taskManagers: an actor source and an actor sink of the applica
     // Once per reader start: the first, and one per restart from the checkpoint's position.
     expect(a.started.length).to.equal(result.restarts + 1);
     expect(a.events.filter((e) => e.startsWith('sink.complete')).sort()).to.deep.equal(['sink.complete 0', 'sink.complete 1']);
+    // Every writer that started ended once, as in one thread: completed, or stopped — also the one
+    // whose thread was terminated (its close never ran; the sink object in this thread says it).
+    const times = (event: string) => a.events.filter((e) => e === event).length;
+    const ends = [0, 1].map((i) => ({ init: times(`sink.init ${i}`), ended: times(`sink.complete ${i}`) + times(`sink.stopped ${i}`) }));
+    expect(ends.map((e) => e.ended)).to.deep.equal(ends.map((e) => e.init));
+    expect(times('sink.stopped 0'), 'the writer on the terminated task manager').to.be.at.least(1);
   });
 });

@@ -156,6 +156,28 @@ describe('scenario: savepoints move a job across state backends and parallelisms
     expect(audit(sink.records(), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
   });
 
+  it('stopped with a savepoint without drain, a sink that fails to close after its task finished: the job ends at the savepoint (no restart reads past it), the failure is reported, and a restore from it counts every record once', async () => {
+    const sink = new CollectSink<Counted>();
+    // Its writers' close fails: after the savepoint completed and the task committed and finished.
+    const failingClose: CollectSink<Counted> = Object.assign(Object.create(sink) as CollectSink<Counted>, {
+      createWriter: (context: Parameters<CollectSink<Counted>['createWriter']>[0]) => ({
+        ...sink.createWriter(context),
+        close: () => {
+          throw new Error('injected: the writer fails to close');
+        },
+      }),
+    });
+    const first = countingEnv({ parallelism: 2, jobId: `stop-close-${++runs}-${process.pid}` }, failingClose, 5, HOLD).execute('stop, then a close fails');
+    await produced(first, RECORDS / 4);
+    const a = await first.stopWithSavepoint(path.join(dir, 'a'));
+    const result = await first;
+    expect({ status: result.status, restarts: result.restarts }).to.deep.equal({ status: 'finished', restarts: 0 });
+    expect(first.failures().map((f) => [f.error.message, f.action]).sort()).to.deep.equal([0, 1].map((i) => [`user function of operator 'Collect Sink' (instance ${i}) failed closing: injected: the writer fails to close`, 'none']));
+    const last = await countingEnv({ parallelism: 3, jobId: `stop-close-b-${++runs}-${process.pid}`, restoreFrom: a.path }, sink).execute('to the end');
+    expect(last.status).to.equal('finished');
+    expect(audit(sink.records(), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+  });
+
   describe('event-time windows', () => {
     interface Tick {
       readonly id: number;

@@ -22,13 +22,21 @@ import { TaskManagerUsage } from './taskManagerUsage';
 import { TaskManagerLink } from './taskStandIn';
 import { Question, RemoteMasterMsg, RemoteTaskMsg, TaskManagerCommand, TaskManagerMsgCodec } from './taskManagerProtocol';
 
+/** A source or sink object of the application's thread (Source, Sink): what it takes from task managers. */
+export interface Connector {
+  fromTaskManager?(message: unknown, from: TaskManagerInstance): void;
+  taskManagerLost?(index: number): void;
+}
+
 /** Where a task manager's messages go in this thread. */
 export interface Receivers {
   readonly master: MasterRef;
   readonly coordinator: CoordinatorRef | undefined;
   /** The source and sink objects of the application's thread, by node uid, and the index of each task. */
-  readonly connectors: ReadonlyMap<string, { fromTaskManager?(message: unknown, from: TaskManagerInstance): void }>;
+  readonly connectors: ReadonlyMap<string, Connector>;
   readonly indexOf: ReadonlyMap<TaskId, number>;
+  /** The uids of the sources and sinks each task runs. */
+  readonly connectorsOf: ReadonlyMap<TaskId, readonly string[]>;
   /** At-most-once: where source tasks' positions are saved (the checkpoint store). */
   readonly saveSourceProgress: ((task: TaskId, position: unknown) => Promise<void>) | undefined;
 }
@@ -169,8 +177,16 @@ export class TaskManagerThread implements TaskManagerLink {
     this.questions.clear();
     if (this.shuttingDown || this.receivers === undefined) return;
     if (!this.failureReported) dispatch(this.receivers.master, { type: 'job.failure', attempt: this.attempt, error: new Error(why) });
+    // Their readers and writers did not close: the objects of this thread say what closing would have.
+    for (const task of this.open) this.lost(this.receivers, task);
     // The tasks told to stop will not say they closed: they are gone.
     for (const task of [...this.stopping]) this.closed(task);
+  }
+
+  private lost(receivers: Receivers, task: TaskId): void {
+    const index = receivers.indexOf.get(task);
+    if (index === undefined) return;
+    for (const uid of receivers.connectorsOf.get(task) ?? []) receivers.connectors.get(uid)?.taskManagerLost?.(index);
   }
 
   /** Saves a source's position for the task manager, and says whether it was saved. */

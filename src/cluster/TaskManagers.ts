@@ -8,7 +8,6 @@ import { MessageChannel, ResourceLimits, TransferListItem } from 'worker_threads
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { stop } from 'nact';
 import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
-import { TaskManagerInstance } from '../graph/TaskManagerInstance';
 import { TaskId } from '../checkpoint/TaskId';
 import { TaskRef } from '../runtime/protocol';
 import { RemoteDeployRequest, RemoteRestartRequest, TaskManagerDeployment } from '../runtime/TaskManagerDeployment';
@@ -16,7 +15,7 @@ import { JobModule, bootTaskManager } from './bootTaskManager';
 import { PlanShape, planDifferences, planShape } from './planShape';
 import { crossingChannels, taskManagerOf } from './placement';
 import { Bridge, DeployCommand, KeyedStateSetting } from './taskManagerProtocol';
-import { Receivers, TaskManagerThread } from './TaskManagerThread';
+import { Connector, Receivers, TaskManagerThread } from './TaskManagerThread';
 import { TaskManagerUsage } from './taskManagerUsage';
 import { spawnTaskStandIn } from './taskStandIn';
 
@@ -36,6 +35,7 @@ export class TaskManagers implements TaskManagerDeployment {
   private readonly threads: Array<Promise<Either<string, TaskManagerThread>> | undefined>;
   private readonly expected: PlanShape;
   private readonly connectors: Receivers['connectors'];
+  private readonly connectorsOf: Receivers['connectorsOf'];
   private readonly byId: ReadonlyMap<TaskId, TaskPlan>;
   private readonly indexOf: ReadonlyMap<TaskId, number>;
   private stopped = false;
@@ -51,9 +51,10 @@ export class TaskManagers implements TaskManagerDeployment {
     this.expected = planShape(plan);
     this.byId = new Map(plan.tasks.map((t) => [t.id, t]));
     this.indexOf = new Map(plan.tasks.map((t) => [t.id, t.index]));
-    const sinks = plan.tasks.flatMap((t) => t.chain.flatMap((n) => (n.sink === undefined ? [] : [[n.uid, n.sink] as const])));
-    const sources = plan.tasks.flatMap((t) => (t.source === undefined ? [] : [[t.source.node.uid, t.source.source] as const]));
-    this.connectors = new Map<string, { fromTaskManager?(message: unknown, from: TaskManagerInstance): void }>([...sinks, ...sources]);
+    const sinksOf = (t: TaskPlan) => t.chain.flatMap((n) => (n.sink === undefined ? [] : [[n.uid, n.sink] as const]));
+    const sourceOf = (t: TaskPlan) => (t.source === undefined ? [] : [[t.source.node.uid, t.source.source] as const]);
+    this.connectors = new Map<string, Connector>(plan.tasks.flatMap((t) => [...sinksOf(t), ...sourceOf(t)]));
+    this.connectorsOf = new Map(plan.tasks.map((t) => [t.id, [...sinksOf(t), ...sourceOf(t)].map(([uid]) => uid)]));
     // They boot while the master starts: a boot takes a second or more.
     this.threads = Array.from({ length: settings.count }, (_, i) => this.boot(i));
   }
@@ -112,7 +113,7 @@ export class TaskManagers implements TaskManagerDeployment {
       transfers[c.from].push(port1);
       transfers[c.to].push(port2);
     }
-    const receivers: Receivers = { master: request.master, coordinator: request.coordinator, connectors: this.connectors, indexOf: this.indexOf, saveSourceProgress: request.saveSourceProgress };
+    const receivers: Receivers = { master: request.master, coordinator: request.coordinator, connectors: this.connectors, connectorsOf: this.connectorsOf, indexOf: this.indexOf, saveSourceProgress: request.saveSourceProgress };
     threads.forEach((thread, i) => thread.startAttempt(attempt, commands[i].tasks.map((t) => t.id as TaskId), receivers));
     threads.forEach((thread, i) => thread.post(commands[i], transfers[i]));
     const refs = new Map<TaskId, TaskRef>();

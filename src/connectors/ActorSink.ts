@@ -113,6 +113,15 @@ export class ActorSink<T> implements Sink<T> {
     if (msg.type === 'sink.batch') dispatch(this.consumer, { type: msg.type, index: msg.index, records: msg.records as T[], ackTo });
     else dispatch(this.consumer, { type: 'sink.init', index: msg.index, ackTo });
   }
+
+  /** The writer of instance `index` went with its task manager's thread: the consumer hears it stopped, as from a writer that closes, unless it completed or stopped already. */
+  taskManagerLost(index: number): void {
+    const ackTo = this.remoteAcks.get(index);
+    if (ackTo === undefined) return;
+    stop(ackTo);
+    this.remoteAcks.delete(index);
+    dispatch(this.consumer, { type: 'sink.stopped', index });
+  }
 }
 
 class ActorSinkWriter<T> implements SinkWriter<T> {

@@ -51,4 +51,10 @@ export interface Sink<T> {
    * from the sink object (CollectSink) gets them here; see docs/task-managers.md.
    */
   fromTaskManager?(message: unknown, from: TaskManagerInstance): void;
+  /**
+   * In the application's thread: the writer of instance `index` ran in a task manager whose
+   * thread ended (it was terminated, crashed or ran out of memory) before the writer closed:
+   * what its `close` would have told the application, the sink object says here.
+   */
+  taskManagerLost?(index: number): void;
 }

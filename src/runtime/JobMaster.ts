@@ -172,6 +172,10 @@ export class JobMaster {
     const failure: Failure = { at: Date.now(), error, task, supervision: task === undefined ? undefined : supervisionOf(this.deps.plan, task, error), draw: Math.random() };
     // It failed again while closing for its restart alone: its successor is on the way.
     if (task !== undefined && this.tasks.restarting.has(task)) return this.report(failure, 'none', 'the task is already restarting');
+    // It finished (committed at the final checkpoint, or at the savepoint the job stops at): a
+    // restart would run it past where the job ended, and a job restored from that savepoint would
+    // commit the same records again. Its close failing, or its channels closing, is reported only.
+    if (task !== undefined && this.tasks.finished.has(task)) return this.report(failure, 'none', 'the task had finished');
     return this.send({ type: 'failure', failure });
   }
 

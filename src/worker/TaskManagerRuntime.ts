@@ -36,6 +36,13 @@ interface Deployed {
   readonly bridges: Map<string, Bridged>;
   /** Told to stop, or closed: its bridges' failures are no failure of the job any more. */
   stopping: boolean;
+  /**
+   * It finished (reported task.finished): its bridges' failures are no failure either. A job
+   * stopped at a savepoint without drain ends no channel (no end of input goes through them),
+   * and once every task finished the master stops them all: a port whose other end another
+   * thread closed first may close here before this thread is told to stop its task.
+   */
+  finished: boolean;
 }
 
 interface Bridged {
@@ -77,10 +84,17 @@ export class TaskManagerRuntime {
     private readonly say: (msg: TaskManagerMsg) => void,
   ) {
     this.master = spawnMasterStandIn(this.system, (msg) => {
-      // A task that closed (finished, or failed and about to restart alone) fails no more: its channels' ends may close now.
-      if (msg.type === 'taskManager.toMaster' && msg.msg.type === 'task.closed') {
-        const closed = this.current(msg.msg.attempt, msg.msg.task as TaskId);
-        if (closed !== undefined) closed.stopping = true;
+      if (msg.type === 'taskManager.toMaster') {
+        // A task that closed (finished, or failed and about to restart alone) fails no more: its channels' ends may close now.
+        if (msg.msg.type === 'task.closed') {
+          const closed = this.current(msg.msg.attempt, msg.msg.task as TaskId);
+          if (closed !== undefined) closed.stopping = true;
+        }
+        // Marked before the master hears of it: see Deployed.finished.
+        if (msg.msg.type === 'task.finished') {
+          const finished = this.current(msg.msg.attempt, msg.msg.report.task as TaskId);
+          if (finished !== undefined) finished.finished = true;
+        }
       }
       say(msg);
     });
@@ -229,7 +243,7 @@ export class TaskManagerRuntime {
       toApplication: (uid, message) => this.say({ type: 'taskManager.toApplication', attempt, task: task.id, uid, message }),
       fromApplication: (uid, handler) => void this.fromApplication.set(`${task.id}/${uid}`, handler),
     };
-    const deployed: Deployed = { ref: spawnTask(this.system, deps), incarnation, bridges: new Map(), stopping: false };
+    const deployed: Deployed = { ref: spawnTask(this.system, deps), incarnation, bridges: new Map(), stopping: false, finished: false };
     this.tasks.set(task.id, deployed);
     return deployed;
   }
@@ -302,7 +316,7 @@ export class TaskManagerRuntime {
   /** A bridge of `task` failed: a failure of that task, unless it was told to stop, succeeded, or the bridge replaced. */
   private failed(attempt: number, id: TaskId, task: Deployed, bridged: Bridged): (error: ExchangeError) => void {
     return (error) => {
-      if (bridged.retired || task.stopping || attempt !== this.attempt) return;
+      if (bridged.retired || task.stopping || task.finished || attempt !== this.attempt) return;
       const why = error._tag === 'PeerGone' ? 'the task manager at its other end is gone' : error.reason;
       dispatch(this.master, { type: 'task.failed', attempt, task: id, error: new Error(`exchange channel ${error.channel} failed (${error._tag}): ${why}`) });
     };

@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { JobHandle, JobResult } from '../../src/api/JobHandle';
+import { StreamEnvironment } from '../../src/api/StreamEnvironment';
+import { StreamEnvironmentOptions } from '../../src/api/EnvironmentConfig';
+import { audit } from '../support/countingJob';
+import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
+import { HeldCountingParams, heldCountingJob, sharedSink } from './fixtures/heldCountingJob';
+
+const RECORDS = 60_000;
+const KEYS = 97;
+const SEED = 5;
+const HOLD = RECORDS / 3;
+let runs = 0;
+
+/** Resolves once the job's generator emitted at least `n` records in this run; fails after `withinMs`. */
+async function produced(job: JobHandle, n: number, withinMs = 60_000): Promise<number> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const out = (await job.counters()).operators['Generator Source']?.recordsOut ?? 0;
+    if (out >= n) return out;
+    if (Date.now() > deadline) throw new Error(`the generator emitted ${out} records in ${withinMs} ms, not ${n}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** `promise`, or a failure naming `what` after `ms`: a hang shows as a failure, not as the spec's timeout. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * How a run ended. A run stopped at a savepoint ends there: a restart after it would read past
+ * the savepoint and commit what the run restored from it commits again.
+ */
+const settled = (result: JobResult, job: JobHandle) => ({ status: result.status, restarts: result.restarts, failures: job.failures().map((f) => f.error.message) });
+const cleanStop = { status: 'finished', restarts: 0, failures: [] };
+
+const redisState = (url: string, keyPrefix: string) => ({ type: 'redis' as const, url, keyPrefix, cacheSize: 16 });
+
+describe('cluster/taskManagers: stop with a savepoint and restore on task managers (docs/internals.md, invariants 3 and 5)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let url: string;
+  const prefixes: string[] = [];
+  beforeEach(async function () {
+    url = await redisUrl(this);
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-tm-savepoints-'));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+    for (const prefix of prefixes.splice(0)) await dropPrefix(url, prefix);
+  });
+  const prefix = (name: string) => {
+    const p = uniquePrefix(name);
+    prefixes.push(p);
+    return p;
+  };
+
+  function start(options: StreamEnvironmentOptions, params: Omit<HeldCountingParams, 'records' | 'seed' | 'keys'>, name: string) {
+    const env = StreamEnvironment.create({ batchSize: 64, taskManagers: 2, ...options });
+    return env.executeJob(heldCountingJob, { records: RECORDS, seed: SEED, keys: KEYS, ...params }, name);
+  }
+
+  it('stopped with a savepoint without drain at parallelism 2 (Redis), restored at 3 (memory), stopped again, restored at 1 (Redis): every record counts once in the sink and in the state', async () => {
+    const sink = `stop-${++runs}`;
+    const p1 = prefix('tm-stop-redis');
+    const first = start({ parallelism: 2, jobId: `tm-stop-a-${runs}-${process.pid}`, stateBackend: redisState(url, p1), checkpointStorage: `${url}/0?prefix=${p1}` }, { holdAfter: HOLD, intervalMs: 5, sink }, 'stop on redis');
+    await produced(first, RECORDS / 4);
+    const a = await within(first.stopWithSavepoint(path.join(dir, 'a')), 30_000, 'the first stop with a savepoint');
+    expect(settled(await within(Promise.resolve(first), 30_000, 'the first run\'s end'), first)).to.deep.equal(cleanStop);
+    const afterFirst = sharedSink(sink).records().length;
+    // The sources stopped at the savepoint's barrier, and its transactions were committed.
+    expect(afterFirst).to.be.within(1, RECORDS - 1);
+    expect(new Set(sharedSink(sink).records().map((r) => r.id)).size, 'distinct ids after the first run').to.equal(afterFirst);
+
+    const second = start({ parallelism: 3, jobId: `tm-stop-b-${runs}-${process.pid}`, restoreFrom: a.path }, { holdAfter: HOLD, intervalMs: 3_600_000, sink }, 'stop in memory');
+    await produced(second, RECORDS / 4);
+    const b = await within(second.stopWithSavepoint(path.join(dir, 'b'), { drain: false }), 30_000, 'the second stop with a savepoint');
+    expect(b.checkpointId).to.be.greaterThan(0);
+    expect(settled(await within(Promise.resolve(second), 30_000, 'the second run\'s end'), second)).to.deep.equal(cleanStop);
+
+    const p2 = prefix('tm-stop-back');
+    const last = start(
+      { parallelism: 1, jobId: `tm-stop-c-${runs}-${process.pid}`, stateBackend: redisState(url, p2), checkpointStorage: `${url}/0?prefix=${p2}`, restoreFrom: b.path },
+      { holdAfter: null, intervalMs: 5, sink },
+      'to the end on redis',
+    );
+    expect(settled(await within(Promise.resolve(last), 60_000, 'the last run'), last)).to.deep.equal(cleanStop);
+    expect(audit(sharedSink(sink).records(), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+  });
+});
