@@ -175,6 +175,22 @@ describe('cluster/BatchReceiver', () => {
       expect(failures).to.deep.equal([]);
     });
 
+    it('hands a barrier on at once, with the records held ahead of it beyond the handler\'s credit; the credit is short by as much until granted back', async () => {
+      const { port } = otherEnd({ mode: 'raw', messages: [batch(1, 2, 3), batch(4, 5, 6), { type: 'barrier', id: 7 }, batch(7, 8), { type: 'watermark', watermark: 9 }] });
+      const { receiver, got, failures } = reading(port, 8, 6);
+      receiver.grant(2);
+      await waitFor(() => got.length === 3 && receiver.waiting === 2, 'the barrier and the batch behind it');
+      // The records behind the barrier wait for credit again: 6 handed on against 2 granted.
+      expect(got).to.deep.equal([delivered(1, 2, 3), delivered(4, 5, 6), { event: { type: 'barrier', id: 7 } }]);
+      expect(receiver.waiting).to.equal(2);
+      receiver.grant(5);
+      expect(got.length).to.equal(3);
+      receiver.grant(1);
+      await waitFor(() => got.length === 5, 'the watermark');
+      expect(got.slice(3)).to.deep.equal([delivered(7, 8), { event: { type: 'watermark', watermark: 9 } }]);
+      expect(failures).to.deep.equal([]);
+    });
+
     it('refuses records beyond the read-ahead and the handler\'s grants as BoundExceeded', async () => {
       const { port } = otherEnd({ mode: 'raw', messages: [batch(1, 2, 3), batch(4, 5, 6), batch(7)] });
       const { receiver, got, failures } = reading(port, 4, 10);

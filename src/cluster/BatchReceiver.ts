@@ -12,7 +12,11 @@
  * the consumer's own grants; what arrives beyond the consumer's credit waits here, in order with
  * the events behind it, and is handed on whole as the consumer grants. A frame's window slot
  * goes back only once it is handed on, so what waits here is bounded twice: r records, and the
- * window's frames. Only a batch larger than the consumer's whole capacity (which its credit
+ * window's frames. A checkpoint barrier does not wait: it is handed on at once, with the records
+ * ahead of it beyond the consumer's credit (at most r), so that a task handling barriers on
+ * arrival (unaligned checkpoints) takes them into its snapshot as input queued before the
+ * barrier, as in one thread, instead of the barrier waiting for the task to drain them; the
+ * consumer's credit is short by as much until it grants them back. Only a batch larger than the consumer's whole capacity (which its credit
  * never reaches) is handed on in parts, as far as the credit goes; splitting others would halve
  * the batches for good.
  */
@@ -49,6 +53,8 @@ export class BatchReceiver extends ChannelEnd {
   private readonly held: Held[] = [];
   /** Records in `held`. */
   private heldRecords = 0;
+  /** Barriers in `held`. */
+  private heldBarriers = 0;
   /** Frames handed on, not yet acknowledged to the producer. */
   private unacknowledged = 0;
   private handing = false;
@@ -115,6 +121,7 @@ export class BatchReceiver extends ChannelEnd {
       else this.held.push({ records: fromColumns(frame.columns), timestamps: numbersOf(frame.timestamps) });
     } else {
       if (frame.type === 'endOfInput') this.state = 'ended';
+      if (frame.type === 'barrier') this.heldBarriers++;
       this.held.push({ event: frame });
     }
     this.handOn();
@@ -132,10 +139,12 @@ export class BatchReceiver extends ChannelEnd {
         if ('event' in next) {
           this.held.shift();
           this.unacknowledged++;
+          if (next.event.type === 'barrier') this.heldBarriers--;
           this.handler.event(next.event);
           continue;
         }
-        const n = next.records.length <= this.handlerCredit ? next.records.length : next.records.length > this.handlerCapacity ? this.handlerCredit : 0;
+        // A barrier waiting behind records pulls them through (see read-ahead above).
+        const n = this.heldBarriers > 0 || next.records.length <= this.handlerCredit ? next.records.length : next.records.length > this.handlerCapacity ? Math.max(0, this.handlerCredit) : 0;
         if (n === 0) return;
         this.handlerCredit -= n;
         this.heldRecords -= n;
