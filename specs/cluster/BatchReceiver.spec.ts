@@ -27,6 +27,17 @@ function timeline(): Step[] {
   return steps;
 }
 
+/** Runs of batches joined into one (batches handed on in parts compare equal to whole ones). */
+function joined(steps: readonly Step[]): Step[] {
+  const out: Step[] = [];
+  for (const step of steps) {
+    const last = out[out.length - 1];
+    if ('records' in step && last !== undefined && 'records' in last) out[out.length - 1] = { records: [...last.records, ...step.records], timestamps: [...last.timestamps, ...step.timestamps] };
+    else out.push(step);
+  }
+  return out;
+}
+
 describe('cluster/BatchReceiver', () => {
   const workers: Worker[] = [];
   const ports: MessagePort[] = [];
@@ -121,5 +132,98 @@ describe('cluster/BatchReceiver', () => {
     await waitFor(() => failures.length > 0, 'the refusal');
     expect(delivered).to.deep.equal([{ records: [1, 2, 3], timestamps: [0, 0, 0] }]);
     expect(failures).to.deep.equal([{ _tag: 'BoundExceeded', channel: 'spec', reason: '3 records but 2 granted' }]);
+  });
+
+  describe('read-ahead', () => {
+    const batch = (...records: number[]) => ({ type: 'records', records, timestamps: records.map(() => 0) });
+    const delivered = (...records: number[]) => ({ records, timestamps: records.map(() => 0) });
+
+    /** A receiver granting nothing itself, with `records` of read-ahead for a handler whose capacity is `handlerCapacity`. */
+    function reading(port: MessagePort, records: number, handlerCapacity: number): { receiver: BatchReceiver; got: Step[]; failures: ExchangeError[] } {
+      const got: Step[] = [];
+      const failures: ExchangeError[] = [];
+      const receiver = new BatchReceiver(port, 'spec', 0, 8, { records: (r, t) => got.push({ records: r, timestamps: t }), event: (event) => got.push({ event }), failed: (e) => failures.push(e) }, { records, handlerCapacity });
+      return { receiver, got, failures };
+    }
+
+    it('holds what arrives beyond the handler\'s credit and hands it on whole, in order with the events behind it, as the handler grants', async () => {
+      const { port } = otherEnd({ mode: 'raw', messages: [batch(1, 2, 3), batch(4, 5, 6), batch(7, 8, 9), { type: 'watermark', watermark: 5 }, batch(10)] });
+      const { receiver, got, failures } = reading(port, 10, 6);
+      await waitFor(() => receiver.waiting === 10, 'every batch');
+      expect(got).to.deep.equal([]);
+      receiver.grant(3);
+      expect(got).to.deep.equal([delivered(1, 2, 3)]);
+      // 5 credits: the second batch, not the third (3 records > 2 left): a batch that fits the capacity is never split.
+      receiver.grant(5);
+      expect(got).to.deep.equal([delivered(1, 2, 3), delivered(4, 5, 6)]);
+      receiver.grant(1);
+      expect(got).to.deep.equal([delivered(1, 2, 3), delivered(4, 5, 6), delivered(7, 8, 9), { event: { type: 'watermark', watermark: 5 } }]);
+      receiver.grant(1);
+      expect(got.slice(4)).to.deep.equal([delivered(10)]);
+      expect(failures).to.deep.equal([]);
+    });
+
+    it('hands on a batch larger than the handler\'s capacity in parts, as far as its credit goes', async () => {
+      const { port } = otherEnd({ mode: 'raw', messages: [batch(1, 2, 3, 4, 5, 6, 7, 8), { type: 'endOfInput' }] });
+      const { receiver, got, failures } = reading(port, 8, 5);
+      await waitFor(() => receiver.waiting === 8, 'the batch');
+      receiver.grant(5);
+      expect(got).to.deep.equal([delivered(1, 2, 3, 4, 5)]);
+      receiver.grant(5);
+      await waitFor(() => got.length === 3, 'end of input');
+      expect(got).to.deep.equal([delivered(1, 2, 3, 4, 5), delivered(6, 7, 8), { event: { type: 'endOfInput' } }]);
+      expect(failures).to.deep.equal([]);
+    });
+
+    it('hands a barrier on at once, with the records held ahead of it beyond the handler\'s credit; the credit is short by as much until granted back', async () => {
+      const { port } = otherEnd({ mode: 'raw', messages: [batch(1, 2, 3), batch(4, 5, 6), { type: 'barrier', id: 7 }, batch(7, 8), { type: 'watermark', watermark: 9 }] });
+      const { receiver, got, failures } = reading(port, 8, 6);
+      receiver.grant(2);
+      await waitFor(() => got.length === 3 && receiver.waiting === 2, 'the barrier and the batch behind it');
+      // The records behind the barrier wait for credit again: 6 handed on against 2 granted.
+      expect(got).to.deep.equal([delivered(1, 2, 3), delivered(4, 5, 6), { event: { type: 'barrier', id: 7 } }]);
+      expect(receiver.waiting).to.equal(2);
+      receiver.grant(5);
+      expect(got.length).to.equal(3);
+      receiver.grant(1);
+      await waitFor(() => got.length === 5, 'the watermark');
+      expect(got.slice(3)).to.deep.equal([delivered(7, 8), { event: { type: 'watermark', watermark: 9 } }]);
+      expect(failures).to.deep.equal([]);
+    });
+
+    it('refuses records beyond the read-ahead and the handler\'s grants as BoundExceeded', async () => {
+      const { port } = otherEnd({ mode: 'raw', messages: [batch(1, 2, 3), batch(4, 5, 6), batch(7)] });
+      const { receiver, got, failures } = reading(port, 4, 10);
+      receiver.grant(2);
+      await waitFor(() => failures.length > 0, 'the refusal');
+      expect(failures).to.deep.equal([{ _tag: 'BoundExceeded', channel: 'spec', reason: '1 records but 0 granted' }]);
+      expect(got).to.deep.equal([]);
+    });
+
+    it('delivers a whole timeline from another thread in order with read-ahead, the handler granting what it took', async () => {
+      const steps = timeline();
+      const { port } = otherEnd({ mode: 'produce', steps, maxFramesInFlight: 4 });
+      const got: Step[] = [];
+      const failures: ExchangeError[] = [];
+      const receiver: BatchReceiver = new BatchReceiver(
+        port,
+        'spec',
+        16,
+        4,
+        {
+          records: (records, timestamps) => {
+            got.push({ records, timestamps });
+            setImmediate(() => receiver.grant(records.length));
+          },
+          event: (event) => got.push({ event }),
+          failed: (e) => failures.push(e),
+        },
+        { records: 40, handlerCapacity: 16 },
+      );
+      await waitFor(() => failures.length > 0 || (got.length > 0 && 'event' in got[got.length - 1] && (got[got.length - 1] as { event: { type: string } }).event.type === 'endOfInput'), 'the whole timeline');
+      expect(failures).to.deep.equal([]);
+      // Batches over 16 records come in parts; joined again, records, timestamps and events are the timeline's.
+      expect(joined(got)).to.deep.equal(joined(steps));
+    });
   });
 });

@@ -12,8 +12,12 @@ import { ChannelEvent, TaskMsg, TaskRef } from '../runtime/protocol';
 import { BatchSender } from './BatchSender';
 import { ExchangeError } from './ExchangeError';
 
-/** Frames each exchange channel may have in flight (batches and events alike). */
-export const EXCHANGE_WINDOW = 16;
+/**
+ * Frames each exchange channel may have in flight (batches and events alike): room for the
+ * channel's capacity and the inlet's read-ahead (EXCHANGE_READ_AHEAD) in batches of half the
+ * batch size, as a hash edge at parallelism 2 makes them, with events between.
+ */
+export const EXCHANGE_WINDOW = 32;
 
 type Waiting = { readonly records: readonly unknown[]; readonly timestamps: readonly number[] } | ChannelEvent;
 

@@ -20,7 +20,7 @@ import { spawnTask } from '../runtime/taskActor';
 import { TaskDeps } from '../runtime/TaskDeps';
 import { TaskMsg, TaskRef } from '../runtime/protocol';
 import { ExchangeError } from '../cluster/ExchangeError';
-import { ExchangeInlet, spawnInlet } from '../cluster/ExchangeInlet';
+import { EXCHANGE_READ_AHEAD, ExchangeInlet, spawnInlet } from '../cluster/ExchangeInlet';
 import { ExchangeOutlet, spawnOutlet } from '../cluster/ExchangeOutlet';
 import { Bridge, DeployCommand, KeyedStateSetting, Question, TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
 import { spawnCoordinatorStandIn, spawnMasterStandIn } from '../cluster/workerRefs';
@@ -273,7 +273,7 @@ export class TaskManagerRuntime {
   /** The consuming task's end of a channel from another thread (replacing the one it had on that channel). */
   private inlet(attempt: number, consumer: Deployed, b: Bridge): TaskRef {
     const bridged = this.bridged(consumer, `in/${b.channel}`);
-    const inlet = new ExchangeInlet(b.port, b.name, b.channel, consumer.ref, this.failed(attempt, b.task as TaskId, consumer, bridged));
+    const inlet = new ExchangeInlet(b.port, b.name, b.channel, consumer.ref, { records: EXCHANGE_READ_AHEAD * this.plan.channelCapacity, handlerCapacity: this.plan.channelCapacity }, this.failed(attempt, b.task as TaskId, consumer, bridged));
     bridged.end = inlet;
     bridged.ref = spawnInlet(this.system, inlet, `inlet-${b.task}-${b.channel}-a${attempt}-${++this.bridgesMade}`);
     return bridged.ref;
