@@ -265,6 +265,7 @@ export class FetchedRecords {
   addBatch(buffer: Buffer, start: number, end: number, count: number, baseOffset: number, baseTimestamp: number, maxTimestamp: number, fetchOffset: number): void {
     let index = this.buffers.indexOf(buffer);
     if (index < 0) index = this.buffers.push(buffer) - 1;
+    if (index > 0xffff) throw new Error(`a fetched partition of more than ${0xffff} compressed batches: not decoded`);
     const r = new Reader(buffer, start);
     const positions = this.positions;
     for (let k = 0; k < count; k++) {
