@@ -7,6 +7,8 @@
  * are decoded at this edge into `Either<KafkaDeadLetter, T>` (kafkaFormat.ts); `fromKafka`
  * splits them into the stream of T and the dead-letter side output `kafkaDeadLetters`, so a
  * bad record is data, not a crash.
+ * With a `watermarkStrategy`, each partition has its own watermark generator and an instance's
+ * watermark is the minimum over its active partitions, as Flink's KafkaSource makes them.
  *
  * @example
  * const source = new KafkaSource({ brokers: ['127.0.0.1:9092'], topics: ['events'], format: { codec: EventCodec } });
