@@ -28,6 +28,7 @@ import {
   averageAmount,
   emptyTally,
   isLarge,
+  markedTrade,
   net,
   price,
   timedAccountOf,
@@ -116,7 +117,7 @@ async function keyedCountCheckpointed(events: number, intervalMs: number): Promi
   const env = StreamEnvironment.create({ parallelism: 2 });
   env.enableCheckpointing(intervalMs, 'exactly-once');
   const sink = new DiscardingSink();
-  env.fromGenerator(events, trade).keyBy(accountOf).process(new CountPerKey()).uid('count-per-key').sinkTo(sink);
+  env.fromGenerator(events, markedTrade).keyBy(accountOf).process(new CountPerKey()).uid('count-per-key').sinkTo(sink);
   const job = env.execute('bench');
   const durations = new Map<number, number>();
   let latest: CheckpointStats | undefined;
@@ -185,7 +186,7 @@ export const benchmarks: readonly Benchmark[] = [
     aim: 1 / 10,
     sluice: (events) =>
       runJob(1, (env, sink) => {
-        env.fromGenerator(events, trade).map(price).filter(isLarge).map(net).sinkTo(sink);
+        env.fromGenerator(events, markedTrade).map(price).filter(isLarge).map(net).sinkTo(sink);
       }),
     baseline: async (events) => {
       const tally = emptyTally();
@@ -207,7 +208,7 @@ export const benchmarks: readonly Benchmark[] = [
     aim: 1 / 25,
     sluice: (events) =>
       runJob(2, (env, sink) => {
-        env.fromGenerator(events, trade).keyBy(accountOf).process(new CountPerKey()).sinkTo(sink);
+        env.fromGenerator(events, markedTrade).keyBy(accountOf).process(new CountPerKey()).sinkTo(sink);
       }),
     baseline: async (events) => {
       const tally = emptyTally();

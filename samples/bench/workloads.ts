@@ -25,6 +25,19 @@ export function trade(index: number): Trade {
   return { id: index, account: h % ACCOUNTS, amount: (lowbias32(h) % 10_000) / 100 };
 }
 
+/**
+ * `make bench-flink`'s steady-state mark (samples/flink-twins/runSluiceSide.ts): the twin rows'
+ * generator calls `reached` once, when it is about to generate event `at`. At -1 (as `make
+ * bench` leaves it) it never does.
+ */
+export const steadyMark: { at: number; reached: () => void } = { at: -1, reached: () => undefined };
+
+/** trade(index), telling the steady mark when its index comes (the rows that have a Flink twin). */
+export function markedTrade(index: number): Trade {
+  if (index === steadyMark.at) steadyMark.reached();
+  return trade(index);
+}
+
 /** map #1: adds a 1% fee (allocates a new record, as a real enrichment would). */
 export function price(t: Trade): PricedTrade {
   return { id: t.id, account: t.account, amount: t.amount, fee: t.amount * 0.01 };

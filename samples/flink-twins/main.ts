@@ -2,10 +2,10 @@
  * `make bench-flink`: Sluice beside Apache Flink on this machine. For each row, a job of
  * samples/bench and its Flink twin (src/sluice/twins, built by build.sh) process the same
  * events with the same parallelism and checkpoint settings, each side in a child process of
- * its own, back to back; every pair runs both sides at a full and a short event count, so
- * that steady-state rates (start-up cancelled) come from the difference (twinFigures.ts).
- * Prints the table with Sluice ÷ Flink ratios and the load average, writes
- * build/bench-flink-results.json, and fails loudly if the twins' results differ.
+ * its own, back to back. Each side measures its steady state itself, from the moment its
+ * generator reaches event events/4 to the job's end (steadyFigures.ts). Prints the table with
+ * Sluice ÷ Flink ratios and the load average, writes build/bench-flink-results.json, and fails
+ * loudly if the twins' results differ.
  *
  * Arguments: row ids (default all). Environment: FLINK_BENCH_PAIRS (default 2),
  * FLINK_BENCH_SCALE (multiplies the event counts, default 1), FLINK_TWINS_JAVA (default java).
@@ -15,7 +15,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { flinkTwinCommand, requireTwinBuilt } from './flinkCommand';
 import { runTwinSide } from './runTwinSide';
-import { RowSummary, TwinPair, TwinRow, TwinRun, TwinSide, eventCounts, formatTable, parseTwinOptions, summarizeRow } from './twinFigures';
+import { SteadyPair, SteadySummary, formatSteadyTable, pairRatios, summarizeSteadyRow } from './steadyFigures';
+import { TwinRow, TwinRun, TwinSide, eventCount, parseTwinOptions } from './twinFigures';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const RESULTS_FILE = path.join(ROOT, 'build', 'bench-flink-results.json');
@@ -31,18 +32,16 @@ function runSide(side: TwinSide, id: string, events: number): Promise<TwinRun> {
   return runTwinSide(`${side} ${id} ${events}`, command, args, env);
 }
 
-async function runPair(row: TwinRow, counts: { full: number; short: number }): Promise<TwinPair> {
-  const at = async (events: number) => {
-    const sluice = await runSide('sluice', row.id, events);
-    process.stderr.write('s');
-    const flink = await runSide('flink', row.id, events);
-    process.stderr.write('f');
-    return { sluice, flink };
-  };
-  return { full: await at(counts.full), short: await at(counts.short) };
+async function runPair(row: TwinRow, events: number): Promise<SteadyPair> {
+  const sluice = await runSide('sluice', row.id, events);
+  process.stderr.write('s');
+  const flink = await runSide('flink', row.id, events);
+  process.stderr.write('f');
+  return { sluice, flink };
 }
 
 const loadText = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
+const ratio = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(2));
 
 async function main(): Promise<void> {
   const options = parseTwinOptions(process.argv.slice(2), process.env);
@@ -50,22 +49,22 @@ async function main(): Promise<void> {
   const loadBefore = loadText();
   console.log(`Sluice beside Apache Flink (local MiniCluster, twins in samples/flink-twins): node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), ${options.pairs} pair(s) per row, medians shown`);
   console.log(`load average before: ${loadBefore}\n`);
-  const summaries: RowSummary[] = [];
+  const summaries: SteadySummary[] = [];
   for (const row of options.rows) {
-    const counts = eventCounts(row, options.scale);
+    const events = eventCount(row, options.scale);
     process.stderr.write(`  ${row.id}: `);
-    const pairs: TwinPair[] = [];
-    for (let i = 0; i < options.pairs; i++) pairs.push(await runPair(row, counts));
-    process.stderr.write('\n');
-    summaries.push(summarizeRow(row, pairs));
+    const pairs: SteadyPair[] = [];
+    for (let i = 0; i < options.pairs; i++) pairs.push(await runPair(row, events));
+    const summary = summarizeSteadyRow(row, pairs);
+    process.stderr.write(` steady per CPU-s ${ratio(summary.ratios.steady.perCpuSecond)} (pairs: ${pairRatios(summary).map(ratio).join(', ')}), load ${os.loadavg()[0].toFixed(1)}\n`);
+    summaries.push(summary);
   }
-  for (const line of formatTable(summaries)) console.log(line);
+  for (const line of formatSteadyTable(summaries)) console.log(line);
   const loadAfter = loadText();
-  console.log(`\nevents/s and events/CPU-s: the full run, start-up included (process spawn to exit; CPU of the whole process).`);
-  console.log(`steady: (full − short events) ÷ (full − short seconds or CPU-seconds): start-up and warm-up cancel. Ratios: median of the pairs' Sluice ÷ Flink.`);
+  console.log(`\nsteady: from the moment each side's generator reached event events/4 to the job's end, measured in its process; with start-up: from spawning the process to its exit, CPU of the whole process. Ratios: median of the pairs' Sluice ÷ Flink.`);
   console.log(`load average after: ${loadAfter}`);
   for (const s of summaries.filter((x) => !x.resultsMatch)) {
-    console.log(`\n*** RESULTS DIFFER in ${s.row.id}: ${s.pairs.map((p) => `Sluice ${p.full.sluice.count} / ${p.full.sluice.checksum}, Flink ${p.full.flink.count} / ${p.full.flink.checksum}`).join('; ')} ***`);
+    console.log(`\n*** RESULTS DIFFER in ${s.row.id}: ${s.pairs.map((p) => `Sluice ${p.sluice.count} / ${p.sluice.checksum}, Flink ${p.flink.count} / ${p.flink.checksum}`).join('; ')} ***`);
   }
   await fs.mkdir(path.dirname(RESULTS_FILE), { recursive: true });
   await fs.writeFile(RESULTS_FILE, `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadBefore, loadAfter, ...options, rows: summaries }, null, 2)}\n`);

@@ -3,7 +3,7 @@
  * (src/sluice/twins/nexmark, built by build.sh). First the check that the Java generator makes
  * the same events (nexmarkGeneratorCheck.ts); then per row and pair one run of each side, in
  * child processes of their own, back to back; each side measures its own steady state, from
- * the moment its source generates event events/4 to the job's end (nexmarkFigures.ts); outputs
+ * the moment its source generates event events/4 to the job's end (steadyFigures.ts); outputs
  * are checked equal by count and checksum (nexmarkChecksums.ts). Rows: q0-q8 on memory state
  * beside Flink's heap state; the stateful ones on Redis beside RocksDB, redis-server's CPU
  * counted with Sluice's (a private server, privateRedis.ts); q0, q1, q2 and q5 in SQL beside
@@ -25,8 +25,8 @@ import { flinkTwinCommand, requireTwinBuilt } from './flinkCommand';
 import { generatorChecksum } from './nexmarkGeneratorCheck';
 import { PrivateRedis, startPrivateRedis } from './privateRedis';
 import { runTwinSide } from './runTwinSide';
-import { NexmarkPair, NexmarkSummary, formatNexmarkTable, pairRatios, summarizeNexmarkRow } from './nexmarkFigures';
-import { TwinRow, TwinRun, parseTwinOptions } from './twinFigures';
+import { SteadyPair, SteadySummary, formatSteadyTable, pairRatios, summarizeSteadyRow } from './steadyFigures';
+import { TwinRow, TwinRun, eventCount, parseTwinOptions } from './twinFigures';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const RESULTS_FILE = path.join(ROOT, 'build', 'bench-flink-nexmark-results.json');
@@ -83,7 +83,7 @@ function runFlink(row: NexmarkTwinRow, events: number): Promise<TwinRun> {
   return runTwinSide(`flink ${row.id} ${events}`, command, args, process.env);
 }
 
-async function runPair(row: NexmarkTwinRow, events: number, redis: PrivateRedis | undefined): Promise<NexmarkPair> {
+async function runPair(row: NexmarkTwinRow, events: number, redis: PrivateRedis | undefined): Promise<SteadyPair> {
   const sluice = await runSluice(row, events, redis);
   process.stderr.write('s');
   const flink = await runFlink(row, events);
@@ -120,14 +120,14 @@ async function main(): Promise<void> {
   // Stopped (Ctrl-C, kill): the private redis-server goes too.
   const stop = () => void (redis?.stop() ?? Promise.resolve()).then(() => process.exit(130));
   process.once('SIGINT', stop).once('SIGTERM', stop);
-  const summaries: NexmarkSummary[] = [];
+  const summaries: SteadySummary[] = [];
   try {
     for (const row of options.rows) {
-      const events = Math.max(4, Math.round(row.events * options.scale));
+      const events = eventCount(row, options.scale);
       process.stderr.write(`  ${row.id}: `);
-      const pairs: NexmarkPair[] = [];
+      const pairs: SteadyPair[] = [];
       for (let i = 0; i < options.pairs; i++) pairs.push(await runPair(row, events, row.sluice === 'redis' ? redis : undefined));
-      const summary = summarizeNexmarkRow(row, pairs);
+      const summary = summarizeSteadyRow(row, pairs);
       summaries.push(summary);
       // The row's result as soon as it is known: a long run stopped early keeps what it measured.
       const { sluice, flink } = summary.rates;
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   } finally {
     await redis?.stop();
   }
-  for (const line of formatNexmarkTable(summaries)) console.log(line);
+  for (const line of formatSteadyTable(summaries)) console.log(line);
   const loadAfter = loadText();
   console.log(`\nsteady ev/CPU-s: the events after the source's event events/4 over the CPU time (all threads of the process; Redis rows add redis-server's, a private server) from that moment to the job's end; start-up and warm-up come before it.`);
   console.log(`Sluice ÷ Flink: the median of the pairs' ratios (pairs: each pair's); with start-up: the whole run's events per CPU-second; steady, wall: per second of wall-clock time.`);

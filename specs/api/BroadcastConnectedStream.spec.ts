@@ -18,6 +18,7 @@ import {
 } from '../../src';
 import { GeneratorSource } from '../../src/connectors/GeneratorSource';
 import { Gate, HeldSource } from '../support/heldSource';
+import { redisUrl } from '../support/redisService';
 
 interface Payment {
   readonly id: number;
@@ -35,11 +36,12 @@ const RULES: Rule[] = [
   { category: 'travel', factor: 3 },
   { category: 'games', factor: 5 },
 ];
-const payment = (id: number): Payment => ({ id, user: id % 17, category: CATEGORIES[id % 3] });
+/** Payment `id` of one of `users` users. */
+const paymentOf = (users: number) => (id: number): Payment => ({ id, user: id % users, category: CATEGORIES[id % 3] });
+const payment = paymentOf(17);
 /** The output of payment `id` once its category's rule is known. */
 const applied = (p: Payment, factor: number) => `${p.id}:${p.user}:${p.id * factor}`;
-const expectedOutputs = (n: number) =>
-  Array.from({ length: n }, (_, id) => applied(payment(id), RULES.find((r) => r.category === payment(id).category)!.factor)).sort();
+const expectedOutputs = (n: number, of = payment) => Array.from({ length: n }, (_, id) => applied(of(id), RULES.find((r) => r.category === of(id).category)!.factor)).sort();
 
 const rules = new MapStateDescriptor('rules', Serializers.string, Serializers.number);
 const pendingPayments = new ListStateDescriptor('pending', Serializers.json<Payment>());
@@ -88,10 +90,10 @@ class ApplyRules extends KeyedBroadcastProcessFunction<number, Payment, Rule, st
 }
 
 /** `rulesCount` Infinity keeps the rules source running: checkpoints stop once any source has ended. */
-function rulesJob(env: StreamEnvironment, payments: Gate, count: number, rulesGate: Gate, sink: CollectSink<string>, rulesCount = RULES.length) {
+function rulesJob(env: StreamEnvironment, payments: Gate, count: number, rulesGate: Gate, sink: CollectSink<string>, rulesCount = RULES.length, of = payment) {
   const ruleStream = env.fromSource(new HeldSource(new GeneratorSource(rulesCount, (i) => RULES[i]), rulesGate)).setParallelism(1).uid('rules');
   env
-    .fromSource(new HeldSource(new GeneratorSource(count, payment), payments))
+    .fromSource(new HeldSource(new GeneratorSource(count, of), payments))
     .setParallelism(1)
     .uid('payments')
     .keyBy((p) => p.user)
@@ -128,6 +130,30 @@ describe('api/BroadcastConnectedStream', function () {
     rulesGate.open = RULES.length;
     expect((await job).status).to.equal('finished');
     expect(sink.records().sort()).to.deep.equal(expectedOutputs(N));
+    expect(seen.broadcastCalls).to.equal(RULES.length * 3);
+    expect([...seen.emitters].sort()).to.deep.equal([0, 1, 2]);
+  });
+
+  it('on Redis state with a cache smaller than the keys, applyToKeyedState reaches every key, those only in Redis too (exact output)', async function () {
+    const url = await redisUrl(this);
+    const N = 3_000;
+    const manyUsers = paymentOf(500);
+    const env = StreamEnvironment.create({
+      parallelism: 3,
+      batchSize: 32,
+      jobId: `broadcast-redis-${++jobs}-${process.pid}`,
+      // About 170 users per instance, 8 in the cache: most payments wait in Redis only.
+      stateBackend: { type: 'redis', url, keyPrefix: `sluice-spec-broadcast-${process.pid}`, cacheSize: 8 },
+    });
+    const sink = new CollectSink<string>();
+    const rulesGate: Gate = { open: 0 };
+    rulesJob(env, { open: N }, N, rulesGate, sink, RULES.length, manyUsers);
+    const job = env.execute('payments before rules, on Redis');
+    await until(async () => ((await job.counters()).operators['Keyed Broadcast Process']?.recordsIn ?? 0) >= N, 'every payment is in');
+    expect(seen.emitters.size).to.equal(0);
+    rulesGate.open = RULES.length;
+    expect((await job).status).to.equal('finished');
+    expect(sink.records().sort()).to.deep.equal(expectedOutputs(N, manyUsers));
     expect(seen.broadcastCalls).to.equal(RULES.length * 3);
     expect([...seen.emitters].sort()).to.deep.equal([0, 1, 2]);
   });

@@ -10,7 +10,7 @@ import { NEXMARK_ROWS } from '../../samples/flink-twins/nexmark';
 import { NexmarkTally } from '../../samples/flink-twins/nexmarkChecksums';
 import { eventLine } from '../../samples/flink-twins/nexmarkGeneratorCheck';
 import { processCpuSeconds } from '../../samples/flink-twins/privateRedis';
-import { formatNexmarkTable, pairRatios, summarizeNexmarkRow } from '../../samples/flink-twins/nexmarkFigures';
+import { formatSteadyTable, pairRatios, summarizeSteadyRow } from '../../samples/flink-twins/steadyFigures';
 import { TwinRun, parseTwinOptions } from '../../samples/flink-twins/twinFigures';
 
 /** The bench's generator (seed 42, 10,000 events per second): 20,000 events are 2 s of event time. */
@@ -104,21 +104,21 @@ describe('samples/flink-twins: the figures of the Nexmark rows, without running 
       { sluice: run('sluice', 1.5, 2), flink: run('flink', 1.5, 8) },
       { sluice: run('sluice', 3, 4), flink: run('flink', 1, 8) },
     ];
-    const s = summarizeNexmarkRow(row, pairs);
+    const s = summarizeSteadyRow(row, pairs);
     expect(pairRatios(s)).to.deep.equal([2, 1, 1 / 3]);
     expect(s.ratios.steady.perCpuSecond).to.equal(1);
     expect(s.rates.sluice.steady.perCpuSecond).to.equal(2_000_000);
     expect(s.ratios.withStartup.perCpuSecond).to.equal(4);
     expect([s.resultsMatch, s.peakRssMb]).to.deep.equal([true, { sluice: 80, flink: 400 }]);
-    expect(formatNexmarkTable([s])[2]).to.contain('1.00  2.00 1.00 0.33').and.contain('same (3,680,000)');
+    expect(formatSteadyTable([s])[2]).to.contain('1.00  2.00 1.00 0.33').and.contain('same (3,680,000)');
   });
 
   it('counts redis-server\'s CPU with the whole run\'s, says RESULTS DIFFER when the checksums do, and refuses a run without steady figures', () => {
-    const s = summarizeNexmarkRow(row, [{ sluice: run('sluice', 1, 2, 8e6, 2), flink: run('flink', 1, 8, 9e6) }]);
+    const s = summarizeSteadyRow(row, [{ sluice: run('sluice', 1, 2, 8e6, 2), flink: run('flink', 1, 8, 9e6) }]);
     expect(s.rates.sluice.withStartup.perCpuSecond).to.equal(1_000_000);
     expect(s.resultsMatch).to.equal(false);
-    expect(formatNexmarkTable([s])[2]).to.contain('RESULTS DIFFER');
+    expect(formatSteadyTable([s])[2]).to.contain('RESULTS DIFFER');
     const { steady: _, ...withoutSteady } = run('flink', 1, 8);
-    expect(() => summarizeNexmarkRow(row, [{ sluice: run('sluice', 1, 2), flink: withoutSteady }])).to.throw('flink q0 memory: no steady figures in its result line');
+    expect(() => summarizeSteadyRow(row, [{ sluice: run('sluice', 1, 2), flink: withoutSteady }])).to.throw('flink q0 memory: no steady figures in its result line');
   });
 });

@@ -231,4 +231,18 @@ describe('sql: MATCH_RECOGNIZE on the CEP engine', function () {
       '1:187 DEFINE Z: no variable Z in PATTERN (A B C)',
     ]);
   });
+
+  it('refuses CLASSIFIER() and MATCH_NUMBER(), which Flink SQL lacks too, saying what to write instead', () => {
+    const env = StreamEnvironment.create({ parallelism: 1 });
+    const tEnv = TableEnvironment.create(env);
+    tEnv.createTemporaryView('t', tEnv.fromDataStream(env.fromCollection<Ev>([]), 'id INT, key INT, kind STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts'));
+    expect(refusal(() => tEnv.sqlQuery('SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts MEASURES CLASSIFIER() AS c, MATCH_NUMBER() AS n PATTERN (A B) DEFINE A AS A.v > 1)'))).to.deep.equal([
+      "1:55 unsupported: CLASSIFIER() in MATCH_RECOGNIZE (as in Flink SQL): MEASURES name a variable's rows instead, e.g. LAST(A.col), COUNT(A.col), MATCH_ROWTIME()",
+      '1:74 unsupported: MATCH_NUMBER() in MATCH_RECOGNIZE (as in Flink SQL): each match is one output row; number them downstream, e.g. ROW_NUMBER() OVER (PARTITION BY ... ORDER BY the time attribute)',
+    ]);
+    // As names they are only reserved words.
+    expect(refusal(() => tEnv.sqlQuery('SELECT id AS classifier FROM t'))).to.deep.equal([
+      "1:14 'classifier' is a reserved word in Flink SQL: write `classifier` (in backquotes) to use it as a name",
+    ]);
+  });
 });

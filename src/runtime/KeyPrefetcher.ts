@@ -18,15 +18,20 @@ export class KeyPrefetcher {
   private ahead: { readonly item: RecordsItem; readonly at: number; readonly loading: Promise<void> | undefined } | undefined;
 
   private constructor(
-    private readonly backend: { readonly prefetch: Prefetch },
+    private readonly backend: { readonly prefetch: Prefetch; readonly prefetchesAsked: () => number | undefined },
     private readonly selector: KeySelector,
   ) {}
+
+  /** Prefetches asked of the backend so far: by this prefetcher, or by an operator too when the backend counts them. */
+  private get asked(): number {
+    return this.backend.prefetchesAsked() ?? this.prefetches;
+  }
 
   /** A prefetcher when the backend prefetches and the chain has a keyed operator; undefined otherwise. */
   static of(backend: KeyedStateBackend | undefined, selector: KeySelector | undefined): KeyPrefetcher | undefined {
     const prefetch = backend?.prefetch;
     if (backend === undefined || prefetch === undefined || selector === undefined) return undefined;
-    return new KeyPrefetcher({ prefetch: (keys) => prefetch.call(backend, keys) }, selector);
+    return new KeyPrefetcher({ prefetch: (keys) => prefetch.call(backend, keys), prefetchesAsked: () => backend.prefetchesAsked }, selector);
   }
 
   /** Loads the keys of `records`; resolves once they are in the backend's cache. */
@@ -45,12 +50,12 @@ export class KeyPrefetcher {
   load(item: RecordsItem, next: InputItem | undefined): Promise<void> | undefined {
     const ahead = this.ahead;
     this.ahead = undefined;
-    const loading = ahead !== undefined && ahead.item === item && ahead.at === this.prefetches ? ahead.loading : this.prefetch(item.records);
+    const loading = ahead !== undefined && ahead.item === item && ahead.at === this.asked ? ahead.loading : this.prefetch(item.records);
     if (next?.type === 'records') {
       const nextLoading = this.prefetch(next.records);
       // Awaited when that batch is processed; a failure left unawaited (the batch never processed here) is not unhandled.
       nextLoading?.catch(() => undefined);
-      this.ahead = { item: next, at: this.prefetches, loading: nextLoading };
+      this.ahead = { item: next, at: this.asked, loading: nextLoading };
     }
     return loading;
   }

@@ -110,13 +110,22 @@ export class OperatorChain {
     return this.links.filter((l) => l.node.keySelector !== undefined || l.state.usesState).map((l) => l.node);
   }
 
-  /** After each input batch; resolves once asynchronous work (a sink's write) is done. */
+  /**
+   * After each input batch; resolves once asynchronous work (a sink's write) is done. Once an
+   * operator's end of batch is asynchronous, the next ones run after it: what it emits on the
+   * way reaches them within this batch.
+   */
   endOfBatch(): void | Promise<void> {
     let pending: Promise<void> | undefined;
     for (const link of this.links) {
-      if (link.operator.endOfBatch === undefined) continue;
-      const r = link.operator.endOfBatch();
-      if (r !== undefined) pending = pending === undefined ? r : pending.then(() => r);
+      const operator = link.operator;
+      if (operator.endOfBatch === undefined) continue;
+      if (pending !== undefined) {
+        pending = pending.then(() => operator.endOfBatch!());
+        continue;
+      }
+      const r = operator.endOfBatch();
+      if (r !== undefined) pending = r;
     }
     return pending;
   }

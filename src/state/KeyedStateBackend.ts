@@ -57,6 +57,17 @@ export interface KeyedStateBackend {
    * The memory backend holds every key, so it lists the keys of any state.
    */
   pinnedKeys?(stateName: string): Key[];
+  /**
+   * The keys with a value in `stateName`, for a backend that cannot list them without a round
+   * trip (Redis: what the cache holds and what the store holds beyond it). The state of each
+   * must then be prefetched before it is read.
+   */
+  keysOf?(stateName: string): Promise<Key[]>;
+  /**
+   * How many prefetches this backend was asked for so far, by anyone: the key prefetcher tells
+   * by it whether the keys it loaded ahead may have been evicted since.
+   */
+  readonly prefetchesAsked?: number;
   /** Number of keys with a value in each state (for metrics and tests). */
   keyCounts(): Record<string, number>;
   /**

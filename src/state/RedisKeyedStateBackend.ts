@@ -102,6 +102,8 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
   private readonly strategy: RedisSnapshotStrategy;
   private readonly incremental: RedisIncrementalSnapshotStrategy | undefined;
   private readonly pinningStates: readonly string[];
+  /** See KeyedStateBackend.prefetchesAsked. */
+  prefetchesAsked = 0;
 
   constructor(readonly keyGroupRange: KeyGroupRange, private readonly maxParallelism: number, config: RedisKeyedStateBackendConfig) {
     super();
@@ -161,6 +163,7 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
    * is nothing to send: the hot path then awaits nothing.
    */
   prefetch(keys: readonly Key[]): Promise<void> | undefined {
+    this.prefetchesAsked++;
     if (this.io.failure !== undefined) return Promise.reject(this.io.failure);
     const cache = this.cache;
     cache.beginBatch();
@@ -205,6 +208,21 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
       throw new Error(`the Redis backend lists the keys of its pinning states only (${this.pinningStates.join(', ') || 'none'}), not of '${stateName}'`);
     }
     return this.cache.pinnedKeys(stateName).map(keyFromString);
+  }
+
+  /**
+   * The keys with a value in `stateName`: the cache is the truth for the keys it holds (written,
+   * removed, loaded), the store for the others, which HSCAN finds in the owned key groups.
+   */
+  async keysOf(stateName: string): Promise<Key[]> {
+    if (this.io.failure !== undefined) throw this.io.failure;
+    const slot = this.cache.slot(stateName);
+    const keys = new Set<string>();
+    for (const [keyString, entry] of slot.entries) if (entry.value !== undefined || entry.raw !== undefined || entry.error !== undefined) keys.add(keyString);
+    if (slot.remote) {
+      for (const keyString of await this.io.track(this.io.scanKeys(slot.fieldPrefix))) if (!slot.entries.has(keyString)) keys.add(keyString);
+    }
+    return [...keys].map(keyFromString);
   }
 
   /** Flushes the dirty entries and snapshots, fully or incrementally (see the strategies). */

@@ -104,6 +104,24 @@ export class RedisStateIO {
     }
   }
 
+  /**
+   * The key texts of the fields starting with `fieldPrefix` (one state's entries) in every owned
+   * key group's hash, by HSCAN: a cursor per hash, so no call blocks Redis for long.
+   */
+  async scanKeys(fieldPrefix: string): Promise<string[]> {
+    const pattern = `${fieldPrefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+    const keys: string[] = [];
+    for (const hash of this.hashKeys) {
+      let cursor = '0';
+      do {
+        const [next, flat] = (await this.client.hscan(hash, cursor, 'MATCH', pattern, 'COUNT', 1000)) as [string, string[]];
+        for (let i = 0; i < flat.length; i += 2) keys.push(flat[i].slice(fieldPrefix.length));
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    return keys;
+  }
+
   /** HSET / HDEL commands for the entries, grouped by key-group hash; marks them clean. */
   queueWrites(pipeline: Pipeline, cache: WriteBackCache, entries: Iterable<CacheEntry>): void {
     // Argument lists by key group index, each starting with the group's hash key.

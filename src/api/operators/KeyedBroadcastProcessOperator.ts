@@ -13,12 +13,31 @@ import { KeyedBroadcastContext, KeyedBroadcastOnTimerContext, KeyedBroadcastProc
 import { KeyedProcessFunction } from '../ProcessFunction';
 import { TwoInputRecord } from '../TwoInputRecord';
 import { asyncResultRefused, isThenable } from './asyncResultRefused';
+import { userFunctionFailed } from '../../runtime/UserFunctionFailed';
 import { BroadcastStates } from './BroadcastStates';
 import { KeyedProcessOperator } from './KeyedProcessOperator';
+
+/** An applyToKeyedState call that waits for the keys of a backend that lists them asynchronously (Redis). */
+interface DeferredApplication<K> {
+  readonly descriptor: AnyStateDescriptor;
+  readonly fn: KeyedStateFunction<K, unknown>;
+  /** The broadcast element's, for what the function emits. */
+  readonly timestamp: number;
+}
+
+/** How many keys of a deferred application are loaded into a remote backend's cache at a time. */
+const APPLICATION_CHUNK = 256;
 
 export class KeyedBroadcastProcessOperator<K extends Key, I1, I2, O> extends KeyedProcessOperator<K, TwoInputRecord<I1, I2>, O> {
   private broadcastContext!: KeyedBroadcastContext<K>;
   private watermark = Number.NEGATIVE_INFINITY;
+  /** applyToKeyedState calls of the current batch that run at its end (see `deferApplications`). */
+  private deferred: Array<DeferredApplication<K>> = [];
+  /**
+   * Elements of the batch after a broadcast element whose applications are deferred, with their
+   * timestamps: they see the state those applications leave. At most one batch of them.
+   */
+  private held: Array<{ readonly record: TwoInputRecord<I1, I2>; readonly timestamp: number }> = [];
 
   constructor(
     private readonly broadcastFn: KeyedBroadcastProcessFunction<K, I1, I2, O>,
@@ -46,8 +65,28 @@ export class KeyedBroadcastProcessOperator<K extends Key, I1, I2, O> extends Key
       timestamp: keyed.timestamp,
       ...clocks,
       getBroadcastState: (d) => states.forBroadcastSide(d),
-      applyToKeyedState: (descriptor, fn) => applyToKeyedState(backend, context.operatorName, descriptor, fn as KeyedStateFunction<K, unknown>),
+      applyToKeyedState: (descriptor, fn) => {
+        if (this.deferApplications(descriptor)) this.deferred.push({ descriptor, fn: fn as KeyedStateFunction<K, unknown>, timestamp: context.time.timestamp });
+        else applyToKeyedState(backend, context.operatorName, descriptor, fn as KeyedStateFunction<K, unknown>);
+      },
     };
+  }
+
+  /**
+   * A backend that lists a state's keys only through a round trip (Redis, for a state that
+   * does not pin its keys) gets the application at the end of the batch: processElement cannot
+   * wait. The elements after it in the batch wait too, so each sees the state as it left it.
+   */
+  private deferApplications(descriptor: AnyStateDescriptor): boolean {
+    const backend = this.state;
+    if (backend.keysOf === undefined) return false;
+    if (backend.pinnedKeys === undefined) return true;
+    try {
+      backend.pinnedKeys(descriptor.name);
+      return false;
+    } catch {
+      return true;
+    }
   }
 
   override processWatermark(watermark: number): void {
@@ -56,6 +95,10 @@ export class KeyedBroadcastProcessOperator<K extends Key, I1, I2, O> extends Key
   }
 
   override processElement(r: TwoInputRecord<I1, I2>): void {
+    if (this.deferred.length > 0 || this.held.length > 0) {
+      this.held.push({ record: r, timestamp: this.context.time.timestamp });
+      return;
+    }
     let result: unknown;
     if (r.input === 1) {
       this.currentKey = this.enterKey(r) as K;
@@ -64,6 +107,59 @@ export class KeyedBroadcastProcessOperator<K extends Key, I1, I2, O> extends Key
       result = this.broadcastFn.processBroadcastElement(r.value, this.broadcastContext, this.out);
     }
     if (result !== undefined && isThenable(result)) throw asyncResultRefused('process', result);
+  }
+
+  endOfBatch(): void | Promise<void> {
+    if (this.deferred.length === 0) return;
+    return this.runDeferred();
+  }
+
+  /** Runs the deferred applications, then the held elements, until neither is left. */
+  private async runDeferred(): Promise<void> {
+    const backend = this.state;
+    const context = this.context;
+    while (this.deferred.length > 0) {
+      const applications = this.deferred;
+      this.deferred = [];
+      for (const a of applications) {
+        const state = stateOf(backend, a.descriptor);
+        let keys: Key[];
+        try {
+          keys = await backend.keysOf!(a.descriptor.name);
+        } catch (e) {
+          throw new Error(`operator '${context.operatorName}': applyToKeyedState('${a.descriptor.name}') could not list the keys: ${(e as Error).message}`);
+        }
+        for (let from = 0; from < keys.length; from += APPLICATION_CHUNK) {
+          const chunk = keys.slice(from, from + APPLICATION_CHUNK);
+          const loading = backend.prefetch?.(chunk);
+          if (loading !== undefined) await loading;
+          context.time.timestamp = a.timestamp;
+          for (const key of chunk) {
+            backend.setCurrentKey(key);
+            try {
+              a.fn(key as K, state);
+            } catch (e) {
+              throw userFunctionFailed(context.operatorName, context.index, undefined, e, `in applyToKeyedState('${a.descriptor.name}')`);
+            }
+          }
+        }
+      }
+      // Held elements are of the broadcast input (a batch comes from one channel); keyed ones would be prefetched again first.
+      const held = this.held;
+      this.held = [];
+      const keyed = held.filter((h) => h.record.input === 1).map((h) => this.keySelector(h.record));
+      const loading = keyed.length === 0 ? undefined : backend.prefetch?.(keyed);
+      if (loading !== undefined) await loading;
+      for (let i = 0; i < held.length; i++) {
+        context.time.timestamp = held[i].timestamp;
+        this.processElement(held[i].record);
+        // An element that deferred applications again: the rest waits for them once more.
+        if (this.deferred.length > 0) {
+          this.held = held.slice(i + 1).concat(this.held);
+          break;
+        }
+      }
+    }
   }
 }
 

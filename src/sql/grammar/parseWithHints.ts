@@ -43,7 +43,8 @@ export function parseWithHints<T>(tokens: readonly Token[], rule: (parser: Flink
   while (run.errors.length > 0 && hints.length < MAX_HINTS) {
     const fix = reservedWordCause(current, run, rule);
     if (fix === undefined) break;
-    if (!fix.builtinFunction) hints.push({ ...positionOf(fix.word), message: `'${fix.word.text}' is a reserved word in Flink SQL: write \`${fix.word.text}\` (in backquotes) to use it as a name` });
+    if (fix.unsupportedFunction !== undefined) hints.push({ ...positionOf(fix.word), message: fix.unsupportedFunction });
+    else if (!fix.builtinFunction) hints.push({ ...positionOf(fix.word), message: `'${fix.word.text}' is a reserved word in Flink SQL: write \`${fix.word.text}\` (in backquotes) to use it as a name` });
     current = fix.tokens;
     run = fix.run;
   }
@@ -67,9 +68,23 @@ function withoutEchoes(errors: readonly SyntaxErrorReport[], tokens: readonly To
   return kept;
 }
 
+/**
+ * Functions of the SQL standard's row pattern recognition that the grammar reserves and
+ * MATCH_RECOGNIZE does not offer (nor does Flink SQL's): called, they get this message instead
+ * of the hint to quote a name.
+ */
+const UNSUPPORTED_FUNCTIONS: Readonly<Record<string, string>> = {
+  CLASSIFIER:
+    'unsupported: CLASSIFIER() in MATCH_RECOGNIZE (as in Flink SQL): MEASURES name a variable\'s rows instead, e.g. LAST(A.col), COUNT(A.col), MATCH_ROWTIME()',
+  MATCH_NUMBER:
+    'unsupported: MATCH_NUMBER() in MATCH_RECOGNIZE (as in Flink SQL): each match is one output row; number them downstream, e.g. ROW_NUMBER() OVER (PARTITION BY ... ORDER BY the time attribute)',
+};
+
 interface Fix<T> {
   readonly word: Token;
   readonly builtinFunction: boolean;
+  /** Why the word, called as a function, is refused; undefined for a name or a built-in function. */
+  readonly unsupportedFunction: string | undefined;
   readonly tokens: readonly Token[];
   readonly run: ParserRun<T>;
 }
@@ -88,8 +103,11 @@ function reservedWordCause<T>(tokens: readonly Token[], run: ParserRun<T>, rule:
     const again = runParser(retyped, rule);
     const next = again.errors[0];
     if (next === undefined || retyped.indexOf(next.token) > at) {
-      const builtinFunction = tokens[i + 1]?.type === flinkGrammar().FlinkSqlParser.LR_BRACKET && (tokens[i].text ?? '').toUpperCase() in SCALAR_FUNCTIONS;
-      return { word: tokens[i], builtinFunction, tokens: retyped, run: again };
+      const called = tokens[i + 1]?.type === flinkGrammar().FlinkSqlParser.LR_BRACKET;
+      const word = (tokens[i].text ?? '').toUpperCase();
+      const builtinFunction = called && word in SCALAR_FUNCTIONS;
+      const unsupportedFunction = called ? UNSUPPORTED_FUNCTIONS[word] : undefined;
+      return { word: tokens[i], builtinFunction, unsupportedFunction, tokens: retyped, run: again };
     }
   }
   return undefined;

@@ -33,7 +33,8 @@ public final class BenchTwin {
     conf.set(StateBackendOptions.STATE_BACKEND, "hashmap");
     conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "jobmanager");
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
-    DataStream<Workloads.Trade> trades = env.fromSequence(0, events - 1).map(Workloads::trade).returns(Workloads.Trade.class);
+    long markAt = events / 4;
+    DataStream<Workloads.Trade> trades = env.fromSequence(0, events - 1).map(new MarkedTrade(markAt, parallelism)).returns(Workloads.Trade.class);
     switch (id) {
       case "stateless":
         trades.map(Workloads::price).returns(Workloads.PricedTrade.class)
@@ -55,11 +56,15 @@ public final class BenchTwin {
     long cpuBefore = os.getProcessCpuTime();
     long started = System.nanoTime();
     env.execute("bench-" + id);
-    double jobSeconds = (System.nanoTime() - started) / 1e9;
+    long ended = System.nanoTime();
+    double jobSeconds = (ended - started) / 1e9;
     long cpuAfter = os.getProcessCpuTime();
+    if (MarkedTrade.markCpuNanos < 0) throw new IllegalStateException("the generator never reached event " + markAt);
     System.out.println(String.format(Locale.ROOT,
-        "{\"side\":\"flink\",\"benchmark\":\"%s\",\"events\":%d,\"count\":%d,\"checksum\":%.6f,\"jobSeconds\":%.4f,\"jobCpuSeconds\":%.4f,\"processCpuSeconds\":%.4f,\"peakRssMb\":%.1f}",
-        id, events, TallySink.COUNT.sum(), TallySink.CHECKSUM.sum(), jobSeconds, (cpuAfter - cpuBefore) / 1e9, cpuAfter / 1e9, peakRssMb()));
+        "{\"side\":\"flink\",\"benchmark\":\"%s\",\"events\":%d,\"count\":%d,\"checksum\":%.6f,\"jobSeconds\":%.4f,\"jobCpuSeconds\":%.4f,\"processCpuSeconds\":%.4f,\"peakRssMb\":%.1f,"
+            + "\"steady\":{\"events\":%d,\"seconds\":%.4f,\"cpuSeconds\":%.4f}}",
+        id, events, TallySink.COUNT.sum(), TallySink.CHECKSUM.sum(), jobSeconds, (cpuAfter - cpuBefore) / 1e9, cpuAfter / 1e9, peakRssMb(),
+        events - markAt, (ended - MarkedTrade.markNanos) / 1e9, (cpuAfter - MarkedTrade.markCpuNanos) / 1e9));
     // The MiniCluster's threads would keep the JVM alive a while; the figures are out.
     System.exit(0);
   }

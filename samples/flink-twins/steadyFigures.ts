@@ -1,34 +1,35 @@
 /**
- * The figures of `make bench-flink`'s Nexmark rows (nexmark.ts runs the processes). Each pair
- * is one run of each side at the row's event count; each side measures its steady state
+ * The figures of `make bench-flink`'s rows (main.ts and nexmark.ts run the processes). Each
+ * pair is one run of each side at the row's event count; each side measures its steady state
  * itself, from the moment its source generates event events/4 to the job's end (SideFigures'
- * `steady`), so start-up, class loading and the first JIT warm-up fall before it, and no
- * second, shorter run is needed to cancel them.
+ * `steady`), so start-up, class loading and the first JIT warm-up fall before it. (The first
+ * rows took the difference of a full and a short run instead: for cheap jobs, Flink's start-up
+ * noise drowned the difference — a pair of q2 gave 0.03, the next 1.15.)
  */
 import { TwinRow, TwinRun, TwinSide, median, sameResults } from './twinFigures';
 
 /** One run of each side, back to back. */
-export type NexmarkPair = Readonly<Record<TwinSide, TwinRun>>;
+export type SteadyPair = Readonly<Record<TwinSide, TwinRun>>;
 
-export interface NexmarkRates {
+export interface SteadyRates {
   /** The whole run: events over the time from spawning the process to its exit, and over its CPU time (Redis rows: with redis-server's). */
   readonly withStartup: { readonly perSecond: number; readonly perCpuSecond: number };
   readonly steady: { readonly perSecond: number; readonly perCpuSecond: number };
 }
 
-export interface NexmarkSummary {
+export interface SteadySummary {
   readonly row: TwinRow;
   readonly events: number;
   /** Medians over the pairs. */
-  readonly rates: Readonly<Record<TwinSide, NexmarkRates>>;
+  readonly rates: Readonly<Record<TwinSide, SteadyRates>>;
   /** Sluice ÷ Flink, the median of the pairs' ratios. */
-  readonly ratios: NexmarkRates;
+  readonly ratios: SteadyRates;
   readonly peakRssMb: Readonly<Record<TwinSide, number>>;
   readonly resultsMatch: boolean;
-  readonly pairs: readonly NexmarkPair[];
+  readonly pairs: readonly SteadyPair[];
 }
 
-function ratesOf(run: TwinRun): NexmarkRates {
+function ratesOf(run: TwinRun): SteadyRates {
   if (run.steady === undefined) throw new Error(`${run.side} ${run.benchmark}: no steady figures in its result line`);
   return {
     withStartup: { perSecond: run.events / run.wallSeconds, perCpuSecond: run.events / (run.processCpuSeconds + (run.redisCpuSeconds ?? 0)) },
@@ -36,15 +37,15 @@ function ratesOf(run: TwinRun): NexmarkRates {
   };
 }
 
-type Phase = keyof NexmarkRates;
+type Phase = keyof SteadyRates;
 type Figure = 'perSecond' | 'perCpuSecond';
 
-export function summarizeNexmarkRow(row: TwinRow, pairs: readonly NexmarkPair[]): NexmarkSummary {
+export function summarizeSteadyRow(row: TwinRow, pairs: readonly SteadyPair[]): SteadySummary {
   if (pairs.length === 0) throw new Error(`row ${row.id}: no pair was run`);
   const rates = pairs.map((p) => ({ sluice: ratesOf(p.sluice), flink: ratesOf(p.flink) }));
   const pick = (side: TwinSide | 'ratio', phase: Phase, figure: Figure) =>
     median(rates.map((r) => (side === 'ratio' ? r.sluice[phase][figure] / r.flink[phase][figure] : r[side][phase][figure])));
-  const of = (side: TwinSide | 'ratio'): NexmarkRates => ({
+  const of = (side: TwinSide | 'ratio'): SteadyRates => ({
     withStartup: { perSecond: pick(side, 'withStartup', 'perSecond'), perCpuSecond: pick(side, 'withStartup', 'perCpuSecond') },
     steady: { perSecond: pick(side, 'steady', 'perSecond'), perCpuSecond: pick(side, 'steady', 'perCpuSecond') },
   });
@@ -60,13 +61,13 @@ export function summarizeNexmarkRow(row: TwinRow, pairs: readonly NexmarkPair[])
 }
 
 /** Each pair's Sluice ÷ Flink steady events per CPU-second. */
-export const pairRatios = (s: NexmarkSummary): number[] => s.pairs.map((p) => ratesOf(p.sluice).steady.perCpuSecond / ratesOf(p.flink).steady.perCpuSecond);
+export const pairRatios = (s: SteadySummary): number[] => s.pairs.map((p) => ratesOf(p.sluice).steady.perCpuSecond / ratesOf(p.flink).steady.perCpuSecond);
 
 const int = (n: number) => (Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
 const ratio = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(2));
 
 /** The table: a line per row with both sides' steady events per CPU-second, the ratio (and each pair's), with start-up, peak RSS and the check. */
-export function formatNexmarkTable(summaries: readonly NexmarkSummary[]): string[] {
+export function formatSteadyTable(summaries: readonly SteadySummary[]): string[] {
   const header = ['row', 'events', 'Sluice steady ev/CPU-s', 'Flink steady ev/CPU-s', 'Sluice ÷ Flink', 'pairs', 'with start-up', 'steady, wall', 'peak RSS MB S / F', 'outputs'];
   const rows = summaries.map((s) => [
     s.row.name,
