@@ -5,45 +5,10 @@ import * as path from 'path';
 import { StreamEnvironment } from '../../src/api/StreamEnvironment';
 import { ChangelogRow } from '../../src/sql';
 import { foldChangelog, sortRows } from '../support/changelog';
-import { SqlUnderFailureParams, purchase, sqlUnderFailureJob } from './fixtures/sqlUnderFailureJob';
+import { referenceLastFour, referenceTotals, referenceWindows } from '../support/purchases';
+import { SqlUnderFailureParams, sqlUnderFailureJob } from './fixtures/sqlUnderFailureJob';
 
 const EVENTS = 20_000;
-
-function referenceTotals(): unknown[] {
-  const totals = new Map<string, { n: number; total: number }>();
-  for (let i = 0; i < EVENTS; i++) {
-    const e = purchase(i);
-    const t = totals.get(e.user) ?? { n: 0, total: 0 };
-    totals.set(e.user, { n: t.n + 1, total: t.total + e.amount });
-  }
-  return sortRows([...totals].map(([user, t]) => ({ user, n: t.n, total: t.total })));
-}
-
-function referenceWindows(): unknown[] {
-  const windows = new Map<string, { user: string; window_start: number; n: number }>();
-  for (let i = 0; i < EVENTS; i++) {
-    const e = purchase(i);
-    const start = Math.floor(e.ts / 5000) * 5000;
-    const w = windows.get(`${e.user}/${start}`) ?? { user: e.user, window_start: start, n: 0 };
-    windows.set(`${e.user}/${start}`, { ...w, n: w.n + 1 });
-  }
-  return sortRows([...windows.values()]);
-}
-
-/** Per user in event-time order (no user has two events at one time), the sum of its last 4 amounts. */
-function referenceLastFour(): unknown[] {
-  const byUser = new Map<string, { ts: number; amount: number }[]>();
-  for (let i = 0; i < EVENTS; i++) {
-    const e = purchase(i);
-    byUser.set(e.user, [...(byUser.get(e.user) ?? []), e]);
-  }
-  const rows: unknown[] = [];
-  for (const [user, events] of byUser) {
-    events.sort((a, b) => a.ts - b.ts);
-    events.forEach((e, i) => rows.push({ user, ts: e.ts, last4: events.slice(Math.max(0, i - 3), i + 1).reduce((s, x) => s + x.amount, 0) }));
-  }
-  return sortRows(rows);
-}
 
 describe('cluster/taskManagers: an exactly-once SQL job on 2 task managers survives a task manager terminated mid-stream with exact results (issue 17)', function () {
   this.timeout(120_000);
@@ -75,25 +40,25 @@ describe('cluster/taskManagers: an exactly-once SQL job on 2 task managers survi
     const r = await run('groupBy');
     expect(r.restarts).to.be.at.least(1);
     expect(r.failures).to.include('task manager 1 exited with code 1');
-    expect(r.rows).to.deep.equal(referenceTotals());
+    expect(r.rows).to.deep.equal(referenceTotals(EVENTS));
   });
 
   it('TUMBLE window aggregation: every window exactly once after a task manager was terminated with windows open', async () => {
     const r = await run('tumble');
     expect(r.restarts).to.be.at.least(1);
-    expect(r.rows).to.deep.equal(referenceWindows());
+    expect(r.rows).to.deep.equal(referenceWindows(EVENTS));
   });
 
   it('OVER aggregation (ROWS frame): every row exactly once, with its exact frame, after a task manager was terminated with rows pending', async () => {
     const r = await run('over');
     expect(r.restarts).to.be.at.least(1);
-    expect(r.rows).to.deep.equal(referenceLastFour());
+    expect(r.rows).to.deep.equal(referenceLastFour(EVENTS));
   });
 
   it('GROUP BY, the source throwing in a task manager: restarted, the exact totals', async () => {
     const r = await run('groupBy', 'throw');
     expect(r.restarts).to.equal(1);
     expect(r.failures.join('\n')).to.include(`injected failure at purchase ${EVENTS / 2}`);
-    expect(r.rows).to.deep.equal(referenceTotals());
+    expect(r.rows).to.deep.equal(referenceTotals(EVENTS));
   });
 });

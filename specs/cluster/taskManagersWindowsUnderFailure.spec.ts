@@ -51,21 +51,15 @@ describe('cluster/taskManagers: event-time windows on 2 task managers under fail
     return { tumbling: sortRows(job.built.tumbling.records()), sliding: sortRows(job.built.sliding.records()), restarts: result.restarts, failures: job.failures().map((f) => f.error.message) };
   }
 
-  it('a task manager terminated with windows open (window state, timers and watermarks in both threads): every tumbling and sliding window fires once, with exactly its records', async () => {
-    const r = await run('signal', 1);
-    expect(r.restarts).to.be.at.least(1);
-    expect(r.failures).to.include('task manager 1 exited with code 1');
-    expect(r.tumbling).to.deep.equal(tumbling);
-    expect(r.sliding).to.deep.equal(sliding);
-  });
-
-  it('task manager 0 terminated (the one whose source instance reached the fault): the same exact windows', async () => {
-    const r = await run('signal', 0);
-    expect(r.restarts).to.be.at.least(1);
-    expect(r.failures).to.include('task manager 0 exited with code 1');
-    expect(r.tumbling).to.deep.equal(tumbling);
-    expect(r.sliding).to.deep.equal(sliding);
-  });
+  for (const terminated of [1, 0]) {
+    it(`task manager ${terminated} terminated with windows open (window state, timers and watermarks in both threads; task manager 0's source instance reached the fault): every tumbling and sliding window fires once, with exactly its records`, async () => {
+      const r = await run('signal', terminated);
+      expect(r.restarts).to.be.at.least(1);
+      expect(r.failures).to.include(`task manager ${terminated} exited with code 1`);
+      expect(r.tumbling).to.deep.equal(tumbling);
+      expect(r.sliding).to.deep.equal(sliding);
+    });
+  }
 
   it('the source throwing in a task manager: restarted once, the same exact windows', async () => {
     const r = await run('throw');
