@@ -93,4 +93,35 @@ describe('cluster/taskManagers: stop with a savepoint and restore on task manage
     expect(settled(await within(Promise.resolve(last), 60_000, 'the last run'), last)).to.deep.equal(cleanStop);
     expect(audit(sharedSink(sink).records(), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
   });
+
+  it('a job on task managers starts from a retained checkpoint chosen among those kept, not the latest, at another parallelism: it reads on from there, every record counts once in the state, and what the later checkpoint committed comes again', async () => {
+    const sink = `retained-${++runs}`;
+    const storage = path.join(dir, 'checkpoints');
+    const jobId = `tm-retained-${runs}-${process.pid}`;
+    // The source reads up to the number in this file and holds there: each checkpoint has a position of its own.
+    const gateFile = path.join(dir, 'gate');
+    await fs.writeFile(gateFile, '0');
+    const first = start({ parallelism: 2, jobId, checkpointStorage: `file:${storage}` }, { holdAfter: null, gateFile, retained: 3, intervalMs: 3_600_000, sink }, 'retained checkpoints');
+    const ids: number[] = [];
+    for (const position of [10_000, 20_000, 30_000]) {
+      await fs.writeFile(gateFile, String(position));
+      expect(await produced(first, position)).to.equal(position);
+      ids.push(await within(first.triggerCheckpoint(), 30_000, `the checkpoint at ${position}`));
+    }
+    // The commits of the last checkpoint come from the task managers after it completed: the first run then holds records 0..29,999.
+    const deadline = Date.now() + 30_000;
+    while (sharedSink(sink).records().length < 30_000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(sharedSink(sink).records().length, 'committed by the first run').to.equal(30_000);
+    expect((await within(first.cancel(), 30_000, 'the cancel')).status).to.equal('cancelled');
+    const kept = (await fs.readdir(path.join(storage, jobId))).filter((f) => /^chk-\d+\.json$/.test(f));
+    expect(kept.sort()).to.deep.equal(ids.map((id) => `chk-${id}.json`).sort());
+    // The middle one: the source's position in it is 20,000.
+    const chosen = path.join(storage, jobId, `chk-${ids[1]}.json`);
+    const second = start({ parallelism: 3, jobId: `tm-retained-b-${runs}-${process.pid}`, restoreFrom: chosen }, { holdAfter: null, intervalMs: 3_600_000, sink }, 'from a retained checkpoint');
+    const result = await within(Promise.resolve(second), 60_000, 'the run from the retained checkpoint');
+    expect(settled(result, second)).to.deep.equal(cleanStop);
+    expect(result.counters.operators['Generator Source']?.recordsOut).to.equal(RECORDS - 20_000);
+    // The first run committed records up to 30,000 (its last checkpoint); the second outputs those from 20,000 again.
+    expect(audit(sharedSink(sink).records(), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 10_000, stateOver: 0, stateUnder: 0 });
+  });
 });

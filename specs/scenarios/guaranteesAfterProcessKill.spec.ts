@@ -3,8 +3,8 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CheckpointingMode } from '../../src';
-import { Audit, audit } from '../support/countingJob';
-import { committedParts, runKillCycles, runKilledUntilFinished, seededRandom } from '../support/killAndRestart';
+import { Audit } from '../support/countingJob';
+import { auditCommitted, runKillCycles, runKilledUntilFinished, seededRandom } from '../support/killAndRestart';
 
 const RECORDS = 150_000;
 const KEYS = 50;
@@ -23,12 +23,7 @@ describe('scenario: the process is killed with SIGKILL and started again, in eac
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  /** The audit of a finished job's committed output, which left no in-progress files behind. */
-  async function auditOf(jobDir: string, records: number): Promise<Audit> {
-    const outputs = await committedParts(path.join(jobDir, 'out'));
-    expect((await fs.readdir(path.join(jobDir, 'out'))).filter((n) => n.endsWith('.inprogress'))).to.deep.equal([]);
-    return audit(outputs, records, SEED, KEYS);
-  }
+  const auditOf = (jobDir: string, records: number): Promise<Audit> => auditCommitted(jobDir, records, SEED, KEYS);
 
   /** Runs the job, killing its process at a different moment of each of the first runs, until it finishes. */
   async function killRepeatedly(mode: CheckpointingMode): Promise<{ kills: number; audit: Audit }> {

@@ -178,6 +178,38 @@ describe('scenario: savepoints move a job across state backends and parallelisms
     expect(audit(sink.records(), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
   });
 
+  it('stopped with a savepoint without drain, a sink whose commit of it fails: the job fails there instead of restarting past the savepoint, and a restore from it commits what it holds, every record once', async () => {
+    const sink = new CollectSink<Counted>();
+    const failCommits = { on: false };
+    const failingCommit: CollectSink<Counted> = Object.assign(Object.create(sink) as CollectSink<Counted>, {
+      createWriter: (context: Parameters<CollectSink<Counted>['createWriter']>[0]) => {
+        const writer = sink.createWriter(context);
+        return {
+          ...writer,
+          commit: (transaction: Parameters<typeof writer.commit>[0]) => {
+            if (failCommits.on) throw new Error('injected: the commit fails');
+            return writer.commit(transaction);
+          },
+        };
+      },
+    });
+    // No periodic checkpoint: the savepoint's is the only commit.
+    const first = countingEnv({ parallelism: 2, jobId: `stop-commit-${++runs}-${process.pid}` }, failingCommit, 3_600_000, HOLD).execute('stop, its commit fails');
+    await produced(first, RECORDS / 4);
+    failCommits.on = true;
+    const a = await first.stopWithSavepoint(path.join(dir, 'a'));
+    const error = await Promise.resolve(first).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).to.match(/injected: the commit fails/);
+    expect(first.failures().map((f) => f.action)).to.include('failJob').and.not.include('restartJob');
+    expect(sink.records()).to.deep.equal([]);
+    const last = await countingEnv({ parallelism: 3, jobId: `stop-commit-b-${++runs}-${process.pid}`, restoreFrom: a.path }, sink).execute('to the end');
+    expect(last.status).to.equal('finished');
+    expect(audit(sink.records(), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+  });
+
   describe('event-time windows', () => {
     interface Tick {
       readonly id: number;

@@ -6,9 +6,13 @@ import { CollectSink, StreamEnvironment, StreamEnvironmentOptions } from '../../
 import { ChangelogRow, TableEnvironment } from '../../src/sql';
 import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
 import { foldChangelog, sortRows } from '../support/changelog';
+import { purchase, referenceLastFour as lastFourOf, referenceTotals as totalsOf, referenceWindows as windowsOf } from '../support/purchases';
 
 const EVENTS = 20_000;
-const event = (i: number) => ({ user: `user-${(i * 7) % 23}`, amount: (i % 5) + 1, ts: i * 10 + ((i * 7919) % 13) });
+const event = purchase;
+const referenceTotals = () => totalsOf(EVENTS);
+const referenceWindows = () => windowsOf(EVENTS);
+const referenceLastFour = () => lastFourOf(EVENTS);
 
 interface Run {
   rows: unknown[];
@@ -39,42 +43,6 @@ async function runSql(sql: string, task: string | undefined, changelog: boolean,
   const result = await handle;
   const records = sink.records();
   return { rows: changelog ? foldChangelog(records as ChangelogRow[]) : sortRows(records), restarts: result.restarts };
-}
-
-function referenceTotals(): unknown[] {
-  const totals = new Map<string, { n: number; total: number }>();
-  for (let i = 0; i < EVENTS; i++) {
-    const e = event(i);
-    const t = totals.get(e.user) ?? { n: 0, total: 0 };
-    totals.set(e.user, { n: t.n + 1, total: t.total + e.amount });
-  }
-  return sortRows([...totals].map(([user, t]) => ({ user, n: t.n, total: t.total })));
-}
-
-function referenceWindows(): unknown[] {
-  const windows = new Map<string, { user: string; window_start: number; n: number }>();
-  for (let i = 0; i < EVENTS; i++) {
-    const e = event(i);
-    const start = Math.floor(e.ts / 5000) * 5000;
-    const w = windows.get(`${e.user}/${start}`) ?? { user: e.user, window_start: start, n: 0 };
-    windows.set(`${e.user}/${start}`, { ...w, n: w.n + 1 });
-  }
-  return sortRows([...windows.values()]);
-}
-
-/** Per user in event-time order (no user has two events at one time), the sum of its last 4 amounts. */
-function referenceLastFour(): unknown[] {
-  const byUser = new Map<string, { ts: number; amount: number }[]>();
-  for (let i = 0; i < EVENTS; i++) {
-    const e = event(i);
-    byUser.set(e.user, [...(byUser.get(e.user) ?? []), e]);
-  }
-  const rows: unknown[] = [];
-  for (const [user, events] of byUser) {
-    events.sort((a, b) => a.ts - b.ts);
-    events.forEach((e, i) => rows.push({ user, ts: e.ts, last4: events.slice(Math.max(0, i - 3), i + 1).reduce((s, x) => s + x.amount, 0) }));
-  }
-  return sortRows(rows);
 }
 
 /** Each purchase of 5 with each purchase of 1 by the same user in the second after it. */

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { isLeft } from 'fp-ts/Either';
 import type { JobHandle, JobResult } from '../../src/api/JobHandle';
 import { checkpointStoreFor } from '../../src/checkpoint/checkpointStorage';
-import { Counted } from './countingJob';
+import { Audit, Counted, audit } from './countingJob';
 
 export interface JobCommand {
   /** Arguments to node: the script and its arguments. */
@@ -171,4 +171,12 @@ export async function committedParts(directory: string): Promise<Counted[]> {
     for (const line of (await fs.readFile(path.join(directory, name), 'utf8')).split('\n')) if (line.length > 0) lines.push(JSON.parse(line) as Counted);
   }
   return lines;
+}
+
+/** The audit of a finished job's committed output (FileSink parts in `<jobDir>/out`), which must leave no in-progress file behind. */
+export async function auditCommitted(jobDir: string, records: number, seed: number, keys: number): Promise<Audit> {
+  const outputs = await committedParts(path.join(jobDir, 'out'));
+  const inProgress = (await fs.readdir(path.join(jobDir, 'out'))).filter((n) => n.endsWith('.inprogress'));
+  if (inProgress.length > 0) throw new Error(`in-progress files left in ${jobDir}/out: ${inProgress.join(', ')}`);
+  return audit(outputs, records, seed, keys);
 }

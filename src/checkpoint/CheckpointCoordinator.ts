@@ -217,7 +217,9 @@ export class CheckpointCoordinator {
     }
     this.lastCompletedAt = Date.now();
     this.consecutiveFailures = failuresInARow(this.consecutiveFailures, 'completed', this.deps.config.tolerableFailures).consecutive;
-    const final = this.finals.delete(id) || savepoint?.terminal === true;
+    // Drained: every task's input ended first (a bounded job, or stop with drain).
+    const drained = this.finals.delete(id);
+    const final = drained || savepoint?.terminal === true;
     this.history.completed(id, { startedAt, now: this.lastCompletedAt, final, savepoint: savepoint === undefined ? undefined : (info?.path ?? path.resolve(savepoint.dir)) }, true);
     this.deps.logger.debug({ checkpoint: id, durationMs: this.lastCompletedAt - startedAt }, `checkpoint ${id} completed in ${this.lastCompletedAt - startedAt} ms`);
     if (final) {
@@ -225,6 +227,7 @@ export class CheckpointCoordinator {
       this.triggering = false;
       this.clearTick();
     }
+    if (final && !drained) dispatch(this.deps.master, { type: 'checkpoint.stoppedAtSavepoint', id });
     for (const task of this.tasks.values()) dispatch(task, { type: 'checkpoint.completed', id, final });
     // A completed checkpoint subsumes older ones still pending; a savepoint is asked for by someone, and goes on.
     for (const older of [...this.pending.values()]) if (older.id < id && this.savepoints.of(older.id) === undefined) older.abort('subsumed');

@@ -122,4 +122,6 @@ export interface SavepointRequest {
 export type CoordinatorReport =
   /** Sent on every completion and abort, so the master knows the latest figures when the job ends. */
   | { readonly type: 'checkpoint.stats'; readonly stats: CheckpointStats; readonly history: readonly CheckpointRecord[] }
-  | { readonly type: 'checkpoint.tooManyFailures'; readonly error: Error };
+  | { readonly type: 'checkpoint.tooManyFailures'; readonly error: Error }
+  /** The savepoint the job stops at without drain completed: the job ends there, and nothing may run past it (sent before the tasks hear of it). */
+  | { readonly type: 'checkpoint.stoppedAtSavepoint'; readonly id: CheckpointId };

@@ -37,6 +37,8 @@ export class JobMaster {
   coordinator: CoordinatorRef | undefined;
   /** Stop with drain asked for: the savepoint the final checkpoint is written to. */
   drainTo: SavepointRequest | undefined;
+  /** The savepoint the job stopped at without drain, once it completed: the job ends there. */
+  stoppedAt: CheckpointId | undefined;
   checkpointStats: CheckpointStats | undefined;
   checkpointHistory: readonly CheckpointRecord[] = [];
   private readonly lifecycle: Actor<typeof jobLifecycle>;
@@ -176,6 +178,12 @@ export class JobMaster {
     // restart would run it past where the job ended, and a job restored from that savepoint would
     // commit the same records again. Its close failing, or its channels closing, is reported only.
     if (task !== undefined && this.tasks.finished.has(task)) return this.report(failure, 'none', 'the task had finished');
+    // Stopped at a savepoint without drain: a restart would read past it, and what it committed a job
+    // restored from the savepoint would commit again. The job fails; the savepoint holds what was not committed.
+    if (this.stoppedAt !== undefined && this.is('live')) {
+      this.report(failure, 'failJob', `the job stopped at savepoint ${this.stoppedAt}: a restart would run past it (a restore from it commits what it holds)`);
+      return this.send({ type: 'task.failed', error });
+    }
     return this.send({ type: 'failure', failure });
   }
 

@@ -28,6 +28,9 @@ function handle(master: JobMaster, msg: MasterMsg): void | Promise<void> {
       return;
     case 'checkpoint.tooManyFailures':
       return master.failure(msg.error, undefined);
+    case 'checkpoint.stoppedAtSavepoint':
+      master.stoppedAt = msg.id;
+      return;
     case 'checkpoint.stats':
       master.checkpointStats = msg.stats;
       master.checkpointHistory = msg.history;
