@@ -128,6 +128,23 @@ describe('state/RedisKeyedStateBackend', function () {
       expect(entries.every((e) => (JSON.parse(e) as [string, string])[1] === '3')).to.equal(true);
     });
 
+    it('once values were evicted, still loads nothing for keys never seen (their state is the default), and loads an evicted key again', async () => {
+      const b = await fresh({ cacheSize: 100 });
+      const seen = [...Array(1000).keys()].map((i) => `k${i}`);
+      await inBatches(b, seen, 50, (k) => {
+        b.setCurrentKey(k);
+        b.getValueState(count).update(1);
+      });
+      expect(b.cachedEntries()).to.be.below(200);
+      // Flushed: what eviction removes next is clean, so only a load could need a round trip.
+      await b.snapshot(checkpoint(1));
+      expect(b.prefetch(['new-1', 'new-2', 'new-3'])).to.equal(undefined);
+      await batch(b, ['k0', 'new-4'], (k) => {
+        b.setCurrentKey(k);
+        expect([k, b.getValueState(count).value()]).to.deep.equal([k, k === 'k0' ? 1 : 0]);
+      });
+    });
+
     it('writes nothing to Redis between checkpoints while the state fits the cache, and flushes dirty entries at snapshot', async () => {
       const b = await fresh();
       await inBatches(b, keys, 100, (k, n) => writeSample(b, k, n));

@@ -38,12 +38,31 @@ describe('state/WriteBackCache (no Redis)', () => {
 
   it('loads only the entries the store may hold (a slot with evicted or restored values), and counts them as misses', () => {
     const { cache, count } = cacheOf(100);
+    // Restored server-side by count: the keys are not listed, every key is looked up.
     cache.restoredInStore('count', 1, 1);
+    expect(count.unlisted).to.equal(true);
     const { missing } = batch(cache, ['k1', 'k5'], new Map([['count/k1', '41']]));
     expect(missing).to.deep.equal(['count/k1', 'count/k5']);
     expect([cache.get(count, 'k1'), cache.get(count, 'k5')]).to.deep.equal([41, undefined]);
     expect(count.present).to.equal(1);
     expect(cache.statistics()).to.deep.equal({ entries: 2, hits: 0, misses: 2 });
+  });
+
+  it('loads, in a remote slot, only the keys that left the cache with a value or were restored by key: a key first seen needs no load', () => {
+    const { cache, count } = cacheOf(1);
+    batch(cache, ['k1']);
+    cache.put(count, 'k1', 1, 10);
+    batch(cache, ['k2']);
+    batch(cache, ['k3']);
+    // k1 went to the store with its value; k2 and k3 left with none.
+    expect(count.remote).to.equal(true);
+    expect(batch(cache, ['k1', 'k2', 'k4'], new Map([['count/k1', '10']])).missing).to.deep.equal(['count/k1']);
+    expect([cache.get(count, 'k1'), cache.get(count, 'k2'), cache.get(count, 'k4')]).to.deep.equal([10, undefined, undefined]);
+    const restored = cacheOf(100);
+    restored.cache.restoredInStore('count', 2, 1, ['k6']);
+    expect(restored.count.unlisted).to.equal(false);
+    expect(batch(restored.cache, ['k2', 'k6'], new Map([['count/k6', '6']])).missing).to.deep.equal(['count/k6']);
+    expect(restored.cache.get(restored.count, 'k6')).to.equal(6);
   });
 
   it('refuses an access to a key neither touched nor known to be absent, saying what to do', () => {

@@ -12,8 +12,12 @@
 import { CacheEntry, CacheSlot, decodeEntry, notLoaded } from './cacheEntry';
 import { KeyGroupRange } from './keyGroups';
 import { stateField } from './redisKeyLayout';
+import { StoredKeyFilter } from './StoredKeyFilter';
 
 export { CacheEntry, CacheSlot } from './cacheEntry';
+
+/** Keys the store-key filter is sized for, per entry of the cache's bound. */
+const STORED_KEYS_PER_CACHED_ENTRY = 8;
 
 export class WriteBackCache {
   private readonly slotsByName = new Map<string, CacheSlot>();
@@ -28,6 +32,8 @@ export class WriteBackCache {
   /** Key texts that are pinned. */
   private readonly pinned = new Set<string>();
   private dirty = new Set<CacheEntry>();
+  /** The keys the store may hold entries of (evicted with a value, or restored with their keys known). */
+  private readonly stored: StoredKeyFilter;
   /**
    * Entries per key group (by offset from the range's start), kept on every write like
    * `present`: an incremental snapshot tells from it that a key group's piece will be a full copy.
@@ -49,13 +55,15 @@ export class WriteBackCache {
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`cacheSize must be a positive integer, got ${capacity}`);
     this.groupSizes = new Array<number>(Math.max(0, range.end - range.start + 1)).fill(0);
+    // The store holds more keys than the cache: sized for several times the bound.
+    this.stored = new StoredKeyFilter(capacity * STORED_KEYS_PER_CACHED_ENTRY);
   }
 
   slot(name: string): CacheSlot {
     let slot = this.slotsByName.get(name);
     if (slot === undefined) {
       const pins = this.pinningStates.includes(name);
-      this.slotsByName.set(name, (slot = { name, fieldPrefix: stateField(name, ''), entries: new Map(), present: 0, codec: undefined, remote: false, pins }));
+      this.slotsByName.set(name, (slot = { name, fieldPrefix: stateField(name, ''), entries: new Map(), present: 0, codec: undefined, remote: false, unlisted: false, pins }));
       this.slots.push(slot);
       if (pins) this.pinningSlots.push(slot);
     }
@@ -138,7 +146,9 @@ export class WriteBackCache {
   /**
    * Marks the key's entries used by the current batch and makes the absent ones resident
    * (known to be absent unless the store may hold them); those the store may hold go to
-   * `missing`, to be loaded. A look-up is a hit when its entry was resident (a pinned key's
+   * `missing`, to be loaded: the store may hold an entry only in a slot that has entries there
+   * (`remote`), and only of a key that left the cache with a value or was restored
+   * (StoredKeyFilter.ts), unless the slot's stored keys are not listed (`unlisted`). A look-up is a hit when its entry was resident (a pinned key's
    * always is), a miss otherwise, also for a brand-new key that needs no round trip.
    */
   touch(keyString: string, keyGroup: number, missing: CacheEntry[]): void {
@@ -149,6 +159,8 @@ export class WriteBackCache {
       return;
     }
     const generation = this.generation;
+    // Whether the store may hold the key: asked of the filter once, when a remote slot lacks it.
+    let inStore: boolean | undefined;
     for (let s = 0; s < slots.length; s++) {
       const slot = slots[s];
       const entry = slot.entries.get(keyString);
@@ -160,7 +172,7 @@ export class WriteBackCache {
         const created = this.newEntry(keyString, keyGroup, slot, generation);
         this.evictable.add(created);
         this.misses++;
-        if (slot.remote) missing.push(created);
+        if (slot.remote && (slot.unlisted || (inStore ??= this.stored.mayHold(keyString)))) missing.push(created);
       }
     }
   }
@@ -191,7 +203,10 @@ export class WriteBackCache {
         this.dirty.delete(entry);
         written.push(entry);
       }
-      if (entry.value !== undefined || entry.raw !== undefined || entry.error !== undefined) entry.slot.remote = true;
+      if (entry.value !== undefined || entry.raw !== undefined || entry.error !== undefined) {
+        entry.slot.remote = true;
+        this.stored.add(entry.keyString);
+      }
     }
     for (const entry of usedLately) {
       this.evictable.delete(entry);
@@ -227,11 +242,16 @@ export class WriteBackCache {
     return this.evictable.size === 0 && this.pinned.size === 0;
   }
 
-  /** `count` restored entries of state `name` in `keyGroup`, left in the store. */
-  restoredInStore(name: string, keyGroup: number, count: number): void {
+  /**
+   * `count` restored entries of state `name` in `keyGroup`, left in the store: those of
+   * `keyStrings` when the restore knows them, otherwise any key's (the slot is then unlisted).
+   */
+  restoredInStore(name: string, keyGroup: number, count: number, keyStrings?: readonly string[]): void {
     if (count === 0) return;
     const slot = this.slot(name);
     slot.remote = true;
+    if (keyStrings === undefined) slot.unlisted = true;
+    else for (const keyString of keyStrings) this.stored.add(keyString);
     slot.present += count;
     this.groupSizes[keyGroup - this.range.start] += count;
   }
@@ -277,6 +297,7 @@ export class WriteBackCache {
     for (const slot of this.slots) slot.entries.clear();
     this.pinned.clear();
     this.dirty.clear();
+    this.stored.clear();
     this.slotsByName.clear();
     this.slots.length = 0;
     this.pinningSlots.length = 0;

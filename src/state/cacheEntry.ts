@@ -21,6 +21,11 @@ export interface CacheSlot {
    * needs no round trip even for a key that was not prefetched.
    */
   remote: boolean;
+  /**
+   * The store may hold entries of this state whose keys the cache's StoredKeyFilter lacks
+   * (restored server-side, by count): every key the slot lacks is then looked up.
+   */
+  unlisted: boolean;
   /** A value in this state pins its key. */
   readonly pins: boolean;
 }

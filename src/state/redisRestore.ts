@@ -43,7 +43,7 @@ export async function restoreRedisState(
       let args = fields.get(kg);
       if (args === undefined) fields.set(kg, (args = []));
       for (const [name, entries] of Object.entries(states)) {
-        cache.restoredInStore(name, kg, entries.length);
+        cache.restoredInStore(name, kg, entries.length, entries.map(([keyString]) => keyString));
         for (const [keyString, text] of entries) args.push(stateField(name, keyString), text);
       }
       restorePinnedEntries(cache, pinningStates, kg, states);
