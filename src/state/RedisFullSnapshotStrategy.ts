@@ -9,7 +9,7 @@ import type { CheckpointId } from './CheckpointId';
 import { KeyedStateSnapshot } from './KeyedStateBackend';
 import { RedisStateIO } from './RedisStateIO';
 import { WriteBackCache } from './WriteBackCache';
-import { addEntry } from './redisKeyLayout';
+import { addEntries } from './redisKeyLayout';
 
 /** How the Redis backend snapshots: full here, incremental in RedisIncrementalSnapshotStrategy.ts. */
 export interface RedisSnapshotStrategy {
@@ -52,15 +52,16 @@ export class RedisFullSnapshotStrategy implements RedisSnapshotStrategy {
     const pipeline = io.client.pipeline();
     io.queueWrites(pipeline, cache, cache.takeDirty());
     const hashes = fromCache ? [] : io.hashKeys;
-    for (const hash of hashes) pipeline.hgetall(hash);
+    // Upper case: ioredis turns an `hgetall` reply into an object (its reply transformer is keyed
+    // by the lower-case name), a copy this loop does not need; the flat list is read as is.
+    for (const hash of hashes) pipeline.call('HGETALL', hash);
     const results = await io.exec(pipeline);
     if (fromCache) return this.snapshotFromCache();
     const keyGroups: Entries = {};
     // The hashes' replies come last, one per owned key group in order.
     const at = results.length - hashes.length;
-    for (let i = 0; i < hashes.length; i++) {
-      for (const [field, text] of Object.entries(results[at + i] as Record<string, string>)) addEntry(keyGroups, io.range.start + i, field, text);
-    }
+    const names = new Map<string, string | undefined>();
+    for (let i = 0; i < hashes.length; i++) addEntries(keyGroups, io.range.start + i, results[at + i] as string[], names);
     return { keyGroups };
   }
 

@@ -52,6 +52,38 @@ export const pieceKey = (kgHash: string, name: string) => `${kgHash}:snap:${name
 export const pieceDeletesKey = (kgHash: string, name: string) => `${kgHash}:snap:${name}:del`;
 export const chainsKey = (kgHash: string) => `${kgHash}:chains`;
 
+/**
+ * Adds the state entries of one key group's hash, as HGETALL lists them (field, text, field,
+ * text, …), to a snapshot's key groups; other fields are skipped. `names` memoizes the decoded
+ * state names by their encoded form, so a field costs a slice and a lookup, not a decode.
+ */
+export function addEntries(
+  keyGroups: Record<string, Record<string, Array<readonly [string, string]>>>,
+  keyGroup: number,
+  flat: readonly string[],
+  names: Map<string, string | undefined>,
+): void {
+  let states: Record<string, Array<readonly [string, string]>> | undefined;
+  for (let i = 0; i < flat.length; i += 2) {
+    const field = flat[i];
+    const slash = field.indexOf('/');
+    if (slash <= 0) continue;
+    const encoded = field.slice(0, slash);
+    let name = names.get(encoded);
+    if (name === undefined && !names.has(encoded)) names.set(encoded, (name = decodedOrUndefined(encoded)));
+    if (name === undefined) continue;
+    ((states ??= keyGroups[keyGroup] ??= {})[name] ??= []).push([field.slice(slash + 1), flat[i + 1]]);
+  }
+}
+
+function decodedOrUndefined(encoded: string): string | undefined {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Adds `[key text, entry text]` of `field` to a snapshot's key groups, when the field is a state entry. */
 export function addEntry(keyGroups: Record<string, Record<string, Array<readonly [string, string]>>>, keyGroup: number | string, field: string, text: string): void {
   const parsed = parseStateField(field);
