@@ -31,25 +31,24 @@ export class StoredKeyFilter {
 
   /** Records that the store may hold entries of `keyString`. */
   add(keyString: string): void {
-    const h1 = hash1(keyString);
-    const h2 = hash2(keyString) | 1;
-    const words = this.words;
-    const mask = this.mask;
-    for (let i = 0, h = h1; i < 3; i++, h = (h + h2) | 0) {
-      const bit = h & mask;
-      words[bit >>> 5] |= 1 << (bit & 31);
-    }
+    this.probe(keyString, true);
   }
 
   /** False when the store holds no entry of `keyString` for certain. */
   mayHold(keyString: string): boolean {
-    const h1 = hash1(keyString);
-    const h2 = hash2(keyString) | 1;
+    return this.probe(keyString, false);
+  }
+
+  /** Walks the key's three bits (double hashing): sets them when `set`, else tells whether all are set. */
+  private probe(keyString: string, set: boolean): boolean {
+    const stride = hash2(keyString) | 1;
     const words = this.words;
-    const mask = this.mask;
-    for (let i = 0, h = h1; i < 3; i++, h = (h + h2) | 0) {
-      const bit = h & mask;
-      if ((words[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
+    let h = hash1(keyString);
+    for (let i = 0; i < 3; i++, h = (h + stride) | 0) {
+      const bit = h & this.mask;
+      const flag = 1 << (bit & 31);
+      if (set) words[bit >>> 5] |= flag;
+      else if ((words[bit >>> 5] & flag) === 0) return false;
     }
     return true;
   }
