@@ -22,6 +22,12 @@ const SEED = 17;
 const RESTART_AT = 15_000;
 /** Longer than the source's fetch retries (about 17 s) and the sink's send retries. */
 const OUTAGE_SECONDS = 25;
+/**
+ * How long the connectors wait for an unreachable broker before failing the job for good:
+ * the outage plus the broker's start, which takes 10 s and more on a loaded machine (with the
+ * default 30 s, a restarted source gave up on a broker not yet back and the job failed).
+ */
+const OPERATION_TIMEOUT_MS = 120_000;
 const EventCodec = t.type({ id: t.number, key: t.number });
 
 describe('scenario: Kafka to Kafka while the broker restarts mid-stream (docs/internals.md, invariant 3, real broker)', function () {
@@ -53,13 +59,13 @@ describe('scenario: Kafka to Kafka while the broker restarts mid-stream (docs/in
     let restart: Promise<void> | undefined;
     let brokerBack = false;
     let passedAfterRestart = 0;
-    const events = fromKafka(env, new KafkaSource({ brokers: [bootstrap], topics: [input], format: { codec: EventCodec }, boundedness: 'bounded' }), 'kafka-in').map((e) => {
+    const events = fromKafka(env, new KafkaSource({ brokers: [bootstrap], topics: [input], format: { codec: EventCodec }, boundedness: 'bounded', operationTimeoutMs: OPERATION_TIMEOUT_MS }), 'kafka-in').map((e) => {
       if (++passed === RESTART_AT) restart = broker!.restart(downSeconds).then(() => void (brokerBack = true));
       if (brokerBack) passedAfterRestart++;
       return e;
     });
     const serialize = (c: Counted) => ({ key: String(c.key), value: JSON.stringify(c) });
-    countingJob(events).sinkTo(KafkaSink.exactlyOnce<Counted>({ brokers: [bootstrap], topic: output, transactionalIdPrefix: output, serialize }));
+    countingJob(events).sinkTo(KafkaSink.exactlyOnce<Counted>({ brokers: [bootstrap], topic: output, transactionalIdPrefix: output, serialize, operationTimeoutMs: OPERATION_TIMEOUT_MS }));
     const result = await env.execute(`kafka-to-kafka-broker-restart-${downSeconds}`);
     expect(restart, 'the broker was restarted').to.not.equal(undefined);
     await restart;
