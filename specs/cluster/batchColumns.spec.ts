@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { fromColumns, toColumns } from '../../src/cluster/batchColumns';
+import { buffersOf, fromColumns, toColumns } from '../../src/cluster/batchColumns';
 import { MAX_SHAPES } from '../../src/cluster/objectShapes';
 
-/** What the other thread gets: the columns (or the records) through a structured clone. */
+/** What the other thread gets: the columns (or the records) through a structured clone, the number blocks transferred as BatchSender posts them. */
 const across = (records: readonly unknown[]): unknown[] => {
   const columns = toColumns(records);
-  return columns === undefined ? structuredClone([...records]) : fromColumns(structuredClone(columns));
+  return columns === undefined ? structuredClone([...records]) : fromColumns(structuredClone(columns, { transfer: buffersOf(columns) }));
 };
 
 /** Equal to what a structured clone gives, down to each object's key order and prototype. */
@@ -54,6 +54,30 @@ describe('cluster/batchColumns: batches in columns between threads', () => {
     expect(columns.keys).to.deep.equal(['id', 'account', 'amount', 'tags', 'note']);
     expect(columns.columns.map((c) => c instanceof Float64Array)).to.deep.equal([true, true, true, false, false]);
     expect(across(records)).to.deep.equal(structuredClone(records));
+  });
+
+  it('lists each number block once for the transfer list, which moves it and leaves the records as they were', () => {
+    const numbers = toColumns([1, 2, 3]);
+    if (numbers?.shape !== 'numbers') throw new Error('not numbers');
+    expect(buffersOf(numbers)).to.deep.equal([numbers.values.buffer]);
+    // Two number columns share one block; the column turned generic at 'x' is no longer a view of it.
+    const records = [
+      { a: 1, b: 2, c: 3, d: 'd' },
+      { a: 4, b: 5, c: 'x', d: 'e' },
+    ];
+    const objects = toColumns(records);
+    if (objects?.shape !== 'objects') throw new Error('not objects');
+    const [a, b] = objects.columns as Float64Array[];
+    expect(buffersOf(objects)).to.deep.equal([a.buffer]);
+    expect(b.buffer).to.equal(a.buffer);
+    const back = fromColumns(structuredClone(objects, { transfer: buffersOf(objects) }));
+    expect(back).to.deep.equal(records);
+    expect(a.buffer.byteLength, 'the block moved').to.equal(0);
+    expect(records[1]).to.deep.equal({ a: 4, b: 5, c: 'x', d: 'e' });
+    // Objects without number columns: nothing to transfer.
+    const texts = toColumns([{ s: 'a' }, { s: 'b' }]);
+    if (texts === undefined) throw new Error('no columns');
+    expect(buffersOf(texts)).to.deep.equal([]);
   });
 
   it('turns a column generic at its first value that is not a number, keeping the numbers before it', () => {

@@ -8,7 +8,8 @@
  * output gate already queues behind missing credit) and is told when to try again.
  *
  * One structured clone per batch: the batch is posted as it is, or in columns when its records
- * allow (batchColumns.ts), and V8 copies it into the message (docs/internals.md, "Exchange between threads").
+ * allow (batchColumns.ts), and V8 copies it into the message, but for the columns' number blocks,
+ * which are transferred (docs/internals.md, "Exchange between threads").
  */
 import { MessagePort } from 'worker_threads';
 import { isLeft } from 'fp-ts/Either';
@@ -17,7 +18,7 @@ import { ChannelEvent } from '../runtime/protocol';
 import { DemandFrameCodec, ExchangeFrame } from './exchangeProtocol';
 import { ExchangeError, badFrame, boundExceeded } from './ExchangeError';
 import { ChannelEnd } from './ChannelEnd';
-import { toColumns } from './batchColumns';
+import { buffersOf, toColumns } from './batchColumns';
 
 export interface BatchSenderEvents {
   /** Credits (`credits` more records, maybe 0) or window slots came back: what could not be sent may be now. */
@@ -59,7 +60,12 @@ export class BatchSender extends ChannelEnd {
     if (!this.canSendRecords(records.length)) throw new Error(`exchange ${this.name}: ${records.length} records do not fit now (${this.credits} credits, ${this.framesInFlight}/${this.maxFramesInFlight} frames in flight, channel ${this.state}): check canSendRecords and wait for writable`);
     if (records.length !== timestamps.length) throw new Error(`exchange ${this.name}: ${records.length} records but ${timestamps.length} timestamps`);
     const columns = toColumns(records);
-    this.post(columns === undefined ? { type: 'records', records, timestamps } : { type: 'columns', columns, timestamps: new Float64Array(timestamps) }, records);
+    if (columns === undefined) this.post({ type: 'records', records, timestamps }, records);
+    else {
+      // The columns' buffers and the timestamps' are this batch's own: they move, not copied.
+      const times = new Float64Array(timestamps);
+      this.post({ type: 'columns', columns, timestamps: times }, records, [...buffersOf(columns), times.buffer]);
+    }
     this.credits -= records.length;
   }
 
@@ -70,9 +76,9 @@ export class BatchSender extends ChannelEnd {
     if (event.type === 'endOfInput') this.state = 'ended';
   }
 
-  private post(frame: ExchangeFrame, records: readonly unknown[]): void {
+  private post(frame: ExchangeFrame, records: readonly unknown[], transfer?: ArrayBuffer[]): void {
     try {
-      this.port.postMessage(frame);
+      this.port.postMessage(frame, transfer);
     } catch (e) {
       throw new Error(`exchange ${this.name}: ${(e as Error).message}${describeFirstUncloneable(records)}`);
     }

@@ -17,7 +17,7 @@ import { ExchangeError } from './ExchangeError';
  * channel's capacity and the inlet's read-ahead (EXCHANGE_READ_AHEAD) in batches of half the
  * batch size, as a hash edge at parallelism 2 makes them, with events between.
  */
-export const EXCHANGE_WINDOW = 32;
+export const EXCHANGE_WINDOW = 64;
 
 type Waiting = { readonly records: readonly unknown[]; readonly timestamps: readonly number[] } | ChannelEvent;
 
