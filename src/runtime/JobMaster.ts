@@ -3,7 +3,9 @@
  * (restored from the last completed checkpoint, if any), wires their channels, and answers
  * the job's questions. What the job does in each state, and about each failure, is the job
  * lifecycle's to say (jobLifecycle.ts): the master feeds it the facts and carries out its
- * effects. Tasks report facts to it; it never reaches into them.
+ * effects. Tasks report facts to it; it never reaches into them. Above ~300 lines on purpose:
+ * each effect of the lifecycle is carried out here, one short method each (deploying and
+ * wiring are deploymentWiring.ts's, the failover decision failoverPolicy.ts's).
  */
 import { Ref, dispatch, stop } from 'nact';
 import { isLeft } from 'fp-ts/Either';

@@ -3,7 +3,8 @@
  * tasks the job master placed here, each wired to its peers in this thread by nact refs and to
  * those of other threads by exchange bridges (ExchangeOutlet, ExchangeInlet); stand-ins for the
  * master and the coordinator carry the tasks' reports to the master's thread. It carries out
- * the master's commands (taskManagerProtocol.ts) and nothing else.
+ * the master's commands (taskManagerProtocol.ts) and nothing else. Above ~300 lines on
+ * purpose: every command of that protocol is handled here, so the protocol reads in one place.
  */
 import { absurd } from 'fp-ts/function';
 import { dispatch, query, start, stop } from 'nact';
