@@ -10,12 +10,12 @@
  * Arguments: row ids (default all). Environment: FLINK_BENCH_PAIRS (default 2),
  * FLINK_BENCH_SCALE (multiplies the event counts, default 1), FLINK_TWINS_JAVA (default java).
  */
-import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { flinkTwinCommand, requireTwinBuilt } from './flinkCommand';
 import { runTwinSide } from './runTwinSide';
-import { SteadyPair, SteadySummary, formatSteadyTable, pairRatios, summarizeSteadyRow } from './steadyFigures';
+import { endTwinRun, loadText } from './endTwinRun';
+import { SteadyPair, SteadySummary, formatSteadyTable, pairRatios, ratio, summarizeSteadyRow } from './steadyFigures';
 import { TwinRow, TwinRun, TwinSide, eventCount, parseTwinOptions } from './twinFigures';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -40,8 +40,6 @@ async function runPair(row: TwinRow, events: number): Promise<SteadyPair> {
   return { sluice, flink };
 }
 
-const loadText = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
-const ratio = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(2));
 
 async function main(): Promise<void> {
   const options = parseTwinOptions(process.argv.slice(2), process.env);
@@ -63,13 +61,7 @@ async function main(): Promise<void> {
   const loadAfter = loadText();
   console.log(`\nsteady: from the moment each side's generator reached event events/4 to the job's end, measured in its process; with start-up: from spawning the process to its exit, CPU of the whole process. Ratios: median of the pairs' Sluice ÷ Flink.`);
   console.log(`load average after: ${loadAfter}`);
-  for (const s of summaries.filter((x) => !x.resultsMatch)) {
-    console.log(`\n*** RESULTS DIFFER in ${s.row.id}: ${s.pairs.map((p) => `Sluice ${p.sluice.count} / ${p.sluice.checksum}, Flink ${p.flink.count} / ${p.flink.checksum}`).join('; ')} ***`);
-  }
-  await fs.mkdir(path.dirname(RESULTS_FILE), { recursive: true });
-  await fs.writeFile(RESULTS_FILE, `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadBefore, loadAfter, ...options, rows: summaries }, null, 2)}\n`);
-  console.log(`figures written to ${path.relative(process.cwd(), RESULTS_FILE)}`);
-  if (summaries.some((s) => !s.resultsMatch)) process.exitCode = 1;
+  await endTwinRun(RESULTS_FILE, { loadBefore, loadAfter, ...options }, summaries);
 }
 
 main().catch((e) => {

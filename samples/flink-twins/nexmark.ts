@@ -16,7 +16,6 @@
  * FLINK_BENCH_SCALE (multiplies the event counts, default 1), FLINK_TWINS_JAVA (default java).
  */
 import { execFile } from 'child_process';
-import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { QueryId, queries } from '../nexmark/queries';
@@ -25,7 +24,8 @@ import { flinkTwinCommand, requireTwinBuilt } from './flinkCommand';
 import { generatorChecksum } from './nexmarkGeneratorCheck';
 import { PrivateRedis, startPrivateRedis } from './privateRedis';
 import { runTwinSide } from './runTwinSide';
-import { SteadyPair, SteadySummary, formatSteadyTable, pairRatios, summarizeSteadyRow } from './steadyFigures';
+import { endTwinRun, loadText } from './endTwinRun';
+import { SteadyPair, SteadySummary, formatSteadyTable, int, pairRatios, ratio, summarizeSteadyRow } from './steadyFigures';
 import { TwinRow, TwinRun, eventCount, parseTwinOptions } from './twinFigures';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -105,9 +105,6 @@ async function checkGenerator(): Promise<string> {
   return `${sluice.events.toLocaleString('en-US')} events, FNV-1a ${sluice.checksum} on both sides`;
 }
 
-const loadText = () => os.loadavg().map((l) => l.toFixed(2)).join(', ');
-const ratio = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(2));
-const int = (n: number) => (Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
 
 async function main(): Promise<void> {
   const options = parseTwinOptions(process.argv.slice(2), process.env, NEXMARK_ROWS);
@@ -145,13 +142,7 @@ async function main(): Promise<void> {
   console.log(`Sluice ÷ Flink: the median of the pairs' ratios (pairs: each pair's); with start-up: the whole run's events per CPU-second; steady, wall: per second of wall-clock time.`);
   console.log(`Flink: heap = HashMap state, full snapshots; RocksDB incremental; checkpoints to files in a temporary directory; object reuse on. q4 counts each category's last average.`);
   console.log(`load average after: ${loadAfter}`);
-  for (const s of summaries.filter((x) => !x.resultsMatch)) {
-    console.log(`\n*** RESULTS DIFFER in ${s.row.id}: ${s.pairs.map((p) => `Sluice ${p.sluice.count} / ${p.sluice.checksum}, Flink ${p.flink.count} / ${p.flink.checksum}`).join('; ')} ***`);
-  }
-  await fs.mkdir(path.dirname(RESULTS_FILE), { recursive: true });
-  await fs.writeFile(RESULTS_FILE, `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadBefore, loadAfter, ...options, rows: summaries }, null, 2)}\n`);
-  console.log(`figures written to ${path.relative(process.cwd(), RESULTS_FILE)}`);
-  if (summaries.some((s) => !s.resultsMatch)) process.exitCode = 1;
+  await endTwinRun(RESULTS_FILE, { loadBefore, loadAfter, ...options }, summaries);
 }
 
 if (require.main === module) {

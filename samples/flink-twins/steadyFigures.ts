@@ -63,8 +63,10 @@ export function summarizeSteadyRow(row: TwinRow, pairs: readonly SteadyPair[]): 
 /** Each pair's Sluice ÷ Flink steady events per CPU-second. */
 export const pairRatios = (s: SteadySummary): number[] => s.pairs.map((p) => ratesOf(p.sluice).steady.perCpuSecond / ratesOf(p.flink).steady.perCpuSecond);
 
-const int = (n: number) => (Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
-const ratio = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(2));
+/** A figure as the tables print it: a whole number with separators, or n/a. */
+export const int = (n: number) => (Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
+/** A ratio as the tables print it: two decimals, or n/a. */
+export const ratio = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(2));
 
 /** The table: a line per row with both sides' steady events per CPU-second, the ratio (and each pair's), with start-up, peak RSS and the check. */
 export function formatSteadyTable(summaries: readonly SteadySummary[]): string[] {
