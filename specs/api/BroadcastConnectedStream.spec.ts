@@ -275,6 +275,37 @@ describe('api/BroadcastConnectedStream', function () {
       );
     });
 
+    for (const backend of ['memory', 'redis'] as const) {
+      it(`refuses loudly an applyToKeyedState function that returns a Promise (${backend} state)`, async function () {
+        class AsyncApply extends ApplyRules {
+          override processBroadcastElement(_rule: Rule, ctx: KeyedBroadcastContext<number>): void {
+            ctx.applyToKeyedState(pendingPayments, async (_user, state) => {
+              await Promise.resolve();
+              state.clear();
+            });
+          }
+        }
+        const stateBackend = backend === 'redis' ? { stateBackend: { type: 'redis' as const, url: await redisUrl(this), keyPrefix: `sluice-spec-broadcast-async-${process.pid}` } } : {};
+        const env = StreamEnvironment.create({ parallelism: 1, jobId: `broadcast-async-${backend}-${++jobs}-${process.pid}`, ...stateBackend });
+        const rulesGate: Gate = { open: 0 };
+        const ruleStream = env.fromSource(new HeldSource(new GeneratorSource(RULES.length, (i) => RULES[i]), rulesGate)).uid('rules');
+        env
+          .fromCollection([payment(0), payment(1)])
+          .keyBy((p) => p.user)
+          .connect(ruleStream.broadcast(rules))
+          .process(new AsyncApply())
+          .sinkTo(new CollectSink<string>());
+        const job = env.execute('async applyToKeyedState');
+        await until(async () => ((await job.counters()).operators['Keyed Broadcast Process']?.recordsIn ?? 0) >= 2, 'both payments are in');
+        rulesGate.open = RULES.length;
+        const failure = await job.then(
+          (r) => new Error(`the job ended ${r.status}`),
+          (e: unknown) => e as Error,
+        );
+        expect(failure.message).to.include('the applyToKeyedState function returned a Promise');
+      });
+    }
+
     it('refuses a broadcast state the broadcast stream did not declare', async () => {
       const other = new MapStateDescriptor('other', Serializers.string, Serializers.number);
       class ReadsUndeclared extends BroadcastProcessFunction<Payment, Rule, string> {

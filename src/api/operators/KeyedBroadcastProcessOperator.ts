@@ -137,7 +137,8 @@ export class KeyedBroadcastProcessOperator<K extends Key, I1, I2, O> extends Key
           for (const key of chunk) {
             backend.setCurrentKey(key);
             try {
-              a.fn(key as K, state);
+              const result: unknown = a.fn(key as K, state);
+              if (result !== undefined && isThenable(result)) throw asyncResultRefused('applyToKeyedState', result);
             } catch (e) {
               throw userFunctionFailed(context.operatorName, context.index, undefined, e, `in applyToKeyedState('${a.descriptor.name}')`);
             }
@@ -175,7 +176,9 @@ function applyToKeyedState<K>(backend: KeyedStateBackend, operator: string, desc
   }
   for (const key of keys) {
     backend.setCurrentKey(key);
-    fn(key as K, state);
+    const result: unknown = fn(key as K, state);
+    // An async function would touch the state after the key moved on: refused, as in any user function.
+    if (result !== undefined && isThenable(result)) throw asyncResultRefused('applyToKeyedState', result);
   }
 }
 

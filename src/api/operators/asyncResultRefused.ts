@@ -17,7 +17,7 @@ export function isThenable(value: unknown): boolean {
  * given a rejection handler, so that its own failure cannot end the process as an unhandled
  * rejection after the record has already failed.
  */
-export function asyncResultRefused(kind: 'map' | 'filter' | 'flatMap' | 'process', result: unknown): Error {
+export function asyncResultRefused(kind: 'map' | 'filter' | 'flatMap' | 'process' | 'applyToKeyedState', result: unknown): Error {
   (result as PromiseLike<unknown>).then(undefined, () => undefined);
   return new Error(
     `the ${kind} function returned a Promise: functions run synchronously, one record after another. ` +
