@@ -18,7 +18,7 @@ const skipArb = fc.oneof(
 /**
  * The reference: every match (the brute force), then the strategy applied to the whole list
  * as docs/cep.md states it: matches in order of their first event (of one first event, the one
- * whose events went to earlier stages first, then the shorter), each reported one discarding
+ * whose events went to earlier stages first, then the shorter, then the one completed first), each reported one discarding
  * the later ones the strategy discards.
  */
 function skipped(pattern: Pattern<Ev>, events: readonly Ev[]): string[] {
@@ -28,7 +28,8 @@ function skipped(pattern: Pattern<Ev>, events: readonly Ev[]): string[] {
   const prefer = (a: M, b: M) => {
     if (a.events[0].id !== b.events[0].id) return a.events[0].id - b.events[0].id;
     for (let i = 0; i < Math.min(a.events.length, b.events.length); i++) if (a.events[i].stage !== b.events[i].stage) return a.events[i].stage - b.events[i].stage;
-    return a.events.length - b.events.length;
+    // Of matches alike in all that, the one completed first: matches are reported as they complete.
+    return a.events.length - b.events.length || a.events[a.events.length - 1].id - b.events[b.events.length - 1].id;
   };
   let left = [...parsed].sort(prefer);
   const out: string[] = [];
