@@ -1,12 +1,11 @@
 import { expect } from 'chai';
 import { promises as fs } from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { JobHandle, JobResult } from '../../src/api/JobHandle';
 import { StreamEnvironment } from '../../src/api/StreamEnvironment';
 import { StreamEnvironmentOptions } from '../../src/api/EnvironmentConfig';
 import { audit } from '../support/countingJob';
-import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
+import { redisState, savepointScratch } from '../support/savepointScratch';
 import { HeldCountingParams, heldCountingJob, sharedSink } from './fixtures/heldCountingJob';
 
 const RECORDS = 60_000;
@@ -40,26 +39,9 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 const settled = (result: JobResult, job: JobHandle) => ({ status: result.status, restarts: result.restarts, failures: job.failures().map((f) => f.error.message) });
 const cleanStop = { status: 'finished', restarts: 0, failures: [] };
 
-const redisState = (url: string, keyPrefix: string) => ({ type: 'redis' as const, url, keyPrefix, cacheSize: 16 });
-
 describe('cluster/taskManagers: stop with a savepoint and restore on task managers (docs/internals.md, invariants 3 and 5)', function () {
   this.timeout(120_000);
-  let dir: string;
-  let url: string;
-  const prefixes: string[] = [];
-  beforeEach(async function () {
-    url = await redisUrl(this);
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-tm-savepoints-'));
-  });
-  afterEach(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
-    for (const prefix of prefixes.splice(0)) await dropPrefix(url, prefix);
-  });
-  const prefix = (name: string) => {
-    const p = uniquePrefix(name);
-    prefixes.push(p);
-    return p;
-  };
+  const scratch = savepointScratch('sluice-tm-savepoints-');
 
   function start(options: StreamEnvironmentOptions, params: Omit<HeldCountingParams, 'records' | 'seed' | 'keys'>, name: string) {
     const env = StreamEnvironment.create({ batchSize: 64, taskManagers: 2, ...options });
@@ -68,10 +50,10 @@ describe('cluster/taskManagers: stop with a savepoint and restore on task manage
 
   it('stopped with a savepoint without drain at parallelism 2 (Redis), restored at 3 (memory), stopped again, restored at 1 (Redis): every record counts once in the sink and in the state', async () => {
     const sink = `stop-${++runs}`;
-    const p1 = prefix('tm-stop-redis');
-    const first = start({ parallelism: 2, jobId: `tm-stop-a-${runs}-${process.pid}`, stateBackend: redisState(url, p1), checkpointStorage: `${url}/0?prefix=${p1}` }, { holdAfter: HOLD, intervalMs: 5, sink }, 'stop on redis');
+    const p1 = scratch.prefix('tm-stop-redis');
+    const first = start({ parallelism: 2, jobId: `tm-stop-a-${runs}-${process.pid}`, stateBackend: redisState(scratch.url, p1), checkpointStorage: `${scratch.url}/0?prefix=${p1}` }, { holdAfter: HOLD, intervalMs: 5, sink }, 'stop on redis');
     await produced(first, RECORDS / 4);
-    const a = await within(first.stopWithSavepoint(path.join(dir, 'a')), 30_000, 'the first stop with a savepoint');
+    const a = await within(first.stopWithSavepoint(path.join(scratch.dir, 'a')), 30_000, 'the first stop with a savepoint');
     expect(settled(await within(Promise.resolve(first), 30_000, 'the first run\'s end'), first)).to.deep.equal(cleanStop);
     const afterFirst = sharedSink(sink).records().length;
     // The sources stopped at the savepoint's barrier, and its transactions were committed.
@@ -80,13 +62,13 @@ describe('cluster/taskManagers: stop with a savepoint and restore on task manage
 
     const second = start({ parallelism: 3, jobId: `tm-stop-b-${runs}-${process.pid}`, restoreFrom: a.path }, { holdAfter: HOLD, intervalMs: 3_600_000, sink }, 'stop in memory');
     await produced(second, RECORDS / 4);
-    const b = await within(second.stopWithSavepoint(path.join(dir, 'b'), { drain: false }), 30_000, 'the second stop with a savepoint');
+    const b = await within(second.stopWithSavepoint(path.join(scratch.dir, 'b'), { drain: false }), 30_000, 'the second stop with a savepoint');
     expect(b.checkpointId).to.be.greaterThan(0);
     expect(settled(await within(Promise.resolve(second), 30_000, 'the second run\'s end'), second)).to.deep.equal(cleanStop);
 
-    const p2 = prefix('tm-stop-back');
+    const p2 = scratch.prefix('tm-stop-back');
     const last = start(
-      { parallelism: 1, jobId: `tm-stop-c-${runs}-${process.pid}`, stateBackend: redisState(url, p2), checkpointStorage: `${url}/0?prefix=${p2}`, restoreFrom: b.path },
+      { parallelism: 1, jobId: `tm-stop-c-${runs}-${process.pid}`, stateBackend: redisState(scratch.url, p2), checkpointStorage: `${scratch.url}/0?prefix=${p2}`, restoreFrom: b.path },
       { holdAfter: null, intervalMs: 5, sink },
       'to the end on redis',
     );
@@ -96,10 +78,10 @@ describe('cluster/taskManagers: stop with a savepoint and restore on task manage
 
   it('a job on task managers starts from a retained checkpoint chosen among those kept, not the latest, at another parallelism: it reads on from there, every record counts once in the state, and what the later checkpoint committed comes again', async () => {
     const sink = `retained-${++runs}`;
-    const storage = path.join(dir, 'checkpoints');
+    const storage = path.join(scratch.dir, 'checkpoints');
     const jobId = `tm-retained-${runs}-${process.pid}`;
     // The source reads up to the number in this file and holds there: each checkpoint has a position of its own.
-    const gateFile = path.join(dir, 'gate');
+    const gateFile = path.join(scratch.dir, 'gate');
     await fs.writeFile(gateFile, '0');
     const first = start({ parallelism: 2, jobId, checkpointStorage: `file:${storage}` }, { holdAfter: null, gateFile, retained: 3, intervalMs: 3_600_000, sink }, 'retained checkpoints');
     const ids: number[] = [];

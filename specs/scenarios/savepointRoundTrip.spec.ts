@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { isRight } from 'fp-ts/Either';
 import { promises as fs } from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import {
   CollectSink,
@@ -20,7 +19,7 @@ import { readSavepoint } from '../../src/checkpoint/Savepoint';
 import { GeneratorSource } from '../../src/connectors/GeneratorSource';
 import { Counted, audit, countingJob, keyOf } from '../support/countingJob';
 import { HeldSource } from '../support/heldSource';
-import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
+import { redisState, savepointScratch } from '../support/savepointScratch';
 
 const RECORDS = 60_000;
 const KEYS = 97;
@@ -50,37 +49,20 @@ async function produced(job: JobHandle, n: number): Promise<number> {
   }
 }
 
-const redisState = (url: string, keyPrefix: string) => ({ type: 'redis' as const, url, keyPrefix, cacheSize: 16 });
-
 describe('scenario: savepoints move a job across state backends and parallelisms (docs/internals.md, invariants 3 and 5)', function () {
   this.timeout(120_000);
-  let dir: string;
-  let url: string;
-  const prefixes: string[] = [];
-  beforeEach(async function () {
-    url = await redisUrl(this);
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-savepoints-'));
-  });
-  afterEach(async () => {
-    await fs.rm(dir, { recursive: true, force: true });
-    for (const prefix of prefixes.splice(0)) await dropPrefix(url, prefix);
-  });
-  const prefix = (name: string) => {
-    const p = uniquePrefix(name);
-    prefixes.push(p);
-    return p;
-  };
+  const scratch = savepointScratch('sluice-savepoints-');
 
   it('a savepoint of incremental Redis state, taken while periodic checkpoints run, restores into memory state at parallelism 3 and back into Redis at 1, with exact final state', async () => {
     const sink = new CollectSink<Counted>();
-    const p1 = prefix('sp-redis');
+    const p1 = scratch.prefix('sp-redis');
     // Checkpoints in the state's own Redis: they only reference chains of pieces; the savepoint must hold the state.
-    const fromRedis = countingEnv({ parallelism: 2, jobId: `sp-a-${++runs}-${process.pid}`, stateBackend: redisState(url, p1), checkpointStorage: `${url}/0?prefix=${p1}` }, sink, 5, HOLD);
+    const fromRedis = countingEnv({ parallelism: 2, jobId: `sp-a-${++runs}-${process.pid}`, stateBackend: redisState(scratch.url, p1), checkpointStorage: `${scratch.url}/0?prefix=${p1}` }, sink, 5, HOLD);
     const first = fromRedis.execute('on redis');
     await produced(first, RECORDS / 4);
     while ((await first.checkpointStats()).completed < 2) await produced(first, 0);
-    const a = await first.savepoint(path.join(dir, 'a'));
-    expect(a.path).to.equal(path.join(dir, 'a'));
+    const a = await first.savepoint(path.join(scratch.dir, 'a'));
+    expect(a.path).to.equal(path.join(scratch.dir, 'a'));
     expect((await first.cancel()).status).to.equal('cancelled');
     const written = readSavepoint(a.path);
     if (!isRight(written)) throw new Error(written.left);
@@ -91,11 +73,11 @@ describe('scenario: savepoints move a job across state backends and parallelisms
     const inMemory = countingEnv({ parallelism: 3, jobId: `sp-b-${++runs}-${process.pid}`, restoreFrom: a.path }, sink, 5, HOLD);
     const second = inMemory.execute('in memory');
     await produced(second, RECORDS / 4);
-    const b = await second.savepoint(path.join(dir, 'b'));
+    const b = await second.savepoint(path.join(scratch.dir, 'b'));
     await second.cancel();
 
-    const p2 = prefix('sp-back');
-    const backToRedis = countingEnv({ parallelism: 1, jobId: `sp-c-${++runs}-${process.pid}`, stateBackend: redisState(url, p2), restoreFrom: b.path }, sink);
+    const p2 = scratch.prefix('sp-back');
+    const backToRedis = countingEnv({ parallelism: 1, jobId: `sp-c-${++runs}-${process.pid}`, stateBackend: redisState(scratch.url, p2), restoreFrom: b.path }, sink);
     expect((await backToRedis.execute('back on redis')).status).to.equal('finished');
     // Outputs after the last committed checkpoint of a cancelled run may be missing or repeated; the state may not.
     const { stateOver, stateUnder } = audit(sink.records(), RECORDS, SEED, KEYS);
@@ -104,7 +86,7 @@ describe('scenario: savepoints move a job across state backends and parallelisms
 
   it('a job starts from a retained checkpoint chosen among those kept, not the latest, at another parallelism: it reads on from there, and every record counts once in the state', async () => {
     const sink = new CollectSink<Counted>();
-    const storage = path.join(dir, 'checkpoints');
+    const storage = path.join(scratch.dir, 'checkpoints');
     const jobId = `retained-${++runs}-${process.pid}`;
     const env = StreamEnvironment.create({ batchSize: 64, parallelism: 2, jobId, checkpointStorage: `file:${storage}` });
     env.enableCheckpointing(3_600_000, 'exactly-once', { retainedCheckpoints: 3 });
@@ -132,23 +114,23 @@ describe('scenario: savepoints move a job across state backends and parallelisms
 
   it('stopped with a savepoint without drain, the job finishes at it; restored at other parallelisms, memory then Redis, every record counts once in the sink and in the state', async () => {
     const sink = new CollectSink<Counted>();
-    const p1 = prefix('stop-redis');
-    const first = countingEnv({ parallelism: 2, jobId: `stop-a-${++runs}-${process.pid}`, stateBackend: redisState(url, p1), checkpointStorage: `${url}/0?prefix=${p1}` }, sink, 5, HOLD).execute('stop on redis');
+    const p1 = scratch.prefix('stop-redis');
+    const first = countingEnv({ parallelism: 2, jobId: `stop-a-${++runs}-${process.pid}`, stateBackend: redisState(scratch.url, p1), checkpointStorage: `${scratch.url}/0?prefix=${p1}` }, sink, 5, HOLD).execute('stop on redis');
     await produced(first, RECORDS / 4);
-    const a = await first.stopWithSavepoint(path.join(dir, 'a'));
+    const a = await first.stopWithSavepoint(path.join(scratch.dir, 'a'));
     expect((await first).status).to.equal('finished');
     // The sources stopped at the savepoint's barrier, and its transactions were committed.
     expect(sink.records().length).to.be.within(1, RECORDS - 1);
 
     const second = countingEnv({ parallelism: 3, jobId: `stop-b-${++runs}-${process.pid}`, restoreFrom: a.path }, sink, 3_600_000, HOLD).execute('stop in memory');
     await produced(second, RECORDS / 4);
-    const b = await second.stopWithSavepoint(path.join(dir, 'b'), { drain: false });
+    const b = await second.stopWithSavepoint(path.join(scratch.dir, 'b'), { drain: false });
     expect(b.checkpointId).to.be.greaterThan(0);
 
-    const p2 = prefix('stop-back');
+    const p2 = scratch.prefix('stop-back');
     // Into incremental Redis state again: checkpoints in the same Redis.
     const last = await countingEnv(
-      { parallelism: 1, jobId: `stop-c-${++runs}-${process.pid}`, stateBackend: redisState(url, p2), checkpointStorage: `${url}/0?prefix=${p2}`, restoreFrom: b.path },
+      { parallelism: 1, jobId: `stop-c-${++runs}-${process.pid}`, stateBackend: redisState(scratch.url, p2), checkpointStorage: `${scratch.url}/0?prefix=${p2}`, restoreFrom: b.path },
       sink,
       5,
     ).execute('to the end on redis');
@@ -169,7 +151,7 @@ describe('scenario: savepoints move a job across state backends and parallelisms
     });
     const first = countingEnv({ parallelism: 2, jobId: `stop-close-${++runs}-${process.pid}` }, failingClose, 5, HOLD).execute('stop, then a close fails');
     await produced(first, RECORDS / 4);
-    const a = await first.stopWithSavepoint(path.join(dir, 'a'));
+    const a = await first.stopWithSavepoint(path.join(scratch.dir, 'a'));
     const result = await first;
     expect({ status: result.status, restarts: result.restarts }).to.deep.equal({ status: 'finished', restarts: 0 });
     expect(first.failures().map((f) => [f.error.message, f.action]).sort()).to.deep.equal([0, 1].map((i) => [`user function of operator 'Collect Sink' (instance ${i}) failed closing: injected: the writer fails to close`, 'none']));
@@ -197,7 +179,7 @@ describe('scenario: savepoints move a job across state backends and parallelisms
     const first = countingEnv({ parallelism: 2, jobId: `stop-commit-${++runs}-${process.pid}` }, failingCommit, 3_600_000, HOLD).execute('stop, its commit fails');
     await produced(first, RECORDS / 4);
     failCommits.on = true;
-    const a = await first.stopWithSavepoint(path.join(dir, 'a'));
+    const a = await first.stopWithSavepoint(path.join(scratch.dir, 'a'));
     const error = await Promise.resolve(first).then(
       () => undefined,
       (e: Error) => e,
@@ -246,7 +228,7 @@ describe('scenario: savepoints move a job across state backends and parallelisms
       const sink = new CollectSink<WindowCount>();
       const first = windowEnv({ jobId: `win-a-${++runs}-${process.pid}` }, sink).execute('windows until stopped');
       await produced(first, 5_000);
-      const a = await first.stopWithSavepoint(path.join(dir, 'a'), { drain: false });
+      const a = await first.stopWithSavepoint(path.join(scratch.dir, 'a'), { drain: false });
       const firstRun = await first;
       const firedFirst = sink.records().reduce((n, w) => n + w.count, 0);
       // No end of event time: the windows the last records fell in are still open, in the savepoint.
@@ -254,7 +236,7 @@ describe('scenario: savepoints move a job across state backends and parallelisms
 
       const second = windowEnv({ jobId: `win-b-${++runs}-${process.pid}`, parallelism: 3, restoreFrom: a.path }, sink).execute('windows until drained');
       await produced(second, 5_000);
-      await second.stopWithSavepoint(path.join(dir, 'b'), { drain: true });
+      await second.stopWithSavepoint(path.join(scratch.dir, 'b'), { drain: true });
       const secondRun = await second;
       expect(secondRun.status).to.equal('finished');
       const windows = sink.records();
@@ -272,7 +254,7 @@ describe('scenario: savepoints move a job across state backends and parallelisms
       const env = StreamEnvironment.create({});
       env.fromGenerator(Infinity, (i) => i).sinkTo({ name: 'Discard', createWriter: () => ({ write() {} }) });
       const job = env.execute('no checkpointing');
-      const error = await job.savepoint(path.join(dir, 'x')).then(
+      const error = await job.savepoint(path.join(scratch.dir, 'x')).then(
         () => undefined,
         (e: Error) => e,
       );
@@ -281,7 +263,7 @@ describe('scenario: savepoints move a job across state backends and parallelisms
     });
 
     it('refuses to start from a directory that holds no savepoint, before the job runs', async () => {
-      const env = countingEnv({ restoreFrom: dir }, new CollectSink<Counted>());
+      const env = countingEnv({ restoreFrom: scratch.dir }, new CollectSink<Counted>());
       expect(() => env.execute('from nothing')).to.throw(/cannot restore from '.*': no _metadata file there, so it is not a savepoint/);
     });
   });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { CompressionTypes, Kafka, logLevel, Producer } from 'kafkajs';
-import { createClusterOf, fetchPartitions, KafkaCluster } from '../../../src/connectors/kafka/kafkajsInternals';
-import { kafkaBootstrap } from '../../support/kafkaService';
+import { CompressionTypes, Producer } from 'kafkajs';
+import { fetchPartitions } from '../../../src/connectors/kafka/kafkajsInternals';
+import { connectedBrokerCluster } from '../../support/brokerCluster';
 import { kafkajsReadCommitted, ReferenceRecord } from '../../support/kafkajsFetchReference';
 import { createTopic, readCommitted, uniqueTopic, waitForStableOffset } from '../../support/kafkaTopics';
 
@@ -15,24 +15,13 @@ import { createTopic, readCommitted, uniqueTopic, waitForStableOffset } from '..
  */
 describe('connectors/kafka/fetchResponse on a real broker: the same records and offsets as kafkajs\'s decoder', function () {
   this.timeout(120_000);
-  let bootstrap: string;
-  let kafka: Kafka;
-  let cluster: KafkaCluster;
-  before(async function () {
-    bootstrap = await kafkaBootstrap(this);
-    kafka = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING });
-    cluster = createClusterOf(kafka);
-    await cluster.connect();
-  });
-  after(async () => {
-    await cluster?.disconnect();
-  });
+  const broker = connectedBrokerCluster();
 
   /** Writes the mixed log, its last record plain with the value 'end'. */
   async function writeMixedLog(topic: string): Promise<void> {
-    const plain = kafka.producer({ allowAutoTopicCreation: false });
-    const idempotent = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    const txn = (n: number) => kafka.producer({ transactionalId: `${topic}-p${n}`, idempotent: true, maxInFlightRequests: 1 });
+    const plain = broker.kafka.producer({ allowAutoTopicCreation: false });
+    const idempotent = broker.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const txn = (n: number) => broker.kafka.producer({ transactionalId: `${topic}-p${n}`, idempotent: true, maxInFlightRequests: 1 });
     const [p1, p2, p3] = [txn(1), txn(2), txn(3)];
     const producers: Producer[] = [plain, idempotent, p1, p2, p3];
     await Promise.all(producers.map((p) => p.connect()));
@@ -64,7 +53,7 @@ describe('connectors/kafka/fetchResponse on a real broker: the same records and 
   /** One fetch at `offset`, decoded by both; what ours kept when they agree. */
   async function compareAt(topic: string, offset: number, maxBytesPerPartition: number): Promise<{ decoded: ReferenceRecord[]; nextOffset: number }> {
     let payload: { payload: Buffer; version: number } | undefined;
-    const [fetched] = await fetchPartitions(cluster, [{ topic, partition: 0, offset }], { maxWaitMs: 100, maxBytesPerPartition, onPayload: (p, version) => (payload = { payload: p, version }) });
+    const [fetched] = await fetchPartitions(broker.cluster, [{ topic, partition: 0, offset }], { maxWaitMs: 100, maxBytesPerPartition, onPayload: (p, version) => (payload = { payload: p, version }) });
     const reference = await kafkajsReadCommitted(payload!.payload, payload!.version, topic, 0, offset);
     const { records } = fetched;
     const decoded = Array.from({ length: records.length }, (_, i): ReferenceRecord => ({ offset: records.offset(i), timestamp: records.timestamp(i), key: records.key(i), value: records.value(i), headers: records.headers(i) }));
@@ -74,7 +63,7 @@ describe('connectors/kafka/fetchResponse on a real broker: the same records and 
 
   it('keeps, fetch by fetch, exactly the records kafkajs keeps (offsets, timestamps, keys, values, headers), and moves to the same next offset', async () => {
     const topic = uniqueTopic('fetch-decode');
-    await createTopic(bootstrap, topic, 1);
+    await createTopic(broker.bootstrap, topic, 1);
     await writeMixedLog(topic);
     const ours: ReferenceRecord[] = [];
     let offset = 0;
@@ -94,7 +83,7 @@ describe('connectors/kafka/fetchResponse on a real broker: the same records and 
     expect(fetches).to.be.greaterThan(10);
     // Fetch offsets inside batches (a restored position may be anywhere), larger responses.
     for (let at = 1; at < offset; at += 5) await compareAt(topic, at, 4096);
-    const java = await readCommitted(bootstrap, topic, comparedRecords);
+    const java = await readCommitted(broker.bootstrap, topic, comparedRecords);
     expect(ours.map((r) => ({ offset: r.offset, key: r.key?.toString() ?? null, value: r.value?.toString() ?? null }))).to.deep.equal(java.map(({ offset: o, key, value }) => ({ offset: o, key, value })));
     // 30 plain + tombstone + 50 gzip + 3 × (9 of p3 + 3 idempotent) + p1's 11 of round 1 + 10 tail + end.
     expect(ours.length).to.equal(30 + 1 + 50 + 3 * 12 + 11 + 10 + 1);
@@ -104,20 +93,20 @@ describe('connectors/kafka/fetchResponse on a real broker: the same records and 
 
   it('on a log-append-time topic gives the batch\'s broker time, as kafkajs does', async () => {
     const topic = uniqueTopic('fetch-append-time');
-    const admin = kafka.admin();
+    const admin = broker.kafka.admin();
     await admin.connect();
     try {
       await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] }], waitForLeaders: true });
     } finally {
       await admin.disconnect();
     }
-    const producer = kafka.producer();
+    const producer = broker.kafka.producer();
     await producer.connect();
     await producer.send({ topic, messages: [{ value: 'a', timestamp: '1000' }, { value: 'b', timestamp: '2000' }] });
     await producer.disconnect();
-    await waitForStableOffset(bootstrap, topic, 2);
+    await waitForStableOffset(broker.bootstrap, topic, 2);
     let payload: { payload: Buffer; version: number } | undefined;
-    const [fetched] = await fetchPartitions(cluster, [{ topic, partition: 0, offset: 0 }], { maxWaitMs: 100, maxBytesPerPartition: 64 * 1024, onPayload: (p, version) => (payload = { payload: p, version }) });
+    const [fetched] = await fetchPartitions(broker.cluster, [{ topic, partition: 0, offset: 0 }], { maxWaitMs: 100, maxBytesPerPartition: 64 * 1024, onPayload: (p, version) => (payload = { payload: p, version }) });
     const reference = await kafkajsReadCommitted(payload!.payload, payload!.version, topic, 0, 0);
     const timestamps = [fetched.records.timestamp(0), fetched.records.timestamp(1)];
     expect(timestamps).to.deep.equal(reference.records.map((r) => r.timestamp));
