@@ -6,12 +6,13 @@
  */
 import { absurd } from 'fp-ts/function';
 import { DataStream } from '../api/DataStream';
+import type { NotAsync } from '../api/functions';
 import { StreamEnvironment } from '../api/StreamEnvironment';
 import { Collector } from '../graph/Collector';
 import { WatermarkStrategy } from '../time/WatermarkStrategy';
 import { TimeWindow } from '../windowing/Window';
 import { EventTimeSessionWindows, SlidingEventTimeWindows, TumblingEventTimeWindows, WindowAssigner } from '../windowing/WindowAssigner';
-import { Change } from './Change';
+import { Change, RowKind } from './Change';
 import { PlanNode, WindowSpec } from './logicalPlan';
 import { fieldRef } from './PlanningContext';
 import { AttachedWindowAggregateFunction } from './runtime/AttachedWindowAggregateFunction';
@@ -31,7 +32,7 @@ import { TableSource } from './tableConnectors';
 import { DeadLetterOutlet } from './lineFormats';
 import { Row } from './types';
 import { rowKeySelector } from './rowKey';
-import { rowProjection } from './compiledRows';
+import { recordProjection, rowProjection } from './compiledRows';
 import { PlanDigests } from './planDigest';
 
 export interface TranslationOptions {
@@ -85,6 +86,36 @@ function joinExpiry(node: Extract<PlanNode, { kind: 'join' }>): RowExpiry | unde
  * (planDigest.ts) are translated once, their stream read by each consumer.
  */
 export function translate(node: PlanNode, env: StreamEnvironment, options: TranslationOptions): DataStream<Change> {
+  return reusingTranslation(env, options)(node);
+}
+
+/**
+ * The plan's rows as records of its column names, each with its kind made into what `finish`
+ * makes of it (toDataStream, toChangelogStream). A Calc at the root and the making of records
+ * are one operator, which builds each record straight from the Calc's input row.
+ */
+export function translateToRecords<T>(node: PlanNode, env: StreamEnvironment, options: TranslationOptions, finish: (kind: RowKind, record: Record<string, unknown>) => T): DataStream<T> {
+  const input = reusingTranslation(env, options);
+  const names = node.fields.map((f) => f.name);
+  if (node.kind === 'calc') {
+    const record = recordProjection(names, node.projections);
+    const test = node.filter?.eval;
+    return input(node.input)
+      .flatMap<T>((c: Change, out: Collector<T>) => {
+        if (test !== undefined && test(c.row) !== true) return;
+        out.collect(finish(c.kind, record(c.row)));
+      })
+      .name('Calc');
+  }
+  const record = recordProjection(
+    names,
+    node.fields.map((_, i) => fieldRef(node.fields, i)),
+  );
+  return input(node).map<T>((c: Change) => finish(c.kind, record(c.row)) as NotAsync<T>).name('To records');
+}
+
+/** Translates nodes, each part of the plan whose digest (planDigest.ts) was seen before read from the same stream. */
+function reusingTranslation(env: StreamEnvironment, options: TranslationOptions): (n: PlanNode) => DataStream<Change> {
   const digests = new PlanDigests();
   const translated = new Map<string, DataStream<Change>>();
   const reusing = (n: PlanNode): DataStream<Change> => {
@@ -94,7 +125,7 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
     if (stream === undefined) translated.set(digest, (stream = translateNode(n, env, options, reusing)));
     return stream;
   };
-  return reusing(node);
+  return reusing;
 }
 
 /** One node; `input` translates its inputs. */
@@ -107,10 +138,9 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
       const read = options.scans?.get(source);
       if (read !== undefined) return read;
       const computed = source.computed;
-      let stream = source
-        .open(env, options.deadLetters)
-        .map<Change>((row: Row) => ({ kind: '+I', row: computed.length === 0 ? row : [...row, ...computed.map((c) => c.eval(row))] }))
-        .name(`Scan ${node.table}`);
+      const change = (row: Row): Change => ({ kind: '+I', row: computed.length === 0 ? row : [...row, ...computed.map((c) => c.eval(row))] });
+      // A source that makes its rows in an operator of its own makes the changes there too (one operator, not two).
+      let stream = (source.openMapped !== undefined ? source.openMapped(env, options.deadLetters, change) : source.open(env, options.deadLetters).map<Change>(change)).name(`Scan ${node.table}`);
       if (source.watermark !== undefined) {
         const { field, delayMs } = source.watermark;
         stream = stream
