@@ -43,3 +43,13 @@ export function recordProjection(names: readonly string[], projections: readonly
   const parts = projections.map((p, i) => `${JSON.stringify(names[i])}: ${p.field !== undefined && Number.isInteger(p.field) ? `r[${p.field}]` : `e[${i}](r)`}`);
   return new Function('e', `return function record(r) { return { ${parts.join(', ')} }; };`)(evals) as (row: Row) => Record<string, unknown>;
 }
+
+/**
+ * The row with only the `kept` fields, the others NULL (its width and every kept field's index
+ * unchanged); undefined when every field is kept.
+ */
+export function rowKeeping(kept: readonly boolean[]): ((row: Row) => Row) | undefined {
+  if (kept.every((k) => k)) return undefined;
+  const parts = kept.map((k, i) => (k ? `r[${i}]` : 'null'));
+  return new Function(`return function keeping(r) { return [${parts.join(', ')}]; };`)() as (row: Row) => Row;
+}

@@ -32,7 +32,8 @@ import { TableSource } from './tableConnectors';
 import { DeadLetterOutlet } from './lineFormats';
 import { Row } from './types';
 import { rowKeySelector } from './rowKey';
-import { recordProjection, rowProjection } from './compiledRows';
+import { recordProjection, rowKeeping, rowProjection } from './compiledRows';
+import { FieldsRead } from './fieldsRead';
 import { PlanDigests } from './planDigest';
 
 export interface TranslationOptions {
@@ -86,7 +87,7 @@ function joinExpiry(node: Extract<PlanNode, { kind: 'join' }>): RowExpiry | unde
  * (planDigest.ts) are translated once, their stream read by each consumer.
  */
 export function translate(node: PlanNode, env: StreamEnvironment, options: TranslationOptions): DataStream<Change> {
-  return reusingTranslation(env, options)(node);
+  return reusingTranslation(node, env, options)(node);
 }
 
 /**
@@ -95,7 +96,7 @@ export function translate(node: PlanNode, env: StreamEnvironment, options: Trans
  * are one operator, which builds each record straight from the Calc's input row.
  */
 export function translateToRecords<T>(node: PlanNode, env: StreamEnvironment, options: TranslationOptions, finish: (kind: RowKind, record: Record<string, unknown>) => T): DataStream<T> {
-  const input = reusingTranslation(env, options);
+  const input = reusingTranslation(node, env, options);
   const names = node.fields.map((f) => f.name);
   if (node.kind === 'calc') {
     const record = recordProjection(names, node.projections);
@@ -115,21 +116,22 @@ export function translateToRecords<T>(node: PlanNode, env: StreamEnvironment, op
 }
 
 /** Translates nodes, each part of the plan whose digest (planDigest.ts) was seen before read from the same stream. */
-function reusingTranslation(env: StreamEnvironment, options: TranslationOptions): (n: PlanNode) => DataStream<Change> {
+function reusingTranslation(root: PlanNode, env: StreamEnvironment, options: TranslationOptions): (n: PlanNode) => DataStream<Change> {
   const digests = new PlanDigests();
+  const fieldsRead = new FieldsRead(root);
   const translated = new Map<string, DataStream<Change>>();
   const reusing = (n: PlanNode): DataStream<Change> => {
     const digest = digests.digest(n);
-    if (digest === undefined) return translateNode(n, env, options, reusing);
+    if (digest === undefined) return translateNode(n, env, options, reusing, fieldsRead);
     let stream = translated.get(digest);
-    if (stream === undefined) translated.set(digest, (stream = translateNode(n, env, options, reusing)));
+    if (stream === undefined) translated.set(digest, (stream = translateNode(n, env, options, reusing, fieldsRead)));
     return stream;
   };
   return reusing;
 }
 
 /** One node; `input` translates its inputs. */
-function translateNode(node: PlanNode, env: StreamEnvironment, options: TranslationOptions, input: (n: PlanNode) => DataStream<Change>): DataStream<Change> {
+function translateNode(node: PlanNode, env: StreamEnvironment, options: TranslationOptions, input: (n: PlanNode) => DataStream<Change>, fieldsRead: FieldsRead): DataStream<Change> {
   switch (node.kind) {
     case 'invalid':
       throw new Error('an invalid plan cannot run (its problems were reported when it was planned)');
@@ -212,8 +214,10 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
     case 'join': {
       const leftKey = rowKeySelector(node.leftKeys);
       const rightKey = rowKeySelector(node.rightKeys);
-      const left = input(node.left).map<SideChange>((change: Change) => ({ side: 0, change }));
-      const right = input(node.right).map<SideChange>((change: Change) => ({ side: 1, change }));
+      // Each side's rows keep only the fields read of them (the others NULL), before they are stored.
+      const [leftKept, rightKept] = fieldsRead.ofJoinInputs(node).map(rowKeeping);
+      const left = input(node.left).map<SideChange>(leftKept === undefined ? (change: Change) => ({ side: 0, change }) : (change: Change) => ({ side: 0, change: { kind: change.kind, row: leftKept(change.row) } }));
+      const right = input(node.right).map<SideChange>(rightKept === undefined ? (change: Change) => ({ side: 1, change }) : (change: Change) => ({ side: 1, change: { kind: change.kind, row: rightKept(change.row) } }));
       const joined = left
         .union(right)
         .keyBy((s: SideChange) => (s.side === 0 ? leftKey(s.change) : rightKey(s.change)))
