@@ -39,7 +39,8 @@ type StoredEntry = [row: Row | undefined, count: number, matches: number];
  */
 export const joinEntrySerializer: Serializer<StoredEntry> = {
   name: 'join-entry',
-  serialize: (e) => JSON.stringify([e[1], e[2]]),
+  // The same text as JSON.stringify([count, matches]), without the array.
+  serialize: (e) => `[${e[1]},${e[2]}]`,
   deserialize: (text) => {
     const p = Serializers.json<unknown>().deserialize(text);
     if (isLeft(p)) return p;
@@ -48,6 +49,21 @@ export const joinEntrySerializer: Serializer<StoredEntry> = {
     if (Array.isArray(v) && v.length === 2 && counts(v[0], v[1])) return right([undefined, v[0] as number, v[1] as number]);
     if (Array.isArray(v) && v.length === 3 && Array.isArray(v[0]) && counts(v[1], v[2])) return right(v as StoredEntry);
     return left(`a join entry is [count, matches] (or [row, count, matches]), got ${text.slice(0, 80)}`);
+  },
+};
+
+/**
+ * A stored row's id, the row's JSON text, written as it is: as a JSON string (Serializers.string)
+ * it was quoted and its quotes escaped, then escaped again by the map's encoding in each
+ * snapshot. Reads both: a row's text starts with '[', a JSON string with '"'.
+ */
+export const joinRowIdSerializer: Serializer<string> = {
+  name: 'join-row-id',
+  serialize: (id) => id,
+  deserialize: (text) => {
+    if (text.startsWith('[')) return right(text);
+    if (text.startsWith('"')) return Serializers.string.deserialize(text);
+    return left(`a join row id is a row's JSON text (an array), got ${text.slice(0, 80)}`);
   },
 };
 
@@ -96,7 +112,7 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
   }
 
   open(ctx: RuntimeContext): void {
-    const side = (name: string) => ctx.getMapState(withRetention(new MapStateDescriptor<string, StoredEntry>(name, Serializers.string, joinEntrySerializer), this.retentionMs));
+    const side = (name: string) => ctx.getMapState(withRetention(new MapStateDescriptor<string, StoredEntry>(name, joinRowIdSerializer, joinEntrySerializer), this.retentionMs));
     this.sides = [side('join-left'), side('join-right')];
   }
 
@@ -166,7 +182,11 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
     }
     this.sides.forEach((state, side) => {
       const expires = side === 0 ? expiry.left : expiry.right;
-      for (const [id, entry] of state.entries()) if (expires(rowOf(id, entry)) <= timestamp) state.remove(id);
+      const entries = state.entries();
+      const expired = entries.filter(([id, entry]) => expires(rowOf(id, entry)) <= timestamp);
+      // Often every row of the key has expired: one clear, not a removal per row.
+      if (expired.length === entries.length) state.clear();
+      else for (const [id] of expired) state.remove(id);
     });
   }
 }
