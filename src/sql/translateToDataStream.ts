@@ -19,7 +19,7 @@ import { AttachedWindowAggregateFunction } from './runtime/AttachedWindowAggrega
 import { windowAggregation } from './runtime/windowAggregation';
 import { cumulativeEventTimeWindows } from './runtime/CumulativeEventTimeWindows';
 import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
-import { JoinFunction, RowExpiry, SideChange } from './runtime/JoinFunction';
+import { JoinFunction, RowExpiry, SideChange, joinRetiredState } from './runtime/JoinFunction';
 import { LateRow, OverAggregateFunction, overLateRows } from './runtime/OverAggregateFunction';
 import { RankFunction } from './runtime/RankFunction';
 import { MatchRowFunction, matchLateRows } from './runtime/MatchRowFunction';
@@ -231,6 +231,7 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
           ),
         )
         .name(`Join ${node.joinType}`);
+      joined.node.retiredState = joinRetiredState;
       // An interval join keeps a time attribute (see keptTimeAttribute in planJoin.ts): its rows are timed by it.
       const timeField = node.fields.findIndex((f) => f.rowtime === true);
       return timeField < 0 ? joined : joined.transform<Change>('Join row time', () => new RowTimestampOperator(timeField));

@@ -19,6 +19,7 @@ import { Compiled } from '../compileExpression';
 import { Row } from '../types';
 import { withRetention } from './stateRetention';
 import { RowKey } from '../rowKey';
+import { RetiredState } from '../../graph/RetiredState';
 
 export interface SideChange {
   readonly side: 0 | 1;
@@ -96,6 +97,25 @@ export interface RowExpiry {
   readonly cleanupEveryMs: number;
 }
 
+/**
+ * Each side's rows. Named anew when what a join stores changed shape, so that state of the former
+ * shape is recognized at restore and refused (joinRetiredState): in 0.2 the rows hold only the
+ * fields the query reads, and only those that pass the WHERE's conditions on one side.
+ */
+export const JOIN_STATE_NAMES = ['join-left-kept', 'join-right-kept'] as const;
+
+/**
+ * The former shape, 'join-left' and 'join-right': whole rows, including rows a WHERE over the
+ * join now drops before it. Restored, they would join rows the query no longer sees, and a
+ * retraction (a narrowed row) would not find the whole row it retracts.
+ */
+export const joinRetiredState: RetiredState = {
+  names: ['join-left', 'join-right'],
+  why:
+    "it is a SQL join's state from an earlier Sluice, which kept whole rows, including those its WHERE now filters out before the join; " +
+    'this join keeps only the fields the query reads, and restored whole rows would join rows the query drops and not be retracted',
+};
+
 export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Change> {
   private sides!: [MapState<string, StoredEntry>, MapState<string, StoredEntry>];
 
@@ -113,7 +133,7 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
 
   open(ctx: RuntimeContext): void {
     const side = (name: string) => ctx.getMapState(withRetention(new MapStateDescriptor<string, StoredEntry>(name, joinRowIdSerializer, joinEntrySerializer), this.retentionMs));
-    this.sides = [side('join-left'), side('join-right')];
+    this.sides = [side(JOIN_STATE_NAMES[0]), side(JOIN_STATE_NAMES[1])];
   }
 
   private joined(left: Row, right: Row): Row | undefined {
