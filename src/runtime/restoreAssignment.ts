@@ -67,7 +67,8 @@ export function retiredStateIn(plan: ExecutionPlan, checkpoint: CompletedCheckpo
   for (const node of plan.tasks.flatMap((t) => t.chain)) {
     const retired = node.retiredState;
     if (retired === undefined || found.has(node.uid)) continue;
-    const names = new Set(checkpoint.tasks.flatMap((task) => (task.nodes[node.uid] === undefined ? [] : retiredNamesIn(task.nodes[node.uid], retired.names))));
+    // Own properties only: uids are the user's strings ('constructor' must not find Object's).
+    const names = new Set(checkpoint.tasks.flatMap((task) => (Object.hasOwn(task.nodes, node.uid) ? retiredNamesIn(task.nodes[node.uid], retired.names) : [])));
     if (names.size > 0) found.set(node.uid, { node, names: [...names].sort() });
   }
   return [...found.values()];
