@@ -13,7 +13,7 @@ import { TableEnvironment } from '../../src/sql';
 import { BENCH_CONFIG, CHECKPOINT_INTERVAL_MS, REDIS_URL } from './benchSettings';
 import { NexmarkSourceOptions, nexmarkEvents } from './NexmarkSource';
 import { QueryId, queries } from './queries';
-import { NEXMARK_SQL, registerNexmarkTables } from './sql';
+import { NEXMARK_SQL, NEXMARK_SQL_TABLES, registerNexmarkTables } from './sql';
 
 const REDIS_PREFIX = 'sluice-nexmark-bench';
 
@@ -36,7 +36,7 @@ export async function runNexmarkJob(
   const input = nexmarkEvents(env, { ...BENCH_CONFIG, events, ...(mark ? { mark } : {}) });
   if (language === 'sql') {
     const tEnv = TableEnvironment.create(env);
-    registerNexmarkTables(tEnv, input);
+    registerNexmarkTables(tEnv, input, NEXMARK_SQL_TABLES[id]);
     tEnv.sqlQuery(NEXMARK_SQL[id]).toChangelogStream().sinkTo(sink);
   } else (queries[id].query(input) as { sinkTo(s: Sink<unknown>): unknown }).sinkTo(sink);
   try {

@@ -31,6 +31,11 @@ export interface QueryRun {
   readonly checkpoints?: number;
   /** CPU time redis-server used during a Redis run (INFO cpu before and after; other clients of a shared server count too). */
   readonly redisCpuSeconds?: number;
+  /**
+   * Sluice runs: the events from the moment the source generates event events/4 to the job's
+   * end, and this process's CPU time over them (start-up and the first JIT warm-up excluded).
+   */
+  readonly steady?: { readonly events: number; readonly cpuSeconds: number };
 }
 
 /** redis-server's CPU time so far (user + system), in seconds. */
@@ -49,10 +54,18 @@ class CountingSink implements Sink<unknown> {
   }
 }
 
-async function runSluice(id: QueryId, backend: 'memory' | 'redis', events: number, language: 'datastream' | 'sql' = 'datastream'): Promise<{ outputs: number; checkpoints: number }> {
+const cpuSecondsSoFar = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+async function runSluice(id: QueryId, backend: 'memory' | 'redis', events: number, language: 'datastream' | 'sql' = 'datastream'): Promise<{ outputs: number; checkpoints: number; steady: QueryRun['steady'] }> {
   const sink = new CountingSink();
-  const { checkpoints } = await runNexmarkJob(id, backend, events, sink, language);
-  return { outputs: sink.count, checkpoints };
+  const markAt = Math.floor(events / 4);
+  let cpuAtMark: number | undefined;
+  const { checkpoints } = await runNexmarkJob(id, backend, events, sink, language, { at: markAt, reached: () => (cpuAtMark = cpuSecondsSoFar()) });
+  const steady = cpuAtMark === undefined ? undefined : { events: events - markAt, cpuSeconds: cpuSecondsSoFar() - cpuAtMark };
+  return { outputs: sink.count, checkpoints, steady };
 }
 
 async function main(): Promise<void> {
@@ -69,10 +82,11 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   let outputs: number;
   let checkpoints: number | undefined;
+  let steady: QueryRun['steady'];
   if (runner === 'rxjs') outputs = await runWithRxjs(id as StatelessQuery, events, BENCH_CONFIG);
   else if (runner === 'node-streams') outputs = await runWithNodeStreams(id as StatelessQuery, events, BENCH_CONFIG);
-  else if (runner === 'sql') ({ outputs, checkpoints } = await runSluice(id, 'memory', events, 'sql'));
-  else ({ outputs, checkpoints } = await runSluice(id, runner, events));
+  else if (runner === 'sql') ({ outputs, checkpoints, steady } = await runSluice(id, 'memory', events, 'sql'));
+  else ({ outputs, checkpoints, steady } = await runSluice(id, runner, events));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
   const redisCpu = redisCpuBefore === undefined ? undefined : (await redisCpuSeconds()) - redisCpuBefore;
@@ -87,6 +101,7 @@ async function main(): Promise<void> {
     outputs,
     ...(checkpoints !== undefined ? { checkpoints } : {}),
     ...(redisCpu !== undefined ? { redisCpuSeconds: redisCpu } : {}),
+    ...(steady !== undefined ? { steady } : {}),
   };
   process.stdout.write(`${JSON.stringify(run)}\n`);
 }

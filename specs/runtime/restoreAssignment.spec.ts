@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Either } from 'fp-ts/Either';
 import { ChannelState, CheckpointId, CompletedCheckpoint, NodeSnapshot, TaskRestore, TaskSnapshot } from '../../src/checkpoint/CheckpointTypes';
-import { nonRestoredState, restoreFor } from '../../src/runtime/restoreAssignment';
+import { nonRestoredState, restoreFor, retiredStateIn, retiredStateRefusal, withoutRetiredState } from '../../src/runtime/restoreAssignment';
 import { Source } from '../../src/graph/Source';
 import { ChainedNode, ExecutionPlan, TaskPlan } from '../../src/graph/ExecutionPlan';
 import { TaskId } from '../../src/checkpoint/TaskId';
@@ -216,5 +216,44 @@ describe('runtime/restoreAssignment', () => {
         expect(expectRight(restoreFor(plan(1, 0, 2, [filter]), unaligned)).channels, "the filter gets none of count's").to.equal(undefined);
       });
     });
+  });
+});
+
+describe('runtime/restoreAssignment: state of an earlier shape (RetiredState)', () => {
+  const retiredState = { names: ['rows'], why: 'rows were whole' };
+  const join = { ...node('join', 'Join INNER'), retiredState };
+  const job: ExecutionPlan = { jobName: 'restore-spec', maxParallelism: 128, batchSize: 16, channelCapacity: 32, tasks: [plan(0, 0, 2, [join]), plan(0, 1, 2, [join])] };
+  const rows = (name: string, kg: string): NodeSnapshot => ({ keyed: { keyGroups: { [kg]: { [name]: [['"k"', '[1]']] } } } });
+
+  it('finds entries under a retired name in a full copy or in a delta, once per operator', () => {
+    const inDelta: NodeSnapshot = { keyed: { keyGroups: {}, increments: [{ keyGroups: { '5': { rows: [['"k"', '[1]']] } }, removed: {} }] } };
+    const checkpoint = completed(4, [taskSnapshot(0, 0, 2, { join: rows('rows', '3') }), taskSnapshot(0, 1, 2, { join: inDelta })]);
+    const found = retiredStateIn(job, checkpoint);
+    expect(found.map((f) => [f.node.uid, f.names])).to.deep.equal([['join', ['rows']]]);
+    expect(retiredStateRefusal(checkpoint, found)).to.equal(
+      "checkpoint 4 cannot be restored: operator 'Join INNER' (uid 'join') holds state 'rows' of an earlier shape: rows were whole. " +
+        'Start the job afresh (without restoreFrom and without its former checkpoints), or pass allowNonRestoredState: true to StreamEnvironment.create to drop that state (those operators then start empty)',
+    );
+  });
+
+  it('finds nothing where the names hold no entries, or only the current names do', () => {
+    const empty: NodeSnapshot = { keyed: { keyGroups: { '3': { rows: [] } } } };
+    expect(retiredStateIn(job, completed(4, [taskSnapshot(0, 0, 2, { join: empty }), taskSnapshot(0, 1, 2, { join: rows('rows-kept', '3') })]))).to.deep.equal([]);
+  });
+
+  it('drops only the retired names, from full copies and deltas, when allowed', () => {
+    const both: NodeSnapshot = {
+      keyed: {
+        keyGroups: { '3': { rows: [['"k"', '[1]']], 'rows-kept': [['"k"', '[2]']] } },
+        increments: [{ keyGroups: { '3': { rows: [['"j"', '[1]']] } }, removed: { '3': { rows: ['"k"'], 'rows-kept': ['"j"'] } } }],
+      },
+    };
+    const checkpoint = completed(4, [taskSnapshot(0, 0, 2, { join: both, other: rows('rows', '7') })]);
+    const stripped = withoutRetiredState(checkpoint, retiredStateIn(job, checkpoint));
+    expect(stripped.tasks[0].nodes.join).to.deep.equal({
+      keyed: { keyGroups: { '3': { 'rows-kept': [['"k"', '[2]']] } }, increments: [{ keyGroups: { '3': {} }, removed: { '3': { 'rows-kept': ['"j"'] } } }] },
+    });
+    expect(stripped.tasks[0].nodes.other, "another operator's state of that name is its own").to.deep.equal(rows('rows', '7'));
+    expect(retiredStateIn(job, stripped)).to.deep.equal([]);
   });
 });

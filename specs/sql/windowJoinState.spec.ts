@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { RuntimeContext } from '../../src/api/RuntimeContext';
 import { Change } from '../../src/sql/Change';
-import { JoinFunction, RowExpiry, SideChange } from '../../src/sql/runtime/JoinFunction';
+import { JOIN_STATE_NAMES, JoinFunction, RowExpiry, SideChange } from '../../src/sql/runtime/JoinFunction';
 import { Row } from '../../src/sql/types';
 
 /** JoinFunction with its map states as plain maps of one key, and its timer registrations recorded. */
@@ -31,7 +31,7 @@ function harness(expiry: RowExpiry) {
   return {
     timers,
     out,
-    sizes: () => [maps.get('join-left')!.size, maps.get('join-right')!.size],
+    sizes: () => JOIN_STATE_NAMES.map((name) => maps.get(name)!.size),
     add: (side: 0 | 1, row: Row) => join.processElement({ side, change: { kind: '+I', row } } as SideChange, ctx, collector),
     fire: (t: number) => {
       watermark = t;

@@ -10,6 +10,7 @@ import { KeySelector, Partitioning } from './Partitioning';
 import { NodeId } from './StreamNode';
 import type { SupervisionStrategy } from './SupervisionStrategy';
 import { TaskId } from '../checkpoint/TaskId';
+import type { RetiredState } from './RetiredState';
 
 /** One operator in a chain, as the task runs it. */
 export interface ChainedNode {
@@ -27,6 +28,8 @@ export interface ChainedNode {
   readonly sink?: Sink<unknown>;
   /** How the operator recovers from a failure of its user code; undefined: restart the job. */
   readonly supervision: SupervisionStrategy | undefined;
+  /** State of an earlier shape of the operator, refused at restore (RetiredState.ts). */
+  readonly retiredState?: RetiredState;
 }
 
 /** One end of a channel: a task and the index of the channel at that task. */

@@ -10,6 +10,7 @@ import { OperatorFactory } from './StreamOperator';
 import { KeySelector, Partitioning } from './Partitioning';
 import { TopologyProblem } from './TopologyProblem';
 import type { SupervisionStrategy } from './SupervisionStrategy';
+import type { RetiredState } from './RetiredState';
 
 export type NodeId = number & { readonly __brand: 'NodeId' };
 
@@ -43,4 +44,6 @@ export interface StreamNode {
   supervision?: SupervisionStrategy;
   /** Problems found while the API built the node, reported with all others at execute. */
   readonly problems: TopologyProblem[];
+  /** State of an earlier shape of this operator that a restore refuses (graph/RetiredState.ts). */
+  retiredState?: RetiredState;
 }

@@ -165,6 +165,7 @@ export function buildExecutionPlan(nodes: readonly StreamNode[], settings: PlanS
       isSink: n.role.kind === 'sink',
       sink: n.role.kind === 'sink' ? n.role.sink : undefined,
       supervision: n.supervision,
+      retiredState: n.retiredState,
     }));
     const head = v.nodes[0];
     for (let i = 0; i < v.parallelism; i++) {

@@ -7,7 +7,7 @@ import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { TaskPlan } from '../graph/ExecutionPlan';
 import { TaskId } from '../checkpoint/TaskId';
 import { CheckpointId, CompletedCheckpoint, TaskRestore } from '../checkpoint/CheckpointTypes';
-import { nonRestoredState, restoreFor } from './restoreAssignment';
+import { nonRestoredState, restoreFor, retiredStateIn, retiredStateRefusal, withoutRetiredState } from './restoreAssignment';
 import { JobMasterDeps } from './jobMasterDeps';
 
 /** Why a deployment cannot restore: the error that fails the job, and why (its failure report says so). */
@@ -42,12 +42,18 @@ export async function restoreForAttempt(deps: Deps): Promise<Either<RestoreRefus
   const { plan, jobId, checkpointing } = deps;
   const start = await startingPoint(deps, (reason) => `cannot restore job '${jobId}': ${reason}`);
   if (isLeft(start)) return start;
-  const checkpoint = start.right;
+  let checkpoint = start.right;
   let dropped: readonly string[] = [];
   if (checkpoint !== undefined) {
     const unmatched = nonRestoredState(plan, checkpoint, deps.allowNonRestoredState);
     if (isLeft(unmatched)) return left(refusal(`cannot restore job '${jobId}': ${unmatched.left}`, 'its checkpoint holds state no operator of the job takes'));
-    dropped = unmatched.right;
+    const retired = retiredStateIn(plan, checkpoint);
+    if (retired.length > 0 && !deps.allowNonRestoredState) {
+      return left(refusal(`cannot restore job '${jobId}': ${retiredStateRefusal(checkpoint, retired)}`, 'its checkpoint holds state of an earlier shape of its operators'));
+    }
+    // Dropped, not left for the operator to ignore: its next checkpoint would carry it again.
+    if (retired.length > 0) checkpoint = withoutRetiredState(checkpoint, retired);
+    dropped = [...unmatched.right, ...retired.map((r) => r.node.uid)];
   }
   let progress: ReadonlyMap<string, unknown> = new Map();
   if (checkpointing?.config.mode === 'at-most-once') {
@@ -75,7 +81,8 @@ export async function restoreForTask(deps: Deps, task: TaskPlan): Promise<Either
   const from = await startingPoint(deps, (reason) => `cannot restore task '${task.name}' (${task.index}): ${reason}`);
   if (isLeft(from)) return from;
   if (from.right === undefined) return right(undefined);
-  const r = restoreFor(task, from.right, deps.plan.maxParallelism);
+  // The attempt refused retired state, or was allowed to drop it (restoreForAttempt): dropped here too.
+  const r = restoreFor(task, withoutRetiredState(from.right, retiredStateIn(deps.plan, from.right)), deps.plan.maxParallelism);
   return isLeft(r) ? left(refusal(r.left, 'its checkpoint cannot be restored')) : right(r.right);
 }
 

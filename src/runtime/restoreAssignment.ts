@@ -8,7 +8,7 @@
  * allows dropping it.
  */
 import { Either, left, right } from 'fp-ts/Either';
-import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
+import { ChainedNode, ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
 import { CompletedCheckpoint, NodeSnapshot, TaskRestore } from '../checkpoint/CheckpointTypes';
 
 /** Whether a restore would carry anything of this snapshot: a source position, an operator list entry, a keyed entry. */
@@ -41,6 +41,67 @@ export function nonRestoredState(plan: ExecutionPlan, checkpoint: CompletedCheck
     `checkpoint ${checkpoint.id} holds state of operators this job does not have: uid ${quoted(unmatched)}. ` +
       'Give the operators back their former uids with .uid(...), or pass allowNonRestoredState: true to StreamEnvironment.create to drop that state',
   );
+}
+
+/** An operator whose state in the checkpoint has an earlier shape (RetiredState.ts): its node and the retired names it holds. */
+export interface RetiredStateFound {
+  readonly node: ChainedNode;
+  readonly names: readonly string[];
+}
+
+/** The retired state names that hold entries in a node's keyed snapshot (its full copy or a delta). */
+function retiredNamesIn(snapshot: NodeSnapshot, names: readonly string[]): string[] {
+  const keyed = snapshot.keyed;
+  if (keyed === undefined) return [];
+  const copies = [keyed.keyGroups, ...(keyed.increments ?? []).map((d) => d.keyGroups)];
+  return names.filter((name) => copies.some((groups) => Object.values(groups).some((states) => (states[name]?.length ?? 0) > 0)));
+}
+
+/**
+ * The operators of the plan whose state in the checkpoint has the shape of an earlier build.
+ * Only state the checkpoint holds itself is seen: savepoints and memory state always; the
+ * pieces a Redis incremental checkpoint keeps in Redis are not named by state.
+ */
+export function retiredStateIn(plan: ExecutionPlan, checkpoint: CompletedCheckpoint): readonly RetiredStateFound[] {
+  const found = new Map<string, RetiredStateFound>();
+  for (const node of plan.tasks.flatMap((t) => t.chain)) {
+    const retired = node.retiredState;
+    if (retired === undefined || found.has(node.uid)) continue;
+    // Own properties only: uids are the user's strings ('constructor' must not find Object's).
+    const names = new Set(checkpoint.tasks.flatMap((task) => (Object.hasOwn(task.nodes, node.uid) ? retiredNamesIn(task.nodes[node.uid], retired.names) : [])));
+    if (names.size > 0) found.set(node.uid, { node, names: [...names].sort() });
+  }
+  return [...found.values()];
+}
+
+/** The refusal of a restore into operators whose state has an earlier shape: each one, what it holds and why, and what to do. */
+export function retiredStateRefusal(checkpoint: CompletedCheckpoint, found: readonly RetiredStateFound[]): string {
+  const each = found.map(({ node, names }) => `operator '${node.name}' (uid '${node.uid}') holds state ${names.map((n) => `'${n}'`).join(', ')} of an earlier shape: ${node.retiredState!.why}`);
+  return (
+    `checkpoint ${checkpoint.id} cannot be restored: ${each.join('; ')}. ` +
+    'Start the job afresh (without restoreFrom and without its former checkpoints), or pass allowNonRestoredState: true to StreamEnvironment.create to drop that state (those operators then start empty)'
+  );
+}
+
+/** The checkpoint without the retired state found in it: what a restore allowed to drop state (allowNonRestoredState) reads. */
+export function withoutRetiredState(checkpoint: CompletedCheckpoint, found: readonly RetiredStateFound[]): CompletedCheckpoint {
+  if (found.length === 0) return checkpoint;
+  const retired = new Map(found.map((f) => [f.node.uid, new Set(f.names)]));
+  const strip = <E>(groups: Readonly<Record<string, Readonly<Record<string, E>>>>, names: ReadonlySet<string>) =>
+    Object.fromEntries(Object.entries(groups).map(([kg, states]) => [kg, Object.fromEntries(Object.entries(states).filter(([name]) => !names.has(name)))]));
+  const tasks = checkpoint.tasks.map((task) => ({
+    ...task,
+    nodes: Object.fromEntries(
+      Object.entries(task.nodes).map(([uid, snapshot]) => {
+        const names = retired.get(uid);
+        const keyed = snapshot.keyed;
+        if (names === undefined || keyed === undefined) return [uid, snapshot];
+        const increments = keyed.increments?.map((d) => ({ keyGroups: strip(d.keyGroups, names), removed: strip(d.removed, names) }));
+        return [uid, { ...snapshot, keyed: { ...keyed, keyGroups: strip(keyed.keyGroups, names), ...(increments === undefined ? {} : { increments }) } }];
+      }),
+    ),
+  }));
+  return { ...checkpoint, tasks };
 }
 
 export function restoreFor(task: TaskPlan, checkpoint: CompletedCheckpoint, maxParallelism?: number): Either<string, TaskRestore> {

@@ -15,7 +15,7 @@ import { PlanNode } from './logicalPlan';
 import { aggregateCalls, planAggregation } from './planAggregation';
 import { fieldRef, INVALID, PlanningContext, planningContext, Scope, scopeOf } from './PlanningContext';
 import { planCalc } from './planCalc';
-import { planJoin } from './planJoin';
+import { planJoin, pushWhereIntoJoin } from './planJoin';
 import { planMatchRecognize } from './planMatchRecognize';
 import { planOrderBy } from './planOrderBy';
 import { OverItem, overItems, planOverAggregate } from './planOverAggregate';
@@ -111,6 +111,7 @@ export class Planner {
         where = limited.rest;
       }
     }
+    ({ scope, where } = pushWhereIntoJoin(scope, where, this.planning));
     const overs = overItems(s);
     if (overs.length > 0) return this.planOver(s, scope, where, overs);
     const calls = aggregateCalls(s, this.planning.catalog.functions);

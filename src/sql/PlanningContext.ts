@@ -52,7 +52,7 @@ export function scopeOf(node: PlanNode, qualifier: string | undefined): Scope {
 /** The expression that reads field `index` of `fields` as it is. */
 export function fieldRef(fields: readonly Field[], index: number): Compiled {
   const f = fields[index];
-  return { type: f.type, eval: (r) => r[index], text: f.name, field: index, rowtime: f.rowtime };
+  return { type: f.type, eval: (r) => r[index], text: f.name, field: index, rowtime: f.rowtime, reads: [index] };
 }
 
 /** The conjuncts of an AND tree. */

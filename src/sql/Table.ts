@@ -13,7 +13,7 @@
  */
 import { DataStream } from '../api/DataStream';
 import type { TableEnvironment } from './TableEnvironment';
-import { Change, ChangelogRow } from './Change';
+import { ChangelogRow } from './Change';
 import { explainPlan, PlanNode } from './logicalPlan';
 import { Field } from './types';
 import { Expression } from './Expression';
@@ -72,14 +72,12 @@ export class Table {
         `toDataStream() needs an append-only table, but this query produces updates (from a GROUP BY, LEFT JOIN or continuous Top-N); use toChangelogStream(), or run it in batch mode (TableEnvironment.create(env, { mode: 'batch' }))`,
       );
     }
-    const names = this.plan.fields.map((f) => f.name);
-    return this.stream().map((c: Change) => toObject(names, c)).name('To DataStream');
+    return this.tEnv.translatePlanToRecords(this.plan, (_kind, record) => record);
   }
 
   /** Every change as `{ kind, row }`, kind one of +I, -U, +U, -D. */
   toChangelogStream(): DataStream<ChangelogRow> {
-    const names = this.plan.fields.map((f) => f.name);
-    return this.stream().map((c: Change): ChangelogRow => ({ kind: c.kind, row: toObject(names, c) })).name('To Changelog');
+    return this.tEnv.translatePlanToRecords(this.plan, (kind, row): ChangelogRow => ({ kind, row }));
   }
 
   /** The plan, as EXPLAIN prints it. */
@@ -203,14 +201,4 @@ export class Table {
   toString(): string {
     return `\`${this.name.split('`').join('``')}\``;
   }
-
-  private stream(): DataStream<Change> {
-    return this.tEnv.translatePlan(this.plan);
-  }
-}
-
-function toObject(names: readonly string[], c: Change): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  for (let i = 0; i < names.length; i++) o[names[i]] = c.row[i];
-  return o;
 }

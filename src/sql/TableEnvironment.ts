@@ -18,7 +18,7 @@ import { DataStream, SingleOutputStream } from '../api/DataStream';
 import { StreamEnvironment } from '../api/StreamEnvironment';
 import { InsertStatement, Query, Statement } from './ast';
 import { Catalog, createTableEntry, defineColumns } from './Catalog';
-import { Change } from './Change';
+import { Change, RowKind } from './Change';
 import { explainPlan, PlanNode } from './logicalPlan';
 import { parseColumnList, parseStatement } from './parseStatement';
 import { Planner } from './Planner';
@@ -30,7 +30,7 @@ import { BUILT_IN_CONNECTORS, TableSource } from './tableConnectors';
 import { SqlDeadLetter } from './lineFormats';
 import { TableConnectorFactory } from './TableConnectorFactory';
 import { PrintSink } from '../connectors/PrintSink';
-import { translate } from './translateToDataStream';
+import { TranslationOptions, translate, translateToRecords } from './translateToDataStream';
 import { Row } from './types';
 import { UserDefinedFunction } from './UserDefinedFunction';
 import { observed } from '../runtime/observed';
@@ -38,6 +38,7 @@ import { PlannedInsert, insertInto } from './insertInto';
 import { TableConfig } from './TableConfig';
 import { TableResult, done } from './TableResult';
 import { recordReader } from './compiledRows';
+import type { NotAsync } from '../api/functions';
 import { FluentCall, FluentQuery, fromTable } from './tableOperations';
 
 /** Options of `TableEnvironment.create`. */
@@ -228,18 +229,14 @@ export class TableEnvironment {
     const names = physical.map((f) => f.name);
     // Node ids are reused once a job is executed: remember the node to tell a stale stream apart.
     const node = stream instanceof SingleOutputStream ? stream.node : undefined;
-    const source: TableSource = {
-      physical,
-      computed,
-      watermark,
-      open: (env) => {
-        if (node !== undefined && env.graph.nodes[node.id] !== node) {
-          throw new Error('fromDataStream: the stream belongs to a job that was already executed; build the stream again for a new job (as in Flink, executing consumes the topology)');
-        }
-        const read = recordReader(names);
-        return stream.map((record: T): Row => read(record)).name('From DataStream');
-      },
+    const openMapped = <U>(env: StreamEnvironment, _deadLetters: unknown, then: (row: Row) => U): SingleOutputStream<U> => {
+      if (node !== undefined && env.graph.nodes[node.id] !== node) {
+        throw new Error('fromDataStream: the stream belongs to a job that was already executed; build the stream again for a new job (as in Flink, executing consumes the topology)');
+      }
+      const read = recordReader(names);
+      return stream.map<U>((record: T) => then(read(record)) as NotAsync<U>).name('From DataStream');
     };
+    const source: TableSource = { physical, computed, watermark, open: (env, deadLetters) => openMapped(env, deadLetters, (row) => row), openMapped };
     const name = `UnnamedTable$${this.anonymousTables++}`;
     this.catalog.register({ kind: 'table', name, fields, source });
     return new Table(this, { kind: 'scan', table: name, source, fields, updating: false }, name);
@@ -271,12 +268,21 @@ export class TableEnvironment {
 
   /** @internal Adds the plan's operators to the environment's job graph (reusing the streams of `scans`). */
   translatePlan(plan: PlanNode, scans?: Map<TableSource, DataStream<Change>>): DataStream<Change> {
-    return translate(plan, this.env, {
+    return translate(plan, this.env, this.translationOptions(scans));
+  }
+
+  private translationOptions(scans?: Map<TableSource, DataStream<Change>>): TranslationOptions {
+    return {
       scans,
       batch: this.mode === 'batch',
       stateRetentionMs: this.config.stateRetentionMs,
       deadLetters: (stream) => this.deadLetterStreams.push(stream),
-    });
+    };
+  }
+
+  /** @internal The plan's rows as records of its column names, made into `finish`'s result (toDataStream, toChangelogStream). */
+  translatePlanToRecords<T>(plan: PlanNode, finish: (kind: RowKind, record: Record<string, unknown>) => T): DataStream<T> {
+    return translateToRecords(plan, this.env, this.translationOptions(), finish);
   }
 
   /**

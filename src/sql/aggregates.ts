@@ -19,6 +19,8 @@ export interface Accumulation<ACC = any> {
 export interface AggregateCall {
   readonly text: string;
   readonly type: SqlType;
+  /** The fields of the input row its arguments read, when known (Compiled.reads). */
+  readonly reads?: readonly number[];
   /** Whether retract is exact (MIN/MAX keep every value then). */
   accumulation(retracting: boolean): Accumulation;
 }

@@ -23,6 +23,12 @@ export interface Compiled {
   readonly rowtime?: boolean;
   /** Set for literals and intervals: the value, known while planning. */
   readonly constant?: { readonly value: unknown };
+  /**
+   * The fields of the row it reads, when known (every expression compileExpression compiles,
+   * and fieldRef): the planner keeps only those in a join's state (fieldsRead.ts). Absent: it
+   * may read any.
+   */
+  readonly reads?: readonly number[];
 }
 
 export interface ScopeColumn {
@@ -75,9 +81,39 @@ export function intervalMillis(text: string, unit: string): Either<string, numbe
 
 const error = (text: string): Compiled => ({ type: 'ANY', eval: () => null, text });
 
+/**
+ * The fields read by the expressions being compiled, the innermost last: each one compiled
+ * adds its own to the one it is part of (its operands are compiled while it is).
+ */
+const reading: { fields: Set<number>; unknown: boolean }[] = [];
+
 export function compileExpression(e: Expr, ctx: ExpressionContext): Compiled {
-  const substituted = ctx.substitute?.(e);
-  if (substituted !== undefined) return substituted;
+  const mine = { fields: new Set<number>(), unknown: false };
+  reading.push(mine);
+  let compiled: Compiled;
+  let substituted: Compiled | undefined;
+  try {
+    // A substitute may compile expressions of another scope (the input of an aggregation): what they read is not this one's.
+    substituted = ctx.substitute?.(e);
+    compiled = substituted ?? compileUnread(e, ctx);
+  } finally {
+    reading.pop();
+  }
+  let reads = compiled.reads;
+  const field = compiled.field;
+  if (reads === undefined && (field === undefined || Number.isInteger(field))) {
+    if (substituted !== undefined) reads = field === undefined ? undefined : [field];
+    else if (!mine.unknown) reads = [...(field === undefined ? mine.fields : mine.fields.add(field))].sort((a, b) => a - b);
+  }
+  const outer = reading[reading.length - 1];
+  if (outer !== undefined) {
+    if (reads === undefined) outer.unknown = true;
+    else for (const f of reads) outer.fields.add(f);
+  }
+  return compiled.reads === reads ? compiled : { ...compiled, reads };
+}
+
+function compileUnread(e: Expr, ctx: ExpressionContext): Compiled {
   const problem = (pos: SqlPosition, message: string) => ctx.problems.push({ ...pos, message });
   const sub = (x: Expr) => compileExpression(x, ctx);
   switch (e.kind) {

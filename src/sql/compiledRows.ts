@@ -30,3 +30,26 @@ export function rowProjection(projections: readonly Compiled[]): (row: Row) => u
   const parts = projections.map((p, i) => (p.field !== undefined && Number.isInteger(p.field) ? `r[${p.field}]` : `e[${i}](r)`));
   return new Function('e', `return function project(r) { return [${parts.join(', ')}]; };`)(evals) as (row: Row) => unknown[];
 }
+
+/**
+ * The record of `names` for an input row, its properties `projections` of it (a bare column
+ * copied by its index): one object literal, so every record has one shape from birth, where
+ * properties added one by one in a loop went through a chain of shapes (and a record of many
+ * columns into dictionary mode). toDataStream and toChangelogStream build their records so.
+ */
+export function recordProjection(names: readonly string[], projections: readonly Compiled[]): (row: Row) => Record<string, unknown> {
+  if (names.length !== projections.length) throw new Error(`recordProjection: ${names.length} names for ${projections.length} projections`);
+  const evals = projections.map((p) => p.eval);
+  const parts = projections.map((p, i) => `${JSON.stringify(names[i])}: ${p.field !== undefined && Number.isInteger(p.field) ? `r[${p.field}]` : `e[${i}](r)`}`);
+  return new Function('e', `return function record(r) { return { ${parts.join(', ')} }; };`)(evals) as (row: Row) => Record<string, unknown>;
+}
+
+/**
+ * The row with only the `kept` fields, the others NULL (its width and every kept field's index
+ * unchanged); undefined when every field is kept.
+ */
+export function rowKeeping(kept: readonly boolean[]): ((row: Row) => Row) | undefined {
+  if (kept.every((k) => k)) return undefined;
+  const parts = kept.map((k, i) => (k ? `r[${i}]` : 'null'));
+  return new Function(`return function keeping(r) { return [${parts.join(', ')}]; };`)() as (row: Row) => Row;
+}

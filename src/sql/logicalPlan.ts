@@ -213,7 +213,7 @@ function describeNode(node: PlanNode): string {
   }
 }
 
-function inputsOf(node: PlanNode): readonly PlanNode[] {
+export function inputsOf(node: PlanNode): readonly PlanNode[] {
   switch (node.kind) {
     case 'scan':
     case 'invalid':

@@ -259,6 +259,12 @@ function compileAggregates(calls: readonly CallExpr[], scope: Scope, updatingInp
 export function compileAggregate(call: CallExpr, scope: Scope, updatingInput: boolean, merging: boolean, planning: PlanningContext): AggregateCall {
   const ctx = planning.context(scope, "an aggregate function's arguments");
   const args = call.args.map((a) => compileExpression(a, ctx));
+  const checked = checkedAggregate(call, args, updatingInput, merging, planning);
+  const unknown = args.some((a) => a.reads === undefined);
+  return unknown ? checked : { ...checked, reads: [...new Set(args.flatMap((a) => a.reads!))] };
+}
+
+function checkedAggregate(call: CallExpr, args: readonly Compiled[], updatingInput: boolean, merging: boolean, planning: PlanningContext): AggregateCall {
   const text = `${call.name}(${call.distinct ? 'DISTINCT ' : ''}${call.star ? '*' : args.map((a) => a.text).join(', ')})`;
   const fail = (message: string): AggregateCall => {
     planning.problem(call.pos, message);

@@ -151,3 +151,41 @@ function keptTimeAttribute(interval: IntervalBounds, leftWidth: number): number 
   if (interval.upperMs <= 0) return interval.leftTime;
   return undefined;
 }
+
+/**
+ * The parts of a WHERE over an inner join (its AND-ed conditions) that read one side only, as
+ * a filter under that side: the join then keeps only that side's rows that pass (Nexmark q3
+ * kept every auction and every person, though it joins those of one category and three
+ * states). The join's rows are those of the WHERE after the join, in the same order: a row of
+ * one side that fails such a condition would fail it in every joined row. The rest stays in
+ * `where`.
+ */
+export function pushWhereIntoJoin(scope: Scope, where: Expr | undefined, planning: PlanningContext): { scope: Scope; where: Expr | undefined } {
+  const join = scope.node;
+  if (where === undefined || join.kind !== 'join' || join.joinType !== 'INNER' || scope.opaque) return { scope, where };
+  const leftWidth = join.left.fields.length;
+  const sides: [Expr[], Expr[]] = [[], []];
+  const rest: Expr[] = [];
+  for (const part of conjuncts(where)) {
+    const probe: SqlProblem[] = [];
+    const c = compileExpression(part, { ...planning.context(scope, 'WHERE'), problems: probe });
+    const reads = c.reads;
+    if (probe.length > 0 || c.type !== 'BOOLEAN' || reads === undefined || reads.length === 0) rest.push(part);
+    else if (reads.every((f) => f < leftWidth)) sides[0].push(part);
+    else if (reads.every((f) => f >= leftWidth)) sides[1].push(part);
+    else rest.push(part);
+  }
+  if (sides[0].length === 0 && sides[1].length === 0) return { scope, where };
+  const filtered = (input: PlanNode, columns: readonly ScopeColumn[], parts: readonly Expr[]): PlanNode => {
+    const condition = conjunction(parts);
+    if (condition === undefined) return input;
+    const filter = compileExpression(condition, planning.context({ columns, opaque: false }, 'WHERE'));
+    return { kind: 'calc', input, projections: input.fields.map((_, i) => fieldRef(input.fields, i)), filter, fields: input.fields, updating: input.updating };
+  };
+  const node: PlanNode = {
+    ...join,
+    left: filtered(join.left, scope.columns.slice(0, leftWidth), sides[0]),
+    right: filtered(join.right, scope.columns.slice(leftWidth), sides[1]),
+  };
+  return { scope: { ...scope, node }, where: conjunction(rest) };
+}

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { DataStream } from '../api/DataStream';
+import { DataStream, SingleOutputStream } from '../api/DataStream';
 import { StreamEnvironment } from '../api/StreamEnvironment';
 import { FileSink } from '../connectors/FileSink';
 import { KafkaSink } from '../connectors/kafka/KafkaSink';
@@ -30,6 +30,8 @@ export interface TableSource {
   readonly watermark?: { readonly field: number; readonly delayMs: number; readonly text: string };
   /** The physical rows; text that fails to decode goes to `deadLetters` (see sqlDeadLetters). */
   open(env: StreamEnvironment, deadLetters: DeadLetterOutlet): DataStream<Row>;
+  /** The same rows, each made into `then`'s result in the operator that makes it (fromDataStream: one map for both). */
+  openMapped?<U>(env: StreamEnvironment, deadLetters: DeadLetterOutlet, then: (row: Row) => U): SingleOutputStream<U>;
 }
 
 export interface TableSink {

@@ -6,19 +6,20 @@
  */
 import { absurd } from 'fp-ts/function';
 import { DataStream } from '../api/DataStream';
+import type { NotAsync } from '../api/functions';
 import { StreamEnvironment } from '../api/StreamEnvironment';
 import { Collector } from '../graph/Collector';
 import { WatermarkStrategy } from '../time/WatermarkStrategy';
 import { TimeWindow } from '../windowing/Window';
 import { EventTimeSessionWindows, SlidingEventTimeWindows, TumblingEventTimeWindows, WindowAssigner } from '../windowing/WindowAssigner';
-import { Change } from './Change';
+import { Change, RowKind } from './Change';
 import { PlanNode, WindowSpec } from './logicalPlan';
 import { fieldRef } from './PlanningContext';
 import { AttachedWindowAggregateFunction } from './runtime/AttachedWindowAggregateFunction';
 import { windowAggregation } from './runtime/windowAggregation';
 import { cumulativeEventTimeWindows } from './runtime/CumulativeEventTimeWindows';
 import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
-import { JoinFunction, RowExpiry, SideChange } from './runtime/JoinFunction';
+import { JoinFunction, RowExpiry, SideChange, joinRetiredState } from './runtime/JoinFunction';
 import { LateRow, OverAggregateFunction, overLateRows } from './runtime/OverAggregateFunction';
 import { RankFunction } from './runtime/RankFunction';
 import { MatchRowFunction, matchLateRows } from './runtime/MatchRowFunction';
@@ -31,7 +32,8 @@ import { TableSource } from './tableConnectors';
 import { DeadLetterOutlet } from './lineFormats';
 import { Row } from './types';
 import { rowKeySelector } from './rowKey';
-import { rowProjection } from './compiledRows';
+import { recordProjection, rowKeeping, rowProjection } from './compiledRows';
+import { FieldsRead } from './fieldsRead';
 import { PlanDigests } from './planDigest';
 
 export interface TranslationOptions {
@@ -85,20 +87,51 @@ function joinExpiry(node: Extract<PlanNode, { kind: 'join' }>): RowExpiry | unde
  * (planDigest.ts) are translated once, their stream read by each consumer.
  */
 export function translate(node: PlanNode, env: StreamEnvironment, options: TranslationOptions): DataStream<Change> {
+  return reusingTranslation(node, env, options)(node);
+}
+
+/**
+ * The plan's rows as records of its column names, each with its kind made into what `finish`
+ * makes of it (toDataStream, toChangelogStream). A Calc at the root and the making of records
+ * are one operator, which builds each record straight from the Calc's input row.
+ */
+export function translateToRecords<T>(node: PlanNode, env: StreamEnvironment, options: TranslationOptions, finish: (kind: RowKind, record: Record<string, unknown>) => T): DataStream<T> {
+  const input = reusingTranslation(node, env, options);
+  const names = node.fields.map((f) => f.name);
+  if (node.kind === 'calc') {
+    const record = recordProjection(names, node.projections);
+    const test = node.filter?.eval;
+    return input(node.input)
+      .flatMap<T>((c: Change, out: Collector<T>) => {
+        if (test !== undefined && test(c.row) !== true) return;
+        out.collect(finish(c.kind, record(c.row)));
+      })
+      .name('Calc');
+  }
+  const record = recordProjection(
+    names,
+    node.fields.map((_, i) => fieldRef(node.fields, i)),
+  );
+  return input(node).map<T>((c: Change) => finish(c.kind, record(c.row)) as NotAsync<T>).name('To records');
+}
+
+/** Translates nodes, each part of the plan whose digest (planDigest.ts) was seen before read from the same stream. */
+function reusingTranslation(root: PlanNode, env: StreamEnvironment, options: TranslationOptions): (n: PlanNode) => DataStream<Change> {
   const digests = new PlanDigests();
+  const fieldsRead = new FieldsRead(root);
   const translated = new Map<string, DataStream<Change>>();
   const reusing = (n: PlanNode): DataStream<Change> => {
     const digest = digests.digest(n);
-    if (digest === undefined) return translateNode(n, env, options, reusing);
+    if (digest === undefined) return translateNode(n, env, options, reusing, fieldsRead);
     let stream = translated.get(digest);
-    if (stream === undefined) translated.set(digest, (stream = translateNode(n, env, options, reusing)));
+    if (stream === undefined) translated.set(digest, (stream = translateNode(n, env, options, reusing, fieldsRead)));
     return stream;
   };
-  return reusing(node);
+  return reusing;
 }
 
 /** One node; `input` translates its inputs. */
-function translateNode(node: PlanNode, env: StreamEnvironment, options: TranslationOptions, input: (n: PlanNode) => DataStream<Change>): DataStream<Change> {
+function translateNode(node: PlanNode, env: StreamEnvironment, options: TranslationOptions, input: (n: PlanNode) => DataStream<Change>, fieldsRead: FieldsRead): DataStream<Change> {
   switch (node.kind) {
     case 'invalid':
       throw new Error('an invalid plan cannot run (its problems were reported when it was planned)');
@@ -107,10 +140,9 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
       const read = options.scans?.get(source);
       if (read !== undefined) return read;
       const computed = source.computed;
-      let stream = source
-        .open(env, options.deadLetters)
-        .map<Change>((row: Row) => ({ kind: '+I', row: computed.length === 0 ? row : [...row, ...computed.map((c) => c.eval(row))] }))
-        .name(`Scan ${node.table}`);
+      const change = (row: Row): Change => ({ kind: '+I', row: computed.length === 0 ? row : [...row, ...computed.map((c) => c.eval(row))] });
+      // A source that makes its rows in an operator of its own makes the changes there too (one operator, not two).
+      let stream = (source.openMapped !== undefined ? source.openMapped(env, options.deadLetters, change) : source.open(env, options.deadLetters).map<Change>(change)).name(`Scan ${node.table}`);
       if (source.watermark !== undefined) {
         const { field, delayMs } = source.watermark;
         stream = stream
@@ -182,8 +214,10 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
     case 'join': {
       const leftKey = rowKeySelector(node.leftKeys);
       const rightKey = rowKeySelector(node.rightKeys);
-      const left = input(node.left).map<SideChange>((change: Change) => ({ side: 0, change }));
-      const right = input(node.right).map<SideChange>((change: Change) => ({ side: 1, change }));
+      // Each side's rows keep only the fields read of them (the others NULL), before they are stored.
+      const [leftKept, rightKept] = fieldsRead.ofJoinInputs(node).map(rowKeeping);
+      const left = input(node.left).map<SideChange>(leftKept === undefined ? (change: Change) => ({ side: 0, change }) : (change: Change) => ({ side: 0, change: { kind: change.kind, row: leftKept(change.row) } }));
+      const right = input(node.right).map<SideChange>(rightKept === undefined ? (change: Change) => ({ side: 1, change }) : (change: Change) => ({ side: 1, change: { kind: change.kind, row: rightKept(change.row) } }));
       const joined = left
         .union(right)
         .keyBy((s: SideChange) => (s.side === 0 ? leftKey(s.change) : rightKey(s.change)))
@@ -197,6 +231,7 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
           ),
         )
         .name(`Join ${node.joinType}`);
+      joined.node.retiredState = joinRetiredState;
       // An interval join keeps a time attribute (see keptTimeAttribute in planJoin.ts): its rows are timed by it.
       const timeField = node.fields.findIndex((f) => f.rowtime === true);
       return timeField < 0 ? joined : joined.transform<Change>('Join row time', () => new RowTimestampOperator(timeField));

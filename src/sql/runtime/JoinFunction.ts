@@ -19,6 +19,7 @@ import { Compiled } from '../compileExpression';
 import { Row } from '../types';
 import { withRetention } from './stateRetention';
 import { RowKey } from '../rowKey';
+import { RetiredState } from '../../graph/RetiredState';
 
 export interface SideChange {
   readonly side: 0 | 1;
@@ -39,7 +40,8 @@ type StoredEntry = [row: Row | undefined, count: number, matches: number];
  */
 export const joinEntrySerializer: Serializer<StoredEntry> = {
   name: 'join-entry',
-  serialize: (e) => JSON.stringify([e[1], e[2]]),
+  // The same text as JSON.stringify([count, matches]), without the array.
+  serialize: (e) => `[${e[1]},${e[2]}]`,
   deserialize: (text) => {
     const p = Serializers.json<unknown>().deserialize(text);
     if (isLeft(p)) return p;
@@ -48,6 +50,21 @@ export const joinEntrySerializer: Serializer<StoredEntry> = {
     if (Array.isArray(v) && v.length === 2 && counts(v[0], v[1])) return right([undefined, v[0] as number, v[1] as number]);
     if (Array.isArray(v) && v.length === 3 && Array.isArray(v[0]) && counts(v[1], v[2])) return right(v as StoredEntry);
     return left(`a join entry is [count, matches] (or [row, count, matches]), got ${text.slice(0, 80)}`);
+  },
+};
+
+/**
+ * A stored row's id, the row's JSON text, written as it is: as a JSON string (Serializers.string)
+ * it was quoted and its quotes escaped, then escaped again by the map's encoding in each
+ * snapshot. Reads both: a row's text starts with '[', a JSON string with '"'.
+ */
+export const joinRowIdSerializer: Serializer<string> = {
+  name: 'join-row-id',
+  serialize: (id) => id,
+  deserialize: (text) => {
+    if (text.startsWith('[')) return right(text);
+    if (text.startsWith('"')) return Serializers.string.deserialize(text);
+    return left(`a join row id is a row's JSON text (an array), got ${text.slice(0, 80)}`);
   },
 };
 
@@ -80,6 +97,25 @@ export interface RowExpiry {
   readonly cleanupEveryMs: number;
 }
 
+/**
+ * Each side's rows. Named anew when what a join stores changed shape, so that state of the former
+ * shape is recognized at restore and refused (joinRetiredState): in 0.2 the rows hold only the
+ * fields the query reads, and only those that pass the WHERE's conditions on one side.
+ */
+export const JOIN_STATE_NAMES = ['join-left-kept', 'join-right-kept'] as const;
+
+/**
+ * The former shape, 'join-left' and 'join-right': whole rows, including rows a WHERE over the
+ * join now drops before it. Restored, they would join rows the query no longer sees, and a
+ * retraction (a narrowed row) would not find the whole row it retracts.
+ */
+export const joinRetiredState: RetiredState = {
+  names: ['join-left', 'join-right'],
+  why:
+    "it is a SQL join's state from an earlier Sluice, which kept whole rows, including those its WHERE now filters out before the join; " +
+    'this join keeps only the fields the query reads, and restored whole rows would join rows the query drops and not be retracted',
+};
+
 export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Change> {
   private sides!: [MapState<string, StoredEntry>, MapState<string, StoredEntry>];
 
@@ -96,8 +132,8 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
   }
 
   open(ctx: RuntimeContext): void {
-    const side = (name: string) => ctx.getMapState(withRetention(new MapStateDescriptor<string, StoredEntry>(name, Serializers.string, joinEntrySerializer), this.retentionMs));
-    this.sides = [side('join-left'), side('join-right')];
+    const side = (name: string) => ctx.getMapState(withRetention(new MapStateDescriptor<string, StoredEntry>(name, joinRowIdSerializer, joinEntrySerializer), this.retentionMs));
+    this.sides = [side(JOIN_STATE_NAMES[0]), side(JOIN_STATE_NAMES[1])];
   }
 
   private joined(left: Row, right: Row): Row | undefined {
@@ -166,7 +202,11 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
     }
     this.sides.forEach((state, side) => {
       const expires = side === 0 ? expiry.left : expiry.right;
-      for (const [id, entry] of state.entries()) if (expires(rowOf(id, entry)) <= timestamp) state.remove(id);
+      const entries = state.entries();
+      const expired = entries.filter(([id, entry]) => expires(rowOf(id, entry)) <= timestamp);
+      // Often every row of the key has expired: one clear, not a removal per row.
+      if (expired.length === entries.length) state.clear();
+      else for (const [id] of expired) state.remove(id);
     });
   }
 }
