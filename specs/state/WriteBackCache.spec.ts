@@ -77,24 +77,33 @@ describe('state/WriteBackCache (no Redis)', () => {
   it('marks a written entry dirty once per epoch, hands the dirty entries over once, and keeps entry counts per state and key group', () => {
     const changed: Array<[number, string]> = [];
     const { cache, count } = cacheOf(100, [], changed);
-    batch(cache, ['k1', 'k5', 'k2']);
+    batch(cache, ['k1', 'k5', 'k2', 'k6']);
     cache.put(count, 'k1', 1, 1);
     cache.put(count, 'k1', 1, 2);
     cache.put(count, 'k5', 1, 3);
+    cache.put(count, 'k6', 2, 4);
+    cache.put(count, 'k6', 2, undefined);
+    // k2 has no value in the cache nor in the store: removing it changes nothing.
     cache.put(count, 'k2', 2, undefined);
     expect(changed).to.deep.equal([
       [1, 'count/k1'],
       [1, 'count/k5'],
-      [2, 'count/k2'],
+      [2, 'count/k6'],
     ]);
-    expect([...cache.takeDirty()].map((e) => [e.field, e.value])).to.deep.equal([
+    const dirty = [...cache.takeDirty()];
+    expect(dirty.map((e) => [e.field, e.value])).to.deep.equal([
       ['count/k1', 2],
       ['count/k5', 3],
-      ['count/k2', undefined],
+      ['count/k6', undefined],
     ]);
     expect(cache.dirtyCount).to.equal(0);
+    // Written back, as RedisStateIO.queueWrites marks them.
+    for (const entry of dirty) entry.dirty = false;
     expect([count.present, ...cache.groupSizes]).to.deep.equal([2, 0, 2, 0, 0]);
+    // A clean entry with a value is what the store holds: removing it is a write.
     cache.put(count, 'k5', 1, undefined);
+    expect(changed.slice(3)).to.deep.equal([[1, 'count/k5']]);
+    expect([...cache.takeDirty()].map((e) => [e.field, e.value])).to.deep.equal([['count/k5', undefined]]);
     expect([count.present, ...cache.groupSizes]).to.deep.equal([1, 0, 1, 0, 0]);
   });
 

@@ -10,6 +10,7 @@
  * applies to the other keys. A pinned key's entries are complete: a missing one is an absent value.
  */
 import { CacheEntry, CacheSlot, decodeEntry, notLoaded } from './cacheEntry';
+import { EvictionOrder } from './EvictionOrder';
 import { KeyGroupRange } from './keyGroups';
 import { stateField } from './redisKeyLayout';
 import { StoredKeyFilter } from './StoredKeyFilter';
@@ -24,11 +25,8 @@ export class WriteBackCache {
   /** The slots, for the per-key loops (an array walk, no iterator per key). */
   readonly slots: CacheSlot[] = [];
   private readonly pinningSlots: CacheSlot[] = [];
-  /**
-   * The entries eviction may remove, oldest first (a Set keeps insertion order): every entry in
-   * memory except those of pinned keys.
-   */
-  private readonly evictable = new Set<CacheEntry>();
+  /** The entries eviction may remove, oldest first: every entry in memory except those of pinned keys. */
+  private readonly evictable = new EvictionOrder();
   /** Key texts that are pinned. */
   private readonly pinned = new Set<string>();
   private dirty = new Set<CacheEntry>();
@@ -96,6 +94,9 @@ export class WriteBackCache {
     }
     if (entry.raw !== undefined) decodeEntry(entry, slot.codec!);
     if (entry.error !== undefined) throw new Error(`cannot restore state '${slot.name}' of key ${keyString}: ${entry.error}`);
+    // Removing what is absent from the cache and the store alike (a clean entry is what the store
+    // holds) changes nothing: no write back, no changed field (q3 clears every person's empty list).
+    if (value === undefined && entry.value === undefined && !entry.dirty) return;
     if ((entry.value === undefined) !== (value === undefined)) {
       slot.present += value === undefined ? -1 : 1;
       this.groupSizes[keyGroup - this.range.start] += value === undefined ? -1 : 1;
@@ -188,12 +189,12 @@ export class WriteBackCache {
     let excess = this.evictable.size - this.capacity;
     if (excess <= 0) return [];
     const written: CacheEntry[] = [];
-    const usedLately: CacheEntry[] = [];
     let unseen = this.evictable.size;
-    for (const entry of this.evictable) {
-      if (excess <= 0 || unseen-- === 0) break;
+    for (let entry = this.evictable.first(), next: CacheEntry | undefined; entry !== undefined && excess > 0 && unseen-- > 0; entry = next) {
+      next = entry.newer;
+      // Used since the last sweep: a second chance, at the newest end (this walk stops before it).
       if (entry.generation > this.lastSweep) {
-        usedLately.push(entry);
+        this.evictable.moveToNewest(entry);
         continue;
       }
       this.evictable.delete(entry);
@@ -207,10 +208,6 @@ export class WriteBackCache {
         entry.slot.remote = true;
         this.stored.add(entry.keyString);
       }
-    }
-    for (const entry of usedLately) {
-      this.evictable.delete(entry);
-      this.evictable.add(entry);
     }
     // The current batch's entries still count as used at the next sweep.
     this.lastSweep = this.generation - 1;
@@ -305,7 +302,7 @@ export class WriteBackCache {
 
   /** A new entry, in its slot's map (the caller decides whether it is evictable). */
   private newEntry(keyString: string, keyGroup: number, slot: CacheSlot, generation: number): CacheEntry {
-    const entry: CacheEntry = { field: slot.fieldPrefix + keyString, keyString, keyGroup, slot, value: undefined, raw: undefined, dirty: false, text: undefined, error: undefined, generation };
+    const entry: CacheEntry = { field: slot.fieldPrefix + keyString, keyString, keyGroup, slot, value: undefined, raw: undefined, dirty: false, text: undefined, error: undefined, generation, older: undefined, newer: undefined };
     slot.entries.set(keyString, entry);
     return entry;
   }
