@@ -29,6 +29,14 @@ export class WriteBackCache {
   private readonly evictable = new EvictionOrder();
   /** Key texts that are pinned. */
   private readonly pinned = new Set<string>();
+  /**
+   * The keys touched by the last two batches (the one processed and the one prefetched ahead of
+   * it). A touched key that a slot lacks has no value there: touch loads every entry the store
+   * may hold and keeps nothing for the others, whose entry would only say "absent" (q3 made two
+   * entries per new key, one of them never used, and swept both out again).
+   */
+  private touchedNow = new Set<string>();
+  private touchedBefore = new Set<string>();
   private dirty = new Set<CacheEntry>();
   /** The keys the store may hold entries of (evicted with a value, or restored with their keys known). */
   private readonly stored: StoredKeyFilter;
@@ -38,8 +46,6 @@ export class WriteBackCache {
    */
   readonly groupSizes: number[];
   private generation = 0;
-  /** Generation before the last eviction sweep: entries used after it get a second chance. */
-  private lastSweep = 0;
   /** Batch key look-ups (per state) that found their entry resident, and those that did not. */
   private hits = 0;
   private misses = 0;
@@ -74,7 +80,7 @@ export class WriteBackCache {
   get(slot: CacheSlot, keyString: string): unknown {
     const entry = slot.entries.get(keyString);
     if (entry === undefined) {
-      if (slot.remote && !this.pinned.has(keyString)) throw notLoaded(slot.name, keyString);
+      if (slot.remote && !this.knownAbsent(keyString)) throw notLoaded(slot.name, keyString);
       return undefined;
     }
     if (entry.raw !== undefined) decodeEntry(entry, slot.codec!);
@@ -87,7 +93,7 @@ export class WriteBackCache {
     let entry = slot.entries.get(keyString);
     if (entry === undefined) {
       const pinned = this.pinned.has(keyString);
-      if (slot.remote && !pinned) throw notLoaded(slot.name, keyString);
+      if (slot.remote && !pinned && !this.touched(keyString)) throw notLoaded(slot.name, keyString);
       if (value === undefined) return;
       entry = this.newEntry(keyString, keyGroup, slot, this.generation);
       if (!pinned) this.evictable.add(entry);
@@ -110,6 +116,15 @@ export class WriteBackCache {
       this.onChanged?.(keyGroup, entry.field);
     }
     if (slot.pins) this.setPinned(keyString, value !== undefined || this.pinnedByAnother(slot, keyString));
+  }
+
+  /** A key whose entries a slot lacks has no value there: its entries are all resident (pinned) or it was just touched. */
+  private knownAbsent(keyString: string): boolean {
+    return this.pinned.has(keyString) || this.touched(keyString);
+  }
+
+  private touched(keyString: string): boolean {
+    return this.touchedNow.has(keyString) || this.touchedBefore.has(keyString);
   }
 
   private pinnedByAnother(slot: CacheSlot, keyString: string): boolean {
@@ -142,24 +157,30 @@ export class WriteBackCache {
   /** Starts a batch: the entries it touches are never evicted by its own sweep. */
   beginBatch(): void {
     this.generation++;
+    const older = this.touchedBefore;
+    this.touchedBefore = this.touchedNow;
+    older.clear();
+    this.touchedNow = older;
   }
 
   /**
-   * Marks the key's entries used by the current batch and makes the absent ones resident
-   * (known to be absent unless the store may hold them); those the store may hold go to
-   * `missing`, to be loaded: the store may hold an entry only in a slot that has entries there
-   * (`remote`), and only of a key that left the cache with a value or was restored
-   * (StoredKeyFilter.ts), unless the slot's stored keys are not listed (`unlisted`). A look-up is a hit when its entry was resident (a pinned key's
-   * always is), a miss otherwise, also for a brand-new key that needs no round trip.
+   * Marks the key's entries used by the current batch, and makes resident the entries the slots
+   * lack and the store may hold: they go to `missing`, to be loaded. The store may hold an entry
+   * only in a slot that has entries there (`remote`), and only of a key that left the cache with
+   * a value or was restored (StoredKeyFilter.ts), unless the slot's stored keys are not listed
+   * (`unlisted`). The entries it cannot hold get none: the key is noted as touched, and a slot
+   * lacking it has no value for it during this batch and the next. A look-up is a hit when its
+   * entry was resident (a pinned key's always is), a miss otherwise, also for a key with no value.
    */
   touch(keyString: string, keyGroup: number, missing: CacheEntry[]): void {
     const slots = this.slots;
     // A pinned key's entries are all in memory already.
-    if (this.pinned.has(keyString)) {
+    if (this.pinned.size !== 0 && this.pinned.has(keyString)) {
       this.hits += slots.length;
       return;
     }
     const generation = this.generation;
+    let absentSomewhere = false;
     // Whether the store may hold the key: asked of the filter once, when a remote slot lacks it.
     let inStore: boolean | undefined;
     for (let s = 0; s < slots.length; s++) {
@@ -170,30 +191,39 @@ export class WriteBackCache {
         entry.generation = generation;
         this.hits++;
       } else {
-        const created = this.newEntry(keyString, keyGroup, slot, generation);
-        this.evictable.add(created);
         this.misses++;
-        if (slot.remote && (slot.unlisted || (inStore ??= this.stored.mayHold(keyString)))) missing.push(created);
+        if (slot.remote && (slot.unlisted || (inStore ??= this.stored.mayHold(keyString)))) {
+          const created = this.newEntry(keyString, keyGroup, slot, generation);
+          this.evictable.add(created);
+          missing.push(created);
+        } else absentSomewhere = true;
       }
     }
+    if (absentSomewhere) this.touchedNow.add(keyString);
   }
 
   /**
    * Removes entries beyond the bound, oldest first, giving a second chance (a move to the back)
-   * to those used since the previous sweep, as the CLOCK algorithm does; entries of the current
-   * batch are never removed. One sweep looks at each entry at most once, so when every entry is
-   * in recent use the cache stays over the bound until a later batch. Returns the dirty entries
-   * removed: the caller writes them back (they leave the dirty set, still marked dirty).
+   * to those used by the last two batches, as the CLOCK algorithm does to those used since its
+   * hand passed: the batch prefetched now and the one before, which may be the one processed
+   * meanwhile (its writes make entries after this sweep), are never removed. Sweeps run at every
+   * batch past the bound, so in steady state that is "used since the previous sweep"; when the
+   * cache first passes the bound it is not "every entry" (the first sweep then removed nothing,
+   * and the batch's writes took the cache to the bound plus two batches). One sweep looks at each
+   * entry at most once, so when every entry is in recent use the cache stays over the bound until
+   * a later batch. Returns the dirty entries removed: the caller writes them back (they leave the
+   * dirty set, still marked dirty).
    */
   evict(): CacheEntry[] {
     let excess = this.evictable.size - this.capacity;
     if (excess <= 0) return [];
     const written: CacheEntry[] = [];
     let unseen = this.evictable.size;
+    const recent = this.generation - 2;
     for (let entry = this.evictable.first(), next: CacheEntry | undefined; entry !== undefined && excess > 0 && unseen-- > 0; entry = next) {
       next = entry.newer;
-      // Used since the last sweep: a second chance, at the newest end (this walk stops before it).
-      if (entry.generation > this.lastSweep) {
+      // Used lately: a second chance, at the newest end (this walk stops before it).
+      if (entry.generation > recent) {
         this.evictable.moveToNewest(entry);
         continue;
       }
@@ -209,8 +239,6 @@ export class WriteBackCache {
         this.stored.add(entry.keyString);
       }
     }
-    // The current batch's entries still count as used at the next sweep.
-    this.lastSweep = this.generation - 1;
     return written;
   }
 
@@ -236,7 +264,7 @@ export class WriteBackCache {
 
   /** Nothing resident or pinned yet: a restore may still replace the state. */
   isUnused(): boolean {
-    return this.evictable.size === 0 && this.pinned.size === 0;
+    return this.evictable.size === 0 && this.pinned.size === 0 && this.touchedNow.size === 0 && this.touchedBefore.size === 0;
   }
 
   /**
@@ -293,6 +321,8 @@ export class WriteBackCache {
     this.evictable.clear();
     for (const slot of this.slots) slot.entries.clear();
     this.pinned.clear();
+    this.touchedNow.clear();
+    this.touchedBefore.clear();
     this.dirty.clear();
     this.stored.clear();
     this.slotsByName.clear();
