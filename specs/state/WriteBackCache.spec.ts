@@ -58,6 +58,20 @@ describe('state/WriteBackCache (no Redis)', () => {
     expect(() => cache.get(count, 'k1')).to.throw(/state 'count' of key k1 is not loaded/);
   });
 
+  it('still knows the keys of the last two batches as absent after forgetting those of thousands of older ones', () => {
+    const { cache, count } = cacheOf(1);
+    batch(cache, ['k0', 'k1']);
+    cache.put(count, 'k0', 0, 1);
+    cache.put(count, 'k1', 1, 1);
+    batch(cache, ['k2']);
+    batch(cache, ['k3']);
+    expect(count.remote).to.equal(true);
+    const keysOf = (b: number) => Array.from({ length: 100 }, (_, i) => `k${1000 + b * 100 + i}`);
+    for (let b = 0; b < 120; b++) batch(cache, keysOf(b));
+    for (const key of [...keysOf(118), ...keysOf(119)]) expect(cache.get(count, key)).to.equal(undefined);
+    for (const key of [keysOf(117)[0], keysOf(3)[0]]) expect(() => cache.get(count, key)).to.throw(/is not loaded/);
+  });
+
   it('loads only the entries the store may hold (a slot with evicted or restored values), and counts them as misses', () => {
     const { cache, count } = cacheOf(100);
     // Restored server-side by count: the keys are not listed, every key is looked up.

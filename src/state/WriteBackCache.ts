@@ -19,6 +19,8 @@ export { CacheEntry, CacheSlot } from './cacheEntry';
 
 /** Keys the store-key filter is sized for, per entry of the cache's bound. */
 const STORED_KEYS_PER_CACHED_ENTRY = 8;
+/** The fewest touched keys noted before those of older batches are dropped. */
+const MIN_TOUCHED_BOUND = 4096;
 
 export class WriteBackCache {
   private readonly slotsByName = new Map<string, CacheSlot>();
@@ -33,10 +35,11 @@ export class WriteBackCache {
    * The keys touched by the last two batches (the one processed and the one prefetched ahead of
    * it). A touched key that a slot lacks has no value there: touch loads every entry the store
    * may hold and keeps nothing for the others, whose entry would only say "absent" (q3 made two
-   * entries per new key, one of them never used, and swept both out again).
+   * entries per new key, one of them never used, and swept both out again). Key -> the batch
+   * (generation) that last touched it while a slot lacked it; the keys of older batches are
+   * dropped when there are many (two Sets swapped and cleared at every batch cost more).
    */
-  private touchedNow = new Set<string>();
-  private touchedBefore = new Set<string>();
+  private readonly touched = new Map<string, number>();
   private dirty = new Set<CacheEntry>();
   /** The keys the store may hold entries of (evicted with a value, or restored with their keys known). */
   private readonly stored: StoredKeyFilter;
@@ -46,6 +49,8 @@ export class WriteBackCache {
    */
   readonly groupSizes: number[];
   private generation = 0;
+  /** The size of `touched` at which the keys of older batches are dropped. */
+  private touchedBound = MIN_TOUCHED_BOUND;
   /** Batch key look-ups (per state) that found their entry resident, and those that did not. */
   private hits = 0;
   private misses = 0;
@@ -93,7 +98,7 @@ export class WriteBackCache {
     let entry = slot.entries.get(keyString);
     if (entry === undefined) {
       const pinned = this.pinned.has(keyString);
-      if (slot.remote && !pinned && !this.touched(keyString)) throw notLoaded(slot.name, keyString);
+      if (slot.remote && !pinned && !this.touchedLately(keyString)) throw notLoaded(slot.name, keyString);
       if (value === undefined) return;
       entry = this.newEntry(keyString, keyGroup, slot, this.generation);
       if (!pinned) this.evictable.add(entry);
@@ -120,11 +125,22 @@ export class WriteBackCache {
 
   /** A key whose entries a slot lacks has no value there: its entries are all resident (pinned) or it was just touched. */
   private knownAbsent(keyString: string): boolean {
-    return this.pinned.has(keyString) || this.touched(keyString);
+    return this.pinned.has(keyString) || this.touchedLately(keyString);
   }
 
-  private touched(keyString: string): boolean {
-    return this.touchedNow.has(keyString) || this.touchedBefore.has(keyString);
+  private touchedLately(keyString: string): boolean {
+    const generation = this.touched.get(keyString);
+    return generation !== undefined && generation >= this.generation - 1;
+  }
+
+  /** Notes that the current batch touched `keyString`; forgets the keys older batches touched once they are many. */
+  private noteTouched(keyString: string): void {
+    const touched = this.touched;
+    touched.set(keyString, this.generation);
+    if (touched.size < this.touchedBound) return;
+    const recent = this.generation - 1;
+    for (const [key, generation] of touched) if (generation < recent) touched.delete(key);
+    this.touchedBound = Math.max(MIN_TOUCHED_BOUND, 2 * touched.size);
   }
 
   private pinnedByAnother(slot: CacheSlot, keyString: string): boolean {
@@ -157,10 +173,6 @@ export class WriteBackCache {
   /** Starts a batch: the entries it touches are never evicted by its own sweep. */
   beginBatch(): void {
     this.generation++;
-    const older = this.touchedBefore;
-    this.touchedBefore = this.touchedNow;
-    older.clear();
-    this.touchedNow = older;
   }
 
   /**
@@ -199,7 +211,7 @@ export class WriteBackCache {
         } else absentSomewhere = true;
       }
     }
-    if (absentSomewhere) this.touchedNow.add(keyString);
+    if (absentSomewhere) this.noteTouched(keyString);
   }
 
   /**
@@ -264,7 +276,7 @@ export class WriteBackCache {
 
   /** Nothing resident or pinned yet: a restore may still replace the state. */
   isUnused(): boolean {
-    return this.evictable.size === 0 && this.pinned.size === 0 && this.touchedNow.size === 0 && this.touchedBefore.size === 0;
+    return this.evictable.size === 0 && this.pinned.size === 0 && this.touched.size === 0;
   }
 
   /**
@@ -321,8 +333,7 @@ export class WriteBackCache {
     this.evictable.clear();
     for (const slot of this.slots) slot.entries.clear();
     this.pinned.clear();
-    this.touchedNow.clear();
-    this.touchedBefore.clear();
+    this.touched.clear();
     this.dirty.clear();
     this.stored.clear();
     this.slotsByName.clear();
