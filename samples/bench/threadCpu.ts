@@ -11,7 +11,7 @@
  * that of 2 task managers (docs/benchmarks.md, "Task managers on worker threads").
  */
 import { readFileSync } from 'fs';
-import { allBenchmarks as benchmarks } from './allBenchmarks';
+import { runArguments } from './runArguments';
 
 const threadCpuSeconds = (): number => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e9;
 const processCpuSeconds = (): number => {
@@ -20,14 +20,7 @@ const processCpuSeconds = (): number => {
 };
 
 async function main(): Promise<void> {
-  const [id, side, eventsText] = process.argv.slice(2);
-  const benchmark = benchmarks.find((b) => b.id === id);
-  if (benchmark === undefined) throw new Error(`unknown benchmark '${id}'; known: ${benchmarks.map((b) => b.id).join(', ')}`);
-  if (side !== 'sluice' && side !== 'baseline') throw new Error(`side must be 'sluice' or 'baseline', got '${side}'`);
-  const events = eventsText === undefined ? benchmark.events : Number(eventsText);
-  if (!Number.isInteger(events) || events < 1) throw new Error(`events must be a positive integer, got '${eventsText}'`);
-  // As runCase: what a job's start loads is loaded before the clocks start.
-  require('../../src/api/startJob');
+  const { benchmark, side, events } = runArguments(process.argv.slice(2));
   const [wall0, main0, process0] = [performance.now(), threadCpuSeconds(), processCpuSeconds()];
   const outcome = await benchmark[side](events);
   const [wall, mainThread, all] = [(performance.now() - wall0) / 1000, threadCpuSeconds() - main0, processCpuSeconds() - process0];
@@ -35,7 +28,7 @@ async function main(): Promise<void> {
   const taskManagers = (outcome.taskManagers ?? []).map((t) => t.cpuSeconds ?? NaN);
   const rest = all - mainThread - taskManagers.reduce((a, b) => a + b, 0);
   const round = (n: number) => Math.round(n * 1000) / 1000;
-  process.stdout.write(`${JSON.stringify({ benchmark: id, side, events, wallSeconds: round(wall), applicationThread: round(mainThread), taskManagers: taskManagers.map(round), helperThreads: round(rest), total: round(all), coresBusy: round(all / wall) })}\n`);
+  process.stdout.write(`${JSON.stringify({ benchmark: benchmark.id, side, events, wallSeconds: round(wall), applicationThread: round(mainThread), taskManagers: taskManagers.map(round), helperThreads: round(rest), total: round(all), coresBusy: round(all / wall) })}\n`);
 }
 
 main().catch((e) => {
