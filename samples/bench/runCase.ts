@@ -4,7 +4,7 @@
  * The driver (main.ts) starts one process per run so that peak RSS is per run.
  */
 import { CheckpointFigures, RunSide } from './cases';
-import { allBenchmarks as benchmarks } from './allBenchmarks';
+import { runArguments } from './runArguments';
 import type { TaskManagerUsage } from '../../src/cluster/taskManagerUsage';
 
 export interface RunResult {
@@ -26,13 +26,7 @@ export interface RunResult {
 }
 
 async function main(): Promise<void> {
-  const [id, side, eventsText] = process.argv.slice(2);
-  const benchmark = benchmarks.find((b) => b.id === id);
-  if (benchmark === undefined) throw new Error(`unknown benchmark '${id}'; known: ${benchmarks.map((b) => b.id).join(', ')}`);
-  if (side !== 'sluice' && side !== 'baseline') throw new Error(`side must be 'sluice' or 'baseline', got '${side}'`);
-  const events = eventsText === undefined ? benchmark.events : Number(eventsText);
-  if (!Number.isInteger(events) || events < 1) throw new Error(`events must be a positive integer, got '${eventsText}'`);
-
+  const { benchmark, side, events } = runArguments(process.argv.slice(2));
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const outcome = await benchmark[side](events);
@@ -40,7 +34,7 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpuBefore);
   await outcome.cleanup?.();
   const result: RunResult = {
-    benchmark: id,
+    benchmark: benchmark.id,
     side,
     events,
     seconds,

@@ -56,6 +56,22 @@ describe('package: what an entry point loads', function () {
     expect(kafkaConnector).to.deep.equal([]);
   });
 
+  it("what a task manager loads to build and run a job's tasks leaves out the job master's side, pino-pretty and the Redis backend (docs/internals.md, \"What a task manager loads\")", async () => {
+    // A task manager's thread: the API, its runtime, a keyed job built and planned (taskManagerWorker.ts), on memory state.
+    const script = `
+      const { StreamEnvironment } = require(${JSON.stringify(BUILT)} + '/api/StreamEnvironment.js');
+      require(${JSON.stringify(BUILT)} + '/worker/TaskManagerRuntime.js');
+      require(${JSON.stringify(BUILT)} + '/cluster/taskManagerProtocol.js');
+      const env = StreamEnvironment.create({ parallelism: 2 });
+      env.fromGenerator(10, (i) => ({ k: i % 3, n: 1 })).keyBy((r) => r.k).sum('n').print();
+      env.plan('job');
+      process.stdout.write(JSON.stringify(Object.keys(require.cache)));`;
+    const loaded = await new Promise<string[]>((resolve, reject) => execFile(process.execPath, ['-e', script], { maxBuffer: 1 << 24 }, (e, out, err) => (e ? reject(new Error(`${e.message}\n${err}`)) : resolve(JSON.parse(out) as string[]))));
+    const masterSide = ['startJob.js', 'runJob.js', 'jobMasterActor.js', 'JobMaster.js', 'CheckpointCoordinator.js', 'TaskManagers.js', 'RedisKeyedStateBackend.js'];
+    expect(loaded.map((f) => path.basename(f)).filter((f) => masterSide.includes(f))).to.deep.equal([]);
+    expect(loaded.filter((f) => /[\\/]node_modules[\\/]pino-pretty[\\/]/.test(f))).to.deep.equal([]);
+  });
+
   it('a job on memory state with checkpoints, run to its end, loads neither kafkajs nor ioredis', async () => {
     const loaded = await heavyLoadedAfter(`
       const { StreamEnvironment } = entry('index');

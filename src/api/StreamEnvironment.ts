@@ -24,38 +24,19 @@ import { buildExecutionPlan } from '../graph/buildExecutionPlan';
 import { InvalidTopologyError } from '../graph/TopologyProblem';
 import { supervisionProblems } from '../graph/supervisionProblems';
 import { Ref } from 'nact';
-import { JobRun, runJob } from '../runtime/runJob';
-import { MemoryKeyedStateBackend } from '../state/MemoryKeyedStateBackend';
-import { redisKeyedStateBackendFactory } from '../state/RedisKeyedStateBackend';
-import { incrementalSnapshotsFor } from '../checkpoint/incrementalCheckpoints';
 import { SingleOutputStream } from './DataStream';
 import { fromKafka } from './fromKafka';
 import { ConfigError, EnvironmentConfig, StreamEnvironmentOptions, decodeEnvironmentOptions } from './EnvironmentConfig';
 import { CheckpointConfig, CheckpointOptions, decodeCheckpointConfig } from '../checkpoint/CheckpointConfig';
 import { CheckpointingMode } from '../checkpoint/CheckpointTypes';
-import { DEFAULT_RESTART_WITH_CHECKPOINTING, RestartStrategy, decodeRestartStrategy } from '../checkpoint/RestartStrategy';
-import { checkpointStoreFor } from '../checkpoint/checkpointStorage';
-import { Checkpointing } from '../runtime/jobMasterDeps';
-import { JobHandle } from './JobHandle';
-import { createLogger } from '../logging/logger';
-import { readRestoreSource } from '../checkpoint/Savepoint';
-import { materializeIncremental } from '../checkpoint/materializeIncremental';
-import { observed } from '../runtime/observed';
-import { announceJob, withLaunchOverrides } from './launchContext';
+import { RestartStrategy, decodeRestartStrategy } from '../checkpoint/RestartStrategy';
+import type { JobHandle } from './JobHandle';
+import type { ExecuteOptions, JobStart } from './startJob';
+import { withLaunchOverrides } from './launchContext';
 import type { JobDefinition } from './defineJob';
 import { isTaskManagerWorker } from '../cluster/taskManagerIdentity';
-import { TaskManagers } from '../cluster/TaskManagers';
-import { taskManagerCount, workerOptions } from './taskManagerOptions';
 
-let runCounter = 0;
-
-/** Where the job's actors run. */
-export interface ExecuteOptions {
-  /** An actor system or actor of the application to run the job under (default: an actor system of the job's own). */
-  readonly parent?: Ref<any>;
-  /** The job master's actor name under the parent (default `job-<n>-<job name>`); unique under that parent. */
-  readonly actorName?: string;
-}
+export type { ExecuteOptions } from './startJob';
 
 /** Where a job is written and started (see the example above): sources, settings, and `execute`. */
 export class StreamEnvironment {
@@ -210,7 +191,7 @@ export class StreamEnvironment {
     return this.start(jobName, options, undefined);
   }
 
-  private start(jobName: string, options: ExecuteOptions, job: { readonly definition: JobDefinition<unknown, unknown>; readonly params: unknown } | undefined): JobHandle {
+  private start(jobName: string, options: ExecuteOptions, job: JobStart['job']): JobHandle {
     if (options.actorName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(options.actorName)) {
       throw new ConfigError([`actorName ${JSON.stringify(options.actorName)} must be 1-128 letters, digits, dashes or underscores, starting with a letter or digit`]);
     }
@@ -221,65 +202,8 @@ export class StreamEnvironment {
       // As in Flink, executing consumes the topology: a later job on this environment starts afresh.
       this.graph.clear();
     }
-    const taskManagers = job === undefined ? 1 : taskManagerCount(this.config.taskManagers, plan);
-    const jobId = this.config.jobId ?? `job-${process.pid}-${Date.now().toString(36)}-${++runCounter}`;
-    let checkpointing: Checkpointing | undefined;
-    let incremental: ReturnType<typeof incrementalSnapshotsFor>['incremental'];
-    if (this.checkpointConfig !== undefined) {
-      const store = checkpointStoreFor(this.config.checkpointStorage, jobId, this.checkpointConfig.retainedCheckpoints);
-      if (isLeft(store)) throw new ConfigError([store.left]);
-      const chosen = this.config.stateBackend === 'memory' ? { incremental: undefined, store: store.right } : incrementalSnapshotsFor(this.config.stateBackend, jobId, store.right);
-      incremental = chosen.incremental;
-      checkpointing = { config: this.checkpointConfig, store: chosen.store };
-    }
-    let restoreFrom;
-    if (this.config.restoreFrom !== undefined) {
-      const read = readRestoreSource(this.config.restoreFrom);
-      if (isLeft(read)) throw new ConfigError([read.left]);
-      restoreFrom = read.right;
-    }
-    const stateBackend = this.config.stateBackend;
-    const restartStrategy = this.restartStrategy ?? (checkpointing !== undefined ? DEFAULT_RESTART_WITH_CHECKPOINTING : { type: 'none' as const });
-    let run: JobRun;
-    const logger = createLogger(this.config.logging).child({ job: jobName, jobId });
-    const cluster = job === undefined || taskManagers === 1 ? undefined : new TaskManagers(job.definition, job.params, plan, {
-          count: taskManagers,
-          jobName,
-          environment: workerOptions(this.options),
-          resourceLimits: this.config.taskManagerHeapMb === undefined ? undefined : { maxOldGenerationSizeMb: this.config.taskManagerHeapMb },
-          hangTimeoutMs: this.config.taskManagerHangTimeoutMs,
-          keyedState: stateBackend === 'memory' ? { type: 'memory' } : { ...stateBackend, incremental: incremental ?? null },
-        });
-    try {
-      run = runJob(plan, {
-        jobId,
-        createKeyedStateBackend:
-          this.config.stateBackend === 'memory'
-            ? (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism)
-            : redisKeyedStateBackendFactory(this.config.stateBackend, jobId, incremental),
-        checkpointing,
-        restartStrategy,
-        logger,
-        parent: options.parent,
-        actorName: options.actorName,
-        restoreFrom,
-        allowNonRestoredState: this.config.allowNonRestoredState,
-        materialize: incremental === undefined || stateBackend === 'memory' ? undefined : (c) => materializeIncremental(stateBackend.url, c),
-        metrics: this.config.metrics !== undefined,
-        taskManagers: cluster,
-      });
-    } catch (e) {
-      // nact refuses a second child of the same name under one parent.
-      if (e instanceof Error && /already exists/.test(e.message)) throw new ConfigError([`an actor named '${options.actorName}' already runs under the given parent; give the job another actorName`]);
-      throw e;
-    }
-    const handle = new JobHandle(jobName, run, jobId, plan, this.config.metrics?.intervalMs, checkpointing !== undefined);
-    if (cluster !== undefined) handle.taskManagers = cluster;
-    const rest = this.config.rest;
-    // The API does not depend on web/: the HTTP server, the dashboard and prom-client's
-    // registry load only for a job that is served.
-    if (rest !== undefined) handle.rest = observed(import('../web/RestServer').then(({ serveJob }) => serveJob(handle, rest, logger)));
-    announceJob(handle);
-    return handle;
+    // Loaded here, not at the top: a task manager builds jobs but never starts one (startJob.ts).
+    const { startJob } = require('./startJob') as typeof import('./startJob');
+    return startJob({ plan, jobName, options, config: this.config, environmentOptions: this.options, checkpointConfig: this.checkpointConfig, restartStrategy: this.restartStrategy, job });
   }
 }

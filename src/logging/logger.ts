@@ -8,7 +8,6 @@
  * StreamEnvironment.create({ logging: myPinoLogger }); // lines go to the application's own logger
  */
 import pino from 'pino';
-import pinoPretty from 'pino-pretty';
 
 /** A pino logger: what Sluice logs through, and what `logging` accepts from the application. */
 export type Logger = pino.Logger;
@@ -58,6 +57,8 @@ export function createLogger(option: LoggingOption | undefined): Logger {
   const level = option?.level ?? levelFromEnvironment();
   // Synchronous writes: the lines before a crash are the ones that matter, and logs are rare.
   if (option?.pretty === true) {
+    // Loaded only when asked for: pino-pretty and its dependencies are about 40 modules, which every task manager's thread would compile at boot.
+    const pinoPretty = require('pino-pretty') as typeof import('pino-pretty');
     return pino({ level, base: undefined }, pinoPretty({ destination: 2, sync: true, ignore: 'pid,hostname', singleLine: true }));
   }
   return pino({ level, base: undefined }, pino.destination({ dest: 2, sync: true }));

@@ -25,8 +25,42 @@ import {
  * `foldKeyedSnapshot` makes whole); or, from a Redis backend whose checkpoints are in the same
  * Redis, a reference to server-side pieces (`redis`, incrementalSnapshots.ts) and no entries.
  */
+/** By key group, by state name: the state's entries, each its key and value encoded. */
+const KeyGroupEntriesCodec = t.readonly(t.record(t.string, t.readonly(t.record(t.string, t.readonlyArray(t.readonly(t.tuple([t.string, t.string])))))));
+
+/** True when `u` is what KeyGroupEntriesCodec takes exactly as it is (plain loops: no codec call, no context, per entry). */
+function plainKeyGroupEntries(u: unknown): boolean {
+  if (typeof u !== 'object' || u === null || Array.isArray(u)) return false;
+  for (const states of Object.values(u)) {
+    if (typeof states !== 'object' || states === null || Array.isArray(states)) return false;
+    for (const entries of Object.values(states)) {
+      if (!Array.isArray(entries)) return false;
+      for (let i = 0; i < entries.length; i++) {
+        const e: unknown = entries[i];
+        if (!(Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'string')) return false;
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * KeyGroupEntriesCodec, with a fast path for what it takes unchanged: a full snapshot of
+ * memory state carries every entry, and a task manager's acknowledgement is decoded on
+ * arrival in the job master's thread several times a second (q5 on task managers: io-ts's
+ * tuple and record checks were most of that thread's work). Anything else — what fails, and
+ * what io-ts would change (a tuple with extra components, trimmed) — goes through the codec
+ * itself, so results and errors are the codec's.
+ */
+const KeyGroupEntries = new t.Type<t.TypeOf<typeof KeyGroupEntriesCodec>, t.OutputOf<typeof KeyGroupEntriesCodec>, unknown>(
+  KeyGroupEntriesCodec.name,
+  KeyGroupEntriesCodec.is,
+  (u, c) => (plainKeyGroupEntries(u) ? t.success(u as t.TypeOf<typeof KeyGroupEntriesCodec>) : KeyGroupEntriesCodec.validate(u, c)),
+  KeyGroupEntriesCodec.encode,
+);
+
 export const KeyedStateSnapshotCodec = t.intersection([
-  t.readonly(t.type({ keyGroups: t.readonly(t.record(t.string, t.readonly(t.record(t.string, t.readonlyArray(t.readonly(t.tuple([t.string, t.string]))))))) })),
+  t.readonly(t.type({ keyGroups: KeyGroupEntries })),
   t.readonly(t.partial({ redis: RedisStateHandleCodec, increments: t.readonlyArray(KeyedStateDeltaCodec) })),
 ]);
 export type KeyedStateSnapshot = t.TypeOf<typeof KeyedStateSnapshotCodec>;

@@ -15,7 +15,6 @@ import { TaskRestore } from '../checkpoint/CheckpointTypes';
 import { Logger, createLogger } from '../logging/logger';
 import { HOT_KEY_SAMPLE_MS } from '../metrics/TaskMetrics';
 import { MemoryKeyedStateBackend } from '../state/MemoryKeyedStateBackend';
-import { redisKeyedStateBackendFactory } from '../state/RedisKeyedStateBackend';
 import { CheckpointTaskMsg } from '../checkpoint/coordinatorProtocol';
 import { spawnTask } from '../runtime/taskActor';
 import { TaskDeps } from '../runtime/TaskDeps';
@@ -328,6 +327,8 @@ export class TaskManagerRuntime {
 function keyedStateBackends(setting: KeyedStateSetting, jobId: string): TaskDeps['createKeyedStateBackend'] {
   if (setting.type === 'memory') return (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism);
   const { incremental, ...options } = setting;
+  // Loaded only for Redis state: ioredis and the backend are modules a task manager on memory state need not compile at boot.
+  const { redisKeyedStateBackendFactory } = require('../state/RedisKeyedStateBackend') as typeof import('../state/RedisKeyedStateBackend');
   return redisKeyedStateBackendFactory(options, jobId, incremental ?? undefined);
 }
 
