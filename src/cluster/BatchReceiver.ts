@@ -20,7 +20,7 @@
  * never reaches) is handed on in parts, as far as the credit goes; splitting others would halve
  * the batches for good.
  */
-import { MessagePort } from 'worker_threads';
+import { FramePort } from './FramePort';
 import { isLeft } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
 import { ChannelEvent } from '../runtime/protocol';
@@ -65,7 +65,7 @@ export class BatchReceiver extends ChannelEnd {
    * `name` says which channel this is in errors.
    */
   constructor(
-    port: MessagePort,
+    port: FramePort,
     name: string,
     initialCredits: number,
     maxFramesInFlight: number,

@@ -11,7 +11,7 @@
  * allow (batchColumns.ts), and V8 copies it into the message, but for the columns' number blocks,
  * which are transferred (docs/internals.md, "Exchange between threads").
  */
-import { MessagePort } from 'worker_threads';
+import { FramePort } from './FramePort';
 import { isLeft } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
 import { ChannelEvent } from '../runtime/protocol';
@@ -32,7 +32,7 @@ export class BatchSender extends ChannelEnd {
   private framesInFlight = 0;
 
   /** `name` says which channel this is in errors (e.g. `map/0 -> count/1`). */
-  constructor(port: MessagePort, name: string, maxFramesInFlight: number, private readonly events: BatchSenderEvents) {
+  constructor(port: FramePort, name: string, maxFramesInFlight: number, private readonly events: BatchSenderEvents) {
     super(port, name, maxFramesInFlight, events.failed);
   }
 

@@ -2,11 +2,13 @@
  * What a task manager's thread starts with, what the job master's thread tells it, and what it
  * says back, decoded with io-ts on arrival at either side (a message from another thread is
  * outside input). Data between tasks does not go here: it takes the exchange channels
- * (exchangeProtocol.ts), one MessagePort each, which the deploy command hands over.
+ * (exchangeProtocol.ts), one MessagePort each (or, between instances, a pair of Kafka
+ * partitions), which the deploy command hands over.
  */
 import * as t from 'io-ts';
 import { MessagePort } from 'worker_threads';
 import { TaskSnapshotCodec } from '../checkpoint/CheckpointTypes';
+import { KafkaChannelAddressCodec } from '../instances/kafkaChannelAddress';
 import { PlanShapeCodec } from './planShape';
 import { TASK_MANAGER_MARKER } from './taskManagerIdentity';
 import { TaskManagerUsageCodec } from './taskManagerUsage';
@@ -49,8 +51,16 @@ export const KeyedStateSettingCodec = t.union([
 ]);
 export type KeyedStateSetting = t.TypeOf<typeof KeyedStateSettingCodec>;
 
-/** One end of an exchange channel in a task manager: the task's channel index there, and the port. */
-const BridgeCodec = t.type({ task: t.string, channel: t.number, name: t.string, port: PortCodec });
+/**
+ * One end of an exchange channel in a task manager: the task's channel index there, and what
+ * the channel goes through: a MessagePort to another thread, or Kafka partitions to another
+ * instance (TaskManagerRuntime opens it with its `openBridge`).
+ */
+const PortBridgeCodec = t.type({ task: t.string, channel: t.number, name: t.string, port: PortCodec });
+const KafkaBridgeCodec = t.type({ task: t.string, channel: t.number, name: t.string, kafka: KafkaChannelAddressCodec });
+const BridgeCodec = t.union([PortBridgeCodec, KafkaBridgeCodec]);
+export type PortBridge = t.TypeOf<typeof PortBridgeCodec>;
+export type KafkaBridge = t.TypeOf<typeof KafkaBridgeCodec>;
 export type Bridge = t.TypeOf<typeof BridgeCodec>;
 
 /** The master's messages to a task of a task manager, as plain data (the task's ref stays there). */
