@@ -46,7 +46,8 @@ export const KeyedStateSettingCodec = t.union([
   t.type({ type: t.literal('memory') }),
   t.intersection([
     t.type({ type: t.literal('redis'), url: t.string, keyPrefix: t.string, incremental: t.union([t.type({ checkpointIds: t.string }), t.null]) }),
-    t.partial({ cacheSize: t.number, operationTimeoutMs: t.number }),
+    /** `fencing`: between instances, the job's epoch key and the epoch the tasks run under (redisFencing.ts). */
+    t.partial({ cacheSize: t.number, operationTimeoutMs: t.number, fencing: t.type({ epochKey: t.string, epoch: t.number }) }),
   ]),
 ]);
 export type KeyedStateSetting = t.TypeOf<typeof KeyedStateSettingCodec>;
@@ -79,7 +80,8 @@ export type Question = t.TypeOf<typeof QuestionCodec>;
 
 /** From the job master's thread to a task manager. */
 export const TaskManagerCommandCodec = t.union([
-  t.type({ type: t.literal('taskManager.stop') }),
+  /** `outcome`: between instances, how the job ended (the instance's own handle settles so); threads need none. */
+  t.intersection([t.type({ type: t.literal('taskManager.stop') }), t.partial({ outcome: t.union([t.literal('finished'), t.literal('failed'), t.literal('cancelled')]), reason: t.string })]),
   /** Answered at once by `taskManager.pong`, unless the thread's event loop is stuck (hang detection). */
   t.type({ type: t.literal('taskManager.ping') }),
   /**

@@ -330,8 +330,8 @@ export class TaskManagerRuntime {
 /** The keyed state backends of an attempt's tasks here: the same as in the application's thread. */
 function keyedStateBackends(setting: KeyedStateSetting, jobId: string): TaskDeps['createKeyedStateBackend'] {
   if (setting.type === 'memory') return (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism);
-  const { incremental, ...options } = setting;
-  return redisKeyedStateBackendFactory(options, jobId, incremental ?? undefined);
+  const { incremental, fencing, ...options } = setting;
+  return redisKeyedStateBackendFactory(options, jobId, incremental ?? undefined, fencing);
 }
 
 /** A command of an attempt that has ended: its ports lead nowhere. */

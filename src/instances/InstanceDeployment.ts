@@ -1,0 +1,249 @@
+/**
+ * The leader's job master runs its tasks on the job's instances (docs/cluster.md): this is its
+ * TaskManagerDeployment, as TaskManagers is for threads. Each instance of the assignment the
+ * leader holds is a task manager, seen through a TaskManagerThread whose port is the Redis link
+ * (commands to the instance's stream under the assignment's epoch, its messages back); subtask
+ * i of every operator goes to the owner of slot i, and each channel between two instances goes
+ * through Kafka (ExchangeWiring). A new assignment (an instance died, joined or left: a new
+ * epoch) ends every task manager of the old one: their attempt fails, and the master's restart
+ * deploys the next attempt under the new epoch, from the last completed checkpoint, on the new
+ * owners (a global restore). A task restarted alone (restartTask) is refused: that failure
+ * restarts the job.
+ */
+import { Either, isRight, left, right } from 'fp-ts/Either';
+import { stop } from 'nact';
+import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
+import { TaskId } from '../checkpoint/TaskId';
+import { Logger } from '../logging/logger';
+import { TaskRef } from '../runtime/protocol';
+import { RemoteDeployRequest, RemoteRestartRequest, TaskManagerDeployment } from '../runtime/TaskManagerDeployment';
+import { CrossingChannel, crossingChannels } from '../cluster/placement';
+import { DeployCommand, KeyedStateSetting, TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
+import { Connector, Receivers, TaskManagerPort, TaskManagerThread } from '../cluster/TaskManagerThread';
+import { spawnTaskStandIn } from '../cluster/taskStandIn';
+import { KafkaChannelAddress } from './kafkaChannelAddress';
+import { HeldAssignment } from './joinInstances';
+import { slotOf } from './jobSlots';
+import { TaskManagerLinks } from './RedisTaskManagerLinks';
+import { FencedCommandError } from './taskManagerLinkErrors';
+
+/** Where the frames of each channel between two instances go, for one wiring (attempt) under one epoch. */
+export interface ExchangeWiring {
+  addresses(crossing: readonly CrossingChannel[], attempt: number, epoch: number): Promise<ReadonlyArray<{ readonly outlet: KafkaChannelAddress; readonly inlet: KafkaChannelAddress }>>;
+}
+
+export interface InstanceDeploymentSettings {
+  readonly plan: ExecutionPlan;
+  /** The assignment the leader holds now (every instance's slots), and its epoch. */
+  readonly assignment: () => HeldAssignment | undefined;
+  /** Opens the master's end of the link under `epoch` (RedisTaskManagerLinks.open). */
+  readonly openLinks: (epoch: number) => Promise<TaskManagerLinks>;
+  readonly exchange: ExchangeWiring;
+  /** Where the keyed tasks keep their state; each deploy adds the fencing of its epoch. */
+  readonly keyedState: KeyedStateSetting;
+  /** The job's epoch key in Redis (membershipKeys(applicationId).epoch). */
+  readonly epochKey: string;
+  readonly hangTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+/** One assignment's task managers: an instance each, in member order, on a link under its epoch. */
+interface Placement {
+  readonly epoch: number;
+  readonly links: TaskManagerLinks;
+  readonly members: readonly string[];
+  readonly threads: readonly TaskManagerThread[];
+  readonly ports: readonly InstancePort[];
+  /** Index in `members` of the owner of each slot. */
+  readonly ownerOfSlot: readonly number[];
+}
+
+/** An instance's task manager port: commands through the link, its messages from the link's reader. */
+class InstancePort implements TaskManagerPort {
+  private listener: ((message: unknown) => void) | undefined;
+  private end!: (why: string) => void;
+  readonly ended = new Promise<string>((resolve) => (this.end = resolve));
+  private gone = false;
+
+  constructor(
+    readonly instanceId: string,
+    private readonly links: TaskManagerLinks,
+    private readonly logger: Logger,
+  ) {}
+
+  postMessage(command: TaskManagerCommand): void {
+    if (this.gone) return;
+    this.links.send(this.instanceId, command).catch((e: unknown) => {
+      // A newer epoch: this placement is over and its end is on its way (the leader's own ownership change).
+      if (e instanceof FencedCommandError) return this.logger.debug({ instance: this.instanceId }, e.message);
+      // A command lost: what the instance does from now on is unknown to the master.
+      this.ends(`the command '${command.type}' to instance ${this.instanceId} could not be sent: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  }
+
+  on(_event: 'message', listener: (message: unknown) => void): this {
+    this.listener = listener;
+    return this;
+  }
+
+  receive(msg: TaskManagerMsg): void {
+    if (!this.gone) this.listener?.(msg);
+  }
+
+  ends(why: string): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.end(why);
+  }
+
+  terminate(): Promise<number> {
+    this.ends(`instance ${this.instanceId} was given up by the job master`);
+    return Promise.resolve(0);
+  }
+}
+
+export class InstanceDeployment implements TaskManagerDeployment {
+  private readonly connectors: Receivers['connectors'];
+  private readonly connectorsOf: Receivers['connectorsOf'];
+  private readonly indexOf: ReadonlyMap<TaskId, number>;
+  private placement: Placement | undefined;
+  private opening: Promise<Either<string, Placement>> | undefined;
+  private running: { readonly attempt: number; readonly standIns: Map<TaskId, TaskRef> } | undefined;
+  private stopped = false;
+
+  constructor(private readonly settings: InstanceDeploymentSettings) {
+    const { plan } = settings;
+    this.indexOf = new Map(plan.tasks.map((t) => [t.id, t.index]));
+    const sinksOf = (t: TaskPlan) => t.chain.flatMap((n) => (n.sink === undefined ? [] : [[n.uid, n.sink] as const]));
+    const sourceOf = (t: TaskPlan) => (t.source === undefined ? [] : [[t.source.node.uid, t.source.source] as const]);
+    this.connectors = new Map<string, Connector>(plan.tasks.flatMap((t) => [...sinksOf(t), ...sourceOf(t)]));
+    this.connectorsOf = new Map(plan.tasks.map((t) => [t.id, [...sinksOf(t), ...sourceOf(t)].map(([uid]) => uid)]));
+  }
+
+  /** The epoch of the task managers deployed on, if any. */
+  get epoch(): number | undefined {
+    return this.placement?.epoch;
+  }
+
+  /**
+   * The leader holds a new assignment: the task managers of the old one end (their attempt
+   * fails, so the master restarts the job, which deploys on the new one).
+   */
+  assignmentChanged(): void {
+    const held = this.settings.assignment();
+    const placement = this.placement;
+    if (placement === undefined || held === undefined || held.epoch === placement.epoch) return;
+    this.endPlacement(placement, `the job's instances changed (epoch ${placement.epoch} → ${held.epoch}: ${held.assignment.members.join(', ')}): the job restarts on them from its last completed checkpoint`);
+  }
+
+  private endPlacement(placement: Placement, why: string): void {
+    if (this.placement === placement) this.placement = undefined;
+    for (const port of placement.ports) port.ends(why);
+    void placement.links.close().catch(() => undefined);
+  }
+
+  /** The task managers of the assignment held now, opened once per epoch. */
+  private async current(): Promise<Either<string, Placement>> {
+    const held = this.settings.assignment();
+    if (held === undefined) return left('this instance holds no assignment');
+    const placement = this.placement;
+    if (placement !== undefined && placement.epoch === held.epoch) return right(placement);
+    if (placement !== undefined) this.endPlacement(placement, `epoch ${placement.epoch} is over (now ${held.epoch})`);
+    const opening = (this.opening ??= this.open(held).finally(() => (this.opening = undefined)));
+    return opening;
+  }
+
+  private async open(held: HeldAssignment): Promise<Either<string, Placement>> {
+    const { assignment, epoch } = held;
+    let links: TaskManagerLinks;
+    try {
+      links = await this.settings.openLinks(epoch);
+    } catch (e) {
+      return left(`the link to the instances (epoch ${epoch}) could not be opened: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const members = assignment.members;
+    const ownerOfSlot: number[] = [];
+    members.forEach((m, i) => (assignment.slots?.[m] ?? []).forEach((slot) => (ownerOfSlot[slot] = i)));
+    const missing = this.settings.plan.tasks.filter((t) => ownerOfSlot[slotOf(t)] === undefined).map((t) => slotOf(t));
+    if (missing.length > 0) {
+      void links.close().catch(() => undefined);
+      return left(`the assignment of epoch ${epoch} gives no instance slot(s) ${[...new Set(missing)].join(', ')}`);
+    }
+    const ports = members.map((m) => new InstancePort(m, links, this.settings.logger));
+    const threads = ports.map((port, i) => new TaskManagerThread(i, port, port.ended, this.settings.hangTimeoutMs));
+    const byId = new Map(ports.map((p) => [p.instanceId, p]));
+    links.onMessage((instanceId, msg) => byId.get(instanceId)?.receive(msg));
+    links.onFailure((failure) => {
+      this.settings.logger.warn({ epoch }, `the link to the instances failed: ${failure.message}`);
+      if (failure.fatal && this.placement?.epoch === epoch) this.endPlacement(this.placement, `the link to the instances (epoch ${epoch}) stopped: ${failure.message}`);
+    });
+    const placement: Placement = { epoch, links, members, threads, ports, ownerOfSlot };
+    if (this.stopped) {
+      this.endPlacement(placement, 'the job has ended');
+      return left('the job has ended');
+    }
+    this.placement = placement;
+    this.settings.logger.info({ epoch, members }, `the job's tasks go to ${members.length} instance(s) under epoch ${epoch}: ${members.map((m, i) => `${m} (slots ${ownerOfSlot.flatMap((o, s) => (o === i ? [s] : [])).join(', ')})`).join('; ')}`);
+    return right(placement);
+  }
+
+  async deploy(request: RemoteDeployRequest): Promise<Either<string, ReadonlyMap<TaskId, TaskRef>>> {
+    if (this.stopped) return left('the job has ended');
+    const opened = await this.current();
+    if (opened._tag === 'Left') return opened;
+    const placement = opened.right;
+    const { attempt } = request;
+    const { plan } = this.settings;
+    const where = (task: TaskPlan) => placement.ownerOfSlot[slotOf(task)];
+    const crossing = crossingChannels(plan, where);
+    let addresses;
+    try {
+      addresses = await this.settings.exchange.addresses(crossing, attempt, placement.epoch);
+    } catch (e) {
+      return left(`the Kafka exchange could not be wired: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const keyedState: KeyedStateSetting = this.settings.keyedState.type === 'memory' ? this.settings.keyedState : { ...this.settings.keyedState, fencing: { epochKey: this.settings.epochKey, epoch: placement.epoch } };
+    const commands: DeployCommand[] = placement.threads.map(() => ({
+      type: 'taskManager.deploy',
+      attempt,
+      jobId: request.jobId,
+      tasks: [],
+      checkpointing: request.checkpointing ?? null,
+      unaligned: request.unaligned,
+      metrics: request.metrics,
+      keyedState,
+      outlets: [],
+      inlets: [],
+    }));
+    for (const task of plan.tasks) commands[where(task)].tasks.push({ id: task.id, restore: request.restores.get(task.id) ?? null });
+    crossing.forEach((c, i) => {
+      commands[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: addresses[i].outlet });
+      commands[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: addresses[i].inlet });
+    });
+    const receivers: Receivers = { master: request.master, coordinator: request.coordinator, connectors: this.connectors, connectorsOf: this.connectorsOf, indexOf: this.indexOf, saveSourceProgress: request.saveSourceProgress };
+    placement.threads.forEach((thread, i) => thread.startAttempt(attempt, commands[i].tasks.map((t) => t.id as TaskId), receivers));
+    placement.threads.forEach((thread, i) => thread.post(commands[i]));
+    const refs = new Map<TaskId, TaskRef>();
+    for (const task of plan.tasks) refs.set(task.id, spawnTaskStandIn(request.master, `${task.actorName}-a${attempt}`, attempt, task.id, placement.threads[where(task)]));
+    this.running = { attempt, standIns: new Map(refs) };
+    // Ended while deploying (a newer assignment): the attempt fails as soon as it started.
+    if (this.placement !== placement) placement.ports.forEach((p) => p.ends(`epoch ${placement.epoch} ended while its attempt ${attempt} deployed`));
+    return right(refs);
+  }
+
+  restartTask(request: RemoteRestartRequest): Either<string, TaskRef> {
+    return left(`a task restarts alone only within one process: across instances the job restarts instead (attempt ${request.attempt})`);
+  }
+
+  async shutdown(outcome?: { readonly status: 'finished' | 'failed' | 'cancelled'; readonly error: Error | undefined }): Promise<void> {
+    this.stopped = true;
+    const pending = this.opening === undefined ? undefined : await this.opening;
+    const placement = this.placement ?? (pending !== undefined && isRight(pending) ? pending.right : undefined);
+    if (placement === undefined) return;
+    const stopCommand: TaskManagerCommand = outcome === undefined ? { type: 'taskManager.stop' } : { type: 'taskManager.stop', outcome: outcome.status, ...(outcome.error === undefined ? {} : { reason: outcome.error.message }) };
+    // Sent before the ports end: every instance hears how the job ended.
+    await Promise.all(placement.members.map((m: string) => placement.links.send(m, stopCommand).catch(() => undefined)));
+    for (const standIn of this.running?.standIns.values() ?? []) stop(standIn);
+    this.endPlacement(placement, 'the job has ended');
+  }
+}
