@@ -1,11 +1,13 @@
 /**
  * A task manager's end of the link to the job master (docs/internals.md, "Instances of one job
  * across processes"): it reads the commands of its instance's stream in Redis and says what it
- * has to say on the stream the master reads.
+ * has to say on the stream the master reads, naming the epoch it says it under.
  */
 import type { LoggingOption } from '../logging/logger';
-import type { TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
+import { TaskManagerCommand, TaskManagerCommandCodec, TaskManagerMsg } from '../cluster/taskManagerProtocol';
+import { instanceIdProblem, LinkEnd } from './LinkEnd';
 import type { TaskManagerLinkFailure } from './taskManagerLinkErrors';
+import { append, LinkEntry } from './taskManagerLinkStreams';
 
 export interface TaskManagerInboxOptions {
   /** The job's Redis, `redis://host:port[/db]` (the one membership uses). */
@@ -36,7 +38,69 @@ export interface TaskManagerInbox {
 }
 
 export const RedisTaskManagerInbox = {
-  open(_options: TaskManagerInboxOptions): Promise<TaskManagerInbox> {
-    return Promise.reject(new Error('RedisTaskManagerInbox: not built'));
+  /** Connected, or a ServiceError after operationTimeoutMs; bad options are refused with every problem. */
+  async open(options: TaskManagerInboxOptions): Promise<TaskManagerInbox> {
+    const end = await LinkEnd.open(options, options.instanceId, [instanceIdProblem(options.instanceId)]);
+    try {
+      // Commands of older epochs were for tasks this process never ran (a predecessor's, under its id).
+      const epoch = Number((await end.writing.get(end.keys.epoch)) ?? '0');
+      return new Inbox(end, options.instanceId, Number.isSafeInteger(epoch) ? epoch : 0);
+    } catch (e) {
+      await end.close();
+      throw e;
+    }
   },
 };
+
+class Inbox implements TaskManagerInbox {
+  /** The newest epoch of a command seen (at first, the job's epoch at open). */
+  private newest: number;
+  /** The last epoch whose dropped commands were logged: commands come in epoch order, so once each. */
+  private loggedDrop = -1;
+
+  constructor(
+    private readonly end: LinkEnd,
+    private readonly instanceId: string,
+    epochAtOpen: number,
+  ) {
+    this.newest = epochAtOpen;
+  }
+
+  onCommand(listener: (command: TaskManagerCommand, epoch: number) => void): void {
+    const stream = this.end.keys.commands(this.instanceId);
+    this.end.read(
+      stream,
+      () => this.newest,
+      (entry) => this.receive(stream, entry, listener),
+    );
+  }
+
+  say(msg: TaskManagerMsg, epoch: number): Promise<void> {
+    const { end } = this;
+    return end.append(`${msg.type} from instance ${this.instanceId}`, msg, (body) => append(end.writing, end.keys, end.keys.replies, end.maxLength, epoch, this.instanceId, body));
+  }
+
+  onFailure(listener: (failure: TaskManagerLinkFailure) => void): void {
+    this.end.onFailure(listener);
+  }
+
+  close(): Promise<void> {
+    return this.end.close();
+  }
+
+  private receive(stream: string, entry: LinkEntry, listener: (command: TaskManagerCommand, epoch: number) => void): void {
+    if (entry.epoch < this.newest) {
+      if (this.loggedDrop !== entry.epoch) {
+        this.loggedDrop = entry.epoch;
+        this.end.logger.info(
+          { epoch: entry.epoch, newest: this.newest },
+          `instance ${this.instanceId} drops the commands of epoch ${entry.epoch} (first: entry ${entry.seq}): their master was succeeded under epoch ${this.newest}`,
+        );
+      }
+      return;
+    }
+    this.newest = entry.epoch;
+    const command = this.end.decode(TaskManagerCommandCodec, entry, stream, 'a task manager command');
+    if (command !== undefined) this.end.hand(stream, entry, () => listener(command, entry.epoch));
+  }
+}

@@ -1,11 +1,14 @@
 /**
  * The job master's end of the link to task managers in other processes (docs/internals.md,
  * "Instances of one job across processes"): commands go to each instance's stream in Redis
- * through a script fenced by the job's epoch; what the instances say arrives from one stream.
+ * through a script fenced by the job's epoch; what the instances say arrives from one stream,
+ * of which the master takes what was said under its own epoch.
  */
 import type { LoggingOption } from '../logging/logger';
-import type { TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
+import { TaskManagerCommand, TaskManagerMsg, TaskManagerMsgCodec } from '../cluster/taskManagerProtocol';
+import { instanceIdProblem, LinkEnd } from './LinkEnd';
 import type { TaskManagerLinkFailure } from './taskManagerLinkErrors';
+import { fencedAppend, fencedForget, LinkEntry } from './taskManagerLinkStreams';
 
 export interface TaskManagerLinksOptions {
   /** The job's Redis, `redis://host:port[/db]` (the one membership uses). */
@@ -35,7 +38,62 @@ export interface TaskManagerLinks {
 }
 
 export const RedisTaskManagerLinks = {
-  open(_options: TaskManagerLinksOptions): Promise<TaskManagerLinks> {
-    return Promise.reject(new Error('RedisTaskManagerLinks: not built'));
+  /** Connected, or a ServiceError after operationTimeoutMs; bad options are refused with every problem. */
+  async open(options: TaskManagerLinksOptions): Promise<TaskManagerLinks> {
+    const epochProblem = Number.isSafeInteger(options.epoch) && options.epoch >= 0 ? undefined : `epoch must be a non-negative integer, got ${JSON.stringify(options.epoch)}`;
+    return new MasterLinks(await LinkEnd.open(options, `master-${options.epoch}`, [epochProblem]), options.epoch);
   },
 };
+
+class MasterLinks implements TaskManagerLinks {
+  /** Epochs whose messages were ignored, each logged once. */
+  private readonly ignoredEpochs = new Set<number>();
+
+  constructor(
+    private readonly end: LinkEnd,
+    private readonly epoch: number,
+  ) {}
+
+  send(instanceId: string, command: TaskManagerCommand): Promise<void> {
+    const problem = instanceIdProblem(instanceId);
+    if (problem !== undefined) return Promise.reject(new Error(`cannot send ${command.type}: ${problem}`));
+    const { end } = this;
+    return end.append(`${command.type} to instance ${instanceId}`, command, (body) => fencedAppend(end.writing, end.keys, end.target, instanceId, end.maxLength, this.epoch, body));
+  }
+
+  onMessage(listener: (instanceId: string, msg: TaskManagerMsg) => void): void {
+    const stream = this.end.keys.replies;
+    this.end.read(
+      stream,
+      () => this.epoch,
+      (entry) => this.receive(stream, entry, listener),
+    );
+  }
+
+  onFailure(listener: (failure: TaskManagerLinkFailure) => void): void {
+    this.end.onFailure(listener);
+  }
+
+  async forget(instanceId: string): Promise<void> {
+    const problem = instanceIdProblem(instanceId);
+    if (problem !== undefined) throw new Error(`cannot forget an instance: ${problem}`);
+    const { end } = this;
+    await end.append(`the deletion of instance ${instanceId}'s commands`, null, () => fencedForget(end.writing, end.keys, end.target, instanceId, this.epoch));
+  }
+
+  close(): Promise<void> {
+    return this.end.close();
+  }
+
+  private receive(stream: string, entry: LinkEntry, listener: (instanceId: string, msg: TaskManagerMsg) => void): void {
+    // Said to an earlier master (read from the stream's start), or to a later one: this master is fenced then.
+    if (entry.epoch !== this.epoch) {
+      if (this.ignoredEpochs.has(entry.epoch)) return;
+      this.ignoredEpochs.add(entry.epoch);
+      this.end.logger.debug({ epoch: entry.epoch }, `the job master of epoch ${this.epoch} ignores what instances said under epoch ${entry.epoch} (first: entry ${entry.seq} from ${entry.from})`);
+      return;
+    }
+    const msg = this.end.decode(TaskManagerMsgCodec, entry, stream, 'a task manager message');
+    if (msg !== undefined) this.end.hand(stream, entry, () => listener(entry.from, msg));
+  }
+}
