@@ -24,7 +24,7 @@ import { buildExecutionPlan } from '../graph/buildExecutionPlan';
 import { InvalidTopologyError } from '../graph/TopologyProblem';
 import { supervisionProblems } from '../graph/supervisionProblems';
 import { Ref } from 'nact';
-import { JobRun, runJob } from '../runtime/runJob';
+import { JobRun, RunJobOptions, runJob } from '../runtime/runJob';
 import { MemoryKeyedStateBackend } from '../state/MemoryKeyedStateBackend';
 import { redisKeyedStateBackendFactory } from '../state/RedisKeyedStateBackend';
 import { incrementalSnapshotsFor } from '../checkpoint/incrementalCheckpoints';
@@ -46,6 +46,8 @@ import type { JobDefinition } from './defineJob';
 import { isTaskManagerWorker } from '../cluster/taskManagerIdentity';
 import { TaskManagers } from '../cluster/TaskManagers';
 import { taskManagerCount, workerOptions } from './taskManagerOptions';
+import { InstanceJobRun, runInstanceJob } from '../instances/runInstanceJob';
+import { clusterJobProblems } from './clusterEnvironment';
 
 let runCounter = 0;
 
@@ -221,6 +223,10 @@ export class StreamEnvironment {
       // As in Flink, executing consumes the topology: a later job on this environment starts afresh.
       this.graph.clear();
     }
+    if (this.config.cluster !== undefined) {
+      const problems = clusterJobProblems(plan, this.checkpointConfig);
+      if (problems.length > 0) throw new ConfigError(problems);
+    }
     const taskManagers = job === undefined ? 1 : taskManagerCount(this.config.taskManagers, plan);
     const jobId = this.config.jobId ?? `job-${process.pid}-${Date.now().toString(36)}-${++runCounter}`;
     let checkpointing: Checkpointing | undefined;
@@ -250,24 +256,37 @@ export class StreamEnvironment {
           hangTimeoutMs: this.config.taskManagerHangTimeoutMs,
           keyedState: stateBackend === 'memory' ? { type: 'memory' } : { ...stateBackend, incremental: incremental ?? null },
         });
+    const runOptions: RunJobOptions = {
+      jobId,
+      createKeyedStateBackend:
+        this.config.stateBackend === 'memory'
+          ? (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism)
+          : redisKeyedStateBackendFactory(this.config.stateBackend, jobId, incremental),
+      checkpointing,
+      restartStrategy,
+      logger,
+      parent: options.parent,
+      actorName: options.actorName,
+      restoreFrom,
+      allowNonRestoredState: this.config.allowNonRestoredState,
+      materialize: incremental === undefined || stateBackend === 'memory' ? undefined : (c) => materializeIncremental(stateBackend.url, c),
+      metrics: this.config.metrics !== undefined,
+    };
+    const instances = this.config.cluster;
     try {
-      run = runJob(plan, {
-        jobId,
-        createKeyedStateBackend:
-          this.config.stateBackend === 'memory'
-            ? (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism)
-            : redisKeyedStateBackendFactory(this.config.stateBackend, jobId, incremental),
-        checkpointing,
-        restartStrategy,
-        logger,
-        parent: options.parent,
-        actorName: options.actorName,
-        restoreFrom,
-        allowNonRestoredState: this.config.allowNonRestoredState,
-        materialize: incremental === undefined || stateBackend === 'memory' ? undefined : (c) => materializeIncremental(stateBackend.url, c),
-        metrics: this.config.metrics !== undefined,
-        taskManagers: cluster,
-      });
+      run =
+        instances === undefined
+          ? runJob(plan, { ...runOptions, taskManagers: cluster })
+          : runInstanceJob({
+              plan,
+              config: this.config,
+              cluster: instances,
+              keyedState: stateBackend === 'memory' ? { type: 'memory' } : { ...stateBackend, incremental: incremental ?? null },
+              logger,
+              logging: this.config.logging,
+              // A master per leadership term: each has an actor system of its own, under no parent of the application's.
+              runMaster: (deployment) => runJob(plan, { ...runOptions, parent: undefined, actorName: undefined, taskManagers: deployment }),
+            });
     } catch (e) {
       // nact refuses a second child of the same name under one parent.
       if (e instanceof Error && /already exists/.test(e.message)) throw new ConfigError([`an actor named '${options.actorName}' already runs under the given parent; give the job another actorName`]);
@@ -275,6 +294,7 @@ export class StreamEnvironment {
     }
     const handle = new JobHandle(jobName, run, jobId, plan, this.config.metrics?.intervalMs, checkpointing !== undefined);
     if (cluster !== undefined) handle.taskManagers = cluster;
+    if ('ownership' in run) handle.instance = run as InstanceJobRun;
     const rest = this.config.rest;
     // The API does not depend on web/: the HTTP server, the dashboard and prom-client's
     // registry load only for a job that is served.

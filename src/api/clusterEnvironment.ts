@@ -10,6 +10,9 @@ import { isLeft } from 'fp-ts/Either';
 import { ClusterOptions, ResolvedClusterOptions, resolveClusterOptions } from '../instances/ClusterOptions';
 import { redactUrl, sameRedisDatabase } from '../state/redisConnection';
 import type { StateBackendOption } from './EnvironmentConfig';
+import type { ExecutionPlan } from '../graph/ExecutionPlan';
+import type { CheckpointConfig } from '../checkpoint/CheckpointConfig';
+import { KafkaSource } from '../connectors/kafka/KafkaSource';
 
 /** The key prefix of a cluster job's keyed state and checkpoints, when not given. */
 export const CLUSTER_KEY_PREFIX = 'sluice';
@@ -69,4 +72,34 @@ export function withClusterDefaults<O extends Decoded>(o: O): Omit<O, 'cluster'>
     stateBackend: o.stateBackend ?? { type: 'redis', url: cluster.redis, keyPrefix: CLUSTER_KEY_PREFIX },
     checkpointStorage: o.checkpointStorage ?? storage.toString(),
   };
+}
+
+/**
+ * What a job over instances cannot run (for now), each named: unaligned checkpoints (their
+ * channel state is not carried between instances yet), sources and sinks that talk to objects of
+ * the application (ActorSource, ActorSink, CollectSink: the application is one process, the
+ * tasks run on any instance), and Kafka sources by topic pattern (an instance reports the
+ * partitions it reads by topic name).
+ */
+export function clusterJobProblems(plan: ExecutionPlan, checkpoints: CheckpointConfig | undefined): string[] {
+  const problems: string[] = [];
+  if (checkpoints?.unaligned === true) problems.push('unaligned checkpoints cannot run across instances (for now): enable checkpointing without { unaligned: true }');
+  const named = new Set<string>();
+  for (const task of plan.tasks) {
+    const source = task.source;
+    if (source !== undefined && 'fromTaskManager' in source.source && !named.has(source.node.uid)) {
+      named.add(source.node.uid);
+      problems.push(`source '${source.node.name}' talks to the application (${source.source.name}): it cannot run across instances, whose tasks run in any process; read from Kafka instead`);
+    }
+    if (source !== undefined && source.source instanceof KafkaSource && (source.source as KafkaSource<unknown>).options.topics instanceof RegExp && !named.has(`${source.node.uid}/pattern`)) {
+      named.add(`${source.node.uid}/pattern`);
+      problems.push(`source '${source.node.name}' reads topics by pattern: across instances name its topics (each instance reports the partitions it reads)`);
+    }
+    for (const node of task.chain) {
+      if (node.sink === undefined || !('fromTaskManager' in node.sink) || named.has(node.uid)) continue;
+      named.add(node.uid);
+      problems.push(`sink '${node.name}' hands its records to the application (${node.sink.name}): it cannot run across instances, whose tasks run in any process; write to Kafka instead`);
+    }
+  }
+  return problems;
 }

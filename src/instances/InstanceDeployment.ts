@@ -136,6 +136,15 @@ export class InstanceDeployment implements TaskManagerDeployment {
     this.endPlacement(placement, `the job's instances changed (epoch ${placement.epoch} → ${held.epoch}: ${held.assignment.members.join(', ')}): the job restarts on them from its last completed checkpoint`);
   }
 
+  /**
+   * This instance no longer leads: its task managers are given up without a word to the
+   * instances (the new leader's master tells them what to run), and the job master may stop.
+   */
+  abandon(): void {
+    this.stopped = true;
+    if (this.placement !== undefined) this.endPlacement(this.placement, 'this instance no longer leads the job');
+  }
+
   private endPlacement(placement: Placement, why: string): void {
     if (this.placement === placement) this.placement = undefined;
     for (const port of placement.ports) port.ends(why);
