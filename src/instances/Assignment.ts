@@ -85,11 +85,14 @@ function slotAssignment(previous: Assignment | undefined, live: readonly string[
   const all = Array.from({ length: work.count }, (_, s) => s);
   const slots = byInstance(live, assignSticky(all, live, ownersOf(previous?.slots ?? {})));
   for (const owned of Object.values(slots)) owned.sort((a, b) => a - b);
+  const order = new Map(splits.map((s, i) => [s, i]));
   const each = <U>(of: (slot: number) => readonly U[]) => Object.fromEntries(live.map((m) => [m, slots[m].flatMap(of)]));
+  const sorted = (byMember: Record<string, string[]>) => Object.fromEntries(Object.entries(byMember).map(([m, owned]) => [m, owned.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0))]));
   return {
     members: live,
     slots,
-    splits: each((slot) => work.splitsOf(slot, splits)),
+    // In the order of `splits` (by topic, then partition), whatever the order of the slots.
+    splits: sorted(each((slot) => work.splitsOf(slot, splits))),
     keyGroups: Object.fromEntries(Object.entries(each((slot) => work.keyGroupsOf(slot))).map(([m, g]) => [m, [...new Set(g)].sort((a, b) => a - b)])),
   };
 }

@@ -25,6 +25,7 @@ import { TaskManagerDeployment } from '../runtime/TaskManagerDeployment';
 import { JobFailure } from '../runtime/jobFailures';
 import { KeyedStateSetting } from '../cluster/taskManagerProtocol';
 import { connectWithin, createKafkaClient } from '../connectors/kafka/kafkaClient';
+import { retryWithin } from '../services/withinDeadline';
 import { Ownership } from './Assignment';
 import { ResolvedClusterOptions } from './ClusterOptions';
 import { InstanceDeployment, ExchangeWiring } from './InstanceDeployment';
@@ -175,7 +176,11 @@ class InstanceJob implements InstanceJobRun {
           admin = undefined;
           throw e;
         }));
-        const endOffsets = await readEndOffsets(opened.admin, opened.topic, brokers, operationTimeoutMs);
+        // A topic just made may not have its leaders known to every broker yet: tried again within the bound.
+        const endOffsets = await retryWithin(() => readEndOffsets(opened.admin, opened.topic, brokers, operationTimeoutMs), operationTimeoutMs, {
+          onRetry: (e, n) => n === 1 && this.logger.info(`reading the exchange topic's end offsets: ${e instanceof Error ? e.message : String(e)}; trying again`),
+          giveUp: (last) => (last instanceof Error ? last : new Error(String(last))),
+        });
         return kafkaChannelAddresses({ topic: opened.topic, plan, crossing, attempt, epoch, endOffsets }).map((ends) => ({ outlet: ends.producer, inlet: ends.consumer }));
       },
     };
