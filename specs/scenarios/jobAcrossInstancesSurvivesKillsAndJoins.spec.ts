@@ -1,0 +1,119 @@
+/**
+ * Issue 18, "Kill and add": one job over instances in processes of their own, on the real Redis
+ * and broker. Three instances run a keyed count (parallelism 4: four slots) from a Kafka topic of
+ * 12 partitions to a Kafka topic through the exactly-once sink, while the input is produced in
+ * chunks; one instance is SIGKILLed at a random moment, a fourth starts, another is SIGKILLed at
+ * a random moment. Kafka's own console consumer, in read_committed mode, then reads every input's
+ * effect exactly once: 0 lost, 0 duplicated, every key's final count exact.
+ */
+import { expect } from 'chai';
+import * as path from 'path';
+import { audit, Counted } from '../support/countingJob';
+import { allOf, brief, InstanceProcess } from '../support/instanceProcess';
+import { kafkaBootstrap } from '../support/kafkaService';
+import { createTopic, produceCountingInput, readCommitted, uniqueTopic } from '../support/kafkaTopics';
+import { seededRandom } from '../support/killAndRestart';
+import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
+
+const INSTANCE = path.join(__dirname, 'fixtures', 'countingInstance.js');
+const LEASE_MS = 4000;
+const HEARTBEAT_MS = 500;
+const PARTITIONS = 12;
+const PARALLELISM = 4;
+const RECORDS = 24_000;
+const CHUNK = 1000;
+const CHUNK_EVERY_MS = 500;
+const KEYS = 50;
+const SEED = 18;
+
+/** The latest ownerships of `processes` are under one epoch and give out every slot exactly once. */
+function slotsSharedOut(processes: readonly InstanceProcess[]): boolean {
+  const latest = processes.map((p) => p.latest());
+  if (latest.some((o) => o === undefined || o.state !== 'owning') || new Set(latest.map((o) => o!.epoch)).size !== 1) return false;
+  const slots = latest.flatMap((o) => o!.slots).sort((a, b) => a - b);
+  return slots.length === PARALLELISM && slots.every((s, i) => s === i);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('scenario: one job across instances, with instances SIGKILLed and one added (issue 18, real Redis and broker)', function () {
+  this.timeout(400_000);
+  let url: string;
+  let bootstrap: string;
+  let app: string;
+  let processes: InstanceProcess[] = [];
+
+  before(async function () {
+    this.timeout(600_000);
+    url = await redisUrl(this);
+    bootstrap = await kafkaBootstrap(this);
+  });
+  afterEach(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    processes = [];
+    await dropPrefix(url, `{sluice:${app}}`);
+    await dropPrefix(url, `sluice:${app}`);
+  });
+
+  it('keeps every input exactly once in a read_committed reader of the output, with exact counts', async () => {
+    const seed = Number(process.env.SLUICE_SCENARIO_SEED ?? Date.now() % 100_000);
+    const random = seededRandom(seed);
+    process.stderr.write(`      seed ${seed} (SLUICE_SCENARIO_SEED=${seed} runs the same kill moments)\n`);
+    app = uniquePrefix('counting');
+    const input = uniqueTopic('instances-count-in');
+    const output = uniqueTopic('instances-count-out');
+    await createTopic(bootstrap, input, PARTITIONS);
+    await createTopic(bootstrap, output, 2);
+    const start = (id: string) => new InstanceProcess(id, INSTANCE, [url, app, bootstrap, input, output, id, String(LEASE_MS), String(HEARTBEAT_MS), String(PARALLELISM)]);
+
+    processes = ['i-1', 'i-2', 'i-3'].map(start);
+    await allOf(processes, () => slotsSharedOut(processes), 'sharing out the four slots among three', 120_000);
+    const three = processes.map((p) => p.latest()!);
+    expect(three.map((o) => o.slots.length).sort()).to.deep.equal([1, 1, 2]);
+    // Each reports the splits and key groups its slots mean: every partition and key group once.
+    expect(three.flatMap((o) => o.splits).sort()).to.deep.equal(Array.from({ length: PARTITIONS }, (_, p) => `${input}-${p}`).sort());
+    expect(three.flatMap((o) => o.keyGroups).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 128 }, (_, g) => g));
+
+    // The input arrives while instances die and join.
+    const producing = (async () => {
+      for (let from = 0; from < RECORDS; from += CHUNK) {
+        await produceCountingInput(bootstrap, input, CHUNK, SEED, KEYS, from);
+        await sleep(CHUNK_EVERY_MS);
+      }
+    })();
+
+    const live = () => processes.filter((p) => !p.hasExited);
+    const killOne = async (what: string) => {
+      await sleep(1000 + random() * 5000);
+      const candidates = live();
+      const victim = candidates[Math.floor(random() * candidates.length)];
+      process.stderr.write(`      ${what}: SIGKILL ${victim.id} (${JSON.stringify(brief(victim.latest()!))})\n`);
+      victim.signal('SIGKILL');
+      await victim.until(() => victim.hasExited, 'killed', 10_000).catch(() => undefined);
+      const survivors = live();
+      await allOf(survivors, () => slotsSharedOut(survivors), `the survivors of ${victim.id} sharing out the slots`, 120_000);
+    };
+
+    await killOne('first kill');
+    const added = start('i-4');
+    processes.push(added);
+    await allOf(live(), () => slotsSharedOut(live()), 'sharing out the slots with i-4', 120_000);
+    expect(added.latest()!.slots.length).to.be.at.least(1);
+    await killOne('second kill');
+    await producing;
+
+    // Bounded: the output is read until every input's effect is there (or the bound passes), then judged.
+    const deadline = Date.now() + 180_000;
+    let outputs: Counted[] = [];
+    for (;;) {
+      outputs = (await readCommitted(bootstrap, output, RECORDS)).map((r) => JSON.parse(r.value!) as Counted);
+      if (audit(outputs, RECORDS, SEED, KEYS).lost === 0 || Date.now() > deadline) break;
+      await sleep(3000);
+    }
+    // One checkpoint interval and more: nothing beyond exactly once arrives later.
+    await sleep(3000);
+    outputs = (await readCommitted(bootstrap, output, RECORDS)).map((r) => JSON.parse(r.value!) as Counted);
+    expect(audit(outputs, RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+    expect(outputs.length).to.equal(RECORDS);
+  });
+});
