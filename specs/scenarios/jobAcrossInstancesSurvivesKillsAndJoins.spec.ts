@@ -2,8 +2,9 @@
  * Issue 18, "Kill and add": one job over instances in processes of their own, on the real Redis
  * and broker. Three instances run a keyed count (parallelism 4: four slots) from a Kafka topic of
  * 12 partitions to a Kafka topic through the exactly-once sink, while the input is produced in
- * chunks; one instance is SIGKILLed at a random moment, a fourth starts, another is SIGKILLed at
- * a random moment. Kafka's own console consumer, in read_committed mode, then reads every input's
+ * chunks; a random instance is SIGKILLed at a random moment, a fourth starts, and the leader is
+ * SIGKILLed at a random moment (the next leader's job master takes over from the last completed
+ * checkpoint). Kafka's own console consumer, in read_committed mode, then reads every input's
  * effect exactly once: 0 lost, 0 duplicated, every key's final count exact.
  */
 import { expect } from 'chai';
@@ -83,10 +84,11 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
     })();
 
     const live = () => processes.filter((p) => !p.hasExited);
-    const killOne = async (what: string) => {
+    /** Kills a random live instance, or the leader, at a random moment; resolves once the survivors share out the slots. */
+    const killOne = async (what: string, leader: boolean) => {
       await sleep(1000 + random() * 5000);
       const candidates = live();
-      const victim = candidates[Math.floor(random() * candidates.length)];
+      const victim = leader ? candidates.find((p) => p.id === p.latest()!.leader)! : candidates[Math.floor(random() * candidates.length)];
       process.stderr.write(`      ${what}: SIGKILL ${victim.id} (${JSON.stringify(brief(victim.latest()!))})\n`);
       victim.signal('SIGKILL');
       await victim.until(() => victim.hasExited, 'killed', 10_000).catch(() => undefined);
@@ -94,12 +96,13 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
       await allOf(survivors, () => slotsSharedOut(survivors), `the survivors of ${victim.id} sharing out the slots`, 120_000);
     };
 
-    await killOne('first kill');
+    await killOne('first kill (a random instance)', false);
     const added = start('i-4');
     processes.push(added);
     await allOf(live(), () => slotsSharedOut(live()), 'sharing out the slots with i-4', 120_000);
     expect(added.latest()!.slots.length).to.be.at.least(1);
-    await killOne('second kill');
+    // The leader dies too: the next leader's job master restores the latest completed checkpoint.
+    await killOne('second kill (the leader)', true);
     await producing;
 
     // Bounded: the output is read until every input's effect is there (or the bound passes), then judged.

@@ -35,6 +35,7 @@ import { CheckpointConfig, CheckpointOptions, decodeCheckpointConfig } from '../
 import { CheckpointingMode } from '../checkpoint/CheckpointTypes';
 import { DEFAULT_RESTART_WITH_CHECKPOINTING, RestartStrategy, decodeRestartStrategy } from '../checkpoint/RestartStrategy';
 import { checkpointStoreFor } from '../checkpoint/checkpointStorage';
+import { RedisCheckpointStore } from '../checkpoint/RedisCheckpointStore';
 import { Checkpointing } from '../runtime/jobMasterDeps';
 import { JobHandle } from './JobHandle';
 import { createLogger } from '../logging/logger';
@@ -231,9 +232,11 @@ export class StreamEnvironment {
     const jobId = this.config.jobId ?? `job-${process.pid}-${Date.now().toString(36)}-${++runCounter}`;
     let checkpointing: Checkpointing | undefined;
     let incremental: ReturnType<typeof incrementalSnapshotsFor>['incremental'];
+    let redisStore: RedisCheckpointStore | undefined;
     if (this.checkpointConfig !== undefined) {
       const store = checkpointStoreFor(this.config.checkpointStorage, jobId, this.checkpointConfig.retainedCheckpoints);
       if (isLeft(store)) throw new ConfigError([store.left]);
+      if (store.right instanceof RedisCheckpointStore) redisStore = store.right;
       const chosen = this.config.stateBackend === 'memory' ? { incremental: undefined, store: store.right } : incrementalSnapshotsFor(this.config.stateBackend, jobId, store.right);
       incremental = chosen.incremental;
       checkpointing = { config: this.checkpointConfig, store: chosen.store };
@@ -285,7 +288,11 @@ export class StreamEnvironment {
               logger,
               logging: this.config.logging,
               // A master per leadership term: each has an actor system of its own, under no parent of the application's.
-              runMaster: (deployment) => runJob(plan, { ...runOptions, parent: undefined, actorName: undefined, taskManagers: deployment }),
+              runMaster: (deployment) => {
+                // Its checkpoints complete only under the epoch it deploys under (a leader that lost office completes none).
+                redisStore?.fence(() => deployment.fencing());
+                return runJob(plan, { ...runOptions, parent: undefined, actorName: undefined, taskManagers: deployment });
+              },
             });
     } catch (e) {
       // nact refuses a second child of the same name under one parent.

@@ -26,6 +26,7 @@ import { HeldAssignment } from './joinInstances';
 import { slotOf } from './jobSlots';
 import { TaskManagerLinks } from './RedisTaskManagerLinks';
 import { FencedCommandError } from './taskManagerLinkErrors';
+import type { StateFencing } from '../state/redisFencing';
 
 /** Where the frames of each channel between two instances go, for one wiring (attempt) under one epoch. */
 export interface ExchangeWiring {
@@ -123,6 +124,11 @@ export class InstanceDeployment implements TaskManagerDeployment {
   /** The epoch of the task managers deployed on, if any. */
   get epoch(): number | undefined {
     return this.placement?.epoch;
+  }
+
+  /** What fences the master's own writes (its checkpoints' completion): the epoch it deploys under now (-1 before: refused). */
+  fencing(): StateFencing {
+    return { epochKey: this.settings.epochKey, epoch: this.placement?.epoch ?? -1 };
   }
 
   /**

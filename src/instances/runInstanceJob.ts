@@ -21,7 +21,6 @@ import { JobRun } from '../runtime/runJob';
 import { JobOutcome } from '../runtime/jobMasterDeps';
 import { JobStatus } from '../metrics/JobStatus';
 import { NO_CHECKPOINTS } from '../checkpoint/coordinatorProtocol';
-import { TaskManagerDeployment } from '../runtime/TaskManagerDeployment';
 import { JobFailure } from '../runtime/jobFailures';
 import { KeyedStateSetting } from '../cluster/taskManagerProtocol';
 import { connectWithin, createKafkaClient } from '../connectors/kafka/kafkaClient';
@@ -47,7 +46,7 @@ export interface InstanceJobSettings {
   readonly logger: Logger;
   readonly logging: LoggingOption | undefined;
   /** Starts the job master in this process, on the instances (while this instance leads). */
-  readonly runMaster: (deployment: TaskManagerDeployment) => JobRun;
+  readonly runMaster: (deployment: InstanceDeployment) => JobRun;
 }
 
 /** A job's run as one instance sees it: the job's questions go to the master while this instance leads. */
