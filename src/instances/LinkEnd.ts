@@ -7,12 +7,12 @@
 import { deserialize, serialize } from 'v8';
 import { isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { PathReporter } from 'io-ts/PathReporter';
 import type Redis from 'ioredis';
 import { createLogger, Logger, LoggingOption } from '../logging/logger';
 import { ServiceError } from '../services/ServiceError';
 import { operationTimeoutProblem } from '../services/withinDeadline';
 import { connectRedis, DEFAULT_REDIS_OPERATION_TIMEOUT_MS, redactUrl, whenReady } from '../state/redisConnection';
+import { decodeProblems } from './decodeProblems';
 import { LinkStreamReader } from './LinkStreamReader';
 import { TaskManagerLinkFailure } from './taskManagerLinkErrors';
 import { DEFAULT_LINK_MAX_LENGTH, defineLinkScripts, LinkEntry, LinkKeys, linkKeys } from './taskManagerLinkStreams';
@@ -141,7 +141,7 @@ export class LinkEnd {
     }
     const decoded = codec.decode(value);
     if (!isLeft(decoded)) return decoded.right;
-    this.undecodable(stream, entry, `what is not ${what}: ${PathReporter.report(decoded).join('; ')}`);
+    this.undecodable(stream, entry, `what is not ${what}: ${decodeProblems(decoded.left).join('; ')}`);
     return undefined;
   }
 
@@ -171,7 +171,9 @@ export class LinkEnd {
     try {
       body = serialize(payload);
     } catch (e) {
-      return Promise.reject(new Error(`cannot send ${what}: v8 cannot serialize it (${e instanceof Error ? e.message : String(e)}); the link carries plain data`));
+      // The first line: v8 names the value it cannot take, then prints all of it.
+      const why = (e instanceof Error ? e.message : String(e)).split('\n')[0].replace(/ \{$/, '');
+      return Promise.reject(new Error(`cannot send ${what}: v8 cannot serialize it (${why}); the link carries plain data (a MessagePort cannot leave its process)`));
     }
     const turn = this.issued.then(() => (this.writing.status === 'ready' ? undefined : whenReady(this.writing, this.o.redis, this.operationTimeoutMs)));
     const written = turn.then(() => write(body));
