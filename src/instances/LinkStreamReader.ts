@@ -109,7 +109,10 @@ export class LinkStreamReader {
       return true;
     }
     if (entry.seq < this.expectedSeq) {
-      return this.fatal('gap', `${this.o.stream} began again (entry ${id} has sequence number ${entry.seq}, ${this.expectedSeq} was next): it was deleted since this reader read it, so what was sent to it may be lost; nothing more is read from it`);
+      return this.fatal(
+        'gap',
+        `${this.o.stream} began again (entry ${id} has sequence number ${entry.seq}, ${this.expectedSeq} was next): it was deleted and its numbering forgotten since this reader read it, so what was sent to it may be lost; nothing more is read from it`,
+      );
     }
     if (entry.seq > this.expectedSeq && !(await this.lossless(entry))) return false;
     this.expectedSeq = entry.seq + 1;
