@@ -192,6 +192,16 @@ describe('instances/RedisTaskManagerLinks and RedisTaskManagerInbox (the masterâ
     }
   });
 
+  it('trims an entry put in a stream by hand like any other, leaving the record of what was trimmed as it was', async () => {
+    const { links } = await master(5, { maxLength: 2 });
+    const stream = keys.commands('a');
+    await links.send('a', stopTask('0'));
+    await redis.xadd(stream, '*', 'from', 'someone else');
+    for (const i of [1, 2, 3]) await links.send('a', stopTask(`${i}`));
+    expect(await redis.xlen(stream)).to.equal(2);
+    expect(await redis.hgetall(keys.meta(stream))).to.deep.equal({ seq: '4', trimmedSeq: '2', trimmedEpoch: '5' });
+  });
+
   it('a receiver that throws is reported, and the next commands still arrive', async () => {
     const { links } = await master(5);
     const opened = await RedisTaskManagerInbox.open({ redis: url, applicationId: app, instanceId: 'a', operationTimeoutMs: 5000 });

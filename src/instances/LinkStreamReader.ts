@@ -37,6 +37,8 @@ export class LinkStreamReader {
   private lastId = '0-0';
   private expectedSeq = 1;
   private stopped = false;
+  /** Stopped by its owner: whatever fails from then on is the closing, not news. */
+  private closing = false;
   private readonly blockMs: number;
   private readonly running: Promise<void>;
 
@@ -48,6 +50,7 @@ export class LinkStreamReader {
 
   /** Stops at once: a blocked read ends with its connection. */
   async stop(): Promise<void> {
+    this.closing = true;
     this.stopped = true;
     this.o.reading.disconnect();
     await this.running;
@@ -126,6 +129,7 @@ export class LinkStreamReader {
     const last = entry.seq - 1;
     let meta: (string | null)[];
     try {
+      if (this.o.commands.status !== 'ready') await whenReady(this.o.commands, this.o.url, this.o.operationTimeoutMs);
       meta = await this.o.commands.hmget(this.o.metaKey, 'trimmedSeq', 'trimmedEpoch');
     } catch (e) {
       return this.fatal('gap', `${this.o.stream}: entries ${first}..${last} are gone and the stream's record of its trimming could not be read (${e instanceof Error ? e.message : String(e)}); nothing more is read from it`, e);
@@ -148,7 +152,7 @@ export class LinkStreamReader {
   private fatal(reason: 'gap' | 'unreachable', message: string, cause?: unknown): false {
     this.stopped = true;
     this.o.reading.disconnect();
-    this.o.report(new TaskManagerLinkFailure(this.o.target, reason, this.o.stream, true, message, cause));
+    if (!this.closing) this.o.report(new TaskManagerLinkFailure(this.o.target, reason, this.o.stream, true, message, cause));
     return false;
   }
 }

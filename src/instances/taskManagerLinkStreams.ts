@@ -35,16 +35,21 @@ export const DEFAULT_LINK_MAX_LENGTH = 10_000;
 /**
  * Appends one entry to KEYS[1] (meta KEYS[2]) with the next sequence number, after trimming the
  * stream to ARGV[1] - 1 entries (exactly: the trimmed ones are the oldest, whose last sequence
- * number and newest epoch the meta keeps). ARGV: maxLength, epoch, from, body. Returns the
- * sequence number. Field order is fixed: entry[2][2] is the seq, entry[2][4] the epoch.
+ * number and newest epoch the meta keeps; an entry of nobody's script, put there by hand, is
+ * trimmed without a trace). ARGV: maxLength, epoch, from, body. Returns the sequence number.
+ * Field order is fixed: seq, epoch, from, body.
  */
 const APPEND = `local max = tonumber(ARGV[1])
 local over = redis.call('XLEN', KEYS[1]) - max + 1
 if over > 0 then
   local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', over)
   local epoch = tonumber(redis.call('HGET', KEYS[2], 'trimmedEpoch') or '0')
-  for _, entry in ipairs(old) do epoch = math.max(epoch, tonumber(entry[2][4])) end
-  redis.call('HSET', KEYS[2], 'trimmedEpoch', epoch, 'trimmedSeq', old[#old][2][2])
+  local trimmed = redis.call('HGET', KEYS[2], 'trimmedSeq') or '0'
+  for _, entry in ipairs(old) do
+    local f = entry[2]
+    if f[1] == 'seq' and f[3] == 'epoch' then trimmed = f[2]; epoch = math.max(epoch, tonumber(f[4]) or 0) end
+  end
+  redis.call('HSET', KEYS[2], 'trimmedEpoch', epoch, 'trimmedSeq', trimmed)
   redis.call('XTRIM', KEYS[1], 'MAXLEN', max - 1)
 end
 local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
@@ -59,9 +64,9 @@ return seq`;
  * stream is forgotten, whose last entry is of its newest epoch (epochs only grow there).
  */
 const FORGET = `local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
-if last then
+if last and last[2][1] == 'seq' and last[2][3] == 'epoch' then
   local epoch = tonumber(redis.call('HGET', KEYS[2], 'trimmedEpoch') or '0')
-  redis.call('HSET', KEYS[2], 'trimmedSeq', last[2][2], 'trimmedEpoch', math.max(epoch, tonumber(last[2][4])))
+  redis.call('HSET', KEYS[2], 'trimmedSeq', last[2][2], 'trimmedEpoch', math.max(epoch, tonumber(last[2][4]) or 0))
 end
 redis.call('DEL', KEYS[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
