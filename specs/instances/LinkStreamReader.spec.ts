@@ -2,55 +2,24 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import Redis from 'ioredis';
 import { TaskManagerCommand } from '../../src/cluster/taskManagerProtocol';
-import { RedisTaskManagerInbox, TaskManagerInboxOptions } from '../../src/instances/RedisTaskManagerInbox';
-import { RedisTaskManagerLinks, TaskManagerLinks } from '../../src/instances/RedisTaskManagerLinks';
-import { TaskManagerLinkFailure } from '../../src/instances/taskManagerLinkErrors';
-import { linkKeys, LinkKeys } from '../../src/instances/taskManagerLinkStreams';
+import { TaskManagerInboxOptions } from '../../src/instances/RedisTaskManagerInbox';
+import { LinkKeys } from '../../src/instances/taskManagerLinkStreams';
 import { ServiceError } from '../../src/services/ServiceError';
 import { capturedLog } from '../support/capturedLog';
-import { dropPrefix, redisUrl, startOwnRedis, uniquePrefix } from '../support/redisService';
+import { linkSpecGround } from '../support/linkEnds';
+import { startOwnRedis } from '../support/redisService';
 import { waitFor } from '../support/unhandledRejections';
 
 const stopTask = (task: string): TaskManagerCommand => ({ type: 'taskManager.stopTask', attempt: 1, task });
 
 describe('instances/LinkStreamReader (through the inbox: sequence gaps, lost connections)', () => {
-  let url: string;
-  let app: string;
+  const ground = linkSpecGround('reader');
+  const master = async (epoch: number, maxLength = 100) => (await ground.master(epoch, { maxLength })).links;
+  const inbox = (more: Partial<TaskManagerInboxOptions> = {}) => ground.inbox('a', { maxLength: 100, ...more });
   let keys: LinkKeys;
   let redis: Redis;
-  let ends: { close(): Promise<void> }[];
-
-  before(async function () {
-    url = await redisUrl(this);
-  });
-  beforeEach(async () => {
-    app = uniquePrefix('reader');
-    keys = linkKeys(app);
-    redis = new Redis(url);
-    ends = [];
-    await redis.set(keys.epoch, 5);
-  });
-  afterEach(async () => {
-    await Promise.all(ends.map((e) => e.close()));
-    redis.disconnect();
-    await dropPrefix(url, `{sluice:${app}}`);
-  });
-
-  async function master(epoch: number, maxLength = 100): Promise<TaskManagerLinks> {
-    const links = await RedisTaskManagerLinks.open({ redis: url, applicationId: app, epoch, operationTimeoutMs: 5000, maxLength });
-    ends.push(links);
-    return links;
-  }
-
-  async function inbox(more: Partial<TaskManagerInboxOptions> = {}, on: string = url) {
-    const opened = await RedisTaskManagerInbox.open({ redis: on, applicationId: app, instanceId: 'a', operationTimeoutMs: 5000, maxLength: 100, ...more });
-    ends.push(opened);
-    const items: [TaskManagerCommand, number][] = [];
-    const failures: TaskManagerLinkFailure[] = [];
-    opened.onFailure((f) => failures.push(f));
-    opened.onCommand((command, epoch) => items.push([command, epoch]));
-    return { inbox: opened, items, failures };
-  }
+  let app: string;
+  beforeEach(() => ({ keys, redis, app } = ground));
 
   /** Ends the inbox's reading connection as a network fault would. */
   async function killReader(): Promise<void> {
@@ -186,7 +155,7 @@ describe('instances/LinkStreamReader (through the inbox: sequence gaps, lost con
     const client = new Redis(appUrl);
     await client.set(keys.epoch, 5);
     client.disconnect();
-    const a = await inbox({ operationTimeoutMs: 800 }, appUrl);
+    const a = await inbox({ operationTimeoutMs: 800, redis: appUrl });
     await own.stop(true);
     const started = Date.now();
     await waitFor(() => a.failures.length === 1, 'the failure', 10_000);
@@ -206,7 +175,6 @@ describe('instances/LinkStreamReader (through the inbox: sequence gaps, lost con
 
   it('a fresh reader hands on exactly the kept commands of its epoch or later, or fails when a trimmed one was of them (model, fast-check)', async function () {
     this.timeout(120_000);
-    await dropPrefix(url, `{sluice:${app}}`);
     const program = fc.record({
       maxLength: fc.integer({ min: 2, max: 6 }),
       // Per epoch from 5 on: how many commands its master sends.
@@ -216,9 +184,8 @@ describe('instances/LinkStreamReader (through the inbox: sequence gaps, lost con
     });
     await fc.assert(
       fc.asyncProperty(program, async ({ maxLength, sends, last }) => {
-        app = uniquePrefix('reader-model');
-        keys = linkKeys(app);
-        await redis.set(keys.epoch, 5);
+        await ground.newApp();
+        ({ keys, app } = ground);
         const sent: { epoch: number; task: string }[] = [];
         const counts = [...sends, last];
         for (const [i, count] of counts.entries()) {
@@ -239,7 +206,6 @@ describe('instances/LinkStreamReader (through the inbox: sequence gaps, lost con
         const expected = kept.filter((c) => c.epoch >= finalEpoch).map((c) => [stopTask(c.task), c.epoch]);
         await waitFor(() => a.failures.length > 0 || a.items.length >= expected.length, 'the reader to finish');
         await a.inbox.close();
-        await dropPrefix(url, `{sluice:${app}}`);
         if (expectGap) {
           expect(a.failures.map((f) => f.reason)).to.deep.equal(['gap']);
           expect(a.items).to.deep.equal([]);

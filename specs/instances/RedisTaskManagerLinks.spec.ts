@@ -3,67 +3,28 @@ import Redis from 'ioredis';
 import { serialize } from 'v8';
 import { MessageChannel } from 'worker_threads';
 import { TaskManagerCommand, TaskManagerMsg } from '../../src/cluster/taskManagerProtocol';
-import { RedisTaskManagerInbox, TaskManagerInbox, TaskManagerInboxOptions } from '../../src/instances/RedisTaskManagerInbox';
-import { RedisTaskManagerLinks, TaskManagerLinks, TaskManagerLinksOptions } from '../../src/instances/RedisTaskManagerLinks';
+import { RedisTaskManagerInbox } from '../../src/instances/RedisTaskManagerInbox';
+import { RedisTaskManagerLinks } from '../../src/instances/RedisTaskManagerLinks';
 import { FencedCommandError, TaskManagerLinkFailure } from '../../src/instances/taskManagerLinkErrors';
-import { append, defineLinkScripts, linkKeys, LinkKeys } from '../../src/instances/taskManagerLinkStreams';
+import { append, LinkKeys } from '../../src/instances/taskManagerLinkStreams';
 import { ServiceError } from '../../src/services/ServiceError';
 import { capturedLog } from '../support/capturedLog';
-import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
+import { linkSpecGround } from '../support/linkEnds';
 import { everyCommand, everyMessage } from '../support/taskManagerProtocolSamples';
 import { waitFor } from '../support/unhandledRejections';
-
-/** What one end received, in order. */
-interface Received<T> {
-  readonly items: T[];
-  readonly failures: TaskManagerLinkFailure[];
-}
 
 const ping: TaskManagerCommand = { type: 'taskManager.ping' };
 const stopTask = (task: string): TaskManagerCommand => ({ type: 'taskManager.stopTask', attempt: 1, task });
 const answer = (request: number): TaskManagerMsg => ({ type: 'taskManager.answer', request, answer: request });
 
 describe('instances/RedisTaskManagerLinks and RedisTaskManagerInbox (the masterâ†”task-manager link on Redis streams)', () => {
-  let url: string;
-  let app: string;
+  const ground = linkSpecGround('link');
+  const { master, inbox } = ground;
   let keys: LinkKeys;
   let redis: Redis;
-  let ends: { close(): Promise<void> }[];
-
-  before(async function () {
-    url = await redisUrl(this);
-  });
-  beforeEach(async () => {
-    app = uniquePrefix('link');
-    keys = linkKeys(app);
-    redis = new Redis(url);
-    defineLinkScripts(redis);
-    ends = [];
-    await redis.set(keys.epoch, 5);
-  });
-  afterEach(async () => {
-    await Promise.all(ends.map((e) => e.close()));
-    redis.disconnect();
-    await dropPrefix(url, `{sluice:${app}}`);
-  });
-
-  async function master(epoch: number, more: Partial<TaskManagerLinksOptions> = {}): Promise<{ links: TaskManagerLinks } & Received<[string, TaskManagerMsg]>> {
-    const links = await RedisTaskManagerLinks.open({ redis: url, applicationId: app, epoch, operationTimeoutMs: 5000, ...more });
-    ends.push(links);
-    const received: Received<[string, TaskManagerMsg]> = { items: [], failures: [] };
-    links.onFailure((f) => received.failures.push(f));
-    links.onMessage((id, msg) => received.items.push([id, msg]));
-    return { links, ...received };
-  }
-
-  async function inbox(instanceId: string, more: Partial<TaskManagerInboxOptions> = {}): Promise<{ inbox: TaskManagerInbox } & Received<[TaskManagerCommand, number]>> {
-    const opened = await RedisTaskManagerInbox.open({ redis: url, applicationId: app, instanceId, operationTimeoutMs: 5000, ...more });
-    ends.push(opened);
-    const received: Received<[TaskManagerCommand, number]> = { items: [], failures: [] };
-    opened.onFailure((f) => received.failures.push(f));
-    opened.onCommand((command, epoch) => received.items.push([command, epoch]));
-    return { inbox: opened, ...received };
-  }
+  let url: string;
+  let app: string;
+  beforeEach(() => ({ keys, redis, url, app } = ground));
 
   it('carries every kind of command to the instance as sent, typed arrays, Buffers, Maps and bigints of restores included, with the epoch', async () => {
     const { links } = await master(5);
@@ -204,8 +165,7 @@ describe('instances/RedisTaskManagerLinks and RedisTaskManagerInbox (the masterâ
 
   it('a receiver that throws is reported, and the next commands still arrive', async () => {
     const { links } = await master(5);
-    const opened = await RedisTaskManagerInbox.open({ redis: url, applicationId: app, instanceId: 'a', operationTimeoutMs: 5000 });
-    ends.push(opened);
+    const opened = ground.closing(await RedisTaskManagerInbox.open({ redis: url, applicationId: app, instanceId: 'a', operationTimeoutMs: 5000 }));
     const failures: TaskManagerLinkFailure[] = [];
     const got: TaskManagerCommand[] = [];
     opened.onFailure((f) => failures.push(f));
