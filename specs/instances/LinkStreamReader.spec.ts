@@ -173,6 +173,26 @@ describe('instances/LinkStreamReader (through the inbox: sequence gaps, lost con
     expect(Date.now() - said).to.be.within(700, 3000);
   });
 
+  it('close ends at once a reader and a send waiting for Redis to come back; the reader reports nothing, the send is refused', async () => {
+    const own = await startOwnRedis();
+    const client = new Redis(own.url);
+    await client.set(keys.epoch, 5);
+    client.disconnect();
+    const a = await inbox({ operationTimeoutMs: 10_000, redis: own.url });
+    await own.stop(true);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const said = a.inbox.say({ type: 'taskManager.pong' }, 5).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    const started = Date.now();
+    await a.inbox.close();
+    const refused = await said;
+    expect(Date.now() - started).to.be.below(100);
+    expect(refused?.message).to.equal('sending taskManager.pong from instance a was cut short: the task manager link is closed');
+    expect(a.failures).to.deep.equal([]);
+  });
+
   it('a fresh reader hands on exactly the kept commands of its epoch or later, or fails when a trimmed one was of them (model, fast-check)', async function () {
     this.timeout(120_000);
     const program = fc.record({
