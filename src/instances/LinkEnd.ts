@@ -7,13 +7,14 @@
 import { deserialize, serialize } from 'v8';
 import { isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
-import { PathReporter } from 'io-ts/PathReporter';
 import type Redis from 'ioredis';
 import { createLogger, Logger, LoggingOption } from '../logging/logger';
 import { ServiceError } from '../services/ServiceError';
 import { operationTimeoutProblem } from '../services/withinDeadline';
 import { connectRedis, DEFAULT_REDIS_OPERATION_TIMEOUT_MS, redactUrl, whenReady } from '../state/redisConnection';
+import { decodeProblems } from './decodeProblems';
 import { LinkStreamReader } from './LinkStreamReader';
+import { Pause, pauseOrReady } from './pauseOrReady';
 import { TaskManagerLinkFailure } from './taskManagerLinkErrors';
 import { DEFAULT_LINK_MAX_LENGTH, defineLinkScripts, LinkEntry, LinkKeys, linkKeys } from './taskManagerLinkStreams';
 
@@ -56,6 +57,10 @@ export class LinkEnd {
   /** Settles when the last append was issued: the next is issued after it, so appends keep their order. */
   private issued: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Waits for the appending connection, which closing ends. */
+  private readonly pauses = new Set<Pause>();
+  /** The last connection error ioredis reported on the appending connection. */
+  private lastWriteError: string | undefined;
 
   /** Both connections ready, or a ServiceError (after operationTimeoutMs) naming the server; bad options refused with every problem. */
   static async open(o: LinkEndOptions, name: string, problems: readonly (string | undefined)[]): Promise<LinkEnd> {
@@ -77,7 +82,7 @@ export class LinkEnd {
   }
 
   private constructor(
-    private readonly o: LinkEndOptions,
+    o: LinkEndOptions,
     readonly writing: Redis,
     private readonly reading: Redis,
     readonly logger: Logger,
@@ -87,6 +92,7 @@ export class LinkEnd {
     this.target = redactUrl(o.redis);
     this.maxLength = o.maxLength ?? DEFAULT_LINK_MAX_LENGTH;
     this.operationTimeoutMs = operationTimeoutMs;
+    writing.on('error', (e: Error) => (this.lastWriteError = e.message));
   }
 
   /** Starts reading `stream` (once: a second receiver is a mistake of the caller's). */
@@ -96,7 +102,7 @@ export class LinkEnd {
     this.reader = new LinkStreamReader({
       reading: this.reading,
       commands: this.writing,
-      url: this.o.redis,
+      commandsReady: () => this.writable('reading the stream\'s meta'),
       target: this.target,
       stream,
       metaKey: this.keys.meta(stream),
@@ -141,7 +147,7 @@ export class LinkEnd {
     }
     const decoded = codec.decode(value);
     if (!isLeft(decoded)) return decoded.right;
-    this.undecodable(stream, entry, `what is not ${what}: ${PathReporter.report(decoded).join('; ')}`);
+    this.undecodable(stream, entry, `what is not ${what}: ${decodeProblems(decoded.left).join('; ')}`);
     return undefined;
   }
 
@@ -171,9 +177,11 @@ export class LinkEnd {
     try {
       body = serialize(payload);
     } catch (e) {
-      return Promise.reject(new Error(`cannot send ${what}: v8 cannot serialize it (${e instanceof Error ? e.message : String(e)}); the link carries plain data`));
+      // The first line: v8 names the value it cannot take, then prints all of it.
+      const why = (e instanceof Error ? e.message : String(e)).split('\n')[0].replace(/ \{$/, '');
+      return Promise.reject(new Error(`cannot send ${what}: v8 cannot serialize it (${why}); the link carries plain data (a MessagePort cannot leave its process)`));
     }
-    const turn = this.issued.then(() => (this.writing.status === 'ready' ? undefined : whenReady(this.writing, this.o.redis, this.operationTimeoutMs)));
+    const turn = this.issued.then(() => this.writable(`sending ${what}`));
     const written = turn.then(() => write(body));
     this.issued = turn.catch(() => undefined);
     return written.then(
@@ -185,10 +193,30 @@ export class LinkEnd {
     );
   }
 
+  /** Resolves once the appending connection is ready; a ServiceError when it is not within operationTimeoutMs or the end closes. */
+  private async writable(what: string): Promise<void> {
+    if (this.writing.status !== 'ready' && !this.closed) {
+      const pause = pauseOrReady(this.writing, this.operationTimeoutMs, true);
+      this.pauses.add(pause);
+      await pause.done;
+      this.pauses.delete(pause);
+    }
+    if (this.closed) throw new ServiceError('redis', this.target, `${what} was cut short: the task manager link is closed`, true);
+    if (this.writing.status !== 'ready') {
+      throw new ServiceError(
+        'redis',
+        this.target,
+        `cannot reach Redis at ${this.target}: no answer within ${this.operationTimeoutMs} ms${this.lastWriteError === undefined ? '' : ` (last error: ${this.lastWriteError})`}; ${what} failed`,
+        false,
+      );
+    }
+  }
+
   /** Stops reading and closes both connections. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const pause of this.pauses) pause.end();
     this.writing.disconnect();
     if (this.reader !== undefined) await this.reader.stop();
     else this.reading.disconnect();

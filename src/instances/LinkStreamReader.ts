@@ -8,7 +8,7 @@
  */
 import type Redis from 'ioredis';
 import type { Logger } from '../logging/logger';
-import { whenReady } from '../state/redisConnection';
+import { Pause, pauseOrReady } from './pauseOrReady';
 import { TaskManagerLinkFailure } from './taskManagerLinkErrors';
 import { LinkEntry, linkEntry } from './taskManagerLinkStreams';
 
@@ -18,9 +18,9 @@ const BATCH = 100;
 export interface LinkStreamReaderOptions {
   /** The connection the reader owns: it blocks on it, and disconnects it when it stops. */
   readonly reading: Redis;
-  /** A connection for the stream's meta, read when a gap is found. */
+  /** A connection for the stream's meta, read when a gap is found, and what waits until it is ready. */
   readonly commands: Redis;
-  readonly url: string;
+  readonly commandsReady: () => Promise<void>;
   /** The server, as errors name it. */
   readonly target: string;
   readonly stream: string;
@@ -37,19 +37,28 @@ export class LinkStreamReader {
   private lastId = '0-0';
   private expectedSeq = 1;
   private stopped = false;
+  /** Stopped by its owner: whatever fails from then on is the closing, not news. */
+  private closing = false;
   private readonly blockMs: number;
   private readonly running: Promise<void>;
+  /** The pause between attempts to read, which stopping ends. */
+  private pause: Pause | undefined;
+  /** The last connection error ioredis reported on the reading connection. */
+  private lastError: string | undefined;
 
   constructor(private readonly o: LinkStreamReaderOptions) {
     // Well inside the command timeout, which bounds each read as any command.
     this.blockMs = Math.max(10, Math.min(1000, Math.floor(o.operationTimeoutMs / 3)));
+    o.reading.on('error', (e: Error) => (this.lastError = e.message));
     this.running = this.run();
   }
 
   /** Stops at once: a blocked read ends with its connection. */
   async stop(): Promise<void> {
+    this.closing = true;
     this.stopped = true;
     this.o.reading.disconnect();
+    this.pause?.end();
     await this.running;
   }
 
@@ -77,26 +86,25 @@ export class LinkStreamReader {
     }
   }
 
-  /** Waits for the connection (a pause first, so a failing command does not spin); false when the outage outlasted its bound. */
+  /**
+   * Waits for the connection to be ready again (a command that failed on a live one is tried
+   * again after a short pause, so it does not spin); false when the outage outlasted its bound.
+   */
   private async recover(error: unknown, outageSince: number, retries: number): Promise<boolean> {
     const message = error instanceof Error ? error.message : String(error);
     if (retries === 1) this.o.logger.warn({ stream: this.o.stream }, `reading ${this.o.stream} from Redis at ${this.o.target} failed (${message}); trying again for up to ${this.o.operationTimeoutMs} ms`);
     const left = () => outageSince + this.o.operationTimeoutMs - Date.now();
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(retries * 50, 500, left()))));
-    try {
-      if (this.stopped) return false;
-      if (left() <= 0) throw error;
-      await whenReady(this.o.reading, this.o.url, left());
-      return !this.stopped;
-    } catch (e) {
-      if (this.stopped) return false;
-      this.fatal(
-        'unreachable',
-        `reading ${this.o.stream} from Redis at ${this.o.target} failed for ${this.o.operationTimeoutMs} ms (operationTimeoutMs), last: ${e instanceof Error ? e.message : String(e)}; nothing more is read from it`,
-        e,
-      );
-      return false;
-    }
+    const live = this.o.reading.status === 'ready';
+    this.pause = pauseOrReady(this.o.reading, live ? Math.min(retries * 50, 500, left()) : left(), !live);
+    await this.pause.done;
+    this.pause = undefined;
+    if (this.stopped) return false;
+    if (this.o.reading.status === 'ready' && left() > 0) return true;
+    return this.fatal(
+      'unreachable',
+      `reading ${this.o.stream} from Redis at ${this.o.target} failed for ${this.o.operationTimeoutMs} ms (operationTimeoutMs), last: ${live ? message : (this.lastError ?? message)}; nothing more is read from it`,
+      error,
+    );
   }
 
   /** Checks an entry's place and hands it on; false when it stopped the reader. */
@@ -109,7 +117,10 @@ export class LinkStreamReader {
       return true;
     }
     if (entry.seq < this.expectedSeq) {
-      return this.fatal('gap', `${this.o.stream} began again (entry ${id} has sequence number ${entry.seq}, ${this.expectedSeq} was next): it was deleted since this reader read it, so what was sent to it may be lost; nothing more is read from it`);
+      return this.fatal(
+        'gap',
+        `${this.o.stream} began again (entry ${id} has sequence number ${entry.seq}, ${this.expectedSeq} was next): it was deleted and its numbering forgotten since this reader read it, so what was sent to it may be lost; nothing more is read from it`,
+      );
     }
     if (entry.seq > this.expectedSeq && !(await this.lossless(entry))) return false;
     this.expectedSeq = entry.seq + 1;
@@ -123,6 +134,7 @@ export class LinkStreamReader {
     const last = entry.seq - 1;
     let meta: (string | null)[];
     try {
+      await this.o.commandsReady();
       meta = await this.o.commands.hmget(this.o.metaKey, 'trimmedSeq', 'trimmedEpoch');
     } catch (e) {
       return this.fatal('gap', `${this.o.stream}: entries ${first}..${last} are gone and the stream's record of its trimming could not be read (${e instanceof Error ? e.message : String(e)}); nothing more is read from it`, e);
@@ -145,7 +157,7 @@ export class LinkStreamReader {
   private fatal(reason: 'gap' | 'unreachable', message: string, cause?: unknown): false {
     this.stopped = true;
     this.o.reading.disconnect();
-    this.o.report(new TaskManagerLinkFailure(this.o.target, reason, this.o.stream, true, message, cause));
+    if (!this.closing) this.o.report(new TaskManagerLinkFailure(this.o.target, reason, this.o.stream, true, message, cause));
     return false;
   }
 }

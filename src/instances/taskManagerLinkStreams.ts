@@ -35,24 +35,45 @@ export const DEFAULT_LINK_MAX_LENGTH = 10_000;
 /**
  * Appends one entry to KEYS[1] (meta KEYS[2]) with the next sequence number, after trimming the
  * stream to ARGV[1] - 1 entries (exactly: the trimmed ones are the oldest, whose last sequence
- * number and newest epoch the meta keeps). ARGV: maxLength, epoch, from, body. Returns the
- * sequence number. Field order is fixed: entry[2][2] is the seq, entry[2][4] the epoch.
+ * number and newest epoch the meta keeps; an entry of nobody's script, put there by hand, is
+ * trimmed without a trace). ARGV: maxLength, epoch, from, body. Returns the sequence number.
+ * Field order is fixed: seq, epoch, from, body.
  */
 const APPEND = `local max = tonumber(ARGV[1])
 local over = redis.call('XLEN', KEYS[1]) - max + 1
 if over > 0 then
   local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', over)
   local epoch = tonumber(redis.call('HGET', KEYS[2], 'trimmedEpoch') or '0')
-  for _, entry in ipairs(old) do epoch = math.max(epoch, tonumber(entry[2][4])) end
-  redis.call('HSET', KEYS[2], 'trimmedEpoch', epoch, 'trimmedSeq', old[#old][2][2])
+  local trimmed = redis.call('HGET', KEYS[2], 'trimmedSeq') or '0'
+  for _, entry in ipairs(old) do
+    local f = entry[2]
+    if f[1] == 'seq' and f[3] == 'epoch' then trimmed = f[2]; epoch = math.max(epoch, tonumber(f[4]) or 0) end
+  end
+  redis.call('HSET', KEYS[2], 'trimmedEpoch', epoch, 'trimmedSeq', trimmed)
   redis.call('XTRIM', KEYS[1], 'MAXLEN', max - 1)
 end
 local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+redis.call('PERSIST', KEYS[2])
 redis.call('XADD', KEYS[1], '*', 'seq', seq, 'epoch', ARGV[2], 'from', ARGV[3], 'body', ARGV[4])
 return seq`;
 
-/** Deletes a stream and its meta: a reader of it, if any, then finds its sequence begun again. */
-const FORGET = `return redis.call('DEL', KEYS[1], KEYS[2])`;
+/**
+ * Deletes a stream, counting its entries as trimmed (a reader that had not read them fails
+ * then); its meta goes ARGV[1] ms later unless the stream is begun again, so numbering goes on
+ * where it was and an entry of a new stream is never taken for one of the old. Only a command
+ * stream is forgotten, whose last entry is of its newest epoch (epochs only grow there).
+ */
+const FORGET = `local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+if last and last[2][1] == 'seq' and last[2][3] == 'epoch' then
+  local epoch = tonumber(redis.call('HGET', KEYS[2], 'trimmedEpoch') or '0')
+  redis.call('HSET', KEYS[2], 'trimmedSeq', last[2][2], 'trimmedEpoch', math.max(epoch, tonumber(last[2][4]) or 0))
+end
+redis.call('DEL', KEYS[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return 1`;
+
+/** How long a forgotten stream's numbering is kept: a reader still reading it (a zombie) has long failed or ended by then. */
+export const FORGOTTEN_STREAM_MEMORY_MS = 24 * 3600_000;
 
 export function defineLinkScripts(redis: Redis): void {
   redis.defineCommand('sluiceLinkAppend', { numberOfKeys: 2, lua: APPEND });
@@ -77,10 +98,10 @@ export async function fencedAppend(redis: Redis, keys: LinkKeys, target: string,
   await fenced(target, instanceId, () => (redis as Scripted).sluiceLinkFencedAppend(keys.epoch, stream, keys.meta(stream), epoch, maxLength, epoch, 'master', body));
 }
 
-/** Deletes the command stream of `instanceId` while the job's epoch is `epoch`; a FencedCommandError otherwise. */
+/** Deletes the command stream of `instanceId` (its numbering kept a day) while the job's epoch is `epoch`; a FencedCommandError otherwise. */
 export async function fencedForget(redis: Redis, keys: LinkKeys, target: string, instanceId: string, epoch: number): Promise<void> {
   const stream = keys.commands(instanceId);
-  await fenced(target, instanceId, () => (redis as Scripted).sluiceLinkFencedForget(keys.epoch, stream, keys.meta(stream), epoch));
+  await fenced(target, instanceId, () => (redis as Scripted).sluiceLinkFencedForget(keys.epoch, stream, keys.meta(stream), epoch, FORGOTTEN_STREAM_MEMORY_MS));
 }
 
 async function fenced(target: string, instanceId: string, write: () => Promise<unknown>): Promise<void> {
