@@ -177,6 +177,7 @@ export class KafkaExchange implements FrameOutbox {
         continue;
       }
       const wanted = [...readers.values()].map((p) => ({ topic: p.address.topic, partition: p.address.receivePartition, offset: p.nextOffset }));
+      const startedAt = Date.now();
       try {
         const fetched = await withinKafkaBound(fetchPartitions(this.cluster, wanted, { maxWaitMs, maxBytesPerPartition }), `exchange ${clientId}: fetching ${wanted.length} partitions`, brokers, operationTimeoutMs);
         if (this.closed) return;
@@ -196,7 +197,7 @@ export class KafkaExchange implements FrameOutbox {
       } catch (e) {
         const type = (e as { type?: string }).type ?? '';
         const retriable = STALE_METADATA_ERRORS.includes(type) || (e as { retriable?: boolean }).retriable === true;
-        failingSince ??= Date.now();
+        failingSince ??= startedAt;
         if (this.closed) return;
         if (!retriable || Date.now() - failingSince >= operationTimeoutMs) {
           for (const port of readers.values()) port.fail(new Error(`fetching ${port.where('receive')} failed: ${messageOf(e)}`));
