@@ -11,6 +11,8 @@ import { audit } from '../support/countingJob';
 import { kafkaBootstrap } from '../support/kafkaService';
 import { uniqueTopic } from '../support/kafkaTopics';
 import { FaultyParams, faultyCountingJob } from '../cluster/fixtures/faultyCountingJob';
+import { RestartAloneParams, restartAloneJob } from '../cluster/fixtures/restartAloneJob';
+import { keyOf } from '../support/countingJob';
 
 const RECORDS = 60_000;
 const KEYS = 64;
@@ -104,5 +106,39 @@ describe('instances: a job\'s channels between task managers through Kafka (Kafk
     expect(r.restarts).to.be.at.least(1);
     expect(r.checkpoints).to.be.at.least(1);
     expect(r.failures).to.include('task manager 0 exited with code 1');
+  });
+
+  it('a task restarted alone (restartTask): its channels wired again through Kafka, no job restart, nothing repeated, the other instance\'s keys exact', async () => {
+    const records = 30_000;
+    const keys = 40;
+    const seed = 5;
+    taskManagersTestHooks.kafkaChannels = { brokers: [bootstrap], applicationId: uniqueTopic('kafka-channels-alone'), operationTimeoutMs: 30_000 };
+    const params: RestartAloneParams = { records, seed, keys, at: records / 3, marker: path.join(dir, 'fault') };
+    const job = StreamEnvironment.create({ parallelism: 2, batchSize: 64, taskManagers: 2 }).executeJob(restartAloneJob, params, 'restart alone through Kafka');
+    const result = await job;
+    expect(result.status, job.failures().map((f) => f.error.message).join('\n')).to.equal('finished');
+    expect(existsSync(params.marker), 'the fault struck').to.equal(true);
+    expect(result.restarts).to.equal(0);
+    expect(result.taskRestarts).to.equal(1);
+    const outputs = job.built.records();
+    const seen = new Uint8Array(records);
+    for (const o of outputs) seen[o.id]++;
+    expect(seen.filter((n) => n > 1).length).to.equal(0);
+    const failing = outputs.find((o) => o.key === keyOf(records / 3, seed, keys))!.instance;
+    const ownerOf = new Map(outputs.map((o) => [o.key, o.instance]));
+    const expected = new Map<number, number>();
+    for (let id = 0; id < records; id++) {
+      const key = keyOf(id, seed, keys);
+      if (ownerOf.get(key) !== failing) {
+        expect(seen[id], `input ${id} of key ${key}`).to.equal(1);
+        expected.set(key, (expected.get(key) ?? 0) + 1);
+      }
+    }
+    const finalCount = new Map<number, number>();
+    for (const o of outputs) if (o.instance !== failing) finalCount.set(o.key, Math.max(finalCount.get(o.key) ?? 0, o.count));
+    expect(finalCount).to.deep.equal(expected);
+    expect(expected.size).to.be.greaterThan(0);
+    // The successor went on, through its new channels.
+    expect(outputs.some((o) => o.instance === failing && o.id > records / 3 + 1000)).to.equal(true);
   });
 });

@@ -96,13 +96,17 @@ describe('instances: exchange channels through Kafka (KafkaExchange, exchangeTop
     for (const close of closing.splice(0).reverse()) await Promise.resolve(close()).catch(() => undefined);
   });
 
-  /** Two exchanges, as two instances would have (each its own client), and a fresh topic of `channels` channels. */
+  /** An exchange, as an instance has (its own client). */
+  async function exchange(clientId: string, operationTimeoutMs = 30_000): Promise<KafkaExchange> {
+    const opened = await KafkaExchange.open({ brokers: [bootstrap], clientId, operationTimeoutMs });
+    closing.push(() => opened.close());
+    return opened;
+  }
+
+  /** Two exchanges, as two instances would have, and a fresh topic of `channels` channels. */
   async function setUp(channels: number, operationTimeoutMs = 30_000): Promise<{ topic: string; a: KafkaExchange; b: KafkaExchange }> {
     const { topic } = await ensureExchangeTopic(admin, { applicationId: uniqueTopic('exchange-spec'), partitions: 2 * channels, brokers: [bootstrap], operationTimeoutMs: 30_000 });
-    const a = await KafkaExchange.open({ brokers: [bootstrap], clientId: 'spec-instance-a', operationTimeoutMs });
-    const b = await KafkaExchange.open({ brokers: [bootstrap], clientId: 'spec-instance-b', operationTimeoutMs });
-    closing.push(() => a.close(), () => b.close());
-    return { topic, a, b };
+    return { topic, a: await exchange('spec-instance-a', operationTimeoutMs), b: await exchange('spec-instance-b', operationTimeoutMs) };
   }
 
   /** Channel `n`'s two ends: frames in partition 2n, demand in 2n+1, from the partitions' ends now. */
@@ -205,19 +209,20 @@ describe('instances: exchange channels through Kafka (KafkaExchange, exchangeTop
   it('never shows a second attempt the frames of the first, nor those of an older epoch, on the same partitions', async () => {
     const { topic, a, b } = await setUp(1);
     const first = await addresses(topic, 0, 1, 7);
-    const zombie = a.port(first.producer, 'attempt 1');
+    // The first attempt's producer, in a process not stopped yet.
+    const zombie = (await exchange('spec-zombie')).port(first.producer, 'attempt 1');
     for (let w = 1; w <= 5; w++) zombie.postMessage({ type: 'watermark', watermark: w });
     await until(async () => (await endOffset(topic, 0)) === first.consumer.receiveFrom + 5, 'attempt 1 written');
     const second = await addresses(topic, 0, 2, 7);
     expect(second.consumer.receiveFrom).to.equal(first.consumer.receiveFrom + 5);
-    // The first attempt's producer was not stopped yet, and a master of an older epoch still wires attempt 2.
-    const olderEpoch = a.port({ ...second.producer, epoch: 6 }, 'attempt 2 of epoch 6');
+    // A master of an older epoch still wires an attempt 2, in another process.
+    const olderEpoch = (await exchange('spec-older-epoch')).port({ ...second.producer, epoch: 6 }, 'attempt 2 of epoch 6');
     const current = a.port(second.producer, 'attempt 2');
     const got: unknown[] = [];
     b.port(second.consumer, 'attempt 2').on('message', (frame) => got.push(frame));
-    // An end reading from before the second attempt's start (in the other client: one reader a partition per client) still skips the first's frames.
+    // An end reading from before the second attempt's start (in another process) still skips the first's frames.
     const rereading: unknown[] = [];
-    a.port({ ...second.consumer, receiveFrom: first.consumer.receiveFrom }, 'reading from before').on('message', (frame) => rereading.push(frame));
+    (await exchange('spec-rereading')).port({ ...second.consumer, receiveFrom: first.consumer.receiveFrom }, 'reading from before').on('message', (frame) => rereading.push(frame));
     for (let i = 0; i < 4; i++) {
       zombie.postMessage({ type: 'watermark', watermark: 100 + i });
       olderEpoch.postMessage({ type: 'watermark', watermark: 200 + i });
@@ -246,6 +251,23 @@ describe('instances: exchange channels through Kafka (KafkaExchange, exchangeTop
     await until(() => events.includes('close'), 'the close seen');
     expect(events).to.deep.equal(['{"type":"watermark","watermark":1}', '{"type":"endOfInput"}', 'close']);
     expect((await endOffset(topic, 0)) - consumer.receiveFrom).to.equal(3);
+  });
+
+  it('closes an end of the same exchange reading the same partition when the channel is wired again, and tells its peer', async () => {
+    const { topic, a, b } = await setUp(1);
+    const first = await addresses(topic, 0, 1, 1);
+    const events: string[] = [];
+    const oldConsumer = b.port(first.consumer, 'wiring 1');
+    oldConsumer.on('close', () => events.push('old consumer closed'));
+    oldConsumer.on('message', () => undefined);
+    const oldProducer = a.port(first.producer, 'wiring 1');
+    oldProducer.on('close', () => events.push('old producer closed'));
+    oldProducer.on('message', () => undefined);
+    const second = await addresses(topic, 0, 2, 1);
+    // The consumer's task restarted alone: its new end replaces the old, whose close reaches the old producer.
+    b.port(second.consumer, 'wiring 2').on('message', () => undefined);
+    await until(() => events.length === 2, 'both old ends closed');
+    expect(events).to.deep.equal(['old consumer closed', 'old producer closed']);
   });
 
   it('fails a channel end with TransportFailed, naming why, when its exchange is closed', async () => {

@@ -77,9 +77,14 @@ export class KafkaExchange implements FrameOutbox {
     return new KafkaExchange(producer, cluster, options);
   }
 
-  /** A channel end at `address`; `name` names the channel in errors. */
+  /**
+   * A channel end at `address`; `name` names the channel in errors. An end of this exchange
+   * already reading the same partition is closed: its channel was wired again (a new attempt,
+   * or a task restarted alone), and a partition has one reader here.
+   */
   port(address: KafkaChannelAddress, name = `${address.topic}/${address.sendPartition}<->${address.receivePartition}`): FramePort {
     if (this.closed) throw new Error(`the Kafka exchange ${this.options.clientId} is closed: no channel ${name} can be opened on it`);
+    for (const other of this.ports) if (other.address.topic === address.topic && other.address.receivePartition === address.receivePartition) other.close();
     const port = new KafkaFramePort(address, name, this, MAX_QUEUED_PER_PORT);
     this.ports.add(port);
     return port;
@@ -157,7 +162,7 @@ export class KafkaExchange implements FrameOutbox {
     return batch;
   }
 
-  /** The port each receive partition is read for: the newest open one listening there (an older one's attempt is over). */
+  /** The port each receive partition is read for (one a partition: see `port`). */
   private readers(): Map<string, KafkaFramePort> {
     const readers = new Map<string, KafkaFramePort>();
     for (const port of this.ports) if (port.isOpen && port.listening) readers.set(`${port.address.topic}/${port.address.receivePartition}`, port);
