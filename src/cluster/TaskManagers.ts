@@ -18,6 +18,23 @@ import { Bridge, DeployCommand, KeyedStateSetting } from './taskManagerProtocol'
 import { Connector, Receivers, TaskManagerThread } from './TaskManagerThread';
 import { TaskManagerUsage } from './taskManagerUsage';
 import { spawnTaskStandIn } from './taskStandIn';
+import { KafkaChannelWiring } from '../instances/KafkaChannelWiring';
+import { KafkaChannelEnds } from '../instances/exchangeTopic';
+
+/** Crossing channels through Kafka instead of MessagePorts: the exchange between instances, tried on threads. */
+export interface KafkaChannelsHook {
+  readonly brokers: readonly string[];
+  readonly applicationId: string;
+  readonly operationTimeoutMs: number;
+}
+
+/**
+ * Specs only: set `kafkaChannels` before a job starts and its task managers' crossing channels
+ * go through Kafka (each thread with a KafkaExchange of its own, as an instance has), so that
+ * the jobs of the task-manager specs prove the Kafka channel end to end, barriers and recovery
+ * included. The channels between instances are wired by the job on instances, not by this.
+ */
+export const taskManagersTestHooks: { kafkaChannels?: KafkaChannelsHook } = {};
 
 export interface TaskManagersSettings {
   readonly count: number;
@@ -41,6 +58,9 @@ export class TaskManagers implements TaskManagerDeployment {
   private stopped = false;
   /** The running attempt: its threads, its master, and the task's stand-ins (a task restarted alone gets a new one). */
   private running: { readonly attempt: number; readonly master: RemoteDeployRequest['master']; readonly threads: readonly TaskManagerThread[]; readonly standIns: Map<TaskId, TaskRef> } | undefined;
+  /** With the specs' hook: channels through Kafka, wired by this (made at the first deploy). */
+  private readonly kafkaChannels = taskManagersTestHooks.kafkaChannels;
+  private kafkaWiring: KafkaChannelWiring | undefined;
 
   constructor(
     private readonly definition: JobModule,
@@ -60,7 +80,9 @@ export class TaskManagers implements TaskManagerDeployment {
   }
 
   private async boot(index: number): Promise<Either<string, TaskManagerThread>> {
-    const booted = await bootTaskManager(this.definition, this.params, { ...this.settings }, index);
+    const kafka = this.kafkaChannels;
+    const exchange = kafka === undefined ? undefined : { brokers: [...kafka.brokers], operationTimeoutMs: kafka.operationTimeoutMs };
+    const booted = await bootTaskManager(this.definition, this.params, { ...this.settings, exchange }, index);
     if (isLeft(booted)) return booted;
     const differences = planDifferences(this.expected, booted.right.shape);
     const thread = new TaskManagerThread(index, booted.right.worker, booted.right.ended, this.settings.hangTimeoutMs);
@@ -106,13 +128,25 @@ export class TaskManagers implements TaskManagerDeployment {
     }));
     const transfers: TransferListItem[][] = threads.map(() => []);
     for (const task of this.plan.tasks) commands[taskManagerOf(task, count)].tasks.push({ id: task.id, restore: request.restores.get(task.id) ?? null });
-    for (const c of crossingChannels(this.plan, count)) {
+    const crossing = crossingChannels(this.plan, count);
+    let kafkaEnds: KafkaChannelEnds[] | undefined;
+    try {
+      kafkaEnds = await this.wireKafka(crossing);
+    } catch (e) {
+      return left(`wiring the channels through Kafka failed: ${(e as Error).message}`);
+    }
+    crossing.forEach((c, k) => {
+      if (kafkaEnds !== undefined) {
+        commands[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: kafkaEnds[k].producer });
+        commands[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: kafkaEnds[k].consumer });
+        return;
+      }
       const { port1, port2 } = new MessageChannel();
       commands[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, port: port1 });
       commands[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, port: port2 });
       transfers[c.from].push(port1);
       transfers[c.to].push(port2);
-    }
+    });
     const receivers: Receivers = { master: request.master, coordinator: request.coordinator, connectors: this.connectors, connectorsOf: this.connectorsOf, indexOf: this.indexOf, saveSourceProgress: request.saveSourceProgress };
     threads.forEach((thread, i) => thread.startAttempt(attempt, commands[i].tasks.map((t) => t.id as TaskId), receivers));
     threads.forEach((thread, i) => thread.post(commands[i], transfers[i]));
@@ -135,8 +169,20 @@ export class TaskManagers implements TaskManagerDeployment {
     const mine = { outlets: [] as Bridge[], inlets: [] as Bridge[] };
     const peers = threads.map(() => ({ outlets: [] as Bridge[], inlets: [] as Bridge[] }));
     const transfers: TransferListItem[][] = threads.map(() => []);
-    for (const c of crossingChannels(this.plan, count)) {
-      if (c.producer !== task.id && c.consumer !== task.id) continue;
+    const crossing = crossingChannels(this.plan, count).filter((c) => c.producer === task.id || c.consumer === task.id);
+    const kafkaEnds = this.kafkaWiring?.rewire(crossing);
+    crossing.forEach((c, k) => {
+      if (kafkaEnds !== undefined) {
+        const { producer, consumer } = kafkaEnds[k];
+        if (c.producer === task.id) {
+          mine.outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
+          peers[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
+        } else {
+          mine.inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
+          peers[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
+        }
+        return;
+      }
       const { port1, port2 } = new MessageChannel();
       if (c.producer === task.id) {
         mine.outlets.push({ task: c.producer, channel: c.output, name: c.name, port: port1 });
@@ -148,7 +194,7 @@ export class TaskManagers implements TaskManagerDeployment {
         transfers[c.from].push(port2);
       }
       transfers[here].push(port1);
-    }
+    });
     threads.forEach((thread, i) => {
       if (i !== here && (peers[i].outlets.length > 0 || peers[i].inlets.length > 0)) thread.post({ type: 'taskManager.rebridge', attempt, ...peers[i] }, transfers[i]);
     });
@@ -174,8 +220,17 @@ export class TaskManagers implements TaskManagerDeployment {
     return threads.flatMap((t) => (t === undefined || isLeft(t) || t.right.usage === undefined ? [] : [t.right.usage]));
   }
 
+  /** With the specs' hook: both ends of each crossing channel in Kafka (the topic made at the first deploy); otherwise undefined. */
+  private async wireKafka(crossing: ReturnType<typeof crossingChannels>): Promise<KafkaChannelEnds[] | undefined> {
+    const kafka = this.kafkaChannels;
+    if (kafka === undefined) return undefined;
+    this.kafkaWiring ??= await KafkaChannelWiring.open(this.plan, { ...kafka, epoch: 0 });
+    return this.kafkaWiring.wire(crossing);
+  }
+
   async shutdown(): Promise<void> {
     this.stopped = true;
+    await this.kafkaWiring?.close();
     await Promise.all(
       this.threads.map(async (pending) => {
         const thread = pending === undefined ? undefined : await pending;

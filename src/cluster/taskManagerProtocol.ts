@@ -14,18 +14,22 @@ import { TASK_MANAGER_MARKER } from './taskManagerIdentity';
 import { TaskManagerUsageCodec } from './taskManagerUsage';
 
 /** A task manager's start data (its `workerData`). */
-export const TaskManagerSetupCodec = t.type({
-  kind: t.literal(TASK_MANAGER_MARKER),
-  index: t.number,
-  count: t.number,
-  /** The job's module (absolute path) and the job's name in it (defineJob). */
-  module: t.string,
-  job: t.string,
-  jobName: t.string,
-  /** The job's parameters and the environment's options, as given in the application's thread. */
-  params: t.unknown,
-  environment: t.unknown,
-});
+export const TaskManagerSetupCodec = t.intersection([
+  t.type({
+    kind: t.literal(TASK_MANAGER_MARKER),
+    index: t.number,
+    count: t.number,
+    /** The job's module (absolute path) and the job's name in it (defineJob). */
+    module: t.string,
+    job: t.string,
+    jobName: t.string,
+    /** The job's parameters and the environment's options, as given in the application's thread. */
+    params: t.unknown,
+    environment: t.unknown,
+  }),
+  /** Its crossing channels go through Kafka: it opens a KafkaExchange on these brokers. */
+  t.partial({ exchange: t.type({ brokers: t.array(t.string), operationTimeoutMs: t.number }) }),
+]);
 export type TaskManagerSetup = t.TypeOf<typeof TaskManagerSetupCodec>;
 
 const PortCodec = new t.Type<MessagePort, MessagePort, unknown>(

@@ -77,9 +77,14 @@ export class KafkaExchange implements FrameOutbox {
     return new KafkaExchange(producer, cluster, options);
   }
 
-  /** A channel end at `address`; `name` names the channel in errors. */
+  /**
+   * A channel end at `address`; `name` names the channel in errors. An end of this exchange
+   * already reading the same partition is closed: its channel was wired again (a new attempt,
+   * or a task restarted alone), and a partition has one reader here.
+   */
   port(address: KafkaChannelAddress, name = `${address.topic}/${address.sendPartition}<->${address.receivePartition}`): FramePort {
     if (this.closed) throw new Error(`the Kafka exchange ${this.options.clientId} is closed: no channel ${name} can be opened on it`);
+    for (const other of this.ports) if (other.address.topic === address.topic && other.address.receivePartition === address.receivePartition) other.close();
     const port = new KafkaFramePort(address, name, this, MAX_QUEUED_PER_PORT);
     this.ports.add(port);
     return port;
@@ -157,7 +162,7 @@ export class KafkaExchange implements FrameOutbox {
     return batch;
   }
 
-  /** The port each receive partition is read for: the newest open one listening there (an older one's attempt is over). */
+  /** The port each receive partition is read for (one a partition: see `port`). */
   private readers(): Map<string, KafkaFramePort> {
     const readers = new Map<string, KafkaFramePort>();
     for (const port of this.ports) if (port.isOpen && port.listening) readers.set(`${port.address.topic}/${port.address.receivePartition}`, port);
@@ -177,6 +182,7 @@ export class KafkaExchange implements FrameOutbox {
         continue;
       }
       const wanted = [...readers.values()].map((p) => ({ topic: p.address.topic, partition: p.address.receivePartition, offset: p.nextOffset }));
+      const startedAt = Date.now();
       try {
         const fetched = await withinKafkaBound(fetchPartitions(this.cluster, wanted, { maxWaitMs, maxBytesPerPartition }), `exchange ${clientId}: fetching ${wanted.length} partitions`, brokers, operationTimeoutMs);
         if (this.closed) return;
@@ -196,7 +202,7 @@ export class KafkaExchange implements FrameOutbox {
       } catch (e) {
         const type = (e as { type?: string }).type ?? '';
         const retriable = STALE_METADATA_ERRORS.includes(type) || (e as { retriable?: boolean }).retriable === true;
-        failingSince ??= Date.now();
+        failingSince ??= startedAt;
         if (this.closed) return;
         if (!retriable || Date.now() - failingSince >= operationTimeoutMs) {
           for (const port of readers.values()) port.fail(new Error(`fetching ${port.where('receive')} failed: ${messageOf(e)}`));

@@ -9,11 +9,12 @@
  * each partition's end offset then: frames of earlier attempts are never read, and the headers
  * (attempt, epoch) skip a late frame of a producer that was not stopped yet.
  */
-import type { Admin } from 'kafkajs';
-import { ConfigResourceTypes } from 'kafkajs';
+import type { Admin, ConfigResourceTypes } from 'kafkajs';
 import type { ExecutionPlan } from '../graph/ExecutionPlan';
 import type { CrossingChannel } from '../cluster/placement';
 import { messageOf, withinKafkaBound } from '../connectors/kafka/kafkaClient';
+import type { Logger } from '../logging/logger';
+import { retryWithin } from '../services/withinDeadline';
 import { KafkaChannelAddress } from './kafkaChannelAddress';
 
 /** `<applicationId>-exchange`. */
@@ -34,6 +35,9 @@ export function planChannels(plan: ExecutionPlan): ReadonlyMap<string, number> {
 export function exchangePartitions(plan: ExecutionPlan): number {
   return 2 * planChannels(plan).size;
 }
+
+/** kafkajs's ConfigResourceTypes.TOPIC (Kafka's resource type 2), without loading kafkajs with this module. */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 /** The topic's settings Sluice relies on; created with them, an existing topic is checked for them. */
 const REQUIRED_CONFIG: Readonly<Record<string, string>> = {
@@ -69,7 +73,7 @@ export async function ensureExchangeTopic(admin: Admin, options: ExchangeTopicOp
     if (created) return { topic, outcome: 'created' };
   }
   const metadata = await bounded(admin.fetchTopicMetadata({ topics: [topic] }), 'reading its metadata');
-  const described = await bounded(admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: Object.keys(REQUIRED_CONFIG) }] }), 'reading its configuration');
+  const described = await bounded(admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: Object.keys(REQUIRED_CONFIG) }] }), 'reading its configuration');
   const problems: string[] = [];
   const count = metadata.topics[0]?.partitions.length ?? 0;
   if (count !== partitions) problems.push(`it has ${count} partitions, the job needs ${partitions} (two per channel of its plan): it was made for another job graph or parallelism`);
@@ -84,10 +88,15 @@ export async function ensureExchangeTopic(admin: Admin, options: ExchangeTopicOp
   return { topic, outcome: 'existed' };
 }
 
-/** Each partition's end offset now, within `operationTimeoutMs`: where channel ends of the next deploy start reading. */
-export async function readEndOffsets(admin: Admin, topic: string, brokers: readonly string[], operationTimeoutMs: number): Promise<ReadonlyMap<number, number>> {
-  const offsets = await withinKafkaBound(admin.fetchTopicOffsets(topic), `exchange topic ${topic}: reading its end offsets`, brokers, operationTimeoutMs).catch((e: unknown) => {
-    throw new Error(`exchange topic ${topic}: reading its end offsets failed: ${messageOf(e)}`, { cause: e });
+/**
+ * Each partition's end offset now: where channel ends of the next deploy start reading. Tried
+ * again until `operationTimeoutMs` (a topic created a moment ago has partitions without a
+ * leader yet), each failure logged.
+ */
+export async function readEndOffsets(admin: Admin, topic: string, brokers: readonly string[], operationTimeoutMs: number, logger?: Logger): Promise<ReadonlyMap<number, number>> {
+  const offsets = await retryWithin(() => admin.fetchTopicOffsets(topic), operationTimeoutMs, {
+    onRetry: (e, attempt, delayMs) => logger?.warn({ kafka: brokers.join(','), attempt, delayMs, cause: messageOf(e) }, `exchange topic ${topic}: reading its end offsets failed (${messageOf(e)}); retrying in ${delayMs} ms`),
+    giveUp: (last) => new Error(`exchange topic ${topic}: reading its end offsets from Kafka at ${brokers.join(',')} failed within ${operationTimeoutMs} ms${last === undefined ? '' : `: ${messageOf(last)}`}`, { cause: last }),
   });
   return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
 }
