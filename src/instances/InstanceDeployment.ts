@@ -7,30 +7,32 @@
  * through Kafka (ExchangeWiring). A new assignment (an instance died, joined or left: a new
  * epoch) ends every task manager of the old one: their attempt fails, and the master's restart
  * deploys the next attempt under the new epoch, from the last completed checkpoint, on the new
- * owners (a global restore). A task restarted alone (restartTask) is refused: that failure
- * restarts the job.
+ * owners (a global restore). A task restarted alone (restartTask) stays on its instance, its
+ * channels wired again through Kafka.
  */
 import { Either, isRight, left, right } from 'fp-ts/Either';
 import { stop } from 'nact';
 import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
 import { TaskId } from '../checkpoint/TaskId';
 import { Logger } from '../logging/logger';
-import { TaskRef } from '../runtime/protocol';
+import { MasterRef, TaskRef } from '../runtime/protocol';
 import { RemoteDeployRequest, RemoteRestartRequest, TaskManagerDeployment } from '../runtime/TaskManagerDeployment';
 import { CrossingChannel, crossingChannels } from '../cluster/placement';
-import { DeployCommand, KeyedStateSetting, TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
+import { Bridge, DeployCommand, KeyedStateSetting, TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
 import { Connector, Receivers, TaskManagerPort, TaskManagerThread } from '../cluster/TaskManagerThread';
 import { spawnTaskStandIn } from '../cluster/taskStandIn';
-import { KafkaChannelAddress } from './kafkaChannelAddress';
+import { KafkaChannelEnds } from './exchangeTopic';
 import { HeldAssignment } from './joinInstances';
 import { slotOf } from './jobSlots';
 import { TaskManagerLinks } from './RedisTaskManagerLinks';
 import { FencedCommandError } from './taskManagerLinkErrors';
 import type { StateFencing } from '../state/redisFencing';
 
-/** Where the frames of each channel between two instances go, for one wiring (attempt) under one epoch. */
-export interface ExchangeWiring {
-  addresses(crossing: readonly CrossingChannel[], attempt: number, epoch: number): Promise<ReadonlyArray<{ readonly outlet: KafkaChannelAddress; readonly inlet: KafkaChannelAddress }>>;
+/** Where the frames of each channel between two instances go (KafkaChannelWiring): per deploy, and per channel wired again. */
+export interface ChannelWiring {
+  wire(crossing: readonly CrossingChannel[]): Promise<readonly KafkaChannelEnds[]>;
+  rewire(crossing: readonly CrossingChannel[]): readonly KafkaChannelEnds[];
+  close(): Promise<void>;
 }
 
 export interface InstanceDeploymentSettings {
@@ -39,7 +41,8 @@ export interface InstanceDeploymentSettings {
   readonly assignment: () => HeldAssignment | undefined;
   /** Opens the master's end of the link under `epoch` (RedisTaskManagerLinks.open). */
   readonly openLinks: (epoch: number) => Promise<TaskManagerLinks>;
-  readonly exchange: ExchangeWiring;
+  /** Makes (or checks) the exchange topic and wires channels under `epoch` (KafkaChannelWiring.open). */
+  readonly openWiring: (epoch: number) => Promise<ChannelWiring>;
   /** Where the keyed tasks keep their state; each deploy adds the fencing of its epoch. */
   readonly keyedState: KeyedStateSetting;
   /** The job's epoch key in Redis (membershipKeys(applicationId).epoch). */
@@ -52,6 +55,7 @@ export interface InstanceDeploymentSettings {
 interface Placement {
   readonly epoch: number;
   readonly links: TaskManagerLinks;
+  readonly wiring: ChannelWiring;
   readonly members: readonly string[];
   readonly threads: readonly TaskManagerThread[];
   readonly ports: readonly InstancePort[];
@@ -109,7 +113,8 @@ export class InstanceDeployment implements TaskManagerDeployment {
   private readonly indexOf: ReadonlyMap<TaskId, number>;
   private placement: Placement | undefined;
   private opening: Promise<Either<string, Placement>> | undefined;
-  private running: { readonly attempt: number; readonly standIns: Map<TaskId, TaskRef> } | undefined;
+  /** The running attempt: where it runs, its master, and the tasks' stand-ins (a task restarted alone gets a new one). */
+  private running: { readonly attempt: number; readonly placement: Placement; readonly master: MasterRef; readonly standIns: Map<TaskId, TaskRef> } | undefined;
   private stopped = false;
 
   constructor(private readonly settings: InstanceDeploymentSettings) {
@@ -155,6 +160,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
     if (this.placement === placement) this.placement = undefined;
     for (const port of placement.ports) port.ends(why);
     void placement.links.close().catch(() => undefined);
+    void placement.wiring.close().catch(() => undefined);
   }
 
   /** The task managers of the assignment held now, opened once per epoch. */
@@ -176,12 +182,20 @@ export class InstanceDeployment implements TaskManagerDeployment {
     } catch (e) {
       return left(`the link to the instances (epoch ${epoch}) could not be opened: ${e instanceof Error ? e.message : String(e)}`);
     }
+    let wiring: ChannelWiring;
+    try {
+      wiring = await this.settings.openWiring(epoch);
+    } catch (e) {
+      void links.close().catch(() => undefined);
+      return left(`the Kafka exchange (epoch ${epoch}) could not be set up: ${e instanceof Error ? e.message : String(e)}`);
+    }
     const members = assignment.members;
     const ownerOfSlot: number[] = [];
     members.forEach((m, i) => (assignment.slots?.[m] ?? []).forEach((slot) => (ownerOfSlot[slot] = i)));
     const missing = this.settings.plan.tasks.filter((t) => ownerOfSlot[slotOf(t)] === undefined).map((t) => slotOf(t));
     if (missing.length > 0) {
       void links.close().catch(() => undefined);
+      void wiring.close().catch(() => undefined);
       return left(`the assignment of epoch ${epoch} gives no instance slot(s) ${[...new Set(missing)].join(', ')}`);
     }
     const ports = members.map((m) => new InstancePort(m, links, this.settings.logger));
@@ -192,7 +206,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
       this.settings.logger.warn({ epoch }, `the link to the instances failed: ${failure.message}`);
       if (failure.fatal && this.placement?.epoch === epoch) this.endPlacement(this.placement, `the link to the instances (epoch ${epoch}) stopped: ${failure.message}`);
     });
-    const placement: Placement = { epoch, links, members, threads, ports, ownerOfSlot };
+    const placement: Placement = { epoch, links, wiring, members, threads, ports, ownerOfSlot };
     if (this.stopped) {
       this.endPlacement(placement, 'the job has ended');
       return left('the job has ended');
@@ -213,7 +227,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
     const crossing = crossingChannels(plan, where);
     let addresses;
     try {
-      addresses = await this.settings.exchange.addresses(crossing, attempt, placement.epoch);
+      addresses = await placement.wiring.wire(crossing);
     } catch (e) {
       return left(`the Kafka exchange could not be wired: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -232,22 +246,59 @@ export class InstanceDeployment implements TaskManagerDeployment {
     }));
     for (const task of plan.tasks) commands[where(task)].tasks.push({ id: task.id, restore: request.restores.get(task.id) ?? null });
     crossing.forEach((c, i) => {
-      commands[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: addresses[i].outlet });
-      commands[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: addresses[i].inlet });
+      commands[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: addresses[i].producer });
+      commands[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: addresses[i].consumer });
     });
     const receivers: Receivers = { master: request.master, coordinator: request.coordinator, connectors: this.connectors, connectorsOf: this.connectorsOf, indexOf: this.indexOf, saveSourceProgress: request.saveSourceProgress };
     placement.threads.forEach((thread, i) => thread.startAttempt(attempt, commands[i].tasks.map((t) => t.id as TaskId), receivers));
     placement.threads.forEach((thread, i) => thread.post(commands[i]));
     const refs = new Map<TaskId, TaskRef>();
     for (const task of plan.tasks) refs.set(task.id, spawnTaskStandIn(request.master, `${task.actorName}-a${attempt}`, attempt, task.id, placement.threads[where(task)]));
-    this.running = { attempt, standIns: new Map(refs) };
+    this.running = { attempt, placement, master: request.master, standIns: new Map(refs) };
     // Ended while deploying (a newer assignment): the attempt fails as soon as it started.
     if (this.placement !== placement) placement.ports.forEach((p) => p.ends(`epoch ${placement.epoch} ended while its attempt ${attempt} deployed`));
     return right(refs);
   }
 
+  /**
+   * A task restarted alone (restartTask), on the instance of its predecessor: each of its
+   * channels to other instances is wired again through Kafka (a new wiring number, so the old
+   * ends' frames are skipped), its peers elsewhere take the new ends (`taskManager.rebridge`),
+   * as between threads.
+   */
   restartTask(request: RemoteRestartRequest): Either<string, TaskRef> {
-    return left(`a task restarts alone only within one process: across instances the job restarts instead (attempt ${request.attempt})`);
+    const running = this.running;
+    const task = this.settings.plan.tasks.find((t) => t.id === request.task);
+    if (task === undefined) throw new Error(`task ${request.task} is not in the plan of job '${this.settings.plan.jobName}'`);
+    if (running === undefined || running.attempt !== request.attempt || this.placement !== running.placement) return left(`attempt ${request.attempt} is not the running one`);
+    const { attempt, placement } = running;
+    const here = placement.ownerOfSlot[slotOf(task)];
+    if (!placement.threads[here].isAlive) return left(`instance ${placement.members[here]} is gone`);
+    const crossing = crossingChannels(this.settings.plan, (t) => placement.ownerOfSlot[slotOf(t)]).filter((c) => c.producer === task.id || c.consumer === task.id);
+    const ends = placement.wiring.rewire(crossing);
+    const mine = { outlets: [] as Bridge[], inlets: [] as Bridge[] };
+    const peers = placement.threads.map(() => ({ outlets: [] as Bridge[], inlets: [] as Bridge[] }));
+    crossing.forEach((c, k) => {
+      const { producer, consumer } = ends[k];
+      if (c.producer === task.id) {
+        mine.outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
+        peers[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
+      } else {
+        mine.inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
+        peers[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
+      }
+    });
+    placement.threads.forEach((thread, i) => {
+      if (i !== here && (peers[i].outlets.length > 0 || peers[i].inlets.length > 0)) thread.post({ type: 'taskManager.rebridge', attempt, ...peers[i] });
+    });
+    placement.threads[here].restartTask(attempt, task.id, request.incarnation);
+    placement.threads[here].post({ type: 'taskManager.restartTask', attempt, task: task.id, incarnation: request.incarnation, restore: request.restore ?? null, ...mine });
+    const standIn = spawnTaskStandIn(running.master, `${task.actorName}-a${attempt}-r${request.incarnation}`, attempt, task.id, placement.threads[here], request.incarnation);
+    // The predecessor's stand-in, superseded: stopping it stops nothing on the instance.
+    const predecessor = running.standIns.get(task.id);
+    if (predecessor !== undefined) stop(predecessor);
+    running.standIns.set(task.id, standIn);
+    return right(standIn);
   }
 
   async shutdown(outcome?: { readonly status: 'finished' | 'failed' | 'cancelled'; readonly error: Error | undefined }): Promise<void> {

@@ -12,7 +12,6 @@
  * this instance is cancelled (it leaves; cancelled on the leader, the whole job is), or when
  * it cannot join or keep its link.
  */
-import type { Admin } from 'kafkajs';
 import { Ref } from 'nact';
 import { ExecutionPlan } from '../graph/ExecutionPlan';
 import { EnvironmentConfig } from '../api/EnvironmentConfig';
@@ -23,11 +22,10 @@ import { JobStatus } from '../metrics/JobStatus';
 import { NO_CHECKPOINTS } from '../checkpoint/coordinatorProtocol';
 import { JobFailure } from '../runtime/jobFailures';
 import { KeyedStateSetting } from '../cluster/taskManagerProtocol';
-import { connectWithin, createKafkaClient } from '../connectors/kafka/kafkaClient';
-import { retryWithin } from '../services/withinDeadline';
 import { Ownership } from './Assignment';
 import { ResolvedClusterOptions } from './ClusterOptions';
-import { InstanceDeployment, ExchangeWiring } from './InstanceDeployment';
+import { InstanceDeployment } from './InstanceDeployment';
+import { KafkaChannelWiring } from './KafkaChannelWiring';
 import { InstanceTaskManager, JobEnd } from './InstanceTaskManager';
 import { JobInstance, joinInstances } from './joinInstances';
 import { jobSlots, sourceTopicsOf } from './jobSlots';
@@ -35,7 +33,6 @@ import { KafkaExchange } from './KafkaExchange';
 import { membershipKeys } from './membershipScripts';
 import { RedisTaskManagerInbox, TaskManagerInbox } from './RedisTaskManagerInbox';
 import { RedisTaskManagerLinks } from './RedisTaskManagerLinks';
-import { ensureExchangeTopic, exchangePartitions, kafkaChannelAddresses, readEndOffsets } from './exchangeTopic';
 
 export interface InstanceJobSettings {
   readonly plan: ExecutionPlan;
@@ -140,7 +137,7 @@ class InstanceJob implements InstanceJobRun {
       plan,
       assignment: () => joined.assignment(),
       openLinks: (epoch) => RedisTaskManagerLinks.open({ redis: cluster.redis, applicationId: cluster.applicationId, epoch, operationTimeoutMs: cluster.operationTimeoutMs, logging: this.s.logging }),
-      exchange: this.exchangeWiring(),
+      openWiring: (epoch) => KafkaChannelWiring.open(plan, { brokers: cluster.brokers ?? [], applicationId: cluster.applicationId, operationTimeoutMs: cluster.operationTimeoutMs, epoch, logger: this.logger }),
       keyedState: this.s.keyedState,
       epochKey: membershipKeys(cluster.applicationId).epoch,
       hangTimeoutMs: this.s.config.taskManagerHangTimeoutMs,
@@ -154,35 +151,6 @@ class InstanceJob implements InstanceJobRun {
       this.failureList.push(...run.failures());
       this.logger.info({ status: o.status }, `the job master of this instance settled: ${o.status}`);
     });
-  }
-
-  /** The Kafka channels of each deploy: the exchange topic made or checked once, each channel read from its partitions' end. */
-  private exchangeWiring(): ExchangeWiring {
-    const { cluster, plan } = this.s;
-    const brokers = cluster.brokers ?? [];
-    const { operationTimeoutMs } = cluster;
-    let admin: Promise<{ readonly admin: Admin; readonly topic: string }> | undefined;
-    const ready = async () => {
-      const client = createKafkaClient({ brokers, clientId: `sluice-${cluster.applicationId}-master`, operationTimeoutMs, logger: this.logger }).admin();
-      await connectWithin(() => client.connect(), `the job master of ${cluster.applicationId}`, brokers, operationTimeoutMs, this.logger);
-      const { topic } = await ensureExchangeTopic(client, { applicationId: cluster.applicationId, partitions: exchangePartitions(plan), brokers, operationTimeoutMs });
-      return { admin: client, topic };
-    };
-    return {
-      addresses: async (crossing, attempt, epoch) => {
-        if (crossing.length === 0) return [];
-        const opened = await (admin ??= ready().catch((e: unknown) => {
-          admin = undefined;
-          throw e;
-        }));
-        // A topic just made may not have its leaders known to every broker yet: tried again within the bound.
-        const endOffsets = await retryWithin(() => readEndOffsets(opened.admin, opened.topic, brokers, operationTimeoutMs), operationTimeoutMs, {
-          onRetry: (e, n) => n === 1 && this.logger.info(`reading the exchange topic's end offsets: ${e instanceof Error ? e.message : String(e)}; trying again`),
-          giveUp: (last) => (last instanceof Error ? last : new Error(String(last))),
-        });
-        return kafkaChannelAddresses({ topic: opened.topic, plan, crossing, attempt, epoch, endOffsets }).map((ends) => ({ outlet: ends.producer, inlet: ends.consumer }));
-      },
-    };
   }
 
   private jobEnded(end: JobEnd): void {
