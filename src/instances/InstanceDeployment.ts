@@ -116,6 +116,8 @@ export class InstanceDeployment implements TaskManagerDeployment {
   /** The running attempt: where it runs, its master, and the tasks' stand-ins (a task restarted alone gets a new one). */
   private running: { readonly attempt: number; readonly placement: Placement; readonly master: MasterRef; readonly standIns: Map<TaskId, TaskRef> } | undefined;
   private stopped = false;
+  /** The instances of the last placement: those gone from the next have their command streams forgotten. */
+  private members: readonly string[] = [];
 
   constructor(private readonly settings: InstanceDeploymentSettings) {
     const { plan } = settings;
@@ -198,6 +200,9 @@ export class InstanceDeployment implements TaskManagerDeployment {
       void wiring.close().catch(() => undefined);
       return left(`the assignment of epoch ${epoch} gives no instance slot(s) ${[...new Set(missing)].join(', ')}`);
     }
+    // The streams of instances that left stay bounded, but a successor forgets them (as the link says).
+    for (const gone of this.members) if (!members.includes(gone)) void links.forget(gone).catch((e: unknown) => this.settings.logger.debug({ instance: gone }, `forgetting the commands of instance ${gone} failed: ${e instanceof Error ? e.message : String(e)}`));
+    this.members = members;
     const ports = members.map((m) => new InstancePort(m, links, this.settings.logger));
     const threads = ports.map((port, i) => new TaskManagerThread(i, port, port.ended, this.settings.hangTimeoutMs));
     const byId = new Map(ports.map((p) => [p.instanceId, p]));
