@@ -21,6 +21,7 @@ import { CrossingChannel, crossingChannels } from '../cluster/placement';
 import { Bridge, DeployCommand, KeyedStateSetting, TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
 import { Connector, Receivers, TaskManagerPort, TaskManagerThread } from '../cluster/TaskManagerThread';
 import { spawnTaskStandIn } from '../cluster/taskStandIn';
+import { deployCommand, restartAlone } from '../cluster/remoteCommands';
 import { KafkaChannelEnds } from './exchangeTopic';
 import { HeldAssignment } from './joinInstances';
 import { slotOf } from './jobSlots';
@@ -73,15 +74,13 @@ class InstancePort implements TaskManagerPort {
   constructor(
     readonly instanceId: string,
     private readonly links: TaskManagerLinks,
-    private readonly logger: Logger,
   ) {}
 
   postMessage(command: TaskManagerCommand): void {
     if (this.gone) return;
     this.links.send(this.instanceId, command).catch((e: unknown) => {
-      // A newer epoch: this placement is over and its end is on its way (the leader's own ownership change).
-      if (e instanceof FencedCommandError) return this.logger.debug({ instance: this.instanceId }, e.message);
-      // A command lost: what the instance does from now on is unknown to the master.
+      // A newer epoch (this placement is over) or a command lost: either way the instance no longer runs what the master thinks.
+      if (e instanceof FencedCommandError) return this.ends(`the job's epoch moved past ${e.epoch} (to ${e.currentEpoch ?? 'none'}): instance ${this.instanceId} takes no more commands of it`);
       this.ends(`the command '${command.type}' to instance ${this.instanceId} could not be sent: ${e instanceof Error ? e.message : String(e)}`);
     });
   }
@@ -203,7 +202,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
     // The streams of instances that left stay bounded, but a successor forgets them (as the link says).
     for (const gone of this.members) if (!members.includes(gone)) void links.forget(gone).catch((e: unknown) => this.settings.logger.debug({ instance: gone }, `forgetting the commands of instance ${gone} failed: ${e instanceof Error ? e.message : String(e)}`));
     this.members = members;
-    const ports = members.map((m) => new InstancePort(m, links, this.settings.logger));
+    const ports = members.map((m) => new InstancePort(m, links));
     const threads = ports.map((port, i) => new TaskManagerThread(i, port, port.ended, this.settings.hangTimeoutMs));
     const byId = new Map(ports.map((p) => [p.instanceId, p]));
     links.onMessage((instanceId, msg) => byId.get(instanceId)?.receive(msg));
@@ -237,18 +236,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
       return left(`the Kafka exchange could not be wired: ${e instanceof Error ? e.message : String(e)}`);
     }
     const keyedState: KeyedStateSetting = this.settings.keyedState.type === 'memory' ? this.settings.keyedState : { ...this.settings.keyedState, fencing: { epochKey: this.settings.epochKey, epoch: placement.epoch } };
-    const commands: DeployCommand[] = placement.threads.map(() => ({
-      type: 'taskManager.deploy',
-      attempt,
-      jobId: request.jobId,
-      tasks: [],
-      checkpointing: request.checkpointing ?? null,
-      unaligned: request.unaligned,
-      metrics: request.metrics,
-      keyedState,
-      outlets: [],
-      inlets: [],
-    }));
+    const commands: DeployCommand[] = placement.threads.map(() => deployCommand(request, keyedState));
     for (const task of plan.tasks) commands[where(task)].tasks.push({ id: task.id, restore: request.restores.get(task.id) ?? null });
     crossing.forEach((c, i) => {
       commands[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: addresses[i].producer });
@@ -260,8 +248,8 @@ export class InstanceDeployment implements TaskManagerDeployment {
     const refs = new Map<TaskId, TaskRef>();
     for (const task of plan.tasks) refs.set(task.id, spawnTaskStandIn(request.master, `${task.actorName}-a${attempt}`, attempt, task.id, placement.threads[where(task)]));
     this.running = { attempt, placement, master: request.master, standIns: new Map(refs) };
-    // Ended while deploying (a newer assignment): the attempt fails as soon as it started.
-    if (this.placement !== placement) placement.ports.forEach((p) => p.ends(`epoch ${placement.epoch} ended while its attempt ${attempt} deployed`));
+    // A newer assignment came while it deployed: the attempt fails as soon as it started, and the restart deploys on the new one.
+    if (this.placement !== placement || this.settings.assignment()?.epoch !== placement.epoch) this.endPlacement(placement, `epoch ${placement.epoch} ended while its attempt ${attempt} deployed`);
     return right(refs);
   }
 
@@ -276,7 +264,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
     const task = this.settings.plan.tasks.find((t) => t.id === request.task);
     if (task === undefined) throw new Error(`task ${request.task} is not in the plan of job '${this.settings.plan.jobName}'`);
     if (running === undefined || running.attempt !== request.attempt || this.placement !== running.placement) return left(`attempt ${request.attempt} is not the running one`);
-    const { attempt, placement } = running;
+    const { placement } = running;
     const here = placement.ownerOfSlot[slotOf(task)];
     if (!placement.threads[here].isAlive) return left(`instance ${placement.members[here]} is gone`);
     const crossing = crossingChannels(this.settings.plan, (t) => placement.ownerOfSlot[slotOf(t)]).filter((c) => c.producer === task.id || c.consumer === task.id);
@@ -293,17 +281,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
         peers[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
       }
     });
-    placement.threads.forEach((thread, i) => {
-      if (i !== here && (peers[i].outlets.length > 0 || peers[i].inlets.length > 0)) thread.post({ type: 'taskManager.rebridge', attempt, ...peers[i] });
-    });
-    placement.threads[here].restartTask(attempt, task.id, request.incarnation);
-    placement.threads[here].post({ type: 'taskManager.restartTask', attempt, task: task.id, incarnation: request.incarnation, restore: request.restore ?? null, ...mine });
-    const standIn = spawnTaskStandIn(running.master, `${task.actorName}-a${attempt}-r${request.incarnation}`, attempt, task.id, placement.threads[here], request.incarnation);
-    // The predecessor's stand-in, superseded: stopping it stops nothing on the instance.
-    const predecessor = running.standIns.get(task.id);
-    if (predecessor !== undefined) stop(predecessor);
-    running.standIns.set(task.id, standIn);
-    return right(standIn);
+    return right(restartAlone(placement.threads, here, task, request, running, { mine, peers }));
   }
 
   async shutdown(outcome?: { readonly status: 'finished' | 'failed' | 'cancelled'; readonly error: Error | undefined }): Promise<void> {
