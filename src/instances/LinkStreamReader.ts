@@ -1,5 +1,6 @@
 /**
- * Reads one stream of the master↔task-manager link from its start, in order, on a connection of
+ * Reads one stream of the master↔task-manager link from a position (its start, or where it
+ * ended when the reader's end opened), in order, on a connection of
  * its own (XREAD BLOCK, each read bounded), and hands each entry on. It checks the sequence
  * numbers: entries it had not read that are gone (trimmed while it lagged, or a stream deleted
  * and begun again) stop it with a `gap` failure, unless the trimming it finds lost only entries
@@ -10,7 +11,7 @@ import type Redis from 'ioredis';
 import type { Logger } from '../logging/logger';
 import { Pause, pauseOrReady } from './pauseOrReady';
 import { TaskManagerLinkFailure } from './taskManagerLinkErrors';
-import { LinkEntry, linkEntry } from './taskManagerLinkStreams';
+import { LinkEntry, linkEntry, ReadPosition } from './taskManagerLinkStreams';
 
 /** Entries read per XREAD: the most handed on before the next read. */
 const BATCH = 100;
@@ -25,6 +26,7 @@ export interface LinkStreamReaderOptions {
   readonly target: string;
   readonly stream: string;
   readonly metaKey: string;
+  readonly start: ReadPosition;
   readonly operationTimeoutMs: number;
   /** Entries of an epoch below it do not matter to the reader: their trimming is no loss. */
   readonly floor: () => number;
@@ -34,8 +36,8 @@ export interface LinkStreamReaderOptions {
 }
 
 export class LinkStreamReader {
-  private lastId = '0-0';
-  private expectedSeq = 1;
+  private lastId: string;
+  private expectedSeq: number;
   private stopped = false;
   /** Stopped by its owner: whatever fails from then on is the closing, not news. */
   private closing = false;
@@ -49,6 +51,8 @@ export class LinkStreamReader {
   constructor(private readonly o: LinkStreamReaderOptions) {
     // Well inside the command timeout, which bounds each read as any command.
     this.blockMs = Math.max(10, Math.min(1000, Math.floor(o.operationTimeoutMs / 3)));
+    this.lastId = o.start.lastId;
+    this.expectedSeq = o.start.nextSeq;
     o.reading.on('error', (e: Error) => (this.lastError = e.message));
     this.running = this.run();
   }

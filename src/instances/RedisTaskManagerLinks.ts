@@ -8,7 +8,7 @@ import type { LoggingOption } from '../logging/logger';
 import { TaskManagerCommand, TaskManagerMsg, TaskManagerMsgCodec } from '../cluster/taskManagerProtocol';
 import { instanceIdProblem, LinkEnd } from './LinkEnd';
 import type { TaskManagerLinkFailure } from './taskManagerLinkErrors';
-import { fencedAppend, fencedForget, LinkEntry } from './taskManagerLinkStreams';
+import { fencedAppend, fencedForget, LinkEntry, STREAM_START } from './taskManagerLinkStreams';
 
 export interface TaskManagerLinksOptions {
   /** The job's Redis, `redis://host:port[/db]` (the one membership uses). */
@@ -63,8 +63,10 @@ class MasterLinks implements TaskManagerLinks {
 
   onMessage(listener: (instanceId: string, msg: TaskManagerMsg) => void): void {
     const stream = this.end.keys.replies;
+    // From the start: an instance may say something under this epoch before this end opened.
     this.end.read(
       stream,
+      STREAM_START,
       () => this.epoch,
       (entry) => this.receive(stream, entry, listener),
     );
