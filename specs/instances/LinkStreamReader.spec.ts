@@ -3,7 +3,11 @@ import fc from 'fast-check';
 import Redis from 'ioredis';
 import { TaskManagerCommand, TaskManagerMsg } from '../../src/cluster/taskManagerProtocol';
 import { TaskManagerInboxOptions } from '../../src/instances/RedisTaskManagerInbox';
-import { LinkKeys } from '../../src/instances/taskManagerLinkStreams';
+import { LinkStreamReader } from '../../src/instances/LinkStreamReader';
+import { TaskManagerLinkFailure } from '../../src/instances/taskManagerLinkErrors';
+import { LinkEntry, LinkKeys, STREAM_START } from '../../src/instances/taskManagerLinkStreams';
+import { createLogger } from '../../src/logging/logger';
+import { connectRedis, whenReady } from '../../src/state/redisConnection';
 import { ServiceError } from '../../src/services/ServiceError';
 import { capturedLog } from '../support/capturedLog';
 import { linkSpecGround } from '../support/linkEnds';
@@ -13,7 +17,7 @@ import { waitFor } from '../support/unhandledRejections';
 const stopTask = (task: string): TaskManagerCommand => ({ type: 'taskManager.stopTask', attempt: 1, task });
 const answer = (request: number): TaskManagerMsg => ({ type: 'taskManager.answer', request, answer: request });
 
-describe('instances/LinkStreamReader (through the inbox: sequence gaps, lost connections)', () => {
+describe('instances/LinkStreamReader (alone, and through the link: sequence gaps, lost connections)', () => {
   const ground = linkSpecGround('reader');
   const master = async (epoch: number, maxLength = 100) => (await ground.master(epoch, { maxLength })).links;
   const inbox = (more: Partial<TaskManagerInboxOptions> = {}) => ground.inbox('a', { maxLength: 100, ...more });
@@ -21,6 +25,34 @@ describe('instances/LinkStreamReader (through the inbox: sequence gaps, lost con
   let redis: Redis;
   let app: string;
   beforeEach(() => ({ keys, redis, app } = ground));
+
+  /** A reader of `stream` from its start (as one that lagged from there) with `floor`, what it hands on and reports, closed after the test. */
+  function reader(stream: string, floor: number) {
+    const reading = connectRedis(ground.url);
+    const commands = connectRedis(ground.url);
+    const entries: LinkEntry[] = [];
+    const failures: TaskManagerLinkFailure[] = [];
+    const read = new LinkStreamReader({
+      reading,
+      commands,
+      commandsReady: () => whenReady(commands, ground.url, 5000),
+      target: ground.url,
+      stream,
+      metaKey: keys.meta(stream),
+      start: STREAM_START,
+      operationTimeoutMs: 5000,
+      floor: () => floor,
+      deliver: (entry) => entries.push(entry),
+      report: (failure) => failures.push(failure),
+      logger: createLogger({ level: 'silent' }),
+    });
+    const close = async () => {
+      await read.stop();
+      commands.disconnect();
+    };
+    ground.closing({ close });
+    return { entries, failures, close };
+  }
 
   /** Ends the inbox's reading connection as a network fault would. */
   async function killReader(): Promise<void> {
@@ -30,31 +62,34 @@ describe('instances/LinkStreamReader (through the inbox: sequence gaps, lost con
     await redis.client('KILL', 'ID', /id=(\d+)/.exec(line)![1]);
   }
 
-  it('a master that opens after messages of its epoch were trimmed fails with a gap and hands nothing on', async () => {
+  it('a reader that starts before entries of its epoch that were trimmed fails with a gap and hands nothing on', async () => {
     const { inbox: b } = await ground.inbox('b', { maxLength: 5 });
     for (let i = 0; i < 8; i++) await b.say(answer(i), 5);
-    const m = await ground.master(5);
-    await waitFor(() => m.failures.length === 1, 'the gap');
-    expect(m.items).to.deep.equal([]);
-    expect(m.failures[0]).to.include({ reason: 'gap', fatal: true, restartable: true, stream: keys.replies });
-    expect(m.failures[0].message).to.equal(
+    const r = reader(keys.replies, 5);
+    await waitFor(() => r.failures.length === 1, 'the gap');
+    expect(r.entries).to.deep.equal([]);
+    expect(r.failures[0]).to.include({ reason: 'gap', fatal: true, restartable: true, stream: keys.replies });
+    expect(r.failures[0].message).to.equal(
       `${keys.replies}: entries 1..3 were trimmed (the stream keeps its newest maxLength entries) before this reader read them, some of epoch 5, not older than 5: ` +
         'messages that mattered are lost (the reader lagged, or the stream filled while nobody read it); nothing more is read from it',
     );
   });
 
-  it('a trimming that lost only messages of older epochs is no failure', async () => {
+  it('a trimming that lost only entries of older epochs is no failure', async () => {
     const { inbox: b } = await ground.inbox('b', { maxLength: 5 });
     for (let i = 0; i < 8; i++) await b.say(answer(i), 4);
     await b.say(answer(50), 5);
     await b.say(answer(51), 5);
-    const m = await ground.master(5);
-    await waitFor(() => m.items.length === 2, 'the messages of epoch 5');
-    expect(m.items).to.deep.equal([
-      ['b', answer(50)],
-      ['b', answer(51)],
+    const r = reader(keys.replies, 5);
+    await waitFor(() => r.entries.length === 5, 'the kept entries');
+    expect(r.entries.map((e) => [e.seq, e.epoch])).to.deep.equal([
+      [6, 4],
+      [7, 4],
+      [8, 4],
+      [9, 5],
+      [10, 5],
     ]);
-    expect(m.failures).to.deep.equal([]);
+    expect(r.failures).to.deep.equal([]);
   });
 
   it('a reader that lags more than maxLength entries behind fails with a gap after what it had read', async () => {
@@ -184,35 +219,33 @@ describe('instances/LinkStreamReader (through the inbox: sequence gaps, lost con
     expect(a.failures).to.deep.equal([]);
   });
 
-  it('a master opening hands on exactly the kept messages of its epoch, or fails when a trimmed one was of its epoch or later (model, fast-check)', async function () {
+  it('a reader hands on every entry kept, or fails when a trimmed one it had not read was of its floor or later (model, fast-check)', async function () {
     this.timeout(120_000);
     const program = fc.record({
       maxLength: fc.integer({ min: 2, max: 6 }),
-      // What instance b says before the master opens, each under an epoch of 4..7 (a master of any of them may be running).
-      said: fc.array(fc.integer({ min: 4, max: 7 }), { maxLength: 12 }),
-      masterEpoch: fc.integer({ min: 4, max: 7 }),
+      // What instance b says, each under an epoch of 4..7 (a master of any of them may be running).
+      said: fc.array(fc.integer({ min: 4, max: 7 }), { minLength: 1, maxLength: 12 }),
+      floor: fc.integer({ min: 4, max: 7 }),
     });
     await fc.assert(
-      fc.asyncProperty(program, async ({ maxLength, said, masterEpoch }) => {
+      fc.asyncProperty(program, async ({ maxLength, said, floor }) => {
         await ground.newApp();
         ({ keys } = ground);
         const { inbox: b } = await ground.inbox('b', { maxLength });
         for (const [i, epoch] of said.entries()) await b.say(answer(i), epoch);
-        // Last, so that a master that does not fail has something to hand on.
-        await b.say(answer(99), masterEpoch);
-        const m = await ground.master(masterEpoch);
-        const sent = [...said.map((epoch, i) => ({ epoch, i })), { epoch: masterEpoch, i: 99 }];
-        const trimmed = said.slice(0, Math.max(0, said.length + 1 - maxLength));
-        const kept = sent.slice(trimmed.length);
-        const expectGap = trimmed.some((epoch) => epoch >= masterEpoch);
-        const expected = kept.filter((x) => x.epoch === masterEpoch).map((x) => ['b', answer(x.i)]);
-        await waitFor(() => m.failures.length > 0 || m.items.length >= expected.length, 'the master to read');
-        await Promise.all([m.links.close(), b.close()]);
+        const r = reader(keys.replies, floor);
+        const trimmed = said.slice(0, Math.max(0, said.length - maxLength));
+        const expectGap = trimmed.some((epoch) => epoch >= floor);
+        const kept = said.map((epoch, i) => [i + 1, epoch]).slice(trimmed.length);
+        await waitFor(() => r.failures.length > 0 || r.entries.length >= kept.length, 'the reader');
+        await r.close();
+        await b.close();
         if (expectGap) {
-          expect(m.failures.map((f) => f.reason)).to.deep.equal(['gap']);
+          expect(r.failures.map((f) => f.reason)).to.deep.equal(['gap']);
+          expect(r.entries).to.deep.equal([]);
         } else {
-          expect(m.failures).to.deep.equal([]);
-          expect(m.items).to.deep.equal(expected);
+          expect(r.failures).to.deep.equal([]);
+          expect(r.entries.map((e) => [e.seq, e.epoch])).to.deep.equal(kept);
         }
       }),
       { numRuns: 30 },

@@ -125,6 +125,20 @@ describe('instances/RedisTaskManagerLinks and RedisTaskManagerInbox (the masterâ
     expect(a.failures).to.deep.equal([]);
   });
 
+  it('a master takes what is said after it opened, not before (an earlier master\'s, even one of its epoch)', async () => {
+    const { inbox: a } = await inbox('a');
+    await a.say(answer(1), 5);
+    const m = await master(5);
+    await a.say(answer(2), 5);
+    await waitFor(() => m.items.length === 1, 'the message said after');
+    await a.say(answer(3), 5);
+    await waitFor(() => m.items.length === 2, 'the next');
+    expect(m.items).to.deep.equal([
+      ['a', answer(2)],
+      ['a', answer(3)],
+    ]);
+  });
+
   it('a master takes only what was said under its own epoch', async () => {
     const m = await master(5);
     const { inbox: a } = await inbox('a');

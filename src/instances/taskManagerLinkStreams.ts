@@ -133,7 +133,7 @@ export interface ReadPosition {
   readonly nextSeq: number;
 }
 
-/** Before every entry: where a reader of the whole stream starts. */
+/** Before every entry: where a reader of the whole stream would start. */
 export const STREAM_START: ReadPosition = { lastId: '0-0', nextSeq: 1 };
 
 const TailReplyCodec = t.tuple([t.string, t.string, t.string]);
