@@ -1,11 +1,12 @@
 /**
- * Reads one stream of the master↔task-manager link from a position (its start, or where it
- * ended when the reader's end opened), in order, on a connection of
- * its own (XREAD BLOCK, each read bounded), and hands each entry on. It checks the sequence
- * numbers: entries it had not read that are gone (trimmed while it lagged, or a stream deleted
- * and begun again) stop it with a `gap` failure, unless the trimming it finds lost only entries
- * of epochs older than `floor()`, which nobody reading now needs. A lost connection is retried
- * until it has been out for operationTimeoutMs, then it stops with an `unreachable` failure.
+ * Reads one stream of the master↔task-manager link from a position (where the stream ended when
+ * the reader's end opened), in order, on a connection of its own (XREAD BLOCK, each read
+ * bounded), and hands each entry on. It checks the sequence numbers: entries it had not read
+ * that are gone (trimmed while it lagged, or a stream deleted and begun again) stop it with a
+ * `gap` failure, unless the stream never trimmed an entry of an epoch from `floor()` on (the
+ * record keeps the newest trimmed epoch only, so this errs towards failing). A lost connection
+ * is retried until it has been out for operationTimeoutMs, then it stops with an `unreachable`
+ * failure.
  */
 import type Redis from 'ioredis';
 import type { Logger } from '../logging/logger';
@@ -150,8 +151,8 @@ export class LinkStreamReader {
     if (trimmedEpoch >= floor) {
       return this.fatal(
         'gap',
-        `${this.o.stream}: entries ${first}..${last} were trimmed (the stream keeps its newest maxLength entries) before this reader read them, some of epoch ${trimmedEpoch}, not older than ${floor}: ` +
-          'messages that mattered are lost (the reader lagged, or the stream filled while nobody read it); nothing more is read from it',
+        `${this.o.stream}: entries ${first}..${last} were trimmed (the stream keeps its newest maxLength entries) before this reader read them, and the stream trimmed entries of epoch ${trimmedEpoch}, not older than ${floor}: ` +
+          'messages that mattered may be lost (the reader lagged, or the stream filled while nobody read it); nothing more is read from it',
       );
     }
     this.o.logger.debug({ stream: this.o.stream, first, last, trimmedEpoch }, `${this.o.stream}: entries ${first}..${last} of epochs up to ${trimmedEpoch} were trimmed before this reader read them; they were of no epoch it reads`);
