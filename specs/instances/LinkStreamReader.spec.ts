@@ -1,10 +1,13 @@
 import { expect } from 'chai';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import fc from 'fast-check';
 import Redis from 'ioredis';
 import { TaskManagerCommand, TaskManagerMsg } from '../../src/cluster/taskManagerProtocol';
 import { TaskManagerInboxOptions } from '../../src/instances/RedisTaskManagerInbox';
 import { LinkStreamReader } from '../../src/instances/LinkStreamReader';
-import { TaskManagerLinkFailure } from '../../src/instances/taskManagerLinkErrors';
+import { FencedCommandError, TaskManagerLinkFailure } from '../../src/instances/taskManagerLinkErrors';
 import { LinkEntry, LinkKeys, STREAM_START } from '../../src/instances/taskManagerLinkStreams';
 import { createLogger } from '../../src/logging/logger';
 import { connectRedis, whenReady } from '../../src/state/redisConnection';
@@ -197,6 +200,67 @@ describe('instances/LinkStreamReader (alone, and through the link: sequence gaps
     expect(refused).to.be.instanceOf(ServiceError);
     expect((refused as Error).message).to.match(/^cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: no answer within 800 ms/);
     expect(Date.now() - said).to.be.within(700, 3000);
+  });
+
+  it('a Redis that restarts with its data (append-only file): both ends read on from where they were, nothing lost or doubled', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-link-'));
+    const own = await startOwnRedis({ appendOnlyDir: dir });
+    try {
+      const client = new Redis(own.url);
+      await client.set(keys.epoch, 5);
+      client.disconnect();
+      const m = await ground.master(5, { redis: own.url });
+      const a = await ground.inbox('a', { redis: own.url });
+      await m.links.send('a', stopTask('before'));
+      await a.inbox.say(answer(1), 5);
+      await waitFor(() => a.items.length === 1 && m.items.length === 1, 'what was sent before');
+      await own.stop(true);
+      await own.start();
+      // Sends wait for their connection within operationTimeoutMs (5 s here).
+      await m.links.send('a', stopTask('after'));
+      await a.inbox.say(answer(2), 5);
+      await waitFor(() => a.items.length === 2 && m.items.length === 2, 'what was sent after');
+      expect(a.items).to.deep.equal([
+        [stopTask('before'), 5],
+        [stopTask('after'), 5],
+      ]);
+      expect(m.items).to.deep.equal([
+        ['a', answer(1)],
+        ['a', answer(2)],
+      ]);
+      expect([...a.failures, ...m.failures]).to.deep.equal([]);
+    } finally {
+      await own.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a Redis that restarts without its data: the master is fenced (the epoch is gone), and a reader fails rather than take new commands for old', async () => {
+    const own = await startOwnRedis();
+    const client = new Redis(own.url);
+    await client.set(keys.epoch, 5);
+    const m = await ground.master(5, { redis: own.url });
+    const a = await ground.inbox('a', { redis: own.url });
+    await m.links.send('a', stopTask('0'));
+    await m.links.send('a', stopTask('1'));
+    await waitFor(() => a.items.length === 2, 'the first two');
+    await own.stop(true);
+    await own.start();
+    const refused = await m.links.send('a', stopTask('2')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).to.be.instanceOf(FencedCommandError);
+    expect(refused).to.include({ epoch: 5, currentEpoch: undefined });
+    // A master of a new epoch, as a leader taking office would start.
+    await client.set(keys.epoch, 6);
+    const next = await ground.master(6, { redis: own.url });
+    await next.links.send('a', stopTask('new 0'));
+    await waitFor(() => a.failures.length === 1, 'the failure');
+    client.disconnect();
+    expect(a.items.length).to.equal(2);
+    expect(a.failures[0]).to.include({ reason: 'gap', fatal: true });
+    expect(a.failures[0].message).to.include('began again (entry');
   });
 
   it('close ends a reader and a send waiting for Redis to come back without waiting out their bound; the reader reports nothing, the send is refused', async () => {
