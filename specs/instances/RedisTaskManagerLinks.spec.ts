@@ -125,6 +125,22 @@ describe('instances/RedisTaskManagerLinks and RedisTaskManagerInbox (the masterâ
     expect(a.failures).to.deep.equal([]);
   });
 
+  it('an inbox holds the commands sent between its opening and its receiver, and hands them on in order once it has one', async () => {
+    const m = await master(5);
+    const opened = ground.closing(await RedisTaskManagerInbox.open({ redis: url, applicationId: app, instanceId: 'a', operationTimeoutMs: 5000 }));
+    await m.links.send('a', stopTask('while joining 1'));
+    await m.links.send('a', stopTask('while joining 2'));
+    const got: [TaskManagerCommand, number][] = [];
+    opened.onCommand((command, epoch) => got.push([command, epoch]));
+    await m.links.send('a', ping);
+    await waitFor(() => got.length === 3, 'all three');
+    expect(got).to.deep.equal([
+      [stopTask('while joining 1'), 5],
+      [stopTask('while joining 2'), 5],
+      [ping, 5],
+    ]);
+  });
+
   it('a master takes what is said after it opened, not before (an earlier master\'s, even one of its epoch)', async () => {
     const { inbox: a } = await inbox('a');
     await a.say(answer(1), 5);

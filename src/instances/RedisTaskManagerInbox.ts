@@ -24,7 +24,9 @@ export interface TaskManagerInboxOptions {
 /**
  * A task manager's end of the link. It takes the commands sent after `open` resolved: those
  * before were for a predecessor under the same id (a deploy it may have run already), so the
- * instance opens its inbox before it joins the job.
+ * instance opens its inbox before it joins the job. Commands sent before `onCommand` wait in
+ * Redis (up to maxLength): an instance may set its receiver once its join succeeded, and close
+ * the inbox unread if the join fails (another live process holds its id).
  */
 export interface TaskManagerInbox {
   /**
