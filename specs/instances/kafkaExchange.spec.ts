@@ -270,6 +270,29 @@ describe('instances: exchange channels through Kafka (KafkaExchange, exchangeTop
     expect(events).to.deep.equal(['old consumer closed', 'old producer closed']);
   });
 
+  it('holds at most a window, a demand and the close marker of a port waiting to be produced: a port posting more fails, and what it queued is dropped', async () => {
+    const { topic, a } = await setUp(1);
+    const { producer } = await addresses(topic, 0, 1, 1);
+    const port = a.port(producer, 'spec');
+    const from = await endOffset(topic, 0);
+    const errors: string[] = [];
+    port.on('error', (e) => errors.push(e.message));
+    // The first frame goes into a request at once; the next 66 wait behind it; the 68th is one too many.
+    for (let w = 0; w < 68; w++) port.postMessage({ type: 'watermark', watermark: w });
+    await until(() => errors.length > 0, 'the port failed');
+    expect(errors).to.deep.equal([`66 frames wait to be produced to ${topic}/0 (channel spec), the most a channel may have (its frame window, a demand and the close marker)`]);
+    await sleep(1000);
+    expect((await endOffset(topic, 0)) - from).to.equal(1);
+    // Demand waiting to be produced is merged: a consumer's end never holds more than one.
+    const { consumer } = await addresses(topic, 0, 2, 1);
+    const before = await endOffset(topic, 1);
+    const demand = a.port(consumer, 'demand');
+    for (let i = 0; i < 1000; i++) demand.postMessage({ type: 'demand', credits: 1, frames: 0 });
+    await until(async () => (await endOffset(topic, 1)) > before, 'demand produced');
+    await sleep(500);
+    expect((await endOffset(topic, 1)) - before).to.equal(2);
+  });
+
   it('fails a channel end with TransportFailed, naming why, when its exchange is closed', async () => {
     const { topic, a, b } = await setUp(1);
     const { producer, consumer } = await addresses(topic, 0, 1, 1);
