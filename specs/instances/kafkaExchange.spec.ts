@@ -253,6 +253,19 @@ describe('instances: exchange channels through Kafka (KafkaExchange, exchangeTop
     expect((await endOffset(topic, 0)) - consumer.receiveFrom).to.equal(3);
   });
 
+  it('carries a frame larger than the broker\'s default message size and than a fetch\'s bytes a partition (3 MB of records)', async () => {
+    const { topic, a, b } = await setUp(1);
+    const { producer, consumer } = await addresses(topic, 0, 1, 1);
+    const records = Array.from({ length: 1024 }, (_, i) => `${i}:${'x'.repeat(3000)}`);
+    const got: unknown[] = [];
+    b.port(consumer, 'spec').on('message', (frame) => got.push(frame));
+    const out = a.port(producer, 'spec');
+    out.postMessage({ type: 'records', records, timestamps: records.map(() => NaN) });
+    out.postMessage({ type: 'endOfInput' });
+    await until(() => got.length === 2, 'the large frame and end of input through');
+    expect(got).to.deep.equal([{ type: 'records', records, timestamps: records.map(() => NaN) }, { type: 'endOfInput' }]);
+  });
+
   it('closes an end of the same exchange reading the same partition when the channel is wired again, and tells its peer', async () => {
     const { topic, a, b } = await setUp(1);
     const first = await addresses(topic, 0, 1, 1);
@@ -337,8 +350,8 @@ describe('instances: exchange channels through Kafka (KafkaExchange, exchangeTop
     const options = { applicationId, partitions: 12, brokers: [bootstrap], operationTimeoutMs: 30_000 };
     expect(await ensureExchangeTopic(admin, options)).to.deep.equal({ topic: `${applicationId}-exchange`, outcome: 'created' });
     expect(await ensureExchangeTopic(admin, options)).to.deep.equal({ topic: `${applicationId}-exchange`, outcome: 'existed' });
-    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: `${applicationId}-exchange`, configNames: ['cleanup.policy', 'retention.ms'] }] });
-    expect(Object.fromEntries(described.resources[0].configEntries.map((e) => [e.configName, e.configValue]))).to.deep.equal({ 'cleanup.policy': 'delete', 'retention.ms': '86400000' });
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: `${applicationId}-exchange`, configNames: ['cleanup.policy', 'retention.ms', 'max.message.bytes'] }] });
+    expect(Object.fromEntries(described.resources[0].configEntries.map((e) => [e.configName, e.configValue]))).to.deep.equal({ 'cleanup.policy': 'delete', 'retention.ms': '86400000', 'max.message.bytes': '16777216' });
 
     const other = uniqueTopic('exchange-topic-spec');
     await admin.createTopics({ topics: [{ topic: exchangeTopicName(other), numPartitions: 3, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true });
