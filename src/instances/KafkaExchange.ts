@@ -123,6 +123,7 @@ export class KafkaExchange implements FrameOutbox {
     try {
       while (this.outgoing.length > 0 && !this.closed) {
         const batch = this.takeBatch();
+        if (batch.length === 0) continue;
         const byTopic = new Map<string, Message[]>();
         for (const { frame, value } of batch) {
           const { topic, sendPartition, attempt, epoch } = frame.port.address;
@@ -148,6 +149,11 @@ export class KafkaExchange implements FrameOutbox {
     let bytes = 0;
     while (this.outgoing.length > 0) {
       const next = this.outgoing[0];
+      if (next.port.hasFailed) {
+        this.outgoing.shift();
+        next.port.taken();
+        continue;
+      }
       const value = typeof next.value === 'function' ? next.value() : next.value;
       if (batch.length > 0 && bytes + value.length > MAX_SEND_BYTES) {
         // Serialized already: kept so, in its place.

@@ -44,8 +44,11 @@ const REQUIRED_CONFIG: Readonly<Record<string, string>> = {
   // A compacted topic refuses records without a key, and would drop frames.
   'cleanup.policy': 'delete',
 };
-/** Set at creation only: frames are worthless once their attempt ended; an operator may tune it. */
-const CREATION_CONFIG: Readonly<Record<string, string>> = { ...REQUIRED_CONFIG, 'retention.ms': String(24 * 3600 * 1000) };
+/**
+ * Set at creation only (an operator may tune them): frames are worthless once their attempt
+ * ended; a frame is a whole batch, which may pass the broker's default 1 MB a message.
+ */
+const CREATION_CONFIG: Readonly<Record<string, string>> = { ...REQUIRED_CONFIG, 'retention.ms': String(24 * 3600 * 1000), 'max.message.bytes': String(16 * 1024 * 1024) };
 
 export interface ExchangeTopicOptions {
   readonly applicationId: string;
