@@ -17,7 +17,7 @@ import { Bridge, DeployCommand, KeyedStateSetting } from './taskManagerProtocol'
 import { Connector, Receivers, TaskManagerThread } from './TaskManagerThread';
 import { TaskManagerUsage } from './taskManagerUsage';
 import { spawnTaskStandIn } from './taskStandIn';
-import { deployCommand, restartAlone } from './remoteCommands';
+import { deployCommand, kafkaRebridging, restartAlone } from './remoteCommands';
 import { KafkaChannelWiring } from '../instances/KafkaChannelWiring';
 import { KafkaChannelEnds } from '../instances/exchangeTopic';
 
@@ -154,24 +154,14 @@ export class TaskManagers implements TaskManagerDeployment {
     const count = threads.length;
     const here = taskManagerOf(task, count);
     if (!threads[here].isAlive) return left(`task manager ${here} is gone`);
+    const crossing = crossingChannels(this.plan, count).filter((c) => c.producer === task.id || c.consumer === task.id);
+    const kafkaEnds = this.kafkaWiring?.rewire(crossing);
+    if (kafkaEnds !== undefined) return right(restartAlone(threads, here, task, request, running, kafkaRebridging(task.id, crossing, kafkaEnds, count)));
     // A new port for each of its channels to another thread; the peer's end takes it in place of the old.
     const mine = { outlets: [] as Bridge[], inlets: [] as Bridge[] };
     const peers = threads.map(() => ({ outlets: [] as Bridge[], inlets: [] as Bridge[] }));
     const transfers: TransferListItem[][] = threads.map(() => []);
-    const crossing = crossingChannels(this.plan, count).filter((c) => c.producer === task.id || c.consumer === task.id);
-    const kafkaEnds = this.kafkaWiring?.rewire(crossing);
-    crossing.forEach((c, k) => {
-      if (kafkaEnds !== undefined) {
-        const { producer, consumer } = kafkaEnds[k];
-        if (c.producer === task.id) {
-          mine.outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
-          peers[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
-        } else {
-          mine.inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
-          peers[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
-        }
-        return;
-      }
+    crossing.forEach((c) => {
       const { port1, port2 } = new MessageChannel();
       if (c.producer === task.id) {
         mine.outlets.push({ task: c.producer, channel: c.output, name: c.name, port: port1 });

@@ -10,6 +10,8 @@ import { TaskPlan } from '../graph/ExecutionPlan';
 import { TaskId } from '../checkpoint/TaskId';
 import { MasterRef, TaskRef } from '../runtime/protocol';
 import { RemoteDeployRequest, RemoteRestartRequest } from '../runtime/TaskManagerDeployment';
+import type { KafkaChannelEnds } from '../instances/exchangeTopic';
+import { CrossingChannel } from './placement';
 import { Bridge, DeployCommand, KeyedStateSetting } from './taskManagerProtocol';
 import { TaskManagerThread } from './TaskManagerThread';
 import { spawnTaskStandIn } from './taskStandIn';
@@ -62,4 +64,21 @@ export function restartAlone(threads: readonly TaskManagerThread[], here: number
   if (predecessor !== undefined) stop(predecessor);
   running.standIns.set(task.id, standIn);
   return standIn;
+}
+
+/** The Kafka ends of `task`'s channels to other task managers (`crossing`, wired again as `ends`), for it and for its peers. */
+export function kafkaRebridging(task: TaskId, crossing: readonly CrossingChannel[], ends: readonly KafkaChannelEnds[], taskManagers: number): Rebridging {
+  const mine = { outlets: [] as Bridge[], inlets: [] as Bridge[] };
+  const peers = Array.from({ length: taskManagers }, () => ({ outlets: [] as Bridge[], inlets: [] as Bridge[] }));
+  crossing.forEach((c, k) => {
+    const { producer, consumer } = ends[k];
+    if (c.producer === task) {
+      mine.outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
+      peers[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
+    } else {
+      mine.inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
+      peers[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
+    }
+  });
+  return { mine, peers };
 }

@@ -18,10 +18,10 @@ import { Logger } from '../logging/logger';
 import { MasterRef, TaskRef } from '../runtime/protocol';
 import { RemoteDeployRequest, RemoteRestartRequest, TaskManagerDeployment } from '../runtime/TaskManagerDeployment';
 import { CrossingChannel, crossingChannels } from '../cluster/placement';
-import { Bridge, DeployCommand, KeyedStateSetting, TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
+import { DeployCommand, KeyedStateSetting, TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
 import { Connector, Receivers, TaskManagerPort, TaskManagerThread } from '../cluster/TaskManagerThread';
 import { spawnTaskStandIn } from '../cluster/taskStandIn';
-import { deployCommand, restartAlone } from '../cluster/remoteCommands';
+import { deployCommand, kafkaRebridging, restartAlone } from '../cluster/remoteCommands';
 import { KafkaChannelEnds } from './exchangeTopic';
 import { HeldAssignment } from './joinInstances';
 import { slotOf } from './jobSlots';
@@ -268,20 +268,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
     const here = placement.ownerOfSlot[slotOf(task)];
     if (!placement.threads[here].isAlive) return left(`instance ${placement.members[here]} is gone`);
     const crossing = crossingChannels(this.settings.plan, (t) => placement.ownerOfSlot[slotOf(t)]).filter((c) => c.producer === task.id || c.consumer === task.id);
-    const ends = placement.wiring.rewire(crossing);
-    const mine = { outlets: [] as Bridge[], inlets: [] as Bridge[] };
-    const peers = placement.threads.map(() => ({ outlets: [] as Bridge[], inlets: [] as Bridge[] }));
-    crossing.forEach((c, k) => {
-      const { producer, consumer } = ends[k];
-      if (c.producer === task.id) {
-        mine.outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
-        peers[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
-      } else {
-        mine.inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
-        peers[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
-      }
-    });
-    return right(restartAlone(placement.threads, here, task, request, running, { mine, peers }));
+    return right(restartAlone(placement.threads, here, task, request, running, kafkaRebridging(task.id, crossing, placement.wiring.rewire(crossing), placement.threads.length)));
   }
 
   async shutdown(outcome?: { readonly status: 'finished' | 'failed' | 'cancelled'; readonly error: Error | undefined }): Promise<void> {
