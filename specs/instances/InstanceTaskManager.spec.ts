@@ -34,15 +34,19 @@ function instanceTaskManager() {
 const deploy: DeployCommand = { type: 'taskManager.deploy', attempt: 0, jobId: 'epochs', tasks: [], checkpointing: null, unaligned: false, metrics: false, keyedState: { type: 'memory' }, outlets: [], inlets: [] };
 const owning = (epoch: number): Ownership => ({ instanceId: 'i-1', epoch, leader: 'i-2', state: 'owning', splits: [], keyGroups: [], slots: [0] });
 
-describe('instances/InstanceTaskManager: one task manager runtime per epoch (docs/internals.md, the job path)', () => {
+describe('instances/InstanceTaskManager: one task manager runtime per deploy, under its epoch (docs/internals.md, the job path)', () => {
   it('runs a deploy under its epoch, stops it when a newer epoch commands, and starts nothing for a late command of an older one', () => {
     const { taskManager, said, stops } = instanceTaskManager();
     taskManager.handle(deploy, 3);
     taskManager.handle({ type: 'taskManager.ping' }, 3);
     expect(said).to.deep.equal([{ type: 'taskManager.pong', epoch: 3 }]);
+    // Each deploy replaces what ran before it, even of the same epoch (a new master of that epoch restarts from attempt 0).
+    taskManager.handle({ ...deploy, attempt: 1 }, 3);
+    taskManager.handle(deploy, 3);
+    expect(stops()).to.deep.equal(['the tasks of epoch 3 stop here: attempt 1 is deployed', 'the tasks of epoch 3 stop here: attempt 0 is deployed']);
     // A newer master pings before it deploys: the tasks of epoch 3 stop, the pong goes under epoch 4.
     taskManager.handle({ type: 'taskManager.ping' }, 4);
-    expect(stops()).to.deep.equal(['the tasks of epoch 3 stop here: a command of epoch 4 arrived']);
+    expect(stops()[2]).to.equal('the tasks of epoch 3 stop here: a command of epoch 4 arrived');
     expect(said[1]).to.deep.equal({ type: 'taskManager.pong', epoch: 4 });
     // The old master's late deploy starts nothing.
     taskManager.handle(deploy, 3);
