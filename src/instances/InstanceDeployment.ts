@@ -223,7 +223,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
   async deploy(request: RemoteDeployRequest): Promise<Either<string, ReadonlyMap<TaskId, TaskRef>>> {
     if (this.stopped) return left('the job has ended');
     const opened = await this.current();
-    if (opened._tag === 'Left') return opened;
+    if (opened._tag === 'Left') return this.stopped ? opened : right(this.unreachable(request, opened.left));
     const placement = opened.right;
     const { attempt } = request;
     const { plan } = this.settings;
@@ -233,7 +233,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
     try {
       addresses = await placement.wiring.wire(crossing);
     } catch (e) {
-      return left(`the Kafka exchange could not be wired: ${e instanceof Error ? e.message : String(e)}`);
+      return right(this.unreachable(request, `the Kafka exchange could not be wired: ${e instanceof Error ? e.message : String(e)}`));
     }
     const keyedState: KeyedStateSetting = this.settings.keyedState.type === 'memory' ? this.settings.keyedState : { ...this.settings.keyedState, fencing: { epochKey: this.settings.epochKey, epoch: placement.epoch } };
     const commands: DeployCommand[] = placement.threads.map(() => deployCommand(request, keyedState));
@@ -251,6 +251,20 @@ export class InstanceDeployment implements TaskManagerDeployment {
     // A newer assignment came while it deployed: the attempt fails as soon as it started, and the restart deploys on the new one.
     if (this.placement !== placement || this.settings.assignment()?.epoch !== placement.epoch) this.endPlacement(placement, `epoch ${placement.epoch} ended while its attempt ${attempt} deployed`);
     return right(refs);
+  }
+
+  /**
+   * The attempt could not reach the instances (the link or the exchange did not open within its
+   * bound, or the assignment left slots without an owner): its tasks stand on a task manager
+   * that is gone at once, so the attempt fails as if one had died — the restart strategy
+   * decides, and the next attempt tries again — where a Left would fail the job for good.
+   */
+  private unreachable(request: RemoteDeployRequest, why: string): ReadonlyMap<TaskId, TaskRef> {
+    const gone: TaskManagerPort = { postMessage: () => undefined, on: () => undefined, terminate: () => Promise.resolve(0) };
+    const thread = new TaskManagerThread(0, gone, Promise.resolve(`attempt ${request.attempt} could not be deployed on the instances: ${why}`), this.settings.hangTimeoutMs);
+    const { plan } = this.settings;
+    thread.startAttempt(request.attempt, plan.tasks.map((t) => t.id), { master: request.master, coordinator: request.coordinator, connectors: this.connectors, connectorsOf: this.connectorsOf, indexOf: this.indexOf, saveSourceProgress: request.saveSourceProgress });
+    return new Map(plan.tasks.map((task) => [task.id, spawnTaskStandIn(request.master, `${task.actorName}-a${request.attempt}`, request.attempt, task.id, thread)]));
   }
 
   /**
