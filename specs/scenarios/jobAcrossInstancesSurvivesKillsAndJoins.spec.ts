@@ -79,7 +79,16 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
     url = await redisUrl(this);
     bootstrap = await kafkaBootstrap(this);
   });
-  const instance = (id: string, input: string, output: string) => new InstanceProcess(id, INSTANCE, [url, app, bootstrap, input, output, id, String(LEASE_MS), String(HEARTBEAT_MS), String(PARALLELISM)]);
+  /** A fresh application and its topics; `start` runs an instance of it (with `env`). */
+  async function freshJob(name: string, env: NodeJS.ProcessEnv = process.env) {
+    app = uniquePrefix(name);
+    const input = uniqueTopic(`instances-${name}-in`);
+    const output = uniqueTopic(`instances-${name}-out`);
+    await createTopic(bootstrap, input, PARTITIONS);
+    await createTopic(bootstrap, output, 2);
+    const start = (id: string) => new InstanceProcess(id, INSTANCE, [url, app, bootstrap, input, output, id, String(LEASE_MS), String(HEARTBEAT_MS), String(PARALLELISM)], env);
+    return { input, output, start };
+  }
   afterEach(async () => {
     await Promise.all(processes.map((p) => p.stop()));
     processes = [];
@@ -91,12 +100,7 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
     const seed = Number(process.env.SLUICE_SCENARIO_SEED ?? Date.now() % 100_000);
     const random = seededRandom(seed);
     process.stderr.write(`      seed ${seed} (SLUICE_SCENARIO_SEED=${seed} runs the same kill moments)\n`);
-    app = uniquePrefix('counting');
-    const input = uniqueTopic('instances-count-in');
-    const output = uniqueTopic('instances-count-out');
-    await createTopic(bootstrap, input, PARTITIONS);
-    await createTopic(bootstrap, output, 2);
-    const start = (id: string) => instance(id, input, output);
+    const { input, output, start } = await freshJob('count');
 
     processes = ['i-1', 'i-2', 'i-3'].map(start);
     await allOf(processes, () => slotsSharedOut(processes), 'sharing out the four slots among three', 120_000);
@@ -137,12 +141,7 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
   });
 
   it('fences a leader stopped past its lease (SIGSTOP) and continued: it reports itself fenced, rejoins under a newer epoch, and nothing is lost or duplicated', async () => {
-    app = uniquePrefix('zombie');
-    const input = uniqueTopic('instances-zombie-in');
-    const output = uniqueTopic('instances-zombie-out');
-    await createTopic(bootstrap, input, PARTITIONS);
-    await createTopic(bootstrap, output, 2);
-    const start = (id: string) => instance(id, input, output);
+    const { input, output, start } = await freshJob('zombie');
     processes = ['i-1', 'i-2', 'i-3'].map(start);
     await allOf(processes, () => slotsSharedOut(processes), 'sharing out the four slots among three', 120_000);
     const producing = produceInChunks(bootstrap, input);
@@ -169,15 +168,10 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
   });
 
   it('restarts a task alone on its instance (restartTask supervision): no job restart, nothing counted twice, the other subtasks exact', async () => {
-    app = uniquePrefix('alone');
-    const input = uniqueTopic('instances-alone-in');
-    const output = uniqueTopic('instances-alone-out');
-    await createTopic(bootstrap, input, PARTITIONS);
-    await createTopic(bootstrap, output, 2);
     const failAt = RECORDS / 2;
-    const marker = path.join(os.tmpdir(), `sluice-${app}-failed`);
-    const env = { ...process.env, SLUICE_FAIL_AT: String(failAt), SLUICE_FAIL_MARKER: marker };
-    processes = ['i-1', 'i-2'].map((id) => new InstanceProcess(id, INSTANCE, [url, app, bootstrap, input, output, id, String(LEASE_MS), String(HEARTBEAT_MS), String(PARALLELISM)], env));
+    const marker = path.join(os.tmpdir(), uniquePrefix('sluice-failed'));
+    const { input, output, start } = await freshJob('alone', { ...process.env, SLUICE_FAIL_AT: String(failAt), SLUICE_FAIL_MARKER: marker });
+    processes = ['i-1', 'i-2'].map(start);
     await allOf(processes, () => slotsSharedOut(processes), 'sharing out the four slots between two', 120_000);
     const leader = processes.find((p) => p.id === p.latest()!.leader)!;
     const failures = () => leader.lines.filter((l) => l.type === 'failure');
