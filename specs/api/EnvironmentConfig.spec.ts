@@ -14,7 +14,7 @@ function refused(options: unknown): ConfigError {
   throw new Error(`expected ${JSON.stringify(options)} to be refused`);
 }
 
-const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, allowNonRestoredState, jobId, checkpointStorage, stateBackend, logging, restoreFrom, rest, metrics, taskManagers, taskManagerHeapMb, taskManagerHangTimeoutMs';
+const known = 'known: parallelism, maxParallelism, batchSize, channelCapacity, operatorChaining, allowNonRestoredState, jobId, checkpointStorage, stateBackend, logging, restoreFrom, rest, metrics, taskManagers, taskManagerHeapMb, taskManagerHangTimeoutMs, cluster';
 
 describe('api/EnvironmentConfig', () => {
   describe('defaults', () => {
@@ -36,6 +36,7 @@ describe('api/EnvironmentConfig', () => {
         taskManagers: 1,
         taskManagerHeapMb: undefined,
         taskManagerHangTimeoutMs: 30_000,
+        cluster: undefined,
       });
       expect(StreamEnvironment.create({}).config).to.deep.equal(StreamEnvironment.create().config);
     });

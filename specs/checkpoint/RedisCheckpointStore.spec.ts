@@ -164,6 +164,28 @@ describe('checkpoint/RedisCheckpointStore', function () {
     });
   });
 
+  describe('fenced by epoch (a job over instances: docs/cluster.md)', () => {
+    it('completes while the job epoch is the master\'s, and a master of an older epoch neither moves the pointer nor overwrites data', async () => {
+      const epochKey = `${prefix}:epoch`;
+      await withClient((c) => c.set(epochKey, '4'));
+      const current = store();
+      current.fence(() => ({ epochKey, epoch: 4 }));
+      await current.add(checkpoint(1));
+      const zombie = store();
+      zombie.fence(() => ({ epochKey, epoch: 3 }));
+      let refused: unknown;
+      await zombie.add(checkpoint(2)).catch((e: unknown) => (refused = e));
+      expect((refused as Error).name).to.equal('FencedStateWriteError');
+      expect((refused as Error).message).to.include('epoch 3').and.include('epoch is 4');
+      expect(right(await current.latest())).to.deep.equal(checkpoint(1));
+      expect(await current.ids()).to.deep.equal([1]);
+      expect(await withClient((c) => c.exists(`${prefix}:job-1:chk:2`))).to.equal(0);
+      // The new master's next checkpoint completes as usual, retention included.
+      await current.add(checkpoint(2));
+      expect(right(await current.latest())).to.deep.equal(checkpoint(2));
+    });
+  });
+
   it('keeps the jobs apart and drops only its own job on discardAll', async () => {
     await store(3, 'job-1').add(checkpoint(1, 'job-1'));
     await store(3, 'job-2').add(checkpoint(1, 'job-2'));

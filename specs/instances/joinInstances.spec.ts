@@ -43,7 +43,7 @@ describe('instances/joinInstances', function () {
     await createTopic(bootstrap, topic, 3);
     const a = await join('i-a', [topic]);
     expect(a.isLeader()).to.equal(true);
-    expect(a.ownership()).to.deep.equal({ instanceId: 'i-a', epoch: 2, leader: 'i-a', state: 'owning', splits: [`${topic}-0`, `${topic}-1`, `${topic}-2`], keyGroups: [0, 1, 2, 3, 4, 5, 6, 7] });
+    expect(a.ownership()).to.deep.equal({ instanceId: 'i-a', epoch: 2, leader: 'i-a', state: 'owning', splits: [`${topic}-0`, `${topic}-1`, `${topic}-2`], keyGroups: [0, 1, 2, 3, 4, 5, 6, 7], slots: [] });
   });
 
   it('shares the work with a second instance, and gives it all back when that one leaves', async () => {
@@ -76,7 +76,7 @@ describe('instances/joinInstances', function () {
       joined.push(a);
       const owning = a.ownership();
       await own.stop(true);
-      expect(await ownershipWhere(a, (o) => o.state === 'fenced')).to.deep.equal({ ...owning, state: 'fenced', splits: [], keyGroups: [] });
+      expect(await ownershipWhere(a, (o) => o.state === 'fenced')).to.deep.equal({ ...owning, state: 'fenced', splits: [], keyGroups: [], slots: [] });
       await own.start();
       const back = await ownershipWhere(a, (o) => o.state === 'owning');
       expect(back.epoch).to.be.greaterThan(owning.epoch);

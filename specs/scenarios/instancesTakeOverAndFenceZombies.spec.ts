@@ -6,11 +6,10 @@
  * old epoch is refused, and it gets its share back under a newer epoch; a new instance joins
  * and takes a third from the two, which keep the rest.
  */
-import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
 import { expect } from 'chai';
 import Redis from 'ioredis';
-import type { Ownership } from '../../src/instances/Assignment';
+import { allOf, InstanceProcess } from '../support/instanceProcess';
 import { membershipKeys } from '../../src/instances/membershipScripts';
 import { kafkaBootstrap } from '../support/kafkaService';
 import { createTopic, uniqueTopic } from '../support/kafkaTopics';
@@ -22,82 +21,6 @@ const HEARTBEAT_MS = 500;
 const PARTITIONS = 12;
 const GROUPS = 128;
 
-interface WriteOutcome {
-  readonly epoch: number;
-  readonly value: string;
-  readonly outcome: string;
-}
-
-/** A child process running one instance, and what it printed. */
-class InstanceProcess {
-  readonly ownerships: Ownership[] = [];
-  readonly writes: WriteOutcome[] = [];
-  private readonly child: ChildProcess;
-  private stderr = '';
-  private exited = false;
-  private readonly waiters = new Set<() => void>();
-
-  constructor(readonly id: string, args: readonly string[]) {
-    this.child = spawn(process.execPath, [FIXTURE, ...args, id, String(LEASE_MS), String(HEARTBEAT_MS)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    this.child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const lines = out.split('\n');
-      out = lines.pop()!;
-      for (const line of lines) {
-        const parsed = JSON.parse(line) as { type: string };
-        if (parsed.type === 'ownership') this.ownerships.push(parsed as unknown as Ownership);
-        else this.writes.push(parsed as unknown as WriteOutcome);
-      }
-      this.waiters.forEach((w) => w());
-    });
-    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.child.on('exit', () => {
-      this.exited = true;
-      this.waiters.forEach((w) => w());
-    });
-  }
-
-  latest(): Ownership | undefined {
-    return this.ownerships[this.ownerships.length - 1];
-  }
-
-  /** Resolves when `condition` holds after a line of this process; fails when it exits first or after `ms`. */
-  until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (condition()) done(resolve);
-        else if (this.exited) done(() => reject(new Error(`${this.id} exited before ${what}: ${this.stderr}`)));
-      };
-      const timer = setTimeout(() => done(() => reject(new Error(`${this.id}: not ${what} within ${ms} ms; ownerships ${JSON.stringify(this.ownerships.map(brief))}; stderr ${this.stderr}`))), ms);
-      const done = (f: () => void) => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        f();
-      };
-      this.waiters.add(check);
-      check();
-    });
-  }
-
-  send(line: string): void {
-    this.child.stdin!.write(`${line}\n`);
-  }
-
-  signal(signal: NodeJS.Signals): void {
-    this.child.kill(signal);
-  }
-
-  stop(): Promise<void> {
-    if (this.exited) return Promise.resolve();
-    this.child.kill('SIGCONT');
-    this.child.kill('SIGKILL');
-    return this.until(() => this.exited, 'exited');
-  }
-}
-
-const brief = (o: Ownership) => ({ epoch: o.epoch, leader: o.leader, state: o.state, splits: o.splits.length, keyGroups: o.keyGroups.length });
-
 /** The processes' latest ownerships are under one epoch and share out every split and key group exactly once. */
 function sharedOut(processes: readonly InstanceProcess[], topic: string): boolean {
   const latest = processes.map((p) => p.latest());
@@ -106,13 +29,6 @@ function sharedOut(processes: readonly InstanceProcess[], topic: string): boolea
   const groups = latest.flatMap((o) => o!.keyGroups).sort((a, b) => a - b);
   const allSplits = Array.from({ length: PARTITIONS }, (_, p) => `${topic}-${p}`).sort();
   return JSON.stringify(splits) === JSON.stringify(allSplits) && groups.length === GROUPS && groups.every((g, i) => g === i);
-}
-
-/** Resolves when `condition` holds after a line of any of the processes; fails as `until` does. */
-function allOf(processes: readonly InstanceProcess[], condition: () => boolean, what: string): Promise<void> {
-  let met = false;
-  const holds = () => met || (met = condition());
-  return Promise.race(processes.map((p) => p.until(holds, what))).then(() => undefined);
 }
 
 describe('scenarios/instancesTakeOverAndFenceZombies', function () {
@@ -138,7 +54,7 @@ describe('scenarios/instancesTakeOverAndFenceZombies', function () {
     const topic = uniqueTopic('instances-in');
     await createTopic(bootstrap, topic, PARTITIONS);
     const args = [url, app, bootstrap, topic];
-    processes = ['i-1', 'i-2', 'i-3'].map((id) => new InstanceProcess(id, args));
+    processes = ['i-1', 'i-2', 'i-3'].map((id) => new InstanceProcess(id, FIXTURE, [...args, id, String(LEASE_MS), String(HEARTBEAT_MS)]));
 
     // Three instances: one epoch, every split and key group owned once, four partitions each.
     await allOf(processes, () => sharedOut(processes, topic), 'sharing out the work among three');
@@ -170,14 +86,14 @@ describe('scenarios/instancesTakeOverAndFenceZombies', function () {
     await live.until(() => sharedOut([live], topic), 'owning everything while the other is stopped');
     const alone = live.latest()!;
     live.send(`write ${alone.epoch} live`);
-    await live.until(() => live.writes.length === 1, 'writing');
-    expect(live.writes[0]).to.include({ epoch: alone.epoch, value: 'live', outcome: 'written' });
+    await live.until(() => live.lines.length === 1, 'writing');
+    expect(live.lines[0]).to.include({ epoch: alone.epoch, value: 'live', outcome: 'written' });
 
     zombie.signal('SIGCONT');
     await zombie.until(() => zombie.latest()!.state === 'fenced', 'fenced');
     zombie.send(`write ${zombieEpoch} zombie`);
-    await zombie.until(() => zombie.writes.length === 1, 'writing');
-    expect(zombie.writes[0]).to.include({ epoch: zombieEpoch, value: 'zombie', outcome: 'fenced' });
+    await zombie.until(() => zombie.lines.length === 1, 'writing');
+    expect(zombie.lines[0]).to.include({ epoch: zombieEpoch, value: 'zombie', outcome: 'fenced' });
     const redis = new Redis(url);
     try {
       expect(await redis.get(membershipKeys(app).data('progress'))).to.equal('live');
@@ -191,7 +107,7 @@ describe('scenarios/instancesTakeOverAndFenceZombies', function () {
 
     // A new instance joins: it takes a third, a few units from each, and the others keep the rest.
     const beforeJoin = survivors.map((p) => p.latest()!);
-    const added = new InstanceProcess('i-4', args);
+    const added = new InstanceProcess('i-4', FIXTURE, [...args, 'i-4', String(LEASE_MS), String(HEARTBEAT_MS)]);
     processes.push(added);
     const withNew = [...survivors, added];
     await allOf(withNew, () => sharedOut(withNew, topic), 'sharing out the work with a new instance');

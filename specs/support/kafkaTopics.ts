@@ -188,12 +188,13 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
   }
 }
 
-/** The input of the counting job (countingJob.ts): events 0..records-1 as JSON, keyed by `keyOf(id, seed, keys)`. */
-export function produceCountingInput(bootstrap: string, topic: string, records: number, seed: number, keys: number): Promise<void> {
+/** The input of the counting job (countingJob.ts): events from..from+records-1 as JSON, keyed by `keyOf(id, seed, keys)`. */
+export function produceCountingInput(bootstrap: string, topic: string, records: number, seed: number, keys: number, from = 0): Promise<void> {
   return produce(
     bootstrap,
     topic,
-    Array.from({ length: records }, (_, id) => {
+    Array.from({ length: records }, (_, i) => {
+      const id = from + i;
       const key = keyOf(id, seed, keys);
       return { key: String(key), value: JSON.stringify({ id, key }) };
     }),

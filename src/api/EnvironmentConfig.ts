@@ -11,6 +11,8 @@ import { LoggingOption, loggingOptionProblem } from '../logging/logger';
 import { operationTimeoutProblem } from '../services/withinDeadline';
 import { MetricsOptions, metricsOptionProblems, restOptionProblems } from './RestOptions';
 import type { RestOptions } from '../web/RestOptions';
+import type { ClusterOptions, ResolvedClusterOptions } from '../instances/ClusterOptions';
+import { clusterEnvironmentProblems, clusterOptionProblems, withClusterDefaults } from './clusterEnvironment';
 
 /** The most task managers (worker threads) a job may ask for. */
 export const MAX_TASK_MANAGERS = 256;
@@ -95,6 +97,7 @@ const OptionsCodec = t.partial({
   ),
   taskManagerHeapMb: intInRange('taskManagerHeapMb', 16, 1 << 20),
   taskManagerHangTimeoutMs: intInRange('taskManagerHangTimeoutMs', 100, 3_600_000),
+  cluster: checkedBy<ClusterOptions>('cluster', clusterOptionProblems),
 });
 
 const RedisStateBackendCodec = t.intersection([
@@ -193,13 +196,23 @@ export interface StreamEnvironmentOptions {
    * failure of the tasks it ran, as a crash would be.
    */
   readonly taskManagerHangTimeoutMs?: number;
+  /**
+   * Runs the job over many processes, instances of the same program (docs/cluster.md):
+   * `{ applicationId, redis, kafka: { brokers }, instanceId?, leaseMs?, heartbeatMs?, operationTimeoutMs? }`.
+   * Keyed state and checkpoints then live in that Redis (by default; another place is refused),
+   * the job id is the applicationId, and subtask i of every operator runs on the instance that
+   * owns slot i.
+   */
+  readonly cluster?: ClusterOptions;
 }
 
 /** A task manager silent this long is taken as hung (taskManagerHangTimeoutMs). */
 export const DEFAULT_TASK_MANAGER_HANG_TIMEOUT_MS = 30_000;
 
 /** The decoded options of an environment, defaults filled in. */
-export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId' | 'logging' | 'restoreFrom' | 'rest' | 'metrics' | 'taskManagers' | 'taskManagerHeapMb'>> & {
+export type EnvironmentConfig = Required<Omit<StreamEnvironmentOptions, 'jobId' | 'logging' | 'restoreFrom' | 'rest' | 'metrics' | 'taskManagers' | 'taskManagerHeapMb' | 'cluster'>> & {
+  /** The job runs over instances (processes) on this Redis and Kafka; undefined: in this process alone. */
+  readonly cluster: ResolvedClusterOptions | undefined;
   readonly taskManagerHeapMb: number | undefined;
   /** 'auto' resolved to the available cores. */
   readonly taskManagers: number;
@@ -242,8 +255,9 @@ export function decodeEnvironmentOptions(input: unknown): Either<readonly string
   if (OptionsCodec.props.parallelism.is(p) && OptionsCodec.props.maxParallelism.is(m) && p > m) problems.push(`parallelism ${p} exceeds maxParallelism ${m}`);
   const { rest, metrics } = input as { rest?: unknown; metrics?: unknown };
   if (rest !== undefined && metrics === false) problems.push('metrics: false cannot go with rest: the REST API and the dashboard serve the metrics');
+  if (!isLeft(decoded) && decoded.right.cluster !== undefined) problems.push(...clusterEnvironmentProblems(decoded.right));
   if (problems.length > 0 || isLeft(decoded)) return left(problems);
-  const o = decoded.right;
+  const o = withClusterDefaults(decoded.right);
   const maxParallelism = o.maxParallelism ?? DEFAULT_MAX_PARALLELISM;
   const parallelism = o.parallelism ?? 1;
   const batchSize = o.batchSize ?? 1024;
@@ -263,6 +277,7 @@ export function decodeEnvironmentOptions(input: unknown): Either<readonly string
     taskManagerHeapMb: o.taskManagerHeapMb,
     taskManagerHangTimeoutMs: o.taskManagerHangTimeoutMs ?? DEFAULT_TASK_MANAGER_HANG_TIMEOUT_MS,
     taskManagers: o.taskManagers === 'auto' ? availableParallelism() : (o.taskManagers ?? 1),
+    cluster: o.cluster,
     metrics:
       o.metrics === true || (o.metrics === undefined && o.rest !== undefined)
         ? { intervalMs: DEFAULT_METRICS_INTERVAL_MS }

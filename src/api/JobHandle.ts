@@ -26,6 +26,7 @@ import { StallDiagnosis, diagnoseStall } from '../metrics/stallDiagnosis';
 import { HotKeys } from '../metrics/TaskMetrics';
 import type { RestAddress } from '../web/RestAddress';
 import { TaskManagerUsage } from '../cluster/taskManagerUsage';
+import type { Ownership } from '../instances/Assignment';
 
 /** The stall diagnosis with the root task's hottest queued keys (empty when there is no root or it is not keyed). */
 export type StallReport = StallDiagnosis & { readonly at: number; readonly hotKeys: HotKeys['keys']; readonly sampledRecords: number };
@@ -60,6 +61,11 @@ export class JobHandle implements PromiseLike<JobResult> {
   rest: Promise<RestAddress> | undefined;
   /** @internal Set by the environment when the job runs on task managers (taskManagers above 1): fault injection for specs. */
   taskManagers: { terminate(index: number): Promise<void>; usage(): Promise<readonly TaskManagerUsage[]> } | undefined;
+  /**
+   * Set when the job runs over instances (the `cluster` option): what this instance owns now —
+   * its slots, and the source splits and key groups they mean (docs/cluster.md).
+   */
+  instance: { ownership(): Ownership } | undefined;
 
   /** @internal */
   constructor(

@@ -11,7 +11,7 @@
 import { isLeft } from 'fp-ts/Either';
 import { Ref } from 'nact';
 import { ExecutionPlan } from '../graph/ExecutionPlan';
-import { JobRun, runJob } from '../runtime/runJob';
+import { JobRun, RunJobOptions, runJob } from '../runtime/runJob';
 import { Checkpointing } from '../runtime/jobMasterDeps';
 import { MemoryKeyedStateBackend } from '../state/MemoryKeyedStateBackend';
 import { redisKeyedStateBackendFactory } from '../state/RedisKeyedStateBackend';
@@ -19,6 +19,7 @@ import { incrementalSnapshotsFor } from '../checkpoint/incrementalCheckpoints';
 import { CheckpointConfig } from '../checkpoint/CheckpointConfig';
 import { DEFAULT_RESTART_WITH_CHECKPOINTING, RestartStrategy } from '../checkpoint/RestartStrategy';
 import { checkpointStoreFor } from '../checkpoint/checkpointStorage';
+import { RedisCheckpointStore } from '../checkpoint/RedisCheckpointStore';
 import { readRestoreSource } from '../checkpoint/Savepoint';
 import { materializeIncremental } from '../checkpoint/materializeIncremental';
 import { observed } from '../runtime/observed';
@@ -29,6 +30,7 @@ import { JobHandle } from './JobHandle';
 import type { JobDefinition } from './defineJob';
 import { announceJob } from './launchContext';
 import { taskManagerCount, workerOptions } from './taskManagerOptions';
+import type { InstanceJobRun } from '../instances/runInstanceJob';
 
 /** Where the job's actors run. */
 export interface ExecuteOptions {
@@ -55,13 +57,21 @@ export interface JobStart {
 let runCounter = 0;
 
 export function startJob({ plan, jobName, options, config, environmentOptions, checkpointConfig, restartStrategy: strategy, job }: JobStart): JobHandle {
+  if (config.cluster !== undefined) {
+    // Loaded only for a job over instances: it needs the Kafka connector's classes.
+    const { clusterJobProblems } = require('./clusterJobProblems') as typeof import('./clusterJobProblems');
+    const problems = clusterJobProblems(plan, checkpointConfig);
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
   const taskManagers = job === undefined ? 1 : taskManagerCount(config.taskManagers, plan);
   const jobId = config.jobId ?? `job-${process.pid}-${Date.now().toString(36)}-${++runCounter}`;
   let checkpointing: Checkpointing | undefined;
   let incremental: ReturnType<typeof incrementalSnapshotsFor>['incremental'];
+  let redisStore: RedisCheckpointStore | undefined;
   if (checkpointConfig !== undefined) {
     const store = checkpointStoreFor(config.checkpointStorage, jobId, checkpointConfig.retainedCheckpoints);
     if (isLeft(store)) throw new ConfigError([store.left]);
+    if (store.right instanceof RedisCheckpointStore) redisStore = store.right;
     const chosen = config.stateBackend === 'memory' ? { incremental: undefined, store: store.right } : incrementalSnapshotsFor(config.stateBackend, jobId, store.right);
     incremental = chosen.incremental;
     checkpointing = { config: checkpointConfig, store: chosen.store };
@@ -84,24 +94,42 @@ export function startJob({ plan, jobName, options, config, environmentOptions, c
         hangTimeoutMs: config.taskManagerHangTimeoutMs,
         keyedState: stateBackend === 'memory' ? { type: 'memory' } : { ...stateBackend, incremental: incremental ?? null },
       });
+  const runOptions: RunJobOptions = {
+    jobId,
+    createKeyedStateBackend:
+      stateBackend === 'memory'
+        ? (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism)
+        : redisKeyedStateBackendFactory(stateBackend, jobId, incremental),
+    checkpointing,
+    restartStrategy,
+    logger,
+    parent: options.parent,
+    actorName: options.actorName,
+    restoreFrom,
+    allowNonRestoredState: config.allowNonRestoredState,
+    materialize: incremental === undefined || stateBackend === 'memory' ? undefined : (c) => materializeIncremental(stateBackend.url, c),
+    metrics: config.metrics !== undefined,
+  };
+  const instances = config.cluster;
   try {
-    run = runJob(plan, {
-      jobId,
-      createKeyedStateBackend:
-        stateBackend === 'memory'
-          ? (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism)
-          : redisKeyedStateBackendFactory(stateBackend, jobId, incremental),
-      checkpointing,
-      restartStrategy,
-      logger,
-      parent: options.parent,
-      actorName: options.actorName,
-      restoreFrom,
-      allowNonRestoredState: config.allowNonRestoredState,
-      materialize: incremental === undefined || stateBackend === 'memory' ? undefined : (c) => materializeIncremental(stateBackend.url, c),
-      metrics: config.metrics !== undefined,
-      taskManagers: cluster,
-    });
+    run =
+      instances === undefined
+        ? runJob(plan, { ...runOptions, taskManagers: cluster })
+        : // Loaded only for a job over instances: the membership, the link and the Kafka exchange.
+          (require('../instances/runInstanceJob') as typeof import('../instances/runInstanceJob')).runInstanceJob({
+            plan,
+            config,
+            cluster: instances,
+            keyedState: stateBackend === 'memory' ? { type: 'memory' } : { ...stateBackend, incremental: incremental ?? null },
+            logger,
+            logging: config.logging,
+            // A master per leadership term: each has an actor system of its own, under no parent of the application's.
+            runMaster: (deployment) => {
+              // Its checkpoints complete only under the epoch it deploys under (a leader that lost office completes none).
+              redisStore?.fence(() => deployment.fencing());
+              return runJob(plan, { ...runOptions, parent: undefined, actorName: undefined, taskManagers: deployment });
+            },
+          });
   } catch (e) {
     // nact refuses a second child of the same name under one parent.
     if (e instanceof Error && /already exists/.test(e.message)) throw new ConfigError([`an actor named '${options.actorName}' already runs under the given parent; give the job another actorName`]);
@@ -109,6 +137,7 @@ export function startJob({ plan, jobName, options, config, environmentOptions, c
   }
   const handle = new JobHandle(jobName, run, jobId, plan, config.metrics?.intervalMs, checkpointing !== undefined);
   if (cluster !== undefined) handle.taskManagers = cluster;
+  if ('ownership' in run) handle.instance = run as InstanceJobRun;
   const rest = config.rest;
   // The API does not depend on web/: the HTTP server, the dashboard and prom-client's
   // registry load only for a job that is served.

@@ -17,6 +17,7 @@ import { Either, left, right } from 'fp-ts/Either';
 import type Redis from 'ioredis';
 import { redactUrl, scanKeys, withRedis } from '../state/redisConnection';
 import { operationTimeoutProblem } from '../services/withinDeadline';
+import { StateFencing, fencedRefusal, fencedScript } from '../state/redisFencing';
 import { CheckpointStore } from './CheckpointStore';
 import { CheckpointId, CompletedCheckpoint, decodeCompletedCheckpoint, encodeCompletedCheckpoint } from './CheckpointTypes';
 
@@ -76,6 +77,14 @@ if excess > 0 then
 end
 return 1`;
 
+/**
+ * A job over instances: PUBLISH that also writes the checkpoint's data (ARGV[4], at KEYS[3])
+ * once the pointer may move, run behind the epoch check (fencedScript), so that a job master of
+ * an older epoch (a leader that lost office) neither moves the pointer nor overwrites a
+ * checkpoint's data. KEYS: latest, ids, the data key; ARGV: id, retained, data prefix, data.
+ */
+const WRITE_AND_PUBLISH = PUBLISH.replace("redis.call('SET', KEYS[1], id)", "redis.call('SET', KEYS[3], ARGV[4])\nredis.call('SET', KEYS[1], id)");
+
 /** Reads the pointer and the checkpoint it names in one atomic step. */
 const READ_LATEST = `
 local id = redis.call('GET', KEYS[1])
@@ -92,6 +101,9 @@ const addsInProgress = new Map<string, Promise<void>>();
 export class RedisCheckpointStore implements CheckpointStore {
   readonly description: string;
   private readonly base: string;
+
+  /** Set for a job over instances: completions are written only under the job master's epoch (see fence). */
+  private fencing: (() => StateFencing) | undefined;
 
   constructor(private readonly location: RedisStorageLocation, readonly jobId: string, private readonly retained: number) {
     this.base = `${location.prefix}:${jobId}`;
@@ -129,13 +141,31 @@ export class RedisCheckpointStore implements CheckpointStore {
     await this.withRedis((redis) => redis.eval(PUBLISH, 2, this.latestKey, this.idsKey, String(id), String(this.retained), this.dataPrefix));
   }
 
+  /**
+   * From now on a completion writes only while the job's epoch (at `epochKey`, in this Redis
+   * database) is the one `fencing` gives: the leader's job master over instances, whose epoch
+   * moves with each assignment. A refused completion rejects with a FencedStateWriteError.
+   */
+  fence(fencing: () => StateFencing): void {
+    this.fencing = fencing;
+  }
+
   /** Completes a checkpoint: its data, then the pointer to it, atomically; older ones beyond the retained number go. */
   async add(checkpoint: CompletedCheckpoint): Promise<void> {
     const space = `${this.location.url} ${this.base}`;
     const previous = addsInProgress.get(space) ?? Promise.resolve();
+    const fencing = this.fencing?.();
+    const dataKey = `${this.dataPrefix}${checkpoint.id}`;
     const done = previous.then(() =>
       this.withRedis(async (redis) => {
-        await redis.set(`${this.dataPrefix}${checkpoint.id}`, encodeCompletedCheckpoint(checkpoint));
+        if (fencing !== undefined) {
+          const args = [String(fencing.epoch), String(checkpoint.id), String(this.retained), this.dataPrefix, encodeCompletedCheckpoint(checkpoint)];
+          await redis.eval(fencedScript(WRITE_AND_PUBLISH), 4, fencing.epochKey, this.latestKey, this.idsKey, dataKey, ...args).catch((e: unknown) => {
+            throw fencedRefusal(e, redactUrl(this.location.url)) ?? e;
+          });
+          return;
+        }
+        await redis.set(dataKey, encodeCompletedCheckpoint(checkpoint));
         await redis.eval(PUBLISH, 2, this.latestKey, this.idsKey, String(checkpoint.id), String(this.retained), this.dataPrefix);
       }),
     );

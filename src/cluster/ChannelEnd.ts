@@ -1,10 +1,10 @@
 /**
- * What both ends of an exchange channel share: the port, its lifecycle, and how a failure
+ * What both ends of an exchange channel share: the port (FramePort), its lifecycle, and how a failure
  * ends it — once, closing the port, with the handler told. A port that closes before the
- * channel ended (end of input sent or received) means the other thread is gone.
+ * channel ended (end of input sent or received) means the other thread (or instance) is gone.
  */
-import { MessagePort } from 'worker_threads';
-import { ExchangeError, badFrame, peerGone } from './ExchangeError';
+import { ExchangeError, badFrame, peerGone, transportFailed } from './ExchangeError';
+import { FramePort } from './FramePort';
 
 /** `ended`: end of input went through; `closed`: this end closed it. */
 export type ChannelState = 'open' | 'ended' | 'failed' | 'closed';
@@ -13,7 +13,7 @@ export abstract class ChannelEnd {
   protected state: ChannelState = 'open';
 
   protected constructor(
-    protected readonly port: MessagePort,
+    protected readonly port: FramePort,
     /** Which channel this is, in errors (e.g. `map/0 -> count/1`). */
     protected readonly name: string,
     protected readonly maxFramesInFlight: number,
@@ -23,6 +23,7 @@ export abstract class ChannelEnd {
     port.on('message', (message: unknown) => this.receive(message));
     port.on('messageerror', (e: Error) => this.fail(badFrame(name, e.message)));
     port.on('close', () => (this.state === 'open' ? this.fail(peerGone(name)) : undefined));
+    port.on('error', (e: Error) => this.fail(transportFailed(name, e.message)));
   }
 
   /** A message from the other end, not decoded yet. */

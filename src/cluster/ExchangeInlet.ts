@@ -4,12 +4,12 @@
  * the task on its input channel, in the order they were sent; the task's `demand` becomes the
  * receiver's grant, so the producer in the other thread sends only what this task granted.
  */
-import { MessagePort } from 'worker_threads';
 import { Ref, dispatch, spawnStateless } from 'nact';
 import { TaskMsg, TaskRef } from '../runtime/protocol';
 import { BatchReceiver, ReadAhead } from './BatchReceiver';
 import { ExchangeError } from './ExchangeError';
 import { EXCHANGE_WINDOW } from './ExchangeOutlet';
+import { FramePort } from './FramePort';
 
 /**
  * Records an inlet lets its producer send beyond its task's credit, in channel capacities: a
@@ -28,7 +28,7 @@ export class ExchangeInlet {
    * `readAhead` records at once; the rest of its credit is the task's, whose first grant follows
    * its wiring (BatchReceiver, "Read-ahead").
    */
-  constructor(port: MessagePort, name: string, channel: number, consumer: TaskRef, readAhead: ReadAhead, failed: (error: ExchangeError) => void) {
+  constructor(port: FramePort, name: string, channel: number, consumer: TaskRef, readAhead: ReadAhead, failed: (error: ExchangeError) => void) {
     this.receiver = new BatchReceiver(
       port,
       name,

@@ -6,11 +6,11 @@
  * what the consumer granted. What the frame window cannot take now waits here, bounded by that
  * credit and the events of one input batch (docs/internals.md, "Task managers on worker threads").
  */
-import { MessagePort } from 'worker_threads';
 import { Ref, dispatch, spawnStateless } from 'nact';
 import { ChannelEvent, TaskMsg, TaskRef } from '../runtime/protocol';
 import { BatchSender } from './BatchSender';
 import { ExchangeError } from './ExchangeError';
+import { FramePort } from './FramePort';
 
 /**
  * Frames each exchange channel may have in flight (batches and events alike): room for the
@@ -29,7 +29,7 @@ export class ExchangeOutlet {
   private early = 0;
 
   /** `channel`: the output channel of the producing task this outlet stands at. */
-  constructor(port: MessagePort, name: string, private readonly channel: number, failed: (error: ExchangeError) => void) {
+  constructor(port: FramePort, name: string, private readonly channel: number, failed: (error: ExchangeError) => void) {
     this.sender = new BatchSender(port, name, EXCHANGE_WINDOW, {
       writable: (credits) => {
         this.flush();

@@ -6,7 +6,7 @@
  * restart strategy), and the tasks it held count as closed, as they are gone.
  */
 import { absurd } from 'fp-ts/function';
-import { TransferListItem, Worker } from 'worker_threads';
+import { TransferListItem } from 'worker_threads';
 import { isLeft } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
 import { Ref, dispatch } from 'nact';
@@ -41,6 +41,17 @@ export interface Receivers {
   readonly saveSourceProgress: ((task: TaskId, position: unknown) => Promise<void>) | undefined;
 }
 
+/**
+ * What carries commands to a task manager and its messages back: its worker thread (a Worker
+ * fits as it is), or the Redis link to an instance in another process (InstanceDeployment).
+ */
+export interface TaskManagerPort {
+  postMessage(command: TaskManagerCommand, transfer?: readonly TransferListItem[]): void;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  /** Ends it for good; `ended` settles then. */
+  terminate(): Promise<number>;
+}
+
 let requests = 0;
 
 export class TaskManagerThread implements TaskManagerLink {
@@ -67,7 +78,7 @@ export class TaskManagerThread implements TaskManagerLink {
 
   constructor(
     readonly index: number,
-    readonly worker: Worker,
+    readonly worker: TaskManagerPort,
     /** Settles when the thread ends, with why. */
     readonly ended: Promise<string>,
     /** Silent this long, its thread is taken as hung and terminated. */

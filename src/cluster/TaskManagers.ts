@@ -6,7 +6,6 @@
  */
 import { MessageChannel, ResourceLimits, TransferListItem } from 'worker_threads';
 import { Either, isLeft, left, right } from 'fp-ts/Either';
-import { stop } from 'nact';
 import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
 import { TaskId } from '../checkpoint/TaskId';
 import { TaskRef } from '../runtime/protocol';
@@ -18,6 +17,24 @@ import { Bridge, DeployCommand, KeyedStateSetting } from './taskManagerProtocol'
 import { Connector, Receivers, TaskManagerThread } from './TaskManagerThread';
 import { TaskManagerUsage } from './taskManagerUsage';
 import { spawnTaskStandIn } from './taskStandIn';
+import { deployCommand, kafkaRebridging, restartAlone } from './remoteCommands';
+import { KafkaChannelWiring } from '../instances/KafkaChannelWiring';
+import { KafkaChannelEnds } from '../instances/exchangeTopic';
+
+/** Crossing channels through Kafka instead of MessagePorts: the exchange between instances, tried on threads. */
+export interface KafkaChannelsHook {
+  readonly brokers: readonly string[];
+  readonly applicationId: string;
+  readonly operationTimeoutMs: number;
+}
+
+/**
+ * Specs only: set `kafkaChannels` before a job starts and its task managers' crossing channels
+ * go through Kafka (each thread with a KafkaExchange of its own, as an instance has), so that
+ * the jobs of the task-manager specs prove the Kafka channel end to end, barriers and recovery
+ * included. The channels between instances are wired by the job on instances, not by this.
+ */
+export const taskManagersTestHooks: { kafkaChannels?: KafkaChannelsHook } = {};
 
 export interface TaskManagersSettings {
   readonly count: number;
@@ -41,6 +58,9 @@ export class TaskManagers implements TaskManagerDeployment {
   private stopped = false;
   /** The running attempt: its threads, its master, and the task's stand-ins (a task restarted alone gets a new one). */
   private running: { readonly attempt: number; readonly master: RemoteDeployRequest['master']; readonly threads: readonly TaskManagerThread[]; readonly standIns: Map<TaskId, TaskRef> } | undefined;
+  /** With the specs' hook: channels through Kafka, wired by this (made at the first deploy). */
+  private readonly kafkaChannels = taskManagersTestHooks.kafkaChannels;
+  private kafkaWiring: KafkaChannelWiring | undefined;
 
   constructor(
     private readonly definition: JobModule,
@@ -60,7 +80,9 @@ export class TaskManagers implements TaskManagerDeployment {
   }
 
   private async boot(index: number): Promise<Either<string, TaskManagerThread>> {
-    const booted = await bootTaskManager(this.definition, this.params, { ...this.settings }, index);
+    const kafka = this.kafkaChannels;
+    const exchange = kafka === undefined ? undefined : { brokers: [...kafka.brokers], operationTimeoutMs: kafka.operationTimeoutMs };
+    const booted = await bootTaskManager(this.definition, this.params, { ...this.settings, exchange }, index);
     if (isLeft(booted)) return booted;
     const differences = planDifferences(this.expected, booted.right.shape);
     const thread = new TaskManagerThread(index, booted.right.worker, booted.right.ended, this.settings.hangTimeoutMs);
@@ -92,27 +114,28 @@ export class TaskManagers implements TaskManagerDeployment {
     const threads = ready.right;
     const count = threads.length;
     const { attempt } = request;
-    const commands: DeployCommand[] = threads.map(() => ({
-      type: 'taskManager.deploy',
-      attempt,
-      jobId: request.jobId,
-      tasks: [],
-      checkpointing: request.checkpointing ?? null,
-      unaligned: request.unaligned,
-      metrics: request.metrics,
-      keyedState: this.settings.keyedState,
-      outlets: [],
-      inlets: [],
-    }));
+    const commands: DeployCommand[] = threads.map(() => deployCommand(request, this.settings.keyedState));
     const transfers: TransferListItem[][] = threads.map(() => []);
     for (const task of this.plan.tasks) commands[taskManagerOf(task, count)].tasks.push({ id: task.id, restore: request.restores.get(task.id) ?? null });
-    for (const c of crossingChannels(this.plan, count)) {
+    const crossing = crossingChannels(this.plan, count);
+    let kafkaEnds: KafkaChannelEnds[] | undefined;
+    try {
+      kafkaEnds = await this.wireKafka(crossing);
+    } catch (e) {
+      return left(`wiring the channels through Kafka failed: ${(e as Error).message}`);
+    }
+    crossing.forEach((c, k) => {
+      if (kafkaEnds !== undefined) {
+        commands[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: kafkaEnds[k].producer });
+        commands[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: kafkaEnds[k].consumer });
+        return;
+      }
       const { port1, port2 } = new MessageChannel();
       commands[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, port: port1 });
       commands[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, port: port2 });
       transfers[c.from].push(port1);
       transfers[c.to].push(port2);
-    }
+    });
     const receivers: Receivers = { master: request.master, coordinator: request.coordinator, connectors: this.connectors, connectorsOf: this.connectorsOf, indexOf: this.indexOf, saveSourceProgress: request.saveSourceProgress };
     threads.forEach((thread, i) => thread.startAttempt(attempt, commands[i].tasks.map((t) => t.id as TaskId), receivers));
     threads.forEach((thread, i) => thread.post(commands[i], transfers[i]));
@@ -127,16 +150,18 @@ export class TaskManagers implements TaskManagerDeployment {
     const task = this.byId.get(request.task);
     if (task === undefined) throw new Error(`task ${request.task} is not in the plan of job '${this.plan.jobName}'`);
     if (running === undefined || running.attempt !== request.attempt) return left(`attempt ${request.attempt} is not the running one`);
-    const { attempt, threads } = running;
+    const { threads } = running;
     const count = threads.length;
     const here = taskManagerOf(task, count);
     if (!threads[here].isAlive) return left(`task manager ${here} is gone`);
+    const crossing = crossingChannels(this.plan, count).filter((c) => c.producer === task.id || c.consumer === task.id);
+    const kafkaEnds = this.kafkaWiring?.rewire(crossing);
+    if (kafkaEnds !== undefined) return right(restartAlone(threads, here, task, request, running, kafkaRebridging(task.id, crossing, kafkaEnds, count)));
     // A new port for each of its channels to another thread; the peer's end takes it in place of the old.
     const mine = { outlets: [] as Bridge[], inlets: [] as Bridge[] };
     const peers = threads.map(() => ({ outlets: [] as Bridge[], inlets: [] as Bridge[] }));
     const transfers: TransferListItem[][] = threads.map(() => []);
-    for (const c of crossingChannels(this.plan, count)) {
-      if (c.producer !== task.id && c.consumer !== task.id) continue;
+    crossing.forEach((c) => {
       const { port1, port2 } = new MessageChannel();
       if (c.producer === task.id) {
         mine.outlets.push({ task: c.producer, channel: c.output, name: c.name, port: port1 });
@@ -148,18 +173,8 @@ export class TaskManagers implements TaskManagerDeployment {
         transfers[c.from].push(port2);
       }
       transfers[here].push(port1);
-    }
-    threads.forEach((thread, i) => {
-      if (i !== here && (peers[i].outlets.length > 0 || peers[i].inlets.length > 0)) thread.post({ type: 'taskManager.rebridge', attempt, ...peers[i] }, transfers[i]);
     });
-    threads[here].restartTask(attempt, task.id, request.incarnation);
-    threads[here].post({ type: 'taskManager.restartTask', attempt, task: task.id, incarnation: request.incarnation, restore: request.restore ?? null, ...mine }, transfers[here]);
-    const standIn = spawnTaskStandIn(running.master, `${task.actorName}-a${attempt}-r${request.incarnation}`, attempt, task.id, threads[here], request.incarnation);
-    // The predecessor's stand-in, superseded: stopping it stops nothing in the task manager.
-    const predecessor = running.standIns.get(task.id);
-    if (predecessor !== undefined) stop(predecessor);
-    running.standIns.set(task.id, standIn);
-    return right(standIn);
+    return right(restartAlone(threads, here, task, request, running, { mine, peers, transfers }));
   }
 
   /** Fault injection for specs: terminates task manager `index`'s thread. */
@@ -174,8 +189,17 @@ export class TaskManagers implements TaskManagerDeployment {
     return threads.flatMap((t) => (t === undefined || isLeft(t) || t.right.usage === undefined ? [] : [t.right.usage]));
   }
 
+  /** With the specs' hook: both ends of each crossing channel in Kafka (the topic made at the first deploy); otherwise undefined. */
+  private async wireKafka(crossing: ReturnType<typeof crossingChannels>): Promise<KafkaChannelEnds[] | undefined> {
+    const kafka = this.kafkaChannels;
+    if (kafka === undefined) return undefined;
+    this.kafkaWiring ??= await KafkaChannelWiring.open(this.plan, { ...kafka, epoch: 0 });
+    return this.kafkaWiring.wire(crossing);
+  }
+
   async shutdown(): Promise<void> {
     this.stopped = true;
+    await this.kafkaWiring?.close();
     await Promise.all(
       this.threads.map(async (pending) => {
         const thread = pending === undefined ? undefined : await pending;

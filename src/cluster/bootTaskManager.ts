@@ -33,6 +33,8 @@ export interface TaskManagersOptions {
    * is installed, else none.
    */
   readonly preload?: readonly string[];
+  /** Crossing channels through Kafka: each task manager opens a KafkaExchange on these brokers (TaskManagers' specs hook). */
+  readonly exchange?: { readonly brokers: string[]; readonly operationTimeoutMs: number };
 }
 
 export interface TaskManager {
@@ -68,7 +70,7 @@ const workerStub = (modules: readonly string[]) => modules.map((m) => `require($
 
 /** One task manager: its thread up with the job's graph built, or why not (the thread is terminated then). */
 export function bootTaskManager<P>(definition: JobModule, params: P, options: TaskManagersOptions, index: number): Promise<Either<string, TaskManager>> {
-  const setup: TaskManagerSetup = { kind: TASK_MANAGER_MARKER, index, count: options.count, module: definition.module, job: definition.name, jobName: options.jobName, params, environment: options.environment };
+  const setup: TaskManagerSetup = { kind: TASK_MANAGER_MARKER, index, count: options.count, module: definition.module, job: definition.name, jobName: options.jobName, params, environment: options.environment, ...(options.exchange === undefined ? {} : { exchange: options.exchange }) };
   const stub = workerStub([...preloads(definition, options.preload), WORKER_SCRIPT]);
   const worker = new Worker(stub, { eval: true, workerData: setup, resourceLimits: options.resourceLimits });
   // The first of the thread's error or exit, for as long as the thread lives.

@@ -25,17 +25,22 @@ export interface CrossingChannel {
   readonly name: string;
 }
 
-export function crossingChannels(plan: ExecutionPlan, count: number): CrossingChannel[] {
+/**
+ * The channels whose ends are on different task managers: `count` of them placed by
+ * taskManagerOf, or placed by `where` (instances: the owner of the task's slot).
+ */
+export function crossingChannels(plan: ExecutionPlan, count: number | ((task: TaskPlan) => number)): CrossingChannel[] {
   const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+  const place = typeof count === 'number' ? (task: TaskPlan) => taskManagerOf(task, count) : count;
   const crossing: CrossingChannel[] = [];
   for (const producer of plan.tasks) {
-    const from = taskManagerOf(producer, count);
+    const from = place(producer);
     producer.outputs
       .flatMap((edge) => edge.channels)
       .forEach((end, output) => {
         const consumer = byId.get(end.task);
         if (consumer === undefined) throw new Error(`task ${producer.id} sends to task ${end.task}, which is not in the plan`);
-        const to = taskManagerOf(consumer, count);
+        const to = place(consumer);
         if (from !== to) crossing.push({ producer: producer.id, output, from, consumer: consumer.id, input: end.channel, to, name: `${producer.name}/${producer.index} -> ${consumer.name}/${consumer.index}` });
       });
   }

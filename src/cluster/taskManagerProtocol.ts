@@ -2,28 +2,34 @@
  * What a task manager's thread starts with, what the job master's thread tells it, and what it
  * says back, decoded with io-ts on arrival at either side (a message from another thread is
  * outside input). Data between tasks does not go here: it takes the exchange channels
- * (exchangeProtocol.ts), one MessagePort each, which the deploy command hands over.
+ * (exchangeProtocol.ts), one MessagePort each (or, between instances, a pair of Kafka
+ * partitions), which the deploy command hands over.
  */
 import * as t from 'io-ts';
 import { MessagePort } from 'worker_threads';
 import { TaskSnapshotCodec } from '../checkpoint/CheckpointTypes';
+import { KafkaChannelAddressCodec } from '../instances/kafkaChannelAddress';
 import { PlanShapeCodec } from './planShape';
 import { TASK_MANAGER_MARKER } from './taskManagerIdentity';
 import { TaskManagerUsageCodec } from './taskManagerUsage';
 
 /** A task manager's start data (its `workerData`). */
-export const TaskManagerSetupCodec = t.type({
-  kind: t.literal(TASK_MANAGER_MARKER),
-  index: t.number,
-  count: t.number,
-  /** The job's module (absolute path) and the job's name in it (defineJob). */
-  module: t.string,
-  job: t.string,
-  jobName: t.string,
-  /** The job's parameters and the environment's options, as given in the application's thread. */
-  params: t.unknown,
-  environment: t.unknown,
-});
+export const TaskManagerSetupCodec = t.intersection([
+  t.type({
+    kind: t.literal(TASK_MANAGER_MARKER),
+    index: t.number,
+    count: t.number,
+    /** The job's module (absolute path) and the job's name in it (defineJob). */
+    module: t.string,
+    job: t.string,
+    jobName: t.string,
+    /** The job's parameters and the environment's options, as given in the application's thread. */
+    params: t.unknown,
+    environment: t.unknown,
+  }),
+  /** Its crossing channels go through Kafka: it opens a KafkaExchange on these brokers. */
+  t.partial({ exchange: t.type({ brokers: t.array(t.string), operationTimeoutMs: t.number }) }),
+]);
 export type TaskManagerSetup = t.TypeOf<typeof TaskManagerSetupCodec>;
 
 const PortCodec = new t.Type<MessagePort, MessagePort, unknown>(
@@ -44,13 +50,22 @@ export const KeyedStateSettingCodec = t.union([
   t.type({ type: t.literal('memory') }),
   t.intersection([
     t.type({ type: t.literal('redis'), url: t.string, keyPrefix: t.string, incremental: t.union([t.type({ checkpointIds: t.string }), t.null]) }),
-    t.partial({ cacheSize: t.number, operationTimeoutMs: t.number }),
+    /** `fencing`: between instances, the job's epoch key and the epoch the tasks run under (redisFencing.ts). */
+    t.partial({ cacheSize: t.number, operationTimeoutMs: t.number, fencing: t.type({ epochKey: t.string, epoch: t.number }) }),
   ]),
 ]);
 export type KeyedStateSetting = t.TypeOf<typeof KeyedStateSettingCodec>;
 
-/** One end of an exchange channel in a task manager: the task's channel index there, and the port. */
-const BridgeCodec = t.type({ task: t.string, channel: t.number, name: t.string, port: PortCodec });
+/**
+ * One end of an exchange channel in a task manager: the task's channel index there, and what
+ * the channel goes through: a MessagePort to another thread, or Kafka partitions to another
+ * instance (TaskManagerRuntime opens it with its `openBridge`).
+ */
+const PortBridgeCodec = t.type({ task: t.string, channel: t.number, name: t.string, port: PortCodec });
+const KafkaBridgeCodec = t.type({ task: t.string, channel: t.number, name: t.string, kafka: KafkaChannelAddressCodec });
+const BridgeCodec = t.union([PortBridgeCodec, KafkaBridgeCodec]);
+export type PortBridge = t.TypeOf<typeof PortBridgeCodec>;
+export type KafkaBridge = t.TypeOf<typeof KafkaBridgeCodec>;
 export type Bridge = t.TypeOf<typeof BridgeCodec>;
 
 /** The master's messages to a task of a task manager, as plain data (the task's ref stays there). */
@@ -69,7 +84,8 @@ export type Question = t.TypeOf<typeof QuestionCodec>;
 
 /** From the job master's thread to a task manager. */
 export const TaskManagerCommandCodec = t.union([
-  t.type({ type: t.literal('taskManager.stop') }),
+  /** `outcome`: between instances, how the job ended (the instance's own handle settles so); threads need none. */
+  t.intersection([t.type({ type: t.literal('taskManager.stop') }), t.partial({ outcome: t.union([t.literal('finished'), t.literal('failed'), t.literal('cancelled')]), reason: t.string })]),
   /** Answered at once by `taskManager.pong`, unless the thread's event loop is stuck (hang detection). */
   t.type({ type: t.literal('taskManager.ping') }),
   /**

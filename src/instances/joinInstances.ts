@@ -14,7 +14,7 @@ import { ServiceError } from '../services/ServiceError';
 import { DEFAULT_MAX_PARALLELISM } from '../state/keyGroups';
 import { connectRedis, redactUrl, whenReady } from '../state/redisConnection';
 import type { StateFencing } from '../state/redisFencing';
-import { Assignment, decodeAssignment, nextAssignment, Ownership, ownershipLine, ownershipOf } from './Assignment';
+import { Assignment, decodeAssignment, nextAssignment, Ownership, ownershipLine, ownershipOf, SlotWork } from './Assignment';
 import { ClusterOptions, ResolvedClusterOptions, resolveClusterOptions } from './ClusterOptions';
 import { defineMembershipScripts, fencedSet, heartbeat, Heartbeat, Incarnation, leave, membershipKeys, publishAssignment } from './membershipScripts';
 import { sourceSplits } from './sourceSplits';
@@ -25,6 +25,15 @@ export interface SharedWork {
   readonly sourceTopics?: readonly string[];
   /** Key groups 0..maxParallelism-1 (default 128). */
   readonly maxParallelism?: number;
+  /** A job's subtask slots: assigned in place of splits and key groups, which follow them. */
+  readonly slots?: SlotWork;
+}
+
+/** The assignment an instance holds: every instance's share, under its epoch. */
+export interface HeldAssignment {
+  readonly epoch: number;
+  readonly leader: string;
+  readonly assignment: Assignment;
 }
 
 /** An instance of a job, joined: what it owns, whether it leads, its fenced writes. */
@@ -36,6 +45,10 @@ export interface JobInstance {
   onOwnership(listener: (ownership: Ownership) => void): () => void;
   /** Whether this instance holds the leadership as of its last heartbeat. */
   isLeader(): boolean;
+  /** The whole assignment this instance holds (every instance's share), or undefined before the first. */
+  assignment(): HeldAssignment | undefined;
+  /** The application's value `name` (as `write` wrote it), or undefined. */
+  read(name: string): Promise<string | undefined>;
   /**
    * Writes `value` under the application's `name` in Redis if `epoch` (default: the epoch this
    * instance owns under) is still the job's: 'fenced' when a newer assignment or leader exists.
@@ -52,11 +65,7 @@ export interface JobInstance {
   leave(): Promise<void>;
 }
 
-interface Held {
-  readonly epoch: number;
-  readonly leader: string;
-  readonly assignment: Assignment;
-}
+type Held = HeldAssignment;
 
 /**
  * Joins the job named by `options.applicationId`: resolves once this instance owns its share
@@ -84,7 +93,7 @@ export async function joinInstances(options: ClusterOptions, work: SharedWork = 
     throw e;
   }
   defineMembershipScripts(redis);
-  const member = new Member(o, topics, work.maxParallelism ?? DEFAULT_MAX_PARALLELISM, redis, logger);
+  const member = new Member(o, topics, work.maxParallelism ?? DEFAULT_MAX_PARALLELISM, work.slots, redis, logger);
   await member.firstAssignment();
   return member;
 }
@@ -114,13 +123,14 @@ class Member implements JobInstance {
     private readonly o: ResolvedClusterOptions,
     private readonly topics: readonly string[],
     private readonly maxParallelism: number,
+    private readonly slots: SlotWork | undefined,
     private readonly redis: Redis,
     private readonly logger: Logger,
   ) {
     this.instanceId = o.instanceId;
     this.me = { id: o.instanceId, token: randomBytes(8).toString('hex') };
     this.keys = membershipKeys(o.applicationId);
-    this.current = { instanceId: o.instanceId, epoch: 0, leader: '', state: 'joining', splits: [], keyGroups: [] };
+    this.current = { instanceId: o.instanceId, epoch: 0, leader: '', state: 'joining', splits: [], keyGroups: [], slots: [] };
     this.schedule(0);
   }
 
@@ -135,6 +145,14 @@ class Member implements JobInstance {
 
   isLeader(): boolean {
     return this.leader === this.instanceId;
+  }
+
+  assignment(): HeldAssignment | undefined {
+    return this.held;
+  }
+
+  async read(name: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.data(name))) ?? undefined;
   }
 
   async write(name: string, value: string, epoch = this.current.epoch): Promise<'written' | 'fenced'> {
@@ -157,7 +175,7 @@ class Member implements JobInstance {
       await leave(this.redis, this.keys, this.me);
     } finally {
       this.redis.disconnect();
-      this.change({ ...this.current, state: 'left', splits: [], keyGroups: [] });
+      this.change({ ...this.current, state: 'left', splits: [], keyGroups: [], slots: [] });
     }
   }
 
@@ -237,7 +255,7 @@ class Member implements JobInstance {
   private idTaken(): void {
     const message = `instance id ${this.instanceId} is held by another live process of ${this.o.applicationId}: give each instance its own instanceId (or leave it to the default)`;
     if (this.failJoin !== undefined) return this.failJoin(new Error(message));
-    if (this.current.state === 'owning') this.change({ ...this.current, state: 'fenced', splits: [], keyGroups: [] });
+    if (this.current.state === 'owning') this.change({ ...this.current, state: 'fenced', splits: [], keyGroups: [], slots: [] });
     this.problem(message);
   }
 
@@ -248,7 +266,7 @@ class Member implements JobInstance {
   }
 
   private leaseRanOut(): void {
-    if (this.current.state === 'owning') this.change({ ...this.current, state: 'fenced', splits: [], keyGroups: [] });
+    if (this.current.state === 'owning') this.change({ ...this.current, state: 'fenced', splits: [], keyGroups: [], slots: [] });
   }
 
   /**
@@ -261,7 +279,7 @@ class Member implements JobInstance {
     if (held !== undefined && held.epoch === beat.epoch && sameList(held.assignment.members, beat.members)) return;
     try {
       const splits = this.topics.length === 0 ? [] : await sourceSplits(this.o.brokers ?? [], this.topics, this.o.applicationId, this.o.operationTimeoutMs, this.logger);
-      const next = nextAssignment(held?.assignment, beat.members, { splits, maxParallelism: this.maxParallelism });
+      const next = nextAssignment(held?.assignment, beat.members, { splits, maxParallelism: this.maxParallelism, slots: this.slots });
       const published = await publishAssignment(this.redis, this.keys, this.me, beat.epoch, JSON.stringify(next));
       if (isLeft(published)) return this.problem(published.left);
       if (published.right === 'fenced') {
@@ -280,7 +298,7 @@ class Member implements JobInstance {
     const held = this.held;
     if (held === undefined || (held.epoch === this.current.epoch && this.current.state === 'owning')) return;
     if (held.assignment.members.includes(this.instanceId)) this.change(ownershipOf(this.instanceId, held.epoch, held.leader, held.assignment));
-    else if (this.current.state === 'owning') this.change({ ...this.current, state: 'fenced', splits: [], keyGroups: [] });
+    else if (this.current.state === 'owning') this.change({ ...this.current, state: 'fenced', splits: [], keyGroups: [], slots: [] });
   }
 
   private change(next: Ownership): void {

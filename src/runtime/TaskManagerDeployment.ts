@@ -46,6 +46,6 @@ export interface TaskManagerDeployment {
    * the ref stands for it here. Left: why it cannot (its task manager is gone).
    */
   restartTask(request: RemoteRestartRequest): Either<string, TaskRef>;
-  /** Ends every task manager's thread; once the job has settled. */
-  shutdown(): Promise<void>;
+  /** Ends every task manager; once the job has settled (`outcome`: how, for task managers in other processes). */
+  shutdown(outcome?: { readonly status: 'finished' | 'failed' | 'cancelled'; readonly error: Error | undefined }): Promise<void>;
 }

@@ -121,7 +121,7 @@ export function runJob(plan: ExecutionPlan, options: RunJobOptions): JobRun {
       setImmediate(() => stop(system));
       if (options.taskManagers === undefined) return resolve(o);
       // The threads end before the outcome is told: an application that awaits the job and exits finds none left.
-      void options.taskManagers.shutdown().then(() => resolve(o));
+      void options.taskManagers.shutdown(o).then(() => resolve(o));
     },
   });
   const ask = <R>(make: (replyTo: Ref<R>) => MasterMsg, timeoutMs = QUERY_TIMEOUT_MS): Promise<R> => askActor<R, MasterMsg>(system, master, make, timeoutMs);

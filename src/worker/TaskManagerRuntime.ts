@@ -20,6 +20,7 @@ import { spawnTask } from '../runtime/taskActor';
 import { TaskDeps } from '../runtime/TaskDeps';
 import { TaskMsg, TaskRef } from '../runtime/protocol';
 import { ExchangeError } from '../cluster/ExchangeError';
+import { FramePort } from '../cluster/FramePort';
 import { EXCHANGE_READ_AHEAD, ExchangeInlet, spawnInlet } from '../cluster/ExchangeInlet';
 import { ExchangeOutlet, spawnOutlet } from '../cluster/ExchangeOutlet';
 import { Bridge, DeployCommand, KeyedStateSetting, Question, TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
@@ -82,6 +83,8 @@ export class TaskManagerRuntime {
     private readonly config: EnvironmentConfig,
     private readonly index: number,
     private readonly say: (msg: TaskManagerMsg) => void,
+    /** Opens a bridge's channel: its MessagePort between threads; between instances, the instance's KafkaExchange. */
+    private readonly openBridge: (bridge: Bridge) => FramePort = portOf,
   ) {
     this.master = spawnMasterStandIn(this.system, (msg) => {
       if (msg.type === 'taskManager.toMaster') {
@@ -139,6 +142,11 @@ export class TaskManagerRuntime {
       case 'taskManager.ping':
         return this.say({ type: 'taskManager.pong' });
       case 'taskManager.stop':
+        // Its channels close with it: a thread's ports close as it ends, a Kafka channel's only when told (so its peers see it and the exchange stops reading it).
+        for (const task of this.tasks.values()) {
+          task.stopping = true;
+          for (const bridge of task.bridges.values()) bridge.end?.close();
+        }
         stop(this.system);
         return;
       default:
@@ -213,12 +221,12 @@ export class TaskManagerRuntime {
     if (attempt !== this.attempt) return closePorts(command);
     for (const o of command.outlets) {
       const producer = this.current(attempt, o.task as TaskId);
-      if (producer === undefined || producer.stopping) o.port.close();
+      if (producer === undefined || producer.stopping) closeUnopened(o);
       else dispatch(producer.ref, { type: 'task.peerReplaced', side: 'output', channel: o.channel, ref: this.outlet(attempt, producer, o) });
     }
     for (const i of command.inlets) {
       const consumer = this.current(attempt, i.task as TaskId);
-      if (consumer === undefined || consumer.stopping) i.port.close();
+      if (consumer === undefined || consumer.stopping) closeUnopened(i);
       else dispatch(consumer.ref, { type: 'task.peerReplaced', side: 'input', channel: i.channel, ref: this.inlet(attempt, consumer, i) });
     }
   }
@@ -263,7 +271,7 @@ export class TaskManagerRuntime {
   /** The producing task's end of a channel to another thread (replacing the one it had on that channel). */
   private outlet(attempt: number, producer: Deployed, b: Bridge): TaskRef {
     const bridged = this.bridged(producer, `out/${b.channel}`);
-    const outlet = new ExchangeOutlet(b.port, b.name, b.channel, this.failed(attempt, b.task as TaskId, producer, bridged));
+    const outlet = new ExchangeOutlet(this.openBridge(b), b.name, b.channel, this.failed(attempt, b.task as TaskId, producer, bridged));
     bridged.end = outlet;
     outlet.attach(producer.ref);
     bridged.ref = spawnOutlet(this.system, outlet, `outlet-${b.task}-${b.channel}-a${attempt}-${++this.bridgesMade}`);
@@ -273,7 +281,7 @@ export class TaskManagerRuntime {
   /** The consuming task's end of a channel from another thread (replacing the one it had on that channel). */
   private inlet(attempt: number, consumer: Deployed, b: Bridge): TaskRef {
     const bridged = this.bridged(consumer, `in/${b.channel}`);
-    const inlet = new ExchangeInlet(b.port, b.name, b.channel, consumer.ref, { records: EXCHANGE_READ_AHEAD * this.plan.channelCapacity, handlerCapacity: this.plan.channelCapacity }, this.failed(attempt, b.task as TaskId, consumer, bridged));
+    const inlet = new ExchangeInlet(this.openBridge(b), b.name, b.channel, consumer.ref, { records: EXCHANGE_READ_AHEAD * this.plan.channelCapacity, handlerCapacity: this.plan.channelCapacity }, this.failed(attempt, b.task as TaskId, consumer, bridged));
     bridged.end = inlet;
     bridged.ref = spawnInlet(this.system, inlet, `inlet-${b.task}-${b.channel}-a${attempt}-${++this.bridgesMade}`);
     return bridged.ref;
@@ -326,13 +334,24 @@ export class TaskManagerRuntime {
 /** The keyed state backends of an attempt's tasks here: the same as in the application's thread. */
 function keyedStateBackends(setting: KeyedStateSetting, jobId: string): TaskDeps['createKeyedStateBackend'] {
   if (setting.type === 'memory') return (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism);
-  const { incremental, ...options } = setting;
+  const { incremental, fencing, ...options } = setting;
   // Loaded only for Redis state: ioredis and the backend are modules a task manager on memory state need not compile at boot.
   const { redisKeyedStateBackendFactory } = require('../state/RedisKeyedStateBackend') as typeof import('../state/RedisKeyedStateBackend');
-  return redisKeyedStateBackendFactory(options, jobId, incremental ?? undefined);
+  return redisKeyedStateBackendFactory(options, jobId, incremental ?? undefined, fencing);
 }
 
 /** A command of an attempt that has ended: its ports lead nowhere. */
 function closePorts(command: { readonly outlets: readonly Bridge[]; readonly inlets: readonly Bridge[] }): void {
-  for (const b of [...command.outlets, ...command.inlets]) b.port.close();
+  for (const b of [...command.outlets, ...command.inlets]) closeUnopened(b);
+}
+
+/** A bridge that will not be opened: its port is closed (so the other end sees it gone); a Kafka address holds nothing open. */
+function closeUnopened(bridge: Bridge): void {
+  if ('port' in bridge) bridge.port.close();
+}
+
+/** Between threads: the bridge's own MessagePort. A Kafka bridge needs the instance's exchange. */
+function portOf(bridge: Bridge): FramePort {
+  if ('port' in bridge) return bridge.port;
+  throw new Error(`exchange channel ${bridge.name} goes through Kafka (${bridge.kafka.topic}), and this task manager has no Kafka exchange to open it (openBridge)`);
 }

@@ -15,6 +15,8 @@ import { planShape } from '../cluster/planShape';
 import { TaskManagerRuntime } from './TaskManagerRuntime';
 import { ThreadUsage } from './threadUsage';
 import { TaskManagerCommandCodec, TaskManagerMsg, TaskManagerSetupCodec } from '../cluster/taskManagerProtocol';
+import { KafkaExchange } from '../instances/KafkaExchange';
+import { bridgeOpener } from '../instances/bridgeOpener';
 
 const parent = parentPort;
 if (parent === null) throw new Error('taskManagerWorker runs only as a worker thread (bootTaskManager starts it)');
@@ -23,6 +25,9 @@ if (isLeft(decoded)) throw new Error(`a task manager was started with bad setup:
 const setup = decoded.right;
 const say = (msg: TaskManagerMsg) => parent.postMessage(msg);
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** With channels through Kafka (setup.exchange): this thread's exchange, open before it says it is ready. */
+let exchange: KafkaExchange | undefined;
+const openBridge = bridgeOpener(() => exchange, `task manager ${setup.index}`);
 
 function build(): { readonly msg: TaskManagerMsg; readonly runtime?: TaskManagerRuntime } {
   const refused = (reason: string) => ({ msg: { type: 'taskManager.refused', index: setup.index, reason } as const });
@@ -44,20 +49,37 @@ function build(): { readonly msg: TaskManagerMsg; readonly runtime?: TaskManager
   } catch (e) {
     return refused(`building job '${setup.job}' of ${setup.module} failed: ${message(e)}`);
   }
-  return { msg: { type: 'taskManager.ready', index: setup.index, shape: planShape(plan) }, runtime: new TaskManagerRuntime(plan, env.config, setup.index, say) };
+  return { msg: { type: 'taskManager.ready', index: setup.index, shape: planShape(plan) }, runtime: new TaskManagerRuntime(plan, env.config, setup.index, say, openBridge) };
 }
 
 const usage = new ThreadUsage(setup.index);
 const { msg, runtime } = build();
-say(msg);
+void ready();
 parent.on('message', (m: unknown) => {
   const command = TaskManagerCommandCodec.decode(m);
   if (isLeft(command)) throw new Error(`task manager ${setup.index} was sent what is not a command: ${PathReporter.report(command).join('; ')}`);
   if (command.right.type === 'taskManager.stop' || runtime === undefined) {
     runtime?.handle(command.right);
-    say({ type: 'taskManager.usage', usage: usage.finish() });
-    parent.close();
+    // The exchange's connections would keep the thread alive.
+    void (exchange?.close() ?? Promise.resolve()).then(() => {
+      say({ type: 'taskManager.usage', usage: usage.finish() });
+      parent.close();
+    });
     return;
   }
   runtime.handle(command.right);
 });
+
+/** Says the thread is ready (or why not) once its Kafka exchange, if it has one, is open. */
+async function ready(): Promise<void> {
+  const kafka = setup.exchange;
+  if (kafka !== undefined && runtime !== undefined) {
+    try {
+      exchange = await KafkaExchange.open({ brokers: kafka.brokers, clientId: `task-manager-${setup.index}`, operationTimeoutMs: kafka.operationTimeoutMs });
+    } catch (e) {
+      say({ type: 'taskManager.refused', index: setup.index, reason: `its Kafka exchange could not open: ${message(e)}` });
+      return;
+    }
+  }
+  say(msg);
+}

@@ -378,6 +378,8 @@ export interface PartitionFetch {
   /** The offset after the last batch the response held whole (kept or not), or fetchOffset when none. */
   readonly nextOffset: number;
   readonly lastStableOffset: number;
+  /** The partition's error code (0: none); with an error the records are empty (protocolError names it). */
+  readonly errorCode: number;
 }
 
 const READ_COMMITTED = 1;
@@ -460,13 +462,18 @@ export async function fetchPartitions(
             const fetchOffset = list.find((w) => w.topic === topicName && w.partition === p.partition)!.offset;
             const { records, nextOffset } = await readCommittedRecords(p.recordSet, fetchOffset, p.abortedTransactions, decompress);
             // A broker that gives no last stable offset (-1): the high watermark then.
-            return { topic: topicName, partition: p.partition, fetchOffset, records, nextOffset, lastStableOffset: p.lastStableOffset >= 0 ? p.lastStableOffset : p.highWatermark };
+            return { topic: topicName, partition: p.partition, fetchOffset, records, nextOffset, lastStableOffset: p.lastStableOffset >= 0 ? p.lastStableOffset : p.highWatermark, errorCode: p.errorCode };
           }),
         ),
       );
     }),
   );
   return results.flat();
+}
+
+/** kafkajs's error for a Kafka error code (its `type` names the code, e.g. OFFSET_OUT_OF_RANGE). */
+export function protocolError(errorCode: number): Error & { readonly type?: string; readonly retriable?: boolean } {
+  return require('kafkajs/src/protocol/error').createErrorFromCode(errorCode);
 }
 
 /** Fresh metadata, after an error that says it is stale. */

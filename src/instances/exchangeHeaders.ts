@@ -1,0 +1,37 @@
+/**
+ * The headers of every record of the exchange topic: the attempt and epoch of the wiring that
+ * produced it (a channel end reads only its own: frames of an earlier attempt, or of a master
+ * of an older epoch, are skipped), and on the close marker `sluice-close`.
+ */
+import type { IHeaders } from 'kafkajs';
+import type { KafkaHeaders } from '../connectors/kafka/fetchResponse';
+
+const ATTEMPT = 'sluice-attempt';
+const EPOCH = 'sluice-epoch';
+const CLOSE = 'sluice-close';
+
+export interface ExchangeHeaders {
+  readonly attempt: number;
+  readonly epoch: number;
+  /** The producing end closed the channel: nothing follows. */
+  readonly close: boolean;
+}
+
+export function exchangeHeaders({ attempt, epoch, close }: ExchangeHeaders): IHeaders {
+  const headers: IHeaders = { [ATTEMPT]: String(attempt), [EPOCH]: String(epoch) };
+  if (close) headers[CLOSE] = '1';
+  return headers;
+}
+
+/** The headers of a fetched record, or undefined when it has no attempt and epoch (not a frame of Sluice). */
+export function readExchangeHeaders(headers: KafkaHeaders): ExchangeHeaders | undefined {
+  const number = (name: string): number | undefined => {
+    const raw = headers[name];
+    const text = Buffer.isBuffer(raw) ? raw.toString() : typeof raw === 'string' ? raw : undefined;
+    return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined;
+  };
+  const attempt = number(ATTEMPT);
+  const epoch = number(EPOCH);
+  if (attempt === undefined || epoch === undefined) return undefined;
+  return { attempt, epoch, close: headers[CLOSE] !== undefined };
+}
