@@ -35,16 +35,22 @@ async function main(): Promise<void> {
   const start = (id: string): ChildProcess =>
     spawn(process.execPath, [path.join(__dirname, 'clicksPerUser.js')], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...environment, SLUICE_INSTANCE_ID: id } });
   const instances = ['web-1', 'web-2', 'web-3'].map(start);
-  // One output record per click: the output's end offset (aborted records and markers included) tells how far the job got.
+  // One output record per click: the output's end offset (aborted records and commit markers
+  // included) tells how far the job got; once past the clicks and still for 3 s, it is done.
   const written = async () => (await admin.fetchTopicOffsets(output)).reduce((n, o) => n + Number(o.high), 0);
   const deadline = Date.now() + 300_000;
   let killed = false;
-  while ((await written()) < clicks + 20 && Date.now() < deadline) {
-    if (!killed && (await written()) > clicks / 2) {
+  let last = -1;
+  let still = 0;
+  while (still < 6 && Date.now() < deadline) {
+    const now = await written();
+    if (!killed && now > clicks / 2) {
       process.stderr.write('sample: SIGKILL web-2\n');
       instances[1].kill('SIGKILL');
       killed = true;
     }
+    still = now >= clicks && now === last ? still + 1 : 0;
+    last = now;
     await sleep(500);
   }
   await sleep(3000); // two checkpoints: the last counts committed

@@ -3,40 +3,11 @@ import * as path from 'path';
 import { MessageChannel, MessagePort, Worker } from 'worker_threads';
 import { BatchReceiver } from '../../src/cluster/BatchReceiver';
 import { ExchangeError } from '../../src/cluster/ExchangeError';
-import { CheckpointId } from '../../src/checkpoint/CheckpointTypes';
 import { waitFor } from '../support/unhandledRejections';
 import type { EndSetup, Step } from './fixtures/exchangeEnd';
+import { joined, timeline } from './fixtures/exchangeTimeline';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'exchangeEnd.js');
-
-/** A scripted timeline: batches of 1 to 37 records with events between them, ending with end of input. */
-function timeline(): Step[] {
-  const steps: Step[] = [];
-  let n = 0;
-  for (let i = 0; i < 60; i++) {
-    const size = 1 + ((i * 7) % 37);
-    const records = Array.from({ length: size }, (_, j) => ({ id: n + j, key: `k${(n + j) % 13}`, tags: [i, j] }));
-    steps.push({ records, timestamps: records.map((r) => (r.id % 5 === 0 ? NaN : 1_000 + r.id)) });
-    n += size;
-    if (i % 3 === 0) steps.push({ event: { type: 'watermark', watermark: 1_000 + n } });
-    if (i % 10 === 4) steps.push({ event: { type: 'barrier', id: (i + 1) as CheckpointId } });
-    if (i % 10 === 7) steps.push({ event: { type: 'barrier.cancel', id: i as CheckpointId } });
-    if (i % 17 === 16) steps.push({ event: { type: 'idle' } });
-  }
-  steps.push({ event: { type: 'endOfInput' } });
-  return steps;
-}
-
-/** Runs of batches joined into one (batches handed on in parts compare equal to whole ones). */
-function joined(steps: readonly Step[]): Step[] {
-  const out: Step[] = [];
-  for (const step of steps) {
-    const last = out[out.length - 1];
-    if ('records' in step && last !== undefined && 'records' in last) out[out.length - 1] = { records: [...last.records, ...step.records], timestamps: [...last.timestamps, ...step.timestamps] };
-    else out.push(step);
-  }
-  return out;
-}
 
 describe('cluster/BatchReceiver', () => {
   const workers: Worker[] = [];

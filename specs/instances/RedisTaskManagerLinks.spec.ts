@@ -110,20 +110,48 @@ describe('instances/RedisTaskManagerLinks and RedisTaskManagerInbox (the masterâ
     expect(log.lines.filter((l) => l.msg.includes('drops the commands')).map((l) => l.msg)).to.deep.equal(['instance a drops the commands of epoch 5 (first: entry 2): their master was succeeded under epoch 6']);
   });
 
-  it("a new inbox skips the commands of epochs before the job's epoch when it opens (a predecessor's, under the same id)", async () => {
-    const old = await master(5);
-    await old.links.send('a', stopTask('for the predecessor 1'));
-    await old.links.send('a', stopTask('for the predecessor 2'));
-    await redis.incr(keys.epoch);
-    const next = await master(6);
+  it('a new inbox takes the commands sent after it opened, not those before (for a predecessor under its id, which may have run them)', async () => {
+    const m = await master(5);
+    await m.links.send('a', stopTask('for the predecessor 1'));
+    await m.links.send('a', stopTask('for the predecessor 2'));
     const a = await inbox('a');
-    await next.links.send('a', stopTask('for this one'));
-    await waitFor(() => a.items.length === 1, "the new master's command");
-    await next.links.send('a', ping);
-    await waitFor(() => a.items.length === 2, 'the ping after it');
+    await m.links.send('a', stopTask('for this one'));
+    await m.links.send('a', ping);
+    await waitFor(() => a.items.length === 2, 'the commands sent after');
     expect(a.items).to.deep.equal([
-      [stopTask('for this one'), 6],
-      [ping, 6],
+      [stopTask('for this one'), 5],
+      [ping, 5],
+    ]);
+    expect(a.failures).to.deep.equal([]);
+  });
+
+  it('an inbox holds the commands sent between its opening and its receiver, and hands them on in order once it has one', async () => {
+    const m = await master(5);
+    const opened = ground.closing(await RedisTaskManagerInbox.open({ redis: url, applicationId: app, instanceId: 'a', operationTimeoutMs: 5000 }));
+    await m.links.send('a', stopTask('while joining 1'));
+    await m.links.send('a', stopTask('while joining 2'));
+    const got: [TaskManagerCommand, number][] = [];
+    opened.onCommand((command, epoch) => got.push([command, epoch]));
+    await m.links.send('a', ping);
+    await waitFor(() => got.length === 3, 'all three');
+    expect(got).to.deep.equal([
+      [stopTask('while joining 1'), 5],
+      [stopTask('while joining 2'), 5],
+      [ping, 5],
+    ]);
+  });
+
+  it('a master takes what is said after it opened, not before (an earlier master\'s, even one of its epoch)', async () => {
+    const { inbox: a } = await inbox('a');
+    await a.say(answer(1), 5);
+    const m = await master(5);
+    await a.say(answer(2), 5);
+    await waitFor(() => m.items.length === 1, 'the message said after');
+    await a.say(answer(3), 5);
+    await waitFor(() => m.items.length === 2, 'the next');
+    expect(m.items).to.deep.equal([
+      ['a', answer(2)],
+      ['a', answer(3)],
     ]);
   });
 

@@ -2,8 +2,6 @@ import { expect } from 'chai';
 import type { Admin, Kafka } from 'kafkajs';
 import { ConfigResourceTypes } from 'kafkajs';
 import { Ref, dispatch, spawnStateless, start, stop } from 'nact';
-import { StreamEnvironment } from '../../src';
-import { CheckpointId } from '../../src/checkpoint/CheckpointTypes';
 import { BatchSender } from '../../src/cluster/BatchSender';
 import { ExchangeError } from '../../src/cluster/ExchangeError';
 import { EXCHANGE_READ_AHEAD, ExchangeInlet, spawnInlet } from '../../src/cluster/ExchangeInlet';
@@ -11,45 +9,15 @@ import { ExchangeOutlet, spawnOutlet } from '../../src/cluster/ExchangeOutlet';
 import { FramePort } from '../../src/cluster/FramePort';
 import { crossingChannels } from '../../src/cluster/placement';
 import { createKafkaClient } from '../../src/connectors/kafka/kafkaClient';
-import { ExecutionPlan } from '../../src/graph/ExecutionPlan';
 import { ChannelEvent, TaskMsg, TaskRef } from '../../src/runtime/protocol';
 import { KafkaChannelAddress } from '../../src/instances/kafkaChannelAddress';
 import { KafkaExchange } from '../../src/instances/KafkaExchange';
 import { ensureExchangeTopic, exchangePartitions, exchangeTopicName, kafkaChannelAddresses, planChannels, readEndOffsets } from '../../src/instances/exchangeTopic';
 import { kafkaBootstrap } from '../support/kafkaService';
 import { uniqueTopic } from '../support/kafkaTopics';
-import { RecordingSink } from '../support/RecordingSink';
-
-type Step = { readonly records: readonly unknown[]; readonly timestamps: readonly number[] } | { readonly event: ChannelEvent };
-
-/** Batches of `size` (or 1 to 37) objects of one shape (so they go in columns) with watermarks, barriers, idleness between, and end of input. */
-function timeline(batches: number, size?: number): Step[] {
-  const steps: Step[] = [];
-  let n = 0;
-  for (let i = 0; i < batches; i++) {
-    const count = size ?? 1 + ((i * 7) % 37);
-    const records = Array.from({ length: count }, (_, j) => ({ id: n + j, key: `k${(n + j) % 13}`, tags: [i, j], amount: (n + j) / 4 }));
-    steps.push({ records, timestamps: records.map((r) => (r.id % 5 === 0 ? NaN : 1_000 + r.id)) });
-    n += count;
-    if (i % 3 === 0) steps.push({ event: { type: 'watermark', watermark: 1_000 + n } });
-    if (i % 10 === 4) steps.push({ event: { type: 'barrier', id: (i + 1) as CheckpointId } });
-    if (i % 10 === 7) steps.push({ event: { type: 'barrier.cancel', id: i as CheckpointId } });
-    if (i % 17 === 16) steps.push({ event: { type: 'idle' } });
-  }
-  steps.push({ event: { type: 'endOfInput' } });
-  return steps;
-}
-
-/** Runs of batches joined into one (a batch handed on in parts compares equal to the whole). */
-function joined(steps: readonly Step[]): Step[] {
-  const out: Step[] = [];
-  for (const step of steps) {
-    const last = out[out.length - 1];
-    if ('records' in step && last !== undefined && 'records' in last) out[out.length - 1] = { records: [...last.records, ...step.records], timestamps: [...last.timestamps, ...step.timestamps] };
-    else out.push(step);
-  }
-  return out;
-}
+import { twoKeyedStagesPlan } from '../support/twoKeyedStagesPlan';
+import type { Step } from '../cluster/fixtures/exchangeEnd';
+import { joined, timeline } from '../cluster/fixtures/exchangeTimeline';
 
 async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -60,20 +28,6 @@ async function until(condition: () => Promise<boolean> | boolean, what: string, 
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A one-channel plan (map/0 -> count/1 and back, at parallelism 2): its channels, numbered. */
-function twoByTwo(): ExecutionPlan {
-  const env = StreamEnvironment.create({ parallelism: 2 });
-  env
-    .fromGenerator(10, (i) => i)
-    .keyBy((n) => n % 2)
-    .map((n) => 2 * n)
-    .name('Double')
-    .keyBy((n) => n)
-    .sinkTo(new RecordingSink())
-    .setParallelism(1);
-  return env.plan('exchange');
-}
 
 describe('instances: exchange channels through Kafka (KafkaExchange, exchangeTopic)', function () {
   this.timeout(120_000);
@@ -174,7 +128,7 @@ describe('instances: exchange channels through Kafka (KafkaExchange, exchangeTop
   it('carries batches, watermarks, barriers, idleness and end of input from an outlet to an inlet in another client, in order, with exact contents', async () => {
     const { topic, a, b } = await setUp(1);
     const { producer, consumer } = await addresses(topic, 0, 1, 1);
-    const script = timeline(60);
+    const script = timeline();
     const run = channel(a.port(producer, 'map/0 -> count/1'), b.port(consumer, 'map/0 -> count/1'), script, 64);
     await until(() => run.got.some((s) => 'event' in s && s.event.type === 'endOfInput'), 'end of input through Kafka');
     expect(run.failures).to.deep.equal([]);
@@ -253,6 +207,19 @@ describe('instances: exchange channels through Kafka (KafkaExchange, exchangeTop
     expect((await endOffset(topic, 0)) - consumer.receiveFrom).to.equal(3);
   });
 
+  it('carries a frame larger than the broker\'s default message size and than a fetch\'s bytes a partition (3 MB of records)', async () => {
+    const { topic, a, b } = await setUp(1);
+    const { producer, consumer } = await addresses(topic, 0, 1, 1);
+    const records = Array.from({ length: 1024 }, (_, i) => `${i}:${'x'.repeat(3000)}`);
+    const got: unknown[] = [];
+    b.port(consumer, 'spec').on('message', (frame) => got.push(frame));
+    const out = a.port(producer, 'spec');
+    out.postMessage({ type: 'records', records, timestamps: records.map(() => NaN) });
+    out.postMessage({ type: 'endOfInput' });
+    await until(() => got.length === 2, 'the large frame and end of input through');
+    expect(got).to.deep.equal([{ type: 'records', records, timestamps: records.map(() => NaN) }, { type: 'endOfInput' }]);
+  });
+
   it('closes an end of the same exchange reading the same partition when the channel is wired again, and tells its peer', async () => {
     const { topic, a, b } = await setUp(1);
     const first = await addresses(topic, 0, 1, 1);
@@ -268,6 +235,29 @@ describe('instances: exchange channels through Kafka (KafkaExchange, exchangeTop
     b.port(second.consumer, 'wiring 2').on('message', () => undefined);
     await until(() => events.length === 2, 'both old ends closed');
     expect(events).to.deep.equal(['old consumer closed', 'old producer closed']);
+  });
+
+  it('holds at most a window, a demand and the close marker of a port waiting to be produced: a port posting more fails, and what it queued is dropped', async () => {
+    const { topic, a } = await setUp(1);
+    const { producer } = await addresses(topic, 0, 1, 1);
+    const port = a.port(producer, 'spec');
+    const from = await endOffset(topic, 0);
+    const errors: string[] = [];
+    port.on('error', (e) => errors.push(e.message));
+    // The first frame goes into a request at once; the next 66 wait behind it; the 68th is one too many.
+    for (let w = 0; w < 68; w++) port.postMessage({ type: 'watermark', watermark: w });
+    await until(() => errors.length > 0, 'the port failed');
+    expect(errors).to.deep.equal([`66 frames wait to be produced to ${topic}/0 (channel spec), the most a channel may have (its frame window, a demand and the close marker)`]);
+    await sleep(1000);
+    expect((await endOffset(topic, 0)) - from).to.equal(1);
+    // Demand waiting to be produced is merged: a consumer's end never holds more than one.
+    const { consumer } = await addresses(topic, 0, 2, 1);
+    const before = await endOffset(topic, 1);
+    const demand = a.port(consumer, 'demand');
+    for (let i = 0; i < 1000; i++) demand.postMessage({ type: 'demand', credits: 1, frames: 0 });
+    await until(async () => (await endOffset(topic, 1)) > before, 'demand produced');
+    await sleep(500);
+    expect((await endOffset(topic, 1)) - before).to.equal(2);
   });
 
   it('fails a channel end with TransportFailed, naming why, when its exchange is closed', async () => {
@@ -305,8 +295,8 @@ describe('instances: exchange channels through Kafka (KafkaExchange, exchangeTop
     expect((bySide.get('receiver') as { reason: string }).reason).to.match(new RegExp(`^fetching ${topic}/0 \\(channel map/0 -> count/1\\) failed: `));
   });
 
-  it('creates the exchange topic with two partitions per channel of the plan, checks an existing one, and refuses one that does not fit, naming every mismatch', async () => {
-    const plan = twoByTwo();
+  it('creates the exchange topic with two partitions per channel of the plan, checks an existing one, grows one made for a smaller plan, and refuses a compacted one', async () => {
+    const plan = twoKeyedStagesPlan('exchange');
     // Sources 0-0, 0-1 to Double 1-0, 1-1 (4 channels), Doubles to the sink (2).
     expect([...planChannels(plan)]).to.deep.equal([['0-0/0', 0], ['0-0/1', 1], ['0-1/0', 2], ['0-1/1', 3], ['1-0/0', 4], ['1-1/0', 5]]);
     expect(exchangePartitions(plan)).to.equal(12);
@@ -314,22 +304,24 @@ describe('instances: exchange channels through Kafka (KafkaExchange, exchangeTop
     const options = { applicationId, partitions: 12, brokers: [bootstrap], operationTimeoutMs: 30_000 };
     expect(await ensureExchangeTopic(admin, options)).to.deep.equal({ topic: `${applicationId}-exchange`, outcome: 'created' });
     expect(await ensureExchangeTopic(admin, options)).to.deep.equal({ topic: `${applicationId}-exchange`, outcome: 'existed' });
-    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: `${applicationId}-exchange`, configNames: ['cleanup.policy', 'retention.ms'] }] });
-    expect(Object.fromEntries(described.resources[0].configEntries.map((e) => [e.configName, e.configValue]))).to.deep.equal({ 'cleanup.policy': 'delete', 'retention.ms': '86400000' });
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: `${applicationId}-exchange`, configNames: ['cleanup.policy', 'retention.ms', 'max.message.bytes'] }] });
+    expect(Object.fromEntries(described.resources[0].configEntries.map((e) => [e.configName, e.configValue]))).to.deep.equal({ 'cleanup.policy': 'delete', 'retention.ms': '86400000', 'max.message.bytes': '16777216' });
+
+    // A plan with more channels (a job rescaled) finds the topic grown; one with fewer, unchanged.
+    expect(await ensureExchangeTopic(admin, { ...options, partitions: 20 })).to.deep.equal({ topic: `${applicationId}-exchange`, outcome: 'grown' });
+    expect(await ensureExchangeTopic(admin, { ...options, partitions: 8 })).to.deep.equal({ topic: `${applicationId}-exchange`, outcome: 'existed' });
+    expect((await admin.fetchTopicMetadata({ topics: [`${applicationId}-exchange`] })).topics[0].partitions.length).to.equal(20);
 
     const other = uniqueTopic('exchange-topic-spec');
     await admin.createTopics({ topics: [{ topic: exchangeTopicName(other), numPartitions: 3, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true });
     let refused: Error | undefined;
     await ensureExchangeTopic(admin, { ...options, applicationId: other }).catch((e: Error) => (refused = e));
-    expect(refused?.message).to.equal(
-      `exchange topic ${other}-exchange does not fit the job: it has 3 partitions, the job needs 12 (two per channel of its plan): it was made for another job graph or parallelism; ` +
-        'cleanup.policy is "compact", Sluice needs "delete". Delete it (frames in it are worth nothing once their attempt ended) and start again.',
-    );
+    expect(refused?.message).to.equal(`exchange topic ${other}-exchange does not fit the job: cleanup.policy is "compact", Sluice needs "delete". Delete it (frames in it are worth nothing once their attempt ended) and start again.`);
     expect(() => exchangeTopicName('no spaces')).to.throw("exchange topic 'no spaces-exchange' is not a Kafka topic name");
   });
 
   it('gives both ends of each crossing channel their partitions, reading from the end offsets read before the deploy', () => {
-    const plan = twoByTwo();
+    const plan = twoKeyedStagesPlan('exchange');
     const crossing = crossingChannels(plan, 2);
     expect(crossing.map((c) => c.name)).to.deep.equal(['Generator Source/0 -> Double/1', 'Generator Source/1 -> Double/0', `Double/1 -> ${plan.tasks[4].name}/0`]);
     const endOffsets = new Map([...Array(12).keys()].map((p) => [p, 100 + p]));

@@ -1,26 +1,11 @@
 import { expect } from 'chai';
-import { StreamEnvironment } from '../../src';
 import { ExecutionPlan } from '../../src/graph/ExecutionPlan';
 import { TaskId } from '../../src/checkpoint/TaskId';
 import { deploymentWiring } from '../../src/runtime/deploymentWiring';
-import { RecordingSink } from '../support/RecordingSink';
+import { twoKeyedStagesPlan } from '../support/twoKeyedStagesPlan';
 
-/**
- * Two sources, keyed into two instances of Double, keyed into one sink:
- *   0-0, 0-1 (Generator Source) -> 1-0, 1-1 (Double) -> 2-0 (Recording Sink)
- */
-function plan(): ExecutionPlan {
-  const env = StreamEnvironment.create({ parallelism: 2 });
-  env
-    .fromGenerator(10, (i) => i)
-    .keyBy((n) => n % 2)
-    .map((n) => 2 * n)
-    .name('Double')
-    .keyBy((n) => n)
-    .sinkTo(new RecordingSink())
-    .setParallelism(1);
-  return env.plan('wiring');
-}
+/** 0-0, 0-1 (Generator Source) -> 1-0, 1-1 (Double) -> 2-0 (Recording Sink). */
+const plan = (): ExecutionPlan => twoKeyedStagesPlan('wiring');
 
 /** Refs named after their task, and after its incarnation once restarted. */
 const refs = (p: ExecutionPlan, renamed: Record<string, string> = {}) => new Map(p.tasks.map((t) => [t.id, renamed[t.id] ?? `ref ${t.id}`]));

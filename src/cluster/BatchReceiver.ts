@@ -1,10 +1,11 @@
 /**
- * The consuming end of an exchange channel between two threads: decodes each frame as it
- * arrives (io-ts; a message from another thread is outside input), hands records and in-band
- * events to its handler in the order they were sent, and returns credits and window slots to
- * the producer. It checks the producer sent no more records than were granted, and refuses
- * loudly otherwise (the frame window is the sender's to keep: acknowledgements cross in flight,
- * so this end cannot tell an overrun from a late acknowledgement).
+ * The consuming end of an exchange channel between two threads (or two instances, through a
+ * FramePort): decodes each frame as it arrives (io-ts; a message from another thread is outside
+ * input), hands records and in-band events to its handler in the order they were sent, and
+ * returns credits and window slots to the producer. It checks the producer sent no more records
+ * than were granted, and refuses loudly otherwise (the frame window is the sender's to keep:
+ * acknowledgements cross in flight, so this end cannot tell an overrun from a late
+ * acknowledgement).
  *
  * Read-ahead: a credit round trip between threads takes several turns of both event loops, and a
  * producer granted only what its consumer grants waits for it again and again (2 task managers
@@ -20,7 +21,6 @@
  * never reaches) is handed on in parts, as far as the credit goes; splitting others would halve
  * the batches for good.
  */
-import { FramePort } from './FramePort';
 import { isLeft } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
 import { ChannelEvent } from '../runtime/protocol';
@@ -28,6 +28,7 @@ import { DemandFrame, ExchangeFrameCodec } from './exchangeProtocol';
 import { ExchangeError, badFrame, boundExceeded } from './ExchangeError';
 import { ChannelEnd } from './ChannelEnd';
 import { fromColumns } from './batchColumns';
+import { FramePort } from './FramePort';
 
 export interface BatchReceiverHandler {
   readonly records: (records: readonly unknown[], timestamps: readonly number[]) => void;

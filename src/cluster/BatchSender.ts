@@ -1,17 +1,17 @@
 /**
- * The producing end of an exchange channel between two threads. Records go only as far as the
- * consumer granted (credits, in records, as between tasks in one thread); every frame — a
- * batch or an in-band event — takes a slot of a window the consumer frees as it takes frames
- * off the channel. So the port's queue holds at most `maxFramesInFlight` frames and `credits`
- * records, whatever the producer does: nothing between the threads is unbounded. The sender
- * keeps no queue of its own: a caller that cannot send now keeps what it has (the task's
- * output gate already queues behind missing credit) and is told when to try again.
+ * The producing end of an exchange channel between two threads, or two instances (through
+ * Kafka: the port is a FramePort). Records go only as far as the consumer granted (credits, in
+ * records, as between tasks in one thread); every frame — a batch or an in-band event — takes a
+ * slot of a window the consumer frees as it takes frames off the channel. So the port's queue
+ * holds at most `maxFramesInFlight` frames and `credits` records, whatever the producer does:
+ * nothing between the threads is unbounded. The sender keeps no queue of its own: a caller that
+ * cannot send now keeps what it has (the task's output gate already queues behind missing
+ * credit) and is told when to try again.
  *
  * One structured clone per batch: the batch is posted as it is, or in columns when its records
  * allow (batchColumns.ts), and V8 copies it into the message, but for the columns' number blocks,
  * which are transferred (docs/internals.md, "Exchange between threads").
  */
-import { FramePort } from './FramePort';
 import { isLeft } from 'fp-ts/Either';
 import { PathReporter } from 'io-ts/PathReporter';
 import { ChannelEvent } from '../runtime/protocol';
@@ -19,6 +19,7 @@ import { DemandFrameCodec, ExchangeFrame } from './exchangeProtocol';
 import { ExchangeError, badFrame, boundExceeded } from './ExchangeError';
 import { ChannelEnd } from './ChannelEnd';
 import { buffersOf, toColumns } from './batchColumns';
+import { FramePort } from './FramePort';
 
 export interface BatchSenderEvents {
   /** Credits (`credits` more records, maybe 0) or window slots came back: what could not be sent may be now. */

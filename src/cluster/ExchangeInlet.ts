@@ -4,12 +4,12 @@
  * the task on its input channel, in the order they were sent; the task's `demand` becomes the
  * receiver's grant, so the producer in the other thread sends only what this task granted.
  */
-import { FramePort } from './FramePort';
 import { Ref, dispatch, spawnStateless } from 'nact';
 import { TaskMsg, TaskRef } from '../runtime/protocol';
 import { BatchReceiver, ReadAhead } from './BatchReceiver';
 import { ExchangeError } from './ExchangeError';
 import { EXCHANGE_WINDOW } from './ExchangeOutlet';
+import { FramePort } from './FramePort';
 
 /**
  * Records an inlet lets its producer send beyond its task's credit, in channel capacities: a

@@ -6,11 +6,11 @@
  * what the consumer granted. What the frame window cannot take now waits here, bounded by that
  * credit and the events of one input batch (docs/internals.md, "Task managers on worker threads").
  */
-import { FramePort } from './FramePort';
 import { Ref, dispatch, spawnStateless } from 'nact';
 import { ChannelEvent, TaskMsg, TaskRef } from '../runtime/protocol';
 import { BatchSender } from './BatchSender';
 import { ExchangeError } from './ExchangeError';
+import { FramePort } from './FramePort';
 
 /**
  * Frames each exchange channel may have in flight (batches and events alike): room for the

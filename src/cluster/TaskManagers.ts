@@ -6,7 +6,6 @@
  */
 import { MessageChannel, ResourceLimits, TransferListItem } from 'worker_threads';
 import { Either, isLeft, left, right } from 'fp-ts/Either';
-import { stop } from 'nact';
 import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
 import { TaskId } from '../checkpoint/TaskId';
 import { TaskRef } from '../runtime/protocol';
@@ -18,6 +17,7 @@ import { Bridge, DeployCommand, KeyedStateSetting } from './taskManagerProtocol'
 import { Connector, Receivers, TaskManagerThread } from './TaskManagerThread';
 import { TaskManagerUsage } from './taskManagerUsage';
 import { spawnTaskStandIn } from './taskStandIn';
+import { deployCommand, kafkaRebridging, restartAlone } from './remoteCommands';
 import { KafkaChannelWiring } from '../instances/KafkaChannelWiring';
 import { KafkaChannelEnds } from '../instances/exchangeTopic';
 
@@ -114,18 +114,7 @@ export class TaskManagers implements TaskManagerDeployment {
     const threads = ready.right;
     const count = threads.length;
     const { attempt } = request;
-    const commands: DeployCommand[] = threads.map(() => ({
-      type: 'taskManager.deploy',
-      attempt,
-      jobId: request.jobId,
-      tasks: [],
-      checkpointing: request.checkpointing ?? null,
-      unaligned: request.unaligned,
-      metrics: request.metrics,
-      keyedState: this.settings.keyedState,
-      outlets: [],
-      inlets: [],
-    }));
+    const commands: DeployCommand[] = threads.map(() => deployCommand(request, this.settings.keyedState));
     const transfers: TransferListItem[][] = threads.map(() => []);
     for (const task of this.plan.tasks) commands[taskManagerOf(task, count)].tasks.push({ id: task.id, restore: request.restores.get(task.id) ?? null });
     const crossing = crossingChannels(this.plan, count);
@@ -161,28 +150,18 @@ export class TaskManagers implements TaskManagerDeployment {
     const task = this.byId.get(request.task);
     if (task === undefined) throw new Error(`task ${request.task} is not in the plan of job '${this.plan.jobName}'`);
     if (running === undefined || running.attempt !== request.attempt) return left(`attempt ${request.attempt} is not the running one`);
-    const { attempt, threads } = running;
+    const { threads } = running;
     const count = threads.length;
     const here = taskManagerOf(task, count);
     if (!threads[here].isAlive) return left(`task manager ${here} is gone`);
+    const crossing = crossingChannels(this.plan, count).filter((c) => c.producer === task.id || c.consumer === task.id);
+    const kafkaEnds = this.kafkaWiring?.rewire(crossing);
+    if (kafkaEnds !== undefined) return right(restartAlone(threads, here, task, request, running, kafkaRebridging(task.id, crossing, kafkaEnds, count)));
     // A new port for each of its channels to another thread; the peer's end takes it in place of the old.
     const mine = { outlets: [] as Bridge[], inlets: [] as Bridge[] };
     const peers = threads.map(() => ({ outlets: [] as Bridge[], inlets: [] as Bridge[] }));
     const transfers: TransferListItem[][] = threads.map(() => []);
-    const crossing = crossingChannels(this.plan, count).filter((c) => c.producer === task.id || c.consumer === task.id);
-    const kafkaEnds = this.kafkaWiring?.rewire(crossing);
-    crossing.forEach((c, k) => {
-      if (kafkaEnds !== undefined) {
-        const { producer, consumer } = kafkaEnds[k];
-        if (c.producer === task.id) {
-          mine.outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
-          peers[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
-        } else {
-          mine.inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
-          peers[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
-        }
-        return;
-      }
+    crossing.forEach((c) => {
       const { port1, port2 } = new MessageChannel();
       if (c.producer === task.id) {
         mine.outlets.push({ task: c.producer, channel: c.output, name: c.name, port: port1 });
@@ -195,17 +174,7 @@ export class TaskManagers implements TaskManagerDeployment {
       }
       transfers[here].push(port1);
     });
-    threads.forEach((thread, i) => {
-      if (i !== here && (peers[i].outlets.length > 0 || peers[i].inlets.length > 0)) thread.post({ type: 'taskManager.rebridge', attempt, ...peers[i] }, transfers[i]);
-    });
-    threads[here].restartTask(attempt, task.id, request.incarnation);
-    threads[here].post({ type: 'taskManager.restartTask', attempt, task: task.id, incarnation: request.incarnation, restore: request.restore ?? null, ...mine }, transfers[here]);
-    const standIn = spawnTaskStandIn(running.master, `${task.actorName}-a${attempt}-r${request.incarnation}`, attempt, task.id, threads[here], request.incarnation);
-    // The predecessor's stand-in, superseded: stopping it stops nothing in the task manager.
-    const predecessor = running.standIns.get(task.id);
-    if (predecessor !== undefined) stop(predecessor);
-    running.standIns.set(task.id, standIn);
-    return right(standIn);
+    return right(restartAlone(threads, here, task, request, running, { mine, peers, transfers }));
   }
 
   /** Fault injection for specs: terminates task manager `index`'s thread. */

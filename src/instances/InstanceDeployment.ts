@@ -18,9 +18,10 @@ import { Logger } from '../logging/logger';
 import { MasterRef, TaskRef } from '../runtime/protocol';
 import { RemoteDeployRequest, RemoteRestartRequest, TaskManagerDeployment } from '../runtime/TaskManagerDeployment';
 import { CrossingChannel, crossingChannels } from '../cluster/placement';
-import { Bridge, DeployCommand, KeyedStateSetting, TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
+import { DeployCommand, KeyedStateSetting, TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
 import { Connector, Receivers, TaskManagerPort, TaskManagerThread } from '../cluster/TaskManagerThread';
 import { spawnTaskStandIn } from '../cluster/taskStandIn';
+import { deployCommand, kafkaRebridging, restartAlone } from '../cluster/remoteCommands';
 import { KafkaChannelEnds } from './exchangeTopic';
 import { HeldAssignment } from './joinInstances';
 import { slotOf } from './jobSlots';
@@ -73,15 +74,13 @@ class InstancePort implements TaskManagerPort {
   constructor(
     readonly instanceId: string,
     private readonly links: TaskManagerLinks,
-    private readonly logger: Logger,
   ) {}
 
   postMessage(command: TaskManagerCommand): void {
     if (this.gone) return;
     this.links.send(this.instanceId, command).catch((e: unknown) => {
-      // A newer epoch: this placement is over and its end is on its way (the leader's own ownership change).
-      if (e instanceof FencedCommandError) return this.logger.debug({ instance: this.instanceId }, e.message);
-      // A command lost: what the instance does from now on is unknown to the master.
+      // A newer epoch (this placement is over) or a command lost: either way the instance no longer runs what the master thinks.
+      if (e instanceof FencedCommandError) return this.ends(`the job's epoch moved past ${e.epoch} (to ${e.currentEpoch ?? 'none'}): instance ${this.instanceId} takes no more commands of it`);
       this.ends(`the command '${command.type}' to instance ${this.instanceId} could not be sent: ${e instanceof Error ? e.message : String(e)}`);
     });
   }
@@ -203,7 +202,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
     // The streams of instances that left stay bounded, but a successor forgets them (as the link says).
     for (const gone of this.members) if (!members.includes(gone)) void links.forget(gone).catch((e: unknown) => this.settings.logger.debug({ instance: gone }, `forgetting the commands of instance ${gone} failed: ${e instanceof Error ? e.message : String(e)}`));
     this.members = members;
-    const ports = members.map((m) => new InstancePort(m, links, this.settings.logger));
+    const ports = members.map((m) => new InstancePort(m, links));
     const threads = ports.map((port, i) => new TaskManagerThread(i, port, port.ended, this.settings.hangTimeoutMs));
     const byId = new Map(ports.map((p) => [p.instanceId, p]));
     links.onMessage((instanceId, msg) => byId.get(instanceId)?.receive(msg));
@@ -224,7 +223,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
   async deploy(request: RemoteDeployRequest): Promise<Either<string, ReadonlyMap<TaskId, TaskRef>>> {
     if (this.stopped) return left('the job has ended');
     const opened = await this.current();
-    if (opened._tag === 'Left') return opened;
+    if (opened._tag === 'Left') return this.stopped ? opened : right(this.unreachable(request, opened.left));
     const placement = opened.right;
     const { attempt } = request;
     const { plan } = this.settings;
@@ -234,21 +233,10 @@ export class InstanceDeployment implements TaskManagerDeployment {
     try {
       addresses = await placement.wiring.wire(crossing);
     } catch (e) {
-      return left(`the Kafka exchange could not be wired: ${e instanceof Error ? e.message : String(e)}`);
+      return right(this.unreachable(request, `the Kafka exchange could not be wired: ${e instanceof Error ? e.message : String(e)}`));
     }
     const keyedState: KeyedStateSetting = this.settings.keyedState.type === 'memory' ? this.settings.keyedState : { ...this.settings.keyedState, fencing: { epochKey: this.settings.epochKey, epoch: placement.epoch } };
-    const commands: DeployCommand[] = placement.threads.map(() => ({
-      type: 'taskManager.deploy',
-      attempt,
-      jobId: request.jobId,
-      tasks: [],
-      checkpointing: request.checkpointing ?? null,
-      unaligned: request.unaligned,
-      metrics: request.metrics,
-      keyedState,
-      outlets: [],
-      inlets: [],
-    }));
+    const commands: DeployCommand[] = placement.threads.map(() => deployCommand(request, keyedState));
     for (const task of plan.tasks) commands[where(task)].tasks.push({ id: task.id, restore: request.restores.get(task.id) ?? null });
     crossing.forEach((c, i) => {
       commands[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: addresses[i].producer });
@@ -260,9 +248,23 @@ export class InstanceDeployment implements TaskManagerDeployment {
     const refs = new Map<TaskId, TaskRef>();
     for (const task of plan.tasks) refs.set(task.id, spawnTaskStandIn(request.master, `${task.actorName}-a${attempt}`, attempt, task.id, placement.threads[where(task)]));
     this.running = { attempt, placement, master: request.master, standIns: new Map(refs) };
-    // Ended while deploying (a newer assignment): the attempt fails as soon as it started.
-    if (this.placement !== placement) placement.ports.forEach((p) => p.ends(`epoch ${placement.epoch} ended while its attempt ${attempt} deployed`));
+    // A newer assignment came while it deployed: the attempt fails as soon as it started, and the restart deploys on the new one.
+    if (this.placement !== placement || this.settings.assignment()?.epoch !== placement.epoch) this.endPlacement(placement, `epoch ${placement.epoch} ended while its attempt ${attempt} deployed`);
     return right(refs);
+  }
+
+  /**
+   * The attempt could not reach the instances (the link or the exchange did not open within its
+   * bound, or the assignment left slots without an owner): its tasks stand on a task manager
+   * that is gone at once, so the attempt fails as if one had died — the restart strategy
+   * decides, and the next attempt tries again — where a Left would fail the job for good.
+   */
+  private unreachable(request: RemoteDeployRequest, why: string): ReadonlyMap<TaskId, TaskRef> {
+    const gone: TaskManagerPort = { postMessage: () => undefined, on: () => undefined, terminate: () => Promise.resolve(0) };
+    const thread = new TaskManagerThread(0, gone, Promise.resolve(`attempt ${request.attempt} could not be deployed on the instances: ${why}`), this.settings.hangTimeoutMs);
+    const { plan } = this.settings;
+    thread.startAttempt(request.attempt, plan.tasks.map((t) => t.id), { master: request.master, coordinator: request.coordinator, connectors: this.connectors, connectorsOf: this.connectorsOf, indexOf: this.indexOf, saveSourceProgress: request.saveSourceProgress });
+    return new Map(plan.tasks.map((task) => [task.id, spawnTaskStandIn(request.master, `${task.actorName}-a${request.attempt}`, request.attempt, task.id, thread)]));
   }
 
   /**
@@ -276,34 +278,11 @@ export class InstanceDeployment implements TaskManagerDeployment {
     const task = this.settings.plan.tasks.find((t) => t.id === request.task);
     if (task === undefined) throw new Error(`task ${request.task} is not in the plan of job '${this.settings.plan.jobName}'`);
     if (running === undefined || running.attempt !== request.attempt || this.placement !== running.placement) return left(`attempt ${request.attempt} is not the running one`);
-    const { attempt, placement } = running;
+    const { placement } = running;
     const here = placement.ownerOfSlot[slotOf(task)];
     if (!placement.threads[here].isAlive) return left(`instance ${placement.members[here]} is gone`);
     const crossing = crossingChannels(this.settings.plan, (t) => placement.ownerOfSlot[slotOf(t)]).filter((c) => c.producer === task.id || c.consumer === task.id);
-    const ends = placement.wiring.rewire(crossing);
-    const mine = { outlets: [] as Bridge[], inlets: [] as Bridge[] };
-    const peers = placement.threads.map(() => ({ outlets: [] as Bridge[], inlets: [] as Bridge[] }));
-    crossing.forEach((c, k) => {
-      const { producer, consumer } = ends[k];
-      if (c.producer === task.id) {
-        mine.outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
-        peers[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
-      } else {
-        mine.inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
-        peers[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
-      }
-    });
-    placement.threads.forEach((thread, i) => {
-      if (i !== here && (peers[i].outlets.length > 0 || peers[i].inlets.length > 0)) thread.post({ type: 'taskManager.rebridge', attempt, ...peers[i] });
-    });
-    placement.threads[here].restartTask(attempt, task.id, request.incarnation);
-    placement.threads[here].post({ type: 'taskManager.restartTask', attempt, task: task.id, incarnation: request.incarnation, restore: request.restore ?? null, ...mine });
-    const standIn = spawnTaskStandIn(running.master, `${task.actorName}-a${attempt}-r${request.incarnation}`, attempt, task.id, placement.threads[here], request.incarnation);
-    // The predecessor's stand-in, superseded: stopping it stops nothing on the instance.
-    const predecessor = running.standIns.get(task.id);
-    if (predecessor !== undefined) stop(predecessor);
-    running.standIns.set(task.id, standIn);
-    return right(standIn);
+    return right(restartAlone(placement.threads, here, task, request, running, kafkaRebridging(task.id, crossing, placement.wiring.rewire(crossing), placement.threads.length)));
   }
 
   async shutdown(outcome?: { readonly status: 'finished' | 'failed' | 'cancelled'; readonly error: Error | undefined }): Promise<void> {

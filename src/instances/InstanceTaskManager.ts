@@ -2,9 +2,9 @@
  * An instance's task manager (docs/cluster.md): what the leader's job master deploys here
  * arrives on the instance's inbox in Redis, and runs in a TaskManagerRuntime in this process,
  * as a worker thread runs its share of a job on task managers; what the tasks say goes back
- * over the link under the epoch they were deployed in. One runtime per epoch: a command of a
- * newer epoch (a new leader, a new assignment) stops the tasks of the older one first, and so
- * does this instance seeing a newer epoch or losing its lease: their state writes would be
+ * over the link under the epoch they were deployed in. One runtime per deploy: a deploy, or a
+ * command of a newer epoch (a new leader, a new assignment), stops what runs here first, and
+ * so does this instance seeing a newer epoch or losing its lease: their state writes would be
  * refused anyway, and their place is taken by the restore under the new epoch.
  */
 import { ExecutionPlan } from '../graph/ExecutionPlan';
@@ -53,7 +53,11 @@ export class InstanceTaskManager {
       this.ended = true;
       return this.deps.onJobEnd({ status: command.outcome ?? 'cancelled', reason: command.reason });
     }
-    if (command.type === 'taskManager.deploy' && this.runtime === undefined) {
+    // Every deploy gets a runtime of its own: a master's restart stopped the tasks of its last
+    // attempt first, but a new master of the same epoch (a leader that lost and regained office
+    // while nobody else took it) starts again from attempt 0, not knowing what its predecessor ran here.
+    if (command.type === 'taskManager.deploy') this.drop(`attempt ${command.attempt} is deployed`);
+    if (command.type === 'taskManager.deploy') {
       const say = (msg: TaskManagerMsg) =>
         void this.deps.say(msg, epoch).catch((e: unknown) => this.deps.logger.warn({ epoch, msg: msg.type }, `could not tell the job master '${msg.type}': ${e instanceof Error ? e.message : String(e)}`));
       this.runtime = { epoch, runtime: new TaskManagerRuntime(this.deps.plan, this.deps.config, 0, say, this.deps.openBridge) };

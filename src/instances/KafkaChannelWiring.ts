@@ -10,7 +10,7 @@ import type { Admin } from 'kafkajs';
 import type { ExecutionPlan } from '../graph/ExecutionPlan';
 import type { CrossingChannel } from '../cluster/placement';
 import type { Logger } from '../logging/logger';
-import { connectWithin, createKafkaClient } from '../connectors/kafka/kafkaClient';
+import { connectWithin, createKafkaClient, withinKafkaBound } from '../connectors/kafka/kafkaClient';
 import { KafkaChannelEnds, ensureExchangeTopic, exchangePartitions, kafkaChannelAddresses, readEndOffsets } from './exchangeTopic';
 
 export interface KafkaChannelWiringOptions {
@@ -61,7 +61,8 @@ export class KafkaChannelWiring {
   }
 
   async close(): Promise<void> {
-    await this.admin.disconnect().catch(() => undefined);
+    const { brokers, operationTimeoutMs } = this.options;
+    await withinKafkaBound(this.admin.disconnect(), `exchange ${this.topic}: disconnecting the admin client`, brokers, operationTimeoutMs).catch(() => undefined);
   }
 
   private addresses(crossing: readonly CrossingChannel[]): KafkaChannelEnds[] {

@@ -112,9 +112,11 @@ export class KafkaExchange implements FrameOutbox {
     for (const port of this.ports) port.fail(new Error(`the Kafka exchange ${this.options.clientId} was closed`));
     for (const frame of this.outgoing.splice(0)) frame.port.taken();
     this.changed();
-    await this.fetching.catch(() => undefined);
-    await this.producer.disconnect().catch(() => undefined);
-    await this.cluster.disconnect().catch(() => undefined);
+    const { brokers, clientId, operationTimeoutMs } = this.options;
+    const bounded = (what: string, operation: Promise<unknown>) => withinKafkaBound(operation, `exchange ${clientId}: ${what}`, brokers, operationTimeoutMs).catch(() => undefined);
+    await bounded('the fetch in flight', this.fetching);
+    await bounded('disconnecting the producer', this.producer.disconnect());
+    await bounded('disconnecting the fetching connection', this.cluster.disconnect());
   }
 
   /** Produces what is queued, a request at a time (so each partition's records stay in posting order). */
@@ -123,6 +125,7 @@ export class KafkaExchange implements FrameOutbox {
     try {
       while (this.outgoing.length > 0 && !this.closed) {
         const batch = this.takeBatch();
+        if (batch.length === 0) continue;
         const byTopic = new Map<string, Message[]>();
         for (const { frame, value } of batch) {
           const { topic, sendPartition, attempt, epoch } = frame.port.address;
@@ -148,6 +151,11 @@ export class KafkaExchange implements FrameOutbox {
     let bytes = 0;
     while (this.outgoing.length > 0) {
       const next = this.outgoing[0];
+      if (next.port.hasFailed) {
+        this.outgoing.shift();
+        next.port.taken();
+        continue;
+      }
       const value = typeof next.value === 'function' ? next.value() : next.value;
       if (batch.length > 0 && bytes + value.length > MAX_SEND_BYTES) {
         // Serialized already: kept so, in its place.

@@ -40,7 +40,8 @@ const isDemand = (frame: unknown): frame is DemandCounts =>
 
 export class KafkaFramePort implements FramePort {
   private readonly events = new EventEmitter();
-  private state: 'open' | 'closed' = 'open';
+  /** `closed`: by either end, its frames still produced up to the marker; `failed`: its transport failed, nothing more produced. */
+  private state: 'open' | 'closed' | 'failed' = 'open';
   /** Next offset of the receive partition to read (the exchange's fetch loop moves it). */
   nextOffset: number;
   /** Has a 'message' listener: only then is its partition fetched. */
@@ -63,6 +64,11 @@ export class KafkaFramePort implements FramePort {
 
   get isOpen(): boolean {
     return this.state === 'open';
+  }
+
+  /** Its transport failed: what it still has queued is dropped. */
+  get hasFailed(): boolean {
+    return this.state === 'failed';
   }
 
   /** Serialized now (as a MessagePort clones at once), produced in order; a closed port drops it. */
@@ -137,7 +143,7 @@ export class KafkaFramePort implements FramePort {
   /** @internal The transport failed for this port: 'error', then 'close'; nothing more is sent or read. */
   fail(error: Error): void {
     if (this.state !== 'open') return;
-    this.state = 'closed';
+    this.state = 'failed';
     this.pendingDemand = undefined;
     this.outbox.changed();
     setImmediate(() => {

@@ -16,7 +16,7 @@ import { decodeProblems } from './decodeProblems';
 import { LinkStreamReader } from './LinkStreamReader';
 import { Pause, pauseOrReady } from './pauseOrReady';
 import { TaskManagerLinkFailure } from './taskManagerLinkErrors';
-import { DEFAULT_LINK_MAX_LENGTH, defineLinkScripts, LinkEntry, LinkKeys, linkKeys } from './taskManagerLinkStreams';
+import { DEFAULT_LINK_MAX_LENGTH, defineLinkScripts, LinkEntry, LinkKeys, linkKeys, ReadPosition } from './taskManagerLinkStreams';
 
 const NAME = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -95,8 +95,8 @@ export class LinkEnd {
     writing.on('error', (e: Error) => (this.lastWriteError = e.message));
   }
 
-  /** Starts reading `stream` (once: a second receiver is a mistake of the caller's). */
-  read(stream: string, floor: () => number, deliver: (entry: LinkEntry) => void): void {
+  /** Starts reading `stream` after `start` (once: a second receiver is a mistake of the caller's). */
+  read(stream: string, start: ReadPosition, floor: () => number, deliver: (entry: LinkEntry) => void): void {
     if (this.reader !== undefined) throw new Error(`${stream} has its receiver already: a link end has one`);
     if (this.closed) throw new Error(`the link end reading ${stream} is closed`);
     this.reader = new LinkStreamReader({
@@ -106,6 +106,7 @@ export class LinkEnd {
       target: this.target,
       stream,
       metaKey: this.keys.meta(stream),
+      start,
       operationTimeoutMs: this.operationTimeoutMs,
       floor,
       deliver,

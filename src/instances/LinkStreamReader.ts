@@ -1,16 +1,18 @@
 /**
- * Reads one stream of the master↔task-manager link from its start, in order, on a connection of
- * its own (XREAD BLOCK, each read bounded), and hands each entry on. It checks the sequence
- * numbers: entries it had not read that are gone (trimmed while it lagged, or a stream deleted
- * and begun again) stop it with a `gap` failure, unless the trimming it finds lost only entries
- * of epochs older than `floor()`, which nobody reading now needs. A lost connection is retried
- * until it has been out for operationTimeoutMs, then it stops with an `unreachable` failure.
+ * Reads one stream of the master↔task-manager link from a position (where the stream ended when
+ * the reader's end opened), in order, on a connection of its own (XREAD BLOCK, each read
+ * bounded), and hands each entry on. It checks the sequence numbers: entries it had not read
+ * that are gone (trimmed while it lagged, or a stream deleted and begun again) stop it with a
+ * `gap` failure, unless the stream never trimmed an entry of an epoch from `floor()` on (the
+ * record keeps the newest trimmed epoch only, so this errs towards failing). A lost connection
+ * is retried until it has been out for operationTimeoutMs, then it stops with an `unreachable`
+ * failure.
  */
 import type Redis from 'ioredis';
 import type { Logger } from '../logging/logger';
 import { Pause, pauseOrReady } from './pauseOrReady';
 import { TaskManagerLinkFailure } from './taskManagerLinkErrors';
-import { LinkEntry, linkEntry } from './taskManagerLinkStreams';
+import { LinkEntry, linkEntry, ReadPosition } from './taskManagerLinkStreams';
 
 /** Entries read per XREAD: the most handed on before the next read. */
 const BATCH = 100;
@@ -25,6 +27,7 @@ export interface LinkStreamReaderOptions {
   readonly target: string;
   readonly stream: string;
   readonly metaKey: string;
+  readonly start: ReadPosition;
   readonly operationTimeoutMs: number;
   /** Entries of an epoch below it do not matter to the reader: their trimming is no loss. */
   readonly floor: () => number;
@@ -34,8 +37,8 @@ export interface LinkStreamReaderOptions {
 }
 
 export class LinkStreamReader {
-  private lastId = '0-0';
-  private expectedSeq = 1;
+  private lastId: string;
+  private expectedSeq: number;
   private stopped = false;
   /** Stopped by its owner: whatever fails from then on is the closing, not news. */
   private closing = false;
@@ -49,6 +52,8 @@ export class LinkStreamReader {
   constructor(private readonly o: LinkStreamReaderOptions) {
     // Well inside the command timeout, which bounds each read as any command.
     this.blockMs = Math.max(10, Math.min(1000, Math.floor(o.operationTimeoutMs / 3)));
+    this.lastId = o.start.lastId;
+    this.expectedSeq = o.start.nextSeq;
     o.reading.on('error', (e: Error) => (this.lastError = e.message));
     this.running = this.run();
   }
@@ -146,8 +151,8 @@ export class LinkStreamReader {
     if (trimmedEpoch >= floor) {
       return this.fatal(
         'gap',
-        `${this.o.stream}: entries ${first}..${last} were trimmed (the stream keeps its newest maxLength entries) before this reader read them, some of epoch ${trimmedEpoch}, not older than ${floor}: ` +
-          'messages that mattered are lost (the reader lagged, or the stream filled while nobody read it); nothing more is read from it',
+        `${this.o.stream}: entries ${first}..${last} were trimmed (the stream keeps its newest maxLength entries) before this reader read them, and the stream trimmed entries of epoch ${trimmedEpoch}, not older than ${floor}: ` +
+          'messages that mattered may be lost (the reader lagged, or the stream filled while nobody read it); nothing more is read from it',
       );
     }
     this.o.logger.debug({ stream: this.o.stream, first, last, trimmedEpoch }, `${this.o.stream}: entries ${first}..${last} of epochs up to ${trimmedEpoch} were trimmed before this reader read them; they were of no epoch it reads`);

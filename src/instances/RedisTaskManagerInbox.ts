@@ -7,7 +7,7 @@ import type { LoggingOption } from '../logging/logger';
 import { TaskManagerCommand, TaskManagerCommandCodec, TaskManagerMsg } from '../cluster/taskManagerProtocol';
 import { instanceIdProblem, LinkEnd } from './LinkEnd';
 import type { TaskManagerLinkFailure } from './taskManagerLinkErrors';
-import { append, LinkEntry } from './taskManagerLinkStreams';
+import { append, LinkEntry, ReadPosition, streamTail } from './taskManagerLinkStreams';
 
 export interface TaskManagerInboxOptions {
   /** The job's Redis, `redis://host:port[/db]` (the one membership uses). */
@@ -21,7 +21,13 @@ export interface TaskManagerInboxOptions {
   readonly logging?: LoggingOption;
 }
 
-/** A task manager's end of the link. */
+/**
+ * A task manager's end of the link. It takes the commands sent after `open` resolved: those
+ * before were for a predecessor under the same id (a deploy it may have run already), so the
+ * instance opens its inbox before it joins the job. Commands sent before `onCommand` wait in
+ * Redis (up to maxLength): an instance may set its receiver once its join succeeded, and close
+ * the inbox unread if the join fails (another live process holds its id).
+ */
 export interface TaskManagerInbox {
   /**
    * The one receiver of commands, in the order the masters sent them (set once; reading starts
@@ -42,9 +48,9 @@ export const RedisTaskManagerInbox = {
   async open(options: TaskManagerInboxOptions): Promise<TaskManagerInbox> {
     const end = await LinkEnd.open(options, options.instanceId, [instanceIdProblem(options.instanceId)]);
     try {
-      // Commands of older epochs were for tasks this process never ran (a predecessor's, under its id).
-      const epoch = Number((await end.writing.get(end.keys.epoch)) ?? '0');
-      return new Inbox(end, options.instanceId, Number.isSafeInteger(epoch) ? epoch : 0);
+      // What is in the stream now was sent to a predecessor under this id: never run again.
+      const { epoch, position } = await streamTail(end.writing, end.keys, end.keys.commands(options.instanceId));
+      return new Inbox(end, options.instanceId, epoch, position);
     } catch (e) {
       await end.close();
       throw e;
@@ -62,6 +68,7 @@ class Inbox implements TaskManagerInbox {
     private readonly end: LinkEnd,
     private readonly instanceId: string,
     epochAtOpen: number,
+    private readonly start: ReadPosition,
   ) {
     this.newest = epochAtOpen;
   }
@@ -70,6 +77,7 @@ class Inbox implements TaskManagerInbox {
     const stream = this.end.keys.commands(this.instanceId);
     this.end.read(
       stream,
+      this.start,
       () => this.newest,
       (entry) => this.receive(stream, entry, listener),
     );

@@ -2,13 +2,13 @@
  * The job master's end of the link to task managers in other processes (docs/internals.md,
  * "Instances of one job across processes"): commands go to each instance's stream in Redis
  * through a script fenced by the job's epoch; what the instances say arrives from one stream,
- * of which the master takes what was said under its own epoch.
+ * of which the master takes what was said under its own epoch after it opened.
  */
 import type { LoggingOption } from '../logging/logger';
 import { TaskManagerCommand, TaskManagerMsg, TaskManagerMsgCodec } from '../cluster/taskManagerProtocol';
 import { instanceIdProblem, LinkEnd } from './LinkEnd';
 import type { TaskManagerLinkFailure } from './taskManagerLinkErrors';
-import { fencedAppend, fencedForget, LinkEntry } from './taskManagerLinkStreams';
+import { fencedAppend, fencedForget, LinkEntry, ReadPosition, streamTail } from './taskManagerLinkStreams';
 
 export interface TaskManagerLinksOptions {
   /** The job's Redis, `redis://host:port[/db]` (the one membership uses). */
@@ -27,7 +27,11 @@ export interface TaskManagerLinksOptions {
 export interface TaskManagerLinks {
   /** Appends `command` to the instance's stream; rejects with a FencedCommandError once the job's epoch is not this master's. */
   send(instanceId: string, command: TaskManagerCommand): Promise<void>;
-  /** The one receiver of what instances say under this master's epoch (set once; reading starts then). */
+  /**
+   * The one receiver of what instances say under this master's epoch after `open` resolved (set
+   * once; reading starts then): they speak in answer to its commands, and what was there before
+   * was an earlier master's, even one of the same epoch (a link opened again).
+   */
   onMessage(listener: (instanceId: string, msg: TaskManagerMsg) => void): void;
   /** Hears the reader's failures (a fatal one already past is told at once). */
   onFailure(listener: (failure: TaskManagerLinkFailure) => void): void;
@@ -41,7 +45,15 @@ export const RedisTaskManagerLinks = {
   /** Connected, or a ServiceError after operationTimeoutMs; bad options are refused with every problem. */
   async open(options: TaskManagerLinksOptions): Promise<TaskManagerLinks> {
     const epochProblem = Number.isSafeInteger(options.epoch) && options.epoch >= 0 ? undefined : `epoch must be a non-negative integer, got ${JSON.stringify(options.epoch)}`;
-    return new MasterLinks(await LinkEnd.open(options, `master-${options.epoch}`, [epochProblem]), options.epoch);
+    const end = await LinkEnd.open(options, `master-${options.epoch}`, [epochProblem]);
+    try {
+      // Instances say things in answer to commands, all sent after this: what is there is an earlier master's.
+      const { position } = await streamTail(end.writing, end.keys, end.keys.replies);
+      return new MasterLinks(end, options.epoch, position);
+    } catch (e) {
+      await end.close();
+      throw e;
+    }
   },
 };
 
@@ -52,6 +64,7 @@ class MasterLinks implements TaskManagerLinks {
   constructor(
     private readonly end: LinkEnd,
     private readonly epoch: number,
+    private readonly start: ReadPosition,
   ) {}
 
   send(instanceId: string, command: TaskManagerCommand): Promise<void> {
@@ -65,6 +78,7 @@ class MasterLinks implements TaskManagerLinks {
     const stream = this.end.keys.replies;
     this.end.read(
       stream,
+      this.start,
       () => this.epoch,
       (entry) => this.receive(stream, entry, listener),
     );

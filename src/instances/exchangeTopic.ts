@@ -44,8 +44,11 @@ const REQUIRED_CONFIG: Readonly<Record<string, string>> = {
   // A compacted topic refuses records without a key, and would drop frames.
   'cleanup.policy': 'delete',
 };
-/** Set at creation only: frames are worthless once their attempt ended; an operator may tune it. */
-const CREATION_CONFIG: Readonly<Record<string, string>> = { ...REQUIRED_CONFIG, 'retention.ms': String(24 * 3600 * 1000) };
+/**
+ * Set at creation only (an operator may tune them): frames are worthless once their attempt
+ * ended; a frame is a whole batch, which may pass the broker's default 1 MB a message.
+ */
+const CREATION_CONFIG: Readonly<Record<string, string>> = { ...REQUIRED_CONFIG, 'retention.ms': String(24 * 3600 * 1000), 'max.message.bytes': String(16 * 1024 * 1024) };
 
 export interface ExchangeTopicOptions {
   readonly applicationId: string;
@@ -56,11 +59,13 @@ export interface ExchangeTopicOptions {
 }
 
 /**
- * Creates the exchange topic with `partitions` partitions, or checks the one that exists: a
- * topic with another number of partitions or settings Sluice relies on is refused, every
- * mismatch named. Each call to Kafka is bounded by `operationTimeoutMs`.
+ * Creates the exchange topic with `partitions` partitions, or checks the one that exists: one
+ * with settings Sluice relies on changed is refused, every mismatch named; one with fewer
+ * partitions (made for a smaller plan: a job rescaled, or its graph changed) gets more, as its
+ * frames are worth nothing now and a partition added moves none; more partitions than the plan
+ * needs are left unused. Each call to Kafka is bounded by `operationTimeoutMs`.
  */
-export async function ensureExchangeTopic(admin: Admin, options: ExchangeTopicOptions): Promise<{ readonly topic: string; readonly outcome: 'created' | 'existed' }> {
+export async function ensureExchangeTopic(admin: Admin, options: ExchangeTopicOptions): Promise<{ readonly topic: string; readonly outcome: 'created' | 'existed' | 'grown' }> {
   const { applicationId, partitions, brokers, operationTimeoutMs, replicationFactor = 1 } = options;
   if (!Number.isInteger(partitions) || partitions < 2 || partitions % 2 !== 0) throw new Error(`an exchange topic has two partitions per channel, so an even number from 2; got ${partitions}`);
   const topic = exchangeTopicName(applicationId);
@@ -76,7 +81,6 @@ export async function ensureExchangeTopic(admin: Admin, options: ExchangeTopicOp
   const described = await bounded(admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: Object.keys(REQUIRED_CONFIG) }] }), 'reading its configuration');
   const problems: string[] = [];
   const count = metadata.topics[0]?.partitions.length ?? 0;
-  if (count !== partitions) problems.push(`it has ${count} partitions, the job needs ${partitions} (two per channel of its plan): it was made for another job graph or parallelism`);
   const entries = described.resources[0]?.configEntries ?? [];
   for (const [name, value] of Object.entries(REQUIRED_CONFIG)) {
     const actual = entries.find((e) => e.configName === name)?.configValue;
@@ -85,7 +89,12 @@ export async function ensureExchangeTopic(admin: Admin, options: ExchangeTopicOp
   if (problems.length > 0) {
     throw new Error(`exchange topic ${topic} does not fit the job: ${problems.join('; ')}. Delete it (frames in it are worth nothing once their attempt ended) and start again.`);
   }
-  return { topic, outcome: 'existed' };
+  if (count >= partitions) return { topic, outcome: 'existed' };
+  await bounded(admin.createPartitions({ topicPartitions: [{ topic, count: partitions }] }), `growing it from ${count} to ${partitions} partitions`).catch((e: unknown) => {
+    // Another instance may have grown it first.
+    if ((e as { type?: string }).type !== 'INVALID_PARTITIONS') throw e;
+  });
+  return { topic, outcome: 'grown' };
 }
 
 /**

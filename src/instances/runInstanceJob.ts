@@ -30,6 +30,7 @@ import { InstanceTaskManager, JobEnd } from './InstanceTaskManager';
 import { JobInstance, joinInstances } from './joinInstances';
 import { jobSlots, sourceTopicsOf } from './jobSlots';
 import { KafkaExchange } from './KafkaExchange';
+import { bridgeOpener } from './bridgeOpener';
 import { membershipKeys } from './membershipScripts';
 import { RedisTaskManagerInbox, TaskManagerInbox } from './RedisTaskManagerInbox';
 import { RedisTaskManagerLinks } from './RedisTaskManagerLinks';
@@ -92,7 +93,7 @@ class InstanceJob implements InstanceJobRun {
       plan,
       config: this.s.config,
       say: (msg, epoch) => inbox.say(msg, epoch),
-      openBridge: (bridge) => ('kafka' in bridge ? exchange.port(bridge.kafka, bridge.name) : bridge.port),
+      openBridge: bridgeOpener(() => exchange, `instance ${instanceId}`),
       onJobEnd: (end) => this.jobEnded(end),
       logger: this.logger,
     }));
@@ -100,7 +101,6 @@ class InstanceJob implements InstanceJobRun {
       this.logger.warn(`the link from the job master failed: ${failure.message}`);
       if (failure.fatal) this.end('failed', failure);
     });
-    inbox.onCommand((command, epoch) => taskManager.handle(command, epoch));
     const joined = await joinInstances(
       { applicationId, redis, kafka: { brokers }, instanceId, leaseMs: cluster.leaseMs, heartbeatMs: cluster.heartbeatMs, operationTimeoutMs },
       { sourceTopics: sourceTopicsOf(plan), maxParallelism: plan.maxParallelism, slots: jobSlots(plan) },
@@ -108,6 +108,8 @@ class InstanceJob implements InstanceJobRun {
     );
     this.joined = joined;
     if (this.ended !== undefined) return this.release();
+    // Only once joined (commands sent since the inbox opened wait in Redis): a process refused for another's id never runs that one's commands.
+    inbox.onCommand((command, epoch) => taskManager.handle(command, epoch));
     joined.onOwnership((o) => this.ownershipChanged(o));
     this.ownershipChanged(joined.ownership());
   }

@@ -3,6 +3,9 @@
  * streams, and the reading of an entry. Every entry carries the stream's next sequence number,
  * given by the script that appends it, so a reader knows when one it had not read is gone.
  */
+import { isLeft } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { PathReporter } from 'io-ts/PathReporter';
 import type Redis from 'ioredis';
 import { fencedRefusal, fencedScript } from '../state/redisFencing';
 import { FencedCommandError } from './taskManagerLinkErrors';
@@ -75,13 +78,23 @@ return 1`;
 /** How long a forgotten stream's numbering is kept: a reader still reading it (a zombie) has long failed or ended by then. */
 export const FORGOTTEN_STREAM_MEMORY_MS = 24 * 3600_000;
 
+/**
+ * Where a reader that skips what is there starts, read at one instant: the job's epoch
+ * (KEYS[1]), the id of the stream's (KEYS[2]) last entry ('0-0' when it has none) and the last
+ * sequence number given (meta KEYS[3]).
+ */
+const TAIL = `local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
+return {redis.call('GET', KEYS[1]) or '0', last and last[1] or '0-0', redis.call('HGET', KEYS[3], 'seq') or '0'}`;
+
 export function defineLinkScripts(redis: Redis): void {
+  redis.defineCommand('sluiceLinkTail', { numberOfKeys: 3, lua: TAIL });
   redis.defineCommand('sluiceLinkAppend', { numberOfKeys: 2, lua: APPEND });
   redis.defineCommand('sluiceLinkFencedAppend', { numberOfKeys: 3, lua: fencedScript(APPEND) });
   redis.defineCommand('sluiceLinkFencedForget', { numberOfKeys: 3, lua: fencedScript(FORGET) });
 }
 
 type Scripted = Redis & {
+  sluiceLinkTail(...args: string[]): Promise<unknown>;
   sluiceLinkAppend(...args: (string | number | Buffer)[]): Promise<unknown>;
   sluiceLinkFencedAppend(...args: (string | number | Buffer)[]): Promise<unknown>;
   sluiceLinkFencedForget(...args: (string | number)[]): Promise<unknown>;
@@ -112,6 +125,26 @@ async function fenced(target: string, instanceId: string, write: () => Promise<u
     if (refusal !== undefined) throw new FencedCommandError(target, instanceId, refusal.epoch, refusal.currentEpoch, e);
     throw e;
   }
+}
+
+/** Where a reader starts: after entry `lastId`, expecting sequence number `nextSeq`. */
+export interface ReadPosition {
+  readonly lastId: string;
+  readonly nextSeq: number;
+}
+
+/** Before every entry: where a reader of the whole stream would start. */
+export const STREAM_START: ReadPosition = { lastId: '0-0', nextSeq: 1 };
+
+const TailReplyCodec = t.tuple([t.string, t.string, t.string]);
+
+/** The job's epoch and the position after the last entry of `stream`, at one instant. */
+export async function streamTail(redis: Redis, keys: LinkKeys, stream: string): Promise<{ readonly epoch: number; readonly position: ReadPosition }> {
+  const reply = TailReplyCodec.decode(await (redis as Scripted).sluiceLinkTail(keys.epoch, stream, keys.meta(stream)));
+  if (isLeft(reply)) throw new Error(`Redis answered the link's tail script with an unexpected reply: ${PathReporter.report(reply).join('; ')}`);
+  const [epoch, lastId, seq] = reply.right.map((x, i) => (i === 1 ? x : Number(x))) as [number, string, number];
+  if (!Number.isSafeInteger(epoch) || !Number.isSafeInteger(seq)) throw new Error(`Redis holds an epoch ${reply.right[0]} or a sequence number ${reply.right[2]} that is no integer for ${stream}`);
+  return { epoch, position: { lastId, nextSeq: seq + 1 } };
 }
 
 /** One entry of a link stream, as appended by the scripts above. */

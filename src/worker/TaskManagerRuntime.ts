@@ -143,6 +143,11 @@ export class TaskManagerRuntime {
       case 'taskManager.ping':
         return this.say({ type: 'taskManager.pong' });
       case 'taskManager.stop':
+        // Its channels close with it: a thread's ports close as it ends, a Kafka channel's only when told (so its peers see it and the exchange stops reading it).
+        for (const task of this.tasks.values()) {
+          task.stopping = true;
+          for (const bridge of task.bridges.values()) bridge.end?.close();
+        }
         stop(this.system);
         return;
       default:

@@ -14,9 +14,9 @@ import { definedJob } from '../api/defineJob';
 import { planShape } from '../cluster/planShape';
 import { TaskManagerRuntime } from './TaskManagerRuntime';
 import { ThreadUsage } from './threadUsage';
-import { Bridge, TaskManagerCommandCodec, TaskManagerMsg, TaskManagerSetupCodec } from '../cluster/taskManagerProtocol';
-import { FramePort } from '../cluster/FramePort';
+import { TaskManagerCommandCodec, TaskManagerMsg, TaskManagerSetupCodec } from '../cluster/taskManagerProtocol';
 import { KafkaExchange } from '../instances/KafkaExchange';
+import { bridgeOpener } from '../instances/bridgeOpener';
 
 const parent = parentPort;
 if (parent === null) throw new Error('taskManagerWorker runs only as a worker thread (bootTaskManager starts it)');
@@ -27,12 +27,7 @@ const say = (msg: TaskManagerMsg) => parent.postMessage(msg);
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /** With channels through Kafka (setup.exchange): this thread's exchange, open before it says it is ready. */
 let exchange: KafkaExchange | undefined;
-
-function openBridge(bridge: Bridge): FramePort {
-  if ('port' in bridge) return bridge.port;
-  if (exchange === undefined) throw new Error(`task manager ${setup.index} has no Kafka exchange for channel ${bridge.name} (its setup named no brokers)`);
-  return exchange.port(bridge.kafka, bridge.name);
-}
+const openBridge = bridgeOpener(() => exchange, `task manager ${setup.index}`);
 
 function build(): { readonly msg: TaskManagerMsg; readonly runtime?: TaskManagerRuntime } {
   const refused = (reason: string) => ({ msg: { type: 'taskManager.refused', index: setup.index, reason } as const });
