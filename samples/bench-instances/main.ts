@@ -127,6 +127,10 @@ async function measure(name: RunName, events: number, bootstrap: string, input: 
   const applicationId = `${runId}-${name}`;
   const output = `${applicationId}-out`;
   await createTopic(bootstrap, output, OUTPUT_PARTITIONS);
+  // The exchange topic made beforehand (what the leader would make: two partitions per channel,
+  // the keyed edge's PARALLELISM² channels), so that no instance waits for a new topic's leaders
+  // while the others join: instances started together hung there (see docs/benchmarks.md).
+  if (name !== 'local' && name !== 'local-redis') await createTopic(bootstrap, `${applicationId}-exchange`, 2 * PARALLELISM * PARALLELISM);
   const processes = name === 'local' || name === 'local-redis' ? 1 : Number(name);
   const broker = brokerPid();
   const ticks = clockTicks();
