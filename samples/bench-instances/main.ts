@@ -16,7 +16,7 @@
  *
  * Without a broker (`specs/services/kafka.sh address` finds none) it says so and exits 0.
  * Arguments: the runs (default local local-redis 1 2 3). Environment: BENCH_INSTANCES_EVENTS
- * (default 60000), BENCH_INSTANCES_REDIS_SERVER (default redis-server).
+ * (default 100000), BENCH_INSTANCES_REDIS_SERVER (default redis-server).
  */
 import { ChildProcess, execFile, spawn } from 'child_process';
 import { promises as fs, readFileSync } from 'fs';
@@ -249,7 +249,7 @@ async function main(): Promise<void> {
   const runs = (process.argv.length > 2 ? process.argv.slice(2) : [...RUN_NAMES]) as RunName[];
   const unknown = runs.filter((r) => !RUN_NAMES.includes(r));
   if (unknown.length > 0) throw new Error(`unknown runs ${unknown.join(', ')}; known: ${RUN_NAMES.join(', ')}`);
-  const events = Number(process.env.BENCH_INSTANCES_EVENTS ?? 60_000);
+  const events = Number(process.env.BENCH_INSTANCES_EVENTS ?? 100_000);
   if (!Number.isInteger(events) || events < USERS) throw new Error(`BENCH_INSTANCES_EVENTS must be an integer of at least ${USERS}`);
   const address = await new Promise<{ ok: boolean; text: string }>((resolve) =>
     execFile(path.join(ROOT, 'specs', 'services', 'kafka.sh'), ['address'], (error, stdout, stderr) => resolve({ ok: error === null, text: `${stdout}${stderr}`.trim() })),
