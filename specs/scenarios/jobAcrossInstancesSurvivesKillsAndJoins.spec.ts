@@ -7,11 +7,17 @@
  * checkpoint). Kafka's own console consumer, in read_committed mode, then reads every input's
  * effect exactly once: 0 lost, 0 duplicated, every key's final count exact. Then the zombie:
  * the leader is stopped (SIGSTOP) for longer than its lease and continued; it finds itself
- * fenced, rejoins, and the output is again exactly once.
+ * fenced, rejoins, and the output is again exactly once. Last, a count task fails once under
+ * restartTask supervision (at-most-once checkpoints): it restarts alone on its instance, its
+ * channels to the other instance wired again through Kafka; the job does not restart, nothing
+ * is counted twice, and every other subtask counts exactly.
  */
 import { expect } from 'chai';
+import { rmSync } from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { Audit, audit, Counted } from '../support/countingJob';
+import { Audit, audit, Counted, expectedCounts, keyOf } from '../support/countingJob';
+import { keyGroupOf, operatorIndexForKeyGroup } from '../../src/state/keyGroups';
 import { allOf, brief, InstanceProcess } from '../support/instanceProcess';
 import { kafkaBootstrap } from '../support/kafkaService';
 import { createTopic, produceCountingInput, readCommitted, uniqueTopic } from '../support/kafkaTopics';
@@ -73,7 +79,16 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
     url = await redisUrl(this);
     bootstrap = await kafkaBootstrap(this);
   });
-  const instance = (id: string, input: string, output: string) => new InstanceProcess(id, INSTANCE, [url, app, bootstrap, input, output, id, String(LEASE_MS), String(HEARTBEAT_MS), String(PARALLELISM)]);
+  /** A fresh application and its topics; `start` runs an instance of it (with `env`). */
+  async function freshJob(name: string, env: NodeJS.ProcessEnv = process.env) {
+    app = uniquePrefix(name);
+    const input = uniqueTopic(`instances-${name}-in`);
+    const output = uniqueTopic(`instances-${name}-out`);
+    await createTopic(bootstrap, input, PARTITIONS);
+    await createTopic(bootstrap, output, 2);
+    const start = (id: string) => new InstanceProcess(id, INSTANCE, [url, app, bootstrap, input, output, id, String(LEASE_MS), String(HEARTBEAT_MS), String(PARALLELISM)], env);
+    return { input, output, start };
+  }
   afterEach(async () => {
     await Promise.all(processes.map((p) => p.stop()));
     processes = [];
@@ -85,12 +100,7 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
     const seed = Number(process.env.SLUICE_SCENARIO_SEED ?? Date.now() % 100_000);
     const random = seededRandom(seed);
     process.stderr.write(`      seed ${seed} (SLUICE_SCENARIO_SEED=${seed} runs the same kill moments)\n`);
-    app = uniquePrefix('counting');
-    const input = uniqueTopic('instances-count-in');
-    const output = uniqueTopic('instances-count-out');
-    await createTopic(bootstrap, input, PARTITIONS);
-    await createTopic(bootstrap, output, 2);
-    const start = (id: string) => instance(id, input, output);
+    const { input, output, start } = await freshJob('count');
 
     processes = ['i-1', 'i-2', 'i-3'].map(start);
     await allOf(processes, () => slotsSharedOut(processes), 'sharing out the four slots among three', 120_000);
@@ -131,12 +141,7 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
   });
 
   it('fences a leader stopped past its lease (SIGSTOP) and continued: it reports itself fenced, rejoins under a newer epoch, and nothing is lost or duplicated', async () => {
-    app = uniquePrefix('zombie');
-    const input = uniqueTopic('instances-zombie-in');
-    const output = uniqueTopic('instances-zombie-out');
-    await createTopic(bootstrap, input, PARTITIONS);
-    await createTopic(bootstrap, output, 2);
-    const start = (id: string) => instance(id, input, output);
+    const { input, output, start } = await freshJob('zombie');
     processes = ['i-1', 'i-2', 'i-3'].map(start);
     await allOf(processes, () => slotsSharedOut(processes), 'sharing out the four slots among three', 120_000);
     const producing = produceInChunks(bootstrap, input);
@@ -160,5 +165,47 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
     await producing;
 
     expect(await judged(bootstrap, output)).to.deep.equal({ count: RECORDS, lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+  });
+
+  it('restarts a task alone on its instance (restartTask supervision): no job restart, nothing counted twice, the other subtasks exact', async () => {
+    const failAt = RECORDS / 2;
+    const marker = path.join(os.tmpdir(), uniquePrefix('sluice-failed'));
+    const { input, output, start } = await freshJob('alone', { ...process.env, SLUICE_FAIL_AT: String(failAt), SLUICE_FAIL_MARKER: marker });
+    processes = ['i-1', 'i-2'].map(start);
+    await allOf(processes, () => slotsSharedOut(processes), 'sharing out the four slots between two', 120_000);
+    const leader = processes.find((p) => p.id === p.latest()!.leader)!;
+    const failures = () => leader.lines.filter((l) => l.type === 'failure');
+    // The membership's own restarts (the job started before both joined) come before the input.
+    await sleep(5000);
+    const before = failures().length;
+    await produceInChunks(bootstrap, input);
+    await leader.until(() => failures().some((f) => String(f.message).includes(`injected failure at input ${failAt}`)), 'reporting the injected failure', 120_000);
+    rmSync(marker, { force: true });
+
+    // Read until the output stands still (the failing task's in-flight input is lost: restartTask is at-most-once for it).
+    const read = async () => (await readCommitted(bootstrap, output, RECORDS)).map((r) => JSON.parse(r.value!) as Counted);
+    let outputs = await read();
+    for (const deadline = Date.now() + 180_000; Date.now() < deadline; ) {
+      await sleep(3000);
+      const again = await read();
+      if (again.length === outputs.length && outputs.length > 0) break;
+      outputs = again;
+    }
+    expect(failures().slice(before).map((f) => f.action)).to.deep.equal(['restartTask']);
+    const seen = new Uint8Array(RECORDS);
+    for (const o of outputs) seen[o.id]++;
+    expect(seen.filter((n) => n > 1).length, 'inputs counted twice').to.equal(0);
+    // Every subtask but the failing one counted each of its inputs once, exactly.
+    const subtaskOf = (key: number) => operatorIndexForKeyGroup(keyGroupOf(key, 128), PARALLELISM, 128);
+    // The subtask that failed: the one that counts the key of the input it failed at.
+    const failing = subtaskOf(keyOf(failAt, SEED, KEYS));
+    const expected = expectedCounts(RECORDS, SEED, KEYS);
+    const finalCount = new Map<number, number>();
+    for (const o of outputs) finalCount.set(o.key, Math.max(finalCount.get(o.key) ?? 0, o.count));
+    const others = [...expected.keys()].filter((k) => subtaskOf(k) !== failing);
+    expect(others.length).to.be.greaterThan(0);
+    for (const k of others) expect(finalCount.get(k), `key ${k}`).to.equal(expected.get(k));
+    const missing = [...seen.keys()].filter((id) => seen[id] === 0 && subtaskOf(keyOf(id, SEED, KEYS)) !== failing);
+    expect(missing, 'inputs of the other subtasks lost').to.deep.equal([]);
   });
 });
