@@ -16,7 +16,8 @@
  *
  * Without a broker (`specs/services/kafka.sh address` finds none) it says so and exits 0.
  * Arguments: the runs (default local local-redis 1 2 3). Environment: BENCH_INSTANCES_EVENTS
- * (default 100000), BENCH_INSTANCES_REDIS_SERVER (default redis-server).
+ * (default 100000), BENCH_INSTANCES_REDIS_SERVER (default redis-server), BENCH_INSTANCES_MAKE_EXCHANGE
+ * (0: leave the exchange topic to the leader, as a job does).
  */
 import { ChildProcess, execFile, spawn } from 'child_process';
 import { promises as fs, readFileSync } from 'fs';
@@ -130,7 +131,7 @@ async function measure(name: RunName, events: number, bootstrap: string, input: 
   // The exchange topic made beforehand (what the leader would make: two partitions per channel,
   // the keyed edge's PARALLELISM² channels), so that no instance waits for a new topic's leaders
   // while the others join: instances started together hung there (see docs/benchmarks.md).
-  if (name !== 'local' && name !== 'local-redis') await createTopic(bootstrap, `${applicationId}-exchange`, 2 * PARALLELISM * PARALLELISM);
+  if (name !== 'local' && name !== 'local-redis' && process.env.BENCH_INSTANCES_MAKE_EXCHANGE !== '0') await createTopic(bootstrap, `${applicationId}-exchange`, 2 * PARALLELISM * PARALLELISM);
   const processes = name === 'local' || name === 'local-redis' ? 1 : Number(name);
   const broker = brokerPid();
   const ticks = clockTicks();
