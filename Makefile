@@ -7,7 +7,7 @@ MOCHA := node_modules/.bin/mocha
 TSC := node_modules/.bin/tsc
 ESBUILD := node_modules/.bin/esbuild
 
-.PHONY: run run-kafka test build docs pack bench bench-nexmark bench-flink bench-kafka-streams bench-exchange bench-latency typecheck clean kafka-start kafka-stop
+.PHONY: run run-kafka test build docs pack bench bench-nexmark bench-flink bench-kafka-streams bench-exchange bench-instances bench-latency typecheck clean kafka-start kafka-stop
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
 	SLUICE_SKIP_PREPARE=1 npm ci --no-audit --no-fund --loglevel=error
@@ -52,6 +52,7 @@ bench: build
 	node build/samples/bench/main.js
 	node build/samples/nexmark/bench.js
 	node build/samples/bench-exchange/main.js
+	node build/samples/bench-instances/main.js
 	node build/samples/latency/main.js
 
 bench-nexmark: build
@@ -75,6 +76,12 @@ bench-kafka-streams: build
 
 bench-exchange: build
 	node build/samples/bench-exchange/main.js
+
+# One job as a plain process and as 1, 2, 3 instances (samples/bench-instances): events per
+# CPU-second of the whole group (instances, broker, a redis-server of its own). Needs a running
+# broker (`make kafka-start`) and redis-server on PATH; without a broker it says so.
+bench-instances: build
+	node build/samples/bench-instances/main.js
 
 # End-to-end latency at a fixed input rate, with and without exactly-once checkpoints (samples/latency).
 bench-latency: build
