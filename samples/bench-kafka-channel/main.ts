@@ -25,8 +25,8 @@ import { EXCHANGE_READ_AHEAD } from '../../src/cluster/ExchangeInlet';
 import { EXCHANGE_WINDOW } from '../../src/cluster/ExchangeOutlet';
 import { FramePort } from '../../src/cluster/FramePort';
 import { createKafkaClient } from '../../src/connectors/kafka/kafkaClient';
-import { KafkaExchange } from '../../src/instances/KafkaExchange';
-import { ensureExchangeTopic, readEndOffsets } from '../../src/instances/exchangeTopic';
+import { KafkaExchange } from '../../src/cluster/KafkaExchange';
+import { ensureExchangeTopic, readEndOffsets } from '../../src/cluster/exchangeTopic';
 import { makeBatches } from '../bench-exchange/payloads';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

@@ -6,7 +6,7 @@ import type { Admin } from 'kafkajs';
 import { StreamEnvironment } from '../../src/api/StreamEnvironment';
 import { taskManagersTestHooks } from '../../src/cluster/TaskManagers';
 import { createKafkaClient } from '../../src/connectors/kafka/kafkaClient';
-import { exchangePartitions, exchangeTopicName } from '../../src/instances/exchangeTopic';
+import { exchangePartitions, exchangeTopicName } from '../../src/cluster/exchangeTopic';
 import { audit } from '../support/countingJob';
 import { kafkaBootstrap } from '../support/kafkaService';
 import { uniqueTopic } from '../support/kafkaTopics';

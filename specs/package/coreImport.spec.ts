@@ -60,7 +60,7 @@ describe('package: what an entry point loads', function () {
     // A task manager's thread: the API, its runtime, a keyed job built and planned (taskManagerWorker.ts), on memory state.
     const script = `
       const { StreamEnvironment } = require(${JSON.stringify(BUILT)} + '/api/StreamEnvironment.js');
-      require(${JSON.stringify(BUILT)} + '/worker/TaskManagerRuntime.js');
+      require(${JSON.stringify(BUILT)} + '/cluster/TaskManagerRuntime.js');
       require(${JSON.stringify(BUILT)} + '/cluster/taskManagerProtocol.js');
       const env = StreamEnvironment.create({ parallelism: 2 });
       env.fromGenerator(10, (i) => ({ k: i % 3, n: 1 })).keyBy((r) => r.k).sum('n').print();

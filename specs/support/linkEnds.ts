@@ -5,10 +5,10 @@
  */
 import Redis from 'ioredis';
 import { TaskManagerCommand, TaskManagerMsg } from '../../src/cluster/taskManagerProtocol';
-import { RedisTaskManagerInbox, TaskManagerInbox, TaskManagerInboxOptions } from '../../src/instances/RedisTaskManagerInbox';
-import { RedisTaskManagerLinks, TaskManagerLinks, TaskManagerLinksOptions } from '../../src/instances/RedisTaskManagerLinks';
-import { TaskManagerLinkFailure } from '../../src/instances/taskManagerLinkErrors';
-import { defineLinkScripts, linkKeys, LinkKeys } from '../../src/instances/taskManagerLinkStreams';
+import { RedisTaskManagerInbox, TaskManagerInbox, TaskManagerInboxOptions } from '../../src/cluster/RedisTaskManagerInbox';
+import { RedisTaskManagerLinks, TaskManagerLinks, TaskManagerLinksOptions } from '../../src/cluster/RedisTaskManagerLinks';
+import { TaskManagerLinkFailure } from '../../src/cluster/taskManagerLinkErrors';
+import { defineLinkScripts, linkKeys, LinkKeys } from '../../src/cluster/taskManagerLinkStreams';
 import { dropPrefix, redisUrl, uniquePrefix } from './redisService';
 
 /** What one end received, in order. */

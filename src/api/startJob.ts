@@ -30,7 +30,7 @@ import { JobHandle } from './JobHandle';
 import type { JobDefinition } from './defineJob';
 import { announceJob } from './launchContext';
 import { taskManagerCount, workerOptions } from './taskManagerOptions';
-import type { InstanceJobRun } from '../instances/runInstanceJob';
+import type { InstanceJobRun } from '../cluster/runInstanceJob';
 
 /** Where the job's actors run. */
 export interface ExecuteOptions {
@@ -116,7 +116,7 @@ export function startJob({ plan, jobName, options, config, environmentOptions, c
       instances === undefined
         ? runJob(plan, { ...runOptions, taskManagers: cluster })
         : // Loaded only for a job over instances: the membership, the link and the Kafka exchange.
-          (require('../instances/runInstanceJob') as typeof import('../instances/runInstanceJob')).runInstanceJob({
+          (require('../cluster/runInstanceJob') as typeof import('../cluster/runInstanceJob')).runInstanceJob({
             plan,
             config,
             cluster: instances,

@@ -1,6 +1,6 @@
 /**
  * What an exchange channel's end talks through: a MessagePort between threads (which fits this
- * as it is), a KafkaFramePort between instances (src/instances/KafkaExchange.ts). Frames go out
+ * as it is), a KafkaFramePort between instances (src/cluster/KafkaExchange.ts). Frames go out
  * in the order posted and arrive in that order; `close` on either end closes both, so a peer
  * that closes before the channel ended is seen as gone (ChannelEnd). `error` is a failure of
  * the transport itself (a produce or fetch that failed): a MessagePort never emits it.

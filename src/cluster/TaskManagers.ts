@@ -18,8 +18,8 @@ import { Connector, Receivers, TaskManagerThread } from './TaskManagerThread';
 import { TaskManagerUsage } from './taskManagerUsage';
 import { spawnTaskStandIn } from './taskStandIn';
 import { deployCommand, kafkaRebridging, restartAlone } from './remoteCommands';
-import { KafkaChannelWiring } from '../instances/KafkaChannelWiring';
-import { KafkaChannelEnds } from '../instances/exchangeTopic';
+import { KafkaChannelWiring } from './KafkaChannelWiring';
+import { KafkaChannelEnds } from './exchangeTopic';
 
 /** Crossing channels through Kafka instead of MessagePorts: the exchange between instances, tried on threads. */
 export interface KafkaChannelsHook {

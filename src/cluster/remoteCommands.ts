@@ -10,7 +10,7 @@ import { TaskPlan } from '../graph/ExecutionPlan';
 import { TaskId } from '../checkpoint/TaskId';
 import { MasterRef, TaskRef } from '../runtime/protocol';
 import { RemoteDeployRequest, RemoteRestartRequest } from '../runtime/TaskManagerDeployment';
-import type { KafkaChannelEnds } from '../instances/exchangeTopic';
+import type { KafkaChannelEnds } from './exchangeTopic';
 import { CrossingChannel } from './placement';
 import { Bridge, DeployCommand, KeyedStateSetting } from './taskManagerProtocol';
 import { TaskManagerThread } from './TaskManagerThread';

@@ -12,11 +12,11 @@ import { StreamEnvironmentOptions } from '../api/EnvironmentConfig';
 import { ExecutionPlan } from '../graph/ExecutionPlan';
 import { definedJob } from '../api/defineJob';
 import { planShape } from '../cluster/planShape';
-import { TaskManagerRuntime } from './TaskManagerRuntime';
+import { TaskManagerRuntime } from '../cluster/TaskManagerRuntime';
 import { ThreadUsage } from './threadUsage';
 import { TaskManagerCommandCodec, TaskManagerMsg, TaskManagerSetupCodec } from '../cluster/taskManagerProtocol';
-import { KafkaExchange } from '../instances/KafkaExchange';
-import { bridgeOpener } from '../instances/bridgeOpener';
+import { KafkaExchange } from '../cluster/KafkaExchange';
+import { bridgeOpener } from '../cluster/bridgeOpener';
 
 const parent = parentPort;
 if (parent === null) throw new Error('taskManagerWorker runs only as a worker thread (bootTaskManager starts it)');

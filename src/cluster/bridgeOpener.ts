@@ -3,8 +3,8 @@
  * `openBridge`): a bridge's MessagePort as it is, a Kafka address as a port of the process's
  * KafkaExchange. Shared by task manager threads on the specs' hook and by instances.
  */
-import type { FramePort } from '../cluster/FramePort';
-import type { Bridge } from '../cluster/taskManagerProtocol';
+import type { FramePort } from './FramePort';
+import type { Bridge } from './taskManagerProtocol';
 import type { KafkaExchange } from './KafkaExchange';
 
 /** `exchange`: the exchange once open (undefined: none, and a Kafka bridge is refused naming `who`). */

@@ -10,7 +10,6 @@ import { absurd } from 'fp-ts/function';
 import { dispatch, query, start, stop } from 'nact';
 import { ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
 import { TaskId } from '../checkpoint/TaskId';
-import { EnvironmentConfig } from '../api/EnvironmentConfig';
 import { TaskRestore } from '../checkpoint/CheckpointTypes';
 import { Logger, createLogger } from '../logging/logger';
 import { HOT_KEY_SAMPLE_MS } from '../metrics/TaskMetrics';
@@ -19,13 +18,18 @@ import { CheckpointTaskMsg } from '../checkpoint/coordinatorProtocol';
 import { spawnTask } from '../runtime/taskActor';
 import { TaskDeps } from '../runtime/TaskDeps';
 import { TaskMsg, TaskRef } from '../runtime/protocol';
-import { ExchangeError } from '../cluster/ExchangeError';
-import { FramePort } from '../cluster/FramePort';
-import { EXCHANGE_READ_AHEAD, ExchangeInlet, spawnInlet } from '../cluster/ExchangeInlet';
-import { ExchangeOutlet, spawnOutlet } from '../cluster/ExchangeOutlet';
-import { Bridge, DeployCommand, KeyedStateSetting, Question, TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
-import { spawnCoordinatorStandIn, spawnMasterStandIn } from '../cluster/workerRefs';
+import { ExchangeError } from './ExchangeError';
+import { FramePort } from './FramePort';
+import { EXCHANGE_READ_AHEAD, ExchangeInlet, spawnInlet } from './ExchangeInlet';
+import { ExchangeOutlet, spawnOutlet } from './ExchangeOutlet';
+import { Bridge, DeployCommand, KeyedStateSetting, Question, TaskManagerCommand, TaskManagerMsg } from './taskManagerProtocol';
+import { spawnCoordinatorStandIn, spawnMasterStandIn } from './workerRefs';
 
+
+/** What a task manager reads of the environment's options (EnvironmentConfig has it): where its tasks log. */
+export interface TaskManagerConfig {
+  readonly logging: Parameters<typeof createLogger>[0];
+}
 /** How long a task has to answer a question of the master's (counters, metrics). */
 const ANSWER_TIMEOUT_MS = 5000;
 
@@ -80,7 +84,7 @@ export class TaskManagerRuntime {
 
   constructor(
     private readonly plan: ExecutionPlan,
-    private readonly config: EnvironmentConfig,
+    private readonly config: TaskManagerConfig,
     private readonly index: number,
     private readonly say: (msg: TaskManagerMsg) => void,
     /** Opens a bridge's channel: its MessagePort between threads; between instances, the instance's KafkaExchange. */

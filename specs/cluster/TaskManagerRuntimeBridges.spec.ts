@@ -3,7 +3,7 @@ import { StreamEnvironment } from '../../src';
 import { FramePort } from '../../src/cluster/FramePort';
 import { crossingChannels, taskManagerOf } from '../../src/cluster/placement';
 import { Bridge, DeployCommand } from '../../src/cluster/taskManagerProtocol';
-import { TaskManagerRuntime } from '../../src/worker/TaskManagerRuntime';
+import { TaskManagerRuntime } from '../../src/cluster/TaskManagerRuntime';
 import { RecordingSink } from '../support/RecordingSink';
 
 /** A port that only records what is done to it: what TaskManagerRuntime's openBridge gave. */
@@ -19,7 +19,7 @@ class RecordingPort implements FramePort {
   }
 }
 
-describe('worker/TaskManagerRuntime: bridges opened through openBridge', () => {
+describe('cluster/TaskManagerRuntime: bridges opened through openBridge', () => {
   it('opens every bridge of a deploy through openBridge, Kafka addresses included, and closes each once when told to stop', async () => {
     const env = StreamEnvironment.create({ parallelism: 2 });
     // A source that never ends on its own, so the tasks are still running when the stop comes.

@@ -4,7 +4,7 @@
  * has to say on the stream the master reads, naming the epoch it says it under.
  */
 import type { LoggingOption } from '../logging/logger';
-import { TaskManagerCommand, TaskManagerCommandCodec, TaskManagerMsg } from '../cluster/taskManagerProtocol';
+import { TaskManagerCommand, TaskManagerCommandCodec, TaskManagerMsg } from './taskManagerProtocol';
 import { instanceIdProblem, LinkEnd } from './LinkEnd';
 import type { TaskManagerLinkFailure } from './taskManagerLinkErrors';
 import { append, LinkEntry, ReadPosition, streamTail } from './taskManagerLinkStreams';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { isLeft } from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { TaskManagerCommandCodec, TaskManagerMsgCodec } from '../../src/cluster/taskManagerProtocol';
-import { decodeProblems } from '../../src/instances/decodeProblems';
+import { decodeProblems } from '../../src/cluster/decodeProblems';
 
 function problems<A>(codec: t.Type<A, unknown>, value: unknown): string[] {
   const decoded = codec.decode(value);
@@ -12,7 +12,7 @@ function problems<A>(codec: t.Type<A, unknown>, value: unknown): string[] {
 
 const deploy = { type: 'taskManager.deploy', attempt: 1, jobId: 'j', tasks: [], checkpointing: null, unaligned: false, metrics: false, keyedState: { type: 'memory' }, outlets: [], inlets: [] };
 
-describe('instances/decodeProblems', () => {
+describe('cluster/decodeProblems', () => {
   it('says a value of no kind is none of the kinds there are, at any depth', () => {
     expect(problems(TaskManagerCommandCodec, { type: 'taskManager.toTask', attempt: 1, task: 't', msg: { type: 'nope' } })).to.deep.equal([
       'msg: type "nope" is none of checkpoint.trigger, checkpoint.completed, checkpoint.aborted, source.end, task.crash',

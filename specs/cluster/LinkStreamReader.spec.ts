@@ -5,10 +5,10 @@ import * as path from 'path';
 import fc from 'fast-check';
 import Redis from 'ioredis';
 import { TaskManagerCommand, TaskManagerMsg } from '../../src/cluster/taskManagerProtocol';
-import { TaskManagerInboxOptions } from '../../src/instances/RedisTaskManagerInbox';
-import { LinkStreamReader } from '../../src/instances/LinkStreamReader';
-import { FencedCommandError, TaskManagerLinkFailure } from '../../src/instances/taskManagerLinkErrors';
-import { LinkEntry, LinkKeys, STREAM_START } from '../../src/instances/taskManagerLinkStreams';
+import { TaskManagerInboxOptions } from '../../src/cluster/RedisTaskManagerInbox';
+import { LinkStreamReader } from '../../src/cluster/LinkStreamReader';
+import { FencedCommandError, TaskManagerLinkFailure } from '../../src/cluster/taskManagerLinkErrors';
+import { LinkEntry, LinkKeys, STREAM_START } from '../../src/cluster/taskManagerLinkStreams';
 import { createLogger } from '../../src/logging/logger';
 import { connectRedis, whenReady } from '../../src/state/redisConnection';
 import { ServiceError } from '../../src/services/ServiceError';
@@ -20,7 +20,7 @@ import { waitFor } from '../support/unhandledRejections';
 const stopTask = (task: string): TaskManagerCommand => ({ type: 'taskManager.stopTask', attempt: 1, task });
 const answer = (request: number): TaskManagerMsg => ({ type: 'taskManager.answer', request, answer: request });
 
-describe('instances/LinkStreamReader (alone, and through the link: sequence gaps, lost connections)', () => {
+describe('cluster/LinkStreamReader (alone, and through the link: sequence gaps, lost connections)', () => {
   const ground = linkSpecGround('reader');
   const master = async (epoch: number, maxLength = 100) => (await ground.master(epoch, { maxLength })).links;
   const inbox = (more: Partial<TaskManagerInboxOptions> = {}) => ground.inbox('a', { maxLength: 100, ...more });

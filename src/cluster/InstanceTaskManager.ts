@@ -8,12 +8,11 @@
  * refused anyway, and their place is taken by the restore under the new epoch.
  */
 import { ExecutionPlan } from '../graph/ExecutionPlan';
-import { EnvironmentConfig } from '../api/EnvironmentConfig';
 import { Logger } from '../logging/logger';
-import { TaskManagerRuntime } from '../worker/TaskManagerRuntime';
-import { FramePort } from '../cluster/FramePort';
-import { Bridge, TaskManagerCommand, TaskManagerMsg } from '../cluster/taskManagerProtocol';
-import { Ownership } from './Assignment';
+import { TaskManagerConfig, TaskManagerRuntime } from './TaskManagerRuntime';
+import { FramePort } from './FramePort';
+import { Bridge, TaskManagerCommand, TaskManagerMsg } from './taskManagerProtocol';
+import { Ownership } from '../instances/Assignment';
 
 /** How the job ended, as the leader's stop command tells it. */
 export interface JobEnd {
@@ -23,7 +22,7 @@ export interface JobEnd {
 
 export interface InstanceTaskManagerDeps {
   readonly plan: ExecutionPlan;
-  readonly config: EnvironmentConfig;
+  readonly config: TaskManagerConfig;
   /** Says `msg` to the master of `epoch` (RedisTaskManagerInbox.say). */
   readonly say: (msg: TaskManagerMsg, epoch: number) => Promise<void>;
   /** Opens a channel to a task on another instance (the instance's KafkaExchange). */

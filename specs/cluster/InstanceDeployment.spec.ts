@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { StreamEnvironment } from '../../src/api/StreamEnvironment';
 import { runJob } from '../../src/runtime/runJob';
 import { MemoryKeyedStateBackend } from '../../src/state/MemoryKeyedStateBackend';
-import { InstanceDeployment } from '../../src/instances/InstanceDeployment';
+import { InstanceDeployment } from '../../src/cluster/InstanceDeployment';
 import { capturedLog } from '../support/capturedLog';
 
-describe('instances/InstanceDeployment: the leader\'s job master on instances (docs/cluster.md)', () => {
+describe('cluster/InstanceDeployment: the leader\'s job master on instances (docs/cluster.md)', () => {
   it('fails an attempt that cannot reach the instances, as a task manager that died, so the restart strategy decides', async () => {
     const env = StreamEnvironment.create({ parallelism: 2 });
     env.fromCollection([1, 2, 3]).print();

@@ -15,12 +15,12 @@
  */
 import type { Message, Producer } from 'kafkajs';
 import type { Logger } from '../logging/logger';
-import { FramePort } from '../cluster/FramePort';
-import { EXCHANGE_WINDOW } from '../cluster/ExchangeOutlet';
+import { FramePort } from './FramePort';
+import { EXCHANGE_WINDOW } from './ExchangeOutlet';
 import { connectWithin, createKafkaClient, messageOf, withinKafkaBound } from '../connectors/kafka/kafkaClient';
 import { KafkaCluster, PartitionFetch, STALE_METADATA_ERRORS, createClusterOf, fetchPartitions, protocolError, refreshMetadata } from '../connectors/kafka/kafkajsInternals';
 import { FrameOutbox, KafkaFramePort, OutgoingFrame } from './KafkaFramePort';
-import { KafkaChannelAddress } from './kafkaChannelAddress';
+import { KafkaChannelAddress } from '../instances/kafkaChannelAddress';
 import { exchangeHeaders, readExchangeHeaders } from './exchangeHeaders';
 
 export interface KafkaExchangeOptions {

@@ -8,7 +8,7 @@
  */
 import type { Admin } from 'kafkajs';
 import type { ExecutionPlan } from '../graph/ExecutionPlan';
-import type { CrossingChannel } from '../cluster/placement';
+import type { CrossingChannel } from './placement';
 import type { Logger } from '../logging/logger';
 import { connectWithin, createKafkaClient, withinKafkaBound } from '../connectors/kafka/kafkaClient';
 import { KafkaChannelEnds, ensureExchangeTopic, exchangePartitions, kafkaChannelAddresses, readEndOffsets } from './exchangeTopic';

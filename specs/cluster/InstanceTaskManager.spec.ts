@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { StreamEnvironment } from '../../src/api/StreamEnvironment';
 import { DeployCommand, TaskManagerMsg } from '../../src/cluster/taskManagerProtocol';
-import { InstanceTaskManager, JobEnd } from '../../src/instances/InstanceTaskManager';
+import { InstanceTaskManager, JobEnd } from '../../src/cluster/InstanceTaskManager';
 import { Ownership } from '../../src/instances/Assignment';
 import { capturedLog } from '../support/capturedLog';
 
@@ -34,7 +34,7 @@ function instanceTaskManager() {
 const deploy: DeployCommand = { type: 'taskManager.deploy', attempt: 0, jobId: 'epochs', tasks: [], checkpointing: null, unaligned: false, metrics: false, keyedState: { type: 'memory' }, outlets: [], inlets: [] };
 const owning = (epoch: number): Ownership => ({ instanceId: 'i-1', epoch, leader: 'i-2', state: 'owning', splits: [], keyGroups: [], slots: [0] });
 
-describe('instances/InstanceTaskManager: one task manager runtime per deploy, under its epoch (docs/internals.md, the job path)', () => {
+describe('cluster/InstanceTaskManager: one task manager runtime per deploy, under its epoch (docs/internals.md, the job path)', () => {
   it('runs a deploy under its epoch, stops it when a newer epoch commands, and starts nothing for a late command of an older one', () => {
     const { taskManager, said, stops } = instanceTaskManager();
     taskManager.handle(deploy, 3);

@@ -14,30 +14,31 @@
  */
 import { Ref } from 'nact';
 import { ExecutionPlan } from '../graph/ExecutionPlan';
-import { EnvironmentConfig } from '../api/EnvironmentConfig';
+import type { TaskManagerConfig } from './TaskManagerRuntime';
 import { Logger, LoggingOption } from '../logging/logger';
 import { JobRun } from '../runtime/runJob';
 import { JobOutcome } from '../runtime/jobMasterDeps';
 import { JobStatus } from '../metrics/JobStatus';
 import { NO_CHECKPOINTS } from '../checkpoint/coordinatorProtocol';
 import { JobFailure } from '../runtime/jobFailures';
-import { KeyedStateSetting } from '../cluster/taskManagerProtocol';
-import { Ownership } from './Assignment';
-import { ResolvedClusterOptions } from './ClusterOptions';
+import { KeyedStateSetting } from './taskManagerProtocol';
+import { Ownership } from '../instances/Assignment';
+import { ResolvedClusterOptions } from '../instances/ClusterOptions';
 import { InstanceDeployment } from './InstanceDeployment';
 import { KafkaChannelWiring } from './KafkaChannelWiring';
 import { InstanceTaskManager, JobEnd } from './InstanceTaskManager';
-import { JobInstance, joinInstances } from './joinInstances';
-import { jobSlots, sourceTopicsOf } from './jobSlots';
+import { JobInstance, joinInstances } from '../instances/joinInstances';
+import { jobSlots, sourceTopicsOf } from '../instances/jobSlots';
 import { KafkaExchange } from './KafkaExchange';
 import { bridgeOpener } from './bridgeOpener';
-import { membershipKeys } from './membershipScripts';
+import { membershipKeys } from '../instances/membershipScripts';
 import { RedisTaskManagerInbox, TaskManagerInbox } from './RedisTaskManagerInbox';
 import { RedisTaskManagerLinks } from './RedisTaskManagerLinks';
 
 export interface InstanceJobSettings {
   readonly plan: ExecutionPlan;
-  readonly config: EnvironmentConfig;
+  /** Of the environment's options (EnvironmentConfig): the task managers' and the hang bound. */
+  readonly config: TaskManagerConfig & { readonly taskManagerHangTimeoutMs: number };
   readonly cluster: ResolvedClusterOptions;
   /** Where the tasks keep keyed state (the cluster's Redis); each deploy adds its epoch's fencing. */
   readonly keyedState: KeyedStateSetting;

@@ -11,11 +11,11 @@
  */
 import type { Admin, ConfigResourceTypes } from 'kafkajs';
 import type { ExecutionPlan } from '../graph/ExecutionPlan';
-import type { CrossingChannel } from '../cluster/placement';
+import type { CrossingChannel } from './placement';
 import { messageOf, withinKafkaBound } from '../connectors/kafka/kafkaClient';
 import type { Logger } from '../logging/logger';
 import { retryWithin } from '../services/withinDeadline';
-import { KafkaChannelAddress } from './kafkaChannelAddress';
+import { KafkaChannelAddress } from '../instances/kafkaChannelAddress';
 
 /** `<applicationId>-exchange`. */
 export function exchangeTopicName(applicationId: string): string {

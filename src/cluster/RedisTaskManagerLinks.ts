@@ -5,7 +5,7 @@
  * of which the master takes what was said under its own epoch after it opened.
  */
 import type { LoggingOption } from '../logging/logger';
-import { TaskManagerCommand, TaskManagerMsg, TaskManagerMsgCodec } from '../cluster/taskManagerProtocol';
+import { TaskManagerCommand, TaskManagerMsg, TaskManagerMsgCodec } from './taskManagerProtocol';
 import { instanceIdProblem, LinkEnd } from './LinkEnd';
 import type { TaskManagerLinkFailure } from './taskManagerLinkErrors';
 import { fencedAppend, fencedForget, LinkEntry, ReadPosition, streamTail } from './taskManagerLinkStreams';

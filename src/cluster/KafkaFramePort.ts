@@ -14,8 +14,8 @@
  */
 import { EventEmitter } from 'events';
 import * as v8 from 'v8';
-import { FramePort } from '../cluster/FramePort';
-import { KafkaChannelAddress } from './kafkaChannelAddress';
+import { FramePort } from './FramePort';
+import { KafkaChannelAddress } from '../instances/kafkaChannelAddress';
 
 /** A record waiting to be produced: its value now, or (a demand that may still grow) when taken. */
 export interface OutgoingFrame {

@@ -3,10 +3,10 @@ import Redis from 'ioredis';
 import { serialize } from 'v8';
 import { MessageChannel } from 'worker_threads';
 import { TaskManagerCommand, TaskManagerMsg } from '../../src/cluster/taskManagerProtocol';
-import { RedisTaskManagerInbox } from '../../src/instances/RedisTaskManagerInbox';
-import { RedisTaskManagerLinks } from '../../src/instances/RedisTaskManagerLinks';
-import { FencedCommandError, TaskManagerLinkFailure } from '../../src/instances/taskManagerLinkErrors';
-import { append, LinkKeys } from '../../src/instances/taskManagerLinkStreams';
+import { RedisTaskManagerInbox } from '../../src/cluster/RedisTaskManagerInbox';
+import { RedisTaskManagerLinks } from '../../src/cluster/RedisTaskManagerLinks';
+import { FencedCommandError, TaskManagerLinkFailure } from '../../src/cluster/taskManagerLinkErrors';
+import { append, LinkKeys } from '../../src/cluster/taskManagerLinkStreams';
 import { ServiceError } from '../../src/services/ServiceError';
 import { capturedLog } from '../support/capturedLog';
 import { linkSpecGround } from '../support/linkEnds';
@@ -17,7 +17,7 @@ const ping: TaskManagerCommand = { type: 'taskManager.ping' };
 const stopTask = (task: string): TaskManagerCommand => ({ type: 'taskManager.stopTask', attempt: 1, task });
 const answer = (request: number): TaskManagerMsg => ({ type: 'taskManager.answer', request, answer: request });
 
-describe('instances/RedisTaskManagerLinks and RedisTaskManagerInbox (the master↔task-manager link on Redis streams)', () => {
+describe('cluster/RedisTaskManagerLinks and RedisTaskManagerInbox (the master↔task-manager link on Redis streams)', () => {
   const ground = linkSpecGround('link');
   const { master, inbox } = ground;
   let keys: LinkKeys;
