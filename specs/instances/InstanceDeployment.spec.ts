@@ -4,9 +4,23 @@ import { runJob } from '../../src/runtime/runJob';
 import { MemoryKeyedStateBackend } from '../../src/state/MemoryKeyedStateBackend';
 import { InstanceDeployment } from '../../src/instances/InstanceDeployment';
 import { capturedLog } from '../support/capturedLog';
+import type { ExecutionPlan } from '../../src/graph/ExecutionPlan';
+import type { Logger } from '../../src/logging/logger';
 import type { HeldAssignment } from '../../src/instances/joinInstances';
 import type { TaskManagerLinks } from '../../src/instances/RedisTaskManagerLinks';
 import type { TaskManagerCommand } from '../../src/cluster/taskManagerProtocol';
+
+/** The job of `plan` on `deployment`, without checkpoints, restarted `attempts` times at most. */
+function runOn(deployment: InstanceDeployment, plan: ExecutionPlan, jobId: string, attempts: number, logger: Logger) {
+  return runJob(plan, {
+    jobId,
+    createKeyedStateBackend: (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism),
+    checkpointing: undefined,
+    restartStrategy: { type: 'fixed-delay', attempts, delayMs: 10 },
+    logger,
+    taskManagers: deployment,
+  });
+}
 
 describe('instances/InstanceDeployment: the leader\'s job master on instances (docs/cluster.md)', () => {
   it('fails an attempt that cannot reach the instances, as a task manager that died, so the restart strategy decides', async () => {
@@ -28,14 +42,7 @@ describe('instances/InstanceDeployment: the leader\'s job master on instances (d
       hangTimeoutMs: 30_000,
       logger,
     });
-    const run = runJob(plan, {
-      jobId: 'unreachable',
-      createKeyedStateBackend: (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism),
-      checkpointing: undefined,
-      restartStrategy: { type: 'fixed-delay', attempts: 2, delayMs: 10 },
-      logger,
-      taskManagers: deployment,
-    });
+    const run = runOn(deployment, plan, 'unreachable', 2, logger);
     const outcome = await run.outcome;
     expect(outcome.status).to.equal('failed');
     expect(opened).to.equal(3);
@@ -90,14 +97,7 @@ describe('instances/InstanceDeployment: the leader\'s job master on instances (d
       hangTimeoutMs: 30_000,
       logger,
     });
-    const run = runJob(plan, {
-      jobId: 'epoch-moves',
-      createKeyedStateBackend: (range, maxParallelism) => new MemoryKeyedStateBackend(range, maxParallelism),
-      checkpointing: undefined,
-      restartStrategy: { type: 'fixed-delay', attempts: 1, delayMs: 10 },
-      logger,
-      taskManagers: deployment,
-    });
+    const run = runOn(deployment, plan, 'epoch-moves', 1, logger);
     let timer: NodeJS.Timeout | undefined;
     const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), 10_000)));
     const outcome = await Promise.race([run.outcome, hung]);
