@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Admin, Kafka } from 'kafkajs';
 import { ConfigResourceTypes } from 'kafkajs';
+import * as v8 from 'v8';
 import { Ref, dispatch, spawnStateless, start, stop } from 'nact';
 import { BatchSender } from '../../src/cluster/BatchSender';
 import { ExchangeError } from '../../src/cluster/ExchangeError';
@@ -187,6 +188,25 @@ describe('instances: exchange channels through Kafka (KafkaExchange, exchangeTop
     await sleep(1000);
     expect(got).to.deep.equal(expected);
     expect(rereading).to.deep.equal(expected);
+  });
+
+  it('fails a channel end that finds a record of its wiring missing (numbered by its producer), rather than go on without its records', async () => {
+    const { topic, b } = await setUp(1);
+    const { consumer } = await addresses(topic, 0, 1, 3);
+    const got: unknown[] = [];
+    const errors: string[] = [];
+    const into = b.port(consumer, 'spec');
+    into.on('message', (frame) => got.push(frame));
+    into.on('error', (e: Error) => errors.push(e.message));
+    // Records 0 and 2 of a producer of this wiring: record 1 never reached the partition.
+    const producer = kafka.producer();
+    await producer.connect();
+    closing.push(() => producer.disconnect());
+    const record = (seq: number, watermark: number) => ({ partition: 0, value: v8.serialize({ type: 'watermark', watermark }), headers: { 'sluice-attempt': '1', 'sluice-epoch': '3', 'sluice-seq': String(seq) } });
+    await producer.send({ topic, messages: [record(0, 10), record(2, 12)] });
+    await until(() => errors.length > 0, 'the end failed');
+    expect(got).to.deep.equal([{ type: 'watermark', watermark: 10 }]);
+    expect(errors).to.deep.equal([`record 1 of ${topic}/0 (channel spec) is missing: the next one read (offset ${consumer.receiveFrom + 1}) is record 2 of its producer — lost between the instances, or a second producer of the same wiring`]);
   });
 
   it('carries a port\'s close to the other end, behind every frame posted before it', async () => {

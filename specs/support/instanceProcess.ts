@@ -2,8 +2,12 @@
  * Instances of a job in child processes, for the issue-18 scenarios: each prints JSON lines on
  * stdout (`{ type: 'ownership', ... }` whenever what it owns changes, other types as its script
  * says); the spec waits on them, with a bound, and signals the processes (SIGKILL, SIGSTOP).
+ * With SLUICE_INSTANCE_LOGS=<directory>, each process's whole stderr (its log) is kept there as
+ * `<id>-<pid>.log`; otherwise only its tail, which `errors()` gives (printed by specs on failure).
  */
 import { ChildProcess, spawn } from 'child_process';
+import { appendFileSync } from 'fs';
+import * as path from 'path';
 import type { Ownership } from '../../src/instances/Assignment';
 
 /** A child process running one instance, and what it printed. */
@@ -36,7 +40,12 @@ export class InstanceProcess {
       this.waiters.forEach((w) => w());
     });
     // Only the tail: a long run's warnings must not grow the spec's memory.
-    this.child.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-20_000)));
+    const logs = process.env.SLUICE_INSTANCE_LOGS;
+    const logFile = logs === undefined || logs === '' ? undefined : path.join(logs, `${id}-${this.child.pid ?? 'unstarted'}.log`);
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-20_000);
+      if (logFile !== undefined) appendFileSync(logFile, d);
+    });
     this.child.on('exit', () => {
       this.exited = true;
       this.waiters.forEach((w) => w());

@@ -130,7 +130,7 @@ export class KafkaExchange implements FrameOutbox {
         for (const { frame, value } of batch) {
           const { topic, sendPartition, attempt, epoch } = frame.port.address;
           const messages = byTopic.get(topic) ?? [];
-          messages.push({ partition: sendPartition, value, headers: exchangeHeaders({ attempt, epoch, close: frame.close }) });
+          messages.push({ partition: sendPartition, value, headers: exchangeHeaders({ attempt, epoch, seq: frame.port.nextSeq(), close: frame.close }) });
           byTopic.set(topic, messages);
         }
         try {
@@ -236,6 +236,12 @@ export class KafkaExchange implements FrameOutbox {
         return;
       }
       if (headers.attempt !== attempt || headers.epoch !== epoch) continue;
+      // Records and barriers travel in frames: one missing would lose records behind a barrier that still arrives.
+      if (headers.seq !== port.expectedSeq) {
+        port.fail(new Error(`record ${port.expectedSeq} of ${port.where('receive')} is missing: the next one read (offset ${records.offset(i)}) is record ${headers.seq} of its producer — lost between the instances, or a second producer of the same wiring`));
+        return;
+      }
+      port.expectedSeq++;
       if (headers.close) port.peerClosed();
       else port.receive(records.value(i));
     }

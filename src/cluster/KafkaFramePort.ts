@@ -48,6 +48,10 @@ export class KafkaFramePort implements FramePort {
   listening = false;
   /** Records queued for the producer, not taken yet. */
   private queued = 0;
+  /** The number of the next record it produces (exchangeHeaders' `seq`). */
+  private produced = 0;
+  /** The number of the next record of its attempt and epoch it must read: one missing fails it. */
+  expectedSeq = 0;
   /** A demand queued and not taken yet: later demand adds to it. */
   private pendingDemand: DemandCounts | undefined;
 
@@ -117,6 +121,11 @@ export class KafkaFramePort implements FramePort {
   /** @internal The exchange took a queued record of this port. */
   taken(): void {
     this.queued--;
+  }
+
+  /** @internal The number of the record the exchange produces next for this port (taken in order, so in the partition's order). */
+  nextSeq(): number {
+    return this.produced++;
   }
 
   /** @internal A frame fetched from the receive partition, of this attempt and epoch. */

@@ -110,6 +110,11 @@ export class TaskManagerThread implements TaskManagerLink {
     this.stopping.clear();
     this.incarnations.clear();
     for (const task of tasks) this.open.add(task);
+    this.failureReported = false;
+    // It ended before this attempt reached it (an instance's placement ended while the deploy
+    // waited on Kafka): its end was told to no attempt, so it is told to this one, which
+    // would otherwise wait for ever on tasks that were never sent.
+    if (!this.alive) void this.ended.then((why) => this.died(why));
   }
 
   /** `task`, which closed, runs again here (restartTask). */
