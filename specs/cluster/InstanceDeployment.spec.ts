@@ -7,7 +7,7 @@ import { capturedLog } from '../support/capturedLog';
 import type { ExecutionPlan } from '../../src/graph/ExecutionPlan';
 import type { Logger } from '../../src/logging/logger';
 import type { HeldAssignment } from '../../src/instances/joinInstances';
-import type { TaskManagerLinks } from '../../src/instances/RedisTaskManagerLinks';
+import type { TaskManagerLinks } from '../../src/cluster/RedisTaskManagerLinks';
 import type { TaskManagerCommand } from '../../src/cluster/taskManagerProtocol';
 
 /** The job of `plan` on `deployment`, without checkpoints, restarted `attempts` times at most. */
