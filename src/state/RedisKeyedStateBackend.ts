@@ -18,7 +18,7 @@ import { Either, isLeft, left, right } from 'fp-ts/Either';
 import type { CheckpointId } from './CheckpointId';
 import { Key, keyFromString, keyToString } from './keyHash';
 import { TIMERS_STATE } from './KeyedTimerService';
-import { KeyGroupRange, keyGroupOfKeyString } from './keyGroups';
+import { KeyGroupRange, keyGroupOf } from './keyGroups';
 import { KeyedStateBackend, KeyedStateSnapshot } from './KeyedStateBackend';
 import { AnyStateDescriptor } from './StateDescriptor';
 import { StateTable } from './StateTable';
@@ -176,11 +176,12 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
     const missing: CacheEntry[] = [];
     const { start, end } = this.keyGroupRange;
     for (let i = 0; i < keys.length; i++) {
-      const keyString = keyToString(keys[i]);
-      const keyGroup = keyGroupOfKeyString(keyString, this.maxParallelism);
+      const key = keys[i];
+      // The hash the partitioner computed for the key is remembered (keyHashCache.ts): no text is hashed here.
+      const keyGroup = keyGroupOf(key, this.maxParallelism);
       // setCurrentKey refuses it with a clear message when the record is processed.
       if (keyGroup < start || keyGroup > end) continue;
-      cache.touch(keyString, keyGroup, missing);
+      cache.touch(keyToString(key), keyGroup, missing);
     }
     const evicted = cache.evict();
     if (missing.length === 0 && evicted.length === 0) return undefined;

@@ -10,6 +10,7 @@
  * applies to the other keys. A pinned key's entries are complete: a missing one is an absent value.
  */
 import { CacheEntry, CacheSlot, decodeEntry, notLoaded } from './cacheEntry';
+import { EvictionOrder } from './EvictionOrder';
 import { KeyGroupRange } from './keyGroups';
 import { stateField } from './redisKeyLayout';
 import { StoredKeyFilter } from './StoredKeyFilter';
@@ -18,19 +19,27 @@ export { CacheEntry, CacheSlot } from './cacheEntry';
 
 /** Keys the store-key filter is sized for, per entry of the cache's bound. */
 const STORED_KEYS_PER_CACHED_ENTRY = 8;
+/** The fewest touched keys noted before those of older batches are dropped. */
+const MIN_TOUCHED_BOUND = 4096;
 
 export class WriteBackCache {
   private readonly slotsByName = new Map<string, CacheSlot>();
   /** The slots, for the per-key loops (an array walk, no iterator per key). */
   readonly slots: CacheSlot[] = [];
   private readonly pinningSlots: CacheSlot[] = [];
-  /**
-   * The entries eviction may remove, oldest first (a Set keeps insertion order): every entry in
-   * memory except those of pinned keys.
-   */
-  private readonly evictable = new Set<CacheEntry>();
+  /** The entries eviction may remove, oldest first: every entry in memory except those of pinned keys. */
+  private readonly evictable = new EvictionOrder();
   /** Key texts that are pinned. */
   private readonly pinned = new Set<string>();
+  /**
+   * The keys touched by the last two batches (the one processed and the one prefetched ahead of
+   * it). A touched key that a slot lacks has no value there: touch loads every entry the store
+   * may hold and keeps nothing for the others, whose entry would only say "absent" (q3 made two
+   * entries per new key, one of them never used, and swept both out again). Key -> the batch
+   * (generation) that last touched it while a slot lacked it; the keys of older batches are
+   * dropped when there are many (two Sets swapped and cleared at every batch cost more).
+   */
+  private readonly touched = new Map<string, number>();
   private dirty = new Set<CacheEntry>();
   /** The keys the store may hold entries of (evicted with a value, or restored with their keys known). */
   private readonly stored: StoredKeyFilter;
@@ -40,8 +49,8 @@ export class WriteBackCache {
    */
   readonly groupSizes: number[];
   private generation = 0;
-  /** Generation before the last eviction sweep: entries used after it get a second chance. */
-  private lastSweep = 0;
+  /** The size of `touched` at which the keys of older batches are dropped. */
+  private touchedBound = MIN_TOUCHED_BOUND;
   /** Batch key look-ups (per state) that found their entry resident, and those that did not. */
   private hits = 0;
   private misses = 0;
@@ -76,7 +85,7 @@ export class WriteBackCache {
   get(slot: CacheSlot, keyString: string): unknown {
     const entry = slot.entries.get(keyString);
     if (entry === undefined) {
-      if (slot.remote && !this.pinned.has(keyString)) throw notLoaded(slot.name, keyString);
+      if (slot.remote && !this.knownAbsent(keyString)) throw notLoaded(slot.name, keyString);
       return undefined;
     }
     if (entry.raw !== undefined) decodeEntry(entry, slot.codec!);
@@ -89,13 +98,16 @@ export class WriteBackCache {
     let entry = slot.entries.get(keyString);
     if (entry === undefined) {
       const pinned = this.pinned.has(keyString);
-      if (slot.remote && !pinned) throw notLoaded(slot.name, keyString);
+      if (slot.remote && !pinned && !this.touchedLately(keyString)) throw notLoaded(slot.name, keyString);
       if (value === undefined) return;
       entry = this.newEntry(keyString, keyGroup, slot, this.generation);
       if (!pinned) this.evictable.add(entry);
     }
     if (entry.raw !== undefined) decodeEntry(entry, slot.codec!);
     if (entry.error !== undefined) throw new Error(`cannot restore state '${slot.name}' of key ${keyString}: ${entry.error}`);
+    // Removing what is absent from the cache and the store alike (a clean entry is what the store
+    // holds) changes nothing: no write back, no changed field (q3 clears every person's empty list).
+    if (value === undefined && entry.value === undefined && !entry.dirty) return;
     if ((entry.value === undefined) !== (value === undefined)) {
       slot.present += value === undefined ? -1 : 1;
       this.groupSizes[keyGroup - this.range.start] += value === undefined ? -1 : 1;
@@ -109,6 +121,26 @@ export class WriteBackCache {
       this.onChanged?.(keyGroup, entry.field);
     }
     if (slot.pins) this.setPinned(keyString, value !== undefined || this.pinnedByAnother(slot, keyString));
+  }
+
+  /** A key whose entries a slot lacks has no value there: its entries are all resident (pinned) or it was just touched. */
+  private knownAbsent(keyString: string): boolean {
+    return this.pinned.has(keyString) || this.touchedLately(keyString);
+  }
+
+  private touchedLately(keyString: string): boolean {
+    const generation = this.touched.get(keyString);
+    return generation !== undefined && generation >= this.generation - 1;
+  }
+
+  /** Notes that the current batch touched `keyString`; forgets the keys older batches touched once they are many. */
+  private noteTouched(keyString: string): void {
+    const touched = this.touched;
+    touched.set(keyString, this.generation);
+    if (touched.size < this.touchedBound) return;
+    const recent = this.generation - 1;
+    for (const [key, generation] of touched) if (generation < recent) touched.delete(key);
+    this.touchedBound = Math.max(MIN_TOUCHED_BOUND, 2 * touched.size);
   }
 
   private pinnedByAnother(slot: CacheSlot, keyString: string): boolean {
@@ -144,21 +176,23 @@ export class WriteBackCache {
   }
 
   /**
-   * Marks the key's entries used by the current batch and makes the absent ones resident
-   * (known to be absent unless the store may hold them); those the store may hold go to
-   * `missing`, to be loaded: the store may hold an entry only in a slot that has entries there
-   * (`remote`), and only of a key that left the cache with a value or was restored
-   * (StoredKeyFilter.ts), unless the slot's stored keys are not listed (`unlisted`). A look-up is a hit when its entry was resident (a pinned key's
-   * always is), a miss otherwise, also for a brand-new key that needs no round trip.
+   * Marks the key's entries used by the current batch, and makes resident the entries the slots
+   * lack and the store may hold: they go to `missing`, to be loaded. The store may hold an entry
+   * only in a slot that has entries there (`remote`), and only of a key that left the cache with
+   * a value or was restored (StoredKeyFilter.ts), unless the slot's stored keys are not listed
+   * (`unlisted`). The entries it cannot hold get none: the key is noted as touched, and a slot
+   * lacking it has no value for it during this batch and the next. A look-up is a hit when its
+   * entry was resident (a pinned key's always is), a miss otherwise, also for a key with no value.
    */
   touch(keyString: string, keyGroup: number, missing: CacheEntry[]): void {
     const slots = this.slots;
     // A pinned key's entries are all in memory already.
-    if (this.pinned.has(keyString)) {
+    if (this.pinned.size !== 0 && this.pinned.has(keyString)) {
       this.hits += slots.length;
       return;
     }
     const generation = this.generation;
+    let absentSomewhere = false;
     // Whether the store may hold the key: asked of the filter once, when a remote slot lacks it.
     let inStore: boolean | undefined;
     for (let s = 0; s < slots.length; s++) {
@@ -169,31 +203,40 @@ export class WriteBackCache {
         entry.generation = generation;
         this.hits++;
       } else {
-        const created = this.newEntry(keyString, keyGroup, slot, generation);
-        this.evictable.add(created);
         this.misses++;
-        if (slot.remote && (slot.unlisted || (inStore ??= this.stored.mayHold(keyString)))) missing.push(created);
+        if (slot.remote && (slot.unlisted || (inStore ??= this.stored.mayHold(keyString)))) {
+          const created = this.newEntry(keyString, keyGroup, slot, generation);
+          this.evictable.add(created);
+          missing.push(created);
+        } else absentSomewhere = true;
       }
     }
+    if (absentSomewhere) this.noteTouched(keyString);
   }
 
   /**
    * Removes entries beyond the bound, oldest first, giving a second chance (a move to the back)
-   * to those used since the previous sweep, as the CLOCK algorithm does; entries of the current
-   * batch are never removed. One sweep looks at each entry at most once, so when every entry is
-   * in recent use the cache stays over the bound until a later batch. Returns the dirty entries
-   * removed: the caller writes them back (they leave the dirty set, still marked dirty).
+   * to those used by the last two batches, as the CLOCK algorithm does to those used since its
+   * hand passed: the batch prefetched now and the one before, which may be the one processed
+   * meanwhile (its writes make entries after this sweep), are never removed. Sweeps run at every
+   * batch past the bound, so in steady state that is "used since the previous sweep"; when the
+   * cache first passes the bound it is not "every entry" (the first sweep then removed nothing,
+   * and the batch's writes took the cache to the bound plus two batches). One sweep looks at each
+   * entry at most once, so when every entry is in recent use the cache stays over the bound until
+   * a later batch. Returns the dirty entries removed: the caller writes them back (they leave the
+   * dirty set, still marked dirty).
    */
   evict(): CacheEntry[] {
     let excess = this.evictable.size - this.capacity;
     if (excess <= 0) return [];
     const written: CacheEntry[] = [];
-    const usedLately: CacheEntry[] = [];
     let unseen = this.evictable.size;
-    for (const entry of this.evictable) {
-      if (excess <= 0 || unseen-- === 0) break;
-      if (entry.generation > this.lastSweep) {
-        usedLately.push(entry);
+    const recent = this.generation - 2;
+    for (let entry = this.evictable.first(), next: CacheEntry | undefined; entry !== undefined && excess > 0 && unseen-- > 0; entry = next) {
+      next = entry.newer;
+      // Used lately: a second chance, at the newest end (this walk stops before it).
+      if (entry.generation > recent) {
+        this.evictable.moveToNewest(entry);
         continue;
       }
       this.evictable.delete(entry);
@@ -208,12 +251,6 @@ export class WriteBackCache {
         this.stored.add(entry.keyString);
       }
     }
-    for (const entry of usedLately) {
-      this.evictable.delete(entry);
-      this.evictable.add(entry);
-    }
-    // The current batch's entries still count as used at the next sweep.
-    this.lastSweep = this.generation - 1;
     return written;
   }
 
@@ -239,7 +276,7 @@ export class WriteBackCache {
 
   /** Nothing resident or pinned yet: a restore may still replace the state. */
   isUnused(): boolean {
-    return this.evictable.size === 0 && this.pinned.size === 0;
+    return this.evictable.size === 0 && this.pinned.size === 0 && this.touched.size === 0;
   }
 
   /**
@@ -296,6 +333,7 @@ export class WriteBackCache {
     this.evictable.clear();
     for (const slot of this.slots) slot.entries.clear();
     this.pinned.clear();
+    this.touched.clear();
     this.dirty.clear();
     this.stored.clear();
     this.slotsByName.clear();
@@ -305,7 +343,7 @@ export class WriteBackCache {
 
   /** A new entry, in its slot's map (the caller decides whether it is evictable). */
   private newEntry(keyString: string, keyGroup: number, slot: CacheSlot, generation: number): CacheEntry {
-    const entry: CacheEntry = { field: slot.fieldPrefix + keyString, keyString, keyGroup, slot, value: undefined, raw: undefined, dirty: false, text: undefined, error: undefined, generation };
+    const entry: CacheEntry = { field: slot.fieldPrefix + keyString, keyString, keyGroup, slot, value: undefined, raw: undefined, dirty: false, text: undefined, error: undefined, generation, older: undefined, newer: undefined };
     slot.entries.set(keyString, entry);
     return entry;
   }

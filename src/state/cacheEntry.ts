@@ -48,6 +48,9 @@ export interface CacheEntry {
   error: string | undefined;
   /** The batch that last touched it: entries of the current batch are never evicted. */
   generation: number;
+  /** Its neighbours in the eviction order while it is evictable (EvictionOrder.ts). */
+  older: CacheEntry | undefined;
+  newer: CacheEntry | undefined;
 }
 
 /** Decodes an entry's loaded text with its state's codec; a failure stays on the entry. */
