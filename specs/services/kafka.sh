@@ -257,7 +257,8 @@ launch_once() {
   mkdir -p "$DATA_DIR" "$LOGS_DIR"
   write_props "$port" "$ctrl_port"
 
-  java_cmd kafka.tools.StorageTool format -t "$(new_cluster_id)" -c "$PROPS_FILE"
+  # One argument with '=': a random id may begin with '-', which the tool's parser takes for an option.
+  java_cmd kafka.tools.StorageTool format "--cluster-id=$(new_cluster_id)" -c "$PROPS_FILE"
   if ! "${JAVA_CMD[@]}" >"$LOGS_DIR/format.log" 2>&1 </dev/null 9>&-; then
     cat "$LOGS_DIR/format.log" >&2
     die "formatting the KRaft log dir failed"
