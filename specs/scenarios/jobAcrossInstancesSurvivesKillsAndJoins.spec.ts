@@ -16,7 +16,7 @@ import { expect } from 'chai';
 import { rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Audit, audit, Counted, expectedCounts, keyOf } from '../support/countingJob';
+import { Audit, audit, countBreaks, Counted, expectedCounts, keyOf } from '../support/countingJob';
 import { keyGroupOf, operatorIndexForKeyGroup } from '../../src/state/keyGroups';
 import { allOf, brief, InstanceProcess } from '../support/instanceProcess';
 import { kafkaBootstrap } from '../support/kafkaService';
@@ -66,6 +66,7 @@ async function judged(bootstrap: string, output: string): Promise<Audit & { read
   const outputs = await read();
   const judgement = audit(outputs, RECORDS, SEED, KEYS);
   if (judgement.lost > 0) process.stderr.write(`      lost inputs by key (key: count, first..last id): ${lostByKey(outputs)}\n`);
+  if (judgement.stateUnder + judgement.stateOver > 0) process.stderr.write(`      counts not rising by one, by key: ${countBreaks(outputs).join('; ')}\n`);
   return { count: outputs.length, ...judgement };
 }
 
@@ -186,6 +187,22 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
     await producing;
 
     expect(await judged(bootstrap, output)).to.deep.equal({ count: RECORDS, lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+  });
+
+  it('restarts the whole job within its epoch after task failures: every input exactly once, exact counts', async () => {
+    // Failures that are no membership change: the job restarts under the same epoch, so the
+    // tasks of the attempt before are not fenced by it and must be gone before the next restores.
+    const marker = path.join(os.tmpdir(), uniquePrefix('sluice-job-fails'));
+    const failsAt = [3000, 8000, 13000, 18000];
+    const { input, output, start } = await freshJob('restarts', { ...process.env, SLUICE_JOB_FAILS_AT: failsAt.join(','), SLUICE_FAIL_MARKER: marker });
+    processes = ['i-1', 'i-2', 'i-3'].map(start);
+    await allOf(processes, () => slotsSharedOut(processes), 'sharing out the four slots among three', 120_000);
+    const epoch = processes[0].latest()!.epoch;
+    await produceInChunks(bootstrap, input);
+    const judgement = await judged(bootstrap, output);
+    for (const id of failsAt) rmSync(`${marker}-${id}`, { force: true });
+    expect(processes.map((p) => p.latest()!.epoch), 'no membership change').to.deep.equal([epoch, epoch, epoch]);
+    expect(judgement).to.deep.equal({ count: RECORDS, lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
   });
 
   it('restarts a task alone on its instance (restartTask supervision): no job restart, nothing counted twice, the other subtasks exact', async () => {

@@ -31,7 +31,7 @@ export function keyOf(id: number, seed: number, keys: number): number {
 }
 
 export class CountPerKey extends KeyedProcessFunction<number, Event, Counted> {
-  private count!: ValueState<number>;
+  protected count!: ValueState<number>;
   open(ctx: RuntimeContext): void {
     this.count = ctx.getState(new ValueStateDescriptor('count', Serializers.number, 0));
   }
@@ -87,4 +87,24 @@ export function audit(outputs: readonly Counted[], records: number, seed: number
     if (got < n) stateUnder++;
   }
   return { lost, duplicated, stateOver, stateUnder };
+}
+
+/**
+ * Where each key's counts, in input order, fail to rise by one: `key: id a (count c) -> id b
+ * (count d)`. Inputs of a key arrive in id order (one partition per key), so a state that fell
+ * behind shows as a count repeated after the restore that lost it, and a count applied twice as
+ * a jump; the ids place the fault among the checkpoints.
+ */
+export function countBreaks(outputs: readonly Counted[]): string[] {
+  const byKey = new Map<number, Counted[]>();
+  for (const o of outputs) byKey.set(o.key, [...(byKey.get(o.key) ?? []), o]);
+  const breaks: string[] = [];
+  for (const [key, list] of byKey) {
+    list.sort((a, b) => a.id - b.id);
+    for (let i = 0; i < list.length; i++) {
+      const before = i === 0 ? 0 : list[i - 1].count;
+      if (list[i].count !== before + 1) breaks.push(`${key}: id ${i === 0 ? '-' : list[i - 1].id} (count ${before}) -> id ${list[i].id} (count ${list[i].count})`);
+    }
+  }
+  return breaks;
 }
