@@ -256,4 +256,25 @@ describe('runtime/restoreAssignment: state of an earlier shape (RetiredState)', 
     expect(stripped.tasks[0].nodes.other, "another operator's state of that name is its own").to.deep.equal(rows('rows', '7'));
     expect(retiredStateIn(job, stripped)).to.deep.equal([]);
   });
+
+  describe('a Redis incremental checkpoint, whose chains hold the entries in Redis', () => {
+    const inRedis = (states?: string[]): NodeSnapshot => ({ keyed: { keyGroups: {}, redis: { space: 's', chains: { '3': ['4'] }, ...(states === undefined ? {} : { states }) } } });
+
+    it('finds a retired name among the states it says its chains hold', () => {
+      const checkpoint = completed(4, [taskSnapshot(0, 0, 2, { join: inRedis(['rows-kept']) }), taskSnapshot(0, 1, 2, { join: inRedis(['rows', 'rows-kept']) })]);
+      expect(retiredStateIn(job, checkpoint).map((f) => [f.node.uid, f.names])).to.deep.equal([['join', ['rows']]]);
+    });
+
+    it('sees nothing in one taken before checkpoints named their states (its states are unknown)', () => {
+      expect(retiredStateIn(job, completed(4, [taskSnapshot(0, 0, 2, { join: inRedis() })]))).to.deep.equal([]);
+    });
+
+    it('when allowed, keeps its chains and tells the restore to delete the retired states from the hashes it rebuilds', () => {
+      const checkpoint = completed(4, [taskSnapshot(0, 0, 2, { join: inRedis(['rows', 'rows-kept']), other: inRedis(['rows']) })]);
+      const stripped = withoutRetiredState(checkpoint, retiredStateIn(job, checkpoint));
+      expect(stripped.tasks[0].nodes.join).to.deep.equal({ keyed: { keyGroups: {}, redis: { space: 's', chains: { '3': ['4'] }, states: ['rows-kept'], dropOnRestore: ['rows'] } } });
+      expect(stripped.tasks[0].nodes.other, "another operator's state of that name is its own").to.deep.equal(inRedis(['rows']));
+      expect(retiredStateIn(job, stripped)).to.deep.equal([]);
+    });
+  });
 });

@@ -10,6 +10,7 @@
 import { Either, left, right } from 'fp-ts/Either';
 import { ChainedNode, ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
 import { CompletedCheckpoint, NodeSnapshot, TaskRestore } from '../checkpoint/CheckpointTypes';
+import { RedisStateHandle } from '../state/incrementalSnapshots';
 
 /** Whether a restore would carry anything of this snapshot: a source position, an operator list entry, a keyed entry. */
 function holdsState(snapshot: NodeSnapshot): boolean {
@@ -49,18 +50,20 @@ export interface RetiredStateFound {
   readonly names: readonly string[];
 }
 
-/** The retired state names that hold entries in a node's keyed snapshot (its full copy or a delta). */
+/** The retired state names that hold entries in a node's keyed snapshot (its full copy, a delta, or the states its Redis chains hold). */
 function retiredNamesIn(snapshot: NodeSnapshot, names: readonly string[]): string[] {
   const keyed = snapshot.keyed;
   if (keyed === undefined) return [];
   const copies = [keyed.keyGroups, ...(keyed.increments ?? []).map((d) => d.keyGroups)];
-  return names.filter((name) => copies.some((groups) => Object.values(groups).some((states) => (states[name]?.length ?? 0) > 0)));
+  const inRedis = new Set(keyed.redis?.states ?? []);
+  return names.filter((name) => inRedis.has(name) || copies.some((groups) => Object.values(groups).some((states) => (states[name]?.length ?? 0) > 0)));
 }
 
 /**
- * The operators of the plan whose state in the checkpoint has the shape of an earlier build.
- * Only state the checkpoint holds itself is seen: savepoints and memory state always; the
- * pieces a Redis incremental checkpoint keeps in Redis are not named by state.
+ * The operators of the plan whose state in the checkpoint has the shape of an earlier build:
+ * entries under a retired name in a savepoint or a checkpoint of memory state or of Redis full
+ * snapshots, or a retired name among the states a Redis incremental checkpoint says its chains
+ * hold. A Redis incremental checkpoint taken before it named them (December 2026) is not seen.
  */
 export function retiredStateIn(plan: ExecutionPlan, checkpoint: CompletedCheckpoint): readonly RetiredStateFound[] {
   const found = new Map<string, RetiredStateFound>();
@@ -83,7 +86,11 @@ export function retiredStateRefusal(checkpoint: CompletedCheckpoint, found: read
   );
 }
 
-/** The checkpoint without the retired state found in it: what a restore allowed to drop state (allowNonRestoredState) reads. */
+/**
+ * The checkpoint without the retired state found in it: what a restore allowed to drop state
+ * (allowNonRestoredState) reads. Entries are left out; the Redis chains, whose pieces stay as
+ * they are, tell the restore to delete those states from the hashes it rebuilds (`dropOnRestore`).
+ */
 export function withoutRetiredState(checkpoint: CompletedCheckpoint, found: readonly RetiredStateFound[]): CompletedCheckpoint {
   if (found.length === 0) return checkpoint;
   const retired = new Map(found.map((f) => [f.node.uid, new Set(f.names)]));
@@ -97,11 +104,19 @@ export function withoutRetiredState(checkpoint: CompletedCheckpoint, found: read
         const keyed = snapshot.keyed;
         if (names === undefined || keyed === undefined) return [uid, snapshot];
         const increments = keyed.increments?.map((d) => ({ keyGroups: strip(d.keyGroups, names), removed: strip(d.removed, names) }));
-        return [uid, { ...snapshot, keyed: { ...keyed, keyGroups: strip(keyed.keyGroups, names), ...(increments === undefined ? {} : { increments }) } }];
+        const redis = keyed.redis === undefined ? undefined : withoutRedisStates(keyed.redis, names);
+        return [uid, { ...snapshot, keyed: { ...keyed, keyGroups: strip(keyed.keyGroups, names), ...(increments === undefined ? {} : { increments }), ...(redis === undefined ? {} : { redis }) } }];
       }),
     ),
   }));
   return { ...checkpoint, tasks };
+}
+
+/** A Redis handle whose restore drops `names`: no longer among its states, and deleted from the rebuilt hashes. */
+function withoutRedisStates(handle: RedisStateHandle, names: ReadonlySet<string>): RedisStateHandle {
+  const states = handle.states?.filter((name) => !names.has(name));
+  const dropOnRestore = [...new Set([...(handle.dropOnRestore ?? []), ...names])].sort();
+  return { ...handle, ...(states === undefined ? {} : { states }), dropOnRestore };
 }
 
 export function restoreFor(task: TaskPlan, checkpoint: CompletedCheckpoint, maxParallelism?: number): Either<string, TaskRestore> {
