@@ -9,13 +9,14 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Writable } from 'stream';
+import Redis from 'ioredis';
 import pino from 'pino';
 import { isLeft, isRight, right } from 'fp-ts/Either';
 import { CollectSink, DataStream, FileSink, JobHandle, Serializers, StreamEnvironment, StreamEnvironmentOptions, ValueStateDescriptor } from '../../src';
 import { KeyedProcessContext, KeyedProcessFunction } from '../../src/api/ProcessFunction';
 import type { RuntimeContext } from '../../src/api/RuntimeContext';
 import { CompletedCheckpoint } from '../../src/checkpoint/CheckpointTypes';
-import { RedisCheckpointStore } from '../../src/checkpoint/RedisCheckpointStore';
+import { checkpointStoreFor } from '../../src/checkpoint/checkpointStorage';
 import { checkpointedState } from '../../src/checkpoint/checkpointedState';
 import type { Collector } from '../../src/graph/Collector';
 import type { RetiredState } from '../../src/graph/RetiredState';
@@ -125,7 +126,7 @@ describe('scenario: a job changed between a checkpoint and its restore', functio
     });
   });
 
-  describe('when an operator retired one of its states, with Redis state and incremental checkpoints in the same Redis', () => {
+  describe('when an operator retired one of its states, with Redis state', () => {
     let url: string;
     let prefix: string;
     before(async function () {
@@ -138,8 +139,6 @@ describe('scenario: a job changed between a checkpoint and its restore', functio
       await dropPrefix(url, prefix);
     });
 
-    // A small cache: most entries live only in Redis.
-    const onRedis = (options: StreamEnvironmentOptions = {}) => env({ stateBackend: { type: 'redis', url, keyPrefix: prefix, cacheSize: 8 }, checkpointStorage: `${url}/0?prefix=${prefix}`, ...options });
     const sumOfIds = new ValueStateDescriptor('sum-of-ids', Serializers.number, 0);
     const RETIRED: RetiredState = { names: ['sum-of-ids'], why: 'it summed the ids, which this version no longer keeps' };
 
@@ -173,51 +172,97 @@ describe('scenario: a job changed between a checkpoint and its restore', functio
       counts.sinkTo(counted).uid('counted');
       return e;
     };
-    const latest = async () => {
-      const c = await new RedisCheckpointStore({ url, prefix }, jobId, 1).latest();
-      if (isLeft(c) || c.right === undefined) throw new Error('no checkpoint');
-      return c.right;
-    };
-    const handlesOf = (c: CompletedCheckpoint) => c.tasks.flatMap((t) => (t.nodes['count-and-sum']?.keyed?.redis === undefined ? [] : [t.nodes['count-and-sum'].keyed.redis]));
     const endless = (e: StreamEnvironment) => events(e, Infinity);
     const bounded = (e: StreamEnvironment) => events(e, RECORDS);
     /** Endless, but holding after `n` records: a checkpoint then finds most keys unchanged. */
     const holdingAfter = (n: number) => (e: StreamEnvironment) => e.fromSource(new HeldSource(new GeneratorSource(Infinity, (id) => ({ id, key: keyOf(id, SEED, KEYS) })), n)).setParallelism(1);
-    const sumInLatest = (key: number) => checkpointedState(new RedisCheckpointStore({ url, prefix }, jobId, 1), 'count-and-sum', sumOfIds, key);
 
-    it('refuses the restore from its own checkpoint before the job runs, naming the operator, its uid and the retired state', async () => {
-      const counted = new CollectSink<Counted>();
-      await checkpointMidwayAndCancel(job(onRedis(), endless, 1, counted).execute('summing'));
-      // Incremental: the checkpoint references pieces in Redis, and names the states they hold.
-      expect(handlesOf(await latest()).map((h) => h.states)).to.deep.equal([['count', 'sum-of-ids'], ['count', 'sum-of-ids']]);
-      const before = counted.records().length;
-      const error = (await failureOf(job(onRedis(), bounded, 2, counted).execute('no longer summing'))) as Error;
-      expect(error.message).to.equal(
-        `cannot restore job '${jobId}': checkpoint 1 cannot be restored: operator 'Count and sum' (uid 'count-and-sum') holds state 'sum-of-ids' of an earlier shape: ${RETIRED.why}. ` +
-          'Start the job afresh (without restoreFrom and without its former checkpoints), or pass allowNonRestoredState: true to StreamEnvironment.create to drop that state (those operators then start empty)',
-      );
-      expect(counted.records(), 'nothing ran').to.have.lengthOf(before);
-    });
+    /** Where the checkpoints go decides the snapshots: incremental pieces when in the state's Redis, the entries themselves elsewhere. */
+    const storages = [
+      { snapshots: 'incremental checkpoints in the same Redis', storage: () => `${url}/0?prefix=${prefix}` },
+      { snapshots: 'full snapshots in checkpoint files', storage: () => `file:${dir}/checkpoints` },
+    ];
+    for (const { snapshots, storage } of storages) {
+      describe(snapshots, () => {
+        // A small cache: most entries live only in Redis.
+        const onRedis = (options: StreamEnvironmentOptions = {}) => env({ stateBackend: { type: 'redis', url, keyPrefix: prefix, cacheSize: 8 }, checkpointStorage: storage(), ...options });
+        const store = () => {
+          const s = checkpointStoreFor(storage(), jobId, 1);
+          if (isLeft(s)) throw new Error(s.left);
+          return s.right;
+        };
+        const latest = async () => {
+          const c = await store().latest();
+          if (isLeft(c) || c.right === undefined) throw new Error('no checkpoint');
+          return c.right;
+        };
+        /** Per task of the operator, the states its snapshot holds: named by an incremental one, found in the entries of a full one. */
+        const statesIn = (c: CompletedCheckpoint) =>
+          c.tasks.flatMap((t) => {
+            const keyed = t.nodes['count-and-sum']?.keyed;
+            if (keyed === undefined) return [];
+            const withEntries = Object.values(keyed.keyGroups).flatMap((states) => Object.keys(states).filter((name) => states[name].length > 0));
+            return [keyed.redis?.states ?? [...new Set(withEntries)].sort()];
+          });
+        const sumInLatest = (key: number) => checkpointedState(store(), 'count-and-sum', sumOfIds, key);
 
-    it('with allowNonRestoredState, starts without the retired state and every other state exact, and its next checkpoint no longer holds it', async () => {
-      const counted = new CollectSink<Counted>();
-      await checkpointMidwayAndCancel(job(onRedis(), endless, 1, counted).execute('summing'));
-      const keys = [...Array(KEYS).keys()];
-      const summed = await Promise.all(keys.map(sumInLatest));
-      expect(summed.filter((s) => isRight(s) && typeof s.right === 'number').length, 'the first checkpoint holds sums').to.be.greaterThan(KEYS / 2);
+        it('refuses the restore from its own checkpoint before the job runs, naming the operator, its uid and the retired state', async () => {
+          const counted = new CollectSink<Counted>();
+          await checkpointMidwayAndCancel(job(onRedis(), endless, 1, counted).execute('summing'));
+          const first = await latest();
+          expect(first.tasks.some((t) => t.nodes['count-and-sum']?.keyed?.redis !== undefined), 'snapshots reference pieces in Redis').to.equal(snapshots.startsWith('incremental'));
+          expect(statesIn(first)).to.deep.equal([['count', 'sum-of-ids'], ['count', 'sum-of-ids']]);
+          const before = counted.records().length;
+          const error = (await failureOf(job(onRedis(), bounded, 2, counted).execute('no longer summing'))) as Error;
+          expect(error.message).to.equal(
+            `cannot restore job '${jobId}': checkpoint 1 cannot be restored: operator 'Count and sum' (uid 'count-and-sum') holds state 'sum-of-ids' of an earlier shape: ${RETIRED.why}. ` +
+              'Start the job afresh (without restoreFrom and without its former checkpoints), or pass allowNonRestoredState: true to StreamEnvironment.create to drop that state (those operators then start empty)',
+          );
+          expect(counted.records(), 'nothing ran').to.have.lengthOf(before);
+        });
 
-      // A few records only: most key groups are unchanged at the next checkpoint, and must not keep their pieces, which hold the sums.
-      await checkpointMidwayAndCancel(job(onRedis({ allowNonRestoredState: true }), holdingAfter(5), 2, counted).execute('no longer summing'), 5);
-      const second = await latest();
-      expect(second.id).to.equal(2);
-      expect(handlesOf(second).map((h) => h.states)).to.deep.equal([['count'], ['count']]);
-      expect(await Promise.all(keys.map(sumInLatest)), 'no sum in the pieces of checkpoint 2').to.deep.equal(keys.map(() => right(undefined)));
+        it('with allowNonRestoredState, starts without the retired state and every other state exact, and its next checkpoint no longer holds it', async () => {
+          const counted = new CollectSink<Counted>();
+          await checkpointMidwayAndCancel(job(onRedis(), endless, 1, counted).execute('summing'));
+          const keys = [...Array(KEYS).keys()];
+          const summed = await Promise.all(keys.map(sumInLatest));
+          expect(summed.filter((s) => isRight(s) && typeof s.right === 'number').length, 'the first checkpoint holds sums').to.be.greaterThan(KEYS / 2);
 
-      // Restored from checkpoint 2 without allowNonRestoredState: nothing retired is left to refuse.
-      const result = await job(onRedis(), bounded, 2, counted).execute('no longer summing');
-      expect(result.status).to.equal('finished');
-      expect(audit(counted.records(), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
-    });
+          // A few records only: most key groups are unchanged at the next checkpoint, and must not keep their pieces, which hold the sums.
+          await checkpointMidwayAndCancel(job(onRedis({ allowNonRestoredState: true }), holdingAfter(5), 2, counted).execute('no longer summing'), 5);
+          const second = await latest();
+          expect(second.id).to.equal(2);
+          expect(statesIn(second)).to.deep.equal([['count'], ['count']]);
+          expect(await Promise.all(keys.map(sumInLatest)), 'no sum in checkpoint 2').to.deep.equal(keys.map(() => right(undefined)));
+
+          // Restored from checkpoint 2 without allowNonRestoredState: nothing retired is left to refuse.
+          const result = await job(onRedis(), bounded, 2, counted).execute('no longer summing');
+          expect(result.status).to.equal('finished');
+          expect(audit(counted.records(), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+        });
+
+        if (snapshots.startsWith('incremental')) {
+          it('restores a checkpoint taken before they named their states unchecked; from its next checkpoint on, the retired state is refused', async () => {
+            const counted = new CollectSink<Counted>();
+            await checkpointMidwayAndCancel(job(onRedis(), endless, 1, counted).execute('summing'));
+            // Checkpoint 1 as an earlier Sluice wrote it: the chains without the names of their states.
+            const redis = new Redis(url);
+            try {
+              const key = `${prefix}:${jobId}:chk:1`;
+              const former = JSON.parse((await redis.get(key))!) as { tasks: Array<{ nodes: Record<string, { keyed?: { redis?: { states?: string[] } } }> }> };
+              for (const t of former.tasks) delete t.nodes['count-and-sum']?.keyed?.redis?.states;
+              await redis.set(key, JSON.stringify(former));
+            } finally {
+              redis.disconnect();
+            }
+            await checkpointMidwayAndCancel(job(onRedis(), holdingAfter(5), 2, counted).execute('no longer summing, unchecked'), 5);
+            expect(statesIn(await latest())).to.deep.equal([['count', 'sum-of-ids'], ['count', 'sum-of-ids']]);
+            const error = (await failureOf(job(onRedis(), bounded, 2, counted).execute('no longer summing'))) as Error;
+            expect(error.message).to.include("checkpoint 2 cannot be restored: operator 'Count and sum' (uid 'count-and-sum') holds state 'sum-of-ids' of an earlier shape");
+          });
+        }
+      });
+    }
   });
 
   it('a stateful operator without a uid is reported once, as the job starts, as a warning naming its derived uid', async () => {
