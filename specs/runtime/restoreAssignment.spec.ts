@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Either } from 'fp-ts/Either';
 import { ChannelState, CheckpointId, CompletedCheckpoint, NodeSnapshot, TaskRestore, TaskSnapshot } from '../../src/checkpoint/CheckpointTypes';
-import { nonRestoredState, restoreFor, retiredStateIn, retiredStateRefusal, withoutRetiredState } from '../../src/runtime/restoreAssignment';
+import { nonRestoredState, restoreFor, retiredStateIn, retiredStateRefusal, unnamedRetiredStateIn, withoutRetiredState } from '../../src/runtime/restoreAssignment';
 import { Source } from '../../src/graph/Source';
 import { ChainedNode, ExecutionPlan, TaskPlan } from '../../src/graph/ExecutionPlan';
 import { TaskId } from '../../src/checkpoint/TaskId';
@@ -275,6 +275,14 @@ describe('runtime/restoreAssignment: state of an earlier shape (RetiredState)', 
       expect(stripped.tasks[0].nodes.join).to.deep.equal({ keyed: { keyGroups: {}, redis: { space: 's', chains: { '3': ['4'] }, states: ['rows-kept'], dropOnRestore: ['rows'] } } });
       expect(stripped.tasks[0].nodes.other, "another operator's state of that name is its own").to.deep.equal(inRedis(['rows']));
       expect(retiredStateIn(job, stripped)).to.deep.equal([]);
+    });
+
+    it('of one taken before, tells each operator with retired names, all of them, for a restore allowed to drop them anyway', () => {
+      const before = completed(4, [taskSnapshot(0, 0, 2, { join: inRedis(), other: inRedis() }), taskSnapshot(0, 1, 2, { join: { keyed: { keyGroups: {}, redis: { space: 's', chains: {} } } } })]);
+      const unnamed = unnamedRetiredStateIn(job, before);
+      expect(unnamed.map((f) => [f.node.uid, f.names])).to.deep.equal([['join', ['rows']]]);
+      expect(withoutRetiredState(before, unnamed).tasks[0].nodes.join).to.deep.equal({ keyed: { keyGroups: {}, redis: { space: 's', chains: { '3': ['4'] }, dropOnRestore: ['rows'] } } });
+      expect(unnamedRetiredStateIn(job, completed(4, [taskSnapshot(0, 0, 2, { join: inRedis(['rows-kept']) })])), 'a handle that names its states').to.deep.equal([]);
     });
   });
 });

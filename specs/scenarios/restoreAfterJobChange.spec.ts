@@ -242,23 +242,40 @@ describe('scenario: a job changed between a checkpoint and its restore', functio
         });
 
         if (snapshots.startsWith('incremental')) {
-          it('restores a checkpoint taken before they named their states unchecked; from its next checkpoint on, the retired state is refused', async () => {
-            const counted = new CollectSink<Counted>();
-            await checkpointMidwayAndCancel(job(onRedis(), endless, 1, counted).execute('summing'));
-            // Checkpoint 1 as an earlier Sluice wrote it: the chains without the names of their states.
-            const redis = new Redis(url);
-            try {
-              const key = `${prefix}:${jobId}:chk:1`;
-              const former = JSON.parse((await redis.get(key))!) as { tasks: Array<{ nodes: Record<string, { keyed?: { redis?: { states?: string[] } } }> }> };
-              for (const t of former.tasks) delete t.nodes['count-and-sum']?.keyed?.redis?.states;
-              await redis.set(key, JSON.stringify(former));
-            } finally {
-              redis.disconnect();
-            }
-            await checkpointMidwayAndCancel(job(onRedis(), holdingAfter(5), 2, counted).execute('no longer summing, unchecked'), 5);
-            expect(statesIn(await latest())).to.deep.equal([['count', 'sum-of-ids'], ['count', 'sum-of-ids']]);
-            const error = (await failureOf(job(onRedis(), bounded, 2, counted).execute('no longer summing'))) as Error;
-            expect(error.message).to.include("checkpoint 2 cannot be restored: operator 'Count and sum' (uid 'count-and-sum') holds state 'sum-of-ids' of an earlier shape");
+          describe('from a checkpoint taken before checkpoints named their states', () => {
+            /** Runs the first version to checkpoint 1, then rewrites it as an earlier Sluice wrote it: chains without the names of their states. */
+            const checkpointOfEarlierBuild = async (counted: CollectSink<Counted>) => {
+              await checkpointMidwayAndCancel(job(onRedis(), endless, 1, counted).execute('summing'));
+              const redis = new Redis(url);
+              try {
+                const key = `${prefix}:${jobId}:chk:1`;
+                const former = JSON.parse((await redis.get(key))!) as { tasks: Array<{ nodes: Record<string, { keyed?: { redis?: { states?: string[] } } }> }> };
+                for (const t of former.tasks) delete t.nodes['count-and-sum']?.keyed?.redis?.states;
+                await redis.set(key, JSON.stringify(former));
+              } finally {
+                redis.disconnect();
+              }
+            };
+
+            it('restores it unchecked; its next checkpoint names the retired state, which the restore after it refuses', async () => {
+              const counted = new CollectSink<Counted>();
+              await checkpointOfEarlierBuild(counted);
+              await checkpointMidwayAndCancel(job(onRedis(), holdingAfter(5), 2, counted).execute('no longer summing, unchecked'), 5);
+              expect(statesIn(await latest())).to.deep.equal([['count', 'sum-of-ids'], ['count', 'sum-of-ids']]);
+              const error = (await failureOf(job(onRedis(), bounded, 2, counted).execute('no longer summing'))) as Error;
+              expect(error.message).to.include("checkpoint 2 cannot be restored: operator 'Count and sum' (uid 'count-and-sum') holds state 'sum-of-ids' of an earlier shape");
+            });
+
+            it('with allowNonRestoredState, drops the retired names all the same: its next checkpoint holds none of them', async () => {
+              const counted = new CollectSink<Counted>();
+              await checkpointOfEarlierBuild(counted);
+              await checkpointMidwayAndCancel(job(onRedis({ allowNonRestoredState: true }), holdingAfter(5), 2, counted).execute('no longer summing'), 5);
+              expect(statesIn(await latest())).to.deep.equal([['count'], ['count']]);
+              expect(await Promise.all([...Array(KEYS).keys()].map(sumInLatest))).to.deep.equal([...Array(KEYS).keys()].map(() => right(undefined)));
+              const result = await job(onRedis(), bounded, 2, counted).execute('no longer summing');
+              expect(result.status).to.equal('finished');
+              expect(audit(counted.records(), RECORDS, SEED, KEYS)).to.deep.equal({ lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+            });
           });
         }
       });

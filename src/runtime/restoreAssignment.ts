@@ -77,6 +77,27 @@ export function retiredStateIn(plan: ExecutionPlan, checkpoint: CompletedCheckpo
   return [...found.values()];
 }
 
+/**
+ * The operators of the plan with retired state names whose Redis incremental snapshots in the
+ * checkpoint do not say which states they hold (taken before handles named them, December
+ * 2026): each with all its retired names. Whether they hold any is not known, so nothing is
+ * refused for them; a restore allowed to drop state drops those names all the same
+ * (withoutRetiredState), so that no later checkpoint names them and refuses the next restore.
+ */
+export function unnamedRetiredStateIn(plan: ExecutionPlan, checkpoint: CompletedCheckpoint): readonly RetiredStateFound[] {
+  const found = new Map<string, RetiredStateFound>();
+  for (const node of plan.tasks.flatMap((t) => t.chain)) {
+    const retired = node.retiredState;
+    if (retired === undefined || found.has(node.uid)) continue;
+    const unnamed = checkpoint.tasks.some((task) => {
+      const redis = Object.hasOwn(task.nodes, node.uid) ? task.nodes[node.uid].keyed?.redis : undefined;
+      return redis !== undefined && redis.states === undefined && Object.keys(redis.chains).length > 0;
+    });
+    if (unnamed) found.set(node.uid, { node, names: [...retired.names].sort() });
+  }
+  return [...found.values()];
+}
+
 /** The refusal of a restore into operators whose state has an earlier shape: each one, what it holds and why, and what to do. */
 export function retiredStateRefusal(checkpoint: CompletedCheckpoint, found: readonly RetiredStateFound[]): string {
   const each = found.map(({ node, names }) => `operator '${node.name}' (uid '${node.uid}') holds state ${names.map((n) => `'${n}'`).join(', ')} of an earlier shape: ${node.retiredState!.why}`);
@@ -93,7 +114,8 @@ export function retiredStateRefusal(checkpoint: CompletedCheckpoint, found: read
  */
 export function withoutRetiredState(checkpoint: CompletedCheckpoint, found: readonly RetiredStateFound[]): CompletedCheckpoint {
   if (found.length === 0) return checkpoint;
-  const retired = new Map(found.map((f) => [f.node.uid, new Set(f.names)]));
+  const retired = new Map<string, Set<string>>();
+  for (const f of found) for (const name of f.names) retired.set(f.node.uid, (retired.get(f.node.uid) ?? new Set()).add(name));
   const strip = <E>(groups: Readonly<Record<string, Readonly<Record<string, E>>>>, names: ReadonlySet<string>) =>
     Object.fromEntries(Object.entries(groups).map(([kg, states]) => [kg, Object.fromEntries(Object.entries(states).filter(([name]) => !names.has(name)))]));
   const tasks = checkpoint.tasks.map((task) => ({
