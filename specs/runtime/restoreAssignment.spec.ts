@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Either } from 'fp-ts/Either';
 import { ChannelState, CheckpointId, CompletedCheckpoint, NodeSnapshot, TaskRestore, TaskSnapshot } from '../../src/checkpoint/CheckpointTypes';
-import { nonRestoredState, restoreFor, retiredStateIn, retiredStateRefusal, withoutRetiredState } from '../../src/runtime/restoreAssignment';
+import { nonRestoredState, restoreFor, retiredStateIn, retiredStateRefusal, unnamedRetiredStateIn, withoutRetiredState } from '../../src/runtime/restoreAssignment';
 import { Source } from '../../src/graph/Source';
 import { ChainedNode, ExecutionPlan, TaskPlan } from '../../src/graph/ExecutionPlan';
 import { TaskId } from '../../src/checkpoint/TaskId';
@@ -255,5 +255,34 @@ describe('runtime/restoreAssignment: state of an earlier shape (RetiredState)', 
     });
     expect(stripped.tasks[0].nodes.other, "another operator's state of that name is its own").to.deep.equal(rows('rows', '7'));
     expect(retiredStateIn(job, stripped)).to.deep.equal([]);
+  });
+
+  describe('a Redis incremental checkpoint, whose chains hold the entries in Redis', () => {
+    const inRedis = (states?: string[]): NodeSnapshot => ({ keyed: { keyGroups: {}, redis: { space: 's', chains: { '3': ['4'] }, ...(states === undefined ? {} : { states }) } } });
+
+    it('finds a retired name among the states it says its chains hold', () => {
+      const checkpoint = completed(4, [taskSnapshot(0, 0, 2, { join: inRedis(['rows-kept']) }), taskSnapshot(0, 1, 2, { join: inRedis(['rows', 'rows-kept']) })]);
+      expect(retiredStateIn(job, checkpoint).map((f) => [f.node.uid, f.names])).to.deep.equal([['join', ['rows']]]);
+    });
+
+    it('sees nothing in one taken before checkpoints named their states (its states are unknown)', () => {
+      expect(retiredStateIn(job, completed(4, [taskSnapshot(0, 0, 2, { join: inRedis() })]))).to.deep.equal([]);
+    });
+
+    it('when allowed, keeps its chains and tells the restore to delete the retired states from the hashes it rebuilds', () => {
+      const checkpoint = completed(4, [taskSnapshot(0, 0, 2, { join: inRedis(['rows', 'rows-kept']), other: inRedis(['rows']) })]);
+      const stripped = withoutRetiredState(checkpoint, retiredStateIn(job, checkpoint));
+      expect(stripped.tasks[0].nodes.join).to.deep.equal({ keyed: { keyGroups: {}, redis: { space: 's', chains: { '3': ['4'] }, states: ['rows-kept'], dropOnRestore: ['rows'] } } });
+      expect(stripped.tasks[0].nodes.other, "another operator's state of that name is its own").to.deep.equal(inRedis(['rows']));
+      expect(retiredStateIn(job, stripped)).to.deep.equal([]);
+    });
+
+    it('of one taken before, tells each operator with retired names, all of them, for a restore allowed to drop them anyway', () => {
+      const before = completed(4, [taskSnapshot(0, 0, 2, { join: inRedis(), other: inRedis() }), taskSnapshot(0, 1, 2, { join: { keyed: { keyGroups: {}, redis: { space: 's', chains: {} } } } })]);
+      const unnamed = unnamedRetiredStateIn(job, before);
+      expect(unnamed.map((f) => [f.node.uid, f.names])).to.deep.equal([['join', ['rows']]]);
+      expect(withoutRetiredState(before, unnamed).tasks[0].nodes.join).to.deep.equal({ keyed: { keyGroups: {}, redis: { space: 's', chains: { '3': ['4'] }, dropOnRestore: ['rows'] } } });
+      expect(unnamedRetiredStateIn(job, completed(4, [taskSnapshot(0, 0, 2, { join: inRedis(['rows-kept']) })])), 'a handle that names its states').to.deep.equal([]);
+    });
   });
 });

@@ -37,21 +37,21 @@ class Instances {
   }
 
   /** A batch of one record: prefetch, then the write (undefined deletes). */
-  async write(key: number, v: number | undefined): Promise<void> {
+  async write(key: number, v: number | undefined, state = value): Promise<void> {
     const b = this.owner(key);
     const loading = b.prefetch([key]);
     if (loading !== undefined) await loading;
     b.setCurrentKey(key);
-    if (v === undefined) b.getValueState(value).clear();
-    else b.getValueState(value).update(v);
+    if (v === undefined) b.getValueState(state).clear();
+    else b.getValueState(state).update(v);
   }
 
-  async read(key: number): Promise<number | undefined> {
+  async read(key: number, state = value): Promise<number | undefined> {
     const b = this.owner(key);
     const loading = b.prefetch([key]);
     if (loading !== undefined) await loading;
     b.setCurrentKey(key);
-    return b.getValueState(value).value();
+    return b.getValueState(state).value();
   }
 
   async readAll(): Promise<Map<number, number>> {
@@ -85,7 +85,7 @@ describe('state/incrementalSnapshots', function () {
 
   const store = (jobId: string, retained: number) => new RedisCheckpointStore({ url, prefix }, jobId, retained);
 
-  async function start(jobId: string, parallelism: number, from: CompletedCheckpoint | undefined, cacheSize = 4): Promise<Instances> {
+  async function start(jobId: string, parallelism: number, from: CompletedCheckpoint | undefined, cacheSize = 4, pinningStates: readonly string[] = []): Promise<Instances> {
     const ids = store(jobId, 1).idsKey;
     const backends = [...Array(parallelism).keys()].map(
       (i) =>
@@ -95,7 +95,7 @@ describe('state/incrementalSnapshots', function () {
           jobId,
           operatorUid: 'op',
           cacheSize,
-          pinningStates: [],
+          pinningStates,
           incremental: { checkpointIds: ids },
         }),
     );
@@ -246,6 +246,63 @@ describe('state/incrementalSnapshots', function () {
     });
   });
 
+  describe('the states a snapshot names, and states dropped at restore (retired state, allowNonRestoredState)', () => {
+    const retired = new ValueStateDescriptor('old', Serializers.number);
+    const pinning = new ValueStateDescriptor('timers', Serializers.number);
+    /** The fields of the job's working hashes, and of the pieces a checkpoint's chains name. */
+    const workingFields = async (jobId: string) => (await Promise.all([...Array(MAX_PARALLELISM).keys()].map((kg) => redis.hkeys(`${prefix}:${jobId}:op:kg:${kg}`)))).flat();
+    const pieceFields = async (c: CompletedCheckpoint) => {
+      const fields: string[] = [];
+      for (const t of c.tasks) {
+        const handle = t.nodes.op.keyed!.redis!;
+        for (const [kg, chain] of Object.entries(handle.chains)) for (const name of chain) fields.push(...(await redis.hkeys(pieceKey(`${handle.space}:kg:${kg}`, name))));
+      }
+      return fields;
+    };
+
+    it('names the states with entries, those left in Redis by a restore among them; dropped states are deleted server-side and the next pieces are full copies without them', async () => {
+      const jobId = 'drop';
+      // A small cache: most entries live only in Redis.
+      const one = await start(jobId, 1, undefined, 4, ['timers']);
+      for (let k = 0; k < KEYS; k++) await one.write(k, k * 10);
+      for (let k = 0; k < 6; k++) await one.write(k, k + 100, retired);
+      await one.write(0, 1, pinning);
+      await one.write(7, 1, pinning);
+      const c1 = await snapshotAll(one, jobId, 1);
+      expect(c1.tasks[0].nodes.op.keyed!.redis!.states).to.deep.equal(['old', 'timers', 'v']);
+      await complete(one, 1, c1);
+      // A delta on top, so the chains to drop from are longer than a full copy.
+      await one.write(1, 11);
+      await one.write(2, 102, retired);
+      const c2 = await snapshotAll(one, jobId, 2);
+      await complete(one, 1, c2);
+      for (const b of one.backends) await b.dispose();
+
+      // What a restore allowed to drop 'old' reads (runtime/restoreAssignment.ts, withoutRetiredState).
+      const stored2 = await stored(jobId, 2);
+      const dropping: CompletedCheckpoint = {
+        ...stored2,
+        tasks: stored2.tasks.map((t) => ({ ...t, nodes: { op: { keyed: { keyGroups: {}, redis: { ...t.nodes.op.keyed!.redis!, states: ['timers', 'v'], dropOnRestore: ['old'] } } } } })),
+      };
+      const two = await start(jobId, 2, dropping, 4, ['timers']);
+      expect((await workingFields(jobId)).filter((f) => f.startsWith('old/'))).to.deep.equal([]);
+      const expected = new Map([...Array(KEYS).keys()].map((k) => [k, k === 1 ? 11 : k * 10]));
+      expect(await two.readAll()).to.deep.equal(expected);
+      // Key 0 is pinned (its entries come back into memory at restore): its dropped entry does not.
+      for (let k = 0; k < 6; k++) expect(await two.read(k, retired), `key ${k}`).to.equal(undefined);
+      const c3 = await snapshotAll(two, jobId, 3);
+      // 'timers' was never asked for since the restore: it is named from the restore's counts.
+      const owns = (i: number, key: number) => two.backends[i] === two.owner(key);
+      expect(c3.tasks.map((t) => t.nodes.op.keyed!.redis!.states)).to.deep.equal(two.backends.map((_, i) => (owns(i, 0) || owns(i, 7) ? ['timers', 'v'] : ['v'])));
+      // The key groups that held 'old' start new chains; the others keep theirs.
+      const withOld = new Set([0, 1, 2, 3, 4, 5].map((k) => String(keyGroupOf(k, MAX_PARALLELISM))));
+      const chains2 = c2.tasks[0].nodes.op.keyed!.redis!.chains;
+      for (const t of c3.tasks) for (const [kg, chain] of Object.entries(t.nodes.op.keyed!.redis!.chains)) expect(chain, `key group ${kg}`).to.deep.equal(withOld.has(kg) ? ['3'] : chains2[kg]);
+      expect((await pieceFields(c3)).filter((f) => f.startsWith('old/'))).to.deep.equal([]);
+      expect((await pieceFields(c3)).filter((f) => f.startsWith('v/'))).to.have.length(KEYS);
+    });
+  });
+
   describe('retention', () => {
     it('leaves exactly the pieces of the retained checkpoints (2) and their chains, after aborts, a restore and a rescale', async () => {
       const jobId = 'retention';
@@ -319,9 +376,17 @@ describe('state/incrementalSnapshots', function () {
                 model.delete(s.key);
                 await run.write(s.key, undefined);
                 break;
-              case 'snapshot':
-                pending.push({ checkpoint: await snapshotAll(run, jobId, nextId++), state: new Map(model) });
+              case 'snapshot': {
+                const taken = await snapshotAll(run, jobId, nextId++);
+                // A task names the state when it owns a key with a value: counted exactly through writes, deletes and restores.
+                taken.tasks.forEach((t, i) => {
+                  const { start: first, end: last } = run.backends[i].keyGroupRange;
+                  const owns = [...model.keys()].some((k) => keyGroupOf(k, MAX_PARALLELISM) >= first && keyGroupOf(k, MAX_PARALLELISM) <= last);
+                  expect(t.nodes.op.keyed!.redis!.states).to.deep.equal(owns ? ['v'] : []);
+                });
+                pending.push({ checkpoint: taken, state: new Map(model) });
                 break;
+              }
               case 'complete': {
                 if (pending.length === 0) break;
                 const done = pending[s.which % pending.length];

@@ -7,7 +7,7 @@ import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { TaskPlan } from '../graph/ExecutionPlan';
 import { TaskId } from '../checkpoint/TaskId';
 import { CheckpointId, CompletedCheckpoint, TaskRestore } from '../checkpoint/CheckpointTypes';
-import { nonRestoredState, restoreFor, retiredStateIn, retiredStateRefusal, withoutRetiredState } from './restoreAssignment';
+import { nonRestoredState, restoreFor, retiredStateIn, retiredStateRefusal, unnamedRetiredStateIn, withoutRetiredState } from './restoreAssignment';
 import { JobMasterDeps } from './jobMasterDeps';
 
 /** Why a deployment cannot restore: the error that fails the job, and why (its failure report says so). */
@@ -52,7 +52,7 @@ export async function restoreForAttempt(deps: Deps): Promise<Either<RestoreRefus
       return left(refusal(`cannot restore job '${jobId}': ${retiredStateRefusal(checkpoint, retired)}`, 'its checkpoint holds state of an earlier shape of its operators'));
     }
     // Dropped, not left for the operator to ignore: its next checkpoint would carry it again.
-    if (retired.length > 0) checkpoint = withoutRetiredState(checkpoint, retired);
+    if (deps.allowNonRestoredState) checkpoint = withoutRetiredState(checkpoint, [...retired, ...unnamedRetiredStateIn(plan, checkpoint)]);
     dropped = [...unmatched.right, ...retired.map((r) => r.node.uid)];
   }
   let progress: ReadonlyMap<string, unknown> = new Map();
@@ -82,7 +82,8 @@ export async function restoreForTask(deps: Deps, task: TaskPlan): Promise<Either
   if (isLeft(from)) return from;
   if (from.right === undefined) return right(undefined);
   // The attempt refused retired state, or was allowed to drop it (restoreForAttempt): dropped here too.
-  const r = restoreFor(task, withoutRetiredState(from.right, retiredStateIn(deps.plan, from.right)), deps.plan.maxParallelism);
+  const unnamed = deps.allowNonRestoredState ? unnamedRetiredStateIn(deps.plan, from.right) : [];
+  const r = restoreFor(task, withoutRetiredState(from.right, [...retiredStateIn(deps.plan, from.right), ...unnamed]), deps.plan.maxParallelism);
   return isLeft(r) ? left(refusal(r.left, 'its checkpoint cannot be restored')) : right(r.right);
 }
 

@@ -10,6 +10,7 @@
 import { Either, left, right } from 'fp-ts/Either';
 import { ChainedNode, ExecutionPlan, TaskPlan } from '../graph/ExecutionPlan';
 import { CompletedCheckpoint, NodeSnapshot, TaskRestore } from '../checkpoint/CheckpointTypes';
+import { RedisStateHandle } from '../state/incrementalSnapshots';
 
 /** Whether a restore would carry anything of this snapshot: a source position, an operator list entry, a keyed entry. */
 function holdsState(snapshot: NodeSnapshot): boolean {
@@ -49,18 +50,20 @@ export interface RetiredStateFound {
   readonly names: readonly string[];
 }
 
-/** The retired state names that hold entries in a node's keyed snapshot (its full copy or a delta). */
+/** The retired state names that hold entries in a node's keyed snapshot (its full copy, a delta, or the states its Redis chains hold). */
 function retiredNamesIn(snapshot: NodeSnapshot, names: readonly string[]): string[] {
   const keyed = snapshot.keyed;
   if (keyed === undefined) return [];
   const copies = [keyed.keyGroups, ...(keyed.increments ?? []).map((d) => d.keyGroups)];
-  return names.filter((name) => copies.some((groups) => Object.values(groups).some((states) => (states[name]?.length ?? 0) > 0)));
+  const inRedis = new Set(keyed.redis?.states ?? []);
+  return names.filter((name) => inRedis.has(name) || copies.some((groups) => Object.values(groups).some((states) => (states[name]?.length ?? 0) > 0)));
 }
 
 /**
- * The operators of the plan whose state in the checkpoint has the shape of an earlier build.
- * Only state the checkpoint holds itself is seen: savepoints and memory state always; the
- * pieces a Redis incremental checkpoint keeps in Redis are not named by state.
+ * The operators of the plan whose state in the checkpoint has the shape of an earlier build:
+ * entries under a retired name in a savepoint or a checkpoint of memory state or of Redis full
+ * snapshots, or a retired name among the states a Redis incremental checkpoint says its chains
+ * hold. A Redis incremental checkpoint taken before it named them (December 2026) is not seen.
  */
 export function retiredStateIn(plan: ExecutionPlan, checkpoint: CompletedCheckpoint): readonly RetiredStateFound[] {
   const found = new Map<string, RetiredStateFound>();
@@ -74,6 +77,27 @@ export function retiredStateIn(plan: ExecutionPlan, checkpoint: CompletedCheckpo
   return [...found.values()];
 }
 
+/**
+ * The operators of the plan with retired state names whose Redis incremental snapshots in the
+ * checkpoint do not say which states they hold (taken before handles named them, December
+ * 2026): each with all its retired names. Whether they hold any is not known, so nothing is
+ * refused for them; a restore allowed to drop state drops those names all the same
+ * (withoutRetiredState), so that no later checkpoint names them and refuses the next restore.
+ */
+export function unnamedRetiredStateIn(plan: ExecutionPlan, checkpoint: CompletedCheckpoint): readonly RetiredStateFound[] {
+  const found = new Map<string, RetiredStateFound>();
+  for (const node of plan.tasks.flatMap((t) => t.chain)) {
+    const retired = node.retiredState;
+    if (retired === undefined || found.has(node.uid)) continue;
+    const unnamed = checkpoint.tasks.some((task) => {
+      const redis = Object.hasOwn(task.nodes, node.uid) ? task.nodes[node.uid].keyed?.redis : undefined;
+      return redis !== undefined && redis.states === undefined && Object.keys(redis.chains).length > 0;
+    });
+    if (unnamed) found.set(node.uid, { node, names: [...retired.names].sort() });
+  }
+  return [...found.values()];
+}
+
 /** The refusal of a restore into operators whose state has an earlier shape: each one, what it holds and why, and what to do. */
 export function retiredStateRefusal(checkpoint: CompletedCheckpoint, found: readonly RetiredStateFound[]): string {
   const each = found.map(({ node, names }) => `operator '${node.name}' (uid '${node.uid}') holds state ${names.map((n) => `'${n}'`).join(', ')} of an earlier shape: ${node.retiredState!.why}`);
@@ -83,10 +107,15 @@ export function retiredStateRefusal(checkpoint: CompletedCheckpoint, found: read
   );
 }
 
-/** The checkpoint without the retired state found in it: what a restore allowed to drop state (allowNonRestoredState) reads. */
+/**
+ * The checkpoint without the retired state found in it: what a restore allowed to drop state
+ * (allowNonRestoredState) reads. Entries are left out; the Redis chains, whose pieces stay as
+ * they are, tell the restore to delete those states from the hashes it rebuilds (`dropOnRestore`).
+ */
 export function withoutRetiredState(checkpoint: CompletedCheckpoint, found: readonly RetiredStateFound[]): CompletedCheckpoint {
   if (found.length === 0) return checkpoint;
-  const retired = new Map(found.map((f) => [f.node.uid, new Set(f.names)]));
+  const retired = new Map<string, Set<string>>();
+  for (const f of found) for (const name of f.names) retired.set(f.node.uid, (retired.get(f.node.uid) ?? new Set()).add(name));
   const strip = <E>(groups: Readonly<Record<string, Readonly<Record<string, E>>>>, names: ReadonlySet<string>) =>
     Object.fromEntries(Object.entries(groups).map(([kg, states]) => [kg, Object.fromEntries(Object.entries(states).filter(([name]) => !names.has(name)))]));
   const tasks = checkpoint.tasks.map((task) => ({
@@ -97,11 +126,19 @@ export function withoutRetiredState(checkpoint: CompletedCheckpoint, found: read
         const keyed = snapshot.keyed;
         if (names === undefined || keyed === undefined) return [uid, snapshot];
         const increments = keyed.increments?.map((d) => ({ keyGroups: strip(d.keyGroups, names), removed: strip(d.removed, names) }));
-        return [uid, { ...snapshot, keyed: { ...keyed, keyGroups: strip(keyed.keyGroups, names), ...(increments === undefined ? {} : { increments }) } }];
+        const redis = keyed.redis === undefined ? undefined : withoutRedisStates(keyed.redis, names);
+        return [uid, { ...snapshot, keyed: { ...keyed, keyGroups: strip(keyed.keyGroups, names), ...(increments === undefined ? {} : { increments }), ...(redis === undefined ? {} : { redis }) } }];
       }),
     ),
   }));
   return { ...checkpoint, tasks };
+}
+
+/** A Redis handle whose restore drops `names`: no longer among its states, and deleted from the rebuilt hashes. */
+function withoutRedisStates(handle: RedisStateHandle, names: ReadonlySet<string>): RedisStateHandle {
+  const states = handle.states?.filter((name) => !names.has(name));
+  const dropOnRestore = [...new Set([...(handle.dropOnRestore ?? []), ...names])].sort();
+  return { ...handle, ...(states === undefined ? {} : { states }), dropOnRestore };
 }
 
 export function restoreFor(task: TaskPlan, checkpoint: CompletedCheckpoint, maxParallelism?: number): Either<string, TaskRestore> {

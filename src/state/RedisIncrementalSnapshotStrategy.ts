@@ -3,7 +3,8 @@
  * when the checkpoints are stored in the state's own Redis (incrementalSnapshots.ts): a
  * snapshot flushes the dirty entries and, in the same pipeline, takes a piece of each key group
  * changed since the base (a delta, or a full copy past the thresholds of TAKE_PIECE_SCRIPT),
- * server-side; unchanged key groups keep their base chain. The snapshot is the chains. A
+ * server-side; unchanged key groups keep their base chain. The snapshot is the chains, and the
+ * names of the states that hold entries (from the cache's counts). A
  * completed checkpoint's chains become the base, and retention prunes what nothing references.
  */
 import { isLeft } from 'fp-ts/Either';
@@ -51,6 +52,8 @@ export class RedisIncrementalSnapshotStrategy implements RedisSnapshotStrategy {
   async snapshot(checkpointId: CheckpointId): Promise<KeyedStateSnapshot> {
     const { cache, io } = this;
     const name = checkpointId === FINAL_CHECKPOINT ? `f${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}` : String(checkpointId);
+    // Counted, not read: which states hold entries is in the checkpoint for the restore's checks.
+    const states = cache.statesWithEntries();
     const pipeline = io.client.pipeline();
     io.queueWrites(pipeline, cache, cache.takeDirty());
     const changed = this.changes.cut(checkpointId);
@@ -97,7 +100,7 @@ export class RedisIncrementalSnapshotStrategy implements RedisSnapshotStrategy {
       if (chain.length > 0) handle[kg] = chain;
     }
     this.pending.set(checkpointId, { name, chains, weights });
-    return { keyGroups: {}, redis: { space: io.space, chains: handle } };
+    return { keyGroups: {}, redis: { space: io.space, chains: handle, states } };
   }
 
   /**

@@ -314,6 +314,18 @@ export class WriteBackCache {
     return entry.raw ?? (entry.value === undefined ? undefined : (entry.text ??= entry.slot.codec!.encode(entry.value)));
   }
 
+  /**
+   * The states with entries, in the cache or in the store, sorted: told by the counts kept on
+   * every write and restore (`present`), so nothing is read. A state restored into the store
+   * and never asked for since is among them.
+   */
+  statesWithEntries(): string[] {
+    return this.slots
+      .filter((slot) => slot.present > 0)
+      .map((slot) => slot.name)
+      .sort();
+  }
+
   /** The pinned keys with a value in pinning state `name`. */
   pinnedKeys(name: string): string[] {
     const slot = this.slotsByName.get(name);

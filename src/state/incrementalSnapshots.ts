@@ -22,12 +22,29 @@ export const MAX_CHAIN_LENGTH = 16;
 
 /** How a checkpoint of the Redis backend references its key groups: by chain of pieces. */
 export const RedisStateHandleCodec = t.readonly(
-  t.type({
-    /** `<keyPrefix>:<jobId>:<operatorUid>`: where the pieces are (a restore checks it is its own). */
-    space: t.string,
-    /** Key group -> piece names, full copy first; a key group without state has no chain. */
-    chains: t.readonly(t.record(t.string, t.readonlyArray(t.string))),
-  }),
+  t.intersection([
+    t.type({
+      /** `<keyPrefix>:<jobId>:<operatorUid>`: where the pieces are (a restore checks it is its own). */
+      space: t.string,
+      /** Key group -> piece names, full copy first; a key group without state has no chain. */
+      chains: t.readonly(t.record(t.string, t.readonlyArray(t.string))),
+    }),
+    t.partial({
+      /**
+       * The states with entries in the chains, sorted, as the backend counted them at the
+       * snapshot (no state is read for it), so that a restore can tell which states a
+       * checkpoint holds without reading Redis (restoreAssignment.ts, retiredStateIn).
+       * Absent from checkpoints taken before it was added (December 2026): their states are unknown.
+       */
+      states: t.readonlyArray(t.string),
+      /**
+       * States a restore deletes from the rebuilt hashes, server-side (RESTORE_CHAIN_SCRIPT):
+       * set only on the way to a restore allowed to drop retired state (withoutRetiredState),
+       * never by a snapshot.
+       */
+      dropOnRestore: t.readonlyArray(t.string),
+    }),
+  ]),
 );
 export type RedisStateHandle = t.TypeOf<typeof RedisStateHandleCodec>;
 

@@ -3,7 +3,10 @@
  * itself (entries, from a full snapshot or the memory backend) or references to incremental
  * pieces in Redis (chains). The owned key groups' hashes are replaced by the snapshots' content
  * in one transaction (a chain is rebuilt server-side, RESTORE_CHAIN_SCRIPT), so that nothing written
- * after the checkpoint survives; the pinned keys' entries come back into the cache.
+ * after the checkpoint survives; the pinned keys' entries come back into the cache. States a
+ * chain's handle says to drop (`dropOnRestore`: retired state the user allowed to drop) are
+ * deleted from the rebuilt hashes in the same script, and those key groups' next pieces are
+ * full copies, so no later checkpoint names a piece that holds them.
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import type { CheckpointId } from './CheckpointId';
@@ -18,7 +21,7 @@ const RESTORE_CHUNK = 1000;
 
 /** The base an incremental strategy builds on after a restore. */
 export interface RestoredBase {
-  /** Key group -> its chain; [] for a group restored empty; absent for a group restored from entries (its next piece is full). */
+  /** Key group -> its chain; [] for a group restored empty; absent for a group restored from entries or rebuilt without dropped state (its next piece is full). */
   readonly chains: Map<number, readonly string[]>;
   /** Key group -> entries held by the deltas of its chain. */
   readonly weights: Map<number, number>;
@@ -34,6 +37,7 @@ export async function restoreRedisState(
   const { start, end } = io.range;
   const chains = chainsOf(snapshots, io.space, start, end);
   if (isLeft(chains)) return chains;
+  const drop = [...new Set(snapshots.flatMap((s) => s.redis?.dropOnRestore ?? []))].map(encodeURIComponent).join(',');
   const fields = new Map<number, string[]>();
   for (const snapshot of snapshots) {
     for (const [kgText, states] of Object.entries(snapshot.keyGroups)) {
@@ -60,7 +64,7 @@ export async function restoreRedisState(
       // Rebuilt server-side from its pieces; the restored checkpoint is recorded as their owner.
       const keys = [hash, chainsKey(hash), ...chain.flatMap((n) => [pieceKey(hash, n), pieceDeletesKey(hash, n)])];
       merged.set(kg, transaction.length);
-      io.writes.restoreChain(transaction, keys, [checkpointId === undefined ? '' : String(checkpointId), chain.join(','), ...pinningPrefixes]);
+      io.writes.restoreChain(transaction, keys, [checkpointId === undefined ? '' : String(checkpointId), chain.join(','), drop, ...pinningPrefixes]);
       base.chains.set(kg, chain);
       continue;
     }
@@ -78,6 +82,8 @@ export async function restoreRedisState(
     const reply = decodeRestoreChainReply(results[at - skipped]);
     if (isLeft(reply)) throw io.fail(new Error(reply.left));
     base.weights.set(kg, reply.right.weight);
+    // Its pieces still hold the dropped entries: a delta on them would carry them on.
+    if (reply.right.dropped > 0) base.chains.delete(kg);
     for (const [encodedName, count] of reply.right.counts) cache.restoredInStore(decodeURIComponent(encodedName), kg, count);
     for (const [field, text] of reply.right.pinned) {
       const parsed = parseStateField(field);

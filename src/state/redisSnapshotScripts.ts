@@ -58,9 +58,12 @@ return 'delta'`;
 /**
  * Rebuilds a working hash from a chain: KEYS = working hash, chains hash, then each piece and
  * its deletes set, full copy first. ARGV: the checkpoint restored (recorded as the chain's
- * owner, '' for none), the chain, then the field prefixes of the pinning states. Fails naming a
- * missing piece. Returns { delta entries in the chain, {state prefix, count, ...}, {field,
- * text, ...} of every entry of the pinned keys (those with a value in a pinning state) }.
+ * owner, '' for none), the chain, the states to drop (their encoded names, comma-separated: an
+ * encoded name holds no ','; '' for none), then the field prefixes of the pinning states. The
+ * entries of the states to drop are deleted from the rebuilt hash (not from the pieces, which
+ * the restored checkpoint still names). Fails naming a missing piece. Returns { delta entries
+ * in the chain, {state prefix, count, ...} of the states kept, {field, text, ...} of every kept
+ * entry of the pinned keys (those with a value in a pinning state), entries dropped }.
  */
 export const RESTORE_CHAIN_SCRIPT = `
 local work, chains = KEYS[1], KEYS[2]
@@ -81,17 +84,23 @@ for i = 3, #KEYS, 2 do
 end
 if ARGV[1] ~= '' then redis.call('HSET', chains, ARGV[1], ARGV[2]) end
 local all = redis.call('HGETALL', work)
-local counts, owners, pinning = {}, {}, {}
-for i = 3, #ARGV do pinning[ARGV[i]] = true end
+local counts, owners, pinning, drop, dropped = {}, {}, {}, {}, {}
+for state in string.gmatch(ARGV[3], '[^,]+') do drop[state] = true end
+for i = 4, #ARGV do pinning[ARGV[i]] = true end
 for j = 1, #all, 2 do
   local f = all[j]
   local slash = string.find(f, '/', 1, true)
   if slash then
     local state = string.sub(f, 1, slash - 1)
-    counts[state] = (counts[state] or 0) + 1
-    if pinning[state .. '/'] then owners[string.sub(f, slash + 1)] = true end
+    if drop[state] then
+      dropped[#dropped + 1] = f
+    else
+      counts[state] = (counts[state] or 0) + 1
+      if pinning[state .. '/'] then owners[string.sub(f, slash + 1)] = true end
+    end
   end
 end
+for j = 1, #dropped, 1000 do redis.call('HDEL', work, unpack(dropped, j, math.min(j + 999, #dropped))) end
 local countList, pinned = {}, {}
 for state, n in pairs(counts) do
   countList[#countList + 1] = state
@@ -101,13 +110,13 @@ if next(owners) ~= nil then
   for j = 1, #all, 2 do
     local f = all[j]
     local slash = string.find(f, '/', 1, true)
-    if slash and owners[string.sub(f, slash + 1)] then
+    if slash and not drop[string.sub(f, 1, slash - 1)] and owners[string.sub(f, slash + 1)] then
       pinned[#pinned + 1] = f
       pinned[#pinned + 1] = all[j + 1]
     end
   end
 end
-return { weight, countList, pinned }`;
+return { weight, countList, pinned, #dropped }`;
 
 /**
  * Retention: KEYS[1] is the checkpoint store's sorted set of retained ids, KEYS[2..] chains
@@ -162,8 +171,8 @@ const PieceKindCodec = t.keyof({ full: null, delta: null, empty: null });
 /** What TAKE_PIECE_SCRIPT answers. */
 export type PieceKind = t.TypeOf<typeof PieceKindCodec>;
 
-/** RESTORE_CHAIN_SCRIPT's reply: { weight, {state prefix, count, ...}, {field, text, ...} }. */
-const RestoreChainReplyCodec = t.tuple([t.number, t.array(t.union([t.string, t.number])), t.array(t.string)]);
+/** RESTORE_CHAIN_SCRIPT's reply: { weight, {state prefix, count, ...}, {field, text, ...}, entries dropped }. */
+const RestoreChainReplyCodec = t.tuple([t.number, t.array(t.union([t.string, t.number])), t.array(t.string), t.number]);
 
 /** What RESTORE_CHAIN_SCRIPT tells of a rebuilt key group. */
 export interface RestoredChain {
@@ -173,6 +182,8 @@ export interface RestoredChain {
   readonly counts: ReadonlyArray<readonly [string, number]>;
   /** Every entry of the pinned keys: [field, text]. */
   readonly pinned: ReadonlyArray<readonly [string, string]>;
+  /** Entries of the states to drop, deleted from the rebuilt hash. */
+  readonly dropped: number;
 }
 
 function decodeReply<A, O>(codec: t.Type<A, O, unknown>, script: string, reply: unknown): Either<string, A> {
@@ -191,7 +202,7 @@ export function decodePruneReply(reply: unknown): Either<string, number> {
 export function decodeRestoreChainReply(reply: unknown): Either<string, RestoredChain> {
   const decoded = decodeReply(RestoreChainReplyCodec, 'the restore script', reply);
   if (isLeft(decoded)) return decoded;
-  const [weight, flatCounts, flatPinned] = decoded.right;
+  const [weight, flatCounts, flatPinned, dropped] = decoded.right;
   if (flatCounts.length % 2 !== 0 || flatPinned.length % 2 !== 0) return left('Redis answered the restore script with an unexpected reply: lists of pairs of odd length');
   const counts: Array<readonly [string, number]> = [];
   for (let i = 0; i < flatCounts.length; i += 2) {
@@ -201,5 +212,5 @@ export function decodeRestoreChainReply(reply: unknown): Either<string, Restored
   }
   const pinned: Array<readonly [string, string]> = [];
   for (let i = 0; i < flatPinned.length; i += 2) pinned.push([flatPinned[i], flatPinned[i + 1]]);
-  return right({ weight, counts, pinned });
+  return right({ weight, counts, pinned, dropped });
 }
