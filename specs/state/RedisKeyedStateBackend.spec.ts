@@ -159,6 +159,41 @@ describe('state/RedisKeyedStateBackend', function () {
       }
     });
 
+    it('makes a batch that meets a key whose load for the batch after is under way wait for that load: it reads the stored value, never an absent one', async () => {
+      // A task prefetches the next queued batch of a channel while it processes another
+      // channel's: a key of both is loading for the first when the second is processed.
+      const memory = new MemoryKeyedStateBackend(keyGroupRangeForOperator(0, 1, 128), 128);
+      memory.setCurrentKey(26);
+      memory.getValueState(count).update(392);
+      const b = await fresh({}, [memory.snapshot()]);
+      b.getValueState(count);
+      const ahead = b.prefetch([26]);
+      expect(ahead).to.be.instanceOf(Promise);
+      const current = b.prefetch([26, 27]);
+      expect(current, 'the second batch waits for the load under way').to.be.instanceOf(Promise);
+      await current;
+      b.setCurrentKey(26);
+      expect(b.getValueState(count).value()).to.equal(392);
+      b.getValueState(count).update(393);
+      await ahead;
+      // The load that completes last does not overwrite what the batch wrote.
+      expect(b.getValueState(count).value()).to.equal(393);
+    });
+
+    it('refuses a read of an entry whose load is under way, naming the state and key, instead of reading it as absent', async () => {
+      const memory = new MemoryKeyedStateBackend(keyGroupRangeForOperator(0, 1, 128), 128);
+      memory.setCurrentKey('a');
+      memory.getValueState(count).update(1);
+      const b = await fresh({}, [memory.snapshot()]);
+      b.getValueState(count);
+      const loading = b.prefetch(['a']);
+      b.setCurrentKey('a');
+      expect(() => b.getValueState(count).value()).to.throw(/state 'count' of key a is used before its load from Redis completed/);
+      expect(() => b.getValueState(count).update(2)).to.throw(/state 'count' of key a is used before its load from Redis completed/);
+      await loading;
+      expect(b.getValueState(count).value()).to.equal(1);
+    });
+
     it('fails an access to a key that was neither prefetched nor known to be absent, saying what to do', async () => {
       const memory = new MemoryKeyedStateBackend(keyGroupRangeForOperator(0, 1, 128), 128);
       writeSample(memory, 'a', 1);

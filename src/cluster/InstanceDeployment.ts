@@ -236,7 +236,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
       return right(this.unreachable(request, `the Kafka exchange could not be wired: ${e instanceof Error ? e.message : String(e)}`));
     }
     const keyedState: KeyedStateSetting = this.settings.keyedState.type === 'memory' ? this.settings.keyedState : { ...this.settings.keyedState, fencing: { epochKey: this.settings.epochKey, epoch: placement.epoch } };
-    const commands: DeployCommand[] = placement.threads.map(() => deployCommand(request, keyedState));
+    const commands: DeployCommand[] = placement.threads.map(() => deployCommand(request, keyedState, placement.epoch));
     for (const task of plan.tasks) commands[where(task)].tasks.push({ id: task.id, restore: request.restores.get(task.id) ?? null });
     crossing.forEach((c, i) => {
       commands[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: addresses[i].producer });

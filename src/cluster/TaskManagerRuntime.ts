@@ -249,6 +249,7 @@ export class TaskManagerRuntime {
       unaligned: command.unaligned,
       restore: (restore ?? undefined) as TaskRestore | undefined,
       createKeyedStateBackend: backend,
+      ...(command.epoch === undefined ? {} : { epoch: command.epoch }),
       logger: logger.child({ task: task.id, operator: task.name, index: task.index }),
       saveSourceProgress: task.source !== undefined && command.checkpointing === 'at-most-once' ? (position) => this.saveProgress(attempt, task.id, position) : undefined,
       metrics: ledger,

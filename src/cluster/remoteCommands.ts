@@ -17,8 +17,9 @@ import { TaskManagerThread } from './TaskManagerThread';
 import { spawnTaskStandIn } from './taskStandIn';
 
 /** The attempt's deploy command for one task manager, with no task or bridge yet. */
-export function deployCommand(request: RemoteDeployRequest, keyedState: KeyedStateSetting): DeployCommand {
+export function deployCommand(request: RemoteDeployRequest, keyedState: KeyedStateSetting, epoch?: number): DeployCommand {
   return {
+    ...(epoch === undefined ? {} : { epoch }),
     type: 'taskManager.deploy',
     attempt: request.attempt,
     jobId: request.jobId,

@@ -91,9 +91,11 @@ export const TaskManagerCommandCodec = t.union([
   /**
    * Runs an attempt's tasks placed here: each restored from `restore` (a TaskRestore, or null),
    * wired to the other tasks here by nact refs and to tasks elsewhere by the ports of `outlets`
-   * (this task produces) and `inlets` (this task consumes).
+   * (this task produces) and `inlets` (this task consumes). `epoch`: between instances, the
+   * job's epoch the attempt runs under (a writer of an older epoch must not fence its writers).
    */
-  t.type({
+  t.intersection([
+    t.type({
     type: t.literal('taskManager.deploy'),
     attempt: t.number,
     jobId: t.string,
@@ -104,7 +106,9 @@ export const TaskManagerCommandCodec = t.union([
     keyedState: KeyedStateSettingCodec,
     outlets: t.array(BridgeCodec),
     inlets: t.array(BridgeCodec),
-  }),
+    }),
+    t.partial({ epoch: t.number }),
+  ]),
   t.type({ type: t.literal('taskManager.toTask'), attempt: t.number, task: t.string, msg: RemoteTaskMsgCodec }),
   t.type({ type: t.literal('taskManager.ask'), attempt: t.number, task: t.string, request: t.number, question: QuestionCodec }),
   t.type({ type: t.literal('taskManager.stopTask'), attempt: t.number, task: t.string }),

@@ -17,6 +17,12 @@ export interface SinkContext {
   readonly actor?: Ref<unknown>;
   /** The checkpoint the job was restored from; undefined on a fresh start. */
   readonly restoredCheckpointId?: number;
+  /**
+   * A job over instances (docs/cluster.md): the job's epoch this writer runs under. An instance
+   * cut off and back (a zombie) runs an older epoch until it notices: a transactional writer
+   * keeps its ids apart from newer epochs', so the zombie cannot fence them.
+   */
+  readonly epoch?: number;
   /** The task's logger: a writer logs its retries and its client's lines here. */
   readonly logger?: Logger;
   /**

@@ -58,6 +58,8 @@ export interface OperatorContext {
   readonly isRestored: boolean;
   /** The checkpoint the state was restored from; undefined on a fresh start. */
   readonly restoredCheckpointId?: CheckpointId;
+  /** A job over instances: the job's epoch the task runs under; undefined in one process. */
+  readonly epoch?: number;
   /** The guarantee checkpoints give; undefined when checkpointing is off. */
   readonly checkpointing: CheckpointingMode | undefined;
   /** The task actor running the operator: a parent for actors the operator needs. */

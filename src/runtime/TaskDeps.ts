@@ -32,6 +32,8 @@ export interface TaskDeps {
   readonly unaligned: boolean;
   readonly restore: TaskRestore | undefined;
   readonly createKeyedStateBackend: KeyedStateBackendFactory;
+  /** A job over instances: the job's epoch this attempt runs under (docs/cluster.md). */
+  readonly epoch?: number;
   /** The task's logger: the job's, with the task's id, name and index on every line. */
   readonly logger: Logger;
   /** At-most-once: saves how far this source task will have read, before it emits; durable like the checkpoints. */

@@ -67,6 +67,7 @@ export class TwoPhaseCommitSinkOperator<T, Txn> implements StreamOperator<T, nev
       parallelism: context.parallelism,
       jobName: context.jobName,
       restoredCheckpointId: context.restoredCheckpointId,
+      ...(context.epoch === undefined ? {} : { epoch: context.epoch }),
       logger: context.logger,
       toApplication: context.toApplication,
       fromApplication: context.fromApplication,

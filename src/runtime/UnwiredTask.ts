@@ -198,6 +198,7 @@ export class UnwiredTask {
       processingTime: this.resources.timers,
       isRestored: this.deps.restore !== undefined,
       restoredCheckpointId: this.deps.restore?.checkpointId,
+      ...(this.deps.epoch === undefined ? {} : { epoch: this.deps.epoch }),
       checkpointing: this.deps.checkpointing,
       actor: this.self,
       logger: this.deps.logger,

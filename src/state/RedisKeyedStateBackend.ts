@@ -184,8 +184,12 @@ export class RedisKeyedStateBackend extends TableStateAccess implements KeyedSta
       cache.touch(keyToString(key), keyGroup, missing);
     }
     const evicted = cache.evict();
-    if (missing.length === 0 && evicted.length === 0) return undefined;
-    return this.io.loadAndWriteBack(cache, missing, evicted);
+    // An entry this batch needs may be loading for the batch prefetched ahead of it (another
+    // channel's batch came first): the batch waits for that load, never reads it as absent.
+    const earlier = cache.batchMetLoading() ? this.io.lastLoad : undefined;
+    if (missing.length === 0 && evicted.length === 0) return earlier;
+    const load = this.io.loadAndWriteBack(cache, missing, evicted);
+    return earlier === undefined ? load : Promise.all([earlier, load]).then(() => undefined);
   }
 
   keyCounts(): Record<string, number> {

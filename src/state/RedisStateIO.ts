@@ -74,8 +74,11 @@ export class RedisStateIO {
 
   /** Writes back `evicted` and loads `missing` into the cache, in one pipeline. */
   loadAndWriteBack(cache: WriteBackCache, missing: readonly CacheEntry[], evicted: readonly CacheEntry[]): Promise<void> {
-    return this.track(this.load(cache, missing, evicted));
+    return (this.lastLoad = this.track(this.load(cache, missing, evicted)));
   }
+
+  /** The load asked last (settled or not): a batch meeting an entry still loading waits for it, and so for every load before it (one connection answers in order). */
+  lastLoad: Promise<void> | undefined;
 
   private async load(cache: WriteBackCache, missing: readonly CacheEntry[], evicted: readonly CacheEntry[]): Promise<void> {
     const pipeline = this.client.pipeline();

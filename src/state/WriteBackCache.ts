@@ -9,7 +9,7 @@
  * state). All entries of a pinned key leave the evictable ones and stay in memory; the bound
  * applies to the other keys. A pinned key's entries are complete: a missing one is an absent value.
  */
-import { CacheEntry, CacheSlot, decodeEntry, notLoaded } from './cacheEntry';
+import { CacheEntry, CacheSlot, decodeEntry, loadUnderWay, notLoaded } from './cacheEntry';
 import { EvictionOrder } from './EvictionOrder';
 import { KeyGroupRange } from './keyGroups';
 import { stateField } from './redisKeyLayout';
@@ -49,6 +49,8 @@ export class WriteBackCache {
    */
   readonly groupSizes: number[];
   private generation = 0;
+  /** The current batch touched an entry still loading for an earlier one. */
+  private metLoading = false;
   /** The size of `touched` at which the keys of older batches are dropped. */
   private touchedBound = MIN_TOUCHED_BOUND;
   /** Batch key look-ups (per state) that found their entry resident, and those that did not. */
@@ -88,6 +90,7 @@ export class WriteBackCache {
       if (slot.remote && !this.knownAbsent(keyString)) throw notLoaded(slot.name, keyString);
       return undefined;
     }
+    if (entry.loading) throw loadUnderWay(slot.name, keyString);
     if (entry.raw !== undefined) decodeEntry(entry, slot.codec!);
     if (entry.error !== undefined) throw new Error(`cannot restore state '${slot.name}' of key ${entry.keyString}: ${entry.error}`);
     return entry.value;
@@ -103,6 +106,7 @@ export class WriteBackCache {
       entry = this.newEntry(keyString, keyGroup, slot, this.generation);
       if (!pinned) this.evictable.add(entry);
     }
+    if (entry.loading) throw loadUnderWay(slot.name, keyString);
     if (entry.raw !== undefined) decodeEntry(entry, slot.codec!);
     if (entry.error !== undefined) throw new Error(`cannot restore state '${slot.name}' of key ${keyString}: ${entry.error}`);
     // Removing what is absent from the cache and the store alike (a clean entry is what the store
@@ -173,6 +177,12 @@ export class WriteBackCache {
   /** Starts a batch: the entries it touches are never evicted by its own sweep. */
   beginBatch(): void {
     this.generation++;
+    this.metLoading = false;
+  }
+
+  /** Whether the current batch touched an entry whose load (asked by an earlier batch) is under way: it must wait for that load. */
+  batchMetLoading(): boolean {
+    return this.metLoading;
   }
 
   /**
@@ -202,10 +212,13 @@ export class WriteBackCache {
       if (entry !== undefined) {
         entry.generation = generation;
         this.hits++;
+        // Resident but still loading (for the batch prefetched ahead): this batch waits for that load too.
+        if (entry.loading) this.metLoading = true;
       } else {
         this.misses++;
         if (slot.remote && (slot.unlisted || (inStore ??= this.stored.mayHold(keyString)))) {
           const created = this.newEntry(keyString, keyGroup, slot, generation);
+          created.loading = true;
           this.evictable.add(created);
           missing.push(created);
         } else absentSomewhere = true;
@@ -256,6 +269,7 @@ export class WriteBackCache {
 
   /** An entry's stored text arrived (null: the store holds none). */
   loaded(entry: CacheEntry, text: string | null): void {
+    entry.loading = false;
     if (text === null) return;
     entry.raw = text;
     if (entry.slot.codec !== undefined) decodeEntry(entry, entry.slot.codec);
@@ -355,7 +369,7 @@ export class WriteBackCache {
 
   /** A new entry, in its slot's map (the caller decides whether it is evictable). */
   private newEntry(keyString: string, keyGroup: number, slot: CacheSlot, generation: number): CacheEntry {
-    const entry: CacheEntry = { field: slot.fieldPrefix + keyString, keyString, keyGroup, slot, value: undefined, raw: undefined, dirty: false, text: undefined, error: undefined, generation, older: undefined, newer: undefined };
+    const entry: CacheEntry = { field: slot.fieldPrefix + keyString, keyString, keyGroup, slot, value: undefined, raw: undefined, dirty: false, loading: false, text: undefined, error: undefined, generation, older: undefined, newer: undefined };
     slot.entries.set(keyString, entry);
     return entry;
   }

@@ -42,6 +42,8 @@ export interface CacheEntry {
   raw: string | undefined;
   /** Differs from what the store holds. */
   dirty: boolean;
+  /** Its load from the store is under way: neither absent nor known yet, so no batch may use it. */
+  loading: boolean;
   /** The serialized value, kept while it is known, so snapshots do not serialize twice. */
   text: string | undefined;
   /** Why the stored entry could not be decoded; every access fails with it. */
@@ -62,6 +64,15 @@ export function decodeEntry(entry: CacheEntry, codec: EntryCodec): void {
     entry.text = entry.raw;
   }
   entry.raw = undefined;
+}
+
+/**
+ * The failure of an access to an entry whose load is under way: a batch that met it must have
+ * waited for that load (the prefetch answers with it); reading it as absent would lose the
+ * stored value, and the load arriving later would overwrite what the batch wrote.
+ */
+export function loadUnderWay(state: string, keyString: string): Error {
+  return new Error(`state '${state}' of key ${keyString} is used before its load from Redis completed: the batch did not wait for its prefetch (a defect of the task's input path)`);
 }
 
 /** The failure of an access to an entry that may be in the store only. */

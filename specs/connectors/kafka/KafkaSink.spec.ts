@@ -14,12 +14,13 @@ describe('connectors/kafka/KafkaSink (real broker)', function () {
   });
 
   /** A sink writer as a task creates it, fresh (no checkpoint) or restored from checkpoint `restoredCheckpointId`. */
-  const writerOf = (topic: string, prefix: string, restoredCheckpointId?: number) =>
+  const writerOf = (topic: string, prefix: string, restoredCheckpointId?: number, epoch?: number) =>
     KafkaSink.exactlyOnce<number>({ brokers: [bootstrap], topic, transactionalIdPrefix: prefix, serialize: (n) => ({ key: String(n), value: String(n) }) }).createWriter({
       index: 0,
       parallelism: 1,
       jobName: 'spec',
       restoredCheckpointId,
+      ...(epoch === undefined ? {} : { epoch }),
     });
   const values = async (topic: string) => (await readCommitted(bootstrap, topic)).map((r) => Number(r.value)).sort((a, b) => a - b);
 
@@ -168,6 +169,40 @@ describe('connectors/kafka/KafkaSink (real broker)', function () {
       // The "dead" writers still hold their connections in this process.
       await second.close?.();
       await first.close?.();
+    });
+
+    it('over instances, a zombie of an older epoch that begins a transaction fences only itself, never the writer of the same generation that took its place', async () => {
+      const topic = uniqueTopic('sink-epochs');
+      await createTopic(bootstrap, topic, 1);
+      // Epoch 3 ran from checkpoint 2 and was cut off with a transaction open; epoch 5 restarted from the same checkpoint.
+      const zombie = writerOf(topic, topic, 2, 3);
+      await zombie.open?.();
+      const left = await zombie.beginTransaction();
+      await zombie.write(left, [1]);
+      const successor = writerOf(topic, topic, 2, 5);
+      await successor.open?.();
+      // Its opening (restore) fences the generation's writers of the epochs before it: the zombie's open transaction is aborted.
+      await successor.abortLingering!([]);
+      const earlier = await successor.beginTransaction();
+      await successor.write(earlier, [2]);
+      await successor.preCommit(earlier);
+      const promised = await successor.beginTransaction();
+      expect(promised.transactionalId).to.match(/-0-e5-g3-1$/);
+      await successor.write(promised, [3]);
+      await successor.preCommit(promised);
+      // The zombie comes back and begins a transaction: its slot 1 (slot 0 still holds what it left),
+      // the slot of the successor's pre-committed one, initialized anew on the zombie's own id only.
+      const again = await zombie.beginTransaction();
+      expect(again.transactionalId).to.match(/-0-e3-g3-1$/);
+      await zombie.write(again, [4]);
+      await zombie.preCommit(again);
+      // The checkpoints complete: the successor's commits are not fenced by the zombie's initialization.
+      await successor.commit(earlier);
+      await successor.commit(promised);
+      await zombie.abort(again);
+      expect(await values(topic)).to.deep.equal([2, 3]);
+      await zombie.close?.();
+      await successor.close?.();
     });
 
     it('fences a zombie writer of the same transactional id', async () => {

@@ -18,6 +18,15 @@
  * nothing it wrote may become visible, and the later one fences its slots as it opens
  * (Flink's probing of ids by checkpoint, with a fixed number of slots).
  *
+ * Over instances (docs/cluster.md) the writer's name carries the job's epoch as well,
+ * `<prefix>-<instance>-e<epoch>-g<generation>`: an instance cut off and back (a zombie) runs an
+ * older epoch until it notices, and its client may still initialize an id (a retry of a request
+ * sent before it stopped); with ids of its own epoch it fences only itself, never the writer
+ * of the same generation that took its place (which would abort that writer's pre-committed
+ * transaction, and lose its records, once its checkpoint had completed). In turn a writer
+ * fences, as it opens, the slots of its generation's writers of the earlier epochs since the
+ * restored checkpoint's (at most MAX_EPOCHS_FENCED of them), as it does its own.
+ *
  * Earlier writers' lingering transactions are fenced at the first commit after a restore
  * (every instance has committed its share of the restored ones by then). Until that scan has
  * finished, every new transaction names those writers (`lingering`), so a failure during the
@@ -69,6 +78,9 @@ const KafkaTransactionCodec = t.intersection([
 /** A transaction handle as checkpoints hold it. */
 export type KafkaTransaction = t.TypeOf<typeof KafkaTransactionCodec>;
 
+/** Earlier epochs whose writers of the same generation a writer over instances fences as it opens (a lingering transaction beyond them waits for transactionTimeoutMs). */
+const MAX_EPOCHS_FENCED = 16;
+
 /** Records a transaction's writes may queue behind the request in flight before a write waits. */
 const MAX_QUEUED = 8192;
 
@@ -99,8 +111,13 @@ function mergeTopicMessages(batches: readonly TopicMessages[][]): TopicMessages[
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
-/** The instance index in a writer's name, `<prefix>-<instance>-g<generation>`. */
-const writerIndexOf = (writer: string): number => Number(/-(\d+)-g\d+$/.exec(writer)?.[1] ?? 0);
+/** The instance index in a writer's name, `<prefix>-<instance>[-e<epoch>]-g<generation>`. */
+const writerIndexOf = (writer: string): number => Number(/-(\d+)(?:-e\d+)?-g\d+$/.exec(writer)?.[1] ?? 0);
+/** The job's epoch in a writer's name over instances; undefined in one process. */
+const writerEpochOf = (writer: string): number | undefined => {
+  const epoch = /-e(\d+)-g\d+$/.exec(writer)?.[1];
+  return epoch === undefined ? undefined : Number(epoch);
+};
 
 export class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransaction> {
   readonly name: string;
@@ -112,14 +129,16 @@ export class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTra
     this.name = `Kafka Sink (${options.topic}, exactly-once)`;
   }
 
-  createWriter({ index, parallelism, jobName, restoredCheckpointId, logger }: SinkContext): TwoPhaseCommitWriter<T, KafkaTransaction> {
+  createWriter({ index, parallelism, jobName, restoredCheckpointId, logger, epoch }: SinkContext): TwoPhaseCommitWriter<T, KafkaTransaction> {
     const { brokers, topic, clientId, transactionTimeoutMs = 900_000, lingeringScanSlots = 8, operationTimeoutMs = DEFAULT_KAFKA_OPERATION_TIMEOUT_MS } = this.options;
     const what = `${this.name} (instance ${index})`;
     const serialize = this.options.serialize ?? defaultSerialize;
     const prefix = this.options.transactionalIdPrefix ?? `sluice-${jobName}-${topic}`;
     // The generation follows the restored checkpoint: see the module comment for why restored
     // transactions never share an id with new work, and why a rerun shares its predecessor's.
-    const writer = `${prefix}-${index}-g${restoredCheckpointId === undefined ? 0 : restoredCheckpointId + 1}`;
+    const generation = restoredCheckpointId === undefined ? 0 : restoredCheckpointId + 1;
+    const writerOf = (ofEpoch: number | undefined) => `${prefix}-${index}${ofEpoch === undefined ? '' : `-e${ofEpoch}`}-g${generation}`;
+    const writer = writerOf(epoch);
     const idOf = (slot: number, of = writer) => `${of}-${slot}`;
     /** Writers of restored transactions, whose lingering transactions are aborted once every instance has recovered. */
     let earlierWriters: Set<string> | undefined;
@@ -327,6 +346,13 @@ export class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTra
         // indexes j with j mod parallelism = index, so each is fenced once.
         const writers = known.flatMap((k) => [k.writer, ...(k.lingering ?? [])]);
         earlierWriters = new Set(writers.filter((of) => of !== writer && writerIndexOf(of) % parallelism === index));
+        // Over instances: this generation's writers of earlier epochs (a restart in a later
+        // epoch from the same checkpoint, or a zombie's) completed no checkpoint, so nothing of
+        // theirs is committed any more: fenced now, as this writer's own slots were at open.
+        if (epoch !== undefined) {
+          const since = Math.max(1, epoch - MAX_EPOCHS_FENCED, ...known.map((k) => writerEpochOf(k.writer) ?? 1));
+          for (let e = since; e < epoch; e++) await withinKafkaBound(fenceSlotsOf(writerOf(e)), `${what}: fencing the transactions of ${writerOf(e)}`, brokers, operationTimeoutMs);
+        }
       }),
       async close() {
         closed = true;
