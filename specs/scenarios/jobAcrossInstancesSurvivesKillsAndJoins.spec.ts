@@ -109,16 +109,7 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
     await dropPrefix(url, `sluice:${app}`);
   });
 
-  /**
-   * KNOWN DEFECT, pending until fixed (docs/cluster.md, "Limits"): in 4 of the last 6 runs of
-   * these two cases (load 2-20) every input reached the output exactly once, but 1-3 keys ended
-   * with a final count under their inputs' (stateUnder 1-3): keyed state behind what the
-   * committed output shows, after the kills or the zombie's return. Run them with
-   * SLUICE_KNOWN_DEFECTS=1 (and SLUICE_INSTANCE_LOGS=<dir>) while fixing it; they fail then.
-   */
-  const knownDefect = process.env.SLUICE_KNOWN_DEFECTS === '1' ? it : it.skip;
-
-  knownDefect('keeps every input exactly once in a read_committed reader of the output, with exact counts', async () => {
+  it('keeps every input exactly once in a read_committed reader of the output, with exact counts', async () => {
     const seed = Number(process.env.SLUICE_SCENARIO_SEED ?? Date.now() % 100_000);
     const random = seededRandom(seed);
     process.stderr.write(`      seed ${seed} (SLUICE_SCENARIO_SEED=${seed} runs the same kill moments)\n`);
@@ -162,7 +153,7 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
     expect(await judged(bootstrap, output)).to.deep.equal({ count: RECORDS, lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
   });
 
-  knownDefect('fences a leader stopped past its lease (SIGSTOP) and continued: it reports itself fenced, rejoins under a newer epoch, and nothing is lost or duplicated', async () => {
+  it('fences a leader stopped past its lease (SIGSTOP) and continued: it reports itself fenced, rejoins under a newer epoch, and nothing is lost or duplicated', async () => {
     const { input, output, start } = await freshJob('zombie');
     processes = ['i-1', 'i-2', 'i-3'].map(start);
     await allOf(processes, () => slotsSharedOut(processes), 'sharing out the four slots among three', 120_000);
