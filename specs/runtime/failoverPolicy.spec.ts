@@ -3,6 +3,7 @@ import { Supervision, SupervisionStrategy } from '../../src/graph/SupervisionStr
 import { RestartStrategy } from '../../src/checkpoint/RestartStrategy';
 import { TaskId } from '../../src/checkpoint/TaskId';
 import { ServiceError } from '../../src/services/ServiceError';
+import { PlacementChanged } from '../../src/runtime/PlacementChanged';
 import { Failure, FailoverDecision, FailoverHistory, NO_FAILURES, afterFailover, decideFailover } from '../../src/runtime/failoverPolicy';
 
 // --- scripted timelines of failures: each step a failure and the decision it must get ------------
@@ -52,6 +53,28 @@ describe('runtime/failoverPolicy', () => {
 
     it('decides a failure of the job itself (no task) the same way', () => {
       play(twice, [[failure(0, { task: undefined }), restartJob(1, 100)]]);
+    });
+  });
+
+  describe('a job placed anew (over instances: an instance died, joined or left)', () => {
+    const once: RestartStrategy = { type: 'fixed-delay', attempts: 1, delayMs: 100 };
+    const placedAnew = (at: number) => failure(at, { task: undefined, error: new PlacementChanged(`the job's instances changed at ${at}`) });
+    const replaced: FailoverDecision = { _tag: 'restartJob', delayMs: 0, why: 'the job is placed anew: the restart strategy does not count it' };
+
+    it('restarts at once, however often, without using up what the restart strategy allows for failures', () => {
+      const history = play(once, [
+        [placedAnew(0), replaced],
+        [placedAnew(10), replaced],
+        [failure(20), restartJob(1, 100)],
+        [placedAnew(30), replaced],
+        [failure(40), failJob('fixed-delay restart strategy exhausted its 1 attempts')],
+      ]);
+      expect(history.jobRestarts).to.deep.equal([20]);
+      expect(history.replacements).to.equal(3);
+    });
+
+    it('restarts even under the none strategy: a new placement is no failure', () => {
+      play({ type: 'none' }, [[placedAnew(0), replaced]]);
     });
   });
 

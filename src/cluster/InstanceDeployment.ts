@@ -28,6 +28,7 @@ import { slotOf } from '../instances/jobSlots';
 import { TaskManagerLinks } from './RedisTaskManagerLinks';
 import { FencedCommandError } from './taskManagerLinkErrors';
 import type { StateFencing } from '../state/redisFencing';
+import { PlacementChanged } from '../runtime/PlacementChanged';
 
 /** Where the frames of each channel between two instances go (KafkaChannelWiring): per deploy, and per channel wired again. */
 export interface ChannelWiring {
@@ -67,8 +68,8 @@ interface Placement {
 /** An instance's task manager port: commands through the link, its messages from the link's reader. */
 class InstancePort implements TaskManagerPort {
   private listener: ((message: unknown) => void) | undefined;
-  private end!: (why: string) => void;
-  readonly ended = new Promise<string>((resolve) => (this.end = resolve));
+  private end!: (why: string | Error) => void;
+  readonly ended = new Promise<string | Error>((resolve) => (this.end = resolve));
   private gone = false;
 
   constructor(
@@ -80,7 +81,7 @@ class InstancePort implements TaskManagerPort {
     if (this.gone) return;
     this.links.send(this.instanceId, command).catch((e: unknown) => {
       // A newer epoch (this placement is over) or a command lost: either way the instance no longer runs what the master thinks.
-      if (e instanceof FencedCommandError) return this.ends(`the job's epoch moved past ${e.epoch} (to ${e.currentEpoch ?? 'none'}): instance ${this.instanceId} takes no more commands of it`);
+      if (e instanceof FencedCommandError) return this.ends(new PlacementChanged(`the job's epoch moved past ${e.epoch} (to ${e.currentEpoch ?? 'none'}): instance ${this.instanceId} takes no more commands of it`));
       this.ends(`the command '${command.type}' to instance ${this.instanceId} could not be sent: ${e instanceof Error ? e.message : String(e)}`);
     });
   }
@@ -94,7 +95,8 @@ class InstancePort implements TaskManagerPort {
     if (!this.gone) this.listener?.(msg);
   }
 
-  ends(why: string): void {
+  /** The port is over; a PlacementChanged when the job's instances changed (not a failure the restart strategy counts). */
+  ends(why: string | Error): void {
     if (this.gone) return;
     this.gone = true;
     this.end(why);
@@ -145,7 +147,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
     const held = this.settings.assignment();
     const placement = this.placement;
     if (placement === undefined || held === undefined || held.epoch === placement.epoch) return;
-    this.endPlacement(placement, `the job's instances changed (epoch ${placement.epoch} → ${held.epoch}: ${held.assignment.members.join(', ')}): the job restarts on them from its last completed checkpoint`);
+    this.endPlacement(placement, new PlacementChanged(`the job's instances changed (epoch ${placement.epoch} → ${held.epoch}: ${held.assignment.members.join(', ')}): the job restarts on them from its last completed checkpoint`));
   }
 
   /**
@@ -157,7 +159,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
     if (this.placement !== undefined) this.endPlacement(this.placement, 'this instance no longer leads the job');
   }
 
-  private endPlacement(placement: Placement, why: string): void {
+  private endPlacement(placement: Placement, why: string | Error): void {
     if (this.placement === placement) this.placement = undefined;
     for (const port of placement.ports) port.ends(why);
     void placement.links.close().catch(() => undefined);
@@ -170,7 +172,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
     if (held === undefined) return left('this instance holds no assignment');
     const placement = this.placement;
     if (placement !== undefined && placement.epoch === held.epoch) return right(placement);
-    if (placement !== undefined) this.endPlacement(placement, `epoch ${placement.epoch} is over (now ${held.epoch})`);
+    if (placement !== undefined) this.endPlacement(placement, new PlacementChanged(`epoch ${placement.epoch} is over (now ${held.epoch})`));
     const opening = (this.opening ??= this.open(held).finally(() => (this.opening = undefined)));
     return opening;
   }
@@ -249,7 +251,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
     for (const task of plan.tasks) refs.set(task.id, spawnTaskStandIn(request.master, `${task.actorName}-a${attempt}`, attempt, task.id, placement.threads[where(task)]));
     this.running = { attempt, placement, master: request.master, standIns: new Map(refs) };
     // A newer assignment came while it deployed: the attempt fails as soon as it started, and the restart deploys on the new one.
-    if (this.placement !== placement || this.settings.assignment()?.epoch !== placement.epoch) this.endPlacement(placement, `epoch ${placement.epoch} ended while its attempt ${attempt} deployed`);
+    if (this.placement !== placement || this.settings.assignment()?.epoch !== placement.epoch) this.endPlacement(placement, new PlacementChanged(`epoch ${placement.epoch} ended while its attempt ${attempt} deployed`));
     return right(refs);
   }
 

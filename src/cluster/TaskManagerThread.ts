@@ -79,8 +79,8 @@ export class TaskManagerThread implements TaskManagerLink {
   constructor(
     readonly index: number,
     readonly worker: TaskManagerPort,
-    /** Settles when the thread ends, with why. */
-    readonly ended: Promise<string>,
+    /** Settles when the thread ends, with why (an Error: the failure the attempt reports, e.g. a PlacementChanged). */
+    readonly ended: Promise<string | Error>,
     /** Silent this long, its thread is taken as hung and terminated. */
     private readonly hangTimeoutMs: number,
   ) {
@@ -187,12 +187,12 @@ export class TaskManagerThread implements TaskManagerLink {
     if (this.receivers !== undefined) dispatch(this.receivers.master, { type: 'task.closed', attempt: this.attempt, task });
   }
 
-  private died(why: string): void {
+  private died(why: string | Error): void {
     this.alive = false;
     clearInterval(this.watchdog);
     this.questions.clear();
     if (this.shuttingDown || this.receivers === undefined) return;
-    if (!this.failureReported) dispatch(this.receivers.master, { type: 'job.failure', attempt: this.attempt, error: new Error(why) });
+    if (!this.failureReported) dispatch(this.receivers.master, { type: 'job.failure', attempt: this.attempt, error: why instanceof Error ? why : new Error(why) });
     // Their readers and writers did not close: the objects of this thread say what closing would have.
     for (const task of this.open) this.lost(this.receivers, task);
     // The tasks told to stop will not say they closed: they are gone.

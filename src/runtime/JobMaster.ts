@@ -56,7 +56,7 @@ export class JobMaster {
     const machine = jobLifecycle.provide({
       actions: {
         report: ({ context }, { failure, action, why }) =>
-          this.report(failure, action, why, { restarts: context.history.jobRestarts.length, delayMs: context.restartDelayMs }),
+          this.report(failure, action, why, { restarts: context.history.jobRestarts.length + context.history.replacements, delayMs: context.restartDelayMs }),
         restartTaskAlone: (_, { task }) => void this.tasks.restarting.add(task),
         pauseCheckpoints: () => this.pauseCheckpoints('taskFailure'),
         // Tasks all closed already (or none deployed): nothing to wait for.
@@ -290,8 +290,10 @@ export class JobMaster {
     if (this.coordinator !== undefined) dispatch(this.coordinator, { type: 'coordinator.pause', reason });
   }
 
+  /** Every restart of the job: those the restart strategy counted, and those on a new placement. */
   restarts(): number {
-    return this.lifecycle.getSnapshot().context.history.jobRestarts.length;
+    const { history } = this.lifecycle.getSnapshot().context;
+    return history.jobRestarts.length + history.replacements;
   }
 
   private taskRestarts(): number {

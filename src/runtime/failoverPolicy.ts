@@ -12,6 +12,7 @@ import { ExecutionPlan } from '../graph/ExecutionPlan';
 import { TaskId } from '../checkpoint/TaskId';
 import { unrestartableCause } from '../services/ServiceError';
 import { UserFunctionFailed } from './UserFunctionFailed';
+import { PlacementChanged } from './PlacementChanged';
 
 /** A failure that reached the job master. */
 export interface Failure {
@@ -35,9 +36,11 @@ export interface FailoverHistory {
   readonly jobRestarts: readonly number[];
   /** When each task was restarted alone, oldest first; only those within its limit's window, and only under a limit. */
   readonly taskRestarts: ReadonlyMap<TaskId, readonly number[]>;
+  /** Restarts of the job on a new placement (PlacementChanged), which the restart strategy does not count. */
+  readonly replacements: number;
 }
 
-export const NO_FAILURES: FailoverHistory = { jobRestarts: [], taskRestarts: new Map() };
+export const NO_FAILURES: FailoverHistory = { jobRestarts: [], taskRestarts: new Map(), replacements: 0 };
 
 export type FailoverDecision =
   /** The failing task is rebuilt alone from the last completed checkpoint; the others go on. */
@@ -57,6 +60,8 @@ export type FailoverDecision =
  * goes to the job's restart strategy, as one beyond its limit does.
  */
 export function decideFailover(failure: Failure, history: FailoverHistory, strategy: RestartStrategy, taskMayRestartAlone: boolean): FailoverDecision {
+  // The job's tasks were placed anew (instances changed): no failure to count, nothing to wait for.
+  if (failure.error instanceof PlacementChanged) return { _tag: 'restartJob', delayMs: 0, why: 'the job is placed anew: the restart strategy does not count it' };
   // A missing topic, or a service out of reach for its whole bound: restarting cannot mend it.
   const unmendable = unrestartableCause(failure.error);
   if (unmendable !== undefined) return { _tag: 'failJob', why: `a restart cannot mend it (${unmendable.service}: ${unmendable.target})`, whateverTheState: true };
@@ -76,6 +81,7 @@ export function decideFailover(failure: Failure, history: FailoverHistory, strat
 export function afterFailover(history: FailoverHistory, failure: Failure, decision: FailoverDecision): FailoverHistory {
   switch (decision._tag) {
     case 'restartJob':
+      if (failure.error instanceof PlacementChanged) return { ...history, replacements: history.replacements + 1 };
       return { ...history, jobRestarts: [...history.jobRestarts, failure.at] };
     case 'restartTask': {
       const limit = failure.supervision?.limit;
