@@ -7,7 +7,10 @@
  * checkpoint). Kafka's own console consumer, in read_committed mode, then reads every input's
  * effect exactly once: 0 lost, 0 duplicated, every key's final count exact. Then the zombie:
  * the leader is stopped (SIGSTOP) for longer than its lease and continued; it finds itself
- * fenced, rejoins, and the output is again exactly once. Last, a count task fails once under
+ * fenced, rejoins, and the output is again exactly once. Then the whole job restarts several
+ * times within one epoch (injected task failures, no membership change): the tasks of the
+ * attempt before are not fenced by an epoch there, and the output is again exactly once with
+ * exact counts. Last, a count task fails once under
  * restartTask supervision (at-most-once checkpoints): it restarts alone on its instance, its
  * channels to the other instance wired again through Kafka; the job does not restart, nothing
  * is counted twice, and every other subtask counts exactly.
