@@ -196,24 +196,33 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
     let count = 0;
     for (const [name, state] of this.states) {
       const { table, codec } = state;
-      const lastEntries = new Map<number, Map<LookupKey, SnapshotEntry>>();
+      // Reused, the mirror is kept up to date in place: the keys changed since are set anew, the removed ones dropped.
+      const lastEntries = reuse ? state.lastEntries : new Map<number, Map<LookupKey, SnapshotEntry>>();
+      if (reuse) {
+        for (const [kg, keys] of table.changed) {
+          const last = lastEntries.get(kg);
+          const group = table.groups.get(kg);
+          if (last !== undefined) for (const lookupKey of keys) if (group?.has(lookupKey) !== true) last.delete(lookupKey);
+        }
+      }
       for (const [kg, group] of table.groups) {
         if (group.size === 0) continue;
-        const changed = table.changed.get(kg);
-        const before = reuse ? state.lastEntries.get(kg) : undefined;
-        const last = mirror ? new Map<LookupKey, SnapshotEntry>() : undefined;
+        const changed = reuse ? table.changed.get(kg) : undefined;
+        let last = lastEntries.get(kg);
+        if (mirror && last === undefined) lastEntries.set(kg, (last = new Map()));
         const entries: SnapshotEntry[] = [];
         for (const [lookupKey, value] of group) {
-          let entry = changed?.has(lookupKey) === true ? undefined : before?.get(lookupKey);
-          if (entry === undefined) entry = [keyStringOf(lookupKey), codec.encode(value)];
+          let entry = reuse && changed?.has(lookupKey) !== true ? last?.get(lookupKey) : undefined;
+          if (entry === undefined) {
+            entry = [keyStringOf(lookupKey), codec.encode(value)];
+            last?.set(lookupKey, entry);
+          }
           entries.push(entry);
-          last?.set(lookupKey, entry);
         }
-        if (last !== undefined) lastEntries.set(kg, last);
         groupOf(kg)[name] = entries;
         count += entries.length;
       }
-      state.lastEntries = lastEntries;
+      state.lastEntries = mirror ? lastEntries : new Map();
     }
     this.mirrored = mirror;
     // Restored state never asked for since is still state: carry it into the next snapshot.
