@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { isRight } from 'fp-ts/Either';
 import { KeyedStateSnapshot } from '../../src/state/KeyedStateBackend';
-import { MemoryKeyedStateBackend } from '../../src/state/MemoryKeyedStateBackend';
+import { MAX_RECORDED_SHARE, MemoryKeyedStateBackend, RECORDED_KEYS_FLOOR } from '../../src/state/MemoryKeyedStateBackend';
 import { Serializers } from '../../src/state/Serializer';
 import { ListStateDescriptor, ValueStateDescriptor } from '../../src/state/StateDescriptor';
 import { keyGroupRangeForOperator } from '../../src/state/keyGroups';
@@ -39,9 +39,6 @@ function stateOf(b: MemoryKeyedStateBackend, keys: readonly Key[] = pool): Map<s
   return out;
 }
 
-/** The pool and the keys writeKeys(b, 200) writes. */
-const everyKey: Key[] = [...pool, ...[...Array(200).keys()].map((i) => `user-${i}`)];
-
 function writeKeys(b: MemoryKeyedStateBackend, n: number): void {
   for (let i = 0; i < n; i++) {
     b.setCurrentKey(`user-${i}`);
@@ -64,42 +61,120 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.constant({ type: 'checkpoint' as const }),
 );
 
+/**
+ * Runs random histories of updates, removals and checkpoints over `baseKeys` keys written
+ * first, checks that every snapshot restores exactly the state it was taken of and folds to the
+ * full copy a fresh backend takes of it; returns how many snapshots were chains of several
+ * deltas and how many full copies followed the first.
+ */
+function checkRandomHistories(baseKeys: number): { chains: number; fullCopies: number } {
+  let chains = 0;
+  let fullCopies = 0;
+  const everyKey: Key[] = [...pool, ...[...Array(baseKeys).keys()].map((i) => `user-${i}`)];
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
+      const b = backend();
+      writeKeys(b, baseKeys);
+      const first = b.snapshot();
+      let base = first.keyGroups;
+      const taken: Array<{ snapshot: KeyedStateSnapshot; state: Map<string, [number | undefined, string[]]> }> = [];
+      const take = () => {
+        const snapshot = b.snapshot();
+        if (snapshot.keyGroups !== base) fullCopies++;
+        base = snapshot.keyGroups;
+        taken.push({ snapshot, state: stateOf(b, everyKey) });
+      };
+      for (const o of ops) {
+        if (o.type === 'checkpoint') {
+          take();
+          continue;
+        }
+        b.setCurrentKey(pool[o.key]);
+        if (o.type === 'update') b.getValueState(value).update(o.n);
+        else if (o.type === 'clear') b.getValueState(value).clear();
+        else if (o.type === 'add') b.getListState(list).add(o.s);
+        else b.getListState(list).clear();
+      }
+      take();
+      for (const { snapshot, state } of taken) {
+        if ((snapshot.increments?.length ?? 0) > 1) chains++;
+        expect(stateOf(restored([snapshot]), everyKey)).to.deep.equal(state);
+        // The chain folded is the full copy a backend holding that state takes.
+        const again = restored([snapshot]);
+        stateOf(again, everyKey); // asks for both states, so their entries are decoded and encoded afresh
+        expect(normalized(again.snapshot())).to.deep.equal(normalized(foldKeyedSnapshot(snapshot)));
+      }
+    }),
+    { numRuns: 200 },
+  );
+  return { chains, fullCopies };
+}
+
+/** Every entry of a snapshot's full copy, by key text. */
+function entriesByKey(snapshot: KeyedStateSnapshot): Map<string, readonly [string, string]> {
+  const out = new Map<string, readonly [string, string]>();
+  for (const states of Object.values(snapshot.keyGroups)) for (const entry of states.value ?? []) out.set(entry[0], entry);
+  return out;
+}
+
 describe('state/keyedStateDeltas: incremental snapshots of the memory backend', () => {
   it('restores, from any chain taken after any sequence of updates, removals and checkpoints, exactly the state it was taken of', () => {
-    let chains = 0;
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
-        // Keys beside the pool, so the full copy outweighs the deltas of a run and chains grow.
-        const b = backend();
-        writeKeys(b, 200);
-        b.snapshot();
-        const taken: Array<{ snapshot: KeyedStateSnapshot; state: Map<string, [number | undefined, string[]]> }> = [];
-        const take = () => taken.push({ snapshot: b.snapshot(), state: stateOf(b, everyKey) });
-        for (const o of ops) {
-          if (o.type === 'checkpoint') {
-            take();
-            continue;
-          }
-          b.setCurrentKey(pool[o.key]);
-          if (o.type === 'update') b.getValueState(value).update(o.n);
-          else if (o.type === 'clear') b.getValueState(value).clear();
-          else if (o.type === 'add') b.getListState(list).add(o.s);
-          else b.getListState(list).clear();
-        }
-        take();
-        for (const { snapshot, state } of taken) {
-          if ((snapshot.increments?.length ?? 0) > 1) chains++;
-          expect(stateOf(restored([snapshot]), everyKey)).to.deep.equal(state);
-          // The chain folded is the full copy a backend holding that state takes.
-          const again = restored([snapshot]);
-          stateOf(again, everyKey); // asks for both states, so their entries are decoded and encoded afresh
-          expect(normalized(again.snapshot())).to.deep.equal(normalized(foldKeyedSnapshot(snapshot)));
-        }
-      }),
-      { numRuns: 200 },
-    );
+    // Keys beside the pool, so the full copy outweighs the deltas of a run and chains grow.
+    const { chains } = checkRandomHistories(200);
     // The runs did exercise chains of several deltas, not only full copies.
     expect(chains).to.be.above(10);
+  });
+
+  it('restores exactly from full copies that reused the entries of the keys unchanged since the snapshot before', () => {
+    // Few keys beside the pool: most checkpoints change more than a quarter of them, so full copies follow each other.
+    const { fullCopies } = checkRandomHistories(8);
+    expect(fullCopies).to.be.above(50);
+  });
+
+  it('encodes in a full copy only the keys changed since the last snapshot, and reuses the entries of the others', () => {
+    const b = backend();
+    writeKeys(b, 100);
+    const first = entriesByKey(b.snapshot());
+    writeKeys(b, 30); // more than a quarter: the next snapshot is a full copy
+    b.setCurrentKey('user-99');
+    b.getValueState(value).clear();
+    const full = b.snapshot();
+    expect(full.increments).to.equal(undefined);
+    const second = entriesByKey(full);
+    expect(second.size).to.equal(99);
+    for (let i = 0; i < 99; i++) {
+      const key = `user-${i}`;
+      // The same objects as the snapshot before's for the keys unchanged since; new ones for the others.
+      expect(second.get(key) === first.get(key)).to.equal(i >= 30, key);
+    }
+    expect(stateOf(restored([full]), ['user-0', 'user-30', 'user-99'])).to.deep.equal(
+      new Map([
+        ['"user-0"', [0, []]],
+        ['"user-30"', [30, []]],
+      ]),
+    );
+  });
+
+  it(`encodes every entry of a full copy again once more keys changed than ${MAX_RECORDED_SHARE * 100}% of all (or ${RECORDED_KEYS_FLOOR})`, () => {
+    const keys = 4 * RECORDED_KEYS_FLOOR;
+    const b = backend();
+    writeKeys(b, keys);
+    const first = entriesByKey(b.snapshot());
+    writeKeys(b, keys * MAX_RECORDED_SHARE + 1); // recording stops: every entry is encoded anew
+    const second = entriesByKey(b.snapshot());
+    expect([...second].filter(([key, entry]) => first.get(key) === entry)).to.deep.equal([]);
+    writeKeys(b, keys * MAX_RECORDED_SHARE - 1); // no mirror kept after such a copy: encoded anew again
+    const third = entriesByKey(b.snapshot());
+    expect([...third].filter(([key, entry]) => second.get(key) === entry)).to.deep.equal([]);
+    writeKeys(b, keys * MAX_RECORDED_SHARE - 1); // recorded, and the copy before was kept: the rest reused
+    const fourth = entriesByKey(b.snapshot());
+    expect([...fourth].filter(([key, entry]) => third.get(key) === entry)).to.have.length(keys * (1 - MAX_RECORDED_SHARE) + 1);
+    expect(stateOf(restored([b.snapshot()]), ['user-0', `user-${keys - 1}`])).to.deep.equal(
+      new Map([
+        ['"user-0"', [0, []]],
+        [`"user-${keys - 1}"`, [keys - 1, []]],
+      ]),
+    );
   });
 
   it('encodes only the entries written or removed since the last snapshot, chained to it', () => {

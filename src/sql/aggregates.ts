@@ -23,6 +23,8 @@ export interface AggregateCall {
   readonly reads?: readonly number[];
   /** Whether retract is exact (MIN/MAX keep every value then). */
   accumulation(retracting: boolean): Accumulation;
+  /** Built-in MIN or MAX (not DISTINCT-sensitive): which, and the column of its argument when that is a bare column. */
+  readonly extremum?: { readonly kind: 'MIN' | 'MAX'; readonly field: number | undefined };
 }
 
 /** Values of a multiset, by their JSON text: what MIN, MAX and COUNT DISTINCT keep to retract. */
@@ -100,6 +102,7 @@ export function builtinAggregate(name: string, args: readonly Compiled[], distin
       return {
         text,
         type: arg.type,
+        extremum: { kind: name, field: arg.field },
         accumulation: (retracting) =>
           retracting
             ? {

@@ -28,6 +28,8 @@ import { RowTimestampOperator } from './runtime/RowTimestampOperator';
 import { TemporalSortFunction, sortLateRows } from './runtime/TemporalSortFunction';
 import { rowComparator } from './runtime/rowOrder';
 import { WindowRankFunction } from './runtime/WindowRankFunction';
+import { WindowBinding, WindowBoundRow, WindowMaxJoinFunction } from './runtime/WindowMaxJoinFunction';
+import { windowMaxJoin } from './windowMaxJoin';
 import { TableSource } from './tableConnectors';
 import { DeadLetterOutlet } from './lineFormats';
 import { Row } from './types';
@@ -216,6 +218,19 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
       const rightKey = rowKeySelector(node.rightKeys);
       // Each side's rows keep only the fields read of them (the others NULL), before they are stored.
       const [leftKept, rightKept] = fieldsRead.ofJoinInputs(node).map(rowKeeping);
+      const timeField = node.fields.findIndex((f) => f.rowtime === true);
+      const maxJoin = windowMaxJoin(node, options);
+      if (maxJoin !== undefined) {
+        // The right side (the maxima of the left side's windows) is computed in the join itself.
+        const kept = leftKept === undefined ? input(node.left) : input(node.left).map<Change>((c: Change) => ({ kind: c.kind, row: leftKept(c.row) }));
+        const joined = kept
+          .process(new WindowBinding(maxJoin))
+          .name('Window binding')
+          .keyBy((b: WindowBoundRow) => b.end)
+          .process(new WindowMaxJoinFunction(maxJoin, leftKey, rightKey, node.condition, rightKept ?? ((row: Row) => row)))
+          .name(`Join ${node.joinType} of window maxima`);
+        return timeField < 0 ? joined : joined.transform<Change>('Join row time', () => new RowTimestampOperator(timeField));
+      }
       const left = input(node.left).map<SideChange>(leftKept === undefined ? (change: Change) => ({ side: 0, change }) : (change: Change) => ({ side: 0, change: { kind: change.kind, row: leftKept(change.row) } }));
       const right = input(node.right).map<SideChange>(rightKept === undefined ? (change: Change) => ({ side: 1, change }) : (change: Change) => ({ side: 1, change: { kind: change.kind, row: rightKept(change.row) } }));
       const joined = left
@@ -233,7 +248,6 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
         .name(`Join ${node.joinType}`);
       joined.node.retiredState = joinRetiredState;
       // An interval join keeps a time attribute (see keptTimeAttribute in planJoin.ts): its rows are timed by it.
-      const timeField = node.fields.findIndex((f) => f.rowtime === true);
       return timeField < 0 ? joined : joined.transform<Change>('Join row time', () => new RowTimestampOperator(timeField));
     }
     default:

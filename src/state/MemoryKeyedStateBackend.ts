@@ -4,8 +4,10 @@
  * copy, each snapshot encodes only the entries written or removed since the one before, as a
  * delta chained to it. The next snapshot is a full copy again when more keys changed than
  * MAX_DELTA_SHARE of the copy, when the deltas would hold as many entries as the copy, or when
- * the chain has MAX_DELTA_CHAIN links. Restored entries are decoded when
- * the state is first asked for, because only then is its descriptor known.
+ * the chain has MAX_DELTA_CHAIN links. A full copy encodes only the keys changed since the last
+ * snapshot and reuses the others' entries of that snapshot (`lastEntries`), unless more keys
+ * changed than MAX_RECORDED_SHARE of all. Restored entries are decoded when the state is first
+ * asked for, because only then is its descriptor known.
  */
 import { Either, isLeft, left, right } from 'fp-ts/Either';
 import { Key } from './keyHash';
@@ -27,12 +29,28 @@ interface Chain {
   deltaEntries: number;
 }
 
+/** A snapshot's entry: [key text, entry text]. */
+type SnapshotEntry = readonly [string, string];
+
 interface RegisteredState {
   readonly descriptor: AnyStateDescriptor;
   readonly table: MemoryStateTable<unknown>;
   readonly codec: EntryCodec;
   readonly primitive: unknown;
+  /**
+   * While the backend is `mirrored`: every key's entry in the last snapshot (the same objects
+   * as that snapshot's), by key group, so a full copy encodes only the keys changed since.
+   */
+  lastEntries: Map<number, Map<LookupKey, SnapshotEntry>>;
 }
+
+/**
+ * Changed keys are recorded until they are this share of all keys (or RECORDED_KEYS_FLOOR):
+ * past it, recording each write costs more than reusing the rest's entries saves.
+ */
+export const MAX_RECORDED_SHARE = 0.5;
+/** Changed keys recorded at least, whatever the state's size: recording a few costs nothing. */
+export const RECORDED_KEYS_FLOOR = 1024;
 
 export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedStateBackend {
   private readonly cursor: KeyCursor;
@@ -41,8 +59,10 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
   private lastSnapshot: KeyedStateSnapshot | undefined;
   /** Undefined until the first snapshot, and after a restore: the next snapshot is a full copy. */
   private chain: Chain | undefined;
-  /** Whether the tables record changed keys, and how many more a delta may hold. */
+  /** Whether the tables record changed keys, and how many more they may. */
   private readonly budget = new ChangeBudget();
+  /** Whether every state's `lastEntries` hold the last snapshot's entries. */
+  private mirrored = false;
   /** Restored entries of states not yet asked for: state -> keyGroup -> [key text, entry text]. */
   private readonly pending = new Map<string, Map<number, ReadonlyArray<readonly [string, string]>>>();
 
@@ -64,23 +84,30 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
     if (existing !== undefined) return primitiveOf<P>(existing, descriptor);
     const table = new MemoryStateTable<unknown>(this.cursor, this.budget);
     const codec = entryCodecFor(descriptor);
-    this.loadPending(descriptor.name, table, codec);
+    const lastEntries = new Map<number, Map<LookupKey, SnapshotEntry>>();
+    this.loadPending(descriptor.name, table, codec, lastEntries);
     const primitive = create(table);
-    this.states.set(descriptor.name, { descriptor, table, codec, primitive });
+    this.states.set(descriptor.name, { descriptor, table, codec, primitive, lastEntries });
     return primitive;
   }
 
-  private loadPending(name: string, table: MemoryStateTable<unknown>, codec: EntryCodec): void {
+  /** Decodes the restored entries of a state now asked for; the last snapshot carried them as they are (takeFull). */
+  private loadPending(name: string, table: MemoryStateTable<unknown>, codec: EntryCodec, lastEntries: Map<number, Map<LookupKey, SnapshotEntry>>): void {
     const groups = this.pending.get(name);
     if (groups === undefined) return;
     for (const [keyGroup, entries] of groups) {
       const group = new Map<LookupKey, unknown>();
-      for (const [keyString, text] of entries) {
+      const last = new Map<LookupKey, SnapshotEntry>();
+      for (const entry of entries) {
+        const [keyString, text] = entry;
         const value = codec.decode(text);
         if (isLeft(value)) throw new Error(`cannot restore state '${name}' of key ${keyString}: ${value.left}`);
-        group.set(lookupKeyOfKeyString(keyString), value.right);
+        const lookupKey = lookupKeyOfKeyString(keyString);
+        group.set(lookupKey, value.right);
+        last.set(lookupKey, entry);
       }
       table.groups.set(keyGroup, group);
+      if (this.mirrored) lastEntries.set(keyGroup, last);
     }
     this.pending.delete(name);
   }
@@ -105,32 +132,48 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
   }
 
   snapshot(): KeyedStateSnapshot {
-    const snapshot = (this.budget.recording ? this.takeDelta() : undefined) ?? this.takeFull();
-    for (const { table } of this.states.values()) table.clearChanges();
-    // The next snapshot is a delta if fewer keys change than this: a quarter of the full copy
-    // at most (past that, recording costs more than a delta saves), and no more than the chain
-    // may still hold.
-    const chain = this.chain!;
-    this.budget.left = Math.min(Math.ceil(chain.baseEntries * MAX_DELTA_SHARE), chain.baseEntries - chain.deltaEntries);
-    this.budget.recording = this.budget.left > 0 && chain.increments.length + 1 < MAX_DELTA_CHAIN;
+    // Recording held since the last snapshot: the tables know every key changed since.
+    const recorded = this.budget.recording;
+    const chain = this.chain;
+    let changed = 0;
+    for (const { table } of this.states.values()) for (const keys of table.changed.values()) changed += keys.size;
+    // A delta if fewer keys changed than a quarter of the full copy (past that, a delta saves
+    // too little) and than the chain may still hold.
+    const delta = recorded && chain !== undefined && chain.increments.length + 1 < MAX_DELTA_CHAIN && changed < Math.min(Math.ceil(chain.baseEntries * MAX_DELTA_SHARE), chain.baseEntries - chain.deltaEntries);
+    // A full copy after recording ran out encodes every entry, and keeps no mirror of them: a job
+    // that changes most keys between checkpoints would only pay for it.
+    const snapshot = delta ? this.takeDelta(changed) : this.takeFull(recorded && this.mirrored, recorded || chain === undefined);
+    let keys = 0;
+    for (const { table } of this.states.values()) {
+      table.clearChanges();
+      for (const group of table.groups.values()) keys += group.size;
+    }
+    this.budget.left = Math.max(Math.ceil(keys * MAX_RECORDED_SHARE), RECORDED_KEYS_FLOOR);
+    this.budget.recording = true;
     this.lastSnapshot = snapshot;
     return snapshot;
   }
 
   /** A delta chained to the last snapshot, of the keys the tables recorded. */
-  private takeDelta(): KeyedStateSnapshot {
+  private takeDelta(changed: number): KeyedStateSnapshot {
     const chain = this.chain!;
-    const keyGroups: Record<string, Record<string, Array<readonly [string, string]>>> = {};
+    const keyGroups: Record<string, Record<string, SnapshotEntry[]>> = {};
     const removed: Record<string, Record<string, string[]>> = {};
-    let changed = 0;
-    for (const [name, { table, codec }] of this.states) {
+    for (const [name, { table, codec, lastEntries }] of this.states) {
       for (const [kg, keys] of table.changed) {
         const group = table.groups.get(kg);
-        changed += keys.size;
+        let last = lastEntries.get(kg);
+        if (this.mirrored && last === undefined) lastEntries.set(kg, (last = new Map()));
         for (const lookupKey of keys) {
           const value = group?.get(lookupKey);
-          if (value === undefined && group?.has(lookupKey) !== true) ((removed[kg] ??= {})[name] ??= []).push(keyStringOf(lookupKey));
-          else ((keyGroups[kg] ??= {})[name] ??= []).push([keyStringOf(lookupKey), codec.encode(value)]);
+          if (value === undefined && group?.has(lookupKey) !== true) {
+            ((removed[kg] ??= {})[name] ??= []).push(keyStringOf(lookupKey));
+            last?.delete(lookupKey);
+          } else {
+            const entry: SnapshotEntry = [keyStringOf(lookupKey), codec.encode(value)];
+            ((keyGroups[kg] ??= {})[name] ??= []).push(entry);
+            last?.set(lookupKey, entry);
+          }
         }
       }
     }
@@ -142,19 +185,46 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
     return chain.increments.length === 0 ? { keyGroups: chain.base } : { keyGroups: chain.base, increments: chain.increments.slice() };
   }
 
-  private takeFull(): KeyedStateSnapshot {
-    const keyGroups: Record<string, Record<string, Array<readonly [string, string]>>> = {};
+  /**
+   * A full copy. `reuse`: the tables recorded every key changed since the last snapshot, and
+   * `lastEntries` hold that snapshot's entries, so only the changed keys are encoded. `mirror`:
+   * keep this copy's entries in `lastEntries` for the next full copy.
+   */
+  private takeFull(reuse: boolean, mirror: boolean): KeyedStateSnapshot {
+    const keyGroups: Record<string, Record<string, SnapshotEntry[]>> = {};
     const groupOf = (kg: number) => (keyGroups[kg] ??= {});
     let count = 0;
-    for (const [name, { table, codec }] of this.states) {
+    for (const [name, state] of this.states) {
+      const { table, codec } = state;
+      // Reused, the mirror is kept up to date in place: the keys changed since are set anew, the removed ones dropped.
+      const lastEntries = reuse ? state.lastEntries : new Map<number, Map<LookupKey, SnapshotEntry>>();
+      if (reuse) {
+        for (const [kg, keys] of table.changed) {
+          const last = lastEntries.get(kg);
+          const group = table.groups.get(kg);
+          if (last !== undefined) for (const lookupKey of keys) if (group?.has(lookupKey) !== true) last.delete(lookupKey);
+        }
+      }
       for (const [kg, group] of table.groups) {
         if (group.size === 0) continue;
-        const entries: Array<readonly [string, string]> = [];
-        for (const [lookupKey, value] of group) entries.push([keyStringOf(lookupKey), codec.encode(value)]);
+        const changed = reuse ? table.changed.get(kg) : undefined;
+        let last = lastEntries.get(kg);
+        if (mirror && last === undefined) lastEntries.set(kg, (last = new Map()));
+        const entries: SnapshotEntry[] = [];
+        for (const [lookupKey, value] of group) {
+          let entry = reuse && changed?.has(lookupKey) !== true ? last?.get(lookupKey) : undefined;
+          if (entry === undefined) {
+            entry = [keyStringOf(lookupKey), codec.encode(value)];
+            last?.set(lookupKey, entry);
+          }
+          entries.push(entry);
+        }
         groupOf(kg)[name] = entries;
         count += entries.length;
       }
+      state.lastEntries = mirror ? lastEntries : new Map();
     }
+    this.mirrored = mirror;
     // Restored state never asked for since is still state: carry it into the next snapshot.
     for (const [name, groups] of this.pending) {
       for (const [kg, entries] of groups) {
@@ -185,6 +255,7 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
     if (this.states.size > 0) return left('restore must happen before any state is used');
     this.chain = undefined;
     this.budget.recording = false;
+    this.mirrored = false;
     for (const chained of snapshots) {
       if (chained.redis !== undefined && Object.keys(chained.redis.chains).length > 0) {
         return left(`the snapshot references keyed state kept in Redis (${chained.redis.space}); restore it with the Redis state backend and the same keyPrefix`);
@@ -208,6 +279,7 @@ export class MemoryKeyedStateBackend extends TableStateAccess implements KeyedSt
     this.states.clear();
     this.pending.clear();
     this.chain = undefined;
+    this.mirrored = false;
     this.lastSnapshot = undefined;
   }
 }

@@ -8,15 +8,16 @@ import { LookupKey } from './lookupKey';
 import { StateTable } from './StateTable';
 
 /**
- * What the tables of one backend may still record until its next snapshot. Keys are recorded
- * only while the next snapshot can be a delta: once more keys changed than a delta may hold,
- * the next snapshot is a full copy, and recording stops (a job whose every key changes between
- * two checkpoints pays for no recording past that point).
+ * What the tables of one backend may still record until its next snapshot. The changed keys
+ * make the next snapshot a delta, or let a full copy encode only them (reusing the entries of
+ * the others from the last snapshot). Once more keys changed than a share of all, recording
+ * stops until the next snapshot, which then encodes every entry (a job whose every key changes
+ * between two checkpoints pays for no recording past that point).
  */
 export class ChangeBudget {
-  /** False before the first snapshot, and once `left` ran out. */
+  /** False before the first snapshot, after a restore, and once `left` ran out. */
   recording = false;
-  /** Changed keys still allowed in the next delta. */
+  /** Changed keys that may still be recorded. */
   left = 0;
 }
 
