@@ -36,13 +36,14 @@ async function main(): Promise<void> {
     spawn(process.execPath, [path.join(__dirname, 'clicksPerUser.js')], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...environment, SLUICE_INSTANCE_ID: id } });
   const instances = ['web-1', 'web-2', 'web-3'].map(start);
   // One output record per click: the output's end offset (aborted records and commit markers
-  // included) tells how far the job got; once past the clicks and still for 3 s, it is done.
+  // included) tells how far the job got; once past the clicks and still for 12 s (longer than
+  // a take-over: the lease, 6 s by default, and a restore), it is done.
   const written = async () => (await admin.fetchTopicOffsets(output)).reduce((n, o) => n + Number(o.high), 0);
   const deadline = Date.now() + 300_000;
   let killed = false;
   let last = -1;
   let still = 0;
-  while (still < 6 && Date.now() < deadline) {
+  while (still < 24 && Date.now() < deadline) {
     const now = await written();
     if (!killed && now > clicks / 2) {
       process.stderr.write('sample: SIGKILL web-2\n');

@@ -199,6 +199,19 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
     expect(judgement).to.deep.equal({ count: RECORDS, lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
   });
 
+  it('cancels the job when its instances are stopped at once (SIGTERM): the leader ends too, though a member left while the job stopped', async () => {
+    const { input, start } = await freshJob('stop');
+    processes = ['i-1', 'i-2'].map(start);
+    await allOf(processes, () => slotsSharedOut(processes), 'sharing out the four slots between two', 120_000);
+    await produceCountingInput(bootstrap, input, CHUNK, SEED, KEYS);
+    await sleep(2000);
+    // The member leaves (a new epoch) while the leader's job master cancels the job: no
+    // placement is left to send the leader's own stop command through.
+    for (const p of processes) p.signal('SIGTERM');
+    for (const p of processes) await p.until(() => p.hasExited, 'exiting after SIGTERM', 60_000);
+    expect(processes.map((p) => p.lines.filter((l) => l.type === 'ended').map((l) => l.status))).to.deep.equal([['cancelled'], ['cancelled']]);
+  });
+
   it('restarts a task alone on its instance (restartTask supervision): no job restart, nothing counted twice, the other subtasks exact', async () => {
     const failAt = RECORDS / 2;
     const marker = path.join(os.tmpdir(), uniquePrefix('sluice-failed'));

@@ -150,9 +150,15 @@ class InstanceJob implements InstanceJobRun {
     const run = this.s.runMaster(deployment);
     this.leading = { deployment, run };
     void run.outcome.then((o) => {
-      if (this.leading?.run === run) this.leading = undefined;
+      // Not abandoned (a leader that lost office cleared `leading` first): the job ended here.
+      const ended = this.leading?.run === run;
+      if (ended) this.leading = undefined;
       this.failureList.push(...run.failures());
       this.logger.info({ status: o.status }, `the job master of this instance settled: ${o.status}`);
+      // This instance ends with it, whether or not the stop command the master sends every
+      // instance reached its own inbox: a change of instances while the job stopped (another
+      // instance leaving at the same time) ends the placement the command would go through.
+      if (ended) this.end(o.status, o.status === 'failed' ? o.error : undefined);
     });
   }
 
