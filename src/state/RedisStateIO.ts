@@ -38,6 +38,8 @@ export class RedisStateIO {
   private disposed = false;
   /** The pipeline under way, awaited by dispose so that nothing is written after it. */
   private inflight: Promise<unknown> | undefined;
+  /** See lastLoad. */
+  private lastLoadAsked: Promise<void> | undefined;
   /** Settles once the client can take commands (they are refused before, not queued). */
   private readonly connected: Promise<void>;
 
@@ -74,11 +76,13 @@ export class RedisStateIO {
 
   /** Writes back `evicted` and loads `missing` into the cache, in one pipeline. */
   loadAndWriteBack(cache: WriteBackCache, missing: readonly CacheEntry[], evicted: readonly CacheEntry[]): Promise<void> {
-    return (this.lastLoad = this.track(this.load(cache, missing, evicted)));
+    return (this.lastLoadAsked = this.track(this.load(cache, missing, evicted)));
   }
 
   /** The load asked last (settled or not): a batch meeting an entry still loading waits for it, and so for every load before it (one connection answers in order). */
-  lastLoad: Promise<void> | undefined;
+  get lastLoad(): Promise<void> | undefined {
+    return this.lastLoadAsked;
+  }
 
   private async load(cache: WriteBackCache, missing: readonly CacheEntry[], evicted: readonly CacheEntry[]): Promise<void> {
     const pipeline = this.client.pipeline();

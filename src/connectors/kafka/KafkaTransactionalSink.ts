@@ -24,8 +24,9 @@
  * sent before it stopped); with ids of its own epoch it fences only itself, never the writer
  * of the same generation that took its place (which would abort that writer's pre-committed
  * transaction, and lose its records, once its checkpoint had completed). In turn a writer
- * fences, as it opens, the slots of its generation's writers of the earlier epochs since the
- * restored checkpoint's (at most MAX_EPOCHS_FENCED of them), as it does its own.
+ * fences, once it knows the restored transactions (abortLingering, right after open), the slots
+ * of its generation's writers of the earlier epochs since the restored checkpoint's (at most
+ * MAX_EPOCHS_FENCED of them), as it fenced its own at open.
  *
  * Earlier writers' lingering transactions are fenced at the first commit after a restore
  * (every instance has committed its share of the restored ones by then). Until that scan has
