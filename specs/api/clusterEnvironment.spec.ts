@@ -32,10 +32,9 @@ describe('api/clusterEnvironment: the cluster option of StreamEnvironment.create
     expect(config.checkpointStorage).to.equal('redis://127.0.0.1:6379/2?prefix=app');
   });
 
-  it('refuses, listing every problem: task managers, state and checkpoints elsewhere, another job id', () => {
+  it('refuses, listing every problem: state and checkpoints elsewhere, another job id (task managers above 1 are taken)', () => {
     const options = { cluster, taskManagers: 2, stateBackend: 'memory', checkpointStorage: 'file:/tmp/chk', jobId: 'other' } as StreamEnvironmentOptions;
     expect(refusal(() => StreamEnvironment.create(options)).problems).to.deep.equal([
-      "taskManagers 2 cannot go with cluster (for now): an instance runs its tasks in its own thread; start more instances instead",
       "stateBackend 'memory' cannot go with cluster: keyed state must be in the cluster's Redis (redis://127.0.0.1:6379/2) so that key groups can move between instances; leave stateBackend out to use it",
       "checkpointStorage file:/tmp/chk cannot go with cluster: every instance that may lead must find the job's checkpoints, in the cluster's Redis (redis://127.0.0.1:6379/2); leave checkpointStorage out to use it",
       "jobId 'other' cannot go with cluster: a cluster job's id is its applicationId ('clicks'); leave jobId out",

@@ -66,7 +66,7 @@ describe('cluster/InstanceTaskManager: one task manager runtime per deploy, unde
     taskManager.handle({ type: 'taskManager.ping' }, 5);
     expect(said).to.deep.equal([]);
     taskManager.handle(deploy, 6);
-    taskManager.ownershipChanged({ ...owning(6), state: 'fenced', slots: [] });
+    taskManager.ownershipChanged({ ...owning(6), state: 'fenced' });
     expect(stops()[1]).to.equal('the tasks of epoch 6 stop here: this instance is fenced');
     taskManager.close();
   });

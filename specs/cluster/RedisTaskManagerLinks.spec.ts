@@ -47,6 +47,29 @@ describe('cluster/RedisTaskManagerLinks and RedisTaskManagerInbox (the master↔
     expect(m.failures).to.deep.equal([]);
   });
 
+  it("names which of an instance's task managers a command is for and a message is from (taskManagers above 1), in one order with the instance's own", async () => {
+    const m = await master(5);
+    const a = await inbox('a');
+    await m.links.send('a', ping, 1);
+    await m.links.send('a', { type: 'taskManager.stop', outcome: 'finished' });
+    await m.links.send('a', stopTask('count#3'), 0);
+    await a.inbox.say(answer(7), 5, 1);
+    await a.inbox.say({ type: 'taskManager.exited', reason: 'task manager 1 exited with code 1' }, 5, 1);
+    await a.inbox.say({ type: 'taskManager.pong' }, 5);
+    await waitFor(() => a.items.length === 3 && m.items.length === 3, 'three commands and three messages');
+    expect(a.items).to.deep.equal([
+      [ping, 5, 1],
+      [{ type: 'taskManager.stop', outcome: 'finished' }, 5],
+      [stopTask('count#3'), 5, 0],
+    ]);
+    expect(m.items).to.deep.equal([
+      ['a', answer(7), 1],
+      ['a', { type: 'taskManager.exited', reason: 'task manager 1 exited with code 1' }, 1],
+      ['a', { type: 'taskManager.pong' }],
+    ]);
+    expect([...a.failures, ...m.failures]).to.deep.equal([]);
+  });
+
   it('keeps the order of each sender: 1000 commands to each of two instances and 500 messages from each of three, all sent at once', async () => {
     const m = await master(5);
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((id) => inbox(id)));
@@ -228,7 +251,7 @@ describe('cluster/RedisTaskManagerLinks and RedisTaskManagerInbox (the master↔
     const [bogus, badRequest, notV8, foreign] = a.failures.map((f) => f.message);
     expect(bogus).to.equal(
       `${stream}: entry 1 (from master, epoch 5) holds what is not a task manager command: the value: type "taskManager.bogus" is none of taskManager.stop, taskManager.ping, taskManager.deploy, ` +
-        'taskManager.toTask, taskManager.ask, taskManager.stopTask, taskManager.fromApplication, taskManager.restartTask, taskManager.rebridge, taskManager.progressSaved; skipped',
+        'taskManager.toTask, taskManager.ask, taskManager.stopTask, taskManager.fromApplication, taskManager.restartTask, taskManager.rebridge, taskManager.progressSaved, instance.thread; skipped',
     );
     expect(badRequest).to.equal(`${stream}: entry 2 (from master, epoch 5) holds what is not a task manager command: request: expected number, got "one"; skipped`);
     expect(notV8).to.match(new RegExp(`^${escape(stream)}: entry 3 \\(from master, epoch 5\\) holds a task manager command that v8 cannot deserialize \\(.+\\); skipped$`));

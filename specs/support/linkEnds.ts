@@ -27,8 +27,8 @@ export interface LinkSpecGround {
   newApp(): Promise<void>;
   /** Closes `end` after the test. */
   closing<E extends { close(): Promise<void> }>(end: E): E;
-  master(epoch: number, more?: Partial<TaskManagerLinksOptions>): Promise<{ readonly links: TaskManagerLinks } & Received<[string, TaskManagerMsg]>>;
-  inbox(instanceId: string, more?: Partial<TaskManagerInboxOptions>): Promise<{ readonly inbox: TaskManagerInbox } & Received<[TaskManagerCommand, number]>>;
+  master(epoch: number, more?: Partial<TaskManagerLinksOptions>): Promise<{ readonly links: TaskManagerLinks } & Received<[string, TaskManagerMsg] | [string, TaskManagerMsg, number]>>;
+  inbox(instanceId: string, more?: Partial<TaskManagerInboxOptions>): Promise<{ readonly inbox: TaskManagerInbox } & Received<[TaskManagerCommand, number] | [TaskManagerCommand, number, number]>>;
 }
 
 /** Call inside `describe`: sets up and tears down the ground around each test. */
@@ -53,17 +53,18 @@ export function linkSpecGround(name: string): LinkSpecGround {
     async master(epoch: number, more: Partial<TaskManagerLinksOptions> = {}) {
       const links = await RedisTaskManagerLinks.open({ redis: ground.url, applicationId: ground.app, epoch, operationTimeoutMs: 5000, ...more });
       ends.push(links);
-      const received: Received<[string, TaskManagerMsg]> = { items: [], failures: [] };
+      // A message of one of an instance's task managers carries its thread third.
+      const received: Received<[string, TaskManagerMsg] | [string, TaskManagerMsg, number]> = { items: [], failures: [] };
       links.onFailure((f) => received.failures.push(f));
-      links.onMessage((id, msg) => received.items.push([id, msg]));
+      links.onMessage((id, msg, thread) => received.items.push(thread === undefined ? [id, msg] : [id, msg, thread]));
       return { links, ...received };
     },
     async inbox(instanceId: string, more: Partial<TaskManagerInboxOptions> = {}) {
       const opened = await RedisTaskManagerInbox.open({ redis: ground.url, applicationId: ground.app, instanceId, operationTimeoutMs: 5000, ...more });
       ends.push(opened);
-      const received: Received<[TaskManagerCommand, number]> = { items: [], failures: [] };
+      const received: Received<[TaskManagerCommand, number] | [TaskManagerCommand, number, number]> = { items: [], failures: [] };
       opened.onFailure((f) => received.failures.push(f));
-      opened.onCommand((command, epoch) => received.items.push([command, epoch]));
+      opened.onCommand((command, epoch, thread) => received.items.push(thread === undefined ? [command, epoch] : [command, epoch, thread]));
       return { inbox: opened, ...received };
     },
   };

@@ -40,7 +40,12 @@ const ask = (request: number, question: Of<TaskManagerCommand, 'taskManager.ask'
 const commandsByKind: { readonly [K in TaskManagerCommand['type']]: readonly Of<TaskManagerCommand, K>[] } = {
   'taskManager.stop': [{ type: 'taskManager.stop' }],
   'taskManager.ping': [{ type: 'taskManager.ping' }],
-  'taskManager.deploy': [deploy, { ...deploy, checkpointing: null, keyedState: { type: 'memory' }, tasks: [] }],
+  'taskManager.deploy': [
+    deploy,
+    { ...deploy, checkpointing: null, keyedState: { type: 'memory' }, tasks: [] },
+    // Between two task managers of one instance: named by the leader, paired by the instance (LocalChannels).
+    { ...deploy, epoch: 4, outlets: [{ task: 'counter#0', channel: 1, name: 'counter/0 -> sink/1', local: { key: 'e4-a3-w1-counter#0/1', epoch: 4, attempt: 3 } }] },
+  ],
   'taskManager.toTask': [
     toTask({ type: 'checkpoint.trigger', id: 4 }),
     toTask({ type: 'checkpoint.trigger', id: 5, suspend: true }),
@@ -89,6 +94,7 @@ const messagesByKind: { readonly [K in TaskManagerMsg['type']]: readonly Of<Task
     },
   ],
   'taskManager.pong': [{ type: 'taskManager.pong' }],
+  'taskManager.exited': [{ type: 'taskManager.exited', reason: 'task manager 1 exited with code 1' }],
   'taskManager.refused': [{ type: 'taskManager.refused', index: 1, reason: 'importing job.js failed' }],
   'taskManager.toMaster': [
     { type: 'taskManager.toMaster', msg: { type: 'task.drained', report: { task: 'counter#0', attempt: 3, snapshot } } },

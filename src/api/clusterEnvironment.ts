@@ -26,7 +26,6 @@ export function clusterOptionProblems(u: unknown): string[] {
 
 interface Decoded {
   readonly cluster?: ClusterOptions;
-  readonly taskManagers?: number | 'auto';
   readonly stateBackend?: StateBackendOption;
   readonly checkpointStorage?: string;
   readonly jobId?: string;
@@ -37,9 +36,6 @@ export function clusterEnvironmentProblems(o: Decoded): string[] {
   const cluster = o.cluster;
   if (cluster === undefined) return [];
   const problems: string[] = [];
-  if (o.taskManagers !== undefined && o.taskManagers !== 1) {
-    problems.push(`taskManagers ${JSON.stringify(o.taskManagers)} cannot go with cluster (for now): an instance runs its tasks in its own thread; start more instances instead`);
-  }
   const redis = redactUrl(cluster.redis);
   if (o.stateBackend === 'memory') problems.push(`stateBackend 'memory' cannot go with cluster: keyed state must be in the cluster's Redis (${redis}) so that key groups can move between instances; leave stateBackend out to use it`);
   else if (o.stateBackend !== undefined && !sameRedisDatabase(o.stateBackend.url, cluster.redis)) {

@@ -86,14 +86,25 @@ export function startJob({ plan, jobName, options, config, environmentOptions, c
   const restartStrategy = strategy ?? (checkpointing !== undefined ? DEFAULT_RESTART_WITH_CHECKPOINTING : { type: 'none' as const });
   let run: JobRun;
   const logger = createLogger(config.logging).child({ job: jobName, jobId });
-  const cluster = job === undefined || taskManagers === 1 ? undefined : new TaskManagers(job.definition, job.params, plan, {
-        count: taskManagers,
-        jobName,
-        environment: workerOptions(environmentOptions),
-        resourceLimits: config.taskManagerHeapMb === undefined ? undefined : { maxOldGenerationSizeMb: config.taskManagerHeapMb },
-        hangTimeoutMs: config.taskManagerHangTimeoutMs,
-        keyedState: stateBackend === 'memory' ? { type: 'memory' } : { ...stateBackend, incremental: incremental ?? null },
-      });
+  const instances = config.cluster;
+  const threads =
+    job === undefined || taskManagers === 1
+      ? undefined
+      : {
+          count: taskManagers,
+          jobName,
+          environment: workerOptions(environmentOptions),
+          resourceLimits: config.taskManagerHeapMb === undefined ? undefined : { maxOldGenerationSizeMb: config.taskManagerHeapMb },
+        };
+  // Over instances, each instance boots its own task managers (InstanceThreads); here, this process does.
+  const cluster =
+    job === undefined || threads === undefined || instances !== undefined
+      ? undefined
+      : new TaskManagers(job.definition, job.params, plan, {
+          ...threads,
+          hangTimeoutMs: config.taskManagerHangTimeoutMs,
+          keyedState: stateBackend === 'memory' ? { type: 'memory' } : { ...stateBackend, incremental: incremental ?? null },
+        });
   const runOptions: RunJobOptions = {
     jobId,
     createKeyedStateBackend:
@@ -110,7 +121,6 @@ export function startJob({ plan, jobName, options, config, environmentOptions, c
     materialize: incremental === undefined || stateBackend === 'memory' ? undefined : (c) => materializeIncremental(stateBackend.url, c),
     metrics: config.metrics !== undefined,
   };
-  const instances = config.cluster;
   try {
     run =
       instances === undefined
@@ -123,6 +133,7 @@ export function startJob({ plan, jobName, options, config, environmentOptions, c
             keyedState: stateBackend === 'memory' ? { type: 'memory' } : { ...stateBackend, incremental: incremental ?? null },
             logger,
             logging: config.logging,
+            threads: job === undefined || threads === undefined ? undefined : { job: job.definition, params: job.params, boot: threads },
             // A master per leadership term: each has an actor system of its own, under no parent of the application's.
             runMaster: (deployment) => {
               // Its checkpoints complete only under the epoch it deploys under (a leader that lost office completes none).

@@ -21,7 +21,7 @@ import { CrossingChannel, crossingChannels } from './placement';
 import { DeployCommand, KeyedStateSetting, TaskManagerCommand, TaskManagerMsg } from './taskManagerProtocol';
 import { Connector, Receivers, TaskManagerPort, TaskManagerThread } from './TaskManagerThread';
 import { spawnTaskStandIn } from './taskStandIn';
-import { deployCommand, kafkaRebridging, restartAlone } from './remoteCommands';
+import { ChannelTargets, bridgesOf, deployCommand, kafkaTargets, rebridging, restartAlone } from './remoteCommands';
 import { KafkaChannelEnds } from './exchangeTopic';
 import { HeldAssignment } from '../instances/joinInstances';
 import { slotOf } from '../instances/jobSlots';
@@ -47,22 +47,30 @@ export interface InstanceDeploymentSettings {
   readonly openWiring: (epoch: number) => Promise<ChannelWiring>;
   /** Where the keyed tasks keep their state; each deploy adds the fencing of its epoch. */
   readonly keyedState: KeyedStateSetting;
+  /** Task managers per instance (`taskManagers`; every instance runs the same): an instance's slots are dealt over them. */
+  readonly threadsPerInstance?: number;
   /** The job's epoch key in Redis (membershipKeys(applicationId).epoch). */
   readonly epochKey: string;
   readonly hangTimeoutMs: number;
   readonly logger: Logger;
 }
 
-/** One assignment's task managers: an instance each, in member order, on a link under its epoch. */
+/**
+ * One assignment's task managers, on a link under its epoch: each instance's, in member order
+ * (one per instance, or `threadsPerInstance`, each running some of its slots).
+ */
 interface Placement {
   readonly epoch: number;
   readonly links: TaskManagerLinks;
   readonly wiring: ChannelWiring;
   readonly members: readonly string[];
-  readonly threads: readonly TaskManagerThread[];
-  readonly ports: readonly InstancePort[];
-  /** Index in `members` of the owner of each slot. */
-  readonly ownerOfSlot: readonly number[];
+  /** By task manager; one whose port ended unasked (its thread crashed) is replaced at the next deploy. */
+  readonly threads: TaskManagerThread[];
+  readonly ports: InstancePort[];
+  /** The task manager of each slot. */
+  readonly managerOfSlot: readonly number[];
+  /** Index in `members` of each task manager's instance. */
+  readonly memberOf: readonly number[];
 }
 
 /** An instance's task manager port: commands through the link, its messages from the link's reader. */
@@ -74,12 +82,23 @@ class InstancePort implements TaskManagerPort {
 
   constructor(
     readonly instanceId: string,
+    /** Which of the instance's task managers (undefined: its only one, and the link as it was). */
+    readonly thread: number | undefined,
     private readonly links: TaskManagerLinks,
   ) {}
 
+  get isGone(): boolean {
+    return this.gone;
+  }
+
+  /** In messages: `instance b` or `task manager 1 of instance b`. */
+  get name(): string {
+    return this.thread === undefined ? `instance ${this.instanceId}` : `task manager ${this.thread} of instance ${this.instanceId}`;
+  }
+
   postMessage(command: TaskManagerCommand): void {
     if (this.gone) return;
-    this.links.send(this.instanceId, command).catch((e: unknown) => {
+    this.links.send(this.instanceId, command, this.thread).catch((e: unknown) => {
       // A newer epoch (this placement is over) or a command lost: either way the instance no longer runs what the master thinks.
       if (e instanceof FencedCommandError) return this.ends(new PlacementChanged(`the job's epoch moved past ${e.epoch} (to ${e.currentEpoch ?? 'none'}): instance ${this.instanceId} takes no more commands of it`));
       this.ends(`the command '${command.type}' to instance ${this.instanceId} could not be sent: ${e instanceof Error ? e.message : String(e)}`);
@@ -92,7 +111,10 @@ class InstancePort implements TaskManagerPort {
   }
 
   receive(msg: TaskManagerMsg): void {
-    if (!this.gone) this.listener?.(msg);
+    if (this.gone) return;
+    // Its thread ended in the instance: as a thread's exit is for a job on task managers, a failure of its attempt.
+    if (msg.type === 'taskManager.exited') return this.ends(`${this.name} exited: ${msg.reason}`);
+    this.listener?.(msg);
   }
 
   /** The port is over; a PlacementChanged when the job's instances changed (not a failure the restart strategy counts). */
@@ -119,6 +141,8 @@ export class InstanceDeployment implements TaskManagerDeployment {
   private stopped = false;
   /** The instances of the last placement: those gone from the next have their command streams forgotten. */
   private members: readonly string[] = [];
+  /** Wirings made, for names of local channels unique per wiring. */
+  private localWirings = 0;
 
   constructor(private readonly settings: InstanceDeploymentSettings) {
     const { plan } = settings;
@@ -193,9 +217,8 @@ export class InstanceDeployment implements TaskManagerDeployment {
       return left(`the Kafka exchange (epoch ${epoch}) could not be set up: ${e instanceof Error ? e.message : String(e)}`);
     }
     const members = assignment.members;
-    const ownerOfSlot: number[] = [];
-    members.forEach((m, i) => (assignment.slots?.[m] ?? []).forEach((slot) => (ownerOfSlot[slot] = i)));
-    const missing = this.settings.plan.tasks.filter((t) => ownerOfSlot[slotOf(t)] === undefined).map((t) => slotOf(t));
+    const { managerOfSlot, memberOf, threadOf } = managersOf(members, assignment.slots ?? {}, this.settings.threadsPerInstance ?? 1);
+    const missing = this.settings.plan.tasks.filter((t) => managerOfSlot[slotOf(t)] === undefined).map((t) => slotOf(t));
     if (missing.length > 0) {
       void links.close().catch(() => undefined);
       void wiring.close().catch(() => undefined);
@@ -204,21 +227,23 @@ export class InstanceDeployment implements TaskManagerDeployment {
     // The streams of instances that left stay bounded, but a successor forgets them (as the link says).
     for (const gone of this.members) if (!members.includes(gone)) void links.forget(gone).catch((e: unknown) => this.settings.logger.debug({ instance: gone }, `forgetting the commands of instance ${gone} failed: ${e instanceof Error ? e.message : String(e)}`));
     this.members = members;
-    const ports = members.map((m) => new InstancePort(m, links));
+    const ports = memberOf.map((m, i) => new InstancePort(members[m], threadOf[i], links));
     const threads = ports.map((port, i) => new TaskManagerThread(i, port, port.ended, this.settings.hangTimeoutMs));
-    const byId = new Map(ports.map((p) => [p.instanceId, p]));
-    links.onMessage((instanceId, msg) => byId.get(instanceId)?.receive(msg));
+    const placement: Placement = { epoch, links, wiring, members, threads, ports, managerOfSlot, memberOf };
+    // By the current port of each task manager: one replaced after its thread crashed takes its messages.
+    const portKey = (instanceId: string, thread: number | undefined) => `${instanceId}#${thread ?? 0}`;
+    links.onMessage((instanceId, msg, thread) => placement.ports.find((p) => portKey(p.instanceId, p.thread) === portKey(instanceId, thread))?.receive(msg));
     links.onFailure((failure) => {
       this.settings.logger.warn({ epoch }, `the link to the instances failed: ${failure.message}`);
       if (failure.fatal && this.placement?.epoch === epoch) this.endPlacement(this.placement, `the link to the instances (epoch ${epoch}) stopped: ${failure.message}`);
     });
-    const placement: Placement = { epoch, links, wiring, members, threads, ports, ownerOfSlot };
     if (this.stopped) {
       this.endPlacement(placement, 'the job has ended');
       return left('the job has ended');
     }
     this.placement = placement;
-    this.settings.logger.info({ epoch, members }, `the job's tasks go to ${members.length} instance(s) under epoch ${epoch}: ${members.map((m, i) => `${m} (slots ${ownerOfSlot.flatMap((o, s) => (o === i ? [s] : [])).join(', ')})`).join('; ')}`);
+    const slotsOf = (manager: number) => managerOfSlot.flatMap((o, s) => (o === manager ? [s] : [])).join(', ');
+    this.settings.logger.info({ epoch, members }, `the job's tasks go to ${members.length} instance(s) under epoch ${epoch}: ${ports.map((p, i) => `${p.name} (slots ${slotsOf(i)})`).join('; ')}`);
     return right(placement);
   }
 
@@ -229,11 +254,13 @@ export class InstanceDeployment implements TaskManagerDeployment {
     const placement = opened.right;
     const { attempt } = request;
     const { plan } = this.settings;
-    const where = (task: TaskPlan) => placement.ownerOfSlot[slotOf(task)];
+    this.replaceEnded(placement);
+    const where = (task: TaskPlan) => placement.managerOfSlot[slotOf(task)];
     const crossing = crossingChannels(plan, where);
-    let addresses;
+    const between = betweenInstances(placement, crossing);
+    let targets: ChannelTargets[];
     try {
-      addresses = await placement.wiring.wire(crossing);
+      targets = this.targets(placement, attempt, crossing, await placement.wiring.wire(between));
     } catch (e) {
       return right(this.unreachable(request, `the Kafka exchange could not be wired: ${e instanceof Error ? e.message : String(e)}`));
     }
@@ -241,8 +268,9 @@ export class InstanceDeployment implements TaskManagerDeployment {
     const commands: DeployCommand[] = placement.threads.map(() => deployCommand(request, keyedState, placement.epoch));
     for (const task of plan.tasks) commands[where(task)].tasks.push({ id: task.id, restore: request.restores.get(task.id) ?? null });
     crossing.forEach((c, i) => {
-      commands[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: addresses[i].producer });
-      commands[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: addresses[i].consumer });
+      const { outlet, inlet } = bridgesOf(c, targets[i]);
+      commands[c.from].outlets.push(outlet);
+      commands[c.to].inlets.push(inlet);
     });
     const receivers: Receivers = { master: request.master, coordinator: request.coordinator, connectors: this.connectors, connectorsOf: this.connectorsOf, indexOf: this.indexOf, saveSourceProgress: request.saveSourceProgress };
     placement.threads.forEach((thread, i) => thread.startAttempt(attempt, commands[i].tasks.map((t) => t.id as TaskId), receivers));
@@ -281,10 +309,36 @@ export class InstanceDeployment implements TaskManagerDeployment {
     if (task === undefined) throw new Error(`task ${request.task} is not in the plan of job '${this.settings.plan.jobName}'`);
     if (running === undefined || running.attempt !== request.attempt || this.placement !== running.placement) return left(`attempt ${request.attempt} is not the running one`);
     const { placement } = running;
-    const here = placement.ownerOfSlot[slotOf(task)];
-    if (!placement.threads[here].isAlive) return left(`instance ${placement.members[here]} is gone`);
-    const crossing = crossingChannels(this.settings.plan, (t) => placement.ownerOfSlot[slotOf(t)]).filter((c) => c.producer === task.id || c.consumer === task.id);
-    return right(restartAlone(placement.threads, here, task, request, running, kafkaRebridging(task.id, crossing, placement.wiring.rewire(crossing), placement.threads.length)));
+    const here = placement.managerOfSlot[slotOf(task)];
+    if (!placement.threads[here].isAlive) return left(`${placement.ports[here].name} is gone`);
+    const crossing = crossingChannels(this.settings.plan, (t) => placement.managerOfSlot[slotOf(t)]).filter((c) => c.producer === task.id || c.consumer === task.id);
+    const targets = this.targets(placement, request.attempt, crossing, placement.wiring.rewire(betweenInstances(placement, crossing)));
+    return right(restartAlone(placement.threads, here, task, request, running, rebridging(task.id, crossing, targets, placement.threads.length)));
+  }
+
+  /**
+   * Where each crossing channel goes: through Kafka between instances (`kafka`: the wiring's
+   * ends of those, in order), a port made by the instance between two of its task managers,
+   * named uniquely per wiring.
+   */
+  private targets(placement: Placement, attempt: number, crossing: readonly CrossingChannel[], kafka: readonly KafkaChannelEnds[]): ChannelTargets[] {
+    const wiring = ++this.localWirings;
+    let k = 0;
+    return crossing.map((c) => {
+      if (placement.memberOf[c.from] !== placement.memberOf[c.to]) return kafkaTargets(kafka[k++]);
+      const local = { key: `e${placement.epoch}-a${attempt}-w${wiring}-${c.producer}/${c.output}`, epoch: placement.epoch, attempt };
+      return { producer: { local }, consumer: { local } };
+    });
+  }
+
+  /** A task manager whose thread ended in its instance (its port ended, the placement did not) gets a new port for the next attempt. */
+  private replaceEnded(placement: Placement): void {
+    placement.ports.forEach((port, i) => {
+      if (!port.isGone) return;
+      const fresh = new InstancePort(port.instanceId, port.thread, placement.links);
+      placement.ports[i] = fresh;
+      placement.threads[i] = new TaskManagerThread(i, fresh, fresh.ended, this.settings.hangTimeoutMs);
+    });
   }
 
   async shutdown(outcome?: { readonly status: 'finished' | 'failed' | 'cancelled'; readonly error: Error | undefined }): Promise<void> {
@@ -298,4 +352,32 @@ export class InstanceDeployment implements TaskManagerDeployment {
     for (const standIn of this.running?.standIns.values() ?? []) stop(standIn);
     this.endPlacement(placement, 'the job has ended');
   }
+}
+
+/** The channels of `crossing` between two instances (through Kafka), in order. */
+function betweenInstances(placement: Placement, crossing: readonly CrossingChannel[]): CrossingChannel[] {
+  return crossing.filter((c) => placement.memberOf[c.from] !== placement.memberOf[c.to]);
+}
+
+/**
+ * The task managers of an assignment: `perInstance` for each member (fewer when it owns fewer
+ * slots), numbered in member order; a member's slots, ascending, dealt over its own in turn (a
+ * slot's subtasks stay together, so forward edges and chains never leave a thread).
+ */
+export function managersOf(members: readonly string[], slots: Readonly<Record<string, readonly number[]>>, perInstance: number): { managerOfSlot: number[]; memberOf: number[]; threadOf: Array<number | undefined> } {
+  const managerOfSlot: number[] = [];
+  const memberOf: number[] = [];
+  const threadOf: Array<number | undefined> = [];
+  members.forEach((m, i) => {
+    const owned = [...(slots[m] ?? [])].sort((a, b) => a - b);
+    const count = Math.max(1, Math.min(perInstance, owned.length));
+    const first = memberOf.length;
+    for (let j = 0; j < count; j++) {
+      memberOf.push(i);
+      // One task manager per instance keeps the link as it was: no thread named.
+      threadOf.push(perInstance > 1 ? j : undefined);
+    }
+    owned.forEach((slot, k) => (managerOfSlot[slot] = first + (k % count)));
+  });
+  return { managerOfSlot, memberOf, threadOf };
 }

@@ -30,6 +30,8 @@ export interface InstanceTaskManagerDeps {
   /** The leader said the job ended. */
   readonly onJobEnd: (end: JobEnd) => void;
   readonly logger: Logger;
+  /** Which of the instance's task managers this is (0: its only one, in its main thread). */
+  readonly index?: number;
 }
 
 export class InstanceTaskManager {
@@ -40,9 +42,22 @@ export class InstanceTaskManager {
 
   constructor(private readonly deps: InstanceTaskManagerDeps) {}
 
-  /** A command of the master of `epoch` (the inbox dropped those of older epochs already). */
-  handle(command: TaskManagerCommand, epoch: number): void {
+  /**
+   * A command of the master of `epoch` (the inbox dropped those of older epochs already). One
+   * for another task manager than this instance's only one (`thread` above 0: the leader runs
+   * more per instance than this one does) is answered by `taskManager.exited`, failing its
+   * attempt with the reason, rather than run over this one's tasks.
+   */
+  handle(command: TaskManagerCommand, epoch: number, thread?: number): void {
     if (this.ended || epoch < this.epoch) return;
+    if (thread !== undefined && thread > 0) {
+      if (command.type === 'taskManager.deploy') {
+        const reason = `this instance runs one task manager (taskManagers 1) and the leader placed tasks on its task manager ${thread}: start every instance of a job with the same taskManagers`;
+        this.deps.logger.error(reason);
+        void this.deps.say({ type: 'taskManager.exited', reason }, epoch).catch(() => undefined);
+      }
+      return;
+    }
     if (epoch > this.epoch) {
       this.drop(`a command of epoch ${epoch} arrived`);
       this.epoch = epoch;
@@ -59,7 +74,7 @@ export class InstanceTaskManager {
     if (command.type === 'taskManager.deploy') {
       const say = (msg: TaskManagerMsg) =>
         void this.deps.say(msg, epoch).catch((e: unknown) => this.deps.logger.warn({ epoch, msg: msg.type }, `could not tell the job master '${msg.type}': ${e instanceof Error ? e.message : String(e)}`));
-      this.runtime = { epoch, runtime: new TaskManagerRuntime(this.deps.plan, this.deps.config, 0, say, this.deps.openBridge) };
+      this.runtime = { epoch, runtime: new TaskManagerRuntime(this.deps.plan, this.deps.config, this.deps.index ?? 0, say, this.deps.openBridge) };
     }
     if (this.runtime !== undefined) return this.runtime.runtime.handle(command);
     // Nothing deployed here under this epoch yet: the master's pings are answered all the same.
@@ -67,7 +82,7 @@ export class InstanceTaskManager {
   }
 
   /** This instance's ownership changed: tasks of an older epoch, or of an instance that may have lost its lease, stop. */
-  ownershipChanged(ownership: Ownership): void {
+  ownershipChanged(ownership: Pick<Ownership, 'state' | 'epoch'>): void {
     if (ownership.state !== 'owning') return this.drop(`this instance is ${ownership.state}`);
     // A late command of an older epoch must not start tasks again.
     this.epoch = Math.max(this.epoch, ownership.epoch);

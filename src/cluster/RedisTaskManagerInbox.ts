@@ -4,7 +4,8 @@
  * has to say on the stream the master reads, naming the epoch it says it under.
  */
 import type { LoggingOption } from '../logging/logger';
-import { TaskManagerCommand, TaskManagerCommandCodec, TaskManagerMsg } from './taskManagerProtocol';
+import { TaskManagerCommand, TaskManagerMsg } from './taskManagerProtocol';
+import { LinkCommandCodec, LinkMsg } from './instanceThreadProtocol';
 import { instanceIdProblem, LinkEnd } from './LinkEnd';
 import type { TaskManagerLinkFailure } from './taskManagerLinkErrors';
 import { append, LinkEntry, ReadPosition, streamTail } from './taskManagerLinkStreams';
@@ -34,9 +35,12 @@ export interface TaskManagerInbox {
    * then). Commands of an epoch older than the newest seen (or than the job's epoch at open)
    * are dropped, and logged once per epoch.
    */
-  onCommand(listener: (command: TaskManagerCommand, epoch: number) => void): void;
-  /** Appends `msg` to the master's stream, under `epoch` (the master of another epoch ignores it). */
-  say(msg: TaskManagerMsg, epoch: number): Promise<void>;
+  onCommand(listener: (command: TaskManagerCommand, epoch: number, thread: number | undefined) => void): void;
+  /**
+   * Appends `msg` to the master's stream, under `epoch` (the master of another epoch ignores
+   * it), from task manager `thread` of the instance (none: its only one).
+   */
+  say(msg: TaskManagerMsg, epoch: number, thread?: number): Promise<void>;
   /** Hears the reader's failures (a fatal one already past is told at once). */
   onFailure(listener: (failure: TaskManagerLinkFailure) => void): void;
   /** Stops reading and closes both connections at once; messages in flight reject. */
@@ -73,7 +77,7 @@ class Inbox implements TaskManagerInbox {
     this.newest = epochAtOpen;
   }
 
-  onCommand(listener: (command: TaskManagerCommand, epoch: number) => void): void {
+  onCommand(listener: (command: TaskManagerCommand, epoch: number, thread: number | undefined) => void): void {
     const stream = this.end.keys.commands(this.instanceId);
     this.end.read(
       stream,
@@ -83,9 +87,10 @@ class Inbox implements TaskManagerInbox {
     );
   }
 
-  say(msg: TaskManagerMsg, epoch: number): Promise<void> {
+  say(msg: TaskManagerMsg, epoch: number, thread?: number): Promise<void> {
     const { end } = this;
-    return end.append(`${msg.type} from instance ${this.instanceId}`, msg, (body) => append(end.writing, end.keys, end.keys.replies, end.maxLength, epoch, this.instanceId, body));
+    const said: LinkMsg = thread === undefined ? msg : { type: 'instance.thread', thread, msg };
+    return end.append(`${msg.type} from instance ${this.instanceId}${thread === undefined ? '' : ` (task manager ${thread})`}`, said, (body) => append(end.writing, end.keys, end.keys.replies, end.maxLength, epoch, this.instanceId, body));
   }
 
   onFailure(listener: (failure: TaskManagerLinkFailure) => void): void {
@@ -96,7 +101,7 @@ class Inbox implements TaskManagerInbox {
     return this.end.close();
   }
 
-  private receive(stream: string, entry: LinkEntry, listener: (command: TaskManagerCommand, epoch: number) => void): void {
+  private receive(stream: string, entry: LinkEntry, listener: (command: TaskManagerCommand, epoch: number, thread: number | undefined) => void): void {
     if (entry.epoch < this.newest) {
       if (this.loggedDrop !== entry.epoch) {
         this.loggedDrop = entry.epoch;
@@ -108,7 +113,9 @@ class Inbox implements TaskManagerInbox {
       return;
     }
     this.newest = entry.epoch;
-    const command = this.end.decode(TaskManagerCommandCodec, entry, stream, 'a task manager command');
-    if (command !== undefined) this.end.hand(stream, entry, () => listener(command, entry.epoch));
+    const command = this.end.decode(LinkCommandCodec, entry, stream, 'a task manager command');
+    if (command === undefined) return;
+    if (command.type === 'instance.thread') this.end.hand(stream, entry, () => listener(command.command, entry.epoch, command.thread));
+    else this.end.hand(stream, entry, () => listener(command, entry.epoch, undefined));
   }
 }

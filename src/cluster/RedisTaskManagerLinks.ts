@@ -5,7 +5,8 @@
  * of which the master takes what was said under its own epoch after it opened.
  */
 import type { LoggingOption } from '../logging/logger';
-import { TaskManagerCommand, TaskManagerMsg, TaskManagerMsgCodec } from './taskManagerProtocol';
+import { TaskManagerCommand, TaskManagerMsg } from './taskManagerProtocol';
+import { LinkCommand, LinkMsgCodec } from './instanceThreadProtocol';
 import { instanceIdProblem, LinkEnd } from './LinkEnd';
 import type { TaskManagerLinkFailure } from './taskManagerLinkErrors';
 import { fencedAppend, fencedForget, LinkEntry, ReadPosition, streamTail } from './taskManagerLinkStreams';
@@ -25,14 +26,17 @@ export interface TaskManagerLinksOptions {
 
 /** The job master's end of the link. */
 export interface TaskManagerLinks {
-  /** Appends `command` to the instance's stream; rejects with a FencedCommandError once the job's epoch is not this master's. */
-  send(instanceId: string, command: TaskManagerCommand): Promise<void>;
+  /**
+   * Appends `command` to the instance's stream, for its task manager `thread` (none: its only
+   * one, or the instance itself); rejects with a FencedCommandError once the job's epoch is not this master's.
+   */
+  send(instanceId: string, command: TaskManagerCommand, thread?: number): Promise<void>;
   /**
    * The one receiver of what instances say under this master's epoch after `open` resolved (set
    * once; reading starts then): they speak in answer to its commands, and what was there before
    * was an earlier master's, even one of the same epoch (a link opened again).
    */
-  onMessage(listener: (instanceId: string, msg: TaskManagerMsg) => void): void;
+  onMessage(listener: (instanceId: string, msg: TaskManagerMsg, thread: number | undefined) => void): void;
   /** Hears the reader's failures (a fatal one already past is told at once). */
   onFailure(listener: (failure: TaskManagerLinkFailure) => void): void;
   /** Deletes the stream of an instance that left the job (fenced as `send`). */
@@ -67,14 +71,15 @@ class MasterLinks implements TaskManagerLinks {
     private readonly start: ReadPosition,
   ) {}
 
-  send(instanceId: string, command: TaskManagerCommand): Promise<void> {
+  send(instanceId: string, command: TaskManagerCommand, thread?: number): Promise<void> {
     const problem = instanceIdProblem(instanceId);
     if (problem !== undefined) return Promise.reject(new Error(`cannot send ${command.type}: ${problem}`));
     const { end } = this;
-    return end.append(`${command.type} to instance ${instanceId}`, command, (body) => fencedAppend(end.writing, end.keys, end.target, instanceId, end.maxLength, this.epoch, body));
+    const sent: LinkCommand = thread === undefined ? command : { type: 'instance.thread', thread, command };
+    return end.append(`${command.type} to instance ${instanceId}${thread === undefined ? '' : ` (task manager ${thread})`}`, sent, (body) => fencedAppend(end.writing, end.keys, end.target, instanceId, end.maxLength, this.epoch, body));
   }
 
-  onMessage(listener: (instanceId: string, msg: TaskManagerMsg) => void): void {
+  onMessage(listener: (instanceId: string, msg: TaskManagerMsg, thread: number | undefined) => void): void {
     const stream = this.end.keys.replies;
     this.end.read(
       stream,
@@ -99,7 +104,7 @@ class MasterLinks implements TaskManagerLinks {
     return this.end.close();
   }
 
-  private receive(stream: string, entry: LinkEntry, listener: (instanceId: string, msg: TaskManagerMsg) => void): void {
+  private receive(stream: string, entry: LinkEntry, listener: (instanceId: string, msg: TaskManagerMsg, thread: number | undefined) => void): void {
     // Said to an earlier master (read from the stream's start), or to a later one: this master is fenced then.
     if (entry.epoch !== this.epoch) {
       if (this.ignoredEpochs.has(entry.epoch)) return;
@@ -107,7 +112,9 @@ class MasterLinks implements TaskManagerLinks {
       this.end.logger.debug({ epoch: entry.epoch }, `the job master of epoch ${this.epoch} ignores what instances said under epoch ${entry.epoch} (first: entry ${entry.seq} from ${entry.from})`);
       return;
     }
-    const msg = this.end.decode(TaskManagerMsgCodec, entry, stream, 'a task manager message');
-    if (msg !== undefined) this.end.hand(stream, entry, () => listener(entry.from, msg));
+    const msg = this.end.decode(LinkMsgCodec, entry, stream, 'a task manager message');
+    if (msg === undefined) return;
+    if (msg.type === 'instance.thread') this.end.hand(stream, entry, () => listener(entry.from, msg.msg, msg.thread));
+    else this.end.hand(stream, entry, () => listener(entry.from, msg, undefined));
   }
 }

@@ -358,5 +358,6 @@ function closeUnopened(bridge: Bridge): void {
 /** Between threads: the bridge's own MessagePort. A Kafka bridge needs the instance's exchange. */
 function portOf(bridge: Bridge): FramePort {
   if ('port' in bridge) return bridge.port;
+  if ('local' in bridge) throw new Error(`exchange channel ${bridge.name} is between two task managers of an instance (${bridge.local.key}): its instance hands each end its port, and none was handed here`);
   throw new Error(`exchange channel ${bridge.name} goes through Kafka (${bridge.kafka.topic}), and this task manager has no Kafka exchange to open it (openBridge)`);
 }

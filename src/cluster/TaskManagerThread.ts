@@ -226,6 +226,8 @@ export class TaskManagerThread implements TaskManagerLink {
     switch (msg.type) {
       case 'taskManager.ready':
       case 'taskManager.refused':
+      // An instance's thread that ended: its port (InstanceDeployment) ends with it before this hears it.
+      case 'taskManager.exited':
         return;
       case 'taskManager.pong':
         this.answeredAt = performance.now();

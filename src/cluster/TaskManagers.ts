@@ -17,7 +17,7 @@ import { Bridge, DeployCommand, KeyedStateSetting } from './taskManagerProtocol'
 import { Connector, Receivers, TaskManagerThread } from './TaskManagerThread';
 import { TaskManagerUsage } from './taskManagerUsage';
 import { spawnTaskStandIn } from './taskStandIn';
-import { deployCommand, kafkaRebridging, restartAlone } from './remoteCommands';
+import { bridgesOf, deployCommand, kafkaTargets, rebridging, restartAlone } from './remoteCommands';
 import { KafkaChannelWiring } from './KafkaChannelWiring';
 import { KafkaChannelEnds } from './exchangeTopic';
 
@@ -126,8 +126,9 @@ export class TaskManagers implements TaskManagerDeployment {
     }
     crossing.forEach((c, k) => {
       if (kafkaEnds !== undefined) {
-        commands[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: kafkaEnds[k].producer });
-        commands[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: kafkaEnds[k].consumer });
+        const { outlet, inlet } = bridgesOf(c, kafkaTargets(kafkaEnds[k]));
+        commands[c.from].outlets.push(outlet);
+        commands[c.to].inlets.push(inlet);
         return;
       }
       const { port1, port2 } = new MessageChannel();
@@ -156,7 +157,7 @@ export class TaskManagers implements TaskManagerDeployment {
     if (!threads[here].isAlive) return left(`task manager ${here} is gone`);
     const crossing = crossingChannels(this.plan, count).filter((c) => c.producer === task.id || c.consumer === task.id);
     const kafkaEnds = this.kafkaWiring?.rewire(crossing);
-    if (kafkaEnds !== undefined) return right(restartAlone(threads, here, task, request, running, kafkaRebridging(task.id, crossing, kafkaEnds, count)));
+    if (kafkaEnds !== undefined) return right(restartAlone(threads, here, task, request, running, rebridging(task.id, crossing, kafkaEnds.map(kafkaTargets), count)));
     // A new port for each of its channels to another thread; the peer's end takes it in place of the old.
     const mine = { outlets: [] as Bridge[], inlets: [] as Bridge[] };
     const peers = threads.map(() => ({ outlets: [] as Bridge[], inlets: [] as Bridge[] }));

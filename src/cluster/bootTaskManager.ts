@@ -35,6 +35,8 @@ export interface TaskManagersOptions {
   readonly preload?: readonly string[];
   /** Crossing channels through Kafka: each task manager opens a KafkaExchange on these brokers (TaskManagers' specs hook). */
   readonly exchange?: { readonly brokers: string[]; readonly operationTimeoutMs: number };
+  /** One of an instance's task managers (InstanceThreads): it keeps the epochs of its commands. */
+  readonly instance?: true;
 }
 
 export interface TaskManager {
@@ -70,7 +72,7 @@ const workerStub = (modules: readonly string[]) => modules.map((m) => `require($
 
 /** One task manager: its thread up with the job's graph built, or why not (the thread is terminated then). */
 export function bootTaskManager<P>(definition: JobModule, params: P, options: TaskManagersOptions, index: number): Promise<Either<string, TaskManager>> {
-  const setup: TaskManagerSetup = { kind: TASK_MANAGER_MARKER, index, count: options.count, module: definition.module, job: definition.name, jobName: options.jobName, params, environment: options.environment, ...(options.exchange === undefined ? {} : { exchange: options.exchange }) };
+  const setup: TaskManagerSetup = { kind: TASK_MANAGER_MARKER, index, count: options.count, module: definition.module, job: definition.name, jobName: options.jobName, params, environment: options.environment, ...(options.exchange === undefined ? {} : { exchange: options.exchange }), ...(options.instance === undefined ? {} : { instance: true as const }) };
   const stub = workerStub([...preloads(definition, options.preload), WORKER_SCRIPT]);
   const worker = new Worker(stub, { eval: true, workerData: setup, resourceLimits: options.resourceLimits });
   // The first of the thread's error or exit, for as long as the thread lives.

@@ -11,6 +11,7 @@ import type { KafkaExchange } from './KafkaExchange';
 export function bridgeOpener(exchange: () => KafkaExchange | undefined, who: string): (bridge: Bridge) => FramePort {
   return (bridge) => {
     if ('port' in bridge) return bridge.port;
+    if ('local' in bridge) throw new Error(`${who} was not handed the port of channel ${bridge.name} (${bridge.local.key}), between two of its task managers`);
     const opened = exchange();
     if (opened === undefined) throw new Error(`${who} has no Kafka exchange for channel ${bridge.name} (${bridge.kafka.topic})`);
     return opened.port(bridge.kafka, bridge.name);

@@ -12,7 +12,8 @@ import { MasterRef, TaskRef } from '../runtime/protocol';
 import { RemoteDeployRequest, RemoteRestartRequest } from '../runtime/TaskManagerDeployment';
 import type { KafkaChannelEnds } from './exchangeTopic';
 import { CrossingChannel } from './placement';
-import { Bridge, DeployCommand, KeyedStateSetting } from './taskManagerProtocol';
+import { Bridge, DeployCommand, KeyedStateSetting, LocalBridge } from './taskManagerProtocol';
+import type { KafkaChannelAddress } from '../instances/kafkaChannelAddress';
 import { TaskManagerThread } from './TaskManagerThread';
 import { spawnTaskStandIn } from './taskStandIn';
 
@@ -67,18 +68,37 @@ export function restartAlone(threads: readonly TaskManagerThread[], here: number
   return standIn;
 }
 
-/** The Kafka ends of `task`'s channels to other task managers (`crossing`, wired again as `ends`), for it and for its peers. */
-export function kafkaRebridging(task: TaskId, crossing: readonly CrossingChannel[], ends: readonly KafkaChannelEnds[], taskManagers: number): Rebridging {
+/** Where one end of a channel to another task manager goes: Kafka partitions, or a port its instance hands over (LocalChannels). */
+export type BridgeTarget = { readonly kafka: KafkaChannelAddress } | { readonly local: LocalBridge['local'] };
+
+/** Both ends of a crossing channel. */
+export interface ChannelTargets {
+  readonly producer: BridgeTarget;
+  readonly consumer: BridgeTarget;
+}
+
+/** The ends of channel `c` as its producer's outlet and its consumer's inlet. */
+export function bridgesOf(c: CrossingChannel, targets: ChannelTargets): { readonly outlet: Bridge; readonly inlet: Bridge } {
+  return { outlet: { task: c.producer, channel: c.output, name: c.name, ...targets.producer }, inlet: { task: c.consumer, channel: c.input, name: c.name, ...targets.consumer } };
+}
+
+/** The Kafka ends of a channel (KafkaChannelWiring's addresses) as targets. */
+export function kafkaTargets(ends: KafkaChannelEnds): ChannelTargets {
+  return { producer: { kafka: ends.producer }, consumer: { kafka: ends.consumer } };
+}
+
+/** The ends of `task`'s channels to other task managers (`crossing`, wired again as `targets`), for it and for its peers. */
+export function rebridging(task: TaskId, crossing: readonly CrossingChannel[], targets: readonly ChannelTargets[], taskManagers: number): Rebridging {
   const mine = { outlets: [] as Bridge[], inlets: [] as Bridge[] };
   const peers = Array.from({ length: taskManagers }, () => ({ outlets: [] as Bridge[], inlets: [] as Bridge[] }));
   crossing.forEach((c, k) => {
-    const { producer, consumer } = ends[k];
+    const { outlet, inlet } = bridgesOf(c, targets[k]);
     if (c.producer === task) {
-      mine.outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
-      peers[c.to].inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
+      mine.outlets.push(outlet);
+      peers[c.to].inlets.push(inlet);
     } else {
-      mine.inlets.push({ task: c.consumer, channel: c.input, name: c.name, kafka: consumer });
-      peers[c.from].outlets.push({ task: c.producer, channel: c.output, name: c.name, kafka: producer });
+      mine.inlets.push(inlet);
+      peers[c.from].outlets.push(outlet);
     }
   });
   return { mine, peers };

@@ -34,6 +34,8 @@ import { bridgeOpener } from './bridgeOpener';
 import { membershipKeys } from '../instances/membershipScripts';
 import { RedisTaskManagerInbox, TaskManagerInbox } from './RedisTaskManagerInbox';
 import { RedisTaskManagerLinks } from './RedisTaskManagerLinks';
+import { InstanceThreads } from './InstanceThreads';
+import type { JobModule, TaskManagersOptions } from './bootTaskManager';
 
 export interface InstanceJobSettings {
   readonly plan: ExecutionPlan;
@@ -46,7 +48,15 @@ export interface InstanceJobSettings {
   readonly logging: LoggingOption | undefined;
   /** Starts the job master in this process, on the instances (while this instance leads). */
   readonly runMaster: (deployment: InstanceDeployment) => JobRun;
+  /**
+   * With `taskManagers` above 1: the job's module (defineJob) and how to boot its task managers
+   * on worker threads, `boot.count` per instance (InstanceThreads); else the tasks run in this thread.
+   */
+  readonly threads?: { readonly job: JobModule; readonly params: unknown; readonly boot: TaskManagersOptions };
 }
+
+/** What runs the tasks the leader places on this instance: one task manager in this thread, or several on worker threads. */
+type InstanceTasks = Pick<InstanceThreads, 'handle' | 'ownershipChanged' | 'close'>;
 
 /** A job's run as one instance sees it: the job's questions go to the master while this instance leads. */
 export interface InstanceJobRun extends JobRun {
@@ -68,7 +78,7 @@ class InstanceJob implements InstanceJobRun {
   private joined: JobInstance | undefined;
   private inbox: TaskManagerInbox | undefined;
   private exchange: KafkaExchange | undefined;
-  private taskManager: InstanceTaskManager | undefined;
+  private taskManager: InstanceTasks | undefined;
   /** The job master, while this instance leads. */
   private leading: { readonly deployment: InstanceDeployment; readonly run: JobRun } | undefined;
   private readonly failureList: JobFailure[] = [];
@@ -84,20 +94,33 @@ class InstanceJob implements InstanceJobRun {
     const { cluster, plan } = this.s;
     const brokers = cluster.brokers ?? [];
     const { applicationId, instanceId, operationTimeoutMs, redis } = cluster;
+    const threads = this.s.threads;
     // The inbox before joining: the first deploy may come as soon as the leader sees this instance.
-    this.exchange = await KafkaExchange.open({ brokers, clientId: `sluice-${applicationId}-${instanceId}`, operationTimeoutMs, logger: this.logger });
+    // Task managers on worker threads open an exchange each; one in this thread uses the process's.
+    if (threads === undefined) this.exchange = await KafkaExchange.open({ brokers, clientId: `sluice-${applicationId}-${instanceId}`, operationTimeoutMs, logger: this.logger });
     this.inbox = await RedisTaskManagerInbox.open({ redis, applicationId, instanceId, operationTimeoutMs, logging: this.s.logging });
     if (this.ended !== undefined) return this.release();
     const exchange = this.exchange;
     const inbox = this.inbox;
-    const taskManager = (this.taskManager = new InstanceTaskManager({
-      plan,
-      config: this.s.config,
-      say: (msg, epoch) => inbox.say(msg, epoch),
-      openBridge: bridgeOpener(() => exchange, `instance ${instanceId}`),
-      onJobEnd: (end) => this.jobEnded(end),
-      logger: this.logger,
-    }));
+    const taskManager: InstanceTasks = (this.taskManager =
+      threads === undefined
+        ? new InstanceTaskManager({
+            plan,
+            config: this.s.config,
+            say: (msg, epoch) => inbox.say(msg, epoch),
+            openBridge: bridgeOpener(() => exchange, `instance ${instanceId}`),
+            onJobEnd: (end) => this.jobEnded(end),
+            logger: this.logger,
+          })
+        : new InstanceThreads({
+            plan,
+            job: threads.job,
+            params: threads.params,
+            boot: { ...threads.boot, exchange: { brokers: [...brokers], operationTimeoutMs } },
+            say: (msg, epoch, thread) => inbox.say(msg, epoch, thread),
+            onJobEnd: (end) => this.jobEnded(end),
+            logger: this.logger,
+          }));
     inbox.onFailure((failure) => {
       this.logger.warn(`the link from the job master failed: ${failure.message}`);
       if (failure.fatal) this.end('failed', failure);
@@ -110,7 +133,7 @@ class InstanceJob implements InstanceJobRun {
     this.joined = joined;
     if (this.ended !== undefined) return this.release();
     // Only once joined (commands sent since the inbox opened wait in Redis): a process refused for another's id never runs that one's commands.
-    inbox.onCommand((command, epoch) => taskManager.handle(command, epoch));
+    inbox.onCommand((command, epoch, thread) => taskManager.handle(command, epoch, thread));
     joined.onOwnership((o) => this.ownershipChanged(o));
     this.ownershipChanged(joined.ownership());
   }
@@ -142,6 +165,7 @@ class InstanceJob implements InstanceJobRun {
       openLinks: (epoch) => RedisTaskManagerLinks.open({ redis: cluster.redis, applicationId: cluster.applicationId, epoch, operationTimeoutMs: cluster.operationTimeoutMs, logging: this.s.logging }),
       openWiring: (epoch) => KafkaChannelWiring.open(plan, { brokers: cluster.brokers ?? [], applicationId: cluster.applicationId, operationTimeoutMs: cluster.operationTimeoutMs, epoch, logger: this.logger }),
       keyedState: this.s.keyedState,
+      threadsPerInstance: this.s.threads?.boot.count ?? 1,
       epochKey: membershipKeys(cluster.applicationId).epoch,
       hangTimeoutMs: this.s.config.taskManagerHangTimeoutMs,
       logger: this.logger,

@@ -27,8 +27,12 @@ export const TaskManagerSetupCodec = t.intersection([
     params: t.unknown,
     environment: t.unknown,
   }),
-  /** Its crossing channels go through Kafka: it opens a KafkaExchange on these brokers. */
-  t.partial({ exchange: t.type({ brokers: t.array(t.string), operationTimeoutMs: t.number }) }),
+  t.partial({
+    /** Its crossing channels go through Kafka: it opens a KafkaExchange on these brokers. */
+    exchange: t.type({ brokers: t.array(t.string), operationTimeoutMs: t.number }),
+    /** One of an instance's task managers (instanceThreadProtocol.ts): commands come with their epoch, which it keeps as an instance does. */
+    instance: t.literal(true),
+  }),
 ]);
 export type TaskManagerSetup = t.TypeOf<typeof TaskManagerSetupCodec>;
 
@@ -63,9 +67,16 @@ export type KeyedStateSetting = t.TypeOf<typeof KeyedStateSettingCodec>;
  */
 const PortBridgeCodec = t.type({ task: t.string, channel: t.number, name: t.string, port: PortCodec });
 const KafkaBridgeCodec = t.type({ task: t.string, channel: t.number, name: t.string, kafka: KafkaChannelAddressCodec });
-const BridgeCodec = t.union([PortBridgeCodec, KafkaBridgeCodec]);
+/**
+ * Between two task managers of one instance: the leader names the channel (`key`, unique per
+ * wiring) and the instance's main thread, which sees both commands, makes the MessageChannel
+ * and hands each task manager its port in place of this (InstanceThreads). Never reaches a task manager.
+ */
+const LocalBridgeCodec = t.type({ task: t.string, channel: t.number, name: t.string, local: t.type({ key: t.string, epoch: t.number, attempt: t.number }) });
+const BridgeCodec = t.union([PortBridgeCodec, KafkaBridgeCodec, LocalBridgeCodec]);
 export type PortBridge = t.TypeOf<typeof PortBridgeCodec>;
 export type KafkaBridge = t.TypeOf<typeof KafkaBridgeCodec>;
+export type LocalBridge = t.TypeOf<typeof LocalBridgeCodec>;
 export type Bridge = t.TypeOf<typeof BridgeCodec>;
 
 /** The master's messages to a task of a task manager, as plain data (the task's ref stays there). */
@@ -170,5 +181,7 @@ export const TaskManagerMsgCodec = t.union([
   t.type({ type: t.literal('taskManager.toApplication'), attempt: t.number, task: t.string, uid: t.string, message: t.unknown }),
   /** What the thread used over its life, sent as it stops (taskManagerUsage.ts). */
   t.type({ type: t.literal('taskManager.usage'), usage: TaskManagerUsageCodec }),
+  /** Between instances: this task manager's thread ended (crashed, out of heap, terminated); the instance boots another for the next deploy. */
+  t.type({ type: t.literal('taskManager.exited'), reason: t.string }),
 ]);
 export type TaskManagerMsg = t.TypeOf<typeof TaskManagerMsgCodec>;
