@@ -2,13 +2,14 @@ import { expect } from 'chai';
 import { StreamEnvironment } from '../../src/api/StreamEnvironment';
 import { runJob } from '../../src/runtime/runJob';
 import { MemoryKeyedStateBackend } from '../../src/state/MemoryKeyedStateBackend';
-import { InstanceDeployment } from '../../src/cluster/InstanceDeployment';
+import { InstanceDeployment, managersOf } from '../../src/cluster/InstanceDeployment';
 import { capturedLog } from '../support/capturedLog';
 import type { ExecutionPlan } from '../../src/graph/ExecutionPlan';
 import type { Logger } from '../../src/logging/logger';
 import type { HeldAssignment } from '../../src/instances/joinInstances';
 import type { TaskManagerLinks } from '../../src/cluster/RedisTaskManagerLinks';
-import type { TaskManagerCommand } from '../../src/cluster/taskManagerProtocol';
+import type { Bridge, DeployCommand, TaskManagerCommand } from '../../src/cluster/taskManagerProtocol';
+import type { CrossingChannel } from '../../src/cluster/placement';
 
 /** The job of `plan` on `deployment`, without checkpoints, restarted `attempts` times at most. */
 function runOn(deployment: InstanceDeployment, plan: ExecutionPlan, jobId: string, attempts: number, logger: Logger) {
@@ -113,5 +114,85 @@ describe('cluster/InstanceDeployment: the leader\'s job master on instances (doc
       'attempt 2 could not be deployed on the instances: the Kafka exchange could not be wired: the exchange topic has no leaders yet',
     ]);
     expect(run.failures()[0].error.name).to.equal('PlacementChanged');
+  });
+
+  it("deals each instance's slots over its task managers in turn, fewer where it owns fewer slots, and names no thread when an instance runs one", () => {
+    expect(managersOf(['i-1', 'i-2', 'i-3'], { 'i-1': [4, 0, 2], 'i-2': [1], 'i-3': [3, 5] }, 2)).to.deep.equal({
+      managerOfSlot: [0, 2, 1, 3, 0, 4],
+      memberOf: [0, 0, 1, 2, 2],
+      threadOf: [0, 1, 0, 0, 1],
+    });
+    expect(managersOf(['i-1', 'i-2'], { 'i-1': [0, 2], 'i-2': [1, 3] }, 1)).to.deep.equal({ managerOfSlot: [0, 1, 0, 1], memberOf: [0, 1], threadOf: [undefined, undefined] });
+  });
+
+  it("deploys on every task manager of every instance: channels between an instance's own named for it to pair, those between instances through Kafka", async () => {
+    const env = StreamEnvironment.create({ parallelism: 4 });
+    env.fromCollection(Array.from({ length: 100 }, (_, n) => n)).keyBy((n) => n % 7).map((n) => n).print();
+    const plan = env.plan('threads');
+    const { logger } = capturedLog('warn');
+    const sent: { instance: string; thread: number | undefined; command: TaskManagerCommand }[] = [];
+    const links: TaskManagerLinks = {
+      send: (instance, command, thread) => {
+        sent.push({ instance, thread, command });
+        return Promise.resolve();
+      },
+      onMessage: () => undefined,
+      onFailure: () => undefined,
+      forget: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    const address = (c: CrossingChannel, direction: number) => ({ topic: 'threads-exchange', sendPartition: direction, receivePartition: 1 - direction, receiveFrom: 0, attempt: 1, epoch: 5, name: c.name });
+    let betweenWired: readonly CrossingChannel[] = [];
+    const deployment = new InstanceDeployment({
+      plan,
+      assignment: () => ({ epoch: 5, leader: 'i-1', assignment: { members: ['i-1', 'i-2'], splits: { 'i-1': [], 'i-2': [] }, keyGroups: { 'i-1': [], 'i-2': [] }, slots: { 'i-1': [0, 2], 'i-2': [1, 3] } } }),
+      openLinks: () => Promise.resolve(links),
+      openWiring: () =>
+        Promise.resolve({
+          wire: (crossing) => {
+            betweenWired = crossing;
+            return Promise.resolve(crossing.map((c) => ({ channel: c, producer: address(c, 0), consumer: address(c, 1) })));
+          },
+          rewire: () => [],
+          close: () => Promise.resolve(),
+        }),
+      keyedState: { type: 'memory' },
+      threadsPerInstance: 2,
+      epochKey: '{sluice:threads}:epoch',
+      // Nothing answers here: silent task managers end the job soon after it is cancelled.
+      hangTimeoutMs: 400,
+      logger,
+    });
+    const run = runOn(deployment, plan, 'threads', 0, logger);
+    const deploys = () => sent.filter((s) => s.command.type === 'taskManager.deploy');
+    for (let waited = 0; deploys().length < 4 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    run.cancel();
+    await run.outcome;
+    // Slot s's tasks (subtask s of each operator): i-1 runs slots 0 and 2, one per task manager; i-2 slots 1 and 3.
+    const placed = deploys().map(({ instance, thread, command }) => [instance, thread, (command as DeployCommand).tasks.map((t) => plan.tasks.find((p) => p.id === t.id)!.index)]);
+    expect(placed.map(([instance, thread, indexes]) => [instance, thread, [...new Set(indexes as number[])]])).to.deep.equal([
+      ['i-1', 0, [0]],
+      ['i-1', 1, [2]],
+      ['i-2', 0, [1]],
+      ['i-2', 1, [3]],
+    ]);
+    const instanceOfSlot = ['i-1', 'i-2', 'i-1', 'i-2'];
+    const slotOfTask = (id: string) => plan.tasks.find((t) => t.id === id)!.index;
+    const outlets = deploys().flatMap(({ command }) => (command as DeployCommand).outlets);
+    const inlets = deploys().flatMap(({ command }) => (command as DeployCommand).inlets);
+    // The source (one subtask, slot 0) sends to the four keyed subtasks: to slots 1, 2 and 3 its channels cross.
+    expect(outlets.length).to.equal(3);
+    const consumerOf = (b: Bridge) => plan.tasks.find((t) => t.id === b.task)!.outputs.flatMap((e) => e.channels)[b.channel].task;
+    for (const outlet of outlets) {
+      const within = instanceOfSlot[slotOfTask(outlet.task)] === instanceOfSlot[slotOfTask(consumerOf(outlet))];
+      expect('local' in outlet, `${outlet.name}: local iff within an instance`).to.equal(within);
+      // Its consumer's inlet names the same channel.
+      const inlet = inlets.find((i) => i.name === outlet.name)!;
+      if ('local' in outlet) expect(inlet).to.deep.include({ local: outlet.local });
+      else expect('kafka' in inlet).to.equal(true);
+    }
+    // Slot 2 is i-1's other task manager: in memory; slots 1 and 3 are on i-2: through Kafka.
+    expect(outlets.filter((o) => 'local' in o).map((o) => slotOfTask(consumerOf(o)))).to.deep.equal([2]);
+    expect(betweenWired.map((c) => slotOfTask(c.consumer)).sort()).to.deep.equal([1, 3]);
   });
 });

@@ -212,6 +212,36 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
     expect(processes.map((p) => p.lines.filter((l) => l.type === 'ended').map((l) => l.status))).to.deep.equal([['cancelled'], ['cancelled']]);
   });
 
+  it("runs each instance's tasks on two task managers (worker threads), the channels between them in memory: a thread that exits mid-stream and an instance SIGKILLed lose and repeat nothing", async () => {
+    const marker = path.join(os.tmpdir(), uniquePrefix('sluice-thread-exits'));
+    const { input, output, start } = await freshJob('threads', { ...process.env, SLUICE_TASK_MANAGERS: '2', SLUICE_THREAD_EXITS_AT: '6000', SLUICE_FAIL_MARKER: marker });
+    processes = ['i-1', 'i-2'].map(start);
+    await allOf(processes, () => slotsSharedOut(processes), 'sharing out the four slots between two', 120_000);
+    /** The worker threads of `p` where a count opened since its line `from`. */
+    const countThreads = (p: InstanceProcess, from = 0) => new Set(p.lines.slice(from).filter((l) => l.type === 'count-opened').map((l) => l.thread as number));
+    // Two slots each, one per task manager: every count runs in a worker thread, two threads per process.
+    await allOf(processes, () => processes.every((p) => countThreads(p).size === 2), 'opening the counts on two task managers of each instance', 120_000);
+    expect(processes.flatMap((p) => [...countThreads(p)]).every((thread) => thread > 0), 'no count in a main thread').to.equal(true);
+    const producing = produceInChunks(bootstrap, input);
+    // Input 6000 comes in the seventh chunk, about 3 s in: the task manager counting it exits (the job restarts in its epoch).
+    await sleep(6000);
+    const leader = processes.find((p) => p.id === p.latest()!.leader)!;
+    const victim = processes.find((p) => p !== leader)!;
+    victim.signal('SIGKILL');
+    await victim.until(() => victim.hasExited, 'killed', 10_000).catch(() => undefined);
+    const seen = leader.lines.length;
+    await allOf([leader], () => slotsSharedOut([leader]), `${leader.id} taking all four slots`, 120_000);
+    // Four slots on its two task managers now: counts open again in two threads of it.
+    await leader.until(() => countThreads(leader, seen).size === 2, 'opening the four counts on its two task managers', 120_000);
+    await producing;
+
+    const judgement = await judged(bootstrap, output);
+    rmSync(marker, { force: true });
+    const exits = leader.lines.filter((l) => l.type === 'failure' && /task manager \d of instance i-\d exited/.test(l.message as string));
+    expect(exits.length, "the thread's exit, as the leader's job master saw it").to.be.at.least(1);
+    expect(judgement).to.deep.equal({ count: RECORDS, lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+  });
+
   it('restarts a task alone on its instance (restartTask supervision): no job restart, nothing counted twice, the other subtasks exact', async () => {
     const failAt = RECORDS / 2;
     const marker = path.join(os.tmpdir(), uniquePrefix('sluice-failed'));

@@ -85,6 +85,8 @@ class InstancePort implements TaskManagerPort {
     /** Which of the instance's task managers (undefined: its only one, and the link as it was). */
     readonly thread: number | undefined,
     private readonly links: TaskManagerLinks,
+    /** The attempt the job master runs now (an exit of an older one's thread is old news). */
+    private readonly running: () => number | undefined,
   ) {}
 
   get isGone(): boolean {
@@ -113,7 +115,11 @@ class InstancePort implements TaskManagerPort {
   receive(msg: TaskManagerMsg): void {
     if (this.gone) return;
     // Its thread ended in the instance: as a thread's exit is for a job on task managers, a failure of its attempt.
-    if (msg.type === 'taskManager.exited') return this.ends(`${this.name} exited: ${msg.reason}`);
+    if (msg.type === 'taskManager.exited') {
+      const running = this.running();
+      if (msg.attempt === undefined || running === undefined || msg.attempt >= running) this.ends(`${this.name} exited: ${msg.reason}`);
+      return;
+    }
     this.listener?.(msg);
   }
 
@@ -143,6 +149,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
   private members: readonly string[] = [];
   /** Wirings made, for names of local channels unique per wiring. */
   private localWirings = 0;
+  private readonly runningAttempt = () => this.running?.attempt;
 
   constructor(private readonly settings: InstanceDeploymentSettings) {
     const { plan } = settings;
@@ -227,7 +234,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
     // The streams of instances that left stay bounded, but a successor forgets them (as the link says).
     for (const gone of this.members) if (!members.includes(gone)) void links.forget(gone).catch((e: unknown) => this.settings.logger.debug({ instance: gone }, `forgetting the commands of instance ${gone} failed: ${e instanceof Error ? e.message : String(e)}`));
     this.members = members;
-    const ports = memberOf.map((m, i) => new InstancePort(members[m], threadOf[i], links));
+    const ports = memberOf.map((m, i) => new InstancePort(members[m], threadOf[i], links, this.runningAttempt));
     const threads = ports.map((port, i) => new TaskManagerThread(i, port, port.ended, this.settings.hangTimeoutMs));
     const placement: Placement = { epoch, links, wiring, members, threads, ports, managerOfSlot, memberOf };
     // By the current port of each task manager: one replaced after its thread crashed takes its messages.
@@ -335,7 +342,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
   private replaceEnded(placement: Placement): void {
     placement.ports.forEach((port, i) => {
       if (!port.isGone) return;
-      const fresh = new InstancePort(port.instanceId, port.thread, placement.links);
+      const fresh = new InstancePort(port.instanceId, port.thread, placement.links, this.runningAttempt);
       placement.ports[i] = fresh;
       placement.threads[i] = new TaskManagerThread(i, fresh, fresh.ended, this.settings.hangTimeoutMs);
     });

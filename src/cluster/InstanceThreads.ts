@@ -47,6 +47,8 @@ interface Slot {
   held: InstanceThreadCommand[];
   /** The newest epoch a command for it came under: where its end is reported. */
   epoch: number;
+  /** The attempt of the last deploy it was sent. */
+  attempt: number | undefined;
   closing: boolean;
 }
 
@@ -74,7 +76,10 @@ export class InstanceThreads {
     if (!Number.isInteger(index) || index < 0 || index >= 256) return this.s.logger.warn(`a command for task manager ${index} of this instance was dropped: an instance runs at most 256`);
     const slot = this.slots[index] ?? this.boot(index);
     slot.epoch = Math.max(slot.epoch, epoch);
-    if (command.type === 'taskManager.deploy') this.local.attemptStarted(epoch, command.attempt);
+    if (command.type === 'taskManager.deploy') {
+      this.local.attemptStarted(epoch, command.attempt);
+      slot.attempt = command.attempt;
+    }
     this.post(index, slot, { type: 'instance.command', epoch, command: this.paired(command) });
   }
 
@@ -115,7 +120,7 @@ export class InstanceThreads {
   }
 
   private boot(index: number): Slot {
-    const slot: Slot = { worker: undefined, held: [], epoch: this.slots[index]?.epoch ?? 0, closing: false };
+    const slot: Slot = { worker: undefined, held: [], epoch: this.slots[index]?.epoch ?? 0, attempt: undefined, closing: false };
     this.slots[index] = slot;
     const { s } = this;
     void bootTaskManager(s.job, s.params, { ...s.boot, instance: true }, index).then((booted) => {
@@ -161,7 +166,8 @@ export class InstanceThreads {
     void slot.worker?.terminate();
     for (const command of slot.held) for (const port of transfersOf(command)) port.close();
     this.s.logger.error(`task manager ${index} of this instance ended: ${why}`);
-    if (slot.epoch > 0) void this.s.say({ type: 'taskManager.exited', reason: why }, slot.epoch, index).catch(() => undefined);
+    const exited: TaskManagerMsg = { type: 'taskManager.exited', reason: why, ...(slot.attempt === undefined ? {} : { attempt: slot.attempt }) };
+    if (slot.epoch > 0) void this.s.say(exited, slot.epoch, index).catch(() => undefined);
     if (ran) this.boot(index).epoch = slot.epoch;
     else delete this.slots[index];
   }

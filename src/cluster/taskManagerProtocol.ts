@@ -182,6 +182,7 @@ export const TaskManagerMsgCodec = t.union([
   /** What the thread used over its life, sent as it stops (taskManagerUsage.ts). */
   t.type({ type: t.literal('taskManager.usage'), usage: TaskManagerUsageCodec }),
   /** Between instances: this task manager's thread ended (crashed, out of heap, terminated); the instance boots another for the next deploy. */
-  t.type({ type: t.literal('taskManager.exited'), reason: t.string }),
+  /** `attempt`: the last it was deployed (an exit the master hears after it deployed a later attempt on the thread booted since is old news). */
+  t.intersection([t.type({ type: t.literal('taskManager.exited'), reason: t.string }), t.partial({ attempt: t.number })]),
 ]);
 export type TaskManagerMsg = t.TypeOf<typeof TaskManagerMsgCodec>;
