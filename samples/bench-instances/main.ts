@@ -38,8 +38,9 @@ const USERS = 1000;
 /** A run that takes longer is stopped: something is wrong, not slow. */
 const RUN_TIMEOUT_MS = 10 * 60_000;
 
-type RunName = 'local' | 'local-redis' | '1' | '2' | '3';
-const RUN_NAMES: readonly RunName[] = ['local', 'local-redis', '1', '2', '3'];
+/** `1x2`, `2x2`: 1 or 2 instances of 2 task managers (worker threads) each. */
+type RunName = 'local' | 'local-redis' | '1' | '2' | '3' | '1x2' | '2x2';
+const RUN_NAMES: readonly RunName[] = ['local', 'local-redis', '1', '2', '3', '1x2', '2x2'];
 
 interface Point {
   readonly at: number;
@@ -132,7 +133,8 @@ async function measure(name: RunName, events: number, bootstrap: string, input: 
   // the keyed edge's PARALLELISM² channels), so that no instance waits for a new topic's leaders
   // while the others join: instances started together hung there (see docs/benchmarks.md).
   if (name !== 'local' && name !== 'local-redis' && process.env.BENCH_INSTANCES_MAKE_EXCHANGE !== '0') await createTopic(bootstrap, `${applicationId}-exchange`, 2 * PARALLELISM * PARALLELISM);
-  const processes = name === 'local' || name === 'local-redis' ? 1 : Number(name);
+  const processes = name === 'local' || name === 'local-redis' ? 1 : Number(name.split('x')[0]);
+  const taskManagers = name.includes('x') ? name.split('x')[1] : '1';
   const broker = brokerPid();
   const ticks = clockTicks();
   // A topic created a moment ago may answer "not the leader" for a while: the last answer stands meanwhile.
@@ -165,6 +167,7 @@ async function measure(name: RunName, events: number, bootstrap: string, input: 
         BENCH_APPLICATION_ID: applicationId,
         BENCH_INSTANCE_ID: `bench-${i + 1}`,
         BENCH_PARALLELISM: String(PARALLELISM),
+        BENCH_TASK_MANAGERS: taskManagers,
         BENCH_INPUT: input,
         BENCH_OUTPUT: output,
       },

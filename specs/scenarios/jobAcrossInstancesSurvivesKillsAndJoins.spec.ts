@@ -242,45 +242,48 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
     expect(judgement).to.deep.equal({ count: RECORDS, lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
   });
 
-  it('restarts a task alone on its instance (restartTask supervision): no job restart, nothing counted twice, the other subtasks exact', async () => {
-    const failAt = RECORDS / 2;
-    const marker = path.join(os.tmpdir(), uniquePrefix('sluice-failed'));
-    const { input, output, start } = await freshJob('alone', { ...process.env, SLUICE_FAIL_AT: String(failAt), SLUICE_FAIL_MARKER: marker });
-    processes = ['i-1', 'i-2'].map(start);
-    await allOf(processes, () => slotsSharedOut(processes), 'sharing out the four slots between two', 120_000);
-    const leader = processes.find((p) => p.id === p.latest()!.leader)!;
-    const failures = () => leader.lines.filter((l) => l.type === 'failure');
-    // The membership's own restarts (the job started before both joined) come before the input.
-    await sleep(5000);
-    const before = failures().length;
-    await produceInChunks(bootstrap, input);
-    await leader.until(() => failures().some((f) => String(f.message).includes(`injected failure at input ${failAt}`)), 'reporting the injected failure', 120_000);
-    rmSync(marker, { force: true });
+  // With two task managers per instance, the failing task's channels go in memory to the instance's other thread and through Kafka to the other instance.
+  for (const taskManagers of [undefined, '2']) {
+    it(`restarts a task alone on its instance (restartTask supervision)${taskManagers === undefined ? '' : ', its instances on two task managers each'}: no job restart, nothing counted twice, the other subtasks exact`, async () => {
+      const failAt = RECORDS / 2;
+      const marker = path.join(os.tmpdir(), uniquePrefix('sluice-failed'));
+      const { input, output, start } = await freshJob('alone', { ...process.env, SLUICE_FAIL_AT: String(failAt), SLUICE_FAIL_MARKER: marker, ...(taskManagers === undefined ? {} : { SLUICE_TASK_MANAGERS: taskManagers }) });
+      processes = ['i-1', 'i-2'].map(start);
+      await allOf(processes, () => slotsSharedOut(processes), 'sharing out the four slots between two', 120_000);
+      const leader = processes.find((p) => p.id === p.latest()!.leader)!;
+      const failures = () => leader.lines.filter((l) => l.type === 'failure');
+      // The membership's own restarts (the job started before both joined) come before the input.
+      await sleep(5000);
+      const before = failures().length;
+      await produceInChunks(bootstrap, input);
+      await leader.until(() => failures().some((f) => String(f.message).includes(`injected failure at input ${failAt}`)), 'reporting the injected failure', 120_000);
+      rmSync(marker, { force: true });
 
-    // Read until the output stands still (the failing task's in-flight input is lost: restartTask is at-most-once for it).
-    const read = async () => (await readCommitted(bootstrap, output, RECORDS)).map((r) => JSON.parse(r.value!) as Counted);
-    let outputs = await read();
-    for (const deadline = Date.now() + 180_000; Date.now() < deadline; ) {
-      await sleep(3000);
-      const again = await read();
-      if (again.length === outputs.length && outputs.length > 0) break;
-      outputs = again;
-    }
-    expect(failures().slice(before).map((f) => f.action)).to.deep.equal(['restartTask']);
-    const seen = new Uint8Array(RECORDS);
-    for (const o of outputs) seen[o.id]++;
-    expect(seen.filter((n) => n > 1).length, 'inputs counted twice').to.equal(0);
-    // Every subtask but the failing one counted each of its inputs once, exactly.
-    const subtaskOf = (key: number) => operatorIndexForKeyGroup(keyGroupOf(key, 128), PARALLELISM, 128);
-    // The subtask that failed: the one that counts the key of the input it failed at.
-    const failing = subtaskOf(keyOf(failAt, SEED, KEYS));
-    const expected = expectedCounts(RECORDS, SEED, KEYS);
-    const finalCount = new Map<number, number>();
-    for (const o of outputs) finalCount.set(o.key, Math.max(finalCount.get(o.key) ?? 0, o.count));
-    const others = [...expected.keys()].filter((k) => subtaskOf(k) !== failing);
-    expect(others.length).to.be.greaterThan(0);
-    for (const k of others) expect(finalCount.get(k), `key ${k}`).to.equal(expected.get(k));
-    const missing = [...seen.keys()].filter((id) => seen[id] === 0 && subtaskOf(keyOf(id, SEED, KEYS)) !== failing);
-    expect(missing, 'inputs of the other subtasks lost').to.deep.equal([]);
-  });
+      // Read until the output stands still (the failing task's in-flight input is lost: restartTask is at-most-once for it).
+      const read = async () => (await readCommitted(bootstrap, output, RECORDS)).map((r) => JSON.parse(r.value!) as Counted);
+      let outputs = await read();
+      for (const deadline = Date.now() + 180_000; Date.now() < deadline; ) {
+        await sleep(3000);
+        const again = await read();
+        if (again.length === outputs.length && outputs.length > 0) break;
+        outputs = again;
+      }
+      expect(failures().slice(before).map((f) => f.action)).to.deep.equal(['restartTask']);
+      const seen = new Uint8Array(RECORDS);
+      for (const o of outputs) seen[o.id]++;
+      expect(seen.filter((n) => n > 1).length, 'inputs counted twice').to.equal(0);
+      // Every subtask but the failing one counted each of its inputs once, exactly.
+      const subtaskOf = (key: number) => operatorIndexForKeyGroup(keyGroupOf(key, 128), PARALLELISM, 128);
+      // The subtask that failed: the one that counts the key of the input it failed at.
+      const failing = subtaskOf(keyOf(failAt, SEED, KEYS));
+      const expected = expectedCounts(RECORDS, SEED, KEYS);
+      const finalCount = new Map<number, number>();
+      for (const o of outputs) finalCount.set(o.key, Math.max(finalCount.get(o.key) ?? 0, o.count));
+      const others = [...expected.keys()].filter((k) => subtaskOf(k) !== failing);
+      expect(others.length).to.be.greaterThan(0);
+      for (const k of others) expect(finalCount.get(k), `key ${k}`).to.equal(expected.get(k));
+      const missing = [...seen.keys()].filter((id) => seen[id] === 0 && subtaskOf(keyOf(id, SEED, KEYS)) !== failing);
+      expect(missing, 'inputs of the other subtasks lost').to.deep.equal([]);
+    });
+  }
 });
