@@ -184,6 +184,33 @@ describe('checkpoint/RedisCheckpointStore', function () {
       await current.add(checkpoint(2));
       expect(right(await current.latest())).to.deep.equal(checkpoint(2));
     });
+
+    it("marks the job finished before it discards a finished job's checkpoints, under the master's epoch only: a master of an older epoch marks and discards nothing", async () => {
+      const epochKey = `${prefix}:epoch`;
+      await withClient((c) => c.set(epochKey, '4'));
+      const zombie = store();
+      zombie.fence(() => ({ epochKey, epoch: 3 }));
+      await zombie.add(checkpoint(1)).catch(() => undefined);
+      const current = store();
+      current.fence(() => ({ epochKey, epoch: 4 }));
+      await current.add(checkpoint(1));
+      let refused: unknown;
+      await zombie.discardAll().catch((e: unknown) => (refused = e));
+      expect((refused as Error).name).to.equal('FencedStateWriteError');
+      expect(await current.finished()).to.equal(undefined);
+      expect(right(await current.latest())).to.deep.equal(checkpoint(1));
+      const before = Date.now();
+      await current.discardAll();
+      const mark = await current.finished();
+      expect(mark?.epoch).to.equal(4);
+      expect(mark!.at).to.be.within(before, Date.now());
+      expect(right(await current.latest())).to.equal(undefined);
+      // A store of one process (unfenced) marks nothing: a job there starts afresh when started again.
+      const plain = store(3, 'job-2');
+      await plain.add(checkpoint(1, 'job-2'));
+      await plain.discardAll();
+      expect(await plain.finished()).to.equal(undefined);
+    });
   });
 
   it('keeps the jobs apart and drops only its own job on discardAll', async () => {

@@ -23,7 +23,8 @@ import { Audit, audit, countBreaks, Counted, expectedCounts, keyOf } from '../su
 import { keyGroupOf, operatorIndexForKeyGroup } from '../../src/state/keyGroups';
 import { allOf, brief, InstanceProcess } from '../support/instanceProcess';
 import { kafkaBootstrap } from '../support/kafkaService';
-import { createTopic, produceCountingInput, readCommitted, uniqueTopic } from '../support/kafkaTopics';
+import Redis from 'ioredis';
+import { createTopic, endOffsets, produceCountingInput, readCommitted, uniqueTopic } from '../support/kafkaTopics';
 import { seededRandom } from '../support/killAndRestart';
 import { dropPrefix, redisUrl, uniquePrefix } from '../support/redisService';
 
@@ -197,6 +198,21 @@ describe('scenario: one job across instances, with instances SIGKILLed and one a
     for (const id of failsAt) rmSync(`${marker}-${id}`, { force: true });
     expect(processes.map((p) => p.latest()!.epoch), 'no membership change').to.deep.equal([epoch, epoch, epoch]);
     expect(judgement).to.deep.equal({ count: RECORDS, lost: 0, duplicated: 0, stateOver: 0, stateUnder: 0 });
+  });
+
+  it('ends on every instance a job that finished under an earlier leader (its mark in Redis), instead of running it again from its beginning', async () => {
+    const { input, output, start } = await freshJob('finished');
+    await produceCountingInput(bootstrap, input, CHUNK, SEED, KEYS, 0);
+    // What the master of a finished job leaves before it discards its checkpoints (RedisCheckpointStore.discardAll, fenced).
+    const redis = new Redis(url);
+    await redis.set(`sluice:${app}:finished`, JSON.stringify({ epoch: 1, at: Date.now() }));
+    redis.disconnect();
+    processes = ['i-1', 'i-2'].map(start);
+    const ended = (p: InstanceProcess) => p.lines.find((l) => l.type === 'ended')?.status;
+    await Promise.all(processes.map((p) => p.until(() => ended(p) !== undefined, 'ending', 60_000)));
+    expect(processes.map(ended)).to.deep.equal(['finished', 'finished']);
+    // Nothing ran: not one record (nor an aborted transaction's) in the output.
+    expect(await endOffsets(bootstrap, output)).to.deep.equal([0, 0]);
   });
 
   it('cancels the job when its instances are stopped at once (SIGTERM): the leader ends too, though a member left while the job stopped', async () => {

@@ -134,6 +134,7 @@ export function startJob({ plan, jobName, options, config, environmentOptions, c
             logger,
             logging: config.logging,
             threads: job === undefined || threads === undefined ? undefined : { job: job.definition, params: job.params, boot: threads },
+            finishedBefore: redisStore === undefined ? undefined : () => redisStore!.finished(),
             // A master per leadership term: each has an actor system of its own, under no parent of the application's.
             runMaster: (deployment) => {
               // Its checkpoints complete only under the epoch it deploys under (a leader that lost office completes none).

@@ -85,6 +85,10 @@ return 1`;
  */
 const WRITE_AND_PUBLISH = PUBLISH.replace("redis.call('SET', KEYS[1], id)", "redis.call('SET', KEYS[3], ARGV[4])\nredis.call('SET', KEYS[1], id)");
 
+/** Marks a job over instances finished (run fenced: KEYS[1] the mark, ARGV[1] its text). */
+const MARK_FINISHED = `redis.call('SET', KEYS[1], ARGV[1])
+return 1`;
+
 /** Reads the pointer and the checkpoint it names in one atomic step. */
 const READ_LATEST = `
 local id = redis.call('GET', KEYS[1])
@@ -210,8 +214,34 @@ export class RedisCheckpointStore implements CheckpointStore {
     return right(out);
   }
 
-  /** Drops the job's checkpoints and saved source progress (its keyed state is left alone). */
+  /**
+   * Where a job over instances (fenced) records that it finished, before its checkpoints go: a
+   * leader that takes office later finds it and ends the job on every instance instead of
+   * running it again from its beginning (it would repeat its output).
+   */
+  get finishedKey(): string {
+    return `${this.base}:finished`;
+  }
+
+  /** When a job over instances finished (its master's mark), if it did. */
+  async finished(): Promise<{ readonly epoch: number; readonly at: number } | undefined> {
+    const text = await this.withRedis((redis) => redis.get(this.finishedKey));
+    if (text === null) return undefined;
+    const mark = JSON.parse(text) as { epoch: number; at: number };
+    return { epoch: Number(mark.epoch), at: Number(mark.at) };
+  }
+
+  /** Drops the job's checkpoints and saved source progress (its keyed state is left alone); fenced, marks the job finished first. */
   async discardAll(): Promise<void> {
+    const fencing = this.fencing?.();
+    if (fencing !== undefined) {
+      // Only the master of the job's epoch marks it: a zombie's finish marks nothing and discards nothing.
+      await this.withRedis((redis) =>
+        redis.eval(fencedScript(MARK_FINISHED), 2, fencing.epochKey, this.finishedKey, String(fencing.epoch), JSON.stringify({ epoch: fencing.epoch, at: Date.now() })).catch((e: unknown) => {
+          throw fencedRefusal(e, redactUrl(this.location.url)) ?? e;
+        }),
+      );
+    }
     await this.withRedis(async (redis) => {
       // The pointer first, as in the file store: a discard cut short leaves no checkpoint, never a dangling pointer.
       await redis.unlink(this.latestKey);

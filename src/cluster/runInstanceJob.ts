@@ -53,6 +53,12 @@ export interface InstanceJobSettings {
    * on worker threads, `boot.count` per instance (InstanceThreads); else the tasks run in this thread.
    */
   readonly threads?: { readonly job: JobModule; readonly params: unknown; readonly boot: TaskManagersOptions };
+  /**
+   * Whether the job finished under an earlier leader (RedisCheckpointStore.finished): a bounded
+   * job's master marks it before it discards its checkpoints, so a leader taking office after
+   * that ends the job everywhere instead of running it again from its beginning.
+   */
+  readonly finishedBefore?: () => Promise<{ readonly epoch: number; readonly at: number } | undefined>;
 }
 
 /** What runs the tasks the leader places on this instance: one task manager in this thread, or several on worker threads. */
@@ -79,6 +85,8 @@ class InstanceJob implements InstanceJobRun {
   private inbox: TaskManagerInbox | undefined;
   private exchange: KafkaExchange | undefined;
   private taskManager: InstanceTasks | undefined;
+  /** Leadership came and whether the job finished before is being read. */
+  private checkingFinished = false;
   /** The job master, while this instance leads. */
   private leading: { readonly deployment: InstanceDeployment; readonly run: JobRun } | undefined;
   private readonly failureList: JobFailure[] = [];
@@ -154,8 +162,38 @@ class InstanceJob implements InstanceJobRun {
     this.leading?.deployment.assignmentChanged();
   }
 
-  /** Runs the job master here: it restores from the job's latest completed checkpoint and deploys on the instances. */
+  /** This instance took office: unless the job finished before, its job master runs here. */
   private lead(): void {
+    if (this.checkingFinished) return;
+    this.checkingFinished = true;
+    const check = this.s.finishedBefore?.() ?? Promise.resolve(undefined);
+    void check
+      .then(
+        (mark) => {
+          const o = this.joined?.ownership();
+          const leads = o !== undefined && o.state === 'owning' && o.leader === o.instanceId;
+          if (this.ended !== undefined || !leads || this.leading !== undefined) return;
+          if (mark === undefined) return this.startMaster();
+          this.logger.info({ finishedUnder: mark.epoch }, `the job finished under epoch ${mark.epoch} (${new Date(mark.at).toISOString()}): instance ${o.instanceId} ends it on every instance instead of running it again (run it again under another applicationId)`);
+          return this.endFinishedJob(o.epoch);
+        },
+        (e: unknown) => this.end('failed', new Error(`whether the job finished before could not be read: ${e instanceof Error ? e.message : String(e)}`)),
+      )
+      .finally(() => (this.checkingFinished = false));
+  }
+
+  /** The job finished under an earlier leader: every instance of the assignment is told so, and this one ends too. */
+  private async endFinishedJob(epoch: number): Promise<void> {
+    const { cluster } = this.s;
+    const members = this.joined?.assignment()?.assignment.members ?? [];
+    const links = await RedisTaskManagerLinks.open({ redis: cluster.redis, applicationId: cluster.applicationId, epoch, operationTimeoutMs: cluster.operationTimeoutMs, logging: this.s.logging }).catch(() => undefined);
+    await Promise.all(members.map((m) => links?.send(m, { type: 'taskManager.stop', outcome: 'finished' }).catch(() => undefined)));
+    await links?.close().catch(() => undefined);
+    this.end('finished', undefined);
+  }
+
+  /** Runs the job master here: it restores from the job's latest completed checkpoint and deploys on the instances. */
+  private startMaster(): void {
     const joined = this.joined;
     if (joined === undefined) return;
     const { cluster, plan } = this.s;

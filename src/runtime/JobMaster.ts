@@ -316,7 +316,10 @@ export class JobMaster {
   private async settle(): Promise<void> {
     const status = this.status();
     // A finished job needs no checkpoint to resume from; a failed or cancelled one keeps its last.
-    if (status === 'finished' && this.deps.checkpointing !== undefined) await this.deps.checkpointing.store.discardAll();
+    // A store out of reach (or a master over instances whose epoch passed: its discard is fenced) keeps them: the job still settles.
+    if (status === 'finished' && this.deps.checkpointing !== undefined) {
+      await this.deps.checkpointing.store.discardAll().catch((e: unknown) => this.deps.logger.warn(`the finished job's checkpoints were not discarded: ${e instanceof Error ? e.message : String(e)}`));
+    }
     const { error } = this.lifecycle.getSnapshot().context;
     const ended = { status, restarts: this.restarts(), taskRestarts: this.taskRestarts() };
     if (status === 'failed') this.deps.logger.error({ ...ended, error: loggedError(error, { stack: false }) }, `job failed: ${error?.message}`);
