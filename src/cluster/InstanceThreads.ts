@@ -53,7 +53,8 @@ interface Slot {
 }
 
 export class InstanceThreads {
-  private readonly slots: Slot[] = [];
+  /** By thread; none where a thread never came up and no command asked for it since. */
+  private readonly slots: Array<Slot | undefined> = [];
   private readonly expected: PlanShape;
   private readonly local = new LocalChannels();
   private ownership: Pick<Ownership, 'state' | 'epoch'> | undefined;
@@ -87,7 +88,7 @@ export class InstanceThreads {
   ownershipChanged(ownership: Pick<Ownership, 'state' | 'epoch'>): void {
     this.ownership = { state: ownership.state, epoch: ownership.epoch };
     const told: InstanceThreadCommand = { type: 'instance.ownership', ...this.ownership };
-    this.slots.forEach((slot, i) => this.post(i, slot, told));
+    this.slots.forEach((slot, i) => slot !== undefined && this.post(i, slot, told));
   }
 
   /** Stops every thread, for good. */
@@ -96,6 +97,7 @@ export class InstanceThreads {
     this.ended = true;
     this.local.close();
     for (const slot of this.slots) {
+      if (slot === undefined) continue;
       slot.closing = true;
       slot.held = [];
       const worker = slot.worker;
@@ -169,7 +171,7 @@ export class InstanceThreads {
     const exited: TaskManagerMsg = { type: 'taskManager.exited', reason: why, ...(slot.attempt === undefined ? {} : { attempt: slot.attempt }) };
     if (slot.epoch > 0) void this.s.say(exited, slot.epoch, index).catch(() => undefined);
     if (ran) this.boot(index).epoch = slot.epoch;
-    else delete this.slots[index];
+    else this.slots[index] = undefined;
   }
 }
 
