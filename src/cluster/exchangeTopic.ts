@@ -94,6 +94,16 @@ export async function ensureExchangeTopic(admin: Admin, options: ExchangeTopicOp
     // Another instance may have grown it first.
     if ((e as { type?: string }).type !== 'INVALID_PARTITIONS') throw e;
   });
+  // The broker answers before its metadata shows the new partitions (seen on a loaded machine),
+  // and the deploy that follows reads every partition's end offset: wait until they show.
+  await retryWithin(
+    async () => {
+      const shown = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 0;
+      if (shown < partitions) throw new Error(`its metadata shows ${shown} of them`);
+    },
+    operationTimeoutMs,
+    { giveUp: (last) => new Error(`exchange topic ${topic}: grown to ${partitions} partitions, which Kafka at ${brokers.join(',')} did not show within ${operationTimeoutMs} ms${last === undefined ? '' : `: ${messageOf(last)}`}`, { cause: last }) },
+  );
   return { topic, outcome: 'grown' };
 }
 
