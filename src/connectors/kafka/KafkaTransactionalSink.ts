@@ -112,13 +112,14 @@ function mergeTopicMessages(batches: readonly TopicMessages[][]): TopicMessages[
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
-/** The instance index in a writer's name, `<prefix>-<instance>[-e<epoch>]-g<generation>`. */
-const writerIndexOf = (writer: string): number => Number(/-(\d+)(?:-e\d+)?-g\d+$/.exec(writer)?.[1] ?? 0);
-/** The job's epoch in a writer's name over instances; undefined in one process. */
-const writerEpochOf = (writer: string): number | undefined => {
-  const epoch = /-e(\d+)-g\d+$/.exec(writer)?.[1];
-  return epoch === undefined ? undefined : Number(epoch);
-};
+/**
+ * A writer's name, `<prefix>-<instance>[-e<epoch>]-g<generation>`, read back: the instance
+ * index (0 when the name has none) and, over instances, the job's epoch (undefined in one process).
+ */
+function writerNameParts(writer: string): { readonly index: number; readonly epoch: number | undefined } {
+  const parts = /-(\d+)(?:-e(\d+))?-g\d+$/.exec(writer);
+  return { index: Number(parts?.[1] ?? 0), epoch: parts?.[2] === undefined ? undefined : Number(parts[2]) };
+}
 
 export class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTransaction> {
   readonly name: string;
@@ -346,12 +347,12 @@ export class KafkaTransactionalSink<T> implements TwoPhaseCommitSink<T, KafkaTra
         // transactions of every former instance: this one fences the writers of instance
         // indexes j with j mod parallelism = index, so each is fenced once.
         const writers = known.flatMap((k) => [k.writer, ...(k.lingering ?? [])]);
-        earlierWriters = new Set(writers.filter((of) => of !== writer && writerIndexOf(of) % parallelism === index));
+        earlierWriters = new Set(writers.filter((of) => of !== writer && writerNameParts(of).index % parallelism === index));
         // Over instances: this generation's writers of earlier epochs (a restart in a later
         // epoch from the same checkpoint, or a zombie's) completed no checkpoint, so nothing of
         // theirs is committed any more: fenced now, as this writer's own slots were at open.
         if (epoch !== undefined) {
-          const since = Math.max(1, epoch - MAX_EPOCHS_FENCED, ...known.map((k) => writerEpochOf(k.writer) ?? 1));
+          const since = Math.max(1, epoch - MAX_EPOCHS_FENCED, ...known.map((k) => writerNameParts(k.writer).epoch ?? 1));
           for (let e = since; e < epoch; e++) await withinKafkaBound(fenceSlotsOf(writerOf(e)), `${what}: fencing the transactions of ${writerOf(e)}`, brokers, operationTimeoutMs);
         }
       }),
