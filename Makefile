@@ -7,7 +7,7 @@ MOCHA := node_modules/.bin/mocha
 TSC := node_modules/.bin/tsc
 ESBUILD := node_modules/.bin/esbuild
 
-.PHONY: run run-kafka test build docs pack bench bench-nexmark bench-flink bench-kafka-streams bench-exchange bench-instances bench-latency typecheck clean kafka-start kafka-stop
+.PHONY: run run-kafka test build docs pack bench bench-beside bench-nexmark bench-flink bench-kafka-streams bench-exchange bench-instances bench-latency typecheck clean kafka-start kafka-stop
 
 $(NODE_MODULES_STAMP): package.json package-lock.json
 	SLUICE_SKIP_PREPARE=1 npm ci --no-audit --no-fund --loglevel=error
@@ -54,6 +54,13 @@ bench: build
 	node build/samples/bench-exchange/main.js
 	node build/samples/bench-instances/main.js
 	node build/samples/latency/main.js
+
+# Every row of `make bench` on another build (BEFORE_BUILD=<its build/ directory>, e.g. of an older
+# commit) and on this one, alternated round by round (samples/bench-beside): before, after and
+# after ÷ before per row, outputs compared. BESIDE_ROUNDS rounds (default 3); ROWS chooses rows
+# or their prefixes (`make bench-beside ROWS="bench/keyed nexmark/q5"`; default all).
+bench-beside: build
+	node build/samples/bench-beside/main.js $(ROWS)
 
 bench-nexmark: build
 	node build/samples/nexmark/bench.js

@@ -17,8 +17,7 @@ import { BenchProgress } from '../common/benchProgress';
 import { CODECS } from './codecs';
 import { PAYLOADS, PayloadId } from './payloads';
 import type { ExchangeResult } from './runExchange';
-import { BATCH_SIZE, WINDOW_BATCHES } from './settings';
-import type { TransportId } from './exchangeWorker';
+import { BATCH_SIZE, RECORDS, TRANSPORTS, WINDOW_BATCHES } from './settings';
 
 /** The line that shows what runs (on a terminal; a dot a run in a log). */
 const progress = new BenchProgress();
@@ -26,10 +25,7 @@ const progress = new BenchProgress();
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RESULTS_FILE = path.resolve(__dirname, '..', '..', 'bench-exchange-results.json');
-const TRANSPORTS: readonly TransportId[] = ['port', 'ring'];
 
-/** Records per run: about half a second of the baseline on a 2-core machine. */
-const RECORDS: Record<PayloadId, number> = { numbers: 6_000_000, bids: 600_000, tuples: 1_500_000, strings: 2_000_000 };
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const int = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -12,11 +12,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { runChild } from '../bench/runChild';
 import { whileRunning } from '../common/benchProgress';
+import { FIXED_RATE, SHARE_OF_MAX, highRate } from './rates';
 import type { CheckpointMode, LatencyRun } from './runLatency';
 
 const SECONDS = Number(process.env.LATENCY_SECONDS ?? 10);
-const FIXED_RATE = 10_000;
-const SHARE_OF_MAX = 0.8;
 const RESULTS_FILE = path.resolve(__dirname, '..', '..', 'latency-results.json');
 
 /** One run in a child process; on a terminal, a line says which while it runs. */
@@ -33,8 +32,8 @@ async function main(): Promise<void> {
   console.log(`End-to-end latency: paced source (p=1) -> keyBy -> count per key (p=2, 10,000 keys) -> sink; ${SECONDS} s per paced run, the first fifth not counted`);
   console.log(`load average before: ${loadText()}`);
   const max = await run('max', 'none');
-  const high = Math.round((max.achievedPerSecond * SHARE_OF_MAX) / 1000) * 1000;
-  console.log(`maximum, unpaced, no checkpoints (first record offered to last arrived): ${Math.round(max.achievedPerSecond).toLocaleString('en-US')} events/s; 80% of it: ${high.toLocaleString('en-US')} events/s\n`);
+  const high = highRate(max.achievedPerSecond);
+  console.log(`maximum, unpaced, no checkpoints (first record offered to last arrived): ${Math.round(max.achievedPerSecond).toLocaleString('en-US')} events/s; ${SHARE_OF_MAX * 100}% of it: ${high.toLocaleString('en-US')} events/s\n`);
   const runs: LatencyRun[] = [];
   console.log('rate (events/s)  checkpoints    achieved/s   p50 ms   p99 ms p99.9 ms   max ms  ckpts  peak RSS MB');
   for (const rate of [FIXED_RATE, high]) {

@@ -25,24 +25,12 @@ import { BenchProgress } from '../common/benchProgress';
 const progress = new BenchProgress();
 import { QUERY_IDS, QueryId, queries } from './queries';
 import type { QueryRun, Runner } from './runQuery';
-import { BENCH_CONFIG, CHECKPOINT_INTERVAL_MS } from './benchSettings';
+import { BENCH_CONFIG, BENCH_EVENTS, CHECKPOINT_INTERVAL_MS } from './benchSettings';
 
 const RUNS = Number(process.env.NEXMARK_RUNS ?? 1);
 const SCALE = Number(process.env.NEXMARK_SCALE ?? 1);
 const RESULTS_FILE = path.resolve(__dirname, '..', '..', 'nexmark-results.json');
 
-/** Events per query: 2-6 s each on a loaded 2-core machine (several checkpoints each), the whole bench about a minute. */
-const EVENTS: Record<QueryId, number> = {
-  q0: 2_000_000,
-  q1: 2_000_000,
-  q2: 2_000_000,
-  q3: 2_000_000,
-  q4: 1_000_000,
-  q5: 150_000,
-  q6: 500_000,
-  q7: 300_000,
-  q8: 1_000_000,
-};
 
 const runQuery = (id: QueryId, runner: Runner, events: number) => runChild<QueryRun>(path.join(__dirname, 'runQuery.js'), [id, runner, String(events)]);
 
@@ -68,7 +56,7 @@ export interface Row {
 }
 
 async function measure(id: QueryId, runner: Runner): Promise<Row> {
-  const events = Math.max(1, Math.round(EVENTS[id] * SCALE));
+  const events = Math.max(1, Math.round(BENCH_EVENTS[id] * SCALE));
   const runs: QueryRun[] = [];
   for (let i = 0; i < RUNS; i++) {
     progress.run(`${id} on ${runner}, run ${i + 1} of ${RUNS}`);

@@ -13,10 +13,10 @@
 import * as os from 'os';
 import * as path from 'path';
 import { runChild } from '../bench/runChild';
+import { alternateRounds, median, roundsCell, roundsFromEnv } from '../common/alternate';
 import { QUERY_IDS, QueryId } from './queries';
 import type { QueryRun } from './runQuery';
 
-const ROUNDS = Number(process.env.NEXMARK_PAIRS ?? 3);
 const BEFORE_BUILD = process.env.BEFORE_BUILD;
 
 /** Events per query: a few CPU-seconds for the SQL version on this 2-core machine. */
@@ -42,7 +42,6 @@ const SIDES: Readonly<Record<SideName, (id: QueryId, events: number) => Promise<
   'SQL before': (id, events) => runQuery(path.resolve(BEFORE_BUILD ?? thisBuild), id, 'sql', events),
 };
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cpuPerEvent = (r: QueryRun) => {
   if (r.steady === undefined) throw new Error(`${r.query} ${r.runner}: no steady figures in its result line (an older runQuery.js: copy this build's over it)`);
   return r.steady.cpuSeconds / r.steady.events;
@@ -54,7 +53,7 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((w) => !(QUERY_IDS as string[]).includes(w));
   if (unknown.length > 0) throw new Error(`unknown queries ${unknown.join(', ')}; known: ${QUERY_IDS.join(', ')}`);
-  if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) throw new Error(`NEXMARK_PAIRS must be a positive integer, got ${process.env.NEXMARK_PAIRS}`);
+  const roundCount = roundsFromEnv('NEXMARK_PAIRS', 3);
   const selected = wanted.length === 0 ? QUERY_IDS : (wanted as QueryId[]);
   const sides: SideName[] = BEFORE_BUILD === undefined ? ['SQL', 'DataStream'] : ['SQL', 'DataStream', 'SQL before'];
   const ratios: { readonly label: string; readonly of: (round: Record<SideName, QueryRun>) => number }[] = [
@@ -66,29 +65,16 @@ async function main(): Promise<void> {
           { label: 'SQL before ÷ SQL', of: (r: Record<SideName, QueryRun>) => cpuPerEvent(r['SQL before']) / cpuPerEvent(r.SQL) },
         ]),
   ];
-  console.log(`${sides.join(', ')}: steady CPU per event; ${ROUNDS} rounds per query, load average ${load()} at start (${new Date().toISOString()})${BEFORE_BUILD ? `; before: ${BEFORE_BUILD}` : ''}\n`);
+  console.log(`${sides.join(', ')}: steady CPU per event; ${roundCount} rounds per query, load average ${load()} at start (${new Date().toISOString()})${BEFORE_BUILD ? `; before: ${BEFORE_BUILD}` : ''}\n`);
   console.log(`| query | events | ${sides.map((s) => `${s} events/CPU-s`).join(' | ')} | ${ratios.map((r) => `${r.label} (rounds)`).join(' | ')} | outputs | load |`);
   console.log(`| --- | ---: | ${sides.map(() => '---:').join(' | ')} | ${ratios.map(() => '---').join(' | ')} | --- | --- |`);
   for (const id of selected) {
     const events = EVENTS[id];
-    const rounds: Record<SideName, QueryRun>[] = [];
     const loads: string[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      loads.push(load());
-      const round: Partial<Record<SideName, QueryRun>> = {};
-      // Each round starts with the next side, so that no side always runs first.
-      for (let k = 0; k < sides.length; k++) {
-        const side = sides[(i + k) % sides.length];
-        round[side] = await SIDES[side](id, events);
-      }
-      rounds.push(round as Record<SideName, QueryRun>);
-    }
+    const rounds = await alternateRounds(sides, roundCount, (side) => SIDES[side](id, events), () => loads.push(load()));
     const outputs = [...new Set(rounds.flatMap((r) => sides.map((s) => r[s].outputs)))].map(int).join(' / ');
     const rates = sides.map((s) => int(median(rounds.map((r) => 1 / cpuPerEvent(r[s])))));
-    const ratioCells = ratios.map(({ of }) => {
-      const each = rounds.map(of);
-      return `**${median(each).toFixed(2)}** (${each.map((x) => x.toFixed(2)).join(', ')})`;
-    });
+    const ratioCells = ratios.map(({ of }) => roundsCell(rounds.map(of)));
     console.log(`| ${id} | ${int(events)} | ${rates.join(' | ')} | ${ratioCells.join(' | ')} | ${outputs} | ${loads.join(', ')} |`);
   }
 }
