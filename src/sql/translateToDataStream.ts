@@ -19,7 +19,7 @@ import { AttachedWindowAggregateFunction } from './runtime/AttachedWindowAggrega
 import { windowAggregation } from './runtime/windowAggregation';
 import { cumulativeEventTimeWindows } from './runtime/CumulativeEventTimeWindows';
 import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
-import { JoinFunction, RowExpiry, SideChange, joinRetiredState } from './runtime/JoinFunction';
+import { JoinFunction, RowExpiry, SideChange, joinRetiredState, listSidesOf } from './runtime/JoinFunction';
 import { LateRow, OverAggregateFunction, overLateRows } from './runtime/OverAggregateFunction';
 import { RankFunction } from './runtime/RankFunction';
 import { MatchRowFunction, matchLateRows } from './runtime/MatchRowFunction';
@@ -233,20 +233,15 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
       }
       const left = input(node.left).map<SideChange>(leftKept === undefined ? (change: Change) => ({ side: 0, change }) : (change: Change) => ({ side: 0, change: { kind: change.kind, row: leftKept(change.row) } }));
       const right = input(node.right).map<SideChange>(rightKept === undefined ? (change: Change) => ({ side: 1, change }) : (change: Change) => ({ side: 1, change: { kind: change.kind, row: rightKept(change.row) } }));
+      const outer: [boolean, boolean] = [node.joinType === 'LEFT' || node.joinType === 'FULL', node.joinType === 'FULL'];
+      // An insert-only side that is not padded with NULLs keeps its rows as a list (no text per row).
+      const listSides = listSidesOf([node.left.updating, node.right.updating], outer);
       const joined = left
         .union(right)
         .keyBy((s: SideChange) => (s.side === 0 ? leftKey(s.change) : rightKey(s.change)))
-        .process(
-          new JoinFunction(
-            [node.joinType === 'LEFT' || node.joinType === 'FULL', node.joinType === 'FULL'],
-            [node.left.fields.length, node.right.fields.length],
-            node.condition,
-            options.stateRetentionMs,
-            joinExpiry(node),
-          ),
-        )
+        .process(new JoinFunction(outer, [node.left.fields.length, node.right.fields.length], node.condition, options.stateRetentionMs, joinExpiry(node), listSides))
         .name(`Join ${node.joinType}`);
-      joined.node.retiredState = joinRetiredState;
+      joined.node.retiredState = joinRetiredState(listSides);
       // An interval join keeps a time attribute (see keptTimeAttribute in planJoin.ts): its rows are timed by it.
       return timeField < 0 ? joined : joined.transform<Change>('Join row time', () => new RowTimestampOperator(timeField));
     }
