@@ -47,13 +47,11 @@ function harness(outer: [boolean, boolean], listSides: [boolean, boolean], condi
   });
   join.open({ getMapState: mapState, getState: valueState } as unknown as RuntimeContext);
   const pending = new Set<number>();
-  const registered: number[] = [];
   let watermark = -Infinity;
   const ctx = {
     timerService: () => ({
       currentWatermark: () => watermark,
       registerEventTimeTimer: (t: number) => {
-        registered.push(t);
         pending.add(t);
       },
     }),
@@ -62,7 +60,6 @@ function harness(outer: [boolean, boolean], listSides: [boolean, boolean], condi
   const collector = { collect: (c: Change) => void out.push(c) };
   return {
     out,
-    registered,
     send: (side: 0 | 1, change: Change) => join.processElement({ side, change } as SideChange, ctx, collector),
     /** Fires the pending timers the watermark reached, earliest first, as the timer service does. */
     advance: (to: number) => {
@@ -187,35 +184,5 @@ describe('sql/runtime/JoinFunction: an insert-only side kept as a list', () => {
       }),
       { numRuns: 300 },
     );
-  });
-
-  it('an interval join registers a cleanup timer per side and period, not per row: the same timers pending as the map path', () => {
-    fc.assert(
-      fc.property(ops, (steps) => {
-        const { paths } = runBoth({ join: 'INNER', condition: undefined, expiry: interval, distinct: true }, steps);
-        expect(new Set(paths[0].registered)).to.deep.equal(new Set(paths[1].registered));
-        expect(paths[0].registered.length).to.be.at.most(paths[1].registered.length);
-      }),
-      { numRuns: 200 },
-    );
-  });
-
-  it('registers the timer of a period once while the side holds a row of it, and again after it fired', () => {
-    const h = harness([false, false], [true, true], undefined, interval);
-    const add = (side: 0 | 1, t: number, v: string) => h.send(side, { kind: '+I', row: [t, v, 0] });
-    add(0, 1, 'a'); // expires 11: timer 15
-    add(0, 7, 'b'); // expires 17: timer 20
-    add(0, 8, 'c'); // expires 18: its period's timer is pending (b's)
-    add(1, 12, 'x'); // expires 12: timer 15 (the right side's last row is not of its period)
-    add(1, 13, 'y'); // expires 13: timer 15 pending (x's)
-    expect(h.registered).to.deep.equal([15, 20, 15]);
-    h.advance(15);
-    expect(h.rows()).to.deep.equal([
-      ['[7,"b",0]', '[8,"c",0]'],
-      [],
-    ]);
-    add(1, 16, 'z'); // expires 16: timer 20, registered for this side again (it is empty)
-    add(0, 19, 'd'); // expires 29: timer 30
-    expect(h.registered).to.deep.equal([15, 20, 15, 20, 30]);
   });
 });

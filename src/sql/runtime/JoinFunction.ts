@@ -220,20 +220,6 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
     return side.list ? side.state.value() === undefined : side.state.isEmpty();
   }
 
-  /**
-   * Interval joins, a list side: the cleanup timer of period `period` is registered already when
-   * the side's last row expires in the same period. Its timer was registered when it was stored,
-   * and has not fired: a timer fired removes every row expiring by its time.
-   */
-  private lastRowTimed(side: 0 | 1, period: number): boolean {
-    const mine = this.sides[side];
-    if (!mine.list) return false;
-    const rows = mine.state.value();
-    if (rows === undefined) return false;
-    const expires = side === 0 ? this.expiry!.left : this.expiry!.right;
-    return Math.ceil(expires(rows[rows.length - 1]) / this.expiry!.cleanupEveryMs) === period;
-  }
-
   processElement({ side, change }: SideChange, ctx: KeyedProcessContext<RowKey>, out: Collector<Change>): void {
     let stored = true;
     if (this.expiry !== undefined) {
@@ -246,7 +232,7 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
       const every = this.expiry.cleanupEveryMs;
       // A window join is keyed by its window, whose rows all expire together: the first row of
       // the key registers the one timer (a timer fired has emptied both sides).
-      const timed = rowTime === undefined ? !(JoinFunction.isEmpty(this.sides[0]) && JoinFunction.isEmpty(this.sides[1])) : this.lastRowTimed(side, Math.ceil(expires / every));
+      const timed = rowTime === undefined && !(JoinFunction.isEmpty(this.sides[0]) && JoinFunction.isEmpty(this.sides[1]));
       if (stored && !timed) ctx.timerService().registerEventTimeTimer(Math.ceil(expires / every) * every);
     }
     const mine = this.sides[side];
