@@ -1,7 +1,5 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { promises as fs } from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { CollectSink, StreamEnvironment } from '../../src';
 import { ChangelogRow, TableEnvironment } from '../../src/sql';
@@ -12,6 +10,7 @@ import { Change } from '../../src/sql/Change';
 import { JoinWindowAggregateFunction } from '../../src/sql/runtime/JoinWindowAggregateFunction';
 import { TumblingEventTimeWindows } from '../../src/windowing/WindowAssigner';
 import { sortRows } from '../support/changelog';
+import { expectFormerOperatorsRefused, expectRestoredExactly } from '../support/heldSqlJob';
 
 /**
  * Nexmark q6's shape (a window aggregation over an interval join, grouped by the join key) runs
@@ -168,38 +167,17 @@ describe('sql/joinWindowAggregate: a window aggregation over an interval join, g
   });
 
   it('restores its windows exactly from a savepoint: the rows joined before are aggregated with those joined after', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-join-window-'));
-    try {
-      const first = heldJob(undefined);
-      while (((await first.job.counters()).operators['Join INNER and WindowAggregate TUMBLE']?.recordsIn ?? 0) < 40) await new Promise((r) => setTimeout(r, 20));
-      const { path: savepoint } = await first.job.stopWithSavepoint(path.join(dir, 'sp'), { drain: false });
-      await first.job;
-      const second = heldJob(savepoint);
-      await second.job;
-      const reference = await run(
-        query('A.id + 0', WINDOWS.tumble1),
-        Array.from({ length: 20 }, (_, i) => auction(i)),
-        Array.from({ length: 60 }, (_, i) => bid(i)),
-        1,
-      );
-      expect(reference.rows.length).to.be.above(5);
-      // The restored run's sink commits the savepoint's transaction (the first run's rows) again, then its own.
-      expect(first.sink.records().length, 'windows closed before the savepoint').to.be.above(0);
-      expect(first.sink.records().length, 'windows closed after the restore').to.be.below(reference.rows.length);
-      expect(sortRows(second.sink.records().map((r) => r.row))).to.deep.equal(reference.rows);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    const reference = await run(
+      query('A.id + 0', WINDOWS.tumble1),
+      Array.from({ length: 20 }, (_, i) => auction(i)),
+      Array.from({ length: 60 }, (_, i) => bid(i)),
+      1,
+    );
+    await expectRestoredExactly(heldJob, 'Join INNER and WindowAggregate TUMBLE', 40, reference.rows);
   });
 
   it("refuses a savepoint of the former plan (the interval join's and the window aggregation's state), naming them and what to do", async () => {
-    const { job, sink } = heldJob(FORMER);
-    const error = await job.then(() => undefined, (e: unknown) => e as Error);
-    expect(error?.message).to.equal(
-      `cannot restore job '${job.jobId}': checkpoint 1 holds state of operators this job does not have: uid 'Join INNER#1', 'WindowAggregate TUMBLE#1'. ` +
-        'Give the operators back their former uids with .uid(...), or pass allowNonRestoredState: true to StreamEnvironment.create to drop that state',
-    );
-    expect(sink.records()).to.deep.equal([]);
+    await expectFormerOperatorsRefused(heldJob(FORMER), ['Join INNER#1', 'WindowAggregate TUMBLE#1']);
   });
 
   it('with allowNonRestoredState, drops the former state: the join and its windows after the savepoint start empty', async () => {
