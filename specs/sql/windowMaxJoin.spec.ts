@@ -1,13 +1,12 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { promises as fs } from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { CollectSink, StreamEnvironment } from '../../src';
 import { ChangelogRow, TableEnvironment } from '../../src/sql';
 import { GeneratorSource } from '../../src/connectors/GeneratorSource';
 import { HeldSource } from '../support/heldSource';
 import { sortRows } from '../support/changelog';
+import { expectFormerOperatorsRefused, expectRestoredExactly } from '../support/heldSqlJob';
 
 /**
  * Nexmark q7's shape (a table joined with the maxima of its own tumbling windows on the
@@ -139,34 +138,12 @@ describe('sql/windowMaxJoin: a table joined with the maxima of its own windows',
   });
 
   it('restores its windows exactly from a savepoint: the rows read before meet the maxima of the windows closed after', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-window-max-'));
-    try {
-      const first = heldJob(undefined, 21);
-      while (((await first.job.counters()).operators['Window binding']?.recordsIn ?? 0) < 21) await new Promise((r) => setTimeout(r, 20));
-      const { path: savepoint } = await first.job.stopWithSavepoint(path.join(dir, 'sp'), { drain: false });
-      await first.job;
-      const second = heldJob(savepoint, 40);
-      await second.job;
-      const reference = await run(query('MAX(price) + 0', BOUNDS.window), Array.from({ length: 40 }, (_, i) => bid(i)), 1);
-      expect(reference.rows.length).to.be.above(5);
-      // Windows closed before the savepoint and after it: the restored run's sink commits the
-      // savepoint's transaction (the first run's rows) again, then its own.
-      expect(first.sink.records().length, 'windows closed before the savepoint').to.be.above(0);
-      expect(first.sink.records().length, 'windows closed after the restore').to.be.below(reference.rows.length);
-      expect(sortRows(second.sink.records().map((r) => r.row))).to.deep.equal(reference.rows);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    const reference = await run(query('MAX(price) + 0', BOUNDS.window), Array.from({ length: 40 }, (_, i) => bid(i)), 1);
+    await expectRestoredExactly((restoreFrom) => heldJob(restoreFrom, restoreFrom === undefined ? 21 : 40), 'Window binding', 21, reference.rows);
   });
 
   it("refuses a savepoint of the former plan (the interval join's and the window aggregation's state), naming them and what to do", async () => {
-    const { job, sink } = heldJob(FORMER, 40);
-    const error = await job.then(() => undefined, (e: unknown) => e as Error);
-    expect(error?.message).to.equal(
-      `cannot restore job '${job.jobId}': checkpoint 1 holds state of operators this job does not have: uid 'Join INNER#1', 'WindowAggregate TUMBLE#1'. ` +
-        'Give the operators back their former uids with .uid(...), or pass allowNonRestoredState: true to StreamEnvironment.create to drop that state',
-    );
-    expect(sink.records()).to.deep.equal([]);
+    await expectFormerOperatorsRefused(heldJob(FORMER, 40), ['Join INNER#1', 'WindowAggregate TUMBLE#1']);
   });
 
   it('with allowNonRestoredState, drops the former state: the windows after the savepoint start empty', async () => {

@@ -19,7 +19,7 @@ import { AttachedWindowAggregateFunction } from './runtime/AttachedWindowAggrega
 import { windowAggregation } from './runtime/windowAggregation';
 import { cumulativeEventTimeWindows } from './runtime/CumulativeEventTimeWindows';
 import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
-import { JoinFunction, RowExpiry, SideChange, joinRetiredState } from './runtime/JoinFunction';
+import { JoinFunction, RowExpiry, SideChange, joinRetiredState, listSidesOf } from './runtime/JoinFunction';
 import { LateRow, OverAggregateFunction, overLateRows } from './runtime/OverAggregateFunction';
 import { RankFunction } from './runtime/RankFunction';
 import { MatchRowFunction, matchLateRows } from './runtime/MatchRowFunction';
@@ -30,6 +30,8 @@ import { rowComparator } from './runtime/rowOrder';
 import { WindowRankFunction } from './runtime/WindowRankFunction';
 import { WindowBinding, WindowBoundRow, WindowMaxJoinFunction } from './runtime/WindowMaxJoinFunction';
 import { windowMaxJoin } from './windowMaxJoin';
+import { JoinWindowAggregate, joinWindowAggregate } from './joinWindowAggregate';
+import { JoinWindowAggregateFunction } from './runtime/JoinWindowAggregateFunction';
 import { TableSource } from './tableConnectors';
 import { DeadLetterOutlet } from './lineFormats';
 import { Row } from './types';
@@ -183,6 +185,8 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
           .process(new AttachedWindowAggregateFunction(node.keys, start, end, node.aggregates))
           .name(`WindowAggregate ${node.window.kind}`);
       }
+      const fused = joinWindowAggregate(node, options);
+      if (fused !== undefined) return translateJoinWindowAggregate(fused, input, fieldsRead, options);
       const { aggregate, emit } = windowAggregation(node.keys, node.aggregates);
       return input(node.input)
         .keyBy(rowKeySelector(node.keys))
@@ -231,28 +235,57 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
           .name(`Join ${node.joinType} of window maxima`);
         return timeField < 0 ? joined : joined.transform<Change>('Join row time', () => new RowTimestampOperator(timeField));
       }
-      const left = input(node.left).map<SideChange>(leftKept === undefined ? (change: Change) => ({ side: 0, change }) : (change: Change) => ({ side: 0, change: { kind: change.kind, row: leftKept(change.row) } }));
-      const right = input(node.right).map<SideChange>(rightKept === undefined ? (change: Change) => ({ side: 1, change }) : (change: Change) => ({ side: 1, change: { kind: change.kind, row: rightKept(change.row) } }));
-      const joined = left
-        .union(right)
-        .keyBy((s: SideChange) => (s.side === 0 ? leftKey(s.change) : rightKey(s.change)))
-        .process(
-          new JoinFunction(
-            [node.joinType === 'LEFT' || node.joinType === 'FULL', node.joinType === 'FULL'],
-            [node.left.fields.length, node.right.fields.length],
-            node.condition,
-            options.stateRetentionMs,
-            joinExpiry(node),
-          ),
-        )
-        .name(`Join ${node.joinType}`);
-      joined.node.retiredState = joinRetiredState;
+      const { keyed, args, listSides } = joinInputs(node, input, [leftKept, rightKept], options);
+      const joined = keyed.process(new JoinFunction(...args)).name(`Join ${node.joinType}`);
+      joined.node.retiredState = joinRetiredState(listSides);
       // An interval join keeps a time attribute (see keptTimeAttribute in planJoin.ts): its rows are timed by it.
       return timeField < 0 ? joined : joined.transform<Change>('Join row time', () => new RowTimestampOperator(timeField));
     }
     default:
       return absurd(node);
   }
+}
+
+type JoinNode = Extract<PlanNode, { kind: 'join' }>;
+
+/**
+ * A join's two inputs, each side's rows narrowed to the fields read of it and tagged with its
+ * side, keyed by the join key; and the JoinFunction's arguments (an insert-only side that is not
+ * padded with NULLs keeps its rows as a list, with no text per row).
+ */
+function joinInputs(node: JoinNode, input: (n: PlanNode) => DataStream<Change>, [leftKept, rightKept]: readonly (((row: Row) => Row) | undefined)[], options: TranslationOptions) {
+  const leftKey = rowKeySelector(node.leftKeys);
+  const rightKey = rowKeySelector(node.rightKeys);
+  const left = input(node.left).map<SideChange>(leftKept === undefined ? (change: Change) => ({ side: 0, change }) : (change: Change) => ({ side: 0, change: { kind: change.kind, row: leftKept(change.row) } }));
+  const right = input(node.right).map<SideChange>(rightKept === undefined ? (change: Change) => ({ side: 1, change }) : (change: Change) => ({ side: 1, change: { kind: change.kind, row: rightKept(change.row) } }));
+  const outer: [boolean, boolean] = [node.joinType === 'LEFT' || node.joinType === 'FULL', node.joinType === 'FULL'];
+  const listSides = listSidesOf([node.left.updating, node.right.updating], outer);
+  const keyed = left.union(right).keyBy((s: SideChange) => (s.side === 0 ? leftKey(s.change) : rightKey(s.change)));
+  const args: ConstructorParameters<typeof JoinFunction> = [outer, [node.left.fields.length, node.right.fields.length], node.condition, options.stateRetentionMs, joinExpiry(node), listSides];
+  return { keyed, args, listSides };
+}
+
+/** A window aggregation over an interval join, as one operator (joinWindowAggregate.ts). */
+function translateJoinWindowAggregate(fused: JoinWindowAggregate, input: (n: PlanNode) => DataStream<Change>, fieldsRead: FieldsRead, options: TranslationOptions): DataStream<Change> {
+  const { aggregation, calc, join, timeField } = fused;
+  const { keyed, args, listSides } = joinInputs(join, input, fieldsRead.ofJoinInputs(join).map(rowKeeping), options);
+  const groupKey = rowKeySelector(aggregation.keys);
+  const keyEvals = aggregation.keys.map((k) => k.eval);
+  const aggregated = keyed
+    .process(
+      new JoinWindowAggregateFunction(args, {
+        project: rowProjection(calc.projections),
+        filter: calc.filter?.eval,
+        timeField,
+        assigner: windowAssigner(aggregation.window),
+        keyValues: (row) => keyEvals.map((k) => k(row)),
+        groupKey: (row) => groupKey({ kind: '+I', row }),
+        accumulations: aggregation.aggregates.map((a) => a.accumulation(false)),
+      }),
+    )
+    .name(`Join ${join.joinType} and WindowAggregate ${aggregation.window.kind}`);
+  aggregated.node.retiredState = joinRetiredState(listSides);
+  return aggregated;
 }
 
 /** Sends the rows an operator found behind the watermark to the dead letters, with why. */

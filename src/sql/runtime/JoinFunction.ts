@@ -1,7 +1,10 @@
 /**
  * A regular join on equal keys: both inputs, tagged with their side, are keyed by the join key;
  * each side's rows (with their multiplicity) stay in keyed state, and a change on one side is
- * joined with the other side's rows. The joined row keeps the change's kind (an insert joins
+ * joined with the other side's rows. A side whose input is insert-only and that is not padded
+ * with NULLs keeps its rows as a list per key, in arrival order (each arrival its own element);
+ * any other side keeps a map from each row's JSON text to its count and matches, which a
+ * retraction needs to find the row it takes back. The joined row keeps the change's kind (an insert joins
  * as inserts, a retraction retracts what it joined). LEFT JOIN also emits the left row padded
  * with NULLs while it has no match, and retracts that row once a match arrives (FULL JOIN: either
  * side). State expires after the table environment's idle-state retention, when set; in
@@ -10,8 +13,8 @@
 import { KeyedProcessContext, KeyedProcessFunction, OnTimerContext } from '../../api/ProcessFunction';
 import { RuntimeContext } from '../../api/RuntimeContext';
 import { Collector } from '../../graph/Collector';
-import { MapState } from '../../state/State';
-import { MapStateDescriptor } from '../../state/StateDescriptor';
+import { MapState, ValueState } from '../../state/State';
+import { MapStateDescriptor, ValueStateDescriptor } from '../../state/StateDescriptor';
 import { Serializer, Serializers } from '../../state/Serializer';
 import { isLeft, left, right } from 'fp-ts/Either';
 import { Change, RowKind, isAccumulate } from '../Change';
@@ -98,26 +101,87 @@ export interface RowExpiry {
 }
 
 /**
- * Each side's rows. Named anew when what a join stores changed shape, so that state of the former
- * shape is recognized at restore and refused (joinRetiredState): in 0.2 the rows hold only the
- * fields the query reads, and only those that pass the WHERE's conditions on one side.
+ * Each side's rows, as a map from each row's text to its counts (a side whose input may retract,
+ * or padded with NULLs). Named anew when what a join stores changed shape, so that state of the
+ * former shape is recognized at restore and refused (joinRetiredState): in 0.2 the rows hold
+ * only the fields the query reads, and only those that pass the WHERE's conditions on one side.
  */
 export const JOIN_STATE_NAMES = ['join-left-kept', 'join-right-kept'] as const;
 
 /**
- * The former shape, 'join-left' and 'join-right': whole rows, including rows a WHERE over the
- * join now drops before it. Restored, they would join rows the query no longer sees, and a
- * retraction (a narrowed row) would not find the whole row it retracts.
+ * Each side's rows as a list (an insert-only side not padded with NULLs): the rows alone, in
+ * arrival order, with no text per row in memory and written once as JSON in a snapshot.
  */
-export const joinRetiredState: RetiredState = {
-  names: ['join-left', 'join-right'],
-  why:
-    "it is a SQL join's state from an earlier Sluice, which kept whole rows, including those its WHERE now filters out before the join; " +
-    'this join keeps only the fields the query reads, and restored whole rows would join rows the query drops and not be retracted',
+export const JOIN_ROWS_STATE_NAMES = ['join-left-rows', 'join-right-rows'] as const;
+
+/**
+ * A list's text as last written, without its closing bracket, and how many rows it held: a list
+ * is only appended to in place (pushed; cleanup makes a new list), so the next snapshot of a
+ * list that grew stringifies only the rows added since and joins them on, instead of the whole
+ * list again (a key of a regular join keeps its rows for good, and a checkpoint writes every
+ * changed key's value). Weak: a list gone takes its text with it.
+ */
+const writtenRows = new WeakMap<readonly Row[], { readonly length: number; readonly body: string }>();
+
+/**
+ * A list side's rows: JSON text of the array of rows (each row an array), written once, not a
+ * text per row inside the state's encoding as a map's entries are. The same text as
+ * JSON.stringify(rows), of a list that grew made from the text written before.
+ */
+export const joinRowsSerializer: Serializer<Row[]> = {
+  name: 'join-rows',
+  serialize: (rows) => {
+    const before = writtenRows.get(rows);
+    let body: string;
+    if (before !== undefined && before.length === rows.length) body = before.body;
+    else if (before !== undefined && before.length > 0 && before.length < rows.length) body = `${before.body},${JSON.stringify(rows.slice(before.length)).slice(1, -1)}`;
+    else body = JSON.stringify(rows).slice(0, -1);
+    writtenRows.set(rows, { length: rows.length, body });
+    return `${body}]`;
+  },
+  deserialize: (text) => {
+    const p = Serializers.json<unknown>().deserialize(text);
+    if (isLeft(p)) return p;
+    const v = p.right;
+    if (!(Array.isArray(v) && v.every((row) => Array.isArray(row)))) return left(`a join side's rows are an array of rows (arrays), got ${text.slice(0, 80)}`);
+    return right(v as Row[]);
+  },
 };
 
+/** Which sides of a join keep their rows as a list: an insert-only input, not padded with NULLs. */
+export function listSidesOf(updating: readonly [boolean, boolean], outer: readonly [boolean, boolean]): [boolean, boolean] {
+  return [!updating[0] && !outer[0], !updating[1] && !outer[1]];
+}
+
+const WHOLE_ROWS_WHY =
+  "it is a SQL join's state from an earlier Sluice, which kept whole rows, including those its WHERE now filters out before the join; " +
+  'this join keeps only the fields the query reads, and restored whole rows would join rows the query drops and not be retracted';
+
+/**
+ * The former shapes of a join's state. 'join-left' and 'join-right': whole rows, including rows
+ * a WHERE over the join now drops before it; restored, they would join rows the query no longer
+ * sees, and a retraction (a narrowed row) would not find the whole row it retracts. And, for a
+ * side now kept as a list, its map of rows by their text ('join-left-kept', 'join-right-kept'),
+ * which this join no longer reads: restored under the new name it would be empty.
+ */
+export function joinRetiredState(listSides: readonly [boolean, boolean]): RetiredState {
+  const mapped = JOIN_STATE_NAMES.filter((_, side) => listSides[side]);
+  if (mapped.length === 0) return { names: ['join-left', 'join-right'], why: WHOLE_ROWS_WHY };
+  const rows = JOIN_ROWS_STATE_NAMES.filter((_, side) => listSides[side]);
+  return {
+    names: ['join-left', 'join-right', ...mapped],
+    why:
+      "it is a SQL join's state from an earlier Sluice: 'join-left' and 'join-right' kept whole rows, including those its WHERE now filters out before the join, " +
+      `and ${mapped.map((n) => `'${n}'`).join(' and ')} kept each row of an insert-only side under its JSON text, ` +
+      `where this join keeps them as a list of rows (${rows.map((n) => `'${n}'`).join(' and ')}) and would start without them`,
+  };
+}
+
+/** A side's storage: a map of rows by their text, or (an insert-only side) a list of rows. */
+type SideState = { readonly list: false; readonly state: MapState<string, StoredEntry> } | { readonly list: true; readonly state: ValueState<Row[]> };
+
 export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Change> {
-  private sides!: [MapState<string, StoredEntry>, MapState<string, StoredEntry>];
+  private sides!: [SideState, SideState];
 
   constructor(
     /** Per side: its rows are emitted padded with NULLs while they have no match (LEFT: the left side; FULL: both). */
@@ -127,13 +191,19 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
     private readonly condition: Compiled | undefined,
     private readonly retentionMs: number | undefined,
     private readonly expiry?: RowExpiry,
+    /** Per side: its input is insert-only and its rows are kept as a list (listSidesOf); never for an outer side. */
+    private readonly listSides: readonly [boolean, boolean] = [false, false],
   ) {
     super();
+    if ((listSides[0] && outer[0]) || (listSides[1] && outer[1])) throw new Error('a join side padded with NULLs keeps its rows as a map (their matches are counted per row)');
   }
 
   open(ctx: RuntimeContext): void {
-    const side = (name: string) => ctx.getMapState(withRetention(new MapStateDescriptor<string, StoredEntry>(name, joinRowIdSerializer, joinEntrySerializer), this.retentionMs));
-    this.sides = [side(JOIN_STATE_NAMES[0]), side(JOIN_STATE_NAMES[1])];
+    const side = (s: 0 | 1): SideState =>
+      this.listSides[s]
+        ? { list: true, state: ctx.getState(withRetention(new ValueStateDescriptor<Row[]>(JOIN_ROWS_STATE_NAMES[s], joinRowsSerializer), this.retentionMs)) }
+        : { list: false, state: ctx.getMapState(withRetention(new MapStateDescriptor<string, StoredEntry>(JOIN_STATE_NAMES[s], joinRowIdSerializer, joinEntrySerializer), this.retentionMs)) };
+    this.sides = [side(0), side(1)];
   }
 
   private joined(left: Row, right: Row): Row | undefined {
@@ -144,6 +214,10 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
   private padded(side: 0 | 1, row: Row): Row {
     const nulls = new Array(this.widths[1 - side]).fill(null);
     return side === 0 ? [...row, ...nulls] : [...nulls, ...row];
+  }
+
+  private static isEmpty(side: SideState): boolean {
+    return side.list ? side.state.value() === undefined : side.state.isEmpty();
   }
 
   processElement({ side, change }: SideChange, ctx: KeyedProcessContext<RowKey>, out: Collector<Change>): void {
@@ -158,50 +232,84 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
       const every = this.expiry.cleanupEveryMs;
       // A window join is keyed by its window, whose rows all expire together: the first row of
       // the key registers the one timer (a timer fired has emptied both sides).
-      const timed = rowTime === undefined && !(this.sides[0].isEmpty() && this.sides[1].isEmpty());
+      const timed = rowTime === undefined && !(JoinFunction.isEmpty(this.sides[0]) && JoinFunction.isEmpty(this.sides[1]));
       if (stored && !timed) ctx.timerService().registerEventTimeTimer(Math.ceil(expires / every) * every);
     }
     const mine = this.sides[side];
     const other = this.sides[1 - side];
-    const id = JSON.stringify(change.row);
     const adding = isAccumulate(change.kind);
     const emit = (kind: RowKind, row: Row, times: number) => {
       for (let i = 0; i < times; i++) out.collect({ kind, row });
     };
     let matches = 0;
-    for (const [otherId, entry] of other.entries()) {
-      const otherRow = rowOf(otherId, entry);
-      const [, count, otherMatches] = entry;
-      const row = side === 0 ? this.joined(change.row, otherRow) : this.joined(otherRow, change.row);
-      if (row === undefined) continue;
-      matches += count;
-      const otherSide = (1 - side) as 0 | 1;
-      if (this.outer[otherSide]) {
-        // The other side's row gains or loses a match: swap its NULL-padded row in or out.
-        if (adding && otherMatches === 0) emit('-D', this.padded(otherSide, otherRow), count);
-        const now = otherMatches + (adding ? 1 : -1);
-        other.put(otherId, [otherRow, count, now]);
-        emit(change.kind, row, count);
-        if (!adding && now === 0) emit('+I', this.padded(otherSide, otherRow), count);
-      } else emit(change.kind, row, count);
+    if (other.list) {
+      // Insert-only and not padded: each row once, nothing to update on it.
+      const rows = other.state.value();
+      if (rows !== undefined) {
+        for (const otherRow of rows) {
+          const row = side === 0 ? this.joined(change.row, otherRow) : this.joined(otherRow, change.row);
+          if (row === undefined) continue;
+          matches++;
+          out.collect({ kind: change.kind, row });
+        }
+      }
+    } else {
+      const map = other.state;
+      for (const [otherId, entry] of map.entries()) {
+        const otherRow = rowOf(otherId, entry);
+        const [, count, otherMatches] = entry;
+        const row = side === 0 ? this.joined(change.row, otherRow) : this.joined(otherRow, change.row);
+        if (row === undefined) continue;
+        matches += count;
+        const otherSide = (1 - side) as 0 | 1;
+        if (this.outer[otherSide]) {
+          // The other side's row gains or loses a match: swap its NULL-padded row in or out.
+          if (adding && otherMatches === 0) emit('-D', this.padded(otherSide, otherRow), count);
+          const now = otherMatches + (adding ? 1 : -1);
+          map.put(otherId, [otherRow, count, now]);
+          emit(change.kind, row, count);
+          if (!adding && now === 0) emit('+I', this.padded(otherSide, otherRow), count);
+        } else emit(change.kind, row, count);
+      }
     }
     if (this.outer[side] && matches === 0) emit(adding ? '+I' : '-D', this.padded(side, change.row), 1);
     if (!stored) return;
-    const current = mine.get(id);
+    if (mine.list) {
+      if (!adding) throw new Error(`a join side kept as a list takes inserts only (its input is insert-only), got ${change.kind}`);
+      const rows = mine.state.value();
+      if (rows === undefined) mine.state.update([change.row]);
+      else {
+        rows.push(change.row);
+        mine.state.update(rows);
+      }
+      return;
+    }
+    const id = JSON.stringify(change.row);
+    const current = mine.state.get(id);
     const count = (current?.[1] ?? 0) + (adding ? 1 : -1);
-    if (count <= 0) mine.remove(id);
-    else mine.put(id, [change.row, count, matches]);
+    if (count <= 0) mine.state.remove(id);
+    else mine.state.put(id, [change.row, count, matches]);
   }
 
   onTimer(timestamp: number, _ctx: OnTimerContext<RowKey>, _out: Collector<Change>): void {
     const expiry = this.expiry!;
     if (expiry.rowTime === undefined) {
       // A window join: the key is a window, and every row of it expires now.
-      for (const state of this.sides) state.clear();
+      for (const side of this.sides) side.state.clear();
       return;
     }
-    this.sides.forEach((state, side) => {
-      const expires = side === 0 ? expiry.left : expiry.right;
+    this.sides.forEach((side, s) => {
+      const expires = s === 0 ? expiry.left : expiry.right;
+      if (side.list) {
+        const rows = side.state.value();
+        if (rows === undefined) return;
+        const kept = rows.filter((row) => expires(row) > timestamp);
+        // Often every row of the key has expired: one clear.
+        if (kept.length === 0) side.state.clear();
+        else if (kept.length < rows.length) side.state.update(kept);
+        return;
+      }
+      const state = side.state;
       const entries = state.entries();
       const expired = entries.filter(([id, entry]) => expires(rowOf(id, entry)) <= timestamp);
       // Often every row of the key has expired: one clear, not a removal per row.
