@@ -116,7 +116,7 @@ export class InstanceThreads {
 
   private post(index: number, slot: Slot, command: InstanceThreadCommand): void {
     if (slot.closing) return;
-    if (slot.worker !== undefined) return slot.worker.postMessage(command, transfersOf(command));
+    if (slot.worker !== undefined) return this.send(index, slot, slot.worker, command);
     if (slot.held.length >= MAX_HELD_COMMANDS) return this.exited(index, slot, `task manager ${index} of this instance did not come up before ${MAX_HELD_COMMANDS} commands were waiting for it`);
     slot.held.push(command);
   }
@@ -149,9 +149,22 @@ export class InstanceThreads {
       if (this.ownership !== undefined) worker.postMessage({ type: 'instance.ownership', ...this.ownership } satisfies InstanceThreadCommand);
       const held = slot.held;
       slot.held = [];
-      for (const command of held) worker.postMessage(command, transfersOf(command));
+      for (const command of held) this.send(index, slot, worker, command);
     });
     return slot;
+  }
+
+  /** Posts a command to a thread; one that cannot be posted (a port it carries was detached) fails the thread's attempt rather than the instance. */
+  private send(index: number, slot: Slot, worker: Worker, command: InstanceThreadCommand): void {
+    if (slot.closing) {
+      for (const port of transfersOf(command)) port.close();
+      return;
+    }
+    try {
+      worker.postMessage(command, transfersOf(command));
+    } catch (e) {
+      this.exited(index, slot, `a command could not be posted to it: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /**

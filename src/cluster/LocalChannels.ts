@@ -4,8 +4,12 @@
  * channel (a LocalBridge's `key`, unique per wiring) in the commands of both ends; the
  * instance's main thread, which forwards both, makes one MessageChannel per key and hands the
  * producer's end port1 and the consumer's port2, in place of the name. A pair whose other end
- * never came (its task manager's command was dropped, its attempt ended) is closed once a
- * deploy of a later attempt arrives, so what is held is one attempt's channels at most.
+ * never came (its task manager's command was dropped, its attempt ended) is let go once a
+ * deploy of a later attempt arrives, so what is held is one attempt's channels at most. It is
+ * not closed: its end handed out is in a command, maybe still held for a thread that boots, and
+ * closing either end detaches both, which could then not be transferred with it (DataCloneError,
+ * seen in CI). The holder's tasks belong to an ended attempt, which the thread drops at the
+ * later deploy, closing its end and so the other.
  */
 import { MessageChannel, MessagePort } from 'worker_threads';
 import { Bridge, LocalBridge, PortBridge } from './taskManagerProtocol';
@@ -45,19 +49,14 @@ export class LocalChannels {
     return { outlets: outlets.map((b) => end(b, 'outlet')), inlets: inlets.map((b) => end(b, 'inlet')), transfer };
   }
 
-  /** A deploy of (`epoch`, `attempt`) arrived: the pairs of earlier attempts will never be completed. */
+  /** A deploy of (`epoch`, `attempt`) arrived: the pairs of earlier attempts will never be completed, and are let go. */
   attemptStarted(epoch: number, attempt: number): void {
-    for (const [key, pair] of this.pairs) {
-      if (pair.epoch > epoch || (pair.epoch === epoch && pair.attempt >= attempt)) continue;
-      this.pairs.delete(key);
-      pair.channel.port1.close();
-      pair.channel.port2.close();
-    }
+    for (const [key, pair] of this.pairs) if (pair.epoch < epoch || (pair.epoch === epoch && pair.attempt < attempt)) this.pairs.delete(key);
   }
 
-  /** Closes every pair waiting: the instance stops. */
+  /** Lets every waiting pair go: the instance stops (its threads end, and their ends with them). */
   close(): void {
-    this.attemptStarted(Number.MAX_SAFE_INTEGER, 0);
+    this.pairs.clear();
   }
 
   private take(bridge: LocalBridge, side: 'outlet' | 'inlet'): MessagePort {
