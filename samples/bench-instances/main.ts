@@ -69,8 +69,10 @@ async function main(): Promise<void> {
   const setup = await setUpInstances(events, bootstrap);
   try {
     const results: Result[] = [];
+    let made = 0;
     for (const name of runs) {
-      const r = await runOnce(name, setup);
+      // A tag per run: a run named twice must not reuse the first one's applicationId, whose bounded job is marked finished (docs/cluster.md).
+      const r = await runOnce(name, setup, undefined, `-${++made}`);
       results.push(r);
       process.stderr.write(`  ${name}: ${fmt(r.wholeSeconds, 1)} s, ${fmt(r.events / r.wholeSeconds)} events/s, ${fmt(r.events / sum(r.wholeCpu))} events per group CPU-second, output checked (read_committed)\n`);
     }
