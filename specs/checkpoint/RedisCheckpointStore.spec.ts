@@ -210,6 +210,11 @@ describe('checkpoint/RedisCheckpointStore', function () {
       await plain.add(checkpoint(1, 'job-2'));
       await plain.discardAll();
       expect(await plain.finished()).to.equal(undefined);
+      // A mark that is not one (written by hand, another program) is refused, naming the key, not taken as finished.
+      await withClient((c) => c.set(current.finishedKey, '{"epoch":"4"}'));
+      let badMark: unknown;
+      await current.finished().catch((e: unknown) => (badMark = e));
+      expect((badMark as Error).message).to.match(new RegExp(`^${current.finishedKey} does not hold a finished mark: .*epoch`));
     });
   });
 

@@ -13,7 +13,9 @@
  * before the script leaves `latest` on the previous checkpoint, whose data is still there.
  * Every operation uses its own short-lived connection, so the store holds no handle.
  */
-import { Either, left, right } from 'fp-ts/Either';
+import { Either, isLeft, left, right } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { PathReporter } from 'io-ts/PathReporter';
 import type Redis from 'ioredis';
 import { redactUrl, scanKeys, withRedis } from '../state/redisConnection';
 import { operationTimeoutProblem } from '../services/withinDeadline';
@@ -84,6 +86,9 @@ return 1`;
  * checkpoint's data. KEYS: latest, ids, the data key; ARGV: id, retained, data prefix, data.
  */
 const WRITE_AND_PUBLISH = PUBLISH.replace("redis.call('SET', KEYS[1], id)", "redis.call('SET', KEYS[3], ARGV[4])\nredis.call('SET', KEYS[1], id)");
+
+/** A finished job's mark, as read back from Redis. */
+const FinishedMarkCodec = t.type({ epoch: t.number, at: t.number });
 
 /** Marks a job over instances finished (run fenced: KEYS[1] the mark, ARGV[1] its text). */
 const MARK_FINISHED = `redis.call('SET', KEYS[1], ARGV[1])
@@ -227,8 +232,15 @@ export class RedisCheckpointStore implements CheckpointStore {
   async finished(): Promise<{ readonly epoch: number; readonly at: number } | undefined> {
     const text = await this.withRedis((redis) => redis.get(this.finishedKey));
     if (text === null) return undefined;
-    const mark = JSON.parse(text) as { epoch: number; at: number };
-    return { epoch: Number(mark.epoch), at: Number(mark.at) };
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${this.finishedKey} does not hold a finished mark: ${(e as Error).message}`);
+    }
+    const mark = FinishedMarkCodec.decode(json);
+    if (isLeft(mark)) throw new Error(`${this.finishedKey} does not hold a finished mark: ${PathReporter.report(mark).join('; ')}`);
+    return mark.right;
   }
 
   /** Drops the job's checkpoints and saved source progress (its keyed state is left alone); fenced, marks the job finished first. */

@@ -238,8 +238,7 @@ export class InstanceDeployment implements TaskManagerDeployment {
     const threads = ports.map((port, i) => new TaskManagerThread(i, port, port.ended, this.settings.hangTimeoutMs));
     const placement: Placement = { epoch, links, wiring, members, threads, ports, managerOfSlot, memberOf };
     // By the current port of each task manager: one replaced after its thread crashed takes its messages.
-    const portKey = (instanceId: string, thread: number | undefined) => `${instanceId}#${thread ?? 0}`;
-    links.onMessage((instanceId, msg, thread) => placement.ports.find((p) => portKey(p.instanceId, p.thread) === portKey(instanceId, thread))?.receive(msg));
+    links.onMessage((instanceId, msg, thread) => placement.ports.find((p) => p.instanceId === instanceId && (p.thread ?? 0) === (thread ?? 0))?.receive(msg));
     links.onFailure((failure) => {
       this.settings.logger.warn({ epoch }, `the link to the instances failed: ${failure.message}`);
       if (failure.fatal && this.placement?.epoch === epoch) this.endPlacement(this.placement, `the link to the instances (epoch ${epoch}) stopped: ${failure.message}`);

@@ -18,7 +18,7 @@ import { Logger } from '../logging/logger';
 import { Ownership } from '../instances/Assignment';
 import { JobModule, TaskManagersOptions, bootTaskManager } from './bootTaskManager';
 import { planDifferences, planShape, PlanShape } from './planShape';
-import { TaskManagerCommand, TaskManagerMsg } from './taskManagerProtocol';
+import { TaskManagerCommand, TaskManagerMsg, carriesBridges } from './taskManagerProtocol';
 import { InstanceThreadCommand, InstanceThreadMsgCodec } from './instanceThreadProtocol';
 import { LocalChannels } from './LocalChannels';
 import type { JobEnd } from './InstanceTaskManager';
@@ -109,7 +109,7 @@ export class InstanceThreads {
 
   /** The command with each local bridge replaced by its port (deploy, restartTask and rebridge carry bridges). */
   private paired(command: TaskManagerCommand): TaskManagerCommand {
-    if (command.type !== 'taskManager.deploy' && command.type !== 'taskManager.restartTask' && command.type !== 'taskManager.rebridge') return command;
+    if (!carriesBridges(command)) return command;
     const { outlets, inlets } = this.local.pair(command.outlets, command.inlets);
     return { ...command, outlets, inlets };
   }
@@ -192,6 +192,6 @@ export class InstanceThreads {
 function transfersOf(command: InstanceThreadCommand): MessagePort[] {
   if (command.type !== 'instance.command') return [];
   const c = command.command;
-  if (c.type !== 'taskManager.deploy' && c.type !== 'taskManager.restartTask' && c.type !== 'taskManager.rebridge') return [];
+  if (!carriesBridges(c)) return [];
   return [...c.outlets, ...c.inlets].flatMap((b) => ('port' in b ? [b.port] : []));
 }

@@ -137,6 +137,11 @@ export const TaskManagerCommandCodec = t.union([
 ]);
 export type TaskManagerCommand = t.TypeOf<typeof TaskManagerCommandCodec>;
 export type DeployCommand = Extract<TaskManagerCommand, { type: 'taskManager.deploy' }>;
+/** The commands that carry channel ends (bridges): a deploy, a task's restart alone, a peer's rebridge. */
+export type BridgingCommand = Extract<TaskManagerCommand, { type: 'taskManager.deploy' | 'taskManager.restartTask' | 'taskManager.rebridge' }>;
+export function carriesBridges(command: TaskManagerCommand): command is BridgingCommand {
+  return command.type === 'taskManager.deploy' || command.type === 'taskManager.restartTask' || command.type === 'taskManager.rebridge';
+}
 
 /** An Error as plain data: its class stays behind, what the failover policy reads comes along. */
 export const PlainErrorCodec = t.type({ name: t.string, message: t.string, stack: t.union([t.string, t.undefined]), operatorUid: t.union([t.string, t.undefined]) });
