@@ -117,7 +117,7 @@ async function keyedCountCheckpointed(events: number, intervalMs: number): Promi
   const env = StreamEnvironment.create({ parallelism: 2 });
   env.enableCheckpointing(intervalMs, 'exactly-once');
   const sink = new DiscardingSink();
-  env.fromGenerator(events, markedTrade).keyBy(accountOf).process(new CountPerKey()).uid('count-per-key').sinkTo(sink);
+  env.fromGenerator(events, markedTrade).uid('trades').keyBy(accountOf).process(new CountPerKey()).uid('count-per-key').sinkTo(sink);
   const job = env.execute('bench');
   const durations = new Map<number, number>();
   let latest: CheckpointStats | undefined;

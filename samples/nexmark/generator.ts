@@ -63,6 +63,8 @@ const HOT_SELLER_RATIO = 100;
 const HOT_AUCTION_RATIO = 100;
 const HOT_BIDDER_RATIO = 100;
 const MIN_STRING_LENGTH = 3;
+/** The space character's code, which nextString trims from both ends. */
+const SPACE = 32;
 const SIX_LN10 = 6 * Math.LN10;
 
 const US_STATES = ['AZ', 'CA', 'ID', 'OR', 'WA', 'WY'];
@@ -109,6 +111,8 @@ export class NexmarkGenerator {
   readonly config: NexmarkConfig;
   private state = 0;
   private readonly interEventDelayUs: number;
+  /** nextString's characters (no string here is longer than an auction's description). */
+  private readonly codes = new Uint16Array(128);
 
   constructor(config: Partial<NexmarkConfig> = {}) {
     this.config = { ...DEFAULT_CONFIG, ...config };
@@ -134,7 +138,7 @@ export class NexmarkGenerator {
   private person(n: number, timestamp: number): Person {
     const name = `${FIRST_NAMES[this.nextInt(FIRST_NAMES.length)]} ${LAST_NAMES[this.nextInt(LAST_NAMES.length)]}`;
     const emailAddress = `${this.nextString(7)}@${this.nextString(5)}.com`;
-    const creditCard = [0, 1, 2, 3].map(() => String(this.nextInt(10000)).padStart(4, '0')).join(' ');
+    const creditCard = `${this.nextCardGroup()} ${this.nextCardGroup()} ${this.nextCardGroup()} ${this.nextCardGroup()}`;
     const city = US_CITIES[this.nextInt(US_CITIES.length)];
     const state = US_STATES[this.nextInt(US_STATES.length)];
     const size = 8 + name.length + emailAddress.length + creditCard.length + city.length + state.length;
@@ -215,11 +219,25 @@ export class NexmarkGenerator {
     return Math.round(Math.exp(this.nextDouble() * SIX_LN10) * 100);
   }
 
+  /**
+   * Letters and spaces, trimmed. The character codes go into one reused array made into a string
+   * at once, as the Java twin's StringBuilder does: adding one character at a time to a string
+   * built a chain of partial strings per character, flattened by the trim.
+   */
   private nextString(maxLength: number): string {
-    let length = MIN_STRING_LENGTH + this.nextInt(maxLength - MIN_STRING_LENGTH);
-    let s = '';
-    while (length-- > 0) s += this.nextInt(13) === 0 ? ' ' : String.fromCharCode(97 + this.nextInt(26));
-    return s.trim();
+    const length = MIN_STRING_LENGTH + this.nextInt(maxLength - MIN_STRING_LENGTH);
+    const codes = this.codes;
+    for (let i = 0; i < length; i++) codes[i] = this.nextInt(13) === 0 ? SPACE : 97 + this.nextInt(26);
+    let start = 0;
+    let end = length;
+    while (start < end && codes[start] === SPACE) start++;
+    while (end > start && codes[end - 1] === SPACE) end--;
+    return String.fromCharCode.apply(null, codes.subarray(start, end) as unknown as number[]);
+  }
+
+  /** Four digits of a card number. */
+  private nextCardGroup(): string {
+    return String(this.nextInt(10000)).padStart(4, '0');
   }
 
   /** Padding that brings the event to about the average size (within ±20%). */

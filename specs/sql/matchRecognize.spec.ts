@@ -111,7 +111,9 @@ const caseArb = fc
   .map(({ terms, last, skip, within }) => ({ terms: [...terms.slice(0, -1), { ...terms[terms.length - 1], quantifier: last }], skip, within }))
   .filter(({ terms, skip, within }) => patternProblems(patternOf(terms, skip, within) as Pattern<unknown>).length === 0);
 
-const eventsArb = fc.array(fc.record({ key: fc.integer({ min: 0, max: 1 }), kind: fc.constantFrom<Ev['kind']>('a', 'b'), v: fc.integer({ min: 0, max: 9 }), step: fc.integer({ min: 1, max: 2 }) }), { maxLength: 30 }).map((raw) => {
+// At least 12 rows: fast-check's default size keeps most arrays under 10, and most patterns find
+// nothing in a handful of rows, which left the guard below at the mercy of the seed (6 of 60 cases).
+const eventsArb = fc.array(fc.record({ key: fc.integer({ min: 0, max: 1 }), kind: fc.constantFrom<Ev['kind']>('a', 'b'), v: fc.integer({ min: 0, max: 9 }), step: fc.integer({ min: 1, max: 2 }) }), { minLength: 12, maxLength: 30 }).map((raw) => {
   // Timestamps rise strictly: rows of one time reach the operator in no defined order once the SQL scan runs in parallel.
   let s = 0;
   return raw.map((r, id): Ev => ({ id, key: r.key, kind: r.kind, v: r.v, ts: T0 + (s += r.step) * 1000 }));
@@ -141,6 +143,7 @@ describe('sql: MATCH_RECOGNIZE on the CEP engine', function () {
 
   it('gives the matches of the same pattern in the Pattern API: random quantifiers, skip strategies, WITHIN and events', async () => {
     let withMatches = 0;
+    let cases = 0;
     await fc.assert(
       fc.asyncProperty(caseArb, eventsArb, async ({ terms, skip, within }, events) => {
         const env = StreamEnvironment.create({ parallelism: 2 });
@@ -156,13 +159,15 @@ describe('sql: MATCH_RECOGNIZE on the CEP engine', function () {
           .keyBy((e) => e.key);
         CEP.pattern(keyed, patternOf(terms, skip, within)).process(new Measures(VARS.slice(0, terms.length))).sinkTo(apiSink);
         await env.execute('MATCH_RECOGNIZE against the Pattern API');
+        cases++;
         if (apiSink.records().length > 0) withMatches++;
         expect(byKeyAndIds(sqlSink.records())).to.deep.equal(byKeyAndIds(apiSink.records()));
       }),
       { numRuns: 60 },
     );
-    // The property says something only where there are matches to find.
-    expect(withMatches).to.be.greaterThan(6);
+    // The property says something only where there are matches to find. About half the cases have
+    // some (27, 34, 34 of 60 in three runs); a fifth is more than four standard deviations below.
+    expect(withMatches).to.be.at.least(cases / 5);
   });
 
   it('computes measures and conditions over a variable\'s rows: FIRST, LAST with an offset, PREV, aggregates, another variable\'s last row', async () => {
