@@ -9,21 +9,10 @@ import { Task } from './Task';
 import { TaskDeps } from './TaskDeps';
 import { UnwiredTask } from './UnwiredTask';
 import { TaskMsg, TaskRef } from './protocol';
-import { Logger, loggedError, summarizeRecord } from '../logging/logger';
-import { UserFunctionFailed } from './UserFunctionFailed';
+import { logTaskFailure } from './taskFailureLine';
 
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
-}
-
-/** One line per failure of a task, with its cause; the master's line says what the job does about it. */
-function logFailure(logger: Logger, error: Error, when: string): void {
-  const record = error instanceof UserFunctionFailed && error.record !== undefined ? summarizeRecord(error.record) : undefined;
-  try {
-    logger.error({ error: loggedError(error), ...(record === undefined ? {} : { record }) }, `task failed ${when}: ${error.message}`);
-  } catch {
-    // An application's logger that throws must not keep the failure from the master.
-  }
 }
 
 export function spawnTask(parent: Ref<unknown>, deps: TaskDeps): TaskRef {
@@ -55,7 +44,7 @@ export function spawnTask(parent: Ref<unknown>, deps: TaskDeps): TaskRef {
       onCrash: (_msg, error, ctx) => {
         try {
           const failure = asError(error);
-          logFailure(deps.logger, failure, 'while running');
+          logTaskFailure(deps.logger, failure, 'while running');
           dispatch(master, { type: 'task.failed', attempt, task: id, error: failure });
         } catch {
           // The master is gone: the job is already being torn down.
@@ -67,7 +56,7 @@ export function spawnTask(parent: Ref<unknown>, deps: TaskDeps): TaskRef {
           await task.close();
         } catch (e) {
           const failure = asError(e);
-          logFailure(deps.logger, failure, 'while closing');
+          logTaskFailure(deps.logger, failure, 'while closing');
           dispatch(master, { type: 'task.failed', attempt, task: id, error: failure });
         } finally {
           dispatch(master, { type: 'task.closed', attempt, task: id });
