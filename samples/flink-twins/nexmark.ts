@@ -39,20 +39,20 @@ export interface NexmarkTwinRow extends TwinRow {
 }
 
 /**
- * Events per run at scale 1: several seconds of steady work for the slower side. q0–q2 run 24M:
- * at 8M their steady state lasted 1.5–2.5 s, before Flink's JIT had finished with the generator
- * (docs/benchmarks.md, "Every row again").
+ * Events per run at scale 1: at least about 5 s of steady work for the faster side. At the
+ * counts before (a third of q0–q2's, half of the others') the steady state lasted 1.5–4 s,
+ * before Flink's JIT had finished warming up (docs/benchmarks.md, "Every row again").
  */
 const EVENTS: Record<QueryId, number> = {
   q0: 24_000_000,
   q1: 24_000_000,
   q2: 24_000_000,
-  q3: 6_000_000,
-  q4: 2_000_000,
-  q5: 1_000_000,
-  q6: 2_000_000,
-  q7: 1_500_000,
-  q8: 3_000_000,
+  q3: 12_000_000,
+  q4: 4_000_000,
+  q5: 2_000_000,
+  q6: 4_000_000,
+  q7: 3_000_000,
+  q8: 6_000_000,
 };
 const REDIS_EVENTS: Partial<Record<QueryId, number>> = { q3: 4_000_000, q4: 1_000_000, q5: 500_000, q6: 1_000_000, q7: 1_000_000, q8: 2_000_000 };
 /** The SQL twins (SqlQueries.java): those of make bench-flink's first Nexmark figures. */
