@@ -24,7 +24,7 @@ describe('samples/flink-twins: the rows of make bench-flink and their Sluice sid
 
   it('scales event counts, never below 4 (the steady mark is at a quarter), and takes medians without NaN', () => {
     expect(eventCount(TWIN_ROWS[1], 1)).to.equal(18_000_000);
-    expect(eventCount(TWIN_ROWS[0], 0.1)).to.equal(2_000_000);
+    expect(eventCount(TWIN_ROWS[0], 0.1)).to.equal(6_000_000);
     expect(eventCount(TWIN_ROWS[0], 1e-9)).to.equal(4);
     expect(median([NaN, 3, 1])).to.equal(2);
     expect(median([NaN])).to.be.NaN;
