@@ -220,6 +220,29 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
     return side.list ? side.state.value() === undefined : side.state.isEmpty();
   }
 
+  private static emit(out: Collector<Change>, kind: RowKind, row: Row, times: number): void {
+    for (let i = 0; i < times; i++) out.collect({ kind, row });
+  }
+
+  /**
+   * Whether the key already has the cleanup timer a row of `side` expiring at `expires` needs.
+   * A window join is keyed by its window, whose rows all expire together: the first row of the
+   * key registers the one timer (a timer fired has emptied both sides). An interval join's list
+   * side: when the list's last row has the same cleanup time, since that time's timer, once
+   * fired, removed every row expiring by then, that row included (registering again only
+   * looked the timer up, per stored row).
+   */
+  private timerStands(side: 0 | 1, windowJoin: boolean, expires: number): boolean {
+    if (windowJoin) return !(JoinFunction.isEmpty(this.sides[0]) && JoinFunction.isEmpty(this.sides[1]));
+    const mine = this.sides[side];
+    if (!mine.list) return false;
+    const rows = mine.state.value();
+    if (rows === undefined || rows.length === 0) return false;
+    const expiry = this.expiry!;
+    const every = expiry.cleanupEveryMs;
+    return Math.ceil((side === 0 ? expiry.left : expiry.right)(rows[rows.length - 1]) / every) === Math.ceil(expires / every);
+  }
+
   processElement({ side, change }: SideChange, ctx: KeyedProcessContext<RowKey>, out: Collector<Change>): void {
     let stored = true;
     if (this.expiry !== undefined) {
@@ -229,18 +252,14 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
       const late = rowTime !== undefined ? (side === 0 ? rowTime.left : rowTime.right)(change.row) < watermark : watermark >= expires;
       if (late) return;
       stored = watermark < expires;
-      const every = this.expiry.cleanupEveryMs;
-      // A window join is keyed by its window, whose rows all expire together: the first row of
-      // the key registers the one timer (a timer fired has emptied both sides).
-      const timed = rowTime === undefined && !(JoinFunction.isEmpty(this.sides[0]) && JoinFunction.isEmpty(this.sides[1]));
-      if (stored && !timed) ctx.timerService().registerEventTimeTimer(Math.ceil(expires / every) * every);
+      if (stored && !this.timerStands(side, rowTime === undefined, expires)) {
+        const every = this.expiry.cleanupEveryMs;
+        ctx.timerService().registerEventTimeTimer(Math.ceil(expires / every) * every);
+      }
     }
     const mine = this.sides[side];
     const other = this.sides[1 - side];
     const adding = isAccumulate(change.kind);
-    const emit = (kind: RowKind, row: Row, times: number) => {
-      for (let i = 0; i < times; i++) out.collect({ kind, row });
-    };
     let matches = 0;
     if (other.list) {
       // Insert-only and not padded: each row once, nothing to update on it.
@@ -264,15 +283,15 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
         const otherSide = (1 - side) as 0 | 1;
         if (this.outer[otherSide]) {
           // The other side's row gains or loses a match: swap its NULL-padded row in or out.
-          if (adding && otherMatches === 0) emit('-D', this.padded(otherSide, otherRow), count);
+          if (adding && otherMatches === 0) JoinFunction.emit(out, '-D', this.padded(otherSide, otherRow), count);
           const now = otherMatches + (adding ? 1 : -1);
           map.put(otherId, [otherRow, count, now]);
-          emit(change.kind, row, count);
-          if (!adding && now === 0) emit('+I', this.padded(otherSide, otherRow), count);
-        } else emit(change.kind, row, count);
+          JoinFunction.emit(out, change.kind, row, count);
+          if (!adding && now === 0) JoinFunction.emit(out, '+I', this.padded(otherSide, otherRow), count);
+        } else JoinFunction.emit(out, change.kind, row, count);
       }
     }
-    if (this.outer[side] && matches === 0) emit(adding ? '+I' : '-D', this.padded(side, change.row), 1);
+    if (this.outer[side] && matches === 0) JoinFunction.emit(out, adding ? '+I' : '-D', this.padded(side, change.row), 1);
     if (!stored) return;
     if (mine.list) {
       if (!adding) throw new Error(`a join side kept as a list takes inserts only (its input is insert-only), got ${change.kind}`);
@@ -303,10 +322,16 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
       if (side.list) {
         const rows = side.state.value();
         if (rows === undefined) return;
-        const kept = rows.filter((row) => expires(row) > timestamp);
+        // Often no row has expired (another period's timer, or a window's in
+        // JoinWindowAggregateFunction): then the list is left as it is, not copied.
+        let first = 0;
+        while (first < rows.length && expires(rows[first]) > timestamp) first++;
+        if (first === rows.length) return;
+        const kept = rows.slice(0, first);
+        for (let i = first + 1; i < rows.length; i++) if (expires(rows[i]) > timestamp) kept.push(rows[i]);
         // Often every row of the key has expired: one clear.
         if (kept.length === 0) side.state.clear();
-        else if (kept.length < rows.length) side.state.update(kept);
+        else side.state.update(kept);
         return;
       }
       const state = side.state;
