@@ -23,6 +23,7 @@ import { Row } from '../types';
 import { withRetention } from './stateRetention';
 import { RowKey } from '../rowKey';
 import { RetiredState } from '../../graph/RetiredState';
+import { StoredRowLayout, rowJoiner } from './storedRows';
 
 export interface SideChange {
   readonly side: 0 | 1;
@@ -148,6 +149,28 @@ export const joinRowsSerializer: Serializer<Row[]> = {
   },
 };
 
+/**
+ * A list side's rows stored in `layout` (only the fields read: storedRows.ts): written as
+ * joinRowsSerializer writes them; read back, a list written before lists were stored narrow
+ * (each row as wide as the side's input, NULL in the fields not read) is narrowed as it is read.
+ */
+export function joinRowsSerializerFor(layout: StoredRowLayout | undefined): Serializer<Row[]> {
+  if (layout === undefined) return joinRowsSerializer;
+  const width = layout.kept.length;
+  return {
+    name: 'join-rows',
+    serialize: joinRowsSerializer.serialize,
+    deserialize: (text) => {
+      const read = joinRowsSerializer.deserialize(text);
+      if (isLeft(read)) return read;
+      const rows = read.right;
+      if (rows.every((row) => row.length === width)) return read;
+      if (rows.every((row) => row.length === layout.width)) return right(rows.map(layout.store));
+      return left(`a join side's stored rows have ${width} fields (or, written before rows were stored narrow, ${layout.width}), got ${text.slice(0, 80)}`);
+    },
+  };
+}
+
 /** Which sides of a join keep their rows as a list: an insert-only input, not padded with NULLs. */
 export function listSidesOf(updating: readonly [boolean, boolean], outer: readonly [boolean, boolean]): [boolean, boolean] {
   return [!updating[0] && !outer[0], !updating[1] && !outer[1]];
@@ -193,21 +216,32 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
     private readonly expiry?: RowExpiry,
     /** Per side: its input is insert-only and its rows are kept as a list (listSidesOf); never for an outer side. */
     private readonly listSides: readonly [boolean, boolean] = [false, false],
+    /**
+     * Per list side: the layout its rows are stored in (only the fields read), none to store
+     * them as they come. `expiry`'s functions of that side read a row in this layout.
+     */
+    private readonly layouts: readonly [StoredRowLayout | undefined, StoredRowLayout | undefined] = [undefined, undefined],
   ) {
     super();
     if ((listSides[0] && outer[0]) || (listSides[1] && outer[1])) throw new Error('a join side padded with NULLs keeps its rows as a map (their matches are counted per row)');
+    if ((layouts[0] !== undefined && !listSides[0]) || (layouts[1] !== undefined && !listSides[1])) throw new Error('only a join side kept as a list stores its rows narrow');
   }
+
+  /** Per side of the row arriving: its joined rows with the other side's stored rows (made in open: a job's functions are copies of the one given). */
+  private joiners!: [(left: Row, right: Row) => Row, (left: Row, right: Row) => Row];
 
   open(ctx: RuntimeContext): void {
     const side = (s: 0 | 1): SideState =>
       this.listSides[s]
-        ? { list: true, state: ctx.getState(withRetention(new ValueStateDescriptor<Row[]>(JOIN_ROWS_STATE_NAMES[s], joinRowsSerializer), this.retentionMs)) }
+        ? { list: true, state: ctx.getState(withRetention(new ValueStateDescriptor<Row[]>(JOIN_ROWS_STATE_NAMES[s], joinRowsSerializerFor(this.layouts[s])), this.retentionMs)) }
         : { list: false, state: ctx.getMapState(withRetention(new MapStateDescriptor<string, StoredEntry>(JOIN_STATE_NAMES[s], joinRowIdSerializer, joinEntrySerializer), this.retentionMs)) };
     this.sides = [side(0), side(1)];
+    this.joiners = [rowJoiner(this.widths, [undefined, this.layouts[1]]), rowJoiner(this.widths, [this.layouts[0], undefined])];
   }
 
-  private joined(left: Row, right: Row): Row | undefined {
-    const row = [...left, ...right];
+  /** The joined row of a row arriving on `side` (as it came) and a stored row of the other side, when it meets the condition. */
+  private joined(side: 0 | 1, left: Row, right: Row): Row | undefined {
+    const row = this.joiners[side](left, right);
     return this.condition === undefined || this.condition.eval(row) === true ? row : undefined;
   }
 
@@ -244,12 +278,15 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
   }
 
   processElement({ side, change }: SideChange, ctx: KeyedProcessContext<RowKey>, out: Collector<Change>): void {
+    // The row as this side stores it (its layout), which the expiry's functions read.
+    const layout = this.layouts[side];
+    const kept = layout === undefined ? change.row : layout.store(change.row);
     let stored = true;
     if (this.expiry !== undefined) {
       const watermark = ctx.timerService().currentWatermark();
-      const expires = (side === 0 ? this.expiry.left : this.expiry.right)(change.row);
+      const expires = (side === 0 ? this.expiry.left : this.expiry.right)(kept);
       const rowTime = this.expiry.rowTime;
-      const late = rowTime !== undefined ? (side === 0 ? rowTime.left : rowTime.right)(change.row) < watermark : watermark >= expires;
+      const late = rowTime !== undefined ? (side === 0 ? rowTime.left : rowTime.right)(kept) < watermark : watermark >= expires;
       if (late) return;
       stored = watermark < expires;
       if (stored && !this.timerStands(side, rowTime === undefined, expires)) {
@@ -266,7 +303,7 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
       const rows = other.state.value();
       if (rows !== undefined) {
         for (const otherRow of rows) {
-          const row = side === 0 ? this.joined(change.row, otherRow) : this.joined(otherRow, change.row);
+          const row = side === 0 ? this.joined(0, change.row, otherRow) : this.joined(1, otherRow, change.row);
           if (row === undefined) continue;
           matches++;
           out.collect({ kind: change.kind, row });
@@ -277,7 +314,7 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
       for (const [otherId, entry] of map.entries()) {
         const otherRow = rowOf(otherId, entry);
         const [, count, otherMatches] = entry;
-        const row = side === 0 ? this.joined(change.row, otherRow) : this.joined(otherRow, change.row);
+        const row = side === 0 ? this.joined(0, change.row, otherRow) : this.joined(1, otherRow, change.row);
         if (row === undefined) continue;
         matches += count;
         const otherSide = (1 - side) as 0 | 1;
@@ -296,9 +333,9 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
     if (mine.list) {
       if (!adding) throw new Error(`a join side kept as a list takes inserts only (its input is insert-only), got ${change.kind}`);
       const rows = mine.state.value();
-      if (rows === undefined) mine.state.update([change.row]);
+      if (rows === undefined) mine.state.update([kept]);
       else {
-        rows.push(change.row);
+        rows.push(kept);
         mine.state.update(rows);
       }
       return;
