@@ -33,8 +33,6 @@ import { WindowBinding, WindowBoundRow, WindowMaxJoinFunction } from './runtime/
 import { windowMaxJoin } from './windowMaxJoin';
 import { JoinWindowAggregate, joinWindowAggregate } from './joinWindowAggregate';
 import { JoinWindowAggregateFunction } from './runtime/JoinWindowAggregateFunction';
-import { JoinGroupAggregate, joinGroupAggregate } from './joinGroupAggregate';
-import { JoinGroupAggregateFunction, joinGroupAggregateRetiredState } from './runtime/JoinGroupAggregateFunction';
 import { TableSource } from './tableConnectors';
 import { DeadLetterOutlet } from './lineFormats';
 import { Row } from './types';
@@ -210,14 +208,11 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
         .aggregate(aggregate, emit)
         .name(`WindowAggregate ${node.window.kind}`);
     }
-    case 'groupAggregate': {
-      const fused = joinGroupAggregate(node, options);
-      if (fused !== undefined) return translateJoinGroupAggregate(fused, input, fieldsRead, options);
+    case 'groupAggregate':
       return input(node.input)
         .keyBy(rowKeySelector(node.keys))
         .process(new GroupAggregateFunction(node.keys, node.aggregates, { batch: options.batch, retentionMs: options.stateRetentionMs, retractingInput: node.input.updating }))
         .name('GroupAggregate');
-    }
     case 'rank': {
       const compare = rowComparator(node.orderBy);
       const range = { first: node.rankStart, last: node.limit ?? Infinity };
@@ -312,30 +307,6 @@ function translateJoinWindowAggregate(fused: JoinWindowAggregate, input: (n: Pla
     )
     .name(`Join ${join.joinType} and WindowAggregate ${aggregation.window.kind}`);
   aggregated.node.retiredState = joinRetiredState(listSides);
-  return aggregated;
-}
-
-/**
- * An updating aggregation over a regular join, as one operator (joinGroupAggregate.ts), named
- * 'GroupAggregate' as the aggregation it replaces (see joinGroupAggregateRetiredState).
- */
-function translateJoinGroupAggregate(fused: JoinGroupAggregate, input: (n: PlanNode) => DataStream<Change>, fieldsRead: FieldsRead, options: TranslationOptions): DataStream<Change> {
-  const { aggregation, calc, join } = fused;
-  const { keyed, args, listSides } = joinInputs(join, input, fieldsRead.ofJoinInputs(join), options);
-  const groupKey = rowKeySelector(aggregation.keys);
-  const keyEvals = aggregation.keys.map((k) => k.eval);
-  const aggregated = keyed
-    .process(
-      new JoinGroupAggregateFunction(args, {
-        project: calc === undefined ? undefined : rowProjection(calc.projections),
-        filter: calc?.filter?.eval,
-        keyValues: (row) => keyEvals.map((k) => k(row)),
-        groupKey: (row) => groupKey({ kind: '+I', row }),
-        accumulations: aggregation.aggregates.map((a) => a.accumulation(false)),
-      }),
-    )
-    .name('GroupAggregate');
-  aggregated.node.retiredState = joinGroupAggregateRetiredState(listSides);
   return aggregated;
 }
 

@@ -17,7 +17,7 @@ import { Row } from '../types';
 import { END_OF_INPUT, withRetention } from './stateRetention';
 import { RowKey } from '../rowKey';
 
-export interface GroupState {
+interface GroupState {
   /** Rows in the group: inserted minus retracted. */
   n: number;
   keys: unknown[];
@@ -33,23 +33,6 @@ export interface GroupAggregateOptions {
 }
 
 const sameRow = (a: Row, b: Row) => a.length === b.length && a.every((v, i) => v === b[i]);
-
-/** A group's result row: its key columns, then its aggregates' results. */
-export function groupResult(st: GroupState, accumulations: readonly Accumulation[]): unknown[] {
-  const row = st.keys.slice();
-  for (let i = 0; i < accumulations.length; i++) row.push(accumulations[i].result(st.accs[i]));
-  return row;
-}
-
-/** Emits a group's new result's change (+I the first time, -U/+U when it changed) and keeps it as the group's last. */
-export function emitGroupResult(st: GroupState, result: unknown[], out: Collector<Change>): void {
-  if (st.out === undefined) out.collect({ kind: '+I', row: result });
-  else if (!sameRow(st.out, result)) {
-    out.collect({ kind: '-U', row: st.out });
-    out.collect({ kind: '+U', row: result });
-  }
-  st.out = result;
-}
 
 export class GroupAggregateFunction extends KeyedProcessFunction<RowKey, Change, Change> {
   private state!: ValueState<GroupState>;
@@ -83,13 +66,27 @@ export class GroupAggregateFunction extends KeyedProcessFunction<RowKey, Change,
       this.state.clear();
       return;
     }
-    if (!this.options.batch) emitGroupResult(st, groupResult(st, this.accumulations), out);
+    if (!this.options.batch) {
+      const result = this.result(st);
+      if (st.out === undefined) out.collect({ kind: '+I', row: result });
+      else if (!sameRow(st.out, result)) {
+        out.collect({ kind: '-U', row: st.out });
+        out.collect({ kind: '+U', row: result });
+      }
+      st.out = result;
+    }
     this.state.update(st);
   }
 
   onTimer(_timestamp: number, _ctx: OnTimerContext<RowKey>, out: Collector<Change>): void {
     const st = this.state.value();
-    if (st !== undefined && st.n > 0) out.collect({ kind: '+I', row: groupResult(st, this.accumulations) });
+    if (st !== undefined && st.n > 0) out.collect({ kind: '+I', row: this.result(st) });
     this.state.clear();
+  }
+
+  private result(st: GroupState): unknown[] {
+    const row = st.keys.slice();
+    for (let i = 0; i < this.accumulations.length; i++) row.push(this.accumulations[i].result(st.accs[i]));
+    return row;
   }
 }
