@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { RuntimeContext } from '../../src/api/RuntimeContext';
 import { Change } from '../../src/sql/Change';
-import { JOIN_STATE_NAMES, JoinFunction, RowExpiry, SideChange } from '../../src/sql/runtime/JoinFunction';
+import { JOIN_ROWS_STATE_NAMES, JOIN_STATE_NAMES, JoinFunction, RowExpiry, SideChange } from '../../src/sql/runtime/JoinFunction';
 import { Row } from '../../src/sql/types';
 
-/** JoinFunction with its map states as plain maps of one key, and its timer registrations recorded. */
-function harness(expiry: RowExpiry) {
-  const join = new JoinFunction([false, false], [2, 2], undefined, undefined, expiry);
+/** JoinFunction with its states as plain maps and values of one key, and its timer registrations recorded. */
+function harness(expiry: RowExpiry, listSides: readonly [boolean, boolean] = [false, false]) {
+  const join = new JoinFunction([false, false], [2, 2], undefined, undefined, expiry, listSides);
   const maps = new Map<string, Map<unknown, unknown>>();
   const mapState = (name: string) => {
     const m = new Map<unknown, unknown>();
@@ -20,7 +20,13 @@ function harness(expiry: RowExpiry) {
       clear: () => m.clear(),
     };
   };
-  join.open({ getMapState: (d: { name: string }) => mapState(d.name) } as unknown as RuntimeContext);
+  const values = new Map<string, Row[] | undefined>();
+  const valueState = (name: string) => ({
+    value: () => values.get(name),
+    update: (v: Row[]) => void values.set(name, v),
+    clear: () => void values.delete(name),
+  });
+  join.open({ getMapState: (d: { name: string }) => mapState(d.name), getState: (d: { name: string }) => valueState(d.name) } as unknown as RuntimeContext);
   const timers: number[] = [];
   let watermark = -Infinity;
   const ctx = {
@@ -32,6 +38,7 @@ function harness(expiry: RowExpiry) {
     timers,
     out,
     sizes: () => JOIN_STATE_NAMES.map((name) => maps.get(name)!.size),
+    listSizes: () => JOIN_ROWS_STATE_NAMES.map((name) => values.get(name)?.length ?? 0),
     add: (side: 0 | 1, row: Row) => join.processElement({ side, change: { kind: '+I', row } } as SideChange, ctx, collector),
     fire: (t: number) => {
       watermark = t;
@@ -73,5 +80,22 @@ describe('sql/runtime/JoinFunction: the state of window and interval joins', () 
     expect(h.timers).to.deep.equal([15, 20, 15]);
     h.fire(15);
     expect(h.sizes()).to.deep.equal([1, 0]);
+  });
+
+  it("an interval join's list side registers a row's timer only when the list's last row has another cleanup time, and drops the rows expired when one fires", () => {
+    const h = harness({ left: (r) => (r[0] as number) + 10, right: (r) => r[0] as number, rowTime: { left: (r) => r[0] as number, right: (r) => r[0] as number }, cleanupEveryMs: 5 }, [true, true]);
+    h.add(0, [1, 'a']); // expires at 11: timer 15
+    h.add(0, [2, 'b']); // 12, as the last row: none
+    h.add(0, [7, 'c']); // 17: timer 20
+    h.add(0, [3, 'd']); // 13, the last row's is 20: timer 15 again (the timer service keeps one)
+    h.add(1, [12, 'x']); // the other side's first row: timer 15
+    h.add(1, [13, 'y']); // as the last row: none
+    expect(h.timers).to.deep.equal([15, 20, 15, 15]);
+    h.fire(15);
+    expect(h.listSizes()).to.deep.equal([1, 0]);
+    h.add(0, [8, 'e']); // 18, as the last row (7, kept): none
+    expect(h.timers).to.have.length(4);
+    h.fire(20);
+    expect(h.listSizes()).to.deep.equal([0, 0]);
   });
 });

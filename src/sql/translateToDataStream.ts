@@ -20,6 +20,7 @@ import { windowAggregation } from './runtime/windowAggregation';
 import { cumulativeEventTimeWindows } from './runtime/CumulativeEventTimeWindows';
 import { GroupAggregateFunction } from './runtime/GroupAggregateFunction';
 import { JoinFunction, RowExpiry, SideChange, joinRetiredState, listSidesOf } from './runtime/JoinFunction';
+import { StoredRowLayout, storedIndex, storedRowLayout } from './runtime/storedRows';
 import { LateRow, OverAggregateFunction, overLateRows } from './runtime/OverAggregateFunction';
 import { RankFunction } from './runtime/RankFunction';
 import { MatchRowFunction, matchLateRows } from './runtime/MatchRowFunction';
@@ -66,14 +67,27 @@ export function windowAssigner(w: WindowSpec): WindowAssigner<TimeWindow> {
   }
 }
 
-/** When rows of an interval or window join can match nothing more (see RowExpiry). */
-function joinExpiry(node: Extract<PlanNode, { kind: 'join' }>): RowExpiry | undefined {
+/** The fields of each side's rows the join's expiry reads (see joinExpiry). */
+function expiryFields(node: Extract<PlanNode, { kind: 'join' }>): readonly [number, number] | undefined {
+  if (node.window !== undefined) return [node.window.leftEnd, node.window.rightEnd];
+  if (node.interval !== undefined) return [node.interval.leftTime, node.interval.rightTime];
+  return undefined;
+}
+
+/**
+ * When rows of an interval or window join can match nothing more (see RowExpiry), each side's
+ * functions reading a row as that side stores it (`layouts`: a list side's narrow rows).
+ */
+function joinExpiry(node: Extract<PlanNode, { kind: 'join' }>, layouts: readonly [StoredRowLayout | undefined, StoredRowLayout | undefined]): RowExpiry | undefined {
   if (node.window !== undefined) {
-    const { leftEnd, rightEnd } = node.window;
+    const leftEnd = storedIndex(layouts[0], node.window.leftEnd);
+    const rightEnd = storedIndex(layouts[1], node.window.rightEnd);
     return { left: (r) => (r[leftEnd] as number) - 1, right: (r) => (r[rightEnd] as number) - 1, cleanupEveryMs: 1 };
   }
   if (node.interval !== undefined) {
-    const { leftTime, rightTime, lowerMs, upperMs } = node.interval;
+    const { lowerMs, upperMs } = node.interval;
+    const leftTime = storedIndex(layouts[0], node.interval.leftTime);
+    const rightTime = storedIndex(layouts[1], node.interval.rightTime);
     // A left row at t matches right rows in [t + lower, t + upper]; a right row at t left rows in [t - upper, t - lower].
     return {
       left: (r) => (r[leftTime] as number) + upperMs,
@@ -235,7 +249,7 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
           .name(`Join ${node.joinType} of window maxima`);
         return timeField < 0 ? joined : joined.transform<Change>('Join row time', () => new RowTimestampOperator(timeField));
       }
-      const { keyed, args, listSides } = joinInputs(node, input, [leftKept, rightKept], options);
+      const { keyed, args, listSides } = joinInputs(node, input, fieldsRead.ofJoinInputs(node), options);
       const joined = keyed.process(new JoinFunction(...args)).name(`Join ${node.joinType}`);
       joined.node.retiredState = joinRetiredState(listSides);
       // An interval join keeps a time attribute (see keptTimeAttribute in planJoin.ts): its rows are timed by it.
@@ -253,22 +267,30 @@ type JoinNode = Extract<PlanNode, { kind: 'join' }>;
  * side, keyed by the join key; and the JoinFunction's arguments (an insert-only side that is not
  * padded with NULLs keeps its rows as a list, with no text per row).
  */
-function joinInputs(node: JoinNode, input: (n: PlanNode) => DataStream<Change>, [leftKept, rightKept]: readonly (((row: Row) => Row) | undefined)[], options: TranslationOptions) {
+function joinInputs(node: JoinNode, input: (n: PlanNode) => DataStream<Change>, masks: readonly [readonly boolean[], readonly boolean[]], options: TranslationOptions) {
   const leftKey = rowKeySelector(node.leftKeys);
   const rightKey = rowKeySelector(node.rightKeys);
-  const left = input(node.left).map<SideChange>(leftKept === undefined ? (change: Change) => ({ side: 0, change }) : (change: Change) => ({ side: 0, change: { kind: change.kind, row: leftKept(change.row) } }));
-  const right = input(node.right).map<SideChange>(rightKept === undefined ? (change: Change) => ({ side: 1, change }) : (change: Change) => ({ side: 1, change: { kind: change.kind, row: rightKept(change.row) } }));
   const outer: [boolean, boolean] = [node.joinType === 'LEFT' || node.joinType === 'FULL', node.joinType === 'FULL'];
   const listSides = listSidesOf([node.left.updating, node.right.updating], outer);
+  // A list side stores only the fields read of its rows (when they hold the time its expiry reads).
+  const timeFields = expiryFields(node);
+  const layouts = masks.map((mask, s) => {
+    const layout = listSides[s] ? storedRowLayout(mask) : undefined;
+    return layout !== undefined && timeFields !== undefined && storedIndex(layout, timeFields[s]) < 0 ? undefined : layout;
+  }) as [StoredRowLayout | undefined, StoredRowLayout | undefined];
+  // Any other side's rows keep only the fields read, the others NULL, before they are stored.
+  const [leftKept, rightKept] = masks.map((mask, s) => (layouts[s] === undefined ? rowKeeping(mask) : undefined));
+  const left = input(node.left).map<SideChange>(leftKept === undefined ? (change: Change) => ({ side: 0, change }) : (change: Change) => ({ side: 0, change: { kind: change.kind, row: leftKept(change.row) } }));
+  const right = input(node.right).map<SideChange>(rightKept === undefined ? (change: Change) => ({ side: 1, change }) : (change: Change) => ({ side: 1, change: { kind: change.kind, row: rightKept(change.row) } }));
   const keyed = left.union(right).keyBy((s: SideChange) => (s.side === 0 ? leftKey(s.change) : rightKey(s.change)));
-  const args: ConstructorParameters<typeof JoinFunction> = [outer, [node.left.fields.length, node.right.fields.length], node.condition, options.stateRetentionMs, joinExpiry(node), listSides];
+  const args: ConstructorParameters<typeof JoinFunction> = [outer, [node.left.fields.length, node.right.fields.length], node.condition, options.stateRetentionMs, joinExpiry(node, layouts), listSides, layouts];
   return { keyed, args, listSides };
 }
 
 /** A window aggregation over an interval join, as one operator (joinWindowAggregate.ts). */
 function translateJoinWindowAggregate(fused: JoinWindowAggregate, input: (n: PlanNode) => DataStream<Change>, fieldsRead: FieldsRead, options: TranslationOptions): DataStream<Change> {
   const { aggregation, calc, join, timeField } = fused;
-  const { keyed, args, listSides } = joinInputs(join, input, fieldsRead.ofJoinInputs(join).map(rowKeeping), options);
+  const { keyed, args, listSides } = joinInputs(join, input, fieldsRead.ofJoinInputs(join), options);
   const groupKey = rowKeySelector(aggregation.keys);
   const keyEvals = aggregation.keys.map((k) => k.eval);
   const aggregated = keyed

@@ -23,6 +23,7 @@ import { Row } from '../types';
 import { withRetention } from './stateRetention';
 import { RowKey } from '../rowKey';
 import { RetiredState } from '../../graph/RetiredState';
+import { StoredRowLayout, rowJoiner } from './storedRows';
 
 export interface SideChange {
   readonly side: 0 | 1;
@@ -148,6 +149,28 @@ export const joinRowsSerializer: Serializer<Row[]> = {
   },
 };
 
+/**
+ * A list side's rows stored in `layout` (only the fields read: storedRows.ts): written as
+ * joinRowsSerializer writes them; read back, a list written before lists were stored narrow
+ * (each row as wide as the side's input, NULL in the fields not read) is narrowed as it is read.
+ */
+export function joinRowsSerializerFor(layout: StoredRowLayout | undefined): Serializer<Row[]> {
+  if (layout === undefined) return joinRowsSerializer;
+  const width = layout.kept.length;
+  return {
+    name: 'join-rows',
+    serialize: joinRowsSerializer.serialize,
+    deserialize: (text) => {
+      const read = joinRowsSerializer.deserialize(text);
+      if (isLeft(read)) return read;
+      const rows = read.right;
+      if (rows.every((row) => row.length === width)) return read;
+      if (rows.every((row) => row.length === layout.width)) return right(rows.map(layout.store));
+      return left(`a join side's stored rows have ${width} fields (or, written before rows were stored narrow, ${layout.width}), got ${text.slice(0, 80)}`);
+    },
+  };
+}
+
 /** Which sides of a join keep their rows as a list: an insert-only input, not padded with NULLs. */
 export function listSidesOf(updating: readonly [boolean, boolean], outer: readonly [boolean, boolean]): [boolean, boolean] {
   return [!updating[0] && !outer[0], !updating[1] && !outer[1]];
@@ -193,21 +216,32 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
     private readonly expiry?: RowExpiry,
     /** Per side: its input is insert-only and its rows are kept as a list (listSidesOf); never for an outer side. */
     private readonly listSides: readonly [boolean, boolean] = [false, false],
+    /**
+     * Per list side: the layout its rows are stored in (only the fields read), none to store
+     * them as they come. `expiry`'s functions of that side read a row in this layout.
+     */
+    private readonly layouts: readonly [StoredRowLayout | undefined, StoredRowLayout | undefined] = [undefined, undefined],
   ) {
     super();
     if ((listSides[0] && outer[0]) || (listSides[1] && outer[1])) throw new Error('a join side padded with NULLs keeps its rows as a map (their matches are counted per row)');
+    if ((layouts[0] !== undefined && !listSides[0]) || (layouts[1] !== undefined && !listSides[1])) throw new Error('only a join side kept as a list stores its rows narrow');
   }
+
+  /** Per side of the row arriving: its joined rows with the other side's stored rows (made in open: a job's functions are copies of the one given). */
+  private joiners!: [(left: Row, right: Row) => Row, (left: Row, right: Row) => Row];
 
   open(ctx: RuntimeContext): void {
     const side = (s: 0 | 1): SideState =>
       this.listSides[s]
-        ? { list: true, state: ctx.getState(withRetention(new ValueStateDescriptor<Row[]>(JOIN_ROWS_STATE_NAMES[s], joinRowsSerializer), this.retentionMs)) }
+        ? { list: true, state: ctx.getState(withRetention(new ValueStateDescriptor<Row[]>(JOIN_ROWS_STATE_NAMES[s], joinRowsSerializerFor(this.layouts[s])), this.retentionMs)) }
         : { list: false, state: ctx.getMapState(withRetention(new MapStateDescriptor<string, StoredEntry>(JOIN_STATE_NAMES[s], joinRowIdSerializer, joinEntrySerializer), this.retentionMs)) };
     this.sides = [side(0), side(1)];
+    this.joiners = [rowJoiner(this.widths, [undefined, this.layouts[1]]), rowJoiner(this.widths, [this.layouts[0], undefined])];
   }
 
-  private joined(left: Row, right: Row): Row | undefined {
-    const row = [...left, ...right];
+  /** The joined row of a row arriving on `side` (as it came) and a stored row of the other side, when it meets the condition. */
+  private joined(side: 0 | 1, left: Row, right: Row): Row | undefined {
+    const row = this.joiners[side](left, right);
     return this.condition === undefined || this.condition.eval(row) === true ? row : undefined;
   }
 
@@ -220,34 +254,56 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
     return side.list ? side.state.value() === undefined : side.state.isEmpty();
   }
 
+  private static emit(out: Collector<Change>, kind: RowKind, row: Row, times: number): void {
+    for (let i = 0; i < times; i++) out.collect({ kind, row });
+  }
+
+  /**
+   * Whether the key already has the cleanup timer a row of `side` expiring at `expires` needs.
+   * A window join is keyed by its window, whose rows all expire together: the first row of the
+   * key registers the one timer (a timer fired has emptied both sides). An interval join's list
+   * side: when the list's last row has the same cleanup time, since that time's timer, once
+   * fired, removed every row expiring by then, that row included (registering again only
+   * looked the timer up, per stored row).
+   */
+  private timerStands(side: 0 | 1, windowJoin: boolean, expires: number): boolean {
+    if (windowJoin) return !(JoinFunction.isEmpty(this.sides[0]) && JoinFunction.isEmpty(this.sides[1]));
+    const mine = this.sides[side];
+    if (!mine.list) return false;
+    const rows = mine.state.value();
+    if (rows === undefined || rows.length === 0) return false;
+    const expiry = this.expiry!;
+    const every = expiry.cleanupEveryMs;
+    return Math.ceil((side === 0 ? expiry.left : expiry.right)(rows[rows.length - 1]) / every) === Math.ceil(expires / every);
+  }
+
   processElement({ side, change }: SideChange, ctx: KeyedProcessContext<RowKey>, out: Collector<Change>): void {
+    // The row as this side stores it (its layout), which the expiry's functions read.
+    const layout = this.layouts[side];
+    const kept = layout === undefined ? change.row : layout.store(change.row);
     let stored = true;
     if (this.expiry !== undefined) {
       const watermark = ctx.timerService().currentWatermark();
-      const expires = (side === 0 ? this.expiry.left : this.expiry.right)(change.row);
+      const expires = (side === 0 ? this.expiry.left : this.expiry.right)(kept);
       const rowTime = this.expiry.rowTime;
-      const late = rowTime !== undefined ? (side === 0 ? rowTime.left : rowTime.right)(change.row) < watermark : watermark >= expires;
+      const late = rowTime !== undefined ? (side === 0 ? rowTime.left : rowTime.right)(kept) < watermark : watermark >= expires;
       if (late) return;
       stored = watermark < expires;
-      const every = this.expiry.cleanupEveryMs;
-      // A window join is keyed by its window, whose rows all expire together: the first row of
-      // the key registers the one timer (a timer fired has emptied both sides).
-      const timed = rowTime === undefined && !(JoinFunction.isEmpty(this.sides[0]) && JoinFunction.isEmpty(this.sides[1]));
-      if (stored && !timed) ctx.timerService().registerEventTimeTimer(Math.ceil(expires / every) * every);
+      if (stored && !this.timerStands(side, rowTime === undefined, expires)) {
+        const every = this.expiry.cleanupEveryMs;
+        ctx.timerService().registerEventTimeTimer(Math.ceil(expires / every) * every);
+      }
     }
     const mine = this.sides[side];
     const other = this.sides[1 - side];
     const adding = isAccumulate(change.kind);
-    const emit = (kind: RowKind, row: Row, times: number) => {
-      for (let i = 0; i < times; i++) out.collect({ kind, row });
-    };
     let matches = 0;
     if (other.list) {
       // Insert-only and not padded: each row once, nothing to update on it.
       const rows = other.state.value();
       if (rows !== undefined) {
         for (const otherRow of rows) {
-          const row = side === 0 ? this.joined(change.row, otherRow) : this.joined(otherRow, change.row);
+          const row = side === 0 ? this.joined(0, change.row, otherRow) : this.joined(1, otherRow, change.row);
           if (row === undefined) continue;
           matches++;
           out.collect({ kind: change.kind, row });
@@ -258,28 +314,28 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
       for (const [otherId, entry] of map.entries()) {
         const otherRow = rowOf(otherId, entry);
         const [, count, otherMatches] = entry;
-        const row = side === 0 ? this.joined(change.row, otherRow) : this.joined(otherRow, change.row);
+        const row = side === 0 ? this.joined(0, change.row, otherRow) : this.joined(1, otherRow, change.row);
         if (row === undefined) continue;
         matches += count;
         const otherSide = (1 - side) as 0 | 1;
         if (this.outer[otherSide]) {
           // The other side's row gains or loses a match: swap its NULL-padded row in or out.
-          if (adding && otherMatches === 0) emit('-D', this.padded(otherSide, otherRow), count);
+          if (adding && otherMatches === 0) JoinFunction.emit(out, '-D', this.padded(otherSide, otherRow), count);
           const now = otherMatches + (adding ? 1 : -1);
           map.put(otherId, [otherRow, count, now]);
-          emit(change.kind, row, count);
-          if (!adding && now === 0) emit('+I', this.padded(otherSide, otherRow), count);
-        } else emit(change.kind, row, count);
+          JoinFunction.emit(out, change.kind, row, count);
+          if (!adding && now === 0) JoinFunction.emit(out, '+I', this.padded(otherSide, otherRow), count);
+        } else JoinFunction.emit(out, change.kind, row, count);
       }
     }
-    if (this.outer[side] && matches === 0) emit(adding ? '+I' : '-D', this.padded(side, change.row), 1);
+    if (this.outer[side] && matches === 0) JoinFunction.emit(out, adding ? '+I' : '-D', this.padded(side, change.row), 1);
     if (!stored) return;
     if (mine.list) {
       if (!adding) throw new Error(`a join side kept as a list takes inserts only (its input is insert-only), got ${change.kind}`);
       const rows = mine.state.value();
-      if (rows === undefined) mine.state.update([change.row]);
+      if (rows === undefined) mine.state.update([kept]);
       else {
-        rows.push(change.row);
+        rows.push(kept);
         mine.state.update(rows);
       }
       return;
@@ -303,10 +359,16 @@ export class JoinFunction extends KeyedProcessFunction<RowKey, SideChange, Chang
       if (side.list) {
         const rows = side.state.value();
         if (rows === undefined) return;
-        const kept = rows.filter((row) => expires(row) > timestamp);
+        // Often no row has expired (another period's timer, or a window's in
+        // JoinWindowAggregateFunction): then the list is left as it is, not copied.
+        let first = 0;
+        while (first < rows.length && expires(rows[first]) > timestamp) first++;
+        if (first === rows.length) return;
+        const kept = rows.slice(0, first);
+        for (let i = first + 1; i < rows.length; i++) if (expires(rows[i]) > timestamp) kept.push(rows[i]);
         // Often every row of the key has expired: one clear.
         if (kept.length === 0) side.state.clear();
-        else if (kept.length < rows.length) side.state.update(kept);
+        else side.state.update(kept);
         return;
       }
       const state = side.state;

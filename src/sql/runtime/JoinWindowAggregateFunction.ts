@@ -52,6 +52,9 @@ export class JoinWindowAggregateFunction extends JoinFunction {
   private ctx!: KeyedProcessContext<RowKey>;
   /** Where the join's rows go: into the windows (made in open: a job's functions are copies of the one given). */
   private intoWindows!: Collector<Change>;
+  private lastStart = NaN;
+  private lastKeyText = '';
+  private lastId = '';
 
   constructor(join: ConstructorParameters<typeof JoinFunction>, private readonly aggregation: WindowAggregateOverJoin) {
     super(...join);
@@ -68,6 +71,20 @@ export class JoinWindowAggregateFunction extends JoinFunction {
     super.processElement(input, ctx, this.intoWindows);
   }
 
+  /**
+   * A window group's id in `groups`: its window's start and its key's text. The last one is
+   * given again while they repeat (a key's joined rows often come in a run, as a hot auction's
+   * bids do), so the text is not built and hashed again for each row.
+   */
+  private groupId(start: number, keyText: string): string {
+    if (start !== this.lastStart || keyText !== this.lastKeyText) {
+      this.lastStart = start;
+      this.lastKeyText = keyText;
+      this.lastId = `${start}|${keyText}`;
+    }
+    return this.lastId;
+  }
+
   /** A joined row (an insert: both inputs are insert-only) into its windows, as the window operator adds it. */
   private accumulate(joined: Row): void {
     const { project, filter, timeField, assigner, accumulations } = this.aggregation;
@@ -78,7 +95,7 @@ export class JoinWindowAggregateFunction extends JoinFunction {
     for (const window of assigner.assignWindows(row[timeField] as number)) {
       // Late, as the window operator tells it: its last millisecond is not after the watermark.
       if (window.maxTimestamp() <= watermark) continue;
-      const id = `${window.start}|${keyToString(this.aggregation.groupKey(row))}`;
+      const id = this.groupId(window.start, keyToString(this.aggregation.groupKey(row)));
       let group = this.groups.get(id);
       if (group === undefined) {
         group = { start: window.start, end: window.end, keys: this.aggregation.keyValues(row), accs: accumulations.map((a) => a.create()) };
