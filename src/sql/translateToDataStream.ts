@@ -234,11 +234,12 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
     case 'join': {
       const leftKey = rowKeySelector(node.leftKeys);
       const rightKey = rowKeySelector(node.rightKeys);
-      // Each side's rows keep only the fields read of them (the others NULL), before they are stored.
-      const [leftKept, rightKept] = fieldsRead.ofJoinInputs(node).map(rowKeeping);
+      const masks = fieldsRead.ofJoinInputs(node);
       const timeField = node.fields.findIndex((f) => f.rowtime === true);
       const maxJoin = windowMaxJoin(node, options);
       if (maxJoin !== undefined) {
+        // Each side's rows keep only the fields read of them (the others NULL), before they are stored.
+        const [leftKept, rightKept] = masks.map(rowKeeping);
         // The right side (the maxima of the left side's windows) is computed in the join itself.
         const kept = leftKept === undefined ? input(node.left) : input(node.left).map<Change>((c: Change) => ({ kind: c.kind, row: leftKept(c.row) }));
         const joined = kept
@@ -249,7 +250,7 @@ function translateNode(node: PlanNode, env: StreamEnvironment, options: Translat
           .name(`Join ${node.joinType} of window maxima`);
         return timeField < 0 ? joined : joined.transform<Change>('Join row time', () => new RowTimestampOperator(timeField));
       }
-      const { keyed, args, listSides } = joinInputs(node, input, fieldsRead.ofJoinInputs(node), options);
+      const { keyed, args, listSides } = joinInputs(node, input, masks, options);
       const joined = keyed.process(new JoinFunction(...args)).name(`Join ${node.joinType}`);
       joined.node.retiredState = joinRetiredState(listSides);
       // An interval join keeps a time attribute (see keptTimeAttribute in planJoin.ts): its rows are timed by it.
