@@ -4,7 +4,8 @@
  * round and their median, what the ratio is taken on, a reading of the rounds, the outputs
  * both builds gave and the load average as each round began.
  */
-import { median, roundsCell } from '../common/alternate';
+import { roundsCell } from '../common/alternate';
+import { median } from '../common/median';
 
 /** What one run of a row gives. */
 export interface Sample {

@@ -19,7 +19,7 @@ import { BENCH_EVENTS, REDIS_URL } from '../nexmark/benchSettings';
 import type { QueryId } from '../nexmark/queries';
 import type { QueryRun } from '../nexmark/runQuery';
 import { redisAnswers } from '../../src/state/redisConnection';
-import { median } from '../common/alternate';
+import { median } from '../common/median';
 import type { Figure, Sample } from './besideReport';
 
 /** What a row's rounds need: the environment of its runs, or why it cannot run. */

@@ -14,6 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { runChild } from '../bench/runChild';
 import { BenchProgress } from '../common/benchProgress';
+import { median } from '../common/median';
 import { CODECS } from './codecs';
 import { PAYLOADS, PayloadId } from './payloads';
 import type { ExchangeResult } from './runExchange';
@@ -27,7 +28,6 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RESULTS_FILE = path.resolve(__dirname, '..', '..', 'bench-exchange-results.json');
 
 
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 
 function printTable(payload: PayloadId, rows: readonly (readonly ExchangeResult[])[]): void {

@@ -8,13 +8,9 @@ import { performance } from 'perf_hooks';
 import { JobHandle, Sink, StreamEnvironment } from '../../src';
 import { CountPerKey } from './cases';
 import { ACCOUNTS, accountOf, trade } from './workloads';
+import { median } from '../common/median';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 /** Waits until `done()` holds, checking every millisecond; fails after `timeoutMs`, saying `what` and `state()`. */
 async function waitUntil(done: () => boolean, timeoutMs: number, what: string, state: () => string): Promise<void> {

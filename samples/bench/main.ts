@@ -22,6 +22,7 @@ import type { TaskManagerUsage } from '../../src/cluster/taskManagerUsage';
 import type { FigureId } from './runFigure';
 import { runChild as runChildProcess, runCommand } from './runChild';
 import { BenchProgress } from '../common/benchProgress';
+import { median } from '../common/median';
 
 /** The line that shows what runs (on a terminal; the marks alone in a log). */
 const progress = new BenchProgress();
@@ -68,11 +69,6 @@ function summarize(name: string, runs: readonly RunResult[]): SideSummary {
     cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
     runs,
   };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Both sides saw the same records: same count, checksums equal up to floating-point summation order. */

@@ -4,6 +4,7 @@
  * caller's `run`); every round starts with the next side, so that no side always runs first
  * (nor always right after the same other side).
  */
+import { median } from './median';
 
 /** The order of the sides in round `round` (from 0): the list rotated by the round. */
 export function sideOrder<S>(sides: readonly S[], round: number): S[] {
@@ -29,9 +30,6 @@ export async function alternateRounds<S extends string, R>(
 
 /** A median and the rounds' values it is the median of: `**0.98** (0.97, 0.98, 1.01)`. */
 export const roundsCell = (each: readonly number[]): string => `**${median(each).toFixed(2)}** (${each.map((x) => x.toFixed(2)).join(', ')})`;
-
-/** The middle value (the upper one of an even count), as the bench drivers take it. */
-export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** A positive integer from the environment variable `name`, or `fallback` when it is not set; refused with what is wrong. */
 export function roundsFromEnv(name: string, fallback: number): number {

@@ -20,6 +20,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { runChild } from '../bench/runChild';
 import { BenchProgress } from '../common/benchProgress';
+import { median } from '../common/median';
 
 /** The line that shows what runs (on a terminal; a dot a query in a log). */
 const progress = new BenchProgress();
@@ -33,8 +34,6 @@ const RESULTS_FILE = path.resolve(__dirname, '..', '..', 'nexmark-results.json')
 
 
 const runQuery = (id: QueryId, runner: Runner, events: number) => runChild<QueryRun>(path.join(__dirname, 'runQuery.js'), [id, runner, String(events)]);
-
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export interface Row {
   readonly query: QueryId;

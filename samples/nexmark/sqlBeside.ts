@@ -13,7 +13,8 @@
 import * as os from 'os';
 import * as path from 'path';
 import { runChild } from '../bench/runChild';
-import { alternateRounds, median, roundsCell, roundsFromEnv } from '../common/alternate';
+import { alternateRounds, roundsCell, roundsFromEnv } from '../common/alternate';
+import { median } from '../common/median';
 import { QUERY_IDS, QueryId } from './queries';
 import type { QueryRun } from './runQuery';
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { alternateRounds, median, roundsCell, sideOrder } from '../../samples/common/alternate';
+import { alternateRounds, roundsCell, sideOrder } from '../../samples/common/alternate';
+import { median } from '../../samples/common/median';
 import { HEADER, Outcome, Sample, basisOf, chosen, outputsCell, reading, roundRatios, rowLine, summaryLines } from '../../samples/bench-beside/besideReport';
 
 const THROUGHPUT = { name: 'events/s', lowerIsBetter: false };
